@@ -1,0 +1,591 @@
+"""The GitLab REST v4 routes the emulator serves (lib/api/*.rb semantics)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from . import quick_actions
+from .clock import parse_time
+from .entities import Entities
+from .http import (
+    FORBIDDEN,
+    UNAUTHORIZED,
+    ApiError,
+    Request,
+    Response,
+    Router,
+    bad_param,
+    not_found,
+    paginate,
+)
+from .store import (
+    ADMIN_LABEL,
+    DESCRIPTION_LIMIT,
+    GUEST,
+    MAX_NOTES_PER_NOTEABLE,
+    NOTE_BODY_LIMIT,
+    OWNER,
+    READ_INTERNAL,
+    SET_METADATA,
+    TITLE_LIMIT,
+    UPDATE_ANY_ISSUE,
+    Award,
+    Group,
+    Issue,
+    Note,
+    Project,
+    Store,
+    User,
+)
+
+# A subset of GitLab's emoji names (TanukiEmoji); unknown names are refused as GitLab does.
+EMOJI = frozenset(["thumbsup", "thumbsdown", "+1", "-1", "white_check_mark", "heavy_check_mark", "x", "tada", "rocket", "eyes", "heart", "smile", "laughing", "confused", "hourglass", "warning", "star", "fire", "clap", "raised_hands", "ok_hand", "wave", "pray", "100", "bulb", "memo", "construction", "stop_sign", "no_entry", "checkered_flag", "trophy", "muscle", "thinking", "tractor"])
+
+ISSUE_ORDER = {"created_at", "updated_at", "due_date", "label_priority", "milestone_due", "popularity",
+               "priority", "relative_position", "title", "weight"}
+UPDATABLE = ("title", "description", "assignee_id", "assignee_ids", "confidential", "created_at",
+             "discussion_locked", "due_date", "issue_type", "labels", "add_labels", "remove_labels",
+             "milestone_id", "state_event", "updated_at", "weight", "epic_id")
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() in ("true", "1", "yes")
+
+
+def _time_arg(req: Request, name: str) -> datetime | None:
+    raw = req.arg(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return parse_time(str(raw))
+    except ValueError:
+        raise bad_param(name, "is invalid") from None
+
+
+class Api:
+    def __init__(self, store: Store, entities: Entities) -> None:
+        self.store = store
+        self.e = entities
+        self.router = Router()
+        routes: list[tuple[str, str, Callable[..., Response]]] = [
+            ("GET", "/user", self.current_user),
+            ("GET", "/version", self.version),
+            ("GET", "/users", self.users),
+            ("GET", "/projects/:id", self.get_project),
+            ("GET", "/groups/:id", self.get_group),
+            ("GET", "/projects/:id/issues", self.project_issues),
+            ("POST", "/projects/:id/issues", self.create_issue),
+            ("GET", "/groups/:id/issues", self.group_issues),
+            ("GET", "/projects/:id/issues/:issue_iid", self.get_issue),
+            ("PUT", "/projects/:id/issues/:issue_iid", self.update_issue),
+            ("GET", "/projects/:id/issues/:noteable_id/notes", self.list_notes),
+            ("POST", "/projects/:id/issues/:noteable_id/notes", self.create_note),
+            ("GET", "/projects/:id/issues/:noteable_id/notes/:note_id", self.get_note),
+            ("PUT", "/projects/:id/issues/:noteable_id/notes/:note_id", self.update_note),
+            ("GET", "/projects/:id/issues/:eventable_id/resource_label_events", self.label_events),
+            ("GET", "/projects/:id/issues/:eventable_id/resource_label_events/:event_id", self.label_event),
+            ("GET", "/projects/:id/issues/:issue_iid/award_emoji", self.issue_awards),
+            ("POST", "/projects/:id/issues/:issue_iid/award_emoji", self.award_issue),
+            ("GET", "/projects/:id/issues/:issue_iid/award_emoji/:award_id", self.get_issue_award),
+            ("DELETE", "/projects/:id/issues/:issue_iid/award_emoji/:award_id", self.delete_issue_award),
+            ("GET", "/projects/:id/issues/:issue_iid/notes/:note_id/award_emoji", self.note_awards),
+            ("POST", "/projects/:id/issues/:issue_iid/notes/:note_id/award_emoji", self.award_note),
+            ("GET", "/projects/:id/members", self.project_members),
+            ("GET", "/projects/:id/members/all", self.project_members_all),
+            ("GET", "/projects/:id/members/all/:user_id", self.project_member_all),
+            ("GET", "/groups/:id/members", self.group_members),
+            ("GET", "/groups/:id/members/all", self.group_members_all),
+            ("GET", "/projects/:id/labels", self.project_labels),
+            ("POST", "/projects/:id/labels", self.create_label),
+            ("GET", "/groups/:id/labels", self.group_labels),
+        ]
+        for method, template, handler in routes:
+            self.router.add(method, template, handler)
+
+    # lookups ------------------------------------------------------------------------------
+
+    def project(self, req: Request, ref: str) -> Project:
+        project = self.store.project_by_ref(ref)
+        if project is None or not self.store.can_read_project(project, req.user):
+            raise not_found("Project")
+        return project
+
+    def group(self, req: Request, ref: str) -> Group:
+        group = self.store.group_by_ref(ref)
+        if group is None or not self.store.can_read_group(group, req.user):
+            raise not_found("Group")
+        return group
+
+    def issue(self, req: Request, project: Project, iid: str, missing: str | None = None) -> Issue:
+        issue = project.issues.get(int(iid)) if iid.isdigit() else None
+        if issue is None or not self.store.can_read_issue(project, issue, req.user):
+            raise not_found(missing)
+        return issue
+
+    def note(self, req: Request, project: Project, issue: Issue, note_id: str) -> Note:
+        note = next((n for n in issue.notes if str(n.id) == note_id), None)
+        if note is None:
+            raise not_found()
+        if note.internal and not self._sees_internal(req, project):
+            raise not_found("Note")
+        return note
+
+    def _sees_internal(self, req: Request, project: Project) -> bool:
+        return self.store.project_access(project, req.user) >= READ_INTERNAL
+
+    @staticmethod
+    def _authenticated(req: Request) -> User:
+        if req.user is None:
+            raise UNAUTHORIZED
+        return req.user
+
+    # users, version, projects, groups -----------------------------------------------------
+
+    def current_user(self, req: Request) -> Response:
+        return Response(200, self.e.current_user(self._authenticated(req)))
+
+    def version(self, req: Request) -> Response:
+        self._authenticated(req)
+        return Response(200, {"version": "18.6.0-ee", "revision": "emulator",
+                              "kas": {"enabled": False, "externalUrl": None, "version": None},
+                              "enterprise": True})
+
+    def users(self, req: Request) -> Response:
+        wanted = req.arg("username")
+        users = [u for u in self.store.users.values()
+                 if wanted is None or u.username.lower() == str(wanted).lower()]
+        return paginate(req, sorted(users, key=lambda u: -u.id), {}, self.e.user_basic)
+
+    def get_project(self, req: Request, id: str) -> Response:
+        return Response(200, self.e.project(self.project(req, id)))
+
+    def get_group(self, req: Request, id: str) -> Response:
+        return Response(200, self.e.group(self.group(req, id)))
+
+    # issues -------------------------------------------------------------------------------
+
+    def project_issues(self, req: Request, id: str) -> Response:
+        project = self.project(req, id)
+        issues = self._filter_issues(req, [project])
+        declared = self._issue_list_declared(req, id=project.id)
+        return paginate(req, issues, declared, lambda pair: self.e.issue(*pair))
+
+    def group_issues(self, req: Request, id: str) -> Response:
+        group = self.group(req, id)
+        projects = [p for p in self.store.projects_in_group(group) if self.store.can_read_project(p, req.user)]
+        issues = self._filter_issues(req, projects)
+        declared = self._issue_list_declared(req, id=group.id, non_archived="true")
+        return paginate(req, issues, declared, lambda pair: self.e.issue(*pair, relative_to_group=True))
+
+    @staticmethod
+    def _issue_list_declared(req: Request, **extra: Any) -> dict[str, Any]:
+        return {"order_by": "created_at", "sort": "desc", "state": "all", "with_labels_details": "false",
+                "scope": "all", **extra}
+
+    def _filter_issues(self, req: Request, projects: list[Project]) -> list[tuple[Project, Issue]]:
+        state = req.arg("state", "all")
+        if state not in ("opened", "closed", "all"):
+            raise bad_param("state")
+        order_by = req.arg("order_by", "created_at")
+        if order_by not in ISSUE_ORDER:
+            raise bad_param("order_by")
+        sort = req.arg("sort", "desc")
+        if sort not in ("asc", "desc"):
+            raise bad_param("sort")
+        if req.has("author_username") and req.has("author_id"):
+            raise ApiError(400, {"error": "author_id, author_username are mutually exclusive"})
+        labels = req.list_arg("labels")
+        not_labels = req.list_arg("not[labels]")
+        iids = {int(v) for v in (req.list_arg("iids") or []) if v.isdigit()} if req.has("iids[]") or req.has("iids") else None
+        times = {name: _time_arg(req, name) for name in ("created_after", "created_before", "updated_after", "updated_before")}
+        assignee = req.list_arg("assignee_username")
+        author = req.arg("author_username")
+        assignee_id, author_id = req.arg("assignee_id"), req.arg("author_id")
+        search = req.arg("search")
+        search_in = req.list_arg("in") or ["title", "description"]
+        confidential = req.arg("confidential")
+
+        found: list[tuple[Project, Issue]] = []
+        for project in projects:
+            names_to_ids = {label.name: label.id for label in self.store.labels_for(project)}
+            wanted: list[int] | None = None
+            mode = None
+            if labels:
+                lowered = [name.lower() for name in labels]
+                if lowered in (["none"], ["no label"]):
+                    mode = "none"
+                elif lowered == ["any"]:
+                    mode = "any"
+                else:
+                    if any(name not in names_to_ids for name in labels):
+                        continue  # "Found less labels in the DB than we were searching for. Return nothing."
+                    wanted = [names_to_ids[name] for name in labels]
+            excluded = {names_to_ids[name] for name in not_labels or [] if name in names_to_ids}
+            for issue in project.issues.values():
+                if state != "all" and issue.state != state:
+                    continue
+                if (mode == "none" and issue.label_ids) or (mode == "any" and not issue.label_ids):
+                    continue
+                if wanted and not all(i in issue.label_ids for i in wanted):
+                    continue
+                if excluded and excluded & set(issue.label_ids):
+                    continue
+                if iids is not None and issue.iid not in iids:
+                    continue
+                if not self._matches_people(issue, assignee, author, assignee_id, author_id):
+                    continue
+                if not self._in_window(issue, times):
+                    continue
+                if search and not any(str(search).lower() in (getattr(issue, f) or "").lower()
+                                      for f in search_in if f in ("title", "description")):
+                    continue
+                if confidential is not None and issue.confidential != _truthy(confidential):
+                    continue
+                if not self.store.can_read_issue(project, issue, req.user):
+                    continue
+                found.append((project, issue))
+
+        def key(pair: tuple[Project, Issue]) -> tuple[Any, int]:
+            issue = pair[1]
+            value: Any = {"updated_at": issue.updated_at, "title": issue.title.lower(),
+                          "due_date": issue.due_date or "9999-12-31"}.get(order_by, issue.created_at)
+            return value, issue.id
+
+        return sorted(found, key=key, reverse=(sort == "desc"))
+
+    def _matches_people(self, issue: Issue, assignee: list[str] | None, author: str | None,
+                        assignee_id: Any, author_id: Any) -> bool:
+        if assignee:
+            ids = [u.id for name in assignee if (u := self.store.user_by_username(name))]
+            if len(ids) < len(assignee) or not all(i in issue.assignee_ids for i in ids):
+                return False
+        if assignee_id is not None:
+            value = str(assignee_id).lower()
+            if (value == "none" and issue.assignee_ids) or (value == "any" and not issue.assignee_ids):
+                return False
+            if value.isdigit() and int(value) not in issue.assignee_ids:
+                return False
+        if author is not None:
+            user = self.store.user_by_username(str(author))
+            if user is None or issue.author_id != user.id:
+                return False
+        return not (author_id is not None and str(author_id) != str(issue.author_id))
+
+    @staticmethod
+    def _in_window(issue: Issue, times: dict[str, datetime | None]) -> bool:
+        checks = (("created_after", issue.created_at, 1), ("created_before", issue.created_at, -1),
+                  ("updated_after", issue.updated_at, 1), ("updated_before", issue.updated_at, -1))
+        for name, value, direction in checks:
+            bound = times[name]
+            if bound is not None and (value < bound if direction > 0 else value > bound):
+                return False
+        return True
+
+    def get_issue(self, req: Request, id: str, issue_iid: str) -> Response:
+        project = self.project(req, id)
+        return Response(200, self.e.issue(project, self.issue(req, project, issue_iid), single=True))
+
+    def create_issue(self, req: Request, id: str) -> Response:
+        user = self._authenticated(req)
+        project = self.project(req, id)
+        access = self.store.project_access(project, user)
+        if access < GUEST and project.visibility == "private":
+            raise FORBIDDEN
+        title = req.arg("title")
+        if title is None:
+            raise bad_param("title", "is missing")
+        self._check_issue_fields(title=title, description=req.arg("description"))
+        now = self.store.clock.now()
+        created_at = _time_arg(req, "created_at") if access >= OWNER else None
+        issue = Issue(id=self.store.new_id("issue"), iid=project.next_iid(), project_id=project.id,
+                      title=str(title), description=req.arg("description"), author_id=user.id,
+                      created_at=created_at or now, updated_at=created_at or now,
+                      confidential=_truthy(req.arg("confidential", False)))
+        project.issues[issue.iid] = issue
+        if access >= SET_METADATA:
+            labels = req.list_arg("labels")
+            if labels:
+                self.store.change_labels(project, issue, user, add=labels)
+            issue.assignee_ids = self._assignees(req)
+            issue.due_date = req.arg("due_date") or None
+        return Response(201, self.e.issue(project, issue, single=True))
+
+    @staticmethod
+    def _check_issue_fields(*, title: Any = None, description: Any = None) -> None:
+        if title is not None and len(str(title)) > TITLE_LIMIT:
+            raise ApiError(400, {"message": {"title": [f"is too long (maximum is {TITLE_LIMIT} characters)"]}})
+        if title is not None and not str(title).strip():
+            raise ApiError(400, {"message": {"title": ["can't be blank"]}})
+        if description is not None and len(str(description)) > DESCRIPTION_LIMIT:
+            raise ApiError(400, {"message": {"description": [f"is too long (maximum is {DESCRIPTION_LIMIT} characters)"]}})
+
+    def _assignees(self, req: Request) -> list[int]:
+        raw = req.body.get("assignee_ids", req.list_arg("assignee_ids"))
+        if raw is None and req.arg("assignee_id") is not None:
+            raw = [req.arg("assignee_id")]
+        ids = raw if isinstance(raw, list) else []
+        return [int(i) for i in ids if str(i).isdigit() and int(i) in self.store.users]
+
+    def update_issue(self, req: Request, id: str, issue_iid: str) -> Response:
+        user = self._authenticated(req)
+        project = self.project(req, id)
+        issue = self.issue(req, project, issue_iid)
+        if not any(req.has(name) for name in UPDATABLE):
+            raise ApiError(400, {"error": ", ".join(UPDATABLE) + " are missing, at least one parameter must be provided"})
+        access = self.store.project_access(project, user)
+        if access < UPDATE_ANY_ISSUE and issue.author_id != user.id:
+            raise FORBIDDEN
+        state_event = req.arg("state_event")
+        if state_event is not None and state_event not in ("close", "reopen"):
+            raise bad_param("state_event")
+        self._check_issue_fields(title=req.arg("title"), description=req.arg("description"))
+        now = self.store.clock.now()
+        changed = False
+        for name in ("title", "description"):
+            if req.has(name) and getattr(issue, name) != req.arg(name):
+                setattr(issue, name, req.arg(name))
+                changed = True
+        if access >= SET_METADATA:  # otherwise silently dropped (IssuableBaseService#filter_params)
+            if any(req.has(n) for n in ("labels", "add_labels", "remove_labels")):
+                self.store.change_labels(project, issue, user,
+                                         labels=req.list_arg("labels") if req.has("labels") else None,
+                                         add=req.list_arg("add_labels"), remove=req.list_arg("remove_labels"))
+            if req.has("assignee_ids") or req.has("assignee_id"):
+                assignees = self._assignees(req)
+                if assignees != issue.assignee_ids:
+                    issue.assignee_ids, changed = assignees, True
+            if req.has("due_date") and (req.arg("due_date") or None) != issue.due_date:
+                issue.due_date, changed = req.arg("due_date") or None, True
+            if req.has("confidential") and _truthy(req.arg("confidential")) != issue.confidential:
+                issue.confidential, changed = _truthy(req.arg("confidential")), True
+            if req.has("discussion_locked"):
+                issue.discussion_locked, changed = _truthy(req.arg("discussion_locked")), True
+        if state_event == "close" and issue.state == "opened":
+            issue.state, issue.closed_at, issue.closed_by_id, changed = "closed", now, user.id, True
+        elif state_event == "reopen" and issue.state == "closed":
+            issue.state, issue.closed_at, issue.closed_by_id, changed = "opened", None, None, True
+        if changed:
+            issue.updated_at = now
+        return Response(200, self.e.issue(project, issue, single=True))
+
+    # notes --------------------------------------------------------------------------------
+
+    def list_notes(self, req: Request, id: str, noteable_id: str) -> Response:
+        self._authenticated(req)  # Notes routes call authenticate!, even GET
+        project = self.project(req, id)
+        issue = self.issue(req, project, noteable_id, missing="Issue")
+        order_by, sort = req.arg("order_by", "created_at"), req.arg("sort", "desc")
+        if order_by not in ("created_at", "updated_at"):
+            raise bad_param("order_by")
+        if sort not in ("asc", "desc"):
+            raise bad_param("sort")
+        activity = req.arg("activity_filter", "all_notes")
+        if activity not in ("all_notes", "only_comments", "only_activity"):
+            raise bad_param("activity_filter")
+        notes = [n for n in issue.notes
+                 if (activity == "all_notes" or (activity == "only_comments") != n.system)
+                 and (not n.internal or self._sees_internal(req, project))]
+        notes.sort(key=lambda n: (getattr(n, order_by), n.id), reverse=(sort == "desc"))
+        declared = {"activity_filter": activity, "id": project.id, "noteable_id": issue.iid,
+                    "order_by": order_by, "sort": sort}
+        return paginate(req, notes, declared, lambda n: self.e.note(project, issue, n))
+
+    def get_note(self, req: Request, id: str, noteable_id: str, note_id: str) -> Response:
+        self._authenticated(req)
+        project = self.project(req, id)
+        issue = self.issue(req, project, noteable_id, missing="Issue")
+        return Response(200, self.e.note(project, issue, self.note(req, project, issue, note_id)))
+
+    def create_note(self, req: Request, id: str, noteable_id: str) -> Response:
+        user = self._authenticated(req)
+        project = self.project(req, id)
+        issue = self.issue(req, project, noteable_id, missing="Issue")
+        body = req.arg("body")
+        if body is None:
+            raise bad_param("body", "is missing")
+        body = str(body)
+        if not body.strip():
+            raise bad_param("body", "is empty")
+        internal = _truthy(req.arg("internal", req.arg("confidential", False)))
+        access = self.store.project_access(project, user)
+        if internal and access < READ_INTERNAL:
+            raise FORBIDDEN
+        if access < GUEST and project.visibility == "private":
+            raise FORBIDDEN
+        if len(body) > NOTE_BODY_LIMIT:
+            raise ApiError(400, {"message": f'400 Bad request - Note {{:note=>["is too long (maximum is {NOTE_BODY_LIMIT} characters)"]}}'})
+        if len(issue.notes) >= MAX_NOTES_PER_NOTEABLE:
+            raise ApiError(400, {"message": '400 Bad request - Note {:base=>["Maximum number of comments exceeded"]}'})
+        outcome = quick_actions.run(self.store, project, issue, user, body)
+        if outcome.ran and not outcome.body.strip():
+            return Response(202, {"commands_changes": outcome.commands_changes, "summary": outcome.summary})
+        created_at = _time_arg(req, "created_at") if access >= OWNER else None
+        note = self.store.add_note(issue, user, outcome.body, internal=internal, created_at=created_at)
+        data = self.e.note(project, issue, note)
+        data["commands_changes"] = outcome.commands_changes
+        return Response(201, data)
+
+    def update_note(self, req: Request, id: str, noteable_id: str, note_id: str) -> Response:
+        user = self._authenticated(req)
+        project = self.project(req, id)
+        issue = self.issue(req, project, noteable_id, missing="Issue")
+        note = self.note(req, project, issue, note_id)
+        if note.author_id != user.id and not user.admin:
+            raise FORBIDDEN  # authorize! :admin_note
+        wants_internal = req.arg("internal", req.arg("confidential"))
+        if wants_internal is not None and _truthy(wants_internal) != note.internal:
+            raise ApiError(400, {"message": "400 Bad request - Internal can not be changed for existing notes"})
+        if req.has("body"):
+            body = str(req.arg("body"))
+            if not body.strip():
+                raise bad_param("body", "is empty")
+            if len(body) > NOTE_BODY_LIMIT:
+                raise ApiError(400, {"message": f'400 Bad request - Note {{:note=>["is too long (maximum is {NOTE_BODY_LIMIT} characters)"]}}'})
+            outcome = quick_actions.run(self.store, project, issue, user, body)
+            if outcome.body != note.body:
+                note.body = outcome.body
+                note.updated_at = self.store.clock.now()
+        return Response(200, self.e.note(project, issue, note))
+
+    # label events -------------------------------------------------------------------------
+
+    def label_events(self, req: Request, id: str, eventable_id: str) -> Response:
+        project = self.project(req, id)
+        issue = self.issue(req, project, eventable_id)
+        events = sorted(issue.label_events, key=lambda ev: (ev.created_at, ev.id))
+        declared = {"eventable_id": issue.iid, "id": project.id}
+        return paginate(req, events, declared, lambda ev: self.e.label_event(project, issue, ev))
+
+    def label_event(self, req: Request, id: str, eventable_id: str, event_id: str) -> Response:
+        project = self.project(req, id)
+        issue = self.issue(req, project, eventable_id)
+        event = next((ev for ev in issue.label_events if str(ev.id) == event_id), None)
+        if event is None:
+            raise not_found()
+        return Response(200, self.e.label_event(project, issue, event))
+
+    # award emoji --------------------------------------------------------------------------
+
+    def issue_awards(self, req: Request, id: str, issue_iid: str) -> Response:
+        project = self.project(req, id)
+        issue = self.issue(req, project, issue_iid)
+        return paginate(req, issue.awards, {"id": project.id, "issue_iid": issue.iid}, self.e.award)
+
+    def get_issue_award(self, req: Request, id: str, issue_iid: str, award_id: str) -> Response:
+        project = self.project(req, id)
+        issue = self.issue(req, project, issue_iid)
+        award = next((a for a in issue.awards if str(a.id) == award_id), None)
+        if award is None:
+            raise not_found()
+        return Response(200, self.e.award(award))
+
+    def award_issue(self, req: Request, id: str, issue_iid: str) -> Response:
+        project = self.project(req, id)
+        issue = self.issue(req, project, issue_iid)
+        return self._award(req, issue.awards, issue.id, "Issue")
+
+    def delete_issue_award(self, req: Request, id: str, issue_iid: str, award_id: str) -> Response:
+        user = self._authenticated(req)
+        project = self.project(req, id)
+        issue = self.issue(req, project, issue_iid)
+        award = next((a for a in issue.awards if str(a.id) == award_id), None)
+        if award is None:
+            raise not_found()
+        if award.user_id != user.id and not user.admin:
+            raise UNAUTHORIZED
+        issue.awards.remove(award)
+        return Response(204)
+
+    def note_awards(self, req: Request, id: str, issue_iid: str, note_id: str) -> Response:
+        self._authenticated(req)
+        project = self.project(req, id)
+        issue = self.issue(req, project, issue_iid)
+        note = self.note(req, project, issue, note_id)
+        return paginate(req, note.awards, {"id": project.id, "issue_iid": issue.iid, "note_id": note.id},
+                        self.e.award)
+
+    def award_note(self, req: Request, id: str, issue_iid: str, note_id: str) -> Response:
+        project = self.project(req, id)
+        issue = self.issue(req, project, issue_iid)
+        note = self.note(req, project, issue, note_id)
+        return self._award(req, note.awards, note.id, "Note")
+
+    def _award(self, req: Request, awards: list[Award], awardable_id: int, kind: str) -> Response:
+        user = self._authenticated(req)
+        name = req.arg("name")
+        if name is None:
+            raise bad_param("name", "is missing")
+        name = str(name).strip(":")
+        if name not in EMOJI:
+            raise not_found("Award Emoji Name is not a valid emoji name")
+        if any(a.name == name and a.user_id == user.id for a in awards):
+            raise not_found("Award Emoji Name has already been taken")
+        award = Award(self.store.new_id("award"), name, user.id, self.store.clock.now(), awardable_id, kind)
+        awards.append(award)
+        return Response(201, self.e.award(award))
+
+    # members ------------------------------------------------------------------------------
+
+    def _members(self, req: Request, members: dict[int, int], declared: dict[str, Any]) -> Response:
+        query = str(req.arg("query") or "").lower()
+        user_ids = {int(v) for v in req.list_arg("user_ids") or [] if v.isdigit()}
+        rows = [(self.store.users[uid], level) for uid, level in sorted(members.items())
+                if (not query or query in self.store.users[uid].username.lower()
+                    or query in self.store.users[uid].name.lower())
+                and (not user_ids or uid in user_ids)]
+        return paginate(req, rows, declared, lambda row: self.e.member(*row))
+
+    def project_members(self, req: Request, id: str) -> Response:
+        project = self.project(req, id)
+        return self._members(req, project.members, {"id": project.id})
+
+    def project_members_all(self, req: Request, id: str) -> Response:
+        project = self.project(req, id)
+        return self._members(req, self.store.members_all(project), {"id": project.id})
+
+    def project_member_all(self, req: Request, id: str, user_id: str) -> Response:
+        project = self.project(req, id)
+        members = self.store.members_all(project)
+        if not user_id.isdigit() or int(user_id) not in members:
+            raise not_found("Member")
+        return Response(200, self.e.member(self.store.users[int(user_id)], members[int(user_id)]))
+
+    def group_members(self, req: Request, id: str) -> Response:
+        group = self.group(req, id)
+        return self._members(req, group.members, {"id": group.id})
+
+    def group_members_all(self, req: Request, id: str) -> Response:
+        group = self.group(req, id)
+        return self._members(req, self.store.group_members_all(group), {"id": group.id})
+
+    # labels -------------------------------------------------------------------------------
+
+    def project_labels(self, req: Request, id: str) -> Response:
+        project = self.project(req, id)
+        include_groups = _truthy(req.arg("include_ancestor_groups", True))
+        labels = self.store.labels_for(project) if include_groups else list(project.labels)
+        return paginate(req, sorted(labels, key=lambda lb: lb.name.lower()),
+                        {"id": project.id, "include_ancestor_groups": str(include_groups).lower()}, self.e.label)
+
+    def group_labels(self, req: Request, id: str) -> Response:
+        group = self.group(req, id)
+        return paginate(req, sorted(group.labels, key=lambda lb: lb.name.lower()), {"id": group.id}, self.e.label)
+
+    def create_label(self, req: Request, id: str) -> Response:
+        user = self._authenticated(req)
+        project = self.project(req, id)
+        if self.store.project_access(project, user) < ADMIN_LABEL:
+            raise FORBIDDEN
+        name, color = req.arg("name"), req.arg("color")
+        if name is None:
+            raise bad_param("name", "is missing")
+        if color is None:
+            raise bad_param("color", "is missing")
+        if "," in str(name):
+            raise ApiError(400, {"message": {"title": ["is invalid"]}})
+        if self.store.find_label(project, str(name)) is not None:
+            raise ApiError(409, {"message": "Label already exists"})
+        label = self.store.create_project_label(project, str(name), str(color), str(req.arg("description") or ""))
+        return Response(201, self.e.label(label))

@@ -1,0 +1,354 @@
+"""In-memory GitLab state and the rules GitLab applies when it changes.
+
+Everything here is plain data plus the server-side logic that real GitLab runs: who may do
+what (access levels), how a label update is computed, scoped-label exclusivity on Premium,
+and the resource label events each change writes. HTTP lives in `server.py`/`api.py`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .clock import Clock
+
+# Access levels (GitLab lib/gitlab/access.rb; python-gitlab const.AccessLevel).
+NO_ACCESS, MINIMAL, GUEST, PLANNER, REPORTER, DEVELOPER, MAINTAINER, OWNER = 0, 5, 10, 15, 20, 30, 40, 50
+ACCESS_LEVELS = {0, 5, 10, 15, 20, 25, 30, 40, 50}
+
+# What each ability needs (GitLab permissions page: Planner and Reporter manage labels and
+# issue metadata; Reporter/Planner and above see internal notes).
+SET_METADATA = PLANNER
+ADMIN_LABEL = PLANNER
+READ_INTERNAL = PLANNER
+UPDATE_ANY_ISSUE = PLANNER
+
+NOTE_BODY_LIMIT = 1_000_000
+DESCRIPTION_LIMIT = 1_048_576
+TITLE_LIMIT = 255
+MAX_NOTES_PER_NOTEABLE = 5_000
+
+DEFAULT_LABEL_COLOR = "#6699cc"
+
+
+@dataclass
+class User:
+    id: int
+    username: str
+    name: str
+    token: str | None = None
+    bot: bool = False
+    admin: bool = False
+    state: str = "active"
+
+
+@dataclass
+class Label:
+    id: int
+    name: str
+    color: str = DEFAULT_LABEL_COLOR
+    description: str = ""
+    group_id: int | None = None
+    project_id: int | None = None
+
+    @property
+    def scope(self) -> str | None:
+        """Scoped labels: the key is the text before the last '::'."""
+        if "::" not in self.name:
+            return None
+        return self.name.rsplit("::", 1)[0]
+
+
+@dataclass
+class Group:
+    id: int
+    path: str
+    name: str
+    members: dict[int, int] = field(default_factory=dict)  # user id -> access level
+    labels: list[Label] = field(default_factory=list)
+    visibility: str = "private"
+
+
+@dataclass
+class Award:
+    id: int
+    name: str
+    user_id: int
+    created_at: datetime
+    awardable_id: int
+    awardable_type: str  # "Issue" | "Note"
+
+
+@dataclass
+class Note:
+    id: int
+    body: str
+    author_id: int
+    created_at: datetime
+    updated_at: datetime
+    system: bool = False
+    internal: bool = False
+    awards: list[Award] = field(default_factory=list)
+
+
+@dataclass
+class LabelEvent:
+    id: int
+    user_id: int
+    created_at: datetime
+    label_id: int
+    action: str  # "add" | "remove"
+
+
+@dataclass
+class Issue:
+    id: int
+    iid: int
+    project_id: int
+    title: str
+    description: str | None
+    author_id: int
+    created_at: datetime
+    updated_at: datetime
+    state: str = "opened"
+    label_ids: list[int] = field(default_factory=list)
+    assignee_ids: list[int] = field(default_factory=list)
+    closed_at: datetime | None = None
+    closed_by_id: int | None = None
+    due_date: str | None = None
+    confidential: bool = False
+    discussion_locked: bool | None = None
+    notes: list[Note] = field(default_factory=list)
+    label_events: list[LabelEvent] = field(default_factory=list)
+    awards: list[Award] = field(default_factory=list)
+
+
+@dataclass
+class Project:
+    id: int
+    path_with_namespace: str
+    name: str
+    members: dict[int, int] = field(default_factory=dict)
+    labels: list[Label] = field(default_factory=list)
+    issues: dict[int, Issue] = field(default_factory=dict)  # iid -> issue
+    visibility: str = "private"
+
+    @property
+    def namespace_path(self) -> str:
+        return self.path_with_namespace.rsplit("/", 1)[0] if "/" in self.path_with_namespace else ""
+
+    @property
+    def path(self) -> str:
+        return self.path_with_namespace.rsplit("/", 1)[-1]
+
+    def next_iid(self) -> int:
+        return max(self.issues, default=0) + 1
+
+
+class Store:
+    """All of one emulated GitLab instance's data, with ids handed out like GitLab's."""
+
+    def __init__(self, clock: Clock, *, premium: bool = True) -> None:
+        self.clock = clock
+        self.premium = premium
+        self.users: dict[int, User] = {}
+        self.groups: dict[int, Group] = {}
+        self.projects: dict[int, Project] = {}
+        self._ids = {kind: itertools.count(start) for kind, start in
+                     (("user", 1), ("group", 100), ("project", 1000), ("label", 1),
+                      ("issue", 50_000), ("note", 900_000), ("event", 1), ("award", 1))}
+
+    # ids and lookups --------------------------------------------------------------------
+
+    def new_id(self, kind: str) -> int:
+        return next(self._ids[kind])
+
+    def user_by_token(self, token: str) -> User | None:
+        return next((u for u in self.users.values() if u.token is not None and u.token == token), None)
+
+    def user_by_username(self, username: str) -> User | None:
+        wanted = username.lstrip("@").lower()
+        return next((u for u in self.users.values() if u.username.lower() == wanted), None)
+
+    def project_by_ref(self, ref: str) -> Project | None:
+        if ref.isdigit():
+            return self.projects.get(int(ref))
+        return next((p for p in self.projects.values() if p.path_with_namespace.lower() == ref.lower()), None)
+
+    def group_by_ref(self, ref: str) -> Group | None:
+        if ref.isdigit():
+            return self.groups.get(int(ref))
+        return next((g for g in self.groups.values() if g.path.lower() == ref.lower()), None)
+
+    def ancestor_groups(self, path: str) -> list[Group]:
+        """Groups whose full path is a prefix of `path` (nearest last)."""
+        parts = path.split("/")
+        found = []
+        for depth in range(1, len(parts) + 1):
+            group = self.group_by_ref("/".join(parts[:depth]))
+            if group is not None:
+                found.append(group)
+        return found
+
+    def project_group(self, project: Project) -> list[Group]:
+        return self.ancestor_groups(project.namespace_path) if project.namespace_path else []
+
+    def projects_in_group(self, group: Group) -> list[Project]:
+        prefix = group.path.lower() + "/"
+        return [p for p in self.projects.values() if p.path_with_namespace.lower().startswith(prefix)]
+
+    # access -------------------------------------------------------------------------------
+
+    def group_access(self, group: Group, user: User | None) -> int:
+        if user is None:
+            return NO_ACCESS
+        levels = [g.members.get(user.id, NO_ACCESS) for g in self.ancestor_groups(group.path)]
+        return max(levels, default=NO_ACCESS)
+
+    def project_access(self, project: Project, user: User | None) -> int:
+        """The effective (highest) level: direct membership or inherited from groups."""
+        if user is None:
+            return NO_ACCESS
+        if user.admin:
+            return OWNER
+        inherited = [g.members.get(user.id, NO_ACCESS) for g in self.project_group(project)]
+        return max([project.members.get(user.id, NO_ACCESS), *inherited])
+
+    def can_read_project(self, project: Project, user: User | None) -> bool:
+        if project.visibility == "public":
+            return True
+        if project.visibility == "internal" and user is not None:
+            return True
+        return self.project_access(project, user) >= GUEST
+
+    def can_read_group(self, group: Group, user: User | None) -> bool:
+        if group.visibility == "public" or (group.visibility == "internal" and user is not None):
+            return True
+        if self.group_access(group, user) >= GUEST:
+            return True
+        return any(self.can_read_project(p, user) for p in self.projects_in_group(group))
+
+    def can_read_issue(self, project: Project, issue: Issue, user: User | None) -> bool:
+        if not self.can_read_project(project, user):
+            return False
+        if not issue.confidential:
+            return True
+        if user is None:
+            return False
+        return (self.project_access(project, user) >= PLANNER or issue.author_id == user.id
+                or user.id in issue.assignee_ids)
+
+    def members_all(self, project: Project) -> dict[int, int]:
+        """Direct and inherited members, each once with their highest level."""
+        merged: dict[int, int] = {}
+        for source in [*(g.members for g in self.project_group(project)), project.members]:
+            for user_id, level in source.items():
+                merged[user_id] = max(level, merged.get(user_id, NO_ACCESS))
+        return merged
+
+    def group_members_all(self, group: Group) -> dict[int, int]:
+        merged: dict[int, int] = {}
+        for g in self.ancestor_groups(group.path):
+            for user_id, level in g.members.items():
+                merged[user_id] = max(level, merged.get(user_id, NO_ACCESS))
+        return merged
+
+    # labels -------------------------------------------------------------------------------
+
+    def labels_for(self, project: Project) -> list[Label]:
+        """Project labels and those of its ancestor groups."""
+        group_labels = [label for g in self.project_group(project) for label in g.labels]
+        return [*project.labels, *group_labels]
+
+    def find_label(self, project: Project, name: str) -> Label | None:
+        return next((label for label in self.labels_for(project) if label.name == name), None)
+
+    def label(self, project: Project, label_id: int) -> Label:
+        return next(label for label in self.labels_for(project) if label.id == label_id)
+
+    def create_project_label(self, project: Project, name: str, color: str = DEFAULT_LABEL_COLOR,
+                             description: str = "") -> Label:
+        label = Label(id=self.new_id("label"), name=name, color=color, description=description,
+                      project_id=project.id)
+        project.labels.append(label)
+        return label
+
+    def resolve_labels(self, project: Project, names: list[str], user: User, *, create: bool) -> list[int]:
+        """Label ids for names; a missing one is created only for callers allowed to
+        admin labels (otherwise silently ignored), as Labels::FindOrCreateService does."""
+        ids = []
+        may_create = create and self.project_access(project, user) >= ADMIN_LABEL
+        for name in names:
+            label = self.find_label(project, name)
+            if label is None and may_create:
+                label = self.create_project_label(project, name)
+            if label is not None and label.id not in ids:
+                ids.append(label.id)
+        return ids
+
+    def change_labels(self, project: Project, issue: Issue, user: User, *,
+                      labels: list[str] | None = None, add: list[str] | None = None,
+                      remove: list[str] | None = None) -> bool:
+        """new = (labels given ? labels : current) | add - remove, then scoped exclusivity on
+        Premium; writes the resource label events. Returns whether anything changed."""
+        current = list(issue.label_ids)
+        base = self.resolve_labels(project, labels, user, create=True) if labels is not None else current
+        add_ids = self.resolve_labels(project, add or [], user, create=True)
+        remove_ids = self.resolve_labels(project, remove or [], user, create=False)
+        new = [i for i in base if i not in remove_ids]
+        new += [i for i in add_ids if i not in new and i not in remove_ids]
+        if self.premium:
+            new = self._scoped_exclusive(project, current, new, order=add_ids + (base if labels is not None else []))
+        if set(new) == set(current):
+            return False
+        now = self.clock.now()
+        for label_id in [i for i in current if i not in new]:
+            issue.label_events.append(LabelEvent(self.new_id("event"), user.id, now, label_id, "remove"))
+        for label_id in [i for i in new if i not in current]:
+            issue.label_events.append(LabelEvent(self.new_id("event"), user.id, now, label_id, "add"))
+        issue.label_ids = new
+        issue.updated_at = now
+        return True
+
+    def _scoped_exclusive(self, project: Project, current: list[int], new: list[int],
+                          order: list[int]) -> list[int]:
+        """For every scope that gained a label, keep only the one added last
+        (EE Issuable::Callbacks::Labels: `set.last_id_by_order(add_label_ids + label_ids)`)."""
+        added = [i for i in new if i not in current]
+        keep = list(new)
+        scopes: dict[str, list[int]] = {}
+        for label_id in new:
+            scope = self.label(project, label_id).scope
+            if scope is not None:
+                scopes.setdefault(scope, []).append(label_id)
+        for members in scopes.values():
+            if len(members) < 2 or not any(i in added for i in members):
+                continue  # an already-invalid set the request did not touch stays as it is
+            ranked = [i for i in order if i in members]
+            winner = ranked[-1] if ranked else next(i for i in reversed(new) if i in members)
+            keep = [i for i in keep if i not in members or i == winner]
+        return keep
+
+    # notes --------------------------------------------------------------------------------
+
+    def add_note(self, issue: Issue, author: User, body: str, *, internal: bool = False,
+                 system: bool = False, created_at: datetime | None = None) -> Note:
+        when = created_at or self.clock.now()
+        note = Note(id=self.new_id("note"), body=body, author_id=author.id, created_at=when,
+                    updated_at=when, system=system, internal=internal)
+        issue.notes.append(note)
+        issue.updated_at = max(issue.updated_at, when)
+        return note
+
+
+_TASK = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[([ xX~])\][ \t]+\S", re.MULTILINE)
+
+
+def task_counts(description: str | None) -> tuple[int, int]:
+    """(count, completed) of Markdown task-list items, as GitLab's TaskList counts them.
+    `[~]` (inapplicable) is neither counted nor completed (GitLab 15.8+)."""
+    marks = [m.group(1) for m in _TASK.finditer(description or "")]
+    counted = [m for m in marks if m != "~"]
+    return len(counted), sum(1 for m in counted if m in "xX")
