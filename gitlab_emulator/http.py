@@ -127,14 +127,14 @@ def paginate(req: Request, items: list[Any], declared: dict[str, Any],
         headers["X-Total"] = str(total)
         headers["X-Total-Pages"] = str(total_pages)
 
-    params = {k: v for k, v in declared.items() if v is not None}
+    params: dict[str, Any] = {k: v for k, v in declared.items() if v is not None}
     for key, values in req.query.items():
         if key not in ("page", "per_page", "private_token"):
-            params[key] = values[-1]
+            params[key] = values if key.endswith("[]") else values[-1]
     params["per_page"] = per_page
 
     def link(to_page: int, rel: str) -> str:
-        query = urlencode(sorted({**params, "page": to_page}.items()))
+        query = urlencode(sorted({**params, "page": to_page}.items()), doseq=True)
         return f'<{req.base_url}/api/v4{req.path}?{query}>; rel="{rel}"'
 
     links = []

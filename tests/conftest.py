@@ -1,0 +1,1 @@
+pytest_plugins = ["gitlab_emulator.pytest_plugin"]
