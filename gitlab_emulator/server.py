@@ -103,7 +103,7 @@ class Emulator:
     # lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> Emulator:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="gitlab-emulator", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="gitlab-emulator", daemon=True)
         self._thread.start()
         return self
 

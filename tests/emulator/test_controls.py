@@ -127,3 +127,9 @@ def test_command_line_prints_the_base_url_first(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=5)
+
+
+def test_date_header_follows_the_emulator_clock(gitlab_emulator):
+    emu = gitlab_emulator(seed(now="2026-11-02T09:00:00Z"))
+    answer = requests.get(f"{emu.url}/api/v4/projects/g%2Fp", headers={"PRIVATE-TOKEN": "t"}, timeout=5)
+    assert answer.headers["Date"] == "Mon, 02 Nov 2026 09:00:00 GMT"
