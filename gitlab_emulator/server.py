@@ -315,6 +315,10 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
 
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            """`Date` follows the emulator's clock, so a client can take the server's time."""
+            return formatdate(emulator.store.clock.now().timestamp(), usegmt=True)
+
         def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet: the stats endpoint is the record
 
