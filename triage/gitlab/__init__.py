@@ -1,0 +1,1 @@
+"""The GitLab adapter: the only package that talks to GitLab."""

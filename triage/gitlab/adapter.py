@@ -1,0 +1,258 @@
+"""The one door to GitLab. Only this module imports python-gitlab; what leaves it is frozen
+snapshots and plain values.
+
+- One paginated listing per run (per_page=100, server-side filters).
+- Details (notes, label events) fetched per issue, only when asked for.
+- Label and state changes for one issue in one PUT with add_labels/remove_labels.
+- Reads and PUTs retry transient errors (bounded; python-gitlab honours 429 Retry-After).
+  A note POST is not blindly retried: if the answer was lost, the notes are read back and
+  the note's marker looked for first, so a dropped answer never becomes a duplicate comment.
+- Every request is counted by method; the token never appears in what this module raises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+
+import gitlab
+from gitlab.exceptions import GitlabAuthenticationError, GitlabError, GitlabHttpError
+
+from ..issues.snapshot import IssueSnapshot, LabelEvent, Note
+from ..policy.model import Scope
+
+USER_AGENT = "ps-triage"
+TRANSIENT = (500, 502, 503, 504)
+
+
+class GitLabProblem(Exception):
+    """GitLab could not be reached or refused a request; the message is for a person.
+    `fatal`: the run cannot go on (no connection, bad token); otherwise only one issue failed."""
+
+    def __init__(self, message: str, *, fatal: bool = False) -> None:
+        super().__init__(message)
+        self.fatal = fatal
+
+
+@dataclass
+class Traffic:
+    """What the run asked of GitLab."""
+
+    by_method: Counter[str] = field(default_factory=Counter)
+    writes: int = 0
+    server_time: datetime | None = None
+    rate_remaining: int | None = None
+    rate_reset: float | None = None
+
+
+def _parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _describe(error: Exception, url: str) -> str:
+    if isinstance(error, GitlabAuthenticationError):
+        return f"GitLab at {url} refused the token (401): check GITLAB_TOKEN is set, valid and not expired"
+    if isinstance(error, GitlabHttpError | GitlabError):
+        code = getattr(error, "response_code", None)
+        message = getattr(error, "error_message", "") or str(error)
+        if code == 403:
+            return f"GitLab at {url} refused the request (403 {message}): the token needs the `api` scope and at least Reporter access"
+        if code == 404:
+            return f"GitLab at {url} answered 404 ({message}): check the project or group path and that the token's user can see it"
+        return f"GitLab at {url} answered {code}: {message}"
+    if isinstance(error, requests.ConnectionError | requests.Timeout):
+        return f"cannot reach GitLab at {url}: {type(error).__name__}"
+    return f"GitLab request failed: {type(error).__name__}"
+
+
+def _problem(error: Exception, url: str) -> GitLabProblem:
+    fatal = isinstance(error, GitlabAuthenticationError | requests.ConnectionError | requests.Timeout)
+    return GitLabProblem(_describe(error, url), fatal=fatal)
+
+
+class GitLab:
+    def __init__(self, url: str, token: str | None, *, max_retries: int = 6, timeout: float = 30,
+                 sleep: Callable[[float], None] = time.sleep, min_remaining: int = 10) -> None:
+        self.url = url.rstrip("/")
+        self.traffic = Traffic()
+        self._sleep = sleep
+        self._min_remaining = min_remaining
+        session = requests.Session()
+        session.headers["User-Agent"] = USER_AGENT
+        session.hooks["response"].append(self._observe)
+        self._gl = gitlab.Gitlab(self.url, private_token=token, session=session, timeout=timeout,
+                                 retry_transient_errors=False, keep_base_url=True)
+        self._max_retries = max_retries
+        self._projects: dict[str, Any] = {}
+        self._bot: str | None = None
+
+    # bookkeeping --------------------------------------------------------------------------
+
+    def _observe(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self.traffic.by_method[response.request.method or "GET"] += 1
+        date = response.headers.get("Date")
+        if date:
+            with contextlib.suppress(TypeError, ValueError):
+                self.traffic.server_time = parsedate_to_datetime(date).astimezone(UTC)
+        remaining = response.headers.get("RateLimit-Remaining")
+        if remaining is not None and remaining.isdigit():
+            self.traffic.rate_remaining = int(remaining)
+            reset = response.headers.get("RateLimit-Reset")
+            self.traffic.rate_reset = float(reset) if reset and reset.isdigit() else None
+
+    def _pace(self) -> None:
+        """Slow down before the rate limit bites: when few requests remain in the window,
+        wait for it to reset instead of spending them and meeting a 429."""
+        remaining, reset = self.traffic.rate_remaining, self.traffic.rate_reset
+        if remaining is not None and reset is not None and remaining <= self._min_remaining:
+            wait = reset - time.time()
+            if 0 < wait <= 60:
+                self._sleep(wait)
+            self.traffic.rate_remaining = None
+
+    def _call(self, fn: Callable[[], Any]) -> Any:
+        self._pace()
+        try:
+            return fn()
+        except (GitlabError, requests.RequestException) as error:
+            raise _problem(error, self.url) from None
+
+    # reads --------------------------------------------------------------------------------
+
+    def bot_username(self) -> str:
+        if self._bot is None:
+            def whoami() -> str:
+                self._gl.auth()
+                user = self._gl.user
+                assert user is not None
+                return str(user.username)
+            self._bot = self._call(whoami)
+        return self._bot
+
+    def _project(self, path: str) -> Any:
+        if path not in self._projects:
+            self._projects[path] = self._gl.projects.get(path, lazy=True)
+        return self._projects[path]
+
+    def list_issues(self, scope: Scope, *, iids: list[int] | None = None) -> Iterator[IssueSnapshot]:
+        """One paginated listing of the issues in scope, filtered by GitLab."""
+        filters: dict[str, Any] = {"state": scope.state, "per_page": 100, "order_by": "created_at", "sort": "asc",
+                                   "iterator": True, "retry_transient_errors": True, "max_retries": self._max_retries}
+        if scope.labels:
+            filters["labels"] = ",".join(scope.labels)
+        if scope.not_labels:
+            filters["not"] = {"labels": ",".join(scope.not_labels)}
+        if iids:
+            filters["iids"] = iids
+        if scope.group:
+            owner = self._gl.groups.get(scope.group, lazy=True)
+        elif scope.project:
+            owner = self._project(scope.project)
+        else:
+            raise GitLabProblem("no project or group to triage: set scope.project in the policy, --project, "
+                                "TRIAGE_PROJECT or CI_PROJECT_PATH")
+        listing = self._call(lambda: owner.issues.list(**filters))
+        while True:
+            try:
+                self._pace()
+                item = next(listing)
+            except StopIteration:
+                return
+            except (GitlabError, requests.RequestException) as error:
+                raise _problem(error, self.url) from None
+            yield self._snapshot(item.attributes)
+
+    @staticmethod
+    def _snapshot(a: dict[str, Any]) -> IssueSnapshot:
+        full = a.get("references", {}).get("full", "")
+        project = full.rsplit("#", 1)[0] if "#" in full else str(a["project_id"])
+        return IssueSnapshot(
+            project=project, iid=int(a["iid"]), title=a.get("title") or "", description=a.get("description") or "",
+            labels=tuple(a.get("labels") or ()), assignees=tuple(u["username"] for u in a.get("assignees") or ()),
+            author=(a.get("author") or {}).get("username", ""), state=a.get("state", "opened"),
+            created_at=_parse_time(a["created_at"]), updated_at=_parse_time(a["updated_at"]),
+            web_url=a.get("web_url", ""), due_date=a.get("due_date"))
+
+    def notes(self, project: str, iid: int) -> tuple[Note, ...]:
+        issue = self._project(project).issues.get(iid, lazy=True)
+        found = self._call(lambda: issue.notes.list(get_all=True, per_page=100, sort="asc",
+                                                    retry_transient_errors=True, max_retries=self._max_retries))
+        return tuple(Note(n.id, n.author["username"], n.body or "", _parse_time(n.created_at), bool(n.system),
+                          bool(getattr(n, "internal", False))) for n in found)
+
+    def label_events(self, project: str, iid: int) -> tuple[LabelEvent, ...]:
+        issue = self._project(project).issues.get(iid, lazy=True)
+        found = self._call(lambda: issue.resourcelabelevents.list(get_all=True, per_page=100,
+                                                                  retry_transient_errors=True, max_retries=self._max_retries))
+        return tuple(LabelEvent((e.user or {}).get("username"), (e.label or {}).get("name", ""), e.action,
+                                _parse_time(e.created_at)) for e in found if e.label)
+
+    # writes -------------------------------------------------------------------------------
+
+    def update_issue(self, project: str, iid: int, *, add: tuple[str, ...], remove: tuple[str, ...],
+                     state_event: str | None) -> None:
+        """One PUT: add_labels/remove_labels are deltas GitLab applies atomically, so a retry
+        after a lost answer changes nothing more."""
+        data: dict[str, Any] = {}
+        if add:
+            data["add_labels"] = ",".join(add)
+        if remove:
+            data["remove_labels"] = ",".join(remove)
+        if state_event:
+            data["state_event"] = state_event
+        if not data:
+            return
+        issues = self._project(project).issues
+        self._call(lambda: issues.update(iid, data, retry_transient_errors=True, max_retries=self._max_retries))
+        self.traffic.writes += 1
+
+    def create_note(self, project: str, iid: int, body: str, *, marker_key: str, marker_rev: str,
+                    internal: bool = False) -> None:
+        """POST a note at most once: after a failure whose outcome is unknown, look for the
+        marker before trying again."""
+        issue = self._project(project).issues.get(iid, lazy=True)
+        payload: dict[str, Any] = {"body": body}
+        if internal:
+            payload["internal"] = True
+        for attempt in range(self._max_retries + 1):
+            self._pace()
+            try:
+                issue.notes.create(payload, retry_transient_errors=False)
+                self.traffic.writes += 1
+                return
+            except GitlabHttpError as error:
+                if error.response_code not in TRANSIENT or attempt == self._max_retries:
+                    raise _problem(error, self.url) from None
+            except GitlabError as error:
+                code = getattr(error, "response_code", None)
+                if code not in TRANSIENT or attempt == self._max_retries:
+                    raise _problem(error, self.url) from None
+            except requests.RequestException as error:
+                if attempt == self._max_retries:
+                    raise _problem(error, self.url) from None
+            self._sleep(min(0.1 * 2**attempt, 5))
+            if self._note_exists(project, iid, marker_key, marker_rev):
+                self.traffic.writes += 1
+                return
+
+    def _note_exists(self, project: str, iid: int, key: str, rev: str) -> bool:
+        from ..render.markers import find_marker
+
+        bot = self.bot_username()
+        for note in self.notes(project, iid):
+            marker = find_marker(note.body)
+            if note.author == bot and marker and marker.key == key and marker.rev == rev:
+                return True
+        return False
+
+    def now(self) -> datetime:
+        """GitLab's time (the `Date` of its last answer), else this machine's."""
+        return self.traffic.server_time or datetime.now(UTC)

@@ -1,0 +1,137 @@
+"""The scoping data block people keep in a scoping issue's description.
+
+    <!-- ps-triage:scoping -->
+    ```yaml
+    customer: Bramblewood Financial
+    ...
+    ```
+
+The bot reads it and never rewrites it. A broken block becomes a list of problems, each with
+the description line, the field, what was expected and how to fix it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..yaml_source import YamlSyntaxError, parse
+
+MARKER = "<!-- ps-triage:scoping -->"
+_BLOCK = re.compile(r"^[ \t]*<!--\s*ps-triage:scoping\s*-->[ \t]*\n(?P<gap>(?:[ \t]*\n)*)"
+                    r"[ \t]*(?P<fence>```|~~~)[ \t]*ya?ml[ \t]*\n(?P<body>.*?)^[ \t]*(?P=fence)[ \t]*$",
+                    re.MULTILINE | re.DOTALL)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class People(_Strict):
+    sa: str | None = None
+    ae: str | None = None
+    csm: str | None = None
+    ta: str | None = None
+    pm: str | None = None
+
+    @field_validator("*")
+    @classmethod
+    def _username(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        name = value.strip().lstrip("@")
+        if not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*", name):
+            raise ValueError("a GitLab username: letters, digits, '_', '-', '.'")
+        return name
+
+
+class Confidence(_Strict):
+    value: Literal["Grey", "Red", "Amber", "Green"] = "Grey"
+    rationale: str | None = None
+    updated: date | None = None
+
+
+class LineItem(_Strict):
+    activity: str = Field(min_length=1)
+    role: str = Field(min_length=1)
+    days: float = Field(gt=0, le=1000)
+
+
+class ScopingData(_Strict):
+    customer: str = Field(min_length=1)
+    segment: str | None = None
+    close_date: date | None = None
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    opportunity: str | None = None
+    people: People = People()
+    confidence: Confidence = Confidence()
+    line_items: list[LineItem] = Field(default_factory=list)
+    discount_pct: float = Field(0, ge=0, lt=100)
+    revisit_on: date | None = None
+    links: dict[str, str] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int | None  # line of the description
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}, " if self.line else ""
+        return f"{where}`{self.field}`: {self.message}"
+
+
+@dataclass(frozen=True)
+class ScopingBlock:
+    status: Literal["missing", "invalid", "valid"]
+    data: ScopingData | None = None
+    problems: tuple[Problem, ...] = ()
+
+
+_FIXES = {
+    "extra_forbidden": "remove it or correct its spelling; the fields are: " + ", ".join(ScopingData.model_fields),
+    "missing": "add it",
+    "literal_error": "use one of the listed values",
+    "date_from_datetime_parsing": "write the date as YYYY-MM-DD",
+    "date_parsing": "write the date as YYYY-MM-DD",
+    "date_type": "write the date as YYYY-MM-DD",
+    "float_parsing": "write a number, e.g. 5 or 2.5",
+    "string_pattern_mismatch": "use a three-letter ISO currency code, e.g. USD",
+}
+
+
+def parse_scoping(description: str) -> ScopingBlock:
+    match = _BLOCK.search(description or "")
+    if match is None:
+        if MARKER.split()[1] in (description or ""):
+            line = (description or "").count("\n", 0, (description or "").index("ps-triage:scoping")) + 1
+            return ScopingBlock("invalid", problems=(Problem(line, "scoping block",
+                "the marker must be followed by a fenced block opened with ```yaml and closed with ```"),))
+        return ScopingBlock("missing")
+    first_line = description.count("\n", 0, match.start("body"))  # lines before the YAML
+    try:
+        located = parse(match.group("body"), line_offset=first_line)
+    except YamlSyntaxError as error:
+        line = error.position.line if error.position else None
+        return ScopingBlock("invalid", problems=(Problem(line, "scoping block", f"not valid YAML: {error}"),))
+    if not isinstance(located.data, dict):
+        return ScopingBlock("invalid", problems=(Problem(first_line + 1, "scoping block",
+                            "expected fields such as `customer:` and `line_items:`"),))
+    try:
+        data = ScopingData.model_validate(located.data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            loc: tuple[Any, ...] = tuple(item["loc"])
+            position = located.position(loc)
+            field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+            fix = _FIXES.get(item["type"], "")
+            problems.append(Problem(position.line if position else None, field,
+                                    item["msg"] + (f"; {fix}" if fix else "")))
+        return ScopingBlock("invalid", problems=tuple(problems))
+    return ScopingBlock("valid", data=data)

@@ -1,0 +1,66 @@
+"""Frozen records of GitLab data, built by the adapter; python-gitlab objects never leave it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import cached_property
+
+from .scoping import ScopingBlock, parse_scoping
+from .tasks import Task, parse_tasks
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    author: str
+    body: str
+    created_at: datetime
+    system: bool = False
+    internal: bool = False
+
+
+@dataclass(frozen=True)
+class LabelEvent:
+    user: str | None
+    label: str
+    action: str  # "add" | "remove"
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class IssueSnapshot:
+    """One issue as the listing showed it; details are None until fetched."""
+
+    project: str  # path_with_namespace
+    iid: int
+    title: str
+    description: str
+    labels: tuple[str, ...]
+    assignees: tuple[str, ...]
+    author: str
+    state: str
+    created_at: datetime
+    updated_at: datetime
+    web_url: str
+    due_date: str | None = None
+    notes: tuple[Note, ...] | None = None
+    label_events: tuple[LabelEvent, ...] | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.project}#{self.iid}"
+
+    @cached_property
+    def tasks(self) -> tuple[Task, ...]:
+        return parse_tasks(self.description)
+
+    @cached_property
+    def scoping(self) -> ScopingBlock:
+        return parse_scoping(self.description)
+
+    def with_labels(self, labels: tuple[str, ...]) -> IssueSnapshot:
+        return replace(self, labels=tuple(sorted(labels)))
+
+    def with_state(self, state: str) -> IssueSnapshot:
+        return replace(self, state=state)

@@ -1,0 +1,36 @@
+"""Markdown task-list items of a description, as GitLab counts them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TASK = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[([ xX~])\][ \t]+(.+?)[ \t]*$", re.MULTILINE)
+_FENCE = re.compile(r"^[ ]{0,3}(```|~~~)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Task:
+    text: str
+    done: bool
+
+
+def parse_tasks(description: str) -> tuple[Task, ...]:
+    """Task items outside fenced code; `[~]` (inapplicable) items are left out."""
+    tasks = []
+    in_fence = False
+    for line in description.split("\n"):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        match = _TASK.match(line)
+        if match and match.group(1) != "~":
+            tasks.append(Task(match.group(2).strip(), match.group(1) in "xX"))
+    return tuple(tasks)
+
+
+def normalise(text: str) -> str:
+    """Case- and spacing-insensitive form used to match a task by its text."""
+    return " ".join(re.sub(r"[*_`]", "", text).split()).casefold()

@@ -1,0 +1,355 @@
+"""The planner: `plan(policy, snapshots, now, ...) -> Plan`. Pure: no I/O, no clock, no network.
+
+For each issue it derives the state the policy wants, from GitLab's data alone:
+1. the stage is the one `<prefix>::<stage>` label (two of them: the one added last wins);
+2. bot transitions fire from that stage, chained until none fires, so that planning again
+   after applying finds nothing to do;
+3. rules run on the resulting state;
+4. the difference from the issue as it is becomes one label/state update and the comments
+   not already posted (found by their hidden markers on the bot's own notes).
+When an issue needs data the listing lacks (notes, label events), its plan says so in
+`needs`; the runner fetches exactly that and plans the issue again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from .issues.snapshot import IssueSnapshot
+from .policy.model import ANY_OPEN, NO_STAGE, Policy, Transition
+from .render.markdown import Trusted
+from .render.markers import Marker, find_marker, revision
+from .render.templates import TemplateProblem, Templates
+from .rules.actions import CommentRequest, Draft, Step
+from .rules.conditions import Facts, NeedDetail, Outcome
+
+CONFLICT_KEY = "stage-conflict"
+
+
+@dataclass(frozen=True)
+class PlannedComment:
+    key: str
+    rev: str
+    body: str  # with its marker on the first line
+    internal: bool
+    origin: str
+
+
+@dataclass(frozen=True)
+class IssuePlan:
+    project: str
+    iid: int
+    title: str
+    web_url: str
+    add_labels: tuple[str, ...] = ()
+    remove_labels: tuple[str, ...] = ()
+    state_event: str | None = None
+    comments: tuple[PlannedComment, ...] = ()
+    reasons: tuple[str, ...] = ()
+    needs: frozenset[str] = frozenset()
+    error: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.project}#{self.iid}"
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.add_labels or self.remove_labels or self.state_event or self.comments)
+
+
+@dataclass(frozen=True)
+class Plan:
+    issues: tuple[IssuePlan, ...] = field(default_factory=tuple)
+
+    @property
+    def changed(self) -> tuple[IssuePlan, ...]:
+        return tuple(p for p in self.issues if p.has_changes)
+
+    @property
+    def errors(self) -> tuple[IssuePlan, ...]:
+        return tuple(p for p in self.issues if p.error)
+
+    @property
+    def needs(self) -> dict[tuple[str, int], frozenset[str]]:
+        return {(p.project, p.iid): p.needs for p in self.issues if p.needs}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the planner needs besides the policy: who the bot is and its templates."""
+
+    bot: str
+    templates: Templates
+
+
+def plan(
+    policy: Policy, snapshots: Iterable[IssueSnapshot], now: datetime, settings: Settings
+) -> Plan:
+    """Plan every issue; the order of `snapshots` does not change any issue's plan."""
+    return Plan(tuple(plan_issue(policy, issue, now, settings) for issue in snapshots))
+
+
+def plan_issue(
+    policy: Policy, issue: IssueSnapshot, now: datetime, settings: Settings
+) -> IssuePlan:
+    base = IssuePlan(issue.project, issue.iid, issue.title, issue.web_url)
+    try:
+        return _Planner(policy, issue, now, settings).run(base)
+    except NeedDetail as need:
+        return replace(base, needs=frozenset({need.detail}))
+    except TemplateProblem as problem:
+        return replace(base, error=f"template: {problem}")
+
+
+class _Planner:
+    def __init__(
+        self, policy: Policy, issue: IssueSnapshot, now: datetime, settings: Settings
+    ) -> None:
+        self.policy = policy
+        self.life = policy.lifecycle
+        self.issue = issue
+        self.now = now
+        self.settings = settings
+        self.prefix = f"{self.life.label_prefix}::"
+        self.draft = Draft(labels=set(issue.labels), state=issue.state)
+
+    def facts(self, issue: IssueSnapshot, stage: str | None) -> Facts:
+        cal = self.policy.calendar
+        return Facts(
+            issue,
+            self.now,
+            stage,
+            self.life.label_prefix,
+            cal.fiscal_year_start_month,
+            frozenset(cal.holidays),
+        )
+
+    def run(self, base: IssuePlan) -> IssuePlan:
+        stage, problem = self.resolve_stage()
+        if problem:
+            return replace(base, error=problem)
+        original_stage = stage
+        fired: list[str] = []
+        for _ in range(len(self.life.stages) + 1):
+            move = self.next_transition(stage)
+            if move is None:
+                break
+            transition, outcome = move
+            self.apply_transition(transition, stage, outcome)
+            fired.append(transition.id)
+            stage = transition.to
+            if stage in self.life.terminal():
+                break
+        current = self.issue.with_labels(tuple(self.draft.labels)).with_state(self.draft.state)
+        facts = self.facts(current, stage)
+        for rule in self.policy.rules:
+            if rule.stages is not None and (stage or NO_STAGE) not in rule.stages:
+                continue
+            outcome = rule.when.evaluate(facts)
+            if not outcome.met:
+                continue
+            entered = self.now if fired else self.facts(self.issue, original_stage).stage_started
+            step = Step(
+                rule.id,
+                "rule",
+                self.context(current, stage, why=outcome.saw, rule=rule.id),
+                entered,
+            )
+            for action in rule.actions:
+                action.apply(self.draft, facts, step)
+            self.draft.reasons.append(f"{rule.id}: {outcome.saw}")
+        return self.finish(base, original_stage)
+
+    # stage ------------------------------------------------------------------------------
+
+    def resolve_stage(self) -> tuple[str | None, str | None]:
+        stage_labels = sorted(label for label in self.issue.labels if label.startswith(self.prefix))
+        known = {self.life.label(s): s for s in self.life.stage_ids()}
+        unknown = [label for label in stage_labels if label not in known]
+        if unknown:
+            return None, (
+                f"unknown stage label {', '.join(unknown)}: add the stage to lifecycle.stages, "
+                f"or relabel the issue with one of {', '.join(sorted(known))}"
+            )
+        if len(stage_labels) <= 1:
+            return (known[stage_labels[0]] if stage_labels else None), None
+        events = self.issue.label_events
+        if events is None:
+            raise NeedDetail("label_events")
+        last_added = {
+            e.label: e.created_at for e in events if e.action == "add" and e.label in stage_labels
+        }
+        winner = max(
+            stage_labels, key=lambda label: (last_added.get(label, self.issue.created_at), label)
+        )
+        losers = [label for label in stage_labels if label != winner]
+        self.draft.labels.difference_update(losers)
+        self.draft.reasons.append(
+            f"{CONFLICT_KEY}: kept {winner} (added last), removed {', '.join(losers)}"
+        )
+        if self.life.conflict_comment:
+            context = self.context(
+                self.issue, known[winner], why=f"kept {winner}, removed {', '.join(losers)}"
+            )
+            context["kept"] = Trusted(winner)
+            context["removed"] = [Trusted(label) for label in losers]
+            self.draft.comments.append(
+                CommentRequest(
+                    self.life.conflict_comment.template,
+                    CONFLICT_KEY,
+                    self.life.conflict_comment.internal,
+                    CONFLICT_KEY,
+                    context,
+                    "rule",
+                )
+            )
+        return known[winner], None
+
+    def next_transition(self, stage: str | None) -> tuple[Transition, Outcome] | None:
+        current = self.issue.with_labels(tuple(self.draft.labels)).with_state(self.draft.state)
+        facts = self.facts(current, stage)
+        candidates = [t for t in self.life.transitions if t.by == "bot" and self.leaves(t, stage)]
+        for transition in sorted(candidates, key=lambda t: -t.priority):
+            assert transition.when is not None
+            outcome = transition.when.evaluate(facts)
+            if outcome.met:
+                return transition, outcome
+        return None
+
+    def leaves(self, transition: Transition, stage: str | None) -> bool:
+        if stage is None:
+            return NO_STAGE in transition.from_ or ANY_OPEN in transition.from_
+        if stage in transition.from_:
+            return True
+        return ANY_OPEN in transition.from_ and stage not in self.life.terminal()
+
+    def apply_transition(self, transition: Transition, stage: str | None, outcome: Outcome) -> None:
+        if stage is not None:
+            self.draft.labels.discard(self.life.label(stage))
+        self.draft.labels.add(self.life.label(transition.to))
+        moved = self.issue.with_labels(tuple(self.draft.labels)).with_state(self.draft.state)
+        context = self.context(
+            moved, transition.to, why=outcome.saw, transition=transition, previous=stage
+        )
+        step = Step(transition.id, "transition", context, self.now)
+        facts = self.facts(moved, transition.to)
+        for action in transition.actions:
+            action.apply(self.draft, facts, step)
+        self.draft.reasons.append(
+            f"{transition.id}: {stage or NO_STAGE} -> {transition.to} ({outcome.saw})"
+        )
+
+    def context(
+        self,
+        issue: IssueSnapshot,
+        stage: str | None,
+        *,
+        why: str,
+        rule: str | None = None,
+        transition: Transition | None = None,
+        previous: str | None = None,
+    ) -> dict[str, Any]:
+        return template_context(
+            self.policy, issue, stage, why=why, rule=rule, transition=transition, previous=previous
+        )
+
+    # the difference ---------------------------------------------------------------------
+
+    def finish(self, base: IssuePlan, original_stage: str | None) -> IssuePlan:
+        before = set(self.issue.labels)
+        add = tuple(sorted(self.draft.labels - before))
+        remove = tuple(sorted(before - self.draft.labels))
+        state_event = None
+        if self.draft.state != self.issue.state:
+            state_event = "close" if self.draft.state == "closed" else "reopen"
+        comments = self.comments(original_stage) if self.draft.comments else ()
+        return replace(
+            base,
+            add_labels=add,
+            remove_labels=remove,
+            state_event=state_event,
+            comments=comments,
+            reasons=tuple(self.draft.reasons),
+        )
+
+    def comments(self, original_stage: str | None) -> tuple[PlannedComment, ...]:
+        notes = self.issue.notes
+        if notes is None:
+            raise NeedDetail("notes")
+        mine = [
+            (n, m) for n in notes if n.author == self.settings.bot and (m := find_marker(n.body))
+        ]
+        planned = []
+        for request in self.draft.comments:
+            rev = revision({"template": request.template, "context": request.context})
+            marker = Marker(request.key, rev)
+            if self.posted(request, marker, mine, original_stage):
+                continue
+            body = self.settings.templates.render(request.template, request.context)
+            planned.append(
+                PlannedComment(
+                    request.key, rev, f"{marker}\n{body}", request.internal, request.origin
+                )
+            )
+        return tuple(planned)
+
+    def posted(
+        self, request: CommentRequest, marker: Marker, mine: list[Any], original_stage: str | None
+    ) -> bool:
+        """Rule comments: posted once per revision. Transition comments: posted once per entry
+        into the stage; one already written since the issue entered its current stage is the
+        same move, cut short before its label change (the comment is written first)."""
+        same_key = [(note, m) for note, m in mine if m.key == marker.key]
+        if request.kind == "rule":
+            return any(m.rev == marker.rev for _, m in same_key)
+        if not same_key:
+            return False
+        since = self.facts(self.issue, original_stage).stage_started()
+        return any(note.created_at >= since for note, _ in same_key)
+
+
+def template_context(
+    policy: Policy,
+    issue: IssueSnapshot,
+    stage: str | None,
+    *,
+    why: str,
+    rule: str | None = None,
+    transition: Transition | None = None,
+    previous: str | None = None,
+) -> dict[str, Any]:
+    """What every comment template sees. Values from the issue are escaped when rendered;
+    `Trusted` ones (built by the bot or taken from the policy) are not."""
+    life = policy.lifecycle
+    block = issue.scoping
+    return {
+        "issue": {
+            "title": issue.title,
+            "iid": issue.iid,
+            "ref": Trusted(issue.ref),
+            "url": Trusted(issue.web_url),
+            "author": issue.author,
+            "assignees": list(issue.assignees),
+        },
+        "stage": Trusted(stage or NO_STAGE),
+        "stage_label": Trusted(life.label(stage)) if stage else None,
+        "transition": None
+        if transition is None
+        else {
+            "id": Trusted(transition.id),
+            "from": Trusted(previous or NO_STAGE),
+            "to": Trusted(transition.to),
+            "from_label": Trusted(life.label(previous)) if previous else None,
+            "to_label": Trusted(life.label(transition.to)),
+            "description": transition.description,
+        },
+        "rule": Trusted(rule) if rule else None,
+        "why": why,
+        "scoping": block.data.model_dump(mode="json") if block.data else None,
+        "problems": [str(p) for p in block.problems],
+        "data_block_status": Trusted(block.status),
+    }

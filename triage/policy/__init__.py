@@ -1,0 +1,1 @@
+"""Policies: the typed model, the loader with file:line errors, and the lifecycle checks."""

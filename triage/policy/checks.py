@@ -1,0 +1,134 @@
+"""Checks of the lifecycle graph that a schema cannot express."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+from ..rules.conditions import (
+    All,
+    Assignee,
+    Condition,
+    DataBlock,
+    LabelAbsent,
+    LabelPresent,
+    LineItems,
+    Not,
+    State,
+)
+from .model import ANY_OPEN, NO_STAGE, Policy, Transition
+
+
+@dataclass(frozen=True)
+class GraphProblem:
+    path: tuple[Any, ...]
+    message: str
+    fix: str
+
+
+def _literals(condition: Condition | None) -> list[Condition]:
+    """The conjuncts of a condition (flattening `all`)."""
+    if condition is None:
+        return []
+    if isinstance(condition, All):
+        return [lit for c in condition.all for lit in _literals(c)]
+    return [condition]
+
+
+def _contradict(a: Condition, b: Condition) -> bool:
+    if (isinstance(a, Not) and a.not_ == b) or (isinstance(b, Not) and b.not_ == a):
+        return True
+    pairs = [(a, b), (b, a)]
+    for x, y in pairs:
+        if isinstance(x, LabelPresent) and isinstance(y, LabelAbsent) and x.label == y.no_label:
+            return True
+    same_kind = type(a) is type(b)
+    if same_kind and isinstance(a, Assignee | LineItems) and isinstance(b, Assignee | LineItems):
+        return a.model_dump() != b.model_dump()
+    return same_kind and isinstance(a, State | DataBlock) and a.model_dump() != b.model_dump()
+
+
+def exclusive(a: Condition | None, b: Condition | None) -> bool:
+    """True when the two conditions can never hold together (provably, from their conjuncts)."""
+    return any(_contradict(x, y) for x in _literals(a) for y in _literals(b))
+
+
+def check_lifecycle(policy: Policy) -> list[GraphProblem]:
+    life = policy.lifecycle
+    problems: list[GraphProblem] = []
+    stages = life.stage_ids()
+    known = set(stages)
+    terminal = life.terminal()
+
+    def dup(kind: str, ids: list[str], where: tuple[Any, ...]) -> None:
+        for name, count in Counter(ids).items():
+            if count > 1:
+                index = len(ids) - 1 - ids[::-1].index(name)
+                problems.append(GraphProblem((*where, index, "id"), f"{kind} id '{name}' is used {count} times",
+                                             "give each one its own id"))
+
+    dup("stage", stages, ("lifecycle", "stages"))
+    dup("transition", [t.id for t in life.transitions], ("lifecycle", "transitions"))
+    dup("rule", [r.id for r in policy.rules], ("rules",))
+
+    def sources(t: Transition) -> set[str]:
+        out: set[str] = set()
+        for name in t.from_:
+            out |= {NO_STAGE, *(s for s in stages if s not in terminal)} if name == ANY_OPEN else {name}
+        return out
+
+    for i, t in enumerate(life.transitions):
+        for j, name in enumerate(t.from_):
+            if name not in known and name not in (NO_STAGE, ANY_OPEN):
+                problems.append(GraphProblem(("lifecycle", "transitions", i, "from", j),
+                                             f"unknown stage '{name}'", _stage_fix(name, stages)))
+        if t.to not in known:
+            problems.append(GraphProblem(("lifecycle", "transitions", i, "to"), f"unknown stage '{t.to}'",
+                                         _stage_fix(t.to, stages)))
+        if t.by == "bot" and sources(t) & terminal:
+            problems.append(GraphProblem(("lifecycle", "transitions", i, "from"),
+                                         "the bot never moves an issue out of a terminal stage",
+                                         "make it `by: people`, or start from a non-terminal stage"))
+    for i, rule in enumerate(policy.rules):
+        for j, name in enumerate(rule.stages or []):
+            if name not in known and name != NO_STAGE:
+                problems.append(GraphProblem(("rules", i, "stages", j), f"unknown stage '{name}'", _stage_fix(name, stages)))
+    if problems:
+        return problems
+
+    edges = [(s, t.to) for t in life.transitions for s in sources(t)]
+    reachable, frontier = {NO_STAGE}, [NO_STAGE]
+    while frontier:
+        here = frontier.pop()
+        for source, target in edges:
+            if source == here and target not in reachable:
+                reachable.add(target)
+                frontier.append(target)
+    for i, stage in enumerate(life.stages):
+        if stage.id not in reachable:
+            problems.append(GraphProblem(("lifecycle", "stages", i, "id"),
+                                         f"stage '{stage.id}' cannot be reached from an issue with no stage",
+                                         "add a transition into it (`by: people` if people make that move)"))
+        elif not stage.terminal and not any(source == stage.id for source, _ in edges):
+            problems.append(GraphProblem(("lifecycle", "stages", i, "id"),
+                                         f"stage '{stage.id}' is not terminal but has no way out",
+                                         "add a transition from it, or mark it `terminal: true`"))
+
+    bot = [(i, t) for i, t in enumerate(life.transitions) if t.by == "bot"]
+    for (_, a), (j, b) in combinations(bot, 2):
+        shared = sources(a) & sources(b)
+        if shared and a.priority == b.priority and not exclusive(a.when, b.when):
+            where = ", ".join(sorted(shared))
+            problems.append(GraphProblem(("lifecycle", "transitions", j, "when"),
+                                         f"transitions '{a.id}' and '{b.id}' can fire together from {where}",
+                                         "give one a higher `priority:` (it wins), or add `not:` of the other's condition"))
+    return problems
+
+
+def _stage_fix(name: str, stages: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, [*stages, NO_STAGE, ANY_OPEN], n=1)
+    return f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(stages)}, none, open"

@@ -1,0 +1,119 @@
+"""The policy format: YAML validated into frozen, typed models. Unknown keys are errors."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..rules.actions import AnyAction, CommentSpec
+from ..rules.conditions import AnyCondition
+
+NO_STAGE = "none"  # `from: none`: the issue has no stage label yet
+ANY_OPEN = "open"  # `from: open`: any stage that is not terminal
+RESERVED_FROM = (NO_STAGE, ANY_OPEN)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Scope(Strict):
+    """Which issues a run looks at, as server-side filters of one listing."""
+
+    project: str | None = None
+    group: str | None = None
+    state: Literal["opened", "closed", "all"] = "opened"
+    labels: list[str] = Field(default_factory=list)
+    not_labels: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_place(self) -> Scope:
+        if self.project and self.group:
+            raise ValueError("give `project` or `group`, not both")
+        return self
+
+
+class Calendar(Strict):
+    fiscal_year_start_month: int = Field(2, ge=1, le=12)
+    holidays: list[date] = Field(default_factory=list)
+
+
+class Stage(Strict):
+    id: str = Field(min_length=1)
+    terminal: bool = False
+    description: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if value in RESERVED_FROM:
+            raise ValueError(f"'{value}' is reserved (`from: {value}`); name the stage differently")
+        if "," in value or "::" in value:
+            raise ValueError("a stage id becomes part of a label: no ',' and no '::'")
+        return value
+
+
+class Transition(Strict):
+    id: str = Field(min_length=1)
+    from_: list[str] = Field(alias="from", min_length=1)
+    to: str
+    by: Literal["bot", "people"] = "bot"
+    when: AnyCondition | None = None
+    priority: int = 0
+    actions: list[AnyAction] = Field(default_factory=list)
+    description: str = ""
+
+    @field_validator("from_", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _when_matches_by(self) -> Transition:
+        if self.by == "bot" and self.when is None:
+            raise ValueError("a transition the bot makes needs `when:` (or say `by: people`)")
+        if self.by == "people" and (self.when is not None or self.actions):
+            raise ValueError("`by: people` transitions document a human move: no `when:` or `actions:`")
+        return self
+
+
+class Rule(Strict):
+    """A non-transition rule: while an issue is in one of `stages` and `when` holds, the
+    actions describe the state it should be in."""
+
+    id: str = Field(min_length=1)
+    stages: list[str] | None = None
+    when: AnyCondition
+    actions: list[AnyAction] = Field(min_length=1)
+    description: str = ""
+
+    @field_validator("stages", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class Lifecycle(Strict):
+    label_prefix: str = Field("proposal", min_length=1)
+    stages: list[Stage] = Field(min_length=1)
+    transitions: list[Transition] = Field(default_factory=list)
+    conflict_comment: CommentSpec | None = None
+
+    def stage_ids(self) -> list[str]:
+        return [s.id for s in self.stages]
+
+    def label(self, stage: str) -> str:
+        return f"{self.label_prefix}::{stage}"
+
+    def terminal(self) -> set[str]:
+        return {s.id for s in self.stages if s.terminal}
+
+
+class Policy(Strict):
+    version: Literal[1] = 1
+    scope: Scope = Scope()
+    calendar: Calendar = Calendar()
+    lifecycle: Lifecycle
+    rules: list[Rule] = Field(default_factory=list)

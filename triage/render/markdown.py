@@ -1,0 +1,45 @@
+"""Escaping text that came from an issue so that, inside a bot comment, it stays text.
+
+GitLab runs quick actions on lines that start with `/`, turns `@name` into a mention (and
+`@all` pings everyone), renders HTML and Markdown. An escaped value:
+- is one line (line breaks become spaces), so it can never start a line of its own;
+- never starts with `/` (it becomes `\\/`, which Markdown shows as `/`);
+- mentions no one (`@` is followed by U+2060 WORD JOINER, which ends a username);
+- renders no HTML (`<`, `>`, `&` become entities) and no Markdown emphasis, links, code or
+  table cells (those characters are backslash-escaped).
+"""
+
+from __future__ import annotations
+
+import re
+
+WORD_JOINER = "\u2060"
+_LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_MARKDOWN = re.compile(r"([\\`*_\[\]{}()#+!|~])")
+
+
+class Trusted(str):
+    """Text the bot built itself or took from configuration: rendered as it is."""
+
+    __slots__ = ()
+
+
+def escape(value: object) -> str:
+    if isinstance(value, Trusted):
+        return str(value)
+    text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", str(value)))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MARKDOWN.sub(r"\\\1", text)
+    text = text.replace("@", "@" + WORD_JOINER)
+    stripped = text.lstrip()
+    if stripped.startswith("/"):
+        text = text[: len(text) - len(stripped)] + "\\" + stripped
+    return text
+
+
+def mention(username: str) -> Trusted:
+    """A deliberate mention of a configured or validated username."""
+    if not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*", username) or username.lower() in ("all", "here"):
+        raise ValueError(f"not a username that may be mentioned: {username!r}")
+    return Trusted("@" + username)

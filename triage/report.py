@@ -1,0 +1,89 @@
+"""What a run did, for people (a table) and for machines (the JSON report artifact)."""
+
+from __future__ import annotations
+
+import textwrap
+from collections import Counter
+from typing import Any
+
+from .plan import IssuePlan
+from .run import RunResult
+
+
+def changes_of(issue_plan: IssuePlan) -> list[dict[str, Any]]:
+    """One entry per change to one issue: labels, state, each comment."""
+    entries = []
+    base = {"project": issue_plan.project, "iid": issue_plan.iid, "url": issue_plan.web_url}
+    why = "; ".join(issue_plan.reasons)
+    if issue_plan.add_labels or issue_plan.remove_labels:
+        entries.append({**base, "kind": "labels", "add": list(issue_plan.add_labels),
+                        "remove": list(issue_plan.remove_labels), "why": why})
+    if issue_plan.state_event:
+        entries.append({**base, "kind": "state", "state_event": issue_plan.state_event, "why": why})
+    for comment in issue_plan.comments:
+        entries.append({**base, "kind": "internal_note" if comment.internal else "comment", "key": comment.key,
+                        "rev": comment.rev, "origin": comment.origin, "why": why})
+    return entries
+
+
+def as_json(result: RunResult, traffic_by_method: Counter[str], writes: int, scope: dict[str, Any]) -> dict[str, Any]:
+    changes = []
+    for outcome in result.outcomes:
+        for entry in changes_of(outcome.plan):
+            changes.append({**entry, "status": outcome.status})
+    return {
+        "mode": result.mode,
+        "now": result.now.isoformat() if result.now else None,
+        "scope": scope,
+        "issues_scanned": result.issues_scanned,
+        "issues_changed": sum(1 for o in result.outcomes if o.status in ("planned", "applied")),
+        "changes": changes,
+        "writes": writes,
+        "api_requests": {m: traffic_by_method.get(m, 0) for m in ("GET", "POST", "PUT", "DELETE")},
+        "errors": [{"project": o.plan.project, "iid": o.plan.iid, "error": o.error} for o in result.errors],
+        "budget_exhausted": result.budget_exhausted,
+    }
+
+
+def _describe(entry: dict[str, Any]) -> str:
+    if entry["kind"] == "labels":
+        parts = [f"+{label}" for label in entry["add"]] + [f"-{label}" for label in entry["remove"]]
+        return "labels " + " ".join(parts)
+    if entry["kind"] == "state":
+        return entry["state_event"]
+    return f"{entry['kind'].replace('_', ' ')} {entry['key']}"
+
+
+def table(result: RunResult, width: int = 100) -> str:
+    """A readable table: each change of each issue, and why."""
+    rows: list[tuple[str, str, str]] = []
+    for outcome in result.outcomes:
+        ref = f"#{outcome.plan.iid}"
+        if outcome.error:
+            rows.append((ref, outcome.status.upper(), outcome.error))
+            continue
+        why = "; ".join(outcome.plan.reasons)
+        for n, entry in enumerate(changes_of(outcome.plan)):
+            rows.append((ref if n == 0 else "", _describe(entry), why if n == 0 else ""))
+    if not rows:
+        return "nothing to do"
+    left = max(len(r[0]) for r in [*rows, ("issue", "", "")])
+    middle = min(max(len(r[1]) for r in [*rows, ("", "change", "")]), 60)
+    wrap = max(20, width - left - middle - 4)
+    lines = [f"{'issue':<{left}}  {'change':<{middle}}  why", f"{'-' * left}  {'-' * middle}  {'-' * min(wrap, 40)}"]
+    for ref, change, why in rows:
+        wrapped = textwrap.wrap(why, wrap) or [""]
+        lines.append(f"{ref:<{left}}  {change:<{middle}}  {wrapped[0]}")
+        lines.extend(f"{'':<{left}}  {'':<{middle}}  {more}" for more in wrapped[1:])
+    return "\n".join(lines)
+
+
+def summary(result: RunResult, writes: int, by_method: Counter[str]) -> str:
+    changed = sum(1 for o in result.outcomes if o.status in ("planned", "applied"))
+    verb = "would change" if result.mode == "plan" else "changed"
+    requests = sum(by_method.values())
+    text = (f"{result.mode}: {result.issues_scanned} issues scanned, {changed} {verb}, "
+            f"{writes} writes, {requests} API requests, {len(result.errors)} errors")
+    if result.budget_exhausted:
+        text += " - WRITE BUDGET USED UP: some changes were not made"
+    return text

@@ -1,0 +1,1 @@
+"""The rules: conditions, actions, the fiscal calendar. Pure: no I/O, no clock, no network."""

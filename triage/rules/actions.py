@@ -1,0 +1,152 @@
+"""Actions: what a transition or rule does to an issue, as a registry of typed entries.
+
+An action never writes: it edits a `Draft`, the desired end state of one issue, which the
+planner turns into the smallest set of writes (one PUT for labels and state, one POST per note).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+from .conditions import Facts
+from .fiscal import fiscal_quarter
+
+
+@dataclass
+class CommentRequest:
+    template: str
+    key: str  # the idempotency key: rule or transition id, plus the template's own name
+    internal: bool
+    origin: str  # which rule or transition asked for it
+    context: dict[str, Any]
+    kind: Literal["transition", "rule"]
+
+
+@dataclass
+class Draft:
+    """The desired state of one issue, built up by transitions and rules."""
+
+    labels: set[str]
+    state: str
+    comments: list[CommentRequest] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Step:
+    """Where an action runs: which rule or transition, and the context for its templates."""
+
+    origin: str
+    kind: Literal["transition", "rule"]
+    context: dict[str, Any]
+    stage_entered: Any  # datetime the stage was (or is being) entered; resolved lazily by the planner
+
+
+class Action(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    key: ClassVar[str]
+    summary: ClassVar[str]
+    example: ClassVar[str]
+
+    def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
+        raise NotImplementedError
+
+
+class AddLabels(Action):
+    key = "add_labels"
+    summary = "add labels (a scoped label replaces the other labels of its scope)"
+    example = "{add_labels: ['EM_Status::ToDo']}"
+    add_labels: list[str] = Field(min_length=1)
+
+    def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
+        for label in self.add_labels:
+            _add_label(draft, label)
+
+
+class RemoveLabels(Action):
+    key = "remove_labels"
+    summary = "remove labels"
+    example = "{remove_labels: ['EM_Status::Waiting']}"
+    remove_labels: list[str] = Field(min_length=1)
+
+    def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
+        draft.labels.difference_update(self.remove_labels)
+
+
+class CommentSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    template: str
+    internal: bool = False
+
+
+class Comment(Action):
+    key = "comment"
+    summary = "post a comment rendered from a template, once per revision of its inputs (hidden marker)"
+    example = "{comment: {template: transition.md.j2}}"
+    comment: CommentSpec
+
+    def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
+        draft.comments.append(CommentRequest(self.comment.template, f"{step.origin}/{self.comment.template}",
+                                             self.comment.internal, step.origin, step.context, step.kind))
+
+
+class Close(Action):
+    key = "close"
+    summary = "close the issue"
+    example = "{close: true}"
+    close: Literal[True]
+
+    def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
+        draft.state = "closed"
+
+
+class CloseQuarterSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    prefix: str = "close_qtr"
+
+
+class CloseQuarterLabel(Action):
+    key = "close_quarter_label"
+    summary = "add `<prefix>::Q<quarter><YY>` for the fiscal quarter in which the stage was entered"
+    example = "{close_quarter_label: {prefix: close_qtr}}"
+    close_quarter_label: CloseQuarterSpec = CloseQuarterSpec()
+
+    def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
+        entered = step.stage_entered() if callable(step.stage_entered) else step.stage_entered
+        quarter = fiscal_quarter(entered.date(), facts.fiscal_start_month)
+        _add_label(draft, f"{self.close_quarter_label.prefix}::{quarter.label}")
+
+
+def _add_label(draft: Draft, label: str) -> None:
+    """Scoped labels are exclusive: adding `a::b` drops the other `a::*` labels, as GitLab
+    Premium does, so the plan shows the end state GitLab will show."""
+    if "::" in label:
+        scope = label.rsplit("::", 1)[0]
+        draft.labels = {name for name in draft.labels if "::" not in name or name.rsplit("::", 1)[0] != scope}
+    draft.labels.add(label)
+
+
+ACTIONS: tuple[type[Action], ...] = (AddLabels, RemoveLabels, Comment, Close, CloseQuarterLabel)
+ACTION_KEYS = tuple(a.key for a in ACTIONS)
+
+
+def _action_key(value: Any) -> str | None:
+    if isinstance(value, dict) and len(value) == 1:
+        key = next(iter(value))
+        return key if key in ACTION_KEYS else None
+    if isinstance(value, Action):
+        return value.key
+    return None
+
+
+AnyAction = Annotated[
+    Union[tuple(Annotated[a, Tag(a.key)] for a in ACTIONS)],  # type: ignore[valid-type]  # noqa: UP007
+    Discriminator(
+        _action_key,
+        custom_error_type="unknown_action",
+        custom_error_message="an action is a mapping with exactly one of: " + ", ".join(ACTION_KEYS),
+    ),
+]

@@ -1,0 +1,310 @@
+"""Conditions: a registry of small, typed tests over one issue.
+
+In a policy a condition is a one-key mapping: `{task: Discovery call held}`, composed with
+`all`, `any` and `not`. Adding one is one class and one entry in `CONDITIONS`. Each evaluation
+says whether it was met and what it saw, for `triage explain`. A condition that needs data the
+listing does not carry (notes, label events) raises `NeedDetail` until it has been fetched.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+from ..issues.snapshot import IssueSnapshot
+from ..issues.tasks import normalise
+from .fiscal import business_days_between, fiscal_quarter
+
+
+class NeedDetail(Exception):
+    """Raised when a condition needs data that has not been fetched yet."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything a condition may look at: the issue and the moment, nothing else."""
+
+    issue: IssueSnapshot
+    now: datetime
+    stage: str | None
+    stage_prefix: str
+    fiscal_start_month: int = 2
+    holidays: frozenset[date] = frozenset()
+
+    def stage_started(self) -> datetime:
+        """When the current stage label was last added (label events), else issue creation."""
+        events = self.issue.label_events
+        if events is None:
+            raise NeedDetail("label_events")
+        label = f"{self.stage_prefix}::{self.stage}" if self.stage else None
+        adds = [e.created_at for e in events if e.action == "add" and e.label == label]
+        if label is None:  # no stage: since the last stage label was removed
+            adds = [e.created_at for e in events if e.action == "remove" and e.label.startswith(f"{self.stage_prefix}::")]
+        return max(adds, default=self.issue.created_at)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    met: bool
+    saw: str
+
+
+class Condition(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    key: ClassVar[str]
+    needs: ClassVar[frozenset[str]] = frozenset()
+    summary: ClassVar[str]
+    example: ClassVar[str]
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        raise NotImplementedError
+
+
+class Compare(BaseModel):
+    """A number compared: `{gte: 3}`, `{lt: 10}`, or several at once."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    gt: float | None = None
+    gte: float | None = None
+    lt: float | None = None
+    lte: float | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Compare:
+        if all(v is None for v in (self.gt, self.gte, self.lt, self.lte)):
+            raise ValueError("give at least one of gt, gte, lt, lte")
+        return self
+
+    def holds(self, value: float) -> bool:
+        return ((self.gt is None or value > self.gt) and (self.gte is None or value >= self.gte)
+                and (self.lt is None or value < self.lt) and (self.lte is None or value <= self.lte))
+
+    def __str__(self) -> str:
+        signs = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+        return " and ".join(f"{signs[k]} {v:g}" for k, v in self.model_dump().items() if v is not None)
+
+
+class LabelPresent(Condition):
+    key = "label"
+    summary = "a label is present; `*` matches any text (`Lost::*`)"
+    example = "{label: 'Lost::*'}"
+    label: str
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        found = [name for name in facts.issue.labels if fnmatch.fnmatchcase(name, self.label)]
+        return Outcome(bool(found), ", ".join(found) if found else f"no label matching {self.label}")
+
+
+class LabelAbsent(Condition):
+    key = "no_label"
+    summary = "no label matches; `*` matches any text"
+    example = "{no_label: 'EM_Confidence::*'}"
+    no_label: str
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        found = [name for name in facts.issue.labels if fnmatch.fnmatchcase(name, self.no_label)]
+        return Outcome(not found, ", ".join(found) if found else f"no label matching {self.no_label}")
+
+
+class Assignee(Condition):
+    key = "assignee"
+    summary = "the issue has an assignee (true) or has none (false)"
+    example = "{assignee: true}"
+    assignee: bool
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        people = facts.issue.assignees
+        return Outcome(bool(people) == self.assignee, ", ".join(f"@{p}" for p in people) or "no assignee")
+
+
+class TaskDone(Condition):
+    key = "task"
+    summary = "a task-list item with this text is ticked (case and spacing ignored)"
+    example = "{task: Discovery call held}"
+    task: str = Field(min_length=1)
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        wanted = normalise(self.task)
+        matching = [t for t in facts.issue.tasks if normalise(t.text) == wanted]
+        if not matching:
+            return Outcome(False, f"no task '{self.task}'")
+        done = any(t.done for t in matching)
+        return Outcome(done, "ticked" if done else "not ticked")
+
+
+class LineItems(Condition):
+    key = "line_items"
+    summary = "the scoping data block is valid and has at least one line item (true), or not (false)"
+    example = "{line_items: true}"
+    line_items: bool
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        block = facts.issue.scoping
+        count = len(block.data.line_items) if block.data else 0
+        saw = f"{count} line item{'s' if count != 1 else ''}" if block.status == "valid" else f"data block {block.status}"
+        return Outcome((count > 0) == self.line_items, saw)
+
+
+class DataBlock(Condition):
+    key = "data_block"
+    summary = "the scoping data block is valid, invalid or missing"
+    example = "{data_block: invalid}"
+    data_block: Literal["valid", "invalid", "missing"]
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        block = facts.issue.scoping
+        saw = block.status + (f" ({len(block.problems)} problem{'s' if len(block.problems) != 1 else ''})"
+                              if block.problems else "")
+        return Outcome(block.status == self.data_block, saw)
+
+
+class FieldPresent(Condition):
+    key = "field"
+    summary = "a field of the scoping data block has a value (dotted for nested: `people.sa`)"
+    example = "{field: close_date}"
+    field: str
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        data = facts.issue.scoping.data
+        value: Any = data
+        for part in self.field.split("."):
+            value = getattr(value, part, None) if value is not None else None
+        present = value not in (None, "", [], {})
+        return Outcome(present, repr(value) if present else "empty")
+
+
+class State(Condition):
+    key = "state"
+    summary = "the issue is opened or closed"
+    example = "{state: opened}"
+    state: Literal["opened", "closed"]
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        return Outcome(facts.issue.state == self.state, facts.issue.state)
+
+
+class DaysSinceUpdate(Condition):
+    key = "days_since_update"
+    summary = "calendar days since the issue was last updated"
+    example = "{days_since_update: {gte: 45}}"
+    days_since_update: Compare
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        days = (facts.now - facts.issue.updated_at).total_seconds() / 86400
+        return Outcome(self.days_since_update.holds(days), f"{days:.1f} days")
+
+
+class DaysInStage(Condition):
+    key = "days_in_stage"
+    summary = "business days since the current stage label was added (from label events)"
+    example = "{days_in_stage: {gte: 3}}"
+    needs = frozenset({"label_events"})
+    days_in_stage: Compare
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        days = business_days_between(facts.stage_started().date(), facts.now.date(), facts.holidays)
+        return Outcome(self.days_in_stage.holds(days), f"{days} business days")
+
+
+class DaysToQuarterEnd(Condition):
+    key = "days_to_quarter_end"
+    summary = "business days left in the current fiscal quarter"
+    example = "{days_to_quarter_end: {lte: 10}}"
+    days_to_quarter_end: Compare
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        quarter = fiscal_quarter(facts.now.date(), facts.fiscal_start_month)
+        days = business_days_between(facts.now.date(), quarter.end, facts.holidays)
+        return Outcome(self.days_to_quarter_end.holds(days), f"{days} business days to {quarter.name} end")
+
+
+def _short_circuit(conditions: list[Condition], facts: Facts, *, stop_on: bool) -> Outcome:
+    """Evaluate in order and stop at the first outcome equal to `stop_on`, so a cheap
+    condition listed first can spare the fetch a later one would need."""
+    seen = []
+    for condition in conditions:
+        outcome = condition.evaluate(facts)
+        seen.append(outcome.saw)
+        if outcome.met == stop_on:
+            return Outcome(stop_on, "; ".join(seen))
+    return Outcome(not stop_on, "; ".join(seen))
+
+
+class All(Condition):
+    key = "all"
+    summary = "every condition in the list holds"
+    example = "{all: [{assignee: true}, {task: Discovery call held}]}"
+    all: list[AnyCondition] = Field(min_length=1)
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        return _short_circuit(self.all, facts, stop_on=False)
+
+
+class AnyOf(Condition):
+    key = "any"
+    summary = "at least one condition in the list holds"
+    example = "{any: [{label: 'Lost::*'}, {days_since_update: {gte: 60}}]}"
+    any: list[AnyCondition] = Field(min_length=1)
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        return _short_circuit(self.any, facts, stop_on=True)
+
+
+class Not(Condition):
+    key = "not"
+    summary = "the condition does not hold"
+    example = "{not: {label: 'On_hold'}}"
+    not_: AnyCondition = Field(alias="not")
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        inner = self.not_.evaluate(facts)
+        return Outcome(not inner.met, inner.saw)
+
+
+CONDITIONS: tuple[type[Condition], ...] = (
+    LabelPresent, LabelAbsent, Assignee, TaskDone, LineItems, DataBlock, FieldPresent, State,
+    DaysSinceUpdate, DaysInStage, DaysToQuarterEnd, All, AnyOf, Not,
+)
+CONDITION_KEYS = tuple(c.key for c in CONDITIONS)
+
+
+def _condition_key(value: Any) -> str | None:
+    if isinstance(value, dict) and len(value) == 1:
+        key = next(iter(value))
+        return key if key in CONDITION_KEYS else None
+    if isinstance(value, Condition):
+        return value.key
+    return None
+
+
+AnyCondition = Annotated[
+    Union[tuple(Annotated[c, Tag(c.key)] for c in CONDITIONS)],  # type: ignore[valid-type]  # noqa: UP007
+    Discriminator(
+        _condition_key,
+        custom_error_type="unknown_condition",
+        custom_error_message="a condition is a mapping with exactly one of: " + ", ".join(CONDITION_KEYS),
+    ),
+]
+
+for _model in (All, AnyOf, Not):
+    _model.model_rebuild()
+
+
+def needs_of(condition: Condition) -> frozenset[str]:
+    """Every detail a condition (and the conditions inside it) may need."""
+    inner: list[Condition] = []
+    if isinstance(condition, All):
+        inner = list(condition.all)
+    elif isinstance(condition, AnyOf):
+        inner = list(condition.any)
+    elif isinstance(condition, Not):
+        inner = [condition.not_]
+    return condition.needs.union(*(needs_of(c) for c in inner)) if inner else condition.needs

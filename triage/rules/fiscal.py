@@ -1,0 +1,53 @@
+"""Fiscal quarters for a fiscal year that starts on the first of a configured month.
+
+GitLab's fiscal year starts on 1 February and is named for the calendar year in which it
+ends: FY24-Q1 = 2023-02-01..2023-04-30.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class FiscalQuarter:
+    year: int  # the fiscal year's name (the calendar year it ends in)
+    quarter: int  # 1..4
+    start: date
+    end: date  # last day, inclusive
+
+    @property
+    def label(self) -> str:
+        """`close_qtr` style: Q<quarter><YY>, e.g. Q427 for FY27-Q4."""
+        return f"Q{self.quarter}{self.year % 100:02d}"
+
+    @property
+    def name(self) -> str:
+        return f"FY{self.year % 100:02d}-Q{self.quarter}"
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def fiscal_quarter(day: date, start_month: int = 2) -> FiscalQuarter:
+    offset = (day.month - start_month) % 12
+    fy_start = _add_months(date(day.year, day.month, 1), -offset)
+    year = fy_start.year + (1 if start_month != 1 else 0)
+    quarter = offset // 3 + 1
+    q_start = _add_months(fy_start, (quarter - 1) * 3)
+    q_end = _add_months(q_start, 3) - timedelta(days=1)
+    return FiscalQuarter(year, quarter, q_start, q_end)
+
+
+def business_days_between(start: date, end: date, holidays: frozenset[date] = frozenset()) -> int:
+    """Weekdays after `start` up to and including `end` that are not holidays (0 if end <= start)."""
+    days = 0
+    current = start
+    while current < end:
+        current += timedelta(days=1)
+        if current.weekday() < 5 and current not in holidays:
+            days += 1
+    return days

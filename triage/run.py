@@ -1,0 +1,116 @@
+"""One scheduled run: list once, plan each issue (fetching only what its plan needs), apply.
+
+Issues are streamed: each is planned (and, in apply mode, written) as the listing yields it,
+so memory stays flat however many issues are in scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Literal
+
+from .gitlab.adapter import GitLab, GitLabProblem
+from .issues.snapshot import IssueSnapshot
+from .plan import IssuePlan, Settings, plan_issue
+from .policy.model import Policy
+from .render.templates import Templates
+
+Mode = Literal["plan", "apply"]
+MAX_DETAIL_ROUNDS = 3
+
+
+@dataclass
+class Outcome:
+    plan: IssuePlan
+    status: str  # planned | applied | failed | skipped
+    error: str | None = None
+
+
+@dataclass
+class RunResult:
+    mode: Mode
+    now: datetime | None = None
+    issues_scanned: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+    budget_exhausted: bool = False
+
+    @property
+    def errors(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.error]
+
+
+def run(policy: Policy, gitlab: GitLab, templates: Templates, *, mode: Mode, iid: int | None = None,
+        now: datetime | None = None, max_writes: int | None = None,
+        progress: Callable[[int], None] | None = None) -> RunResult:
+    settings = Settings(gitlab.bot_username(), templates)
+    result = RunResult(mode)
+    writes_left = max_writes
+    for snapshot in gitlab.list_issues(policy.scope, iids=[iid] if iid else None):
+        result.issues_scanned += 1
+        if result.now is None:
+            result.now = now or gitlab.now()  # GitLab's own clock, from the listing's answer
+        if progress:
+            progress(result.issues_scanned)
+        try:
+            issue_plan = plan_with_details(policy, snapshot, result.now, settings, gitlab)
+        except GitLabProblem as problem:
+            if problem.fatal:
+                raise
+            result.outcomes.append(Outcome(IssuePlan(snapshot.project, snapshot.iid, snapshot.title, snapshot.web_url),
+                                           "failed", str(problem)))
+            continue
+        if issue_plan.error:
+            result.outcomes.append(Outcome(issue_plan, "failed", issue_plan.error))
+            continue
+        if not issue_plan.has_changes:
+            continue
+        if mode == "plan":
+            result.outcomes.append(Outcome(issue_plan, "planned"))
+            continue
+        cost = len(issue_plan.comments) + (1 if issue_plan.add_labels or issue_plan.remove_labels or issue_plan.state_event else 0)
+        if writes_left is not None and cost > writes_left:
+            result.budget_exhausted = True
+            result.outcomes.append(Outcome(issue_plan, "skipped", "write budget used up for this run"))
+            continue
+        try:
+            apply_issue(gitlab, issue_plan)
+        except GitLabProblem as problem:
+            if problem.fatal:
+                raise
+            result.outcomes.append(Outcome(issue_plan, "failed", str(problem)))
+            continue
+        if writes_left is not None:
+            writes_left -= cost
+        result.outcomes.append(Outcome(issue_plan, "applied"))
+    if result.now is None:
+        result.now = now or gitlab.now()
+    return result
+
+
+def plan_with_details(policy: Policy, snapshot: IssueSnapshot, now: datetime, settings: Settings,
+                      gitlab: GitLab) -> IssuePlan:
+    """Plan one issue; fetch notes or label events only if its plan says it needs them."""
+    issue_plan = plan_issue(policy, snapshot, now, settings)
+    for _ in range(MAX_DETAIL_ROUNDS):
+        if not issue_plan.needs:
+            return issue_plan
+        if "notes" in issue_plan.needs and snapshot.notes is None:
+            snapshot = replace(snapshot, notes=gitlab.notes(snapshot.project, snapshot.iid))
+        if "label_events" in issue_plan.needs and snapshot.label_events is None:
+            snapshot = replace(snapshot, label_events=gitlab.label_events(snapshot.project, snapshot.iid))
+        issue_plan = plan_issue(policy, snapshot, now, settings)
+    if issue_plan.needs:
+        return replace(issue_plan, error=f"still needs {', '.join(sorted(issue_plan.needs))} after fetching it (a bug)")
+    return issue_plan
+
+
+def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
+    """Comments first, then the one label/state update: a run cut short between the two
+    leaves a comment whose marker the next run finds, never a move without its comment."""
+    for comment in issue_plan.comments:
+        gitlab.create_note(issue_plan.project, issue_plan.iid, comment.body, marker_key=comment.key,
+                           marker_rev=comment.rev, internal=comment.internal)
+    gitlab.update_issue(issue_plan.project, issue_plan.iid, add=issue_plan.add_labels,
+                        remove=issue_plan.remove_labels, state_event=issue_plan.state_event)

@@ -1,0 +1,99 @@
+"""YAML that remembers where each value came from, so errors can name line and column.
+
+Parsing text is not I/O: callers read the file, this turns text into data plus positions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+class YamlSyntaxError(ValueError):
+    def __init__(self, message: str, position: Position | None) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+@dataclass(frozen=True)
+class Located:
+    """Parsed YAML data and the position of every value (and key) by its path."""
+
+    data: Any
+    positions: dict[Path, Position]
+
+    def position(self, path: Path) -> Position | None:
+        """The position of `path`, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            found = self.positions.get(path[:end])
+            if found is not None:
+                return found
+        return None
+
+
+def _pos(node: Node) -> Position:
+    return Position(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.constructor = SafeConstructor()
+        self.positions: dict[Path, Position] = {}
+
+    def build(self, node: Node, path: Path) -> Any:
+        self.positions.setdefault(path, _pos(node))
+        if isinstance(node, MappingNode):
+            self.constructor.flatten_mapping(node)
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.constructor.construct_object(key_node, deep=True)
+                if not isinstance(key, str | int | float | bool) and key is not None:
+                    raise YamlSyntaxError("a mapping key must be a plain value", _pos(key_node))
+                if key in result:
+                    raise YamlSyntaxError(f"duplicate key '{key}' (YAML would silently keep only the last)", _pos(key_node))
+                child: Path = (*path, str(key))
+                self.positions[child] = _pos(key_node)
+                result[key] = self.build(value_node, child)
+                self.positions[child] = _pos(key_node)
+            return result
+        if isinstance(node, SequenceNode):
+            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+        assert isinstance(node, ScalarNode)
+        return self.constructor.construct_object(node, deep=True)
+
+
+def parse(text: str, *, line_offset: int = 0) -> Located:
+    """Parse one YAML document. `line_offset` shifts positions (for YAML embedded in a text)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = Position(mark.line + 1 + line_offset, mark.column + 1) if mark else None
+        raise YamlSyntaxError(f"{error.problem or error.context or 'invalid YAML'}", where) from None
+    except yaml.YAMLError as error:
+        raise YamlSyntaxError(str(error), None) from None
+    if node is None:
+        return Located(None, {})
+    builder = _Builder()
+    try:
+        data = builder.build(node, ())
+    except YamlSyntaxError as error:
+        if error.position and line_offset:
+            raise YamlSyntaxError(str(error), Position(error.position.line + line_offset, error.position.column)) from None
+        raise
+    except yaml.YAMLError as error:
+        raise YamlSyntaxError(str(error), None) from None
+    positions = {p: Position(v.line + line_offset, v.column) for p, v in builder.positions.items()}
+    return Located(data, positions)
