@@ -8,8 +8,15 @@ from typing import TextIO
 
 
 class Console:
-    def __init__(self, *, secrets: Iterable[str | None] = (), quiet: bool = False, verbose: bool = False,
-                 out: TextIO | None = None, err: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        secrets: Iterable[str | None] = (),
+        quiet: bool = False,
+        verbose: bool = False,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+    ) -> None:
         self.secrets = [s for s in secrets if s]
         self.quiet = quiet
         self.verbose = verbose

@@ -25,7 +25,9 @@ def guarded(console: Console, action: Callable[[], int]) -> int:
         return action()
     except PolicyInvalid as error:
         count = len(error.problems)
-        console.err(f"error: the policy is invalid ({count} problem{'s' if count != 1 else ''}); nothing was written\n{error}")
+        console.err(
+            f"error: the policy is invalid ({count} problem{'s' if count != 1 else ''}); nothing was written\n{error}"
+        )
         return USER_ERROR
     except (UserError, TemplateProblem, GitLabProblem) as error:
         console.err(f"error: {error}")
@@ -34,5 +36,8 @@ def guarded(console: Console, action: Callable[[], int]) -> int:
         console.err("interrupted")
         return INTERRUPTED
     except Exception:  # a bug: say so, with what a bug report needs
-        console.err("error: ps-triage hit a bug; please report it with the traceback below\n" + traceback.format_exc())
+        console.err(
+            "error: ps-triage hit a bug; please report it with the traceback below\n"
+            + traceback.format_exc()
+        )
         return BUG

@@ -161,7 +161,7 @@ class _Planner:
             )
             for action in rule.actions:
                 action.apply(self.draft, facts, step)
-            self.draft.reasons.append(f"{rule.id}: {outcome.saw}")
+            self.draft.reasons.append(f"{rule.id}: in {stage or NO_STAGE}, {outcome.saw}")
         return self.finish(base, original_stage)
 
     # stage ------------------------------------------------------------------------------
@@ -334,6 +334,7 @@ def template_context(
             "url": Trusted(issue.web_url),
             "author": issue.author,
             "assignees": list(issue.assignees),
+            "labels": list(issue.labels),
         },
         "stage": Trusted(stage or NO_STAGE),
         "stage_label": Trusted(life.label(stage)) if stage else None,
@@ -345,7 +346,7 @@ def template_context(
             "to": Trusted(transition.to),
             "from_label": Trusted(life.label(previous)) if previous else None,
             "to_label": Trusted(life.label(transition.to)),
-            "description": transition.description,
+            "description": Trusted(transition.description),
         },
         "rule": Trusted(rule) if rule else None,
         "why": why,

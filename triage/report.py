@@ -16,17 +16,34 @@ def changes_of(issue_plan: IssuePlan) -> list[dict[str, Any]]:
     base = {"project": issue_plan.project, "iid": issue_plan.iid, "url": issue_plan.web_url}
     why = "; ".join(issue_plan.reasons)
     if issue_plan.add_labels or issue_plan.remove_labels:
-        entries.append({**base, "kind": "labels", "add": list(issue_plan.add_labels),
-                        "remove": list(issue_plan.remove_labels), "why": why})
+        entries.append(
+            {
+                **base,
+                "kind": "labels",
+                "add": list(issue_plan.add_labels),
+                "remove": list(issue_plan.remove_labels),
+                "why": why,
+            }
+        )
     if issue_plan.state_event:
         entries.append({**base, "kind": "state", "state_event": issue_plan.state_event, "why": why})
     for comment in issue_plan.comments:
-        entries.append({**base, "kind": "internal_note" if comment.internal else "comment", "key": comment.key,
-                        "rev": comment.rev, "origin": comment.origin, "why": why})
+        entries.append(
+            {
+                **base,
+                "kind": "internal_note" if comment.internal else "comment",
+                "key": comment.key,
+                "rev": comment.rev,
+                "origin": comment.origin,
+                "why": why,
+            }
+        )
     return entries
 
 
-def as_json(result: RunResult, traffic_by_method: Counter[str], writes: int, scope: dict[str, Any]) -> dict[str, Any]:
+def as_json(
+    result: RunResult, traffic_by_method: Counter[str], writes: int, scope: dict[str, Any]
+) -> dict[str, Any]:
     changes = []
     for outcome in result.outcomes:
         for entry in changes_of(outcome.plan):
@@ -40,7 +57,9 @@ def as_json(result: RunResult, traffic_by_method: Counter[str], writes: int, sco
         "changes": changes,
         "writes": writes,
         "api_requests": {m: traffic_by_method.get(m, 0) for m in ("GET", "POST", "PUT", "DELETE")},
-        "errors": [{"project": o.plan.project, "iid": o.plan.iid, "error": o.error} for o in result.errors],
+        "errors": [
+            {"project": o.plan.project, "iid": o.plan.iid, "error": o.error} for o in result.errors
+        ],
         "budget_exhausted": result.budget_exhausted,
     }
 
@@ -68,13 +87,21 @@ def table(result: RunResult, width: int = 100) -> str:
     if not rows:
         return "nothing to do"
     left = max(len(r[0]) for r in [*rows, ("issue", "", "")])
-    middle = min(max(len(r[1]) for r in [*rows, ("", "change", "")]), 60)
+    middle = min(max(len(r[1]) for r in [*rows, ("", "change", "")]), 44)
     wrap = max(20, width - left - middle - 4)
-    lines = [f"{'issue':<{left}}  {'change':<{middle}}  why", f"{'-' * left}  {'-' * middle}  {'-' * min(wrap, 40)}"]
+    lines = [
+        f"{'issue':<{left}}  {'change':<{middle}}  why",
+        f"{'-' * left}  {'-' * middle}  {'-' * min(wrap, 40)}",
+    ]
     for ref, change, why in rows:
-        wrapped = textwrap.wrap(why, wrap) or [""]
-        lines.append(f"{ref:<{left}}  {change:<{middle}}  {wrapped[0]}")
-        lines.extend(f"{'':<{left}}  {'':<{middle}}  {more}" for more in wrapped[1:])
+        changes = textwrap.wrap(change, middle, break_on_hyphens=False) or [""]
+        whys = textwrap.wrap(why, wrap) or [""]
+        for n in range(max(len(changes), len(whys))):
+            left_text = changes[n] if n < len(changes) else ""
+            right_text = whys[n] if n < len(whys) else ""
+            lines.append(
+                f"{ref if n == 0 else '':<{left}}  {left_text:<{middle}}  {right_text}".rstrip()
+            )
     return "\n".join(lines)
 
 
@@ -82,8 +109,10 @@ def summary(result: RunResult, writes: int, by_method: Counter[str]) -> str:
     changed = sum(1 for o in result.outcomes if o.status in ("planned", "applied"))
     verb = "would change" if result.mode == "plan" else "changed"
     requests = sum(by_method.values())
-    text = (f"{result.mode}: {result.issues_scanned} issues scanned, {changed} {verb}, "
-            f"{writes} writes, {requests} API requests, {len(result.errors)} errors")
+    text = (
+        f"{result.mode}: {result.issues_scanned} issues scanned, {changed} {verb}, "
+        f"{writes} writes, {requests} API requests, {len(result.errors)} errors"
+    )
     if result.budget_exhausted:
         text += " - WRITE BUDGET USED UP: some changes were not made"
     return text

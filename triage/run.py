@@ -41,9 +41,17 @@ class RunResult:
         return [o for o in self.outcomes if o.error]
 
 
-def run(policy: Policy, gitlab: GitLab, templates: Templates, *, mode: Mode, iid: int | None = None,
-        now: datetime | None = None, max_writes: int | None = None,
-        progress: Callable[[int], None] | None = None) -> RunResult:
+def run(
+    policy: Policy,
+    gitlab: GitLab,
+    templates: Templates,
+    *,
+    mode: Mode,
+    iid: int | None = None,
+    now: datetime | None = None,
+    max_writes: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RunResult:
     settings = Settings(gitlab.bot_username(), templates)
     result = RunResult(mode)
     writes_left = max_writes
@@ -58,8 +66,13 @@ def run(policy: Policy, gitlab: GitLab, templates: Templates, *, mode: Mode, iid
         except GitLabProblem as problem:
             if problem.fatal:
                 raise
-            result.outcomes.append(Outcome(IssuePlan(snapshot.project, snapshot.iid, snapshot.title, snapshot.web_url),
-                                           "failed", str(problem)))
+            result.outcomes.append(
+                Outcome(
+                    IssuePlan(snapshot.project, snapshot.iid, snapshot.title, snapshot.web_url),
+                    "failed",
+                    str(problem),
+                )
+            )
             continue
         if issue_plan.error:
             result.outcomes.append(Outcome(issue_plan, "failed", issue_plan.error))
@@ -69,10 +82,14 @@ def run(policy: Policy, gitlab: GitLab, templates: Templates, *, mode: Mode, iid
         if mode == "plan":
             result.outcomes.append(Outcome(issue_plan, "planned"))
             continue
-        cost = len(issue_plan.comments) + (1 if issue_plan.add_labels or issue_plan.remove_labels or issue_plan.state_event else 0)
+        cost = len(issue_plan.comments) + (
+            1 if issue_plan.add_labels or issue_plan.remove_labels or issue_plan.state_event else 0
+        )
         if writes_left is not None and cost > writes_left:
             result.budget_exhausted = True
-            result.outcomes.append(Outcome(issue_plan, "skipped", "write budget used up for this run"))
+            result.outcomes.append(
+                Outcome(issue_plan, "skipped", "write budget used up for this run")
+            )
             continue
         try:
             apply_issue(gitlab, issue_plan)
@@ -89,8 +106,9 @@ def run(policy: Policy, gitlab: GitLab, templates: Templates, *, mode: Mode, iid
     return result
 
 
-def plan_with_details(policy: Policy, snapshot: IssueSnapshot, now: datetime, settings: Settings,
-                      gitlab: GitLab) -> IssuePlan:
+def plan_with_details(
+    policy: Policy, snapshot: IssueSnapshot, now: datetime, settings: Settings, gitlab: GitLab
+) -> IssuePlan:
     """Plan one issue; fetch notes or label events only if its plan says it needs them."""
     issue_plan = plan_issue(policy, snapshot, now, settings)
     for _ in range(MAX_DETAIL_ROUNDS):
@@ -99,10 +117,15 @@ def plan_with_details(policy: Policy, snapshot: IssueSnapshot, now: datetime, se
         if "notes" in issue_plan.needs and snapshot.notes is None:
             snapshot = replace(snapshot, notes=gitlab.notes(snapshot.project, snapshot.iid))
         if "label_events" in issue_plan.needs and snapshot.label_events is None:
-            snapshot = replace(snapshot, label_events=gitlab.label_events(snapshot.project, snapshot.iid))
+            snapshot = replace(
+                snapshot, label_events=gitlab.label_events(snapshot.project, snapshot.iid)
+            )
         issue_plan = plan_issue(policy, snapshot, now, settings)
     if issue_plan.needs:
-        return replace(issue_plan, error=f"still needs {', '.join(sorted(issue_plan.needs))} after fetching it (a bug)")
+        return replace(
+            issue_plan,
+            error=f"still needs {', '.join(sorted(issue_plan.needs))} after fetching it (a bug)",
+        )
     return issue_plan
 
 
@@ -110,7 +133,18 @@ def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
     """Comments first, then the one label/state update: a run cut short between the two
     leaves a comment whose marker the next run finds, never a move without its comment."""
     for comment in issue_plan.comments:
-        gitlab.create_note(issue_plan.project, issue_plan.iid, comment.body, marker_key=comment.key,
-                           marker_rev=comment.rev, internal=comment.internal)
-    gitlab.update_issue(issue_plan.project, issue_plan.iid, add=issue_plan.add_labels,
-                        remove=issue_plan.remove_labels, state_event=issue_plan.state_event)
+        gitlab.create_note(
+            issue_plan.project,
+            issue_plan.iid,
+            comment.body,
+            marker_key=comment.key,
+            marker_rev=comment.rev,
+            internal=comment.internal,
+        )
+    gitlab.update_issue(
+        issue_plan.project,
+        issue_plan.iid,
+        add=issue_plan.add_labels,
+        remove=issue_plan.remove_labels,
+        state_event=issue_plan.state_event,
+    )

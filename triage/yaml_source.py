@@ -62,7 +62,10 @@ class _Builder:
                 if not isinstance(key, str | int | float | bool) and key is not None:
                     raise YamlSyntaxError("a mapping key must be a plain value", _pos(key_node))
                 if key in result:
-                    raise YamlSyntaxError(f"duplicate key '{key}' (YAML would silently keep only the last)", _pos(key_node))
+                    raise YamlSyntaxError(
+                        f"duplicate key '{key}' (YAML would silently keep only the last)",
+                        _pos(key_node),
+                    )
                 child: Path = (*path, str(key))
                 self.positions[child] = _pos(key_node)
                 result[key] = self.build(value_node, child)
@@ -71,7 +74,12 @@ class _Builder:
         if isinstance(node, SequenceNode):
             return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
         assert isinstance(node, ScalarNode)
-        return self.constructor.construct_object(node, deep=True)
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except ValueError as error:  # e.g. a timestamp-looking scalar that is no date: 2026-13-01
+            raise YamlSyntaxError(
+                f"'{node.value}' is not a valid value ({error})", _pos(node)
+            ) from None
 
 
 def parse(text: str, *, line_offset: int = 0) -> Located:
@@ -81,7 +89,9 @@ def parse(text: str, *, line_offset: int = 0) -> Located:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = Position(mark.line + 1 + line_offset, mark.column + 1) if mark else None
-        raise YamlSyntaxError(f"{error.problem or error.context or 'invalid YAML'}", where) from None
+        raise YamlSyntaxError(
+            f"{error.problem or error.context or 'invalid YAML'}", where
+        ) from None
     except yaml.YAMLError as error:
         raise YamlSyntaxError(str(error), None) from None
     if node is None:
@@ -91,7 +101,9 @@ def parse(text: str, *, line_offset: int = 0) -> Located:
         data = builder.build(node, ())
     except YamlSyntaxError as error:
         if error.position and line_offset:
-            raise YamlSyntaxError(str(error), Position(error.position.line + line_offset, error.position.column)) from None
+            raise YamlSyntaxError(
+                str(error), Position(error.position.line + line_offset, error.position.column)
+            ) from None
         raise
     except yaml.YAMLError as error:
         raise YamlSyntaxError(str(error), None) from None

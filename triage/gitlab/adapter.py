@@ -74,13 +74,23 @@ def _describe(error: Exception, url: str) -> str:
 
 
 def _problem(error: Exception, url: str) -> GitLabProblem:
-    fatal = isinstance(error, GitlabAuthenticationError | requests.ConnectionError | requests.Timeout)
+    fatal = isinstance(
+        error, GitlabAuthenticationError | requests.ConnectionError | requests.Timeout
+    )
     return GitLabProblem(_describe(error, url), fatal=fatal)
 
 
 class GitLab:
-    def __init__(self, url: str, token: str | None, *, max_retries: int = 6, timeout: float = 30,
-                 sleep: Callable[[float], None] = time.sleep, min_remaining: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str | None,
+        *,
+        max_retries: int = 6,
+        timeout: float = 30,
+        sleep: Callable[[float], None] = time.sleep,
+        min_remaining: int = 10,
+    ) -> None:
         self.url = url.rstrip("/")
         self.traffic = Traffic()
         self._sleep = sleep
@@ -88,8 +98,14 @@ class GitLab:
         session = requests.Session()
         session.headers["User-Agent"] = USER_AGENT
         session.hooks["response"].append(self._observe)
-        self._gl = gitlab.Gitlab(self.url, private_token=token, session=session, timeout=timeout,
-                                 retry_transient_errors=False, keep_base_url=True)
+        self._gl = gitlab.Gitlab(
+            self.url,
+            private_token=token,
+            session=session,
+            timeout=timeout,
+            retry_transient_errors=False,
+            keep_base_url=True,
+        )
         self._max_retries = max_retries
         self._projects: dict[str, Any] = {}
         self._bot: str | None = None
@@ -129,11 +145,13 @@ class GitLab:
 
     def bot_username(self) -> str:
         if self._bot is None:
+
             def whoami() -> str:
                 self._gl.auth()
                 user = self._gl.user
                 assert user is not None
                 return str(user.username)
+
             self._bot = self._call(whoami)
         return self._bot
 
@@ -142,10 +160,19 @@ class GitLab:
             self._projects[path] = self._gl.projects.get(path, lazy=True)
         return self._projects[path]
 
-    def list_issues(self, scope: Scope, *, iids: list[int] | None = None) -> Iterator[IssueSnapshot]:
+    def list_issues(
+        self, scope: Scope, *, iids: list[int] | None = None
+    ) -> Iterator[IssueSnapshot]:
         """One paginated listing of the issues in scope, filtered by GitLab."""
-        filters: dict[str, Any] = {"state": scope.state, "per_page": 100, "order_by": "created_at", "sort": "asc",
-                                   "iterator": True, "retry_transient_errors": True, "max_retries": self._max_retries}
+        filters: dict[str, Any] = {
+            "state": scope.state,
+            "per_page": 100,
+            "order_by": "created_at",
+            "sort": "asc",
+            "iterator": True,
+            "retry_transient_errors": True,
+            "max_retries": self._max_retries,
+        }
         if scope.labels:
             filters["labels"] = ",".join(scope.labels)
         if scope.not_labels:
@@ -157,8 +184,10 @@ class GitLab:
         elif scope.project:
             owner = self._project(scope.project)
         else:
-            raise GitLabProblem("no project or group to triage: set scope.project in the policy, --project, "
-                                "TRIAGE_PROJECT or CI_PROJECT_PATH")
+            raise GitLabProblem(
+                "no project or group to triage: set scope.project in the policy, --project, "
+                "TRIAGE_PROJECT or CI_PROJECT_PATH"
+            )
         listing = self._call(lambda: owner.issues.list(**filters))
         while True:
             try:
@@ -175,30 +204,75 @@ class GitLab:
         full = a.get("references", {}).get("full", "")
         project = full.rsplit("#", 1)[0] if "#" in full else str(a["project_id"])
         return IssueSnapshot(
-            project=project, iid=int(a["iid"]), title=a.get("title") or "", description=a.get("description") or "",
-            labels=tuple(a.get("labels") or ()), assignees=tuple(u["username"] for u in a.get("assignees") or ()),
-            author=(a.get("author") or {}).get("username", ""), state=a.get("state", "opened"),
-            created_at=_parse_time(a["created_at"]), updated_at=_parse_time(a["updated_at"]),
-            web_url=a.get("web_url", ""), due_date=a.get("due_date"))
+            project=project,
+            iid=int(a["iid"]),
+            title=a.get("title") or "",
+            description=a.get("description") or "",
+            labels=tuple(a.get("labels") or ()),
+            assignees=tuple(u["username"] for u in a.get("assignees") or ()),
+            author=(a.get("author") or {}).get("username", ""),
+            state=a.get("state", "opened"),
+            created_at=_parse_time(a["created_at"]),
+            updated_at=_parse_time(a["updated_at"]),
+            web_url=a.get("web_url", ""),
+            due_date=a.get("due_date"),
+        )
 
     def notes(self, project: str, iid: int) -> tuple[Note, ...]:
         issue = self._project(project).issues.get(iid, lazy=True)
-        found = self._call(lambda: issue.notes.list(get_all=True, per_page=100, sort="asc",
-                                                    retry_transient_errors=True, max_retries=self._max_retries))
-        return tuple(Note(n.id, n.author["username"], n.body or "", _parse_time(n.created_at), bool(n.system),
-                          bool(getattr(n, "internal", False))) for n in found)
+        found = self._call(
+            lambda: issue.notes.list(
+                get_all=True,
+                per_page=100,
+                sort="asc",
+                retry_transient_errors=True,
+                max_retries=self._max_retries,
+            )
+        )
+        return tuple(
+            Note(
+                n.id,
+                n.author["username"],
+                n.body or "",
+                _parse_time(n.created_at),
+                bool(n.system),
+                bool(getattr(n, "internal", False)),
+            )
+            for n in found
+        )
 
     def label_events(self, project: str, iid: int) -> tuple[LabelEvent, ...]:
         issue = self._project(project).issues.get(iid, lazy=True)
-        found = self._call(lambda: issue.resourcelabelevents.list(get_all=True, per_page=100,
-                                                                  retry_transient_errors=True, max_retries=self._max_retries))
-        return tuple(LabelEvent((e.user or {}).get("username"), (e.label or {}).get("name", ""), e.action,
-                                _parse_time(e.created_at)) for e in found if e.label)
+        found = self._call(
+            lambda: issue.resourcelabelevents.list(
+                get_all=True,
+                per_page=100,
+                retry_transient_errors=True,
+                max_retries=self._max_retries,
+            )
+        )
+        return tuple(
+            LabelEvent(
+                (e.user or {}).get("username"),
+                (e.label or {}).get("name", ""),
+                e.action,
+                _parse_time(e.created_at),
+            )
+            for e in found
+            if e.label
+        )
 
     # writes -------------------------------------------------------------------------------
 
-    def update_issue(self, project: str, iid: int, *, add: tuple[str, ...], remove: tuple[str, ...],
-                     state_event: str | None) -> None:
+    def update_issue(
+        self,
+        project: str,
+        iid: int,
+        *,
+        add: tuple[str, ...],
+        remove: tuple[str, ...],
+        state_event: str | None,
+    ) -> None:
         """One PUT: add_labels/remove_labels are deltas GitLab applies atomically, so a retry
         after a lost answer changes nothing more."""
         data: dict[str, Any] = {}
@@ -211,11 +285,23 @@ class GitLab:
         if not data:
             return
         issues = self._project(project).issues
-        self._call(lambda: issues.update(iid, data, retry_transient_errors=True, max_retries=self._max_retries))
+        self._call(
+            lambda: issues.update(
+                iid, data, retry_transient_errors=True, max_retries=self._max_retries
+            )
+        )
         self.traffic.writes += 1
 
-    def create_note(self, project: str, iid: int, body: str, *, marker_key: str, marker_rev: str,
-                    internal: bool = False) -> None:
+    def create_note(
+        self,
+        project: str,
+        iid: int,
+        body: str,
+        *,
+        marker_key: str,
+        marker_rev: str,
+        internal: bool = False,
+    ) -> None:
         """POST a note at most once: after a failure whose outcome is unknown, look for the
         marker before trying again."""
         issue = self._project(project).issues.get(iid, lazy=True)

@@ -22,9 +22,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..yaml_source import YamlSyntaxError, parse
 
 MARKER = "<!-- ps-triage:scoping -->"
-_BLOCK = re.compile(r"^[ \t]*<!--\s*ps-triage:scoping\s*-->[ \t]*\n(?P<gap>(?:[ \t]*\n)*)"
-                    r"[ \t]*(?P<fence>```|~~~)[ \t]*ya?ml[ \t]*\n(?P<body>.*?)^[ \t]*(?P=fence)[ \t]*$",
-                    re.MULTILINE | re.DOTALL)
+_BLOCK = re.compile(
+    r"^[ \t]*<!--\s*ps-triage:scoping\s*-->[ \t]*\n(?P<gap>(?:[ \t]*\n)*)"
+    r"[ \t]*(?P<fence>```|~~~)[ \t]*ya?ml[ \t]*\n(?P<body>.*?)^[ \t]*(?P=fence)[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
 
 
 class _Strict(BaseModel):
@@ -94,7 +96,8 @@ class ScopingBlock:
 
 
 _FIXES = {
-    "extra_forbidden": "remove it or correct its spelling; the fields are: " + ", ".join(ScopingData.model_fields),
+    "extra_forbidden": "remove it or correct its spelling; the fields are: "
+    + ", ".join(ScopingData.model_fields),
     "missing": "add it",
     "literal_error": "use one of the listed values",
     "date_from_datetime_parsing": "write the date as YYYY-MM-DD",
@@ -109,19 +112,39 @@ def parse_scoping(description: str) -> ScopingBlock:
     match = _BLOCK.search(description or "")
     if match is None:
         if MARKER.split()[1] in (description or ""):
-            line = (description or "").count("\n", 0, (description or "").index("ps-triage:scoping")) + 1
-            return ScopingBlock("invalid", problems=(Problem(line, "scoping block",
-                "the marker must be followed by a fenced block opened with ```yaml and closed with ```"),))
+            line = (description or "").count(
+                "\n", 0, (description or "").index("ps-triage:scoping")
+            ) + 1
+            return ScopingBlock(
+                "invalid",
+                problems=(
+                    Problem(
+                        line,
+                        "scoping block",
+                        "the marker must be followed by a fenced block opened with ```yaml and closed with ```",
+                    ),
+                ),
+            )
         return ScopingBlock("missing")
     first_line = description.count("\n", 0, match.start("body"))  # lines before the YAML
     try:
         located = parse(match.group("body"), line_offset=first_line)
     except YamlSyntaxError as error:
         line = error.position.line if error.position else None
-        return ScopingBlock("invalid", problems=(Problem(line, "scoping block", f"not valid YAML: {error}"),))
+        return ScopingBlock(
+            "invalid", problems=(Problem(line, "scoping block", f"not valid YAML: {error}"),)
+        )
     if not isinstance(located.data, dict):
-        return ScopingBlock("invalid", problems=(Problem(first_line + 1, "scoping block",
-                            "expected fields such as `customer:` and `line_items:`"),))
+        return ScopingBlock(
+            "invalid",
+            problems=(
+                Problem(
+                    first_line + 1,
+                    "scoping block",
+                    "expected fields such as `customer:` and `line_items:`",
+                ),
+            ),
+        )
     try:
         data = ScopingData.model_validate(located.data)
     except ValidationError as error:
@@ -129,9 +152,16 @@ def parse_scoping(description: str) -> ScopingBlock:
         for item in error.errors():
             loc: tuple[Any, ...] = tuple(item["loc"])
             position = located.position(loc)
-            field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+            field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(
+                ".[", "["
+            )
             fix = _FIXES.get(item["type"], "")
-            problems.append(Problem(position.line if position else None, field,
-                                    item["msg"] + (f"; {fix}" if fix else "")))
+            problems.append(
+                Problem(
+                    position.line if position else None,
+                    field,
+                    item["msg"] + (f"; {fix}" if fix else ""),
+                )
+            )
         return ScopingBlock("invalid", problems=tuple(problems))
     return ScopingBlock("valid", data=data)

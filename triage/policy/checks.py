@@ -66,8 +66,13 @@ def check_lifecycle(policy: Policy) -> list[GraphProblem]:
         for name, count in Counter(ids).items():
             if count > 1:
                 index = len(ids) - 1 - ids[::-1].index(name)
-                problems.append(GraphProblem((*where, index, "id"), f"{kind} id '{name}' is used {count} times",
-                                             "give each one its own id"))
+                problems.append(
+                    GraphProblem(
+                        (*where, index, "id"),
+                        f"{kind} id '{name}' is used {count} times",
+                        "give each one its own id",
+                    )
+                )
 
     dup("stage", stages, ("lifecycle", "stages"))
     dup("transition", [t.id for t in life.transitions], ("lifecycle", "transitions"))
@@ -76,25 +81,49 @@ def check_lifecycle(policy: Policy) -> list[GraphProblem]:
     def sources(t: Transition) -> set[str]:
         out: set[str] = set()
         for name in t.from_:
-            out |= {NO_STAGE, *(s for s in stages if s not in terminal)} if name == ANY_OPEN else {name}
+            out |= (
+                {NO_STAGE, *(s for s in stages if s not in terminal)}
+                if name == ANY_OPEN
+                else {name}
+            )
         return out
 
     for i, t in enumerate(life.transitions):
         for j, name in enumerate(t.from_):
             if name not in known and name not in (NO_STAGE, ANY_OPEN):
-                problems.append(GraphProblem(("lifecycle", "transitions", i, "from", j),
-                                             f"unknown stage '{name}'", _stage_fix(name, stages)))
+                problems.append(
+                    GraphProblem(
+                        ("lifecycle", "transitions", i, "from", j),
+                        f"unknown stage '{name}'",
+                        _stage_fix(name, stages),
+                    )
+                )
         if t.to not in known:
-            problems.append(GraphProblem(("lifecycle", "transitions", i, "to"), f"unknown stage '{t.to}'",
-                                         _stage_fix(t.to, stages)))
+            problems.append(
+                GraphProblem(
+                    ("lifecycle", "transitions", i, "to"),
+                    f"unknown stage '{t.to}'",
+                    _stage_fix(t.to, stages),
+                )
+            )
         if t.by == "bot" and sources(t) & terminal:
-            problems.append(GraphProblem(("lifecycle", "transitions", i, "from"),
-                                         "the bot never moves an issue out of a terminal stage",
-                                         "make it `by: people`, or start from a non-terminal stage"))
+            problems.append(
+                GraphProblem(
+                    ("lifecycle", "transitions", i, "from"),
+                    "the bot never moves an issue out of a terminal stage",
+                    "make it `by: people`, or start from a non-terminal stage",
+                )
+            )
     for i, rule in enumerate(policy.rules):
         for j, name in enumerate(rule.stages or []):
             if name not in known and name != NO_STAGE:
-                problems.append(GraphProblem(("rules", i, "stages", j), f"unknown stage '{name}'", _stage_fix(name, stages)))
+                problems.append(
+                    GraphProblem(
+                        ("rules", i, "stages", j),
+                        f"unknown stage '{name}'",
+                        _stage_fix(name, stages),
+                    )
+                )
     if problems:
         return problems
 
@@ -108,22 +137,34 @@ def check_lifecycle(policy: Policy) -> list[GraphProblem]:
                 frontier.append(target)
     for i, stage in enumerate(life.stages):
         if stage.id not in reachable:
-            problems.append(GraphProblem(("lifecycle", "stages", i, "id"),
-                                         f"stage '{stage.id}' cannot be reached from an issue with no stage",
-                                         "add a transition into it (`by: people` if people make that move)"))
+            problems.append(
+                GraphProblem(
+                    ("lifecycle", "stages", i, "id"),
+                    f"stage '{stage.id}' cannot be reached from an issue with no stage",
+                    "add a transition into it (`by: people` if people make that move)",
+                )
+            )
         elif not stage.terminal and not any(source == stage.id for source, _ in edges):
-            problems.append(GraphProblem(("lifecycle", "stages", i, "id"),
-                                         f"stage '{stage.id}' is not terminal but has no way out",
-                                         "add a transition from it, or mark it `terminal: true`"))
+            problems.append(
+                GraphProblem(
+                    ("lifecycle", "stages", i, "id"),
+                    f"stage '{stage.id}' is not terminal but has no way out",
+                    "add a transition from it, or mark it `terminal: true`",
+                )
+            )
 
     bot = [(i, t) for i, t in enumerate(life.transitions) if t.by == "bot"]
     for (_, a), (j, b) in combinations(bot, 2):
         shared = sources(a) & sources(b)
         if shared and a.priority == b.priority and not exclusive(a.when, b.when):
             where = ", ".join(sorted(shared))
-            problems.append(GraphProblem(("lifecycle", "transitions", j, "when"),
-                                         f"transitions '{a.id}' and '{b.id}' can fire together from {where}",
-                                         "give one a higher `priority:` (it wins), or add `not:` of the other's condition"))
+            problems.append(
+                GraphProblem(
+                    ("lifecycle", "transitions", j, "when"),
+                    f"transitions '{a.id}' and '{b.id}' can fire together from {where}",
+                    "give one a higher `priority:` (it wins), or add `not:` of the other's condition",
+                )
+            )
     return problems
 
 
@@ -131,4 +172,6 @@ def _stage_fix(name: str, stages: list[str]) -> str:
     import difflib
 
     close = difflib.get_close_matches(name, [*stages, NO_STAGE, ANY_OPEN], n=1)
-    return f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(stages)}, none, open"
+    return (
+        f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(stages)}, none, open"
+    )

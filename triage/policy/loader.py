@@ -31,7 +31,11 @@ class PolicyProblem:
     fix: str = ""
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.position.line}:{self.position.column}" if self.position else self.file
+        where = (
+            f"{self.file}:{self.position.line}:{self.position.column}"
+            if self.position
+            else self.file
+        )
         text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
         return f"{text}\n    fix: {self.fix}" if self.fix else text
 
@@ -60,7 +64,12 @@ class _Origins:
             first = next(iter(self.top.values()), None)
             return (first.file if first else "policies", None, ())
         key = str(path[0])
-        if key in self.joined and len(path) > 1 and isinstance(path[1], int) and path[1] < len(self.joined[key]):
+        if (
+            key in self.joined
+            and len(path) > 1
+            and isinstance(path[1], int)
+            and path[1] < len(self.joined[key])
+        ):
             source, local = self.joined[key][path[1]]
             local_path = (key, local, *path[2:])
             return source.file, source.located.position(local_path), local_path
@@ -70,7 +79,18 @@ class _Origins:
 
 def _known_words() -> list[str]:
     words = set(CONDITION_KEYS) | set(ACTION_KEYS)
-    for model in (Policy, Scope, Calendar, Lifecycle, Stage, Transition, Rule, CommentSpec, *CONDITIONS, *ACTIONS):
+    for model in (
+        Policy,
+        Scope,
+        Calendar,
+        Lifecycle,
+        Stage,
+        Transition,
+        Rule,
+        CommentSpec,
+        *CONDITIONS,
+        *ACTIONS,
+    ):
         assert issubclass(model, BaseModel)
         for name, info in model.model_fields.items():
             words.add(info.alias or name)
@@ -97,7 +117,12 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """Drop the union tags pydantic puts in locations (`when.task.task` -> `when.task`)."""
     out: list[Any] = []
     for part in loc:
-        if out and isinstance(part, str) and out[-1] == part and (part in CONDITION_KEYS or part in ACTION_KEYS):
+        if (
+            out
+            and isinstance(part, str)
+            and out[-1] == part
+            and (part in CONDITION_KEYS or part in ACTION_KEYS)
+        ):
             continue
         if isinstance(part, str) and part.startswith("function-"):
             continue
@@ -110,7 +135,11 @@ def _fix(error: dict[str, Any], words: list[str]) -> str:
     last = str(loc[-1]) if loc else ""
     if kind == "extra_forbidden":
         close = difflib.get_close_matches(last, words, n=1)
-        return f"did you mean `{close[0]}`? Otherwise remove `{last}`." if close else f"remove `{last}`: no such key here."
+        return (
+            f"did you mean `{close[0]}`? Otherwise remove `{last}`."
+            if close
+            else f"remove `{last}`: no such key here."
+        )
     if kind in ("unknown_condition", "unknown_action"):
         keys = CONDITION_KEYS if kind == "unknown_condition" else ACTION_KEYS
         given = error.get("input")
@@ -139,11 +168,29 @@ def load_policy(directory: Path) -> Policy:
     """Read, merge, validate and check every policy file of `directory`."""
     files = sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")])
     if not directory.is_dir():
-        raise PolicyInvalid([PolicyProblem(str(directory), None, "", "no such policy folder",
-                                           "pass --policies DIR, or run `triage init` to create one")])
+        raise PolicyInvalid(
+            [
+                PolicyProblem(
+                    str(directory),
+                    None,
+                    "",
+                    "no such policy folder",
+                    "pass --policies DIR, or run `triage init` to create one",
+                )
+            ]
+        )
     if not files:
-        raise PolicyInvalid([PolicyProblem(str(directory), None, "", "no *.yml policy files here",
-                                           "add a policy file, or run `triage init`")])
+        raise PolicyInvalid(
+            [
+                PolicyProblem(
+                    str(directory),
+                    None,
+                    "",
+                    "no *.yml policy files here",
+                    "add a policy file, or run `triage init`",
+                )
+            ]
+        )
     return policy_from_texts([(str(f), f.read_text(encoding="utf-8")) for f in files])
 
 
@@ -156,14 +203,28 @@ def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
         try:
             located = parse(text)
         except YamlSyntaxError as error:
-            problems.append(PolicyProblem(name, error.position, "", f"not valid YAML: {error}",
-                                          "check indentation and quoting around that line"))
+            problems.append(
+                PolicyProblem(
+                    name,
+                    error.position,
+                    "",
+                    f"not valid YAML: {error}",
+                    "check indentation and quoting around that line",
+                )
+            )
             continue
         if located.data is None:
             continue
         if not isinstance(located.data, dict):
-            problems.append(PolicyProblem(name, located.position(()), "", "a policy file is a mapping of keys "
-                                          "(scope, calendar, lifecycle, rules)", "start the file with `lifecycle:` or `rules:`"))
+            problems.append(
+                PolicyProblem(
+                    name,
+                    located.position(()),
+                    "",
+                    "a policy file is a mapping of keys (scope, calendar, lifecycle, rules)",
+                    "start the file with `lifecycle:` or `rules:`",
+                )
+            )
             continue
         source = _Source(name, located)
         for key, value in located.data.items():
@@ -175,16 +236,32 @@ def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
                 origins.top.setdefault(key, source)
             elif key in merged:
                 first = origins.top[key].file
-                problems.append(PolicyProblem(name, located.position((key,)), key,
-                                              f"`{key}` is already defined in {first}", f"keep `{key}` in one file"))
+                problems.append(
+                    PolicyProblem(
+                        name,
+                        located.position((key,)),
+                        key,
+                        f"`{key}` is already defined in {first}",
+                        f"keep `{key}` in one file",
+                    )
+                )
             else:
                 merged[key] = value
                 origins.top[key] = source
     if problems:
         raise PolicyInvalid(problems)
     if "lifecycle" not in merged:
-        raise PolicyInvalid([PolicyProblem(", ".join(n for n, _ in texts), None, "lifecycle",
-                                           "no `lifecycle:` in any policy file", "add a `lifecycle:` with its stages")])
+        raise PolicyInvalid(
+            [
+                PolicyProblem(
+                    ", ".join(n for n, _ in texts),
+                    None,
+                    "lifecycle",
+                    "no `lifecycle:` in any policy file",
+                    "add a `lifecycle:` with its stages",
+                )
+            ]
+        )
     try:
         policy = Policy.model_validate(merged)
     except ValidationError as error:
@@ -193,12 +270,18 @@ def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
             loc = _clean_loc(tuple(item["loc"]))
             item = {**item, "loc": loc}
             file, position, _ = origins.locate(loc)
-            problems.append(PolicyProblem(file, position, _key_path(merged, loc), _message(item), _fix(item, words)))
+            problems.append(
+                PolicyProblem(
+                    file, position, _key_path(merged, loc), _message(item), _fix(item, words)
+                )
+            )
         raise PolicyInvalid(problems) from None
     graph: list[GraphProblem] = check_lifecycle(policy)
     for found in graph:
         file, position, _ = origins.locate(found.path)
-        problems.append(PolicyProblem(file, position, _key_path(merged, found.path), found.message, found.fix))
+        problems.append(
+            PolicyProblem(file, position, _key_path(merged, found.path), found.message, found.fix)
+        )
     if problems:
         raise PolicyInvalid(problems)
     return policy

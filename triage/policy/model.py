@@ -75,7 +75,9 @@ class Transition(Strict):
         if self.by == "bot" and self.when is None:
             raise ValueError("a transition the bot makes needs `when:` (or say `by: people`)")
         if self.by == "people" and (self.when is not None or self.actions):
-            raise ValueError("`by: people` transitions document a human move: no `when:` or `actions:`")
+            raise ValueError(
+                "`by: people` transitions document a human move: no `when:` or `actions:`"
+            )
         return self
 
 

@@ -40,6 +40,9 @@ def escape(value: object) -> str:
 
 def mention(username: str) -> Trusted:
     """A deliberate mention of a configured or validated username."""
-    if not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*", username) or username.lower() in ("all", "here"):
+    if not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*", username) or username.lower() in (
+        "all",
+        "here",
+    ):
         raise ValueError(f"not a username that may be mentioned: {username!r}")
     return Trusted("@" + username)

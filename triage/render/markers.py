@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-_MARKER = re.compile(r"<!-- ps-triage:(?P<key>[A-Za-z0-9_.:/@ -]+?) rev=(?P<rev>[0-9a-f]{6,64})(?P<extra>[^>]*)-->")
+_MARKER = re.compile(
+    r"<!-- ps-triage:(?P<key>[A-Za-z0-9_.:/@ -]+?) rev=(?P<rev>[0-9a-f]{6,64})(?P<extra>[^>]*)-->"
+)
 
 
 @dataclass(frozen=True)

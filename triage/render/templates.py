@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import DictLoader, StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2 import (
+    FunctionLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+    UndefinedError,
+)
 from jinja2.sandbox import SandboxedEnvironment
 
 from .markdown import Trusted, escape, mention
@@ -35,9 +41,20 @@ class Templates:
     sources: Mapping[str, str]
 
     def environment(self) -> SandboxedEnvironment:
-        env = SandboxedEnvironment(loader=DictLoader(dict(self.sources)), undefined=StrictUndefined,
-                                   finalize=_finalize, autoescape=False, keep_trailing_newline=False,
-                                   trim_blocks=True, lstrip_blocks=True)
+        sources = dict(self.sources)
+        # The template's name as its file name, so errors point at `name:line`.
+        loader = FunctionLoader(
+            lambda name: (sources[name], name, lambda: True) if name in sources else None
+        )
+        env = SandboxedEnvironment(
+            loader=loader,
+            undefined=StrictUndefined,
+            finalize=_finalize,
+            autoescape=False,
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         env.filters["trusted"] = _trusted
         env.filters["mention"] = mention
         env.filters["md"] = escape
@@ -48,7 +65,9 @@ class Templates:
 
     def render(self, name: str, context: Mapping[str, Any]) -> str:
         if name not in self.sources:
-            raise TemplateProblem(f"template '{name}' not found (have: {', '.join(self.names()) or 'none'})")
+            raise TemplateProblem(
+                f"template '{name}' not found (have: {', '.join(self.names()) or 'none'})"
+            )
         env = self.environment()
         try:
             return env.get_template(name).render(**context).strip() + "\n"
@@ -75,7 +94,7 @@ def _line(error: Exception) -> str:
     tb = error.__traceback__
     line = "?"
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith(SUFFIXES) or tb.tb_frame.f_globals.get("__jinja_template__"):
+        if tb.tb_frame.f_code.co_filename.endswith(SUFFIXES):
             line = str(tb.tb_lineno)
         tb = tb.tb_next
     return line
@@ -85,6 +104,9 @@ def load_templates(directory: Path) -> Templates:
     """Read every template of a folder (not below it: the loader is confined to it)."""
     if not directory.is_dir():
         raise TemplateProblem(f"{directory}: no such templates folder (pass --templates DIR)")
-    sources = {p.name: p.read_text(encoding="utf-8") for p in sorted(directory.iterdir())
-               if p.is_file() and p.name.endswith(SUFFIXES)}
+    sources = {
+        p.name: p.read_text(encoding="utf-8")
+        for p in sorted(directory.iterdir())
+        if p.is_file() and p.name.endswith(SUFFIXES)
+    }
     return Templates(sources)

@@ -42,7 +42,9 @@ class Step:
     origin: str
     kind: Literal["transition", "rule"]
     context: dict[str, Any]
-    stage_entered: Any  # datetime the stage was (or is being) entered; resolved lazily by the planner
+    stage_entered: (
+        Any  # datetime the stage was (or is being) entered; resolved lazily by the planner
+    )
 
 
 class Action(BaseModel):
@@ -84,13 +86,23 @@ class CommentSpec(BaseModel):
 
 class Comment(Action):
     key = "comment"
-    summary = "post a comment rendered from a template, once per revision of its inputs (hidden marker)"
+    summary = (
+        "post a comment rendered from a template, once per revision of its inputs (hidden marker)"
+    )
     example = "{comment: {template: transition.md.j2}}"
     comment: CommentSpec
 
     def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
-        draft.comments.append(CommentRequest(self.comment.template, f"{step.origin}/{self.comment.template}",
-                                             self.comment.internal, step.origin, step.context, step.kind))
+        draft.comments.append(
+            CommentRequest(
+                self.comment.template,
+                f"{step.origin}/{self.comment.template}",
+                self.comment.internal,
+                step.origin,
+                step.context,
+                step.kind,
+            )
+        )
 
 
 class Close(Action):
@@ -125,7 +137,9 @@ def _add_label(draft: Draft, label: str) -> None:
     Premium does, so the plan shows the end state GitLab will show."""
     if "::" in label:
         scope = label.rsplit("::", 1)[0]
-        draft.labels = {name for name in draft.labels if "::" not in name or name.rsplit("::", 1)[0] != scope}
+        draft.labels = {
+            name for name in draft.labels if "::" not in name or name.rsplit("::", 1)[0] != scope
+        }
     draft.labels.add(label)
 
 
@@ -147,6 +161,7 @@ AnyAction = Annotated[
     Discriminator(
         _action_key,
         custom_error_type="unknown_action",
-        custom_error_message="an action is a mapping with exactly one of: " + ", ".join(ACTION_KEYS),
+        custom_error_message="an action is a mapping with exactly one of: "
+        + ", ".join(ACTION_KEYS),
     ),
 ]

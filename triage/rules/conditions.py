@@ -47,7 +47,11 @@ class Facts:
         label = f"{self.stage_prefix}::{self.stage}" if self.stage else None
         adds = [e.created_at for e in events if e.action == "add" and e.label == label]
         if label is None:  # no stage: since the last stage label was removed
-            adds = [e.created_at for e in events if e.action == "remove" and e.label.startswith(f"{self.stage_prefix}::")]
+            adds = [
+                e.created_at
+                for e in events
+                if e.action == "remove" and e.label.startswith(f"{self.stage_prefix}::")
+            ]
         return max(adds, default=self.issue.created_at)
 
 
@@ -84,12 +88,18 @@ class Compare(BaseModel):
         return self
 
     def holds(self, value: float) -> bool:
-        return ((self.gt is None or value > self.gt) and (self.gte is None or value >= self.gte)
-                and (self.lt is None or value < self.lt) and (self.lte is None or value <= self.lte))
+        return (
+            (self.gt is None or value > self.gt)
+            and (self.gte is None or value >= self.gte)
+            and (self.lt is None or value < self.lt)
+            and (self.lte is None or value <= self.lte)
+        )
 
     def __str__(self) -> str:
         signs = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
-        return " and ".join(f"{signs[k]} {v:g}" for k, v in self.model_dump().items() if v is not None)
+        return " and ".join(
+            f"{signs[k]} {v:g}" for k, v in self.model_dump().items() if v is not None
+        )
 
 
 class LabelPresent(Condition):
@@ -100,7 +110,9 @@ class LabelPresent(Condition):
 
     def evaluate(self, facts: Facts) -> Outcome:
         found = [name for name in facts.issue.labels if fnmatch.fnmatchcase(name, self.label)]
-        return Outcome(bool(found), ", ".join(found) if found else f"no label matching {self.label}")
+        return Outcome(
+            bool(found), "label " + ", ".join(found) if found else f"no label matching {self.label}"
+        )
 
 
 class LabelAbsent(Condition):
@@ -111,7 +123,10 @@ class LabelAbsent(Condition):
 
     def evaluate(self, facts: Facts) -> Outcome:
         found = [name for name in facts.issue.labels if fnmatch.fnmatchcase(name, self.no_label)]
-        return Outcome(not found, ", ".join(found) if found else f"no label matching {self.no_label}")
+        return Outcome(
+            not found,
+            "label " + ", ".join(found) if found else f"no label matching {self.no_label}",
+        )
 
 
 class Assignee(Condition):
@@ -122,7 +137,10 @@ class Assignee(Condition):
 
     def evaluate(self, facts: Facts) -> Outcome:
         people = facts.issue.assignees
-        return Outcome(bool(people) == self.assignee, ", ".join(f"@{p}" for p in people) or "no assignee")
+        return Outcome(
+            bool(people) == self.assignee,
+            "assigned to " + ", ".join(people) if people else "no assignee",
+        )
 
 
 class TaskDone(Condition):
@@ -137,19 +155,25 @@ class TaskDone(Condition):
         if not matching:
             return Outcome(False, f"no task '{self.task}'")
         done = any(t.done for t in matching)
-        return Outcome(done, "ticked" if done else "not ticked")
+        return Outcome(done, f"task '{matching[0].text}' {'ticked' if done else 'not ticked'}")
 
 
 class LineItems(Condition):
     key = "line_items"
-    summary = "the scoping data block is valid and has at least one line item (true), or not (false)"
+    summary = (
+        "the scoping data block is valid and has at least one line item (true), or not (false)"
+    )
     example = "{line_items: true}"
     line_items: bool
 
     def evaluate(self, facts: Facts) -> Outcome:
         block = facts.issue.scoping
         count = len(block.data.line_items) if block.data else 0
-        saw = f"{count} line item{'s' if count != 1 else ''}" if block.status == "valid" else f"data block {block.status}"
+        saw = (
+            f"{count} line item{'s' if count != 1 else ''} in the data block"
+            if block.status == "valid"
+            else f"data block {block.status}"
+        )
         return Outcome((count > 0) == self.line_items, saw)
 
 
@@ -161,8 +185,15 @@ class DataBlock(Condition):
 
     def evaluate(self, facts: Facts) -> Outcome:
         block = facts.issue.scoping
-        saw = block.status + (f" ({len(block.problems)} problem{'s' if len(block.problems) != 1 else ''})"
-                              if block.problems else "")
+        saw = (
+            "data block "
+            + block.status
+            + (
+                f" ({len(block.problems)} problem{'s' if len(block.problems) != 1 else ''})"
+                if block.problems
+                else ""
+            )
+        )
         return Outcome(block.status == self.data_block, saw)
 
 
@@ -188,7 +219,7 @@ class State(Condition):
     state: Literal["opened", "closed"]
 
     def evaluate(self, facts: Facts) -> Outcome:
-        return Outcome(facts.issue.state == self.state, facts.issue.state)
+        return Outcome(facts.issue.state == self.state, f"issue {facts.issue.state}")
 
 
 class DaysSinceUpdate(Condition):
@@ -223,7 +254,9 @@ class DaysToQuarterEnd(Condition):
     def evaluate(self, facts: Facts) -> Outcome:
         quarter = fiscal_quarter(facts.now.date(), facts.fiscal_start_month)
         days = business_days_between(facts.now.date(), quarter.end, facts.holidays)
-        return Outcome(self.days_to_quarter_end.holds(days), f"{days} business days to {quarter.name} end")
+        return Outcome(
+            self.days_to_quarter_end.holds(days), f"{days} business days to {quarter.name} end"
+        )
 
 
 def _short_circuit(conditions: list[Condition], facts: Facts, *, stop_on: bool) -> Outcome:
@@ -270,8 +303,20 @@ class Not(Condition):
 
 
 CONDITIONS: tuple[type[Condition], ...] = (
-    LabelPresent, LabelAbsent, Assignee, TaskDone, LineItems, DataBlock, FieldPresent, State,
-    DaysSinceUpdate, DaysInStage, DaysToQuarterEnd, All, AnyOf, Not,
+    LabelPresent,
+    LabelAbsent,
+    Assignee,
+    TaskDone,
+    LineItems,
+    DataBlock,
+    FieldPresent,
+    State,
+    DaysSinceUpdate,
+    DaysInStage,
+    DaysToQuarterEnd,
+    All,
+    AnyOf,
+    Not,
 )
 CONDITION_KEYS = tuple(c.key for c in CONDITIONS)
 
@@ -290,7 +335,8 @@ AnyCondition = Annotated[
     Discriminator(
         _condition_key,
         custom_error_type="unknown_condition",
-        custom_error_message="a condition is a mapping with exactly one of: " + ", ".join(CONDITION_KEYS),
+        custom_error_message="a condition is a mapping with exactly one of: "
+        + ", ".join(CONDITION_KEYS),
     ),
 ]
 

@@ -1,0 +1,280 @@
+"""The `triage` command: parses arguments and the environment, then dispatches.
+
+Environment variables are read here and nowhere else: GITLAB_URL (or CI_SERVER_URL),
+GITLAB_TOKEN, TRIAGE_PROJECT (or CI_PROJECT_PATH).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .console import Console
+from .errors import guarded
+
+DEFAULTS = Path(__file__).parent / "defaults"
+
+
+def _console(ctx: click.Context, token: str | None = None) -> Console:
+    obj = ctx.ensure_object(dict)
+    return Console(
+        secrets=[token, os.environ.get("GITLAB_TOKEN")],
+        quiet=obj.get("quiet", False),
+        verbose=obj.get("verbose", False),
+    )
+
+
+def _exit(code: int) -> None:
+    sys.exit(code)
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"not an ISO 8601 time: {value}") from None
+
+
+def workspace_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option(
+        "--templates",
+        "templates",
+        type=click.Path(path_type=Path),
+        default=Path("templates"),
+        show_default=True,
+        help="Folder of comment templates.",
+    )(fn)
+    return click.option(
+        "--policies",
+        "policies",
+        type=click.Path(path_type=Path),
+        default=Path("policies"),
+        show_default=True,
+        help="Folder of policy files (*.yml).",
+    )(fn)
+
+
+def connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option(
+        "--project",
+        help="Project path to triage; overrides the policy scope. "
+        "Default: $TRIAGE_PROJECT, then $CI_PROJECT_PATH.",
+    )(fn)
+    fn = click.option(
+        "--gitlab-url", help="GitLab base URL. Default: $GITLAB_URL, then $CI_SERVER_URL."
+    )(fn)
+    return click.option(
+        "--now", help="Evaluate as of this ISO 8601 time (default: GitLab's own clock)."
+    )(fn)
+
+
+def _connection(gitlab_url: str | None, project: str | None) -> Any:
+    from .commands.run import Connection
+
+    return Connection(
+        url=gitlab_url or os.environ.get("GITLAB_URL") or os.environ.get("CI_SERVER_URL"),
+        token=os.environ.get("GITLAB_TOKEN"),
+        project=project or os.environ.get("TRIAGE_PROJECT") or os.environ.get("CI_PROJECT_PATH"),
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("-q", "--quiet", is_flag=True, help="Only results and errors.")
+@click.option("-v", "--verbose", is_flag=True, help="More detail on stderr.")
+@click.version_option(package_name="ps-triage")
+@click.pass_context
+def main(ctx: click.Context, quiet: bool, verbose: bool) -> None:
+    """ps-triage: moves PS scoping issues through their lifecycle from YAML policies."""
+    ctx.ensure_object(dict).update(quiet=quiet, verbose=verbose)
+
+
+@main.command()
+@workspace_options
+@click.pass_context
+def validate(ctx: click.Context, policies: Path, templates: Path) -> None:
+    """Check policies and templates; exit non-zero on any problem."""
+    from .commands.validate import validate as command
+
+    _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, templates)))
+
+
+def _run(
+    ctx: click.Context,
+    mode: str,
+    policies: Path,
+    templates: Path,
+    gitlab_url: str | None,
+    project: str | None,
+    issue: int | None,
+    report: Path | None,
+    max_writes: int | None,
+    now: str | None,
+) -> None:
+    from .commands.run import run_command
+    from .workspace import load_workspace
+
+    connection = _connection(gitlab_url, project)
+    console = _console(ctx, connection.token)
+
+    def action() -> int:
+        workspace = load_workspace(
+            policies, templates
+        )  # an invalid policy stops here, before any request
+        return run_command(
+            console,
+            workspace,
+            connection,
+            mode=mode,
+            iid=issue,
+            report=report,  # type: ignore[arg-type]
+            max_writes=max_writes,
+            now=_parse_now(now),
+        )
+
+    _exit(guarded(console, action))
+
+
+@main.command()
+@workspace_options
+@connection_options
+@click.option("--issue", type=int, help="Only this issue (IID).")
+@click.option("--report", type=click.Path(path_type=Path), help="Write the JSON report here.")
+@click.pass_context
+def plan(
+    ctx: click.Context,
+    policies: Path,
+    templates: Path,
+    gitlab_url: str | None,
+    project: str | None,
+    issue: int | None,
+    report: Path | None,
+    now: str | None,
+) -> None:
+    """Show what a run would change. Never writes to GitLab."""
+    _run(ctx, "plan", policies, templates, gitlab_url, project, issue, report, None, now)
+
+
+@main.command()
+@workspace_options
+@connection_options
+@click.option("--issue", type=int, help="Only this issue (IID).")
+@click.option("--report", type=click.Path(path_type=Path), help="Write the JSON report here.")
+@click.option(
+    "--max-writes",
+    type=click.IntRange(min=0),
+    default=500,
+    show_default=True,
+    help="Write budget for this run; running out is a warning and exit code 1.",
+)
+@click.pass_context
+def apply(
+    ctx: click.Context,
+    policies: Path,
+    templates: Path,
+    gitlab_url: str | None,
+    project: str | None,
+    issue: int | None,
+    report: Path | None,
+    max_writes: int,
+    now: str | None,
+) -> None:
+    """Make the changes: labels, state and comments."""
+    _run(ctx, "apply", policies, templates, gitlab_url, project, issue, report, max_writes, now)
+
+
+@main.command()
+@click.argument("iid", type=int)
+@workspace_options
+@connection_options
+@click.pass_context
+def explain(
+    ctx: click.Context,
+    iid: int,
+    policies: Path,
+    templates: Path,
+    gitlab_url: str | None,
+    project: str | None,
+    now: str | None,
+) -> None:
+    """Show every rule and transition for one issue, each condition met or not."""
+    from .commands.run import explain_command
+
+    connection = _connection(gitlab_url, project)
+    console = _console(ctx, connection.token)
+    _exit(
+        guarded(
+            console,
+            lambda: explain_command(console, policies, templates, connection, iid, _parse_now(now)),
+        )
+    )
+
+
+@main.command()
+@click.option(
+    "--policies", type=click.Path(path_type=Path), default=Path("policies"), show_default=True
+)
+@click.pass_context
+def graph(ctx: click.Context, policies: Path) -> None:
+    """Print the lifecycle as a Mermaid diagram."""
+    from .commands.graph import graph as command
+
+    _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies)))
+
+
+@main.command()
+@click.option(
+    "--seed",
+    "seed",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    required=True,
+    help="Seed file (YAML or JSON) with users, projects and issues.",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind (loopback unless told otherwise).",
+)
+@click.option("--port", type=int, default=0, show_default=True, help="Port; 0 picks a free one.")
+@click.pass_context
+def emulator(ctx: click.Context, seed: Path, host: str, port: int) -> None:
+    """Run the GitLab API emulator in the foreground."""
+    from .commands.emulator import emulator as command
+
+    _exit(guarded(_console(ctx), lambda: command(_console(ctx), seed, host, port)))
+
+
+@main.command()
+@click.option(
+    "--policies",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Policy folder (default: ./policies if present, else the shipped one).",
+)
+@click.option(
+    "--templates",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Templates folder (default: ./templates if present, else the shipped one).",
+)
+@click.pass_context
+def demo(ctx: click.Context, policies: Path | None, templates: Path | None) -> None:
+    """Run the bot against the emulator with sample scoping issues: plan, apply, human
+    steps, apply again, and a last run that writes nothing. Needs no GitLab or network."""
+    from .commands.demo import demo as command
+
+    policies = policies or (
+        Path("policies") if Path("policies/ps-scoping.yml").exists() else DEFAULTS / "policies"
+    )
+    templates = templates or (
+        Path("templates") if Path("templates").is_dir() else DEFAULTS / "templates"
+    )
+    _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, templates)))

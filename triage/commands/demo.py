@@ -1,0 +1,125 @@
+"""`triage demo`: the bot on its embedded default, against the emulator, start to finish.
+
+This command plays both sides: the bot (through the same adapter and run as `triage apply`)
+and the people (through python-gitlab, as other users). It is the one place outside the
+adapter that imports python-gitlab, to act as those people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import gitlab
+
+from gitlab_emulator.testing import admin, running_emulator
+
+from ..console import Console
+from ..gitlab.adapter import GitLab
+from ..report import summary, table
+from ..run import Mode, run
+from ..workspace import Workspace, load_workspace
+from .demo_data import BOT_TOKEN, PROJECT, demo_seed
+
+
+def _tick(project: gitlab.v4.objects.Project, iid: int, task: str) -> None:
+    issue = project.issues.get(iid)
+    issue.description = issue.description.replace(f"- [ ] {task}", f"- [x] {task}")
+    issue.save()
+
+
+def _human_steps(url: str) -> list[tuple[str, Callable[[], None]]]:
+    def as_user(name: str) -> gitlab.v4.objects.Project:
+        return gitlab.Gitlab(url, private_token=f"{name}-token").projects.get(PROJECT, lazy=True)
+
+    def fix_block() -> None:
+        issue = as_user("harriet").issues.get(4108)
+        issue.description = issue.description.replace(
+            "close_date: 2026-13-01", "close_date: 2026-02-27"
+        ).replace("days: -2", "days: 8")
+        issue.save()
+
+    return [
+        (
+            "Harriet ticks 'Customer agreed price and scope' on #4103 (Lantern Health Network)",
+            lambda: _tick(as_user("harriet"), 4103, "Customer agreed price and scope"),
+        ),
+        (
+            "Quinn (Deal Desk) records Closed Won on #4101 (Bramblewood Financial)",
+            lambda: as_user("quinn").issues.update(4101, {"add_labels": "proposal::Closed_Won"}),
+        ),
+        (
+            "Imogen (AE) records the lost reason Lost::budget on #4104 (Orchard Lane Retail)",
+            lambda: as_user("imogen").issues.update(4104, {"add_labels": "Lost::budget"}),
+        ),
+        ("Harriet fixes the scoping data block of #4108 (Vellum Press)", fix_block),
+        (
+            "Dana assigns herself to #4107 (Saltmarsh Insurance)",
+            lambda: as_user("dana").issues.update(4107, {"assignee_ids": [_user_id(url, "dana")]}),
+        ),
+    ]
+
+
+def _user_id(url: str, username: str) -> int:
+    client = gitlab.Gitlab(url, private_token=BOT_TOKEN)
+    return int(client.users.list(username=username)[0].id)
+
+
+def _bot_run(console: Console, workspace: Workspace, url: str, mode: Mode, title: str) -> int:
+    console.out(f"\n=== {title} ===")
+    admin(url, "stats/reset", {})
+    gitlab_ = GitLab(url, BOT_TOKEN)
+    result = run(workspace.policy, gitlab_, workspace.templates, mode=mode)
+    console.out(table(result))
+    console.out(summary(result, gitlab_.traffic.writes, gitlab_.traffic.by_method))
+    served = admin(url, "stats")["requests"]
+    console.info(f"(the emulator served: {', '.join(f'{k} {v}' for k, v in served.items())})")
+    return gitlab_.traffic.writes
+
+
+def _final_state(console: Console, url: str) -> None:
+    project = gitlab.Gitlab(url, private_token=BOT_TOKEN).projects.get(PROJECT)
+    console.out("\n=== Where every scoping issue ended ===")
+    for issue in sorted(
+        project.issues.list(labels="Services Calculator", get_all=True), key=lambda i: i.iid
+    ):
+        stage = next(
+            (label for label in issue.labels if label.startswith("proposal::")), "(no stage)"
+        )
+        extra = [label for label in issue.labels if label.startswith(("close_qtr::", "Lost::"))]
+        notes = [n for n in issue.notes.list(get_all=True) if n.author["username"] == "ps-bot"]
+        console.out(
+            f"#{issue.iid} {issue.title[:40]:<40} {stage:<30} {issue.state:<7} {' '.join(extra):<28} "
+            f"{len(notes)} bot note{'s' if len(notes) != 1 else ''}"
+        )
+    sample = project.issues.get(4103).notes.list(get_all=True)[0]
+    console.out("\nThe newest bot comment on #4103, as GitLab stores it:\n")
+    console.out("    " + sample.body.replace("\n", "\n    "))
+
+
+def demo(console: Console, policies: Path, templates: Path) -> int:
+    workspace = load_workspace(policies, templates)
+    console.out(f"ps-triage demo: policies from {policies}, templates from {templates}")
+    with running_emulator(demo_seed()) as emulator:
+        url = emulator.url
+        console.out(
+            f"GitLab emulator listening on {url} (clock pinned at {emulator.store.clock.now():%Y-%m-%d %H:%M} UTC)"
+        )
+        _bot_run(console, workspace, url, "plan", "Run 1: triage plan (read-only)")
+        _bot_run(console, workspace, url, "apply", "Run 2: triage apply")
+        console.out("\n=== People work on their issues ===")
+        for text, step in _human_steps(url):
+            step()
+            console.out(f"- {text}")
+        admin(url, "clock", {"advance_seconds": 86_400})
+        console.out("- a day passes")
+        _bot_run(console, workspace, url, "apply", "Run 3: the next scheduled triage apply")
+        last = _bot_run(
+            console, workspace, url, "apply", "Run 4: triage apply again, nothing has changed"
+        )
+        _final_state(console, url)
+    if last:
+        console.err(f"error: the last run made {last} writes; an idle run must make none")
+        return 1
+    console.out("\nThe last run made 0 writes: applying twice changes nothing.")
+    return 0

@@ -1,0 +1,108 @@
+"""`triage plan` (never writes) and `triage apply` (writes), and `triage explain`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from ..console import Console
+from ..errors import UserError
+from ..explain import explain_issue
+from ..gitlab.adapter import GitLab
+from ..plan import Settings
+from ..policy.model import Policy
+from ..report import as_json, summary, table
+from ..run import Mode, run
+from ..workspace import Workspace, load_workspace
+
+
+@dataclass(frozen=True)
+class Connection:
+    url: str | None
+    token: str | None
+    project: str | None  # overrides the policy's scope
+
+
+def _scoped(policy: Policy, connection: Connection) -> Policy:
+    if connection.project:
+        return policy.model_copy(
+            update={
+                "scope": policy.scope.model_copy(
+                    update={"project": connection.project, "group": None}
+                )
+            }
+        )
+    return policy
+
+
+def _open(connection: Connection) -> GitLab:
+    if not connection.url:
+        raise UserError(
+            "no GitLab URL: pass --gitlab-url, or set GITLAB_URL (CI_SERVER_URL in GitLab CI)"
+        )
+    if not connection.token:
+        raise UserError(
+            "no token: set GITLAB_TOKEN (a masked CI/CD variable holding a project access token with `api` scope)"
+        )
+    return GitLab(connection.url, connection.token)
+
+
+def run_command(
+    console: Console,
+    workspace: Workspace,
+    connection: Connection,
+    *,
+    mode: Mode,
+    iid: int | None = None,
+    report: Path | None = None,
+    max_writes: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    policy = _scoped(workspace.policy, connection)
+    gitlab = _open(connection)
+    scope = policy.scope
+    console.info(
+        f"{mode}: {scope.project or scope.group} at {connection.url}"
+        + (" (read-only)" if mode == "plan" else "")
+    )
+    result = run(
+        policy, gitlab, workspace.templates, mode=mode, iid=iid, now=now, max_writes=max_writes
+    )
+    console.out(table(result))
+    console.out(summary(result, gitlab.traffic.writes, gitlab.traffic.by_method))
+    if report:
+        data = as_json(
+            result, gitlab.traffic.by_method, gitlab.traffic.writes, scope.model_dump(mode="json")
+        )
+        report.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        console.info(f"report written to {report}")
+    return 1 if result.errors or result.budget_exhausted else 0
+
+
+def explain_command(
+    console: Console,
+    policies: Path,
+    templates: Path,
+    connection: Connection,
+    iid: int,
+    now: datetime | None = None,
+) -> int:
+    workspace = load_workspace(policies, templates)
+    policy = _scoped(workspace.policy, connection)
+    gitlab = _open(connection)
+    found = list(gitlab.list_issues(policy.scope, iids=[iid]))
+    if not found:
+        raise UserError(
+            f"issue #{iid} is not in scope ({policy.scope.model_dump(exclude_defaults=True)})"
+        )
+    issue = found[0]
+    issue = replace(
+        issue,
+        notes=gitlab.notes(issue.project, iid),
+        label_events=gitlab.label_events(issue.project, iid),
+    )
+    settings = Settings(gitlab.bot_username(), workspace.templates)
+    console.out(explain_issue(policy, issue, now or gitlab.now(), settings))
+    return 0

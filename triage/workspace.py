@@ -1,0 +1,120 @@
+"""A policy folder and a templates folder, loaded and checked together before any request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from .issues.snapshot import IssueSnapshot
+from .plan import template_context
+from .policy.loader import load_policy
+from .policy.model import Policy
+from .render.markdown import Trusted
+from .render.templates import TemplateProblem, Templates, load_templates
+from .rules.actions import Comment
+
+SAMPLE_DESCRIPTION = """Sample scoping issue used to check templates.
+
+- [x] Discovery call held
+- [ ] Customer agreed price and scope
+
+<!-- ps-triage:scoping -->
+```yaml
+customer: Sample Customer
+segment: Ent_EAST
+close_date: 2026-01-30
+currency: USD
+people: {sa: sample-sa, ae: sample-ae}
+confidence: {value: Amber, rationale: sample}
+line_items:
+  - {activity: Discovery, role: PSE, days: 2}
+discount_pct: 0
+```
+"""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    policy: Policy
+    templates: Templates
+
+
+def template_uses(policy: Policy) -> dict[str, list[tuple[str, Any]]]:
+    """template name -> where it is used: ("transition", Transition) | ("rule", Rule) | ("conflict", None)."""
+    uses: dict[str, list[tuple[str, Any]]] = {}
+    for transition in policy.lifecycle.transitions:
+        for action in transition.actions:
+            if isinstance(action, Comment):
+                uses.setdefault(action.comment.template, []).append(("transition", transition))
+    for rule in policy.rules:
+        for action in rule.actions:
+            if isinstance(action, Comment):
+                uses.setdefault(action.comment.template, []).append(("rule", rule))
+    if policy.lifecycle.conflict_comment:
+        uses.setdefault(policy.lifecycle.conflict_comment.template, []).append(("conflict", None))
+    return uses
+
+
+def sample_issue(policy: Policy) -> IssueSnapshot:
+    when = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    return IssueSnapshot(
+        project="sample/project",
+        iid=1,
+        title="Sample Customer - Scope Issue and Write SOW",
+        description=SAMPLE_DESCRIPTION,
+        labels=(),
+        assignees=("sample-em",),
+        author="sample-sa",
+        state="opened",
+        created_at=when,
+        updated_at=when,
+        web_url="https://gitlab.example.com/sample/project/-/issues/1",
+        due_date=date(2026, 1, 30).isoformat(),
+    )
+
+
+def check_templates(policy: Policy, templates: Templates) -> list[str]:
+    """Missing and broken templates, and every used template rendered against a sample issue."""
+    problems = templates.check_syntax()
+    issue = sample_issue(policy)
+    stages = policy.lifecycle.stage_ids()
+    for name, uses in sorted(template_uses(policy).items()):
+        if name not in templates.sources:
+            where = ", ".join(f"{kind} {getattr(obj, 'id', '')}".strip() for kind, obj in uses)
+            problems.append(f"template '{name}' (used by {where}) is not in the templates folder")
+            continue
+        for kind, obj in uses:
+            if kind == "transition":
+                source = next((s for s in obj.from_ if s in stages), None)
+                context = template_context(
+                    policy, issue, obj.to, why="sample", transition=obj, previous=source
+                )
+            elif kind == "rule":
+                stage = (obj.stages or [stages[0]])[0]
+                context = template_context(
+                    policy, issue, stage if stage in stages else None, why="sample", rule=obj.id
+                )
+            else:
+                context = template_context(policy, issue, stages[0], why="sample")
+                context["kept"], context["removed"] = (
+                    Trusted(policy.lifecycle.label(stages[0])),
+                    [Trusted("x::y")],
+                )
+            try:
+                templates.render(name, context)
+            except TemplateProblem as error:
+                problems.append(
+                    f"{error} (rendering for {kind} {getattr(obj, 'id', '')})".replace(" )", ")")
+                )
+    return problems
+
+
+def load_workspace(policies: Path, templates_dir: Path) -> Workspace:
+    policy = load_policy(policies)
+    templates = load_templates(templates_dir)
+    problems = check_templates(policy, templates)
+    if problems:
+        raise TemplateProblem("\n".join(problems))
+    return Workspace(policy, templates)
