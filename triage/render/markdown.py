@@ -38,6 +38,13 @@ def escape(value: object) -> str:
     return text
 
 
+def code(value: object) -> Trusted:
+    """Inline code: nothing inside is Markdown, HTML, a reference or a mention. Backticks
+    and line breaks, which could end the span, are replaced."""
+    text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", str(value))).replace("`", "\u02cb").strip()
+    return Trusted(f"`{text}`" if text else "")
+
+
 def mention(username: str) -> Trusted:
     """A deliberate mention of a configured or validated username."""
     if not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*", username) or username.lower() in (

@@ -19,7 +19,7 @@ from jinja2 import (
 )
 from jinja2.sandbox import SandboxedEnvironment
 
-from .markdown import Trusted, escape, mention
+from .markdown import Trusted, code, escape, mention
 
 SUFFIXES = (".md.j2", ".j2", ".md")
 
@@ -58,6 +58,7 @@ class Templates:
         env.filters["trusted"] = _trusted
         env.filters["mention"] = mention
         env.filters["md"] = escape
+        env.filters["code"] = code
         return env
 
     def names(self) -> list[str]:

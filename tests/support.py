@@ -1,0 +1,74 @@
+"""Helpers shared by the tests: snapshots for the pure planner, the shipped workspace, a bot run."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import gitlab
+
+from triage.commands.demo_data import BOT_TOKEN, description
+from triage.gitlab.adapter import GitLab
+from triage.issues.snapshot import IssueSnapshot, LabelEvent, Note
+from triage.plan import Settings
+from triage.run import RunResult, run
+from triage.workspace import Workspace, load_workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
+BOT = "ps-bot"
+
+
+def workspace() -> Workspace:
+    return load_workspace(ROOT / "policies", ROOT / "templates")
+
+
+def settings(ws: Workspace | None = None) -> Settings:
+    return Settings(BOT, (ws or workspace()).templates)
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def block(**fields: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"customer": "Acme Widgets", "segment": "Ent_EAST", "close_date": "2026-01-30",
+                            "currency": "USD", "people": {"sa": "felix", "ae": "imogen"},
+                            "confidence": {"value": "Amber", "rationale": "waiting on procurement"},
+                            "line_items": [{"activity": "Discovery", "role": "PSE", "days": 3}], "discount_pct": 0}
+    data.update(fields)
+    return data
+
+
+def snapshot(*, iid: int = 1, labels: tuple[str, ...] = ("Services Calculator",), assignees: tuple[str, ...] = ("dana",),
+             done: tuple[str, ...] = (), data: dict[str, Any] | str | None = None, state: str = "opened",
+             notes: tuple[Note, ...] | None = None, events: tuple[LabelEvent, ...] | None = None,
+             title: str = "Acme Widgets - Scope Issue and Write SOW", created: str = "2026-01-02T09:00:00Z",
+             description_text: str | None = None) -> IssueSnapshot:
+    return IssueSnapshot(project="ps/ps-plan", iid=iid, title=title,
+                         description=description_text if description_text is not None else description("Summary.", done, data),
+                         labels=tuple(sorted(labels)), assignees=assignees, author="imogen", state=state,
+                         created_at=at(created), updated_at=at(created),
+                         web_url=f"https://gitlab.example.com/ps/ps-plan/-/issues/{iid}", notes=notes, label_events=events)
+
+
+def with_details(issue: IssueSnapshot, notes: tuple[Note, ...] = (), events: tuple[LabelEvent, ...] = ()) -> IssueSnapshot:
+    return replace(issue, notes=notes, label_events=events)
+
+
+def bot_run(url: str, mode: str = "apply", ws: Workspace | None = None, **kwargs: Any) -> tuple[RunResult, GitLab]:
+    client = GitLab(url, BOT_TOKEN, sleep=lambda s: None)
+    result = run((ws or workspace()).policy, client, (ws or workspace()).templates, mode=mode, **kwargs)  # type: ignore[arg-type]
+    return result, client
+
+
+def project_as(url: str, user: str) -> Any:
+    token = BOT_TOKEN if user == BOT else f"{user}-token"
+    return gitlab.Gitlab(url, private_token=token).projects.get("ps/ps-plan", lazy=True)
+
+
+def bot_notes(url: str, iid: int) -> list[Any]:
+    notes = project_as(url, "dana").issues.get(iid, lazy=True).notes.list(get_all=True, sort="asc")
+    return [n for n in notes if n.author["username"] == BOT]

@@ -1,0 +1,162 @@
+"""The planner, pure: snapshots in, plan out. No HTTP anywhere in this file."""
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from support import BOT, NOW, at, block, settings, snapshot, with_details, workspace
+from triage.commands.demo_data import TASKS
+from triage.issues.snapshot import LabelEvent, Note
+from triage.plan import plan, plan_issue
+from triage.render.markers import find_marker
+
+WS = workspace()
+POLICY = WS.policy
+SETTINGS = settings(WS)
+
+
+def planned(issue, now=NOW):
+    return plan_issue(POLICY, issue, now, SETTINGS)
+
+
+def detailed(issue, now=NOW):
+    """Plan once with every detail fetched (no notes, no events beyond the issue's)."""
+    return planned(with_details(issue, issue.notes or (), issue.label_events or ()), now)
+
+
+def test_unassigned_issue_without_stage_waits():
+    issue_plan = planned(snapshot(assignees=()))
+    assert not issue_plan.has_changes and not issue_plan.needs
+
+
+def test_assigned_issue_is_triaged_and_needs_notes_before_commenting():
+    first = planned(snapshot())
+    assert first.needs == {"notes"}  # a comment is due: its marker must be looked for first
+    issue_plan = detailed(snapshot())
+    assert issue_plan.add_labels == ("proposal::Awaiting_Discovery",)
+    assert [c.key for c in issue_plan.comments] == ["triaged/transition.md.j2"]
+    assert issue_plan.comments[0].body.startswith("<!-- ps-triage:triaged/transition.md.j2 rev=")
+
+
+def test_transitions_chain_to_where_the_issue_belongs():
+    issue = snapshot(labels=("Services Calculator", "proposal::Awaiting_Discovery"), done=TASKS[:2], data=block())
+    issue_plan = detailed(issue)
+    assert issue_plan.add_labels == ("proposal::SOW_WIP",)
+    assert issue_plan.remove_labels == ("proposal::Awaiting_Discovery",)
+    assert [c.key.split("/")[0] for c in issue_plan.comments] == ["discovery-held", "estimate-ready", "price-and-scope-agreed"]
+
+
+def test_planning_the_applied_state_finds_nothing_to_do():
+    issue = snapshot(labels=("Services Calculator", "proposal::Awaiting_Discovery"), done=TASKS[:1], data=block())
+    first = detailed(issue)
+    labels = (set(issue.labels) | set(first.add_labels)) - set(first.remove_labels)
+    notes = tuple(Note(i, BOT, c.body, NOW) for i, c in enumerate(first.comments))
+    again = planned(with_details(issue.with_labels(tuple(labels)), notes, ()))
+    assert not again.has_changes
+
+
+def test_task_match_ignores_case_and_spacing():
+    text = "- [X]   discovery CALL   held\n"
+    issue = snapshot(labels=("Services Calculator", "proposal::Awaiting_Discovery"), description_text=text)
+    assert detailed(issue).add_labels == ("proposal::Strawman_WIP",)
+
+
+def test_lost_label_wins_from_any_open_stage_and_closes_with_quarter():
+    issue = snapshot(labels=("Services Calculator", "proposal::SOW_WIP", "Lost::budget"), data=block())
+    issue_plan = detailed(issue)
+    assert issue_plan.add_labels == ("close_qtr::Q426", "proposal::Closed_Lost")  # 2026-01-12 is FY26-Q4
+    assert issue_plan.remove_labels == ("proposal::SOW_WIP",)
+    assert issue_plan.state_event == "close"
+
+
+def test_closed_won_uses_the_quarter_the_label_was_added_in():
+    added = LabelEvent("quinn", "proposal::Closed_Won", "add", at("2026-01-30T17:00:00Z"))  # FY26-Q4
+    issue = snapshot(labels=("Services Calculator", "proposal::Closed_Won"), data=block())
+    later = at("2026-02-02T09:00:00Z")  # the run happens in FY27-Q1
+    issue_plan = planned(with_details(issue, (), (added,)), later)
+    assert issue_plan.add_labels == ("close_qtr::Q426",)
+    assert issue_plan.state_event == "close"
+
+
+def test_two_stage_labels_keep_the_one_added_last():
+    events = (LabelEvent("a", "proposal::SOW_WIP", "add", at("2026-01-05T09:00:00Z")),
+              LabelEvent("b", "proposal::Estimate_Feedback", "add", at("2026-01-08T09:00:00Z")))
+    issue = snapshot(labels=("Services Calculator", "proposal::SOW_WIP", "proposal::Estimate_Feedback"), data=block())
+    assert planned(issue).needs == {"label_events"}
+    issue_plan = planned(with_details(issue, (), events))
+    assert issue_plan.remove_labels == ("proposal::SOW_WIP",) and not issue_plan.add_labels
+    assert [c.key for c in issue_plan.comments] == ["stage-conflict"]
+
+
+def test_unknown_stage_label_is_an_error_for_that_issue_only():
+    issues = [snapshot(iid=1, labels=("Services Calculator", "proposal::Writing")), snapshot(iid=2)]
+    result = plan(POLICY, [with_details(i) for i in issues], NOW, SETTINGS)
+    assert "unknown stage label proposal::Writing" in result.issues[0].error
+    assert result.issues[1].add_labels == ("proposal::Awaiting_Discovery",)
+
+
+def test_broken_data_block_is_reported_once_per_problem():
+    broken = "customer: X\nline_items:\n  - {activity: A, role: PSE, days: -1}\n"
+    issue = snapshot(labels=("Services Calculator", "proposal::Strawman_WIP"), data=broken)
+    first = detailed(issue)
+    assert [c.key for c in first.comments] == ["data-block-problem/data-block-problem.md.j2"]
+    assert "- line 17, `line_items[0].days`: Input should be greater than 0" in first.comments[0].body
+    posted = (Note(1, BOT, first.comments[0].body, NOW),)
+    assert not planned(with_details(issue, posted, ())).has_changes
+    changed = snapshot(labels=issue.labels, data=broken.replace("-1", "0"))
+    assert len(planned(with_details(changed, posted, ())).comments) == 1  # a different problem: a new note
+
+
+def test_markers_are_trusted_only_on_the_bots_own_notes():
+    issue = snapshot()
+    forged = (Note(1, "mallory", planned_body(issue), NOW),)
+    assert len(planned(with_details(issue, forged, ())).comments) == 1
+
+
+def planned_body(issue):
+    return detailed(issue).comments[0].body
+
+
+def test_a_comment_posted_before_a_killed_run_is_not_posted_again():
+    issue = snapshot(labels=("Services Calculator", "proposal::Awaiting_Discovery"), done=TASKS[:1], data=None)
+    first = detailed(issue)
+    entered = (LabelEvent("dana", "proposal::Awaiting_Discovery", "add", at("2026-01-05T09:00:00Z")),)
+    posted = (Note(7, BOT, first.comments[0].body, NOW),)  # the comment landed, the label change did not
+    retry = planned(with_details(issue, posted, entered))
+    assert retry.add_labels == ("proposal::Strawman_WIP",) and not retry.comments
+
+
+def test_re_entering_a_stage_comments_again():
+    issue = snapshot(labels=("Services Calculator", "proposal::Awaiting_Discovery"), done=TASKS[:1])
+    old = detailed(issue).comments[0].body
+    # The move was made last week; since then people moved the issue back to Awaiting_Discovery.
+    back = (LabelEvent("dana", "proposal::Awaiting_Discovery", "add", NOW - timedelta(days=1)),)
+    notes = (Note(3, BOT, old, NOW - timedelta(days=7)),)
+    assert len(planned(with_details(issue, notes, back)).comments) == 1
+
+
+def test_plan_does_not_depend_on_listing_order():
+    issues = [with_details(snapshot(iid=i, assignees=("dana",) if i % 2 else ())) for i in range(1, 7)]
+    forward = {p.iid: p for p in plan(POLICY, issues, NOW, SETTINGS).issues}
+    backward = {p.iid: p for p in plan(POLICY, list(reversed(issues)), NOW, SETTINGS).issues}
+    assert forward == backward
+
+
+def test_a_broken_template_fails_only_that_issue():
+    broken = replace(SETTINGS, templates=replace(WS.templates, sources={**WS.templates.sources,
+                                                                         "transition.md.j2": "{{ nope }}"}))
+    issue_plan = plan_issue(POLICY, with_details(snapshot()), NOW, broken)
+    assert issue_plan.error == "template: transition.md.j2:1: 'nope' is undefined"
+
+
+def test_every_comment_marker_names_its_rule():
+    issue_plan = detailed(snapshot(labels=("Services Calculator", "proposal::Awaiting_Discovery"), done=TASKS[:1]))
+    marker = find_marker(issue_plan.comments[0].body)
+    assert marker is not None and marker.key == "discovery-held/transition.md.j2" and marker.rev == issue_plan.comments[0].rev
+
+
+@pytest.mark.parametrize("stage", ["Approved", "Ready For Approval", "On_hold"])
+def test_stages_moved_by_people_are_left_alone(stage):
+    issue = snapshot(labels=("Services Calculator", f"proposal::{stage}"), done=TASKS, data=block())
+    assert not detailed(issue).has_changes
