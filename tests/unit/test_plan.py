@@ -104,7 +104,7 @@ def test_broken_data_block_is_reported_once_per_problem():
     assert "- line 17, `line_items[0].days`: Input should be greater than 0" in first.comments[0].body
     posted = (Note(1, BOT, first.comments[0].body, NOW),)
     assert not planned(with_details(issue, posted, ())).has_changes
-    changed = snapshot(labels=issue.labels, data=broken.replace("-1", "0"))
+    changed = snapshot(labels=issue.labels, data=broken.replace("-1", "many"))
     assert len(planned(with_details(changed, posted, ())).comments) == 1  # a different problem: a new note
 
 
