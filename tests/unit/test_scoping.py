@@ -1,0 +1,54 @@
+"""The scoping data block and task list parsed from a description."""
+
+from datetime import date
+
+from triage.commands.demo_data import description
+from triage.issues.scoping import parse_scoping
+from triage.issues.tasks import parse_tasks
+
+
+def test_valid_block():
+    text = description("s", block={"customer": "Acme", "close_date": "2026-01-30", "people": {"sa": "@felix"},
+                                   "line_items": [{"activity": "A", "role": "PSE", "days": 2.5}]})
+    block = parse_scoping(text)
+    assert block.status == "valid"
+    assert block.data.close_date == date(2026, 1, 30) and block.data.people.sa == "felix"
+    assert block.data.line_items[0].days == 2.5 and block.data.currency == "USD"
+
+
+def test_missing_block():
+    assert parse_scoping("no block here").status == "missing"
+
+
+def test_marker_without_fence_says_how_to_fix():
+    block = parse_scoping("text\n<!-- ps-triage:scoping -->\ncustomer: x\n")
+    assert block.status == "invalid"
+    assert str(block.problems[0]) == ("line 2, `scoping block`: the marker must be followed by a fenced block "
+                                      "opened with ```yaml and closed with ```")
+
+
+def test_problems_name_line_field_and_fix():
+    text = "intro\n<!-- ps-triage:scoping -->\n```yaml\ncustomer: X\ncurency: USD\nconfidence: {value: Purple}\n```\n"
+    problems = [str(p) for p in parse_scoping(text).problems]
+    assert problems == [
+        "line 6, `confidence.value`: Input should be 'Grey', 'Red', 'Amber' or 'Green'; use one of the listed values",
+        "line 5, `curency`: Extra inputs are not permitted; remove it or correct its spelling; the fields are: customer, "
+        "segment, close_date, currency, opportunity, people, confidence, line_items, discount_pct, revisit_on, links",
+    ]
+
+
+def test_bad_yaml_and_bad_dates_are_problems_not_crashes():
+    bad_yaml = parse_scoping("<!-- ps-triage:scoping -->\n```yaml\ncustomer: [unclosed\n```\n")
+    assert bad_yaml.status == "invalid" and bad_yaml.problems[0].line == 4
+    bad_date = parse_scoping("<!-- ps-triage:scoping -->\n```yaml\ncustomer: x\nclose_date: 2026-13-01\n```\n")
+    assert str(bad_date.problems[0]).startswith("line 4, `scoping block`: not valid YAML: '2026-13-01' is not a valid value")
+
+
+def test_a_huge_description_is_handled():
+    text = "x" * 1_000_000 + description("s", block={"customer": "Acme"})
+    assert parse_scoping(text).status == "valid"
+
+
+def test_tasks_ignore_code_blocks_and_inapplicable_items():
+    tasks = parse_tasks("- [x] one\n* [ ] two\n1. [X] three\n- [~] skipped\n```\n- [x] in code\n```\n")
+    assert [(t.text, t.done) for t in tasks] == [("one", True), ("two", False), ("three", True)]

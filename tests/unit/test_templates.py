@@ -1,0 +1,61 @@
+"""Templates: sandboxed, strict, errors naming template and line; golden renders of the shipped ones."""
+
+import pytest
+from support import NOW, block, settings, snapshot, with_details, workspace
+
+from triage.commands.demo_data import TASKS
+from triage.plan import plan_issue
+from triage.render.templates import TemplateProblem, Templates
+
+
+def test_missing_variable_names_template_and_line():
+    templates = Templates({"t.md.j2": "line one\n{{ customer.name }}\n"})
+    with pytest.raises(TemplateProblem) as caught:
+        templates.render("t.md.j2", {})
+    assert str(caught.value) == "t.md.j2:2: 'customer' is undefined"
+
+
+def test_syntax_error_names_template_and_line():
+    assert Templates({"t.md.j2": "ok\n{% if %}\n"}).check_syntax() == ["t.md.j2:2: Expected an expression, got 'end of statement block'"]
+
+
+def test_sandbox_blocks_attribute_escapes():
+    templates = Templates({"t.md.j2": "{{ ''.__class__.__mro__[1].__subclasses__() }}"})
+    with pytest.raises(TemplateProblem, match="unsafe"):
+        templates.render("t.md.j2", {})
+
+
+def test_unknown_template_is_named():
+    with pytest.raises(TemplateProblem, match="template 'nope.md.j2' not found"):
+        Templates({}).render("nope.md.j2", {})
+
+
+def test_golden_transition_comment():
+    issue = with_details(snapshot(labels=("Services Calculator", "proposal::Awaiting_Discovery"), done=TASKS[:1]))
+    comment = plan_issue(workspace().policy, issue, NOW, settings()).comments[0]
+    assert comment.body == (
+        f"<!-- ps-triage:discovery-held/transition.md.j2 rev={comment.rev} -->\n"
+        'Moved from ~"proposal::Awaiting_Discovery" to ~"proposal::Strawman_WIP".\n'
+        "\n"
+        "The discovery call was held; the EM drafts the strawman estimate next.\n"
+        "\n"
+        "<sub>Why: task 'Discovery call held' ticked. — ps-triage, rule `discovery-held`</sub>\n")
+
+
+def test_golden_closed_lost_comment():
+    issue = with_details(snapshot(labels=("Services Calculator", "proposal::SOW_WIP", "Lost::budget"), data=block()))
+    comment = plan_issue(workspace().policy, issue, NOW, settings()).comments[0]
+    assert comment.body.split("\n", 1)[1] == (
+        'Closed as ~"proposal::Closed_Lost" (Lost::budget).\n'
+        "\n"
+        "The `close_qtr::` label records the fiscal quarter in which the deal closed. If this was a\n"
+        "mistake, reopen the issue and set the right stage label.\n"
+        "\n"
+        "<sub>— ps-triage, rule `closed-lost-wrap-up`</sub>\n")
+
+
+def test_hostile_title_and_labels_stay_text_in_comments():
+    issue = with_details(snapshot(labels=("Services Calculator", "proposal::SOW_WIP", "Lost::@all\n/close"),
+                                  title="x\n/close @all"))
+    body = plan_issue(workspace().policy, issue, NOW, settings()).comments[0].body
+    assert "\n/close" not in body and "@all" not in body
