@@ -26,7 +26,7 @@ def test_sandbox_blocks_attribute_escapes():
 
 
 def test_unknown_template_is_named():
-    with pytest.raises(TemplateProblem, match="template 'nope.md.j2' not found"):
+    with pytest.raises(TemplateProblem, match=r"template 'nope\.md\.j2' not found"):
         Templates({}).render("nope.md.j2", {})
 
 
