@@ -285,7 +285,7 @@ class _Planner:
         ]
         planned = []
         for request in self.draft.comments:
-            rev = revision({"template": request.template, "context": request.context})
+            rev = revision({"template": request.template, "context": _content(request.context)})
             marker = Marker(request.key, rev)
             if self.posted(request, marker, mine, original_stage):
                 continue
@@ -310,6 +310,13 @@ class _Planner:
             return False
         since = self.facts(self.issue, original_stage).stage_started()
         return any(note.created_at >= since for note, _ in same_key)
+
+
+def _content(context: dict[str, Any]) -> dict[str, Any]:
+    """The inputs a revision is a hash of: the context without where GitLab serves the issue
+    (a new hostname is not a new revision)."""
+    issue = {k: v for k, v in context["issue"].items() if k != "url"}
+    return {**context, "issue": issue}
 
 
 def template_context(

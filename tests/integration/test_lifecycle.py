@@ -1,0 +1,81 @@
+"""One scoping issue through its whole lifecycle, over several scheduled runs, with the people's
+steps done between runs through python-gitlab as those people."""
+
+from support import BOT, bot_notes, bot_run, project_as
+
+from gitlab_emulator.testing import admin, running_emulator
+from triage.commands.demo_data import TASKS, demo_seed, description
+from triage.render.markers import find_marker
+
+BLOCK = {"customer": "Juniper Rail", "segment": "Ent_EMEA", "close_date": "2026-01-27", "currency": "USD",
+         "people": {"sa": "felix", "ae": "imogen"}, "confidence": {"value": "Green", "rationale": "PO raised"},
+         "line_items": [{"activity": "Migration waves", "role": "PSE", "days": 10}], "discount_pct": 0}
+
+
+def seed():
+    data = demo_seed()
+    data["projects"][0]["issues"] = [{"iid": 1, "title": "Juniper Rail - Scope Issue and Write SOW", "author": "imogen",
+                                      "labels": ["Services Calculator"], "description": description("Summary."),
+                                      "created_at": "2026-01-05T09:00:00Z", "updated_at": "2026-01-05T09:00:00Z"}]
+    return data
+
+
+def state(url):
+    issue = project_as(url, "dana").issues.get(1)
+    return sorted(issue.labels), issue.state
+
+
+def tick(url, user, task):
+    issue = project_as(url, user).issues.get(1)
+    issue.description = issue.description.replace(f"- [ ] {task}", f"- [x] {task}")
+    issue.save()
+
+
+def step(url):
+    """One scheduled run, an hour later."""
+    admin(url, "clock", {"advance_seconds": 3600})
+    return bot_run(url)[1].traffic.writes
+
+
+def test_one_issue_from_intake_to_closed_won():
+    with running_emulator(seed()) as emu:
+        url = emu.url
+        assert step(url) == 0 and state(url) == (["Services Calculator"], "opened")  # no EM yet
+
+        dana_id = project_as(url, BOT).manager.gitlab.users.list(username="dana")[0].id
+        project_as(url, "dana").issues.update(1, {"assignee_ids": [dana_id]})
+        assert step(url) == 2
+        assert state(url) == (["Services Calculator", "proposal::Awaiting_Discovery"], "opened")
+
+        tick(url, "dana", TASKS[0])
+        assert step(url) == 2 and state(url)[0][1] == "proposal::Strawman_WIP"
+
+        issue = project_as(url, "dana").issues.get(1)
+        issue.description = description("Summary.", TASKS[:1], BLOCK)
+        issue.save()
+        assert step(url) == 2 and state(url)[0][1] == "proposal::Estimate_Feedback"
+
+        tick(url, "harriet", TASKS[1])
+        assert step(url) == 2 and state(url)[0][1] == "proposal::SOW_WIP"
+
+        tick(url, "dana", TASKS[2])
+        assert step(url) == 2 and state(url)[0][1] == "proposal::Ready For Approval"
+
+        project_as(url, "rowan").issues.update(1, {"add_labels": "proposal::Approved"})
+        assert step(url) == 0 and state(url)[0][1] == "proposal::Approved"  # people's move: the bot stays out
+
+        project_as(url, "quinn").issues.update(1, {"add_labels": "proposal::Closed_Won"})
+        assert step(url) == 2  # close_qtr label and close in one PUT, and one comment
+        assert state(url) == (["Services Calculator", "close_qtr::Q426", "proposal::Closed_Won"], "closed")
+        assert step(url) == 0  # closed: out of scope
+
+        keys = [find_marker(n.body).key.split("/")[0] for n in bot_notes(url, 1)]
+        assert keys == ["triaged", "discovery-held", "estimate-ready", "price-and-scope-agreed", "sow-reviewed",
+                        "closed-won-wrap-up"]
+        events = project_as(url, "dana").issues.get(1, lazy=True).resourcelabelevents.list(get_all=True)
+        moves = [(e.user["username"], e.action, e.label["name"]) for e in events if e.label["name"].startswith("proposal::")]
+        assert moves[-4:] == [("rowan", "remove", "proposal::Ready For Approval"), ("rowan", "add", "proposal::Approved"),
+                              ("quinn", "remove", "proposal::Approved"), ("quinn", "add", "proposal::Closed_Won")]
+        assert [m for m in moves if m[0] == BOT and m[1] == "add"] == [
+            (BOT, "add", f"proposal::{stage}")
+            for stage in ("Awaiting_Discovery", "Strawman_WIP", "Estimate_Feedback", "SOW_WIP", "Ready For Approval")]
