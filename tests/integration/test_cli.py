@@ -1,0 +1,148 @@
+"""The `triage` command as a GitLab admin runs it: exit codes, messages, the JSON report."""
+
+import json
+import socket
+
+import pytest
+from click.testing import CliRunner
+from support import ROOT
+
+from gitlab_emulator.testing import admin
+from triage.cli import main
+
+TOKEN = "demo-bot-token"
+
+
+def invoke(args, url=None, token=TOKEN, **env):
+    environment = {"GITLAB_URL": url, "GITLAB_TOKEN": token, "TRIAGE_PROJECT": None, "CI_PROJECT_PATH": None,
+                   "CI_SERVER_URL": None, **env}
+    paths = ["--policies", str(ROOT / "policies"), "--templates", str(ROOT / "templates")]
+    with_paths = [args[0], *paths, *args[1:]] if args[0] in ("validate", "plan", "apply", "explain") else args
+    return CliRunner().invoke(main, with_paths, env=environment, catch_exceptions=False)
+
+
+def test_validate_ok():
+    result = invoke(["validate"])
+    assert result.exit_code == 0 and result.output == "ok: 9 stages, 15 transitions, 3 rules, 4 templates\n"
+
+
+def test_validate_reports_file_line_and_fix(tmp_path):
+    (tmp_path / "p.yml").write_text((ROOT / "policies/ps-scoping.yml").read_text().replace("when: {task: Discovery call held}",
+                                                                                           "when: {tsk: Discovery call held}"))
+    result = CliRunner().invoke(main, ["validate", "--policies", str(tmp_path), "--templates", str(ROOT / "templates")])
+    assert result.exit_code == 1
+    assert f"{tmp_path}/p.yml:41:7: lifecycle.transitions[discovery-held].when: a condition is a mapping" in result.output
+    assert "fix: did you mean `task`?" in result.output
+
+
+def test_validate_renders_templates_and_names_the_broken_one(tmp_path):
+    for template in (ROOT / "templates").iterdir():
+        (tmp_path / template.name).write_text(template.read_text())
+    (tmp_path / "transition.md.j2").write_text("Moved to {{ transition.too_label }}\n")
+    result = CliRunner().invoke(main, ["validate", "--policies", str(ROOT / "policies"), "--templates", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "transition.md.j2:1: 'dict object' has no attribute 'too_label' (rendering for transition triaged)" in result.output
+
+
+def test_plan_writes_a_report_and_nothing_to_gitlab(demo, tmp_path):
+    report = tmp_path / "report.json"
+    result = invoke(["plan", "--report", str(report)], demo.url)
+    assert result.exit_code == 0, result.output
+    data = json.loads(report.read_text())
+    assert data["mode"] == "plan" and data["issues_scanned"] == 9 and data["writes"] == 0 and data["errors"] == []
+    assert data["api_requests"]["POST"] == data["api_requests"]["PUT"] == 0
+    assert {(c["project"], c["iid"], c["kind"]) for c in data["changes"]} >= {("ps/ps-plan", 4106, "labels"),
+                                                                             ("ps/ps-plan", 4106, "comment")}
+    assert "#4106" in result.output and "triaged: none -> Awaiting_Discovery" in result.output
+    served = admin(demo.url, "stats")["requests"]
+    assert served["POST"] == served["PUT"] == 0
+
+
+def test_apply_twice_second_report_has_no_writes(demo, tmp_path):
+    assert invoke(["apply"], demo.url).exit_code == 0
+    report = tmp_path / "again.json"
+    result = invoke(["apply", "--report", str(report)], demo.url)
+    data = json.loads(report.read_text())
+    assert result.exit_code == 0 and data["writes"] == 0 and data["changes"] == []
+    assert "nothing to do" in result.output
+
+
+def test_an_invalid_policy_stops_before_any_request(demo, tmp_path):
+    (tmp_path / "p.yml").write_text("lifecycle: {stages: [{id: A}]}\n")
+    result = CliRunner().invoke(main, ["apply", "--policies", str(tmp_path), "--templates", str(ROOT / "templates")],
+                                env={"GITLAB_URL": demo.url, "GITLAB_TOKEN": TOKEN})
+    assert result.exit_code == 1 and "nothing was written" in result.output
+    assert sum(admin(demo.url, "stats")["requests"].values()) == 0
+
+
+def test_one_issue_only(demo):
+    result = invoke(["apply", "--issue", "4106"], demo.url)
+    assert result.exit_code == 0 and "#4106" in result.output and "#4105" not in result.output
+
+
+def test_project_override(demo):
+    result = invoke(["plan", "--project", "ps/elsewhere"], demo.url)
+    assert result.exit_code == 1 and "answered 404 (404 Project Not Found)" in result.output
+
+
+def test_explain_shows_each_condition_and_what_it_saw(demo):
+    result = invoke(["explain", "4103"], demo.url)
+    assert result.exit_code == 0, result.output
+    assert "price-and-scope-agreed: Estimate_Feedback -> SOW_WIP  priority 0" in result.output
+    assert "no  task: Customer agreed price and scope  (saw: task 'Customer agreed price and scope' not ticked)" in result.output
+    assert "discovery-held: Awaiting_Discovery -> Strawman_WIP  (not from this stage)" in result.output
+    assert "the plan for this issue:\n  nothing to do" in result.output
+
+
+def test_graph_is_mermaid():
+    result = CliRunner().invoke(main, ["graph", "--policies", str(ROOT / "policies")])
+    assert result.output.startswith("flowchart LR\n")
+    assert 's3 -->|"price-and-scope-agreed"| s4' in result.output
+    assert 's5 -.->|"director-approves (people)"| s6' in result.output
+
+
+def test_bad_token_is_one_clear_line_and_never_printed(demo):
+    secret = "glpat-not-the-right-one-123"
+    result = invoke(["apply"], demo.url, token=secret)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"apply: ps/ps-plan at {demo.url}",
+        f"error: GitLab at {demo.url} refused the token (401): check GITLAB_TOKEN is set, valid and not expired"]
+    assert secret not in result.output
+
+
+def test_unreachable_gitlab():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound, not listening: connections are refused
+        result = invoke(["plan"], f"http://127.0.0.1:{port}")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == f"error: cannot reach GitLab at http://127.0.0.1:{port}: ConnectionError"
+
+
+def test_missing_settings_say_what_to_set():
+    assert "no GitLab URL" in invoke(["plan"], None).output
+    assert "no token: set GITLAB_TOKEN" in invoke(["plan"], "http://127.0.0.1:9", token=None).output
+
+
+def test_the_token_never_reaches_the_report_or_output(demo, tmp_path):
+    report = tmp_path / "r.json"
+    result = CliRunner().invoke(main, ["-v", "apply", "--policies", str(ROOT / "policies"), "--templates",
+                                       str(ROOT / "templates"), "--report", str(report)],
+                                env={"GITLAB_URL": demo.url, "GITLAB_TOKEN": TOKEN})
+    assert result.exit_code == 0, result.output
+    assert TOKEN not in result.output and TOKEN not in report.read_text()
+
+
+@pytest.mark.parametrize("flag", ["-q", "--quiet"])
+def test_quiet_hides_progress(demo, flag):
+    result = CliRunner().invoke(main, [flag, "plan", "--policies", str(ROOT / "policies"), "--templates",
+                                       str(ROOT / "templates")], env={"GITLAB_URL": demo.url, "GITLAB_TOKEN": TOKEN})
+    assert "at http" not in result.output and "plan: 9 issues scanned" in result.output
+
+
+def test_demo_runs_end_to_end():
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "Run 4: triage apply again" in result.output
+    assert "The last run made 0 writes" in result.output
