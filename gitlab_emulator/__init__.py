@@ -9,4 +9,14 @@ from .seed import Seed, SeedError, build_seed, load_seed
 from .server import Emulator, Faults, RateLimit
 from .store import Store
 
-__all__ = ["Clock", "Emulator", "Faults", "RateLimit", "Seed", "SeedError", "Store", "build_seed", "load_seed"]
+__all__ = [
+    "Clock",
+    "Emulator",
+    "Faults",
+    "RateLimit",
+    "Seed",
+    "SeedError",
+    "Store",
+    "build_seed",
+    "load_seed",
+]

@@ -20,7 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     except SeedError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    emulator = Emulator(seed.store, host=args.host, port=args.port, rate_limit=seed.rate_limit, faults=seed.faults)
+    emulator = Emulator(
+        seed.store, host=args.host, port=args.port, rate_limit=seed.rate_limit, faults=seed.faults
+    )
     print(f"GitLab emulator listening on {emulator.url}", flush=True)
     try:
         emulator.serve_forever()

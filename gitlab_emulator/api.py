@@ -41,13 +41,76 @@ from .store import (
 )
 
 # A subset of GitLab's emoji names (TanukiEmoji); unknown names are refused as GitLab does.
-EMOJI = frozenset(["thumbsup", "thumbsdown", "+1", "-1", "white_check_mark", "heavy_check_mark", "x", "tada", "rocket", "eyes", "heart", "smile", "laughing", "confused", "hourglass", "warning", "star", "fire", "clap", "raised_hands", "ok_hand", "wave", "pray", "100", "bulb", "memo", "construction", "stop_sign", "no_entry", "checkered_flag", "trophy", "muscle", "thinking", "tractor"])
+EMOJI = frozenset(
+    [
+        "thumbsup",
+        "thumbsdown",
+        "+1",
+        "-1",
+        "white_check_mark",
+        "heavy_check_mark",
+        "x",
+        "tada",
+        "rocket",
+        "eyes",
+        "heart",
+        "smile",
+        "laughing",
+        "confused",
+        "hourglass",
+        "warning",
+        "star",
+        "fire",
+        "clap",
+        "raised_hands",
+        "ok_hand",
+        "wave",
+        "pray",
+        "100",
+        "bulb",
+        "memo",
+        "construction",
+        "stop_sign",
+        "no_entry",
+        "checkered_flag",
+        "trophy",
+        "muscle",
+        "thinking",
+        "tractor",
+    ]
+)
 
-ISSUE_ORDER = {"created_at", "updated_at", "due_date", "label_priority", "milestone_due", "popularity",
-               "priority", "relative_position", "title", "weight"}
-UPDATABLE = ("title", "description", "assignee_id", "assignee_ids", "confidential", "created_at",
-             "discussion_locked", "due_date", "issue_type", "labels", "add_labels", "remove_labels",
-             "milestone_id", "state_event", "updated_at", "weight", "epic_id")
+ISSUE_ORDER = {
+    "created_at",
+    "updated_at",
+    "due_date",
+    "label_priority",
+    "milestone_due",
+    "popularity",
+    "priority",
+    "relative_position",
+    "title",
+    "weight",
+}
+UPDATABLE = (
+    "title",
+    "description",
+    "assignee_id",
+    "assignee_ids",
+    "confidential",
+    "created_at",
+    "discussion_locked",
+    "due_date",
+    "issue_type",
+    "labels",
+    "add_labels",
+    "remove_labels",
+    "milestone_id",
+    "state_event",
+    "updated_at",
+    "weight",
+    "epic_id",
+)
 
 
 def _truthy(value: Any) -> bool:
@@ -85,11 +148,19 @@ class Api:
             ("GET", "/projects/:id/issues/:noteable_id/notes/:note_id", self.get_note),
             ("PUT", "/projects/:id/issues/:noteable_id/notes/:note_id", self.update_note),
             ("GET", "/projects/:id/issues/:eventable_id/resource_label_events", self.label_events),
-            ("GET", "/projects/:id/issues/:eventable_id/resource_label_events/:event_id", self.label_event),
+            (
+                "GET",
+                "/projects/:id/issues/:eventable_id/resource_label_events/:event_id",
+                self.label_event,
+            ),
             ("GET", "/projects/:id/issues/:issue_iid/award_emoji", self.issue_awards),
             ("POST", "/projects/:id/issues/:issue_iid/award_emoji", self.award_issue),
             ("GET", "/projects/:id/issues/:issue_iid/award_emoji/:award_id", self.get_issue_award),
-            ("DELETE", "/projects/:id/issues/:issue_iid/award_emoji/:award_id", self.delete_issue_award),
+            (
+                "DELETE",
+                "/projects/:id/issues/:issue_iid/award_emoji/:award_id",
+                self.delete_issue_award,
+            ),
             ("GET", "/projects/:id/issues/:issue_iid/notes/:note_id/award_emoji", self.note_awards),
             ("POST", "/projects/:id/issues/:issue_iid/notes/:note_id/award_emoji", self.award_note),
             ("GET", "/projects/:id/members", self.project_members),
@@ -148,14 +219,23 @@ class Api:
 
     def version(self, req: Request) -> Response:
         self._authenticated(req)
-        return Response(200, {"version": "18.6.0-ee", "revision": "emulator",
-                              "kas": {"enabled": False, "externalUrl": None, "version": None},
-                              "enterprise": True})
+        return Response(
+            200,
+            {
+                "version": "18.6.0-ee",
+                "revision": "emulator",
+                "kas": {"enabled": False, "externalUrl": None, "version": None},
+                "enterprise": True,
+            },
+        )
 
     def users(self, req: Request) -> Response:
         wanted = req.arg("username")
-        users = [u for u in self.store.users.values()
-                 if wanted is None or u.username.lower() == str(wanted).lower()]
+        users = [
+            u
+            for u in self.store.users.values()
+            if wanted is None or u.username.lower() == str(wanted).lower()
+        ]
         return paginate(req, sorted(users, key=lambda u: -u.id), {}, self.e.user_basic)
 
     def get_project(self, req: Request, id: str) -> Response:
@@ -174,15 +254,27 @@ class Api:
 
     def group_issues(self, req: Request, id: str) -> Response:
         group = self.group(req, id)
-        projects = [p for p in self.store.projects_in_group(group) if self.store.can_read_project(p, req.user)]
+        projects = [
+            p
+            for p in self.store.projects_in_group(group)
+            if self.store.can_read_project(p, req.user)
+        ]
         issues = self._filter_issues(req, projects)
         declared = self._issue_list_declared(req, id=group.id, non_archived="true")
-        return paginate(req, issues, declared, lambda pair: self.e.issue(*pair, relative_to_group=True))
+        return paginate(
+            req, issues, declared, lambda pair: self.e.issue(*pair, relative_to_group=True)
+        )
 
     @staticmethod
     def _issue_list_declared(req: Request, **extra: Any) -> dict[str, Any]:
-        return {"order_by": "created_at", "sort": "desc", "state": "all", "with_labels_details": "false",
-                "scope": "all", **extra}
+        return {
+            "order_by": "created_at",
+            "sort": "desc",
+            "state": "all",
+            "with_labels_details": "false",
+            "scope": "all",
+            **extra,
+        }
 
     def _filter_issues(self, req: Request, projects: list[Project]) -> list[tuple[Project, Issue]]:
         state = req.arg("state", "all")
@@ -198,8 +290,15 @@ class Api:
             raise ApiError(400, {"error": "author_id, author_username are mutually exclusive"})
         labels = req.list_arg("labels")
         not_labels = req.list_arg("not[labels]")
-        iids = {int(v) for v in (req.list_arg("iids") or []) if v.isdigit()} if req.has("iids[]") or req.has("iids") else None
-        times = {name: _time_arg(req, name) for name in ("created_after", "created_before", "updated_after", "updated_before")}
+        iids = (
+            {int(v) for v in (req.list_arg("iids") or []) if v.isdigit()}
+            if req.has("iids[]") or req.has("iids")
+            else None
+        )
+        times = {
+            name: _time_arg(req, name)
+            for name in ("created_after", "created_before", "updated_after", "updated_before")
+        }
         assignee = req.list_arg("assignee_username")
         author = req.arg("author_username")
         assignee_id, author_id = req.arg("assignee_id"), req.arg("author_id")
@@ -238,8 +337,11 @@ class Api:
                     continue
                 if not self._in_window(issue, times):
                     continue
-                if search and not any(str(search).lower() in (getattr(issue, f) or "").lower()
-                                      for f in search_in if f in ("title", "description")):
+                if search and not any(
+                    str(search).lower() in (getattr(issue, f) or "").lower()
+                    for f in search_in
+                    if f in ("title", "description")
+                ):
                     continue
                 if confidential is not None and issue.confidential != _truthy(confidential):
                     continue
@@ -249,21 +351,32 @@ class Api:
 
         def key(pair: tuple[Project, Issue]) -> tuple[Any, int]:
             issue = pair[1]
-            value: Any = {"updated_at": issue.updated_at, "title": issue.title.lower(),
-                          "due_date": issue.due_date or "9999-12-31"}.get(order_by, issue.created_at)
+            value: Any = {
+                "updated_at": issue.updated_at,
+                "title": issue.title.lower(),
+                "due_date": issue.due_date or "9999-12-31",
+            }.get(order_by, issue.created_at)
             return value, issue.id
 
         return sorted(found, key=key, reverse=(sort == "desc"))
 
-    def _matches_people(self, issue: Issue, assignee: list[str] | None, author: str | None,
-                        assignee_id: Any, author_id: Any) -> bool:
+    def _matches_people(
+        self,
+        issue: Issue,
+        assignee: list[str] | None,
+        author: str | None,
+        assignee_id: Any,
+        author_id: Any,
+    ) -> bool:
         if assignee:
             ids = [u.id for name in assignee if (u := self.store.user_by_username(name))]
             if len(ids) < len(assignee) or not all(i in issue.assignee_ids for i in ids):
                 return False
         if assignee_id is not None:
             value = str(assignee_id).lower()
-            if (value == "none" and issue.assignee_ids) or (value == "any" and not issue.assignee_ids):
+            if (value == "none" and issue.assignee_ids) or (
+                value == "any" and not issue.assignee_ids
+            ):
                 return False
             if value.isdigit() and int(value) not in issue.assignee_ids:
                 return False
@@ -275,8 +388,12 @@ class Api:
 
     @staticmethod
     def _in_window(issue: Issue, times: dict[str, datetime | None]) -> bool:
-        checks = (("created_after", issue.created_at, 1), ("created_before", issue.created_at, -1),
-                  ("updated_after", issue.updated_at, 1), ("updated_before", issue.updated_at, -1))
+        checks = (
+            ("created_after", issue.created_at, 1),
+            ("created_before", issue.created_at, -1),
+            ("updated_after", issue.updated_at, 1),
+            ("updated_before", issue.updated_at, -1),
+        )
         for name, value, direction in checks:
             bound = times[name]
             if bound is not None and (value < bound if direction > 0 else value > bound):
@@ -285,7 +402,9 @@ class Api:
 
     def get_issue(self, req: Request, id: str, issue_iid: str) -> Response:
         project = self.project(req, id)
-        return Response(200, self.e.issue(project, self.issue(req, project, issue_iid), single=True))
+        return Response(
+            200, self.e.issue(project, self.issue(req, project, issue_iid), single=True)
+        )
 
     def create_issue(self, req: Request, id: str) -> Response:
         user = self._authenticated(req)
@@ -299,10 +418,17 @@ class Api:
         self._check_issue_fields(title=title, description=req.arg("description"))
         now = self.store.clock.now()
         created_at = _time_arg(req, "created_at") if access >= OWNER else None
-        issue = Issue(id=self.store.new_id("issue"), iid=project.next_iid(), project_id=project.id,
-                      title=str(title), description=req.arg("description"), author_id=user.id,
-                      created_at=created_at or now, updated_at=created_at or now,
-                      confidential=_truthy(req.arg("confidential", False)))
+        issue = Issue(
+            id=self.store.new_id("issue"),
+            iid=project.next_iid(),
+            project_id=project.id,
+            title=str(title),
+            description=req.arg("description"),
+            author_id=user.id,
+            created_at=created_at or now,
+            updated_at=created_at or now,
+            confidential=_truthy(req.arg("confidential", False)),
+        )
         project.issues[issue.iid] = issue
         if access >= SET_METADATA:
             labels = req.list_arg("labels")
@@ -315,11 +441,20 @@ class Api:
     @staticmethod
     def _check_issue_fields(*, title: Any = None, description: Any = None) -> None:
         if title is not None and len(str(title)) > TITLE_LIMIT:
-            raise ApiError(400, {"message": {"title": [f"is too long (maximum is {TITLE_LIMIT} characters)"]}})
+            raise ApiError(
+                400, {"message": {"title": [f"is too long (maximum is {TITLE_LIMIT} characters)"]}}
+            )
         if title is not None and not str(title).strip():
             raise ApiError(400, {"message": {"title": ["can't be blank"]}})
         if description is not None and len(str(description)) > DESCRIPTION_LIMIT:
-            raise ApiError(400, {"message": {"description": [f"is too long (maximum is {DESCRIPTION_LIMIT} characters)"]}})
+            raise ApiError(
+                400,
+                {
+                    "message": {
+                        "description": [f"is too long (maximum is {DESCRIPTION_LIMIT} characters)"]
+                    }
+                },
+            )
 
     def _assignees(self, req: Request) -> list[int]:
         raw = req.body.get("assignee_ids", req.list_arg("assignee_ids"))
@@ -333,7 +468,13 @@ class Api:
         project = self.project(req, id)
         issue = self.issue(req, project, issue_iid)
         if not any(req.has(name) for name in UPDATABLE):
-            raise ApiError(400, {"error": ", ".join(UPDATABLE) + " are missing, at least one parameter must be provided"})
+            raise ApiError(
+                400,
+                {
+                    "error": ", ".join(UPDATABLE)
+                    + " are missing, at least one parameter must be provided"
+                },
+            )
         access = self.store.project_access(project, user)
         if access < UPDATE_ANY_ISSUE and issue.author_id != user.id:
             raise FORBIDDEN
@@ -349,9 +490,14 @@ class Api:
                 changed = True
         if access >= SET_METADATA:  # otherwise silently dropped (IssuableBaseService#filter_params)
             if any(req.has(n) for n in ("labels", "add_labels", "remove_labels")):
-                self.store.change_labels(project, issue, user,
-                                         labels=req.list_arg("labels") if req.has("labels") else None,
-                                         add=req.list_arg("add_labels"), remove=req.list_arg("remove_labels"))
+                self.store.change_labels(
+                    project,
+                    issue,
+                    user,
+                    labels=req.list_arg("labels") if req.has("labels") else None,
+                    add=req.list_arg("add_labels"),
+                    remove=req.list_arg("remove_labels"),
+                )
             if req.has("assignee_ids") or req.has("assignee_id"):
                 assignees = self._assignees(req)
                 if assignees != issue.assignee_ids:
@@ -384,12 +530,20 @@ class Api:
         activity = req.arg("activity_filter", "all_notes")
         if activity not in ("all_notes", "only_comments", "only_activity"):
             raise bad_param("activity_filter")
-        notes = [n for n in issue.notes
-                 if (activity == "all_notes" or (activity == "only_comments") != n.system)
-                 and (not n.internal or self._sees_internal(req, project))]
+        notes = [
+            n
+            for n in issue.notes
+            if (activity == "all_notes" or (activity == "only_comments") != n.system)
+            and (not n.internal or self._sees_internal(req, project))
+        ]
         notes.sort(key=lambda n: (getattr(n, order_by), n.id), reverse=(sort == "desc"))
-        declared = {"activity_filter": activity, "id": project.id, "noteable_id": issue.iid,
-                    "order_by": order_by, "sort": sort}
+        declared = {
+            "activity_filter": activity,
+            "id": project.id,
+            "noteable_id": issue.iid,
+            "order_by": order_by,
+            "sort": sort,
+        }
         return paginate(req, notes, declared, lambda n: self.e.note(project, issue, n))
 
     def get_note(self, req: Request, id: str, noteable_id: str, note_id: str) -> Response:
@@ -415,14 +569,28 @@ class Api:
         if access < GUEST and project.visibility == "private":
             raise FORBIDDEN
         if len(body) > NOTE_BODY_LIMIT:
-            raise ApiError(400, {"message": f'400 Bad request - Note {{:note=>["is too long (maximum is {NOTE_BODY_LIMIT} characters)"]}}'})
+            raise ApiError(
+                400,
+                {
+                    "message": f'400 Bad request - Note {{:note=>["is too long (maximum is {NOTE_BODY_LIMIT} characters)"]}}'
+                },
+            )
         if len(issue.notes) >= MAX_NOTES_PER_NOTEABLE:
-            raise ApiError(400, {"message": '400 Bad request - Note {:base=>["Maximum number of comments exceeded"]}'})
+            raise ApiError(
+                400,
+                {
+                    "message": '400 Bad request - Note {:base=>["Maximum number of comments exceeded"]}'
+                },
+            )
         outcome = quick_actions.run(self.store, project, issue, user, body)
         if outcome.ran and not outcome.body.strip():
-            return Response(202, {"commands_changes": outcome.commands_changes, "summary": outcome.summary})
+            return Response(
+                202, {"commands_changes": outcome.commands_changes, "summary": outcome.summary}
+            )
         created_at = _time_arg(req, "created_at") if access >= OWNER else None
-        note = self.store.add_note(issue, user, outcome.body, internal=internal, created_at=created_at)
+        note = self.store.add_note(
+            issue, user, outcome.body, internal=internal, created_at=created_at
+        )
         data = self.e.note(project, issue, note)
         data["commands_changes"] = outcome.commands_changes
         return Response(201, data)
@@ -436,13 +604,20 @@ class Api:
             raise FORBIDDEN  # authorize! :admin_note
         wants_internal = req.arg("internal", req.arg("confidential"))
         if wants_internal is not None and _truthy(wants_internal) != note.internal:
-            raise ApiError(400, {"message": "400 Bad request - Internal can not be changed for existing notes"})
+            raise ApiError(
+                400, {"message": "400 Bad request - Internal can not be changed for existing notes"}
+            )
         if req.has("body"):
             body = str(req.arg("body"))
             if not body.strip():
                 raise bad_param("body", "is empty")
             if len(body) > NOTE_BODY_LIMIT:
-                raise ApiError(400, {"message": f'400 Bad request - Note {{:note=>["is too long (maximum is {NOTE_BODY_LIMIT} characters)"]}}'})
+                raise ApiError(
+                    400,
+                    {
+                        "message": f'400 Bad request - Note {{:note=>["is too long (maximum is {NOTE_BODY_LIMIT} characters)"]}}'
+                    },
+                )
             outcome = quick_actions.run(self.store, project, issue, user, body)
             if outcome.body != note.body:
                 note.body = outcome.body
@@ -503,8 +678,12 @@ class Api:
         project = self.project(req, id)
         issue = self.issue(req, project, issue_iid)
         note = self.note(req, project, issue, note_id)
-        return paginate(req, note.awards, {"id": project.id, "issue_iid": issue.iid, "note_id": note.id},
-                        self.e.award)
+        return paginate(
+            req,
+            note.awards,
+            {"id": project.id, "issue_iid": issue.iid, "note_id": note.id},
+            self.e.award,
+        )
 
     def award_note(self, req: Request, id: str, issue_iid: str, note_id: str) -> Response:
         project = self.project(req, id)
@@ -522,7 +701,9 @@ class Api:
             raise not_found("Award Emoji Name is not a valid emoji name")
         if any(a.name == name and a.user_id == user.id for a in awards):
             raise not_found("Award Emoji Name has already been taken")
-        award = Award(self.store.new_id("award"), name, user.id, self.store.clock.now(), awardable_id, kind)
+        award = Award(
+            self.store.new_id("award"), name, user.id, self.store.clock.now(), awardable_id, kind
+        )
         awards.append(award)
         return Response(201, self.e.award(award))
 
@@ -531,10 +712,16 @@ class Api:
     def _members(self, req: Request, members: dict[int, int], declared: dict[str, Any]) -> Response:
         query = str(req.arg("query") or "").lower()
         user_ids = {int(v) for v in req.list_arg("user_ids") or [] if v.isdigit()}
-        rows = [(self.store.users[uid], level) for uid, level in sorted(members.items())
-                if (not query or query in self.store.users[uid].username.lower()
-                    or query in self.store.users[uid].name.lower())
-                and (not user_ids or uid in user_ids)]
+        rows = [
+            (self.store.users[uid], level)
+            for uid, level in sorted(members.items())
+            if (
+                not query
+                or query in self.store.users[uid].username.lower()
+                or query in self.store.users[uid].name.lower()
+            )
+            and (not user_ids or uid in user_ids)
+        ]
         return paginate(req, rows, declared, lambda row: self.e.member(*row))
 
     def project_members(self, req: Request, id: str) -> Response:
@@ -566,12 +753,21 @@ class Api:
         project = self.project(req, id)
         include_groups = _truthy(req.arg("include_ancestor_groups", True))
         labels = self.store.labels_for(project) if include_groups else list(project.labels)
-        return paginate(req, sorted(labels, key=lambda lb: lb.name.lower()),
-                        {"id": project.id, "include_ancestor_groups": str(include_groups).lower()}, self.e.label)
+        return paginate(
+            req,
+            sorted(labels, key=lambda lb: lb.name.lower()),
+            {"id": project.id, "include_ancestor_groups": str(include_groups).lower()},
+            self.e.label,
+        )
 
     def group_labels(self, req: Request, id: str) -> Response:
         group = self.group(req, id)
-        return paginate(req, sorted(group.labels, key=lambda lb: lb.name.lower()), {"id": group.id}, self.e.label)
+        return paginate(
+            req,
+            sorted(group.labels, key=lambda lb: lb.name.lower()),
+            {"id": group.id},
+            self.e.label,
+        )
 
     def create_label(self, req: Request, id: str) -> Response:
         user = self._authenticated(req)
@@ -587,5 +783,7 @@ class Api:
             raise ApiError(400, {"message": {"title": ["is invalid"]}})
         if self.store.find_label(project, str(name)) is not None:
             raise ApiError(409, {"message": "Label already exists"})
-        label = self.store.create_project_label(project, str(name), str(color), str(req.arg("description") or ""))
+        label = self.store.create_project_label(
+            project, str(name), str(color), str(req.arg("description") or "")
+        )
         return Response(201, self.e.label(label))

@@ -26,7 +26,9 @@ class Clock:
             current = self._pinned or datetime.now(UTC)
             when = when.astimezone(UTC)
             if when < current:
-                raise ClockError(f"the clock never moves backwards: {when.isoformat()} is before {current.isoformat()}")
+                raise ClockError(
+                    f"the clock never moves backwards: {when.isoformat()} is before {current.isoformat()}"
+                )
             self._pinned = when
             return when
 

@@ -49,7 +49,13 @@ class Request:
 
 def split_csv(value: Any) -> list[str]:
     items = value if isinstance(value, list) else [value]
-    return [part.strip() for item in items if item is not None for part in str(item).split(",") if part.strip()]
+    return [
+        part.strip()
+        for item in items
+        if item is not None
+        for part in str(item).split(",")
+        if part.strip()
+    ]
 
 
 @dataclass
@@ -109,17 +115,19 @@ def page_params(req: Request) -> tuple[int, int]:
     return page, min(per_page, MAX_PER_PAGE)
 
 
-def paginate(req: Request, items: list[Any], declared: dict[str, Any],
-             render: Callable[[Any], Any]) -> Response:
+def paginate(
+    req: Request, items: list[Any], declared: dict[str, Any], render: Callable[[Any], Any]
+) -> Response:
     """GitLab offset pagination: x-* headers ('' when absent) and an absolute Link header
     rebuilt from all declared params, sorted (Rails `to_query`)."""
     page, per_page = page_params(req)
     total = len(items)
     total_pages = max(1, math.ceil(total / per_page))
-    chunk = items[(page - 1) * per_page: page * per_page]
+    chunk = items[(page - 1) * per_page : page * per_page]
     over = total > MAX_COUNT
     headers = {
-        "X-Page": str(page), "X-Per-Page": str(per_page),
+        "X-Page": str(page),
+        "X-Per-Page": str(per_page),
         "X-Next-Page": str(page + 1) if page * per_page < total else "",
         "X-Prev-Page": str(page - 1) if page > 1 else "",
     }
@@ -159,7 +167,9 @@ class Router:
         pattern = re.sub(r":(\w+)", r"(?P<\1>[^/]+)", template)
         self.routes.append((method, re.compile(f"^{pattern}$"), template, handler))
 
-    def match(self, method: str, path: str) -> tuple[str, Callable[..., Response], dict[str, str]] | None:
+    def match(
+        self, method: str, path: str
+    ) -> tuple[str, Callable[..., Response], dict[str, str]] | None:
         for route_method, pattern, template, handler in self.routes:
             found = pattern.match(path)
             if found and route_method == method:

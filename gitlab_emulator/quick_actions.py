@@ -90,24 +90,46 @@ def run(store: Store, project: Project, issue: Issue, user: User, body: str) -> 
                 if not known:
                     continue
                 add += known
-                outcome.summary.append("Added " + " ".join(f'~"{n}"' for n in known) + " label" + ("s." if len(known) > 1 else "."))
+                outcome.summary.append(
+                    "Added "
+                    + " ".join(f'~"{n}"' for n in known)
+                    + " label"
+                    + ("s." if len(known) > 1 else ".")
+                )
             elif name in ("unlabel", "remove_label"):
                 if not issue.label_ids:
                     continue
                 targets = names or [store.label(project, i).name for i in issue.label_ids]
                 remove += targets
-                outcome.summary.append("Removed " + " ".join(f'~"{n}"' for n in targets) + " label" + ("s." if len(targets) > 1 else "."))
+                outcome.summary.append(
+                    "Removed "
+                    + " ".join(f'~"{n}"' for n in targets)
+                    + " label"
+                    + ("s." if len(targets) > 1 else ".")
+                )
             else:
                 replace = [n for n in names if store.find_label(project, n)]
-                outcome.summary.append("Replaced all labels with " + " ".join(f'~"{n}"' for n in replace) + " label" + ("s." if len(replace) > 1 else "."))
+                outcome.summary.append(
+                    "Replaced all labels with "
+                    + " ".join(f'~"{n}"' for n in replace)
+                    + " label"
+                    + ("s." if len(replace) > 1 else ".")
+                )
         elif name in ASSIGN_COMMANDS and may_set_metadata:
-            users = [store.user_by_username(user.username if m.group("name") == "me" else m.group("name"))
-                     for m in _USER_REF.finditer(arg)]
+            users = [
+                store.user_by_username(
+                    user.username if m.group("name") == "me" else m.group("name")
+                )
+                for m in _USER_REF.finditer(arg)
+            ]
             if "me" in arg.split():
                 users.append(user)
             found = [u for u in users if u is not None]
             if name == "assign" and found:
-                ids = [*issue.assignee_ids, *(u.id for u in found if u.id not in issue.assignee_ids)]
+                ids = [
+                    *issue.assignee_ids,
+                    *(u.id for u in found if u.id not in issue.assignee_ids),
+                ]
             elif name == "reassign" and found:
                 ids = [u.id for u in found]
             elif name == "unassign" and issue.assignee_ids:
@@ -116,8 +138,11 @@ def run(store: Store, project: Project, issue: Issue, user: User, body: str) -> 
                 continue
             issue.assignee_ids = ids
             outcome.commands_changes["assignee_ids"] = ids
-            outcome.summary.append(("Assigned " if name != "unassign" else "Removed assignee ")
-                                   + " ".join(f"@{u.username}" for u in found) + ".")
+            outcome.summary.append(
+                ("Assigned " if name != "unassign" else "Removed assignee ")
+                + " ".join(f"@{u.username}" for u in found)
+                + "."
+            )
         elif name == "close" and may_update and issue.state == "opened":
             issue.state, issue.closed_at, issue.closed_by_id = "closed", store.clock.now(), user.id
             outcome.commands_changes["state_event"] = "close"
@@ -129,7 +154,7 @@ def run(store: Store, project: Project, issue: Issue, user: User, body: str) -> 
         elif name == "title" and may_update and arg:
             issue.title = arg
             outcome.commands_changes["title"] = arg
-            outcome.summary.append(f"Changed the title to \"{arg}\".")
+            outcome.summary.append(f'Changed the title to "{arg}".')
         else:
             continue
         removed.add(index)
@@ -137,13 +162,19 @@ def run(store: Store, project: Project, issue: Issue, user: User, body: str) -> 
         before = list(issue.label_ids)
         store.change_labels(project, issue, user, labels=replace, add=add, remove=remove)
         if add:
-            outcome.commands_changes["add_label_ids"] = [i for i in issue.label_ids if i not in before]
+            outcome.commands_changes["add_label_ids"] = [
+                i for i in issue.label_ids if i not in before
+            ]
         if remove:
-            outcome.commands_changes["remove_label_ids"] = [i for i in before if i not in issue.label_ids]
+            outcome.commands_changes["remove_label_ids"] = [
+                i for i in before if i not in issue.label_ids
+            ]
         if replace is not None:
             outcome.commands_changes["label_ids"] = list(issue.label_ids)
     if removed:
         outcome.ran = True
         issue.updated_at = store.clock.now()
-        outcome.body = "\n".join(line for i, line in enumerate(lines) if i not in removed).strip("\n")
+        outcome.body = "\n".join(line for i, line in enumerate(lines) if i not in removed).strip(
+            "\n"
+        )
     return outcome

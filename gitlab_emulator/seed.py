@@ -62,7 +62,9 @@ class SeedMember(_Model):
     @classmethod
     def _level(cls, value: int) -> int:
         if value not in ACCESS_LEVELS:
-            raise ValueError(f"must be one of {sorted(ACCESS_LEVELS)} (10 Guest, 20 Reporter, 30 Developer, ...)")
+            raise ValueError(
+                f"must be one of {sorted(ACCESS_LEVELS)} (10 Guest, 20 Reporter, 30 Developer, ...)"
+            )
         return value
 
 
@@ -184,7 +186,9 @@ def load_seed(path: Path) -> Seed:
     try:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as error:
-        raise SeedError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {error}") from None
+        raise SeedError(
+            f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {error}"
+        ) from None
     return build_seed(data, source=str(path))
 
 
@@ -193,7 +197,9 @@ def build_seed(data: Any, *, source: str = "<seed>") -> Seed:
     try:
         seed = SeedFile.model_validate(data)
     except ValidationError as error:
-        raise SeedError("\n".join(f"{source}: {_describe(data, e['loc'])}: {e['msg']}" for e in error.errors())) from None
+        raise SeedError(
+            "\n".join(f"{source}: {_describe(data, e['loc'])}: {e['msg']}" for e in error.errors())
+        ) from None
     return _Builder(seed, source).build()
 
 
@@ -205,8 +211,13 @@ def _describe(data: Any, loc: tuple[Any, ...]) -> str:
             out += f"[{part}]"
             node = node[part] if isinstance(node, list) and part < len(node) else None
             if isinstance(node, dict):
-                name = node.get("path") or node.get("username") or (f"iid {node['iid']}" if "iid" in node else None) \
-                    or node.get("title") or node.get("name")
+                name = (
+                    node.get("path")
+                    or node.get("username")
+                    or (f"iid {node['iid']}" if "iid" in node else None)
+                    or node.get("title")
+                    or node.get("name")
+                )
                 if name:
                     out += f" ({name})"
         else:
@@ -219,7 +230,9 @@ class _Builder:
     def __init__(self, seed: SeedFile, source: str) -> None:
         self.seed = seed
         self.source = source
-        self.store = Store(Clock(_when(seed.now) if seed.now else None), premium=seed.tier == "premium")
+        self.store = Store(
+            Clock(_when(seed.now) if seed.now else None), premium=seed.tier == "premium"
+        )
 
     def fail(self, where: str, problem: str) -> SeedError:
         return SeedError(f"{self.source}: {where}: {problem}")
@@ -241,15 +254,25 @@ class _Builder:
                 if u.token in tokens:
                     raise self.fail(where, "token already used by another user")
                 tokens.add(u.token)
-            user = User(self.store.new_id("user"), u.username, u.name or u.username, u.token, u.bot, u.admin)
+            user = User(
+                self.store.new_id("user"), u.username, u.name or u.username, u.token, u.bot, u.admin
+            )
             self.store.users[user.id] = user
         for i, g in enumerate(s.groups):
             where = f"groups[{i}] ({g.path})"
-            group = Group(self.store.new_id("group"), g.path, g.name or g.path.rsplit("/", 1)[-1],
-                          visibility=g.visibility)
+            group = Group(
+                self.store.new_id("group"),
+                g.path,
+                g.name or g.path.rsplit("/", 1)[-1],
+                visibility=g.visibility,
+            )
             group.members = self.members(g.members, where)
-            group.labels = [Label(self.store.new_id("label"), lb.name, lb.color, lb.description, group_id=group.id)
-                            for lb in g.labels]
+            group.labels = [
+                Label(
+                    self.store.new_id("label"), lb.name, lb.color, lb.description, group_id=group.id
+                )
+                for lb in g.labels
+            ]
             self.store.groups[group.id] = group
         for i, p in enumerate(s.projects):
             self.project(p, f"projects[{i}] ({p.path})")
@@ -258,19 +281,30 @@ class _Builder:
         return Seed(self.store, rate, faults)
 
     def members(self, members: list[SeedMember], where: str) -> dict[int, int]:
-        return {self.user(m.username, f"{where}.members[{j}]").id: m.access_level for j, m in enumerate(members)}
+        return {
+            self.user(m.username, f"{where}.members[{j}]").id: m.access_level
+            for j, m in enumerate(members)
+        }
 
     def project(self, p: SeedProject, where: str) -> None:
         if self.store.project_by_ref(p.path):
             raise self.fail(where, "project path declared twice")
-        project = Project(self.store.new_id("project"), p.path, p.name or p.path.rsplit("/", 1)[-1],
-                          visibility=p.visibility)
+        project = Project(
+            self.store.new_id("project"),
+            p.path,
+            p.name or p.path.rsplit("/", 1)[-1],
+            visibility=p.visibility,
+        )
         project.members = self.members(p.members, where)
         self.store.projects[project.id] = project
         for lb in p.labels:
             self.store.create_project_label(project, lb.name, lb.color, lb.description)
         for j, spec in enumerate(p.issues):
-            self.issue(project, spec, f"{where}.issues[{j}] ({'iid ' + str(spec.iid) if spec.iid else spec.title})")
+            self.issue(
+                project,
+                spec,
+                f"{where}.issues[{j}] ({'iid ' + str(spec.iid) if spec.iid else spec.title})",
+            )
 
     def issue(self, project: Project, spec: SeedIssue, where: str) -> None:
         now = self.store.clock.now()
@@ -281,42 +315,86 @@ class _Builder:
         author = self.user(spec.author, f"{where}.author")
         label_ids = []
         for name in spec.labels:
-            label = self.store.find_label(project, name) or self.store.create_project_label(project, name)
+            label = self.store.find_label(project, name) or self.store.create_project_label(
+                project, name
+            )
             label_ids.append(label.id)
-        issue = Issue(id=self.store.new_id("issue"), iid=iid, project_id=project.id, title=spec.title,
-                      description=spec.description, author_id=author.id, created_at=created,
-                      updated_at=_when(spec.updated_at) if spec.updated_at else created, state=spec.state,
-                      label_ids=label_ids,
-                      assignee_ids=[self.user(a, f"{where}.assignees").id for a in spec.assignees],
-                      due_date=spec.due_date.isoformat() if spec.due_date else None,
-                      confidential=spec.confidential)
+        issue = Issue(
+            id=self.store.new_id("issue"),
+            iid=iid,
+            project_id=project.id,
+            title=spec.title,
+            description=spec.description,
+            author_id=author.id,
+            created_at=created,
+            updated_at=_when(spec.updated_at) if spec.updated_at else created,
+            state=spec.state,
+            label_ids=label_ids,
+            assignee_ids=[self.user(a, f"{where}.assignees").id for a in spec.assignees],
+            due_date=spec.due_date.isoformat() if spec.due_date else None,
+            confidential=spec.confidential,
+        )
         if spec.state == "closed":
             issue.closed_at = _when(spec.closed_at) if spec.closed_at else issue.updated_at
             issue.closed_by_id = author.id
         for k, n in enumerate(spec.notes):
             note_where = f"{where}.notes[{k}]"
             when = _when(n.created_at) if n.created_at else created
-            note = Note(self.store.new_id("note"), n.body, self.user(n.author, note_where + ".author").id,
-                        when, when, system=n.system, internal=n.internal)
-            note.awards = [self.award(a, note.id, "Note", f"{note_where}.award_emoji[{m}]", when)
-                           for m, a in enumerate(n.award_emoji)]
+            note = Note(
+                self.store.new_id("note"),
+                n.body,
+                self.user(n.author, note_where + ".author").id,
+                when,
+                when,
+                system=n.system,
+                internal=n.internal,
+            )
+            note.awards = [
+                self.award(a, note.id, "Note", f"{note_where}.award_emoji[{m}]", when)
+                for m, a in enumerate(n.award_emoji)
+            ]
             issue.notes.append(note)
         if spec.label_events is None:
             # Labels given without their history: GitLab would hold an `add` event by the author.
-            issue.label_events = [LabelEvent(self.store.new_id("event"), author.id, created, i, "add") for i in label_ids]
+            issue.label_events = [
+                LabelEvent(self.store.new_id("event"), author.id, created, i, "add")
+                for i in label_ids
+            ]
         for k, ev in enumerate(spec.label_events or []):
             ev_where = f"{where}.label_events[{k}]"
-            label = self.store.find_label(project, ev.label) or self.store.create_project_label(project, ev.label)
-            issue.label_events.append(LabelEvent(self.store.new_id("event"), self.user(ev.user, ev_where + ".user").id,
-                                                 _when(ev.created_at) if ev.created_at else created, label.id, ev.action))
-        issue.awards = [self.award(a, issue.id, "Issue", f"{where}.award_emoji[{m}]", created)
-                        for m, a in enumerate(spec.award_emoji)]
+            label = self.store.find_label(project, ev.label) or self.store.create_project_label(
+                project, ev.label
+            )
+            issue.label_events.append(
+                LabelEvent(
+                    self.store.new_id("event"),
+                    self.user(ev.user, ev_where + ".user").id,
+                    _when(ev.created_at) if ev.created_at else created,
+                    label.id,
+                    ev.action,
+                )
+            )
+        issue.awards = [
+            self.award(a, issue.id, "Issue", f"{where}.award_emoji[{m}]", created)
+            for m, a in enumerate(spec.award_emoji)
+        ]
         project.issues[iid] = issue
 
-    def award(self, spec: SeedAward, awardable_id: int, kind: str, where: str, default: datetime) -> Award:
+    def award(
+        self, spec: SeedAward, awardable_id: int, kind: str, where: str, default: datetime
+    ) -> Award:
         from .api import EMOJI
 
         if spec.name.strip(":") not in EMOJI:
-            raise self.fail(where, f"'{spec.name}' is not an emoji name the emulator knows ({', '.join(sorted(EMOJI)[:8])}, ...)")
-        return Award(self.store.new_id("award"), spec.name.strip(":"), self.user(spec.user, where + ".user").id,
-                     _when(spec.created_at) if spec.created_at else default, awardable_id, kind)
+            raise self.fail(
+                where,
+                f"'{spec.name}' is not an emoji name the emulator knows ({', '.join(sorted(EMOJI)[:8])}, ...)",
+            )
+        return Award(
+            self.store.new_id("award"),
+            spec.name.strip(":"),
+            self.user(spec.user, where + ".user").id,
+            _when(spec.created_at) if spec.created_at else default,
+            awardable_id,
+            kind,
+        )

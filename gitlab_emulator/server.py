@@ -75,8 +75,15 @@ class _Throttle:
 class Emulator:
     """A GitLab on loopback. Use as a context manager, or `start()` / `stop()`."""
 
-    def __init__(self, store: Store, *, host: str = "127.0.0.1", port: int = 0,
-                 rate_limit: RateLimit | None = None, faults: Faults | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        rate_limit: RateLimit | None = None,
+        faults: Faults | None = None,
+    ) -> None:
         self.store = store
         self.rate_limit = rate_limit or RateLimit()
         self.faults = faults or Faults()
@@ -86,8 +93,11 @@ class Emulator:
         self._lock = threading.RLock()
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
         self._server.daemon_threads = True
-        bound_host, bound_port = self._server.server_address[:2]
-        shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+        bound_host, bound_port = (
+            str(self._server.server_address[0]),
+            int(self._server.server_address[1]),
+        )
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         self.url = f"http://{shown}:{bound_port}"
         self.entities = Entities(store, self.url)
         self.api = Api(store, self.entities)
@@ -103,7 +113,12 @@ class Emulator:
     # lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> Emulator:
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="gitlab-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="gitlab-emulator",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -119,8 +134,12 @@ class Emulator:
     def __enter__(self) -> Emulator:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     # in-process controls (the same as the admin routes) -----------------------------------
@@ -136,16 +155,17 @@ class Emulator:
 
     # request handling ---------------------------------------------------------------------
 
-    def handle(self, method: str, raw_path: str, headers: dict[str, str], raw_body: bytes,
-               client: str) -> Response | None:
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], raw_body: bytes, client: str
+    ) -> Response | None:
         """The answer to one HTTP request, or None to drop the connection unanswered."""
         parts = urlsplit(raw_path)
         if parts.path.startswith(ADMIN_PREFIX):
-            return self._admin(method, parts.path[len(ADMIN_PREFIX):], raw_body)
+            return self._admin(method, parts.path[len(ADMIN_PREFIX) :], raw_body)
         if not parts.path.startswith(API_PREFIX + "/"):
             return Response(404, {"error": "404 Not Found"})
         # Route on the raw path: an encoded project path (ps%2Fps-plan) is one segment.
-        path = parts.path[len(API_PREFIX):]
+        path = parts.path[len(API_PREFIX) :]
         query = parse_qs(parts.query, keep_blank_values=True)
         with self._lock:
             matched = self.api.router.match(method, path)
@@ -169,7 +189,10 @@ class Emulator:
         try:
             body = _parse_body(headers, raw_body)
         except ValueError:
-            return Response(400, {"error": "The provided content-type is not supported or the body is invalid JSON"})
+            return Response(
+                400,
+                {"error": "The provided content-type is not supported or the body is invalid JSON"},
+            )
         request = Request(method, path, query, body, user, self.url)
         with self._lock:
             try:
@@ -182,7 +205,7 @@ class Emulator:
         return response
 
     def _authenticate(self, headers: dict[str, str], query: dict[str, list[str]]) -> User | None:
-        token = headers.get("private-token") or (query.get("private_token") or [None])[-1]
+        token = headers.get("private-token") or (query.get("private_token") or [""])[-1]
         auth = headers.get("authorization", "")
         if not token and auth.lower().startswith("bearer "):
             token = auth[7:].strip()
@@ -204,23 +227,36 @@ class Emulator:
         if allowed:
             return None
         retry_after = max(1, math.ceil(reset - time.time()))
-        headers = {"Retry-After": str(retry_after),
-                   "RateLimit-Name": "throttle_authenticated_api" if user else "throttle_unauthenticated_api",
-                   "RateLimit-Limit": str(limit.per_minute), "RateLimit-Observed": str(observed),
-                   "RateLimit-Remaining": "0", "RateLimit-Reset": str(math.ceil(reset)),
-                   "RateLimit-ResetTime": formatdate(reset, usegmt=True)}
+        headers = {
+            "Retry-After": str(retry_after),
+            "RateLimit-Name": "throttle_authenticated_api"
+            if user
+            else "throttle_unauthenticated_api",
+            "RateLimit-Limit": str(limit.per_minute),
+            "RateLimit-Observed": str(observed),
+            "RateLimit-Remaining": "0",
+            "RateLimit-Reset": str(math.ceil(reset)),
+            "RateLimit-ResetTime": formatdate(reset, usegmt=True),
+        }
         return Response(429, "Retry later\n", headers, content_type="text/plain")
 
     def _informational_headers(self, response: Response, user: User | None, client: str) -> None:
         limit = self.rate_limit
         if limit.per_minute is None or not limit.headers:
             return
-        start, count = self._throttle.windows.get(self._throttle_key(user, client), (time.time(), 0))
+        start, count = self._throttle.windows.get(
+            self._throttle_key(user, client), (time.time(), 0)
+        )
         reset = start + limit.period_seconds
-        response.headers.update({"RateLimit-Limit": str(limit.per_minute), "RateLimit-Observed": str(count),
-                                 "RateLimit-Remaining": str(max(0, limit.per_minute - count)),
-                                 "RateLimit-Reset": str(math.ceil(reset)),
-                                 "RateLimit-ResetTime": formatdate(reset, usegmt=True)})
+        response.headers.update(
+            {
+                "RateLimit-Limit": str(limit.per_minute),
+                "RateLimit-Observed": str(count),
+                "RateLimit-Remaining": str(max(0, limit.per_minute - count)),
+                "RateLimit-Reset": str(math.ceil(reset)),
+                "RateLimit-ResetTime": formatdate(reset, usegmt=True),
+            }
+        )
 
     def _draw_faults(self, method: str) -> tuple[float, Response | None, bool]:
         faults = self.faults
@@ -229,10 +265,20 @@ class Emulator:
             status = self._rng.choice([500, 502, 503])
             if status == 500:
                 return latency, Response(500, {"message": "500 Internal Server Error"}), False
-            return latency, Response(status, f"{status} Bad Gateway\n" if status == 502 else "503 Service Unavailable\n",
-                                     content_type="text/plain"), False
-        drop = method in WRITE_METHODS and bool(faults.drop_after_write_rate) and \
-            self._rng.random() < faults.drop_after_write_rate
+            return (
+                latency,
+                Response(
+                    status,
+                    f"{status} Bad Gateway\n" if status == 502 else "503 Service Unavailable\n",
+                    content_type="text/plain",
+                ),
+                False,
+            )
+        drop = (
+            method in WRITE_METHODS
+            and bool(faults.drop_after_write_rate)
+            and self._rng.random() < faults.drop_after_write_rate
+        )
         return latency, None, drop
 
     # admin routes (outside the GitLab API; the bot never uses them) -----------------------
@@ -257,7 +303,9 @@ class Emulator:
                     elif "advance_seconds" in body:
                         when = self.store.clock.advance(float(body["advance_seconds"]))
                     else:
-                        return Response(400, {"error": "give 'now' (ISO 8601) or 'advance_seconds'"})
+                        return Response(
+                            400, {"error": "give 'now' (ISO 8601) or 'advance_seconds'"}
+                        )
                 except (ClockError, ValueError) as error:
                     return Response(400, {"error": str(error)})
                 return Response(200, {"now": when.isoformat()})
@@ -297,7 +345,9 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
-            response = emulator.handle(self.command, self.path, headers, raw, self.client_address[0])
+            response = emulator.handle(
+                self.command, self.path, headers, raw, self.client_address[0]
+            )
             if response is None:
                 self.close_connection = True
                 return

@@ -15,7 +15,16 @@ from datetime import datetime
 from .clock import Clock
 
 # Access levels (GitLab lib/gitlab/access.rb; python-gitlab const.AccessLevel).
-NO_ACCESS, MINIMAL, GUEST, PLANNER, REPORTER, DEVELOPER, MAINTAINER, OWNER = 0, 5, 10, 15, 20, 30, 40, 50
+NO_ACCESS, MINIMAL, GUEST, PLANNER, REPORTER, DEVELOPER, MAINTAINER, OWNER = (
+    0,
+    5,
+    10,
+    15,
+    20,
+    30,
+    40,
+    50,
+)
 ACCESS_LEVELS = {0, 5, 10, 15, 20, 25, 30, 40, 50}
 
 # What each ability needs (GitLab permissions page: Planner and Reporter manage labels and
@@ -156,9 +165,19 @@ class Store:
         self.users: dict[int, User] = {}
         self.groups: dict[int, Group] = {}
         self.projects: dict[int, Project] = {}
-        self._ids = {kind: itertools.count(start) for kind, start in
-                     (("user", 1), ("group", 100), ("project", 1000), ("label", 1),
-                      ("issue", 50_000), ("note", 900_000), ("event", 1), ("award", 1))}
+        self._ids = {
+            kind: itertools.count(start)
+            for kind, start in (
+                ("user", 1),
+                ("group", 100),
+                ("project", 1000),
+                ("label", 1),
+                ("issue", 50_000),
+                ("note", 900_000),
+                ("event", 1),
+                ("award", 1),
+            )
+        }
 
     # ids and lookups --------------------------------------------------------------------
 
@@ -166,7 +185,9 @@ class Store:
         return next(self._ids[kind])
 
     def user_by_token(self, token: str) -> User | None:
-        return next((u for u in self.users.values() if u.token is not None and u.token == token), None)
+        return next(
+            (u for u in self.users.values() if u.token is not None and u.token == token), None
+        )
 
     def user_by_username(self, username: str) -> User | None:
         wanted = username.lstrip("@").lower()
@@ -175,7 +196,10 @@ class Store:
     def project_by_ref(self, ref: str) -> Project | None:
         if ref.isdigit():
             return self.projects.get(int(ref))
-        return next((p for p in self.projects.values() if p.path_with_namespace.lower() == ref.lower()), None)
+        return next(
+            (p for p in self.projects.values() if p.path_with_namespace.lower() == ref.lower()),
+            None,
+        )
 
     def group_by_ref(self, ref: str) -> Group | None:
         if ref.isdigit():
@@ -197,7 +221,9 @@ class Store:
 
     def projects_in_group(self, group: Group) -> list[Project]:
         prefix = group.path.lower() + "/"
-        return [p for p in self.projects.values() if p.path_with_namespace.lower().startswith(prefix)]
+        return [
+            p for p in self.projects.values() if p.path_with_namespace.lower().startswith(prefix)
+        ]
 
     # access -------------------------------------------------------------------------------
 
@@ -237,8 +263,11 @@ class Store:
             return True
         if user is None:
             return False
-        return (self.project_access(project, user) >= PLANNER or issue.author_id == user.id
-                or user.id in issue.assignee_ids)
+        return (
+            self.project_access(project, user) >= PLANNER
+            or issue.author_id == user.id
+            or user.id in issue.assignee_ids
+        )
 
     def members_all(self, project: Project) -> dict[int, int]:
         """Direct and inherited members, each once with their highest level."""
@@ -268,14 +297,22 @@ class Store:
     def label(self, project: Project, label_id: int) -> Label:
         return next(label for label in self.labels_for(project) if label.id == label_id)
 
-    def create_project_label(self, project: Project, name: str, color: str = DEFAULT_LABEL_COLOR,
-                             description: str = "") -> Label:
-        label = Label(id=self.new_id("label"), name=name, color=color, description=description,
-                      project_id=project.id)
+    def create_project_label(
+        self, project: Project, name: str, color: str = DEFAULT_LABEL_COLOR, description: str = ""
+    ) -> Label:
+        label = Label(
+            id=self.new_id("label"),
+            name=name,
+            color=color,
+            description=description,
+            project_id=project.id,
+        )
         project.labels.append(label)
         return label
 
-    def resolve_labels(self, project: Project, names: list[str], user: User, *, create: bool) -> list[int]:
+    def resolve_labels(
+        self, project: Project, names: list[str], user: User, *, create: bool
+    ) -> list[int]:
         """Label ids for names; a missing one is created only for callers allowed to
         admin labels (otherwise silently ignored), as Labels::FindOrCreateService does."""
         ids = []
@@ -288,32 +325,50 @@ class Store:
                 ids.append(label.id)
         return ids
 
-    def change_labels(self, project: Project, issue: Issue, user: User, *,
-                      labels: list[str] | None = None, add: list[str] | None = None,
-                      remove: list[str] | None = None) -> bool:
+    def change_labels(
+        self,
+        project: Project,
+        issue: Issue,
+        user: User,
+        *,
+        labels: list[str] | None = None,
+        add: list[str] | None = None,
+        remove: list[str] | None = None,
+    ) -> bool:
         """new = (labels given ? labels : current) | add - remove, then scoped exclusivity on
         Premium; writes the resource label events. Returns whether anything changed."""
         current = list(issue.label_ids)
-        base = self.resolve_labels(project, labels, user, create=True) if labels is not None else current
+        base = (
+            self.resolve_labels(project, labels, user, create=True)
+            if labels is not None
+            else current
+        )
         add_ids = self.resolve_labels(project, add or [], user, create=True)
         remove_ids = self.resolve_labels(project, remove or [], user, create=False)
         new = [i for i in base if i not in remove_ids]
         new += [i for i in add_ids if i not in new and i not in remove_ids]
         if self.premium:
-            new = self._scoped_exclusive(project, current, new, order=add_ids + (base if labels is not None else []))
+            new = self._scoped_exclusive(
+                project, current, new, order=add_ids + (base if labels is not None else [])
+            )
         if set(new) == set(current):
             return False
         now = self.clock.now()
         for label_id in [i for i in current if i not in new]:
-            issue.label_events.append(LabelEvent(self.new_id("event"), user.id, now, label_id, "remove"))
+            issue.label_events.append(
+                LabelEvent(self.new_id("event"), user.id, now, label_id, "remove")
+            )
         for label_id in [i for i in new if i not in current]:
-            issue.label_events.append(LabelEvent(self.new_id("event"), user.id, now, label_id, "add"))
+            issue.label_events.append(
+                LabelEvent(self.new_id("event"), user.id, now, label_id, "add")
+            )
         issue.label_ids = new
         issue.updated_at = now
         return True
 
-    def _scoped_exclusive(self, project: Project, current: list[int], new: list[int],
-                          order: list[int]) -> list[int]:
+    def _scoped_exclusive(
+        self, project: Project, current: list[int], new: list[int], order: list[int]
+    ) -> list[int]:
         """For every scope that gained a label, keep only the one added last
         (EE Issuable::Callbacks::Labels: `set.last_id_by_order(add_label_ids + label_ids)`)."""
         added = [i for i in new if i not in current]
@@ -333,11 +388,26 @@ class Store:
 
     # notes --------------------------------------------------------------------------------
 
-    def add_note(self, issue: Issue, author: User, body: str, *, internal: bool = False,
-                 system: bool = False, created_at: datetime | None = None) -> Note:
+    def add_note(
+        self,
+        issue: Issue,
+        author: User,
+        body: str,
+        *,
+        internal: bool = False,
+        system: bool = False,
+        created_at: datetime | None = None,
+    ) -> Note:
         when = created_at or self.clock.now()
-        note = Note(id=self.new_id("note"), body=body, author_id=author.id, created_at=when,
-                    updated_at=when, system=system, internal=internal)
+        note = Note(
+            id=self.new_id("note"),
+            body=body,
+            author_id=author.id,
+            created_at=when,
+            updated_at=when,
+            system=system,
+            internal=internal,
+        )
         issue.notes.append(note)
         issue.updated_at = max(issue.updated_at, when)
         return note

@@ -34,33 +34,66 @@ def at(text: str) -> datetime:
 
 
 def block(**fields: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {"customer": "Acme Widgets", "segment": "Ent_EAST", "close_date": "2026-01-30",
-                            "currency": "USD", "people": {"sa": "felix", "ae": "imogen"},
-                            "confidence": {"value": "Amber", "rationale": "waiting on procurement"},
-                            "line_items": [{"activity": "Discovery", "role": "PSE", "days": 3}], "discount_pct": 0}
+    data: dict[str, Any] = {
+        "customer": "Acme Widgets",
+        "segment": "Ent_EAST",
+        "close_date": "2026-01-30",
+        "currency": "USD",
+        "people": {"sa": "felix", "ae": "imogen"},
+        "confidence": {"value": "Amber", "rationale": "waiting on procurement"},
+        "line_items": [{"activity": "Discovery", "role": "PSE", "days": 3}],
+        "discount_pct": 0,
+    }
     data.update(fields)
     return data
 
 
-def snapshot(*, iid: int = 1, labels: tuple[str, ...] = ("Services Calculator",), assignees: tuple[str, ...] = ("dana",),
-             done: tuple[str, ...] = (), data: dict[str, Any] | str | None = None, state: str = "opened",
-             notes: tuple[Note, ...] | None = None, events: tuple[LabelEvent, ...] | None = None,
-             title: str = "Acme Widgets - Scope Issue and Write SOW", created: str = "2026-01-02T09:00:00Z",
-             description_text: str | None = None) -> IssueSnapshot:
-    return IssueSnapshot(project="ps/ps-plan", iid=iid, title=title,
-                         description=description_text if description_text is not None else description("Summary.", done, data),
-                         labels=tuple(sorted(labels)), assignees=assignees, author="imogen", state=state,
-                         created_at=at(created), updated_at=at(created),
-                         web_url=f"https://gitlab.example.com/ps/ps-plan/-/issues/{iid}", notes=notes, label_events=events)
+def snapshot(
+    *,
+    iid: int = 1,
+    labels: tuple[str, ...] = ("Services Calculator",),
+    assignees: tuple[str, ...] = ("dana",),
+    done: tuple[str, ...] = (),
+    data: dict[str, Any] | str | None = None,
+    state: str = "opened",
+    notes: tuple[Note, ...] | None = None,
+    events: tuple[LabelEvent, ...] | None = None,
+    title: str = "Acme Widgets - Scope Issue and Write SOW",
+    created: str = "2026-01-02T09:00:00Z",
+    description_text: str | None = None,
+) -> IssueSnapshot:
+    return IssueSnapshot(
+        project="ps/ps-plan",
+        iid=iid,
+        title=title,
+        description=description_text
+        if description_text is not None
+        else description("Summary.", done, data),
+        labels=tuple(sorted(labels)),
+        assignees=assignees,
+        author="imogen",
+        state=state,
+        created_at=at(created),
+        updated_at=at(created),
+        web_url=f"https://gitlab.example.com/ps/ps-plan/-/issues/{iid}",
+        notes=notes,
+        label_events=events,
+    )
 
 
-def with_details(issue: IssueSnapshot, notes: tuple[Note, ...] = (), events: tuple[LabelEvent, ...] = ()) -> IssueSnapshot:
+def with_details(
+    issue: IssueSnapshot, notes: tuple[Note, ...] = (), events: tuple[LabelEvent, ...] = ()
+) -> IssueSnapshot:
     return replace(issue, notes=notes, label_events=events)
 
 
-def bot_run(url: str, mode: str = "apply", ws: Workspace | None = None, **kwargs: Any) -> tuple[RunResult, GitLab]:
+def bot_run(
+    url: str, mode: str = "apply", ws: Workspace | None = None, **kwargs: Any
+) -> tuple[RunResult, GitLab]:
     client = GitLab(url, BOT_TOKEN, sleep=lambda s: None)
-    result = run((ws or workspace()).policy, client, (ws or workspace()).templates, mode=mode, **kwargs)  # type: ignore[arg-type]
+    result = run(
+        (ws or workspace()).policy, client, (ws or workspace()).templates, mode=mode, **kwargs
+    )  # type: ignore[arg-type]
     return result, client
 
 

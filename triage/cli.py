@@ -11,12 +11,15 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .console import Console
 from .errors import guarded
+
+if TYPE_CHECKING:
+    from .run import Mode
 
 DEFAULTS = Path(__file__).parent / "defaults"
 
@@ -108,7 +111,7 @@ def validate(ctx: click.Context, policies: Path, templates: Path) -> None:
 
 def _run(
     ctx: click.Context,
-    mode: str,
+    mode: Mode,
     policies: Path,
     templates: Path,
     gitlab_url: str | None,
@@ -134,7 +137,7 @@ def _run(
             connection,
             mode=mode,
             iid=issue,
-            report=report,  # type: ignore[arg-type]
+            report=report,
             max_writes=max_writes,
             now=_parse_now(now),
         )

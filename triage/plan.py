@@ -358,6 +358,8 @@ def template_context(
         "rule": Trusted(rule) if rule else None,
         "why": why,
         "scoping": block.data.model_dump(mode="json") if block.data else None,
-        "problems": [{"line": p.line, "field": p.field, "message": p.message} for p in block.problems],
+        "problems": [
+            {"line": p.line, "field": p.field, "message": p.message} for p in block.problems
+        ],
         "data_block_status": Trusted(block.status),
     }

@@ -69,7 +69,7 @@ def _describe(entry: dict[str, Any]) -> str:
         parts = [f"+{label}" for label in entry["add"]] + [f"-{label}" for label in entry["remove"]]
         return "labels " + " ".join(parts)
     if entry["kind"] == "state":
-        return entry["state_event"]
+        return str(entry["state_event"])
     return f"{entry['kind'].replace('_', ' ')} {entry['key']}"
 
 

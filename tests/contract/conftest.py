@@ -27,12 +27,18 @@ SEED: dict[str, Any] = {
         {"username": "outsider", "token": "outsider-token"},
     ],
     "groups": [{"path": "ps", "members": [{"username": "rowan", "access_level": 40}]}],
-    "projects": [{
-        "path": "ps/ps-plan",
-        "members": [{"username": "ps-bot", "access_level": 40}, {"username": "dana", "access_level": 30},
-                    {"username": "gus", "access_level": 10}, {"username": "rowan", "access_level": 20}],
-        "labels": [{"name": "Services Calculator"}],
-    }],
+    "projects": [
+        {
+            "path": "ps/ps-plan",
+            "members": [
+                {"username": "ps-bot", "access_level": 40},
+                {"username": "dana", "access_level": 30},
+                {"username": "gus", "access_level": 10},
+                {"username": "rowan", "access_level": 20},
+            ],
+            "labels": [{"name": "Services Calculator"}],
+        }
+    ],
 }
 
 
@@ -50,7 +56,9 @@ class Target:
 
 @pytest.fixture(scope="session")
 def target() -> Iterator[Target]:
-    url, token, project = (os.environ.get(k) for k in ("GITLAB_URL", "GITLAB_TOKEN", "GITLAB_TEST_PROJECT"))
+    url, token, project = (
+        os.environ.get(k) for k in ("GITLAB_URL", "GITLAB_TOKEN", "GITLAB_TEST_PROJECT")
+    )
     if url and token and project:
         yield Target(url, token, project, os.environ.get("GITLAB_GUEST_TOKEN"), None)
         return
@@ -92,4 +100,5 @@ def tag() -> str:
 def new_issue(project: Any, tag: str) -> Callable[..., Any]:
     def make(**fields: Any) -> Any:
         return project.issues.create({"title": f"contract {tag}", **fields})
+
     return make

@@ -68,7 +68,9 @@ def test_invalid_enum_is_400_with_grape_wording(project):
 
 
 def test_create_without_title_is_400(gl, project):
-    with pytest.raises(gitlab.GitlabHttpError) as caught:  # python-gitlab's create() checks this client-side
+    with pytest.raises(
+        gitlab.GitlabHttpError
+    ) as caught:  # python-gitlab's create() checks this client-side
         gl.http_post(f"/projects/{project.id}/issues", post_data={"description": "no title"})
     assert caught.value.response_code == 400
     assert caught.value.error_message == "title is missing"

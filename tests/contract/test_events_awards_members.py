@@ -10,7 +10,10 @@ def test_label_events_carry_user_label_action_and_time(project, tag, new_issue, 
     project.issues.update(issue.iid, {"remove_labels": f"ev-{tag}"})
     found = issue.resourcelabelevents.list(get_all=True)
     gl.auth()
-    assert [(e.action, e.label["name"]) for e in found] == [("add", f"ev-{tag}"), ("remove", f"ev-{tag}")]
+    assert [(e.action, e.label["name"]) for e in found] == [
+        ("add", f"ev-{tag}"),
+        ("remove", f"ev-{tag}"),
+    ]
     assert all(e.user["username"] == gl.user.username and e.created_at.endswith("Z") for e in found)
     assert found[0].resource_id == issue.id and found[0].resource_type == "Issue"
 
@@ -19,7 +22,11 @@ def test_award_on_issue_and_note(new_issue, gl):
     issue = new_issue()
     award = issue.awardemojis.create({"name": "thumbsup"})
     gl.auth()
-    assert (award.name, award.user["username"], award.awardable_type) == ("thumbsup", gl.user.username, "Issue")
+    assert (award.name, award.user["username"], award.awardable_type) == (
+        "thumbsup",
+        gl.user.username,
+        "Issue",
+    )
     note = issue.notes.create({"body": "approve me"})
     on_note = note.awardemojis.create({"name": "thumbsup"})
     assert on_note.awardable_id == note.id and on_note.awardable_type == "Note"
@@ -50,7 +57,9 @@ def test_members_all_includes_inherited_at_highest_level(project, emulator):
 
 def test_group_members_all(gl, emulator):
     group = gl.groups.get("ps")
-    assert {m.username: m.access_level for m in group.members_all.list(get_all=True)} == {"rowan": 40}
+    assert {m.username: m.access_level for m in group.members_all.list(get_all=True)} == {
+        "rowan": 40
+    }
 
 
 def test_non_member_cannot_see_a_private_project(target, emulator):

@@ -6,12 +6,17 @@ import pytest
 
 def events(project, iid):
     issue = project.issues.get(iid, lazy=True)
-    return [(e.action, e.label["name"], e.user["username"]) for e in issue.resourcelabelevents.list(get_all=True)]
+    return [
+        (e.action, e.label["name"], e.user["username"])
+        for e in issue.resourcelabelevents.list(get_all=True)
+    ]
 
 
 def test_add_and_remove_in_one_request(project, tag, new_issue):
     issue = new_issue(labels=f"keep-{tag},drop-{tag}")
-    updated = project.issues.update(issue.iid, {"add_labels": f"new-{tag}", "remove_labels": f"drop-{tag}"})
+    updated = project.issues.update(
+        issue.iid, {"add_labels": f"new-{tag}", "remove_labels": f"drop-{tag}"}
+    )
     assert sorted(updated["labels"]) == sorted([f"keep-{tag}", f"new-{tag}"])
 
 
@@ -19,7 +24,9 @@ def test_csv_and_json_array_are_both_accepted(project, tag, new_issue):
     issue = new_issue()
     project.issues.update(issue.iid, {"add_labels": f"c1-{tag},c2-{tag}"})
     project.issues.update(issue.iid, {"add_labels": [f"j1-{tag}", f"j2-{tag}"]})
-    assert project.issues.get(issue.iid).labels == sorted(f"{p}-{tag}" for p in ("c1", "c2", "j1", "j2"))
+    assert project.issues.get(issue.iid).labels == sorted(
+        f"{p}-{tag}" for p in ("c1", "c2", "j1", "j2")
+    )
 
 
 def test_labels_replaces_the_whole_set(project, tag, new_issue):
@@ -37,8 +44,10 @@ def test_scoped_label_added_last_wins_with_both_events(project, tag, new_issue, 
     project.issues.update(issue.iid, {"add_labels": f"stage-{tag}::two"})
     assert project.issues.get(issue.iid).labels == [f"stage-{tag}::two"]
     gl.auth()
-    assert events(project, issue.iid)[-2:] == [("remove", f"stage-{tag}::one", gl.user.username),
-                                               ("add", f"stage-{tag}::two", gl.user.username)]
+    assert events(project, issue.iid)[-2:] == [
+        ("remove", f"stage-{tag}::one", gl.user.username),
+        ("add", f"stage-{tag}::two", gl.user.username),
+    ]
 
 
 def test_nested_scope_key_is_before_the_last_separator(project, tag, new_issue):
@@ -49,9 +58,19 @@ def test_nested_scope_key_is_before_the_last_separator(project, tag, new_issue):
 
 
 def test_free_tier_keeps_both_scoped_labels(gitlab_emulator):
-    emu = gitlab_emulator({"tier": "free", "users": [{"username": "bot", "token": "t"}],
-                           "projects": [{"path": "g/p", "members": [{"username": "bot", "access_level": 40}],
-                                         "issues": [{"iid": 1, "title": "x", "author": "bot", "labels": ["s::a"]}]}]})
+    emu = gitlab_emulator(
+        {
+            "tier": "free",
+            "users": [{"username": "bot", "token": "t"}],
+            "projects": [
+                {
+                    "path": "g/p",
+                    "members": [{"username": "bot", "access_level": 40}],
+                    "issues": [{"iid": 1, "title": "x", "author": "bot", "labels": ["s::a"]}],
+                }
+            ],
+        }
+    )
     project = gitlab.Gitlab(emu.url, private_token="t").projects.get("g/p")
     project.issues.update(1, {"add_labels": "s::b"})
     assert project.issues.get(1).labels == ["s::a", "s::b"]
@@ -61,14 +80,19 @@ def test_guest_label_changes_are_silently_dropped(target, guest, tag):
     guest_project = guest.projects.get(target.project_path)
     issue = guest_project.issues.create({"title": f"guest {tag}", "labels": f"g-{tag}"})
     assert issue.labels == []  # a Guest cannot set metadata, even on create
-    answer = guest_project.issues.update(issue.iid, {"add_labels": f"g2-{tag}", "title": f"guest {tag} edited"})
+    answer = guest_project.issues.update(
+        issue.iid, {"add_labels": f"g2-{tag}", "title": f"guest {tag} edited"}
+    )
     assert answer["labels"] == [] and answer["title"] == f"guest {tag} edited"
 
 
 def test_missing_label_is_created_for_label_managers(project, tag, new_issue):
     issue = new_issue()
     project.issues.update(issue.iid, {"add_labels": f"fresh-{tag}"})
-    assert any(label.name == f"fresh-{tag}" for label in project.labels.list(search=f"fresh-{tag}", get_all=True))
+    assert any(
+        label.name == f"fresh-{tag}"
+        for label in project.labels.list(search=f"fresh-{tag}", get_all=True)
+    )
 
 
 def test_remove_labels_never_creates(project, tag, new_issue):

@@ -12,7 +12,11 @@ def test_notes_list_newest_first_by_default(project, new_issue, emulator):
         issue.notes.create({"body": text})
         admin(emulator.url, "clock", {"advance_seconds": 1})
     assert [n.body for n in issue.notes.list(get_all=True)] == ["third", "second", "first"]
-    assert [n.body for n in issue.notes.list(sort="asc", get_all=True)] == ["first", "second", "third"]
+    assert [n.body for n in issue.notes.list(sort="asc", get_all=True)] == [
+        "first",
+        "second",
+        "third",
+    ]
 
 
 def test_marker_comes_back_byte_for_byte(new_issue):
@@ -27,7 +31,11 @@ def test_internal_note_hidden_from_guests(target, project, new_issue, guest):
     issue.notes.create({"body": "public"})
     note = issue.notes.create({"body": "cost 29,320", "internal": True})
     assert note.internal is True and note.confidential is True
-    seen = guest.projects.get(target.project_path, lazy=True).issues.get(issue.iid, lazy=True).notes.list(get_all=True)
+    seen = (
+        guest.projects.get(target.project_path, lazy=True)
+        .issues.get(issue.iid, lazy=True)
+        .notes.list(get_all=True)
+    )
     assert [n.body for n in seen] == ["public"]
 
 
@@ -64,7 +72,11 @@ def test_label_quick_action_records_the_author_in_events(project, tag, new_issue
     issue.notes.create({"body": f'text\n/label ~"q-{tag}"'})
     gl.auth()
     last = issue.resourcelabelevents.list(get_all=True)[-1]
-    assert (last.action, last.label["name"], last.user["username"]) == ("add", f"q-{tag}", gl.user.username)
+    assert (last.action, last.label["name"], last.user["username"]) == (
+        "add",
+        f"q-{tag}",
+        gl.user.username,
+    )
 
 
 def test_commands_only_body_answers_202_and_creates_no_note(project, new_issue):
@@ -77,16 +89,19 @@ def test_commands_only_body_answers_202_and_creates_no_note(project, new_issue):
     assert project.issues.get(issue.iid).state == "closed"
 
 
-@pytest.mark.parametrize("body", [
-    "```\n/close\n```",
-    "~~~\n/close\n~~~",
-    ">>>\n/close\n>>>",
-    "> /close",
-    " /close",
-    "`/close`",
-    "please /close this",
-    "\\/close",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "```\n/close\n```",
+        "~~~\n/close\n~~~",
+        ">>>\n/close\n>>>",
+        "> /close",
+        " /close",
+        "`/close`",
+        "please /close this",
+        "\\/close",
+    ],
+)
 def test_text_that_is_not_a_command_line_does_not_run(project, new_issue, body):
     issue = new_issue()
     note = issue.notes.create({"body": body})

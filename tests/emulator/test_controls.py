@@ -14,8 +14,17 @@ USERS = [{"username": "bot", "token": "t"}]
 
 
 def seed(**extra):
-    return {"users": USERS, "projects": [{"path": "g/p", "members": [{"username": "bot", "access_level": 40}],
-                                         "issues": [{"iid": 1, "title": "one", "author": "bot"}]}], **extra}
+    return {
+        "users": USERS,
+        "projects": [
+            {
+                "path": "g/p",
+                "members": [{"username": "bot", "access_level": 40}],
+                "issues": [{"iid": 1, "title": "one", "author": "bot"}],
+            }
+        ],
+        **extra,
+    }
 
 
 def test_rate_limit_answers_429_text_with_retry_after(gitlab_emulator):
@@ -27,13 +36,21 @@ def test_rate_limit_answers_429_text_with_retry_after(gitlab_emulator):
     limited = answers[2]
     assert limited.text == "Retry later\n" and limited.headers["Content-Type"] == "text/plain"
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
-    for name in ("RateLimit-Name", "RateLimit-Limit", "RateLimit-Observed", "RateLimit-Reset", "RateLimit-ResetTime"):
+    for name in (
+        "RateLimit-Name",
+        "RateLimit-Limit",
+        "RateLimit-Observed",
+        "RateLimit-Reset",
+        "RateLimit-ResetTime",
+    ):
         assert name in limited.headers
 
 
 def test_rate_limit_headers_can_be_switched_off(gitlab_emulator):
     emu = gitlab_emulator(seed(rate_limit={"per_minute": 100, "headers": False}))
-    answer = requests.get(f"{emu.url}/api/v4/projects/g%2Fp", headers={"PRIVATE-TOKEN": "t"}, timeout=5)
+    answer = requests.get(
+        f"{emu.url}/api/v4/projects/g%2Fp", headers={"PRIVATE-TOKEN": "t"}, timeout=5
+    )
     assert answer.status_code == 200 and "RateLimit-Remaining" not in answer.headers
 
 
@@ -47,8 +64,12 @@ def test_python_gitlab_waits_out_a_429(gitlab_emulator):
 
 def test_error_rate_one_answers_5xx_and_changes_nothing(gitlab_emulator):
     emu = gitlab_emulator(seed(faults={"seed": 3, "error_rate": 1.0}))
-    answer = requests.put(f"{emu.url}/api/v4/projects/g%2Fp/issues/1", json={"add_labels": "x"},
-                          headers={"PRIVATE-TOKEN": "t"}, timeout=5)
+    answer = requests.put(
+        f"{emu.url}/api/v4/projects/g%2Fp/issues/1",
+        json={"add_labels": "x"},
+        headers={"PRIVATE-TOKEN": "t"},
+        timeout=5,
+    )
     assert answer.status_code in (500, 502, 503)
     admin(emu.url, "faults", {"error_rate": 0.0})
     assert gitlab.Gitlab(emu.url, private_token="t").projects.get("g/p").issues.get(1).labels == []
@@ -57,8 +78,13 @@ def test_error_rate_one_answers_5xx_and_changes_nothing(gitlab_emulator):
 def test_faults_are_deterministic_from_the_seed(gitlab_emulator):
     def pattern():
         emu = gitlab_emulator(seed(faults={"seed": 11, "error_rate": 0.5}))
-        return [requests.get(f"{emu.url}/api/v4/projects/g%2Fp", headers={"PRIVATE-TOKEN": "t"}, timeout=5).status_code
-                for _ in range(12)]
+        return [
+            requests.get(
+                f"{emu.url}/api/v4/projects/g%2Fp", headers={"PRIVATE-TOKEN": "t"}, timeout=5
+            ).status_code
+            for _ in range(12)
+        ]
+
     first, second = pattern(), pattern()
     assert first == second and 200 in first and any(code >= 500 for code in first)
 
@@ -66,9 +92,15 @@ def test_faults_are_deterministic_from_the_seed(gitlab_emulator):
 def test_drop_after_write_applies_then_loses_the_answer(gitlab_emulator):
     emu = gitlab_emulator(seed(faults={"drop_after_write_rate": 1.0}))
     with pytest.raises(requests.ConnectionError):
-        requests.post(f"{emu.url}/api/v4/projects/g%2Fp/issues/1/notes", json={"body": "hello"},
-                      headers={"PRIVATE-TOKEN": "t"}, timeout=5)
-    notes = requests.get(f"{emu.url}/api/v4/projects/g%2Fp/issues/1/notes", headers={"PRIVATE-TOKEN": "t"}, timeout=5)
+        requests.post(
+            f"{emu.url}/api/v4/projects/g%2Fp/issues/1/notes",
+            json={"body": "hello"},
+            headers={"PRIVATE-TOKEN": "t"},
+            timeout=5,
+        )
+    notes = requests.get(
+        f"{emu.url}/api/v4/projects/g%2Fp/issues/1/notes", headers={"PRIVATE-TOKEN": "t"}, timeout=5
+    )
     assert [n["body"] for n in notes.json()] == ["hello"]
 
 
@@ -85,7 +117,10 @@ def test_clock_is_pinned_moves_forward_and_never_back(gitlab_emulator):
     issue = gl.projects.get("g/p").issues.create({"title": "now"})
     assert issue.created_at == "2026-11-02T09:00:00.000Z"
     admin(emu.url, "clock", {"advance_seconds": 86400})
-    assert gl.projects.get("g/p").issues.create({"title": "later"}).created_at == "2026-11-03T09:00:00.000Z"
+    assert (
+        gl.projects.get("g/p").issues.create({"title": "later"}).created_at
+        == "2026-11-03T09:00:00.000Z"
+    )
     with pytest.raises(Exception, match="400"):
         admin(emu.url, "clock", {"now": "2026-01-01T00:00:00Z"})
 
@@ -106,24 +141,49 @@ def test_stats_count_by_method_and_route_and_reset(gitlab_emulator):
 
 def test_above_ten_thousand_totals_are_omitted(gitlab_emulator):
     issues = [{"iid": i, "title": f"t{i}", "author": "bot"} for i in range(1, 10_002)]
-    emu = gitlab_emulator({"users": USERS, "projects": [{"path": "g/p", "members": [{"username": "bot", "access_level": 40}],
-                                                          "issues": issues}]})
-    answer = requests.get(f"{emu.url}/api/v4/projects/g%2Fp/issues?per_page=100", headers={"PRIVATE-TOKEN": "t"}, timeout=10)
+    emu = gitlab_emulator(
+        {
+            "users": USERS,
+            "projects": [
+                {
+                    "path": "g/p",
+                    "members": [{"username": "bot", "access_level": 40}],
+                    "issues": issues,
+                }
+            ],
+        }
+    )
+    answer = requests.get(
+        f"{emu.url}/api/v4/projects/g%2Fp/issues?per_page=100",
+        headers={"PRIVATE-TOKEN": "t"},
+        timeout=10,
+    )
     assert "X-Total" not in answer.headers and "X-Total-Pages" not in answer.headers
     assert 'rel="last"' not in answer.headers["Link"] and answer.headers["X-Next-Page"] == "2"
-    listing = gitlab.Gitlab(emu.url, private_token="t").projects.get("g/p").issues.list(per_page=100, iterator=True)
+    listing = (
+        gitlab.Gitlab(emu.url, private_token="t")
+        .projects.get("g/p")
+        .issues.list(per_page=100, iterator=True)
+    )
     assert listing.total is None
 
 
 def test_command_line_prints_the_base_url_first(tmp_path):
     path = tmp_path / "seed.yml"
     path.write_text("users: [{username: bot, token: t}]\nprojects: [{path: g/p}]\n")
-    process = subprocess.Popen([sys.executable, "-m", "gitlab_emulator", str(path)], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gitlab_emulator", str(path)], stdout=subprocess.PIPE, text=True
+    )
     try:
         line = process.stdout.readline()
         assert line.startswith("GitLab emulator listening on http://127.0.0.1:")
         url = line.split()[-1]
-        assert requests.get(f"{url}/api/v4/projects/g%2Fp", headers={"PRIVATE-TOKEN": "t"}, timeout=5).status_code == 404
+        assert (
+            requests.get(
+                f"{url}/api/v4/projects/g%2Fp", headers={"PRIVATE-TOKEN": "t"}, timeout=5
+            ).status_code
+            == 404
+        )
     finally:
         process.terminate()
         process.wait(timeout=5)
@@ -131,5 +191,7 @@ def test_command_line_prints_the_base_url_first(tmp_path):
 
 def test_date_header_follows_the_emulator_clock(gitlab_emulator):
     emu = gitlab_emulator(seed(now="2026-11-02T09:00:00Z"))
-    answer = requests.get(f"{emu.url}/api/v4/projects/g%2Fp", headers={"PRIVATE-TOKEN": "t"}, timeout=5)
+    answer = requests.get(
+        f"{emu.url}/api/v4/projects/g%2Fp", headers={"PRIVATE-TOKEN": "t"}, timeout=5
+    )
     assert answer.headers["Date"] == "Mon, 02 Nov 2026 09:00:00 GMT"

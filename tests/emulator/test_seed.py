@@ -40,7 +40,9 @@ projects:
     seed = load_seed(path)
     project = seed.store.project_by_ref("ps/ps-plan")
     issue = project.issues[1]
-    assert issue.title.startswith("Bramblewood") and len(issue.notes) == 1 and len(issue.awards) == 1
+    assert (
+        issue.title.startswith("Bramblewood") and len(issue.notes) == 1 and len(issue.awards) == 1
+    )
     assert seed.rate_limit.per_minute == 2000 and seed.faults.seed == 7
     assert seed.store.clock.now().isoformat() == "2026-11-02T09:00:00+00:00"
 
@@ -51,18 +53,40 @@ def test_json_seed_is_accepted(tmp_path):
     assert load_seed(path).store.project_by_ref("g/p") is not None
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"projects": []}, "<seed>: users: Field required"),
-    ({"users": [{"username": "a"}], "projects": [{"path": "g/p", "issues": [{"iid": 3, "title": "t", "author": "bob"}]}]},
-     "<seed>: projects[0] (g/p).issues[0] (iid 3).author: 'bob' is not a declared user (add it under users:)"),
-    ({"users": [{"username": "a"}], "projects": [{"path": "g/p", "members": [{"username": "a", "access_level": 31}]}]},
-     "<seed>: projects[0] (g/p).members[0] (a).access_level: Value error, must be one of"),
-    ({"users": [{"username": "a"}], "projects": [{"path": "noslash"}]},
-     "<seed>: projects[0] (noslash).path: Value error, a project path has a namespace"),
-    ({"users": [{"username": "a"}], "projects": [{"path": "g/p", "colour": "red"}]},
-     "<seed>: projects[0] (g/p).colour: Extra inputs are not permitted"),
-    ({"users": [{"username": "a"}, {"username": "a"}], "projects": []}, "<seed>: users[1] (a): username declared twice"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"projects": []}, "<seed>: users: Field required"),
+        (
+            {
+                "users": [{"username": "a"}],
+                "projects": [
+                    {"path": "g/p", "issues": [{"iid": 3, "title": "t", "author": "bob"}]}
+                ],
+            },
+            "<seed>: projects[0] (g/p).issues[0] (iid 3).author: 'bob' is not a declared user (add it under users:)",
+        ),
+        (
+            {
+                "users": [{"username": "a"}],
+                "projects": [{"path": "g/p", "members": [{"username": "a", "access_level": 31}]}],
+            },
+            "<seed>: projects[0] (g/p).members[0] (a).access_level: Value error, must be one of",
+        ),
+        (
+            {"users": [{"username": "a"}], "projects": [{"path": "noslash"}]},
+            "<seed>: projects[0] (noslash).path: Value error, a project path has a namespace",
+        ),
+        (
+            {"users": [{"username": "a"}], "projects": [{"path": "g/p", "colour": "red"}]},
+            "<seed>: projects[0] (g/p).colour: Extra inputs are not permitted",
+        ),
+        (
+            {"users": [{"username": "a"}, {"username": "a"}], "projects": []},
+            "<seed>: users[1] (a): username declared twice",
+        ),
+    ],
+)
 def test_bad_seed_names_the_entry_and_the_problem(data, message):
     with pytest.raises(SeedError) as caught:
         build_seed(data)

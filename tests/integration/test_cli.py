@@ -14,24 +14,45 @@ TOKEN = "demo-bot-token"
 
 
 def invoke(args, url=None, token=TOKEN, **env):
-    environment = {"GITLAB_URL": url, "GITLAB_TOKEN": token, "TRIAGE_PROJECT": None, "CI_PROJECT_PATH": None,
-                   "CI_SERVER_URL": None, **env}
+    environment = {
+        "GITLAB_URL": url,
+        "GITLAB_TOKEN": token,
+        "TRIAGE_PROJECT": None,
+        "CI_PROJECT_PATH": None,
+        "CI_SERVER_URL": None,
+        **env,
+    }
     paths = ["--policies", str(ROOT / "policies"), "--templates", str(ROOT / "templates")]
-    with_paths = [args[0], *paths, *args[1:]] if args[0] in ("validate", "plan", "apply", "explain") else args
+    with_paths = (
+        [args[0], *paths, *args[1:]]
+        if args[0] in ("validate", "plan", "apply", "explain")
+        else args
+    )
     return CliRunner().invoke(main, with_paths, env=environment, catch_exceptions=False)
 
 
 def test_validate_ok():
     result = invoke(["validate"])
-    assert result.exit_code == 0 and result.output == "ok: 9 stages, 15 transitions, 3 rules, 4 templates\n"
+    assert (
+        result.exit_code == 0
+        and result.output == "ok: 9 stages, 15 transitions, 3 rules, 4 templates\n"
+    )
 
 
 def test_validate_reports_file_line_and_fix(tmp_path):
-    (tmp_path / "p.yml").write_text((ROOT / "policies/ps-scoping.yml").read_text().replace("when: {task: Discovery call held}",
-                                                                                           "when: {tsk: Discovery call held}"))
-    result = CliRunner().invoke(main, ["validate", "--policies", str(tmp_path), "--templates", str(ROOT / "templates")])
+    (tmp_path / "p.yml").write_text(
+        (ROOT / "policies/ps-scoping.yml")
+        .read_text()
+        .replace("when: {task: Discovery call held}", "when: {tsk: Discovery call held}")
+    )
+    result = CliRunner().invoke(
+        main, ["validate", "--policies", str(tmp_path), "--templates", str(ROOT / "templates")]
+    )
     assert result.exit_code == 1
-    assert f"{tmp_path}/p.yml:41:7: lifecycle.transitions[discovery-held].when: a condition is a mapping" in result.output
+    assert (
+        f"{tmp_path}/p.yml:41:7: lifecycle.transitions[discovery-held].when: a condition is a mapping"
+        in result.output
+    )
     assert "fix: did you mean `task`?" in result.output
 
 
@@ -39,9 +60,14 @@ def test_validate_renders_templates_and_names_the_broken_one(tmp_path):
     for template in (ROOT / "templates").iterdir():
         (tmp_path / template.name).write_text(template.read_text())
     (tmp_path / "transition.md.j2").write_text("Moved to {{ transition.too_label }}\n")
-    result = CliRunner().invoke(main, ["validate", "--policies", str(ROOT / "policies"), "--templates", str(tmp_path)])
+    result = CliRunner().invoke(
+        main, ["validate", "--policies", str(ROOT / "policies"), "--templates", str(tmp_path)]
+    )
     assert result.exit_code == 1
-    assert "transition.md.j2:1: 'dict object' has no attribute 'too_label' (rendering for transition triaged)" in result.output
+    assert (
+        "transition.md.j2:1: 'dict object' has no attribute 'too_label' (rendering for transition triaged)"
+        in result.output
+    )
 
 
 def test_plan_writes_a_report_and_nothing_to_gitlab(demo, tmp_path):
@@ -49,10 +75,17 @@ def test_plan_writes_a_report_and_nothing_to_gitlab(demo, tmp_path):
     result = invoke(["plan", "--report", str(report)], demo.url)
     assert result.exit_code == 0, result.output
     data = json.loads(report.read_text())
-    assert data["mode"] == "plan" and data["issues_scanned"] == 9 and data["writes"] == 0 and data["errors"] == []
+    assert (
+        data["mode"] == "plan"
+        and data["issues_scanned"] == 9
+        and data["writes"] == 0
+        and data["errors"] == []
+    )
     assert data["api_requests"]["POST"] == data["api_requests"]["PUT"] == 0
-    assert {(c["project"], c["iid"], c["kind"]) for c in data["changes"]} >= {("ps/ps-plan", 4106, "labels"),
-                                                                             ("ps/ps-plan", 4106, "comment")}
+    assert {(c["project"], c["iid"], c["kind"]) for c in data["changes"]} >= {
+        ("ps/ps-plan", 4106, "labels"),
+        ("ps/ps-plan", 4106, "comment"),
+    }
     assert "#4106" in result.output and "triaged: none -> Awaiting_Discovery" in result.output
     served = admin(demo.url, "stats")["requests"]
     assert served["POST"] == served["PUT"] == 0
@@ -69,8 +102,11 @@ def test_apply_twice_second_report_has_no_writes(demo, tmp_path):
 
 def test_an_invalid_policy_stops_before_any_request(demo, tmp_path):
     (tmp_path / "p.yml").write_text("lifecycle: {stages: [{id: A}]}\n")
-    result = CliRunner().invoke(main, ["apply", "--policies", str(tmp_path), "--templates", str(ROOT / "templates")],
-                                env={"GITLAB_URL": demo.url, "GITLAB_TOKEN": TOKEN})
+    result = CliRunner().invoke(
+        main,
+        ["apply", "--policies", str(tmp_path), "--templates", str(ROOT / "templates")],
+        env={"GITLAB_URL": demo.url, "GITLAB_TOKEN": TOKEN},
+    )
     assert result.exit_code == 1 and "nothing was written" in result.output
     assert sum(admin(demo.url, "stats")["requests"].values()) == 0
 
@@ -89,8 +125,13 @@ def test_explain_shows_each_condition_and_what_it_saw(demo):
     result = invoke(["explain", "4103"], demo.url)
     assert result.exit_code == 0, result.output
     assert "price-and-scope-agreed: Estimate_Feedback -> SOW_WIP  priority 0" in result.output
-    assert "no  task: Customer agreed price and scope  (saw: task 'Customer agreed price and scope' not ticked)" in result.output
-    assert "discovery-held: Awaiting_Discovery -> Strawman_WIP  (not from this stage)" in result.output
+    assert (
+        "no  task: Customer agreed price and scope  (saw: task 'Customer agreed price and scope' not ticked)"
+        in result.output
+    )
+    assert (
+        "discovery-held: Awaiting_Discovery -> Strawman_WIP  (not from this stage)" in result.output
+    )
     assert "the plan for this issue:\n  nothing to do" in result.output
 
 
@@ -107,7 +148,8 @@ def test_bad_token_is_one_clear_line_and_never_printed(demo):
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
         f"apply: ps/ps-plan at {demo.url}",
-        f"error: GitLab at {demo.url} refused the token (401): check GITLAB_TOKEN is set, valid and not expired"]
+        f"error: GitLab at {demo.url} refused the token (401): check GITLAB_TOKEN is set, valid and not expired",
+    ]
     assert secret not in result.output
 
 
@@ -117,7 +159,10 @@ def test_unreachable_gitlab():
         port = sock.getsockname()[1]  # bound, not listening: connections are refused
         result = invoke(["plan"], f"http://127.0.0.1:{port}")
     assert result.exit_code == 1
-    assert result.output.strip().splitlines()[-1] == f"error: cannot reach GitLab at http://127.0.0.1:{port}: ConnectionError"
+    assert (
+        result.output.strip().splitlines()[-1]
+        == f"error: cannot reach GitLab at http://127.0.0.1:{port}: ConnectionError"
+    )
 
 
 def test_missing_settings_say_what_to_set():
@@ -127,17 +172,38 @@ def test_missing_settings_say_what_to_set():
 
 def test_the_token_never_reaches_the_report_or_output(demo, tmp_path):
     report = tmp_path / "r.json"
-    result = CliRunner().invoke(main, ["-v", "apply", "--policies", str(ROOT / "policies"), "--templates",
-                                       str(ROOT / "templates"), "--report", str(report)],
-                                env={"GITLAB_URL": demo.url, "GITLAB_TOKEN": TOKEN})
+    result = CliRunner().invoke(
+        main,
+        [
+            "-v",
+            "apply",
+            "--policies",
+            str(ROOT / "policies"),
+            "--templates",
+            str(ROOT / "templates"),
+            "--report",
+            str(report),
+        ],
+        env={"GITLAB_URL": demo.url, "GITLAB_TOKEN": TOKEN},
+    )
     assert result.exit_code == 0, result.output
     assert TOKEN not in result.output and TOKEN not in report.read_text()
 
 
 @pytest.mark.parametrize("flag", ["-q", "--quiet"])
 def test_quiet_hides_progress(demo, flag):
-    result = CliRunner().invoke(main, [flag, "plan", "--policies", str(ROOT / "policies"), "--templates",
-                                       str(ROOT / "templates")], env={"GITLAB_URL": demo.url, "GITLAB_TOKEN": TOKEN})
+    result = CliRunner().invoke(
+        main,
+        [
+            flag,
+            "plan",
+            "--policies",
+            str(ROOT / "policies"),
+            "--templates",
+            str(ROOT / "templates"),
+        ],
+        env={"GITLAB_URL": demo.url, "GITLAB_TOKEN": TOKEN},
+    )
     assert "at http" not in result.output and "plan: 9 issues scanned" in result.output
 
 

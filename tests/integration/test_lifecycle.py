@@ -7,16 +7,31 @@ from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import TASKS, demo_seed, description
 from triage.render.markers import find_marker
 
-BLOCK = {"customer": "Juniper Rail", "segment": "Ent_EMEA", "close_date": "2026-01-27", "currency": "USD",
-         "people": {"sa": "felix", "ae": "imogen"}, "confidence": {"value": "Green", "rationale": "PO raised"},
-         "line_items": [{"activity": "Migration waves", "role": "PSE", "days": 10}], "discount_pct": 0}
+BLOCK = {
+    "customer": "Juniper Rail",
+    "segment": "Ent_EMEA",
+    "close_date": "2026-01-27",
+    "currency": "USD",
+    "people": {"sa": "felix", "ae": "imogen"},
+    "confidence": {"value": "Green", "rationale": "PO raised"},
+    "line_items": [{"activity": "Migration waves", "role": "PSE", "days": 10}],
+    "discount_pct": 0,
+}
 
 
 def seed():
     data = demo_seed()
-    data["projects"][0]["issues"] = [{"iid": 1, "title": "Juniper Rail - Scope Issue and Write SOW", "author": "imogen",
-                                      "labels": ["Services Calculator"], "description": description("Summary."),
-                                      "created_at": "2026-01-05T09:00:00Z", "updated_at": "2026-01-05T09:00:00Z"}]
+    data["projects"][0]["issues"] = [
+        {
+            "iid": 1,
+            "title": "Juniper Rail - Scope Issue and Write SOW",
+            "author": "imogen",
+            "labels": ["Services Calculator"],
+            "description": description("Summary."),
+            "created_at": "2026-01-05T09:00:00Z",
+            "updated_at": "2026-01-05T09:00:00Z",
+        }
+    ]
     return data
 
 
@@ -62,20 +77,48 @@ def test_one_issue_from_intake_to_closed_won():
         assert step(url) == 2 and state(url)[0][1] == "proposal::Ready For Approval"
 
         project_as(url, "rowan").issues.update(1, {"add_labels": "proposal::Approved"})
-        assert step(url) == 0 and state(url)[0][1] == "proposal::Approved"  # people's move: the bot stays out
+        assert (
+            step(url) == 0 and state(url)[0][1] == "proposal::Approved"
+        )  # people's move: the bot stays out
 
         project_as(url, "quinn").issues.update(1, {"add_labels": "proposal::Closed_Won"})
         assert step(url) == 2  # close_qtr label and close in one PUT, and one comment
-        assert state(url) == (["Services Calculator", "close_qtr::Q426", "proposal::Closed_Won"], "closed")
+        assert state(url) == (
+            ["Services Calculator", "close_qtr::Q426", "proposal::Closed_Won"],
+            "closed",
+        )
         assert step(url) == 0  # closed: out of scope
 
         keys = [find_marker(n.body).key.split("/")[0] for n in bot_notes(url, 1)]
-        assert keys == ["triaged", "discovery-held", "estimate-ready", "price-and-scope-agreed", "sow-reviewed",
-                        "closed-won-wrap-up"]
-        events = project_as(url, "dana").issues.get(1, lazy=True).resourcelabelevents.list(get_all=True)
-        moves = [(e.user["username"], e.action, e.label["name"]) for e in events if e.label["name"].startswith("proposal::")]
-        assert moves[-4:] == [("rowan", "remove", "proposal::Ready For Approval"), ("rowan", "add", "proposal::Approved"),
-                              ("quinn", "remove", "proposal::Approved"), ("quinn", "add", "proposal::Closed_Won")]
+        assert keys == [
+            "triaged",
+            "discovery-held",
+            "estimate-ready",
+            "price-and-scope-agreed",
+            "sow-reviewed",
+            "closed-won-wrap-up",
+        ]
+        events = (
+            project_as(url, "dana").issues.get(1, lazy=True).resourcelabelevents.list(get_all=True)
+        )
+        moves = [
+            (e.user["username"], e.action, e.label["name"])
+            for e in events
+            if e.label["name"].startswith("proposal::")
+        ]
+        assert moves[-4:] == [
+            ("rowan", "remove", "proposal::Ready For Approval"),
+            ("rowan", "add", "proposal::Approved"),
+            ("quinn", "remove", "proposal::Approved"),
+            ("quinn", "add", "proposal::Closed_Won"),
+        ]
         assert [m for m in moves if m[0] == BOT and m[1] == "add"] == [
             (BOT, "add", f"proposal::{stage}")
-            for stage in ("Awaiting_Discovery", "Strawman_WIP", "Estimate_Feedback", "SOW_WIP", "Ready For Approval")]
+            for stage in (
+                "Awaiting_Discovery",
+                "Strawman_WIP",
+                "Estimate_Feedback",
+                "SOW_WIP",
+                "Ready For Approval",
+            )
+        ]

@@ -18,7 +18,11 @@ def snapshot_of(url):
     out = {}
     for iid in IIDS:
         issue = project.issues.get(iid)
-        notes = [n.body for n in issue.notes.list(get_all=True, sort="asc") if n.author["username"] == "ps-bot"]
+        notes = [
+            n.body
+            for n in issue.notes.list(get_all=True, sort="asc")
+            if n.author["username"] == "ps-bot"
+        ]
         out[iid] = (sorted(issue.labels), issue.state, notes)
     return out
 
@@ -39,16 +43,23 @@ def test_second_apply_makes_zero_writes_with_one_listing(demo):
     stats = admin(demo.url, "stats")
     # One listing; the only detail read is #4108's notes: its data block is still broken, and
     # whether that was already reported is read from the notes, never remembered.
-    assert stats["routes"] == {"GET /projects/:id/issues": 1, "GET /user": 1,
-                               "GET /projects/:id/issues/:noteable_id/notes": 1}
+    assert stats["routes"] == {
+        "GET /projects/:id/issues": 1,
+        "GET /user": 1,
+        "GET /projects/:id/issues/:noteable_id/notes": 1,
+    }
 
 
 def test_details_are_fetched_only_for_issues_that_need_them(demo):
     bot_run(demo.url, mode="plan")
     routes = admin(demo.url, "stats")["routes"]
     assert routes["GET /projects/:id/issues"] == 1
-    assert routes["GET /projects/:id/issues/:noteable_id/notes"] == 5  # the five issues with a comment due
-    assert routes["GET /projects/:id/issues/:eventable_id/resource_label_events"] == 1  # the two-stage-label issue
+    assert (
+        routes["GET /projects/:id/issues/:noteable_id/notes"] == 5
+    )  # the five issues with a comment due
+    assert (
+        routes["GET /projects/:id/issues/:eventable_id/resource_label_events"] == 1
+    )  # the two-stage-label issue
 
 
 def test_a_run_cut_between_comment_and_label_change_converges_without_duplicates(demo):
@@ -56,16 +67,24 @@ def test_a_run_cut_between_comment_and_label_change_converges_without_duplicates
     client = GitLab(demo.url, "demo-bot-token")
     snap = next(client.list_issues(ws.policy.scope, iids=[4105]))
     from dataclasses import replace
+
     snap = replace(snap, notes=(), label_events=())
     intended = plan_issue(ws.policy, snap, client.now(), Settings("ps-bot", ws.templates))
     comment = intended.comments[0]
-    client.create_note(snap.project, snap.iid, comment.body, marker_key=comment.key, marker_rev=comment.rev)
+    client.create_note(
+        snap.project, snap.iid, comment.body, marker_key=comment.key, marker_rev=comment.rev
+    )
     # ... and the run dies here: the label change never happens.
-    assert project_as(demo.url, "dana").issues.get(4105).labels == ["Segment::MM_APAC", "Services Calculator",
-                                                                    "proposal::Strawman_WIP"]
+    assert project_as(demo.url, "dana").issues.get(4105).labels == [
+        "Segment::MM_APAC",
+        "Services Calculator",
+        "proposal::Strawman_WIP",
+    ]
     bot_run(demo.url)
     assert "proposal::Estimate_Feedback" in project_as(demo.url, "dana").issues.get(4105).labels
-    assert [find_marker(n.body).key for n in bot_notes(demo.url, 4105)] == ["estimate-ready/transition.md.j2"]
+    assert [find_marker(n.body).key for n in bot_notes(demo.url, 4105)] == [
+        "estimate-ready/transition.md.j2"
+    ]
 
 
 @pytest.mark.parametrize("fault_seed", [3, 17])
@@ -74,7 +93,11 @@ def test_faults_end_in_the_state_a_clean_run_reaches(fault_seed):
         bot_run(clean.url)
         expected = snapshot_of(clean.url)
     with running_emulator(demo_seed()) as chaos:
-        admin(chaos.url, "faults", {"seed": fault_seed, "error_rate": 0.15, "drop_after_write_rate": 0.3})
+        admin(
+            chaos.url,
+            "faults",
+            {"seed": fault_seed, "error_rate": 0.15, "drop_after_write_rate": 0.3},
+        )
         for _ in range(20):
             try:
                 result, client = bot_run(chaos.url)

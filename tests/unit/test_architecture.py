@@ -8,10 +8,35 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "triage"
-PURE = ["plan.py", "explain.py", "rules", "policy/model.py", "policy/checks.py", "policy/graph.py", "issues",
-        "render/markdown.py", "render/markers.py", "yaml_source.py"]
-IO_MODULES = {"os", "sys", "time", "socket", "requests", "urllib", "http", "subprocess", "pathlib", "gitlab",
-              "click", "shutil", "io", "random", "threading"}
+PURE = [
+    "plan.py",
+    "explain.py",
+    "rules",
+    "policy/model.py",
+    "policy/checks.py",
+    "policy/graph.py",
+    "issues",
+    "render/markdown.py",
+    "render/markers.py",
+    "yaml_source.py",
+]
+IO_MODULES = {
+    "os",
+    "sys",
+    "time",
+    "socket",
+    "requests",
+    "urllib",
+    "http",
+    "subprocess",
+    "pathlib",
+    "gitlab",
+    "click",
+    "shutil",
+    "io",
+    "random",
+    "threading",
+}
 
 
 def imports(path: Path) -> set[str]:
@@ -40,14 +65,25 @@ def test_deciding_code_does_no_io(path):
 
 def test_only_the_adapter_imports_python_gitlab():
     users = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") if "gitlab" in imports(p)}
-    assert users == {"gitlab/adapter.py", "commands/demo.py"}  # the demo plays the people, as other users
+    assert users == {
+        "gitlab/adapter.py",
+        "commands/demo.py",
+    }  # the demo plays the people, as other users
 
 
 def test_the_bot_never_imports_the_emulator():
-    users = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") if "gitlab_emulator" in imports(p)}
+    users = {
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if "gitlab_emulator" in imports(p)
+    }
     assert users == {"commands/demo.py", "commands/emulator.py"}
 
 
 def test_no_module_reads_the_environment_but_the_cli():
-    readers = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") if re.search(r"os\.environ|getenv", p.read_text())}
+    readers = {
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if re.search(r"os\.environ|getenv", p.read_text())
+    }
     assert readers == {"cli.py"}

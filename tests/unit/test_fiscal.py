@@ -7,14 +7,23 @@ import pytest
 from triage.rules.fiscal import business_days_between, fiscal_quarter
 
 
-@pytest.mark.parametrize(("day", "name", "label", "start", "end"), [
-    (date(2023, 2, 1), "FY24-Q1", "Q124", date(2023, 2, 1), date(2023, 4, 30)),  # the handbook's example
-    (date(2023, 4, 30), "FY24-Q1", "Q124", date(2023, 2, 1), date(2023, 4, 30)),
-    (date(2026, 1, 12), "FY26-Q4", "Q426", date(2025, 11, 1), date(2026, 1, 31)),
-    (date(2026, 1, 31), "FY26-Q4", "Q426", date(2025, 11, 1), date(2026, 1, 31)),
-    (date(2026, 2, 1), "FY27-Q1", "Q127", date(2026, 2, 1), date(2026, 4, 30)),
-    (date(2026, 11, 26), "FY27-Q4", "Q427", date(2026, 11, 1), date(2027, 1, 31)),
-])
+@pytest.mark.parametrize(
+    ("day", "name", "label", "start", "end"),
+    [
+        (
+            date(2023, 2, 1),
+            "FY24-Q1",
+            "Q124",
+            date(2023, 2, 1),
+            date(2023, 4, 30),
+        ),  # the handbook's example
+        (date(2023, 4, 30), "FY24-Q1", "Q124", date(2023, 2, 1), date(2023, 4, 30)),
+        (date(2026, 1, 12), "FY26-Q4", "Q426", date(2025, 11, 1), date(2026, 1, 31)),
+        (date(2026, 1, 31), "FY26-Q4", "Q426", date(2025, 11, 1), date(2026, 1, 31)),
+        (date(2026, 2, 1), "FY27-Q1", "Q127", date(2026, 2, 1), date(2026, 4, 30)),
+        (date(2026, 11, 26), "FY27-Q4", "Q427", date(2026, 11, 1), date(2027, 1, 31)),
+    ],
+)
 def test_gitlab_fiscal_quarters(day, name, label, start, end):
     quarter = fiscal_quarter(day, 2)
     assert (quarter.name, quarter.label, quarter.start, quarter.end) == (name, label, start, end)
@@ -22,10 +31,19 @@ def test_gitlab_fiscal_quarters(day, name, label, start, end):
 
 def test_calendar_year_fiscal_year():
     quarter = fiscal_quarter(date(2026, 5, 15), 1)
-    assert (quarter.name, quarter.start, quarter.end) == ("FY26-Q2", date(2026, 4, 1), date(2026, 6, 30))
+    assert (quarter.name, quarter.start, quarter.end) == (
+        "FY26-Q2",
+        date(2026, 4, 1),
+        date(2026, 6, 30),
+    )
 
 
 def test_business_days_skip_weekends_and_holidays():
-    assert business_days_between(date(2026, 1, 12), date(2026, 1, 31)) == 14  # the research's example
-    assert business_days_between(date(2026, 1, 12), date(2026, 1, 31), frozenset({date(2026, 1, 19)})) == 13
+    assert (
+        business_days_between(date(2026, 1, 12), date(2026, 1, 31)) == 14
+    )  # the research's example
+    assert (
+        business_days_between(date(2026, 1, 12), date(2026, 1, 31), frozenset({date(2026, 1, 19)}))
+        == 13
+    )
     assert business_days_between(date(2026, 1, 31), date(2026, 1, 12)) == 0

@@ -37,7 +37,9 @@ def test_mention_refuses_mass_mentions():
         raise AssertionError(f"{bad!r} was accepted")
 
 
-TEMPLATE = Templates({"t.md.j2": "Customer: {{ name }}\n{{ name }}\n| {{ name }} | x |\n- {{ name }}"})
+TEMPLATE = Templates(
+    {"t.md.j2": "Customer: {{ name }}\n{{ name }}\n| {{ name }} | x |\n- {{ name }}"}
+)
 
 
 def check(name):

@@ -40,15 +40,23 @@ def test_assigned_issue_is_triaged_and_needs_notes_before_commenting():
 
 
 def test_transitions_chain_to_where_the_issue_belongs():
-    issue = snapshot(labels=("Services Calculator", "proposal::Awaiting_Discovery"), done=TASKS[:2], data=block())
+    issue = snapshot(
+        labels=("Services Calculator", "proposal::Awaiting_Discovery"), done=TASKS[:2], data=block()
+    )
     issue_plan = detailed(issue)
     assert issue_plan.add_labels == ("proposal::SOW_WIP",)
     assert issue_plan.remove_labels == ("proposal::Awaiting_Discovery",)
-    assert [c.key.split("/")[0] for c in issue_plan.comments] == ["discovery-held", "estimate-ready", "price-and-scope-agreed"]
+    assert [c.key.split("/")[0] for c in issue_plan.comments] == [
+        "discovery-held",
+        "estimate-ready",
+        "price-and-scope-agreed",
+    ]
 
 
 def test_planning_the_applied_state_finds_nothing_to_do():
-    issue = snapshot(labels=("Services Calculator", "proposal::Awaiting_Discovery"), done=TASKS[:1], data=block())
+    issue = snapshot(
+        labels=("Services Calculator", "proposal::Awaiting_Discovery"), done=TASKS[:1], data=block()
+    )
     first = detailed(issue)
     labels = (set(issue.labels) | set(first.add_labels)) - set(first.remove_labels)
     notes = tuple(Note(i, BOT, c.body, NOW) for i, c in enumerate(first.comments))
@@ -58,20 +66,29 @@ def test_planning_the_applied_state_finds_nothing_to_do():
 
 def test_task_match_ignores_case_and_spacing():
     text = "- [X]   discovery CALL   held\n"
-    issue = snapshot(labels=("Services Calculator", "proposal::Awaiting_Discovery"), description_text=text)
+    issue = snapshot(
+        labels=("Services Calculator", "proposal::Awaiting_Discovery"), description_text=text
+    )
     assert detailed(issue).add_labels == ("proposal::Strawman_WIP",)
 
 
 def test_lost_label_wins_from_any_open_stage_and_closes_with_quarter():
-    issue = snapshot(labels=("Services Calculator", "proposal::SOW_WIP", "Lost::budget"), data=block())
+    issue = snapshot(
+        labels=("Services Calculator", "proposal::SOW_WIP", "Lost::budget"), data=block()
+    )
     issue_plan = detailed(issue)
-    assert issue_plan.add_labels == ("close_qtr::Q426", "proposal::Closed_Lost")  # 2026-01-12 is FY26-Q4
+    assert issue_plan.add_labels == (
+        "close_qtr::Q426",
+        "proposal::Closed_Lost",
+    )  # 2026-01-12 is FY26-Q4
     assert issue_plan.remove_labels == ("proposal::SOW_WIP",)
     assert issue_plan.state_event == "close"
 
 
 def test_closed_won_uses_the_quarter_the_label_was_added_in():
-    added = LabelEvent("quinn", "proposal::Closed_Won", "add", at("2026-01-30T17:00:00Z"))  # FY26-Q4
+    added = LabelEvent(
+        "quinn", "proposal::Closed_Won", "add", at("2026-01-30T17:00:00Z")
+    )  # FY26-Q4
     issue = snapshot(labels=("Services Calculator", "proposal::Closed_Won"), data=block())
     later = at("2026-02-02T09:00:00Z")  # the run happens in FY27-Q1
     issue_plan = planned(with_details(issue, (), (added,)), later)
@@ -80,9 +97,14 @@ def test_closed_won_uses_the_quarter_the_label_was_added_in():
 
 
 def test_two_stage_labels_keep_the_one_added_last():
-    events = (LabelEvent("a", "proposal::SOW_WIP", "add", at("2026-01-05T09:00:00Z")),
-              LabelEvent("b", "proposal::Estimate_Feedback", "add", at("2026-01-08T09:00:00Z")))
-    issue = snapshot(labels=("Services Calculator", "proposal::SOW_WIP", "proposal::Estimate_Feedback"), data=block())
+    events = (
+        LabelEvent("a", "proposal::SOW_WIP", "add", at("2026-01-05T09:00:00Z")),
+        LabelEvent("b", "proposal::Estimate_Feedback", "add", at("2026-01-08T09:00:00Z")),
+    )
+    issue = snapshot(
+        labels=("Services Calculator", "proposal::SOW_WIP", "proposal::Estimate_Feedback"),
+        data=block(),
+    )
     assert planned(issue).needs == {"label_events"}
     issue_plan = planned(with_details(issue, (), events))
     assert issue_plan.remove_labels == ("proposal::SOW_WIP",) and not issue_plan.add_labels
@@ -101,11 +123,15 @@ def test_broken_data_block_is_reported_once_per_problem():
     issue = snapshot(labels=("Services Calculator", "proposal::Strawman_WIP"), data=broken)
     first = detailed(issue)
     assert [c.key for c in first.comments] == ["data-block-problem/data-block-problem.md.j2"]
-    assert "- line 17, `line_items[0].days`: Input should be greater than 0" in first.comments[0].body
+    assert (
+        "- line 17, `line_items[0].days`: Input should be greater than 0" in first.comments[0].body
+    )
     posted = (Note(1, BOT, first.comments[0].body, NOW),)
     assert not planned(with_details(issue, posted, ())).has_changes
     changed = snapshot(labels=issue.labels, data=broken.replace("-1", "many"))
-    assert len(planned(with_details(changed, posted, ())).comments) == 1  # a different problem: a new note
+    assert (
+        len(planned(with_details(changed, posted, ())).comments) == 1
+    )  # a different problem: a new note
 
 
 def test_markers_are_trusted_only_on_the_bots_own_notes():
@@ -119,10 +145,16 @@ def planned_body(issue):
 
 
 def test_a_comment_posted_before_a_killed_run_is_not_posted_again():
-    issue = snapshot(labels=("Services Calculator", "proposal::Awaiting_Discovery"), done=TASKS[:1], data=None)
+    issue = snapshot(
+        labels=("Services Calculator", "proposal::Awaiting_Discovery"), done=TASKS[:1], data=None
+    )
     first = detailed(issue)
-    entered = (LabelEvent("dana", "proposal::Awaiting_Discovery", "add", at("2026-01-05T09:00:00Z")),)
-    posted = (Note(7, BOT, first.comments[0].body, NOW),)  # the comment landed, the label change did not
+    entered = (
+        LabelEvent("dana", "proposal::Awaiting_Discovery", "add", at("2026-01-05T09:00:00Z")),
+    )
+    posted = (
+        Note(7, BOT, first.comments[0].body, NOW),
+    )  # the comment landed, the label change did not
     retry = planned(with_details(issue, posted, entered))
     assert retry.add_labels == ("proposal::Strawman_WIP",) and not retry.comments
 
@@ -137,23 +169,35 @@ def test_re_entering_a_stage_comments_again():
 
 
 def test_plan_does_not_depend_on_listing_order():
-    issues = [with_details(snapshot(iid=i, assignees=("dana",) if i % 2 else ())) for i in range(1, 7)]
+    issues = [
+        with_details(snapshot(iid=i, assignees=("dana",) if i % 2 else ())) for i in range(1, 7)
+    ]
     forward = {p.iid: p for p in plan(POLICY, issues, NOW, SETTINGS).issues}
     backward = {p.iid: p for p in plan(POLICY, list(reversed(issues)), NOW, SETTINGS).issues}
     assert forward == backward
 
 
 def test_a_broken_template_fails_only_that_issue():
-    broken = replace(SETTINGS, templates=replace(WS.templates, sources={**WS.templates.sources,
-                                                                         "transition.md.j2": "{{ nope }}"}))
+    broken = replace(
+        SETTINGS,
+        templates=replace(
+            WS.templates, sources={**WS.templates.sources, "transition.md.j2": "{{ nope }}"}
+        ),
+    )
     issue_plan = plan_issue(POLICY, with_details(snapshot()), NOW, broken)
     assert issue_plan.error == "template: transition.md.j2:1: 'nope' is undefined"
 
 
 def test_every_comment_marker_names_its_rule():
-    issue_plan = detailed(snapshot(labels=("Services Calculator", "proposal::Awaiting_Discovery"), done=TASKS[:1]))
+    issue_plan = detailed(
+        snapshot(labels=("Services Calculator", "proposal::Awaiting_Discovery"), done=TASKS[:1])
+    )
     marker = find_marker(issue_plan.comments[0].body)
-    assert marker is not None and marker.key == "discovery-held/transition.md.j2" and marker.rev == issue_plan.comments[0].rev
+    assert (
+        marker is not None
+        and marker.key == "discovery-held/transition.md.j2"
+        and marker.rev == issue_plan.comments[0].rev
+    )
 
 
 @pytest.mark.parametrize("stage", ["Approved", "Ready For Approval", "On_hold"])

@@ -42,9 +42,12 @@ def test_minimal_policy_loads():
 
 
 def test_unknown_key_names_file_line_path_and_fix():
-    text = MINIMAL.replace("      when: {task: Finished}", "      when: {task: Finished}\n      wen: {assignee: true}")
+    text = MINIMAL.replace(
+        "      when: {task: Finished}", "      when: {task: Finished}\n      wen: {assignee: true}"
+    )
     assert problems(text) == [
-        "p.yml:14:7: lifecycle.transitions[close-it].wen: unknown key `wen`\n    fix: did you mean `when`? Otherwise remove `wen`."]
+        "p.yml:14:7: lifecycle.transitions[close-it].wen: unknown key `wen`\n    fix: did you mean `when`? Otherwise remove `wen`."
+    ]
 
 
 def test_unknown_condition_suggests_the_closest():
@@ -52,19 +55,25 @@ def test_unknown_condition_suggests_the_closest():
     assert problems(text) == [
         "p.yml:13:7: lifecycle.transitions[close-it].when: a condition is a mapping with exactly one of: label, "
         "no_label, assignee, task, line_items, data_block, field, state, days_since_update, days_in_stage, "
-        "days_to_quarter_end, all, any, not\n    fix: did you mean `task`?"]
+        "days_to_quarter_end, all, any, not\n    fix: did you mean `task`?"
+    ]
 
 
 def test_nested_condition_error_points_inside():
-    text = MINIMAL.replace("when: {task: Finished}", "when: {all: [{assignee: true}, {days_in_stage: {gte: soon}}]}")
+    text = MINIMAL.replace(
+        "when: {task: Finished}", "when: {all: [{assignee: true}, {days_in_stage: {gte: soon}}]}"
+    )
     assert problems(text) == [
         "p.yml:13:55: lifecycle.transitions[close-it].when.all[1].days_in_stage.gte: "
-        "Input should be a valid number, unable to parse string as a number"]
+        "Input should be a valid number, unable to parse string as a number"
+    ]
 
 
 def test_missing_required_key():
     text = MINIMAL.replace("      to: Done\n", "")
-    assert problems(text) == ["p.yml:10:7: lifecycle.transitions[close-it].to: `to` is required\n    fix: add `to:`."]
+    assert problems(text) == [
+        "p.yml:10:7: lifecycle.transitions[close-it].to: `to` is required\n    fix: add `to:`."
+    ]
 
 
 def test_yaml_syntax_error_has_a_position():
@@ -74,60 +83,79 @@ def test_yaml_syntax_error_has_a_position():
 
 def test_duplicate_key_is_an_error_not_silently_last_wins():
     text = MINIMAL.replace("  stages:", "  label_prefix: a\n  label_prefix: b\n  stages:")
-    assert problems(text) == ["p.yml:3:3: not valid YAML: duplicate key 'label_prefix' (YAML would silently keep only "
-                              "the last)\n    fix: check indentation and quoting around that line"]
+    assert problems(text) == [
+        "p.yml:3:3: not valid YAML: duplicate key 'label_prefix' (YAML would silently keep only "
+        "the last)\n    fix: check indentation and quoting around that line"
+    ]
 
 
 def test_unknown_stage_in_a_transition():
     text = MINIMAL.replace("      to: Done", "      to: Dnoe")
     assert problems(text) == [
-        "p.yml:12:7: lifecycle.transitions[close-it].to: unknown stage 'Dnoe'\n    fix: did you mean 'Done'?"]
+        "p.yml:12:7: lifecycle.transitions[close-it].to: unknown stage 'Dnoe'\n    fix: did you mean 'Done'?"
+    ]
 
 
 def test_unreachable_stage():
-    text = MINIMAL.replace("    - {id: Done, terminal: true}", "    - {id: Done, terminal: true}\n    - {id: Limbo, terminal: true}")
+    text = MINIMAL.replace(
+        "    - {id: Done, terminal: true}",
+        "    - {id: Done, terminal: true}\n    - {id: Limbo, terminal: true}",
+    )
     assert problems(text) == [
         "p.yml:5:8: lifecycle.stages[Limbo].id: stage 'Limbo' cannot be reached from an issue with no stage\n"
-        "    fix: add a transition into it (`by: people` if people make that move)"]
+        "    fix: add a transition into it (`by: people` if people make that move)"
+    ]
 
 
 def test_non_terminal_stage_without_a_way_out():
     text = MINIMAL.replace("{id: Done, terminal: true}", "{id: Done}")
     assert problems(text) == [
         "p.yml:4:8: lifecycle.stages[Done].id: stage 'Done' is not terminal but has no way out\n"
-        "    fix: add a transition from it, or mark it `terminal: true`"]
+        "    fix: add a transition from it, or mark it `terminal: true`"
+    ]
 
 
 def test_two_transitions_that_can_fire_together():
-    text = MINIMAL + """    - id: also
+    text = (
+        MINIMAL
+        + """    - id: also
       from: Open
       to: Done
       when: {label: Shipped}
 """
+    )
     assert problems(text) == [
         "p.yml:17:7: lifecycle.transitions[also].when: transitions 'close-it' and 'also' can fire together from Open\n"
-        "    fix: give one a higher `priority:` (it wins), or add `not:` of the other's condition"]
+        "    fix: give one a higher `priority:` (it wins), or add `not:` of the other's condition"
+    ]
 
 
 def test_exclusive_conditions_or_priorities_may_share_a_stage():
-    exclusive = MINIMAL + """    - id: also
+    exclusive = (
+        MINIMAL
+        + """    - id: also
       from: Open
       to: Done
       when: {all: [{not: {task: Finished}}, {label: Shipped}]}
 """
-    prioritised = MINIMAL + """    - id: also
+    )
+    prioritised = (
+        MINIMAL
+        + """    - id: also
       from: Open
       to: Done
       priority: 5
       when: {label: Shipped}
 """
+    )
     assert policy_from_texts([("p.yml", exclusive)]) and policy_from_texts([("p.yml", prioritised)])
 
 
 def test_bot_transition_needs_when():
     text = MINIMAL.replace("      when: {task: Finished}\n", "")
     assert problems(text) == [
-        "p.yml:10:7: lifecycle.transitions[close-it]: a transition the bot makes needs `when:` (or say `by: people`)"]
+        "p.yml:10:7: lifecycle.transitions[close-it]: a transition the bot makes needs `when:` (or say `by: people`)"
+    ]
 
 
 def test_reserved_stage_id():
@@ -141,12 +169,14 @@ def test_keys_spread_over_files_and_rules_joined():
     with pytest.raises(PolicyInvalid) as caught:
         policy_from_texts([("life.yml", MINIMAL), ("a.yml", rules_a), ("b.yml", rules_b)])
     assert [str(p) for p in caught.value.problems] == [
-        "b.yml:2:47: rules[b].actions[0].close: Input should be True\n    fix: use one of the values listed."]
+        "b.yml:2:47: rules[b].actions[0].close: Input should be True\n    fix: use one of the values listed."
+    ]
 
 
 def test_a_key_defined_in_two_files():
     assert problems_two("scope: {project: a/b}\n", "scope: {project: c/d}\n") == [
-        "two.yml:1:1: scope: `scope` is already defined in one.yml\n    fix: keep `scope` in one file"]
+        "two.yml:1:1: scope: `scope` is already defined in one.yml\n    fix: keep `scope` in one file"
+    ]
 
 
 def problems_two(one: str, two: str) -> list[str]:
@@ -158,4 +188,7 @@ def problems_two(one: str, two: str) -> list[str]:
 def test_empty_folder_says_what_to_do(tmp_path):
     with pytest.raises(PolicyInvalid) as caught:
         load_policy(tmp_path)
-    assert str(caught.value) == f"{tmp_path}: no *.yml policy files here\n    fix: add a policy file, or run `triage init`"
+    assert (
+        str(caught.value)
+        == f"{tmp_path}: no *.yml policy files here\n    fix: add a policy file, or run `triage init`"
+    )

@@ -8,8 +8,15 @@ from triage.issues.tasks import parse_tasks
 
 
 def test_valid_block():
-    text = description("s", block={"customer": "Acme", "close_date": "2026-01-30", "people": {"sa": "@felix"},
-                                   "line_items": [{"activity": "A", "role": "PSE", "days": 2.5}]})
+    text = description(
+        "s",
+        block={
+            "customer": "Acme",
+            "close_date": "2026-01-30",
+            "people": {"sa": "@felix"},
+            "line_items": [{"activity": "A", "role": "PSE", "days": 2.5}],
+        },
+    )
     block = parse_scoping(text)
     assert block.status == "valid"
     assert block.data.close_date == date(2026, 1, 30) and block.data.people.sa == "felix"
@@ -23,8 +30,10 @@ def test_missing_block():
 def test_marker_without_fence_says_how_to_fix():
     block = parse_scoping("text\n<!-- ps-triage:scoping -->\ncustomer: x\n")
     assert block.status == "invalid"
-    assert str(block.problems[0]) == ("line 2, `scoping block`: the marker must be followed by a fenced block "
-                                      "opened with ```yaml and closed with ```")
+    assert str(block.problems[0]) == (
+        "line 2, `scoping block`: the marker must be followed by a fenced block "
+        "opened with ```yaml and closed with ```"
+    )
 
 
 def test_problems_name_line_field_and_fix():
@@ -40,8 +49,12 @@ def test_problems_name_line_field_and_fix():
 def test_bad_yaml_and_bad_dates_are_problems_not_crashes():
     bad_yaml = parse_scoping("<!-- ps-triage:scoping -->\n```yaml\ncustomer: [unclosed\n```\n")
     assert bad_yaml.status == "invalid" and bad_yaml.problems[0].line == 4
-    bad_date = parse_scoping("<!-- ps-triage:scoping -->\n```yaml\ncustomer: x\nclose_date: 2026-13-01\n```\n")
-    assert str(bad_date.problems[0]).startswith("line 4, `scoping block`: not valid YAML: '2026-13-01' is not a valid value")
+    bad_date = parse_scoping(
+        "<!-- ps-triage:scoping -->\n```yaml\ncustomer: x\nclose_date: 2026-13-01\n```\n"
+    )
+    assert str(bad_date.problems[0]).startswith(
+        "line 4, `scoping block`: not valid YAML: '2026-13-01' is not a valid value"
+    )
 
 
 def test_a_huge_description_is_handled():
@@ -50,5 +63,7 @@ def test_a_huge_description_is_handled():
 
 
 def test_tasks_ignore_code_blocks_and_inapplicable_items():
-    tasks = parse_tasks("- [x] one\n* [ ] two\n1. [X] three\n- [~] skipped\n```\n- [x] in code\n```\n")
+    tasks = parse_tasks(
+        "- [x] one\n* [ ] two\n1. [X] three\n- [~] skipped\n```\n- [x] in code\n```\n"
+    )
     assert [(t.text, t.done) for t in tasks] == [("one", True), ("two", False), ("three", True)]

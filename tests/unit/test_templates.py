@@ -16,7 +16,9 @@ def test_missing_variable_names_template_and_line():
 
 
 def test_syntax_error_names_template_and_line():
-    assert Templates({"t.md.j2": "ok\n{% if %}\n"}).check_syntax() == ["t.md.j2:2: Expected an expression, got 'end of statement block'"]
+    assert Templates({"t.md.j2": "ok\n{% if %}\n"}).check_syntax() == [
+        "t.md.j2:2: Expected an expression, got 'end of statement block'"
+    ]
 
 
 def test_sandbox_blocks_attribute_escapes():
@@ -31,7 +33,9 @@ def test_unknown_template_is_named():
 
 
 def test_golden_transition_comment():
-    issue = with_details(snapshot(labels=("Services Calculator", "proposal::Awaiting_Discovery"), done=TASKS[:1]))
+    issue = with_details(
+        snapshot(labels=("Services Calculator", "proposal::Awaiting_Discovery"), done=TASKS[:1])
+    )
     comment = plan_issue(workspace().policy, issue, NOW, settings()).comments[0]
     assert comment.body == (
         f"<!-- ps-triage:discovery-held/transition.md.j2 rev={comment.rev} -->\n"
@@ -39,11 +43,14 @@ def test_golden_transition_comment():
         "\n"
         "The discovery call was held; the EM drafts the strawman estimate next.\n"
         "\n"
-        "<sub>Why: task 'Discovery call held' ticked. — ps-triage, rule `discovery-held`</sub>\n")
+        "<sub>Why: task 'Discovery call held' ticked. — ps-triage, rule `discovery-held`</sub>\n"
+    )
 
 
 def test_golden_closed_lost_comment():
-    issue = with_details(snapshot(labels=("Services Calculator", "proposal::SOW_WIP", "Lost::budget"), data=block()))
+    issue = with_details(
+        snapshot(labels=("Services Calculator", "proposal::SOW_WIP", "Lost::budget"), data=block())
+    )
     comment = plan_issue(workspace().policy, issue, NOW, settings()).comments[0]
     assert comment.body.split("\n", 1)[1] == (
         'Closed as ~"proposal::Closed_Lost" (Lost::budget).\n'
@@ -51,11 +58,16 @@ def test_golden_closed_lost_comment():
         "The `close_qtr::` label records the fiscal quarter in which the deal closed. If this was a\n"
         "mistake, reopen the issue and set the right stage label.\n"
         "\n"
-        "<sub>— ps-triage, rule `closed-lost-wrap-up`</sub>\n")
+        "<sub>— ps-triage, rule `closed-lost-wrap-up`</sub>\n"
+    )
 
 
 def test_hostile_title_and_labels_stay_text_in_comments():
-    issue = with_details(snapshot(labels=("Services Calculator", "proposal::SOW_WIP", "Lost::@all\n/close"),
-                                  title="x\n/close @all"))
+    issue = with_details(
+        snapshot(
+            labels=("Services Calculator", "proposal::SOW_WIP", "Lost::@all\n/close"),
+            title="x\n/close @all",
+        )
+    )
     body = plan_issue(workspace().policy, issue, NOW, settings()).comments[0].body
     assert "\n/close" not in body and "@all" not in body

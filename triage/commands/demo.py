@@ -28,7 +28,7 @@ def _tick(project: gitlab.v4.objects.Project, iid: int, task: str) -> None:
     issue.save()
 
 
-def _human_steps(url: str) -> list[tuple[str, Callable[[], None]]]:
+def _human_steps(url: str) -> list[tuple[str, Callable[[], object]]]:
     def as_user(name: str) -> gitlab.v4.objects.Project:
         return gitlab.Gitlab(url, private_token=f"{name}-token").projects.get(PROJECT, lazy=True)
 

@@ -21,9 +21,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-import requests
-
 import gitlab
+import requests
 from gitlab.exceptions import GitlabAuthenticationError, GitlabError, GitlabHttpError
 
 from ..issues.snapshot import IssueSnapshot, LabelEvent, Note

@@ -130,9 +130,9 @@ def parse_scoping(description: str) -> ScopingBlock:
     try:
         located = parse(match.group("body"), line_offset=first_line)
     except YamlSyntaxError as error:
-        line = error.position.line if error.position else None
+        where = error.position.line if error.position else None
         return ScopingBlock(
-            "invalid", problems=(Problem(line, "scoping block", f"not valid YAML: {error}"),)
+            "invalid", problems=(Problem(where, "scoping block", f"not valid YAML: {error}"),)
         )
     if not isinstance(located.data, dict):
         return ScopingBlock(

@@ -171,7 +171,9 @@ def check_lifecycle(policy: Policy) -> list[GraphProblem]:
 def _stage_fix(name: str, stages: list[str]) -> str:
     import difflib
 
-    close = difflib.get_close_matches(name, stages, n=1) or difflib.get_close_matches(name, [NO_STAGE, ANY_OPEN], n=1)
+    close = difflib.get_close_matches(name, stages, n=1) or difflib.get_close_matches(
+        name, [NO_STAGE, ANY_OPEN], n=1
+    )
     return (
         f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(stages)}, none, open"
     )

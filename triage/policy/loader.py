@@ -13,11 +13,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..rules.actions import ACTION_KEYS, ACTIONS
+from ..rules.actions import ACTION_KEYS, ACTIONS, CommentSpec
 from ..rules.conditions import CONDITION_KEYS, CONDITIONS
 from ..yaml_source import Located, Position, YamlSyntaxError, parse
 from .checks import GraphProblem, check_lifecycle
-from .model import Calendar, CommentSpec, Lifecycle, Policy, Rule, Scope, Stage, Transition
+from .model import Calendar, Lifecycle, Policy, Rule, Scope, Stage, Transition
 
 JOINED_LISTS = ("rules",)
 
@@ -91,7 +91,7 @@ def _known_words() -> list[str]:
         *CONDITIONS,
         *ACTIONS,
     ):
-        assert issubclass(model, BaseModel)
+        assert isinstance(model, type) and issubclass(model, BaseModel)
         for name, info in model.model_fields.items():
             words.add(info.alias or name)
     return sorted(words)
@@ -268,11 +268,11 @@ def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
         words = _known_words()
         for item in error.errors():
             loc = _clean_loc(tuple(item["loc"]))
-            item = {**item, "loc": loc}
+            detail: dict[str, Any] = {**item, "loc": loc}
             file, position, _ = origins.locate(loc)
             problems.append(
                 PolicyProblem(
-                    file, position, _key_path(merged, loc), _message(item), _fix(item, words)
+                    file, position, _key_path(merged, loc), _message(detail), _fix(detail, words)
                 )
             )
         raise PolicyInvalid(problems) from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
@@ -330,15 +330,18 @@ def _condition_key(value: Any) -> str | None:
     return None
 
 
-AnyCondition = Annotated[
-    Union[tuple(Annotated[c, Tag(c.key)] for c in CONDITIONS)],  # type: ignore[valid-type]  # noqa: UP007
-    Discriminator(
-        _condition_key,
-        custom_error_type="unknown_condition",
-        custom_error_message="a condition is a mapping with exactly one of: "
-        + ", ".join(CONDITION_KEYS),
-    ),
-]
+if TYPE_CHECKING:  # to a type checker, the tagged union is its base class
+    AnyCondition = Condition
+else:
+    AnyCondition = Annotated[
+        Union[tuple(Annotated[c, Tag(c.key)] for c in CONDITIONS)],  # noqa: UP007
+        Discriminator(
+            _condition_key,
+            custom_error_type="unknown_condition",
+            custom_error_message="a condition is a mapping with exactly one of: "
+            + ", ".join(CONDITION_KEYS),
+        ),
+    ]
 
 for _model in (All, AnyOf, Not):
     _model.model_rebuild()

@@ -1,0 +1,1 @@
+"""ps-triage: a GitLab triage bot for Professional Services scoping issues."""
