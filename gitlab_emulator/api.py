@@ -132,6 +132,7 @@ class Api:
         self.store = store
         self.e = entities
         self.router = Router()
+        self._listings: dict[Any, list[tuple[Project, Issue]]] = {}
         routes: list[tuple[str, str, Callable[..., Response]]] = [
             ("GET", "/user", self.current_user),
             ("GET", "/version", self.version),
@@ -277,6 +278,26 @@ class Api:
         }
 
     def _filter_issues(self, req: Request, projects: list[Project]) -> list[tuple[Project, Issue]]:
+        """The filtered, sorted issues of a listing. Cached per query until the next write, so
+        paging through a large listing filters it once, not once per page."""
+        query = tuple(
+            sorted((k, tuple(v)) for k, v in req.query.items() if k not in ("page", "per_page"))
+        )
+        key = (
+            tuple(p.id for p in projects),
+            query,
+            req.user.id if req.user else None,
+            self.store.version,
+        )
+        if key not in self._listings:
+            self._listings = {
+                key: self._filter_issues_uncached(req, projects)
+            }  # keep only the newest
+        return self._listings[key]
+
+    def _filter_issues_uncached(
+        self, req: Request, projects: list[Project]
+    ) -> list[tuple[Project, Issue]]:
         state = req.arg("state", "all")
         if state not in ("opened", "closed", "all"):
             raise bad_param("state")
@@ -308,6 +329,7 @@ class Api:
 
         found: list[tuple[Project, Issue]] = []
         for project in projects:
+            readable = self.store.issue_reader(project, req.user)
             names_to_ids = {label.name: label.id for label in self.store.labels_for(project)}
             wanted: list[int] | None = None
             mode = None
@@ -345,7 +367,7 @@ class Api:
                     continue
                 if confidential is not None and issue.confidential != _truthy(confidential):
                     continue
-                if not self.store.can_read_issue(project, issue, req.user):
+                if not readable(issue):
                     continue
                 found.append((project, issue))
 

@@ -169,6 +169,8 @@ class Emulator:
         query = parse_qs(parts.query, keep_blank_values=True)
         with self._lock:
             matched = self.api.router.match(method, path)
+            if method in WRITE_METHODS:
+                self.store.version += 1
             self.stats.requests[method] += 1
             self.stats.routes[matched[0] if matched else f"{method} (unknown route)"] += 1
             try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -165,6 +166,7 @@ class Store:
         self.users: dict[int, User] = {}
         self.groups: dict[int, Group] = {}
         self.projects: dict[int, Project] = {}
+        self.version = 0  # bumped by every write request; read caches key on it
         self._ids = {
             kind: itertools.count(start)
             for kind, start in (
@@ -257,14 +259,19 @@ class Store:
         return any(self.can_read_project(p, user) for p in self.projects_in_group(group))
 
     def can_read_issue(self, project: Project, issue: Issue, user: User | None) -> bool:
+        return self.issue_reader(project, user)(issue)
+
+    def issue_reader(self, project: Project, user: User | None) -> Callable[[Issue], bool]:
+        """Who may read which issue of a project: the caller's access is worked out once,
+        so a listing does not repeat it for every issue."""
         if not self.can_read_project(project, user):
-            return False
-        if not issue.confidential:
-            return True
+            return lambda issue: False
         if user is None:
-            return False
-        return (
-            self.project_access(project, user) >= PLANNER
+            return lambda issue: not issue.confidential
+        sees_all = self.project_access(project, user) >= PLANNER
+        return lambda issue: (
+            not issue.confidential
+            or sees_all
             or issue.author_id == user.id
             or user.id in issue.assignee_ids
         )
