@@ -112,3 +112,56 @@ def test_text_that_is_not_a_command_line_does_not_run(project, new_issue, body):
 def test_at_all_in_a_note_is_stored_as_written(new_issue):
     issue = new_issue()
     assert issue.notes.create({"body": "`@all` is quoted"}).body == "`@all` is quoted"
+
+
+def test_assign_and_unlabel_quick_actions(project, tag, new_issue, gl):
+    gl.auth()
+    issue = new_issue(labels=f"u1-{tag},u2-{tag}")
+    answer = issue.notes.create({"body": f'/assign @{gl.user.username}\n/unlabel ~"u1-{tag}"'})
+    assert "id" not in answer.attributes
+    assert answer.commands_changes["assignee_ids"] == [gl.user.id]
+    fresh = project.issues.get(issue.iid)
+    assert [a["username"] for a in fresh.assignees] == [gl.user.username] and fresh.labels == [
+        f"u2-{tag}"
+    ]
+
+
+def test_system_notes_and_activity_filter(gitlab_emulator):
+    emu = gitlab_emulator(
+        {
+            "users": [{"username": "bot", "token": "t"}],
+            "projects": [
+                {
+                    "path": "g/p",
+                    "members": [{"username": "bot", "access_level": 40}],
+                    "issues": [
+                        {
+                            "iid": 1,
+                            "title": "x",
+                            "author": "bot",
+                            "notes": [
+                                {
+                                    "author": "bot",
+                                    "body": "changed the description",
+                                    "system": True,
+                                },
+                                {"author": "bot", "body": "a comment"},
+                            ],
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    issue = (
+        gitlab.Gitlab(emu.url, private_token="t")
+        .projects.get("g/p", lazy=True)
+        .issues.get(1, lazy=True)
+    )
+    assert [n.body for n in issue.notes.list(activity_filter="only_comments")] == ["a comment"]
+    assert [(n.body, n.system) for n in issue.notes.list(activity_filter="only_activity")] == [
+        ("changed the description", True)
+    ]
+    with pytest.raises(gitlab.GitlabListError) as caught:
+        issue.notes.list(activity_filter="everything")
+    assert caught.value.error_message == "activity_filter does not have a valid value"

@@ -195,3 +195,55 @@ def test_date_header_follows_the_emulator_clock(gitlab_emulator):
         f"{emu.url}/api/v4/projects/g%2Fp", headers={"PRIVATE-TOKEN": "t"}, timeout=5
     )
     assert answer.headers["Date"] == "Mon, 02 Nov 2026 09:00:00 GMT"
+
+
+def test_triage_emulator_command_prints_the_base_url_first(tmp_path):
+    path = tmp_path / "seed.yml"
+    path.write_text(
+        "users: [{username: bot, token: t}]\nprojects: [{path: g/p, members: [{username: bot, access_level: 30}]}]\n"
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from triage.cli import main; main()",
+            "emulator",
+            "--seed",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("GitLab emulator listening on http://127.0.0.1:")
+        project = gitlab.Gitlab(line.split()[-1], private_token="t").projects.get("g/p")
+        assert project.path_with_namespace == "g/p"
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
+
+
+def test_triage_emulator_refuses_a_bad_seed(tmp_path):
+    path = tmp_path / "seed.yml"
+    path.write_text(
+        "users: [{username: bot}]\nprojects: [{path: g/p, issues: [{title: t, author: nobody}]}]\n"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from triage.cli import main; main()",
+            "emulator",
+            "--seed",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"error: {path}: projects[0] (g/p).issues[0] (t).author: "
+        "'nobody' is not a declared user (add it under users:)"
+    )
