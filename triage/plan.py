@@ -156,7 +156,7 @@ class _Planner:
             step = Step(
                 rule.id,
                 "rule",
-                self.context(current, stage, why=outcome.saw, rule=rule.id),
+                template_context(self.policy, current, stage, why=outcome.saw, rule=rule.id),
                 entered,
             )
             for action in rule.actions:
@@ -192,8 +192,11 @@ class _Planner:
             f"{CONFLICT_KEY}: kept {winner} (added last), removed {', '.join(losers)}"
         )
         if self.life.conflict_comment:
-            context = self.context(
-                self.issue, known[winner], why=f"kept {winner}, removed {', '.join(losers)}"
+            context = template_context(
+                self.policy,
+                self.issue,
+                known[winner],
+                why=f"kept {winner}, removed {', '.join(losers)}",
             )
             context["kept"] = Trusted(winner)
             context["removed"] = [Trusted(label) for label in losers]
@@ -232,8 +235,13 @@ class _Planner:
             self.draft.labels.discard(self.life.label(stage))
         self.draft.labels.add(self.life.label(transition.to))
         moved = self.issue.with_labels(tuple(self.draft.labels)).with_state(self.draft.state)
-        context = self.context(
-            moved, transition.to, why=outcome.saw, transition=transition, previous=stage
+        context = template_context(
+            self.policy,
+            moved,
+            transition.to,
+            why=outcome.saw,
+            transition=transition,
+            previous=stage,
         )
         step = Step(transition.id, "transition", context, self.now)
         facts = self.facts(moved, transition.to)
@@ -241,20 +249,6 @@ class _Planner:
             action.apply(self.draft, facts, step)
         self.draft.reasons.append(
             f"{transition.id}: {stage or NO_STAGE} -> {transition.to} ({outcome.saw})"
-        )
-
-    def context(
-        self,
-        issue: IssueSnapshot,
-        stage: str | None,
-        *,
-        why: str,
-        rule: str | None = None,
-        transition: Transition | None = None,
-        previous: str | None = None,
-    ) -> dict[str, Any]:
-        return template_context(
-            self.policy, issue, stage, why=why, rule=rule, transition=transition, previous=previous
         )
 
     # the difference ---------------------------------------------------------------------

@@ -23,10 +23,11 @@ from typing import Any
 
 import gitlab
 import requests
-from gitlab.exceptions import GitlabAuthenticationError, GitlabError, GitlabHttpError
+from gitlab.exceptions import GitlabAuthenticationError, GitlabError
 
 from ..issues.snapshot import IssueSnapshot, LabelEvent, Note
 from ..policy.model import Scope
+from ..render.markers import find_marker
 
 USER_AGENT = "ps-triage"
 TRANSIENT = (500, 502, 503, 504)
@@ -59,7 +60,7 @@ def _parse_time(value: str) -> datetime:
 def _describe(error: Exception, url: str) -> str:
     if isinstance(error, GitlabAuthenticationError):
         return f"GitLab at {url} refused the token (401): check GITLAB_TOKEN is set, valid and not expired"
-    if isinstance(error, GitlabHttpError | GitlabError):
+    if isinstance(error, GitlabError):
         code = getattr(error, "response_code", None)
         message = getattr(error, "error_message", "") or str(error)
         if code == 403:
@@ -313,15 +314,11 @@ class GitLab:
                 issue.notes.create(payload, retry_transient_errors=False)
                 self.traffic.writes += 1
                 return
-            except GitlabHttpError as error:
-                if error.response_code not in TRANSIENT or attempt == self._max_retries:
-                    raise _problem(error, self.url) from None
-            except GitlabError as error:
-                code = getattr(error, "response_code", None)
-                if code not in TRANSIENT or attempt == self._max_retries:
-                    raise _problem(error, self.url) from None
-            except requests.RequestException as error:
-                if attempt == self._max_retries:
+            except (GitlabError, requests.RequestException) as error:
+                unknown_outcome = isinstance(error, requests.RequestException) or (
+                    getattr(error, "response_code", None) in TRANSIENT
+                )
+                if not unknown_outcome or attempt == self._max_retries:
                     raise _problem(error, self.url) from None
             self._sleep(min(0.1 * 2**attempt, 5))
             if self._note_exists(project, iid, marker_key, marker_rev):
@@ -329,8 +326,6 @@ class GitLab:
                 return
 
     def _note_exists(self, project: str, iid: int, key: str, rev: str) -> bool:
-        from ..render.markers import find_marker
-
         bot = self.bot_username()
         for note in self.notes(project, iid):
             marker = find_marker(note.body)

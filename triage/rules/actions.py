@@ -7,12 +7,13 @@ planner turns into the smallest set of writes (one PUT for labels and state, one
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Field
 
 from .conditions import Facts
 from .fiscal import fiscal_quarter
+from .registry import tagged_union
 
 
 @dataclass
@@ -147,24 +148,7 @@ ACTIONS: tuple[type[Action], ...] = (AddLabels, RemoveLabels, Comment, Close, Cl
 ACTION_KEYS = tuple(a.key for a in ACTIONS)
 
 
-def _action_key(value: Any) -> str | None:
-    if isinstance(value, dict) and len(value) == 1:
-        key = next(iter(value))
-        return key if key in ACTION_KEYS else None
-    if isinstance(value, Action):
-        return value.key
-    return None
-
-
 if TYPE_CHECKING:  # to a type checker, the tagged union is its base class
     AnyAction = Action
 else:
-    AnyAction = Annotated[
-        Union[tuple(Annotated[a, Tag(a.key)] for a in ACTIONS)],  # noqa: UP007
-        Discriminator(
-            _action_key,
-            custom_error_type="unknown_action",
-            custom_error_message="an action is a mapping with exactly one of: "
-            + ", ".join(ACTION_KEYS),
-        ),
-    ]
+    AnyAction = tagged_union(ACTIONS, kind="action")

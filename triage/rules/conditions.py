@@ -11,13 +11,14 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..issues.snapshot import IssueSnapshot
 from ..issues.tasks import normalise
 from .fiscal import business_days_between, fiscal_quarter
+from .registry import tagged_union
 
 
 class NeedDetail(Exception):
@@ -321,39 +322,10 @@ CONDITIONS: tuple[type[Condition], ...] = (
 CONDITION_KEYS = tuple(c.key for c in CONDITIONS)
 
 
-def _condition_key(value: Any) -> str | None:
-    if isinstance(value, dict) and len(value) == 1:
-        key = next(iter(value))
-        return key if key in CONDITION_KEYS else None
-    if isinstance(value, Condition):
-        return value.key
-    return None
-
-
 if TYPE_CHECKING:  # to a type checker, the tagged union is its base class
     AnyCondition = Condition
 else:
-    AnyCondition = Annotated[
-        Union[tuple(Annotated[c, Tag(c.key)] for c in CONDITIONS)],  # noqa: UP007
-        Discriminator(
-            _condition_key,
-            custom_error_type="unknown_condition",
-            custom_error_message="a condition is a mapping with exactly one of: "
-            + ", ".join(CONDITION_KEYS),
-        ),
-    ]
+    AnyCondition = tagged_union(CONDITIONS, kind="condition")
 
 for _model in (All, AnyOf, Not):
     _model.model_rebuild()
-
-
-def needs_of(condition: Condition) -> frozenset[str]:
-    """Every detail a condition (and the conditions inside it) may need."""
-    inner: list[Condition] = []
-    if isinstance(condition, All):
-        inner = list(condition.all)
-    elif isinstance(condition, AnyOf):
-        inner = list(condition.any)
-    elif isinstance(condition, Not):
-        inner = [condition.not_]
-    return condition.needs.union(*(needs_of(c) for c in inner)) if inner else condition.needs
