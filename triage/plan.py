@@ -13,18 +13,21 @@ When an issue needs data the listing lacks (notes, label events), its plan says 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from .issues.snapshot import IssueSnapshot
+from .issues.snapshot import IssueSnapshot, Note
 from .policy.model import ANY_OPEN, NO_STAGE, Policy, Transition
-from .render.markdown import Trusted
+from .pricing import estimate
+from .render.markdown import Trusted, mention
 from .render.markers import Marker, find_marker, revision
 from .render.templates import TemplateProblem, Templates
 from .rules.actions import CommentRequest, Draft, Step
 from .rules.conditions import Facts, NeedDetail, Outcome
+from .rules.fiscal import fiscal_quarter
 
 CONFLICT_KEY = "stage-conflict"
 
@@ -39,6 +42,29 @@ class PlannedComment:
 
 
 @dataclass(frozen=True)
+class PlannedEdit:
+    """An older revision of a comment, to be marked superseded by the newer one."""
+
+    note_id: int
+    key: str
+    body: str  # the note as it is now
+    superseded_by: int | None  # the newer note; None when it is the comment posted in the same run
+
+
+@dataclass(frozen=True)
+class PlannedIssue:
+    """An issue to open once in another project, found again by `token` if a run died early."""
+
+    project: str
+    title: str
+    description: str
+    labels: tuple[str, ...]
+    token: str
+    link_key: str  # the marker key of the note on the scoping issue that links to it
+    origin: str
+
+
+@dataclass(frozen=True)
 class IssuePlan:
     project: str
     iid: int
@@ -48,6 +74,8 @@ class IssuePlan:
     remove_labels: tuple[str, ...] = ()
     state_event: str | None = None
     comments: tuple[PlannedComment, ...] = ()
+    edits: tuple[PlannedEdit, ...] = ()
+    new_issues: tuple[PlannedIssue, ...] = ()
     reasons: tuple[str, ...] = ()
     needs: frozenset[str] = frozenset()
     error: str | None = None
@@ -58,7 +86,19 @@ class IssuePlan:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.add_labels or self.remove_labels or self.state_event or self.comments)
+        return bool(
+            self.add_labels
+            or self.remove_labels
+            or self.state_event
+            or self.comments
+            or self.edits
+            or self.new_issues
+        )
+
+    @property
+    def write_count(self) -> int:
+        update = 1 if self.add_labels or self.remove_labels or self.state_event else 0
+        return len(self.comments) + len(self.edits) + 2 * len(self.new_issues) + update
 
 
 @dataclass(frozen=True)
@@ -126,6 +166,7 @@ class _Planner:
             self.life.label_prefix,
             cal.fiscal_year_start_month,
             frozenset(cal.holidays),
+            self.policy.rates,
         )
 
     def run(self, base: IssuePlan) -> IssuePlan:
@@ -260,57 +301,142 @@ class _Planner:
         state_event = None
         if self.draft.state != self.issue.state:
             state_event = "close" if self.draft.state == "closed" else "reopen"
-        comments = self.comments(original_stage) if self.draft.comments else ()
+        comments: tuple[PlannedComment, ...] = ()
+        edits: tuple[PlannedEdit, ...] = ()
+        new_issues: tuple[PlannedIssue, ...] = ()
+        if self.draft.comments or self.draft.issues:
+            mine = self.bot_notes()
+            comments, edits = self.comments(mine, original_stage)
+            new_issues = self.new_issues(mine)
         return replace(
             base,
             add_labels=add,
             remove_labels=remove,
             state_event=state_event,
             comments=comments,
+            edits=edits,
+            new_issues=new_issues,
             reasons=tuple(self.draft.reasons),
         )
 
-    def comments(self, original_stage: str | None) -> tuple[PlannedComment, ...]:
+    def bot_notes(self) -> list[tuple[Note, Marker]]:
+        """The bot's own marked notes, oldest first (markers on anyone else's are ignored)."""
         notes = self.issue.notes
         if notes is None:
             raise NeedDetail("notes")
         mine = [
             (n, m) for n in notes if n.author == self.settings.bot and (m := find_marker(n.body))
         ]
-        planned = []
+        return sorted(mine, key=lambda pair: (pair[0].created_at, pair[0].id))
+
+    def links(self, mine: list[tuple[Note, Marker]]) -> dict[str, Trusted]:
+        """The newest live note of each rule, by rule id: for templates that point at them."""
+        return {
+            m.key.split("/")[0]: Trusted(f"{self.issue.web_url}#note_{n.id}")
+            for n, m in mine
+            if m.superseded is None
+        }
+
+    def comments(
+        self, mine: list[tuple[Note, Marker]], original_stage: str | None
+    ) -> tuple[tuple[PlannedComment, ...], tuple[PlannedEdit, ...]]:
+        planned: list[PlannedComment] = []
+        edits: list[PlannedEdit] = []
+        links = self.links(mine)
         for request in self.draft.comments:
-            rev = revision({"template": request.template, "context": _content(request.context)})
+            own_rule = request.key.split("/")[0]
+            others = {rule: url for rule, url in links.items() if rule != own_rule}
+            body = self.settings.templates.render(
+                request.template, {**request.context, "links": others}
+            )
+            # What people read is what a revision is: a hash of the rendered text (with the
+            # issue's own URL left out, so a new GitLab hostname is not a new revision).
+            rev = revision(
+                {"template": request.template, "body": body.replace(self.issue.web_url, "")}
+            )
             marker = Marker(request.key, rev)
-            if self.posted(request, marker, mine, original_stage):
-                continue
-            body = self.settings.templates.render(request.template, request.context)
+            same_key = [(note, m) for note, m in mine if m.key == request.key]
+            live = [(note, m) for note, m in same_key if m.superseded is None]
+            current = next((note for note, m in live if m.rev == rev), None)
+            if request.kind == "transition":
+                if self.posted_since_stage_start(same_key, original_stage):
+                    continue
+            elif request.once:
+                if same_key:
+                    continue
+            else:
+                edits += [
+                    PlannedEdit(note.id, request.key, note.body, current.id if current else None)
+                    for note, m in live
+                    if m.rev != rev
+                ]
+                if current is not None:
+                    continue
             planned.append(
                 PlannedComment(
                     request.key, rev, f"{marker}\n{body}", request.internal, request.origin
                 )
             )
-        return tuple(planned)
+        return tuple(planned), tuple(edits)
 
-    def posted(
-        self, request: CommentRequest, marker: Marker, mine: list[Any], original_stage: str | None
+    def posted_since_stage_start(
+        self, same_key: list[tuple[Note, Marker]], original_stage: str | None
     ) -> bool:
-        """Rule comments: posted once per revision. Transition comments: posted once per entry
-        into the stage; one already written since the issue entered its current stage is the
-        same move, cut short before its label change (the comment is written first)."""
-        same_key = [(note, m) for note, m in mine if m.key == marker.key]
-        if request.kind == "rule":
-            return any(m.rev == marker.rev for _, m in same_key)
+        """Transition comments: posted once per entry into the stage. One already written since
+        the issue entered its current stage is the same move, cut short before its label change
+        (the comment is written first)."""
         if not same_key:
             return False
         since = self.facts(self.issue, original_stage).stage_started()
         return any(note.created_at >= since for note, _ in same_key)
 
+    def new_issues(self, mine: list[tuple[Note, Marker]]) -> tuple[PlannedIssue, ...]:
+        planned = []
+        for request in self.draft.issues:
+            link_key = f"{request.origin}/issue-link"
+            if any(m.key == link_key for _, m in mine):
+                continue
+            token = "ps-triage-source-" + re.sub(
+                r"[^a-z0-9]+", "-", f"{self.issue.project}-{self.issue.iid}".lower()
+            )
+            scoping = request.context.get("scoping") or {}
+            customer = str(scoping.get("customer") or self.issue.title)
+            body = self.settings.templates.render(
+                request.template, {**request.context, "links": self.links(mine)}
+            )
+            title = f"{customer} - Delivery hand-off"[:255]
+            planned.append(
+                PlannedIssue(
+                    request.project,
+                    title,
+                    f"{body}\n<!-- {token} -->\n",
+                    tuple(request.labels),
+                    token,
+                    link_key,
+                    request.origin,
+                )
+            )
+        return tuple(planned)
 
-def _content(context: dict[str, Any]) -> dict[str, Any]:
-    """The inputs a revision is a hash of: the context without where GitLab serves the issue
-    (a new hostname is not a new revision)."""
-    issue = {k: v for k, v in context["issue"].items() if k != "url"}
-    return {**context, "issue": issue}
+
+INTAKE_FIELDS = ("segment", "close_date", "opportunity", "people.sa", "people.ae", "line_items")
+
+
+def missing_for_intake(issue: IssueSnapshot) -> list[Trusted]:
+    """What a new scoping issue still lacks: an EM, the data block and its fields."""
+    missing = [] if issue.assignees else [Trusted("an Engagement Manager (the assignee)")]
+    block = issue.scoping
+    if block.status == "missing":
+        return [*missing, Trusted("the scoping data block (see the Scoping issue template)")]
+    if block.data is None:
+        return [*missing, Trusted("a readable scoping data block")]
+    for name in INTAKE_FIELDS:
+        value: Any = block.data
+        for part in name.split("."):
+            value = getattr(value, part, None)
+        if value in (None, "", [], {}):
+            missing.append(Trusted(f"`{name}` in the data block"))
+    return missing
 
 
 def template_context(
@@ -327,7 +453,30 @@ def template_context(
     `Trusted` ones (built by the bot or taken from the policy) are not."""
     life = policy.lifecycle
     block = issue.scoping
+    data = block.data
+    priced, estimate_problems = (
+        estimate(data, policy.rates) if data and data.line_items else (None, [])
+    )
+    quarter = (
+        fiscal_quarter(data.close_date, policy.calendar.fiscal_year_start_month)
+        if data and data.close_date
+        else None
+    )
     return {
+        "customer": data.customer if data else issue.title,
+        "people": {
+            "em": issue.assignees[0] if issue.assignees else None,
+            **(data.people.model_dump() if data else {}),
+        },
+        "estimate": priced.as_context() if priced else None,
+        "close_quarter": Trusted(quarter.name) if quarter else None,
+        "tasks": [{"text": t.text, "done": t.done} for t in issue.tasks],
+        "missing": missing_for_intake(issue),
+        "contacts": {
+            "approvers": [mention(n) for n in policy.contacts.approvers],
+            "delivery_team": [mention(n) for n in policy.contacts.delivery_team],
+        },
+        "sow": {key: Trusted(str(value)) for key, value in policy.sow.model_dump().items()},
         "issue": {
             "title": issue.title,
             "iid": issue.iid,
@@ -354,6 +503,7 @@ def template_context(
         "scoping": block.data.model_dump(mode="json") if block.data else None,
         "problems": [
             {"line": p.line, "field": p.field, "message": p.message} for p in block.problems
-        ],
+        ]
+        + [{"line": None, "field": "estimate", "message": text} for text in estimate_problems],
         "data_block_status": Trusted(block.status),
     }

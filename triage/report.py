@@ -38,6 +38,21 @@ def changes_of(issue_plan: IssuePlan) -> list[dict[str, Any]]:
                 "why": why,
             }
         )
+    for edit in issue_plan.edits:
+        entries.append(
+            {**base, "kind": "supersede", "key": edit.key, "note_id": edit.note_id, "why": why}
+        )
+    for new in issue_plan.new_issues:
+        entries.append(
+            {
+                **base,
+                "kind": "open_issue",
+                "key": new.link_key,
+                "target_project": new.project,
+                "title": new.title,
+                "why": why,
+            }
+        )
     return entries
 
 
@@ -70,6 +85,10 @@ def _describe(entry: dict[str, Any]) -> str:
         return "labels " + " ".join(parts)
     if entry["kind"] == "state":
         return str(entry["state_event"])
+    if entry["kind"] == "supersede":
+        return f"mark note {entry['note_id']} superseded"
+    if entry["kind"] == "open_issue":
+        return f"open issue in {entry['target_project']}"
     return f"{entry['kind'].replace('_', ' ')} {entry['key']}"
 
 

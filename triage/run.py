@@ -15,6 +15,7 @@ from .gitlab.adapter import GitLab, GitLabProblem
 from .issues.snapshot import IssueSnapshot
 from .plan import IssuePlan, Settings, plan_issue
 from .policy.model import Policy
+from .render.markers import Marker, revision, supersede
 from .render.templates import Templates
 
 Mode = Literal["plan", "apply"]
@@ -82,9 +83,7 @@ def run(
         if mode == "plan":
             result.outcomes.append(Outcome(issue_plan, "planned"))
             continue
-        cost = len(issue_plan.comments) + (
-            1 if issue_plan.add_labels or issue_plan.remove_labels or issue_plan.state_event else 0
-        )
+        cost = issue_plan.write_count
         if writes_left is not None and cost > writes_left:
             result.budget_exhausted = True
             result.outcomes.append(
@@ -130,16 +129,40 @@ def plan_with_details(
 
 
 def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
-    """Comments first, then the one label/state update: a run cut short between the two
-    leaves a comment whose marker the next run finds, never a move without its comment."""
+    """Comments, then the edits marking older revisions superseded, then issues opened in
+    other projects, and last the one label/state update. A run cut short anywhere leaves what
+    the next run finds by its markers, never a move (or a close) without its comments."""
+    project, iid = issue_plan.project, issue_plan.iid
+    posted: dict[str, int] = {}
     for comment in issue_plan.comments:
-        gitlab.create_note(
-            issue_plan.project,
-            issue_plan.iid,
+        posted[comment.key] = gitlab.create_note(
+            project,
+            iid,
             comment.body,
             marker_key=comment.key,
             marker_rev=comment.rev,
             internal=comment.internal,
+        )
+    for edit in issue_plan.edits:
+        newer = edit.superseded_by or posted.get(edit.key)
+        if newer is not None:
+            gitlab.edit_note(
+                project,
+                iid,
+                edit.note_id,
+                supersede(edit.body, newer, f"{issue_plan.web_url}#note_{newer}"),
+            )
+    for new in issue_plan.new_issues:
+        url = gitlab.find_issue(new.project, new.token) or gitlab.create_issue(
+            new.project, new.title, new.description, new.labels
+        )
+        marker = Marker(new.link_key, revision(new.token))
+        gitlab.create_note(
+            project,
+            iid,
+            f"{marker}\nOpened the delivery hand-off issue: {url}",
+            marker_key=marker.key,
+            marker_rev=marker.rev,
         )
     gitlab.update_issue(
         issue_plan.project,

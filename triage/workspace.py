@@ -103,7 +103,11 @@ def check_templates(policy: Policy, templates: Templates) -> list[str]:
                     [Trusted("x::y")],
                 )
             try:
-                templates.render(name, context)
+                sample_links = {
+                    key: Trusted(f"{issue.web_url}#note_1")
+                    for key in ("estimate-summary", "sow-draft")
+                }
+                templates.render(name, {**context, "links": sample_links})
             except TemplateProblem as error:
                 problems.append(
                     f"{error} (rendering for {kind} {getattr(obj, 'id', '')})".replace(" )", ")")

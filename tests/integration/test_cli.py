@@ -35,7 +35,7 @@ def test_validate_ok():
     result = invoke(["validate"])
     assert (
         result.exit_code == 0
-        and result.output == "ok: 9 stages, 15 transitions, 3 rules, 4 templates\n"
+        and result.output == "ok: 9 stages, 15 transitions, 8 rules, 11 templates\n"
     )
 
 
@@ -50,7 +50,7 @@ def test_validate_reports_file_line_and_fix(tmp_path):
     )
     assert result.exit_code == 1
     assert (
-        f"{tmp_path}/p.yml:41:7: lifecycle.transitions[discovery-held].when: a condition is a mapping"
+        f"{tmp_path}/p.yml:39:7: lifecycle.transitions[discovery-held].when: a condition is a mapping"
         in result.output
     )
     assert "fix: did you mean `task`?" in result.output
@@ -65,7 +65,7 @@ def test_validate_renders_templates_and_names_the_broken_one(tmp_path):
     )
     assert result.exit_code == 1
     assert (
-        "transition.md.j2:1: 'dict object' has no attribute 'too_label' (rendering for transition triaged)"
+        "transition.md.j2:1: 'dict object' has no attribute 'too_label' (rendering for transition discovery-held)"
         in result.output
     )
 
@@ -132,7 +132,10 @@ def test_explain_shows_each_condition_and_what_it_saw(demo):
     assert (
         "discovery-held: Awaiting_Discovery -> Strawman_WIP  (not from this stage)" in result.output
     )
-    assert "the plan for this issue:\n  nothing to do" in result.output
+    assert (
+        "the plan for this issue:\n  comment: estimate-summary/estimate-summary.md.j2 (rev "
+        in result.output
+    )
 
 
 def test_graph_is_mermaid():

@@ -55,11 +55,12 @@ def step(url):
 def test_one_issue_from_intake_to_closed_won():
     with running_emulator(seed()) as emu:
         url = emu.url
-        assert step(url) == 0 and state(url) == (["Services Calculator"], "opened")  # no EM yet
+        assert step(url) == 1  # no EM yet: only the intake checklist
+        assert state(url) == (["Services Calculator"], "opened")
 
         dana_id = project_as(url, BOT).manager.gitlab.users.list(username="dana")[0].id
         project_as(url, "dana").issues.update(1, {"assignee_ids": [dana_id]})
-        assert step(url) == 2
+        assert step(url) == 1  # the move; the intake checklist is posted once only
         assert state(url) == (["Services Calculator", "proposal::Awaiting_Discovery"], "opened")
 
         tick(url, "dana", TASKS[0])
@@ -68,10 +69,10 @@ def test_one_issue_from_intake_to_closed_won():
         issue = project_as(url, "dana").issues.get(1)
         issue.description = description("Summary.", TASKS[:1], BLOCK)
         issue.save()
-        assert step(url) == 2 and state(url)[0][1] == "proposal::Estimate_Feedback"
+        assert step(url) == 2 and state(url)[0][1] == "proposal::Estimate_Feedback"  # + estimate
 
         tick(url, "harriet", TASKS[1])
-        assert step(url) == 2 and state(url)[0][1] == "proposal::SOW_WIP"
+        assert step(url) == 3 and state(url)[0][1] == "proposal::SOW_WIP"  # + SoW draft, COGS
 
         tick(url, "dana", TASKS[2])
         assert step(url) == 2 and state(url)[0][1] == "proposal::Ready For Approval"
@@ -82,7 +83,8 @@ def test_one_issue_from_intake_to_closed_won():
         )  # people's move: the bot stays out
 
         project_as(url, "quinn").issues.update(1, {"add_labels": "proposal::Closed_Won"})
-        assert step(url) == 2  # close_qtr label and close in one PUT, and one comment
+        # the hand-off comment, the delivery issue and the note linking it, then labels and close in one PUT
+        assert step(url) == 4
         assert state(url) == (
             ["Services Calculator", "close_qtr::Q426", "proposal::Closed_Won"],
             "closed",
@@ -91,13 +93,28 @@ def test_one_issue_from_intake_to_closed_won():
 
         keys = [find_marker(n.body).key.split("/")[0] for n in bot_notes(url, 1)]
         assert keys == [
-            "triaged",
+            "intake",
             "discovery-held",
-            "estimate-ready",
-            "price-and-scope-agreed",
-            "sow-reviewed",
+            "estimate-summary",
+            "sow-draft",
+            "cost-estimate",
+            "approval-request",
+            "closed-won-wrap-up",
             "closed-won-wrap-up",
         ]
+        internal = [n.internal for n in bot_notes(url, 1)]
+        assert internal == [False, False, False, False, True, False, False, False]
+        delivery = (
+            project_as(url, "quinn")
+            .manager.gitlab.projects.get("ps/delivery")
+            .issues.list(get_all=True)
+        )
+        assert [i.title for i in delivery] == ["Juniper Rail - Delivery hand-off"]
+        assert (
+            delivery[0].labels == ["Delivery Hand-off"]
+            and "/ps/ps-plan/-/issues/1" in delivery[0].description
+        )
+        assert delivery[0].web_url in bot_notes(url, 1)[-1].body
         events = (
             project_as(url, "dana").issues.get(1, lazy=True).resourcelabelevents.list(get_all=True)
         )

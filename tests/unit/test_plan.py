@@ -25,9 +25,11 @@ def detailed(issue, now=NOW):
     return planned(with_details(issue, issue.notes or (), issue.label_events or ()), now)
 
 
-def test_unassigned_issue_without_stage_waits():
-    issue_plan = planned(snapshot(assignees=()))
-    assert not issue_plan.has_changes and not issue_plan.needs
+def test_unassigned_issue_without_stage_gets_only_the_intake_checklist():
+    issue_plan = detailed(snapshot(assignees=()))
+    assert not issue_plan.add_labels and not issue_plan.remove_labels
+    assert [c.key for c in issue_plan.comments] == ["intake/intake.md.j2"]
+    assert "an Engagement Manager (the assignee)" in issue_plan.comments[0].body
 
 
 def test_assigned_issue_is_triaged_and_needs_notes_before_commenting():
@@ -35,8 +37,8 @@ def test_assigned_issue_is_triaged_and_needs_notes_before_commenting():
     assert first.needs == {"notes"}  # a comment is due: its marker must be looked for first
     issue_plan = detailed(snapshot())
     assert issue_plan.add_labels == ("proposal::Awaiting_Discovery",)
-    assert [c.key for c in issue_plan.comments] == ["triaged/transition.md.j2"]
-    assert issue_plan.comments[0].body.startswith("<!-- ps-triage:triaged/transition.md.j2 rev=")
+    assert [c.key for c in issue_plan.comments] == ["intake/intake.md.j2"]
+    assert issue_plan.comments[0].body.startswith("<!-- ps-triage:intake/intake.md.j2 rev=")
 
 
 def test_transitions_chain_to_where_the_issue_belongs():
@@ -48,9 +50,11 @@ def test_transitions_chain_to_where_the_issue_belongs():
     assert issue_plan.remove_labels == ("proposal::Awaiting_Discovery",)
     assert [c.key.split("/")[0] for c in issue_plan.comments] == [
         "discovery-held",
-        "estimate-ready",
-        "price-and-scope-agreed",
+        "estimate-summary",
+        "sow-draft",
+        "cost-estimate",
     ]
+    assert [c.internal for c in issue_plan.comments] == [False, False, False, True]
 
 
 def test_planning_the_applied_state_finds_nothing_to_do():
@@ -108,7 +112,7 @@ def test_two_stage_labels_keep_the_one_added_last():
     assert planned(issue).needs == {"label_events"}
     issue_plan = planned(with_details(issue, (), events))
     assert issue_plan.remove_labels == ("proposal::SOW_WIP",) and not issue_plan.add_labels
-    assert [c.key for c in issue_plan.comments] == ["stage-conflict"]
+    assert issue_plan.comments[0].key == "stage-conflict"
 
 
 def test_unknown_stage_label_is_an_error_for_that_issue_only():
@@ -181,11 +185,11 @@ def test_a_broken_template_fails_only_that_issue():
     broken = replace(
         SETTINGS,
         templates=replace(
-            WS.templates, sources={**WS.templates.sources, "transition.md.j2": "{{ nope }}"}
+            WS.templates, sources={**WS.templates.sources, "intake.md.j2": "{{ nope }}"}
         ),
     )
     issue_plan = plan_issue(POLICY, with_details(snapshot()), NOW, broken)
-    assert issue_plan.error == "template: transition.md.j2:1: 'nope' is undefined"
+    assert issue_plan.error == "template: intake.md.j2:1: 'nope' is undefined"
 
 
 def test_every_comment_marker_names_its_rule():
@@ -201,6 +205,7 @@ def test_every_comment_marker_names_its_rule():
 
 
 @pytest.mark.parametrize("stage", ["Approved", "Ready For Approval", "On_hold"])
-def test_stages_moved_by_people_are_left_alone(stage):
+def test_stages_moved_by_people_keep_their_labels(stage):
     issue = snapshot(labels=("Services Calculator", f"proposal::{stage}"), done=TASKS, data=block())
-    assert not detailed(issue).has_changes
+    issue_plan = detailed(issue)
+    assert not issue_plan.add_labels and not issue_plan.remove_labels and not issue_plan.state_event

@@ -9,6 +9,7 @@ import yaml
 
 DEMO_NOW = "2026-01-12T09:00:00Z"  # 14 business days before FY26-Q4 ends (2026-01-31)
 PROJECT = "ps/ps-plan"
+DELIVERY_PROJECT = "ps/delivery"
 BOT_TOKEN = "demo-bot-token"  # a fake token for the emulator only
 
 TASKS = (
@@ -303,7 +304,10 @@ def demo_seed() -> dict[str, Any]:
             {"username": "ps-bot", "name": "PS Triage Bot", "token": BOT_TOKEN, "bot": True},
             *({"username": u, "name": n, "token": f"{u}-token"} for u, n in people),
         ],
-        "groups": [{"path": "ps", "members": [{"username": "rowan", "access_level": 40}]}],
+        "groups": [
+            {"path": "ps", "members": [{"username": "rowan", "access_level": 40}]},
+            {"path": "ps/ps-scheduling", "members": [{"username": "quinn", "access_level": 30}]},
+        ],
         "projects": [
             {
                 "path": PROJECT,
@@ -313,6 +317,14 @@ def demo_seed() -> dict[str, Any]:
                 ],
                 "labels": [{"name": name} for name in labels],
                 "issues": issues,
-            }
+            },
+            {
+                "path": DELIVERY_PROJECT,
+                "members": [
+                    {"username": "ps-bot", "access_level": 20},
+                    {"username": "quinn", "access_level": 30},
+                ],
+                "labels": [{"name": "Delivery Hand-off"}],
+            },
         ],
     }

@@ -301,9 +301,9 @@ class GitLab:
         marker_key: str,
         marker_rev: str,
         internal: bool = False,
-    ) -> None:
-        """POST a note at most once: after a failure whose outcome is unknown, look for the
-        marker before trying again."""
+    ) -> int:
+        """POST a note at most once and return its id: after a failure whose outcome is
+        unknown, look for the marker before trying again."""
         issue = self._project(project).issues.get(iid, lazy=True)
         payload: dict[str, Any] = {"body": body}
         if internal:
@@ -311,9 +311,9 @@ class GitLab:
         for attempt in range(self._max_retries + 1):
             self._pace()
             try:
-                issue.notes.create(payload, retry_transient_errors=False)
+                created = issue.notes.create(payload, retry_transient_errors=False)
                 self.traffic.writes += 1
-                return
+                return int(created.id)
             except (GitlabError, requests.RequestException) as error:
                 unknown_outcome = isinstance(error, requests.RequestException) or (
                     getattr(error, "response_code", None) in TRANSIENT
@@ -321,17 +321,69 @@ class GitLab:
                 if not unknown_outcome or attempt == self._max_retries:
                     raise _problem(error, self.url) from None
             self._sleep(min(0.1 * 2**attempt, 5))
-            if self._note_exists(project, iid, marker_key, marker_rev):
+            existing = self._find_note(project, iid, marker_key, marker_rev)
+            if existing is not None:
                 self.traffic.writes += 1
-                return
+                return existing
+        raise GitLabProblem(
+            f"could not post a note on {project}#{iid}"
+        )  # not reached: the loop raises
 
-    def _note_exists(self, project: str, iid: int, key: str, rev: str) -> bool:
+    def _find_note(self, project: str, iid: int, key: str, rev: str) -> int | None:
         bot = self.bot_username()
         for note in self.notes(project, iid):
             marker = find_marker(note.body)
             if note.author == bot and marker and marker.key == key and marker.rev == rev:
-                return True
-        return False
+                return note.id
+        return None
+
+    def edit_note(self, project: str, iid: int, note_id: int, body: str) -> None:
+        """Replace the body of one of the bot's notes (an edit is idempotent: safe to retry)."""
+        notes = self._project(project).issues.get(iid, lazy=True).notes
+        self._call(
+            lambda: notes.update(
+                note_id, {"body": body}, retry_transient_errors=True, max_retries=self._max_retries
+            )
+        )
+        self.traffic.writes += 1
+
+    def find_issue(self, project: str, token: str) -> str | None:
+        """The web URL of the issue whose description carries `token`, if there is one."""
+        issues = self._project(project).issues
+        found = self._call(
+            lambda: issues.list(
+                search=token,
+                get_all=True,
+                state="all",
+                retry_transient_errors=True,
+                max_retries=self._max_retries,
+            )
+        )
+        for issue in found:
+            if token in (issue.description or ""):
+                return str(issue.web_url)
+        return None
+
+    def create_issue(
+        self, project: str, title: str, description: str, labels: tuple[str, ...]
+    ) -> str:
+        """Open an issue and return its web URL. Not retried blindly: the caller looks for
+        its token first (`find_issue`), so a lost answer is found on the next run."""
+        data: dict[str, Any] = {"title": title, "description": description}
+        if labels:
+            data["labels"] = ",".join(labels)
+        issues = self._project(project).issues
+        try:
+            created = issues.create(data, retry_transient_errors=False)
+        except requests.RequestException as error:  # the outcome is unknown: only this issue waits
+            raise GitLabProblem(
+                f"{_describe(error, self.url)} while opening an issue in {project}; "
+                "the next run looks for it before opening another"
+            ) from None
+        except GitlabError as error:
+            raise _problem(error, self.url) from None
+        self.traffic.writes += 1
+        return str(created.web_url)
 
     def now(self) -> datetime:
         """GitLab's time (the `Date` of its last answer), else this machine's."""

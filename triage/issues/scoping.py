@@ -61,6 +61,9 @@ class LineItem(_Strict):
     activity: str = Field(min_length=1)
     role: str = Field(min_length=1)
     days: float = Field(gt=0, le=1000)
+    rate: float | None = Field(
+        None, gt=0
+    )  # a price per day agreed for this item, instead of the rate card's
 
 
 class ScopingData(_Strict):

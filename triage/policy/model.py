@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..pricing import Rates
 from ..rules.actions import AnyAction, CommentSpec
 from ..rules.conditions import AnyCondition
 
@@ -38,6 +40,34 @@ class Scope(Strict):
 class Calendar(Strict):
     fiscal_year_start_month: int = Field(2, ge=1, le=12)
     holidays: list[date] = Field(default_factory=list)
+
+
+class Sow(Strict):
+    """Terms the SoW draft states."""
+
+    governing_terms: str = "the GitLab Professional Services Agreement, unless an MSA is in place"
+    billing: str = "Billed upon SOW execution"
+    passive_acceptance_days: int = Field(5, ge=1, le=30)
+    validity_days: int = Field(30, ge=1)
+
+
+_HANDLE = r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$"
+
+
+class Contacts(Strict):
+    """People and groups the templates mention on purpose: usernames or group paths."""
+
+    approvers: list[str] = Field(default_factory=list)
+    delivery_team: list[str] = Field(default_factory=list)
+
+    @field_validator("approvers", "delivery_team")
+    @classmethod
+    def _handles(cls, names: list[str]) -> list[str]:
+        cleaned = [name.lstrip("@") for name in names]
+        for name in cleaned:
+            if not re.match(_HANDLE, name) or name.lower() in ("all", "here"):
+                raise ValueError(f"'{name}' is not a username or group path that may be mentioned")
+        return cleaned
 
 
 class Stage(Strict):
@@ -119,3 +149,6 @@ class Policy(Strict):
     calendar: Calendar = Calendar()
     lifecycle: Lifecycle
     rules: list[Rule] = Field(default_factory=list)
+    rates: Rates = Rates()
+    sow: Sow = Sow()
+    contacts: Contacts = Contacts()

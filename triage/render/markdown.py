@@ -46,8 +46,8 @@ def code(value: object) -> Trusted:
 
 
 def mention(username: str) -> Trusted:
-    """A deliberate mention of a configured or validated username."""
-    if not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*", username) or username.lower() in (
+    """A deliberate mention of a configured username or group path."""
+    if not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_./-]*", username) or username.lower() in (
         "all",
         "here",
     ):

@@ -1,7 +1,9 @@
 """Hidden markers in bot comments: `<!-- ps-triage:KEY rev=HASH -->` on the first line.
 
 The key says which rule or transition posted the comment; the revision is a hash of the inputs
-it was rendered from. Markers are trusted only on notes written by the bot's own user.
+it was rendered from. A revision replaced by a newer one is edited to carry
+`superseded=<note id>` in its marker and a banner linking the newer note; its content stays.
+Markers are trusted only on notes written by the bot's own user.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 _MARKER = re.compile(
-    r"<!-- ps-triage:(?P<key>[A-Za-z0-9_.:/@ -]+?) rev=(?P<rev>[0-9a-f]{6,64})(?P<extra>[^>]*)-->"
+    r"<!-- ps-triage:(?P<key>[A-Za-z0-9_.:/@ -]+?) rev=(?P<rev>[0-9a-f]{6,64})"
+    r"(?: superseded=(?P<superseded>\d+))?\s*-->"
 )
 
 
@@ -21,9 +24,11 @@ _MARKER = re.compile(
 class Marker:
     key: str
     rev: str
+    superseded: int | None = None
 
     def __str__(self) -> str:
-        return f"<!-- ps-triage:{self.key} rev={self.rev} -->"
+        extra = f" superseded={self.superseded}" if self.superseded is not None else ""
+        return f"<!-- ps-triage:{self.key} rev={self.rev}{extra} -->"
 
 
 def revision(inputs: Any) -> str:
@@ -34,4 +39,22 @@ def revision(inputs: Any) -> str:
 
 def find_marker(body: str) -> Marker | None:
     match = _MARKER.search(body)
-    return Marker(match.group("key"), match.group("rev")) if match else None
+    if match is None:
+        return None
+    superseded = match.group("superseded")
+    return Marker(match.group("key"), match.group("rev"), int(superseded) if superseded else None)
+
+
+def supersede(body: str, new_note_id: int, new_note_url: str) -> str:
+    """The body of an older revision once a newer one exists: its marker says so, a banner
+    links the newer note, and everything it said stays below."""
+    marker = find_marker(body)
+    if marker is None or marker.superseded is not None:
+        return body
+    match = _MARKER.search(body)
+    assert match is not None
+    banner = (
+        f"> **Superseded** by [a newer revision]({new_note_url}). This one is kept as it was.\n\n"
+    )
+    rest = body[match.end() :].lstrip("\n")
+    return f"{Marker(marker.key, marker.rev, new_note_id)}\n{banner}{rest}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,16 @@ class TemplateProblem(Exception):
 
 def _finalize(value: Any) -> Any:
     return escape(value) if value is not None else ""
+
+
+def _money(value: Any) -> Trusted:
+    """12345.5 -> 12,345.50 (a number the bot computed, so trusted)."""
+    return Trusted(f"{Decimal(str(value)):,.2f}")
+
+
+def _num(value: Any) -> Trusted:
+    """2.50 -> 2.5, 29 -> 29."""
+    return Trusted(format(Decimal(str(value)).normalize(), "f"))
 
 
 def _trusted(value: Any) -> Trusted:
@@ -59,6 +70,8 @@ class Templates:
         env.filters["mention"] = mention
         env.filters["md"] = escape
         env.filters["code"] = code
+        env.filters["money"] = _money
+        env.filters["num"] = _num
         return env
 
     def names(self) -> list[str]:

@@ -24,6 +24,18 @@ class CommentRequest:
     origin: str  # which rule or transition asked for it
     context: dict[str, Any]
     kind: Literal["transition", "rule"]
+    once: bool = False
+
+
+@dataclass
+class IssueRequest:
+    """An issue to open once in another project (the delivery hand-off)."""
+
+    project: str
+    template: str
+    labels: list[str]
+    origin: str
+    context: dict[str, Any]
 
 
 @dataclass
@@ -33,6 +45,7 @@ class Draft:
     labels: set[str]
     state: str
     comments: list[CommentRequest] = field(default_factory=list)
+    issues: list[IssueRequest] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
 
 
@@ -83,6 +96,7 @@ class CommentSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     template: str
     internal: bool = False
+    once: bool = False  # post once ever, not once per revision of its inputs
 
 
 class Comment(Action):
@@ -102,6 +116,7 @@ class Comment(Action):
                 step.origin,
                 step.context,
                 step.kind,
+                self.comment.once,
             )
         )
 
@@ -133,6 +148,29 @@ class CloseQuarterLabel(Action):
         _add_label(draft, f"{self.close_quarter_label.prefix}::{quarter.label}")
 
 
+class CreateIssueSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    project: str = Field(min_length=3, pattern=r"^[^/\s]+(/[^/\s]+)+$")
+    template: str
+    labels: list[str] = Field(default_factory=list)
+
+
+class CreateIssue(Action):
+    key = "create_issue"
+    summary = (
+        "open an issue in another project once (the delivery hand-off), described from a "
+        "template, linking back, and note its link on the scoping issue"
+    )
+    example = "{create_issue: {project: ps/delivery, template: delivery-issue.md.j2}}"
+    create_issue: CreateIssueSpec
+
+    def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
+        spec = self.create_issue
+        draft.issues.append(
+            IssueRequest(spec.project, spec.template, list(spec.labels), step.origin, step.context)
+        )
+
+
 def _add_label(draft: Draft, label: str) -> None:
     """Scoped labels are exclusive: adding `a::b` drops the other `a::*` labels, as GitLab
     Premium does, so the plan shows the end state GitLab will show."""
@@ -144,7 +182,14 @@ def _add_label(draft: Draft, label: str) -> None:
     draft.labels.add(label)
 
 
-ACTIONS: tuple[type[Action], ...] = (AddLabels, RemoveLabels, Comment, Close, CloseQuarterLabel)
+ACTIONS: tuple[type[Action], ...] = (
+    AddLabels,
+    RemoveLabels,
+    Comment,
+    Close,
+    CloseQuarterLabel,
+    CreateIssue,
+)
 ACTION_KEYS = tuple(a.key for a in ACTIONS)
 
 

@@ -9,7 +9,7 @@ listing does not carry (notes, label events) raises `NeedDetail` until it has be
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..issues.snapshot import IssueSnapshot
 from ..issues.tasks import normalise
+from ..pricing import Estimate, Rates, estimate
 from .fiscal import business_days_between, fiscal_quarter
 from .registry import tagged_union
 
@@ -39,6 +40,11 @@ class Facts:
     stage_prefix: str
     fiscal_start_month: int = 2
     holidays: frozenset[date] = frozenset()
+    rates: Rates = field(default_factory=Rates)
+
+    def estimate(self) -> tuple[Estimate | None, list[str]]:
+        data = self.issue.scoping.data
+        return estimate(data, self.rates) if data else (None, [])
 
     def stage_started(self) -> datetime:
         """When the current stage label was last added (label events), else issue creation."""
@@ -213,6 +219,31 @@ class FieldPresent(Condition):
         return Outcome(present, repr(value) if present else "empty")
 
 
+class EstimateState(Condition):
+    key = "estimate"
+    summary = (
+        "the estimate can be priced from the data block and the rate card (valid), cannot "
+        "(invalid: a broken block, an unknown role, another currency), or has no line items (missing)"
+    )
+    example = "{estimate: valid}"
+    estimate: Literal["valid", "invalid", "missing"]
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        block = facts.issue.scoping
+        if block.status == "invalid":
+            state, saw = "invalid", "data block invalid"
+        elif block.data is None or not block.data.line_items:
+            state, saw = "missing", "no line items"
+        else:
+            priced, problems = facts.estimate()
+            if priced is None:
+                state, saw = "invalid", "; ".join(problems)
+            else:
+                days = f"{priced.total_days.normalize():f}"
+                state, saw = "valid", f"{days} days, net {priced.currency} {priced.net_price:,.2f}"
+        return Outcome(state == self.estimate, saw)
+
+
 class State(Condition):
     key = "state"
     summary = "the issue is opened or closed"
@@ -310,6 +341,7 @@ CONDITIONS: tuple[type[Condition], ...] = (
     TaskDone,
     LineItems,
     DataBlock,
+    EstimateState,
     FieldPresent,
     State,
     DaysSinceUpdate,

@@ -1,0 +1,163 @@
+"""The estimate of a scoping issue: line items priced and costed from the policy's rate card.
+
+Pure arithmetic in Decimal. Price per role-day comes from the rate card unless a line item
+names its own `rate`; cost always comes from the rate card's standard cost (COGS), which only
+internal notes show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .issues.scoping import ScopingData
+
+CENT = Decimal("0.01")
+
+
+class RoleRate(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    price: float = Field(gt=0, description="price per role-day, in the rate card's currency")
+    cost: float = Field(
+        ge=0, description="standard cost per role-day: 8 h x (OTE + benefits) / 1,880 h"
+    )
+
+
+class Rates(BaseModel):
+    """The rate card (policy key `rates`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    margin_floor_pct: float = Field(30, ge=0, lt=100)
+    roles: dict[str, RoleRate] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Line:
+    activity: str
+    role: str
+    days: Decimal
+    rate: Decimal
+    amount: Decimal
+    cost_rate: Decimal
+    cost: Decimal
+
+
+@dataclass(frozen=True)
+class Estimate:
+    currency: str
+    lines: tuple[Line, ...]
+    total_days: Decimal
+    list_price: Decimal
+    discount_pct: Decimal
+    discount: Decimal
+    net_price: Decimal
+    cogs: Decimal
+    margin_pct: Decimal | None  # None when the net price is zero
+    margin_floor_pct: Decimal
+
+    @property
+    def below_floor(self) -> bool:
+        return self.margin_pct is None or self.margin_pct < self.margin_floor_pct
+
+    def as_context(self) -> dict[str, Any]:
+        """Plain values for templates (numbers as strings, so hashing and JSON are exact)."""
+        return {
+            "currency": self.currency,
+            "lines": [
+                {
+                    "activity": ln.activity,
+                    "role": ln.role,
+                    "days": _num(ln.days),
+                    "rate": _num(ln.rate),
+                    "amount": _num(ln.amount),
+                    "cost_rate": _num(ln.cost_rate),
+                    "cost": _num(ln.cost),
+                }
+                for ln in self.lines
+            ],
+            "roles": [
+                {
+                    "role": role,
+                    "days": _num(
+                        sum((ln.days for ln in self.lines if ln.role == role), Decimal(0))
+                    ),
+                }
+                for role in dict.fromkeys(ln.role for ln in self.lines)
+            ],
+            "total_days": _num(self.total_days),
+            "list_price": _num(self.list_price),
+            "discount_pct": _num(self.discount_pct),
+            "discount": _num(self.discount),
+            "net_price": _num(self.net_price),
+            "cogs": _num(self.cogs),
+            "margin_pct": _num(self.margin_pct) if self.margin_pct is not None else None,
+            "margin_floor_pct": _num(self.margin_floor_pct),
+            "below_floor": self.below_floor,
+        }
+
+
+def _num(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def estimate(data: ScopingData, rates: Rates) -> tuple[Estimate | None, list[str]]:
+    """The estimate, or None and the problems that prevent it (unknown role, other currency)."""
+    problems = []
+    if data.currency != rates.currency:
+        problems.append(
+            f"the estimate is in {data.currency} but the rate card is in {rates.currency}"
+        )
+    lines = []
+    for index, item in enumerate(data.line_items):
+        card = rates.roles.get(item.role)
+        if card is None:
+            problems.append(
+                f"line_items[{index}].role '{item.role}' is not in the rate card "
+                f"({', '.join(sorted(rates.roles))})"
+            )
+            continue
+        days = Decimal(str(item.days))
+        rate = Decimal(str(item.rate)) if item.rate is not None else Decimal(str(card.price))
+        cost_rate = Decimal(str(card.cost))
+        lines.append(
+            Line(
+                item.activity,
+                item.role,
+                days,
+                rate,
+                _money(days * rate),
+                cost_rate,
+                _money(days * cost_rate),
+            )
+        )
+    if problems or not lines:
+        return None, problems
+    list_price = sum((ln.amount for ln in lines), Decimal(0))
+    discount_pct = Decimal(str(data.discount_pct))
+    discount = _money(list_price * discount_pct / 100)
+    net = list_price - discount
+    cogs = sum((ln.cost for ln in lines), Decimal(0))
+    margin = (
+        ((net - cogs) / net * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if net else None
+    )
+    return Estimate(
+        rates.currency,
+        tuple(lines),
+        sum((ln.days for ln in lines), Decimal(0)),
+        list_price,
+        discount_pct,
+        discount,
+        net,
+        cogs,
+        margin,
+        Decimal(str(rates.margin_floor_pct)),
+    ), []
