@@ -5,10 +5,11 @@ import socket
 
 import pytest
 from click.testing import CliRunner
-from support import ROOT
 
 from gitlab_emulator.testing import admin
 from triage.cli import main
+
+from support import ROOT
 
 TOKEN = "demo-bot-token"
 

@@ -4,11 +4,12 @@ and issue text that cannot act through the bot's comments."""
 import itertools
 
 import yaml
-from support import BOT, bot_notes, bot_run, project_as
 
 from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import demo_seed
 from triage.render.markers import find_marker
+
+from support import BOT, bot_notes, bot_run, project_as
 
 
 def revise(url, iid, old, new):

@@ -1,11 +1,11 @@
 """One scoping issue through its whole lifecycle, over several scheduled runs, with the people's
 steps done between runs through python-gitlab as those people."""
 
-from support import BOT, bot_notes, bot_run, project_as
-
 from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import TASKS, demo_seed, description
 from triage.render.markers import find_marker
+
+from support import BOT, bot_notes, bot_run, project_as
 
 BLOCK = {
     "customer": "Juniper Rail",

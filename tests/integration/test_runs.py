@@ -4,13 +4,14 @@ details only where needed, a run cut short, faults."""
 from dataclasses import replace
 
 import pytest
-from support import bot_notes, bot_run, project_as, workspace
 
 from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import demo_seed
 from triage.gitlab.adapter import GitLab
 from triage.plan import Settings, plan_issue
 from triage.render.markers import find_marker
+
+from support import bot_notes, bot_run, project_as, workspace
 
 IIDS = range(4101, 4110)
 

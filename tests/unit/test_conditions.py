@@ -4,10 +4,11 @@ from datetime import timedelta
 
 import pytest
 from pydantic import TypeAdapter
-from support import NOW, at, block, snapshot, with_details
 
 from triage.issues.snapshot import LabelEvent
 from triage.rules.conditions import AnyCondition, Facts, NeedDetail
+
+from support import NOW, at, block, snapshot, with_details
 
 PARSE = TypeAdapter(AnyCondition)
 

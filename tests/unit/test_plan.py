@@ -4,12 +4,13 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from support import BOT, NOW, at, block, settings, snapshot, with_details, workspace
 
 from triage.commands.demo_data import TASKS
 from triage.issues.snapshot import LabelEvent, Note
 from triage.plan import plan, plan_issue
 from triage.render.markers import find_marker
+
+from support import BOT, NOW, at, block, settings, snapshot, with_details, workspace
 
 WS = workspace()
 POLICY = WS.policy

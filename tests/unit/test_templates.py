@@ -1,11 +1,12 @@
 """Templates: sandboxed, strict, errors naming template and line; golden renders of the shipped ones."""
 
 import pytest
-from support import NOW, block, settings, snapshot, with_details, workspace
 
 from triage.commands.demo_data import TASKS
 from triage.plan import plan_issue
 from triage.render.templates import TemplateProblem, Templates
+
+from support import NOW, block, settings, snapshot, with_details, workspace
 
 
 def test_missing_variable_names_template_and_line():

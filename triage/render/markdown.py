@@ -16,7 +16,7 @@ import re
 WORD_JOINER = "\u2060"
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-_MARKDOWN = re.compile(r"([\\`*_\[\]{}()#+!|~])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]#|~])")
 
 
 class Trusted(str):

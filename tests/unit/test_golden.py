@@ -1,0 +1,141 @@
+"""Golden renders of every shipped template, through the planner, from fixed sample issues.
+
+The numbers are Bramblewood Financial's from the domain research (29 days, USD 67,200 net,
+COGS 29,320, margin 56.4%) and Orchard Lane's (45% off: USD 13,200 net, margin 21.2%), checked
+by hand. `TRIAGE_UPDATE_GOLDEN=1 pytest tests/unit/test_golden.py` rewrites the files; read the
+diff before committing it.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from triage.commands.demo_data import TASKS
+from triage.issues.snapshot import LabelEvent, Note
+from triage.plan import plan_issue
+
+from support import BOT, NOW, at, settings, snapshot, with_details, workspace
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+WS = workspace()
+
+BRAMBLEWOOD = {
+    "customer": "Bramblewood Financial",
+    "segment": "Ent_EAST",
+    "close_date": "2026-01-23",
+    "currency": "USD",
+    "opportunity": "006XX0000FAKE01",
+    "people": {"sa": "felix", "ae": "imogen"},
+    "confidence": {"value": "Green", "rationale": "Legal stamp done; PO raised"},
+    "line_items": [
+        {"activity": "Discovery and wave planning", "role": "PSE", "days": 5},
+        {"activity": "User and group setup with Congregate", "role": "PSE", "days": 3},
+        {"activity": "Six migration waves", "role": "PSE", "days": 15},
+        {"activity": "Project management", "role": "PM", "days": 6},
+    ],
+    "discount_pct": 0,
+}
+ORCHARD = {
+    **BRAMBLEWOOD,
+    "customer": "Orchard Lane Retail",
+    "discount_pct": 45,
+    "confidence": {"value": "Red", "rationale": "Budget owner not confirmed"},
+    "line_items": [
+        {"activity": "CI discovery workshop", "role": "PSE", "days": 2},
+        {"activity": "Conversion pilot of 15 pipelines", "role": "PSE", "days": 6},
+        {"activity": "Enablement", "role": "PSE", "days": 2},
+    ],
+}
+EARLIER = (
+    Note(
+        11,
+        BOT,
+        "<!-- ps-triage:estimate-summary/estimate-summary.md.j2 rev=aaaaaaaaaaaa -->\nx",
+        NOW - timedelta(days=9),
+    ),
+    Note(
+        12,
+        BOT,
+        "<!-- ps-triage:sow-draft/sow-draft.md.j2 rev=bbbbbbbbbbbb -->\nx",
+        NOW - timedelta(days=5),
+    ),
+)
+
+
+def stage(name, data=BRAMBLEWOOD, done=TASKS, **kwargs):
+    return snapshot(
+        labels=("Services Calculator", f"proposal::{name}"), done=done, data=data, **kwargs
+    )
+
+
+CASES = {
+    "intake.md.j2": lambda: with_details(
+        snapshot(assignees=(), data={"customer": "Quarry Peak Logistics"})
+    ),
+    "transition.md.j2": lambda: with_details(
+        stage("Awaiting_Discovery", data=None, done=TASKS[:1])
+    ),
+    "estimate-summary.md.j2": lambda: with_details(stage("Estimate_Feedback", done=TASKS[:1])),
+    "sow-draft.md.j2": lambda: with_details(stage("SOW_WIP", done=TASKS[:2])),
+    "cost-estimate.md.j2": lambda: with_details(stage("SOW_WIP", data=ORCHARD, done=TASKS[:2])),
+    "approval-request.md.j2": lambda: with_details(
+        stage("Ready For Approval", data=ORCHARD), EARLIER
+    ),
+    "handoff.md.j2": lambda: with_details(
+        stage("Closed_Won"),
+        EARLIER,
+        (LabelEvent("quinn", "proposal::Closed_Won", "add", at("2026-01-23T16:00:00Z")),),
+    ),
+    "delivery-issue.md.j2": lambda: with_details(
+        stage("Closed_Won"),
+        EARLIER,
+        (LabelEvent("quinn", "proposal::Closed_Won", "add", at("2026-01-23T16:00:00Z")),),
+    ),
+    "closed.md.j2": lambda: with_details(
+        snapshot(
+            labels=("Services Calculator", "proposal::SOW_WIP", "Lost::budget"), data=BRAMBLEWOOD
+        )
+    ),
+    "stage-conflict.md.j2": lambda: with_details(
+        snapshot(
+            labels=("Services Calculator", "proposal::Estimate_Feedback", "proposal::SOW_WIP"),
+            data=BRAMBLEWOOD,
+        ),
+        (),
+        (LabelEvent("mateo", "proposal::SOW_WIP", "add", at("2026-01-08T10:00:00Z")),),
+    ),
+    "data-block-problem.md.j2": lambda: with_details(
+        stage(
+            "Strawman_WIP", data="customer: Vellum Press\nclose_date: 2026-13-01\n", done=TASKS[:1]
+        )
+    ),
+}
+
+
+def rendered(template):
+    issue_plan = plan_issue(WS.policy, CASES[template](), NOW, settings(WS))
+    assert issue_plan.error is None, issue_plan.error
+    if template == "delivery-issue.md.j2":
+        return issue_plan.new_issues[0].description
+    [comment] = [
+        c
+        for c in issue_plan.comments
+        if c.key.endswith("/" + template)
+        or (c.key == "stage-conflict" and template == "stage-conflict.md.j2")
+    ]
+    return comment.body.split("\n", 1)[1]  # without the marker line, whose hash follows the text
+
+
+def test_every_shipped_template_has_a_golden_case():
+    assert set(CASES) == set(WS.templates.sources)
+
+
+@pytest.mark.parametrize("template", sorted(CASES))
+def test_golden(template):
+    path = GOLDEN / template.replace(".j2", "")
+    text = rendered(template)
+    if os.environ.get("TRIAGE_UPDATE_GOLDEN") == "1":
+        path.write_text(text)
+    assert text == path.read_text()
