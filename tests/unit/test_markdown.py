@@ -2,12 +2,17 @@
 
 import re
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitlab_emulator.quick_actions import _command_lines
+from triage.commands.demo_data import TASKS
+from triage.plan import plan_issue
 from triage.render.markdown import Trusted, code, escape, mention
 from triage.render.templates import Templates
+
+from support import NOW, snapshot, with_details, workspace
+from support import settings as plan_settings
 
 MENTION = re.compile(r"(?<![\w`])@[A-Za-z0-9_.]")
 
@@ -59,3 +64,41 @@ def test_no_issue_text_can_become_a_quick_action_or_a_mention(name):
 @given(st.text(alphabet=st.sampled_from(list("/@\n\r`|<>&*_[]\\#~ all close label")), max_size=60))
 def test_hostile_alphabet(name):
     check(name)
+
+
+# Through the shipped templates: whatever the issue says, its comments run no quick action and
+# mention only the people the policy names.
+
+WS = workspace()
+CONFIGURED = {"@rowan", "@ps/ps-scheduling"}
+TEXT = st.text(
+    alphabet=st.sampled_from(list("/@\n\r\u2028`|<>&*_[]\\#~ :-allcloseabelrowan"))
+    | st.characters(),
+    min_size=1,
+    max_size=40,
+).filter(lambda s: s.strip())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    title=TEXT,
+    customer=TEXT,
+    activity=TEXT,
+    stage=st.sampled_from(["Estimate_Feedback", "SOW_WIP", "Ready For Approval", "Closed_Won"]),
+)
+def test_comments_from_any_issue_text_run_nothing_and_mention_only_configured_people(
+    title, customer, activity, stage
+):
+    data = {"customer": customer, "line_items": [{"activity": activity, "role": "PSE", "days": 2}]}
+    issue = with_details(
+        snapshot(
+            labels=("Services Calculator", f"proposal::{stage}"), done=TASKS, data=data, title=title
+        )
+    )
+    issue_plan = plan_issue(WS.policy, issue, NOW, plan_settings(WS))
+    bodies = [c.body for c in issue_plan.comments] + [i.description for i in issue_plan.new_issues]
+    assert bodies, issue_plan
+    for body in bodies:
+        assert _command_lines(body) == []
+        mentions = {m.group(0) for m in re.finditer(r"(?<![\w`])@[A-Za-z0-9_./-]+", body)}
+        assert mentions <= CONFIGURED, mentions
