@@ -233,6 +233,53 @@ def graph(ctx: click.Context, policies: Path) -> None:
 
 
 @main.command()
+@click.argument("template")
+@workspace_options
+@connection_options
+@click.option("--issue", type=int, help="Render for this live issue (IID); nothing is written.")
+@click.option(
+    "--data",
+    "data_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Render from a local file holding the scoping data block's YAML.",
+)
+@click.option(
+    "--stage",
+    help="Stage to render a rule's comment in (default: the issue's, else the rule's first).",
+)
+@click.pass_context
+def render(
+    ctx: click.Context,
+    template: str,
+    policies: Path,
+    templates: Path,
+    gitlab_url: str | None,
+    project: str | None,
+    now: str | None,
+    issue: int | None,
+    data_file: Path | None,
+    stage: str | None,
+) -> None:
+    """Preview a comment template for an issue or a scoping data file, without writing."""
+    from .commands.render import render_data, render_issue
+    from .workspace import load_workspace
+
+    if (issue is None) == (data_file is None):
+        raise click.UsageError("give exactly one of --issue IID or --data FILE")
+    connection = _connection(gitlab_url, project)
+    console = _console(ctx, connection.token)
+
+    def action() -> int:
+        workspace = load_workspace(policies, templates)
+        if data_file is not None:
+            return render_data(console, workspace, template, data_file, stage)
+        assert issue is not None
+        return render_issue(console, workspace, connection, template, issue, stage)
+
+    _exit(guarded(console, action))
+
+
+@main.command()
 @click.option(
     "--seed",
     "seed",

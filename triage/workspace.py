@@ -75,39 +75,47 @@ def sample_issue(policy: Policy) -> IssueSnapshot:
     )
 
 
+def use_context(
+    policy: Policy, issue: IssueSnapshot, kind: str, use: Any, stage: str | None = None
+) -> dict[str, Any]:
+    """The context a template gets where the policy uses it: for a transition, a rule, or the
+    stage-conflict note. `stage` overrides the stage a rule's comment is rendered in."""
+    stages = policy.lifecycle.stage_ids()
+    if kind == "transition":
+        source = next((s for s in use.from_ if s in stages), None)
+        return template_context(
+            policy, issue, use.to, why="preview", transition=use, previous=source
+        )
+    if kind == "rule":
+        chosen = stage or (use.stages or [stages[0]])[0]
+        return template_context(
+            policy, issue, chosen if chosen in stages else None, why="preview", rule=use.id
+        )
+    context = template_context(policy, issue, stages[0], why="preview")
+    context["kept"], context["removed"] = (
+        Trusted(policy.lifecycle.label(stages[0])),
+        [Trusted("x::y")],
+    )
+    return context
+
+
 def check_templates(policy: Policy, templates: Templates) -> list[str]:
     """Missing and broken templates, and every used template rendered against a sample issue."""
     problems = templates.check_syntax()
     issue = sample_issue(policy)
-    stages = policy.lifecycle.stage_ids()
+    sample_links = {
+        key: Trusted(f"{issue.web_url}#note_1") for key in ("estimate-summary", "sow-draft")
+    }
     for name, uses in sorted(template_uses(policy).items()):
         if name not in templates.sources:
             where = ", ".join(f"{kind} {getattr(obj, 'id', '')}".strip() for kind, obj in uses)
             problems.append(f"template '{name}' (used by {where}) is not in the templates folder")
             continue
         for kind, obj in uses:
-            if kind == "transition":
-                source = next((s for s in obj.from_ if s in stages), None)
-                context = template_context(
-                    policy, issue, obj.to, why="sample", transition=obj, previous=source
-                )
-            elif kind == "rule":
-                stage = (obj.stages or [stages[0]])[0]
-                context = template_context(
-                    policy, issue, stage if stage in stages else None, why="sample", rule=obj.id
-                )
-            else:
-                context = template_context(policy, issue, stages[0], why="sample")
-                context["kept"], context["removed"] = (
-                    Trusted(policy.lifecycle.label(stages[0])),
-                    [Trusted("x::y")],
-                )
             try:
-                sample_links = {
-                    key: Trusted(f"{issue.web_url}#note_1")
-                    for key in ("estimate-summary", "sow-draft")
-                }
-                templates.render(name, {**context, "links": sample_links})
+                templates.render(
+                    name, {**use_context(policy, issue, kind, obj), "links": sample_links}
+                )
             except TemplateProblem as error:
                 problems.append(
                     f"{error} (rendering for {kind} {getattr(obj, 'id', '')})".replace(" )", ")")

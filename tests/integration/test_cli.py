@@ -216,3 +216,76 @@ def test_demo_runs_end_to_end():
     assert result.exit_code == 0, result.output
     assert "Run 4: triage apply again" in result.output
     assert "The last run made 0 writes" in result.output
+
+
+def test_render_from_a_data_file(tmp_path):
+    data = tmp_path / "acme.yml"
+    data.write_text(
+        "customer: Acme Widgets\nline_items:\n  - {activity: Discovery, role: PSE, days: 3}\n"
+    )
+    result = invoke(
+        [
+            "render",
+            "sow-draft.md.j2",
+            "--policies",
+            str(ROOT / "policies"),
+            "--templates",
+            str(ROOT / "templates"),
+            "--data",
+            str(data),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("## Statement of Work (draft): Acme Widgets\n")
+    assert "| 1 | Discovery | PSE | 3 |" in result.output and "Fees: USD 7,200.00." in result.output
+
+
+def test_render_names_the_data_problem(tmp_path):
+    data = tmp_path / "bad.yml"
+    data.write_text("customer: X\nline_items: [{activity: A, role: QA, days: 1}]\n")
+    result = invoke(
+        [
+            "render",
+            "sow-draft.md.j2",
+            "--policies",
+            str(ROOT / "policies"),
+            "--templates",
+            str(ROOT / "templates"),
+            "--data",
+            str(data),
+        ]
+    )
+    assert result.exit_code == 1
+    assert (
+        "estimate: line_items[0].role 'QA' is not in the rate card (PM, PSE, TA)" in result.output
+    )
+
+
+def test_render_for_a_live_issue_writes_nothing(demo):
+    result = invoke(
+        [
+            "render",
+            "approval-request.md.j2",
+            "--policies",
+            str(ROOT / "policies"),
+            "--templates",
+            str(ROOT / "templates"),
+            "--issue",
+            "4102",
+        ],
+        demo.url,
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "### Approval request: Corvid Aerospace Systems" in result.output
+        and "@rowan" in result.output
+    )
+    served = admin(demo.url, "stats")["requests"]
+    assert served["POST"] == served["PUT"] == 0
+
+
+def test_render_needs_one_source():
+    result = invoke(["render", "sow-draft.md.j2"])
+    assert (
+        result.exit_code == 2 and "give exactly one of --issue IID or --data FILE" in result.output
+    )

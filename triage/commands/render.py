@@ -1,0 +1,90 @@
+"""`triage render TEMPLATE`: preview a comment for a live issue (`--issue`) or from a local
+scoping data file (`--data`), exactly as the bot would render it. Never writes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from ..console import Console
+from ..errors import UserError
+from ..issues.scoping import MARKER
+from ..issues.snapshot import IssueSnapshot
+from ..render.markdown import Trusted
+from ..render.markers import find_marker
+from ..render.templates import TemplateProblem
+from ..workspace import Workspace, sample_issue, template_uses, use_context
+from .run import Connection, _open, _scoped
+
+
+def _links(issue: IssueSnapshot, bot: str | None) -> dict[str, Trusted]:
+    found = {}
+    for note in issue.notes or ():
+        marker = find_marker(note.body)
+        if marker and note.author == bot and marker.superseded is None:
+            found[marker.key.split("/")[0]] = Trusted(f"{issue.web_url}#note_{note.id}")
+    return found
+
+
+def _render(
+    console: Console,
+    workspace: Workspace,
+    template: str,
+    issue: IssueSnapshot,
+    stage: str | None,
+    bot: str | None,
+) -> int:
+    uses = template_uses(workspace.policy).get(template)
+    if template not in workspace.templates.sources:
+        raise UserError(
+            f"no template '{template}' (have: {', '.join(workspace.templates.names())})"
+        )
+    kind, use = uses[0] if uses else ("rule", None)
+    if use is None:
+        raise UserError(f"'{template}' is not used by any rule or transition of the policy")
+    context = use_context(workspace.policy, issue, kind, use, stage)
+    try:
+        console.out(workspace.templates.render(template, {**context, "links": _links(issue, bot)}))
+    except TemplateProblem as error:
+        if not context["problems"]:
+            raise
+        problems = "\n".join(f"  - {p['field']}: {p['message']}" for p in context["problems"])
+        raise UserError(f"{error}\nbecause the scoping data has problems:\n{problems}") from None
+    return 0
+
+
+def render_issue(
+    console: Console,
+    workspace: Workspace,
+    connection: Connection,
+    template: str,
+    iid: int,
+    stage: str | None,
+) -> int:
+    policy = _scoped(workspace.policy, connection)
+    gitlab = _open(connection)
+    found = list(gitlab.list_issues(policy.scope.model_copy(update={"state": "all"}), iids=[iid]))
+    if not found:
+        raise UserError(f"issue #{iid} is not in scope")
+    issue = replace(found[0], notes=gitlab.notes(found[0].project, iid))
+    prefix = f"{policy.lifecycle.label_prefix}::"
+    current = next(
+        (label.removeprefix(prefix) for label in issue.labels if label.startswith(prefix)), None
+    )
+    return _render(console, workspace, template, issue, stage or current, gitlab.bot_username())
+
+
+def render_data(
+    console: Console, workspace: Workspace, template: str, data_file: Path, stage: str | None
+) -> int:
+    try:
+        block = data_file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise UserError(f"{data_file}: cannot read it ({error.strerror})") from None
+    issue = sample_issue(workspace.policy)
+    description = f"{MARKER}\n```yaml\n{block.rstrip()}\n```\n"
+    issue = replace(issue, description=description, title=f"{data_file.stem} - preview")
+    if issue.scoping.status != "valid":
+        problems = "\n".join(f"  {p}" for p in issue.scoping.problems) or "  no scoping data"
+        raise UserError(f"{data_file}: the scoping data cannot be read:\n{problems}")
+    return _render(console, workspace, template, issue, stage, None)
