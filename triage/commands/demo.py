@@ -19,7 +19,7 @@ from ..gitlab.adapter import GitLab
 from ..report import summary, table
 from ..run import Mode, run
 from ..workspace import Workspace, load_workspace
-from .demo_data import BOT_TOKEN, PROJECT, demo_seed
+from .demo_data import BOT_TOKEN, DELIVERY_PROJECT, PROJECT, demo_seed
 
 
 def _tick(project: gitlab.v4.objects.Project, iid: int, task: str) -> None:
@@ -92,8 +92,12 @@ def _final_state(console: Console, url: str) -> None:
             f"#{issue.iid} {issue.title[:40]:<40} {stage:<30} {issue.state:<7} {' '.join(extra):<28} "
             f"{len(notes)} bot note{'s' if len(notes) != 1 else ''}"
         )
-    sample = project.issues.get(4103).notes.list(get_all=True)[0]
-    console.out("\nThe newest bot comment on #4103, as GitLab stores it:\n")
+    delivery = gitlab.Gitlab(url, private_token=BOT_TOKEN).projects.get(DELIVERY_PROJECT)
+    for issue in delivery.issues.list(get_all=True):
+        console.out(f"\nOpened in {DELIVERY_PROJECT}: #{issue.iid} {issue.title} ({issue.web_url})")
+    notes = project.issues.get(4103).notes.list(get_all=True, sort="asc")
+    sample = next(n for n in notes if "ps-triage:estimate-summary/" in n.body)
+    console.out("\nThe estimate summary on #4103, as GitLab stores it:\n")
     console.out("    " + sample.body.replace("\n", "\n    "))
 
 
