@@ -72,3 +72,17 @@ def test_hostile_title_and_labels_stay_text_in_comments():
     )
     body = plan_issue(workspace().policy, issue, NOW, settings()).comments[0].body
     assert "\n/close" not in body and "@all" not in body
+
+
+def test_loader_is_confined_to_the_templates_folder(tmp_path):
+    from triage.render.templates import load_templates
+
+    (tmp_path / "secret.txt").write_text("token=glpat-xyz")
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "evil.md.j2").write_text('{% include "../secret.txt" %}')
+    (folder / "also.md.j2").write_text('{% include "/etc/passwd" %}')
+    templates = load_templates(folder)
+    for name in ("evil.md.j2", "also.md.j2"):
+        with pytest.raises(TemplateProblem, match="not found"):
+            templates.render(name, {})

@@ -15,6 +15,7 @@ from jinja2 import (
     FunctionLoader,
     StrictUndefined,
     TemplateError,
+    TemplateNotFound,
     TemplateSyntaxError,
     UndefinedError,
 )
@@ -85,6 +86,11 @@ class Templates:
         env = self.environment()
         try:
             return env.get_template(name).render(**context).strip() + "\n"
+        except TemplateNotFound as error:
+            raise TemplateProblem(
+                f"{name}:{_line(error)}: template '{error.name}' not found in the templates folder "
+                "(templates may include only templates beside them)"
+            ) from None
         except UndefinedError as error:
             raise TemplateProblem(f"{name}:{_line(error)}: {error.message}") from None
         except TemplateSyntaxError as error:
