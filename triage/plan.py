@@ -39,6 +39,7 @@ class PlannedComment:
     body: str  # with its marker on the first line
     internal: bool
     origin: str
+    template: str
 
 
 @dataclass(frozen=True)
@@ -358,11 +359,11 @@ class _Planner:
             same_key = [(note, m) for note, m in mine if m.key == request.key]
             live = [(note, m) for note, m in same_key if m.superseded is None]
             current = next((note for note, m in live if m.rev == rev), None)
-            if request.kind == "transition":
-                if self.posted_since_stage_start(same_key, original_stage):
-                    continue
-            elif request.once:
+            if request.once:
                 if same_key:
+                    continue
+            elif request.kind == "transition":
+                if self.posted_since_stage_start(same_key, original_stage):
                     continue
             else:
                 edits += [
@@ -374,7 +375,12 @@ class _Planner:
                     continue
             planned.append(
                 PlannedComment(
-                    request.key, rev, f"{marker}\n{body}", request.internal, request.origin
+                    request.key,
+                    rev,
+                    f"{marker}\n{body}",
+                    request.internal,
+                    request.origin,
+                    request.template,
                 )
             )
         return tuple(planned), tuple(edits)

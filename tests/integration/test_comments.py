@@ -163,6 +163,7 @@ def test_issue_text_cannot_close_the_issue_or_mention_anyone():
         ] == ["dana"]
         notes = bot_notes(url, 1)
         assert {find_marker(n.body).key.split("/")[0] for n in notes} == {
+            "intake",
             "discovery-held",
             "estimate-summary",
             "sow-draft",

@@ -48,10 +48,11 @@ def test_plan_never_writes(demo):
     assert served["POST"] == served["PUT"] == served["DELETE"] == 0
 
 
-# Issues whose stage carries a comment checked by revision (intake, estimate, SoW, COGS, approval)
-# or whose data block is broken: whether the current revision was posted is read from their
-# notes on every run, never remembered. In the demo that is every issue but #4101 (Approved).
-NOTES_READ_EACH_RUN = 8
+# Issues whose stage carries a comment checked by revision (estimate, SoW, COGS, approval), with
+# no stage yet (the intake checklist), or whose data block is broken: whether the comment was
+# posted is read from their notes on every run, never remembered. After the first run that is
+# 7 of the demo's 9 issues: not #4101 (Approved) nor #4106 (Awaiting_Discovery).
+NOTES_READ_EACH_RUN = 7
 
 
 def test_second_apply_makes_zero_writes_with_one_listing(demo):
@@ -70,7 +71,9 @@ def test_details_are_fetched_only_for_issues_that_need_them(demo):
     bot_run(demo.url, mode="plan")
     routes = admin(demo.url, "stats")["routes"]
     assert routes["GET /projects/:id/issues"] == 1
-    assert routes["GET /projects/:id/issues/:noteable_id/notes"] == NOTES_READ_EACH_RUN
+    assert (
+        routes["GET /projects/:id/issues/:noteable_id/notes"] == NOTES_READ_EACH_RUN + 1
+    )  # + #4106, triaged
     # label events: only #4109, whose two stage labels are resolved by which was added last
     assert routes["GET /projects/:id/issues/:eventable_id/resource_label_events"] == 1
 

@@ -119,12 +119,7 @@ def rendered(template):
     assert issue_plan.error is None, issue_plan.error
     if template == "delivery-issue.md.j2":
         return issue_plan.new_issues[0].description
-    [comment] = [
-        c
-        for c in issue_plan.comments
-        if c.key.endswith("/" + template)
-        or (c.key == "stage-conflict" and template == "stage-conflict.md.j2")
-    ]
+    [comment] = [c for c in issue_plan.comments if c.template == template]
     return comment.body.split("\n", 1)[1]  # without the marker line, whose hash follows the text
 
 

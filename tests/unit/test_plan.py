@@ -29,7 +29,7 @@ def detailed(issue, now=NOW):
 def test_unassigned_issue_without_stage_gets_only_the_intake_checklist():
     issue_plan = detailed(snapshot(assignees=()))
     assert not issue_plan.add_labels and not issue_plan.remove_labels
-    assert [c.key for c in issue_plan.comments] == ["intake/intake.md.j2"]
+    assert [c.key for c in issue_plan.comments] == ["intake"]
     assert "an Engagement Manager (the assignee)" in issue_plan.comments[0].body
 
 
@@ -38,8 +38,8 @@ def test_assigned_issue_is_triaged_and_needs_notes_before_commenting():
     assert first.needs == {"notes"}  # a comment is due: its marker must be looked for first
     issue_plan = detailed(snapshot())
     assert issue_plan.add_labels == ("proposal::Awaiting_Discovery",)
-    assert [c.key for c in issue_plan.comments] == ["intake/intake.md.j2"]
-    assert issue_plan.comments[0].body.startswith("<!-- ps-triage:intake/intake.md.j2 rev=")
+    assert [c.key for c in issue_plan.comments] == ["intake"]
+    assert issue_plan.comments[0].body.startswith("<!-- ps-triage:intake rev=")
 
 
 def test_transitions_chain_to_where_the_issue_belongs():

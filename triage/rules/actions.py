@@ -97,6 +97,7 @@ class CommentSpec(BaseModel):
     template: str
     internal: bool = False
     once: bool = False  # post once ever, not once per revision of its inputs
+    key: str | None = Field(None, pattern=r"^[A-Za-z0-9_.:-]+$")  # share one marker between rules
 
 
 class Comment(Action):
@@ -111,7 +112,7 @@ class Comment(Action):
         draft.comments.append(
             CommentRequest(
                 self.comment.template,
-                f"{step.origin}/{self.comment.template}",
+                self.comment.key or f"{step.origin}/{self.comment.template}",
                 self.comment.internal,
                 step.origin,
                 step.context,
