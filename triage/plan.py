@@ -14,20 +14,22 @@ When an issue needs data the listing lacks (notes, label events), its plan says 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from .issues.snapshot import IssueSnapshot, Note
-from .policy.model import ANY_OPEN, NO_STAGE, Policy, Transition
+from .policy.model import ANY_OPEN, NO_STAGE, Gate, Policy, Transition
 from .pricing import estimate
 from .render.markdown import Trusted, mention
 from .render.markers import Marker, find_marker, revision
 from .render.templates import TemplateProblem, Templates
-from .rules.actions import CommentRequest, Draft, Step
+from .rules.actions import CommentRequest, Draft, Step, add_label
+from .rules.assignment import assign
 from .rules.conditions import Facts, NeedDetail, Outcome
 from .rules.fiscal import fiscal_quarter
+from .rules.gates import allowed, emoji_approval, last_setting, spellings
 
 CONFLICT_KEY = "stage-conflict"
 
@@ -74,6 +76,7 @@ class IssuePlan:
     add_labels: tuple[str, ...] = ()
     remove_labels: tuple[str, ...] = ()
     state_event: str | None = None
+    assign: tuple[str, ...] | None = None  # usernames to set as assignees
     comments: tuple[PlannedComment, ...] = ()
     edits: tuple[PlannedEdit, ...] = ()
     new_issues: tuple[PlannedIssue, ...] = ()
@@ -91,6 +94,7 @@ class IssuePlan:
             self.add_labels
             or self.remove_labels
             or self.state_event
+            or self.assign is not None
             or self.comments
             or self.edits
             or self.new_issues
@@ -98,7 +102,11 @@ class IssuePlan:
 
     @property
     def write_count(self) -> int:
-        update = 1 if self.add_labels or self.remove_labels or self.state_event else 0
+        update = (
+            1
+            if self.add_labels or self.remove_labels or self.state_event or self.assign is not None
+            else 0
+        )
         return len(self.comments) + len(self.edits) + 2 * len(self.new_issues) + update
 
 
@@ -121,17 +129,28 @@ class Plan:
 
 @dataclass(frozen=True)
 class Settings:
-    """What the planner needs besides the policy: who the bot is and its templates."""
+    """What the planner needs besides the policy and the issue: who the bot is, its templates,
+    who may approve each gate (usernames, groups resolved by the runner), and the EMs the
+    assignment pre-pass chose (`assignments_for`)."""
 
     bot: str
     templates: Templates
+    approvers: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    assignments: Mapping[tuple[str, int], str] = field(default_factory=dict)
 
 
 def plan(
     policy: Policy, snapshots: Iterable[IssueSnapshot], now: datetime, settings: Settings
 ) -> Plan:
     """Plan every issue; the order of `snapshots` does not change any issue's plan."""
-    return Plan(tuple(plan_issue(policy, issue, now, settings) for issue in snapshots))
+    issues = list(snapshots)
+    settings = replace(settings, assignments=assignments_for(policy, issues))
+    return Plan(tuple(plan_issue(policy, issue, now, settings) for issue in issues))
+
+
+def assignments_for(policy: Policy, issues: Iterable[IssueSnapshot]) -> dict[tuple[str, int], str]:
+    """The EM each unassigned open issue gets (needs the whole listing: loads are balanced)."""
+    return assign(policy.assignment, issues)
 
 
 def plan_issue(
@@ -156,7 +175,15 @@ class _Planner:
         self.now = now
         self.settings = settings
         self.prefix = f"{self.life.label_prefix}::"
-        self.draft = Draft(labels=set(issue.labels), state=issue.state)
+        self.draft = Draft(labels=set(issue.labels), state=issue.state, assignees=issue.assignees)
+
+    def current(self) -> IssueSnapshot:
+        """The issue as it will be once the draft is applied."""
+        return (
+            self.issue.with_labels(tuple(self.draft.labels))
+            .with_state(self.draft.state)
+            .with_assignees(self.draft.assignees)
+        )
 
     def facts(self, issue: IssueSnapshot, stage: str | None) -> Facts:
         cal = self.policy.calendar
@@ -171,7 +198,13 @@ class _Planner:
         )
 
     def run(self, base: IssuePlan) -> IssuePlan:
+        self.normalise_spellings()
+        self.check_gates()
+        self.check_emoji_approvals()
         stage, problem = self.resolve_stage()
+        if problem:
+            return replace(base, error=problem)
+        self.assign_em()
         if problem:
             return replace(base, error=problem)
         original_stage = stage
@@ -186,7 +219,7 @@ class _Planner:
             stage = transition.to
             if stage in self.life.terminal():
                 break
-        current = self.issue.with_labels(tuple(self.draft.labels)).with_state(self.draft.state)
+        current = self.current()
         facts = self.facts(current, stage)
         for rule in self.policy.rules:
             if rule.stages is not None and (stage or NO_STAGE) not in rule.stages:
@@ -206,10 +239,105 @@ class _Planner:
             self.draft.reasons.append(f"{rule.id}: in {stage or NO_STAGE}, {outcome.saw}")
         return self.finish(base, original_stage)
 
+    # before the lifecycle: spellings, approvals, the EM ------------------------------------
+
+    def normalise_spellings(self) -> None:
+        """Legacy spellings (`TA:Approved`) become the scoped label. A gated label's adder is
+        checked on the legacy spelling too, so a misspelling is no way around a gate."""
+        for legacy, canonical in self.policy.label_aliases.items():
+            if legacy in self.draft.labels:
+                self.draft.labels.discard(legacy)
+                add_label(self.draft, canonical)
+                self.draft.reasons.append(f"spelling: {legacy} -> {canonical}")
+
+    def check_gates(self) -> None:
+        for gate in self.policy.approvals:
+            names = spellings(gate, self.policy.label_aliases)
+            present = names & set(self.issue.labels)
+            if not present:
+                continue
+            events = self.issue.label_events
+            if events is None:
+                raise NeedDetail("label_events")
+            attempt = last_setting(present, events)
+            approvers = self.settings.approvers.get(gate.id, frozenset())
+            if allowed(attempt, approvers, self.settings.bot):
+                continue
+            self.draft.labels.difference_update(names)
+            if gate.refuse_to:
+                add_label(self.draft, gate.refuse_to)
+            who = f"@{attempt.actor}" if attempt.actor else "someone GitLab has no record of"
+            self.draft.reasons.append(f"gate {gate.id}: {gate.label} set by {who}, not an approver")
+            self.refusal(gate, attempt.actor, attempt.label, attempt.at)
+
+    def refusal(self, gate: Gate, actor: str | None, label: str, at: datetime | None) -> None:
+        context = template_context(self.policy, self.issue, None, why=f"{label} set by {actor}")
+        context["attempt"] = {
+            "gate": Trusted(gate.id),
+            "label": Trusted(gate.label),
+            "actor": actor,
+            "at": Trusted(at.strftime("%Y-%m-%d %H:%M UTC")) if at else None,
+            "approvers": [Trusted(name) for name in (*gate.users, *gate.groups)],
+        }
+        self.draft.comments.append(
+            CommentRequest(
+                gate.comment.template,
+                f"refused/{gate.id}",
+                gate.comment.internal,
+                f"gate {gate.id}",
+                context,
+                "rule",
+            )
+        )
+
+    def check_emoji_approvals(self) -> None:
+        """An approver's emoji on the bot's note of rule `emoji.on` sets the gated label."""
+        stages = [
+            label.removeprefix(self.prefix)
+            for label in self.draft.labels
+            if label.startswith(self.prefix)
+        ]
+        stage = stages[0] if len(stages) == 1 else None
+        for gate in self.policy.approvals:
+            if gate.emoji is None or gate.label in self.draft.labels:
+                continue
+            rule = next((r for r in self.policy.rules if r.id == gate.emoji.on), None)
+            if rule is None or (rule.stages is not None and (stage or NO_STAGE) not in rule.stages):
+                continue
+            note = next(
+                (
+                    n
+                    for n, m in reversed(self.bot_notes())
+                    if m.key.startswith(f"{rule.id}/") and m.superseded is None
+                ),
+                None,
+            )
+            if note is None:
+                continue
+            if note.id not in self.issue.note_awards:
+                raise NeedDetail(f"awards:{note.id}")
+            approvers = self.settings.approvers.get(gate.id, frozenset())
+            valid, others = emoji_approval(
+                self.issue.note_awards[note.id], gate.emoji.name, approvers
+            )
+            if valid is not None:
+                add_label(self.draft, gate.label)
+                self.draft.reasons.append(
+                    f"gate {gate.id}: approved by @{valid.user} with :{gate.emoji.name}:"
+                )
+            for award in others:
+                self.refusal(gate, award.user, f":{gate.emoji.name}:", award.created_at)
+
+    def assign_em(self) -> None:
+        em = self.settings.assignments.get((self.issue.project, self.issue.iid))
+        if em and not self.draft.assignees:
+            self.draft.assignees = (em,)
+            self.draft.reasons.append(f"assignment: @{em} (fewest open issues in the segment pool)")
+
     # stage ------------------------------------------------------------------------------
 
     def resolve_stage(self) -> tuple[str | None, str | None]:
-        stage_labels = sorted(label for label in self.issue.labels if label.startswith(self.prefix))
+        stage_labels = sorted(label for label in self.draft.labels if label.startswith(self.prefix))
         known = {self.life.label(s): s for s in self.life.stage_ids()}
         unknown = [label for label in stage_labels if label not in known]
         if unknown:
@@ -255,7 +383,7 @@ class _Planner:
         return known[winner], None
 
     def next_transition(self, stage: str | None) -> tuple[Transition, Outcome] | None:
-        current = self.issue.with_labels(tuple(self.draft.labels)).with_state(self.draft.state)
+        current = self.current()
         facts = self.facts(current, stage)
         candidates = [t for t in self.life.transitions if t.by == "bot" and self.leaves(t, stage)]
         for transition in sorted(candidates, key=lambda t: -t.priority):
@@ -276,7 +404,7 @@ class _Planner:
         if stage is not None:
             self.draft.labels.discard(self.life.label(stage))
         self.draft.labels.add(self.life.label(transition.to))
-        moved = self.issue.with_labels(tuple(self.draft.labels)).with_state(self.draft.state)
+        moved = self.current()
         context = template_context(
             self.policy,
             moved,
@@ -314,6 +442,7 @@ class _Planner:
             add_labels=add,
             remove_labels=remove,
             state_event=state_event,
+            assign=self.draft.assignees if self.draft.assignees != self.issue.assignees else None,
             comments=comments,
             edits=edits,
             new_issues=new_issues,

@@ -13,7 +13,7 @@ from typing import Literal
 
 from .gitlab.adapter import GitLab, GitLabProblem
 from .issues.snapshot import IssueSnapshot
-from .plan import IssuePlan, Settings, plan_issue
+from .plan import IssuePlan, Settings, assignments_for, plan_issue
 from .policy.model import Policy
 from .render.markers import Marker, revision, supersede
 from .render.templates import Templates
@@ -53,13 +53,20 @@ def run(
     max_writes: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> RunResult:
-    settings = Settings(gitlab.bot_username(), templates)
-    result = RunResult(mode)
+    bot = gitlab.bot_username()
+    # One listing of everything in scope: EM loads are balanced across it, even for `--issue`.
+    listed = list(gitlab.list_issues(policy.scope))
+    result = RunResult(
+        mode, now=now or gitlab.now()
+    )  # GitLab's own clock, from the listing's answer
+    settings = Settings(
+        bot, templates, approvers_of(policy, gitlab), assignments_for(policy, listed)
+    )
     writes_left = max_writes
-    for snapshot in gitlab.list_issues(policy.scope, iids=[iid] if iid else None):
+    for snapshot in listed:
+        if iid is not None and snapshot.iid != iid:
+            continue
         result.issues_scanned += 1
-        if result.now is None:
-            result.now = now or gitlab.now()  # GitLab's own clock, from the listing's answer
         if progress:
             progress(result.issues_scanned)
         try:
@@ -100,8 +107,6 @@ def run(
         if writes_left is not None:
             writes_left -= cost
         result.outcomes.append(Outcome(issue_plan, "applied"))
-    if result.now is None:
-        result.now = now or gitlab.now()
     return result
 
 
@@ -115,6 +120,11 @@ def plan_with_details(
             return issue_plan
         if "notes" in issue_plan.needs and snapshot.notes is None:
             snapshot = replace(snapshot, notes=gitlab.notes(snapshot.project, snapshot.iid))
+        for need in issue_plan.needs:
+            if need.startswith("awards:"):
+                note_id = int(need.split(":", 1)[1])
+                awards = gitlab.note_awards(snapshot.project, snapshot.iid, note_id)
+                snapshot = replace(snapshot, note_awards={**snapshot.note_awards, note_id: awards})
         if "label_events" in issue_plan.needs and snapshot.label_events is None:
             snapshot = replace(
                 snapshot, label_events=gitlab.label_events(snapshot.project, snapshot.iid)
@@ -170,4 +180,19 @@ def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
         add=issue_plan.add_labels,
         remove=issue_plan.remove_labels,
         state_event=issue_plan.state_event,
+        assignees=issue_plan.assign,
     )
+
+
+def approvers_of(policy: Policy, gitlab: GitLab) -> dict[str, frozenset[str]]:
+    """Each gate's approvers: its users and its groups' members, read once per run."""
+    members: dict[str, frozenset[str]] = {}
+    found = {}
+    for gate in policy.approvals:
+        for group in gate.groups:
+            if group not in members:
+                members[group] = gitlab.group_members(group)
+        found[gate.id] = frozenset(u.lower() for u in gate.users).union(
+            *(members[g] for g in gate.groups)
+        )
+    return found

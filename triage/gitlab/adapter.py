@@ -25,7 +25,7 @@ import gitlab
 import requests
 from gitlab.exceptions import GitlabAuthenticationError, GitlabError
 
-from ..issues.snapshot import IssueSnapshot, LabelEvent, Note
+from ..issues.snapshot import Award, IssueSnapshot, LabelEvent, Note
 from ..policy.model import Scope
 from ..render.markers import find_marker
 
@@ -108,6 +108,7 @@ class GitLab:
         )
         self._max_retries = max_retries
         self._projects: dict[str, Any] = {}
+        self._user_ids: dict[str, int] = {}
         self._bot: str | None = None
 
     # bookkeeping --------------------------------------------------------------------------
@@ -241,6 +242,43 @@ class GitLab:
             for n in found
         )
 
+    def note_awards(self, project: str, iid: int, note_id: int) -> tuple[Award, ...]:
+        note = self._project(project).issues.get(iid, lazy=True).notes.get(note_id, lazy=True)
+        found = self._call(
+            lambda: note.awardemojis.list(
+                get_all=True,
+                per_page=100,
+                retry_transient_errors=True,
+                max_retries=self._max_retries,
+            )
+        )
+        return tuple(Award(a.name, a.user["username"], _parse_time(a.created_at)) for a in found)
+
+    def group_members(self, group: str) -> frozenset[str]:
+        """Usernames of a group's members, inherited ones included (members/all)."""
+        members = self._gl.groups.get(group, lazy=True).members_all
+        found = self._call(
+            lambda: members.list(
+                get_all=True,
+                per_page=100,
+                retry_transient_errors=True,
+                max_retries=self._max_retries,
+            )
+        )
+        return frozenset(str(m.username).lower() for m in found)
+
+    def user_id(self, username: str) -> int:
+        if username not in self._user_ids:
+            found = self._call(
+                lambda: self._gl.users.list(username=username, retry_transient_errors=True)
+            )
+            if not found:
+                raise GitLabProblem(
+                    f"GitLab has no user '{username}' (check the policy's assignment pools)"
+                )
+            self._user_ids[username] = int(found[0].id)
+        return self._user_ids[username]
+
     def label_events(self, project: str, iid: int) -> tuple[LabelEvent, ...]:
         issue = self._project(project).issues.get(iid, lazy=True)
         found = self._call(
@@ -272,6 +310,7 @@ class GitLab:
         add: tuple[str, ...],
         remove: tuple[str, ...],
         state_event: str | None,
+        assignees: tuple[str, ...] | None = None,
     ) -> None:
         """One PUT: add_labels/remove_labels are deltas GitLab applies atomically, so a retry
         after a lost answer changes nothing more."""
@@ -282,6 +321,8 @@ class GitLab:
             data["remove_labels"] = ",".join(remove)
         if state_event:
             data["state_event"] = state_event
+        if assignees is not None:
+            data["assignee_ids"] = [self.user_id(name) for name in assignees]
         if not data:
             return
         issues = self._project(project).issues

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 
@@ -29,6 +30,13 @@ class LabelEvent:
 
 
 @dataclass(frozen=True)
+class Award:
+    name: str
+    user: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class IssueSnapshot:
     """One issue as the listing showed it; details are None until fetched."""
 
@@ -46,6 +54,9 @@ class IssueSnapshot:
     due_date: str | None = None
     notes: tuple[Note, ...] | None = None
     label_events: tuple[LabelEvent, ...] | None = None
+    note_awards: Mapping[int, tuple[Award, ...]] = field(
+        default_factory=dict
+    )  # note id -> awards, once fetched
 
     @property
     def ref(self) -> str:
@@ -64,3 +75,6 @@ class IssueSnapshot:
 
     def with_state(self, state: str) -> IssueSnapshot:
         return replace(self, state=state)
+
+    def with_assignees(self, assignees: tuple[str, ...]) -> IssueSnapshot:
+        return replace(self, assignees=assignees)

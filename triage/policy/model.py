@@ -40,6 +40,42 @@ class Scope(Strict):
 class Calendar(Strict):
     fiscal_year_start_month: int = Field(2, ge=1, le=12)
     holidays: list[date] = Field(default_factory=list)
+    quarter_end_business_days: int = Field(
+        10, ge=1, le=30
+    )  # quarter-end mode: the quarter's last N business days
+
+
+class EmojiApproval(Strict):
+    """Approving by awarding an emoji on the bot's note of rule `on` (then the bot sets the label)."""
+
+    name: str = Field("thumbsup", pattern=r"^[a-z0-9_+-]+$")
+    on: str
+
+
+class Gate(Strict):
+    """A label that counts only when a configured person added it (`approvals`)."""
+
+    id: str = Field(min_length=1)
+    label: str
+    users: list[str] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)
+    refuse_to: str | None = None  # the label put back when someone else set `label`
+    emoji: EmojiApproval | None = None
+    comment: CommentSpec = CommentSpec(template="approval-refused.md.j2")
+
+    @model_validator(mode="after")
+    def _someone(self) -> Gate:
+        if not self.users and not self.groups:
+            raise ValueError("name at least one approver in `users` or `groups`")
+        return self
+
+
+class Assignment(Strict):
+    """Who becomes the EM of an unassigned issue: a pool per segment label, balanced by open issues."""
+
+    segment_prefix: str = "Segment"
+    pools: dict[str, list[str]] = Field(default_factory=dict)
+    triage_lead: str | None = None
 
 
 class Sow(Strict):
@@ -152,3 +188,8 @@ class Policy(Strict):
     rates: Rates = Rates()
     sow: Sow = Sow()
     contacts: Contacts = Contacts()
+    approvals: list[Gate] = Field(default_factory=list)
+    label_aliases: dict[str, str] = Field(
+        default_factory=dict
+    )  # legacy spelling -> canonical label
+    assignment: Assignment = Assignment()

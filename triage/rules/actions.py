@@ -44,6 +44,7 @@ class Draft:
 
     labels: set[str]
     state: str
+    assignees: tuple[str, ...] = ()
     comments: list[CommentRequest] = field(default_factory=list)
     issues: list[IssueRequest] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
@@ -79,7 +80,7 @@ class AddLabels(Action):
 
     def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
         for label in self.add_labels:
-            _add_label(draft, label)
+            add_label(draft, label)
 
 
 class RemoveLabels(Action):
@@ -146,7 +147,7 @@ class CloseQuarterLabel(Action):
     def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
         entered = step.stage_entered() if callable(step.stage_entered) else step.stage_entered
         quarter = fiscal_quarter(entered.date(), facts.fiscal_start_month)
-        _add_label(draft, f"{self.close_quarter_label.prefix}::{quarter.label}")
+        add_label(draft, f"{self.close_quarter_label.prefix}::{quarter.label}")
 
 
 class CreateIssueSpec(BaseModel):
@@ -172,7 +173,7 @@ class CreateIssue(Action):
         )
 
 
-def _add_label(draft: Draft, label: str) -> None:
+def add_label(draft: Draft, label: str) -> None:
     """Scoped labels are exclusive: adding `a::b` drops the other `a::*` labels, as GitLab
     Premium does, so the plan shows the end state GitLab will show."""
     if "::" in label:
