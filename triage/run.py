@@ -56,9 +56,8 @@ def run(
     bot = gitlab.bot_username()
     # One listing of everything in scope: EM loads are balanced across it, even for `--issue`.
     listed = list(gitlab.list_issues(policy.scope))
-    result = RunResult(
-        mode, now=now or gitlab.now()
-    )  # GitLab's own clock, from the listing's answer
+    when = now or gitlab.now()  # GitLab's own clock, from the listing's answer
+    result = RunResult(mode, now=when)
     settings = Settings(
         bot, templates, approvers_of(policy, gitlab), assignments_for(policy, listed)
     )
@@ -70,7 +69,7 @@ def run(
         if progress:
             progress(result.issues_scanned)
         try:
-            issue_plan = plan_with_details(policy, snapshot, result.now, settings, gitlab)
+            issue_plan = plan_with_details(policy, snapshot, when, settings, gitlab)
         except GitLabProblem as problem:
             if problem.fatal:
                 raise
