@@ -127,6 +127,15 @@ def _time_arg(req: Request, name: str) -> datetime | None:
         raise bad_param(name, "is invalid") from None
 
 
+def _assignment_note(before: list[int], after: list[int], store: Store) -> str:
+    added = [f"@{store.users[i].username}" for i in after if i not in before]
+    removed = [f"@{store.users[i].username}" for i in before if i not in after]
+    parts = ([f"assigned to {' '.join(added)}"] if added else []) + (
+        [f"unassigned {' '.join(removed)}"] if removed else []
+    )
+    return " and ".join(parts)
+
+
 class Api:
     def __init__(self, store: Store, entities: Entities) -> None:
         self.store = store
@@ -506,10 +515,19 @@ class Api:
         self._check_issue_fields(title=req.arg("title"), description=req.arg("description"))
         now = self.store.clock.now()
         changed = False
-        for name in ("title", "description"):
-            if req.has(name) and getattr(issue, name) != req.arg(name):
-                setattr(issue, name, req.arg(name))
-                changed = True
+        # GitLab records these edits as system notes by the editor (SystemNoteService);
+        # label and state changes are resource events instead, not notes.
+        if req.has("title") and issue.title != req.arg("title"):
+            self.store.add_note(
+                issue,
+                user,
+                f"changed title from **{issue.title}** to **{req.arg('title')}**",
+                system=True,
+            )
+            issue.title, changed = str(req.arg("title")), True
+        if req.has("description") and issue.description != req.arg("description"):
+            issue.description, changed = req.arg("description"), True
+            self.store.add_note(issue, user, "changed the description", system=True)
         if access >= SET_METADATA:  # otherwise silently dropped (IssuableBaseService#filter_params)
             if any(req.has(n) for n in ("labels", "add_labels", "remove_labels")):
                 self.store.change_labels(
@@ -523,6 +541,12 @@ class Api:
             if req.has("assignee_ids") or req.has("assignee_id"):
                 assignees = self._assignees(req)
                 if assignees != issue.assignee_ids:
+                    self.store.add_note(
+                        issue,
+                        user,
+                        _assignment_note(issue.assignee_ids, assignees, self.store),
+                        system=True,
+                    )
                     issue.assignee_ids, changed = assignees, True
             if req.has("due_date") and (req.arg("due_date") or None) != issue.due_date:
                 issue.due_date, changed = req.arg("due_date") or None, True

@@ -25,8 +25,12 @@ def workspace() -> Workspace:
     return load_workspace(ROOT / "policies", ROOT / "templates")
 
 
+APPROVERS = {"director": frozenset({"rowan"}), "technical-architect": frozenset({"ravi"})}
+
+
 def settings(ws: Workspace | None = None) -> Settings:
-    return Settings(BOT, (ws or workspace()).templates)
+    """As the runner would build them for the shipped policy and the demo's groups."""
+    return Settings(BOT, (ws or workspace()).templates, APPROVERS)
 
 
 def at(text: str) -> datetime:
@@ -59,9 +63,14 @@ def snapshot(
     notes: tuple[Note, ...] | None = None,
     events: tuple[LabelEvent, ...] | None = None,
     title: str = "Acme Widgets - Scope Issue and Write SOW",
-    created: str = "2026-01-02T09:00:00Z",
+    created: str = "2026-01-12T08:00:00Z",
     description_text: str | None = None,
+    confidence: str | None = "Grey",
 ) -> IssueSnapshot:
+    """A scoping issue; by default created an hour before NOW (no timer is due) and already
+    carrying an EM confidence label (no confidence rule fires), so tests see what they set up."""
+    if confidence and not any(label.startswith("EM_Confidence::") for label in labels):
+        labels = (*labels, f"EM_Confidence::{confidence}")
     return IssueSnapshot(
         project="ps/ps-plan",
         iid=iid,
@@ -104,4 +113,4 @@ def project_as(url: str, user: str) -> Any:
 
 def bot_notes(url: str, iid: int) -> list[Any]:
     notes = project_as(url, "dana").issues.get(iid, lazy=True).notes.list(get_all=True, sort="asc")
-    return [n for n in notes if n.author["username"] == BOT]
+    return [n for n in notes if n.author["username"] == BOT and not n.system]

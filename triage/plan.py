@@ -177,6 +177,10 @@ class _Planner:
         self.prefix = f"{self.life.label_prefix}::"
         self.draft = Draft(labels=set(issue.labels), state=issue.state, assignees=issue.assignees)
 
+    @property
+    def rule_ids(self) -> list[str]:
+        return [r.id for r in self.policy.rules] + [t.id for t in self.life.transitions]
+
     def current(self) -> IssueSnapshot:
         """The issue as it will be once the draft is applied."""
         return (
@@ -195,6 +199,8 @@ class _Planner:
             cal.fiscal_year_start_month,
             frozenset(cal.holidays),
             self.policy.rates,
+            cal.quarter_end_business_days,
+            self.settings.bot,
         )
 
     def run(self, base: IssuePlan) -> IssuePlan:
@@ -228,12 +234,10 @@ class _Planner:
             if not outcome.met:
                 continue
             entered = self.now if fired else self.facts(self.issue, original_stage).stage_started
-            step = Step(
-                rule.id,
-                "rule",
-                template_context(self.policy, current, stage, why=outcome.saw, rule=rule.id),
-                entered,
-            )
+            context = template_context(self.policy, current, stage, why=outcome.saw, rule=rule.id)
+            since = facts.last_human_activity() or current.updated_at
+            context["last_activity"] = Trusted(since.strftime("%Y-%m-%d"))
+            step = Step(rule.id, "rule", context, entered)
             for action in rule.actions:
                 action.apply(self.draft, facts, step)
             self.draft.reasons.append(f"{rule.id}: in {stage or NO_STAGE}, {outcome.saw}")
@@ -291,7 +295,7 @@ class _Planner:
         )
 
     def check_emoji_approvals(self) -> None:
-        """An approver's emoji on the bot's note of rule `emoji.on` sets the gated label."""
+        """An approver's emoji on the bot's note of rule `emoji.note_of` sets the gated label."""
         stages = [
             label.removeprefix(self.prefix)
             for label in self.draft.labels
@@ -301,7 +305,7 @@ class _Planner:
         for gate in self.policy.approvals:
             if gate.emoji is None or gate.label in self.draft.labels:
                 continue
-            rule = next((r for r in self.policy.rules if r.id == gate.emoji.on), None)
+            rule = next((r for r in self.policy.rules if r.id == gate.emoji.note_of), None)
             if rule is None or (rule.stages is not None and (stage or NO_STAGE) not in rule.stages):
                 continue
             note = next(
@@ -479,11 +483,14 @@ class _Planner:
             body = self.settings.templates.render(
                 request.template, {**request.context, "links": others}
             )
-            # What people read is what a revision is: a hash of the rendered text (with the
-            # issue's own URL left out, so a new GitLab hostname is not a new revision).
-            rev = revision(
-                {"template": request.template, "body": body.replace(self.issue.web_url, "")}
+            # What people read is what a revision is: a hash of the rendered text. Links to other
+            # comments are left out of it (each is a fixed placeholder there): a note posted in
+            # the same run has no id yet, and a link appearing later is not a new revision.
+            stable = {rule: Trusted("#") for rule in self.rule_ids if rule != own_rule}
+            hashed = self.settings.templates.render(
+                request.template, {**request.context, "links": stable}
             )
+            rev = revision({"template": request.template, "body": hashed})
             marker = Marker(request.key, rev)
             same_key = [(note, m) for note, m in mine if m.key == request.key]
             live = [(note, m) for note, m in same_key if m.superseded is None]
@@ -610,7 +617,13 @@ def template_context(
         "contacts": {
             "approvers": [mention(n) for n in policy.contacts.approvers],
             "delivery_team": [mention(n) for n in policy.contacts.delivery_team],
+            "technical_architects": [mention(n) for n in policy.contacts.technical_architects],
         },
+        "rule_description": Trusted(
+            next((r.description for r in policy.rules if r.id == rule), "")
+        ),
+        "notify": [],  # set by a comment's `notify`
+        "last_activity": Trusted(issue.updated_at.strftime("%Y-%m-%d")),  # refined by the planner
         "sow": {key: Trusted(str(value)) for key, value in policy.sow.model_dump().items()},
         "issue": {
             "title": issue.title,

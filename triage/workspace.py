@@ -52,6 +52,8 @@ def template_uses(policy: Policy) -> dict[str, list[tuple[str, Any]]]:
         for action in rule.actions:
             if isinstance(action, Comment):
                 uses.setdefault(action.comment.template, []).append(("rule", rule))
+    for gate in policy.approvals:
+        uses.setdefault(gate.comment.template, []).append(("gate", gate))
     if policy.lifecycle.conflict_comment:
         uses.setdefault(policy.lifecycle.conflict_comment.template, []).append(("conflict", None))
     return uses
@@ -92,6 +94,15 @@ def use_context(
             policy, issue, chosen if chosen in stages else None, why="preview", rule=use.id
         )
     context = template_context(policy, issue, stages[0], why="preview")
+    if kind == "gate":
+        context["attempt"] = {
+            "gate": Trusted(use.id),
+            "label": Trusted(use.label),
+            "actor": "someone",
+            "at": Trusted("2026-01-05 09:00 UTC"),
+            "approvers": [Trusted(n) for n in (*use.users, *use.groups)],
+        }
+        return context
     context["kept"], context["removed"] = (
         Trusted(policy.lifecycle.label(stages[0])),
         [Trusted("x::y")],

@@ -59,8 +59,12 @@ class _Builder:
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 key = self.constructor.construct_object(key_node, deep=True)
-                if not isinstance(key, str | int | float | bool) and key is not None:
-                    raise YamlSyntaxError("a mapping key must be a plain value", _pos(key_node))
+                if not isinstance(key, str):
+                    raw = getattr(key_node, "value", "?")
+                    raise YamlSyntaxError(
+                        f'the key `{raw}` is read by YAML as {key!r}, not as text; quote it: "{raw}":',
+                        _pos(key_node),
+                    )
                 if key in result:
                     raise YamlSyntaxError(
                         f"duplicate key '{key}' (YAML would silently keep only the last)",

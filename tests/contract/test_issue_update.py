@@ -120,3 +120,26 @@ def test_updated_at_moves_only_on_real_change(project, tag, new_issue, emulator)
     assert same["updated_at"] == issue.updated_at
     changed = project.issues.update(issue.iid, {"add_labels": f"other-{tag}"})
     assert changed["updated_at"] > issue.updated_at
+
+
+def test_description_title_and_assignee_edits_leave_system_notes_by_the_editor(
+    project, new_issue, gl
+):
+    gl.auth()
+    issue = new_issue(description="first")
+    project.issues.update(
+        issue.iid,
+        {"description": "second", "title": issue.title + " (edited)", "assignee_ids": [gl.user.id]},
+    )
+    system = [n for n in issue.notes.list(get_all=True, sort="asc") if n.system]
+    assert {n.author["username"] for n in system} == {gl.user.username}
+    bodies = [n.body for n in system]
+    assert "changed the description" in bodies
+    assert any(b.startswith("changed title from **") for b in bodies)
+    assert f"assigned to @{gl.user.username}" in bodies
+
+
+def test_label_and_state_changes_are_not_notes(project, tag, new_issue):
+    issue = new_issue()
+    project.issues.update(issue.iid, {"add_labels": f"n-{tag}", "state_event": "close"})
+    assert [n for n in issue.notes.list(get_all=True) if n.system] == []

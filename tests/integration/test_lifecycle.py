@@ -40,6 +40,10 @@ def state(url):
     return sorted(issue.labels), issue.state
 
 
+def stage_label(url):
+    return next(label for label in state(url)[0] if label.startswith("proposal::"))
+
+
 def tick(url, user, task):
     issue = project_as(url, user).issues.get(1)
     issue.description = issue.description.replace(f"- [ ] {task}", f"- [x] {task}")
@@ -55,38 +59,45 @@ def step(url):
 def test_one_issue_from_intake_to_closed_won():
     with running_emulator(seed()) as emu:
         url = emu.url
-        assert step(url) == 1  # no EM yet: only the intake checklist
-        assert state(url) == (["Services Calculator"], "opened")
-
-        dana_id = project_as(url, BOT).manager.gitlab.users.list(username="dana")[0].id
-        project_as(url, "dana").issues.update(1, {"assignee_ids": [dana_id]})
-        assert step(url) == 1  # the move; the intake checklist is posted once only
-        assert state(url) == (["Services Calculator", "proposal::Awaiting_Discovery"], "opened")
+        # No EM and no segment: the triage lead is assigned, the issue moves to Awaiting_Discovery,
+        # gets its confidence label and the intake checklist: one PUT and one note.
+        assert step(url) == 2
+        assert state(url) == (
+            ["EM_Confidence::Grey", "Services Calculator", "proposal::Awaiting_Discovery"],
+            "opened",
+        )
+        assert [a["username"] for a in project_as(url, "dana").issues.get(1).assignees] == ["dana"]
+        assert step(url) == 0
 
         tick(url, "dana", TASKS[0])
-        assert step(url) == 2 and state(url)[0][1] == "proposal::Strawman_WIP"
+        assert step(url) == 2 and stage_label(url) == "proposal::Strawman_WIP"
 
         issue = project_as(url, "dana").issues.get(1)
         issue.description = description("Summary.", TASKS[:1], BLOCK)
         issue.save()
-        assert step(url) == 2 and state(url)[0][1] == "proposal::Estimate_Feedback"  # + estimate
+        assert step(url) == 2 and stage_label(url) == "proposal::Estimate_Feedback"  # + estimate
 
         tick(url, "harriet", TASKS[1])
-        assert step(url) == 3 and state(url)[0][1] == "proposal::SOW_WIP"  # + SoW draft, COGS
+        assert step(url) == 3 and stage_label(url) == "proposal::SOW_WIP"  # + SoW draft, COGS
 
         tick(url, "dana", TASKS[2])
-        assert step(url) == 2 and state(url)[0][1] == "proposal::Ready For Approval"
+        assert step(url) == 2 and stage_label(url) == "proposal::Ready For Approval"
 
         project_as(url, "rowan").issues.update(1, {"add_labels": "proposal::Approved"})
         assert (
-            step(url) == 0 and state(url)[0][1] == "proposal::Approved"
+            step(url) == 0 and stage_label(url) == "proposal::Approved"
         )  # people's move: the bot stays out
 
         project_as(url, "quinn").issues.update(1, {"add_labels": "proposal::Closed_Won"})
         # the hand-off comment, the delivery issue and the note linking it, then labels and close in one PUT
         assert step(url) == 4
         assert state(url) == (
-            ["Services Calculator", "close_qtr::Q426", "proposal::Closed_Won"],
+            [
+                "EM_Confidence::Grey",
+                "Services Calculator",
+                "close_qtr::Q426",
+                "proposal::Closed_Won",
+            ],
             "closed",
         )
         assert step(url) == 0  # closed: out of scope

@@ -102,9 +102,44 @@ CASES = {
         snapshot(
             labels=("Services Calculator", "proposal::Estimate_Feedback", "proposal::SOW_WIP"),
             data=BRAMBLEWOOD,
+            created="2025-12-01T09:00:00Z",
         ),
         (),
         (LabelEvent("mateo", "proposal::SOW_WIP", "add", at("2026-01-08T10:00:00Z")),),
+    ),
+    "approval-refused.md.j2": lambda: with_details(
+        stage("Approved"),
+        (),
+        (LabelEvent("imogen", "proposal::Approved", "add", at("2026-01-09T15:00:00Z")),),
+    ),
+    "ta-review.md.j2": lambda: with_details(stage("Estimate_Feedback", done=TASKS[:1]), (), ()),
+    "confidence-rationale.md.j2": lambda: with_details(
+        snapshot(
+            labels=("Services Calculator", "proposal::Strawman_WIP"),
+            confidence="Amber",
+            data={"customer": "Meridian Tidewater Utilities"},
+        )
+    ),
+    "green-too-early.md.j2": lambda: with_details(
+        stage(
+            "Estimate_Feedback",
+            data={**BRAMBLEWOOD, "close_date": "2026-01-16"},
+            done=TASKS[:1],
+            confidence="Green",
+        )
+    ),
+    "reminder.md.j2": lambda: with_details(
+        stage("Estimate_Feedback", data=ORCHARD, done=TASKS[:1]),
+        (),
+        (LabelEvent("ps-bot", "proposal::Estimate_Feedback", "add", at("2026-01-06T09:00:00Z")),),
+    ),
+    "stale-warning.md.j2": lambda: with_details(
+        stage("Approved", created="2025-11-10T09:00:00Z"),
+        (),
+        (LabelEvent("rowan", "proposal::Approved", "add", at("2025-11-20T09:00:00Z")),),
+    ),
+    "revisit.md.j2": lambda: with_details(
+        stage("On_hold", data={**BRAMBLEWOOD, "revisit_on": "2026-01-12"})
     ),
     "data-block-problem.md.j2": lambda: with_details(
         stage(

@@ -207,6 +207,10 @@ def test_every_comment_marker_names_its_rule():
 
 @pytest.mark.parametrize("stage", ["Approved", "Ready For Approval", "On_hold"])
 def test_stages_moved_by_people_keep_their_labels(stage):
-    issue = snapshot(labels=("Services Calculator", f"proposal::{stage}"), done=TASKS, data=block())
+    label = f"proposal::{stage}"
+    by_an_approver = (LabelEvent("rowan", label, "add", NOW - timedelta(hours=2)),)
+    issue = snapshot(
+        labels=("Services Calculator", label), done=TASKS, data=block(), events=by_an_approver
+    )
     issue_plan = detailed(issue)
     assert not issue_plan.add_labels and not issue_plan.remove_labels and not issue_plan.state_event

@@ -54,8 +54,12 @@ def _human_steps(url: str) -> list[tuple[str, Callable[[], object]]]:
         ),
         ("Harriet fixes the scoping data block of #4108 (Vellum Press)", fix_block),
         (
-            "Dana assigns herself to #4107 (Saltmarsh Insurance)",
-            lambda: as_user("dana").issues.update(4107, {"assignee_ids": [_user_id(url, "dana")]}),
+            "Ravi (Technical Architect) reviews the 88,800 estimate of #4103 and sets TA::Approved",
+            lambda: as_user("ravi").issues.update(4103, {"add_labels": "TA::Approved"}),
+        ),
+        (
+            "Felix (SA, not an approver) sets proposal::Approved on #4109 (Harbor & Finch Legal)",
+            lambda: as_user("felix").issues.update(4109, {"add_labels": "proposal::Approved"}),
         ),
     ]
 

@@ -72,6 +72,17 @@ def _issue(
         "description": description(summary, done, block),
         "created_at": created,
         "updated_at": updated,
+        # GitLab's record of the last edit: a system note by whoever edited the description.
+        "notes": [
+            {
+                "author": em or author,
+                "body": "changed the description",
+                "system": True,
+                "created_at": updated,
+            }
+        ]
+        if updated != created
+        else [],
     }
 
 
@@ -105,7 +116,12 @@ def demo_seed() -> dict[str, Any]:
             4101,
             "Bramblewood Financial",
             em="dana",
-            labels=["proposal::Approved", "Segment::Ent_EAST"],
+            labels=[
+                "proposal::Approved",
+                "Segment::Ent_EAST",
+                "TA:Approved",
+                "EM_Confidence::Green",
+            ],
             done=TASKS,
             summary="Bitbucket Server to Self-Managed; 950 users, 1,800 repositories.",
             block=_block(
@@ -148,7 +164,12 @@ def demo_seed() -> dict[str, Any]:
             4103,
             "Lantern Health Network",
             em="harriet",
-            labels=["proposal::Estimate_Feedback", "Segment::Ent_EMEA"],
+            labels=[
+                "proposal::Estimate_Feedback",
+                "Segment::Ent_EMEA",
+                "TA::Needs-Review",
+                "EM_Confidence::Green",
+            ],
             done=TASKS[:1],
             summary="Self-Managed to GitLab.com; 1,400 users, 2,600 projects.",
             block=_block(
@@ -266,6 +287,15 @@ def demo_seed() -> dict[str, Any]:
         if issue["iid"] == 4109:
             events[-2]["created_at"] = "2026-01-08T10:00:00Z"
             events[-2]["user"] = "mateo"
+        by = {
+            "proposal::Approved": ("rowan", "2026-01-08T16:00:00Z"),
+            "TA:Approved": ("ravi", "2025-12-18T11:00:00Z"),
+        }
+        for event in events:
+            if (
+                issue["iid"] == 4101 and event["label"] in by
+            ):  # the Director approved; the TA reviewed
+                event["user"], event["created_at"] = by[event["label"]]
         issue["label_events"] = events
     labels = [
         "Services Calculator",
@@ -286,6 +316,10 @@ def demo_seed() -> dict[str, Any]:
             )
         ),
         *(f"Lost::{r}" for r in ("budget", "scheduling", "unknown", "NoServiceFit")),
+        "TA::Needs-Review",
+        "TA::Approved",
+        "TA:Approved",
+        *(f"EM_Confidence::{c}" for c in ("Grey", "Red", "Amber", "Green")),
     ]
     people = [
         ("dana", "Dana Okafor"),
@@ -296,6 +330,7 @@ def demo_seed() -> dict[str, Any]:
         ("imogen", "Imogen Pryce"),
         ("quinn", "Quinn Adeyemi (Deal Desk)"),
         ("rowan", "Rowan Achebe"),
+        ("ravi", "Ravi Quill (TA)"),
     ]
     return {
         "now": DEMO_NOW,
@@ -307,6 +342,16 @@ def demo_seed() -> dict[str, Any]:
         "groups": [
             {"path": "ps", "members": [{"username": "rowan", "access_level": 40}]},
             {"path": "ps/ps-scheduling", "members": [{"username": "quinn", "access_level": 30}]},
+            {
+                "path": "ps/ps-directors",
+                "visibility": "internal",
+                "members": [{"username": "rowan", "access_level": 30}],
+            },
+            {
+                "path": "ps/ps-ta",
+                "visibility": "internal",
+                "members": [{"username": "ravi", "access_level": 30}],
+            },
         ],
         "projects": [
             {

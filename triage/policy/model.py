@@ -46,10 +46,10 @@ class Calendar(Strict):
 
 
 class EmojiApproval(Strict):
-    """Approving by awarding an emoji on the bot's note of rule `on` (then the bot sets the label)."""
+    """Approving by awarding an emoji on the bot's note of rule `note_of` (then the bot sets the label)."""
 
     name: str = Field("thumbsup", pattern=r"^[a-z0-9_+-]+$")
-    on: str
+    note_of: str
 
 
 class Gate(Strict):
@@ -95,8 +95,9 @@ class Contacts(Strict):
 
     approvers: list[str] = Field(default_factory=list)
     delivery_team: list[str] = Field(default_factory=list)
+    technical_architects: list[str] = Field(default_factory=list)
 
-    @field_validator("approvers", "delivery_team")
+    @field_validator("approvers", "delivery_team", "technical_architects")
     @classmethod
     def _handles(cls, names: list[str]) -> list[str]:
         cleaned = [name.lstrip("@") for name in names]

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..render.markdown import Trusted, mention
 from .conditions import Facts
-from .fiscal import fiscal_quarter
+from .fiscal import business_days_between, fiscal_quarter
 from .registry import tagged_union
 
 
@@ -99,6 +100,27 @@ class CommentSpec(BaseModel):
     internal: bool = False
     once: bool = False  # post once ever, not once per revision of its inputs
     key: str | None = Field(None, pattern=r"^[A-Za-z0-9_.:-]+$")  # share one marker between rules
+    every: int | None = Field(
+        None, ge=1
+    )  # a reminder: once per this many business days in the stage
+    quarter_end_every: int | None = Field(
+        None, ge=1
+    )  # the period in quarter-end mode (alone: only then)
+    notify: list[
+        Literal[
+            "em",
+            "sa",
+            "ae",
+            "csm",
+            "ta",
+            "pm",
+            "approvers",
+            "delivery_team",
+            "technical_architects",
+        ]
+    ] = Field(
+        default_factory=list
+    )  # who the template's `notify` mentions: data-block people by role, or the policy's contacts
 
 
 class Comment(Action):
@@ -110,17 +132,35 @@ class Comment(Action):
     comment: CommentSpec
 
     def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
+        spec = self.comment
+        key, once = spec.key or f"{step.origin}/{spec.template}", spec.once
+        context = {**step.context, "notify": _notify(spec.notify, step.context)}
+        if spec.every or spec.quarter_end_every:
+            quarter_end = facts.in_quarter_end() and spec.quarter_end_every is not None
+            every = spec.quarter_end_every if quarter_end else spec.every
+            if every is None:
+                return  # a quarter-end-only reminder, outside quarter-end mode
+            entered = step.stage_entered() if callable(step.stage_entered) else step.stage_entered
+            days = business_days_between(entered.date(), facts.now.date(), facts.holidays)
+            if days < every:
+                return
+            # One reminder per period, whatever the schedule's frequency: the period is in the key.
+            key, once = f"{key}/{'q' if quarter_end else 'p'}{days // every}", True
+            context["days_in_stage"] = days
         draft.comments.append(
-            CommentRequest(
-                self.comment.template,
-                self.comment.key or f"{step.origin}/{self.comment.template}",
-                self.comment.internal,
-                step.origin,
-                step.context,
-                step.kind,
-                self.comment.once,
-            )
+            CommentRequest(spec.template, key, spec.internal, step.origin, context, step.kind, once)
         )
+
+
+def _notify(roles: list[str], context: dict[str, Any]) -> list[Trusted]:
+    """Mentions for the roles a reminder names: data-block usernames (validated) or contacts."""
+    found: list[Trusted] = []
+    for role in roles:
+        if role in context.get("contacts", {}):
+            found += context["contacts"][role]
+        elif name := context.get("people", {}).get(role):
+            found.append(mention(name))
+    return list(dict.fromkeys(found))
 
 
 class Close(Action):
@@ -148,6 +188,24 @@ class CloseQuarterLabel(Action):
         entered = step.stage_entered() if callable(step.stage_entered) else step.stage_entered
         quarter = fiscal_quarter(entered.date(), facts.fiscal_start_month)
         add_label(draft, f"{self.close_quarter_label.prefix}::{quarter.label}")
+
+
+class ConfidenceLabelSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    prefix: str = "EM_Confidence"
+
+
+class ConfidenceLabel(Action):
+    key = "confidence_label"
+    summary = "set `<prefix>::<value>` from the data block's confidence (Grey when there is none)"
+    example = "{confidence_label: {prefix: EM_Confidence}}"
+    confidence_label: ConfidenceLabelSpec = ConfidenceLabelSpec()
+
+    def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
+        data = facts.issue.scoping.data
+        add_label(
+            draft, f"{self.confidence_label.prefix}::{data.confidence.value if data else 'Grey'}"
+        )
 
 
 class CreateIssueSpec(BaseModel):
@@ -191,6 +249,7 @@ ACTIONS: tuple[type[Action], ...] = (
     Close,
     CloseQuarterLabel,
     CreateIssue,
+    ConfidenceLabel,
 )
 ACTION_KEYS = tuple(a.key for a in ACTIONS)
 

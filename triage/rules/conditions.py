@@ -41,6 +41,27 @@ class Facts:
     fiscal_start_month: int = 2
     holidays: frozenset[date] = frozenset()
     rates: Rates = field(default_factory=Rates)
+    quarter_end_days: int = 10
+    bot: str = ""
+
+    def in_quarter_end(self) -> bool:
+        """Quarter-end mode: today is one of the fiscal quarter's last `quarter_end_days` business days."""
+        today = self.now.date()
+        quarter = fiscal_quarter(today, self.fiscal_start_month)
+        left = business_days_between(today, quarter.end, self.holidays)
+        if today.weekday() < 5 and today not in self.holidays:
+            left += 1
+        return left <= self.quarter_end_days
+
+    def last_human_activity(self) -> datetime | None:
+        """The newest note or label change by anyone but the bot, once both are fetched;
+        before that, None. (People's description edits show as their system notes.)"""
+        notes, events = self.issue.notes, self.issue.label_events
+        if notes is None or events is None:
+            return None
+        times = [n.created_at for n in notes if n.author != self.bot]
+        times += [e.created_at for e in events if e.user and e.user != self.bot]
+        return max([self.issue.created_at, *times])
 
     def estimate(self) -> tuple[Estimate | None, list[str]]:
         data = self.issue.scoping.data
@@ -291,6 +312,85 @@ class DaysToQuarterEnd(Condition):
         )
 
 
+class NetPrice(Condition):
+    key = "net_price"
+    summary = "the estimate's net price (the condition fails when it cannot be priced)"
+    example = "{net_price: {gt: 50000}}"
+    net_price: Compare
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        priced, _ = facts.estimate()
+        if priced is None:
+            return Outcome(False, "no priced estimate")
+        return Outcome(
+            self.net_price.holds(float(priced.net_price)),
+            f"net {priced.currency} {priced.net_price:,.2f}",
+        )
+
+
+class BusinessDaysToClose(Condition):
+    key = "business_days_to_close"
+    summary = "business days from today to the data block's close_date (fails without one)"
+    example = "{business_days_to_close: {lt: 10}}"
+    business_days_to_close: Compare
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        data = facts.issue.scoping.data
+        if data is None or data.close_date is None:
+            return Outcome(False, "no close date")
+        days = business_days_between(facts.now.date(), data.close_date, facts.holidays)
+        return Outcome(
+            self.business_days_to_close.holds(days), f"{days} business days to {data.close_date}"
+        )
+
+
+class QuarterEnd(Condition):
+    key = "quarter_end"
+    summary = "quarter-end mode: the fiscal quarter's last N business days (calendar.quarter_end_business_days)"
+    example = "{quarter_end: true}"
+    quarter_end: bool
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        on = facts.in_quarter_end()
+        quarter = fiscal_quarter(facts.now.date(), facts.fiscal_start_month)
+        return Outcome(
+            on == self.quarter_end, f"quarter-end mode {'on' if on else 'off'} ({quarter.name})"
+        )
+
+
+class DaysWithoutHumanActivity(Condition):
+    key = "days_without_human_activity"
+    summary = (
+        "calendar days since anyone but the bot commented or changed a label; exact when the issue's "
+        "notes and label events are fetched this run, else GitLab's updated_at (which bot writes move too)"
+    )
+    example = "{days_without_human_activity: {gte: 45}}"
+    days_without_human_activity: Compare
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        last = facts.last_human_activity()
+        source = "people" if last is not None else "updated_at"
+        last = last or facts.issue.updated_at
+        days = (facts.now - last).total_seconds() / 86400
+        return Outcome(
+            self.days_without_human_activity.holds(days),
+            f"{days:.0f} days since activity ({source})",
+        )
+
+
+class RevisitDue(Condition):
+    key = "revisit_due"
+    summary = "the data block's revisit_on date has come (true) or not (false)"
+    example = "{revisit_due: true}"
+    revisit_due: bool
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        data = facts.issue.scoping.data
+        when = data.revisit_on if data else None
+        due = when is not None and when <= facts.now.date()
+        return Outcome(due == self.revisit_due, f"revisit_on {when}" if when else "no revisit_on")
+
+
 def _short_circuit(conditions: list[Condition], facts: Facts, *, stop_on: bool) -> Outcome:
     """Evaluate in order and stop at the first outcome equal to `stop_on`, so a cheap
     condition listed first can spare the fetch a later one would need."""
@@ -347,6 +447,11 @@ CONDITIONS: tuple[type[Condition], ...] = (
     DaysSinceUpdate,
     DaysInStage,
     DaysToQuarterEnd,
+    NetPrice,
+    BusinessDaysToClose,
+    QuarterEnd,
+    DaysWithoutHumanActivity,
+    RevisitDue,
     All,
     AnyOf,
     Not,
