@@ -6,6 +6,7 @@ planner turns into the smallest set of writes (one PUT for labels and state, one
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -152,7 +153,7 @@ class Comment(Action):
         )
 
 
-def _notify(roles: list[str], context: dict[str, Any]) -> list[Trusted]:
+def _notify(roles: Sequence[str], context: dict[str, Any]) -> list[Trusted]:
     """Mentions for the roles a reminder names: data-block usernames (validated) or contacts."""
     found: list[Trusted] = []
     for role in roles:
