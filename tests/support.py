@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,9 @@ NOW = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
 BOT = "ps-bot"
 
 
+@functools.cache
 def workspace() -> Workspace:
+    """The shipped policies and templates (loaded once: they are frozen)."""
     return load_workspace(ROOT / "policies", ROOT / "templates")
 
 

@@ -48,13 +48,14 @@ def test_second_apply_makes_zero_writes_with_one_listing(demo):
     # - each approver group's members, once;
     # - label events of every issue with a timer (when did its stage start?) or a gated label
     #   (who set it?): all 9;
-    # - notes of the 6 issues with a comment that is checked by revision or period.
+    # - notes of 7: the 6 with a comment checked by revision or period, and #4101, older than 45
+    #   days with a recent update (was it people? only its notes can say).
     assert admin(demo.url, "stats")["routes"] == {
         "GET /user": 1,
         "GET /projects/:id/issues": 1,
         "GET /groups/:id/members/all": 2,
         "GET /projects/:id/issues/:eventable_id/resource_label_events": 9,
-        "GET /projects/:id/issues/:noteable_id/notes": 6,
+        "GET /projects/:id/issues/:noteable_id/notes": 7,
     }
 
 
@@ -62,10 +63,11 @@ def test_details_are_fetched_only_for_issues_that_need_them(demo):
     bot_run(demo.url, mode="plan")
     routes = admin(demo.url, "stats")["routes"]
     assert routes["GET /projects/:id/issues"] == 1
-    # 8 of 9 issues have a comment due (#4101's spelling fix and gate check need events, not notes)
-    assert routes["GET /projects/:id/issues/:noteable_id/notes"] == 8
-    # stages just entered in this run need no events for their timers: 5 of 9 are read
-    assert routes["GET /projects/:id/issues/:eventable_id/resource_label_events"] == 5
+    # all 9: 8 have a comment due, and #4101 is old enough to be stale, recently updated
+    assert routes["GET /projects/:id/issues/:noteable_id/notes"] == 9
+    # stages just entered in this run need no events for their timers; issues old enough to be
+    # stale need them to see who last relabelled: 7 of 9 are read
+    assert routes["GET /projects/:id/issues/:eventable_id/resource_label_events"] == 7
 
 
 def test_a_run_cut_between_comment_and_label_change_converges_without_duplicates(demo):

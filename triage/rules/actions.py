@@ -139,8 +139,8 @@ class Comment(Action):
         if spec.every or spec.quarter_end_every:
             quarter_end = facts.in_quarter_end() and spec.quarter_end_every is not None
             every = spec.quarter_end_every if quarter_end else spec.every
-            if every is None:
-                return  # a quarter-end-only reminder, outside quarter-end mode
+            if every is None or not facts.business_day():
+                return  # a quarter-end-only reminder outside quarter-end mode; or a weekend or holiday
             entered = step.stage_entered() if callable(step.stage_entered) else step.stage_entered
             days = business_days_between(entered.date(), facts.now.date(), facts.holidays)
             if days < every:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -45,13 +45,22 @@ class Facts:
     bot: str = ""
 
     def in_quarter_end(self) -> bool:
-        """Quarter-end mode: today is one of the fiscal quarter's last `quarter_end_days` business days."""
+        """Quarter-end mode: from the first of the fiscal quarter's last `quarter_end_days`
+        business days to the quarter's end."""
         today = self.now.date()
         quarter = fiscal_quarter(today, self.fiscal_start_month)
-        left = business_days_between(today, quarter.end, self.holidays)
-        if today.weekday() < 5 and today not in self.holidays:
-            left += 1
-        return left <= self.quarter_end_days
+        start, counted = quarter.end, 0
+        while True:
+            if start.weekday() < 5 and start not in self.holidays:
+                counted += 1
+                if counted == self.quarter_end_days:
+                    break
+            start -= timedelta(days=1)
+        return start <= today <= quarter.end
+
+    def business_day(self) -> bool:
+        today = self.now.date()
+        return today.weekday() < 5 and today not in self.holidays
 
     def last_human_activity(self) -> datetime | None:
         """The newest note or label change by anyone but the bot, once both are fetched;
@@ -361,21 +370,29 @@ class QuarterEnd(Condition):
 class DaysWithoutHumanActivity(Condition):
     key = "days_without_human_activity"
     summary = (
-        "calendar days since anyone but the bot commented or changed a label; exact when the issue's "
-        "notes and label events are fetched this run, else GitLab's updated_at (which bot writes move too)"
+        "calendar days since anyone but the bot commented, edited or relabelled the issue (its notes, "
+        "system notes included, and label events); read only where the dates in the listing cannot decide"
     )
     example = "{days_without_human_activity: {gte: 45}}"
     days_without_human_activity: Compare
 
     def evaluate(self, facts: Facts) -> Outcome:
+        compare = self.days_without_human_activity
         last = facts.last_human_activity()
-        source = "people" if last is not None else "updated_at"
-        last = last or facts.issue.updated_at
+        if last is None:
+            issue = facts.issue
+            since_update = (facts.now - issue.updated_at).total_seconds() / 86400
+            age = (facts.now - issue.created_at).total_seconds() / 86400
+            lower_bounds_only = compare.lt is None and compare.lte is None
+            # Nothing at all happened since updated_at, so people have been away at least that long.
+            if lower_bounds_only and compare.holds(since_update):
+                return Outcome(True, f"{since_update:.0f} days since any update")
+            # An issue younger than the threshold cannot have been idle that long.
+            if lower_bounds_only and not compare.holds(age):
+                return Outcome(False, f"{age:.0f} days old")
+            raise NeedDetail("notes" if issue.notes is None else "label_events")
         days = (facts.now - last).total_seconds() / 86400
-        return Outcome(
-            self.days_without_human_activity.holds(days),
-            f"{days:.0f} days since activity ({source})",
-        )
+        return Outcome(compare.holds(days), f"{days:.0f} days since people last acted")
 
 
 class RevisitDue(Condition):

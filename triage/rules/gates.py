@@ -34,7 +34,8 @@ def last_setting(present: set[str], events: tuple[LabelEvent, ...]) -> Attempt:
     adds = [e for e in events if e.action == "add" and e.label in present]
     if not adds:
         return Attempt(sorted(present)[0], None, None)
-    last = max(adds, key=lambda e: e.created_at)
+    # GitLab lists events oldest first; of two at the same moment the later one is last.
+    last = sorted(adds, key=lambda e: e.created_at)[-1]
     return Attempt(last.label, last.user, last.created_at)
 
 

@@ -1,0 +1,306 @@
+"""Approvals only the right people can give, EM assignment, and the timers, on the emulator with
+its clock moved. People act through python-gitlab as themselves."""
+
+from datetime import UTC, date, datetime, timedelta
+
+from gitlab_emulator.testing import admin, running_emulator
+from triage.commands.demo_data import TASKS, demo_seed, description
+from triage.render.markers import find_marker
+
+from support import BOT, bot_notes, bot_run, project_as
+
+ESTIMATE = {
+    "customer": "Juniper Rail",
+    "close_date": "2026-03-20",
+    "people": {"sa": "felix", "ae": "imogen"},
+    "confidence": {"value": "Amber", "rationale": "procurement"},
+    "line_items": [{"activity": "Migration waves", "role": "PSE", "days": 10}],
+}
+
+
+def seed(issues, now="2026-01-05T09:00:00Z", extra_directors=()):
+    data = demo_seed()
+    data["now"] = now
+    data["users"] += [{"username": name, "token": f"{name}-token"} for name in extra_directors]
+    for group in data["groups"]:
+        if group["path"] == "ps/ps-directors":
+            group["members"] += [{"username": name, "access_level": 30} for name in extra_directors]
+    data["projects"][0]["members"] += [
+        {"username": name, "access_level": 30} for name in extra_directors
+    ]
+    data["projects"][0]["issues"] = issues
+    return data
+
+
+def issue(
+    iid,
+    stage,
+    *,
+    data=ESTIMATE,
+    done=TASKS[:1],
+    labels=(),
+    assignees=("harriet",),
+    at="2026-01-05T09:00:00Z",
+    events_by="harriet",
+    notes=(),
+):
+    labels = [
+        "Services Calculator",
+        "EM_Confidence::Amber",
+        *([f"proposal::{stage}"] if stage else []),
+        *labels,
+    ]
+    return {
+        "iid": iid,
+        "title": f"Customer {iid} - Scope Issue and Write SOW",
+        "author": "imogen",
+        "assignees": list(assignees),
+        "labels": labels,
+        "description": description("Summary.", done, data),
+        "created_at": at,
+        "updated_at": at,
+        "notes": list(notes),
+        "label_events": [
+            {"user": events_by, "label": label, "action": "add", "created_at": at}
+            for label in labels
+        ],
+    }
+
+
+def labels_of(url, iid):
+    return project_as(url, "dana").issues.get(iid).labels
+
+
+def keys(url, iid):
+    return [find_marker(n.body).key for n in bot_notes(url, iid)]
+
+
+# --- approvals -------------------------------------------------------------------------------
+
+
+def test_an_approval_by_a_non_approver_is_refused_and_the_same_by_the_director_passes():
+    with running_emulator(seed([issue(1, "Ready For Approval", done=TASKS)])) as emu:
+        url = emu.url
+        bot_run(url)
+        project_as(url, "felix").issues.update(1, {"add_labels": "proposal::Approved"})
+        bot_run(url)
+        assert "proposal::Ready For Approval" in labels_of(
+            url, 1
+        ) and "proposal::Approved" not in labels_of(url, 1)
+        refusals = [n for n in bot_notes(url, 1) if find_marker(n.body).key == "refused/director"]
+        assert len(refusals) == 1 and "proposal::Approved was set by felix" in refusals[0].body
+        assert "@felix" not in refusals[0].body and "`rowan`, `ps/ps-directors`" in refusals[0].body
+        assert bot_run(url)[1].traffic.writes == 0  # refused once, said once
+
+        project_as(url, "rowan").issues.update(1, {"add_labels": "proposal::Approved"})
+        bot_run(url)
+        assert "proposal::Approved" in labels_of(url, 1)
+        assert bot_run(url)[1].traffic.writes == 0
+
+
+def test_a_member_of_an_approver_group_may_approve():
+    with running_emulator(
+        seed([issue(1, "Ready For Approval", done=TASKS)], extra_directors=("sam",))
+    ) as emu:
+        bot_run(emu.url)
+        project_as(emu.url, "sam").issues.update(1, {"add_labels": "proposal::Approved"})
+        bot_run(emu.url)
+        assert "proposal::Approved" in labels_of(emu.url, 1)
+        assert not any(k.startswith("refused/") for k in keys(emu.url, 1))
+
+
+def test_the_directors_thumbsup_on_the_approval_request_approves():
+    with running_emulator(seed([issue(1, "Ready For Approval", done=TASKS)])) as emu:
+        url = emu.url
+        bot_run(url)
+        request = next(
+            n for n in bot_notes(url, 1) if find_marker(n.body).key.startswith("approval-request/")
+        )
+        project_as(url, "felix").issues.get(1, lazy=True).notes.get(
+            request.id, lazy=True
+        ).awardemojis.create({"name": "thumbsup"})
+        bot_run(url)
+        assert "proposal::Approved" not in labels_of(url, 1)
+        assert "refused/director" in keys(url, 1)
+        project_as(url, "rowan").issues.get(1, lazy=True).notes.get(
+            request.id, lazy=True
+        ).awardemojis.create({"name": "thumbsup"})
+        bot_run(url)
+        assert "proposal::Approved" in labels_of(url, 1)
+        events = (
+            project_as(url, "dana").issues.get(1, lazy=True).resourcelabelevents.list(get_all=True)
+        )
+        assert [
+            (e.user["username"], e.action)
+            for e in events
+            if e.label["name"] == "proposal::Approved"
+        ] == [(BOT, "add")]
+        assert bot_run(url)[1].traffic.writes == 0  # the bot's own setting counts on the next runs
+
+
+def test_the_50k_technical_architect_gate():
+    big = {
+        **ESTIMATE,
+        "line_items": [{"activity": "Migration waves", "role": "PSE", "days": 25}],
+    }  # 60,000
+    with running_emulator(seed([issue(1, "Estimate_Feedback", data=big, done=TASKS[:2])])) as emu:
+        url = emu.url
+        bot_run(url)
+        assert "proposal::Estimate_Feedback" in labels_of(
+            url, 1
+        ) and "TA::Needs-Review" in labels_of(url, 1)
+        ta_notes = [
+            n for n in bot_notes(url, 1) if find_marker(n.body).key.startswith("ta-review/")
+        ]
+        assert len(ta_notes) == 1 and "@ps/ps-ta" in ta_notes[0].body
+
+        project_as(url, "harriet").issues.update(1, {"add_labels": "TA::Approved"})  # not a TA
+        bot_run(url)
+        assert "TA::Approved" not in labels_of(
+            url, 1
+        ) and "proposal::Estimate_Feedback" in labels_of(url, 1)
+        assert "refused/technical-architect" in keys(url, 1)
+
+        project_as(url, "ravi").issues.update(1, {"add_labels": "TA::Approved"})
+        bot_run(url)
+        assert "TA::Approved" in labels_of(url, 1) and "proposal::SOW_WIP" in labels_of(url, 1)
+
+
+def test_a_legacy_spelling_is_normalised_but_not_a_way_around_the_gate():
+    issues = [
+        issue(1, "Estimate_Feedback", labels=("TA:Approved",), events_by="ravi"),
+        issue(2, "Estimate_Feedback", labels=("TA:Approved",), events_by="harriet"),
+    ]
+    with running_emulator(seed(issues)) as emu:
+        bot_run(emu.url)
+        assert "TA::Approved" in labels_of(emu.url, 1) and "TA:Approved" not in labels_of(
+            emu.url, 1
+        )
+        assert "TA::Approved" not in labels_of(emu.url, 2) and "TA:Approved" not in labels_of(
+            emu.url, 2
+        )
+        assert "TA::Needs-Review" in labels_of(emu.url, 2)
+
+
+# --- people ----------------------------------------------------------------------------------
+
+
+def test_assignment_balances_a_segment_pool_by_open_issues():
+    # Ent_EAST's pool is [dana, mateo]; dana already has two open issues, mateo none.
+    existing = [
+        issue(i, "SOW_WIP", labels=("Segment::Ent_EAST",), assignees=("dana",)) for i in (1, 2)
+    ]
+    new = [
+        issue(i, None, labels=("Segment::Ent_EAST",), assignees=(), done=()) for i in (3, 4, 5, 6)
+    ]
+    nowhere = [issue(7, None, assignees=(), done=())]
+    with running_emulator(seed(existing + new + nowhere)) as emu:
+        bot_run(emu.url)
+        project = project_as(emu.url, "dana")
+        chosen = {i: [a["username"] for a in project.issues.get(i).assignees] for i in range(3, 8)}
+        # loads dana 2, mateo 0 -> #3 mateo (1), #4 mateo (2), #5 dana (3: tie broken by pool order), #6 mateo (3)
+        assert chosen == {
+            3: ["mateo"],
+            4: ["mateo"],
+            5: ["dana"],
+            6: ["mateo"],
+            7: ["dana"],
+        }  # 7: the triage lead
+        assert all(
+            "proposal::Awaiting_Discovery" in project.issues.get(i).labels for i in range(3, 8)
+        )
+
+
+# --- time ------------------------------------------------------------------------------------
+
+
+def business_days(start, end):
+    days, d = 0, start
+    while d < end:
+        d += timedelta(days=1)
+        days += d.weekday() < 5
+    return days
+
+
+def test_reminders_once_per_period_over_a_month_of_hourly_runs_across_quarter_end():
+    """Estimate_Feedback from Mon 2026-01-05: the account team is reminded every 3 business days,
+    daily in the fiscal quarter's last 10 business days (FY26-Q4 ends Sat 2026-01-31, so quarter-end
+    mode runs from Mon 01-19 to Fri 01-30), and every 3 again in FY27-Q1."""
+    with running_emulator(seed([issue(1, "Estimate_Feedback", events_by="ps-bot")])) as emu:
+        url = emu.url
+        for _ in range(31 * 24):
+            bot_run(url)
+            admin(url, "clock", {"advance_seconds": 3600})
+        reminders = [
+            n
+            for n in bot_notes(url, 1)
+            if find_marker(n.body).key.startswith("account-team-reminder/")
+        ]
+        posted_on = {
+            find_marker(n.body).key.rsplit("/", 1)[1]: date.fromisoformat(n.created_at[:10])
+            for n in reminders
+        }
+        assert len(reminders) == len(posted_on)  # never twice for one period
+        expected = {"p1": date(2026, 1, 8), "p2": date(2026, 1, 13), "p3": date(2026, 1, 16)}
+        expected |= {
+            f"q{business_days(date(2026, 1, 5), d)}": d
+            for d in (date(2026, 1, 19) + timedelta(days=n) for n in range(12))
+            if d.weekday() < 5
+        }
+        expected |= {"p6": date(2026, 2, 2), "p7": date(2026, 2, 3)}
+        assert posted_on == expected
+        assert all("@felix @imogen reminder:" in n.body for n in reminders)
+
+
+def test_quarter_end_mode_switches_on_the_monday_of_the_last_ten_business_days():
+    from triage.rules.conditions import Facts
+
+    from support import NOW, snapshot
+
+    def mode(day):
+        return Facts(snapshot(), datetime(*day, 12, tzinfo=UTC), None, "proposal").in_quarter_end()
+
+    assert [mode((2026, 1, d)) for d in (15, 16, 19, 30)] == [False, False, True, True]
+    assert mode((2026, 2, 2)) is False  # FY27-Q1 has begun
+    assert [mode((2026, 4, d)) for d in (16, 17)] == [
+        False,
+        True,
+    ]  # FY27-Q1 ends Thu 04-30: from Fri 04-17
+    assert NOW.date() == date(2026, 1, 12) and not mode((2026, 1, 12))
+
+
+def test_stale_deals_are_warned_at_45_days_and_closed_as_lost_at_60():
+    dana_edit = [
+        {
+            "author": "dana",
+            "body": "changed the description",
+            "system": True,
+            "created_at": "2026-01-05T09:00:00Z",
+        }
+    ]
+    approved = issue(1, "Approved", done=TASKS, events_by="rowan", notes=dana_edit)
+    with running_emulator(seed([approved])) as emu:
+        url = emu.url
+        bot_run(url)
+        admin(url, "clock", {"now": "2026-02-18T10:00:00Z"})  # 44 days
+        bot_run(url)
+        assert not any(k.startswith("stale-warning/") for k in keys(url, 1))
+        admin(url, "clock", {"now": "2026-02-19T10:00:00Z"})  # 45 days
+        bot_run(url)
+        bot_run(url)
+        warnings = [
+            n for n in bot_notes(url, 1) if find_marker(n.body).key.startswith("stale-warning/")
+        ]
+        assert (
+            len(warnings) == 1
+            and "since 2026-01-05" in warnings[0].body
+            and "@harriet" in warnings[0].body
+        )
+        admin(
+            url, "clock", {"now": "2026-03-06T10:00:00Z"}
+        )  # 60 days: the bot's own notes were no activity
+        bot_run(url)
+        final = project_as(url, "dana").issues.get(1)
+        assert final.state == "closed"
+        assert {"proposal::Closed_Lost", "Lost::unknown", "close_qtr::Q127"} <= set(final.labels)
+        assert bot_run(url)[1].traffic.writes == 0
