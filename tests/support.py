@@ -69,6 +69,7 @@ def snapshot(
     created: str = "2026-01-12T08:00:00Z",
     description_text: str | None = None,
     confidence: str | None = "Grey",
+    updated: str | None = None,
 ) -> IssueSnapshot:
     """A scoping issue; by default created an hour before NOW (no timer is due) and already
     carrying an EM confidence label (no confidence rule fires), so tests see what they set up."""
@@ -86,7 +87,7 @@ def snapshot(
         author="imogen",
         state=state,
         created_at=at(created),
-        updated_at=at(created),
+        updated_at=at(updated or created),
         web_url=f"https://gitlab.example.com/ps/ps-plan/-/issues/{iid}",
         notes=notes,
         label_events=events,

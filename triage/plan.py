@@ -30,6 +30,7 @@ from .rules.assignment import assign
 from .rules.conditions import Facts, NeedDetail, Outcome
 from .rules.fiscal import fiscal_quarter
 from .rules.gates import allowed, emoji_approval, last_setting, spellings
+from .rules.moves import last_move_by_people, stage_moves
 
 CONFLICT_KEY = "stage-conflict"
 
@@ -210,6 +211,7 @@ class _Planner:
         stage, problem = self.resolve_stage()
         if problem:
             return replace(base, error=problem)
+        self.check_unexpected_move(stage)
         self.assign_em()
         if problem:
             return replace(base, error=problem)
@@ -332,6 +334,49 @@ class _Planner:
             for award in others:
                 self.refusal(gate, award.user, f":{gate.emoji.name}:", award.created_at)
 
+    def check_unexpected_move(self, stage: str | None) -> None:
+        """One note for a move by people that no transition allows; never reverted (a move
+        into a gated stage is the gate's business)."""
+        spec, lookback = self.life.unexpected_move_comment, self.life.unexpected_move_lookback_days
+        if spec is None or (self.now - self.issue.updated_at).total_seconds() > lookback * 86400:
+            return
+        events = self.issue.label_events
+        if events is None:
+            raise NeedDetail("label_events")
+        move = last_move_by_people(events, self.prefix, self.settings.bot, self.issue.created_at)
+        if move is None or (self.now - move.at).total_seconds() > lookback * 86400:
+            return
+        gated = {gate.label for gate in self.policy.approvals}
+        if (
+            move.source == move.target
+            or (move.source, move.target) in self.life.edges()
+            or self.life.label(move.target) in gated
+        ):
+            return
+        allowed = sorted(target for source, target in self.life.edges() if source == move.source)
+        context = template_context(
+            self.policy, self.issue, stage, why=f"{move.source} -> {move.target}"
+        )
+        context["move"] = {
+            "user": move.user,
+            "at": Trusted(move.at.strftime("%Y-%m-%d %H:%M UTC")),
+            "source": Trusted(move.source),
+            "target": Trusted(move.target),
+            "source_label": Trusted(self.life.label(move.source))
+            if move.source != NO_STAGE
+            else None,
+            "target_label": Trusted(self.life.label(move.target)),
+            "allowed": [Trusted(self.life.label(t)) for t in allowed],
+        }
+        self.draft.reasons.append(
+            f"unexpected move: {move.source} -> {move.target} by @{move.user}"
+        )
+        self.draft.comments.append(
+            CommentRequest(
+                spec.template, "unexpected-move", spec.internal, "unexpected-move", context, "rule"
+            )
+        )
+
     def assign_em(self) -> None:
         em = self.settings.assignments.get((self.issue.project, self.issue.iid))
         if em and not self.draft.assignees:
@@ -394,8 +439,52 @@ class _Planner:
             assert transition.when is not None
             outcome = transition.when.evaluate(facts)
             if outcome.met:
+                if stage is not None and transition.priority <= 0 and self.held_by_people(stage):
+                    return None
                 return transition, outcome
         return None
+
+    def held_by_people(self, stage: str) -> bool:
+        """People put the issue in this stage with a move of their own (a re-estimate, a scope
+        change, a rejected approval): the bot does not undo it until the issue is edited after
+        that move. Only asked when a transition would fire, so it costs no reads otherwise."""
+        if stage != next(
+            (
+                label.removeprefix(self.prefix)
+                for label in self.issue.labels
+                if label.startswith(self.prefix)
+            ),
+            None,
+        ):
+            return False  # a stage this run's own chain entered
+        events = self.issue.label_events
+        if events is None:
+            raise NeedDetail("label_events")
+        moves = [m for m in stage_moves(events, self.prefix) if m.target == stage]
+        if not moves:
+            return False
+        move = moves[-1]
+        people_edges = {
+            (s, t.to)
+            for t in self.life.transitions
+            if t.by == "people"
+            for s in self.life.sources(t)
+        }
+        if (
+            not move.user
+            or move.user == self.settings.bot
+            or (move.source, move.target) not in people_edges
+        ):
+            return False
+        notes = self.issue.notes
+        if notes is None:
+            raise NeedDetail("notes")
+        edited = any(n.author != self.settings.bot and n.created_at > move.at for n in notes)
+        if not edited:
+            self.draft.reasons.append(
+                f"held: @{move.user} moved it to {stage}; waiting for an edit before moving on"
+            )
+        return not edited
 
     def leaves(self, transition: Transition, stage: str | None) -> bool:
         if stage is None:

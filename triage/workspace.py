@@ -56,6 +56,10 @@ def template_uses(policy: Policy) -> dict[str, list[tuple[str, Any]]]:
         uses.setdefault(gate.comment.template, []).append(("gate", gate))
     if policy.lifecycle.conflict_comment:
         uses.setdefault(policy.lifecycle.conflict_comment.template, []).append(("conflict", None))
+    if policy.lifecycle.unexpected_move_comment:
+        uses.setdefault(policy.lifecycle.unexpected_move_comment.template, []).append(
+            ("move", None)
+        )
     return uses
 
 
@@ -94,6 +98,18 @@ def use_context(
             policy, issue, chosen if chosen in stages else None, why="preview", rule=use.id
         )
     context = template_context(policy, issue, stages[0], why="preview")
+    if kind == "move":
+        stages_ = policy.lifecycle.stage_ids()
+        context["move"] = {
+            "user": "someone",
+            "at": Trusted("2026-01-05 09:00 UTC"),
+            "source": Trusted(stages_[0]),
+            "target": Trusted(stages_[-1]),
+            "source_label": Trusted(policy.lifecycle.label(stages_[0])),
+            "target_label": Trusted(policy.lifecycle.label(stages_[-1])),
+            "allowed": [Trusted(policy.lifecycle.label(stages_[1]))],
+        }
+        return context
     if kind == "gate":
         context["attempt"] = {
             "gate": Trusted(use.id),

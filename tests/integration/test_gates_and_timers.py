@@ -304,3 +304,48 @@ def test_stale_deals_are_warned_at_45_days_and_closed_as_lost_at_60():
         assert final.state == "closed"
         assert {"proposal::Closed_Lost", "Lost::unknown", "close_qtr::Q127"} <= set(final.labels)
         assert bot_run(url)[1].traffic.writes == 0
+
+
+def test_a_move_the_lifecycle_does_not_make_is_flagged_once_and_left_alone():
+    with running_emulator(
+        seed([issue(1, "Awaiting_Discovery", done=()), issue(2, "Estimate_Feedback")])
+    ) as emu:
+        url = emu.url
+        bot_run(url)
+        admin(url, "clock", {"advance_seconds": 3600})
+        project_as(url, "dana").issues.update(
+            1, {"add_labels": "proposal::SOW_WIP"}
+        )  # skips three stages
+        project_as(url, "harriet").issues.update(
+            2, {"add_labels": "proposal::Strawman_WIP"}
+        )  # re-estimate: allowed
+        bot_run(url)
+        bot_run(url)
+        flagged = [n for n in bot_notes(url, 1) if find_marker(n.body).key == "unexpected-move"]
+        assert (
+            len(flagged) == 1
+            and 'dana moved this issue from ~"proposal::Awaiting_Discovery"' in flagged[0].body
+        )
+        assert "proposal::SOW_WIP" in labels_of(url, 1)  # not reverted
+        assert "unexpected-move" not in keys(url, 2)
+        admin(url, "clock", {"advance_seconds": 3 * 86400})
+        assert not any(
+            o.plan.iid == 1 and "unexpected" in " ".join(o.plan.reasons)
+            for o in bot_run(url)[0].outcomes
+        )
+
+
+def test_a_re_estimate_move_by_people_is_not_undone_until_the_issue_is_edited():
+    with running_emulator(seed([issue(2, "Estimate_Feedback")])) as emu:
+        url = emu.url
+        bot_run(url)
+        project_as(url, "harriet").issues.update(2, {"add_labels": "proposal::Strawman_WIP"})
+        bot_run(url)
+        bot_run(url)
+        assert "proposal::Strawman_WIP" in labels_of(url, 2)  # the bot waits
+        admin(url, "clock", {"advance_seconds": 60})
+        item = project_as(url, "harriet").issues.get(2)
+        item.description = item.description.replace("days: 10", "days: 12")  # the new estimate
+        item.save()
+        bot_run(url)
+        assert "proposal::Estimate_Feedback" in labels_of(url, 2)

@@ -65,9 +65,9 @@ def test_details_are_fetched_only_for_issues_that_need_them(demo):
     assert routes["GET /projects/:id/issues"] == 1
     # all 9: 8 have a comment due, and #4101 is old enough to be stale, recently updated
     assert routes["GET /projects/:id/issues/:noteable_id/notes"] == 9
-    # stages just entered in this run need no events for their timers; issues old enough to be
-    # stale need them to see who last relabelled: 7 of 9 are read
-    assert routes["GET /projects/:id/issues/:eventable_id/resource_label_events"] == 7
+    # all 9: timers of stages entered earlier, who set a gated label, who relabelled an issue
+    # old enough to be stale, and moves on the issues updated within the 2-day look-back
+    assert routes["GET /projects/:id/issues/:eventable_id/resource_label_events"] == 9
 
 
 def test_a_run_cut_between_comment_and_label_change_converges_without_duplicates(demo):

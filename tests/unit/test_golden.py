@@ -138,6 +138,22 @@ CASES = {
         (),
         (LabelEvent("rowan", "proposal::Approved", "add", at("2025-11-20T09:00:00Z")),),
     ),
+    "unexpected-move.md.j2": lambda: with_details(
+        stage(
+            "SOW_WIP",
+            done=TASKS[:1],
+            created="2025-12-01T09:00:00Z",
+            updated="2026-01-12T08:00:00Z",
+        ),
+        (),
+        (
+            LabelEvent("imogen", "proposal::Awaiting_Discovery", "add", at("2025-12-01T09:00:00Z")),
+            LabelEvent(
+                "dana", "proposal::Awaiting_Discovery", "remove", at("2026-01-12T08:00:00Z")
+            ),
+            LabelEvent("dana", "proposal::SOW_WIP", "add", at("2026-01-12T08:00:00Z")),
+        ),
+    ),
     "revisit.md.j2": lambda: with_details(
         stage("On_hold", data={**BRAMBLEWOOD, "revisit_on": "2026-01-12"})
     ),

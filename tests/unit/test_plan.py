@@ -35,7 +35,9 @@ def test_unassigned_issue_without_stage_gets_only_the_intake_checklist():
 
 def test_assigned_issue_is_triaged_and_needs_notes_before_commenting():
     first = planned(snapshot())
-    assert first.needs == {"notes"}  # a comment is due: its marker must be looked for first
+    assert first.needs == {"label_events"}  # updated within the look-back: were its moves allowed?
+    second = planned(replace(snapshot(), label_events=()))
+    assert second.needs == {"notes"}  # a comment is due: its marker must be looked for first
     issue_plan = detailed(snapshot())
     assert issue_plan.add_labels == ("proposal::Awaiting_Discovery",)
     assert [c.key for c in issue_plan.comments] == ["intake"]

@@ -18,7 +18,7 @@ from ..rules.conditions import (
     Not,
     State,
 )
-from .model import ANY_OPEN, NO_STAGE, Policy, Transition
+from .model import ANY_OPEN, NO_STAGE, Policy
 
 
 @dataclass(frozen=True)
@@ -78,15 +78,7 @@ def check_lifecycle(policy: Policy) -> list[GraphProblem]:
     dup("transition", [t.id for t in life.transitions], ("lifecycle", "transitions"))
     dup("rule", [r.id for r in policy.rules], ("rules",))
 
-    def sources(t: Transition) -> set[str]:
-        out: set[str] = set()
-        for name in t.from_:
-            out |= (
-                {NO_STAGE, *(s for s in stages if s not in terminal)}
-                if name == ANY_OPEN
-                else {name}
-            )
-        return out
+    sources = life.sources
 
     for i, t in enumerate(life.transitions):
         for j, name in enumerate(t.from_):
@@ -127,7 +119,7 @@ def check_lifecycle(policy: Policy) -> list[GraphProblem]:
     if problems:
         return problems
 
-    edges = [(s, t.to) for t in life.transitions for s in sources(t)]
+    edges = sorted(life.edges())
     reachable, frontier = {NO_STAGE}, [NO_STAGE]
     while frontier:
         here = frontier.pop()

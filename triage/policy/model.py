@@ -169,6 +169,11 @@ class Lifecycle(Strict):
     stages: list[Stage] = Field(min_length=1)
     transitions: list[Transition] = Field(default_factory=list)
     conflict_comment: CommentSpec | None = None
+    # Moves people make that no transition allows get one note (never reverted). Only issues
+    # updated within the look-back are examined: a move older than that when the bot next
+    # runs goes unflagged, so the look-back should exceed the longest gap between runs.
+    unexpected_move_comment: CommentSpec | None = None
+    unexpected_move_lookback_days: float = Field(2, gt=0)
 
     def stage_ids(self) -> list[str]:
         return [s.id for s in self.stages]
@@ -178,6 +183,20 @@ class Lifecycle(Strict):
 
     def terminal(self) -> set[str]:
         return {s.id for s in self.stages if s.terminal}
+
+    def sources(self, transition: Transition) -> set[str]:
+        """The stages a transition leaves from, `open` expanded (`none` included)."""
+        found: set[str] = set()
+        for name in transition.from_:
+            if name == ANY_OPEN:
+                found |= {NO_STAGE, *(s for s in self.stage_ids() if s not in self.terminal())}
+            else:
+                found.add(name)
+        return found
+
+    def edges(self) -> set[tuple[str, str]]:
+        """Every move the lifecycle allows, by the bot or by people: (from, to)."""
+        return {(source, t.to) for t in self.transitions for source in self.sources(t)}
 
 
 class Policy(Strict):
