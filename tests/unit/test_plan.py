@@ -216,3 +216,76 @@ def test_stages_moved_by_people_keep_their_labels(stage):
     )
     issue_plan = detailed(issue)
     assert not issue_plan.add_labels and not issue_plan.remove_labels and not issue_plan.state_event
+
+
+def test_confidence_label_comes_from_the_data_block_else_grey():
+    amber = detailed(
+        snapshot(
+            labels=("Services Calculator", "proposal::Strawman_WIP"), data=block(), confidence=None
+        )
+    )
+    assert "EM_Confidence::Amber" in amber.add_labels
+    grey = detailed(
+        snapshot(labels=("Services Calculator", "proposal::Strawman_WIP"), confidence=None)
+    )
+    assert "EM_Confidence::Grey" in grey.add_labels
+
+
+def test_a_colour_without_rationale_is_asked_for_once():
+    data = block(confidence={"value": "Red"})
+    issue = snapshot(
+        labels=("Services Calculator", "proposal::Strawman_WIP"), data=data, confidence="Red"
+    )
+    first = detailed(issue)
+    [request] = [c for c in first.comments if c.template == "confidence-rationale.md.j2"]
+    assert '@dana EM confidence is ~"EM_Confidence::Red"' in request.body
+    posted = (Note(5, BOT, request.body, NOW),)
+    assert not [
+        c
+        for c in planned(with_details(issue, posted, ())).comments
+        if c.template == request.template
+    ]
+
+
+def test_green_before_the_sow_close_to_the_close_date_is_warned():
+    near = block(close_date="2026-01-20", confidence={"value": "Green", "rationale": "PO raised"})
+    issue = snapshot(
+        labels=("Services Calculator", "proposal::Estimate_Feedback"),
+        data=near,
+        confidence="Green",
+        done=TASKS[:1],
+    )
+    assert [c.template for c in detailed(issue).comments if c.template == "green-too-early.md.j2"]
+    far = block(close_date="2026-03-20", confidence={"value": "Green", "rationale": "PO raised"})
+    later = snapshot(
+        labels=("Services Calculator", "proposal::Estimate_Feedback"),
+        data=far,
+        confidence="Green",
+        done=TASKS[:1],
+    )
+    assert not [c for c in detailed(later).comments if c.template == "green-too-early.md.j2"]
+
+
+def test_on_hold_is_quiet_until_its_revisit_date():
+    waiting = snapshot(
+        labels=("Services Calculator", "proposal::On_hold"),
+        data=block(revisit_on="2026-02-02"),
+        created="2025-12-01T09:00:00Z",
+        updated="2026-01-10T09:00:00Z",
+    )
+    quiet = plan_issue(
+        POLICY,
+        with_details(waiting, (Note(1, "dana", "x", at("2026-01-10T09:00:00Z")),), ()),
+        NOW,
+        SETTINGS,
+    )
+    assert not quiet.comments
+    due = plan_issue(
+        POLICY,
+        with_details(waiting, (Note(1, "dana", "x", at("2026-01-10T09:00:00Z")),), ()),
+        at("2026-02-02T10:00:00Z"),
+        SETTINGS,
+    )
+    assert [c.template for c in due.comments] == ["revisit.md.j2"] and "@dana" in due.comments[
+        0
+    ].body
