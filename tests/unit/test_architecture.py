@@ -77,7 +77,7 @@ def test_the_bot_never_imports_the_emulator():
         for p in PACKAGE.rglob("*.py")
         if "gitlab_emulator" in imports(p)
     }
-    assert users == {"commands/demo.py", "commands/emulator.py"}
+    assert users == {"commands/demo.py", "commands/emulator.py", "testing.py"}  # none of the bot's own code
 
 
 def test_no_module_reads_the_environment_but_the_cli():
