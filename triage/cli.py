@@ -233,6 +233,52 @@ def graph(ctx: click.Context, policies: Path) -> None:
 
 
 @main.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=Path("."))
+@click.pass_context
+def init(ctx: click.Context, directory: Path) -> None:
+    """Lay out an operations repository: policies, templates, CI, the issue template, a policy test."""
+    from .commands.init import init as command
+
+    _exit(guarded(_console(ctx), lambda: command(_console(ctx), directory)))
+
+
+@main.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the schema to this file instead of the terminal.",
+)
+@click.pass_context
+def schema(ctx: click.Context, output: Path | None) -> None:
+    """Print the JSON Schema of the policy format (editors validate and complete policy files with it)."""
+    from .commands.schema import schema as command
+
+    _exit(guarded(_console(ctx), lambda: command(_console(ctx), output)))
+
+
+@main.command(hidden=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("docs/policy.md"),
+    show_default=True,
+)
+@click.pass_context
+def reference(ctx: click.Context, output: Path) -> None:
+    """Write the policy and template reference (generated from the code)."""
+    from .reference import policy_reference
+
+    def action() -> int:
+        output.write_text(policy_reference(), encoding="utf-8")
+        _console(ctx).info(f"wrote {output}")
+        return 0
+
+    _exit(guarded(_console(ctx), action))
+
+
+@main.command()
 @click.argument("template")
 @workspace_options
 @connection_options

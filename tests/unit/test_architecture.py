@@ -75,7 +75,11 @@ def test_the_bot_never_imports_the_emulator():
         for p in PACKAGE.rglob("*.py")
         if "gitlab_emulator" in imports(p)
     }
-    assert users == {"commands/demo.py", "commands/emulator.py", "testing.py"}  # none of the bot's own code
+    assert users == {
+        "commands/demo.py",
+        "commands/emulator.py",
+        "testing.py",
+    }  # none of the bot's own code
 
 
 def test_no_module_reads_the_environment_but_the_cli():
@@ -84,4 +88,7 @@ def test_no_module_reads_the_environment_but_the_cli():
         for p in PACKAGE.rglob("*.py")
         if re.search(r"os\.environ|getenv", p.read_text())
     }
-    assert readers == {"cli.py", "pytest_plugin.py"}  # the two entry points: the command and the test fixture
+    assert readers == {
+        "cli.py",
+        "pytest_plugin.py",
+    }  # the two entry points: the command and the test fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from ..pricing import Rates
 from ..rules.actions import AnyAction, CommentSpec
@@ -15,6 +15,10 @@ from ..rules.conditions import AnyCondition
 NO_STAGE = "none"  # `from: none`: the issue has no stage label yet
 ANY_OPEN = "open"  # `from: open`: any stage that is not terminal
 RESERVED_FROM = (NO_STAGE, ANY_OPEN)
+# `from:` and `stages:` take one stage or a list of them (normalised to a list by the validators).
+_ONE_OR_MORE = {
+    "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]
+}
 
 
 class Strict(BaseModel):
@@ -124,7 +128,7 @@ class Stage(Strict):
 
 class Transition(Strict):
     id: str = Field(min_length=1)
-    from_: list[str] = Field(alias="from", min_length=1)
+    from_: Annotated[list[str], WithJsonSchema(_ONE_OR_MORE)] = Field(alias="from", min_length=1)
     to: str
     by: Literal["bot", "people"] = "bot"
     when: AnyCondition | None = None
@@ -153,7 +157,7 @@ class Rule(Strict):
     actions describe the state it should be in."""
 
     id: str = Field(min_length=1)
-    stages: list[str] | None = None
+    stages: Annotated[list[str] | None, WithJsonSchema(_ONE_OR_MORE)] = None
     when: AnyCondition
     actions: list[AnyAction] = Field(min_length=1)
     description: str = ""

@@ -1,0 +1,2 @@
+# The `scoping` fixture runs this repository's policies on a GitLab emulator (see triage.testing).
+pytest_plugins = ["triage.pytest_plugin"]

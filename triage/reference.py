@@ -1,0 +1,138 @@
+"""The policy and template reference, generated from the registries so it cannot drift."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from .policy.model import (
+    Assignment,
+    Calendar,
+    Contacts,
+    Gate,
+    Lifecycle,
+    Policy,
+    Rule,
+    Scope,
+    Sow,
+    Stage,
+    Transition,
+)
+from .pricing import Rates
+from .rules.actions import ACTIONS
+from .rules.conditions import CONDITIONS
+
+# Every variable a template may use. Values marked (trusted) are not escaped; all others are
+# escaped for GitLab Markdown when rendered.
+TEMPLATE_VARIABLES: dict[str, str] = {
+    "customer": "the data block's `customer`, else the issue title",
+    "people": "`em` (the assignee) and the data block's `sa`, `ae`, `csm`, `ta`, `pm` usernames",
+    "estimate": "the priced estimate: `currency`, `lines` (`activity`, `role`, `days`, `rate`, `amount`, "
+    "`cost_rate`, `cost`), `roles` (`role`, `days`), `total_days`, `list_price`, `discount_pct`, "
+    "`discount`, `net_price`, `cogs`, `margin_pct`, `margin_floor_pct`, `below_floor`; None when it "
+    "cannot be priced",
+    "close_quarter": "the fiscal quarter of the close date, e.g. FY26-Q4 (trusted)",
+    "tasks": "the description's task list: `text`, `done`",
+    "missing": "what the intake checklist still lacks (trusted)",
+    "contacts": "the policy's `approvers`, `delivery_team`, `technical_architects` as mentions (trusted)",
+    "sow": "the policy's `sow` terms (trusted)",
+    "issue": "`title`, `iid`, `ref` (trusted), `url` (trusted), `author`, `assignees`, `labels`",
+    "stage": "the stage id (trusted)",
+    "stage_label": "the stage label, e.g. proposal::SOW_WIP (trusted)",
+    "transition": "for transition comments: `id`, `from`, `to`, `from_label`, `to_label`, `description` "
+    "(trusted); else None",
+    "rule": "the rule id (trusted)",
+    "rule_description": "the rule's `description` (trusted)",
+    "why": "what the conditions saw",
+    "scoping": "the whole data block, as written, or None",
+    "problems": "what is wrong with the data block or the estimate: `line`, `field`, `message`",
+    "data_block_status": "valid, invalid or missing (trusted)",
+    "notify": "mentions of the comment's `notify` roles (trusted)",
+    "last_activity": "the date people last acted on the issue (trusted)",
+    "links": "URLs of the bot's newest note of each other rule, by rule id (trusted); use `links.get(id)`",
+    "days_in_stage": "for reminders (`every`): business days in the stage",
+    "attempt": "for an approval refusal: `gate`, `label`, `actor`, `at`, `approvers`",
+    "move": "for an unexpected move: `user`, `at`, `source`, `target`, `source_label`, `target_label`, `allowed`",
+    "kept": "for a stage conflict: the stage label kept (trusted)",
+    "removed": "for a stage conflict: the stage labels removed (trusted)",
+}
+
+SECTIONS: list[tuple[str, type[BaseModel]]] = [
+    ("policy (top level)", Policy),
+    ("scope", Scope),
+    ("calendar", Calendar),
+    ("lifecycle", Lifecycle),
+    ("lifecycle.stages[]", Stage),
+    ("lifecycle.transitions[]", Transition),
+    ("rules[]", Rule),
+    ("rates", Rates),
+    ("sow", Sow),
+    ("contacts", Contacts),
+    ("approvals[]", Gate),
+    ("assignment", Assignment),
+]
+
+
+def _type(info: Any) -> str:
+    text = str(info.annotation).replace("typing.", "")
+    if "LabelPresent" in text:
+        return "condition (see Conditions)"
+    if "AddLabels" in text:
+        return "list of actions (see Actions)"
+    for noise in (
+        "triage.policy.model.",
+        "triage.rules.conditions.",
+        "triage.rules.actions.",
+        "triage.pricing.",
+        "datetime.",
+        "<class '",
+        "'>",
+    ):
+        text = text.replace(noise, "")
+    return text
+
+
+def policy_reference() -> str:
+    lines = [
+        "# Policy reference",
+        "",
+        "Generated from the models by `triage reference`; `tests/unit/test_reference.py` keeps it current.",
+        "Unknown keys are errors. The JSON Schema (`triage schema`) lets editors check and complete files.",
+        "",
+    ]
+    for title, model in SECTIONS:
+        lines += [f"## `{title}`", "", "| key | type | default |", "|---|---|---|"]
+        for name, info in model.model_fields.items():
+            key = info.alias or name
+            default = (
+                "required"
+                if info.is_required()
+                else f"`{info.get_default(call_default_factory=True)!r}`"
+            )
+            kind = _type(info).replace(" | ", " or ")
+            lines.append(f"| `{key}` | `{kind}` | {default.replace('|', '/')} |")
+        lines.append("")
+    lines += [
+        "## Conditions",
+        "",
+        "A condition is a one-key mapping; compose them with `all`, `any`, `not`.",
+        "",
+        "| condition | meaning | example |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{c.key}` | {c.summary} | `{c.example}` |" for c in CONDITIONS]
+    lines += ["", "## Actions", "", "| action | what it does | example |", "|---|---|---|"]
+    lines += [f"| `{a.key}` | {a.summary} | `{a.example}` |" for a in ACTIONS]
+    lines += [
+        "",
+        "## Template variables",
+        "",
+        "Every value from an issue is escaped for GitLab Markdown when rendered (no quick action, no mention,"
+        " no HTML); trusted values are not. Filters: `money`, `num`, `code`, `mention`, `trusted`, `md`.",
+        "",
+        "| variable | what it holds |",
+        "|---|---|",
+    ]
+    lines += [f"| `{name}` | {text} |" for name, text in TEMPLATE_VARIABLES.items()]
+    return "\n".join(lines) + "\n"
