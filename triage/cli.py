@@ -27,6 +27,7 @@ DEFAULTS = Path(__file__).parent / "defaults"
 def _console(ctx: click.Context, token: str | None = None) -> Console:
     obj = ctx.ensure_object(dict)
     return Console(
+        color=False if "NO_COLOR" in os.environ else None,
         secrets=[token, os.environ.get("GITLAB_TOKEN")],
         quiet=obj.get("quiet", False),
         verbose=obj.get("verbose", False),

@@ -35,3 +35,43 @@ def test_interrupt_exits_130():
         raise KeyboardInterrupt
 
     assert run(interrupted) == (INTERRUPTED, "interrupted\n")
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_and_colour_only_on_a_terminal():
+    plain_out, plain_err = io.StringIO(), io.StringIO()
+    plain = Console(out=plain_out, err=plain_err)
+    plain.progress("plan: 100 issues")
+    plain.err("error: no token")
+    plain.summary("plan: done")
+    assert plain_err.getvalue() == "error: no token\n" and plain_out.getvalue() == "plan: done\n"
+
+    tty_out, tty_err = Terminal(), Terminal()
+    tty = Console(out=tty_out, err=tty_err)
+    tty.progress("plan: 100 issues")
+    tty.err("error: no token")
+    assert tty_err.getvalue().startswith(
+        "\r\033[Kplan: 100 issues\r\033[K\033[31merror:\033[0m no token"
+    )
+
+    no_color = Console(out=Terminal(), err=Terminal(), color=False)
+    no_color.err("error: x")
+    assert "\033[31m" not in no_color._err.getvalue()
+
+
+def test_quiet_hides_progress_and_info_but_not_results_or_errors():
+    out, err = Terminal(), Terminal()
+    quiet = Console(out=out, err=err, quiet=True, secrets=[SECRET])
+    quiet.progress("x")
+    quiet.info("context")
+    quiet.out(f"result {SECRET}")
+    quiet.err("error: y")
+    assert (
+        out.getvalue() == "result [MASKED]\n"
+        and "error:" in err.getvalue()
+        and "\r" not in err.getvalue()
+    )

@@ -67,11 +67,26 @@ def run_command(
         f"{mode}: {scope.project or scope.group} at {connection.url}"
         + (" (read-only)" if mode == "plan" else "")
     )
+
+    def progress(scanned: int) -> None:
+        console.progress(
+            f"{mode}: {scanned} issues, {sum(gitlab.traffic.by_method.values())} requests"
+        )
+
     result = run(
-        policy, gitlab, workspace.templates, mode=mode, iid=iid, now=now, max_writes=max_writes
+        policy,
+        gitlab,
+        workspace.templates,
+        mode=mode,
+        iid=iid,
+        now=now,
+        max_writes=max_writes,
+        progress=progress,
     )
+    for outcome in result.outcomes:
+        console.debug(f"#{outcome.plan.iid} {outcome.status}: " + "; ".join(outcome.plan.reasons))
     console.out(table(result))
-    console.out(summary(result, gitlab.traffic.writes, gitlab.traffic.by_method))
+    console.summary(summary(result, gitlab.traffic.writes, gitlab.traffic.by_method))
     if report:
         data = as_json(
             result, gitlab.traffic.by_method, gitlab.traffic.writes, scope.model_dump(mode="json")
