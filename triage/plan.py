@@ -227,11 +227,13 @@ class _Planner:
             stage = transition.to
             if stage in self.life.terminal():
                 break
-        current = self.current()
-        facts = self.facts(current, stage)
         for rule in self.policy.rules:
             if rule.stages is not None and (stage or NO_STAGE) not in rule.stages:
                 continue
+            # Each rule sees what the rules before it did (a label set by one can concern the
+            # next), so one run reaches the state a second run would.
+            current = self.current()
+            facts = self.facts(current, stage)
             outcome = rule.when.evaluate(facts)
             if not outcome.met:
                 continue

@@ -1,0 +1,187 @@
+"""Properties of the planner over generated scoping issues (hypothesis), on the shipped policy:
+- applying a plan and planning again finds nothing to do;
+- an issue never ends with two stage labels;
+- every stage change the bot makes is one the lifecycle allows;
+- the plan does not depend on the order the issues are listed in.
+
+"Applying" here is pure: the snapshot changes the way GitLab would change the issue.
+"""
+
+from dataclasses import replace
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from triage.issues.snapshot import IssueSnapshot, LabelEvent, Note
+from triage.plan import IssuePlan, assignments_for, plan_issue
+
+from support import BOT, NOW, snapshot, workspace
+from support import settings as plan_settings
+
+WS = workspace()
+POLICY = WS.policy
+PREFIX = "proposal::"
+STAGES = POLICY.lifecycle.stage_ids()
+TASKS = (
+    "Discovery call held",
+    "Customer agreed price and scope",
+    "SoW reviewed by account team and customer",
+)
+
+block = st.one_of(
+    st.none(),
+    st.just("customer: [broken\n"),
+    st.fixed_dictionaries(
+        {
+            "customer": st.sampled_from(["Acme", "x\n/close", "@all Corp", "Ünïcödé ✓"]),
+            "close_date": st.sampled_from(["2026-01-15", "2026-03-20"]),
+            "confidence": st.fixed_dictionaries(
+                {
+                    "value": st.sampled_from(["Grey", "Red", "Amber", "Green"]),
+                    "rationale": st.sampled_from(["", "because"]),
+                }
+            ),
+            "line_items": st.lists(
+                st.fixed_dictionaries(
+                    {
+                        "activity": st.sampled_from(["Discovery", "/label ~x", "Waves"]),
+                        "role": st.sampled_from(["PSE", "TA", "PM", "QA"]),
+                        "days": st.sampled_from([1, 3, 25]),
+                    }
+                ),
+                max_size=3,
+            ),
+        }
+    ),
+)
+
+
+@st.composite
+def issues(draw, iid=1):
+    stage_labels = draw(st.lists(st.sampled_from(STAGES), max_size=2, unique=True))
+    extra = draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    "Lost::budget",
+                    "TA::Approved",
+                    "TA:Approved",
+                    "Segment::Ent_EAST",
+                    "EM_Confidence::Green",
+                    "Segment::MM_APAC",
+                ]
+            ),
+            max_size=3,
+            unique=True,
+        )
+    )
+    created = NOW - timedelta(days=draw(st.sampled_from([0.1, 2, 20, 50, 70])))
+    setter = draw(st.sampled_from(["rowan", "felix", "ravi", BOT]))
+    labels = ("Services Calculator", *(f"{PREFIX}{s}" for s in stage_labels), *extra)
+    events = tuple(
+        LabelEvent(setter if i else "imogen", label, "add", created + timedelta(minutes=i))
+        for i, label in enumerate(labels)
+    )
+    done = tuple(t for t in TASKS if draw(st.booleans()))
+    issue = snapshot(
+        iid=iid,
+        labels=labels,
+        done=done,
+        data=draw(block),
+        created=created.isoformat(),
+        assignees=draw(st.sampled_from([(), ("dana",)])),
+        confidence=None,
+    )
+    return replace(issue, notes=(), label_events=events)
+
+
+def applied(issue: IssueSnapshot, plan: IssuePlan, at) -> IssueSnapshot:
+    """The issue as GitLab shows it once the plan is applied."""
+    labels = tuple(sorted((set(issue.labels) | set(plan.add_labels)) - set(plan.remove_labels)))
+    events = (
+        issue.label_events
+        + tuple(LabelEvent(BOT, label, "remove", at) for label in plan.remove_labels)
+        + tuple(LabelEvent(BOT, label, "add", at) for label in plan.add_labels)
+    )
+    notes = issue.notes + tuple(
+        Note(10_000 + n, BOT, c.body, at) for n, c in enumerate(plan.comments)
+    )
+    state = {"close": "closed", "reopen": "opened"}.get(plan.state_event or "", issue.state)
+    assignees = plan.assign if plan.assign is not None else issue.assignees
+    return replace(
+        issue,
+        labels=labels,
+        label_events=events,
+        notes=notes,
+        state=state,
+        assignees=assignees,
+        updated_at=at if plan.has_changes else issue.updated_at,
+    )
+
+
+def plan_of(issue, assignments=None):
+    settings_ = replace(plan_settings(WS), assignments=assignments or {})
+    return plan_issue(POLICY, issue, NOW, settings_)
+
+
+FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(issues())
+def test_applying_then_planning_again_finds_nothing(issue):
+    first = plan_of(issue, assignments_for(POLICY, [issue]))
+    if first.error:
+        return  # reported on the issue; nothing to apply
+    again = plan_of(applied(issue, first, NOW))
+    assert not again.has_changes, (first, again)
+
+
+@FAST
+@given(issues())
+def test_no_issue_ends_with_two_stage_labels(issue):
+    first = plan_of(issue, assignments_for(POLICY, [issue]))
+    if first.error:
+        return
+    after = applied(issue, first, NOW)
+    assert len([label for label in after.labels if label.startswith(PREFIX)]) <= 1
+
+
+@FAST
+@given(issues())
+def test_every_stage_change_the_bot_makes_is_allowed(issue):
+    first = plan_of(issue, assignments_for(POLICY, [issue]))
+    if first.error or not any(label.startswith(PREFIX) for label in first.add_labels):
+        return
+    edges = POLICY.lifecycle.edges()
+    gated = {g.label for g in POLICY.approvals}
+    moves = [
+        r
+        for r in first.reasons
+        if " -> " in r and r.split(":")[0] in {t.id for t in POLICY.lifecycle.transitions}
+    ]
+    for reason in moves:
+        source, target = reason.split(": ", 1)[1].split(" (")[0].split(" -> ")
+        assert (source, target) in edges, reason
+    target = next(label for label in first.add_labels if label.startswith(PREFIX)).removeprefix(
+        PREFIX
+    )
+    # a stage the bot adds is reached by an allowed transition, put back by a gate, or approved by emoji
+    assert moves or f"{PREFIX}{target}" in {g.refuse_to for g in POLICY.approvals} | gated, first
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.integers(1, 6), min_size=2, max_size=6, unique=True).flatmap(
+        lambda iids: st.tuples(*(issues(iid=i) for i in iids))
+    ),
+    st.randoms(),
+)
+def test_the_plan_does_not_depend_on_listing_order(listed, rng):
+    listed = list(listed)
+    shuffled = listed[:]
+    rng.shuffle(shuffled)
+    forward = {p.iid: p for p in (plan_of(i, assignments_for(POLICY, listed)) for i in listed)}
+    backward = {p.iid: p for p in (plan_of(i, assignments_for(POLICY, shuffled)) for i in shuffled)}
+    assert forward == backward
