@@ -22,9 +22,10 @@ class Position:
 
 
 class YamlSyntaxError(ValueError):
-    def __init__(self, message: str, position: Position | None) -> None:
+    def __init__(self, message: str, position: Position | None, fix: str = "") -> None:
         super().__init__(message)
         self.position = position
+        self.fix = fix or "check the indentation and quoting around that line"
 
 
 @dataclass(frozen=True)
@@ -62,13 +63,15 @@ class _Builder:
                 if not isinstance(key, str):
                     raw = getattr(key_node, "value", "?")
                     raise YamlSyntaxError(
-                        f'the key `{raw}` is read by YAML as {key!r}, not as text; quote it: "{raw}":',
+                        f"the key `{raw}` is read by YAML as {key!r}, not as text",
                         _pos(key_node),
+                        f'quote it: "{raw}":',
                     )
                 if key in result:
                     raise YamlSyntaxError(
                         f"duplicate key '{key}' (YAML would silently keep only the last)",
                         _pos(key_node),
+                        f"keep one `{key}:`",
                     )
                 child: Path = (*path, str(key))
                 self.positions[child] = _pos(key_node)
@@ -82,7 +85,9 @@ class _Builder:
             return self.constructor.construct_object(node, deep=True)
         except ValueError as error:  # e.g. a timestamp-looking scalar that is no date: 2026-13-01
             raise YamlSyntaxError(
-                f"'{node.value}' is not a valid value ({error})", _pos(node)
+                f"'{node.value}' is not a valid value ({error})",
+                _pos(node),
+                "write a real date as YYYY-MM-DD, or quote the value if it is text",
             ) from None
 
 
@@ -106,7 +111,9 @@ def parse(text: str, *, line_offset: int = 0) -> Located:
     except YamlSyntaxError as error:
         if error.position and line_offset:
             raise YamlSyntaxError(
-                str(error), Position(error.position.line + line_offset, error.position.column)
+                str(error),
+                Position(error.position.line + line_offset, error.position.column),
+                error.fix,
             ) from None
         raise
     except yaml.YAMLError as error:

@@ -86,7 +86,7 @@ def test_duplicate_key_is_an_error_not_silently_last_wins():
     text = MINIMAL.replace("  stages:", "  label_prefix: a\n  label_prefix: b\n  stages:")
     assert problems(text) == [
         "p.yml:3:3: not valid YAML: duplicate key 'label_prefix' (YAML would silently keep only "
-        "the last)\n    fix: check indentation and quoting around that line"
+        "the last)\n    fix: keep one `label_prefix:`"
     ]
 
 

@@ -209,7 +209,7 @@ def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
                     error.position,
                     "",
                     f"not valid YAML: {error}",
-                    "check indentation and quoting around that line",
+                    error.fix,
                 )
             )
             continue
