@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from .issues.scoping import People
 from .issues.snapshot import IssueSnapshot, Note
 from .policy.model import ANY_OPEN, NO_STAGE, Gate, Policy, Transition
 from .pricing import estimate
@@ -699,7 +700,7 @@ def template_context(
         "customer": data.customer if data else issue.title,
         "people": {
             "em": issue.assignees[0] if issue.assignees else None,
-            **(data.people.model_dump() if data else {}),
+            **(data.people if data else People()).model_dump(),  # every role, None when unknown
         },
         "estimate": priced.as_context() if priced else None,
         "close_quarter": Trusted(quarter.name) if quarter else None,
