@@ -249,7 +249,19 @@ class Api:
         return paginate(req, sorted(users, key=lambda u: -u.id), {}, self.e.user_basic)
 
     def get_project(self, req: Request, id: str) -> Response:
-        return Response(200, self.e.project(self.project(req, id)))
+        project = self.project(req, id)
+        data = self.e.project(project)
+        if req.user is not None:  # the caller's own access, as GitLab's single-project GET shows it
+            direct = project.members.get(req.user.id)
+            groups = [g.members.get(req.user.id) for g in self.store.project_group(project)]
+            group = max((level for level in groups if level), default=None)
+            data["permissions"] = {
+                "project_access": {"access_level": direct, "notification_level": 3}
+                if direct
+                else None,
+                "group_access": {"access_level": group, "notification_level": 3} if group else None,
+            }
+        return Response(200, data)
 
     def get_group(self, req: Request, id: str) -> Response:
         return Response(200, self.e.group(self.group(req, id)))

@@ -54,6 +54,8 @@ def run(
     progress: Callable[[int], None] | None = None,
 ) -> RunResult:
     bot = gitlab.bot_username()
+    if mode == "apply" and policy.scope.project:
+        gitlab.check_can_write(policy.scope.project)
     # One listing of everything in scope: EM loads are balanced across it, even for `--issue`.
     listed = list(gitlab.list_issues(policy.scope))
     when = now or gitlab.now()  # GitLab's own clock, from the listing's answer

@@ -88,3 +88,12 @@ def test_update_without_any_field_is_400(project, new_issue):
         project.issues.update(issue.iid, {"unknown_field": 1})
     assert caught.value.response_code == 400
     assert "at least one parameter must be provided" in caught.value.error_message
+
+
+def test_single_project_get_shows_the_callers_access(gl, project, target):
+    permissions = gl.projects.get(target.project_path).permissions
+    levels = [
+        (permissions.get(kind) or {}).get("access_level") or 0
+        for kind in ("project_access", "group_access")
+    ]
+    assert max(levels) >= 30  # the contract token is Maintainer of its test project

@@ -289,3 +289,25 @@ def test_render_needs_one_source():
     assert (
         result.exit_code == 2 and "give exactly one of --issue IID or --data FILE" in result.output
     )
+
+
+def test_a_guest_token_is_refused_before_any_write():
+    from gitlab_emulator.testing import running_emulator
+    from triage.commands.demo_data import demo_seed
+
+    seed = demo_seed()
+    seed["users"].append({"username": "gus", "token": "gus-token"})
+    seed["projects"][0]["members"].append({"username": "gus", "access_level": 10})
+    with running_emulator(seed) as emu:
+        result = CliRunner().invoke(
+            main,
+            ["apply", "--policies", str(ROOT / "policies"), "--templates", str(ROOT / "templates")],
+            env={"GITLAB_URL": emu.url, "GITLAB_TOKEN": "gus-token"},
+        )
+        assert result.exit_code == 1
+        assert result.output.strip().splitlines()[-1] == (
+            "error: @gus has Guest access to ps/ps-plan: ps-triage needs Reporter (or above) to set labels "
+            "and close issues; nothing was written"
+        )
+        served = admin(emu.url, "stats")["requests"]
+        assert served["POST"] == served["PUT"] == served["DELETE"] == 0

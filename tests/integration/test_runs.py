@@ -52,6 +52,7 @@ def test_second_apply_makes_zero_writes_with_one_listing(demo):
     #   days with a recent update (was it people? only its notes can say).
     assert admin(demo.url, "stats")["routes"] == {
         "GET /user": 1,
+        "GET /projects/:id": 1,  # may the token write? checked before any write
         "GET /projects/:id/issues": 1,
         "GET /groups/:id/members/all": 2,
         "GET /projects/:id/issues/:eventable_id/resource_label_events": 9,

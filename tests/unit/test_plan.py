@@ -293,7 +293,11 @@ def test_on_hold_is_quiet_until_its_revisit_date():
 
 def test_a_closed_won_deal_with_an_unreadable_data_block_still_hands_off():
     won = (LabelEvent("quinn", "proposal::Closed_Won", "add", NOW - timedelta(hours=1)),)
-    issue = snapshot(labels=("Services Calculator", "proposal::Closed_Won"), data="customer: [broken\n", events=won)
+    issue = snapshot(
+        labels=("Services Calculator", "proposal::Closed_Won"),
+        data="customer: [broken\n",
+        events=won,
+    )
     issue_plan = planned(with_details(issue, (), won))
     assert issue_plan.error is None and issue_plan.state_event == "close"
     handoff = [c for c in issue_plan.comments if c.template == "handoff.md.j2"]

@@ -80,6 +80,9 @@ def _problem(error: Exception, url: str) -> GitLabProblem:
     return GitLabProblem(_describe(error, url), fatal=fatal)
 
 
+_ROLE = {0: "no", 5: "Minimal", 10: "Guest", 15: "Planner"}
+
+
 class GitLab:
     def __init__(
         self,
@@ -155,6 +158,22 @@ class GitLab:
 
             self._bot = self._call(whoami)
         return self._bot
+
+    def check_can_write(self, path: str) -> None:
+        """Before any write: the token's user needs Reporter (or above) on the project."""
+        project = self._call(lambda: self._gl.projects.get(path))
+        permissions = getattr(project, "permissions", None) or {}
+        levels = [
+            (permissions.get(kind) or {}).get("access_level") or 0
+            for kind in ("project_access", "group_access")
+        ]
+        if max(levels) < 20:
+            user = self.bot_username()
+            raise GitLabProblem(
+                f"@{user} has {_ROLE.get(max(levels), 'no')} access to {path}: ps-triage needs "
+                "Reporter (or above) to set labels and close issues; nothing was written",
+                fatal=True,
+            )
 
     def _project(self, path: str) -> Any:
         if path not in self._projects:
