@@ -49,10 +49,15 @@ class Faults:
 class Stats:
     requests: Counter[str] = field(default_factory=Counter)
     routes: Counter[str] = field(default_factory=Counter)
+    throttled: int = 0  # requests answered 429
 
     def as_json(self) -> dict[str, Any]:
         methods = {m: self.requests.get(m, 0) for m in ("GET", "POST", "PUT", "DELETE")}
-        return {"requests": methods, "routes": dict(sorted(self.routes.items()))}
+        return {
+            "requests": methods,
+            "routes": dict(sorted(self.routes.items())),
+            "throttled": self.throttled,
+        }
 
 
 class _Throttle:
@@ -228,6 +233,7 @@ class Emulator:
         allowed, observed, reset = self._throttle.hit(self._throttle_key(user, client), limit)
         if allowed:
             return None
+        self.stats.throttled += 1
         retry_after = max(1, math.ceil(reset - time.time()))
         headers = {
             "Retry-After": str(retry_after),

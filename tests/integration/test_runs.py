@@ -10,6 +10,7 @@ from triage.commands.demo_data import demo_seed
 from triage.gitlab.adapter import GitLab
 from triage.plan import Settings, plan_issue
 from triage.render.markers import find_marker
+from triage.run import run
 
 from support import APPROVERS, bot_notes, bot_run, project_as, workspace
 
@@ -127,3 +128,17 @@ def test_write_budget_stops_visibly(demo):
     result, client = bot_run(demo.url, max_writes=3)
     assert result.budget_exhausted and client.traffic.writes <= 3
     assert any(o.status == "skipped" for o in result.outcomes)
+
+
+def test_the_bot_slows_down_before_the_rate_limit_bites():
+    seed = demo_seed()
+    seed["rate_limit"] = {"per_minute": 30, "headers": True, "period_seconds": 2}
+    with running_emulator(seed) as emu:
+        client = GitLab(emu.url, "demo-bot-token")  # real sleeps: it waits for the window to reset
+        ws = workspace()
+        result = run(ws.policy, client, ws.templates, mode="apply")
+        stats = admin(emu.url, "stats")
+        assert (
+            not result.errors and sum(stats["requests"].values()) > 30
+        )  # more than one window's worth
+        assert stats["throttled"] == 0  # and never a 429
