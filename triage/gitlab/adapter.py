@@ -106,7 +106,9 @@ class GitLab:
             private_token=token,
             session=session,
             timeout=timeout,
-            retry_transient_errors=False,
+            # Reads and idempotent writes retry transient errors; the two POSTs that are not
+            # idempotent (a note, an issue) opt out where they are made.
+            retry_transient_errors=True,
             keep_base_url=True,
         )
         self._max_retries = max_retries
@@ -151,17 +153,17 @@ class GitLab:
         if self._bot is None:
 
             def whoami() -> str:
-                self._gl.auth()
-                user = self._gl.user
-                assert user is not None
-                return str(user.username)
+                # The first contact: a GitLab that cannot be reached is said at once (2 retries).
+                user = self._gl.http_get("/user", max_retries=2)
+                assert isinstance(user, dict)
+                return str(user["username"])
 
             self._bot = self._call(whoami)
         return self._bot
 
     def check_can_write(self, path: str) -> None:
         """Before any write: the token's user needs Reporter (or above) on the project."""
-        project = self._call(lambda: self._gl.projects.get(path))
+        project = self._call(lambda: self._gl.projects.get(path, max_retries=self._max_retries))
         permissions = getattr(project, "permissions", None) or {}
         levels = [
             (permissions.get(kind) or {}).get("access_level") or 0
@@ -289,7 +291,7 @@ class GitLab:
     def user_id(self, username: str) -> int:
         if username not in self._user_ids:
             found = self._call(
-                lambda: self._gl.users.list(username=username, retry_transient_errors=True)
+                lambda: self._gl.users.list(username=username, max_retries=self._max_retries)
             )
             if not found:
                 raise GitLabProblem(

@@ -1,0 +1,196 @@
+"""Benchmark (not a test): one scheduled run of the bot over N scoping issues in steady state.
+
+    .venv/bin/python bench/run_benchmark.py 1000 10000
+
+Seeds the emulator (in this process) with N scoping issues spread over the stages the way a PS
+pipeline is (data blocks, ticked tasks, EMs, confidence labels), brings them to steady state with
+`triage apply` runs, then measures one more `triage apply` as a subprocess: its API requests (by
+kind), wall time, and peak memory; and, in the same run, python-gitlab alone listing the same issues.
+Prints a Markdown table; results are kept in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from gitlab_emulator.testing import admin, running_emulator
+from triage.commands.demo_data import TASKS, demo_seed, description
+from triage.workspace import load_workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+# Share of issues per stage in a PS pipeline (fictional but plausible).
+SPREAD = [
+    (None, 0.02),
+    ("Awaiting_Discovery", 0.18),
+    ("Strawman_WIP", 0.15),
+    ("Estimate_Feedback", 0.2),
+    ("SOW_WIP", 0.15),
+    ("Ready For Approval", 0.05),
+    ("Approved", 0.15),
+    ("On_hold", 0.1),
+]
+NOW = "2026-01-12T09:00:00Z"
+
+
+def seed(n: int) -> dict:
+    rng = random.Random(7)
+    data = demo_seed()
+    data["now"] = NOW
+    stages = [s for s, _ in SPREAD]
+    weights = [w for _, w in SPREAD]
+    issues = []
+    for iid in range(1, n + 1):
+        stage = rng.choices(stages, weights)[0]
+        rank = stages.index(stage)
+        done = TASKS[: max(0, min(3, rank - 1))]
+        block = {
+            "customer": f"Customer {iid}",
+            "close_date": "2026-03-20",
+            "people": {"sa": "felix", "ae": "imogen"},
+            "confidence": {"value": "Amber", "rationale": "typical"},
+            "line_items": [{"activity": "Discovery", "role": "PSE", "days": rng.choice([2, 4, 8])}],
+        }
+        labels = [
+            "Services Calculator",
+            "EM_Confidence::Amber",
+            f"Segment::{rng.choice(['Ent_EAST', 'MM_APAC'])}",
+        ]
+        if stage:
+            labels.append(f"proposal::{stage}")
+        created = f"2025-12-{rng.randint(1, 28):02d}T09:00:00Z"
+        updated = f"2026-01-{rng.randint(1, 11):02d}T09:00:00Z"
+        who = "rowan" if stage == "Approved" else "dana"
+        issues.append(
+            {
+                "iid": iid,
+                "title": f"Customer {iid} - Scope Issue and Write SOW",
+                "author": "imogen",
+                "assignees": ["dana"],
+                "labels": labels,
+                "description": description("Benchmark.", done, block if rank >= 2 else None),
+                "created_at": created,
+                "updated_at": updated,
+                "notes": [
+                    {
+                        "author": "dana",
+                        "body": "changed the description",
+                        "system": True,
+                        "created_at": updated,
+                    }
+                ],
+                "label_events": [
+                    {"user": who, "label": label, "action": "add", "created_at": created}
+                    for label in labels
+                ],
+            }
+        )
+    data["projects"][0]["issues"] = issues
+    return data
+
+
+def bot(url: str, report: Path) -> tuple[float, int]:
+    """One `triage apply` subprocess: (wall seconds, peak resident MiB)."""
+    env = {**os.environ, "GITLAB_URL": url, "GITLAB_TOKEN": "demo-bot-token"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from triage.cli import main; main()",
+            "-q",
+            "apply",
+            "--policies",
+            str(ROOT / "policies"),
+            "--templates",
+            str(ROOT / "templates"),
+            "--max-writes",
+            "100000",
+            "--report",
+            str(report),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if done.returncode not in (0, 1):
+        raise SystemExit(done.stderr)
+    return wall, max(peak, before) // 1024
+
+
+def listing(url: str) -> float:
+    script = (
+        "import gitlab,sys; p=gitlab.Gitlab(sys.argv[1], private_token='demo-bot-token')"
+        ".projects.get('ps/ps-plan', lazy=True); "
+        "sum(1 for _ in p.issues.list(state='opened', labels='Services Calculator', per_page=100, iterator=True))"
+    )
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", script, url], check=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
+    rules = load_workspace(ROOT / "policies", ROOT / "templates").policy
+    per_rule_listings = len(rules.rules) + len(
+        [t for t in rules.lifecycle.transitions if t.by == "bot"]
+    )
+    rows = []
+    for n in sizes:
+        with running_emulator(seed(n)) as emu, tempfile.TemporaryDirectory() as tmp:
+            report = Path(tmp) / "report.json"
+            for _ in range(4):  # bring every issue to its steady state
+                bot(emu.url, report)
+                if json.loads(report.read_text())["writes"] == 0:
+                    break
+            admin(emu.url, "stats/reset", {})
+            wall, peak = bot(emu.url, report)
+            stats = admin(emu.url, "stats")
+            writes = json.loads(report.read_text())["writes"]
+            alone = listing(emu.url)
+        routes = stats["routes"]
+        pages = math.ceil(n / 100)
+        details = sum(
+            v for k, v in routes.items() if "notes" in k or "label_events" in k or "award" in k
+        )
+        total = sum(stats["requests"].values())
+        rows.append(
+            (
+                n,
+                total,
+                pages,
+                details,
+                total - pages - details,
+                writes,
+                wall,
+                alone,
+                peak,
+                per_rule_listings * pages + details,
+            )
+        )
+    print(
+        "| issues | bot requests | listing pages | detail reads | other | writes | bot run (s) | "
+        "python-gitlab listing alone (s) | ratio | peak RSS (MiB) | one listing per rule: requests |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, total, pages, details, other, writes, wall, alone, peak, per_rule in rows:
+        print(
+            f"| {n:,} | {total:,} | {pages} | {details:,} | {other} | {writes} | {wall:.1f} | {alone:.1f} | "
+            f"{wall / alone:.1f} | {peak} | {per_rule:,} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
