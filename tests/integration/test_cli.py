@@ -26,7 +26,7 @@ def invoke(args, url=None, token=TOKEN, **env):
     paths = ["--policies", str(ROOT / "policies"), "--templates", str(ROOT / "templates")]
     with_paths = (
         [args[0], *paths, *args[1:]]
-        if args[0] in ("validate", "plan", "apply", "explain")
+        if args[0] in ("validate", "plan", "apply", "explain", "render")
         else args
     )
     return CliRunner().invoke(main, with_paths, env=environment, catch_exceptions=False)
@@ -223,18 +223,7 @@ def test_render_from_a_data_file(tmp_path):
     data.write_text(
         "customer: Acme Widgets\nline_items:\n  - {activity: Discovery, role: PSE, days: 3}\n"
     )
-    result = invoke(
-        [
-            "render",
-            "sow-draft.md.j2",
-            "--policies",
-            str(ROOT / "policies"),
-            "--templates",
-            str(ROOT / "templates"),
-            "--data",
-            str(data),
-        ]
-    )
+    result = invoke(["render", "sow-draft.md.j2", "--data", str(data)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("## Statement of Work (draft): Acme Widgets\n")
     assert "| 1 | Discovery | PSE | 3 |" in result.output and "Fees: USD 7,200.00." in result.output
@@ -243,18 +232,7 @@ def test_render_from_a_data_file(tmp_path):
 def test_render_names_the_data_problem(tmp_path):
     data = tmp_path / "bad.yml"
     data.write_text("customer: X\nline_items: [{activity: A, role: QA, days: 1}]\n")
-    result = invoke(
-        [
-            "render",
-            "sow-draft.md.j2",
-            "--policies",
-            str(ROOT / "policies"),
-            "--templates",
-            str(ROOT / "templates"),
-            "--data",
-            str(data),
-        ]
-    )
+    result = invoke(["render", "sow-draft.md.j2", "--data", str(data)])
     assert result.exit_code == 1
     assert (
         "estimate: line_items[0].role 'QA' is not in the rate card (PM, PSE, TA)" in result.output
@@ -263,16 +241,7 @@ def test_render_names_the_data_problem(tmp_path):
 
 def test_render_for_a_live_issue_writes_nothing(demo):
     result = invoke(
-        [
-            "render",
-            "approval-request.md.j2",
-            "--policies",
-            str(ROOT / "policies"),
-            "--templates",
-            str(ROOT / "templates"),
-            "--issue",
-            "4102",
-        ],
+        ["render", "approval-request.md.j2", "--issue", "4102"],
         demo.url,
     )
     assert result.exit_code == 0, result.output
