@@ -19,7 +19,7 @@ from .render.markers import Marker, revision, supersede
 from .render.templates import Templates
 
 Mode = Literal["plan", "apply"]
-MAX_DETAIL_ROUNDS = 3
+MAX_DETAIL_ROUNDS = 6  # label events, notes, award emoji: each round fetches what the last plan asked for
 
 
 @dataclass
