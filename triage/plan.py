@@ -150,6 +150,14 @@ def plan(
     return Plan(tuple(plan_issue(policy, issue, now, settings) for issue in issues))
 
 
+def after(issue: IssueSnapshot, issue_plan: IssuePlan) -> IssueSnapshot:
+    """The issue as GitLab will show it once the plan is applied (labels, state, assignees)."""
+    labels = (set(issue.labels) | set(issue_plan.add_labels)) - set(issue_plan.remove_labels)
+    state = {"close": "closed", "reopen": "opened"}.get(issue_plan.state_event or "", issue.state)
+    assignees = issue_plan.assign if issue_plan.assign is not None else issue.assignees
+    return issue.with_labels(tuple(labels)).with_state(state).with_assignees(assignees)
+
+
 def assignments_for(policy: Policy, issues: Iterable[IssueSnapshot]) -> dict[tuple[str, int], str]:
     """The EM each unassigned open issue gets (needs the whole listing: loads are balanced)."""
     return assign(policy.assignment, issues)
@@ -238,7 +246,12 @@ class _Planner:
             outcome = rule.when.evaluate(facts)
             if not outcome.met:
                 continue
-            entered = self.now if fired else self.facts(self.issue, original_stage).stage_started
+            # The stage began now only if this run adds its label; otherwise GitLab's label events
+            # say when (a chain can end in a stage whose label the issue already carried).
+            adds_label = stage is not None and self.life.label(stage) not in self.issue.labels
+            entered = (
+                self.now if fired and adds_label else self.facts(self.issue, stage).stage_started
+            )
             context = template_context(self.policy, current, stage, why=outcome.saw, rule=rule.id)
             since = facts.last_human_activity() or current.updated_at
             context["last_activity"] = Trusted(since.strftime("%Y-%m-%d"))

@@ -76,6 +76,7 @@ def as_json(
             {"project": o.plan.project, "iid": o.plan.iid, "error": o.error} for o in result.errors
         ],
         "budget_exhausted": result.budget_exhausted,
+        "forecast": result.forecast,
     }
 
 
@@ -132,6 +133,8 @@ def summary(result: RunResult, writes: int, by_method: Counter[str]) -> str:
         f"{result.mode}: {result.issues_scanned} issues scanned, {changed} {verb}, "
         f"{writes} writes, {requests} API requests, {len(result.errors)} errors"
     )
+    if result.forecast:
+        text += f"; {result.forecast}"
     if result.budget_exhausted:
         text += " - WRITE BUDGET USED UP: some changes were not made"
     return text

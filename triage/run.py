@@ -11,15 +11,20 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
+from .forecast import forecast
+from .forecast_report import markdown
 from .gitlab.adapter import GitLab, GitLabProblem
 from .issues.snapshot import IssueSnapshot
-from .plan import IssuePlan, Settings, assignments_for, plan_issue
+from .plan import IssuePlan, Settings, after, assignments_for, plan_issue
 from .policy.model import Policy
 from .render.markers import Marker, revision, supersede
 from .render.templates import Templates
+from .rules.fiscal import fiscal_quarter
 
 Mode = Literal["plan", "apply"]
-MAX_DETAIL_ROUNDS = 6  # label events, notes, award emoji: each round fetches what the last plan asked for
+MAX_DETAIL_ROUNDS = (
+    6  # label events, notes, award emoji: each round fetches what the last plan asked for
+)
 
 
 @dataclass
@@ -36,6 +41,8 @@ class RunResult:
     issues_scanned: int = 0
     outcomes: list[Outcome] = field(default_factory=list)
     budget_exhausted: bool = False
+    forecast: str | None = None  # what happened to the quarter's forecast issue
+    forecast_failed: bool = False
 
     @property
     def errors(self) -> list[Outcome]:
@@ -108,7 +115,64 @@ def run(
         if writes_left is not None:
             writes_left -= cost
         result.outcomes.append(Outcome(issue_plan, "applied"))
+    if policy.forecast.project and iid is None:
+        changed = {
+            (o.plan.project, o.plan.iid): o.plan
+            for o in result.outcomes
+            if o.status in ("applied", "planned")
+        }
+        final = [
+            after(s, changed[(s.project, s.iid)]) if (s.project, s.iid) in changed else s
+            for s in listed
+        ]
+        may_write = (
+            mode == "apply"
+            and not result.budget_exhausted
+            and (writes_left is None or writes_left >= 1)
+        )
+        try:
+            result.forecast = keep_forecast(policy, gitlab, templates, final, when, write=may_write)
+        except GitLabProblem as problem:
+            if problem.fatal:
+                raise
+            result.forecast, result.forecast_failed = f"forecast: failed ({problem})", True
     return result
+
+
+def keep_forecast(
+    policy: Policy,
+    gitlab: GitLab,
+    templates: Templates,
+    issues: list[IssueSnapshot],
+    now: datetime,
+    *,
+    write: bool,
+) -> str:
+    """The quarter's forecast issue: created once, found again by its marker, rewritten only when
+    its text changed. Computed from the issues as this run leaves them, so a second run is idle."""
+    config = policy.forecast
+    assert config.project is not None
+    quarter = fiscal_quarter(now.date(), policy.calendar.fiscal_year_start_month)
+    closed_scope = policy.scope.model_copy(
+        update={"state": "closed", "labels": [*policy.scope.labels, f"close_qtr::{quarter.label}"]}
+    )
+    closed = {(i.project, i.iid): i for i in gitlab.list_issues(closed_scope)}
+    closed |= {(i.project, i.iid): i for i in issues if i.state == "closed"}
+    text = markdown(
+        forecast(policy, issues, list(closed.values()), now, quarter), templates, config.template
+    )
+    token = f"ps-triage-forecast-{quarter.name.lower()}"
+    description = f"<!-- {token} -->\n{text}"
+    found = gitlab.find_own_issue(config.project, token)
+    if found is None:
+        if write:
+            gitlab.create_issue(config.project, f"PS forecast {quarter.name}", description, ())
+        return f"forecast {quarter.name}: {'created' if write else 'would be created'}"
+    if found[1] == description:
+        return f"forecast {quarter.name}: unchanged"
+    if write:
+        gitlab.set_description(config.project, found[0], description)
+    return f"forecast {quarter.name}: {'updated' if write else 'would be updated'}"
 
 
 def plan_with_details(

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from .forecast import forecast
+from .forecast_report import markdown
 from .issues.snapshot import IssueSnapshot
 from .plan import template_context
 from .policy.loader import load_policy
@@ -54,6 +56,8 @@ def template_uses(policy: Policy) -> dict[str, list[tuple[str, Any]]]:
                 uses.setdefault(action.comment.template, []).append(("rule", rule))
     for gate in policy.approvals:
         uses.setdefault(gate.comment.template, []).append(("gate", gate))
+    if policy.forecast.project:
+        uses.setdefault(policy.forecast.template, []).append(("forecast", None))
     if policy.lifecycle.conflict_comment:
         uses.setdefault(policy.lifecycle.conflict_comment.template, []).append(("conflict", None))
     if policy.lifecycle.unexpected_move_comment:
@@ -134,6 +138,12 @@ def check_templates(policy: Policy, templates: Templates) -> list[str]:
         key: Trusted(f"{issue.web_url}#note_1") for key in ("estimate-summary", "sow-draft")
     }
     for name, uses in sorted(template_uses(policy).items()):
+        if uses[0][0] == "forecast" and name in templates.sources:
+            try:
+                markdown(forecast(policy, [issue], [], issue.created_at), templates, name)
+            except TemplateProblem as error:
+                problems.append(f"{error} (rendering the forecast)")
+            continue
         if name not in templates.sources:
             where = ", ".join(f"{kind} {getattr(obj, 'id', '')}".strip() for kind, obj in uses)
             problems.append(f"template '{name}' (used by {where}) is not in the templates folder")

@@ -51,9 +51,14 @@ def tick(url, user, task):
 
 
 def step(url):
-    """One scheduled run, an hour later."""
+    """One scheduled run, an hour later: the writes to the scoping issue (the quarter's forecast
+    issue, created or updated when the pipeline changes, is counted apart)."""
     admin(url, "clock", {"advance_seconds": 3600})
-    return bot_run(url)[1].traffic.writes
+    result, client = bot_run(url)
+    forecast_writes = int(
+        bool(result.forecast) and result.forecast.endswith(("created", "updated"))
+    )
+    return client.traffic.writes - forecast_writes
 
 
 def test_one_issue_from_intake_to_closed_won():

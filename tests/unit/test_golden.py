@@ -107,6 +107,7 @@ CASES = {
         (),
         (LabelEvent("mateo", "proposal::SOW_WIP", "add", at("2026-01-08T10:00:00Z")),),
     ),
+    "forecast.md.j2": None,  # the quarter's forecast of the demo issues: see rendered()
     "approval-refused.md.j2": lambda: with_details(
         stage("Approved"),
         (),
@@ -165,7 +166,35 @@ CASES = {
 }
 
 
+def demo_issues():
+    """The demo's nine scoping issues as the listing shows them (before any run)."""
+    from triage.commands.demo_data import demo_seed
+    from triage.issues.snapshot import IssueSnapshot
+
+    return [
+        IssueSnapshot(
+            project="ps/ps-plan",
+            iid=i["iid"],
+            title=i["title"],
+            description=i["description"],
+            labels=tuple(sorted(i["labels"])),
+            assignees=tuple(i["assignees"]),
+            author=i["author"],
+            state="opened",
+            created_at=at(i["created_at"]),
+            updated_at=at(i["updated_at"]),
+            web_url=f"https://gitlab.example.com/ps/ps-plan/-/issues/{i['iid']}",
+        )
+        for i in demo_seed()["projects"][0]["issues"]
+    ]
+
+
 def rendered(template):
+    if template == "forecast.md.j2":
+        from triage.forecast import forecast
+        from triage.forecast_report import markdown
+
+        return markdown(forecast(WS.policy, demo_issues(), [], NOW), WS.templates)
     issue_plan = plan_issue(WS.policy, CASES[template](), NOW, settings(WS))
     assert issue_plan.error is None, issue_plan.error
     if template == "delivery-issue.md.j2":

@@ -93,7 +93,7 @@ def run_command(
         )
         report.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         console.info(f"report written to {report}")
-    return 1 if result.errors or result.budget_exhausted else 0
+    return 1 if result.errors or result.budget_exhausted or result.forecast_failed else 0
 
 
 def explain_command(

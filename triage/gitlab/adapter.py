@@ -140,12 +140,18 @@ class GitLab:
                 self._sleep(wait)
             self.traffic.rate_remaining = None
 
-    def _call(self, fn: Callable[[], Any]) -> Any:
+    def _call(self, fn: Callable[[], Any], *, write: bool = False) -> Any:
         self._pace()
         try:
             return fn()
         except (GitlabError, requests.RequestException) as error:
-            raise _problem(error, self.url) from None
+            problem = _problem(error, self.url)
+            if write and not isinstance(error, GitlabAuthenticationError):
+                # A write whose answers keep getting lost fails that item only: its outcome is
+                # unknown, and the next run reads what happened. An unreachable GitLab is met by
+                # the next read, which stops the run.
+                problem.fatal = False
+            raise problem from None
 
     # reads --------------------------------------------------------------------------------
 
@@ -350,7 +356,8 @@ class GitLab:
         self._call(
             lambda: issues.update(
                 iid, data, retry_transient_errors=True, max_retries=self._max_retries
-            )
+            ),
+            write=True,
         )
         self.traffic.writes += 1
 
@@ -405,7 +412,30 @@ class GitLab:
         self._call(
             lambda: notes.update(
                 note_id, {"body": body}, retry_transient_errors=True, max_retries=self._max_retries
+            ),
+            write=True,
+        )
+        self.traffic.writes += 1
+
+    def find_own_issue(self, project: str, token: str) -> tuple[int, str] | None:
+        """(iid, description) of the bot's issue whose description carries `token`, if any."""
+        bot = self.bot_username()
+        issues = self._project(project).issues
+        found = self._call(
+            lambda: issues.list(
+                search=token, get_all=True, state="all", max_retries=self._max_retries
             )
+        )
+        for issue in found:
+            if token in (issue.description or "") and issue.author["username"] == bot:
+                return int(issue.iid), str(issue.description)
+        return None
+
+    def set_description(self, project: str, iid: int, description: str) -> None:
+        issues = self._project(project).issues
+        self._call(
+            lambda: issues.update(iid, {"description": description}, max_retries=self._max_retries),
+            write=True,
         )
         self.traffic.writes += 1
 

@@ -74,6 +74,14 @@ class Gate(Strict):
         return self
 
 
+class ForecastConfig(Strict):
+    """The quarter's forecast issue (`forecast`): where it lives, and the weights per confidence."""
+
+    project: str | None = None  # None: no forecast issue is kept (`triage report` still works)
+    template: str = "forecast.md.j2"
+    weights: dict[Literal["Green", "Amber", "Red", "Grey"], float] = Field(default_factory=dict)
+
+
 class Assignment(Strict):
     """Who becomes the EM of an unassigned issue: a pool per segment label, balanced by open issues."""
 
@@ -217,3 +225,4 @@ class Policy(Strict):
         default_factory=dict
     )  # legacy spelling -> canonical label
     assignment: Assignment = Assignment()
+    forecast: ForecastConfig = ForecastConfig()

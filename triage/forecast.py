@@ -1,0 +1,153 @@
+"""The quarter's forecast for PS leadership, computed from the issues alone. Pure.
+
+Open deals whose close date falls in the fiscal quarter, grouped by EM confidence (the
+`EM_Confidence::` label, else the data block's value): Green is commit, Amber best case, Red at
+risk, Grey unreviewed; with net value and a weighted total. The quarter's closed deals come from
+their `close_qtr::` label.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from .issues.snapshot import IssueSnapshot
+from .policy.model import Policy
+from .pricing import estimate
+from .rules.fiscal import FiscalQuarter, business_days_between, fiscal_quarter
+
+CATEGORIES = {"Green": "Commit", "Amber": "Best case", "Red": "At risk", "Grey": "Unreviewed"}
+
+
+@dataclass(frozen=True)
+class Deal:
+    customer: str
+    ref: str
+    url: str
+    em: str
+    segment: str
+    stage: str
+    confidence: str
+    rationale: str
+    close_date: str
+    net: Decimal
+    opportunity: str
+    days_since_update: int
+
+
+@dataclass(frozen=True)
+class Forecast:
+    quarter: FiscalQuarter
+    business_days_left: int
+    deals: tuple[Deal, ...]  # open, closing this quarter
+    approved: tuple[Deal, ...]  # awaiting signature
+    won: tuple[str, ...]
+    lost: tuple[str, ...]
+    lost_reasons: dict[str, int]
+    weights: dict[str, float]
+    needs_action: dict[str, list[str]] = field(default_factory=dict)
+
+    def by_confidence(self) -> list[tuple[str, int, Decimal]]:
+        rows = []
+        for colour in CATEGORIES:
+            deals = [d for d in self.deals if d.confidence == colour]
+            rows.append((colour, len(deals), sum((d.net for d in deals), Decimal(0))))
+        return rows
+
+    def weighted(self) -> Decimal:
+        return sum(
+            (Decimal(str(self.weights.get(c, 0))) * total for c, _, total in self.by_confidence()),
+            Decimal(0),
+        )
+
+    def grouped(self, key: str) -> list[tuple[str, int, Decimal]]:
+        groups: dict[str, list[Deal]] = defaultdict(list)
+        for deal in self.deals:
+            groups[getattr(deal, key)].append(deal)
+        return [
+            (name, len(ds), sum((d.net for d in ds), Decimal(0)))
+            for name, ds in sorted(groups.items())
+        ]
+
+    @property
+    def win_rate(self) -> float | None:
+        closed = len(self.won) + len(self.lost)
+        return len(self.won) / closed if closed else None
+
+
+def _label(issue: IssueSnapshot, prefix: str) -> str | None:
+    return next((lb.removeprefix(prefix) for lb in issue.labels if lb.startswith(prefix)), None)
+
+
+def deal_of(policy: Policy, issue: IssueSnapshot, now: datetime) -> Deal | None:
+    data = issue.scoping.data
+    if data is None:
+        return None
+    priced, _ = estimate(data, policy.rates) if data.line_items else (None, [])
+    return Deal(
+        customer=data.customer,
+        ref=issue.ref,
+        url=issue.web_url,
+        em=issue.assignees[0] if issue.assignees else "(none)",
+        segment=_label(issue, f"{policy.assignment.segment_prefix}::") or data.segment or "(none)",
+        stage=_label(issue, f"{policy.lifecycle.label_prefix}::") or "(none)",
+        confidence=_label(issue, "EM_Confidence::") or data.confidence.value,
+        rationale=data.confidence.rationale or "",
+        close_date=data.close_date.isoformat() if data.close_date else "",
+        net=priced.net_price if priced else Decimal(0),
+        opportunity=data.opportunity or "",
+        days_since_update=int((now - issue.updated_at).total_seconds() // 86400),
+    )
+
+
+def forecast(
+    policy: Policy,
+    open_issues: list[IssueSnapshot],
+    closed_issues: list[IssueSnapshot],
+    now: datetime,
+    quarter: FiscalQuarter | None = None,
+) -> Forecast:
+    cal = policy.calendar
+    quarter = quarter or fiscal_quarter(now.date(), cal.fiscal_year_start_month)
+    deals = [d for i in open_issues if i.state == "opened" and (d := deal_of(policy, i, now))]
+    in_quarter = [
+        d
+        for d in deals
+        if d.close_date and quarter.start.isoformat() <= d.close_date <= quarter.end.isoformat()
+    ]
+    closed_label = f"close_qtr::{quarter.label}"
+    stage = f"{policy.lifecycle.label_prefix}::"
+    closed = [i for i in closed_issues if closed_label in i.labels]
+    won = [i for i in closed if f"{stage}Closed_Won" in i.labels]
+    lost = [i for i in closed if f"{stage}Closed_Lost" in i.labels]
+    reasons = Counter(
+        lb.removeprefix("Lost::") for i in lost for lb in i.labels if lb.startswith("Lost::")
+    )
+    today = now.date().isoformat()
+    needs = {
+        "No rationale": [d.ref for d in in_quarter if d.confidence != "Grey" and not d.rationale],
+        "Stale (45+ days without an update)": [
+            d.ref for d in in_quarter if d.days_since_update >= 45
+        ],
+        "Green before the SoW": [
+            d.ref
+            for d in in_quarter
+            if d.confidence == "Green"
+            and d.stage in ("(none)", "Awaiting_Discovery", "Strawman_WIP", "Estimate_Feedback")
+        ],
+        "Close date in the past": [d.ref for d in deals if d.close_date and d.close_date < today],
+    }
+    weights = {"Green": 0.9, "Amber": 0.5, "Red": 0.1, "Grey": 0.25} | dict(policy.forecast.weights)
+    return Forecast(
+        quarter,
+        business_days_between(now.date(), quarter.end, frozenset(cal.holidays)),
+        tuple(sorted(in_quarter, key=lambda d: d.ref)),
+        tuple(sorted((d for d in deals if d.stage == "Approved"), key=lambda d: d.ref)),
+        tuple(sorted(i.ref for i in won)),
+        tuple(sorted(i.ref for i in lost)),
+        dict(reasons),
+        weights,
+        needs,
+    )

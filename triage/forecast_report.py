@@ -1,0 +1,117 @@
+"""The forecast as people and machines read it: Markdown (from a template), JSON, CSV, and the
+CSV a Salesforce data loader takes. Pure."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from .forecast import CATEGORIES, Forecast
+from .render.markdown import Trusted
+from .render.templates import Templates
+
+SALESFORCE_FIELDS = [
+    "Opportunity ID",
+    "Engagement Manager",
+    "EM Confidence",
+    "EM Confidence Rationale",
+    "Scoping Issue Link",
+]
+
+
+def context(fc: Forecast) -> dict[str, Any]:
+    def deal(d: Any) -> dict[str, Any]:
+        return {
+            "customer": d.customer,
+            "ref": Trusted(d.ref),
+            "url": Trusted(d.url),
+            "em": d.em,
+            "segment": d.segment,
+            "stage": d.stage,
+            "confidence": d.confidence,
+            "close_date": d.close_date,
+            "net": str(d.net),
+            "rationale": d.rationale,
+        }
+
+    return {
+        "quarter": Trusted(fc.quarter.name),
+        "quarter_label": Trusted(fc.quarter.label),
+        "quarter_end": Trusted(fc.quarter.end.isoformat()),
+        "business_days_left": fc.business_days_left,
+        "categories": [
+            {
+                "colour": Trusted(c),
+                "name": Trusted(CATEGORIES[c]),
+                "count": n,
+                "net": str(total),
+                "weight": fc.weights.get(c, 0),
+                "deals": [deal(d) for d in fc.deals if d.confidence == c],
+            }
+            for c, n, total in fc.by_confidence()
+        ],
+        "weighted": str(fc.weighted()),
+        "total": str(sum((d.net for d in fc.deals), 0)),
+        "by_segment": [{"name": n, "count": c, "net": str(t)} for n, c, t in fc.grouped("segment")],
+        "by_em": [{"name": n, "count": c, "net": str(t)} for n, c, t in fc.grouped("em")],
+        "by_stage": [{"name": n, "count": c, "net": str(t)} for n, c, t in fc.grouped("stage")],
+        "approved": [deal(d) for d in fc.approved],
+        "won": [Trusted(r) for r in fc.won],
+        "lost": [Trusted(r) for r in fc.lost],
+        "lost_reasons": dict(sorted(fc.lost_reasons.items())),
+        "win_rate": f"{fc.win_rate:.0%}" if fc.win_rate is not None else None,
+        "needs_action": {Trusted(k): [Trusted(r) for r in v] for k, v in fc.needs_action.items()},
+    }
+
+
+def markdown(fc: Forecast, templates: Templates, template: str = "forecast.md.j2") -> str:
+    return templates.render(template, context(fc))
+
+
+def as_json(fc: Forecast) -> dict[str, Any]:
+    data = context(fc)
+    return {k: v for k, v in data.items()}
+
+
+def deals_csv(fc: Forecast) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "Customer",
+            "Issue",
+            "EM",
+            "Segment",
+            "Stage",
+            "Confidence",
+            "Category",
+            "Close date",
+            "Net",
+        ]
+    )
+    for d in fc.deals:
+        writer.writerow(
+            [
+                d.customer,
+                d.url,
+                d.em,
+                d.segment,
+                d.stage,
+                d.confidence,
+                CATEGORIES.get(d.confidence, ""),
+                d.close_date,
+                f"{d.net:.2f}",
+            ]
+        )
+    return out.getvalue()
+
+
+def salesforce_csv(deals: list[Any]) -> str:
+    """One row per open scoping issue, with the Salesforce field names EMs keep."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(SALESFORCE_FIELDS)
+    for d in deals:
+        writer.writerow([d.opportunity, d.em, d.confidence, d.rationale, d.url])
+    return out.getvalue()
