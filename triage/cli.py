@@ -258,6 +258,54 @@ def schema(ctx: click.Context, output: Path | None) -> None:
     _exit(guarded(_console(ctx), lambda: command(_console(ctx), output)))
 
 
+@main.command()
+@workspace_options
+@connection_options
+@click.option("--quarter", help="Fiscal quarter, like FY27-Q4 (default: the current one).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "markdown", "json", "csv", "salesforce-csv"]),
+    default="terminal",
+    show_default=True,
+)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write it to this file."
+)
+@click.pass_context
+def report(
+    ctx: click.Context,
+    policies: Path,
+    templates: Path,
+    gitlab_url: str | None,
+    project: str | None,
+    now: str | None,
+    quarter: str | None,
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """The quarter's forecast for PS leadership, or the CSV for Salesforce. Never writes to GitLab."""
+    from .commands.report import report as command
+    from .workspace import load_workspace
+
+    connection = _connection(gitlab_url, project)
+    console = _console(ctx, connection.token)
+
+    def action() -> int:
+        workspace = load_workspace(policies, templates)
+        return command(
+            console,
+            workspace,
+            connection,
+            quarter=quarter,
+            fmt=fmt,
+            output=output,
+            now=_parse_now(now),
+        )
+
+    _exit(guarded(console, action))
+
+
 @main.command(hidden=True)
 @click.option(
     "-o",

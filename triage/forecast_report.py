@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import Any
 
-from .forecast import CATEGORIES, Forecast
+from .forecast import CATEGORIES, Forecast, deal_of
+from .issues.snapshot import IssueSnapshot
+from .policy.model import Policy
 from .render.markdown import Trusted
 from .render.templates import Templates
 
@@ -107,11 +110,28 @@ def deals_csv(fc: Forecast) -> str:
     return out.getvalue()
 
 
-def salesforce_csv(deals: list[Any]) -> str:
-    """One row per open scoping issue, with the Salesforce field names EMs keep."""
+def salesforce_csv(policy: Policy, issues: list[IssueSnapshot], now: datetime) -> str:
+    """One row per open scoping issue, with the Salesforce field names EMs keep; an issue whose
+    data block is missing or unreadable still has its EM, confidence label and link."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(SALESFORCE_FIELDS)
-    for d in deals:
-        writer.writerow([d.opportunity, d.em, d.confidence, d.rationale, d.url])
+    for issue in sorted(
+        (i for i in issues if i.state == "opened"), key=lambda i: (i.project, i.iid)
+    ):
+        d = deal_of(policy, issue, now)
+        if d is not None:
+            writer.writerow([d.opportunity, d.em, d.confidence, d.rationale, d.url])
+        else:
+            label = next(
+                (
+                    lb.removeprefix("EM_Confidence::")
+                    for lb in issue.labels
+                    if lb.startswith("EM_Confidence::")
+                ),
+                "Grey",
+            )
+            writer.writerow(
+                ["", issue.assignees[0] if issue.assignees else "", label, "", issue.web_url]
+            )
     return out.getvalue()

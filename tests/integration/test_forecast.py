@@ -1,0 +1,127 @@
+"""The forecast PS leadership reads: the report formats, and the forecast issue kept by apply.
+
+Numbers on the demo issues as of 2026-01-12, FY26-Q4 (checked by hand against the domain research):
+Commit = Bramblewood 67,200 + Lantern 88,800 = 156,000; Best case = Corvid 104,800 (44 days; its two
+training classes are not modelled); At risk = Orchard Lane 13,200 (45% off 24,000); weighted
+0.9 x 156,000 + 0.5 x 104,800 + 0.1 x 13,200 = 194,120; 14 business days left.
+"""
+
+import csv
+import io
+import json
+
+from click.testing import CliRunner
+
+from gitlab_emulator.testing import admin
+from triage.cli import main
+
+from support import ROOT, bot_run, project_as
+
+TOKEN = "demo-bot-token"
+
+
+def report(url, *args):
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "--policies",
+            str(ROOT / "policies"),
+            "--templates",
+            str(ROOT / "templates"),
+            *args,
+        ],
+        env={"GITLAB_URL": url, "GITLAB_TOKEN": TOKEN},
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_report_markdown_has_the_hand_checked_numbers_and_writes_nothing(demo):
+    text = report(demo.url, "--format", "markdown")
+    assert (
+        "## PS forecast FY26-Q4" in text
+        and "14 business days left in FY26-Q4 (ends 2026-01-31)." in text
+    )
+    assert "| Commit (Green) | 2 | 156,000.00 | 0.9 |" in text
+    assert "| Best case (Amber) | 1 | 104,800.00 | 0.5 |" in text
+    assert "| At risk (Red) | 1 | 13,200.00 | 0.1 |" in text
+    assert "| **Weighted** | | **194,120.00** | |" in text
+    assert "- Green before the SoW: ps/ps-plan#4103" in text
+    assert f"[Bramblewood Financial]({demo.url}/ps/ps-plan/-/issues/4101)" in text
+    served = admin(demo.url, "stats")["requests"]
+    assert served["POST"] == served["PUT"] == 0
+
+
+def test_report_for_another_quarter_and_as_json(demo):
+    data = json.loads(report(demo.url, "--quarter", "FY27-Q1", "--format", "json"))
+    assert data["quarter"] == "FY27-Q1"
+    customers = sorted(d["customer"] for c in data["categories"] for d in c["deals"])
+    assert customers == ["Harbor & Finch Legal", "Meridian Tidewater Utilities"]
+
+
+def test_report_csv_and_salesforce_csv(demo):
+    rows = list(csv.DictReader(io.StringIO(report(demo.url, "--format", "csv"))))
+    assert [(r["Customer"], r["Category"], r["Net"]) for r in rows] == [
+        ("Bramblewood Financial", "Commit", "67200.00"),
+        ("Corvid Aerospace Systems", "Best case", "104800.00"),
+        ("Lantern Health Network", "Commit", "88800.00"),
+        ("Orchard Lane Retail", "At risk", "13200.00"),
+    ]
+    salesforce = list(csv.reader(io.StringIO(report(demo.url, "--format", "salesforce-csv"))))
+    assert salesforce[0] == [
+        "Opportunity ID",
+        "Engagement Manager",
+        "EM Confidence",
+        "EM Confidence Rationale",
+        "Scoping Issue Link",
+    ]
+    lantern = next(r for r in salesforce if r[4].endswith("/4103"))
+    assert lantern[1:4] == ["harriet", "Green", "Customer confirmed budget"]
+    assert (
+        len(salesforce) == 1 + 9
+    )  # every open scoping issue, with or without a readable data block
+    quarry = next(r for r in salesforce if r[4].endswith("/4106"))
+    assert quarry[0:3] == ["", "kaito", "Grey"]  # no data block yet: its EM, a Grey confidence, its link
+
+
+def forecast_issues(url):
+    return [
+        i
+        for i in project_as(url, "dana").issues.list(get_all=True, search="PS forecast")
+        if i.title.startswith("PS forecast")
+    ]
+
+
+def test_the_forecast_issue_is_created_once_updated_in_place_and_left_at_quarter_end(demo):
+    url = demo.url
+    result, _ = bot_run(url)
+    assert result.forecast == "forecast FY26-Q4: created"
+    [issue] = forecast_issues(url)
+    assert (
+        issue.title == "PS forecast FY26-Q4"
+        and "| Commit (Green) | 2 | 156,000.00 | 0.9 |" in issue.description
+    )
+    assert bot_run(url)[0].forecast == "forecast FY26-Q4: unchanged"
+    idle = bot_run(url)[1]
+    assert idle.traffic.writes == 0
+
+    project_as(url, "quinn").issues.update(4101, {"add_labels": "proposal::Closed_Won"})
+    project_as(url, "imogen").issues.update(4104, {"add_labels": "Lost::budget"})
+    assert bot_run(url)[0].forecast == "forecast FY26-Q4: updated"
+    [same] = forecast_issues(url)
+    assert same.iid == issue.iid
+    assert (
+        "Won: 1, lost: 1, win rate 50%." in same.description
+        and "- lost, budget: 1" in same.description
+    )
+    assert bot_run(url)[1].traffic.writes == 0
+
+    admin(url, "clock", {"now": "2026-02-02T09:00:00Z"})  # FY27-Q1 begins
+    bot_run(url)
+    titles = sorted(i.title for i in forecast_issues(url))
+    assert titles == ["PS forecast FY26-Q4", "PS forecast FY27-Q1"]
+    old = next(i for i in forecast_issues(url) if i.title.endswith("FY26-Q4"))
+    assert (
+        old.description == project_as(url, "dana").issues.get(same.iid).description
+    )  # left as it stood
