@@ -34,6 +34,7 @@ from .store import (
     Award,
     Group,
     Issue,
+    MergeRequest,
     Note,
     Project,
     Store,
@@ -173,6 +174,13 @@ class Api:
             ),
             ("GET", "/projects/:id/issues/:issue_iid/notes/:note_id/award_emoji", self.note_awards),
             ("POST", "/projects/:id/issues/:issue_iid/notes/:note_id/award_emoji", self.award_note),
+            ("GET", "/projects/:id/merge_requests/:noteable_id/notes", self.list_mr_notes),
+            ("POST", "/projects/:id/merge_requests/:noteable_id/notes", self.create_mr_note),
+            (
+                "PUT",
+                "/projects/:id/merge_requests/:noteable_id/notes/:note_id",
+                self.update_mr_note,
+            ),
             ("GET", "/projects/:id/members", self.project_members),
             ("GET", "/projects/:id/members/all", self.project_members_all),
             ("GET", "/projects/:id/members/all/:user_id", self.project_member_all),
@@ -681,6 +689,52 @@ class Api:
                 note.body = outcome.body
                 note.updated_at = self.store.clock.now()
         return Response(200, self.e.note(project, issue, note))
+
+    # merge request notes (the bot's plan summary; no quick actions are run on them here) -----
+
+    def _mr(self, req: Request, id: str, iid: str) -> tuple[Project, MergeRequest]:
+        self._authenticated(req)
+        project = self.project(req, id)
+        mr = project.merge_requests.get(int(iid)) if iid.isdigit() else None
+        if mr is None:
+            raise not_found("Merge Request")
+        return project, mr
+
+    def list_mr_notes(self, req: Request, id: str, noteable_id: str) -> Response:
+        project, mr = self._mr(req, id, noteable_id)
+        sort = req.arg("sort", "desc")
+        notes = sorted(mr.notes, key=lambda n: (n.created_at, n.id), reverse=(sort == "desc"))
+        return paginate(
+            req,
+            notes,
+            {"id": project.id, "noteable_id": mr.iid, "order_by": "created_at", "sort": sort},
+            lambda n: self.e.mr_note(project, mr, n),
+        )
+
+    def create_mr_note(self, req: Request, id: str, noteable_id: str) -> Response:
+        project, mr = self._mr(req, id, noteable_id)
+        assert req.user is not None
+        body = req.arg("body")
+        if body is None or not str(body).strip():
+            raise bad_param("body", "is missing" if body is None else "is empty")
+        if self.store.project_access(project, req.user) < GUEST and project.visibility == "private":
+            raise FORBIDDEN
+        now = self.store.clock.now()
+        note = Note(self.store.new_id("note"), str(body), req.user.id, now, now)
+        mr.notes.append(note)
+        return Response(201, self.e.mr_note(project, mr, note))
+
+    def update_mr_note(self, req: Request, id: str, noteable_id: str, note_id: str) -> Response:
+        project, mr = self._mr(req, id, noteable_id)
+        assert req.user is not None
+        note = next((n for n in mr.notes if str(n.id) == note_id), None)
+        if note is None:
+            raise not_found()
+        if note.author_id != req.user.id and not req.user.admin:
+            raise FORBIDDEN
+        if req.has("body") and str(req.arg("body")) != note.body:
+            note.body, note.updated_at = str(req.arg("body")), self.store.clock.now()
+        return Response(200, self.e.mr_note(project, mr, note))
 
     # label events -------------------------------------------------------------------------
 

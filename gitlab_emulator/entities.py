@@ -5,7 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from .clock import iso
-from .store import Award, Group, Issue, Label, LabelEvent, Note, Project, Store, User, task_counts
+from .store import (
+    Award,
+    Group,
+    Issue,
+    Label,
+    LabelEvent,
+    MergeRequest,
+    Note,
+    Project,
+    Store,
+    User,
+    task_counts,
+)
 
 Json = dict[str, Any]
 
@@ -232,6 +244,28 @@ class Entities:
             "noteable_type": "Issue",
             "project_id": project.id,
             "noteable_iid": issue.iid,
+            "resolvable": False,
+            "confidential": note.internal,
+            "internal": note.internal,
+            "imported": False,
+            "imported_from": "none",
+            "commands_changes": {},
+        }
+
+    def mr_note(self, project: Project, mr: MergeRequest, note: Note) -> Json:
+        return {
+            "id": note.id,
+            "type": None,
+            "body": note.body,
+            "attachment": None,
+            "author": self.user_basic(self.store.users[note.author_id]),
+            "created_at": iso(note.created_at),
+            "updated_at": iso(note.updated_at),
+            "system": note.system,
+            "noteable_id": mr.id,
+            "noteable_type": "MergeRequest",
+            "project_id": project.id,
+            "noteable_iid": mr.iid,
             "resolvable": False,
             "confidential": note.internal,
             "internal": note.internal,

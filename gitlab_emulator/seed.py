@@ -20,6 +20,7 @@ from .store import (
     Issue,
     Label,
     LabelEvent,
+    MergeRequest,
     Note,
     Project,
     Store,
@@ -129,6 +130,12 @@ class SeedGroup(_Model):
     labels: list[SeedLabel] = Field(default_factory=list)
 
 
+class SeedMergeRequest(_Model):
+    iid: int
+    title: str
+    author: str
+
+
 class SeedProject(_Model):
     path: str
     name: str | None = None
@@ -136,6 +143,7 @@ class SeedProject(_Model):
     members: list[SeedMember] = Field(default_factory=list)
     labels: list[SeedLabel] = Field(default_factory=list)
     issues: list[SeedIssue] = Field(default_factory=list)
+    merge_requests: list[SeedMergeRequest] = Field(default_factory=list)
 
     @field_validator("path")
     @classmethod
@@ -299,6 +307,11 @@ class _Builder:
         self.store.projects[project.id] = project
         for lb in p.labels:
             self.store.create_project_label(project, lb.name, lb.color, lb.description)
+        for j, mr in enumerate(p.merge_requests):
+            author = self.user(mr.author, f"{where}.merge_requests[{j}].author")
+            project.merge_requests[mr.iid] = MergeRequest(
+                self.store.new_id("issue"), mr.iid, mr.title, author.id, self.store.clock.now()
+            )
         for j, spec in enumerate(p.issues):
             self.issue(
                 project,

@@ -136,6 +136,16 @@ class Issue:
 
 
 @dataclass
+class MergeRequest:
+    id: int
+    iid: int
+    title: str
+    author_id: int
+    created_at: datetime
+    notes: list[Note] = field(default_factory=list)
+
+
+@dataclass
 class Project:
     id: int
     path_with_namespace: str
@@ -143,6 +153,7 @@ class Project:
     members: dict[int, int] = field(default_factory=dict)
     labels: list[Label] = field(default_factory=list)
     issues: dict[int, Issue] = field(default_factory=dict)  # iid -> issue
+    merge_requests: dict[int, MergeRequest] = field(default_factory=dict)  # iid -> MR (notes only)
     visibility: str = "private"
 
     @property

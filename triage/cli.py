@@ -121,9 +121,21 @@ def _run(
     report: Path | None,
     max_writes: int | None,
     now: str | None,
+    fmt: str = "table",
+    merge_request: int | None = None,
+    merge_request_project: str | None = None,
 ) -> None:
-    from .commands.run import run_command
+    from .commands.run import MergeRequestNote, run_command
     from .workspace import load_workspace
+
+    note = None
+    if merge_request is not None:
+        where = merge_request_project or os.environ.get("CI_PROJECT_PATH")
+        if not where:
+            raise click.UsageError(
+                "--merge-request needs --merge-request-project (or CI_PROJECT_PATH)"
+            )
+        note = MergeRequestNote(where, merge_request)
 
     connection = _connection(gitlab_url, project)
     console = _console(ctx, connection.token)
@@ -141,6 +153,8 @@ def _run(
             report=report,
             max_writes=max_writes,
             now=_parse_now(now),
+            fmt=fmt,
+            merge_request=note,
         )
 
     _exit(guarded(console, action))
@@ -151,6 +165,22 @@ def _run(
 @connection_options
 @click.option("--issue", type=int, help="Only this issue (IID).")
 @click.option("--report", type=click.Path(path_type=Path), help="Write the JSON report here.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "markdown"]),
+    default="table",
+    show_default=True,
+    help="markdown: a summary for a merge request.",
+)
+@click.option(
+    "--merge-request",
+    type=int,
+    help="Post (or update) the Markdown plan as one note on this merge request.",
+)
+@click.option(
+    "--merge-request-project", help="The merge request's project (default: $CI_PROJECT_PATH)."
+)
 @click.pass_context
 def plan(
     ctx: click.Context,
@@ -161,9 +191,26 @@ def plan(
     issue: int | None,
     report: Path | None,
     now: str | None,
+    fmt: str,
+    merge_request: int | None,
+    merge_request_project: str | None,
 ) -> None:
-    """Show what a run would change. Never writes to GitLab."""
-    _run(ctx, "plan", policies, templates, gitlab_url, project, issue, report, None, now)
+    """Show what a run would change. Never writes to the issues (a merge-request note aside)."""
+    _run(
+        ctx,
+        "plan",
+        policies,
+        templates,
+        gitlab_url,
+        project,
+        issue,
+        report,
+        None,
+        now,
+        fmt,
+        merge_request,
+        merge_request_project,
+    )
 
 
 @main.command()

@@ -56,6 +56,12 @@ class Console:
         if not self.quiet:
             self.out(text)
 
+    def aside(self, text: str) -> None:
+        """Context beside a result that may be redirected to a file: stderr, hidden by --quiet."""
+        if not self.quiet:
+            self._end_progress()
+            print(self._clean(text), file=self._err, flush=True)
+
     def debug(self, text: str) -> None:
         if self.verbose:
             self._end_progress()

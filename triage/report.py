@@ -138,3 +138,48 @@ def summary(result: RunResult, writes: int, by_method: Counter[str]) -> str:
     if result.budget_exhausted:
         text += " - WRITE BUDGET USED UP: some changes were not made"
     return text
+
+
+def plan_markdown(result: RunResult, *, collapse_over: int = 10) -> str:
+    """What a policy change would do, for a merge request: counts per rule and transition, then
+    the changes issue by issue (collapsed when long)."""
+    changed = [o for o in result.outcomes if o.status in ("planned", "applied")]
+    counts: Counter[str] = Counter()
+    for outcome in changed:
+        for reason in outcome.plan.reasons:
+            counts[reason.split(":", 1)[0]] += 1
+    lines = [
+        f"### ps-triage plan: {len(changed)} of {result.issues_scanned} issues would change",
+        "",
+    ]
+    if result.errors:
+        lines += [f"**{len(result.errors)} issues could not be planned:**", ""]
+        lines += [f"- #{o.plan.iid}: {o.error}" for o in result.errors] + [""]
+    if counts:
+        lines += ["| rule or transition | issues |", "|---|---:|"]
+        lines += [
+            f"| `{name}` | {n} |"
+            for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+        lines.append("")
+    if result.forecast:
+        lines += [f"Forecast: {result.forecast}.", ""]
+    if changed:
+        body = ["| issue | changes | why |", "|---|---|---|"]
+        for outcome in changed:
+            what = "; ".join(_describe(entry) for entry in changes_of(outcome.plan)).replace(
+                "|", "\\|"
+            )
+            why = "; ".join(outcome.plan.reasons).replace("|", "\\|")
+            body.append(f"| [#{outcome.plan.iid}]({outcome.plan.web_url}) | {what} | {why} |")
+        if len(changed) > collapse_over:
+            lines += [
+                f"<details><summary>The {len(changed)} issues, one by one</summary>",
+                "",
+                *body,
+                "",
+                "</details>",
+            ]
+        else:
+            lines += body
+    return "\n".join(lines) + "\n"

@@ -82,7 +82,11 @@ def test_report_csv_and_salesforce_csv(demo):
         len(salesforce) == 1 + 9
     )  # every open scoping issue, with or without a readable data block
     quarry = next(r for r in salesforce if r[4].endswith("/4106"))
-    assert quarry[0:3] == ["", "kaito", "Grey"]  # no data block yet: its EM, a Grey confidence, its link
+    assert quarry[0:3] == [
+        "",
+        "kaito",
+        "Grey",
+    ]  # no data block yet: its EM, a Grey confidence, its link
 
 
 def forecast_issues(url):
@@ -125,3 +129,62 @@ def test_the_forecast_issue_is_created_once_updated_in_place_and_left_at_quarter
     assert (
         old.description == project_as(url, "dana").issues.get(same.iid).description
     )  # left as it stood
+
+
+def test_plan_as_markdown_is_posted_once_on_the_merge_request_and_updated_in_place():
+    from gitlab_emulator.testing import running_emulator
+    from triage.commands.demo_data import demo_seed
+
+    seed = demo_seed()
+    seed["projects"][0]["merge_requests"] = [
+        {"iid": 7, "title": "Raise the TA threshold", "author": "dana"}
+    ]
+    with running_emulator(seed) as emu:
+
+        def plan():
+            return CliRunner().invoke(
+                main,
+                [
+                    "plan",
+                    "--policies",
+                    str(ROOT / "policies"),
+                    "--templates",
+                    str(ROOT / "templates"),
+                    "--format",
+                    "markdown",
+                    "--merge-request",
+                    "7",
+                    "--merge-request-project",
+                    "ps/ps-plan",
+                ],
+                env={"GITLAB_URL": emu.url, "GITLAB_TOKEN": TOKEN},
+            )
+
+        first = plan()
+        assert first.exit_code == 0, first.output
+        assert first.stdout.startswith("### ps-triage plan: 9 of 9 issues would change\n")
+        assert (
+            "| `estimate-summary` |" in first.stdout
+            and "plan note on ps/ps-plan!7: created" in first.stderr
+        )
+        notes = project_as(emu.url, "dana").mergerequests.get(7, lazy=True).notes.list(get_all=True)
+        assert len(notes) == 1 and notes[0].body.startswith(
+            "<!-- ps-triage:plan -->\n### ps-triage plan:"
+        )
+        assert "plan note on ps/ps-plan!7: unchanged" in plan().stderr
+        project_as(emu.url, "quinn").issues.update(4101, {"add_labels": "proposal::Closed_Won"})
+        assert "plan note on ps/ps-plan!7: updated" in plan().stderr
+        assert (
+            len(
+                project_as(emu.url, "dana").mergerequests.get(7, lazy=True).notes.list(get_all=True)
+            )
+            == 1
+        )
+        routes = admin(emu.url, "stats")["routes"]
+        assert (
+            routes.get("PUT /projects/:id/issues/:issue_iid") == 1
+        )  # Quinn's; the plans wrote to no issue
+        assert (
+            "POST /projects/:id/issues/:noteable_id/notes" not in routes
+            and "POST /projects/:id/issues" not in routes
+        )

@@ -13,7 +13,7 @@ from ..explain import explain_issue
 from ..gitlab.adapter import GitLab
 from ..plan import Settings
 from ..policy.model import Policy
-from ..report import as_json, summary, table
+from ..report import as_json, plan_markdown, summary, table
 from ..run import Mode, run
 from ..workspace import Workspace, load_workspace
 
@@ -49,6 +49,12 @@ def _open(connection: Connection) -> GitLab:
     return GitLab(connection.url, connection.token)
 
 
+@dataclass(frozen=True)
+class MergeRequestNote:
+    project: str
+    iid: int
+
+
 def run_command(
     console: Console,
     workspace: Workspace,
@@ -59,11 +65,13 @@ def run_command(
     report: Path | None = None,
     max_writes: int | None = None,
     now: datetime | None = None,
+    fmt: str = "table",
+    merge_request: MergeRequestNote | None = None,
 ) -> int:
     policy = _scoped(workspace.policy, connection)
     gitlab = _open(connection)
     scope = policy.scope
-    console.info(
+    (console.aside if fmt == "markdown" else console.info)(
         f"{mode}: {scope.project or scope.group} at {connection.url}"
         + (" (read-only)" if mode == "plan" else "")
     )
@@ -85,8 +93,18 @@ def run_command(
     )
     for outcome in result.outcomes:
         console.debug(f"#{outcome.plan.iid} {outcome.status}: " + "; ".join(outcome.plan.reasons))
-    console.out(table(result))
-    console.summary(summary(result, gitlab.traffic.writes, gitlab.traffic.by_method))
+    if fmt == "markdown":
+        text = plan_markdown(result)
+        console.out(text.rstrip("\n"))
+        if merge_request is not None:
+            token = "<!-- ps-triage:plan -->"
+            posted = gitlab.upsert_mr_note(
+                merge_request.project, merge_request.iid, f"{token}\n{text}", token
+            )
+            console.aside(f"plan note on {merge_request.project}!{merge_request.iid}: {posted}")
+    else:
+        console.out(table(result))
+        console.summary(summary(result, gitlab.traffic.writes, gitlab.traffic.by_method))
     if report:
         data = as_json(
             result, gitlab.traffic.by_method, gitlab.traffic.writes, scope.model_dump(mode="json")

@@ -439,6 +439,31 @@ class GitLab:
         )
         self.traffic.writes += 1
 
+    def upsert_mr_note(self, project: str, mr_iid: int, body: str, token: str) -> str:
+        """One note of the bot's on a merge request, found by `token`: posted once, then edited
+        in place only when its text changes. Returns created, updated or unchanged."""
+        notes = self._project(project).mergerequests.get(mr_iid, lazy=True).notes
+        bot = self.bot_username()
+        found = self._call(
+            lambda: notes.list(get_all=True, per_page=100, max_retries=self._max_retries)
+        )
+        mine = next(
+            (n for n in found if n.author["username"] == bot and token in (n.body or "")), None
+        )
+        if mine is None:
+            self._call(
+                lambda: notes.create({"body": body}, retry_transient_errors=False), write=True
+            )
+            self.traffic.writes += 1
+            return "created"
+        if mine.body == body:
+            return "unchanged"
+        self._call(
+            lambda: notes.update(mine.id, {"body": body}, max_retries=self._max_retries), write=True
+        )
+        self.traffic.writes += 1
+        return "updated"
+
     def find_issue(self, project: str, token: str) -> str | None:
         """The web URL of the issue whose description carries `token`, if there is one."""
         issues = self._project(project).issues
