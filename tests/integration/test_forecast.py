@@ -121,14 +121,20 @@ def test_the_forecast_issue_is_created_once_updated_in_place_and_left_at_quarter
     )
     assert bot_run(url)[1].traffic.writes == 0
 
+    at_quarter_end = project_as(url, "dana").issues.get(same.iid).description
     admin(url, "clock", {"now": "2026-02-02T09:00:00Z"})  # FY27-Q1 begins
+    project_as(url, "harriet").issues.update(
+        4103, {"add_labels": "Lost::budget"}
+    )  # the pipeline moves on
+    bot_run(url)
     bot_run(url)
     titles = sorted(i.title for i in forecast_issues(url))
-    assert titles == ["PS forecast FY26-Q4", "PS forecast FY27-Q1"]
-    old = next(i for i in forecast_issues(url) if i.title.endswith("FY26-Q4"))
+    assert titles == ["PS forecast FY26-Q4", "PS forecast FY27-Q1"]  # exactly one per quarter
     assert (
-        old.description == project_as(url, "dana").issues.get(same.iid).description
+        project_as(url, "dana").issues.get(same.iid).description == at_quarter_end
     )  # left as it stood
+    new = next(i for i in forecast_issues(url) if i.title.endswith("FY27-Q1"))
+    assert "Won: 0, lost: 1, win rate 0%." in new.description  # Lantern, lost in FY27-Q1
 
 
 def test_plan_as_markdown_is_posted_once_on_the_merge_request_and_updated_in_place():
