@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from .issues.snapshot import IssueSnapshot
@@ -35,6 +35,8 @@ class Deal:
     net: Decimal
     opportunity: str
     days_since_update: int
+    confidence_updated: str
+    days_in_stage: int | None  # business days, when the stage's start was read
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,47 @@ def deal_of(policy: Policy, issue: IssueSnapshot, now: datetime) -> Deal | None:
         net=priced.net_price if priced else Decimal(0),
         opportunity=data.opportunity or "",
         days_since_update=int((now - issue.updated_at).total_seconds() // 86400),
+        confidence_updated=data.confidence.updated.isoformat() if data.confidence.updated else "",
+        days_in_stage=_days_in_stage(policy, issue, now),
     )
+
+
+def _days_in_stage(policy: Policy, issue: IssueSnapshot, now: datetime) -> int | None:
+    stage = _label(issue, f"{policy.lifecycle.label_prefix}::")
+    if stage is None or issue.label_events is None:
+        return None
+    label = policy.lifecycle.label(stage)
+    adds = [e.created_at for e in issue.label_events if e.action == "add" and e.label == label]
+    started = max(adds, default=issue.created_at)
+    return business_days_between(started.date(), now.date(), frozenset(policy.calendar.holidays))
+
+
+def stage_timers(policy: Policy) -> dict[str, int]:
+    """The first reminder period of each stage (business days): past it, the stage's SLA is breached."""
+    timers: dict[str, int] = {}
+    for rule in policy.rules:
+        for action in rule.actions:
+            every = getattr(getattr(action, "comment", None), "every", None)
+            if every:
+                for stage in rule.stages or []:
+                    timers[stage] = min(every, timers.get(stage, every))
+    return timers
+
+
+def _in_quarter_end(policy: Policy, now: datetime) -> bool:
+    from .rules.conditions import Facts
+
+    cal = policy.calendar
+    probe = Facts(
+        IssueSnapshot("", 0, "", "", (), (), "", "opened", now, now, ""),
+        now,
+        None,
+        policy.lifecycle.label_prefix,
+        cal.fiscal_year_start_month,
+        frozenset(cal.holidays),
+        quarter_end_days=cal.quarter_end_business_days,
+    )
+    return probe.in_quarter_end()
 
 
 def forecast(
@@ -126,10 +168,25 @@ def forecast(
         lb.removeprefix("Lost::") for i in lost for lb in i.labels if lb.startswith("Lost::")
     )
     today = now.date().isoformat()
+    timers = stage_timers(policy)
+    stale_after = 7 if _in_quarter_end(policy, now) else 14
     needs = {
         "No rationale": [d.ref for d in in_quarter if d.confidence != "Grey" and not d.rationale],
         "Stale (45+ days without an update)": [
             d.ref for d in in_quarter if d.days_since_update >= 45
+        ],
+        f"Stale confidence ({stale_after}+ days since `confidence.updated`)": [
+            d.ref
+            for d in in_quarter
+            if d.confidence_updated
+            and (now.date() - date.fromisoformat(d.confidence_updated)).days >= stale_after
+        ],
+        "SLA breached (longer in the stage than its timer)": [
+            f"{d.ref} ({d.days_in_stage} business days in {d.stage}, timer {timers[d.stage]})"
+            for d in deals
+            if d.days_in_stage is not None
+            and d.stage in timers
+            and d.days_in_stage > timers[d.stage]
         ],
         "Green before the SoW": [
             d.ref

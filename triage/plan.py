@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from .issues.scoping import People
-from .issues.snapshot import IssueSnapshot, Note
+from .issues.snapshot import IssueSnapshot, LabelEvent, Note
 from .policy.model import ANY_OPEN, NO_STAGE, Gate, Policy, Transition
 from .pricing import estimate
 from .render.markdown import Trusted, mention
@@ -150,12 +150,23 @@ def plan(
     return Plan(tuple(plan_issue(policy, issue, now, settings) for issue in issues))
 
 
-def after(issue: IssueSnapshot, issue_plan: IssuePlan) -> IssueSnapshot:
-    """The issue as GitLab will show it once the plan is applied (labels, state, assignees)."""
+def after(issue: IssueSnapshot, issue_plan: IssuePlan, at: datetime, bot: str) -> IssueSnapshot:
+    """The issue as GitLab will show it once the plan is applied at `at`: labels, state,
+    assignees, and (where they were read) the label events the bot's changes add."""
     labels = (set(issue.labels) | set(issue_plan.add_labels)) - set(issue_plan.remove_labels)
     state = {"close": "closed", "reopen": "opened"}.get(issue_plan.state_event or "", issue.state)
     assignees = issue_plan.assign if issue_plan.assign is not None else issue.assignees
-    return issue.with_labels(tuple(labels)).with_state(state).with_assignees(assignees)
+    changed = issue.with_labels(tuple(labels)).with_state(state).with_assignees(assignees)
+    if issue_plan.has_changes:
+        changed = replace(changed, updated_at=at)
+    if issue.label_events is None:
+        return changed
+    events = (
+        *issue.label_events,
+        *(LabelEvent(bot, label, "remove", at) for label in issue_plan.remove_labels),
+        *(LabelEvent(bot, label, "add", at) for label in issue_plan.add_labels),
+    )
+    return replace(changed, label_events=events)
 
 
 def assignments_for(policy: Policy, issues: Iterable[IssueSnapshot]) -> dict[tuple[str, int], str]:

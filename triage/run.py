@@ -71,6 +71,7 @@ def run(
         bot, templates, approvers_of(policy, gitlab), assignments_for(policy, listed)
     )
     writes_left = max_writes
+    detailed: dict[tuple[str, int], IssueSnapshot] = {}
     for snapshot in listed:
         if iid is not None and snapshot.iid != iid:
             continue
@@ -78,7 +79,7 @@ def run(
         if progress:
             progress(result.issues_scanned)
         try:
-            issue_plan = plan_with_details(policy, snapshot, when, settings, gitlab)
+            issue_plan = plan_with_details(policy, snapshot, when, settings, gitlab, detailed)
         except GitLabProblem as problem:
             if problem.fatal:
                 raise
@@ -121,9 +122,10 @@ def run(
             for o in result.outcomes
             if o.status in ("applied", "planned")
         }
+        read = [detailed.get((s.project, s.iid), s) for s in listed]
         final = [
-            after(s, changed[(s.project, s.iid)]) if (s.project, s.iid) in changed else s
-            for s in listed
+            after(s, changed[(s.project, s.iid)], when, bot) if (s.project, s.iid) in changed else s
+            for s in read
         ]
         may_write = (
             mode == "apply"
@@ -176,11 +178,19 @@ def keep_forecast(
 
 
 def plan_with_details(
-    policy: Policy, snapshot: IssueSnapshot, now: datetime, settings: Settings, gitlab: GitLab
+    policy: Policy,
+    snapshot: IssueSnapshot,
+    now: datetime,
+    settings: Settings,
+    gitlab: GitLab,
+    seen: dict[tuple[str, int], IssueSnapshot] | None = None,
 ) -> IssuePlan:
-    """Plan one issue; fetch notes or label events only if its plan says it needs them."""
+    """Plan one issue; fetch notes or label events only if its plan says it needs them. The issue
+    with what was fetched is left in `seen` (the forecast reads stage starts from it)."""
     issue_plan = plan_issue(policy, snapshot, now, settings)
     for _ in range(MAX_DETAIL_ROUNDS):
+        if seen is not None:
+            seen[(snapshot.project, snapshot.iid)] = snapshot
         if not issue_plan.needs:
             return issue_plan
         if "notes" in issue_plan.needs and snapshot.notes is None:
