@@ -36,6 +36,7 @@ def context(fc: Forecast) -> dict[str, Any]:
             "close_date": d.close_date,
             "net": str(d.net),
             "rationale": d.rationale,
+            "days_in_stage": d.days_in_stage,  # None when the stage's start was not read
         }
 
     return {

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .issues.scoping import ScopingData
+from .render.markers import revision
 
 CENT = Decimal("0.01")
 
@@ -63,8 +64,17 @@ class Estimate:
     def below_floor(self) -> bool:
         return self.margin_pct is None or self.margin_pct < self.margin_floor_pct
 
+    @property
+    def revision(self) -> str:
+        """The SoW revision: a short hash of what is priced (lines, discount, totals). What the
+        PS Director approves and what the account team sends for signature is one revision."""
+        return revision(self._priced())
+
     def as_context(self) -> dict[str, Any]:
         """Plain values for templates (numbers as strings, so hashing and JSON are exact)."""
+        return {**self._priced(), "revision": self.revision}
+
+    def _priced(self) -> dict[str, Any]:
         return {
             "currency": self.currency,
             "lines": [

@@ -89,9 +89,12 @@ def test_one_issue_from_intake_to_closed_won():
         assert step(url) == 2 and stage_label(url) == "proposal::Ready For Approval"
 
         project_as(url, "rowan").issues.update(1, {"add_labels": "proposal::Approved"})
-        assert (
-            step(url) == 0 and stage_label(url) == "proposal::Approved"
-        )  # people's move: the bot stays out
+        # people's move: the bot keeps the label and asks the account team for signature, once
+        assert step(url) == 1 and stage_label(url) == "proposal::Approved"
+        assert step(url) == 0
+        request = bot_notes(url, 1)[-1].body
+        assert "@felix @imogen the PS Director approved" in request
+        assert "- [ ] Legal stamp requested" in request and "- [ ] Customer signed" in request
 
         project_as(url, "quinn").issues.update(1, {"add_labels": "proposal::Closed_Won"})
         # the hand-off comment, the delivery issue and the note linking it, then labels and close in one PUT
@@ -115,11 +118,12 @@ def test_one_issue_from_intake_to_closed_won():
             "sow-draft",
             "cost-estimate",
             "approval-request",
+            "signature-request",
             "closed-won-wrap-up",
             "closed-won-wrap-up",
         ]
         internal = [n.internal for n in bot_notes(url, 1)]
-        assert internal == [False, False, False, False, True, False, False, False]
+        assert internal == [False, False, False, False, True, False, False, False, False]
         delivery = (
             project_as(url, "quinn")
             .manager.gitlab.projects.get("ps/delivery")

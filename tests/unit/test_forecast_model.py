@@ -45,6 +45,7 @@ def test_stage_timers_come_from_the_reminders():
         "Strawman_WIP": 3,
         "Estimate_Feedback": 3,
         "SOW_WIP": 2,
+        "Approved": 3,  # the signature reminder
     }
 
 

@@ -113,6 +113,29 @@ CASES = {
         (),
         (LabelEvent("imogen", "proposal::Approved", "add", at("2026-01-09T15:00:00Z")),),
     ),
+    "signature-request.md.j2": lambda: with_details(
+        stage("Approved"),
+        EARLIER,
+        (LabelEvent("rowan", "proposal::Approved", "add", at("2026-01-09T15:00:00Z")),),
+    ),
+    "approval-withdrawn.md.j2": lambda: with_details(
+        stage("Approved", data=ORCHARD),
+        (
+            *EARLIER,
+            Note(
+                13,
+                BOT,
+                "<!-- ps-triage:signature-request/signature-request.md.j2/cccccccccccc rev=dddddddddddd -->\nx",
+                at("2026-01-09T16:00:00Z"),
+            ),
+        ),
+        (LabelEvent("rowan", "proposal::Approved", "add", at("2026-01-09T15:00:00Z")),),
+    ),
+    "close-date-warning.md.j2": lambda: with_details(
+        stage("Approved", data={**BRAMBLEWOOD, "close_date": "2026-01-09"}),
+        EARLIER,
+        (LabelEvent("rowan", "proposal::Approved", "add", at("2026-01-07T15:00:00Z")),),
+    ),
     "ta-review.md.j2": lambda: with_details(stage("Estimate_Feedback", done=TASKS[:1]), (), ()),
     "confidence-rationale.md.j2": lambda: with_details(
         snapshot(

@@ -100,6 +100,7 @@ class CommentSpec(BaseModel):
     template: str
     internal: bool = False
     once: bool = False  # post once ever, not once per revision of its inputs
+    once_per: Literal["estimate"] | None = None  # once per SoW revision (its hash in the key)
     key: str | None = Field(None, pattern=r"^[A-Za-z0-9_.:-]+$")  # share one marker between rules
     every: int | None = Field(
         None, ge=1
@@ -136,6 +137,11 @@ class Comment(Action):
         spec = self.comment
         key, once = spec.key or f"{step.origin}/{spec.template}", spec.once
         context = {**step.context, "notify": _notify(spec.notify, step.context)}
+        if spec.once_per == "estimate":
+            priced, _ = facts.estimate()
+            if priced is None:
+                return  # nothing priced, no revision to speak of
+            key, once = f"{key}/{priced.revision}", True
         if spec.every or spec.quarter_end_every:
             quarter_end = facts.in_quarter_end() and spec.quarter_end_every is not None
             every = spec.quarter_end_every if quarter_end else spec.every

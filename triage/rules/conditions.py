@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ..issues.snapshot import IssueSnapshot
 from ..issues.tasks import normalise
 from ..pricing import Estimate, Rates, estimate
+from ..render.markers import find_marker
 from .fiscal import business_days_between, fiscal_quarter
 from .registry import tagged_union
 
@@ -408,6 +409,72 @@ class RevisitDue(Condition):
         return Outcome(due == self.revisit_due, f"revisit_on {when}" if when else "no revisit_on")
 
 
+class EstimateRevisedSince(Condition):
+    key = "estimate_revised_since"
+    summary = (
+        "the priced estimate is no longer the SoW revision in the named rule's `once_per: estimate` "
+        "note posted since the issue entered its stage (false until that note exists)"
+    )
+    example = "{estimate_revised_since: signature-request}"
+    needs = frozenset({"notes", "label_events"})
+    estimate_revised_since: str = Field(pattern=r"^[A-Za-z0-9_.:-]+$")
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        notes = facts.issue.notes
+        if notes is None:
+            raise NeedDetail("notes")
+        since, prefix = facts.stage_started(), f"{self.estimate_revised_since}/"
+        posted = [
+            marker.key.rsplit("/", 1)[1]  # the revision ends the key (`once_per: estimate`)
+            for note in sorted(notes, key=lambda n: (n.created_at, n.id))
+            if note.author == facts.bot
+            and note.created_at >= since
+            and (marker := find_marker(note.body))
+            and marker.key.startswith(prefix)
+        ]
+        if not posted:
+            return Outcome(False, f"no {self.estimate_revised_since} note in this stage yet")
+        priced, _ = facts.estimate()
+        if priced is None:  # a broken block is the data-block rule's business, not a revision
+            return Outcome(False, f"SoW revision {posted[-1]}; no priced estimate now")
+        revised = priced.revision != posted[-1]
+        return Outcome(
+            revised,
+            f"SoW revision {posted[-1]} was approved, the estimate is now revision {priced.revision}"
+            if revised
+            else f"SoW revision {posted[-1]} unchanged",
+        )
+
+
+class CloseDateSlipped(Condition):
+    key = "close_date_slipped"
+    summary = (
+        "the data block's close_date has passed, or falls in a later fiscal quarter than the one "
+        "the issue entered its stage in (the quarter the forecast counted it for)"
+    )
+    example = "{close_date_slipped: true}"
+    needs = frozenset({"label_events"})
+    close_date_slipped: bool
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        data = facts.issue.scoping.data
+        if data is None or data.close_date is None:
+            return Outcome(not self.close_date_slipped, "no close date")
+        today = facts.now.date()
+        if data.close_date < today:
+            return Outcome(self.close_date_slipped, f"close date {data.close_date} has passed")
+        expected = fiscal_quarter(facts.stage_started().date(), facts.fiscal_start_month)
+        closing = fiscal_quarter(data.close_date, facts.fiscal_start_month)
+        if closing.start > expected.start:
+            return Outcome(
+                self.close_date_slipped,
+                f"close date {data.close_date} is in {closing.name}, after {expected.name}",
+            )
+        return Outcome(
+            not self.close_date_slipped, f"close date {data.close_date} ({closing.name})"
+        )
+
+
 def _short_circuit(conditions: list[Condition], facts: Facts, *, stop_on: bool) -> Outcome:
     """Evaluate in order and stop at the first outcome equal to `stop_on`, so a cheap
     condition listed first can spare the fetch a later one would need."""
@@ -469,6 +536,8 @@ CONDITIONS: tuple[type[Condition], ...] = (
     QuarterEnd,
     DaysWithoutHumanActivity,
     RevisitDue,
+    EstimateRevisedSince,
+    CloseDateSlipped,
     All,
     AnyOf,
     Not,
