@@ -252,6 +252,89 @@ def test_reminders_once_per_period_over_a_month_of_hourly_runs_across_quarter_en
         assert all("@felix @imogen reminder:" in n.body for n in reminders)
 
 
+def test_from_approval_to_signature_over_a_month_of_hourly_runs_across_quarter_end():
+    """Approved by the director on Mon 2026-01-05 with a close date of Wed 01-28 (FY26-Q4, which
+    ends Sat 01-31). The EM moves the close date into FY27-Q1 on 01-30 and revises the estimate on
+    Tue 02-03; the director approves the revision on 02-05."""
+    data = {**ESTIMATE, "close_date": "2026-01-28"}
+    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    edits = {
+        datetime(2026, 1, 30, 10, tzinfo=UTC): {**data, "close_date": "2026-02-13"},
+        datetime(2026, 2, 3, 10, tzinfo=UTC): {
+            **data,
+            "close_date": "2026-02-13",
+            "line_items": [{"activity": "Migration waves", "role": "PSE", "days": 12}],
+        },
+    }
+    issues = [issue(1, "Approved", data=data, done=TASKS, events_by="rowan")]
+    with running_emulator(seed(issues)) as emu:
+        url = emu.url
+        for hour in range(31 * 24):
+            if (now := start + timedelta(hours=hour)) in edits:
+                update = {"description": description("Summary.", TASKS, edits[now])}
+                project_as(url, "dana").issues.update(1, update)
+            bot_run(url)
+            admin(url, "clock", {"advance_seconds": 3600})
+
+        def posted(rule):
+            return [
+                (find_marker(n.body).key, date.fromisoformat(n.created_at[:10]), n.body)
+                for n in bot_notes(url, 1)
+                if find_marker(n.body).key.startswith(f"{rule}/")
+            ]
+
+        [(_, requested_on, request)] = posted("signature-request")
+        assert requested_on == date(2026, 1, 5) and "@felix @imogen" in request
+        assert "- [ ] Stamped SoW sent to the customer" in request
+
+        reminded = {key.rsplit("/", 1)[1]: day for key, day, _ in posted("signature-reminder")}
+        assert len(reminded) == len(posted("signature-reminder"))  # never twice for one period
+        expected = {"p1": date(2026, 1, 8), "p2": date(2026, 1, 13), "p3": date(2026, 1, 16)}
+        expected |= {
+            f"q{business_days(date(2026, 1, 5), d)}": d
+            for d in (date(2026, 1, 19) + timedelta(days=n) for n in range(12))
+            if d.weekday() < 5
+        }
+        expected |= {"p6": date(2026, 2, 2), "p7": date(2026, 2, 3)}  # then back for approval
+        assert reminded == expected
+
+        [(_, warned_on, warning)] = posted("close-date-passed")  # not again for the new date
+        assert (
+            warned_on == date(2026, 1, 29)
+            and "close date 2026-01-28 (FY26-Q4) has passed" in warning
+        )
+
+        [(_, withdrawn_on, withdrawal)] = posted("sow-revised-after-approval")
+        assert withdrawn_on == date(2026, 2, 3) and "approval no longer holds" in withdrawal
+        assert labels_of(url, 1).count("proposal::Ready For Approval") == 1
+        revision = withdrawal.split("revision `")[1].split("`")[0]
+        [(_, asked_on, asking)] = posted("approval-request")
+        assert asked_on == date(2026, 2, 3) and f"To approve revision `{revision}`" in asking
+
+        # The director approves the revision and the EM edits the close date before the next run
+        # (the edit lifts the hold on people's move): the revision approved is the one asked for.
+        project_as(url, "rowan").issues.update(1, {"add_labels": "proposal::Approved"})
+        admin(url, "clock", {"advance_seconds": 600})
+        later = {**edits[datetime(2026, 2, 3, 10, tzinfo=UTC)], "close_date": "2026-02-20"}
+        update = {"description": description("Summary.", TASKS, later)}
+        project_as(url, "dana").issues.update(1, update)
+        bot_run(url)
+        assert "proposal::Approved" in labels_of(url, 1)
+        assert bot_run(url)[1].traffic.writes == 0
+        requests = posted("signature-request")
+        assert len(requests) == 2 and f"revision `{revision}`" in requests[1][2]
+        assert len(posted("sow-revised-after-approval")) == 1
+        events = project_as(url, "dana").issues.get(1).resourcelabelevents.list(get_all=True)
+        sent_back = [
+            e
+            for e in events
+            if e.user["username"] == BOT
+            and e.action == "add"
+            and e.label["name"] == "proposal::Ready For Approval"
+        ]
+        assert len(sent_back) == 1
+
+
 def test_quarter_end_mode_switches_on_the_monday_of_the_last_ten_business_days():
     from triage.rules.conditions import Facts
 

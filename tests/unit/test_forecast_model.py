@@ -109,3 +109,22 @@ def test_totals_weights_and_win_rate():
     assert str(fc.weighted()) == "7200.000"  # 0.9 x 7,200 + 0.1 x 7,200
     assert fc.won == ("ps/ps-plan#8",) and fc.lost == ("ps/ps-plan#9",) and fc.win_rate == 0.5
     assert fc.lost_reasons == {"budget": 1}
+
+
+def test_approved_deals_awaiting_signature_show_business_days_since_approval():
+    from triage.forecast_report import markdown
+
+    approved = (LabelEvent("rowan", "proposal::Approved", "add", NOW - timedelta(days=7)),)
+    issues = [deal(1, "Approved", events=approved), deal(2, "Approved"), deal(3, "SOW_WIP")]
+    fc = forecast(POLICY, issues, [], NOW)
+    assert [(d.ref, d.days_in_stage) for d in fc.approved] == [
+        ("ps/ps-plan#1", 5),  # Mon 01-05 to Mon 01-12
+        ("ps/ps-plan#2", None),  # its label events were not read
+    ]
+    text = markdown(fc, workspace().templates)
+    signature = text.split("### Approved, awaiting signature")[1].split("###")[0]
+    lines = [line for line in signature.splitlines() if line.startswith("- ")]
+    assert len(lines) == 2
+    assert lines[0].endswith(", approved 5 business days ago")
+    assert "approved" not in lines[1]
+    assert signature.endswith("\n\n")  # a blank line still parts the list from the next heading

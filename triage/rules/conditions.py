@@ -446,32 +446,22 @@ class EstimateRevisedSince(Condition):
         )
 
 
-class CloseDateSlipped(Condition):
-    key = "close_date_slipped"
-    summary = (
-        "the data block's close_date has passed, or falls in a later fiscal quarter than the one "
-        "the issue entered its stage in (the quarter the forecast counted it for)"
-    )
-    example = "{close_date_slipped: true}"
-    needs = frozenset({"label_events"})
-    close_date_slipped: bool
+class CloseDatePassed(Condition):
+    key = "close_date_passed"
+    summary = "the data block's close_date is before today (fails without one)"
+    example = "{close_date_passed: true}"
+    close_date_passed: bool
 
     def evaluate(self, facts: Facts) -> Outcome:
         data = facts.issue.scoping.data
         if data is None or data.close_date is None:
-            return Outcome(not self.close_date_slipped, "no close date")
-        today = facts.now.date()
-        if data.close_date < today:
-            return Outcome(self.close_date_slipped, f"close date {data.close_date} has passed")
-        expected = fiscal_quarter(facts.stage_started().date(), facts.fiscal_start_month)
-        closing = fiscal_quarter(data.close_date, facts.fiscal_start_month)
-        if closing.start > expected.start:
-            return Outcome(
-                self.close_date_slipped,
-                f"close date {data.close_date} is in {closing.name}, after {expected.name}",
-            )
+            return Outcome(not self.close_date_passed, "no close date")
+        passed = data.close_date < facts.now.date()
+        quarter = fiscal_quarter(data.close_date, facts.fiscal_start_month)
         return Outcome(
-            not self.close_date_slipped, f"close date {data.close_date} ({closing.name})"
+            passed == self.close_date_passed,
+            f"close date {data.close_date} ({quarter.name}) "
+            + ("has passed" if passed else "is still ahead"),
         )
 
 
@@ -537,7 +527,7 @@ CONDITIONS: tuple[type[Condition], ...] = (
     DaysWithoutHumanActivity,
     RevisitDue,
     EstimateRevisedSince,
-    CloseDateSlipped,
+    CloseDatePassed,
     All,
     AnyOf,
     Not,
