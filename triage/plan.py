@@ -607,7 +607,7 @@ class _Planner:
                 request.template, {**request.context, "links": stable}
             )
             rev = revision({"template": request.template, "body": hashed})
-            marker = Marker(request.key, rev)
+            marker = Marker(request.key, rev, close_qtr=request.close_qtr)
             same_key = [(note, m) for note, m in mine if m.key == request.key]
             live = [(note, m) for note, m in same_key if m.superseded is None]
             current = next((note for note, m in live if m.rev == rev), None)

@@ -298,7 +298,7 @@ def test_from_approval_to_signature_over_a_month_of_hourly_runs_across_quarter_e
         expected |= {"p6": date(2026, 2, 2), "p7": date(2026, 2, 3)}  # then back for approval
         assert reminded == expected
 
-        [(_, warned_on, warning)] = posted("close-date-passed")  # not again for the new date
+        [(_, warned_on, warning)] = posted("close-date-slipped")  # not again for the new date
         assert (
             warned_on == date(2026, 1, 29)
             and "close date 2026-01-28 (FY26-Q4) has passed" in warning

@@ -302,3 +302,38 @@ def test_a_closed_won_deal_with_an_unreadable_data_block_still_hands_off():
     assert issue_plan.error is None and issue_plan.state_event == "close"
     handoff = [c for c in issue_plan.comments if c.template == "handoff.md.j2"]
     assert handoff and "Solutions Architect not named" in handoff[0].body
+
+
+def test_a_close_date_moved_past_the_quarter_expected_at_approval_is_warned_once():
+    approved = (LabelEvent("rowan", "proposal::Approved", "add", NOW - timedelta(days=3)),)
+
+    def approved_issue(close_date, notes=()):
+        issue = snapshot(
+            labels=("Services Calculator", "proposal::Approved", "EM_Confidence::Amber"),
+            data=block(close_date=close_date),
+            confidence="Amber",
+        )
+        return with_details(issue, notes, approved)
+
+    first = planned(approved_issue("2026-01-30"))
+    [request] = [c for c in first.comments if c.key.startswith("signature-request/")]
+    marker = find_marker(request.body)
+    assert marker.close_qtr == "FY26-Q4"  # the quarter the forecast counts the deal in
+    asked = (Note(20, BOT, request.body, NOW),)
+    assert not [c for c in planned(approved_issue("2026-01-30", asked)).comments]
+    assert not planned(approved_issue("2026-01-29", asked)).comments  # still FY26-Q4
+
+    slipped = planned(approved_issue("2026-02-20", asked))
+    [warning] = slipped.comments
+    assert warning.key.startswith("close-date-slipped/")
+    assert "close date 2026-02-20 is in FY27-Q1, later than the FY26-Q4 expected" in warning.body
+    warned = (*asked, Note(21, BOT, warning.body, NOW))
+    assert not planned(approved_issue("2026-02-27", warned)).comments  # once per SoW revision
+
+
+def test_a_superseded_marker_keeps_the_quarter_it_recorded():
+    from triage.render.markers import Marker, supersede
+
+    body = f"{Marker('signature-request/x/abcdef123456', 'abcdef123456', close_qtr='FY26-Q4')}\nhi"
+    marker = find_marker(supersede(body, 7, "https://example.com#note_7"))
+    assert (marker.superseded, marker.close_qtr) == (7, "FY26-Q4")

@@ -1,7 +1,8 @@
 """Hidden markers in bot comments: `<!-- ps-triage:KEY rev=HASH -->` on the first line.
 
 The key says which rule or transition posted the comment; the revision is a hash of the inputs
-it was rendered from. A revision replaced by a newer one is edited to carry
+it was rendered from. A note posted once per SoW revision also records the fiscal quarter the
+deal was expected to close in (`close_qtr=FY26-Q4`), for the close-date warning. A revision replaced by a newer one is edited to carry
 `superseded=<note id>` in its marker and a banner linking the newer note; its content stays.
 Markers are trusted only on notes written by the bot's own user.
 """
@@ -11,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 _MARKER = re.compile(
     r"<!-- ps-triage:(?P<key>[A-Za-z0-9_.:/@ -]+?) rev=(?P<rev>[0-9a-f]{6,64})"
+    r"(?: close_qtr=(?P<close_qtr>FY\d{2}-Q[1-4]))?"
     r"(?: superseded=(?P<superseded>\d+))?\s*-->"
 )
 
@@ -25,9 +27,11 @@ class Marker:
     key: str
     rev: str
     superseded: int | None = None
+    close_qtr: str | None = None
 
     def __str__(self) -> str:
-        extra = f" superseded={self.superseded}" if self.superseded is not None else ""
+        extra = f" close_qtr={self.close_qtr}" if self.close_qtr else ""
+        extra += f" superseded={self.superseded}" if self.superseded is not None else ""
         return f"<!-- ps-triage:{self.key} rev={self.rev}{extra} -->"
 
 
@@ -42,7 +46,12 @@ def find_marker(body: str) -> Marker | None:
     if match is None:
         return None
     superseded = match.group("superseded")
-    return Marker(match.group("key"), match.group("rev"), int(superseded) if superseded else None)
+    return Marker(
+        match.group("key"),
+        match.group("rev"),
+        int(superseded) if superseded else None,
+        match.group("close_qtr"),
+    )
 
 
 def supersede(body: str, new_note_id: int, new_note_url: str) -> str:
@@ -57,4 +66,4 @@ def supersede(body: str, new_note_id: int, new_note_url: str) -> str:
         f"> **Superseded** by [a newer revision]({new_note_url}). This one is kept as it was.\n\n"
     )
     rest = body[match.end() :].lstrip("\n")
-    return f"{Marker(marker.key, marker.rev, new_note_id)}\n{banner}{rest}"
+    return f"{replace(marker, superseded=new_note_id)}\n{banner}{rest}"

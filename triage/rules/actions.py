@@ -27,6 +27,7 @@ class CommentRequest:
     context: dict[str, Any]
     kind: Literal["transition", "rule"]
     once: bool = False
+    close_qtr: str | None = None  # recorded in the marker: the quarter expected at this revision
 
 
 @dataclass
@@ -136,12 +137,14 @@ class Comment(Action):
     def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
         spec = self.comment
         key, once = spec.key or f"{step.origin}/{spec.template}", spec.once
+        close_qtr = None
         context = {**step.context, "notify": _notify(spec.notify, step.context)}
         if spec.once_per == "estimate":
             priced, _ = facts.estimate()
             if priced is None:
                 return  # nothing priced, no revision to speak of
             key, once = f"{key}/{priced.revision}", True
+            close_qtr = facts.close_quarter()
         if spec.every or spec.quarter_end_every:
             quarter_end = facts.in_quarter_end() and spec.quarter_end_every is not None
             every = spec.quarter_end_every if quarter_end else spec.every
@@ -155,7 +158,9 @@ class Comment(Action):
             key, once = f"{key}/{'q' if quarter_end else 'p'}{days // every}", True
             context["days_in_stage"] = days
         draft.comments.append(
-            CommentRequest(spec.template, key, spec.internal, step.origin, context, step.kind, once)
+            CommentRequest(
+                spec.template, key, spec.internal, step.origin, context, step.kind, once, close_qtr
+            )
         )
 
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ..issues.snapshot import IssueSnapshot
 from ..issues.tasks import normalise
 from ..pricing import Estimate, Rates, estimate
-from ..render.markers import find_marker
+from ..render.markers import Marker, find_marker
 from .fiscal import business_days_between, fiscal_quarter
 from .registry import tagged_union
 
@@ -76,6 +76,13 @@ class Facts:
     def estimate(self) -> tuple[Estimate | None, list[str]]:
         data = self.issue.scoping.data
         return estimate(data, self.rates) if data else (None, [])
+
+    def close_quarter(self) -> str | None:
+        """The fiscal quarter of the data block's close date (`FY26-Q4`), if it has one."""
+        data = self.issue.scoping.data
+        if data is None or data.close_date is None:
+            return None
+        return fiscal_quarter(data.close_date, self.fiscal_start_month).name
 
     def stage_started(self) -> datetime:
         """When the current stage label was last added (label events), else issue creation."""
@@ -420,29 +427,61 @@ class EstimateRevisedSince(Condition):
     estimate_revised_since: str = Field(pattern=r"^[A-Za-z0-9_.:-]+$")
 
     def evaluate(self, facts: Facts) -> Outcome:
-        notes = facts.issue.notes
-        if notes is None:
-            raise NeedDetail("notes")
-        since, prefix = facts.stage_started(), f"{self.estimate_revised_since}/"
-        posted = [
-            marker.key.rsplit("/", 1)[1]  # the revision ends the key (`once_per: estimate`)
-            for note in sorted(notes, key=lambda n: (n.created_at, n.id))
-            if note.author == facts.bot
-            and note.created_at >= since
-            and (marker := find_marker(note.body))
-            and marker.key.startswith(prefix)
-        ]
-        if not posted:
+        marker = _newest_in_stage(facts, self.estimate_revised_since)
+        if marker is None:
             return Outcome(False, f"no {self.estimate_revised_since} note in this stage yet")
+        approved = marker.key.rsplit("/", 1)[1]  # the revision ends the key (`once_per: estimate`)
         priced, _ = facts.estimate()
         if priced is None:  # a broken block is the data-block rule's business, not a revision
-            return Outcome(False, f"SoW revision {posted[-1]}; no priced estimate now")
-        revised = priced.revision != posted[-1]
+            return Outcome(False, f"SoW revision {approved}; no priced estimate now")
+        revised = priced.revision != approved
         return Outcome(
             revised,
-            f"SoW revision {posted[-1]} was approved, the estimate is now revision {priced.revision}"
+            f"SoW revision {approved} was approved, the estimate is now revision {priced.revision}"
             if revised
-            else f"SoW revision {posted[-1]} unchanged",
+            else f"SoW revision {approved} unchanged",
+        )
+
+
+def _newest_in_stage(facts: Facts, rule: str) -> Marker | None:
+    """The marker of the bot's newest note of `rule` posted since the issue entered its stage."""
+    notes = facts.issue.notes
+    if notes is None:
+        raise NeedDetail("notes")
+    since, prefix = facts.stage_started(), f"{rule}/"
+    posted = [
+        marker
+        for note in sorted(notes, key=lambda n: (n.created_at, n.id))
+        if note.author == facts.bot
+        and note.created_at >= since
+        and (marker := find_marker(note.body))
+        and marker.key.startswith(prefix)
+    ]
+    return posted[-1] if posted else None
+
+
+class CloseQuarterLater(Condition):
+    key = "close_quarter_later_than"
+    summary = (
+        "the data block's close date falls in a later fiscal quarter than the one the named rule's "
+        "`once_per: estimate` note recorded in this stage (the quarter the forecast expected)"
+    )
+    example = "{close_quarter_later_than: signature-request}"
+    needs = frozenset({"notes", "label_events"})
+    close_quarter_later_than: str = Field(pattern=r"^[A-Za-z0-9_.:-]+$")
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        marker = _newest_in_stage(facts, self.close_quarter_later_than)
+        expected, now = (marker.close_qtr if marker else None), facts.close_quarter()
+        if expected is None or now is None:
+            return Outcome(False, f"expected {expected or 'no quarter'}, close date in {now}")
+        later = now > expected  # `FY26-Q4` < `FY27-Q1`: the names sort as the quarters do
+        data = facts.issue.scoping.data
+        assert data is not None  # a quarter came from its close date
+        return Outcome(
+            later,
+            f"close date {data.close_date} is in {now}, "
+            + (f"later than the {expected} expected" if later else f"{expected} was expected"),
         )
 
 
@@ -528,6 +567,7 @@ CONDITIONS: tuple[type[Condition], ...] = (
     RevisitDue,
     EstimateRevisedSince,
     CloseDatePassed,
+    CloseQuarterLater,
     All,
     AnyOf,
     Not,
