@@ -71,3 +71,45 @@ def test_short_circuit_spares_a_fetch():
         issue,
         now=NOW + timedelta(days=1),
     ).met
+
+
+@pytest.mark.parametrize(
+    ("close_date", "spec", "met", "saw"),
+    [
+        (
+            "2026-01-09",
+            {"close_date_passed": True},
+            True,
+            "close date 2026-01-09 (FY26-Q4) has passed",
+        ),
+        (
+            "2026-01-12",
+            {"close_date_passed": True},
+            False,
+            "close date 2026-01-12 (FY26-Q4) is still ahead",
+        ),
+        (
+            "2026-01-12",
+            {"close_date_passed": False},
+            True,
+            "close date 2026-01-12 (FY26-Q4) is still ahead",
+        ),
+        (None, {"close_date_passed": True}, False, "no close date"),
+        (None, {"close_date_passed": False}, False, "no close date"),
+    ],
+)
+def test_close_date_passed_compares_with_today_and_fails_without_a_date(close_date, spec, met, saw):
+    outcome = check(spec, snapshot(data=block(close_date=close_date)))
+    assert (outcome.met, outcome.saw) == (met, saw)
+
+
+def test_estimate_revision_and_close_quarter_need_the_notes_and_say_so_without_a_note():
+    issue = snapshot(labels=("proposal::Approved",), data=block())
+    for spec in (
+        {"estimate_revised_since": "signature-request"},
+        {"close_quarter_later_than": "signature-request"},
+    ):
+        with pytest.raises(NeedDetail):
+            check(spec, issue, "Approved")
+        outcome = check(spec, with_details(issue), "Approved")
+        assert outcome.met is False

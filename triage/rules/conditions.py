@@ -494,7 +494,7 @@ class CloseDatePassed(Condition):
     def evaluate(self, facts: Facts) -> Outcome:
         data = facts.issue.scoping.data
         if data is None or data.close_date is None:
-            return Outcome(not self.close_date_passed, "no close date")
+            return Outcome(False, "no close date")
         passed = data.close_date < facts.now.date()
         quarter = fiscal_quarter(data.close_date, facts.fiscal_start_month)
         return Outcome(
