@@ -1,9 +1,10 @@
 """Hidden markers in bot comments: `<!-- ps-triage:KEY rev=HASH -->` on the first line.
 
 The key says which rule or transition posted the comment; the revision is a hash of the inputs
-it was rendered from. A note posted once per SoW revision also records the fiscal quarter the
-deal was expected to close in (`close_qtr=FY26-Q4`), for the close-date warning. A revision replaced by a newer one is edited to carry
+it was rendered from. A revision replaced by a newer one is edited to carry
 `superseded=<note id>` in its marker and a banner linking the newer note; its content stays.
+A note posted once per SoW revision also records the fiscal quarter the deal was then expected
+to close in (`close_qtr=FY26-Q4`), for the close-date warning.
 Markers are trusted only on notes written by the bot's own user.
 """
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..render.markdown import Trusted, mention
 from .conditions import Facts
@@ -124,6 +124,14 @@ class CommentSpec(BaseModel):
     ] = Field(
         default_factory=list
     )  # who the template's `notify` mentions: data-block people by role, or the policy's contacts
+
+    @model_validator(mode="after")
+    def _one_kind_of_once(self) -> CommentSpec:
+        if self.once_per and (self.once or self.every or self.quarter_end_every):
+            raise ValueError(
+                "once_per posts once per SoW revision: drop once, every and quarter_end_every"
+            )
+        return self
 
 
 class Comment(Action):
