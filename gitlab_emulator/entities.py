@@ -231,28 +231,13 @@ class Entities:
         return data
 
     def note(self, project: Project, issue: Issue, note: Note) -> Json:
-        return {
-            "id": note.id,
-            "type": None,
-            "body": note.body,
-            "attachment": None,
-            "author": self.user_basic(self.store.users[note.author_id]),
-            "created_at": iso(note.created_at),
-            "updated_at": iso(note.updated_at),
-            "system": note.system,
-            "noteable_id": issue.id,
-            "noteable_type": "Issue",
-            "project_id": project.id,
-            "noteable_iid": issue.iid,
-            "resolvable": False,
-            "confidential": note.internal,
-            "internal": note.internal,
-            "imported": False,
-            "imported_from": "none",
-            "commands_changes": {},
-        }
+        return self._note(project, "Issue", issue.id, issue.iid, note)
 
     def mr_note(self, project: Project, mr: MergeRequest, note: Note) -> Json:
+        return self._note(project, "MergeRequest", mr.id, mr.iid, note)
+
+    def _note(self, project: Project, kind: str, noteable_id: int, iid: int, note: Note) -> Json:
+        """A note as GitLab shows it, on an issue or a merge request alike."""
         return {
             "id": note.id,
             "type": None,
@@ -262,10 +247,10 @@ class Entities:
             "created_at": iso(note.created_at),
             "updated_at": iso(note.updated_at),
             "system": note.system,
-            "noteable_id": mr.id,
-            "noteable_type": "MergeRequest",
+            "noteable_id": noteable_id,
+            "noteable_type": kind,
             "project_id": project.id,
-            "noteable_iid": mr.iid,
+            "noteable_iid": iid,
             "resolvable": False,
             "confidential": note.internal,
             "internal": note.internal,

@@ -6,8 +6,9 @@ planner turns into the smallest set of writes (one PUT for labels and state, one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -60,9 +61,12 @@ class Step:
     origin: str
     kind: Literal["transition", "rule"]
     context: dict[str, Any]
-    stage_entered: (
-        Any  # datetime the stage was (or is being) entered; resolved lazily by the planner
-    )
+    # When the stage was (or is being) entered: a time, or how to read it (label events) only if
+    # an action asks.
+    stage_entered: datetime | Callable[[], datetime]
+
+    def entered(self) -> datetime:
+        return self.stage_entered() if callable(self.stage_entered) else self.stage_entered
 
 
 class Action(BaseModel):
@@ -158,7 +162,7 @@ class Comment(Action):
             every = spec.quarter_end_every if quarter_end else spec.every
             if every is None or not facts.business_day():
                 return  # a quarter-end-only reminder outside quarter-end mode; or a weekend or holiday
-            entered = step.stage_entered() if callable(step.stage_entered) else step.stage_entered
+            entered = step.entered()
             days = business_days_between(entered.date(), facts.now.date(), facts.holidays)
             if days < every:
                 return
@@ -205,7 +209,7 @@ class CloseQuarterLabel(Action):
     close_quarter_label: CloseQuarterSpec = CloseQuarterSpec()
 
     def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
-        entered = step.stage_entered() if callable(step.stage_entered) else step.stage_entered
+        entered = step.entered()
         quarter = fiscal_quarter(entered.date(), facts.fiscal_start_month)
         add_label(draft, f"{self.close_quarter_label.prefix}::{quarter.label}")
 
