@@ -688,6 +688,7 @@ class Api:
             if outcome.body != note.body:
                 note.body = outcome.body
                 note.updated_at = self.store.clock.now()
+                self.store.touch(issue)
         return Response(200, self.e.note(project, issue, note))
 
     # merge request notes (the bot's plan summary; no quick actions are run on them here) -----

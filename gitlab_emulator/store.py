@@ -11,7 +11,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .clock import Clock
 
@@ -27,6 +27,7 @@ NO_ACCESS, MINIMAL, GUEST, PLANNER, REPORTER, DEVELOPER, MAINTAINER, OWNER = (
     50,
 )
 ACCESS_LEVELS = {0, 5, 10, 15, 20, 25, 30, 40, 50}
+TOUCH_INTERVAL = timedelta(minutes=1)  # ThrottledTouch
 
 # What each ability needs (GitLab permissions page: Planner and Reporter manage labels and
 # issue metadata; Reporter/Planner and above see internal notes).
@@ -427,8 +428,18 @@ class Store:
             internal=internal,
         )
         issue.notes.append(note)
-        issue.updated_at = max(issue.updated_at, when)
+        self.touch(issue)
         return note
+
+    def touch(self, issue: Issue) -> None:
+        """A note saved (created or edited) touches its issue, but `Issue` includes
+        `ThrottledTouch`: no touch within a minute of the last update (GL
+        `app/models/note.rb` `after_save :touch_noteable`; `concerns/throttled_touch.rb`).
+        So a comment right after an edit leaves `updated_at` as it was; `user_notes_count`
+        still counts it."""
+        now = self.clock.now()
+        if now - issue.updated_at > TOUCH_INTERVAL:
+            issue.updated_at = now
 
 
 _TASK = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[([ xX~])\][ \t]+\S", re.MULTILINE)

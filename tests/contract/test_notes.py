@@ -165,3 +165,35 @@ def test_system_notes_and_activity_filter(gitlab_emulator):
     with pytest.raises(gitlab.GitlabListError) as caught:
         issue.notes.list(activity_filter="everything")
     assert caught.value.error_message == "activity_filter does not have a valid value"
+
+
+def test_a_comment_within_a_minute_of_an_update_leaves_updated_at(project, new_issue):
+    """`Issue` includes `ThrottledTouch`: a new note touches its issue only when the issue's last
+    update is over a minute old. `user_notes_count` counts the comment either way. (On the
+    emulator's pinned clock no time passes here; the next test moves it.)"""
+    issue = new_issue()
+    issue.labels = ["touched"]
+    issue.save()
+    before = project.issues.get(issue.iid)
+    issue.notes.create({"body": "right after the edit"})
+    after = project.issues.get(issue.iid)
+    assert after.updated_at == before.updated_at
+    assert after.user_notes_count == before.user_notes_count + 1
+
+
+def test_a_comment_touches_an_issue_last_updated_over_a_minute_ago(project, new_issue, emulator):
+    from gitlab_emulator.testing import admin
+
+    issue = new_issue()
+    before = project.issues.get(issue.iid).updated_at
+    admin(emulator.url, "clock", {"advance_seconds": 61})
+    issue.notes.create({"body": "later"})
+    touched = project.issues.get(issue.iid).updated_at
+    assert touched > before
+    admin(emulator.url, "clock", {"advance_seconds": 30})
+    note = issue.notes.create({"body": "half a minute later"})
+    assert project.issues.get(issue.iid).updated_at == touched
+    admin(emulator.url, "clock", {"advance_seconds": 61})
+    note.body = "edited"
+    note.save()
+    assert project.issues.get(issue.iid).updated_at > touched
