@@ -97,7 +97,7 @@ def seed(n: int) -> dict:
     return data
 
 
-def bot(url: str, report: Path) -> tuple[float, int]:
+def bot(url: str, report: Path, cache: Path | None = None) -> tuple[float, int]:
     """One `triage apply` subprocess: (wall seconds, peak resident MiB)."""
     env = {**os.environ, "GITLAB_URL": url, "GITLAB_TOKEN": "demo-bot-token"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -117,6 +117,7 @@ def bot(url: str, report: Path) -> tuple[float, int]:
             "100000",
             "--report",
             str(report),
+            *(["--cache", str(cache)] if cache else []),
         ],
         env=env,
         capture_output=True,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +80,25 @@ def connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def cache_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option(
+        "--cache-max-age",
+        type=click.FloatRange(min=0),
+        default=24.0,
+        show_default=True,
+        help="Hours a remembered issue is trusted at most (each issue expires between half of "
+        "this and all of it, so they do not expire together).",
+    )(fn)
+    return click.option(
+        "--cache",
+        "cache",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="TRIAGE_CACHE",
+        help="Remember notes and label events here between runs; an issue GitLab shows unchanged "
+        "is not read again, and nothing is written without reading it first. Default: $TRIAGE_CACHE.",
+    )(fn)
+
+
 def _connection(gitlab_url: str | None, project: str | None) -> Any:
     from .commands.run import Connection
 
@@ -124,8 +143,10 @@ def _run(
     fmt: str = "table",
     merge_request: int | None = None,
     merge_request_project: str | None = None,
+    cache: Path | None = None,
+    cache_max_age: float = 24.0,
 ) -> None:
-    from .commands.run import MergeRequestNote, run_command
+    from .commands.run import CacheFile, MergeRequestNote, run_command
     from .workspace import load_workspace
 
     note = None
@@ -155,6 +176,7 @@ def _run(
             now=_parse_now(now),
             fmt=fmt,
             merge_request=note,
+            cache=CacheFile(cache, timedelta(hours=cache_max_age)) if cache else None,
         )
 
     _exit(guarded(console, action))
@@ -181,6 +203,7 @@ def _run(
 @click.option(
     "--merge-request-project", help="The merge request's project (default: $CI_PROJECT_PATH)."
 )
+@cache_options
 @click.pass_context
 def plan(
     ctx: click.Context,
@@ -194,6 +217,8 @@ def plan(
     fmt: str,
     merge_request: int | None,
     merge_request_project: str | None,
+    cache: Path | None,
+    cache_max_age: float,
 ) -> None:
     """Show what a run would change. Never writes to the issues (a merge-request note aside)."""
     _run(
@@ -210,6 +235,8 @@ def plan(
         fmt,
         merge_request,
         merge_request_project,
+        cache,
+        cache_max_age,
     )
 
 
@@ -225,6 +252,7 @@ def plan(
     show_default=True,
     help="Write budget for this run; running out is a warning and exit code 1.",
 )
+@cache_options
 @click.pass_context
 def apply(
     ctx: click.Context,
@@ -236,9 +264,24 @@ def apply(
     report: Path | None,
     max_writes: int,
     now: str | None,
+    cache: Path | None,
+    cache_max_age: float,
 ) -> None:
     """Make the changes: labels, state and comments."""
-    _run(ctx, "apply", policies, templates, gitlab_url, project, issue, report, max_writes, now)
+    _run(
+        ctx,
+        "apply",
+        policies,
+        templates,
+        gitlab_url,
+        project,
+        issue,
+        report,
+        max_writes,
+        now,
+        cache=cache,
+        cache_max_age=cache_max_age,
+    )
 
 
 @main.command()

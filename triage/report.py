@@ -77,6 +77,7 @@ def as_json(
         ],
         "budget_exhausted": result.budget_exhausted,
         "forecast": result.forecast,
+        "details_remembered": result.remembered,
     }
 
 
@@ -133,6 +134,8 @@ def summary(result: RunResult, writes: int, by_method: Counter[str]) -> str:
         f"{result.mode}: {result.issues_scanned} issues scanned, {changed} {verb}, "
         f"{writes} writes, {requests} API requests, {len(result.errors)} errors"
     )
+    if result.remembered:
+        text += f"; {result.remembered} issues' details remembered, not read"
     if result.forecast:
         text += f"; {result.forecast}"
     if result.budget_exhausted:

@@ -14,6 +14,7 @@ from typing import Literal
 from .forecast import forecast
 from .forecast_report import markdown
 from .gitlab.adapter import GitLab, GitLabProblem
+from .gitlab.cache import DetailsCache
 from .issues.snapshot import IssueSnapshot
 from .plan import IssuePlan, Settings, after, assignments_for, plan_issue
 from .policy.model import Policy
@@ -43,6 +44,7 @@ class RunResult:
     budget_exhausted: bool = False
     forecast: str | None = None  # what happened to the quarter's forecast issue
     forecast_failed: bool = False
+    remembered: int = 0  # issues planned from the details cache, without reading them
 
     @property
     def errors(self) -> list[Outcome]:
@@ -59,6 +61,7 @@ def run(
     now: datetime | None = None,
     max_writes: int | None = None,
     progress: Callable[[int], None] | None = None,
+    cache: DetailsCache | None = None,
 ) -> RunResult:
     bot = gitlab.bot_username()
     if mode == "apply" and policy.scope.project:
@@ -79,8 +82,10 @@ def run(
         if progress:
             progress(result.issues_scanned)
         try:
-            issue_plan = plan_with_details(policy, snapshot, when, settings, gitlab, detailed)
+            issue_plan = plan_remembering(policy, snapshot, when, settings, gitlab, detailed, cache)
         except GitLabProblem as problem:
+            if cache:
+                cache.forget(snapshot.ref)
             if problem.fatal:
                 raise
             result.outcomes.append(
@@ -99,6 +104,8 @@ def run(
         if mode == "plan":
             result.outcomes.append(Outcome(issue_plan, "planned"))
             continue
+        if cache:
+            cache.forget(snapshot.ref)  # what it is after the writes is read next time
         cost = issue_plan.write_count
         if writes_left is not None and cost > writes_left:
             result.budget_exhausted = True
@@ -116,6 +123,10 @@ def run(
         if writes_left is not None:
             writes_left -= cost
         result.outcomes.append(Outcome(issue_plan, "applied"))
+    if cache:
+        result.remembered = cache.reused
+        if iid is None:
+            cache.keep_only({s.ref for s in listed})
     if policy.forecast.project and iid is None:
         changed = {
             (o.plan.project, o.plan.iid): o.plan
@@ -175,6 +186,30 @@ def keep_forecast(
     if write:
         gitlab.set_description(config.project, found[0], description)
     return f"forecast {quarter.name}: {'updated' if write else 'would be updated'}"
+
+
+def plan_remembering(
+    policy: Policy,
+    snapshot: IssueSnapshot,
+    now: datetime,
+    settings: Settings,
+    gitlab: GitLab,
+    seen: dict[tuple[str, int], IssueSnapshot],
+    cache: DetailsCache | None,
+) -> IssuePlan:
+    """Plan one issue from the details remembered for it when GitLab shows it unchanged, else
+    from what it reads. A plan from remembered details that would change anything is made again
+    from fresh reads: writes are only ever planned from what GitLab says now."""
+    key = (snapshot.project, snapshot.iid)
+    remembered, read = cache.fill(snapshot, now) if cache else (snapshot, None)
+    issue_plan = plan_with_details(policy, remembered, now, settings, gitlab, seen)
+    if read is not None and (issue_plan.has_changes or issue_plan.error):
+        read = None
+        issue_plan = plan_with_details(policy, snapshot, now, settings, gitlab, seen)
+    if cache:
+        cache.keep(seen[key], read or now)
+    seen[key] = seen[key].compact(settings.bot)  # the forecast needs no note bodies
+    return issue_plan
 
 
 def plan_with_details(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..console import Console
 from ..errors import UserError
 from ..explain import explain_issue
 from ..gitlab.adapter import GitLab
+from ..gitlab.cache import DetailsCache
 from ..plan import Settings
 from ..policy.model import Policy
 from ..report import as_json, plan_markdown, summary, table
@@ -50,6 +51,12 @@ def _open(connection: Connection) -> GitLab:
 
 
 @dataclass(frozen=True)
+class CacheFile:
+    path: Path
+    max_age: timedelta
+
+
+@dataclass(frozen=True)
 class MergeRequestNote:
     project: str
     iid: int
@@ -67,9 +74,17 @@ def run_command(
     now: datetime | None = None,
     fmt: str = "table",
     merge_request: MergeRequestNote | None = None,
+    cache: CacheFile | None = None,
 ) -> int:
     policy = _scoped(workspace.policy, connection)
     gitlab = _open(connection)
+    remembered = None
+    if cache is not None:
+        remembered = DetailsCache.load(
+            cache.path, gitlab=gitlab.url, bot=gitlab.bot_username(), max_age=cache.max_age
+        )
+        if remembered.problem:
+            console.info(f"details cache {remembered.problem}")
     scope = policy.scope
     (console.aside if fmt == "markdown" else console.info)(
         f"{mode}: {scope.project or scope.group} at {connection.url}"
@@ -90,7 +105,10 @@ def run_command(
         now=now,
         max_writes=max_writes,
         progress=progress,
+        cache=remembered,
     )
+    if cache is not None and remembered is not None:
+        remembered.save(cache.path)
     for outcome in result.outcomes:
         console.debug(f"#{outcome.plan.iid} {outcome.status}: " + "; ".join(outcome.plan.reasons))
     if fmt == "markdown":

@@ -244,6 +244,7 @@ class GitLab:
             updated_at=_parse_time(a["updated_at"]),
             web_url=a.get("web_url", ""),
             due_date=a.get("due_date"),
+            user_notes_count=a.get("user_notes_count"),
         )
 
     def notes(self, project: str, iid: int) -> tuple[Note, ...]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 
+from ..render.markers import find_marker
 from .scoping import ScopingBlock, parse_scoping
 from .tasks import Task, parse_tasks
 
@@ -52,6 +53,7 @@ class IssueSnapshot:
     updated_at: datetime
     web_url: str
     due_date: str | None = None
+    user_notes_count: int | None = None  # comments (not system notes), from the listing
     notes: tuple[Note, ...] | None = None
     label_events: tuple[LabelEvent, ...] | None = None
     note_awards: Mapping[int, tuple[Award, ...]] = field(
@@ -70,6 +72,14 @@ class IssueSnapshot:
     def scoping(self) -> ScopingBlock:
         return parse_scoping(self.description)
 
+    def compact(self, bot: str) -> IssueSnapshot:
+        """The same issue holding only what a plan decides from: the bot's notes keep their
+        marker, everyone else's notes their author and time; bodies are dropped. (Writing needs
+        the whole bodies: a run reads them again before it writes.)"""
+        if self.notes is None:
+            return self
+        return replace(self, notes=tuple(compact_note(n, bot) for n in self.notes))
+
     def with_labels(self, labels: tuple[str, ...]) -> IssueSnapshot:
         return replace(self, labels=tuple(sorted(labels)))
 
@@ -78,3 +88,8 @@ class IssueSnapshot:
 
     def with_assignees(self, assignees: tuple[str, ...]) -> IssueSnapshot:
         return replace(self, assignees=assignees)
+
+
+def compact_note(note: Note, bot: str) -> Note:
+    marker = find_marker(note.body) if note.author == bot else None
+    return replace(note, body=str(marker) if marker else "")

@@ -1,0 +1,153 @@
+"""The details cache: what it keeps, when it lets an entry be used, and what it refuses."""
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from triage.gitlab.cache import DetailsCache
+from triage.issues.snapshot import LabelEvent, Note
+
+from support import BOT, at, snapshot
+
+URL = "https://gitlab.example.com"
+READ = at("2026-01-12T09:00:00Z")
+
+
+def listed(**changes):
+    """An issue as the listing shows it (no details), with its comment count."""
+    return replace(snapshot(updated="2026-01-12T08:30:00Z"), **{"user_notes_count": 2, **changes})
+
+
+def detailed(issue):
+    return replace(
+        issue,
+        notes=(
+            Note(11, BOT, "<!-- ps-triage:intake rev=0123456789ab -->\nThe checklist…", READ),
+            Note(12, "dana", "A long comment by a person. " * 50, READ),
+            Note(13, "dana", "changed the description", READ, system=True),
+        ),
+        label_events=(LabelEvent("dana", "proposal::SOW_WIP", "add", READ),),
+    )
+
+
+def saved_and_loaded(tmp_path, cache, **load):
+    path = tmp_path / "details.json"
+    cache.save(path)
+    return DetailsCache.load(path, gitlab=URL, bot=BOT, **load)
+
+
+def test_an_issue_shown_unchanged_gets_its_details_back_compacted(tmp_path):
+    cache = DetailsCache(URL, BOT)
+    cache.keep(detailed(listed()), READ)
+    again = saved_and_loaded(tmp_path, cache)
+    filled, read = again.fill(listed(), READ + timedelta(hours=1))
+    assert read == READ and again.reused == 1
+    assert [(n.id, n.author, n.body, n.system) for n in filled.notes] == [
+        (11, BOT, "<!-- ps-triage:intake rev=0123456789ab -->", False),  # the marker, no more
+        (12, "dana", "", False),  # people's notes: who and when
+        (13, "dana", "", True),
+    ]
+    assert filled.label_events == detailed(listed()).label_events
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"updated_at": at("2026-01-12T08:45:00Z")},
+        {"user_notes_count": 3},  # a comment GitLab's throttled touch did not show in updated_at
+        {"labels": ("Services Calculator", "proposal::Approved")},
+        {"state": "closed"},
+    ],
+)
+def test_any_change_the_listing_shows_means_reading_again(tmp_path, change):
+    cache = DetailsCache(URL, BOT)
+    cache.keep(detailed(listed()), READ)
+    again = saved_and_loaded(tmp_path, cache)
+    filled, read = again.fill(listed(**change), READ)
+    assert read is None and filled.notes is None and again.reused == 0
+
+
+def test_entries_expire_within_max_age_spread_over_the_issues(tmp_path):
+    cache = DetailsCache(URL, BOT)
+    for iid in range(1, 201):
+        cache.keep(detailed(listed(iid=iid)), READ)
+    again = saved_and_loaded(tmp_path, cache, max_age=timedelta(hours=24))
+
+    def usable(hours):
+        return sum(
+            again.fill(listed(iid=iid), READ + timedelta(hours=hours))[1] is not None
+            for iid in range(1, 201)
+        )
+
+    assert usable(11.9) == 200  # none before half the age
+    assert 0 < usable(18) < 200  # some expire each run in between, not all at once
+    assert usable(24) == 0  # all by the age
+
+
+def test_an_issue_listed_without_a_comment_count_is_not_remembered():
+    cache = DetailsCache(URL, BOT)
+    cache.keep(detailed(listed(user_notes_count=None)), READ)
+    assert cache.entries == {}
+
+
+def test_nothing_fetched_means_nothing_kept_and_forget_drops():
+    cache = DetailsCache(URL, BOT)
+    cache.keep(listed(), READ)
+    assert cache.entries == {}
+    cache.keep(detailed(listed()), READ)
+    cache.forget(listed().ref)
+    assert cache.entries == {}
+
+
+def test_keep_only_drops_issues_no_longer_listed():
+    cache = DetailsCache(URL, BOT)
+    for iid in (1, 2, 3):
+        cache.keep(detailed(listed(iid=iid)), READ)
+    cache.keep_only({listed(iid=2).ref})
+    assert list(cache.entries) == [listed(iid=2).ref]
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (None, None),  # no file yet: a first run
+        ("{not json", "unreadable (JSONDecodeError); reading everything"),
+        ('{"format": 99}', "another format; reading everything"),
+        (
+            json.dumps({"format": 1, "gitlab": URL, "bot": "someone-else", "issues": {}}),
+            "written for another GitLab or bot user; reading everything",
+        ),
+        (
+            json.dumps({"format": 1, "gitlab": "https://other", "bot": BOT, "issues": {}}),
+            "written for another GitLab or bot user; reading everything",
+        ),
+    ],
+)
+def test_a_missing_damaged_or_foreign_file_is_an_empty_cache(tmp_path, content, problem):
+    path = tmp_path / "details.json"
+    if content is not None:
+        path.write_text(content)
+    cache = DetailsCache.load(path, gitlab=URL, bot=BOT)
+    assert cache.entries == {}
+    assert cache.problem == (f"{path}: {problem}" if problem else None)
+
+
+def test_a_damaged_entry_is_read_again(tmp_path):
+    cache = DetailsCache(URL, BOT)
+    cache.keep(detailed(listed()), READ)
+    cache.entries[listed().ref]["notes"][0] = ["not", "a", "note"]
+    filled, read = cache.fill(listed(), READ)
+    assert read is None and filled.notes is None
+
+
+def test_saving_replaces_the_file_whole(tmp_path):
+    path = tmp_path / "cache" / "details.json"
+    cache = DetailsCache(URL, BOT)
+    cache.keep(detailed(listed()), READ)
+    cache.save(path)
+    cache.forget(listed().ref)
+    cache.save(path)
+    assert [p.name for p in path.parent.iterdir()] == ["details.json"]  # no temporary left
+    assert json.loads(path.read_text())["issues"] == {}

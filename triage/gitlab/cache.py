@@ -1,0 +1,164 @@
+"""Notes and label events read on an earlier run, reused while GitLab shows the issue unchanged.
+
+Every run lists the issues afresh; what costs is reading, issue by issue, the notes and label
+events the rules need, which for a settled issue say what they said an hour ago. This cache keeps
+them between runs (compacted: the bot's markers, everyone's authors and times, no bodies) and
+reuses an issue's entry only while the listing shows that issue as it was when they were read:
+the same `updated_at`, `user_notes_count`, state and labels.
+
+What keeps it safe:
+- It only ever lets a run conclude "nothing to do". When a plan made from remembered details
+  has anything to write, the run reads the details again and plans afresh (`run.py`), so no
+  write is ever decided from this file.
+- Award emoji are never kept: an emoji on a note does not move the issue's `updated_at`.
+- GitLab throttles the `touch` a new note gives its issue (`ThrottledTouch`: not within a
+  minute of the last update), so `updated_at` alone can miss a comment; `user_notes_count`
+  does not. Label changes show in the listing's labels.
+- Each entry is read again after `max_age` (spread over the issues so they do not all expire in
+  one run): the bound on anything GitLab changes without showing it in the listing, such as a
+  note deleted and another added within the same minute.
+- A missing, unreadable or foreign file (another GitLab, another bot user, another format) is
+  an empty cache, never an error: the run reads what it needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ..issues.snapshot import IssueSnapshot, LabelEvent, Note
+
+FORMAT = 1
+DEFAULT_MAX_AGE = timedelta(hours=24)
+
+
+def _seen(issue: IssueSnapshot) -> list[Any]:
+    """What the listing shows that moves whenever the details do."""
+    return [
+        issue.updated_at.isoformat(),
+        issue.user_notes_count,
+        issue.state,
+        sorted(issue.labels),
+    ]
+
+
+def _spread(ref: str) -> float:
+    """A fixed share in [0.5, 1) per issue: entries read in one run expire over many."""
+    return 0.5 + int(hashlib.sha256(ref.encode()).hexdigest()[:4], 16) / 2**17
+
+
+@dataclass
+class DetailsCache:
+    gitlab: str
+    bot: str
+    max_age: timedelta = DEFAULT_MAX_AGE
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reused: int = 0
+    problem: str | None = None  # why a file that was there could not be used
+
+    @classmethod
+    def load(
+        cls, path: Path, *, gitlab: str, bot: str, max_age: timedelta = DEFAULT_MAX_AGE
+    ) -> DetailsCache:
+        cache = cls(gitlab, bot, max_age)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cache
+        except (OSError, ValueError) as error:
+            cache.problem = f"{path}: unreadable ({type(error).__name__}); reading everything"
+            return cache
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            cache.problem = f"{path}: another format; reading everything"
+        elif data.get("gitlab") != gitlab or data.get("bot") != bot:
+            cache.problem = f"{path}: written for another GitLab or bot user; reading everything"
+        elif isinstance(data.get("issues"), dict):
+            cache.entries = data["issues"]
+        return cache
+
+    def fill(self, issue: IssueSnapshot, now: datetime) -> tuple[IssueSnapshot, datetime | None]:
+        """The issue with the details remembered for it, and when they were read; or the issue
+        as listed and None when nothing usable is remembered."""
+        entry = self.entries.get(issue.ref)
+        if entry is None or issue.user_notes_count is None or entry.get("seen") != _seen(issue):
+            return issue, None
+        try:
+            read = datetime.fromisoformat(entry["read"])
+            if now - read >= self.max_age * _spread(issue.ref):
+                return issue, None
+            notes = entry.get("notes")
+            events = entry.get("events")
+            filled = replace(
+                issue,
+                notes=None if notes is None else tuple(_note(n) for n in notes),
+                label_events=None if events is None else tuple(_event(e) for e in events),
+            )
+        except (KeyError, TypeError, ValueError):
+            return issue, None  # a damaged entry: read the issue instead
+        self.reused += 1
+        return filled, read
+
+    def keep(self, issue: IssueSnapshot, read: datetime) -> None:
+        """Remember what was read for `issue` (as listed), read at `read`."""
+        if issue.user_notes_count is None or (issue.notes is None and issue.label_events is None):
+            self.entries.pop(issue.ref, None)
+            return
+        compact = issue.compact(self.bot)
+        self.entries[issue.ref] = {
+            "seen": _seen(issue),
+            "read": read.isoformat(),
+            "notes": None
+            if compact.notes is None
+            else [
+                [n.id, n.author, n.body, n.created_at.isoformat(), n.system, n.internal]
+                for n in compact.notes
+            ],
+            "events": None
+            if issue.label_events is None
+            else [
+                [e.user, e.label, e.action, e.created_at.isoformat()] for e in issue.label_events
+            ],
+        }
+
+    def forget(self, ref: str) -> None:
+        self.entries.pop(ref, None)
+
+    def keep_only(self, refs: set[str]) -> None:
+        """Drop the issues a full listing no longer shows (closed, out of scope)."""
+        self.entries = {ref: e for ref, e in self.entries.items() if ref in refs}
+
+    def save(self, path: Path) -> None:
+        """Written whole, then renamed into place: a run killed while saving leaves the old file."""
+        data = {"format": FORMAT, "gitlab": self.gitlab, "bot": self.bot, "issues": self.entries}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(data, out, separators=(",", ":"))
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+def _note(row: list[Any]) -> Note:
+    id_, author, body, created, system, internal = row
+    return Note(
+        int(id_),
+        str(author),
+        str(body),
+        datetime.fromisoformat(created),
+        bool(system),
+        bool(internal),
+    )
+
+
+def _event(row: list[Any]) -> LabelEvent:
+    user, label, action, created = row
+    return LabelEvent(user, str(label), str(action), datetime.fromisoformat(created))
