@@ -74,6 +74,7 @@ def run(
         bot, templates, approvers_of(policy, gitlab), assignments_for(policy, listed)
     )
     writes_left = max_writes
+    reused_before = cache.reused if cache else 0
     detailed: dict[tuple[str, int], IssueSnapshot] = {}
     for snapshot in listed:
         if iid is not None and snapshot.iid != iid:
@@ -124,7 +125,7 @@ def run(
             writes_left -= cost
         result.outcomes.append(Outcome(issue_plan, "applied"))
     if cache:
-        result.remembered = cache.reused
+        result.remembered = cache.reused - reused_before
         if iid is None:
             cache.keep_only({s.ref for s in listed})
     if policy.forecast.project and iid is None:

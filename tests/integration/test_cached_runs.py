@@ -1,0 +1,112 @@
+"""The details cache on the emulator, through the CLI and the runner: a settled run reads only
+what it cannot remember, it ends where a run without it ends, a comment GitLab's throttled touch
+hides from `updated_at` is still seen, and nothing is ever written from remembered details."""
+
+import json
+
+from test_cli import invoke
+from test_runs import snapshot_of
+
+from gitlab_emulator.testing import admin, running_emulator
+from triage.commands.demo import _human_steps, _tick
+from triage.commands.demo_data import demo_seed
+from triage.gitlab.cache import DetailsCache
+
+from support import BOT, bot_notes, bot_run, project_as
+
+
+def test_a_settled_run_reads_only_what_it_cannot_remember(demo, tmp_path):
+    path = tmp_path / "cache" / "details.json"
+    first = invoke(["apply", "--cache", str(path)], demo.url)
+    assert first.exit_code == 0 and path.exists()
+    invoke(["apply", "--cache", str(path)], demo.url)  # settles what the first run moved
+    admin(demo.url, "stats/reset", {})
+    settled = invoke(
+        ["apply", "--cache", str(path), "--report", str(tmp_path / "r.json")], demo.url
+    )
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert settled.exit_code == 0 and report["writes"] == 0
+    assert report["details_remembered"] == 9
+    assert "9 issues' details remembered, not read" in settled.output
+    # No notes and no label events: all nine were remembered (the same run without the cache
+    # reads 16 of them, test_runs.py).
+    assert admin(demo.url, "stats")["routes"] == {
+        "GET /user": 1,
+        "GET /projects/:id": 1,
+        "GET /projects/:id/issues": 3,
+        "GET /groups/:id/members/all": 2,
+    }
+
+
+def test_with_or_without_the_cache_the_same_steps_end_the_same(tmp_path):
+    ends = []
+    for use_cache in (False, True):
+        with running_emulator(demo_seed()) as emu:
+            cache = DetailsCache(emu.url, BOT) if use_cache else None
+            bot_run(emu.url, cache=cache)
+            for _, step in _human_steps(emu.url):
+                step()
+                admin(emu.url, "clock", {"advance_seconds": 20})  # within the throttled minute
+                bot_run(emu.url, cache=cache)
+            admin(emu.url, "clock", {"advance_seconds": 4 * 86400})  # reminders fall due
+            for _ in range(2):
+                bot_run(emu.url, cache=cache)
+            admin(emu.url, "stats/reset", {})
+            last, client = bot_run(emu.url, cache=cache)
+            reads = sum(admin(emu.url, "stats")["requests"].values())
+            end = {
+                iid: (labels, state, [body.replace(emu.url, "URL") for body in bodies])
+                for iid, (labels, state, bodies) in snapshot_of(emu.url).items()
+            }
+            ends.append((end, client.traffic.writes, reads, (last.remembered, last.issues_scanned)))
+    (plain, plain_writes, plain_reads, _), (cached, cached_writes, cached_reads, remembered) = ends
+    assert cached == plain
+    assert plain_writes == cached_writes == 0
+    assert remembered == (7, 7) and cached_reads < plain_reads  # 2 of the 9 are closed by now
+
+
+def test_a_comment_hidden_by_the_throttled_touch_is_still_seen(demo):
+    """A person sends an issue back from Ready For Approval; the bot holds it there until someone
+    writes in it. Their comment comes 30 seconds after the move, so GitLab does not move the
+    issue's `updated_at`; the cache still notices (the comment count changed) and moves on."""
+    cache = DetailsCache(demo.url, BOT)
+    bot_run(demo.url, cache=cache)
+    for _, step in _human_steps(demo.url):  # among them, #4109 reaches Ready For Approval
+        step()
+    for _ in range(2):
+        bot_run(demo.url, cache=cache)
+    dana = project_as(demo.url, "dana")
+    iid = 4109
+    assert "proposal::Ready For Approval" in dana.issues.get(iid).labels
+    _tick(dana, iid, "SoW reviewed by account team and customer")  # so the bot would move it on
+    admin(demo.url, "clock", {"advance_seconds": 120})
+    dana.issues.update(
+        iid, {"add_labels": "proposal::SOW_WIP", "remove_labels": "proposal::Ready For Approval"}
+    )
+    moved_at = dana.issues.get(iid).updated_at
+    admin(demo.url, "clock", {"advance_seconds": 10})
+    held, _ = bot_run(demo.url, cache=cache)
+    assert not [o for o in held.outcomes if o.plan.iid == iid]  # held: nobody has written yet
+    admin(demo.url, "clock", {"advance_seconds": 30})
+    dana.issues.get(iid, lazy=True).notes.create({"body": "Reduced the migration days."})
+    assert dana.issues.get(iid).updated_at == moved_at  # the throttled touch
+    admin(demo.url, "clock", {"advance_seconds": 10})
+    moved, _ = bot_run(demo.url, cache=cache)
+    assert [o.status for o in moved.outcomes if o.plan.iid == iid] == ["applied"]
+    assert "proposal::Ready For Approval" in dana.issues.get(iid).labels
+
+
+def test_remembered_details_never_decide_a_write(demo):
+    """A cache that claims the bot has said nothing on an issue (as a stale or tampered file
+    could) makes the run read the issue again before writing: it finds its notes and writes
+    nothing."""
+    cache = DetailsCache(demo.url, BOT)
+    for _ in range(3):
+        bot_run(demo.url, cache=cache)
+    posted = {iid: len(bot_notes(demo.url, iid)) for iid in range(4101, 4110)}
+    for entry in cache.entries.values():
+        if entry["notes"] is not None:
+            entry["notes"] = [n for n in entry["notes"] if n[1] != BOT]
+    result, client = bot_run(demo.url, cache=cache)
+    assert client.traffic.writes == 0 and not result.outcomes
+    assert {iid: len(bot_notes(demo.url, iid)) for iid in range(4101, 4110)} == posted
