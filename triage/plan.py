@@ -595,10 +595,13 @@ class _Planner:
         links = self.links(mine)
         for request in self.draft.comments:
             own_rule = request.key.split("/")[0]
-            others = {rule: url for rule, url in links.items() if rule != own_rule}
-            body = self.settings.templates.render(
-                request.template, {**request.context, "links": others}
-            )
+            same_key = [(note, m) for note, m in mine if m.key == request.key]
+            if request.once and same_key:
+                continue
+            if request.kind == "transition" and self.posted_since_stage_start(
+                same_key, original_stage
+            ):
+                continue
             # What people read is what a revision is: a hash of the rendered text. Links to other
             # comments are left out of it (each is a fixed placeholder there): a note posted in
             # the same run has no id yet, and a link appearing later is not a new revision.
@@ -607,17 +610,9 @@ class _Planner:
                 request.template, {**request.context, "links": stable}
             )
             rev = revision({"template": request.template, "body": hashed})
-            marker = Marker(request.key, rev, close_qtr=request.close_qtr)
-            same_key = [(note, m) for note, m in mine if m.key == request.key]
-            live = [(note, m) for note, m in same_key if m.superseded is None]
-            current = next((note for note, m in live if m.rev == rev), None)
-            if request.once:
-                if same_key:
-                    continue
-            elif request.kind == "transition":
-                if self.posted_since_stage_start(same_key, original_stage):
-                    continue
-            else:
+            if not request.once and request.kind != "transition":
+                live = [(note, m) for note, m in same_key if m.superseded is None]
+                current = next((note for note, m in live if m.rev == rev), None)
                 edits += [
                     PlannedEdit(note.id, request.key, note.body, current.id if current else None)
                     for note, m in live
@@ -625,6 +620,12 @@ class _Planner:
                 ]
                 if current is not None:
                     continue
+            # Only a comment to post is rendered with its links to the other comments.
+            others = {rule: url for rule, url in links.items() if rule != own_rule}
+            body = self.settings.templates.render(
+                request.template, {**request.context, "links": others}
+            )
+            marker = Marker(request.key, rev, close_qtr=request.close_qtr)
             planned.append(
                 PlannedComment(
                     request.key,

@@ -206,7 +206,9 @@ class GitLab:
         if scope.not_labels:
             filters["not"] = {"labels": ",".join(scope.not_labels)}
         if iids:
-            filters["iids"] = iids
+            filters["iids[]"] = (
+                iids  # an array parameter, as python-gitlab's ArrayAttribute sends it
+            )
         if scope.group:
             owner = self._gl.groups.get(scope.group, lazy=True)
         elif scope.project:
@@ -216,7 +218,10 @@ class GitLab:
                 "no project or group to triage: set scope.project in the policy, --project, "
                 "TRIAGE_PROJECT or CI_PROJECT_PATH"
             )
-        listing = self._call(lambda: owner.issues.list(**filters))
+        # Plain dicts from python-gitlab's own pagination (`http_list`): the same requests as
+        # `issues.list(iterator=True)` without building, and deep-copying, an object per issue.
+        path = owner.issues.path
+        listing = self._call(lambda: self._gl.http_list(path, **filters))
         while True:
             try:
                 self._pace()
@@ -225,7 +230,7 @@ class GitLab:
                 return
             except (GitlabError, requests.RequestException) as error:
                 raise _problem(error, self.url) from None
-            yield self._snapshot(item.attributes)
+            yield self._snapshot(item)
 
     @staticmethod
     def _snapshot(a: dict[str, Any]) -> IssueSnapshot:
