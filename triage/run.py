@@ -1,12 +1,14 @@
-"""One scheduled run: list once, plan each issue (fetching only what its plan needs), apply.
+"""One scheduled run: list once, plan each issue (reading only what its plan needs), apply.
 
-Issues are streamed: each is planned (and, in apply mode, written) as the listing yields it,
-so memory stays flat however many issues are in scope.
+Issues are planned a batch at a time, the batch's detail reads in parallel, and each batch is
+written before the next is planned, so a write follows its reads closely. What a run keeps of
+each issue for the forecast is compacted (no note bodies).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
@@ -23,9 +25,9 @@ from .render.templates import Templates
 from .rules.fiscal import fiscal_quarter
 
 Mode = Literal["plan", "apply"]
-MAX_DETAIL_ROUNDS = (
-    6  # label events, notes, award emoji: each round fetches what the last plan asked for
-)
+MAX_DETAIL_ROUNDS = 6  # label events, notes, award emoji: each round reads what plans asked for
+BATCH = 100  # issues planned, then written, at a time: a plan is written soon after its reads
+READERS = 4  # detail reads in flight at once
 
 
 @dataclass
@@ -76,24 +78,22 @@ def run(
     writes_left = max_writes
     reused_before = cache.reused if cache else 0
     detailed: dict[tuple[str, int], IssueSnapshot] = {}
-    for snapshot in listed:
-        if iid is not None and snapshot.iid != iid:
-            continue
+    chosen = [s for s in listed if iid is None or s.iid == iid]
+    planned: dict[tuple[str, int], IssuePlan | GitLabProblem] = {}
+    for n, snapshot in enumerate(chosen):
+        if n % BATCH == 0:  # plan a batch (its reads in parallel), then write it, then the next
+            batch = chosen[n : n + BATCH]
+            planned = plan_batch(policy, batch, when, settings, gitlab, detailed, cache)
         result.issues_scanned += 1
         if progress:
             progress(result.issues_scanned)
-        try:
-            issue_plan = plan_remembering(policy, snapshot, when, settings, gitlab, detailed, cache)
-        except GitLabProblem as problem:
-            if cache:
-                cache.forget(snapshot.ref)
-            if problem.fatal:
-                raise
+        issue_plan = planned[(snapshot.project, snapshot.iid)]
+        if isinstance(issue_plan, GitLabProblem):
             result.outcomes.append(
                 Outcome(
                     IssuePlan(snapshot.project, snapshot.iid, snapshot.title, snapshot.web_url),
                     "failed",
-                    str(problem),
+                    str(issue_plan),
                 )
             )
             continue
@@ -189,64 +189,126 @@ def keep_forecast(
     return f"forecast {quarter.name}: {'updated' if write else 'would be updated'}"
 
 
-def plan_remembering(
+Key = tuple[str, int]
+
+
+def plan_batch(
     policy: Policy,
-    snapshot: IssueSnapshot,
+    issues: list[IssueSnapshot],
     now: datetime,
     settings: Settings,
     gitlab: GitLab,
-    seen: dict[tuple[str, int], IssueSnapshot],
+    seen: dict[Key, IssueSnapshot],
     cache: DetailsCache | None,
-) -> IssuePlan:
-    """Plan one issue from the details remembered for it when GitLab shows it unchanged, else
-    from what it reads. A plan from remembered details that would change anything is made again
-    from fresh reads: writes are only ever planned from what GitLab says now."""
-    key = (snapshot.project, snapshot.iid)
-    remembered, read = cache.fill(snapshot, now) if cache else (snapshot, None)
-    issue_plan = plan_with_details(policy, remembered, now, settings, gitlab, seen)
-    if read is not None and (issue_plan.has_changes or issue_plan.error):
-        read = None
-        issue_plan = plan_with_details(policy, snapshot, now, settings, gitlab, seen)
-    if cache:
-        cache.keep(seen[key], read or now)
-    seen[key] = seen[key].compact(settings.bot)  # the forecast needs no note bodies
-    return issue_plan
+) -> dict[Key, IssuePlan | GitLabProblem]:
+    """Plan some issues, each from the details remembered for it when GitLab shows it unchanged,
+    else from what is read for it. A plan from remembered details that would change anything
+    is made again from fresh reads: writes are only ever planned from what GitLab says now.
+    Each issue with what was read is left in `seen`, compacted (the forecast reads stage starts)."""
+    listed = {(i.project, i.iid): i for i in issues}
+    filled = {
+        key: cache.fill(issue, now) if cache else (issue, None) for key, issue in listed.items()
+    }
+    plans = plan_with_details(
+        policy, {key: issue for key, (issue, _) in filled.items()}, now, settings, gitlab, seen
+    )
+    stale = {
+        key: listed[key]
+        for key, (_, read) in filled.items()
+        if read is not None
+        and (isinstance(plan := plans[key], GitLabProblem) or plan.has_changes or plan.error)
+    }
+    plans |= plan_with_details(policy, stale, now, settings, gitlab, seen)
+    for key, plan in plans.items():
+        if cache:
+            if isinstance(plan, GitLabProblem) or key not in seen:
+                cache.forget(listed[key].ref)
+            else:
+                read = None if key in stale else filled[key][1]
+                cache.keep(seen[key], read or now)
+        if key in seen:
+            seen[key] = seen[key].compact(settings.bot)  # the forecast needs no note bodies
+    return plans
 
 
 def plan_with_details(
     policy: Policy,
-    snapshot: IssueSnapshot,
+    issues: dict[Key, IssueSnapshot],
     now: datetime,
     settings: Settings,
     gitlab: GitLab,
-    seen: dict[tuple[str, int], IssueSnapshot] | None = None,
-) -> IssuePlan:
-    """Plan one issue; fetch notes or label events only if its plan says it needs them. The issue
-    with what was fetched is left in `seen` (the forecast reads stage starts from it)."""
-    issue_plan = plan_issue(policy, snapshot, now, settings)
+    seen: dict[Key, IssueSnapshot],
+) -> dict[Key, IssuePlan | GitLabProblem]:
+    """Plan each issue; read the notes, label events or award emoji its plan says it needs (for
+    all the issues of a round at once, READERS at a time), and plan it again, until no plan needs
+    more. An issue whose reads fail gets its problem instead of a plan; a fatal one stops all."""
+    done: dict[Key, IssuePlan | GitLabProblem] = {}
+    pending = dict(issues)
     for _ in range(MAX_DETAIL_ROUNDS):
-        if seen is not None:
-            seen[(snapshot.project, snapshot.iid)] = snapshot
-        if not issue_plan.needs:
-            return issue_plan
-        if "notes" in issue_plan.needs and snapshot.notes is None:
-            snapshot = replace(snapshot, notes=gitlab.notes(snapshot.project, snapshot.iid))
-        for need in issue_plan.needs:
-            if need.startswith("awards:"):
-                note_id = int(need.split(":", 1)[1])
-                awards = gitlab.note_awards(snapshot.project, snapshot.iid, note_id)
-                snapshot = replace(snapshot, note_awards={**snapshot.note_awards, note_id: awards})
-        if "label_events" in issue_plan.needs and snapshot.label_events is None:
-            snapshot = replace(
-                snapshot, label_events=gitlab.label_events(snapshot.project, snapshot.iid)
-            )
-        issue_plan = plan_issue(policy, snapshot, now, settings)
-    if issue_plan.needs:
-        return replace(
+        wanted: dict[Key, frozenset[str]] = {}
+        for key, issue in pending.items():
+            seen[key] = issue
+            issue_plan = plan_issue(policy, issue, now, settings)
+            if issue_plan.needs:
+                wanted[key] = issue_plan.needs
+            else:
+                done[key] = issue_plan
+        if not wanted:
+            return done
+        pending = {}
+        for key, got in read_details(gitlab, {k: (seen[k], wanted[k]) for k in wanted}):
+            if isinstance(got, GitLabProblem):
+                done[key] = got
+            else:
+                pending[key] = got
+    for key, issue in pending.items():
+        issue_plan = plan_issue(policy, issue, now, settings)
+        done[key] = replace(
             issue_plan,
             error=f"still needs {', '.join(sorted(issue_plan.needs))} after fetching it (a bug)",
         )
-    return issue_plan
+    return done
+
+
+def read_details(
+    gitlab: GitLab, wanted: dict[Key, tuple[IssueSnapshot, frozenset[str]]]
+) -> list[tuple[Key, IssueSnapshot | GitLabProblem]]:
+    """Each issue with the details it needs read, READERS issues at a time (on a real GitLab
+    a read is mostly waiting for the answer). A fatal problem (GitLab unreachable, the token
+    refused) is raised once every read has ended."""
+
+    def one(issue: IssueSnapshot, needs: frozenset[str]) -> IssueSnapshot | GitLabProblem:
+        try:
+            return with_details(gitlab, issue, needs)
+        except GitLabProblem as problem:
+            return problem
+
+    if len(wanted) == 1:
+        ((key, (issue, needs)),) = wanted.items()
+        found = [(key, one(issue, needs))]
+    else:
+        with ThreadPoolExecutor(max_workers=READERS) as pool:
+            futures = [
+                (key, pool.submit(one, issue, needs)) for key, (issue, needs) in wanted.items()
+            ]
+            found = [(key, future.result()) for key, future in futures]
+    fatal = next((got for _, got in found if isinstance(got, GitLabProblem) and got.fatal), None)
+    if fatal is not None:
+        raise fatal
+    return found
+
+
+def with_details(gitlab: GitLab, issue: IssueSnapshot, needs: frozenset[str]) -> IssueSnapshot:
+    if "notes" in needs and issue.notes is None:
+        issue = replace(issue, notes=gitlab.notes(issue.project, issue.iid))
+    for need in sorted(needs):
+        if need.startswith("awards:"):
+            note_id = int(need.split(":", 1)[1])
+            awards = gitlab.note_awards(issue.project, issue.iid, note_id)
+            issue = replace(issue, note_awards={**issue.note_awards, note_id: awards})
+    if "label_events" in needs and issue.label_events is None:
+        issue = replace(issue, label_events=gitlab.label_events(issue.project, issue.iid))
+    return issue
 
 
 def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:

@@ -13,6 +13,7 @@ snapshots and plain values.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -96,6 +97,7 @@ class GitLab:
     ) -> None:
         self.url = url.rstrip("/")
         self.traffic = Traffic()
+        self._counting = threading.Lock()
         self._sleep = sleep
         self._min_remaining = min_remaining
         session = requests.Session()
@@ -119,7 +121,8 @@ class GitLab:
     # bookkeeping --------------------------------------------------------------------------
 
     def _observe(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self.traffic.by_method[response.request.method or "GET"] += 1
+        with self._counting:  # details are read from several threads at once
+            self.traffic.by_method[response.request.method or "GET"] += 1
         date = response.headers.get("Date")
         if date:
             with contextlib.suppress(TypeError, ValueError):
