@@ -156,9 +156,9 @@ def after(issue: IssueSnapshot, issue_plan: IssuePlan, at: datetime, bot: str) -
     labels = (set(issue.labels) | set(issue_plan.add_labels)) - set(issue_plan.remove_labels)
     state = {"close": "closed", "reopen": "opened"}.get(issue_plan.state_event or "", issue.state)
     assignees = issue_plan.assign if issue_plan.assign is not None else issue.assignees
-    changed = issue.with_labels(tuple(labels)).with_state(state).with_assignees(assignees)
+    changed = issue.edited(labels, state, assignees)
     if issue_plan.has_changes:
-        changed = replace(changed, updated_at=at)
+        changed = changed.changed(updated_at=at)
     if issue.label_events is None:
         return changed
     events = (
@@ -166,7 +166,7 @@ def after(issue: IssueSnapshot, issue_plan: IssuePlan, at: datetime, bot: str) -
         *(LabelEvent(bot, label, "remove", at) for label in issue_plan.remove_labels),
         *(LabelEvent(bot, label, "add", at) for label in issue_plan.add_labels),
     )
-    return replace(changed, label_events=events)
+    return changed.changed(label_events=events)
 
 
 def assignments_for(policy: Policy, issues: Iterable[IssueSnapshot]) -> dict[tuple[str, int], str]:
@@ -204,11 +204,7 @@ class _Planner:
 
     def current(self) -> IssueSnapshot:
         """The issue as it will be once the draft is applied."""
-        return (
-            self.issue.with_labels(tuple(self.draft.labels))
-            .with_state(self.draft.state)
-            .with_assignees(self.draft.assignees)
-        )
+        return self.issue.edited(self.draft.labels, self.draft.state, self.draft.assignees)
 
     def facts(self, issue: IssueSnapshot, stage: str | None) -> Facts:
         cal = self.policy.calendar

@@ -300,14 +300,14 @@ def read_details(
 
 def with_details(gitlab: GitLab, issue: IssueSnapshot, needs: frozenset[str]) -> IssueSnapshot:
     if "notes" in needs and issue.notes is None:
-        issue = replace(issue, notes=gitlab.notes(issue.project, issue.iid))
+        issue = issue.changed(notes=gitlab.notes(issue.project, issue.iid))
     for need in sorted(needs):
         if need.startswith("awards:"):
             note_id = int(need.split(":", 1)[1])
             awards = gitlab.note_awards(issue.project, issue.iid, note_id)
-            issue = replace(issue, note_awards={**issue.note_awards, note_id: awards})
+            issue = issue.changed(note_awards={**issue.note_awards, note_id: awards})
     if "label_events" in needs and issue.label_events is None:
-        issue = replace(issue, label_events=gitlab.label_events(issue.project, issue.iid))
+        issue = issue.changed(label_events=gitlab.label_events(issue.project, issue.iid))
     return issue
 
 

@@ -67,7 +67,7 @@ def test_planning_the_applied_state_finds_nothing_to_do():
     first = detailed(issue)
     labels = (set(issue.labels) | set(first.add_labels)) - set(first.remove_labels)
     notes = tuple(Note(i, BOT, c.body, NOW) for i, c in enumerate(first.comments))
-    again = planned(with_details(issue.with_labels(tuple(labels)), notes, ()))
+    again = planned(with_details(issue.edited(labels, issue.state, issue.assignees), notes, ()))
     assert not again.has_changes
 
 

@@ -27,7 +27,7 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -94,8 +94,7 @@ class DetailsCache:
                 return issue, None
             notes = entry.get("notes")
             events = entry.get("events")
-            filled = replace(
-                issue,
+            filled = issue.changed(
                 notes=None if notes is None else tuple(_note(n) for n in notes),
                 label_events=None if events is None else tuple(_event(e) for e in events),
             )

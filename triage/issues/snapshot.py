@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from ..render.markers import find_marker
 from .scoping import ScopingBlock, parse_scoping
@@ -78,16 +79,26 @@ class IssueSnapshot:
         the whole bodies: a run reads them again before it writes.)"""
         if self.notes is None:
             return self
-        return replace(self, notes=tuple(compact_note(n, bot) for n in self.notes))
+        return self.changed(notes=tuple(compact_note(n, bot) for n in self.notes))
 
-    def with_labels(self, labels: tuple[str, ...]) -> IssueSnapshot:
-        return replace(self, labels=tuple(sorted(labels)))
+    def changed(self, **fields: Any) -> IssueSnapshot:
+        """A copy with `fields` replaced. What was parsed from the description comes along
+        unless the description is among them: one issue is planned from many such copies."""
+        new = replace(self, **fields)
+        if "description" not in fields:
+            for parsed in ("tasks", "scoping"):
+                if parsed in self.__dict__:
+                    new.__dict__[parsed] = self.__dict__[parsed]
+        return new
 
-    def with_state(self, state: str) -> IssueSnapshot:
-        return replace(self, state=state)
-
-    def with_assignees(self, assignees: tuple[str, ...]) -> IssueSnapshot:
-        return replace(self, assignees=assignees)
+    def edited(
+        self, labels: Iterable[str], state: str, assignees: tuple[str, ...]
+    ) -> IssueSnapshot:
+        """The issue with these labels, state and assignees (itself when they are its own)."""
+        ordered = tuple(sorted(labels))
+        if (ordered, state, assignees) == (self.labels, self.state, self.assignees):
+            return self
+        return self.changed(labels=ordered, state=state, assignees=assignees)
 
 
 def compact_note(note: Note, bot: str) -> Note:
