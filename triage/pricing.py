@@ -120,7 +120,20 @@ def _money(value: Decimal) -> Decimal:
 
 
 def estimate(data: ScopingData, rates: Rates) -> tuple[Estimate | None, list[str]]:
-    """The estimate, or None and the problems that prevent it (unknown role, other currency)."""
+    """The estimate, or None and the problems that prevent it (unknown role, other currency).
+    The last answer is remembered (by identity: one issue's plan asks several times)."""
+    global _last
+    if _last is not None and _last[0] is data and _last[1] is rates:
+        return _last[2], list(_last[3])
+    found, problems = _estimate(data, rates)
+    _last = (data, rates, found, tuple(problems))
+    return found, problems
+
+
+_last: tuple[ScopingData, Rates, Estimate | None, tuple[str, ...]] | None = None
+
+
+def _estimate(data: ScopingData, rates: Rates) -> tuple[Estimate | None, list[str]]:
     problems = []
     if data.currency != rates.currency:
         problems.append(

@@ -2,7 +2,7 @@
 
 Issues are planned a batch at a time, the batch's detail reads in parallel, and each batch is
 written before the next is planned, so a write follows its reads closely. What a run keeps of
-each issue for the forecast is compacted (no note bodies).
+each issue for the forecast is the listing and the label events, not the notes.
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ def plan_batch(
     """Plan some issues, each from the details remembered for it when GitLab shows it unchanged,
     else from what is read for it. A plan from remembered details that would change anything
     is made again from fresh reads: writes are only ever planned from what GitLab says now.
-    Each issue with what was read is left in `seen`, compacted (the forecast reads stage starts)."""
+    Each issue with its label events, if read, is left in `seen` (the forecast's stage starts)."""
     listed = {(i.project, i.iid): i for i in issues}
     filled = {
         key: cache.fill(issue, now) if cache else (issue, None) for key, issue in listed.items()
@@ -226,8 +226,8 @@ def plan_batch(
             else:
                 read = None if key in stale else filled[key][1]
                 cache.keep(seen[key], read or now)
-        if key in seen:
-            seen[key] = seen[key].compact(settings.bot)  # the forecast needs no note bodies
+        if key in seen:  # the forecast needs the label events (stage starts), not the notes
+            seen[key] = seen[key].changed(notes=None, note_awards={})
     return plans
 
 
