@@ -1,0 +1,75 @@
+"""How a run reads details for a batch of issues: several at a time, a failed read costs only
+its issue, and a fatal one stops the run once the reads in flight have ended."""
+
+import threading
+import time
+
+import pytest
+
+from triage.gitlab.adapter import GitLabProblem
+from triage.run import READERS, plan_batch
+
+from support import NOW, settings, snapshot, workspace
+
+
+class Reads:
+    """Stands in for the adapter's detail reads: empty answers, slow enough to overlap."""
+
+    def __init__(self, failing=(), fatal=False):
+        self.failing, self.fatal = set(failing), fatal
+        self.lock = threading.Lock()
+        self.running = self.peak = 0
+        self.read = []
+
+    def _read(self, iid):
+        with self.lock:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+            self.read.append(iid)
+        time.sleep(0.02)
+        with self.lock:
+            self.running -= 1
+        if iid in self.failing:
+            raise GitLabProblem(f"read of #{iid} failed", fatal=self.fatal)
+        return ()
+
+    def notes(self, project, iid):
+        return self._read(iid)
+
+    def label_events(self, project, iid):
+        return self._read(iid)
+
+    def note_awards(self, project, iid, note_id):
+        return self._read(iid)
+
+
+def new_issues(count):
+    """Issues with no stage yet: the move into Awaiting_Discovery needs their notes and events."""
+    return [snapshot(iid=iid, labels=("Services Calculator",)) for iid in range(1, count + 1)]
+
+
+def plans(reads, issues):
+    return plan_batch(workspace().policy, issues, NOW, settings(), reads, {}, None)
+
+
+def test_details_are_read_several_issues_at_a_time():
+    reads = Reads()
+    planned = plans(reads, new_issues(2 * READERS))
+    assert reads.peak == READERS
+    assert all(p.has_changes for p in planned.values())  # each got its intake move
+
+
+def test_a_failed_read_costs_only_its_issue():
+    reads = Reads(failing={3})
+    planned = plans(reads, new_issues(6))
+    failed = {key[1]: p for key, p in planned.items() if isinstance(p, GitLabProblem)}
+    assert list(failed) == [3] and str(failed[3]) == "read of #3 failed"
+    assert all(p.has_changes for key, p in planned.items() if key[1] != 3)
+
+
+def test_a_fatal_problem_stops_the_run_after_the_reads_in_flight():
+    reads = Reads(failing={2}, fatal=True)
+    with pytest.raises(GitLabProblem, match="read of #2 failed"):
+        plans(reads, new_issues(6))
+    assert sorted(set(reads.read)) == [1, 2, 3, 4, 5, 6]  # none left running behind the error
+    assert reads.running == 0
