@@ -158,7 +158,8 @@ def listing(url: str, awards: list[tuple[int, int]] = ()) -> float:  # type: ign
 def awaiting_approval(cache: Path) -> list[tuple[int, int]]:
     """(issue, approval request note) of every issue awaiting approval, from the cache file."""
     pairs = []
-    for ref, entry in json.loads(cache.read_text())["issues"].items():
+    for ref, text in json.loads(cache.read_text())["issues"].items():
+        entry = json.loads(text)
         if "proposal::Ready For Approval" not in entry["seen"][3]:
             continue
         requests = [

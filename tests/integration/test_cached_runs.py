@@ -104,9 +104,11 @@ def test_remembered_details_never_decide_a_write(demo):
     for _ in range(3):
         bot_run(demo.url, cache=cache)
     posted = {iid: len(bot_notes(demo.url, iid)) for iid in range(4101, 4110)}
-    for entry in cache.entries.values():
+    for ref, text in cache.entries.items():
+        entry = json.loads(text)
         if entry["notes"] is not None:
             entry["notes"] = [n for n in entry["notes"] if n[1] != BOT]
+        cache.entries[ref] = json.dumps(entry)
     result, client = bot_run(demo.url, cache=cache)
     assert client.traffic.writes == 0 and not result.outcomes
     assert {iid: len(bot_notes(demo.url, iid)) for iid in range(4101, 4110)} == posted

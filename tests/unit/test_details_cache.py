@@ -115,12 +115,13 @@ def test_keep_only_drops_issues_no_longer_listed():
         (None, None),  # no file yet: a first run
         ("{not json", "unreadable (JSONDecodeError); reading everything"),
         ('{"format": 99}', "another format; reading everything"),
+        ('{"format": 1, "issues": {}}', "another format; reading everything"),
         (
-            json.dumps({"format": 1, "gitlab": URL, "bot": "someone-else", "issues": {}}),
+            json.dumps({"format": 2, "gitlab": URL, "bot": "someone-else", "issues": {}}),
             "written for another GitLab or bot user; reading everything",
         ),
         (
-            json.dumps({"format": 1, "gitlab": "https://other", "bot": BOT, "issues": {}}),
+            json.dumps({"format": 2, "gitlab": "https://other", "bot": BOT, "issues": {}}),
             "written for another GitLab or bot user; reading everything",
         ),
     ],
@@ -137,7 +138,9 @@ def test_a_missing_damaged_or_foreign_file_is_an_empty_cache(tmp_path, content, 
 def test_a_damaged_entry_is_read_again(tmp_path):
     cache = DetailsCache(URL, BOT)
     cache.keep(detailed(listed()), READ)
-    cache.entries[listed().ref]["notes"][0] = ["not", "a", "note"]
+    entry = json.loads(cache.entries[listed().ref])
+    entry["notes"][0] = ["not", "a", "note"]
+    cache.entries[listed().ref] = json.dumps(entry)
     filled, read = cache.fill(listed(), READ)
     assert read is None and filled.notes is None
 
@@ -151,3 +154,15 @@ def test_saving_replaces_the_file_whole(tmp_path):
     cache.save(path)
     assert [p.name for p in path.parent.iterdir()] == ["details.json"]  # no temporary left
     assert json.loads(path.read_text())["issues"] == {}
+
+
+def test_an_entry_used_as_it_was_keeps_its_read_time():
+    """Reusing remembered details does not make them younger: they still expire from when
+    GitLab was last read."""
+    cache = DetailsCache(URL, BOT)
+    cache.keep(detailed(listed()), READ)
+    before = cache.entries[listed().ref]
+    filled, read = cache.fill(listed(), READ + timedelta(hours=5))
+    cache.keep(filled, READ + timedelta(hours=5))
+    assert cache.entries[listed().ref] is before
+    assert json.loads(before)["read"] == READ.isoformat()

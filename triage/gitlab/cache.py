@@ -34,7 +34,7 @@ from typing import Any
 
 from ..issues.snapshot import IssueSnapshot, LabelEvent, Note
 
-FORMAT = 1
+FORMAT = 2  # 2: each issue's entry is its own JSON text (far less memory than nested lists)
 DEFAULT_MAX_AGE = timedelta(hours=24)
 
 
@@ -58,9 +58,11 @@ class DetailsCache:
     gitlab: str
     bot: str
     max_age: timedelta = DEFAULT_MAX_AGE
-    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    entries: dict[str, str] = field(default_factory=dict)  # issue ref -> its entry, as JSON
     reused: int = 0
     problem: str | None = None  # why a file that was there could not be used
+    # What fill() handed out, by issue: kept as it was when the plan added nothing to it.
+    _served: dict[str, tuple[object, object]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(
@@ -85,10 +87,13 @@ class DetailsCache:
     def fill(self, issue: IssueSnapshot, now: datetime) -> tuple[IssueSnapshot, datetime | None]:
         """The issue with the details remembered for it, and when they were read; or the issue
         as listed and None when nothing usable is remembered."""
-        entry = self.entries.get(issue.ref)
-        if entry is None or issue.user_notes_count is None or entry.get("seen") != _seen(issue):
+        text = self.entries.get(issue.ref)
+        if text is None or issue.user_notes_count is None:
             return issue, None
         try:
+            entry = json.loads(text)
+            if entry["seen"] != _seen(issue):
+                return issue, None
             read = datetime.fromisoformat(entry["read"])
             if now - read >= self.max_age * _spread(issue.ref):
                 return issue, None
@@ -101,15 +106,19 @@ class DetailsCache:
         except (KeyError, TypeError, ValueError):
             return issue, None  # a damaged entry: read the issue instead
         self.reused += 1
+        self._served[issue.ref] = (filled.notes, filled.label_events)
         return filled, read
 
     def keep(self, issue: IssueSnapshot, read: datetime) -> None:
         """Remember what was read for `issue` (as listed), read at `read`."""
+        served = self._served.pop(issue.ref, None)
+        if served is not None and served[0] is issue.notes and served[1] is issue.label_events:
+            return  # exactly what was remembered: its entry stands as it is
         if issue.user_notes_count is None or (issue.notes is None and issue.label_events is None):
             self.entries.pop(issue.ref, None)
             return
         compact = issue.compact(self.bot)
-        self.entries[issue.ref] = {
+        entry = {
             "seen": _seen(issue),
             "read": read.isoformat(),
             "notes": None
@@ -124,9 +133,11 @@ class DetailsCache:
                 [e.user, e.label, e.action, e.created_at.isoformat()] for e in issue.label_events
             ],
         }
+        self.entries[issue.ref] = json.dumps(entry, separators=(",", ":"))
 
     def forget(self, ref: str) -> None:
         self.entries.pop(ref, None)
+        self._served.pop(ref, None)
 
     def keep_only(self, refs: set[str]) -> None:
         """Drop the issues a full listing no longer shows (closed, out of scope)."""
