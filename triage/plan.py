@@ -694,6 +694,30 @@ def missing_for_intake(issue: IssueSnapshot) -> list[Trusted]:
     return missing
 
 
+_static: tuple[Policy, dict[str, Any]] | None = None
+
+
+def _policy_context(policy: Policy) -> dict[str, Any]:
+    """The parts of every template context that come from the policy alone, made once per
+    policy (they are shared by the contexts: read them only)."""
+    global _static
+    if _static is None or _static[0] is not policy:
+        contacts = policy.contacts
+        _static = (
+            policy,
+            {
+                "contacts": {
+                    "approvers": [mention(n) for n in contacts.approvers],
+                    "delivery_team": [mention(n) for n in contacts.delivery_team],
+                    "technical_architects": [mention(n) for n in contacts.technical_architects],
+                },
+                "rules": {r.id: Trusted(r.description) for r in policy.rules},
+                "sow": {key: Trusted(str(value)) for key, value in policy.sow.model_dump().items()},
+            },
+        )
+    return _static[1]
+
+
 def template_context(
     policy: Policy,
     issue: IssueSnapshot,
@@ -707,6 +731,7 @@ def template_context(
     """What every comment template sees. Values from the issue are escaped when rendered;
     `Trusted` ones (built by the bot or taken from the policy) are not."""
     life = policy.lifecycle
+    static = _policy_context(policy)
     block = issue.scoping
     data = block.data
     priced, estimate_problems = (
@@ -727,17 +752,11 @@ def template_context(
         "close_quarter": Trusted(quarter.name) if quarter else None,
         "tasks": [{"text": t.text, "done": t.done} for t in issue.tasks],
         "missing": missing_for_intake(issue),
-        "contacts": {
-            "approvers": [mention(n) for n in policy.contacts.approvers],
-            "delivery_team": [mention(n) for n in policy.contacts.delivery_team],
-            "technical_architects": [mention(n) for n in policy.contacts.technical_architects],
-        },
-        "rule_description": Trusted(
-            next((r.description for r in policy.rules if r.id == rule), "")
-        ),
+        "contacts": static["contacts"],
+        "rule_description": static["rules"].get(rule, Trusted("")),
         "notify": [],  # set by a comment's `notify`
         "last_activity": Trusted(issue.updated_at.strftime("%Y-%m-%d")),  # refined by the planner
-        "sow": {key: Trusted(str(value)) for key, value in policy.sow.model_dump().items()},
+        "sow": static["sow"],
         "issue": {
             "title": issue.title,
             "iid": issue.iid,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -64,16 +65,18 @@ class Estimate:
     def below_floor(self) -> bool:
         return self.margin_pct is None or self.margin_pct < self.margin_floor_pct
 
-    @property
+    @cached_property
     def revision(self) -> str:
         """The SoW revision: a short hash of what is priced (lines, discount, totals). What the
         PS Director approves and what the account team sends for signature is one revision."""
-        return revision(self._priced())
+        return revision(self._priced)
 
     def as_context(self) -> dict[str, Any]:
-        """Plain values for templates (numbers as strings, so hashing and JSON are exact)."""
-        return {**self._priced(), "revision": self.revision}
+        """Plain values for templates (numbers as strings, so hashing and JSON are exact). The
+        lists inside are shared by every context made from this estimate: read them only."""
+        return {**self._priced, "revision": self.revision}
 
+    @cached_property
     def _priced(self) -> dict[str, Any]:
         return {
             "currency": self.currency,

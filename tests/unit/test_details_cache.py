@@ -162,7 +162,7 @@ def test_an_entry_used_as_it_was_keeps_its_read_time():
     cache = DetailsCache(URL, BOT)
     cache.keep(detailed(listed()), READ)
     before = cache.entries[listed().ref]
-    filled, read = cache.fill(listed(), READ + timedelta(hours=5))
+    filled, _ = cache.fill(listed(), READ + timedelta(hours=5))
     cache.keep(filled, READ + timedelta(hours=5))
     assert cache.entries[listed().ref] is before
     assert json.loads(before)["read"] == READ.isoformat()
