@@ -28,6 +28,7 @@ Mode = Literal["plan", "apply"]
 MAX_DETAIL_ROUNDS = 6  # label events, notes, award emoji: each round reads what plans asked for
 BATCH = 100  # issues planned, then written, at a time: a plan is written soon after its reads
 READERS = 4  # detail reads in flight at once
+Key = tuple[str, int]  # an issue: (project path, iid)
 
 
 @dataclass
@@ -77,9 +78,9 @@ def run(
     )
     writes_left = max_writes
     reused_before = cache.reused if cache else 0
-    detailed: dict[tuple[str, int], IssueSnapshot] = {}
+    detailed: dict[Key, IssueSnapshot] = {}
     chosen = [s for s in listed if iid is None or s.iid == iid]
-    planned: dict[tuple[str, int], IssuePlan | GitLabProblem] = {}
+    planned: dict[Key, IssuePlan | GitLabProblem] = {}
     for n, snapshot in enumerate(chosen):
         if n % BATCH == 0:  # plan a batch (its reads in parallel), then write it, then the next
             batch = chosen[n : n + BATCH]
@@ -187,9 +188,6 @@ def keep_forecast(
     if write:
         gitlab.set_description(config.project, found[0], description)
     return f"forecast {quarter.name}: {'updated' if write else 'would be updated'}"
-
-
-Key = tuple[str, int]
 
 
 def plan_batch(
