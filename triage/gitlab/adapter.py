@@ -255,40 +255,41 @@ class GitLab:
             user_notes_count=a.get("user_notes_count"),
         )
 
-    def notes(self, project: str, iid: int) -> tuple[Note, ...]:
-        issue = self._project(project).issues.get(iid, lazy=True)
+    def _every(self, manager: Any, **params: Any) -> list[dict[str, Any]]:
+        """Every page of a listing as plain dicts: the requests `manager.list(get_all=True)`
+        makes, through python-gitlab's `http_list`, without an object per item."""
         found = self._call(
-            lambda: issue.notes.list(
+            lambda: self._gl.http_list(
+                manager.path,
                 get_all=True,
                 per_page=100,
-                sort="asc",
                 retry_transient_errors=True,
                 max_retries=self._max_retries,
+                **params,
             )
         )
+        return list(found)
+
+    def notes(self, project: str, iid: int) -> tuple[Note, ...]:
+        issue = self._project(project).issues.get(iid, lazy=True)
         return tuple(
             Note(
-                n.id,
-                n.author["username"],
-                n.body or "",
-                _parse_time(n.created_at),
-                bool(n.system),
-                bool(getattr(n, "internal", False)),
+                n["id"],
+                n["author"]["username"],
+                n.get("body") or "",
+                _parse_time(n["created_at"]),
+                bool(n.get("system")),
+                bool(n.get("internal", False)),
             )
-            for n in found
+            for n in self._every(issue.notes, sort="asc")
         )
 
     def note_awards(self, project: str, iid: int, note_id: int) -> tuple[Award, ...]:
         note = self._project(project).issues.get(iid, lazy=True).notes.get(note_id, lazy=True)
-        found = self._call(
-            lambda: note.awardemojis.list(
-                get_all=True,
-                per_page=100,
-                retry_transient_errors=True,
-                max_retries=self._max_retries,
-            )
+        return tuple(
+            Award(a["name"], a["user"]["username"], _parse_time(a["created_at"]))
+            for a in self._every(note.awardemojis)
         )
-        return tuple(Award(a.name, a.user["username"], _parse_time(a.created_at)) for a in found)
 
     def group_members(self, group: str) -> frozenset[str]:
         """Usernames of a group's members, inherited ones included (members/all)."""
@@ -317,23 +318,15 @@ class GitLab:
 
     def label_events(self, project: str, iid: int) -> tuple[LabelEvent, ...]:
         issue = self._project(project).issues.get(iid, lazy=True)
-        found = self._call(
-            lambda: issue.resourcelabelevents.list(
-                get_all=True,
-                per_page=100,
-                retry_transient_errors=True,
-                max_retries=self._max_retries,
-            )
-        )
         return tuple(
             LabelEvent(
-                (e.user or {}).get("username"),
-                (e.label or {}).get("name", ""),
-                e.action,
-                _parse_time(e.created_at),
+                (e.get("user") or {}).get("username"),
+                e["label"].get("name", ""),
+                e["action"],
+                _parse_time(e["created_at"]),
             )
-            for e in found
-            if e.label
+            for e in self._every(issue.resourcelabelevents)
+            if e.get("label")
         )
 
     # writes -------------------------------------------------------------------------------
