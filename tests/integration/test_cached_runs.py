@@ -112,3 +112,12 @@ def test_remembered_details_never_decide_a_write(demo):
     result, client = bot_run(demo.url, cache=cache)
     assert client.traffic.writes == 0 and not result.outcomes
     assert {iid: len(bot_notes(demo.url, iid)) for iid in range(4101, 4110)} == posted
+
+
+def test_a_cache_that_cannot_be_saved_is_a_warning_not_a_failure(demo, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache's folder should be")
+    result = invoke(["apply", "--cache", str(blocked / "details.json")], demo.url)
+    assert result.exit_code == 0
+    assert "warning: could not save the details cache" in result.output
+    assert "not-a-folder/details.json" in result.output

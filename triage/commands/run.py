@@ -108,7 +108,10 @@ def run_command(
         cache=remembered,
     )
     if cache is not None and remembered is not None:
-        remembered.save(cache.path)
+        try:
+            remembered.save(cache.path)
+        except OSError as error:  # the run's work is done; the next run reads what it needs
+            console.err(f"warning: could not save the details cache {cache.path}: {error.strerror}")
     for outcome in result.outcomes:
         console.debug(f"#{outcome.plan.iid} {outcome.status}: " + "; ".join(outcome.plan.reasons))
     if fmt == "markdown":
