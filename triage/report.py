@@ -135,7 +135,8 @@ def summary(result: RunResult, writes: int, by_method: Counter[str]) -> str:
         f"{writes} writes, {requests} API requests, {len(result.errors)} errors"
     )
     if result.remembered:
-        text += f"; {result.remembered} issues' details remembered, not read"
+        whose = "issue's" if result.remembered == 1 else "issues'"
+        text += f"; {result.remembered} {whose} details remembered, not read"
     if result.forecast:
         text += f"; {result.forecast}"
     if result.budget_exhausted:

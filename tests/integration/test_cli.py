@@ -216,6 +216,8 @@ def test_demo_runs_end_to_end():
     assert result.exit_code == 0, result.output
     assert "Run 4: triage apply again" in result.output
     assert "The last run made 0 writes" in result.output
+    # the runs keep a details cache: the last one plans the issue run 3 did not write to from it
+    assert "1 issue's details remembered, not read" in result.output.split("Run 4:")[1]
 
 
 def test_render_from_a_data_file(tmp_path):

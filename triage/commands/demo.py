@@ -16,6 +16,7 @@ from gitlab_emulator.testing import admin, running_emulator
 
 from ..console import Console
 from ..gitlab.adapter import GitLab
+from ..gitlab.cache import DetailsCache
 from ..report import summary, table
 from ..run import Mode, run
 from ..workspace import Workspace, load_workspace
@@ -69,11 +70,13 @@ def _user_id(url: str, username: str) -> int:
     return int(client.users.list(username=username)[0].id)
 
 
-def _bot_run(console: Console, workspace: Workspace, url: str, mode: Mode, title: str) -> int:
+def _bot_run(
+    console: Console, workspace: Workspace, url: str, mode: Mode, title: str, cache: DetailsCache
+) -> int:
     console.out(f"\n=== {title} ===")
     admin(url, "stats/reset", {})
     gitlab_ = GitLab(url, BOT_TOKEN)
-    result = run(workspace.policy, gitlab_, workspace.templates, mode=mode)
+    result = run(workspace.policy, gitlab_, workspace.templates, mode=mode, cache=cache)
     console.out(table(result))
     console.out(summary(result, gitlab_.traffic.writes, gitlab_.traffic.by_method))
     served = admin(url, "stats")["requests"]
@@ -113,17 +116,24 @@ def demo(console: Console, policies: Path, templates: Path) -> int:
         console.out(
             f"GitLab emulator listening on {url} (clock pinned at {emulator.store.clock.now():%Y-%m-%d %H:%M} UTC)"
         )
-        _bot_run(console, workspace, url, "plan", "Run 1: triage plan (read-only)")
-        _bot_run(console, workspace, url, "apply", "Run 2: triage apply")
+        # Like the scheduled job, the runs keep a details cache (here in memory, there in a file).
+        cache = DetailsCache(url, GitLab(url, BOT_TOKEN).bot_username())
+        _bot_run(console, workspace, url, "plan", "Run 1: triage plan (read-only)", cache)
+        _bot_run(console, workspace, url, "apply", "Run 2: triage apply", cache)
         console.out("\n=== People work on their issues ===")
         for text, step in _human_steps(url):
             step()
             console.out(f"- {text}")
         admin(url, "clock", {"advance_seconds": 86_400})
         console.out("- a day passes")
-        _bot_run(console, workspace, url, "apply", "Run 3: the next scheduled triage apply")
+        _bot_run(console, workspace, url, "apply", "Run 3: the next scheduled triage apply", cache)
         last = _bot_run(
-            console, workspace, url, "apply", "Run 4: triage apply again, nothing has changed"
+            console,
+            workspace,
+            url,
+            "apply",
+            "Run 4: triage apply again, nothing has changed",
+            cache,
         )
         _final_state(console, url)
     if last:
