@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -112,7 +111,6 @@ _FIXES = {
 }
 
 
-@lru_cache(maxsize=256)  # one issue is planned from several snapshots of the same description
 def parse_scoping(description: str) -> ScopingBlock:
     match = _BLOCK.search(description or "")
     if match is None:
