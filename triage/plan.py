@@ -21,6 +21,7 @@ from typing import Any
 
 from .issues.scoping import People
 from .issues.snapshot import IssueSnapshot, LabelEvent, Note
+from .memo import last_answer
 from .policy.model import ANY_OPEN, NO_STAGE, Gate, Policy, Transition
 from .pricing import estimate
 from .render.markdown import Trusted, mention
@@ -694,28 +695,20 @@ def missing_for_intake(issue: IssueSnapshot) -> list[Trusted]:
     return missing
 
 
-_static: tuple[Policy, dict[str, Any]] | None = None
-
-
+@last_answer
 def _policy_context(policy: Policy) -> dict[str, Any]:
     """The parts of every template context that come from the policy alone, made once per
     policy (they are shared by the contexts: read them only)."""
-    global _static
-    if _static is None or _static[0] is not policy:
-        contacts = policy.contacts
-        _static = (
-            policy,
-            {
-                "contacts": {
-                    "approvers": [mention(n) for n in contacts.approvers],
-                    "delivery_team": [mention(n) for n in contacts.delivery_team],
-                    "technical_architects": [mention(n) for n in contacts.technical_architects],
-                },
-                "rules": {r.id: Trusted(r.description) for r in policy.rules},
-                "sow": {key: Trusted(str(value)) for key, value in policy.sow.model_dump().items()},
-            },
-        )
-    return _static[1]
+    contacts = policy.contacts
+    return {
+        "contacts": {
+            "approvers": [mention(n) for n in contacts.approvers],
+            "delivery_team": [mention(n) for n in contacts.delivery_team],
+            "technical_architects": [mention(n) for n in contacts.technical_architects],
+        },
+        "rules": {r.id: Trusted(r.description) for r in policy.rules},
+        "sow": {key: Trusted(str(value)) for key, value in policy.sow.model_dump().items()},
+    }
 
 
 def template_context(

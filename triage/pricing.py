@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .issues.scoping import ScopingData
+from .memo import last_answer
 from .render.markers import revision
 
 CENT = Decimal("0.01")
@@ -123,20 +124,13 @@ def _money(value: Decimal) -> Decimal:
 
 
 def estimate(data: ScopingData, rates: Rates) -> tuple[Estimate | None, list[str]]:
-    """The estimate, or None and the problems that prevent it (unknown role, other currency).
-    The last answer is remembered (by identity: one issue's plan asks several times)."""
-    global _last
-    if _last is not None and _last[0] is data and _last[1] is rates:
-        return _last[2], list(_last[3])
+    """The estimate, or None and the problems that prevent it (unknown role, other currency)."""
     found, problems = _estimate(data, rates)
-    _last = (data, rates, found, tuple(problems))
-    return found, problems
+    return found, list(problems)
 
 
-_last: tuple[ScopingData, Rates, Estimate | None, tuple[str, ...]] | None = None
-
-
-def _estimate(data: ScopingData, rates: Rates) -> tuple[Estimate | None, list[str]]:
+@last_answer  # one issue's plan asks several times
+def _estimate(data: ScopingData, rates: Rates) -> tuple[Estimate | None, tuple[str, ...]]:
     problems = []
     if data.currency != rates.currency:
         problems.append(
@@ -166,7 +160,7 @@ def _estimate(data: ScopingData, rates: Rates) -> tuple[Estimate | None, list[st
             )
         )
     if problems or not lines:
-        return None, problems
+        return None, tuple(problems)
     list_price = sum((ln.amount for ln in lines), Decimal(0))
     discount_pct = Decimal(str(data.discount_pct))
     discount = _money(list_price * discount_pct / 100)
@@ -186,4 +180,4 @@ def _estimate(data: ScopingData, rates: Rates) -> tuple[Estimate | None, list[st
         cogs,
         margin,
         Decimal(str(rates.margin_floor_pct)),
-    ), []
+    ), ()
