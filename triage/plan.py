@@ -157,17 +157,17 @@ def after(issue: IssueSnapshot, issue_plan: IssuePlan, at: datetime, bot: str) -
     labels = (set(issue.labels) | set(issue_plan.add_labels)) - set(issue_plan.remove_labels)
     state = {"close": "closed", "reopen": "opened"}.get(issue_plan.state_event or "", issue.state)
     assignees = issue_plan.assign if issue_plan.assign is not None else issue.assignees
-    changed = issue.edited(labels, state, assignees)
+    later = issue.edited(labels, state, assignees)
     if issue_plan.has_changes:
-        changed = changed.changed(updated_at=at)
+        later = later.changed(updated_at=at)
     if issue.label_events is None:
-        return changed
+        return later
     events = (
         *issue.label_events,
         *(LabelEvent(bot, label, "remove", at) for label in issue_plan.remove_labels),
         *(LabelEvent(bot, label, "add", at) for label in issue_plan.add_labels),
     )
-    return changed.changed(label_events=events)
+    return later.changed(label_events=events)
 
 
 def assignments_for(policy: Policy, issues: Iterable[IssueSnapshot]) -> dict[tuple[str, int], str]:

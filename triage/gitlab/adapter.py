@@ -208,10 +208,8 @@ class GitLab:
             filters["labels"] = ",".join(scope.labels)
         if scope.not_labels:
             filters["not"] = {"labels": ",".join(scope.not_labels)}
-        if iids:
-            filters["iids[]"] = (
-                iids  # an array parameter, as python-gitlab's ArrayAttribute sends it
-            )
+        if iids:  # an array parameter, sent as python-gitlab's ArrayAttribute sends it
+            filters["iids[]"] = iids
         if scope.group:
             owner = self._gl.groups.get(scope.group, lazy=True)
         elif scope.project:
