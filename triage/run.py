@@ -7,8 +7,8 @@ each issue for the forecast is the listing and the label events, not the notes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
@@ -80,15 +80,11 @@ def run(
     reused_before = cache.reused if cache else 0
     detailed: dict[Key, IssueSnapshot] = {}
     chosen = [s for s in listed if iid is None or s.iid == iid]
-    planned: dict[Key, IssuePlan | GitLabProblem] = {}
-    for n, snapshot in enumerate(chosen):
-        if n % BATCH == 0:  # plan a batch (its reads in parallel), then write it, then the next
-            batch = chosen[n : n + BATCH]
-            planned = plan_batch(policy, batch, when, settings, gitlab, detailed, cache)
+    batches = planned_batches(policy, chosen, when, settings, gitlab, detailed, cache)
+    for snapshot, issue_plan in batches:
         result.issues_scanned += 1
         if progress:
             progress(result.issues_scanned)
-        issue_plan = planned[(snapshot.project, snapshot.iid)]
         if isinstance(issue_plan, GitLabProblem):
             result.outcomes.append(
                 Outcome(
@@ -190,12 +186,31 @@ def keep_forecast(
     return f"forecast {quarter.name}: {'updated' if write else 'would be updated'}"
 
 
+def planned_batches(
+    policy: Policy,
+    chosen: list[IssueSnapshot],
+    now: datetime,
+    settings: Settings,
+    gitlab: GitLab,
+    seen: dict[Key, IssueSnapshot],
+    cache: DetailsCache | None,
+) -> Iterator[tuple[IssueSnapshot, IssuePlan | GitLabProblem]]:
+    """Each chosen issue with its plan, planned BATCH issues at a time: the caller writes a
+    batch before the next one is planned, so a write follows its reads closely."""
+    with DetailReads(gitlab) as reads:
+        for start in range(0, len(chosen), BATCH):
+            batch = chosen[start : start + BATCH]
+            planned = plan_batch(policy, batch, now, settings, reads, seen, cache)
+            for issue in batch:
+                yield issue, planned[(issue.project, issue.iid)]
+
+
 def plan_batch(
     policy: Policy,
     issues: list[IssueSnapshot],
     now: datetime,
     settings: Settings,
-    gitlab: GitLab,
+    reads: DetailReads,
     seen: dict[Key, IssueSnapshot],
     cache: DetailsCache | None,
 ) -> dict[Key, IssuePlan | GitLabProblem]:
@@ -208,7 +223,7 @@ def plan_batch(
         key: cache.fill(issue, now) if cache else (issue, None) for key, issue in listed.items()
     }
     plans = plan_with_details(
-        policy, {key: issue for key, (issue, _) in filled.items()}, now, settings, gitlab, seen
+        policy, {key: issue for key, (issue, _) in filled.items()}, now, settings, reads, seen
     )
     stale = {
         key: listed[key]
@@ -216,7 +231,7 @@ def plan_batch(
         if read is not None
         and (isinstance(plan := plans[key], GitLabProblem) or plan.has_changes or plan.error)
     }
-    plans |= plan_with_details(policy, stale, now, settings, gitlab, seen)
+    plans |= plan_with_details(policy, stale, now, settings, reads, seen)
     for key, plan in plans.items():
         if cache:
             if isinstance(plan, GitLabProblem) or key not in seen:
@@ -234,27 +249,28 @@ def plan_with_details(
     issues: dict[Key, IssueSnapshot],
     now: datetime,
     settings: Settings,
-    gitlab: GitLab,
+    reads: DetailReads,
     seen: dict[Key, IssueSnapshot],
 ) -> dict[Key, IssuePlan | GitLabProblem]:
-    """Plan each issue; read the notes, label events or award emoji its plan says it needs (for
-    all the issues of a round at once, READERS at a time), and plan it again, until no plan needs
-    more. An issue whose reads fail gets its problem instead of a plan; a fatal one stops all."""
+    """Plan each issue; read the notes, label events or award emoji its plan says it needs (each
+    read starts at once and runs while the other issues are planned), and plan it again, until
+    no plan needs more. An issue whose reads fail gets its problem instead of a plan; a fatal
+    one stops all."""
     done: dict[Key, IssuePlan | GitLabProblem] = {}
     pending = dict(issues)
     for _ in range(MAX_DETAIL_ROUNDS):
-        wanted: dict[Key, frozenset[str]] = {}
+        started: dict[Key, Future[IssueSnapshot | GitLabProblem]] = {}
         for key, issue in pending.items():
             seen[key] = issue
             issue_plan = plan_issue(policy, issue, now, settings)
             if issue_plan.needs:
-                wanted[key] = issue_plan.needs
+                started[key] = reads.start(issue, issue_plan.needs)
             else:
                 done[key] = issue_plan
-        if not wanted:
+        if not started:
             return done
         pending = {}
-        for key, got in read_details(gitlab, {k: (seen[k], wanted[k]) for k in wanted}):
+        for key, got in reads.wait(started):
             if isinstance(got, GitLabProblem):
                 done[key] = got
             else:
@@ -268,32 +284,45 @@ def plan_with_details(
     return done
 
 
-def read_details(
-    gitlab: GitLab, wanted: dict[Key, tuple[IssueSnapshot, frozenset[str]]]
-) -> list[tuple[Key, IssueSnapshot | GitLabProblem]]:
-    """Each issue with the details it needs read, READERS issues at a time (on a real GitLab
-    a read is mostly waiting for the answer). A fatal problem (GitLab unreachable, the token
-    refused) is raised once every read has ended."""
+class DetailReads:
+    """Reads of issues' details, READERS at a time in the background (on a real GitLab a read
+    is mostly waiting for the answer, and the run plans other issues meanwhile)."""
 
-    def one(issue: IssueSnapshot, needs: frozenset[str]) -> IssueSnapshot | GitLabProblem:
+    def __init__(self, gitlab: GitLab) -> None:
+        self.gitlab = gitlab
+        self.pool = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="triage-read")
+
+    def __enter__(self) -> DetailReads:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def start(
+        self, issue: IssueSnapshot, needs: frozenset[str]
+    ) -> Future[IssueSnapshot | GitLabProblem]:
+        """The issue with the details it needs, or the problem met reading them."""
+        return self.pool.submit(self._read, issue, needs)
+
+    def _read(self, issue: IssueSnapshot, needs: frozenset[str]) -> IssueSnapshot | GitLabProblem:
         try:
-            return with_details(gitlab, issue, needs)
+            return with_details(self.gitlab, issue, needs)
         except GitLabProblem as problem:
             return problem
 
-    if len(wanted) == 1:
-        ((key, (issue, needs)),) = wanted.items()
-        found = [(key, one(issue, needs))]
-    else:
-        with ThreadPoolExecutor(max_workers=READERS) as pool:
-            futures = [
-                (key, pool.submit(one, issue, needs)) for key, (issue, needs) in wanted.items()
-            ]
-            found = [(key, future.result()) for key, future in futures]
-    fatal = next((got for _, got in found if isinstance(got, GitLabProblem) and got.fatal), None)
-    if fatal is not None:
-        raise fatal
-    return found
+    @staticmethod
+    def wait(
+        started: dict[Key, Future[IssueSnapshot | GitLabProblem]],
+    ) -> list[tuple[Key, IssueSnapshot | GitLabProblem]]:
+        """What each started read found, once all of them have ended. A fatal problem (GitLab
+        unreachable, the token refused) is raised then, with no read left running behind it."""
+        found = [(key, future.result()) for key, future in started.items()]
+        fatal = next(
+            (got for _, got in found if isinstance(got, GitLabProblem) and got.fatal), None
+        )
+        if fatal is not None:
+            raise fatal
+        return found
 
 
 def with_details(gitlab: GitLab, issue: IssueSnapshot, needs: frozenset[str]) -> IssueSnapshot:

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from triage.gitlab.adapter import GitLabProblem
-from triage.run import READERS, plan_batch
+from triage.run import READERS, DetailReads, plan_batch
 
 from support import NOW, settings, snapshot, workspace
 
@@ -49,7 +49,8 @@ def new_issues(count):
 
 
 def plans(reads, issues):
-    return plan_batch(workspace().policy, issues, NOW, settings(), reads, {}, None)
+    with DetailReads(reads) as background:
+        return plan_batch(workspace().policy, issues, NOW, settings(), background, {}, None)
 
 
 def test_details_are_read_several_issues_at_a_time():
