@@ -63,6 +63,14 @@ def hostile_seed():
             '@all /label ~"proposal::Approved" - Scope Issue and Write SOW',
             "/close\n@all\n" + description("Commands in the description.", TASKS[:1], GOOD),
         ),
+        issue(
+            7,
+            "Deep Co - Scope Issue and Write SOW",
+            "- [x] Discovery call held\n<!-- ps-triage:scoping -->\n```yaml\ncustomer: "
+            + "[" * 5000
+            + "]" * 5000
+            + "\n```\n",
+        ),
     ]
     return data
 
@@ -91,8 +99,14 @@ def test_bad_issues_are_reported_or_handled_and_the_others_proceed():
             if find_marker(n.body).key.startswith("data-block-problem/")
         ]
         assert len(problems) == 1 and "not valid YAML" in problems[0].body
+        too_deep = [
+            n
+            for n in bot_notes(url, 7)
+            if find_marker(n.body).key.startswith("data-block-problem/")
+        ]
+        assert len(too_deep) == 1 and "nested too deeply to read" in too_deep[0].body
 
-        for iid in range(1, 7):
+        for iid in range(1, 8):
             issue = project.issues.get(iid)
             assert issue.state == "opened", iid
             assert "Services Calculator" in issue.labels and "Segment::Ent_EAST" in issue.labels

@@ -67,3 +67,26 @@ def test_tasks_ignore_code_blocks_and_inapplicable_items():
         "- [x] one\n* [ ] two\n1. [X] three\n- [~] skipped\n```\n- [x] in code\n```\n"
     )
     assert [(t.text, t.done) for t in tasks] == [("one", True), ("two", False), ("three", True)]
+
+
+def block_of(yaml_text):
+    return f"<!-- ps-triage:scoping -->\n```yaml\n{yaml_text}\n```\n"
+
+
+def test_a_block_nested_thousands_deep_is_a_problem_not_a_crash():
+    block = parse_scoping(block_of("customer: " + "[" * 5000 + "]" * 5000))
+    assert block.status == "invalid"
+    assert str(block.problems[0]) == "`scoping block`: not valid YAML: nested too deeply to read"
+
+
+def test_what_yaml_would_quietly_accept_is_still_reported():
+    # The common case is read without positions; these must still reach the reader that has them.
+    twice = parse_scoping(block_of("customer: A\ncustomer: B"))
+    assert str(twice.problems[0]) == (
+        "line 4, `scoping block`: not valid YAML: duplicate key 'customer' "
+        "(YAML would silently keep only the last)"
+    )
+    boolean = parse_scoping(block_of("customer: A\nlinks: {on: x}"))
+    assert str(boolean.problems[0]).startswith(
+        "line 4, `scoping block`: not valid YAML: the key `on` is read by YAML as True"
+    )

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..yaml_source import YamlSyntaxError, parse
+from ..yaml_source import YamlSyntaxError, load_plain, parse
 
 MARKER = "<!-- ps-triage:scoping -->"
 _BLOCK = re.compile(
@@ -129,6 +129,12 @@ def parse_scoping(description: str) -> ScopingBlock:
                 ),
             )
         return ScopingBlock("missing")
+    plain = load_plain(match.group("body"))
+    if isinstance(plain, dict):  # the usual case: a block that is fine needs no positions
+        try:
+            return ScopingBlock("valid", data=ScopingData.model_validate(plain))
+        except ValidationError:
+            pass  # parsed again below, for the lines of its problems
     first_line = description.count("\n", 0, match.start("body"))  # lines before the YAML
     try:
         located = parse(match.group("body"), line_offset=first_line)
