@@ -114,6 +114,7 @@ def test_keep_only_drops_issues_no_longer_listed():
     [
         (None, None),  # no file yet: a first run
         ("{not json", "unreadable (JSONDecodeError); reading everything"),
+        ("[" * 100_000, "unreadable (RecursionError); reading everything"),
         ('{"format": 99}', "another format; reading everything"),
         ('{"format": 1, "issues": {}}', "another format; reading everything"),
         (
@@ -141,6 +142,9 @@ def test_a_damaged_entry_is_read_again(tmp_path):
     entry = json.loads(cache.entries[listed().ref])
     entry["notes"][0] = ["not", "a", "note"]
     cache.entries[listed().ref] = json.dumps(entry)
+    filled, read = cache.fill(listed(), READ)
+    assert read is None and filled.notes is None
+    cache.entries[listed().ref] = "[" * 100_000
     filled, read = cache.fill(listed(), READ)
     assert read is None and filled.notes is None
 

@@ -73,7 +73,7 @@ class DetailsCache:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return cache
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, RecursionError) as error:
             cache.problem = f"{path}: unreadable ({type(error).__name__}); reading everything"
             return cache
         if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -103,7 +103,7 @@ class DetailsCache:
                 notes=None if notes is None else tuple(_note(n) for n in notes),
                 label_events=None if events is None else tuple(_event(e) for e in events),
             )
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, RecursionError):
             return issue, None  # a damaged entry: read the issue instead
         self.reused += 1
         self._served[issue.ref] = (filled.notes, filled.label_events)
