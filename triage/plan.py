@@ -199,10 +199,6 @@ class _Planner:
         self.prefix = f"{self.life.label_prefix}::"
         self.draft = Draft(labels=set(issue.labels), state=issue.state, assignees=issue.assignees)
 
-    @property
-    def rule_ids(self) -> list[str]:
-        return [r.id for r in self.policy.rules] + [t.id for t in self.life.transitions]
-
     def current(self) -> IssueSnapshot:
         """The issue as it will be once the draft is applied."""
         return self.issue.edited(self.draft.labels, self.draft.state, self.draft.assignees)
@@ -602,9 +598,9 @@ class _Planner:
             # What people read is what a revision is: a hash of the rendered text. Links to other
             # comments are left out of it (each is a fixed placeholder there): a note posted in
             # the same run has no id yet, and a link appearing later is not a new revision.
-            stable = {rule: Trusted("#") for rule in self.rule_ids if rule != own_rule}
+            stable = _placeholder_links(self.policy)
             hashed = self.settings.templates.render(
-                request.template, {**request.context, "links": stable}
+                request.template, {**request.context, "links": stable.get(own_rule, stable[""])}
             )
             rev = revision({"template": request.template, "body": hashed})
             if not request.once and request.kind != "transition":
@@ -724,6 +720,38 @@ def template_context(
     """What every comment template sees. Values from the issue are escaped when rendered;
     `Trusted` ones (built by the bot or taken from the policy) are not."""
     life = policy.lifecycle
+    return {
+        **_issue_context(policy, issue, stage),
+        "rule_description": _policy_context(policy)["rules"].get(rule, Trusted("")),
+        "notify": [],  # set by a comment's `notify`
+        "transition": None
+        if transition is None
+        else {
+            "id": Trusted(transition.id),
+            "from": Trusted(previous or NO_STAGE),
+            "to": Trusted(transition.to),
+            "from_label": Trusted(life.label(previous)) if previous else None,
+            "to_label": Trusted(life.label(transition.to)),
+            "description": Trusted(transition.description),
+        },
+        "rule": Trusted(rule) if rule else None,
+        "why": why,
+    }
+
+
+@last_answer
+def _placeholder_links(policy: Policy) -> dict[str, dict[str, Trusted]]:
+    """By rule id: a fixed link to every other rule's comment (what a revision is hashed with);
+    under "", to every rule's. Made once per policy (shared: read them only)."""
+    ids = [r.id for r in policy.rules] + [t.id for t in policy.lifecycle.transitions]
+    return {own: {rule: Trusted("#") for rule in ids if rule != own} for own in ["", *ids]}
+
+
+@last_answer
+def _issue_context(policy: Policy, issue: IssueSnapshot, stage: str | None) -> dict[str, Any]:
+    """The parts of every template context that come from the issue in its stage, made once for
+    the several comments of one issue's plan (they are shared by the contexts: read them only)."""
+    life = policy.lifecycle
     static = _policy_context(policy)
     block = issue.scoping
     data = block.data
@@ -746,8 +774,6 @@ def template_context(
         "tasks": [{"text": t.text, "done": t.done} for t in issue.tasks],
         "missing": missing_for_intake(issue),
         "contacts": static["contacts"],
-        "rule_description": static["rules"].get(rule, Trusted("")),
-        "notify": [],  # set by a comment's `notify`
         "last_activity": Trusted(issue.updated_at.strftime("%Y-%m-%d")),  # refined by the planner
         "sow": static["sow"],
         "issue": {
@@ -761,18 +787,6 @@ def template_context(
         },
         "stage": Trusted(stage or NO_STAGE),
         "stage_label": Trusted(life.label(stage)) if stage else None,
-        "transition": None
-        if transition is None
-        else {
-            "id": Trusted(transition.id),
-            "from": Trusted(previous or NO_STAGE),
-            "to": Trusted(transition.to),
-            "from_label": Trusted(life.label(previous)) if previous else None,
-            "to_label": Trusted(life.label(transition.to)),
-            "description": Trusted(transition.description),
-        },
-        "rule": Trusted(rule) if rule else None,
-        "why": why,
         "scoping": block.data.model_dump(mode="json") if block.data else None,
         "problems": [
             {"line": p.line, "field": p.field, "message": p.message} for p in block.problems
