@@ -185,6 +185,12 @@ def plan_issue(
         return replace(base, needs=frozenset({need.detail}))
     except TemplateProblem as problem:
         return replace(base, error=f"template: {problem}")
+    except Exception as error:  # a bug met on one issue's data: the others go on
+        return replace(
+            base,
+            error=f"could not be planned: {type(error).__name__}: {error} "
+            "(a bug in ps-triage: please report it with this issue's data block)",
+        )
 
 
 class _Planner:

@@ -23,9 +23,13 @@ CENT = Decimal("0.01")
 
 class RoleRate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    price: float = Field(gt=0, description="price per role-day, in the rate card's currency")
+    price: float = Field(
+        gt=0, le=1_000_000, description="price per role-day, in the rate card's currency"
+    )
     cost: float = Field(
-        ge=0, description="standard cost per role-day: 8 h x (OTE + benefits) / 1,880 h"
+        ge=0,
+        le=1_000_000,
+        description="standard cost per role-day: 8 h x (OTE + benefits) / 1,880 h",
     )
 
 

@@ -71,6 +71,19 @@ def hostile_seed():
             + "]" * 5000
             + "\n```\n",
         ),
+        issue(
+            8,
+            "Typo Co - Scope Issue and Write SOW",
+            "- [x] Discovery call held\n"
+            + block(
+                {
+                    **GOOD,
+                    "close_date": "9999-12-31",
+                    "people": {"ae": "all"},
+                    "line_items": [{"activity": "A", "role": "PSE", "days": 2, "rate": 1e308}],
+                }
+            ).replace("'9999-12-31'", "9999-12-31"),
+        ),
     ]
     return data
 
@@ -105,8 +118,20 @@ def test_bad_issues_are_reported_or_handled_and_the_others_proceed():
             if find_marker(n.body).key.startswith("data-block-problem/")
         ]
         assert len(too_deep) == 1 and "nested too deeply to read" in too_deep[0].body
+        typos = [
+            n.body
+            for n in bot_notes(url, 8)
+            if find_marker(n.body).key.startswith("data-block-problem/")
+        ]
+        assert len(typos) == 1
+        for problem in (
+            "`close_date`: Value error, a date between 1970-01-01 and 2999-12-31; check the year",
+            "`people.ae`: Value error, @\u2060all would notify everyone: name one person",  # no mention
+            "`line_items[0].rate`: Input should be less than or equal to 1000000",
+        ):
+            assert problem in typos[0].replace("\\", ""), problem
 
-        for iid in range(1, 8):
+        for iid in range(1, 9):
             issue = project.issues.get(iid)
             assert issue.state == "opened", iid
             assert "Services Calculator" in issue.labels and "Segment::Ent_EAST" in issue.labels

@@ -1,8 +1,10 @@
 """Fiscal quarters (GitLab: FY starts 1 February, named for the year it ends) and business days."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from triage.rules.fiscal import business_days_between, fiscal_quarter
 
@@ -47,3 +49,25 @@ def test_business_days_skip_weekends_and_holidays():
         == 13
     )
     assert business_days_between(date(2026, 1, 31), date(2026, 1, 12)) == 0
+
+
+def counted_day_by_day(start, end, holidays):
+    return sum(
+        1
+        for n in range(1, (end - start).days + 1)
+        if (day := start + timedelta(days=n)).weekday() < 5 and day not in holidays
+    )
+
+
+dates = st.dates(date(2024, 1, 1), date(2028, 12, 31))
+
+
+@given(dates, dates, st.frozensets(dates, max_size=8))
+def test_business_days_counted_by_weeks_match_counting_each_day(start, end, holidays):
+    assert business_days_between(start, end, holidays) == counted_day_by_day(start, end, holidays)
+
+
+def test_a_close_date_centuries_away_is_counted_right():
+    assert business_days_between(date(2026, 1, 12), date(2999, 12, 31)) == counted_day_by_day(
+        date(2026, 1, 12), date(2999, 12, 31), frozenset()
+    )

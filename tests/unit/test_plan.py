@@ -195,6 +195,28 @@ def test_a_broken_template_fails_only_that_issue():
     assert issue_plan.error == "template: intake.md.j2:1: 'nope' is undefined"
 
 
+def test_a_bug_met_on_one_issue_fails_only_that_issue(monkeypatch):
+    import triage.plan
+
+    real = triage.plan.missing_for_intake
+
+    def tripping(issue):
+        if issue.iid == 1:
+            raise RuntimeError("boom")
+        return real(issue)
+
+    monkeypatch.setattr(triage.plan, "missing_for_intake", tripping)
+    result = plan(
+        POLICY, [with_details(snapshot(iid=1)), with_details(snapshot(iid=2))], NOW, SETTINGS
+    )
+    assert result.issues[0].error == (
+        "could not be planned: RuntimeError: boom "
+        "(a bug in ps-triage: please report it with this issue's data block)"
+    )
+    assert result.issues[1].error is None
+    assert result.issues[1].add_labels == ("proposal::Awaiting_Discovery",)
+
+
 def test_every_comment_marker_names_its_rule():
     issue_plan = detailed(
         snapshot(labels=("Services Calculator", "proposal::Awaiting_Discovery"), done=TASKS[:1])

@@ -48,7 +48,19 @@ class People(_Strict):
         name = value.strip().lstrip("@")
         if not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*", name):
             raise ValueError("a GitLab username: letters, digits, '_', '-', '.'")
+        if name.lower() in ("all", "here"):
+            raise ValueError(f"@{name} would notify everyone: name one person")
         return name
+
+
+def _business_date(value: date | None) -> date | None:
+    """Dates the bot counts days and fiscal quarters with: a year out of range is a typo."""
+    if value is not None and not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"a date between {FIRST_DATE} and {LAST_DATE}; check the year")
+    return value
+
+
+FIRST_DATE, LAST_DATE = date(1970, 1, 1), date(2999, 12, 31)
 
 
 class Confidence(_Strict):
@@ -56,13 +68,15 @@ class Confidence(_Strict):
     rationale: str | None = None
     updated: date | None = None
 
+    _updated = field_validator("updated")(_business_date)
+
 
 class LineItem(_Strict):
     activity: str = Field(min_length=1)
     role: str = Field(min_length=1)
     days: float = Field(gt=0, le=1000)
     rate: float | None = Field(
-        None, gt=0
+        None, gt=0, le=1_000_000
     )  # a price per day agreed for this item, instead of the rate card's
 
 
@@ -78,6 +92,8 @@ class ScopingData(_Strict):
     discount_pct: float = Field(0, ge=0, lt=100)
     revisit_on: date | None = None
     links: dict[str, str] = Field(default_factory=dict)
+
+    _dates = field_validator("close_date", "revisit_on")(_business_date)
 
 
 @dataclass(frozen=True)

@@ -43,11 +43,11 @@ def fiscal_quarter(day: date, start_month: int = 2) -> FiscalQuarter:
 
 
 def business_days_between(start: date, end: date, holidays: frozenset[date] = frozenset()) -> int:
-    """Weekdays after `start` up to and including `end` that are not holidays (0 if end <= start)."""
-    days = 0
-    current = start
-    while current < end:
-        current += timedelta(days=1)
-        if current.weekday() < 5 and current not in holidays:
-            days += 1
-    return days
+    """Weekdays after `start` up to and including `end` that are not holidays (0 if end <= start).
+    Counted by whole weeks, not day by day: a close date years away costs no more than one."""
+    if end <= start:
+        return 0
+    weeks, rest = divmod((end - start).days, 7)
+    weekday = start.weekday()
+    days = 5 * weeks + sum(1 for step in range(1, rest + 1) if (weekday + step) % 7 < 5)
+    return days - sum(1 for day in holidays if start < day <= end and day.weekday() < 5)
