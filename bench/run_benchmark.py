@@ -97,18 +97,21 @@ def seed(n: int) -> dict:
     return data
 
 
-# The bot in its own process, reporting its own peak resident memory when it exits (a
-# parent's RUSAGE_CHILDREN is the largest of all its children, settling runs included).
+# The bot in its own process, reporting its own peak resident memory and CPU time when it exits
+# (a parent's RUSAGE_CHILDREN is the largest of all its children, settling runs included).
 CHILD = """
 import atexit, resource, sys
-atexit.register(lambda: print(f"PEAK_KIB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr))
+def usage():
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"PEAK_KIB {own.ru_maxrss} CPU_S {own.ru_utime + own.ru_stime}", file=sys.stderr)
+atexit.register(usage)
 from triage.cli import main
 main()
 """
 
 
-def bot(url: str, report: Path, cache: Path | None = None) -> tuple[float, int]:
-    """One `triage apply` subprocess: (wall seconds, its peak resident MiB)."""
+def bot(url: str, report: Path, cache: Path | None = None) -> tuple[float, int, float]:
+    """One `triage apply` subprocess: (wall seconds, its peak resident MiB, its CPU seconds)."""
     env = {**os.environ, "GITLAB_URL": url, "GITLAB_TOKEN": "demo-bot-token"}
     started = time.perf_counter()
     done = subprocess.run(
@@ -136,8 +139,8 @@ def bot(url: str, report: Path, cache: Path | None = None) -> tuple[float, int]:
     wall = time.perf_counter() - started
     if done.returncode not in (0, 1):
         raise SystemExit(done.stderr)
-    peak = int(done.stderr.rsplit("PEAK_KIB ", 1)[1].split()[0])
-    return wall, peak // 1024
+    peak, cpu = done.stderr.rsplit("PEAK_KIB ", 1)[1].split()[0:3:2]
+    return wall, int(peak) // 1024, float(cpu)
 
 
 def listing(url: str, awards: list[tuple[int, int]] = ()) -> float:  # type: ignore[assignment]
@@ -177,7 +180,7 @@ def awaiting_approval(cache: Path) -> list[tuple[int, int]]:
 def measured(url: str, report: Path, cache: Path | None) -> dict[str, float]:
     """One more scheduled run on the settled issues, and what the emulator served it."""
     admin(url, "stats/reset", {})
-    wall, peak = bot(url, report, cache)
+    wall, peak, cpu = bot(url, report, cache)
     routes = admin(url, "stats")["routes"]
     return {
         "requests": sum(routes.values()),
@@ -185,6 +188,7 @@ def measured(url: str, report: Path, cache: Path | None) -> dict[str, float]:
         "details": sum(v for k, v in routes.items() if k.endswith("/notes") or "label_events" in k),
         "writes": json.loads(report.read_text())["writes"],
         "wall": wall,
+        "cpu": cpu,
         "peak": peak,
     }
 
@@ -197,11 +201,11 @@ def main() -> None:
     )
     print(
         "| issues | details cache | bot requests | lower bound | over it | listing pages | "
-        "approval emoji reads | notes + label events reads | writes | bot run (s) | "
+        "approval emoji reads | notes + label events reads | writes | bot run (s) | bot CPU (s) | "
         "python-gitlab listing alone (s) | ratio | python-gitlab listing + the same emoji reads (s) | "
         "ratio | peak RSS (MiB) | one listing per rule: requests |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in sizes:
         with running_emulator(seed(n)) as emu, tempfile.TemporaryDirectory() as tmp:
             report, cache = Path(tmp) / "report.json", Path(tmp) / "details.json"
@@ -225,7 +229,8 @@ def main() -> None:
             print(
                 f"| {n:,} | {used} | {row['requests']:,.0f} | {bound:,.0f} | "
                 f"{(row['requests'] - bound) / bound:.1%} | {pages} | {row['awards']:,.0f} | "
-                f"{row['details']:,.0f} | {row['writes']:.0f} | {row['wall']:.1f} | {alone:.2f} | "
+                f"{row['details']:,.0f} | {row['writes']:.0f} | {row['wall']:.1f} | {row['cpu']:.1f} | "
+                f"{alone:.2f} | "
                 f"{row['wall'] / alone:.1f} | {floor:.2f} ({len(pairs):,} reads) | "
                 f"{row['wall'] / floor:.1f} | {row['peak']:.0f} | {per_rule:,.0f} |"
             )
