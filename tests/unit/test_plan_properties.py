@@ -2,7 +2,9 @@
 - applying a plan and planning again finds nothing to do;
 - an issue never ends with two stage labels;
 - every stage change the bot makes is one the lifecycle allows;
-- the plan does not depend on the order the issues are listed in.
+- the plan does not depend on the order the issues are listed in;
+- whatever values a data block holds, its issue is planned or its problems reported, and the
+  forecast is made: never an exception (which a plan reports as a bug).
 
 "Applying" here is pure: the snapshot changes the way GitLab would change the issue.
 """
@@ -13,8 +15,11 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from triage.forecast import forecast
+from triage.forecast_report import markdown
 from triage.issues.snapshot import IssueSnapshot, LabelEvent, Note
 from triage.plan import IssuePlan, assignments_for, plan_issue
+from triage.rules.fiscal import fiscal_quarter
 
 from support import BOT, NOW, snapshot, workspace
 from support import settings as plan_settings
@@ -185,3 +190,45 @@ def test_the_plan_does_not_depend_on_listing_order(listed, rng):
     forward = {p.iid: p for p in (plan_of(i, assignments_for(POLICY, listed)) for i in listed)}
     backward = {p.iid: p for p in (plan_of(i, assignments_for(POLICY, shuffled)) for i in shuffled)}
     assert forward == backward
+
+
+any_float = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True), st.integers(-(10**30), 10**30)
+)
+username = st.sampled_from(["felix", "@felix", "all", "@Here", "a" * 300, "x y", ""])
+wild_block = st.fixed_dictionaries(
+    {"customer": st.text(min_size=1, max_size=20)},
+    optional={
+        "close_date": st.dates().map(str),
+        "revisit_on": st.dates().map(str),
+        "currency": st.sampled_from(["USD", "EUR", "usd"]),
+        "discount_pct": any_float,
+        "people": st.dictionaries(st.sampled_from(["sa", "ae", "ta", "pm"]), username, max_size=2),
+        "confidence": st.fixed_dictionaries(
+            {"value": st.sampled_from(["Green", "Red"]), "updated": st.dates().map(str)}
+        ),
+        "line_items": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "activity": st.just("A"),
+                    "role": st.sampled_from(["PSE", "TA"]),
+                    "days": any_float,
+                },
+                optional={"rate": any_float},
+            ),
+            max_size=2,
+        ),
+    },
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(issues(), wild_block)
+def test_any_data_block_is_planned_or_reported_never_a_bug(issue, data):
+    wild = replace(
+        snapshot(data=data), labels=issue.labels, notes=(), label_events=issue.label_events
+    )
+    planned = plan_of(wild, assignments_for(POLICY, [wild]))
+    assert not (planned.error or "").startswith("could not be planned"), planned.error
+    quarter = fiscal_quarter(NOW.date(), POLICY.calendar.fiscal_year_start_month)
+    markdown(forecast(POLICY, [wild], [], NOW, quarter), WS.templates, POLICY.forecast.template)
