@@ -70,7 +70,11 @@ def run(
     if mode == "apply" and policy.scope.project:
         gitlab.check_can_write(policy.scope.project)
     # One listing of everything in scope: EM loads are balanced across it, even for `--issue`.
-    listed = list(gitlab.list_issues(policy.scope))
+    # A run plans every issue, so each description is parsed as it is listed and only the
+    # parsed parts are held (`--issue` plans one, so it parses one).
+    listed = [
+        issue if iid is not None else issue.parsed() for issue in gitlab.list_issues(policy.scope)
+    ]
     when = now or gitlab.now()  # GitLab's own clock, from the listing's answer
     result = RunResult(mode, now=when)
     settings = Settings(

@@ -2,9 +2,12 @@
 
 from datetime import date
 
+import triage.issues.snapshot
 from triage.commands.demo_data import description
 from triage.issues.scoping import parse_scoping
 from triage.issues.tasks import parse_tasks
+
+from support import snapshot
 
 
 def test_valid_block():
@@ -90,3 +93,24 @@ def test_what_yaml_would_quietly_accept_is_still_reported():
     assert str(boolean.problems[0]).startswith(
         "line 4, `scoping block`: not valid YAML: the key `on` is read by YAML as True"
     )
+
+
+def test_a_listed_issue_keeps_what_is_parsed_from_its_description_not_the_text():
+    issue = snapshot(data={"customer": "Acme"}, done=("Discovery call held",))
+    held = issue.parsed()
+    assert held.description == ""
+    assert held.scoping == issue.scoping and held.scoping.data.customer == "Acme"
+    assert held.tasks == issue.tasks and held.tasks[0].done
+    moved = held.changed(labels=("proposal::Strawman_WIP",))  # the planner's copies keep them
+    assert moved.scoping.data.customer == "Acme" and moved.tasks == issue.tasks
+
+
+def test_an_issue_whose_description_cannot_be_parsed_keeps_it_for_its_plan_to_report(
+    monkeypatch,
+):
+    def broken(text):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(triage.issues.snapshot, "parse_scoping", broken)
+    issue = snapshot(data={"customer": "Acme"})
+    assert issue.parsed() is issue

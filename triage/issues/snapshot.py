@@ -91,6 +91,19 @@ class IssueSnapshot:
                     new.__dict__[parsed] = self.__dict__[parsed]
         return new
 
+    def parsed(self) -> IssueSnapshot:
+        """The same issue holding what is parsed from its description (task list, data block)
+        instead of the text, which is all anything reads it for: a run holds every listed issue
+        until its forecast, and the descriptions would be most of its memory. An issue whose
+        description cannot be parsed keeps it, for its plan to report."""
+        try:
+            tasks, scoping = self.tasks, self.scoping
+        except Exception:  # a bug met on one issue's description: its plan reports it
+            return self
+        new = replace(self, description="")
+        new.__dict__.update(tasks=tasks, scoping=scoping)
+        return new
+
     def edited(
         self, labels: Iterable[str], state: str, assignees: tuple[str, ...]
     ) -> IssueSnapshot:
