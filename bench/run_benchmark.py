@@ -1,6 +1,7 @@
 """Benchmark (not a test): one scheduled run of the bot over N scoping issues in steady state.
 
     .venv/bin/python bench/run_benchmark.py 1000 10000
+    .venv/bin/python bench/run_benchmark.py 10000 --summary 4000   # longer descriptions
 
 Seeds the emulator (in this process) with N scoping issues spread over the stages the way a PS
 pipeline is (data blocks, ticked tasks, EMs, confidence labels), brings them to steady state with
@@ -41,7 +42,12 @@ SPREAD = [
 NOW = "2026-01-12T09:00:00Z"
 
 
-def seed(n: int) -> dict:
+# What an EM writes above the checklist; real summaries run to a few KB.
+PROSE = "The customer wants a phased migration of 40 groups with CI templates; see the call notes. "
+
+
+def seed(n: int, summary: int = 0) -> dict:
+    """N issues; each description's summary is `summary` characters of prose (0: one word)."""
     rng = random.Random(7)
     data = demo_seed()
     data["now"] = NOW
@@ -76,7 +82,11 @@ def seed(n: int) -> dict:
                 "author": "imogen",
                 "assignees": ["dana"],
                 "labels": labels,
-                "description": description("Benchmark.", done, block if rank >= 2 else None),
+                "description": description(
+                    (PROSE * (summary // len(PROSE) + 1))[:summary] or "Benchmark.",
+                    done,
+                    block if rank >= 2 else None,
+                ),
                 "created_at": created,
                 "updated_at": updated,
                 "notes": [
@@ -194,7 +204,9 @@ def measured(url: str, report: Path, cache: Path | None) -> dict[str, float]:
 
 
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
+    args = sys.argv[1:]
+    summary = int(args.pop(args.index("--summary") + 1)) if "--summary" in args else 0
+    sizes = [int(a) for a in args if a != "--summary"] or [1000, 10000]
     rules = load_workspace(ROOT / "policies", ROOT / "templates").policy
     per_rule_listings = len(rules.rules) + len(
         [t for t in rules.lifecycle.transitions if t.by == "bot"]
@@ -207,7 +219,7 @@ def main() -> None:
     )
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in sizes:
-        with running_emulator(seed(n)) as emu, tempfile.TemporaryDirectory() as tmp:
+        with running_emulator(seed(n, summary)) as emu, tempfile.TemporaryDirectory() as tmp:
             report, cache = Path(tmp) / "report.json", Path(tmp) / "details.json"
             for _ in range(5):  # bring every issue to its steady state (the cache fills too)
                 bot(emu.url, report, cache)
