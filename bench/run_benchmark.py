@@ -107,13 +107,17 @@ def seed(n: int, summary: int = 0) -> dict:
     return data
 
 
-# The bot in its own process, reporting its own peak resident memory and CPU time when it exits
-# (a parent's RUSAGE_CHILDREN is the largest of all its children, settling runs included).
+# The bot in its own process, reporting its own peak resident memory and CPU time when it exits.
+# The peak is VmHWM, its address space's high-water mark: Linux carries ru_maxrss across
+# fork and exec, so a child's RUSAGE_SELF includes this process's size when it forked it (the
+# emulator's 10,000 issues), and a parent's RUSAGE_CHILDREN is the largest of all its children.
 CHILD = """
 import atexit, resource, sys
 def usage():
     own = resource.getrusage(resource.RUSAGE_SELF)
-    print(f"PEAK_KIB {own.ru_maxrss} CPU_S {own.ru_utime + own.ru_stime}", file=sys.stderr)
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    print(f"PEAK_KIB {peak} CPU_S {own.ru_utime + own.ru_stime}", file=sys.stderr)
 atexit.register(usage)
 from triage.cli import main
 main()
