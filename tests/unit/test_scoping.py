@@ -114,3 +114,12 @@ def test_an_issue_whose_description_cannot_be_parsed_keeps_it_for_its_plan_to_re
     monkeypatch.setattr(triage.issues.snapshot, "parse_scoping", broken)
     issue = snapshot(data={"customer": "Acme"})
     assert issue.parsed() is issue
+
+
+def test_an_estimate_of_thousands_of_line_items_is_a_problem_not_a_huge_comment():
+    items = [{"activity": f"Task {n}", "role": "PSE", "days": 1} for n in range(201)]
+    block = parse_scoping(description("s", block={"customer": "Acme", "line_items": items}))
+    assert [str(p).split(": ", 1)[1] for p in block.problems] == [
+        "Value error, 201 line items; at most 200: group them, one per activity and role"
+    ]
+    assert parse_scoping(description("s", block={"customer": "A", "line_items": items[:200]})).data

@@ -61,6 +61,7 @@ def _business_date(value: date | None) -> date | None:
 
 
 FIRST_DATE, LAST_DATE = date(1970, 1, 1), date(2999, 12, 31)
+MAX_LINE_ITEMS = 200
 
 
 class Confidence(_Strict):
@@ -94,6 +95,18 @@ class ScopingData(_Strict):
     links: dict[str, str] = Field(default_factory=dict)
 
     _dates = field_validator("close_date", "revisit_on")(_business_date)
+
+    @field_validator("line_items")
+    @classmethod
+    def _a_readable_estimate(cls, items: list[LineItem]) -> list[LineItem]:
+        """Every line item is a row of several comments: thousands would post comments of
+        hundreds of KB (or past GitLab's 1,000,000-character limit, then none at all)."""
+        if len(items) > MAX_LINE_ITEMS:
+            raise ValueError(
+                f"{len(items)} line items; at most {MAX_LINE_ITEMS}: group them, one per "
+                "activity and role"
+            )
+        return items
 
 
 @dataclass(frozen=True)
