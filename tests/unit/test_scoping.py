@@ -123,3 +123,24 @@ def test_an_estimate_of_thousands_of_line_items_is_a_problem_not_a_huge_comment(
         "Value error, 201 line items; at most 200: group them, one per activity and role"
     ]
     assert parse_scoping(description("s", block={"customer": "A", "line_items": items[:200]})).data
+
+
+def test_texts_a_comment_repeats_have_a_length_a_comment_can_hold():
+    block = parse_scoping(
+        description(
+            "s",
+            block={
+                "customer": "x" * 201,
+                "confidence": {"rationale": "r" * 2001},
+                "line_items": [{"activity": "a" * 201, "role": "PSE", "days": 1}],
+                "links": {f"doc{n}": "https://example.com" for n in range(21)},
+            },
+        )
+    )
+    assert sorted(f"`{p.field}`: {p.message}" for p in block.problems) == [
+        "`confidence.rationale`: String should have at most 2000 characters; shorten it",
+        "`customer`: String should have at most 200 characters; shorten it",
+        "`line_items[0].activity`: String should have at most 200 characters; shorten it",
+        "`links`: Dictionary should have at most 20 items after validation, not more; "
+        "keep the ones that matter",
+    ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -46,8 +46,8 @@ class People(_Strict):
         if value is None:
             return None
         name = value.strip().lstrip("@")
-        if not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*", name):
-            raise ValueError("a GitLab username: letters, digits, '_', '-', '.'")
+        if not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.-]{0,254}", name):
+            raise ValueError("a GitLab username: letters, digits, '_', '-', '.', at most 255")
         if name.lower() in ("all", "here"):
             raise ValueError(f"@{name} would notify everyone: name one person")
         return name
@@ -66,15 +66,15 @@ MAX_LINE_ITEMS = 200
 
 class Confidence(_Strict):
     value: Literal["Grey", "Red", "Amber", "Green"] = "Grey"
-    rationale: str | None = None
+    rationale: str | None = Field(None, max_length=2000)
     updated: date | None = None
 
     _updated = field_validator("updated")(_business_date)
 
 
 class LineItem(_Strict):
-    activity: str = Field(min_length=1)
-    role: str = Field(min_length=1)
+    activity: str = Field(min_length=1, max_length=200)
+    role: str = Field(min_length=1, max_length=100)
     days: float = Field(gt=0, le=1000)
     rate: float | None = Field(
         None, gt=0, le=1_000_000
@@ -82,17 +82,19 @@ class LineItem(_Strict):
 
 
 class ScopingData(_Strict):
-    customer: str = Field(min_length=1)
-    segment: str | None = None
+    customer: str = Field(min_length=1, max_length=200)
+    segment: str | None = Field(None, max_length=100)
     close_date: date | None = None
     currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
-    opportunity: str | None = None
+    opportunity: str | None = Field(None, max_length=100)
     people: People = People()
     confidence: Confidence = Confidence()
     line_items: list[LineItem] = Field(default_factory=list)
     discount_pct: float = Field(0, ge=0, lt=100)
     revisit_on: date | None = None
-    links: dict[str, str] = Field(default_factory=dict)
+    links: dict[Annotated[str, Field(max_length=100)], Annotated[str, Field(max_length=2000)]] = (
+        Field(default_factory=dict, max_length=20)
+    )
 
     _dates = field_validator("close_date", "revisit_on")(_business_date)
 
@@ -137,6 +139,8 @@ _FIXES = {
     "date_type": "write the date as YYYY-MM-DD",
     "float_parsing": "write a number, e.g. 5 or 2.5",
     "string_pattern_mismatch": "use a three-letter ISO currency code, e.g. USD",
+    "string_too_long": "shorten it",
+    "too_long": "keep the ones that matter",
 }
 
 
