@@ -119,8 +119,8 @@ def usage():
         peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
     print(f"PEAK_KIB {peak} CPU_S {own.ru_utime + own.ru_stime}", file=sys.stderr)
 atexit.register(usage)
-from triage.cli import main
-main()
+from triage.cli import entry
+entry()  # what the `triage` command runs
 """
 
 

@@ -209,7 +209,7 @@ def test_triage_emulator_command_prints_the_base_url_first(tmp_path):
         [
             sys.executable,
             "-c",
-            "from triage.cli import main; main()",
+            "from triage.cli import entry; entry()",
             "emulator",
             "--seed",
             str(path),
@@ -236,7 +236,7 @@ def test_triage_emulator_refuses_a_bad_seed(tmp_path):
         [
             sys.executable,
             "-c",
-            "from triage.cli import main; main()",
+            "from triage.cli import entry; entry()",
             "emulator",
             "--seed",
             str(path),

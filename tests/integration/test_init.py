@@ -35,7 +35,7 @@ def test_init_into_an_empty_folder_then_its_validate_and_tests_pass(tmp_path):
     assert "**masked** and **protected**" in readme and "Pipeline schedules" in readme
 
     validate = subprocess.run(
-        [sys.executable, "-c", "from triage.cli import main; main()", "validate"],
+        [sys.executable, "-c", "from triage.cli import entry; entry()", "validate"],
         cwd=target,
         capture_output=True,
         text=True,
