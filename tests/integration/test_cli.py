@@ -218,6 +218,8 @@ def test_demo_runs_end_to_end():
     assert "The last run made 0 writes" in result.output
     # the runs keep a details cache: the last one plans the issue run 3 did not write to from it
     assert "1 issue's details remembered, not read" in result.output.split("Run 4:")[1]
+    # run 2 writes to all nine, so it read each again first: none was planned from memory
+    assert "remembered" not in result.output.split("Run 2:")[1].split("Run 3:")[0]
 
 
 def test_render_from_a_data_file(tmp_path):

@@ -43,7 +43,7 @@ def test_an_issue_shown_unchanged_gets_its_details_back_compacted(tmp_path):
     cache.keep(detailed(listed()), READ)
     again = saved_and_loaded(tmp_path, cache)
     filled, read = again.fill(listed(), READ + timedelta(hours=1))
-    assert read == READ and again.reused == 1
+    assert read == READ
     assert [(n.id, n.author, n.body, n.system) for n in filled.notes] == [
         (11, BOT, "<!-- ps-triage:intake rev=0123456789ab -->", False),  # the marker, no more
         (12, "dana", "", False),  # people's notes: who and when
@@ -170,3 +170,15 @@ def test_an_entry_used_as_it_was_keeps_its_read_time():
     cache.keep(filled, READ + timedelta(hours=5))
     assert cache.entries[listed().ref] is before
     assert json.loads(before)["read"] == READ.isoformat()
+    assert cache.reused == 1  # its plan was made from what was remembered
+
+
+def test_an_entry_read_again_before_writing_was_not_used():
+    cache = DetailsCache(URL, BOT)
+    cache.keep(detailed(listed()), READ)
+    cache.fill(listed(), READ + timedelta(hours=5))
+    cache.keep(detailed(listed()), READ + timedelta(hours=5))  # the plan wrote: read afresh
+    assert cache.reused == 0
+    assert (
+        json.loads(cache.entries[listed().ref])["read"] == (READ + timedelta(hours=5)).isoformat()
+    )

@@ -59,7 +59,7 @@ class DetailsCache:
     bot: str
     max_age: timedelta = DEFAULT_MAX_AGE
     entries: dict[str, str] = field(default_factory=dict)  # issue ref -> its entry, as JSON
-    reused: int = 0
+    reused: int = 0  # issues whose plan was made from their remembered details (see keep)
     problem: str | None = None  # why a file that was there could not be used
     # What fill() handed out, by issue: kept as it was when the plan added nothing to it.
     _served: dict[str, tuple[object, object]] = field(default_factory=dict, repr=False)
@@ -105,7 +105,6 @@ class DetailsCache:
             )
         except (KeyError, TypeError, ValueError, RecursionError):
             return issue, None  # a damaged entry: read the issue instead
-        self.reused += 1
         self._served[issue.ref] = (filled.notes, filled.label_events)
         return filled, read
 
@@ -113,7 +112,8 @@ class DetailsCache:
         """Remember what was read for `issue` (as listed), read at `read`."""
         served = self._served.pop(issue.ref, None)
         if served is not None and served[0] is issue.notes and served[1] is issue.label_events:
-            return  # exactly what was remembered: its entry stands as it is
+            self.reused += 1  # planned from what was remembered, not read again
+            return  # its entry stands as it is
         if issue.user_notes_count is None or (issue.notes is None and issue.label_events is None):
             self.entries.pop(issue.ref, None)
             return
