@@ -125,9 +125,9 @@ class _PlainLoader(_FAST or yaml.SafeLoader):  # type: ignore[misc]
 
 
 def load_plain(text: str) -> Any:
-    """The data of a YAML document without positions, about twice as fast as `parse` (the
-    values are built by libyaml's loader, not node by node), or None for anything `parse` would
-    report: call `parse` then, for its message and position."""
+    """The data of a YAML document without positions, faster than `parse` (~50 against ~70 us
+    for a data block: the values are built by YAML's loader, not node by node with positions),
+    or None for anything `parse` would report: call `parse` then, for its message and position."""
     try:
         return yaml.load(text, Loader=_PlainLoader)  # a SafeLoader: no arbitrary objects
     except (yaml.YAMLError, ValueError, TypeError, RecursionError, _Doubt):
