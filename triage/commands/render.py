@@ -85,6 +85,10 @@ def render_data(
     description = f"{MARKER}\n```yaml\n{block.rstrip()}\n```\n"
     issue = replace(issue, description=description, title=f"{data_file.stem} - preview")
     if issue.scoping.status != "valid":
-        problems = "\n".join(f"  {p}" for p in issue.scoping.problems) or "  no scoping data"
+        # Lines of the file, not of the description it was put in (two lines above it there).
+        in_file = [
+            replace(p, line=max(1, p.line - 2)) if p.line else p for p in issue.scoping.problems
+        ]
+        problems = "\n".join(f"  {p}" for p in in_file) or "  no scoping data"
         raise UserError(f"{data_file}: the scoping data cannot be read:\n{problems}")
     return _render(console, workspace, template, issue, stage, None)
