@@ -120,7 +120,7 @@ def test_an_estimate_of_thousands_of_line_items_is_a_problem_not_a_huge_comment(
     items = [{"activity": f"Task {n}", "role": "PSE", "days": 1} for n in range(201)]
     block = parse_scoping(description("s", block={"customer": "Acme", "line_items": items}))
     assert [str(p).split(": ", 1)[1] for p in block.problems] == [
-        "Value error, 201 line items; at most 200: group them, one per activity and role"
+        "201 line items; at most 200: group them, one per activity and role"
     ]
     assert parse_scoping(description("s", block={"customer": "A", "line_items": items[:200]})).data
 

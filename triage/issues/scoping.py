@@ -202,7 +202,7 @@ def parse_scoping(description: str) -> ScopingBlock:
                 Problem(
                     position.line if position else None,
                     field,
-                    item["msg"] + (f"; {fix}" if fix else ""),
+                    item["msg"].removeprefix("Value error, ") + (f"; {fix}" if fix else ""),
                 )
             )
         return ScopingBlock("invalid", problems=tuple(problems))
