@@ -86,9 +86,7 @@ class IssueSnapshot:
         unless the description is among them: one issue is planned from many such copies."""
         new = replace(self, **fields)
         if "description" not in fields:
-            for parsed in ("tasks", "scoping"):
-                if parsed in self.__dict__:
-                    new.__dict__[parsed] = self.__dict__[parsed]
+            new.__dict__.update({k: v for k, v in self.__dict__.items() if k in PARSED})
         return new
 
     def parsed(self) -> IssueSnapshot:
@@ -97,11 +95,12 @@ class IssueSnapshot:
         until its forecast, and the descriptions would be most of its memory. An issue whose
         description cannot be parsed keeps it, for its plan to report."""
         try:
-            tasks, scoping = self.tasks, self.scoping
+            for name in PARSED:
+                getattr(self, name)  # parse it now, while the text is here
         except Exception:  # a bug met on one issue's description: its plan reports it
             return self
         new = replace(self, description="")
-        new.__dict__.update(tasks=tasks, scoping=scoping)
+        new.__dict__.update({name: self.__dict__[name] for name in PARSED})
         return new
 
     def edited(
@@ -112,6 +111,9 @@ class IssueSnapshot:
         if (ordered, state, assignees) == (self.labels, self.state, self.assignees):
             return self
         return self.changed(labels=ordered, state=state, assignees=assignees)
+
+
+PARSED = ("tasks", "scoping")  # what IssueSnapshot parses from its description, once
 
 
 def compact_note(note: Note, bot: str) -> Note:
