@@ -82,12 +82,14 @@ def render_data(
     except OSError as error:
         raise UserError(f"{data_file}: cannot read it ({error.strerror})") from None
     issue = sample_issue(workspace.policy)
-    description = f"{MARKER}\n```yaml\n{block.rstrip()}\n```\n"
+    opening = f"{MARKER}\n```yaml\n"
+    description = f"{opening}{block.rstrip()}\n```\n"
     issue = replace(issue, description=description, title=f"{data_file.stem} - preview")
     if issue.scoping.status != "valid":
-        # Lines of the file, not of the description it was put in (two lines above it there).
+        # Lines of the file, not of the description it was put in (below `opening` there).
+        above = opening.count("\n")
         in_file = [
-            replace(p, line=max(1, p.line - 2)) if p.line else p for p in issue.scoping.problems
+            replace(p, line=max(1, p.line - above)) if p.line else p for p in issue.scoping.problems
         ]
         problems = "\n".join(f"  {p}" for p in in_file) or "  no scoping data"
         raise UserError(f"{data_file}: the scoping data cannot be read:\n{problems}")
