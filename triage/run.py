@@ -2,7 +2,8 @@
 
 Issues are planned a batch at a time, the batch's detail reads in parallel, and each batch is
 written before the next is planned, so a write follows its reads closely. What a run keeps of
-each issue for the forecast is the listing and the label events, not the notes.
+each issue for the forecast is its listing (with the description parsed, not the text) and its
+label events, not its notes.
 """
 
 from __future__ import annotations
