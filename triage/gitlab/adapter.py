@@ -13,6 +13,8 @@ snapshots and plain values.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import queue
 import threading
 import time
 from collections import Counter
@@ -20,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import gitlab
 import requests
@@ -32,6 +34,7 @@ from ..render.markers import find_marker
 
 USER_AGENT = "ps-triage"
 TRANSIENT = (500, 502, 503, 504)
+T = TypeVar("T")
 
 
 class GitLabProblem(Exception):
@@ -82,6 +85,41 @@ def _problem(error: Exception, url: str) -> GitLabProblem:
 
 
 _ROLE = {0: "no", 5: "Minimal", 10: "Guest", 15: "Planner"}
+_DONE = object()
+
+
+def _fetched_ahead(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of `size`, taken from them by a thread of its own while the caller uses
+    the list before: a listing's next page is on its way while this one is planned. At most one
+    list waits. What taking them raises is raised here, in its turn; a caller that stops early
+    stops the thread."""
+    ready: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def hand_over(value: Any) -> bool:
+        while not stop.is_set():
+            with contextlib.suppress(queue.Full):
+                ready.put(value, timeout=0.1)
+                return True
+        return False
+
+    def take() -> None:
+        try:
+            for chunk in iter(lambda: list(itertools.islice(items, size)), []):
+                if not hand_over(chunk):
+                    return
+            hand_over(_DONE)
+        except BaseException as error:  # handed to the caller, raised there in its turn
+            hand_over(error)
+
+    threading.Thread(target=take, name="triage-listing", daemon=True).start()
+    try:
+        while (got := ready.get()) is not _DONE:
+            if isinstance(got, BaseException):
+                raise got
+            yield got
+    finally:
+        stop.set()
 
 
 class GitLab:
@@ -223,15 +261,20 @@ class GitLab:
         # `issues.list(iterator=True)` without building, and deep-copying, an object per issue.
         path = owner.issues.path
         listing = self._call(lambda: self._gl.http_list(path, **filters))
-        while True:
-            try:
+
+        def paced() -> Iterator[dict[str, Any]]:
+            while True:
                 self._pace()
-                item = next(listing)
-            except StopIteration:
-                return
-            except (GitlabError, requests.RequestException) as error:
-                raise _problem(error, self.url) from None
-            yield self._snapshot(item)
+                item = next(listing, None)
+                if item is None:
+                    return
+                yield item
+
+        try:
+            for page in _fetched_ahead(paced(), filters["per_page"]):
+                yield from map(self._snapshot, page)
+        except (GitlabError, requests.RequestException) as error:
+            raise _problem(error, self.url) from None
 
     @staticmethod
     def _snapshot(a: dict[str, Any]) -> IssueSnapshot:

@@ -1,0 +1,53 @@
+"""A listing's pages are taken by a thread of their own while the run plans the page before."""
+
+import threading
+
+import pytest
+
+from triage.gitlab.adapter import _fetched_ahead
+
+
+def test_items_come_in_order_in_lists_of_the_page_size():
+    assert list(_fetched_ahead(iter(range(7)), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert list(_fetched_ahead(iter(()), 3)) == []
+
+
+def test_the_next_page_is_taken_while_this_one_is_used():
+    taken = threading.Event()
+
+    def items():
+        yield from range(3)
+        taken.set()  # the second page's first item is being taken
+        yield from range(3, 6)
+
+    pages = _fetched_ahead(items(), 3)
+    assert next(pages) == [0, 1, 2]
+    assert taken.wait(timeout=5)  # without asking for the second page
+    assert list(pages) == [[3, 4, 5]]
+
+
+def test_a_failure_is_raised_after_the_pages_before_it():
+    def items():
+        yield from range(3)
+        raise ConnectionError("gone")
+
+    pages = _fetched_ahead(items(), 3)
+    assert next(pages) == [0, 1, 2]
+    with pytest.raises(ConnectionError, match="gone"):
+        next(pages)
+
+
+def test_a_caller_that_stops_early_stops_the_thread():
+    def endless():
+        n = 0
+        while True:
+            yield n
+            n += 1
+
+    pages = _fetched_ahead(endless(), 2)
+    before = set(threading.enumerate())
+    assert next(pages) == [0, 1]
+    (reader,) = set(threading.enumerate()) - before
+    pages.close()
+    reader.join(timeout=5)
+    assert not reader.is_alive()
