@@ -1,14 +1,17 @@
 """One scheduled run: list once, plan each issue (reading only what its plan needs), apply.
 
-Issues are planned a batch at a time, the batch's detail reads in parallel, and each batch is
-written before the next is planned, so a write follows its reads closely. What a run keeps of
-each issue for the forecast is its listing (with the description parsed, not the text) and its
-label events, not its notes.
+Each issue is first planned as soon as the listing shows it, and the reads its plan needs start
+then, in the background, while the listing goes on (GitLab answers pages and reads meanwhile).
+Nothing is written until the whole listing is in: the EMs of unassigned issues are chosen from
+all of it, and those issues are planned again with their EM. Issues are then finished a batch at
+a time (their reads waited for, planned again with them) and each batch is written before the
+next. What a run keeps of each issue for the forecast is its listing (with the description
+parsed, not the text) and its label events, not its notes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -23,12 +26,14 @@ from .plan import IssuePlan, Settings, after, assignments_for, plan_issue
 from .policy.model import Policy
 from .render.markers import Marker, revision, supersede
 from .render.templates import Templates
+from .rules.assignment import pool_for
 from .rules.fiscal import fiscal_quarter
 
 Mode = Literal["plan", "apply"]
 MAX_DETAIL_ROUNDS = 6  # label events, notes, award emoji: each round reads what plans asked for
 BATCH = 100  # issues planned, then written, at a time: a plan is written soon after its reads
 READERS = 4  # detail reads in flight at once
+AHEAD = 20_000  # issues planned while the listing arrives; any further wait for their batch
 Key = tuple[str, int]  # an issue: (project path, iid)
 
 
@@ -70,62 +75,67 @@ def run(
     bot = gitlab.bot_username()
     if mode == "apply" and policy.scope.project:
         gitlab.check_can_write(policy.scope.project)
-    # One listing of everything in scope: EM loads are balanced across it, even for `--issue`.
-    # A run plans every issue, so each description is parsed as it is listed and only the
-    # parsed parts are held (`--issue` plans one, so it parses one).
-    listed = [
-        issue if iid is not None else issue.parsed() for issue in gitlab.list_issues(policy.scope)
-    ]
-    when = now or gitlab.now()  # GitLab's own clock, from the listing's answer
-    result = RunResult(mode, now=when)
-    settings = Settings(
-        bot, templates, approvers_of(policy, gitlab), assignments_for(policy, listed)
-    )
+    settings = Settings(bot, templates, approvers_of(policy, gitlab))
     writes_left = max_writes
     reused_before = cache.reused if cache else 0
     detailed: dict[Key, IssueSnapshot] = {}
-    chosen = [s for s in listed if iid is None or s.iid == iid]
-    batches = planned_batches(policy, chosen, when, settings, gitlab, detailed, cache)
-    for snapshot, issue_plan in batches:
-        result.issues_scanned += 1
-        if progress:
-            progress(result.issues_scanned)
-        if isinstance(issue_plan, GitLabProblem):
-            result.outcomes.append(
-                Outcome(
-                    IssuePlan(snapshot.project, snapshot.iid, snapshot.title, snapshot.web_url),
-                    "failed",
-                    str(issue_plan),
+    with DetailReads(gitlab) as reads:
+        # One listing of everything in scope: EM loads are balanced across it, even for `--issue`.
+        # A run plans every issue, so each description is parsed as it is listed and only the
+        # parsed parts are held (`--issue` plans one, so it parses one).
+        ahead = HeadStart(policy, settings, reads, cache)
+        listed: list[IssueSnapshot] = []
+        when = now
+        for issue in gitlab.list_issues(policy.scope):
+            listed.append(issue if iid is not None else issue.parsed())
+            if iid is None or issue.iid == iid:
+                when = when or gitlab.now()  # GitLab's own clock, from the listing's first answer
+                ahead.plan(listed[-1], when)
+        when = when or gitlab.now()
+        result = RunResult(mode, now=when)
+        settings = replace(settings, assignments=assignments_for(policy, listed))
+        chosen = [s for s in listed if iid is None or s.iid == iid]
+        batches = planned_batches(policy, chosen, when, settings, reads, detailed, cache, ahead)
+        for snapshot, issue_plan in batches:
+            result.issues_scanned += 1
+            if progress:
+                progress(result.issues_scanned)
+            if isinstance(issue_plan, GitLabProblem):
+                result.outcomes.append(
+                    Outcome(
+                        IssuePlan(snapshot.project, snapshot.iid, snapshot.title, snapshot.web_url),
+                        "failed",
+                        str(issue_plan),
+                    )
                 )
-            )
-            continue
-        if issue_plan.error:
-            result.outcomes.append(Outcome(issue_plan, "failed", issue_plan.error))
-            continue
-        if not issue_plan.has_changes:
-            continue
-        if mode == "plan":
-            result.outcomes.append(Outcome(issue_plan, "planned"))
-            continue
-        if cache:
-            cache.forget(snapshot.ref)  # what it is after the writes is read next time
-        cost = issue_plan.write_count
-        if writes_left is not None and cost > writes_left:
-            result.budget_exhausted = True
-            result.outcomes.append(
-                Outcome(issue_plan, "skipped", "write budget used up for this run")
-            )
-            continue
-        try:
-            apply_issue(gitlab, issue_plan)
-        except GitLabProblem as problem:
-            if problem.fatal:
-                raise
-            result.outcomes.append(Outcome(issue_plan, "failed", str(problem)))
-            continue
-        if writes_left is not None:
-            writes_left -= cost
-        result.outcomes.append(Outcome(issue_plan, "applied"))
+                continue
+            if issue_plan.error:
+                result.outcomes.append(Outcome(issue_plan, "failed", issue_plan.error))
+                continue
+            if not issue_plan.has_changes:
+                continue
+            if mode == "plan":
+                result.outcomes.append(Outcome(issue_plan, "planned"))
+                continue
+            if cache:
+                cache.forget(snapshot.ref)  # what it is after the writes is read next time
+            cost = issue_plan.write_count
+            if writes_left is not None and cost > writes_left:
+                result.budget_exhausted = True
+                result.outcomes.append(
+                    Outcome(issue_plan, "skipped", "write budget used up for this run")
+                )
+                continue
+            try:
+                apply_issue(gitlab, issue_plan)
+            except GitLabProblem as problem:
+                if problem.fatal:
+                    raise
+                result.outcomes.append(Outcome(issue_plan, "failed", str(problem)))
+                continue
+            if writes_left is not None:
+                writes_left -= cost
+            result.outcomes.append(Outcome(issue_plan, "applied"))
     if cache:
         result.remembered = cache.reused - reused_before
         if iid is None:
@@ -196,18 +206,50 @@ def planned_batches(
     chosen: list[IssueSnapshot],
     now: datetime,
     settings: Settings,
-    gitlab: GitLab,
+    reads: DetailReads,
     seen: dict[Key, IssueSnapshot],
     cache: DetailsCache | None,
+    ahead: HeadStart | None = None,
 ) -> Iterator[tuple[IssueSnapshot, IssuePlan | GitLabProblem]]:
-    """Each chosen issue with its plan, planned BATCH issues at a time: the caller writes a
-    batch before the next one is planned, so a write follows its reads closely."""
-    with DetailReads(gitlab) as reads:
-        for start in range(0, len(chosen), BATCH):
-            batch = chosen[start : start + BATCH]
-            planned = plan_batch(policy, batch, now, settings, reads, seen, cache)
-            for issue in batch:
-                yield issue, planned[(issue.project, issue.iid)]
+    """Each chosen issue with its plan, finished BATCH issues at a time: the caller writes a
+    batch before the next one is finished, so a write follows its last reads closely."""
+    for start in range(0, len(chosen), BATCH):
+        batch = chosen[start : start + BATCH]
+        planned = plan_batch(policy, batch, now, settings, reads, seen, cache, ahead)
+        for issue in batch:
+            yield issue, planned[(issue.project, issue.iid)]
+
+
+First = (
+    IssuePlan | Future["IssueSnapshot | GitLabProblem"]
+)  # a first plan, or the reads it asked for
+
+
+class HeadStart:
+    """First plans made while the listing is still arriving, with the reads they ask for started
+    at once: GitLab answers them while the listing goes on. The EMs of unassigned issues are
+    chosen from the whole listing, so an issue that may get one waits for its batch. At most
+    AHEAD issues are planned ahead."""
+
+    def __init__(
+        self, policy: Policy, settings: Settings, reads: DetailReads, cache: DetailsCache | None
+    ) -> None:
+        assert not settings.assignments
+        self.policy, self.settings, self.reads, self.cache = policy, settings, reads, cache
+        self.first: dict[Key, tuple[IssueSnapshot, datetime | None, First]] = {}
+
+    def plan(self, issue: IssueSnapshot, now: datetime) -> None:
+        if len(self.first) >= AHEAD or pool_for(self.policy.assignment, issue):
+            return
+        filled, read = self.cache.fill(issue, now) if self.cache else (issue, None)
+        issue_plan = plan_issue(self.policy, filled, now, self.settings)
+        first = self.reads.start(filled, issue_plan.needs) if issue_plan.needs else issue_plan
+        self.first[(issue.project, issue.iid)] = (filled, read, first)
+
+    def take(self, key: Key) -> tuple[IssueSnapshot, datetime | None, First] | None:
+        """The issue as first planned (with what the cache gave it), and its first plan or the
+        reads that plan started; None if it was not planned ahead."""
+        return self.first.pop(key, None)
 
 
 def plan_batch(
@@ -218,17 +260,30 @@ def plan_batch(
     reads: DetailReads,
     seen: dict[Key, IssueSnapshot],
     cache: DetailsCache | None,
+    ahead: HeadStart | None = None,
 ) -> dict[Key, IssuePlan | GitLabProblem]:
     """Plan some issues, each from the details remembered for it when GitLab shows it unchanged,
     else from what is read for it. A plan from remembered details that would change anything
     is made again from fresh reads: writes are only ever planned from what GitLab says now.
-    Each issue with its label events, if read, is left in `seen` (the forecast's stage starts)."""
+    Each issue with its label events, if read, is left in `seen` (the forecast's stage starts).
+    An issue planned ahead (`HeadStart`) continues from its first plan."""
     listed = {(i.project, i.iid): i for i in issues}
-    filled = {
-        key: cache.fill(issue, now) if cache else (issue, None) for key, issue in listed.items()
-    }
+    filled: dict[Key, tuple[IssueSnapshot, datetime | None]] = {}
+    first: dict[Key, First] = {}
+    for key, issue in listed.items():
+        taken = ahead.take(key) if ahead else None
+        if taken is not None:
+            filled[key], first[key] = taken[:2], taken[2]
+        else:
+            filled[key] = cache.fill(issue, now) if cache else (issue, None)
     plans = plan_with_details(
-        policy, {key: issue for key, (issue, _) in filled.items()}, now, settings, reads, seen
+        policy,
+        {key: issue for key, (issue, _) in filled.items()},
+        now,
+        settings,
+        reads,
+        seen,
+        first,
     )
     stale = {
         key: listed[key]
@@ -256,22 +311,28 @@ def plan_with_details(
     settings: Settings,
     reads: DetailReads,
     seen: dict[Key, IssueSnapshot],
+    first: Mapping[Key, First] | None = None,
 ) -> dict[Key, IssuePlan | GitLabProblem]:
     """Plan each issue; read the notes, label events or award emoji its plan says it needs (each
     read starts at once and runs while the other issues are planned), and plan it again, until
-    no plan needs more. An issue whose reads fail gets its problem instead of a plan; a fatal
-    one stops all."""
+    no plan needs more. An issue already planned once (`first`: that plan, or the reads it
+    started) continues from there. An issue whose reads fail gets its problem instead of a plan;
+    a fatal one stops all."""
     done: dict[Key, IssuePlan | GitLabProblem] = {}
     pending = dict(issues)
+    earlier = dict(first or {})
     for _ in range(MAX_DETAIL_ROUNDS):
         started: dict[Key, Future[IssueSnapshot | GitLabProblem]] = {}
         for key, issue in pending.items():
             seen[key] = issue
-            issue_plan = plan_issue(policy, issue, now, settings)
-            if issue_plan.needs:
+            issue_plan = earlier.pop(key, None) or plan_issue(policy, issue, now, settings)
+            if isinstance(issue_plan, Future):
+                started[key] = issue_plan
+            elif issue_plan.needs:
                 started[key] = reads.start(issue, issue_plan.needs)
             else:
                 done[key] = issue_plan
+        earlier = {}
         if not started:
             return done
         pending = {}

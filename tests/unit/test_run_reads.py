@@ -7,7 +7,7 @@ import time
 import pytest
 
 from triage.gitlab.adapter import GitLabProblem
-from triage.run import READERS, DetailReads, plan_batch
+from triage.run import READERS, DetailReads, plan_batch, run
 
 from support import NOW, settings, snapshot, workspace
 
@@ -74,3 +74,60 @@ def test_a_fatal_problem_stops_the_run_after_the_reads_in_flight():
         plans(reads, new_issues(6))
     assert sorted(set(reads.read)) == [1, 2, 3, 4, 5, 6]  # none left running behind the error
     assert reads.running == 0
+
+
+class Listing(Reads):
+    """GitLab as `run` sees it: a listing that shows its last issue only once a detail read has
+    begun (or 5 s have passed), so a run that reads nothing before the listing ends waits."""
+
+    def __init__(self, issues):
+        super().__init__()
+        self.issues = issues
+        self.began = threading.Event()
+        self.waited_in_listing = None
+
+    def _read(self, iid):
+        self.began.set()
+        return super()._read(iid)
+
+    def bot_username(self):
+        return "ps-bot"
+
+    def group_members(self, group):
+        return frozenset()
+
+    def now(self):
+        return NOW
+
+    def list_issues(self, scope, iids=None):
+        *first, last = self.issues
+        yield from first
+        self.waited_in_listing = not self.began.wait(timeout=5)
+        yield last
+
+
+def test_reads_start_while_the_listing_is_still_arriving():
+    policy = workspace().policy
+    policy = policy.model_copy(
+        update={"forecast": policy.forecast.model_copy(update={"project": None})}
+    )
+    assigned = [snapshot(iid=iid, labels=("Services Calculator",)) for iid in range(1, 5)]
+    gitlab = Listing(assigned)
+    result = run(policy, gitlab, workspace().templates, mode="plan")
+    assert gitlab.waited_in_listing is False  # #1's reads began before #4 was listed
+    assert sorted(set(gitlab.read)) == [1, 2, 3, 4]
+    assert [o.plan.iid for o in result.outcomes] == [1, 2, 3, 4]  # each moves into its stage
+
+
+def test_an_issue_that_may_get_an_em_is_planned_once_the_listing_is_whole():
+    policy = workspace().policy
+    policy = policy.model_copy(
+        update={"forecast": policy.forecast.model_copy(update={"project": None})}
+    )
+    # its details already at hand (as from the details cache): its first plan needs no reads
+    unassigned = snapshot(iid=7, labels=("Services Calculator",), assignees=(), notes=(), events=())
+    gitlab = Listing([snapshot(iid=1, labels=("Services Calculator",)), unassigned])
+    result = run(policy, gitlab, workspace().templates, mode="plan")
+    plans = {o.plan.iid: o.plan for o in result.outcomes}
+    assert plans[7].assign == ("dana",)  # the triage lead: it has no Segment:: label
+    assert sorted(gitlab.read) == [1, 1]  # its notes and label events

@@ -21,6 +21,16 @@ def segment_of(issue: IssueSnapshot, config: Assignment) -> str | None:
     )
 
 
+def pool_for(config: Assignment, issue: IssueSnapshot) -> list[str]:
+    """Whom an issue may be given to: nobody unless it is open and unassigned; else its
+    segment's pool, or the triage lead."""
+    if issue.state != "opened" or issue.assignees:
+        return []
+    segment = segment_of(issue, config)
+    pool = config.pools.get(segment, []) if segment else []
+    return pool or ([config.triage_lead] if config.triage_lead else [])
+
+
 def assign(config: Assignment, issues: Iterable[IssueSnapshot]) -> dict[tuple[str, int], str]:
     """(project, iid) -> the EM to assign, for each open unassigned issue."""
     if not config.pools and not config.triage_lead:
@@ -28,13 +38,10 @@ def assign(config: Assignment, issues: Iterable[IssueSnapshot]) -> dict[tuple[st
     listed = [issue for issue in issues if issue.state == "opened"]
     load = Counter(person.lower() for issue in listed for person in issue.assignees)
     chosen: dict[tuple[str, int], str] = {}
-    for issue in sorted((i for i in listed if not i.assignees), key=lambda i: (i.project, i.iid)):
-        segment = segment_of(issue, config)
-        pool = config.pools.get(segment, []) if segment else []
+    for issue in sorted(listed, key=lambda i: (i.project, i.iid)):
+        pool = pool_for(config, issue)
         if not pool:
-            if config.triage_lead is None:
-                continue
-            pool = [config.triage_lead]
+            continue
         em = min(pool, key=lambda person: (load[person.lower()], pool.index(person)))
         load[em.lower()] += 1
         chosen[(issue.project, issue.iid)] = em
