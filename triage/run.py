@@ -32,7 +32,9 @@ from .rules.fiscal import fiscal_quarter
 Mode = Literal["plan", "apply"]
 MAX_DETAIL_ROUNDS = 6  # label events, notes, award emoji: each round reads what plans asked for
 BATCH = 100  # issues planned, then written, at a time: a plan is written soon after its reads
-READERS = 4  # detail reads in flight at once
+# Detail reads in flight at once. With the listing's next page that is at most 9 requests, under
+# the 10 the adapter keeps in hand before a rate limit's window ends (`min_remaining`).
+READERS = 8
 AHEAD = 20_000  # issues planned while the listing arrives; any further wait for their batch
 Key = tuple[str, int]  # an issue: (project path, iid)
 
