@@ -2,12 +2,15 @@
 
     .venv/bin/python bench/run_benchmark.py 1000 10000
     .venv/bin/python bench/run_benchmark.py 10000 --summary 4000   # longer descriptions
+    .venv/bin/python bench/run_benchmark.py 10000 --latency 30     # each request answered 30 ms late
 
 Seeds the emulator (in this process) with N scoping issues spread over the stages the way a PS
 pipeline is (data blocks, ticked tasks, EMs, confidence labels), brings them to steady state with
 `triage apply` runs, then measures one more `triage apply` as a subprocess: its API requests (by
 kind), wall time, and peak memory; and, in the same run, python-gitlab alone listing the same issues.
-Prints a Markdown table; results are kept in docs/benchmarks.md.
+With `--latency MS` the emulator answers each request of the measured runs (the bot's and
+python-gitlab's) MS milliseconds late, as a GitLab across a network does; it serves requests
+concurrently, as GitLab does. Prints a Markdown table; results are kept in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -210,18 +213,21 @@ def measured(url: str, report: Path, cache: Path | None) -> dict[str, float]:
 def main() -> None:
     args = sys.argv[1:]
     summary = int(args.pop(args.index("--summary") + 1)) if "--summary" in args else 0
-    sizes = [int(a) for a in args if a != "--summary"] or [1000, 10000]
+    latency = int(args.pop(args.index("--latency") + 1)) if "--latency" in args else 0
+    sizes = [int(a) for a in args if not a.startswith("--")] or [1000, 10000]
     rules = load_workspace(ROOT / "policies", ROOT / "templates").policy
     per_rule_listings = len(rules.rules) + len(
         [t for t in rules.lifecycle.transitions if t.by == "bot"]
     )
     print(
-        "| issues | details cache | bot requests | lower bound | over it | listing pages | "
+        "| issues | latency (ms) | details cache | bot requests | lower bound | over it | listing pages | "
         "approval emoji reads | notes + label events reads | writes | bot run (s) | bot CPU (s) | "
         "python-gitlab listing alone (s) | ratio | python-gitlab listing + the same emoji reads (s) | "
         "ratio | peak RSS (MiB) | one listing per rule: requests |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    )
     for n in sizes:
         with running_emulator(seed(n, summary)) as emu, tempfile.TemporaryDirectory() as tmp:
             report, cache = Path(tmp) / "report.json", Path(tmp) / "details.json"
@@ -229,6 +235,7 @@ def main() -> None:
                 bot(emu.url, report, cache)
                 if json.loads(report.read_text())["writes"] == 0:
                     break
+            admin(emu.url, "faults", {"latency_ms": latency})
             rows = [
                 ("no", measured(emu.url, report, None)),
                 ("yes", measured(emu.url, report, cache)),
@@ -243,7 +250,7 @@ def main() -> None:
             bound = pages + row["awards"]
             per_rule = per_rule_listings * pages + row["awards"] + row["details"]
             print(
-                f"| {n:,} | {used} | {row['requests']:,.0f} | {bound:,.0f} | "
+                f"| {n:,} | {latency} | {used} | {row['requests']:,.0f} | {bound:,.0f} | "
                 f"{(row['requests'] - bound) / bound:.1%} | {pages} | {row['awards']:,.0f} | "
                 f"{row['details']:,.0f} | {row['writes']:.0f} | {row['wall']:.1f} | {row['cpu']:.1f} | "
                 f"{alone:.2f} | "
