@@ -131,3 +131,24 @@ def test_an_issue_that_may_get_an_em_is_planned_once_the_listing_is_whole():
     plans = {o.plan.iid: o.plan for o in result.outcomes}
     assert plans[7].assign == ("dana",)  # the triage lead: it has no Segment:: label
     assert sorted(gitlab.read) == [1, 1]  # its notes and label events
+
+
+def test_planning_ahead_stops_once_enough_issues_wait_for_reads(monkeypatch):
+    monkeypatch.setattr("triage.run.AHEAD", 2)
+    policy = workspace().policy
+    policy = policy.model_copy(
+        update={"forecast": policy.forecast.model_copy(update={"project": None})}
+    )
+    gitlab = Listing([snapshot(iid=iid, labels=("Services Calculator",)) for iid in range(1, 6)])
+    read_in_listing = []
+
+    def listed(scope, iids=None):
+        yield from gitlab.issues
+        assert gitlab.began.wait(timeout=5)
+        time.sleep(0.2)  # time for any other read started ahead to begin
+        read_in_listing.extend(sorted(set(gitlab.read)))
+
+    gitlab.list_issues = listed
+    result = run(policy, gitlab, workspace().templates, mode="plan")
+    assert read_in_listing == [1, 2]  # the others waited for their batch
+    assert [o.plan.iid for o in result.outcomes] == [1, 2, 3, 4, 5]
