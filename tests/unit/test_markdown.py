@@ -102,3 +102,19 @@ def test_comments_from_any_issue_text_run_nothing_and_mention_only_configured_pe
         assert _command_lines(body) == []
         mentions = {m.group(0) for m in re.finditer(r"(?<![\w`])@[A-Za-z0-9_./-]+", body)}
         assert mentions <= CONFIGURED, mentions
+
+
+def _escape_every_time(text: str) -> str:
+    """escape() as it was before it skipped text with nothing to escape: every replacement."""
+    text = re.sub(
+        r"[\x00-\x08\x0e-\x1f\x7f]", "", re.sub(r"[\r\n\v\f\x85\u2028\u2029]+", " ", text)
+    )
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = re.sub(r"([\\`*_\[\]#|~])", r"\\\1", text).replace("@", "@\u2060")
+    stripped = text.lstrip()
+    return text[: len(text) - len(stripped)] + "\\" + stripped if stripped.startswith("/") else text
+
+
+@given(st.text(max_size=80) | st.text(alphabet=st.characters(max_codepoint=0x2100), max_size=20))
+def test_skipping_text_with_nothing_to_escape_changes_no_result(text):
+    assert escape(text) == _escape_every_time(text)

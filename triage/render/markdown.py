@@ -17,6 +17,8 @@ WORD_JOINER = "\u2060"
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _MARKDOWN = re.compile(r"([\\`*_\[\]#|~])")
+# Every character one of the replacements below changes: text without any is left as it is.
+_CHANGED = re.compile(r"[\r\n\v\f\x85\u2028\u2029\x00-\x08\x0e-\x1f\x7f&<>\\`*_\[\]#|~@]")
 
 
 class Trusted(str):
@@ -28,10 +30,12 @@ class Trusted(str):
 def escape(value: object) -> str:
     if isinstance(value, Trusted):
         return str(value)
-    text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", str(value)))
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MARKDOWN.sub(r"\\\1", text)
-    text = text.replace("@", "@" + WORD_JOINER)
+    text = str(value)
+    if _CHANGED.search(text):  # most values (names, numbers, dates) have nothing to escape
+        text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", text))
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        text = _MARKDOWN.sub(r"\\\1", text)
+        text = text.replace("@", "@" + WORD_JOINER)
     stripped = text.lstrip()
     if stripped.startswith("/"):
         text = text[: len(text) - len(stripped)] + "\\" + stripped
