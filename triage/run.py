@@ -95,7 +95,7 @@ def run(
         for issue in gitlab.list_issues(policy.scope):
             listed.append(issue if iid is not None else issue.parsed())
             if iid is None or issue.iid == iid:
-                when = when or gitlab.now()  # GitLab's own clock, from the listing's first answer
+                when = when or gitlab.now()  # GitLab's own clock as the listing begins
                 ahead.plan(listed[-1], when)
         when = when or gitlab.now()
         result = RunResult(mode, now=when)
@@ -226,9 +226,8 @@ def planned_batches(
             yield issue, planned[(issue.project, issue.iid)]
 
 
-First = (
-    IssuePlan | Future["IssueSnapshot | GitLabProblem"]
-)  # a first plan, or the reads it asked for
+# An issue's first plan, or the reads that plan asked for (it is planned again with them).
+First = IssuePlan | Future["IssueSnapshot | GitLabProblem"]
 
 
 class HeadStart:
@@ -246,6 +245,7 @@ class HeadStart:
         self.reading = 0  # issues planned ahead whose reads were started
 
     def plan(self, issue: IssueSnapshot, now: datetime) -> None:
+        """Plan `issue` now, unless it may get an EM or AHEAD issues already wait for reads."""
         if self.reading >= AHEAD or pool_for(self.policy.assignment, issue):
             return
         filled, read = self.cache.fill(issue, now) if self.cache else (issue, None)
