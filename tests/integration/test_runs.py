@@ -7,7 +7,7 @@ import pytest
 
 from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import demo_seed
-from triage.gitlab.adapter import GitLab
+from triage.gitlab.adapter import GitLab, GitLabProblem
 from triage.plan import Settings, plan_issue
 from triage.render.markers import find_marker
 from triage.run import run
@@ -145,3 +145,27 @@ def test_the_bot_slows_down_before_the_rate_limit_bites():
             not result.errors and sum(stats["requests"].values()) > 30
         )  # more than one window's worth
         assert stats["throttled"] == 0  # and never a 429
+
+
+def test_a_listing_that_fails_after_its_first_pages_stops_the_run_before_any_write():
+    seed = demo_seed()
+    first = seed["projects"][0]["issues"][0]
+    seed["projects"][0]["issues"] += [{**first, "iid": iid} for iid in range(5001, 5400)]
+    with running_emulator(seed) as emu:
+        client = GitLab(emu.url, "demo-bot-token", max_retries=1, sleep=lambda s: None)
+        listing = client.list_issues
+
+        def failing_after_one_page(scope, **kwargs):
+            for count, issue in enumerate(listing(scope, **kwargs), start=1):
+                yield issue
+                if count == 100:  # pages 2 and 3 may be in already (read ahead); 4 is not
+                    admin(emu.url, "faults", {"seed": 1, "error_rate": 1.0})
+
+        client.list_issues = failing_after_one_page
+        ws = workspace()
+        with pytest.raises(GitLabProblem, match=rf"^GitLab at {emu.url} answered 50[023]"):
+            run(ws.policy, client, ws.templates, mode="apply")
+        admin(emu.url, "faults", {"error_rate": 0.0})
+        served = admin(emu.url, "stats")
+        assert served["routes"]["GET /projects/:id/issues"] >= 3  # it failed mid-listing
+        assert served["requests"]["POST"] == served["requests"]["PUT"] == 0

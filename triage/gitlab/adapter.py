@@ -90,9 +90,9 @@ _DONE = object()
 
 def _fetched_ahead(items: Iterator[T], size: int) -> Iterator[list[T]]:
     """`items` in lists of `size`, taken from them by a thread of its own while the caller uses
-    the list before: a listing's next page is on its way while this one is planned. At most one
-    list waits. What taking them raises is raised here, in its turn; a caller that stops early
-    stops the thread."""
+    the list before: a listing's next page is on its way while this one is planned. The thread
+    is at most two lists ahead (one waiting, one being taken). What taking them raises is raised
+    here, in its turn; a caller that stops early stops the thread."""
     ready: queue.Queue[Any] = queue.Queue(maxsize=1)
     stop = threading.Event()
 
