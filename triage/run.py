@@ -86,18 +86,8 @@ def run(
     reused_before = cache.reused if cache else 0
     detailed: dict[Key, IssueSnapshot] = {}
     with DetailReads(gitlab) as reads:
-        # One listing of everything in scope: EM loads are balanced across it, even for `--issue`.
-        # A run plans every issue, so each description is parsed as it is listed and only the
-        # parsed parts are held (`--issue` plans one, so it parses one).
         ahead = HeadStart(policy, settings, reads, cache)
-        listed: list[IssueSnapshot] = []
-        when = now
-        for issue in gitlab.list_issues(policy.scope):
-            listed.append(issue if iid is not None else issue.parsed())
-            if iid is None or issue.iid == iid:
-                when = when or gitlab.now()  # GitLab's own clock as the listing begins
-                ahead.plan(listed[-1], when)
-        when = when or gitlab.now()
+        listed, when = list_planning_ahead(policy, gitlab, ahead, iid, now)
         result = RunResult(mode, now=when)
         settings = replace(settings, assignments=assignments_for(policy, listed))
         chosen = [s for s in listed if iid is None or s.iid == iid]
@@ -169,6 +159,23 @@ def run(
                 raise
             result.forecast, result.forecast_failed = f"forecast: failed ({problem})", True
     return result
+
+
+def list_planning_ahead(
+    policy: Policy, gitlab: GitLab, ahead: HeadStart, iid: int | None, now: datetime | None
+) -> tuple[list[IssueSnapshot], datetime]:
+    """One listing of everything in scope (EM loads are balanced across it, even for `--issue`),
+    each chosen issue handed to `ahead` as it arrives; and the run's time, GitLab's own clock as
+    the listing begins unless `now` is given. A run plans every issue, so each description is
+    parsed as it is listed and only the parsed parts are held (`--issue` parses one)."""
+    listed: list[IssueSnapshot] = []
+    when = now
+    for issue in gitlab.list_issues(policy.scope):
+        listed.append(issue if iid is not None else issue.parsed())
+        if iid is None or issue.iid == iid:
+            when = when or gitlab.now()
+            ahead.plan(listed[-1], when)
+    return listed, when or gitlab.now()
 
 
 def keep_forecast(
