@@ -106,11 +106,16 @@ class Listing(Reads):
         yield last
 
 
-def test_reads_start_while_the_listing_is_still_arriving():
+def without_forecast():
+    """The shipped policy, keeping no forecast issue: the runs below only plan."""
     policy = workspace().policy
-    policy = policy.model_copy(
+    return policy.model_copy(
         update={"forecast": policy.forecast.model_copy(update={"project": None})}
     )
+
+
+def test_reads_start_while_the_listing_is_still_arriving():
+    policy = without_forecast()
     assigned = [snapshot(iid=iid, labels=("Services Calculator",)) for iid in range(1, 5)]
     gitlab = Listing(assigned)
     result = run(policy, gitlab, workspace().templates, mode="plan")
@@ -120,10 +125,7 @@ def test_reads_start_while_the_listing_is_still_arriving():
 
 
 def test_an_issue_that_may_get_an_em_is_planned_once_the_listing_is_whole():
-    policy = workspace().policy
-    policy = policy.model_copy(
-        update={"forecast": policy.forecast.model_copy(update={"project": None})}
-    )
+    policy = without_forecast()
     # its details already at hand (as from the details cache): its first plan needs no reads
     unassigned = snapshot(iid=7, labels=("Services Calculator",), assignees=(), notes=(), events=())
     gitlab = Listing([snapshot(iid=1, labels=("Services Calculator",)), unassigned])
@@ -135,10 +137,7 @@ def test_an_issue_that_may_get_an_em_is_planned_once_the_listing_is_whole():
 
 def test_planning_ahead_stops_once_enough_issues_wait_for_reads(monkeypatch):
     monkeypatch.setattr("triage.run.AHEAD", 2)
-    policy = workspace().policy
-    policy = policy.model_copy(
-        update={"forecast": policy.forecast.model_copy(update={"project": None})}
-    )
+    policy = without_forecast()
     gitlab = Listing([snapshot(iid=iid, labels=("Services Calculator",)) for iid in range(1, 6)])
     read_in_listing = []
 
