@@ -233,8 +233,16 @@ def planned_batches(
             yield issue, planned[(issue.project, issue.iid)]
 
 
-# An issue's first plan, or the reads that plan asked for (it is planned again with them).
+# An issue's plan, or the reads that plan asked for (it is planned again with them).
 First = IssuePlan | Future["IssueSnapshot | GitLabProblem"]
+
+
+def plan_or_read(
+    policy: Policy, issue: IssueSnapshot, now: datetime, settings: Settings, reads: DetailReads
+) -> First:
+    """The issue's plan, or, if that plan needs details, the reads of them, started now."""
+    issue_plan = plan_issue(policy, issue, now, settings)
+    return reads.start(issue, issue_plan.needs) if issue_plan.needs else issue_plan
 
 
 class HeadStart:
@@ -256,10 +264,8 @@ class HeadStart:
         if self.reading >= AHEAD or pool_for(self.policy.assignment, issue):
             return
         filled, read = self.cache.fill(issue, now) if self.cache else (issue, None)
-        issue_plan = plan_issue(self.policy, filled, now, self.settings)
-        first: First = issue_plan
-        if issue_plan.needs:
-            first = self.reads.start(filled, issue_plan.needs)
+        first = plan_or_read(self.policy, filled, now, self.settings, self.reads)
+        if isinstance(first, Future):
             self.reading += 1
         self.first[(issue.project, issue.iid)] = (filled, read, first)
 
@@ -342,13 +348,11 @@ def plan_with_details(
         started: dict[Key, Future[IssueSnapshot | GitLabProblem]] = {}
         for key, issue in pending.items():
             seen[key] = issue
-            issue_plan = earlier.pop(key, None) or plan_issue(policy, issue, now, settings)
-            if isinstance(issue_plan, Future):
-                started[key] = issue_plan
-            elif issue_plan.needs:
-                started[key] = reads.start(issue, issue_plan.needs)
+            step = earlier.pop(key, None) or plan_or_read(policy, issue, now, settings, reads)
+            if isinstance(step, Future):
+                started[key] = step
             else:
-                done[key] = issue_plan
+                done[key] = step
         earlier = {}
         if not started:
             return done
