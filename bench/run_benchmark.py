@@ -3,6 +3,7 @@
     .venv/bin/python bench/run_benchmark.py 1000 10000
     .venv/bin/python bench/run_benchmark.py 10000 --summary 4000   # longer descriptions
     .venv/bin/python bench/run_benchmark.py 10000 --latency 30     # each request answered 30 ms late
+    .venv/bin/python bench/run_benchmark.py 10000 --latency 100 --readers 16   # `triage apply --readers 16`
 
 Seeds the emulator (in this process) with N scoping issues spread over the stages the way a PS
 pipeline is (data blocks, ticked tasks, EMs, confidence labels), brings them to steady state with
@@ -28,6 +29,7 @@ from pathlib import Path
 from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import TASKS, demo_seed, description
 from triage.render.markers import find_marker
+from triage.run import READERS
 from triage.workspace import load_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,7 +129,9 @@ entry()  # what the `triage` command runs
 """
 
 
-def bot(url: str, report: Path, cache: Path | None = None) -> tuple[float, int, float]:
+def bot(
+    url: str, report: Path, cache: Path | None = None, readers: int | None = None
+) -> tuple[float, int, float]:
     """One `triage apply` subprocess: (wall seconds, its peak resident MiB, its CPU seconds)."""
     env = {**os.environ, "GITLAB_URL": url, "GITLAB_TOKEN": "demo-bot-token"}
     started = time.perf_counter()
@@ -147,6 +151,7 @@ def bot(url: str, report: Path, cache: Path | None = None) -> tuple[float, int, 
             "--report",
             str(report),
             *(["--cache", str(cache)] if cache else []),
+            *(["--readers", str(readers)] if readers else []),
         ],
         env=env,
         capture_output=True,
@@ -194,10 +199,10 @@ def awaiting_approval(cache: Path) -> list[tuple[int, int]]:
     return pairs
 
 
-def measured(url: str, report: Path, cache: Path | None) -> dict[str, float]:
+def measured(url: str, report: Path, cache: Path | None, readers: int | None) -> dict[str, float]:
     """One more scheduled run on the settled issues, and what the emulator served it."""
     admin(url, "stats/reset", {})
-    wall, peak, cpu = bot(url, report, cache)
+    wall, peak, cpu = bot(url, report, cache, readers)
     routes = admin(url, "stats")["routes"]
     return {
         "requests": sum(routes.values()),
@@ -214,19 +219,20 @@ def main() -> None:
     args = sys.argv[1:]
     summary = int(args.pop(args.index("--summary") + 1)) if "--summary" in args else 0
     latency = int(args.pop(args.index("--latency") + 1)) if "--latency" in args else 0
+    readers = int(args.pop(args.index("--readers") + 1)) if "--readers" in args else None
     sizes = [int(a) for a in args if not a.startswith("--")] or [1000, 10000]
     rules = load_workspace(ROOT / "policies", ROOT / "templates").policy
     per_rule_listings = len(rules.rules) + len(
         [t for t in rules.lifecycle.transitions if t.by == "bot"]
     )
     print(
-        "| issues | latency (ms) | details cache | bot requests | lower bound | over it | listing pages | "
+        "| issues | latency (ms) | readers | details cache | bot requests | lower bound | over it | listing pages | "
         "approval emoji reads | notes + label events reads | writes | bot run (s) | bot CPU (s) | "
         "python-gitlab listing alone (s) | ratio | python-gitlab listing + the same emoji reads (s) | "
         "ratio | peak RSS (MiB) | one listing per rule: requests |"
     )
     print(
-        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     for n in sizes:
         with running_emulator(seed(n, summary)) as emu, tempfile.TemporaryDirectory() as tmp:
@@ -237,8 +243,8 @@ def main() -> None:
                     break
             admin(emu.url, "faults", {"latency_ms": latency})
             rows = [
-                ("no", measured(emu.url, report, None)),
-                ("yes", measured(emu.url, report, cache)),
+                ("no", measured(emu.url, report, None, readers)),
+                ("yes", measured(emu.url, report, cache, readers)),
             ]
             alone = listing(emu.url)
             pairs = awaiting_approval(cache)
@@ -250,7 +256,7 @@ def main() -> None:
             bound = pages + row["awards"]
             per_rule = per_rule_listings * pages + row["awards"] + row["details"]
             print(
-                f"| {n:,} | {latency} | {used} | {row['requests']:,.0f} | {bound:,.0f} | "
+                f"| {n:,} | {latency} | {readers or READERS} | {used} | {row['requests']:,.0f} | {bound:,.0f} | "
                 f"{(row['requests'] - bound) / bound:.1%} | {pages} | {row['awards']:,.0f} | "
                 f"{row['details']:,.0f} | {row['writes']:.0f} | {row['wall']:.1f} | {row['cpu']:.1f} | "
                 f"{alone:.2f} | "

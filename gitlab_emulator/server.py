@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from .api import Api
 from .clock import ClockError, parse_time
@@ -50,6 +50,7 @@ class Stats:
     requests: Counter[str] = field(default_factory=Counter)
     routes: Counter[str] = field(default_factory=Counter)
     throttled: int = 0  # requests answered 429
+    peak_in_flight: int = 0  # most API requests being answered at once
 
     def as_json(self) -> dict[str, Any]:
         methods = {m: self.requests.get(m, 0) for m in ("GET", "POST", "PUT", "DELETE")}
@@ -57,6 +58,7 @@ class Stats:
             "requests": methods,
             "routes": dict(sorted(self.routes.items())),
             "throttled": self.throttled,
+            "peak_in_flight": self.peak_in_flight,
         }
 
 
@@ -96,6 +98,7 @@ class Emulator:
         self.stats = Stats()
         self._throttle = _Throttle()
         self._lock = threading.RLock()
+        self._in_flight = 0
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
         self._server.daemon_threads = True
         bound_host, bound_port = (
@@ -169,6 +172,23 @@ class Emulator:
             return self._admin(method, parts.path[len(ADMIN_PREFIX) :], raw_body)
         if not parts.path.startswith(API_PREFIX + "/"):
             return Response(404, {"error": "404 Not Found"})
+        with self._lock:
+            self._in_flight += 1
+            self.stats.peak_in_flight = max(self.stats.peak_in_flight, self._in_flight)
+        try:
+            return self._answer(method, parts, headers, raw_body, client)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _answer(
+        self,
+        method: str,
+        parts: SplitResult,
+        headers: dict[str, str],
+        raw_body: bytes,
+        client: str,
+    ) -> Response | None:
         # Route on the raw path: an encoded project path (ps%2Fps-plan) is one segment.
         path = parts.path[len(API_PREFIX) :]
         query = parse_qs(parts.query, keep_blank_values=True)

@@ -32,8 +32,9 @@ from .rules.fiscal import fiscal_quarter
 Mode = Literal["plan", "apply"]
 MAX_DETAIL_ROUNDS = 6  # label events, notes, award emoji: each round reads what plans asked for
 BATCH = 100  # issues planned, then written, at a time: a plan is written soon after its reads
-# Detail reads in flight at once. With the listing's next page that is at most 9 requests, under
-# the 10 the adapter keeps in hand before a rate limit's window ends (`min_remaining`).
+# Detail reads in flight at once, unless a run is told otherwise (`triage apply --readers`). With the
+# listing's next page, or a write, that is one request more; the adapter keeps two more than that in
+# hand before a rate limit's window ends (`min_remaining`), so the reads never meet a 429 by themselves.
 READERS = 8
 # Issues planned while the listing arrives whose reads were started then: their answers wait in
 # memory until their batch. Once there are this many, later issues wait for their batch to be
@@ -77,6 +78,7 @@ def run(
     max_writes: int | None = None,
     progress: Callable[[int], None] | None = None,
     cache: DetailsCache | None = None,
+    readers: int = READERS,
 ) -> RunResult:
     bot = gitlab.bot_username()
     if mode == "apply" and policy.scope.project:
@@ -85,7 +87,7 @@ def run(
     writes_left = max_writes
     reused_before = cache.reused if cache else 0
     detailed: dict[Key, IssueSnapshot] = {}
-    with DetailReads(gitlab) as reads:
+    with DetailReads(gitlab, readers) as reads:
         ahead = HeadStart(policy, settings, reads, cache)
         listed, when = list_planning_ahead(policy, gitlab, ahead, iid, now)
         result = RunResult(mode, now=when)
@@ -372,12 +374,12 @@ def plan_with_details(
 
 
 class DetailReads:
-    """Reads of issues' details, READERS at a time in the background (on a real GitLab a read
+    """Reads of issues' details, `readers` at a time in the background (on a real GitLab a read
     is mostly waiting for the answer, and the run plans other issues meanwhile)."""
 
-    def __init__(self, gitlab: GitLab) -> None:
+    def __init__(self, gitlab: GitLab, readers: int = READERS) -> None:
         self.gitlab = gitlab
-        self.pool = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="triage-read")
+        self.pool = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="triage-read")
 
     def __enter__(self) -> DetailReads:
         return self

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import threading
 import time
 
 import gitlab
@@ -112,6 +113,24 @@ def test_latency_is_added(gitlab_emulator):
     started = time.monotonic()
     requests.get(f"{emu.url}/api/v4/projects/g%2Fp", headers={"PRIVATE-TOKEN": "t"}, timeout=5)
     assert time.monotonic() - started >= 0.15
+
+
+def test_stats_keep_the_most_requests_answered_at_once(gitlab_emulator):
+    emu = gitlab_emulator(seed(faults={"latency_ms": 200}))
+
+    def get():
+        requests.get(f"{emu.url}/api/v4/projects/g%2Fp", headers={"PRIVATE-TOKEN": "t"}, timeout=5)
+
+    get()
+    assert admin(emu.url, "stats")["peak_in_flight"] == 1
+    threads = [threading.Thread(target=get) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert admin(emu.url, "stats")["peak_in_flight"] == 3  # each waits 200 ms: all three overlap
+    admin(emu.url, "stats/reset", {})
+    assert admin(emu.url, "stats")["peak_in_flight"] == 0
 
 
 def test_clock_is_pinned_moves_forward_and_never_back(gitlab_emulator):

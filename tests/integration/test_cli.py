@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from gitlab_emulator.testing import admin
 from triage.cli import main
+from triage.run import READERS
 
 from support import ROOT
 
@@ -293,3 +294,45 @@ def test_a_guest_token_is_refused_before_any_write():
         )
         served = admin(emu.url, "stats")["requests"]
         assert served["POST"] == served["PUT"] == served["DELETE"] == 0
+
+
+def new_issues(count, **extra):
+    """The demo's project with `count` more copies of its first issue (each needs its notes and
+    label events read to be planned), and `extra` seed settings."""
+    from triage.commands.demo_data import demo_seed
+
+    seed = {**demo_seed(), **extra}
+    first = seed["projects"][0]["issues"][0]
+    seed["projects"][0]["issues"] += [{**first, "iid": iid} for iid in range(5001, 5001 + count)]
+    return seed
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "in_flight"),
+    [
+        ([], {}, READERS),
+        (["--readers", "12"], {}, 12),
+        ([], {"TRIAGE_READERS": "3"}, 3),
+    ],
+)
+def test_readers_set_how_many_issues_are_read_at_once(args, env, in_flight):
+    from gitlab_emulator.testing import running_emulator
+
+    with running_emulator(new_issues(40, faults={"latency_ms": 30})) as emu:
+        result = invoke(["plan", *args], emu.url, **env)
+        stats = admin(emu.url, "stats")
+    assert result.exit_code == 0, result.output
+    assert stats["routes"]["GET /projects/:id/issues/:noteable_id/notes"] > 40
+    assert stats["peak_in_flight"] == in_flight
+
+
+def test_more_readers_keep_more_of_a_rate_limit_window_in_hand():
+    from gitlab_emulator.testing import running_emulator
+
+    limit = {"per_minute": 50, "headers": True, "period_seconds": 1}
+    with running_emulator(new_issues(40, rate_limit=limit)) as emu:
+        result = invoke(["plan", "--readers", "24"], emu.url)
+        stats = admin(emu.url, "stats")
+    assert result.exit_code == 0, result.output
+    assert sum(stats["requests"].values()) > 50  # more than a window's worth
+    assert stats["throttled"] == 0  # and never a 429

@@ -15,7 +15,7 @@ from ..gitlab.cache import DetailsCache
 from ..plan import Settings
 from ..policy.model import Policy
 from ..report import as_json, plan_markdown, summary, table
-from ..run import Mode, run
+from ..run import READERS, Mode, run
 from ..workspace import Workspace, load_workspace
 
 
@@ -24,6 +24,7 @@ class Connection:
     url: str | None
     token: str | None
     project: str | None  # overrides the policy's scope
+    readers: int = READERS  # issues' details read at once
 
 
 def _scoped(policy: Policy, connection: Connection) -> Policy:
@@ -47,7 +48,8 @@ def _open(connection: Connection) -> GitLab:
         raise UserError(
             "no token: set GITLAB_TOKEN (a masked CI/CD variable holding a project access token with `api` scope)"
         )
-    return GitLab(connection.url, connection.token)
+    # In flight at once: the reads, and the listing's next page or a write. One more is spare.
+    return GitLab(connection.url, connection.token, min_remaining=connection.readers + 2)
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ def run_command(
         max_writes=max_writes,
         progress=progress,
         cache=remembered,
+        readers=connection.readers,
     )
     if cache is not None and remembered is not None:
         try:
