@@ -336,3 +336,9 @@ def test_more_readers_keep_more_of_a_rate_limit_window_in_hand():
     assert result.exit_code == 0, result.output
     assert sum(stats["requests"].values()) > 50  # more than a window's worth
     assert stats["throttled"] == 0  # and never a 429
+
+
+@pytest.mark.parametrize("command", ["plan", "apply"])
+def test_the_help_gives_the_readers_default_the_run_uses(command):
+    shown = " ".join(CliRunner().invoke(main, [command, "--help"]).output.split())
+    assert f"read at once [default: {READERS}]" in shown
