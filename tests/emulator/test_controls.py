@@ -116,7 +116,7 @@ def test_latency_is_added(gitlab_emulator):
 
 
 def test_stats_keep_the_most_requests_answered_at_once(gitlab_emulator):
-    emu = gitlab_emulator(seed(faults={"latency_ms": 200}))
+    emu = gitlab_emulator(seed(faults={"latency_ms": 400}))
 
     def get():
         requests.get(f"{emu.url}/api/v4/projects/g%2Fp", headers={"PRIVATE-TOKEN": "t"}, timeout=5)
@@ -128,7 +128,7 @@ def test_stats_keep_the_most_requests_answered_at_once(gitlab_emulator):
         thread.start()
     for thread in threads:
         thread.join()
-    assert admin(emu.url, "stats")["peak_in_flight"] == 3  # each waits 200 ms: all three overlap
+    assert admin(emu.url, "stats")["peak_in_flight"] == 3  # each waits 400 ms: all three overlap
     admin(emu.url, "stats/reset", {})
     assert admin(emu.url, "stats")["peak_in_flight"] == 0
 
