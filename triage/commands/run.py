@@ -15,7 +15,7 @@ from ..gitlab.cache import DetailsCache
 from ..plan import Settings
 from ..policy.model import Policy
 from ..report import as_json, plan_markdown, summary, table
-from ..run import READERS, Mode, run
+from ..run import Mode, run
 from ..workspace import Workspace, load_workspace
 
 
@@ -24,7 +24,7 @@ class Connection:
     url: str | None
     token: str | None
     project: str | None  # overrides the policy's scope
-    readers: int = READERS  # issues' details read at once
+    readers: int  # issues' details read at once
 
 
 def _scoped(policy: Policy, connection: Connection) -> Policy:
