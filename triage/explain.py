@@ -9,6 +9,7 @@ from .issues.snapshot import IssueSnapshot
 from .plan import Settings, plan_issue
 from .policy.model import ANY_OPEN, NO_STAGE, Policy
 from .rules.conditions import All, AnyOf, Condition, Facts, NeedDetail, Not
+from .rules.moment import Moment
 
 
 def _tree(condition: Condition, facts: Facts, depth: int) -> list[str]:
@@ -41,7 +42,12 @@ def explain_issue(policy: Policy, issue: IssueSnapshot, now: datetime, settings:
     stage = stages[0] if len(stages) == 1 else None
     cal = policy.calendar
     facts = Facts(
-        issue, now, stage, life.label_prefix, cal.fiscal_year_start_month, frozenset(cal.holidays)
+        issue,
+        Moment(now),
+        stage,
+        life.label_prefix,
+        cal.fiscal_year_start_month,
+        frozenset(cal.holidays),
     )
     lines = [
         f"{issue.ref}  {issue.title}",

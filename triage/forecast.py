@@ -130,11 +130,12 @@ def stage_timers(policy: Policy) -> dict[str, int]:
 
 def _in_quarter_end(policy: Policy, now: datetime) -> bool:
     from .rules.conditions import Facts
+    from .rules.moment import Moment
 
     cal = policy.calendar
     probe = Facts(
         IssueSnapshot("", 0, "", "", (), (), "", "opened", now, now, ""),
-        now,
+        Moment(now),
         None,
         policy.lifecycle.label_prefix,
         cal.fiscal_year_start_month,

@@ -32,6 +32,7 @@ from .rules.assignment import assign
 from .rules.conditions import Facts, NeedDetail, Outcome
 from .rules.fiscal import fiscal_quarter
 from .rules.gates import allowed, emoji_approval, last_setting, spellings
+from .rules.moment import Moment
 from .rules.moves import last_move_by_people, stage_moves
 
 CONFLICT_KEY = "stage-conflict"
@@ -86,6 +87,9 @@ class IssuePlan:
     reasons: tuple[str, ...] = ()
     needs: frozenset[str] = frozenset()
     error: str | None = None
+    # The same issue gets this very plan at any time from the one it was planned at until this
+    # (None: at any time). See rules/moment.py.
+    holds_until: datetime | None = None
 
     @property
     def ref(self) -> str:
@@ -178,19 +182,21 @@ def assignments_for(policy: Policy, issues: Iterable[IssueSnapshot]) -> dict[tup
 def plan_issue(
     policy: Policy, issue: IssueSnapshot, now: datetime, settings: Settings
 ) -> IssuePlan:
+    planner = _Planner(policy, issue, now, settings)
     base = IssuePlan(issue.project, issue.iid, issue.title, issue.web_url)
     try:
-        return _Planner(policy, issue, now, settings).run(base)
+        made = planner.run(base)
     except NeedDetail as need:
-        return replace(base, needs=frozenset({need.detail}))
+        made = replace(base, needs=frozenset({need.detail}))
     except TemplateProblem as problem:
-        return replace(base, error=f"template: {problem}")
+        made = replace(base, error=f"template: {problem}")
     except Exception as error:  # a bug met on one issue's data: the others go on
-        return replace(
+        made = replace(
             base,
             error=f"could not be planned: {type(error).__name__}: {error} "
             "(a bug in ps-triage: please report it with this issue's data block)",
         )
+    return replace(made, holds_until=planner.moment.until)
 
 
 class _Planner:
@@ -200,7 +206,7 @@ class _Planner:
         self.policy = policy
         self.life = policy.lifecycle
         self.issue = issue
-        self.now = now
+        self.moment = Moment(now)  # the only way the plan reads the time
         self.settings = settings
         self.prefix = f"{self.life.label_prefix}::"
         self.draft = Draft(labels=set(issue.labels), state=issue.state, assignees=issue.assignees)
@@ -213,7 +219,7 @@ class _Planner:
         cal = self.policy.calendar
         return Facts(
             issue,
-            self.now,
+            self.moment,
             stage,
             self.life.label_prefix,
             cal.fiscal_year_start_month,
@@ -260,7 +266,9 @@ class _Planner:
             # say when (a chain can end in a stage whose label the issue already carried).
             adds_label = stage is not None and self.life.label(stage) not in self.issue.labels
             entered = (
-                self.now if fired and adds_label else self.facts(self.issue, stage).stage_started
+                self.moment.exact()
+                if fired and adds_label
+                else self.facts(self.issue, stage).stage_started
             )
             context = template_context(self.policy, current, stage, why=outcome.saw, rule=rule.id)
             since = facts.last_human_activity() or current.updated_at
@@ -364,13 +372,13 @@ class _Planner:
         """One note for a move by people that no transition allows; never reverted (a move
         into a gated stage is the gate's business)."""
         spec, lookback = self.life.unexpected_move_comment, self.life.unexpected_move_lookback_days
-        if spec is None or (self.now - self.issue.updated_at).total_seconds() > lookback * 86400:
+        if spec is None or self.moment.days_since(self.issue.updated_at, [lookback]) > lookback:
             return
         events = self.issue.label_events
         if events is None:
             raise NeedDetail("label_events")
         move = last_move_by_people(events, self.prefix, self.settings.bot, self.issue.created_at)
-        if move is None or (self.now - move.at).total_seconds() > lookback * 86400:
+        if move is None or self.moment.days_since(move.at, [lookback]) > lookback:
             return
         gated = {gate.label for gate in self.policy.approvals}
         if (
@@ -532,7 +540,7 @@ class _Planner:
             transition=transition,
             previous=stage,
         )
-        step = Step(transition.id, "transition", context, self.now)
+        step = Step(transition.id, "transition", context, self.moment.exact())
         facts = self.facts(moved, transition.to)
         for action in transition.actions:
             action.apply(self.draft, facts, step)

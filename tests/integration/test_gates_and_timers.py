@@ -337,11 +337,14 @@ def test_from_approval_to_signature_over_a_month_of_hourly_runs_across_quarter_e
 
 def test_quarter_end_mode_switches_on_the_monday_of_the_last_ten_business_days():
     from triage.rules.conditions import Facts
+    from triage.rules.moment import Moment
 
     from support import NOW, snapshot
 
     def mode(day):
-        return Facts(snapshot(), datetime(*day, 12, tzinfo=UTC), None, "proposal").in_quarter_end()
+        return Facts(
+            snapshot(), Moment(datetime(*day, 12, tzinfo=UTC)), None, "proposal"
+        ).in_quarter_end()
 
     assert [mode((2026, 1, d)) for d in (15, 16, 19, 30)] == [False, False, True, True]
     assert mode((2026, 2, 2)) is False  # FY27-Q1 has begun

@@ -7,6 +7,7 @@ from pydantic import TypeAdapter
 
 from triage.issues.snapshot import LabelEvent
 from triage.rules.conditions import AnyCondition, Facts, NeedDetail
+from triage.rules.moment import Moment
 
 from support import NOW, at, block, snapshot, with_details
 
@@ -14,7 +15,7 @@ PARSE = TypeAdapter(AnyCondition)
 
 
 def check(spec, issue, stage=None, now=NOW):
-    return PARSE.validate_python(spec).evaluate(Facts(issue, now, stage, "proposal"))
+    return PARSE.validate_python(spec).evaluate(Facts(issue, Moment(now), stage, "proposal"))
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,8 @@
 - an issue never ends with two stage labels;
 - every stage change the bot makes is one the lifecycle allows;
 - the plan does not depend on the order the issues are listed in;
+- a plan is the same plan at any time before its `holds_until` (what lets a run leave an
+  unchanged issue unplanned);
 - whatever values a data block holds, its issue is planned or its problems reported, and the
   forecast is made: never an exception (which a plan reports as a bug).
 
@@ -19,6 +21,7 @@ from triage.forecast import forecast
 from triage.forecast_report import markdown
 from triage.issues.snapshot import IssueSnapshot, LabelEvent, Note
 from triage.plan import IssuePlan, assignments_for, plan_issue
+from triage.policy.model import Policy
 from triage.rules.fiscal import fiscal_quarter
 
 from support import BOT, NOW, snapshot, workspace
@@ -232,3 +235,47 @@ def test_any_data_block_is_planned_or_reported_never_a_bug(issue, data):
     assert not (planned.error or "").startswith("could not be planned"), planned.error
     quarter = fiscal_quarter(NOW.date(), POLICY.calendar.fiscal_year_start_month)
     markdown(forecast(POLICY, [wild], [], NOW, quarter), WS.templates, POLICY.forecast.template)
+
+
+@st.composite
+def lived_in(draw):
+    """An issue some time into its life: updated since it was created, commented on by people
+    (or not), with close and revisit dates around the time it is planned at."""
+    issue = draw(issues())
+    updated = issue.created_at + timedelta(hours=draw(st.integers(0, 24 * 80)))
+    people = tuple(
+        Note(500 + n, "dana", "an update", issue.created_at + timedelta(hours=h))
+        for n, h in enumerate(draw(st.lists(st.integers(0, 24 * 80), max_size=2)))
+    )
+    data = issue.scoping.data
+    if data is not None:
+        dates = st.dates(NOW.date() - timedelta(days=20), NOW.date() + timedelta(days=150))
+        data = data.model_copy(update={"close_date": draw(dates), "revisit_on": draw(dates)})
+        issue.__dict__["scoping"] = replace(issue.scoping, data=data)
+    return issue.changed(updated_at=updated, notes=people)
+
+
+def planned_at(policy: Policy, issue: IssueSnapshot, when) -> IssuePlan:
+    return plan_issue(policy, issue, when, plan_settings(WS))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lived_in(),
+    st.integers(0, 24 * 60 * 150),  # minutes after NOW it is planned at
+    st.floats(0, 1, exclude_max=True),  # how far towards holds_until it is planned again
+    st.booleans(),  # settled first: its plan applied, as a scheduled run leaves it
+)
+def test_a_plan_holds_until_its_holds_until(issue, minutes, towards, settle):
+    when = NOW + timedelta(minutes=minutes)
+    if settle:
+        first = planned_at(POLICY, issue, when)
+        if first.has_changes:
+            issue = applied(issue, first, when)
+    made = planned_at(POLICY, issue, when)
+    until = made.holds_until or when + timedelta(days=400)
+    assert until >= when
+    last = until - timedelta(microseconds=1)
+    for moment in (min(when + (until - when) * towards, last), last):
+        if moment >= when:
+            assert planned_at(POLICY, issue, moment) == made, (when, moment)

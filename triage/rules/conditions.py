@@ -20,6 +20,7 @@ from ..issues.tasks import normalise
 from ..pricing import Estimate, Rates, estimate
 from ..render.markers import Marker, find_marker
 from .fiscal import business_days_between, fiscal_quarter
+from .moment import Moment
 from .registry import tagged_union
 
 
@@ -33,10 +34,11 @@ class NeedDetail(Exception):
 
 @dataclass(frozen=True)
 class Facts:
-    """Everything a condition may look at: the issue and the moment, nothing else."""
+    """Everything a condition may look at: the issue and the moment, nothing else. The time is
+    read only through `moment` (its answers say how long the plan holds)."""
 
     issue: IssueSnapshot
-    now: datetime
+    moment: Moment
     stage: str | None
     stage_prefix: str
     fiscal_start_month: int = 2
@@ -48,7 +50,7 @@ class Facts:
     def in_quarter_end(self) -> bool:
         """Quarter-end mode: from the first of the fiscal quarter's last `quarter_end_days`
         business days to the quarter's end."""
-        today = self.now.date()
+        today = self.moment.today()
         quarter = fiscal_quarter(today, self.fiscal_start_month)
         start, counted = quarter.end, 0
         while True:
@@ -60,7 +62,7 @@ class Facts:
         return start <= today <= quarter.end
 
     def business_day(self) -> bool:
-        today = self.now.date()
+        today = self.moment.today()
         return today.weekday() < 5 and today not in self.holidays
 
     def last_human_activity(self) -> datetime | None:
@@ -131,6 +133,10 @@ class Compare(BaseModel):
         if all(v is None for v in (self.gt, self.gte, self.lt, self.lte)):
             raise ValueError("give at least one of gt, gte, lt, lte")
         return self
+
+    def bounds(self) -> list[float]:
+        """The values where `holds` can change its answer."""
+        return [v for v in (self.gt, self.gte, self.lt, self.lte) if v is not None]
 
     def holds(self, value: float) -> bool:
         return (
@@ -299,8 +305,9 @@ class DaysSinceUpdate(Condition):
     days_since_update: Compare
 
     def evaluate(self, facts: Facts) -> Outcome:
-        days = (facts.now - facts.issue.updated_at).total_seconds() / 86400
-        return Outcome(self.days_since_update.holds(days), f"{days:.1f} days")
+        compare = self.days_since_update
+        days = facts.moment.days_since(facts.issue.updated_at, compare.bounds(), places=1)
+        return Outcome(compare.holds(days), f"{days:.1f} days")
 
 
 class DaysInStage(Condition):
@@ -311,7 +318,8 @@ class DaysInStage(Condition):
     days_in_stage: Compare
 
     def evaluate(self, facts: Facts) -> Outcome:
-        days = business_days_between(facts.stage_started().date(), facts.now.date(), facts.holidays)
+        today = facts.moment.today()
+        days = business_days_between(facts.stage_started().date(), today, facts.holidays)
         return Outcome(self.days_in_stage.holds(days), f"{days} business days")
 
 
@@ -322,8 +330,9 @@ class DaysToQuarterEnd(Condition):
     days_to_quarter_end: Compare
 
     def evaluate(self, facts: Facts) -> Outcome:
-        quarter = fiscal_quarter(facts.now.date(), facts.fiscal_start_month)
-        days = business_days_between(facts.now.date(), quarter.end, facts.holidays)
+        today = facts.moment.today()
+        quarter = fiscal_quarter(today, facts.fiscal_start_month)
+        days = business_days_between(today, quarter.end, facts.holidays)
         return Outcome(
             self.days_to_quarter_end.holds(days), f"{days} business days to {quarter.name} end"
         )
@@ -355,7 +364,7 @@ class BusinessDaysToClose(Condition):
         data = facts.issue.scoping.data
         if data is None or data.close_date is None:
             return Outcome(False, "no close date")
-        days = business_days_between(facts.now.date(), data.close_date, facts.holidays)
+        days = business_days_between(facts.moment.today(), data.close_date, facts.holidays)
         return Outcome(
             self.business_days_to_close.holds(days), f"{days} business days to {data.close_date}"
         )
@@ -369,7 +378,7 @@ class QuarterEnd(Condition):
 
     def evaluate(self, facts: Facts) -> Outcome:
         on = facts.in_quarter_end()
-        quarter = fiscal_quarter(facts.now.date(), facts.fiscal_start_month)
+        quarter = fiscal_quarter(facts.moment.today(), facts.fiscal_start_month)
         return Outcome(
             on == self.quarter_end, f"quarter-end mode {'on' if on else 'off'} ({quarter.name})"
         )
@@ -389,17 +398,18 @@ class DaysWithoutHumanActivity(Condition):
         last = facts.last_human_activity()
         if last is None:
             issue = facts.issue
-            since_update = (facts.now - issue.updated_at).total_seconds() / 86400
-            age = (facts.now - issue.created_at).total_seconds() / 86400
             lower_bounds_only = compare.lt is None and compare.lte is None
             # Nothing at all happened since updated_at, so people have been away at least that long.
-            if lower_bounds_only and compare.holds(since_update):
-                return Outcome(True, f"{since_update:.0f} days since any update")
-            # An issue younger than the threshold cannot have been idle that long.
-            if lower_bounds_only and not compare.holds(age):
-                return Outcome(False, f"{age:.0f} days old")
+            if lower_bounds_only:
+                since_update = facts.moment.days_since(issue.updated_at, compare.bounds(), places=0)
+                if compare.holds(since_update):
+                    return Outcome(True, f"{since_update:.0f} days since any update")
+                # An issue younger than the threshold cannot have been idle that long.
+                age = facts.moment.days_since(issue.created_at, compare.bounds(), places=0)
+                if not compare.holds(age):
+                    return Outcome(False, f"{age:.0f} days old")
             raise NeedDetail("notes" if issue.notes is None else "label_events")
-        days = (facts.now - last).total_seconds() / 86400
+        days = facts.moment.days_since(last, compare.bounds(), places=0)
         return Outcome(compare.holds(days), f"{days:.0f} days since people last acted")
 
 
@@ -412,7 +422,7 @@ class RevisitDue(Condition):
     def evaluate(self, facts: Facts) -> Outcome:
         data = facts.issue.scoping.data
         when = data.revisit_on if data else None
-        due = when is not None and when <= facts.now.date()
+        due = when is not None and when <= facts.moment.today()
         return Outcome(due == self.revisit_due, f"revisit_on {when}" if when else "no revisit_on")
 
 
@@ -495,7 +505,7 @@ class CloseDatePassed(Condition):
         data = facts.issue.scoping.data
         if data is None or data.close_date is None:
             return Outcome(False, "no close date")
-        passed = data.close_date < facts.now.date()
+        passed = data.close_date < facts.moment.today()
         quarter = fiscal_quarter(data.close_date, facts.fiscal_start_month)
         return Outcome(
             passed == self.close_date_passed,
