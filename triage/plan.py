@@ -22,6 +22,7 @@ from typing import Any
 from .issues.scoping import People
 from .issues.snapshot import IssueSnapshot, LabelEvent, Note
 from .memo import last_answer
+from .plan_memory import recall
 from .policy.model import ANY_OPEN, NO_STAGE, Gate, Policy, Transition
 from .pricing import estimate
 from .render.markdown import Trusted, mention
@@ -90,6 +91,7 @@ class IssuePlan:
     # The same issue gets this very plan at any time from the one it was planned at until this
     # (None: at any time). See rules/moment.py.
     holds_until: datetime | None = None
+    recalled: bool = False  # nothing to do, as remembered from an earlier run (plan_memory.py)
 
     @property
     def ref(self) -> str:
@@ -137,13 +139,15 @@ class Plan:
 @dataclass(frozen=True)
 class Settings:
     """What the planner needs besides the policy and the issue: who the bot is, its templates,
-    who may approve each gate (usernames, groups resolved by the runner), and the EMs the
-    assignment pre-pass chose (`assignments_for`)."""
+    who may approve each gate (usernames, groups resolved by the runner), the EMs the
+    assignment pre-pass chose (`assignments_for`), and, for a run that remembers plans, the
+    digest of all this and the policy (`plan_memory.run_digest`; "" remembers nothing)."""
 
     bot: str
     templates: Templates
     approvers: Mapping[str, frozenset[str]] = field(default_factory=dict)
     assignments: Mapping[tuple[str, int], str] = field(default_factory=dict)
+    digest: str = ""
 
 
 def plan(
@@ -182,8 +186,14 @@ def assignments_for(policy: Policy, issues: Iterable[IssueSnapshot]) -> dict[tup
 def plan_issue(
     policy: Policy, issue: IssueSnapshot, now: datetime, settings: Settings
 ) -> IssuePlan:
-    planner = _Planner(policy, issue, now, settings)
     base = IssuePlan(issue.project, issue.iid, issue.title, issue.web_url)
+    em = settings.assignments.get((issue.project, issue.iid))
+    recalled = recall(issue, now, settings.digest, em)
+    if recalled is True:
+        return replace(base, recalled=True, holds_until=issue.quiet.until if issue.quiet else None)
+    if recalled:
+        return replace(base, needs=recalled)
+    planner = _Planner(policy, issue, now, settings)
     try:
         made = planner.run(base)
     except NeedDetail as need:

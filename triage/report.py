@@ -78,6 +78,7 @@ def as_json(
         "budget_exhausted": result.budget_exhausted,
         "forecast": result.forecast,
         "details_remembered": result.remembered,
+        "plans_recalled": result.recalled,
     }
 
 
@@ -137,6 +138,8 @@ def summary(result: RunResult, writes: int, by_method: Counter[str]) -> str:
     if result.remembered:
         whose = "issue's" if result.remembered == 1 else "issues'"
         text += f"; {result.remembered} {whose} details remembered, not read"
+    if result.recalled:
+        text += f", {result.recalled} not planned again (nothing to do, as last time)"
     if result.forecast:
         text += f"; {result.forecast}"
     if result.budget_exhausted:

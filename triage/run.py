@@ -23,6 +23,7 @@ from .gitlab.adapter import GitLab, GitLabProblem
 from .gitlab.cache import DetailsCache
 from .issues.snapshot import IssueSnapshot
 from .plan import IssuePlan, Settings, after, assignments_for, plan_issue
+from .plan_memory import remember, run_digest
 from .policy.model import Policy
 from .render.markers import Marker, revision, supersede
 from .render.templates import Templates
@@ -61,6 +62,7 @@ class RunResult:
     forecast: str | None = None  # what happened to the quarter's forecast issue
     forecast_failed: bool = False
     remembered: int = 0  # issues planned from the details cache, without reading them
+    recalled: int = 0  # of which not planned again: nothing to do, as an earlier run found
 
     @property
     def errors(self) -> list[Outcome]:
@@ -83,7 +85,10 @@ def run(
     bot = gitlab.bot_username()
     if mode == "apply" and policy.scope.project:
         gitlab.check_can_write(policy.scope.project)
-    settings = Settings(bot, templates, approvers_of(policy, gitlab))
+    approvers = approvers_of(policy, gitlab)
+    # Plans are remembered with the details they were made from: only by a run with the cache.
+    digest = run_digest(policy, templates, bot, approvers) if cache else ""
+    settings = Settings(bot, templates, approvers, digest=digest)
     writes_left = max_writes
     reused_before = cache.reused if cache else 0
     detailed: dict[Key, IssueSnapshot] = {}
@@ -110,6 +115,7 @@ def run(
             if issue_plan.error:
                 result.outcomes.append(Outcome(issue_plan, "failed", issue_plan.error))
                 continue
+            result.recalled += issue_plan.recalled
             if not issue_plan.has_changes:
                 continue
             if mode == "plan":
@@ -323,7 +329,7 @@ def plan_batch(
                 cache.forget(listed[key].ref)
             else:
                 read = None if key in stale else filled[key][1]
-                cache.keep(seen[key], read or now)
+                cache.keep(seen[key], read or now, remember(plan, seen[key], now, settings))
         if key in seen:  # the forecast needs the label events (stage starts), not the notes
             seen[key] = seen[key].changed(notes=None, note_awards={})
     return plans

@@ -26,8 +26,11 @@ def test_a_settled_run_reads_only_what_it_cannot_remember(demo, tmp_path):
     )
     report = json.loads((tmp_path / "r.json").read_text())
     assert settled.exit_code == 0 and report["writes"] == 0
-    assert report["details_remembered"] == 9
-    assert "9 issues' details remembered, not read" in settled.output
+    assert report["details_remembered"] == 9 and report["plans_recalled"] == 9
+    assert (
+        "9 issues' details remembered, not read, 9 not planned again (nothing to do, as last time)"
+        in settled.output
+    )
     # No notes and no label events: all nine were remembered (the same run without the cache
     # reads 16 of them, test_runs.py).
     assert admin(demo.url, "stats")["routes"] == {

@@ -3,8 +3,11 @@ its clock moved. People act through python-gitlab as themselves."""
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import TASKS, demo_seed, description
+from triage.gitlab.cache import DetailsCache
 from triage.render.markers import find_marker
 
 from support import BOT, bot_notes, bot_run, project_as
@@ -75,6 +78,15 @@ def keys(url, iid):
     return [find_marker(n.body).key for n in bot_notes(url, iid)]
 
 
+# Runs with the details cache remember each issue's plan while nothing it was made from changes
+# (plan_memory.py); the tests that run over days run both ways and expect the same.
+REMEMBERING = pytest.mark.parametrize("remembering", [False, True], ids=["fresh", "remembering"])
+
+
+def cache_for(url, remembering):
+    return DetailsCache(url, BOT) if remembering else None
+
+
 # --- approvals -------------------------------------------------------------------------------
 
 
@@ -109,23 +121,29 @@ def test_a_member_of_an_approver_group_may_approve():
         assert not any(k.startswith("refused/") for k in keys(emu.url, 1))
 
 
-def test_the_directors_thumbsup_on_the_approval_request_approves():
+@REMEMBERING
+def test_the_directors_thumbsup_on_the_approval_request_approves(remembering):
     with running_emulator(seed([issue(1, "Ready For Approval", done=TASKS)])) as emu:
         url = emu.url
-        bot_run(url)
+        cache = cache_for(url, remembering)
+        bot_run(url, cache=cache)
+        assert bot_run(url, cache=cache)[0].recalled == 0  # details read again after its writes
+        assert bot_run(url, cache=cache)[0].recalled == int(remembering)
         request = next(
             n for n in bot_notes(url, 1) if find_marker(n.body).key.startswith("approval-request/")
         )
         project_as(url, "felix").issues.get(1, lazy=True).notes.get(
             request.id, lazy=True
         ).awardemojis.create({"name": "thumbsup"})
-        bot_run(url)
+        bot_run(url, cache=cache)
         assert "proposal::Approved" not in labels_of(url, 1)
         assert "refused/director" in keys(url, 1)
+        bot_run(url, cache=cache)
+        assert bot_run(url, cache=cache)[0].recalled == int(remembering)
         project_as(url, "rowan").issues.get(1, lazy=True).notes.get(
             request.id, lazy=True
-        ).awardemojis.create({"name": "thumbsup"})
-        bot_run(url)
+        ).awardemojis.create({"name": "thumbsup"})  # the issue's updated_at does not move
+        bot_run(url, cache=cache)
         assert "proposal::Approved" in labels_of(url, 1)
         events = (
             project_as(url, "dana").issues.get(1, lazy=True).resourcelabelevents.list(get_all=True)
@@ -135,7 +153,8 @@ def test_the_directors_thumbsup_on_the_approval_request_approves():
             for e in events
             if e.label["name"] == "proposal::Approved"
         ] == [(BOT, "add")]
-        assert bot_run(url)[1].traffic.writes == 0  # the bot's own setting counts on the next runs
+        # the bot's own setting counts on the next runs
+        assert bot_run(url, cache=cache)[1].traffic.writes == 0
 
 
 def test_the_50k_technical_architect_gate():
@@ -222,15 +241,21 @@ def business_days(start, end):
     return days
 
 
-def test_reminders_once_per_period_over_a_month_of_hourly_runs_across_quarter_end():
+@REMEMBERING
+def test_reminders_once_per_period_over_a_month_of_hourly_runs_across_quarter_end(remembering):
     """Estimate_Feedback from Mon 2026-01-05: the account team is reminded every 3 business days,
     daily in the fiscal quarter's last 10 business days (FY26-Q4 ends Sat 2026-01-31, so quarter-end
     mode runs from Mon 01-19 to Fri 01-30), and every 3 again in FY27-Q1."""
     with running_emulator(seed([issue(1, "Estimate_Feedback", events_by="ps-bot")])) as emu:
         url = emu.url
+        cache, recalled = cache_for(url, remembering), 0
         for _ in range(31 * 24):
-            bot_run(url)
+            recalled += bot_run(url, cache=cache)[0].recalled
             admin(url, "clock", {"advance_seconds": 3600})
+        # Remembered: every hour but the first of each day (midnight may change any plan), the
+        # runs after a reminder, and those that read the issue again (its details are read anew
+        # after 12 to 24 hours).
+        assert (recalled > 31 * 24 * 0.75) if remembering else recalled == 0, recalled
         reminders = [
             n
             for n in bot_notes(url, 1)
@@ -252,7 +277,8 @@ def test_reminders_once_per_period_over_a_month_of_hourly_runs_across_quarter_en
         assert all("@felix @imogen reminder:" in n.body for n in reminders)
 
 
-def test_from_approval_to_signature_over_a_month_of_hourly_runs_across_quarter_end():
+@REMEMBERING
+def test_from_approval_to_signature_over_a_month_of_hourly_runs_across_quarter_end(remembering):
     """Approved by the director on Mon 2026-01-05 with a close date of Wed 01-28 (FY26-Q4, which
     ends Sat 01-31). The EM moves the close date into FY27-Q1 on 01-30 and revises the estimate on
     Tue 02-03; the director approves the revision on 02-05."""
@@ -269,12 +295,14 @@ def test_from_approval_to_signature_over_a_month_of_hourly_runs_across_quarter_e
     issues = [issue(1, "Approved", data=data, done=TASKS, events_by="rowan")]
     with running_emulator(seed(issues)) as emu:
         url = emu.url
+        cache, recalled = cache_for(url, remembering), 0
         for hour in range(31 * 24):
             if (now := start + timedelta(hours=hour)) in edits:
                 update = {"description": description("Summary.", TASKS, edits[now])}
                 project_as(url, "dana").issues.update(1, update)
-            bot_run(url)
+            recalled += bot_run(url, cache=cache)[0].recalled
             admin(url, "clock", {"advance_seconds": 3600})
+        assert (recalled > 31 * 24 * 0.75) if remembering else recalled == 0, recalled
 
         def posted(rule):
             return [
@@ -318,9 +346,9 @@ def test_from_approval_to_signature_over_a_month_of_hourly_runs_across_quarter_e
         later = {**edits[datetime(2026, 2, 3, 10, tzinfo=UTC)], "close_date": "2026-02-20"}
         update = {"description": description("Summary.", TASKS, later)}
         project_as(url, "dana").issues.update(1, update)
-        bot_run(url)
+        bot_run(url, cache=cache)
         assert "proposal::Approved" in labels_of(url, 1)
-        assert bot_run(url)[1].traffic.writes == 0
+        assert bot_run(url, cache=cache)[1].traffic.writes == 0
         requests = posted("signature-request")
         assert len(requests) == 2 and f"revision `{revision}`" in requests[1][2]
         assert len(posted("sow-revised-after-approval")) == 1

@@ -3,8 +3,9 @@
 - an issue never ends with two stage labels;
 - every stage change the bot makes is one the lifecycle allows;
 - the plan does not depend on the order the issues are listed in;
-- a plan is the same plan at any time before its `holds_until` (what lets a run leave an
-  unchanged issue unplanned);
+- a plan is the same plan at any time before its `holds_until`, and an issue whose plan had
+  nothing to do, remembered, is recalled only when a fresh plan would have nothing to do either
+  (what lets a run leave an unchanged issue unplanned);
 - whatever values a data block holds, its issue is planned or its problems reported, and the
   forecast is made: never an exception (which a plan reports as a bug).
 
@@ -21,6 +22,7 @@ from triage.forecast import forecast
 from triage.forecast_report import markdown
 from triage.issues.snapshot import IssueSnapshot, LabelEvent, Note
 from triage.plan import IssuePlan, assignments_for, plan_issue
+from triage.plan_memory import remember, run_digest
 from triage.policy.model import Policy
 from triage.rules.fiscal import fiscal_quarter
 
@@ -279,3 +281,38 @@ def test_a_plan_holds_until_its_holds_until(issue, minutes, towards, settle):
     for moment in (min(when + (until - when) * towards, last), last):
         if moment >= when:
             assert planned_at(POLICY, issue, moment) == made, (when, moment)
+
+
+REMEMBERING = replace(
+    plan_settings(WS),
+    digest=run_digest(POLICY, WS.templates, BOT, plan_settings(WS).approvers),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lived_in(),
+    st.integers(0, 24 * 60 * 150),  # minutes after NOW it is planned at
+    st.integers(-60, 24 * 60 * 3),  # minutes after that it is planned again
+    st.booleans(),  # settled first
+)
+def test_an_issue_is_recalled_only_when_a_fresh_plan_has_nothing_to_do(
+    issue, minutes, later, settle
+):
+    when = NOW + timedelta(minutes=minutes)
+    if settle:
+        first = planned_at(POLICY, issue, when)
+        if first.has_changes:
+            issue = applied(issue, first, when)
+    made = plan_issue(POLICY, issue, when, REMEMBERING)
+    memory = remember(made, issue, when, REMEMBERING)
+    if memory is None:
+        assert made.has_changes or made.error or made.needs or made.holds_until == when
+        return
+    again = when + timedelta(minutes=later)
+    recalled = plan_issue(POLICY, issue.changed(quiet=memory), again, REMEMBERING)
+    fresh = plan_issue(POLICY, issue, again, REMEMBERING)
+    if recalled.recalled:
+        assert not (fresh.has_changes or fresh.error or fresh.needs), (again, fresh)
+    else:
+        assert recalled == fresh

@@ -19,6 +19,9 @@ What keeps it safe:
   note deleted and another added within the same minute.
 - A missing, unreadable or foreign file (another GitLab, another bot user, another format) is
   an empty cache, never an error: the run reads what it needs.
+
+An entry also holds what the issue's last plan left to remember (`quiet`, see plan_memory.py): it
+lives and dies with the details it was planned from.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..issues.snapshot import IssueSnapshot, LabelEvent, Note
+from ..issues.snapshot import IssueSnapshot, LabelEvent, Note, Quiet
 
 FORMAT = 2  # 2: each issue's entry is its own JSON text (far less memory than nested lists)
 DEFAULT_MAX_AGE = timedelta(hours=24)
@@ -99,28 +102,38 @@ class DetailsCache:
                 return issue, None
             notes = entry.get("notes")
             events = entry.get("events")
+            quiet = entry.get("quiet")
             filled = issue.changed(
                 notes=None if notes is None else tuple(_note(n) for n in notes),
                 label_events=None if events is None else tuple(_event(e) for e in events),
+                quiet=None if quiet is None else _quiet(quiet),
             )
         except (KeyError, TypeError, ValueError, RecursionError):
             return issue, None  # a damaged entry: read the issue instead
         self._served[issue.ref] = (filled.notes, filled.label_events)
         return filled, read
 
-    def keep(self, issue: IssueSnapshot, read: datetime) -> None:
-        """Remember what was read for `issue` (as listed), read at `read`."""
+    def keep(self, issue: IssueSnapshot, read: datetime, quiet: Quiet | None = None) -> None:
+        """Remember what was read for `issue` (as listed), read at `read`, and what its plan
+        left to remember (`plan_memory.remember`)."""
         served = self._served.pop(issue.ref, None)
         if served is not None and served[0] is issue.notes and served[1] is issue.label_events:
             self.reused += 1  # planned from what was remembered, not read again
+            if quiet is not issue.quiet:  # planned afresh from them: what it left replaces
+                entry = json.loads(self.entries[issue.ref])
+                entry["quiet"] = _quiet_row(quiet)
+                self.entries[issue.ref] = json.dumps(entry, separators=(",", ":"))
             return  # its entry stands as it is
-        if issue.user_notes_count is None or (issue.notes is None and issue.label_events is None):
+        if issue.user_notes_count is None or (
+            issue.notes is None and issue.label_events is None and quiet is None
+        ):
             self.entries.pop(issue.ref, None)
             return
         compact = issue.compact(self.bot)
         entry = {
             "seen": _seen(issue),
             "read": read.isoformat(),
+            "quiet": _quiet_row(quiet),
             "notes": None
             if compact.notes is None
             else [
@@ -166,6 +179,23 @@ def _note(row: list[Any]) -> Note:
         datetime.fromisoformat(created),
         bool(system),
         bool(internal),
+    )
+
+
+def _quiet_row(quiet: Quiet | None) -> list[Any] | None:
+    if quiet is None:
+        return None
+    until = None if quiet.until is None else quiet.until.isoformat()
+    return [quiet.fingerprint, quiet.since.isoformat(), until, list(quiet.awards)]
+
+
+def _quiet(row: list[Any]) -> Quiet:
+    fingerprint, since, until, awards = row
+    return Quiet(
+        str(fingerprint),
+        datetime.fromisoformat(since),
+        None if until is None else datetime.fromisoformat(until),
+        tuple(int(note) for note in awards),
     )
 
 

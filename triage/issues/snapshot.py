@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -39,6 +40,18 @@ class Award:
 
 
 @dataclass(frozen=True)
+class Quiet:
+    """What an earlier run remembered of an issue's plan: nothing to do, for the issue with this
+    fingerprint, from `since` until `until` (None: no time-based answer), after reading the award
+    emoji of these notes. See plan_memory.py."""
+
+    fingerprint: str
+    since: datetime
+    until: datetime | None
+    awards: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class IssueSnapshot:
     """One issue as the listing showed it; details are None until fetched."""
 
@@ -60,6 +73,7 @@ class IssueSnapshot:
     note_awards: Mapping[int, tuple[Award, ...]] = field(
         default_factory=dict
     )  # note id -> awards, once fetched
+    quiet: Quiet | None = None  # the remembered plan (details cache), if any
 
     @property
     def ref(self) -> str:
@@ -72,6 +86,10 @@ class IssueSnapshot:
     @cached_property
     def scoping(self) -> ScopingBlock:
         return parse_scoping(self.description)
+
+    @cached_property
+    def description_digest(self) -> str:
+        return hashlib.blake2b(self.description.encode(), digest_size=16).hexdigest()
 
     def compact(self, bot: str) -> IssueSnapshot:
         """The same issue holding only what a plan decides from: the bot's notes keep their
@@ -113,7 +131,8 @@ class IssueSnapshot:
         return self.changed(labels=ordered, state=state, assignees=assignees)
 
 
-PARSED = ("tasks", "scoping")  # what IssueSnapshot parses from its description, once
+# What IssueSnapshot makes of its description, once.
+PARSED = ("tasks", "scoping", "description_digest")
 
 
 def compact_note(note: Note, bot: str) -> Note:

@@ -1,0 +1,127 @@
+"""A plan memory across runs: an issue whose last plan had nothing to do is not planned again
+while everything that plan was made from is unchanged and its time-based answers still hold.
+
+A settled issue is planned every run only to find, again, nothing to do: most of a settled run's
+work. What a plan is made from is the issue (the listing, the details read for it), the time,
+and what is the same for every issue of a run (the code, the policy, the templates, the bot, the
+approvers). So a run remembers, with the issue's details (`gitlab/cache.py`), a fingerprint of
+all of it but the time, and until when the plan's answers about the time hold
+(`IssuePlan.holds_until`, from `rules/moment.py`). The next run recalls "nothing to do" only for
+the same fingerprint at a time in `[since, until)`; anything else is planned afresh.
+
+What keeps it safe:
+- Only "nothing to do" is remembered, never a write: a plan that writes is made afresh each run.
+- The details an issue was planned from live in the same cache entry as its memory: reading
+  them again writes a new entry. Award emoji are never remembered: the ones the plan read are
+  read again and are part of the fingerprint.
+- A property test plans issues again at random times before `holds_until` and finds the very
+  same plan (tests/unit/test_plan_properties.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import sys
+from collections.abc import Mapping
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .issues.snapshot import IssueSnapshot, Quiet
+from .policy.model import Policy
+from .render.templates import Templates
+
+if TYPE_CHECKING:
+    from .plan import IssuePlan, Settings
+
+LIBRARIES = ("jinja2", "pydantic", "PyYAML")  # what renders and reads, besides the code
+
+
+@functools.cache
+def _code() -> str:
+    """The planner's code and the libraries it renders and parses with: a new release (or any
+    edit) plans every issue afresh."""
+    digest = hashlib.sha256(sys.version.encode())
+    for name in LIBRARIES:
+        digest.update(f"{name}={metadata.version(name)}".encode())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def run_digest(
+    policy: Policy, templates: Templates, bot: str, approvers: Mapping[str, frozenset[str]]
+) -> str:
+    """What every plan of a run is made from besides its issue and the time."""
+    digest = hashlib.sha256(_code().encode())
+    digest.update(policy.model_dump_json().encode())
+    for name, source in sorted(templates.sources.items()):
+        digest.update(f"\0{name}\0{source}".encode())
+    digest.update(f"\0{bot}\0".encode())
+    for gate, names in sorted(approvers.items()):
+        digest.update(f"{gate}:{','.join(sorted(names))};".encode())
+    return digest.hexdigest()
+
+
+def fingerprint(issue: IssueSnapshot, digest: str, em: str | None, awards: tuple[int, ...]) -> str:
+    """The issue as a plan sees it (its details stand for themselves: see the module's notes),
+    with the run's digest, the EM the run would give it, and the award emoji of `awards`."""
+    seen = (
+        digest,
+        em,
+        issue.project,
+        issue.iid,
+        issue.title,
+        issue.description_digest,
+        issue.labels,
+        issue.assignees,
+        issue.author,
+        issue.state,
+        issue.created_at.isoformat(),
+        issue.updated_at.isoformat(),
+        issue.web_url,
+        issue.due_date,
+        issue.user_notes_count,
+        None if issue.notes is None else len(issue.notes),
+        None if issue.label_events is None else len(issue.label_events),
+        [
+            (note, [(a.name, a.user, a.created_at.isoformat()) for a in issue.note_awards[note]])
+            for note in awards
+        ],
+    )
+    return hashlib.blake2b(repr(seen).encode(), digest_size=16).hexdigest()
+
+
+def recall(
+    issue: IssueSnapshot, now: datetime, digest: str, em: str | None
+) -> bool | frozenset[str]:
+    """True: the issue's remembered plan (nothing to do) holds now. False: plan it afresh. Or the
+    award emoji to read again first (`awards:<note id>`, as a plan asks for them)."""
+    quiet = issue.quiet
+    if quiet is None or not digest or now < quiet.since:
+        return False
+    if quiet.until is not None and now >= quiet.until:
+        return False
+    unread = frozenset(f"awards:{note}" for note in quiet.awards if note not in issue.note_awards)
+    return unread or fingerprint(issue, digest, em, quiet.awards) == quiet.fingerprint
+
+
+def remember(
+    plan: IssuePlan, issue: IssueSnapshot, now: datetime, settings: Settings
+) -> Quiet | None:
+    """What to remember of `issue`, planned at `now` with `plan`: its memory again if the plan was
+    recalled; a new one if the plan had nothing to do (and holds beyond now); else nothing."""
+    if plan.recalled:
+        return issue.quiet
+    until = plan.holds_until
+    if plan.has_changes or plan.error or plan.needs or not settings.digest:
+        return None
+    if until is not None and until <= now:
+        return None
+    awards = tuple(sorted(issue.note_awards))
+    em = settings.assignments.get((issue.project, issue.iid))
+    return Quiet(fingerprint(issue, settings.digest, em, awards), now, until, awards)
