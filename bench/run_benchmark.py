@@ -4,6 +4,7 @@
     .venv/bin/python bench/run_benchmark.py 10000 --summary 4000   # longer descriptions
     .venv/bin/python bench/run_benchmark.py 10000 --latency 30     # each request answered 30 ms late
     .venv/bin/python bench/run_benchmark.py 10000 --latency 100 --readers 16   # `triage apply --readers 16`
+    .venv/bin/python bench/run_benchmark.py 10000 --later 1       # the measured runs an hour later
 
 Seeds the emulator (in this process) with N scoping issues spread over the stages the way a PS
 pipeline is (data blocks, ticked tasks, EMs, confidence labels), brings them to steady state with
@@ -11,7 +12,10 @@ pipeline is (data blocks, ticked tasks, EMs, confidence labels), brings them to 
 kind), wall time, and peak memory; and, in the same run, python-gitlab alone listing the same issues.
 With `--latency MS` the emulator answers each request of the measured runs (the bot's and
 python-gitlab's) MS milliseconds late, as a GitLab across a network does; it serves requests
-concurrently, as GitLab does. Prints a Markdown table; results are kept in docs/benchmarks.md.
+concurrently, as GitLab does. With `--later H` the emulator's clock moves H hours on before the
+measured runs, as the next run of an hourly schedule finds the issues (by default they come right
+after the settling runs, when every settled issue's remembered plan still holds). Prints a Markdown
+table; results are kept in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -209,6 +213,7 @@ def measured(url: str, report: Path, cache: Path | None, readers: int | None) ->
         "awards": sum(v for k, v in routes.items() if "award_emoji" in k),
         "details": sum(v for k, v in routes.items() if k.endswith("/notes") or "label_events" in k),
         "writes": json.loads(report.read_text())["writes"],
+        "recalled": json.loads(report.read_text())["plans_recalled"],
         "wall": wall,
         "cpu": cpu,
         "peak": peak,
@@ -220,19 +225,20 @@ def main() -> None:
     summary = int(args.pop(args.index("--summary") + 1)) if "--summary" in args else 0
     latency = int(args.pop(args.index("--latency") + 1)) if "--latency" in args else 0
     readers = int(args.pop(args.index("--readers") + 1)) if "--readers" in args else None
+    later = float(args.pop(args.index("--later") + 1)) if "--later" in args else 0
     sizes = [int(a) for a in args if not a.startswith("--")] or [1000, 10000]
     rules = load_workspace(ROOT / "policies", ROOT / "templates").policy
     per_rule_listings = len(rules.rules) + len(
         [t for t in rules.lifecycle.transitions if t.by == "bot"]
     )
     print(
-        "| issues | latency (ms) | readers | details cache | bot requests | lower bound | over it | listing pages | "
+        "| issues | latency (ms) | readers | hours later | details cache | plans recalled | bot requests | lower bound | over it | listing pages | "
         "approval emoji reads | notes + label events reads | writes | bot run (s) | bot CPU (s) | "
         "python-gitlab listing alone (s) | ratio | python-gitlab listing + the same emoji reads (s) | "
         "ratio | peak RSS (MiB) | one listing per rule: requests |"
     )
     print(
-        "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     for n in sizes:
         with running_emulator(seed(n, summary)) as emu, tempfile.TemporaryDirectory() as tmp:
@@ -241,6 +247,7 @@ def main() -> None:
                 bot(emu.url, report, cache)
                 if json.loads(report.read_text())["writes"] == 0:
                     break
+            admin(emu.url, "clock", {"advance_seconds": later * 3600})
             admin(emu.url, "faults", {"latency_ms": latency})
             rows = [
                 ("no", measured(emu.url, report, None, readers)),
@@ -256,7 +263,8 @@ def main() -> None:
             bound = pages + row["awards"]
             per_rule = per_rule_listings * pages + row["awards"] + row["details"]
             print(
-                f"| {n:,} | {latency} | {readers or READERS} | {used} | {row['requests']:,.0f} | {bound:,.0f} | "
+                f"| {n:,} | {latency} | {readers or READERS} | {later:g} | {used} | {row['recalled']:,} | "
+                f"{row['requests']:,.0f} | {bound:,.0f} | "
                 f"{(row['requests'] - bound) / bound:.1%} | {pages} | {row['awards']:,.0f} | "
                 f"{row['details']:,.0f} | {row['writes']:.0f} | {row['wall']:.1f} | {row['cpu']:.1f} | "
                 f"{alone:.2f} | "
