@@ -3,6 +3,7 @@ what it cannot remember, it ends where a run without it ends, a comment GitLab's
 hides from `updated_at` is still seen, and nothing is ever written from remembered details."""
 
 import json
+import shutil
 
 from test_cli import invoke
 from test_runs import snapshot_of
@@ -12,7 +13,7 @@ from triage.commands.demo import _human_steps, _tick
 from triage.commands.demo_data import demo_seed
 from triage.gitlab.cache import DetailsCache
 
-from support import BOT, bot_notes, bot_run, project_as
+from support import BOT, ROOT, bot_notes, bot_run, project_as
 
 
 def test_a_settled_run_reads_only_what_it_cannot_remember(demo, tmp_path):
@@ -39,6 +40,32 @@ def test_a_settled_run_reads_only_what_it_cannot_remember(demo, tmp_path):
         "GET /projects/:id/issues": 3,
         "GET /groups/:id/members/all": 2,
     }
+
+
+def test_an_edited_template_plans_every_issue_afresh_once(demo, tmp_path):
+    path, report = tmp_path / "details.json", tmp_path / "r.json"
+    for _ in range(3):
+        invoke(["apply", "--cache", str(path)], demo.url)
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    reminder = templates / "reminder.md.j2"
+    reminder.write_text(reminder.read_text() + "{# reworded nothing yet #}\n")
+    recalled = []
+    for _ in range(2):
+        args = [
+            "apply",
+            "--cache",
+            str(path),
+            "--templates",
+            str(templates),
+            "--report",
+            str(report),
+        ]
+        assert invoke(args, demo.url).exit_code == 0
+        found = json.loads(report.read_text())
+        recalled.append((found["plans_recalled"], found["writes"]))
+    # planned afresh (and found nothing to do: a template comment renders nothing), then recalled
+    assert recalled == [(0, 0), (9, 0)]
 
 
 def test_with_or_without_the_cache_the_same_steps_end_the_same(tmp_path):
