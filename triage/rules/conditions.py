@@ -4,6 +4,8 @@ In a policy a condition is a one-key mapping: `{task: Discovery call held}`, com
 `all`, `any` and `not`. Adding one is one class and one entry in `CONDITIONS`. Each evaluation
 says whether it was met and what it saw, for `triage explain`. A condition that needs data the
 listing does not carry (notes, label events) raises `NeedDetail` until it has been fetched.
+A condition reads the time only through `facts.moment` (today's date, or days since an instant
+with the thresholds it compares them to): its answers say how long a plan holds (moment.py).
 """
 
 from __future__ import annotations
