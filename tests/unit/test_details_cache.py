@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from triage.gitlab.cache import DetailsCache
-from triage.issues.snapshot import LabelEvent, Note
+from triage.issues.snapshot import LabelEvent, Note, Quiet
 
 from support import BOT, at, snapshot
 
@@ -182,3 +182,50 @@ def test_an_entry_read_again_before_writing_was_not_used():
     assert (
         json.loads(cache.entries[listed().ref])["read"] == (READ + timedelta(hours=5)).isoformat()
     )
+
+
+QUIET = Quiet("0" * 32, READ, READ + timedelta(hours=3), (11,))
+
+
+def test_a_remembered_plan_comes_back_with_its_details(tmp_path):
+    cache = DetailsCache(URL, BOT)
+    cache.keep(detailed(listed()), READ, QUIET)
+    filled, _ = saved_and_loaded(tmp_path, cache).fill(listed(), READ + timedelta(hours=1))
+    assert filled.quiet == QUIET and filled.notes is not None
+
+
+def test_a_plan_made_afresh_from_remembered_details_replaces_the_remembered_one():
+    cache = DetailsCache(URL, BOT)
+    cache.keep(detailed(listed()), READ, QUIET)
+    later = READ + timedelta(hours=4)
+    filled, _ = cache.fill(listed(), later)
+    cache.keep(filled, later, filled.quiet)  # recalled: the entry stands as it is
+    assert cache.fill(listed(), later)[0].quiet == QUIET
+    newer = replace(QUIET, since=later, until=None)
+    for remembered in (newer, None):  # planned afresh: nothing to do again, or something to do
+        filled, _ = cache.fill(listed(), later)
+        cache.keep(filled, later, remembered)
+        assert cache.fill(listed(), later)[0].quiet == remembered
+    assert json.loads(cache.entries[listed().ref])["read"] == READ.isoformat()
+
+
+def test_an_issue_with_no_details_keeps_an_entry_only_to_remember_its_plan():
+    cache = DetailsCache(URL, BOT)
+    cache.keep(listed(), READ)
+    assert cache.entries == {}
+    cache.keep(listed(), READ, QUIET)
+    filled, read = cache.fill(listed(), READ)
+    assert filled.quiet == QUIET and filled.notes is None and read == READ
+
+
+@pytest.mark.parametrize(
+    "row", [["short"], ["f", "not a time", None, []], ["f", READ.isoformat(), None, ["x"]], 7]
+)
+def test_a_damaged_remembered_plan_is_an_entry_read_again(row):
+    cache = DetailsCache(URL, BOT)
+    cache.keep(detailed(listed()), READ, QUIET)
+    entry = json.loads(cache.entries[listed().ref])
+    entry["quiet"] = row
+    cache.entries[listed().ref] = json.dumps(entry)
+    filled, read = cache.fill(listed(), READ)
+    assert read is None and filled.quiet is None and filled.notes is None
