@@ -23,7 +23,6 @@ from triage.forecast_report import markdown
 from triage.issues.snapshot import IssueSnapshot, LabelEvent, Note
 from triage.plan import IssuePlan, assignments_for, plan_issue
 from triage.plan_memory import remember, run_digest
-from triage.policy.model import Policy
 from triage.rules.fiscal import fiscal_quarter
 
 from support import BOT, NOW, snapshot, workspace
@@ -257,8 +256,17 @@ def lived_in(draw):
     return issue.changed(updated_at=updated, notes=people)
 
 
-def planned_at(policy: Policy, issue: IssueSnapshot, when) -> IssuePlan:
-    return plan_issue(policy, issue, when, plan_settings(WS))
+def planned_at(issue: IssueSnapshot, when) -> IssuePlan:
+    return plan_issue(POLICY, issue, when, plan_settings(WS))
+
+
+def as_found(issue: IssueSnapshot, minutes: int, settle: bool):
+    """The moment `minutes` after NOW, and the issue then: as generated, or settled (its plan at
+    that moment applied, as a scheduled run leaves it)."""
+    when = NOW + timedelta(minutes=minutes)
+    if settle and (first := planned_at(issue, when)).has_changes:
+        issue = applied(issue, first, when)
+    return issue, when
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -266,21 +274,17 @@ def planned_at(policy: Policy, issue: IssueSnapshot, when) -> IssuePlan:
     lived_in(),
     st.integers(0, 24 * 60 * 150),  # minutes after NOW it is planned at
     st.floats(0, 1, exclude_max=True),  # how far towards holds_until it is planned again
-    st.booleans(),  # settled first: its plan applied, as a scheduled run leaves it
+    st.booleans(),  # settled first
 )
 def test_a_plan_holds_until_its_holds_until(issue, minutes, towards, settle):
-    when = NOW + timedelta(minutes=minutes)
-    if settle:
-        first = planned_at(POLICY, issue, when)
-        if first.has_changes:
-            issue = applied(issue, first, when)
-    made = planned_at(POLICY, issue, when)
+    issue, when = as_found(issue, minutes, settle)
+    made = planned_at(issue, when)
     until = made.holds_until or when + timedelta(days=400)
     assert until >= when
     last = until - timedelta(microseconds=1)
     for moment in (min(when + (until - when) * towards, last), last):
         if moment >= when:
-            assert planned_at(POLICY, issue, moment) == made, (when, moment)
+            assert planned_at(issue, moment) == made, (when, moment)
 
 
 REMEMBERING = replace(
@@ -299,11 +303,7 @@ REMEMBERING = replace(
 def test_an_issue_is_recalled_only_when_a_fresh_plan_has_nothing_to_do(
     issue, minutes, later, settle
 ):
-    when = NOW + timedelta(minutes=minutes)
-    if settle:
-        first = planned_at(POLICY, issue, when)
-        if first.has_changes:
-            issue = applied(issue, first, when)
+    issue, when = as_found(issue, minutes, settle)
     made = plan_issue(POLICY, issue, when, REMEMBERING)
     memory = remember(made, issue, when, REMEMBERING)
     if memory is None:
