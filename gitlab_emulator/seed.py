@@ -164,6 +164,8 @@ class SeedFaults(_Model):
     error_rate: float = Field(0.0, ge=0, le=1)
     latency_ms: int = Field(0, ge=0)
     drop_after_write_rate: float = Field(0.0, ge=0, le=1)
+    workers: int = Field(0, ge=0)  # 0: as many as come
+    work_ms: int = Field(0, ge=0)
 
 
 class SeedFile(_Model):

@@ -8,6 +8,8 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,8 +43,12 @@ class RateLimit:
 class Faults:
     seed: int = 0
     error_rate: float = 0.0
-    latency_ms: int = 0
+    latency_ms: int = 0  # the network's: each answer arrives this much later
     drop_after_write_rate: float = 0.0
+    # GitLab's Puma answers at most `workers` requests at once (workers x threads; 0: as many as
+    # come), each holding its worker `work_ms`; the others wait their turn in its queue.
+    workers: int = 0
+    work_ms: int = 0
 
 
 @dataclass
@@ -99,6 +105,8 @@ class Emulator:
         self._throttle = _Throttle()
         self._lock = threading.RLock()
         self._in_flight = 0
+        self._working = 0
+        self._turns = threading.Condition(self._lock)
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
         self._server.daemon_threads = True
         bound_host, bound_port = (
@@ -156,6 +164,7 @@ class Emulator:
         with self._lock:
             self.faults = Faults(**{**asdict(self.faults), **changes})
             self._rng = random.Random(self.faults.seed)
+            self._turns.notify_all()  # more workers: those waiting may go
 
     def reset_stats(self) -> None:
         with self._lock:
@@ -208,28 +217,49 @@ class Emulator:
             latency, fail, drop = self._draw_faults(method)
         if latency:
             time.sleep(latency)
-        if fail:
-            return fail
-        if matched is None:
-            return Response(404, {"error": "404 Not Found"})
-        _, handler, params = matched
-        try:
-            body = _parse_body(headers, raw_body)
-        except ValueError:
-            return Response(
-                400,
-                {"error": "The provided content-type is not supported or the body is invalid JSON"},
-            )
-        request = Request(method, path, query, body, user, self.url)
-        with self._lock:
+        with self._worker():
+            if fail:
+                return fail
+            if matched is None:
+                return Response(404, {"error": "404 Not Found"})
+            _, handler, params = matched
             try:
-                response = handler(request, **{k: unquote(v) for k, v in params.items()})
-            except ApiError as error:
-                response = _error(error)
-            self._informational_headers(response, user, client)
-        if drop and 200 <= response.status < 300:
-            return None  # applied, but the answer never reaches the client
-        return response
+                body = _parse_body(headers, raw_body)
+            except ValueError:
+                return Response(
+                    400,
+                    {
+                        "error": "The provided content-type is not supported or the body is invalid JSON"
+                    },
+                )
+            request = Request(method, path, query, body, user, self.url)
+            with self._lock:
+                try:
+                    response = handler(request, **{k: unquote(v) for k, v in params.items()})
+                except ApiError as error:
+                    response = _error(error)
+                self._informational_headers(response, user, client)
+            if drop and 200 <= response.status < 300:
+                return None  # applied, but the answer never reaches the client
+            return response
+
+    @contextmanager
+    def _worker(self) -> Iterator[None]:
+        """A worker to answer on: with `faults.workers`, a request waits until one is free (the
+        queue in front of GitLab's Puma), then holds it `faults.work_ms`."""
+        with self._turns:
+            while self.faults.workers and self._working >= self.faults.workers:
+                self._turns.wait()
+            self._working += 1
+            work = self.faults.work_ms / 1000
+        try:
+            if work:
+                time.sleep(work)
+            yield
+        finally:
+            with self._turns:
+                self._working -= 1
+                self._turns.notify()
 
     def _authenticate(self, headers: dict[str, str], query: dict[str, list[str]]) -> User | None:
         token = headers.get("private-token") or (query.get("private_token") or [""])[-1]

@@ -269,3 +269,41 @@ def test_triage_emulator_refuses_a_bad_seed(tmp_path):
         f"error: {path}: projects[0] (g/p).issues[0] (t).author: "
         "'nobody' is not a declared user (add it under users:)"
     )
+
+
+def test_with_few_workers_requests_wait_their_turn(gitlab_emulator):
+    emu = gitlab_emulator(seed(faults={"workers": 1, "work_ms": 150}))
+    took = []
+
+    def get():
+        started = time.monotonic()
+        requests.get(f"{emu.url}/api/v4/projects/g%2Fp", headers={"PRIVATE-TOKEN": "t"}, timeout=5)
+        took.append(time.monotonic() - started)
+
+    threads = [threading.Thread(target=get) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # One worker: the second answer waits for the first, the third for both.
+    assert [round(t, 2) >= 0.15 * turn for turn, t in enumerate(sorted(took), 1)] == [True] * 3
+    assert admin(emu.url, "stats")["peak_in_flight"] == 3  # the waiting ones are in flight too
+
+
+def test_more_workers_let_the_waiting_requests_go(gitlab_emulator):
+    emu = gitlab_emulator(seed(faults={"workers": 1, "work_ms": 300}))
+    answered = []
+
+    def get():
+        requests.get(f"{emu.url}/api/v4/projects/g%2Fp", headers={"PRIVATE-TOKEN": "t"}, timeout=5)
+        answered.append(time.monotonic())
+
+    threads = [threading.Thread(target=get) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.1)  # one is worked on, one waits
+    admin(emu.url, "faults", {"workers": 0, "work_ms": 0})
+    for thread in threads:
+        thread.join()
+    assert len(answered) == 2
+    assert admin(emu.url, "faults", {})["workers"] == 0
