@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 
 from .console import Console
 from .errors import guarded
@@ -100,26 +101,40 @@ def cache_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def _readers(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """`--readers` (or TRIAGE_READERS): a number from 1 to 32, or `auto` (None)."""
+    text = (value or "auto").strip()
+    if text.lower() == "auto":
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= 32:
+        source = ctx.get_parameter_source(param.name or "")
+        given = (
+            f"TRIAGE_READERS={value!r}" if source is ParameterSource.ENVIRONMENT else repr(value)
+        )
+        raise click.BadParameter(f"{given} is neither a number from 1 to 32 nor 'auto'")
+    return int(text)
+
+
 def readers_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--readers",
-        type=click.IntRange(min=1, max=32),
+        metavar="N|auto",
+        callback=_readers,
         envvar="TRIAGE_READERS",
-        help="Issues whose notes, label events or emoji are read at once [default: 8]. More "
-        "shortens a run that waits on GitLab, and keeps more of a rate-limit window in hand. "
-        "Default: $TRIAGE_READERS.",
+        help="Issues whose notes, label events or emoji are read at once: 1 to 32, or auto "
+        "[default: auto: from 8, up to 16 while GitLab answers them without delay, down to 2 when "
+        "its answers queue]. Default: $TRIAGE_READERS.",
     )(fn)
 
 
 def _connection(gitlab_url: str | None, project: str | None, readers: int | None = None) -> Any:
     from .commands.run import Connection
-    from .run import READERS
 
     return Connection(
         url=gitlab_url or os.environ.get("GITLAB_URL") or os.environ.get("CI_SERVER_URL"),
         token=os.environ.get("GITLAB_TOKEN"),
         project=project or os.environ.get("TRIAGE_PROJECT") or os.environ.get("CI_PROJECT_PATH"),
-        readers=readers or READERS,
+        readers=readers,
     )
 
 

@@ -79,6 +79,11 @@ def as_json(
         "forecast": result.forecast,
         "details_remembered": result.remembered,
         "plans_recalled": result.recalled,
+        "readers": {
+            "auto": result.readers.adaptive,
+            "most_at_once": result.readers.most,
+            "at_end": result.readers.limit,
+        },
     }
 
 

@@ -21,6 +21,7 @@ from .forecast import forecast
 from .forecast_report import markdown
 from .gitlab.adapter import GitLab, GitLabProblem
 from .gitlab.cache import DetailsCache
+from .gitlab.readers import Readers
 from .issues.snapshot import IssueSnapshot
 from .plan import IssuePlan, Settings, after, assignments_for, plan_issue
 from .plan_memory import remember, run_digest
@@ -33,14 +34,10 @@ from .rules.fiscal import fiscal_quarter
 Mode = Literal["plan", "apply"]
 MAX_DETAIL_ROUNDS = 6  # label events, notes, award emoji: each round reads what plans asked for
 BATCH = 100  # issues planned, then written, at a time: a plan is written soon after its reads
-# Detail reads in flight at once, unless a run is told otherwise (`triage apply --readers`). With the
-# listing's next page, or a write, that is one request more; the adapter keeps two more than that in
-# hand before a rate limit's window ends (`min_remaining`), so the reads never meet a 429 by themselves.
-READERS = 8
 # Issues planned while the listing arrives whose reads were started then: their answers wait in
 # memory until their batch. Once there are this many, later issues wait for their batch to be
-# planned. More would not be read sooner: with 30 ms a request, 8 readers make ~270 reads a second,
-# ~1,300 in the ~5 s that the 100 pages of 10,000 issues take to arrive.
+# planned. More would not be read sooner: with 30 ms a request, 16 readers make ~500 reads a second,
+# ~2,300 in the ~5 s that the 100 pages of 10,000 issues take to arrive.
 AHEAD = 2_000
 Key = tuple[str, int]  # an issue: (project path, iid)
 
@@ -63,6 +60,7 @@ class RunResult:
     forecast_failed: bool = False
     remembered: int = 0  # issues planned from the details cache, without reading them
     recalled: int = 0  # of which not planned again: nothing to do, as an earlier run found
+    readers: Readers = field(default_factory=Readers)  # how many issues were read at once
 
     @property
     def errors(self) -> list[Outcome]:
@@ -80,8 +78,10 @@ def run(
     max_writes: int | None = None,
     progress: Callable[[int], None] | None = None,
     cache: DetailsCache | None = None,
-    readers: int = READERS,
+    readers: int | None = None,
 ) -> RunResult:
+    """`readers`: issues whose details are read at once; None: as many as GitLab answers
+    without making them wait (`Readers`)."""
     bot = gitlab.bot_username()
     if mode == "apply" and policy.scope.project:
         gitlab.check_can_write(policy.scope.project)
@@ -92,10 +92,11 @@ def run(
     writes_left = max_writes
     reused_before = cache.reused if cache else 0
     detailed: dict[Key, IssueSnapshot] = {}
-    with DetailReads(gitlab, readers) as reads:
+    limit = Readers.fixed(readers) if readers else Readers()
+    with DetailReads(gitlab, limit) as reads:
         ahead = HeadStart(policy, settings, reads, cache)
         listed, when = list_planning_ahead(policy, gitlab, ahead, iid, now)
-        result = RunResult(mode, now=when)
+        result = RunResult(mode, now=when, readers=limit)
         settings = replace(settings, assignments=assignments_for(policy, listed))
         chosen = [s for s in listed if iid is None or s.iid == iid]
         batches = planned_batches(policy, chosen, when, settings, reads, detailed, cache, ahead)
@@ -380,12 +381,13 @@ def plan_with_details(
 
 
 class DetailReads:
-    """Reads of issues' details, `readers` at a time in the background (on a real GitLab a read
-    is mostly waiting for the answer, and the run plans other issues meanwhile)."""
+    """Reads of issues' details in the background, as many at once as `readers` gives turns (on
+    a real GitLab a read is mostly waiting for the answer, and the run plans other issues
+    meanwhile). Each read's answer times are told to `readers`."""
 
-    def __init__(self, gitlab: GitLab, readers: int = READERS) -> None:
-        self.gitlab = gitlab
-        self.pool = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="triage-read")
+    def __init__(self, gitlab: GitLab, readers: Readers) -> None:
+        self.gitlab, self.readers = gitlab, readers
+        self.pool = ThreadPoolExecutor(max_workers=readers.cap, thread_name_prefix="triage-read")
 
     def __enter__(self) -> DetailReads:
         return self
@@ -401,9 +403,13 @@ class DetailReads:
 
     def _read(self, issue: IssueSnapshot, needs: frozenset[str]) -> IssueSnapshot | GitLabProblem:
         try:
-            return with_details(self.gitlab, issue, needs)
+            with self.readers.turn(), self.gitlab.timed(self._answered):
+                return with_details(self.gitlab, issue, needs)
         except GitLabProblem as problem:
             return problem
+
+    def _answered(self, seconds: float) -> None:
+        self.readers.answered(seconds, self.gitlab.traffic.fastest)
 
     @staticmethod
     def wait(

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from gitlab_emulator.testing import admin
 from triage.cli import main
-from triage.run import READERS
+from triage.gitlab.readers import CAP, FLOOR, START
 
 from support import ROOT
 
@@ -310,7 +310,6 @@ def new_issues(count, **extra):
 @pytest.mark.parametrize(
     ("args", "env", "in_flight"),
     [
-        ([], {}, READERS),
         (["--readers", "12"], {}, 12),
         ([], {"TRIAGE_READERS": "3"}, 3),
     ],
@@ -324,6 +323,33 @@ def test_readers_set_how_many_issues_are_read_at_once(args, env, in_flight):
     assert result.exit_code == 0, result.output
     assert stats["routes"]["GET /projects/:id/issues/:noteable_id/notes"] > 40
     assert stats["peak_in_flight"] == in_flight
+
+
+def auto_readers(faults, tmp_path, *args, **env):
+    """A plan of 60 new issues (120 reads) with readers left to the run: what its report says
+    of them, and the most requests the emulator answered at once."""
+    from gitlab_emulator.testing import running_emulator
+
+    report = tmp_path / "report.json"
+    with running_emulator(new_issues(60, faults=faults)) as emu:
+        result = invoke(["plan", "--report", str(report), *args], emu.url, **env)
+        stats = admin(emu.url, "stats")
+    assert result.exit_code == 0, result.output
+    return json.loads(report.read_text())["readers"], stats["peak_in_flight"]
+
+
+@pytest.mark.parametrize("how", [{}, {"TRIAGE_READERS": "auto"}])
+def test_a_gitlab_far_away_but_idle_gets_more_readers(how, tmp_path):
+    readers, peak = auto_readers({"latency_ms": 100}, tmp_path, **how)
+    assert readers["auto"] is True
+    assert START < readers["most_at_once"] <= CAP
+    assert peak > START + 1  # more reads than it started with, and the listing's page
+
+
+def test_a_gitlab_whose_few_workers_make_reads_queue_gets_fewer(tmp_path):
+    readers, _ = auto_readers({"workers": 2, "work_ms": 20}, tmp_path, "--readers", "auto")
+    assert readers["most_at_once"] == START  # it never grew
+    assert readers["at_end"] <= 4
 
 
 def test_more_readers_keep_more_of_a_rate_limit_window_in_hand():
@@ -341,4 +367,18 @@ def test_more_readers_keep_more_of_a_rate_limit_window_in_hand():
 @pytest.mark.parametrize("command", ["plan", "apply"])
 def test_the_help_gives_the_readers_default_the_run_uses(command):
     shown = " ".join(CliRunner().invoke(main, [command, "--help"]).output.split())
-    assert f"read at once [default: {READERS}]" in shown
+    assert f"[default: auto: from {START}, up to {CAP} while" in shown
+    assert f"down to {FLOOR} when its answers queue]" in shown
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "said"),
+    [
+        (["--readers", "0"], {}, "'0' is neither a number from 1 to 32 nor 'auto'"),
+        ([], {"TRIAGE_READERS": "many"}, "TRIAGE_READERS='many' is neither"),
+    ],
+)
+def test_a_bad_number_of_readers_is_named_where_it_was_given(args, env, said):
+    result = CliRunner().invoke(main, ["plan", *args], env=env)
+    assert result.exit_code == 2
+    assert said in " ".join(result.output.split())

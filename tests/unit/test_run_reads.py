@@ -1,13 +1,15 @@
 """How a run reads details for a batch of issues: several at a time, a failed read costs only
 its issue, and a fatal one stops the run once the reads in flight have ended."""
 
+import contextlib
 import threading
 import time
 
 import pytest
 
-from triage.gitlab.adapter import GitLabProblem
-from triage.run import READERS, DetailReads, plan_batch, run
+from triage.gitlab.adapter import GitLabProblem, Traffic
+from triage.gitlab.readers import START, Readers
+from triage.run import DetailReads, plan_batch, run
 
 from support import NOW, settings, snapshot, workspace
 
@@ -20,6 +22,14 @@ class Reads:
         self.lock = threading.Lock()
         self.running = self.peak = 0
         self.read = []
+        self.timed_by = threading.local()
+        self.traffic = Traffic()
+
+    @contextlib.contextmanager
+    def timed(self, told):
+        self.timed_by.told = told
+        yield
+        self.timed_by.told = None
 
     def _read(self, iid):
         with self.lock:
@@ -29,6 +39,7 @@ class Reads:
         time.sleep(0.02)
         with self.lock:
             self.running -= 1
+        self.timed_by.told(0.02)
         if iid in self.failing:
             raise GitLabProblem(f"read of #{iid} failed", fatal=self.fatal)
         return ()
@@ -48,15 +59,15 @@ def new_issues(count):
     return [snapshot(iid=iid, labels=("Services Calculator",)) for iid in range(1, count + 1)]
 
 
-def plans(reads, issues):
-    with DetailReads(reads) as background:
+def plans(reads, issues, readers=None):
+    with DetailReads(reads, readers or Readers.fixed(START)) as background:
         return plan_batch(workspace().policy, issues, NOW, settings(), background, {}, None)
 
 
 def test_details_are_read_several_issues_at_a_time():
     reads = Reads()
-    planned = plans(reads, new_issues(2 * READERS))
-    assert reads.peak == READERS
+    planned = plans(reads, new_issues(2 * START))
+    assert reads.peak == START
     assert all(p.has_changes for p in planned.values())  # each got its intake move
 
 

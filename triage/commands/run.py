@@ -12,6 +12,7 @@ from ..errors import UserError
 from ..explain import explain_issue
 from ..gitlab.adapter import GitLab
 from ..gitlab.cache import DetailsCache
+from ..gitlab.readers import CAP
 from ..plan import Settings
 from ..policy.model import Policy
 from ..report import as_json, plan_markdown, summary, table
@@ -24,7 +25,7 @@ class Connection:
     url: str | None
     token: str | None
     project: str | None  # overrides the policy's scope
-    readers: int  # issues' details read at once
+    readers: int | None  # issues' details read at once; None: as GitLab answers (`Readers`)
 
 
 def _scoped(policy: Policy, connection: Connection) -> Policy:
@@ -49,7 +50,8 @@ def _open(connection: Connection) -> GitLab:
             "no token: set GITLAB_TOKEN (a masked CI/CD variable holding a project access token with `api` scope)"
         )
     # In flight at once: the reads, and the listing's next page or a write. One more is spare.
-    return GitLab(connection.url, connection.token, min_remaining=connection.readers + 2)
+    readers = connection.readers or CAP
+    return GitLab(connection.url, connection.token, min_remaining=readers + 2)
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ def run_command(
             remembered.save(cache.path)
         except OSError as error:  # the run's work is done; the next run reads what it needs
             console.err(f"warning: could not save the details cache {cache.path}: {error.strerror}")
+    console.debug(f"issues' details read at once: {result.readers}")
     for outcome in result.outcomes:
         console.debug(f"#{outcome.plan.iid} {outcome.status}: " + "; ".join(outcome.plan.reasons))
     if fmt == "markdown":

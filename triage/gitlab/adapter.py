@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import math
 import queue
 import threading
 import time
@@ -27,6 +28,7 @@ from typing import Any, TypeVar
 import gitlab
 import requests
 from gitlab.exceptions import GitlabAuthenticationError, GitlabError
+from requests.adapters import HTTPAdapter
 
 from ..issues.snapshot import Award, IssueSnapshot, LabelEvent, Note
 from ..policy.model import Scope
@@ -55,6 +57,7 @@ class Traffic:
     server_time: datetime | None = None
     rate_remaining: int | None = None
     rate_reset: float | None = None
+    fastest: float = math.inf  # seconds: the quickest successful answer, from sending to headers
 
 
 def _parse_time(value: str) -> datetime:
@@ -138,8 +141,13 @@ class GitLab:
         self._counting = threading.Lock()
         self._sleep = sleep
         self._min_remaining = min_remaining
+        self._timed = threading.local()  # per thread: who is told each answer's time
         session = requests.Session()
         session.headers["User-Agent"] = USER_AGENT
+        # One kept connection for each request that may be in flight at once (requests keeps 10).
+        pool = HTTPAdapter(pool_maxsize=min_remaining)
+        session.mount("http://", pool)
+        session.mount("https://", pool)
         session.hooks["response"].append(self._observe)
         self._gl = gitlab.Gitlab(
             self.url,
@@ -158,9 +166,25 @@ class GitLab:
 
     # bookkeeping --------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def timed(self, told: Callable[[float], None]) -> Iterator[None]:
+        """Within: `told` each answer's time (seconds from sending a request to its answer's
+        headers) of the requests this thread makes."""
+        self._timed.told = told
+        try:
+            yield
+        finally:
+            self._timed.told = None
+
     def _observe(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        took = response.elapsed.total_seconds()
         with self._counting:  # details are read from several threads at once
             self.traffic.by_method[response.request.method or "GET"] += 1
+            if response.ok:
+                self.traffic.fastest = min(self.traffic.fastest, took)
+        told = getattr(self._timed, "told", None)
+        if told is not None:
+            told(took)
         date = response.headers.get("Date")
         if date:
             with contextlib.suppress(TypeError, ValueError):
