@@ -3,7 +3,8 @@
     .venv/bin/python bench/run_benchmark.py 1000 10000
     .venv/bin/python bench/run_benchmark.py 10000 --summary 4000   # longer descriptions
     .venv/bin/python bench/run_benchmark.py 10000 --latency 30     # each request answered 30 ms late
-    .venv/bin/python bench/run_benchmark.py 10000 --latency 100 --readers 16   # `triage apply --readers 16`
+    .venv/bin/python bench/run_benchmark.py 10000 --latency 100 --readers 8   # `triage apply --readers 8`
+    .venv/bin/python bench/run_benchmark.py 10000 --latency 30 --workers 4 --work 20   # a small GitLab
     .venv/bin/python bench/run_benchmark.py 10000 --later 1       # the measured runs an hour later
 
 Seeds the emulator (in this process) with N scoping issues spread over the stages the way a PS
@@ -12,8 +13,9 @@ pipeline is (data blocks, ticked tasks, EMs, confidence labels), brings them to 
 kind), wall time, and peak memory; and, in the same run, python-gitlab alone listing the same issues.
 With `--latency MS` the emulator answers each request of the measured runs (the bot's and
 python-gitlab's) MS milliseconds late, as a GitLab across a network does; it serves requests
-concurrently, as GitLab does. With `--later H` the emulator's clock moves H hours on before the
-measured runs, as the next run of an hourly schedule finds the issues (by default they come right
+concurrently, as GitLab does. With `--workers W --work MS` it works on at most W requests at once,
+MS milliseconds each, and the others wait their turn, as a small GitLab (few Puma workers) does.
+With `--later H` the emulator's clock moves H hours on before the measured runs, as the next run of an hourly schedule finds the issues (by default they come right
 after the settling runs, when every settled issue's remembered plan still holds). Prints a Markdown
 table; results are kept in docs/benchmarks.md.
 """
@@ -33,7 +35,6 @@ from pathlib import Path
 from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import TASKS, demo_seed, description
 from triage.render.markers import find_marker
-from triage.run import READERS
 from triage.workspace import load_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -214,16 +215,26 @@ def measured(url: str, report: Path, cache: Path | None, readers: int | None) ->
         "details": sum(v for k, v in routes.items() if k.endswith("/notes") or "label_events" in k),
         "writes": json.loads(report.read_text())["writes"],
         "recalled": json.loads(report.read_text())["plans_recalled"],
+        "readers": json.loads(report.read_text())["readers"],
         "wall": wall,
         "cpu": cpu,
         "peak": peak,
     }
 
 
+def shown(readers: dict) -> str:
+    """The readers column: a fixed number, or what `auto` went up to and ended at."""
+    if not readers["auto"]:
+        return str(readers["at_end"])
+    return f"auto (up to {readers['most_at_once']}, ending at {readers['at_end']})"
+
+
 def main() -> None:
     args = sys.argv[1:]
     summary = int(args.pop(args.index("--summary") + 1)) if "--summary" in args else 0
     latency = int(args.pop(args.index("--latency") + 1)) if "--latency" in args else 0
+    workers = int(args.pop(args.index("--workers") + 1)) if "--workers" in args else 0
+    work = int(args.pop(args.index("--work") + 1)) if "--work" in args else 0
     readers = int(args.pop(args.index("--readers") + 1)) if "--readers" in args else None
     later = float(args.pop(args.index("--later") + 1)) if "--later" in args else 0
     sizes = [int(a) for a in args if not a.startswith("--")] or [1000, 10000]
@@ -248,7 +259,7 @@ def main() -> None:
                 if json.loads(report.read_text())["writes"] == 0:
                     break
             admin(emu.url, "clock", {"advance_seconds": later * 3600})
-            admin(emu.url, "faults", {"latency_ms": latency})
+            admin(emu.url, "faults", {"latency_ms": latency, "workers": workers, "work_ms": work})
             rows = [
                 ("no", measured(emu.url, report, None, readers)),
                 ("yes", measured(emu.url, report, cache, readers)),
@@ -263,7 +274,7 @@ def main() -> None:
             bound = pages + row["awards"]
             per_rule = per_rule_listings * pages + row["awards"] + row["details"]
             print(
-                f"| {n:,} | {latency} | {readers or READERS} | {later:g} | {used} | {row['recalled']:,} | "
+                f"| {n:,} | {latency} | {shown(row['readers'])} | {later:g} | {used} | {row['recalled']:,} | "
                 f"{row['requests']:,.0f} | {bound:,.0f} | "
                 f"{(row['requests'] - bound) / bound:.1%} | {pages} | {row['awards']:,.0f} | "
                 f"{row['details']:,.0f} | {row['writes']:.0f} | {row['wall']:.1f} | {row['cpu']:.1f} | "
