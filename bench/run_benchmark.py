@@ -15,9 +15,10 @@ With `--latency MS` the emulator answers each request of the measured runs (the 
 python-gitlab's) MS milliseconds late, as a GitLab across a network does; it serves requests
 concurrently, as GitLab does. With `--workers W --work MS` it works on at most W requests at once,
 MS milliseconds each, and the others wait their turn, as a small GitLab (few Puma workers) does.
-With `--later H` the emulator's clock moves H hours on before the measured runs, as the next run of an hourly schedule finds the issues (by default they come right
-after the settling runs, when every settled issue's remembered plan still holds). Prints a Markdown
-table; results are kept in docs/benchmarks.md.
+With `--later H` the emulator's clock moves H hours on before the measured runs, as the next run
+of an hourly schedule finds the issues (by default they come right after the settling runs, when
+every settled issue's remembered plan still holds). Prints a Markdown table; results are kept in
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
