@@ -2,6 +2,7 @@
 its issue, and a fatal one stops the run once the reads in flight have ended."""
 
 import contextlib
+import sys
 import threading
 import time
 
@@ -162,3 +163,11 @@ def test_planning_ahead_stops_once_enough_issues_wait_for_reads(monkeypatch):
     result = run(policy, gitlab, workspace().templates, mode="plan")
     assert read_in_listing == [1, 2]  # the others waited for their batch
     assert [o.plan.iid for o in result.outcomes] == [1, 2, 3, 4, 5]
+
+
+def test_threads_switch_often_while_details_are_read_and_as_before_after():
+    before = sys.getswitchinterval()
+    with DetailReads(Reads(), Readers.fixed(2)):
+        assert sys.getswitchinterval() == pytest.approx(DetailReads.SWITCH)
+        assert before > DetailReads.SWITCH  # an answer is taken sooner while the planner runs
+    assert sys.getswitchinterval() == before
