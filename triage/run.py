@@ -37,8 +37,8 @@ MAX_DETAIL_ROUNDS = 6  # label events, notes, award emoji: each round reads what
 BATCH = 100  # issues planned, then written, at a time: a plan is written soon after its reads
 # Issues planned while the listing arrives whose reads were started then: their answers wait in
 # memory until their batch. Once there are this many, later issues wait for their batch to be
-# planned. More would not be read sooner: with 30 ms a request, 16 readers make ~500 reads a second,
-# ~2,300 in the ~5 s that the 100 pages of 10,000 issues take to arrive.
+# planned. This bounds the answers held in memory (a first run reads every issue's notes); a settled
+# run of 10,000 issues needs ~2,000 reads, all started while its 100 pages arrive.
 AHEAD = 2_000
 Key = tuple[str, int]  # an issue: (project path, iid)
 
@@ -386,10 +386,12 @@ class DetailReads:
     a real GitLab a read is mostly waiting for the answer, and the run plans other issues
     meanwhile). Each read's answer times are told to `readers`.
 
-    Meanwhile the interpreter switches threads every SWITCH seconds, not every 5 ms (its
-    default): a reader whose answer has arrived takes it, and sends the next read, that much
-    sooner while the main thread plans; and the answer times that pace the readers are then
-    GitLab's, not time spent waiting for the planner."""
+    Meanwhile, from a GitLab whose answers take longer than the interpreter's switch interval
+    (5 ms), threads switch every SWITCH seconds: a reader whose answer has arrived takes it, and
+    sends the next read, that much sooner while the main thread plans; and the answer times that
+    pace the readers are then GitLab's, not time spent waiting for the planner. A GitLab that
+    answers faster (on the same machine) leaves the run bound by its CPU, which more switches
+    would only spend."""
 
     SWITCH = 0.001
 
@@ -399,7 +401,8 @@ class DetailReads:
         self._switch = sys.getswitchinterval()
 
     def __enter__(self) -> DetailReads:
-        sys.setswitchinterval(self.SWITCH)
+        if self.gitlab.traffic.fastest > self._switch:
+            sys.setswitchinterval(self.SWITCH)
         return self
 
     def __exit__(self, *_: object) -> None:

@@ -165,9 +165,15 @@ def test_planning_ahead_stops_once_enough_issues_wait_for_reads(monkeypatch):
     assert [o.plan.iid for o in result.outcomes] == [1, 2, 3, 4, 5]
 
 
-def test_threads_switch_often_while_details_are_read_and_as_before_after():
+def test_threads_switch_often_while_details_are_read_from_afar_and_as_before_after():
     before = sys.getswitchinterval()
-    with DetailReads(Reads(), Readers.fixed(2)):
+    far = Reads()
+    far.traffic.fastest = 0.030
+    with DetailReads(far, Readers.fixed(2)):
         assert sys.getswitchinterval() == pytest.approx(DetailReads.SWITCH)
         assert before > DetailReads.SWITCH  # an answer is taken sooner while the planner runs
     assert sys.getswitchinterval() == before
+    near = Reads()
+    near.traffic.fastest = 0.001  # answers faster than a switch: the run is bound by its CPU
+    with DetailReads(near, Readers.fixed(2)):
+        assert sys.getswitchinterval() == before
