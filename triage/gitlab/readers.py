@@ -83,7 +83,7 @@ class Readers:
         finally:
             with self._changed:
                 self._busy -= 1
-                self._changed.notify_all()
+                self._changed.notify()  # one turn came free: one waiting read may go
 
     def answered(self, seconds: float, fastest: float = math.inf) -> None:
         """One read's answer took `seconds`, from sending it to its headers; `fastest`: the
@@ -97,6 +97,10 @@ class Readers:
                 return
             usual = sorted(self._window)[len(self._window) // 2]  # the median (upper)
             self._window.clear()
-            self.limit = next_limit(self.limit, self._best, usual, self.floor, self.cap)
+            before, self.limit = (
+                self.limit,
+                next_limit(self.limit, self._best, usual, self.floor, self.cap),
+            )
             self.most = max(self.most, self.limit)
-            self._changed.notify_all()
+            if self.limit > before:
+                self._changed.notify(self.limit - before)
