@@ -24,11 +24,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-START, FLOOR, CAP = (
-    8,
-    2,
-    16,
-)  # CAP reads (and the listing's next page, or a write) in flight at most
+# Reads in flight: at first, at least, at most (with the listing's next page, or a write, one more).
+START, FLOOR, CAP = 8, 2, 16
 
 
 def next_limit(limit: int, best: float, usual: float, floor: int, cap: int) -> int:
@@ -97,10 +94,8 @@ class Readers:
                 return
             usual = sorted(self._window)[len(self._window) // 2]  # the median (upper)
             self._window.clear()
-            before, self.limit = (
-                self.limit,
-                next_limit(self.limit, self._best, usual, self.floor, self.cap),
-            )
+            before = self.limit
+            self.limit = next_limit(before, self._best, usual, self.floor, self.cap)
             self.most = max(self.most, self.limit)
             if self.limit > before:
                 self._changed.notify(self.limit - before)
