@@ -82,8 +82,8 @@ def test_the_limit_needs_the_floor_below_the_start_below_the_cap():
         Readers(start=20, floor=2, cap=16)
 
 
-def test_no_more_turns_are_taken_at_once_than_the_limit_and_a_raised_limit_lets_more_go():
-    readers = Readers(start=2, floor=2, cap=3)
+def most_at_once(readers, reads=6):
+    """The most of `reads` reads, each 50 ms and started at once, that held a turn together."""
     lock = threading.Lock()
     running, peak = [0], [0]
 
@@ -96,19 +96,18 @@ def test_no_more_turns_are_taken_at_once_than_the_limit_and_a_raised_limit_lets_
             with lock:
                 running[0] -= 1
 
-    threads = [threading.Thread(target=read) for _ in range(6)]
+    threads = [threading.Thread(target=read) for _ in range(reads)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert peak[0] == 2
+    return peak[0]
+
+
+def test_no_more_turns_are_taken_at_once_than_the_limit_and_a_raised_limit_lets_more_go():
+    readers = Readers(start=2, floor=2, cap=3)
+    assert most_at_once(readers) == 2
     for _ in range(2):  # a window of two answers as fast as the fastest: one reader more
         readers.answered(0.01)
     assert readers.limit == 3
-    peak[0] = 0
-    threads = [threading.Thread(target=read) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert peak[0] == 3
+    assert most_at_once(readers) == 3
