@@ -26,6 +26,7 @@ from .plan_memory import recall
 from .policy.model import ANY_OPEN, NO_STAGE, Gate, Policy, Transition
 from .pricing import estimate
 from .render.markdown import Trusted, mention
+from .render.markdown import title as markdown_title
 from .render.markers import Marker, find_marker, revision
 from .render.templates import TemplateProblem, Templates
 from .rules.actions import CommentRequest, Draft, Step, add_label
@@ -401,15 +402,21 @@ class _Planner:
         context = template_context(
             self.policy, self.issue, stage, why=f"{move.source} -> {move.target}"
         )
+        # The move's stages come from label events: names no stage of the policy has are data.
+        stages = {NO_STAGE, *self.life.stage_ids()}
+
+        def named(stage: str, text: str) -> str:
+            return Trusted(text) if stage in stages else text
+
         context["move"] = {
             "user": move.user,
             "at": Trusted(move.at.strftime("%Y-%m-%d %H:%M UTC")),
-            "source": Trusted(move.source),
-            "target": Trusted(move.target),
-            "source_label": Trusted(self.life.label(move.source))
+            "source": named(move.source, move.source),
+            "target": named(move.target, move.target),
+            "source_label": named(move.source, self.life.label(move.source))
             if move.source != NO_STAGE
             else None,
-            "target_label": Trusted(self.life.label(move.target)),
+            "target_label": named(move.target, self.life.label(move.target)),
             "allowed": [Trusted(self.life.label(t)) for t in allowed],
         }
         self.draft.reasons.append(
@@ -680,7 +687,7 @@ class _Planner:
             body = self.settings.templates.render(
                 request.template, {**request.context, "links": self.links(mine)}
             )
-            title = f"{customer} - Delivery hand-off"[:255]
+            title = f"{markdown_title(customer)} - Delivery hand-off"[:255]
             planned.append(
                 PlannedIssue(
                     request.project,

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from .plan import IssuePlan
+from .render.markdown import code, escape
 from .run import RunResult
 
 
@@ -154,7 +155,8 @@ def summary(result: RunResult, writes: int, by_method: Counter[str]) -> str:
 
 def plan_markdown(result: RunResult, *, collapse_over: int = 10) -> str:
     """What a policy change would do, for a merge request: counts per rule and transition, then
-    the changes issue by issue (collapsed when long)."""
+    the changes issue by issue (collapsed when long). Labels, reasons and errors carry text
+    from the issues: all of it is escaped, so the note mentions no one and runs nothing."""
     changed = [o for o in result.outcomes if o.status in ("planned", "applied")]
     counts: Counter[str] = Counter()
     for outcome in changed:
@@ -166,23 +168,22 @@ def plan_markdown(result: RunResult, *, collapse_over: int = 10) -> str:
     ]
     if result.errors:
         lines += [f"**{len(result.errors)} issues could not be planned:**", ""]
-        lines += [f"- #{o.plan.iid}: {o.error}" for o in result.errors] + [""]
+        lines += [f"- #{o.plan.iid}: {escape(o.error)}" for o in result.errors] + [""]
     if counts:
         lines += ["| rule or transition | issues |", "|---|---:|"]
         lines += [
-            f"| `{name}` | {n} |"
+            f"| {cell} | {n} |"
             for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            for cell in [code(name).replace("|", "\\|")]  # a code span does not end a table cell
         ]
         lines.append("")
     if result.forecast:
-        lines += [f"Forecast: {result.forecast}.", ""]
+        lines += [f"Forecast: {escape(result.forecast)}.", ""]
     if changed:
         body = ["| issue | changes | why |", "|---|---|---|"]
         for outcome in changed:
-            what = "; ".join(_describe(entry) for entry in changes_of(outcome.plan)).replace(
-                "|", "\\|"
-            )
-            why = "; ".join(outcome.plan.reasons).replace("|", "\\|")
+            what = escape("; ".join(_describe(entry) for entry in changes_of(outcome.plan)))
+            why = escape("; ".join(outcome.plan.reasons))
             body.append(f"| [#{outcome.plan.iid}]({outcome.plan.web_url}) | {what} | {why} |")
         if len(changed) > collapse_over:
             lines += [

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from gitlab_emulator.quick_actions import _command_lines
 from triage.commands.demo_data import TASKS
 from triage.plan import plan_issue
-from triage.render.markdown import Trusted, code, escape, mention
+from triage.render.markdown import Trusted, code, escape, label, mention, mermaid, title
 from triage.render.templates import Templates
 
 from support import NOW, snapshot, with_details, workspace
@@ -31,6 +31,30 @@ def test_escape_examples():
 
 def test_code_span_cannot_be_closed_from_inside():
     assert code("a`b\nc") == "`a\u02cbb c`"
+
+
+def test_label_is_a_reference_only_when_its_name_is_plain():
+    assert label("EM_Confidence::Green") == '~"EM_Confidence::Green"'
+    assert label("proposal::Ready For Approval") == '~"proposal::Ready For Approval"'
+    assert label("EM_Confidence::Green @all") == "`EM_Confidence::Green @all`"
+    assert label('x" <img src=x>\n/close') == "`x\" <img src=x> /close`"
+
+
+def test_mermaid_names_keep_only_plain_characters():
+    assert mermaid("Awaiting_Discovery") == "Awaiting_Discovery"
+    assert mermaid("Best case") == "Best case"
+    assert mermaid('X"] : 1\n%%{init}%%\n```\n@all <b>') == "X 1 init all b"
+    assert mermaid("#quot;&lt;") == "quot lt"
+    assert mermaid("@@") == "-"
+
+
+@given(st.text(max_size=80))
+def test_no_name_can_leave_a_mermaid_slice(name):
+    assert re.fullmatch(r"[\w .,()/+'-]+", mermaid(name))
+
+
+def test_title_is_one_line_that_mentions_no_one():
+    assert title("Acme @all\n/close") == "Acme @\u2060all /close"
 
 
 def test_mention_refuses_mass_mentions():

@@ -49,6 +49,34 @@ def code(value: object) -> Trusted:
     return Trusted(f"`{text}`" if text else "")
 
 
+_PLAIN_LABEL = re.compile(r"\w[\w .:()/+-]*")
+_NOT_MERMAID = re.compile(r"[^\w .,()/+'-]+")
+
+
+def label(value: object) -> Trusted:
+    """A label read from GitLab, as a label reference `~"name"` when its name is plain (letters,
+    digits, spaces and `_.:()/+-`), else as inline code: a name cannot close the quotes, mention
+    anyone or carry HTML."""
+    text = str(value)
+    return Trusted(f'~"{text}"') if _PLAIN_LABEL.fullmatch(text) else code(text)
+
+
+def mermaid(value: object) -> Trusted:
+    """A name inside double quotes in a Mermaid block (a pie slice): only letters, digits,
+    spaces and `_.,()/+'-` are kept, each run of anything else becomes one space. So it can
+    close neither the quotes nor the block, start a `%%` directive, or carry an entity, HTML
+    or a mention."""
+    text = " ".join(_NOT_MERMAID.sub(" ", str(value)).split())
+    return Trusted(text or "-")
+
+
+def title(value: object) -> str:
+    """Text from an issue in the title of an issue the bot opens (titles are one line of plain
+    text, but GitLab reads mentions in them): one line, mentioning no one."""
+    text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", str(value))).strip()
+    return text.replace("@", "@" + WORD_JOINER)
+
+
 def mention(username: str) -> Trusted:
     """A deliberate mention of a configured username or group path."""
     if not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_./-]*", username) or username.lower() in (

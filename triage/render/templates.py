@@ -22,7 +22,7 @@ from jinja2 import (
 )
 from jinja2.sandbox import SandboxedEnvironment
 
-from .markdown import Trusted, code, escape, mention
+from .markdown import Trusted, code, escape, label, mention, mermaid
 
 SUFFIXES = (".md.j2", ".j2", ".md")
 
@@ -75,6 +75,8 @@ class Templates:
         env.filters["mention"] = mention
         env.filters["md"] = escape
         env.filters["code"] = code
+        env.filters["label"] = label
+        env.filters["mermaid"] = mermaid
         env.filters["money"] = _money
         env.filters["num"] = _num
         return env
