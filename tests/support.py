@@ -29,11 +29,15 @@ def workspace() -> Workspace:
 
 
 APPROVERS = {"director": frozenset({"rowan"}), "technical-architect": frozenset({"ravi"})}
+# Who GitLab shows as members of the demo's ps/ps-plan (rowan through the `ps` group).
+MEMBERS = frozenset(
+    {BOT, "dana", "mateo", "harriet", "kaito", "felix", "imogen", "quinn", "rowan", "ravi"}
+)
 
 
 def settings(ws: Workspace | None = None) -> Settings:
     """As the runner would build them for the shipped policy and the demo's groups."""
-    return Settings(BOT, (ws or workspace()).templates, APPROVERS)
+    return Settings(BOT, (ws or workspace()).templates, APPROVERS, members=MEMBERS)
 
 
 def at(text: str) -> datetime:

@@ -149,6 +149,9 @@ class Settings:
     approvers: Mapping[str, frozenset[str]] = field(default_factory=dict)
     assignments: Mapping[tuple[str, int], str] = field(default_factory=dict)
     digest: str = ""
+    # Who GitLab shows as members of the scope (lower-case usernames, read by the runner): only
+    # they are mentioned from the data block. None: not read, so no one from it is mentioned.
+    members: frozenset[str] | None = None
 
 
 def plan(
@@ -238,6 +241,7 @@ class _Planner:
             self.policy.rates,
             cal.quarter_end_business_days,
             self.settings.bot,
+            self.settings.members,
         )
 
     def run(self, base: IssuePlan) -> IssuePlan:
@@ -630,8 +634,11 @@ class _Planner:
             # comments are left out of it (each is a fixed placeholder there): a note posted in
             # the same run has no id yet, and a link appearing later is not a new revision.
             stable = _placeholder_links(self.policy)
-            hashed = self.settings.templates.render(
-                request.template, {**request.context, "links": stable.get(own_rule, stable[""])}
+            hashed = _below(
+                self.settings.templates.render(
+                    request.template, {**request.context, "links": stable.get(own_rule, stable[""])}
+                ),
+                request.not_mentioned,
             )
             rev = revision({"template": request.template, "body": hashed})
             if not request.once and request.kind != "transition":
@@ -646,8 +653,11 @@ class _Planner:
                     continue
             # Only a comment to post is rendered with its links to the other comments.
             others = {rule: url for rule, url in links.items() if rule != own_rule}
-            body = self.settings.templates.render(
-                request.template, {**request.context, "links": others}
+            body = _below(
+                self.settings.templates.render(
+                    request.template, {**request.context, "links": others}
+                ),
+                request.not_mentioned,
             )
             marker = Marker(request.key, rev, close_qtr=request.close_qtr)
             planned.append(
@@ -700,6 +710,12 @@ class _Planner:
                 )
             )
         return tuple(planned)
+
+
+def _below(body: str, lines: Iterable[str]) -> str:
+    """A rendered comment with the bot's own lines below it (each a paragraph)."""
+    added = "\n\n".join(lines)
+    return f"{body}\n{added}\n" if added else body
 
 
 INTAKE_FIELDS = ("segment", "close_date", "opportunity", "people.sa", "people.ae", "line_items")

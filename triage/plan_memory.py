@@ -4,8 +4,8 @@ while everything that plan was made from is unchanged and its time-based answers
 A settled issue is planned every run only to find, again, nothing to do: most of a settled run's
 work. What a plan is made from is the issue (the listing, the details read for it), the time,
 and what is the same for every issue of a run (the code, the policy, the templates, the bot, the
-approvers). So a run remembers, with the issue's details (`gitlab/cache.py`), a fingerprint of
-all of it but the time, and until when the plan's answers about the time hold
+approvers, the project's members). So a run remembers, with the issue's details
+(`gitlab/cache.py`), a fingerprint of all of it but the time, and until when the plan's answers about the time hold
 (`IssuePlan.holds_until`, from `rules/moment.py`). The next run recalls "nothing to do" only for
 the same fingerprint at a time in `[since, until)`; anything else is planned afresh.
 
@@ -54,9 +54,14 @@ def _code() -> str:
 
 
 def run_digest(
-    policy: Policy, templates: Templates, bot: str, approvers: Mapping[str, frozenset[str]]
+    policy: Policy,
+    templates: Templates,
+    bot: str,
+    approvers: Mapping[str, frozenset[str]],
+    members: frozenset[str] | None = None,
 ) -> str:
-    """What every plan of a run is made from besides its issue and the time."""
+    """What every plan of a run is made from besides its issue and the time (the project's
+    members decide who a comment mentions)."""
     digest = hashlib.sha256(_code().encode())
     digest.update(policy.model_dump_json().encode())
     for name, source in sorted(templates.sources.items()):
@@ -64,6 +69,7 @@ def run_digest(
     digest.update(f"\0{bot}\0".encode())
     for gate, names in sorted(approvers.items()):
         digest.update(f"{gate}:{','.join(sorted(names))};".encode())
+    digest.update(f"\0members:{'-' if members is None else ','.join(sorted(members))}".encode())
     return digest.hexdigest()
 
 

@@ -48,7 +48,9 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "scoping": "the whole data block, as written, or None",
     "problems": "what is wrong with the data block or the estimate: `line`, `field`, `message`",
     "data_block_status": "valid, invalid or missing (trusted)",
-    "notify": "mentions of the comment's `notify` roles (trusted)",
+    "notify": "mentions of the comment's `notify` roles (trusted): the policy's contacts, and "
+    "the EM and data-block people only when GitLab shows them as members of the project (the "
+    "others are named below the comment, with why they were not mentioned)",
     "last_activity": "the date people last acted on the issue (trusted)",
     "links": "URLs of the bot's newest note of each other rule, by rule id (trusted); use `links.get(id)`",
     "days_in_stage": "for reminders (`every`): business days in the stage",

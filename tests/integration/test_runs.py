@@ -46,7 +46,7 @@ def test_second_apply_makes_zero_writes_with_one_listing(demo):
     result, client = bot_run(demo.url)
     assert client.traffic.writes == 0 and not result.outcomes
     # What an idle run still reads, because nothing is remembered between runs:
-    # - each approver group's members, once;
+    # - each approver group's members, once; the project's members (who may be mentioned), once;
     # - label events of every issue with a timer (when did its stage start?) or a gated label
     #   (who set it?): all 9;
     # - notes of 7: the 6 with a comment checked by revision or period, and #4101, older than 45
@@ -57,6 +57,7 @@ def test_second_apply_makes_zero_writes_with_one_listing(demo):
         # the scoping issues; the quarter's closed deals and the forecast issue, for the forecast
         "GET /projects/:id/issues": 3,
         "GET /groups/:id/members/all": 2,
+        "GET /projects/:id/members/all": 1,
         "GET /projects/:id/issues/:eventable_id/resource_label_events": 9,
         "GET /projects/:id/issues/:noteable_id/notes": 7,
     }

@@ -359,3 +359,32 @@ def test_a_superseded_marker_keeps_the_quarter_it_recorded():
     body = f"{Marker('signature-request/x/abcdef123456', 'abcdef123456', close_qtr='FY26-Q4')}\nhi"
     marker = find_marker(supersede(body, 7, "https://example.com#note_7"))
     assert (marker.superseded, marker.close_qtr) == (7, "FY26-Q4")
+
+
+def test_data_block_people_are_mentioned_only_when_they_are_project_members():
+    approved = (LabelEvent("rowan", "proposal::Approved", "add", NOW - timedelta(days=3)),)
+    issue = with_details(
+        snapshot(
+            labels=("Services Calculator", "proposal::Approved", "EM_Confidence::Amber"),
+            data=block(people={"sa": "felix", "ae": "Mallory"}),
+            confidence="Amber",
+        ),
+        (),
+        approved,
+    )
+
+    def request(members):
+        made = plan_issue(POLICY, issue, NOW, replace(SETTINGS, members=members))
+        [body] = [c.body for c in made.comments if c.key.startswith("signature-request/")]
+        return body
+
+    members = request(frozenset({"felix", "mallory"}))  # as GitLab lists them: lower case
+    assert "@felix @Mallory the PS Director" in members and "not a member" not in members
+    outsider = request(frozenset({"felix"}))
+    assert "@felix the PS Director" in outsider and "@Mallory" not in outsider
+    assert outsider.endswith(
+        "\n\n`ae: Mallory` is not a member of ps/ps-plan, so they were not mentioned: "
+        "name a project member under `people:` instead.\n"
+    )
+    unread = request(None)  # members not read: no one from the data block is mentioned
+    assert "@felix" not in unread and "`sa: felix` is not a member" in unread

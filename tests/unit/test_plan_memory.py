@@ -20,7 +20,7 @@ POLICY = WS.policy
 
 def remembering(**changes) -> Settings:
     plain = settings(WS)
-    digest = run_digest(POLICY, WS.templates, plain.bot, plain.approvers)
+    digest = run_digest(POLICY, WS.templates, plain.bot, plain.approvers, plain.members)
     return replace(plain, digest=digest, **changes)
 
 
@@ -105,10 +105,12 @@ def test_any_change_to_what_the_plan_was_made_from_plans_it_afresh(change):
     )
 
 
-def test_the_run_digest_covers_the_policy_templates_bot_and_approvers():
+def test_the_run_digest_covers_the_policy_templates_bot_approvers_and_members():
     plain = settings(WS)
-    base = run_digest(POLICY, WS.templates, plain.bot, plain.approvers)
-    assert base == run_digest(POLICY, WS.templates, plain.bot, dict(plain.approvers))
+    base = run_digest(POLICY, WS.templates, plain.bot, plain.approvers, plain.members)
+    assert base == run_digest(
+        POLICY, WS.templates, plain.bot, dict(plain.approvers), frozenset(plain.members or ())
+    )
     others = [
         run_digest(
             POLICY.model_copy(update={"label_aliases": {}}),
@@ -121,8 +123,11 @@ def test_the_run_digest_covers_the_policy_templates_bot_and_approvers():
         run_digest(
             POLICY, WS.templates, plain.bot, {**plain.approvers, "director": frozenset({"x"})}
         ),
+        # who may be mentioned from the data block changes what comments say
+        run_digest(POLICY, WS.templates, plain.bot, plain.approvers, frozenset({"dana"})),
+        run_digest(POLICY, WS.templates, plain.bot, plain.approvers, None),
     ]
-    assert len({base, *others}) == 5
+    assert len({base, *others}) == 7
 
 
 def test_award_emoji_the_plan_read_are_read_again_and_compared():

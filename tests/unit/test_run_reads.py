@@ -108,6 +108,9 @@ class Listing(Reads):
     def group_members(self, group):
         return frozenset()
 
+    def scope_members(self, scope):
+        return frozenset()
+
     def now(self):
         return NOW
 

@@ -163,6 +163,8 @@ def explain_command(
         notes=gitlab.notes(issue.project, iid),
         label_events=gitlab.label_events(issue.project, iid),
     )
-    settings = Settings(gitlab.bot_username(), workspace.templates)
+    settings = Settings(
+        gitlab.bot_username(), workspace.templates, members=gitlab.scope_members(policy.scope)
+    )
     console.out(explain_issue(policy, issue, now or gitlab.now(), settings))
     return 0

@@ -369,6 +369,23 @@ class GitLab:
         )
         return frozenset(str(m.username).lower() for m in found)
 
+    def scope_members(self, scope: Scope) -> frozenset[str] | None:
+        """Usernames (lower case) of who GitLab shows as members of the scope, read once per run:
+        the project's members/all (direct, inherited and through shared groups); for a group
+        scope, the group's members/all (members of every project in it). None without either.
+        Only users are listed there: a group path never is."""
+        if scope.project:
+            manager = self._project(scope.project).members_all
+        elif scope.group:
+            manager = self._gl.groups.get(scope.group, lazy=True).members_all
+        else:
+            return None
+        return frozenset(
+            str(m["username"]).lower()
+            for m in self._every(manager)
+            if m.get("state", "active") == "active"
+        )
+
     def user_id(self, username: str) -> int:
         if username not in self._user_ids:
             found = self._call(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..render.markdown import Trusted, mention
+from ..render.markdown import Trusted, code, escape, mention
 from .conditions import Facts
 from .fiscal import business_days_between, fiscal_quarter
 from .registry import tagged_union
@@ -29,6 +29,8 @@ class CommentRequest:
     kind: Literal["transition", "rule"]
     once: bool = False
     close_qtr: str | None = None  # recorded in the marker: the quarter expected at this revision
+    # Lines the bot adds below the rendered comment: who `notify` left out, and why.
+    not_mentioned: tuple[Trusted, ...] = ()
 
 
 @dataclass
@@ -150,7 +152,8 @@ class Comment(Action):
         spec = self.comment
         key, once = spec.key or f"{step.origin}/{spec.template}", spec.once
         close_qtr = None
-        context = {**step.context, "notify": _notify(spec.notify, step.context)}
+        notify, not_mentioned = _notify(spec.notify, step.context, facts)
+        context = {**step.context, "notify": notify}
         if spec.once_per == "estimate":
             priced, _ = facts.estimate()
             if priced is None:
@@ -171,20 +174,43 @@ class Comment(Action):
             context["days_in_stage"] = days
         draft.comments.append(
             CommentRequest(
-                spec.template, key, spec.internal, step.origin, context, step.kind, once, close_qtr
+                spec.template,
+                key,
+                spec.internal,
+                step.origin,
+                context,
+                step.kind,
+                once,
+                close_qtr,
+                tuple(not_mentioned),
             )
         )
 
 
-def _notify(roles: Sequence[str], context: dict[str, Any]) -> list[Trusted]:
-    """Mentions for the roles a reminder names: data-block usernames (validated) or contacts."""
+def _notify(
+    roles: Sequence[str], context: dict[str, Any], facts: Facts
+) -> tuple[list[Trusted], list[Trusted]]:
+    """Mentions for the roles a comment names: the policy's contacts, or people of the issue
+    (the EM, data-block usernames) whom GitLab shows as members of the project; and, for each
+    person left out, a line saying why (anyone can write any name in the data block)."""
     found: list[Trusted] = []
+    left_out: list[Trusted] = []
+    members = facts.members or frozenset()
     for role in roles:
         if role in context.get("contacts", {}):
             found += context["contacts"][role]
         elif name := context.get("people", {}).get(role):
-            found.append(mention(name))
-    return list(dict.fromkeys(found))
+            if name.lower() in members:
+                found.append(mention(name))
+            else:
+                fix = "" if role == "em" else ": name a project member under `people:` instead"
+                left_out.append(
+                    Trusted(
+                        f"{code(f'{role}: {name}')} is not a member of "
+                        f"{escape(facts.issue.project)}, so they were not mentioned{fix}."
+                    )
+                )
+    return list(dict.fromkeys(found)), list(dict.fromkeys(left_out))
 
 
 class Close(Action):

@@ -48,6 +48,7 @@ class Facts:
     rates: Rates = field(default_factory=Rates)
     quarter_end_days: int = 10
     bot: str = ""
+    members: frozenset[str] | None = None  # who may be mentioned from the data block
 
     def in_quarter_end(self) -> bool:
         """Quarter-end mode: from the first of the fiscal quarter's last `quarter_end_days`
