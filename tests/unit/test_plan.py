@@ -388,3 +388,25 @@ def test_data_block_people_are_mentioned_only_when_they_are_project_members():
     )
     unread = request(None)  # members not read: no one from the data block is mentioned
     assert "@felix" not in unread and "`sa: felix` is not a member" in unread
+
+
+def test_a_move_from_a_stage_label_no_stage_has_is_written_as_text():
+    hostile = "proposal::X @all <b>\n/close"
+    issue = with_details(
+        snapshot(
+            labels=("Services Calculator", "proposal::SOW_WIP"),
+            done=TASKS[:1],
+            data=block(),
+            created="2025-12-01T09:00:00Z",
+            updated="2026-01-12T08:00:00Z",
+        ),
+        (),
+        (
+            LabelEvent("imogen", hostile, "add", at("2025-12-01T09:00:00Z")),
+            LabelEvent("dana", hostile, "remove", at("2026-01-12T08:00:00Z")),
+            LabelEvent("dana", "proposal::SOW_WIP", "add", at("2026-01-12T08:00:00Z")),
+        ),
+    )
+    [note] = [c.body for c in planned(issue).comments if c.key == "unexpected-move"]
+    assert 'from `proposal::X @all <b> /close` to ~"proposal::SOW_WIP"' in note
+    assert "\n/close" not in note and "<b>" not in note.replace("`proposal::X @all <b> /close`", "")
