@@ -410,3 +410,14 @@ def test_a_move_from_a_stage_label_no_stage_has_is_written_as_text():
     [note] = [c.body for c in planned(issue).comments if c.key == "unexpected-move"]
     assert 'from `proposal::X @all <b> /close` to ~"proposal::SOW_WIP"' in note
     assert "\n/close" not in note and "<b>" not in note.replace("`proposal::X @all <b> /close`", "")
+
+
+def test_the_delivery_issue_title_mentions_no_one():
+    won = (LabelEvent("quinn", "proposal::Closed_Won", "add", NOW - timedelta(hours=1)),)
+    issue = snapshot(
+        labels=("Services Calculator", "proposal::Closed_Won"),
+        data=block(customer="@all Acme\n/close"),
+        events=won,
+    )
+    [new] = planned(with_details(issue, (), won)).new_issues
+    assert new.title == "@\u2060all Acme /close - Delivery hand-off"
