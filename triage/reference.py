@@ -132,7 +132,7 @@ def policy_reference() -> str:
         "",
         "Every value from an issue is escaped for GitLab Markdown when rendered (no quick action, no mention,"
         " no HTML); trusted values are not. Filters: `money`, `num`, `code`, `mention`, `trusted`, `md`,"
-        " `label` (a label read from GitLab: `~\"name\"` when its name is plain, else inline code),"
+        ' `label` (a label read from GitLab: `~"name"` when its name is plain, else inline code),'
         " `mermaid` (a name inside double quotes in a Mermaid block: only plain characters kept).",
         "",
         "| variable | what it holds |",

@@ -23,7 +23,9 @@ CONFIDENCE_ALL = "EM_Confidence::Green @all"
 CONFIDENCE_HTML = "EM_Confidence::Amber ``` `x` <img src=x onerror=alert(1)>"
 SEGMENT_HTML = "Segment::Ent <b>EAST</b> @all"
 # A stage label built to close the pie's slice name and the fence, and to start a quick action.
-STAGE_BREAKOUT = 'proposal::SOW_WIP"] : 1\n%%{init: {}}%%\n```\n@all <img src=x>\n/close\n```mermaid\npie\n"x'
+STAGE_BREAKOUT = (
+    'proposal::SOW_WIP"] : 1\n%%{init: {}}%%\n```\n@all <img src=x>\n/close\n```mermaid\npie\n"x'
+)
 TITLE = "@all /close Harbor <script>x</script>"
 
 # GitLab reads `@name` as a mention when it is not preceded by a word character or a backtick.

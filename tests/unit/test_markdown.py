@@ -37,7 +37,7 @@ def test_label_is_a_reference_only_when_its_name_is_plain():
     assert label("EM_Confidence::Green") == '~"EM_Confidence::Green"'
     assert label("proposal::Ready For Approval") == '~"proposal::Ready For Approval"'
     assert label("EM_Confidence::Green @all") == "`EM_Confidence::Green @all`"
-    assert label('x" <img src=x>\n/close') == "`x\" <img src=x> /close`"
+    assert label('x" <img src=x>\n/close') == '`x" <img src=x> /close`'
 
 
 def test_mermaid_names_keep_only_plain_characters():
