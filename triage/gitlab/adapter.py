@@ -226,7 +226,12 @@ class GitLab:
             def whoami() -> str:
                 # The first contact: a GitLab that cannot be reached is said at once (2 retries).
                 user = self._gl.http_get("/user", max_retries=2)
-                assert isinstance(user, dict)
+                if not isinstance(user, dict) or not isinstance(user.get("username"), str):
+                    raise GitLabProblem(
+                        f"{self.url} did not answer GET /api/v4/user as GitLab does: check "
+                        "GITLAB_URL (the GitLab address, without /api/v4)",
+                        fatal=True,
+                    )
                 return str(user["username"])
 
             self._bot = self._call(whoami)
