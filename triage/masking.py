@@ -29,7 +29,21 @@ def forms(secret: str) -> set[str]:
     found: set[str] = set()
     for text in {secret, secret.strip()}:
         encoded = text.encode("utf-8", "backslashreplace")
-        percent = quote(text, safe="")
+        # Encoders differ in what they leave alone: Python keeps `-._~`, older ones encode `~`,
+        # some everything but letters and digits. Hex digits come in either case.
+        percents = {
+            quote(text, safe=""),
+            quote(text, safe="").replace("~", "%7E"),
+            "".join(
+                c if c.isascii() and c.isalnum() else "".join(f"%{b:02X}" for b in c.encode())
+                for c in text
+            ),
+            quote(text),
+            quote_plus(text),
+        }
+        found |= percents | {
+            re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), p) for p in percents
+        }
         found |= {
             text,
             repr(text)[1:-1],
@@ -38,10 +52,6 @@ def forms(secret: str) -> set[str]:
             text.encode("unicode_escape").decode("ascii"),
             json.dumps(text)[1:-1],
             json.dumps(text, ensure_ascii=False)[1:-1],
-            percent,
-            re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), percent),
-            quote(text),
-            quote_plus(text),
         }
     return {f for f in found if len(f) >= MIN_LENGTH}
 
