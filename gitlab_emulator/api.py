@@ -24,6 +24,7 @@ from .store import (
     ADMIN_LABEL,
     DESCRIPTION_LIMIT,
     GUEST,
+    MAINTAINER,
     MAX_NOTES_PER_NOTEABLE,
     NOTE_BODY_LIMIT,
     OWNER,
@@ -158,6 +159,7 @@ class Api:
             ("POST", "/projects/:id/issues/:noteable_id/notes", self.create_note),
             ("GET", "/projects/:id/issues/:noteable_id/notes/:note_id", self.get_note),
             ("PUT", "/projects/:id/issues/:noteable_id/notes/:note_id", self.update_note),
+            ("DELETE", "/projects/:id/issues/:noteable_id/notes/:note_id", self.delete_note),
             ("GET", "/projects/:id/issues/:eventable_id/resource_label_events", self.label_events),
             (
                 "GET",
@@ -628,10 +630,12 @@ class Api:
         body = str(body)
         if not body.strip():
             raise bad_param("body", "is empty")
-        internal = _truthy(req.arg("internal", req.arg("confidential", False)))
         access = self.store.project_access(project, user)
-        if internal and access < READ_INTERNAL:
-            raise FORBIDDEN
+        # Notes::BuildService keeps the flag only for who may `mark_note_as_internal` (Planner,
+        # Reporter and above); anyone else's note is saved public, and answered 201 as such.
+        internal = access >= READ_INTERNAL and _truthy(
+            req.arg("internal", req.arg("confidential", False))
+        )
         if access < GUEST and project.visibility == "private":
             raise FORBIDDEN
         if len(body) > NOTE_BODY_LIMIT:
@@ -690,6 +694,19 @@ class Api:
                 note.updated_at = self.store.clock.now()
                 self.store.touch(issue)
         return Response(200, self.e.note(project, issue, note))
+
+    def delete_note(self, req: Request, id: str, noteable_id: str, note_id: str) -> Response:
+        """GL `lib/api/helpers/notes_helpers.rb` `delete_note`: `authorize! :admin_note` (the
+        note's author, a Maintainer or an admin), then 204 No Content."""
+        user = self._authenticated(req)
+        project = self.project(req, id)
+        issue = self.issue(req, project, noteable_id, missing="Issue")
+        note = self.note(req, project, issue, note_id)
+        author = note.author_id == user.id or user.admin
+        if not author and self.store.project_access(project, user) < MAINTAINER:
+            raise FORBIDDEN
+        issue.notes.remove(note)
+        return Response(204)
 
     # merge request notes (the bot's plan summary; no quick actions are run on them here) -----
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import traceback
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,12 +19,26 @@ import click
 from click.core import ParameterSource
 
 from .console import Console
-from .errors import guarded
+from .errors import BUG, guarded
+from .masking import masked_output
 
 if TYPE_CHECKING:
     from .run import Mode
 
 DEFAULTS = Path(__file__).parent / "defaults"
+
+
+def _token() -> str | None:
+    """GITLAB_TOKEN without the space around it (a pasted token often ends in a newline). A
+    value with space or control characters inside is refused; the message never shows it."""
+    value = os.environ.get("GITLAB_TOKEN")
+    token = (value or "").strip()
+    if any(c.isspace() or not c.isprintable() for c in token):
+        raise click.UsageError(
+            "GITLAB_TOKEN has a space, line break or control character inside it (not only "
+            "around it): set it again to the token alone, on one line (its value is not shown)"
+        )
+    return token or None
 
 
 def _console(ctx: click.Context, token: str | None = None) -> Console:
@@ -132,7 +147,7 @@ def _connection(gitlab_url: str | None, project: str | None, readers: int | None
 
     return Connection(
         url=gitlab_url or os.environ.get("GITLAB_URL") or os.environ.get("CI_SERVER_URL"),
-        token=os.environ.get("GITLAB_TOKEN"),
+        token=_token(),
         project=project or os.environ.get("TRIAGE_PROJECT") or os.environ.get("CI_PROJECT_PATH"),
         readers=readers,
     )
@@ -146,6 +161,8 @@ def _connection(gitlab_url: str | None, project: str | None, readers: int | None
 def main(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     """ps-triage: moves PS scoping issues through their lifecycle from YAML policies."""
     ctx.ensure_object(dict).update(quiet=quiet, verbose=verbose)
+    # Whatever the command writes, through the console or not, the token is masked in it.
+    ctx.with_resource(masked_output([os.environ.get("GITLAB_TOKEN")]))
 
 
 @main.command()
@@ -557,4 +574,9 @@ def entry() -> None:
     them: ~0.48 s of a settled 10,000-issue run. Started every 50,000 (as mypy and others do
     for the same reason), it takes ~0.1 s."""
     gc.set_threshold(50_000, 20, 20)
-    main()
+    with masked_output([os.environ.get("GITLAB_TOKEN")]):
+        try:
+            main()
+        except Exception:  # a bug outside a command's own handler: the traceback masked too
+            traceback.print_exc()
+            sys.exit(BUG)

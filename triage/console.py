@@ -9,6 +9,8 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
+from .masking import Masker
+
 RED, BOLD, RESET = "\033[31m", "\033[1m", "\033[0m"
 
 
@@ -23,7 +25,7 @@ class Console:
         err: TextIO | None = None,
         color: bool | None = None,
     ) -> None:
-        self.secrets = [s for s in secrets if s]
+        self.mask = Masker(secrets)  # every printable form of each secret
         self.quiet = quiet
         self.verbose = verbose
         self._out = out or sys.stdout
@@ -33,10 +35,7 @@ class Console:
         self._progress_shown = False
 
     def _clean(self, text: str) -> str:
-        for secret in self.secrets:
-            if len(secret) >= 4:
-                text = text.replace(secret, "[MASKED]")
-        return text
+        return self.mask(text)
 
     def _end_progress(self) -> None:
         if self._progress_shown:

@@ -58,6 +58,7 @@ class PlannedEdit:
     key: str
     body: str  # the note as it is now
     superseded_by: int | None  # the newer note; None when it is the comment posted in the same run
+    internal: bool = False  # the comment is an internal note: GitLab must show it so
 
 
 @dataclass(frozen=True)
@@ -645,7 +646,13 @@ class _Planner:
                 live = [(note, m) for note, m in same_key if m.superseded is None]
                 current = next((note for note, m in live if m.rev == rev), None)
                 edits += [
-                    PlannedEdit(note.id, request.key, note.body, current.id if current else None)
+                    PlannedEdit(
+                        note.id,
+                        request.key,
+                        note.body,
+                        current.id if current else None,
+                        request.internal,
+                    )
                     for note, m in live
                     if m.rev != rev
                 ]

@@ -479,6 +479,7 @@ def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
                 iid,
                 edit.note_id,
                 supersede(edit.body, newer, f"{issue_plan.web_url}#note_{newer}"),
+                internal=edit.internal,
             )
     for new in issue_plan.new_issues:
         url = gitlab.find_issue(new.project, new.token) or gitlab.create_issue(

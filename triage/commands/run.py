@@ -112,6 +112,11 @@ def run_command(
         cache=remembered,
         readers=connection.readers,
     )
+    for outcome in result.outcomes:  # masked before any of it is wrapped, joined or encoded
+        if outcome.error:
+            outcome.error = console.mask(outcome.error)
+    if result.forecast:
+        result.forecast = console.mask(result.forecast)
     if cache is not None and remembered is not None:
         try:
             remembered.save(cache.path)
@@ -126,7 +131,7 @@ def run_command(
         if merge_request is not None:
             token = "<!-- ps-triage:plan -->"
             posted = gitlab.upsert_mr_note(
-                merge_request.project, merge_request.iid, f"{token}\n{text}", token
+                merge_request.project, merge_request.iid, console.mask(f"{token}\n{text}"), token
             )
             console.aside(f"plan note on {merge_request.project}!{merge_request.iid}: {posted}")
     else:
@@ -136,7 +141,7 @@ def run_command(
         data = as_json(
             result, gitlab.traffic.by_method, gitlab.traffic.writes, scope.model_dump(mode="json")
         )
-        report.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        report.write_text(console.mask(json.dumps(data, indent=2)) + "\n", encoding="utf-8")
         console.info(f"report written to {report}")
     return 1 if result.errors or result.budget_exhausted or result.forecast_failed else 0
 

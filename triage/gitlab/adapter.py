@@ -226,7 +226,12 @@ class GitLab:
             def whoami() -> str:
                 # The first contact: a GitLab that cannot be reached is said at once (2 retries).
                 user = self._gl.http_get("/user", max_retries=2)
-                assert isinstance(user, dict)
+                if not isinstance(user, dict) or not isinstance(user.get("username"), str):
+                    raise GitLabProblem(
+                        f"{self.url} did not answer GET /api/v4/user as GitLab does: check "
+                        "GITLAB_URL (the GitLab address, without /api/v4)",
+                        fatal=True,
+                    )
                 return str(user["username"])
 
             self._bot = self._call(whoami)
@@ -466,6 +471,10 @@ class GitLab:
             try:
                 created = issue.notes.create(payload, retry_transient_errors=False)
                 self.traffic.writes += 1
+                if internal:
+                    self._kept_internal(
+                        project, iid, int(created.id), created.attributes, marker_key
+                    )
                 return int(created.id)
             except (GitlabError, requests.RequestException) as error:
                 unknown_outcome = isinstance(error, requests.RequestException) or (
@@ -477,28 +486,74 @@ class GitLab:
             existing = self._find_note(project, iid, marker_key, marker_rev)
             if existing is not None:
                 self.traffic.writes += 1
-                return existing
+                if internal:
+                    shown = {"internal": existing.internal}
+                    self._kept_internal(project, iid, existing.id, shown, marker_key)
+                return existing.id
         raise GitLabProblem(
             f"could not post a note on {project}#{iid}"
         )  # not reached: the loop raises
 
-    def _find_note(self, project: str, iid: int, key: str, rev: str) -> int | None:
+    def _find_note(self, project: str, iid: int, key: str, rev: str) -> Note | None:
         bot = self.bot_username()
         for note in self.notes(project, iid):
             marker = find_marker(note.body)
             if note.author == bot and marker and marker.key == key and marker.rev == rev:
-                return note.id
+                return note
         return None
 
-    def edit_note(self, project: str, iid: int, note_id: int, body: str) -> None:
-        """Replace the body of one of the bot's notes (an edit is idempotent: safe to retry)."""
+    def _kept_internal(
+        self, project: str, iid: int, note_id: int, shown: dict[str, Any], what: str
+    ) -> None:
+        """GitLab saves an `internal: true` note public, and answers 201, when its author may not
+        mark notes internal (`Notes::BuildService`): a note meant to be internal that GitLab shows
+        public is the bot's own, and is deleted at once; the run stops."""
+        if shown.get("internal") is True:
+            return
+        try:
+            self.delete_note(project, iid, note_id)
+            done = "it was deleted at once and the run stopped"
+        except GitLabProblem as problem:
+            done = (
+                f"deleting it failed ({problem}): delete note {note_id} there by hand now; "
+                "the run stopped"
+            )
+        raise GitLabProblem(
+            f"GitLab saved the bot's internal note on {project}#{iid} ({what}) as public, "
+            f"so @{self._bot or 'the token user'} may not mark notes internal there: {done}. "
+            f"Fix: give the token's user the Reporter role (or above) on {project}",
+            fatal=True,
+        )
+
+    def edit_note(
+        self, project: str, iid: int, note_id: int, body: str, *, internal: bool = False
+    ) -> None:
+        """Replace the body of one of the bot's notes (an edit is idempotent: safe to retry).
+        `internal`: the note is meant to be internal; if GitLab shows it public, it is deleted
+        and the run stops (see `_kept_internal`)."""
         notes = self._project(project).issues.get(iid, lazy=True).notes
-        self._call(
+        answer = self._call(
             lambda: notes.update(
                 note_id, {"body": body}, retry_transient_errors=True, max_retries=self._max_retries
             ),
             write=True,
         )
+        self.traffic.writes += 1
+        if internal:
+            shown = answer if isinstance(answer, dict) else {}
+            self._kept_internal(project, iid, note_id, shown, f"note {note_id}")
+
+    def delete_note(self, project: str, iid: int, note_id: int) -> None:
+        """Delete one of the bot's notes (`DELETE .../notes/:note_id`, 204). Retried: a note
+        already gone (its answer lost) is 404, which is what was wanted."""
+        notes = self._project(project).issues.get(iid, lazy=True).notes
+        try:
+            notes.delete(note_id, retry_transient_errors=True, max_retries=self._max_retries)
+        except GitlabError as error:
+            if getattr(error, "response_code", None) != 404:
+                raise _problem(error, self.url) from None
+        except requests.RequestException as error:
+            raise _problem(error, self.url) from None
         self.traffic.writes += 1
 
     def find_own_issue(self, project: str, token: str) -> tuple[int, str] | None:
