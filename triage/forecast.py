@@ -95,7 +95,7 @@ def deal_of(policy: Policy, issue: IssueSnapshot, now: datetime) -> Deal | None:
         em=issue.assignees[0] if issue.assignees else "(none)",
         segment=_label(issue, f"{policy.assignment.segment_prefix}::") or data.segment or "(none)",
         stage=_label(issue, f"{policy.lifecycle.label_prefix}::") or "(none)",
-        confidence=_label(issue, "EM_Confidence::") or data.confidence.value,
+        confidence=_confidence(_label(issue, "EM_Confidence::"), data.confidence.value),
         rationale=data.confidence.rationale or "",
         close_date=data.close_date.isoformat() if data.close_date else "",
         net=priced.net_price if priced else Decimal(0),
@@ -104,6 +104,14 @@ def deal_of(policy: Policy, issue: IssueSnapshot, now: datetime) -> Deal | None:
         confidence_updated=data.confidence.updated.isoformat() if data.confidence.updated else "",
         days_in_stage=_days_in_stage(policy, issue, now),
     )
+
+
+def _confidence(label: str | None, stated: str) -> str:
+    """The EM confidence a label names, when it names one (any case); else the data block's.
+    A label such as `EM_Confidence::Green @all` is no colour: counting it under none would leave
+    its value in the total but in no category."""
+    known = {colour.lower(): colour for colour in CATEGORIES}
+    return known.get((label or "").strip().lower(), stated)
 
 
 def _days_in_stage(policy: Policy, issue: IssueSnapshot, now: datetime) -> int | None:

@@ -78,6 +78,12 @@ def as_json(fc: Forecast) -> dict[str, Any]:
     return {k: v for k, v in data.items()}
 
 
+def _cell(value: str) -> str:
+    """Text from an issue as a spreadsheet cell: one that a spreadsheet would read as a formula
+    (`=`, `+`, `-`, `@`, a tab or a carriage return first) is kept as text by a leading `'`."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def deals_csv(fc: Forecast) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -97,12 +103,12 @@ def deals_csv(fc: Forecast) -> str:
     for d in fc.deals:
         writer.writerow(
             [
-                d.customer,
+                _cell(d.customer),
                 d.url,
-                d.em,
-                d.segment,
-                d.stage,
-                d.confidence,
+                _cell(d.em),
+                _cell(d.segment),
+                _cell(d.stage),
+                _cell(d.confidence),
                 CATEGORIES.get(d.confidence, ""),
                 d.close_date,
                 f"{d.net:.2f}",
@@ -122,7 +128,9 @@ def salesforce_csv(policy: Policy, issues: list[IssueSnapshot], now: datetime) -
     ):
         d = deal_of(policy, issue, now)
         if d is not None:
-            writer.writerow([d.opportunity, d.em, d.confidence, d.rationale, d.url])
+            writer.writerow(
+                [_cell(d.opportunity), _cell(d.em), _cell(d.confidence), _cell(d.rationale), d.url]
+            )
         else:
             label = next(
                 (
@@ -132,7 +140,6 @@ def salesforce_csv(policy: Policy, issues: list[IssueSnapshot], now: datetime) -
                 ),
                 "Grey",
             )
-            writer.writerow(
-                ["", issue.assignees[0] if issue.assignees else "", label, "", issue.web_url]
-            )
+            em = issue.assignees[0] if issue.assignees else ""
+            writer.writerow(["", _cell(em), _cell(label), "", issue.web_url])
     return out.getvalue()

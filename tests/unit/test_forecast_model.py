@@ -128,3 +128,39 @@ def test_approved_deals_awaiting_signature_show_business_days_since_approval():
     assert lines[0].endswith(", approved 5 business days ago")
     assert "approved" not in lines[1]
     assert signature.endswith("\n\n")  # a blank line still parts the list from the next heading
+
+
+def test_a_confidence_label_that_names_no_colour_counts_as_the_data_block_says():
+    hostile = snapshot(
+        iid=3,
+        labels=("Services Calculator", "proposal::SOW_WIP", "EM_Confidence::Green @all"),
+        data=block(close_date="2026-01-28", confidence={"value": "Red", "rationale": "late"}),
+        confidence=None,
+    )
+    fc = forecast(POLICY, [deal(1, "SOW_WIP", confidence="Green"), hostile], [], NOW)
+    rows = {colour: (count, str(net)) for colour, count, net in fc.by_confidence()}
+    assert rows["Green"] == (1, "7200.00") and rows["Red"] == (1, "7200.00")
+    assert sum(net for _, _, net in fc.by_confidence()) == sum(d.net for d in fc.deals)
+
+
+def test_spreadsheet_formulas_from_issues_stay_text_in_the_csv_exports():
+    import csv
+    import io
+
+    from triage.forecast_report import deals_csv, salesforce_csv
+
+    issue = snapshot(
+        iid=4,
+        labels=("Services Calculator", "proposal::SOW_WIP"),
+        data=block(
+            customer='=HYPERLINK("http://evil.example","x")',
+            opportunity="+cmd|' /C calc'!A0",
+            close_date="2026-01-28",
+            confidence={"value": "Amber", "rationale": "@SUM(1+1)"},
+        ),
+    )
+    deals = list(csv.reader(io.StringIO(deals_csv(forecast(POLICY, [issue], [], NOW)))))
+    assert deals[1][0] == '\'=HYPERLINK("http://evil.example","x")'
+    salesforce = list(csv.reader(io.StringIO(salesforce_csv(POLICY, [issue], NOW))))
+    assert salesforce[1][0] == "'+cmd|' /C calc'!A0" and salesforce[1][3] == "'@SUM(1+1)"
+    assert salesforce[1][4].startswith("http")  # the link the bot built stays as it is
