@@ -171,7 +171,11 @@ def invited(level: int, expires_at: str | None = None) -> Callable[[dict[str, An
             }
         )
         _group(seed, "ps/ps-directors")["shared_with_groups"] = [
-            {"group_full_path": "finance-leads", "group_access_level": level, "expires_at": expires_at}
+            {
+                "group_full_path": "finance-leads",
+                "group_access_level": level,
+                "expires_at": expires_at,
+            }
         ]
 
     return extra
