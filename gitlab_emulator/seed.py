@@ -303,9 +303,11 @@ class _Builder:
             ]
             self.store.groups[group.id] = group
         for i, g in enumerate(s.groups):  # invitations once every group is known
-            group = self.store.group_by_ref(g.path)
-            assert group is not None
-            group.shared_with_groups = self.links(g.shared_with_groups, f"groups[{i}] ({g.path})")
+            invited_into = self.store.group_by_ref(g.path)
+            assert invited_into is not None
+            invited_into.shared_with_groups = self.links(
+                g.shared_with_groups, f"groups[{i}] ({g.path})"
+            )
         for i, p in enumerate(s.projects):
             self.project(p, f"projects[{i}] ({p.path})")
         rate = RateLimit(s.rate_limit.per_minute, s.rate_limit.headers, s.rate_limit.period_seconds)
