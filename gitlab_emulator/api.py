@@ -860,11 +860,11 @@ class Api:
 
     def project_members_all(self, req: Request, id: str) -> Response:
         project = self.project(req, id)
-        return self._members(req, self.store.members_all(project), {"id": project.id})
+        return self._members(req, self.store.members_all(project, req.user), {"id": project.id})
 
     def project_member_all(self, req: Request, id: str, user_id: str) -> Response:
         project = self.project(req, id)
-        members = self.store.members_all(project)
+        members = self.store.members_all(project, req.user)
         if not user_id.isdigit() or int(user_id) not in members:
             raise not_found("Member")
         return Response(200, self.e.member(self.store.users[int(user_id)], members[int(user_id)]))
@@ -875,7 +875,7 @@ class Api:
 
     def group_members_all(self, req: Request, id: str) -> Response:
         group = self.group(req, id)
-        return self._members(req, self.store.group_members_all(group), {"id": group.id})
+        return self._members(req, self.store.group_members_all(group, req.user), {"id": group.id})
 
     # labels -------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from .clock import iso
 from .store import (
     Award,
     Group,
+    GroupLink,
     Issue,
     Label,
     LabelEvent,
@@ -135,6 +136,7 @@ class Entities:
             "visibility": project.visibility,
             "issues_enabled": True,
             "archived": False,
+            "shared_with_groups": self.shared_with_groups(project.shared_with_groups),
             "_links": {
                 "self": api,
                 "issues": f"{api}/issues",
@@ -155,7 +157,24 @@ class Entities:
             "full_path": group.path,
             "parent_id": None,
             "created_at": "2020-01-01T00:00:00.000Z",
+            "shared_with_groups": self.shared_with_groups(group.shared_with_groups),
         }
+
+    def shared_with_groups(self, links: list[GroupLink]) -> list[Json]:
+        """The groups invited in, as GitLab's project and group entities list them."""
+        out = []
+        for link in links:
+            group = self.store.groups[link.group_id]
+            out.append(
+                {
+                    "group_id": group.id,
+                    "group_name": group.name,
+                    "group_full_path": group.path,
+                    "group_access_level": link.access_level,
+                    "expires_at": link.expires_at.isoformat() if link.expires_at else None,
+                }
+            )
+        return out
 
     def issue(
         self,

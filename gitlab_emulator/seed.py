@@ -17,6 +17,7 @@ from .store import (
     ACCESS_LEVELS,
     Award,
     Group,
+    GroupLink,
     Issue,
     Label,
     LabelEvent,
@@ -66,6 +67,21 @@ class SeedMember(_Model):
             raise ValueError(
                 f"must be one of {sorted(ACCESS_LEVELS)} (10 Guest, 20 Reporter, 30 Developer, ...)"
             )
+        return value
+
+
+class SeedGroupLink(_Model):
+    """A group invited into a project or group (GitLab's `shared_with_groups` entries)."""
+
+    group_full_path: str
+    group_access_level: int = 30
+    expires_at: date | None = None
+
+    @field_validator("group_access_level")
+    @classmethod
+    def _level(cls, value: int) -> int:
+        if value not in ACCESS_LEVELS:
+            raise ValueError(f"must be one of {sorted(ACCESS_LEVELS)} (10 Guest, 20 Reporter, ...)")
         return value
 
 
@@ -128,6 +144,7 @@ class SeedGroup(_Model):
     visibility: Literal["private", "internal", "public"] = "private"
     members: list[SeedMember] = Field(default_factory=list)
     labels: list[SeedLabel] = Field(default_factory=list)
+    shared_with_groups: list[SeedGroupLink] = Field(default_factory=list)
 
 
 class SeedMergeRequest(_Model):
@@ -142,6 +159,7 @@ class SeedProject(_Model):
     visibility: Literal["private", "internal", "public"] = "private"
     members: list[SeedMember] = Field(default_factory=list)
     labels: list[SeedLabel] = Field(default_factory=list)
+    shared_with_groups: list[SeedGroupLink] = Field(default_factory=list)
     issues: list[SeedIssue] = Field(default_factory=list)
     merge_requests: list[SeedMergeRequest] = Field(default_factory=list)
 
@@ -284,6 +302,12 @@ class _Builder:
                 for lb in g.labels
             ]
             self.store.groups[group.id] = group
+        for i, g in enumerate(s.groups):  # invitations once every group is known
+            invited_into = self.store.group_by_ref(g.path)
+            assert invited_into is not None
+            invited_into.shared_with_groups = self.links(
+                g.shared_with_groups, f"groups[{i}] ({g.path})"
+            )
         for i, p in enumerate(s.projects):
             self.project(p, f"projects[{i}] ({p.path})")
         rate = RateLimit(s.rate_limit.per_minute, s.rate_limit.headers, s.rate_limit.period_seconds)
@@ -296,6 +320,18 @@ class _Builder:
             for j, m in enumerate(members)
         }
 
+    def links(self, links: list[SeedGroupLink], where: str) -> list[GroupLink]:
+        found = []
+        for j, link in enumerate(links):
+            group = self.store.group_by_ref(link.group_full_path)
+            if group is None:
+                raise self.fail(
+                    f"{where}.shared_with_groups[{j}]",
+                    f"'{link.group_full_path}' is not a declared group (add it under groups:)",
+                )
+            found.append(GroupLink(group.id, link.group_access_level, link.expires_at))
+        return found
+
     def project(self, p: SeedProject, where: str) -> None:
         if self.store.project_by_ref(p.path):
             raise self.fail(where, "project path declared twice")
@@ -306,6 +342,7 @@ class _Builder:
             visibility=p.visibility,
         )
         project.members = self.members(p.members, where)
+        project.shared_with_groups = self.links(p.shared_with_groups, where)
         self.store.projects[project.id] = project
         for lb in p.labels:
             self.store.create_project_label(project, lb.name, lb.color, lb.description)

@@ -11,7 +11,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from .clock import Clock
 
@@ -72,6 +72,16 @@ class Label:
         return self.name.rsplit("::", 1)[0]
 
 
+@dataclass(frozen=True)
+class GroupLink:
+    """A group invited into a project or another group (GitLab's project_group_links and
+    group_group_links): its members get at most `access_level` there, until `expires_at`."""
+
+    group_id: int
+    access_level: int
+    expires_at: date | None = None
+
+
 @dataclass
 class Group:
     id: int
@@ -80,6 +90,7 @@ class Group:
     members: dict[int, int] = field(default_factory=dict)  # user id -> access level
     labels: list[Label] = field(default_factory=list)
     visibility: str = "private"
+    shared_with_groups: list[GroupLink] = field(default_factory=list)  # groups invited into it
 
 
 @dataclass
@@ -156,6 +167,7 @@ class Project:
     issues: dict[int, Issue] = field(default_factory=dict)  # iid -> issue
     merge_requests: dict[int, MergeRequest] = field(default_factory=dict)  # iid -> MR (notes only)
     visibility: str = "private"
+    shared_with_groups: list[GroupLink] = field(default_factory=list)  # groups invited into it
 
     @property
     def namespace_path(self) -> str:
@@ -245,16 +257,19 @@ class Store:
         if user is None:
             return NO_ACCESS
         levels = [g.members.get(user.id, NO_ACCESS) for g in self.ancestor_groups(group.path)]
-        return max(levels, default=NO_ACCESS)
+        shared = self.invited_members(self.group_links(group)).get(user.id, NO_ACCESS)
+        return max([*levels, shared])
 
     def project_access(self, project: Project, user: User | None) -> int:
-        """The effective (highest) level: direct membership or inherited from groups."""
+        """The effective (highest) level: direct membership, inherited from groups, or given
+        by a group invited into the project or into one of its groups."""
         if user is None:
             return NO_ACCESS
         if user.admin:
             return OWNER
         inherited = [g.members.get(user.id, NO_ACCESS) for g in self.project_group(project)]
-        return max([project.members.get(user.id, NO_ACCESS), *inherited])
+        shared = self.invited_members(self.project_links(project)).get(user.id, NO_ACCESS)
+        return max([project.members.get(user.id, NO_ACCESS), *inherited, shared])
 
     def can_read_project(self, project: Project, user: User | None) -> bool:
         if project.visibility == "public":
@@ -288,18 +303,73 @@ class Store:
             or user.id in issue.assignee_ids
         )
 
-    def members_all(self, project: Project) -> dict[int, int]:
-        """Direct and inherited members, each once with their highest level."""
+    # members/all: inherited members and members of invited groups (GitLab's MembersFinder and
+    # GroupMembersFinder with the relations lib/api/helpers/members_helpers.rb asks for) -------
+
+    def live_links(self, links: list[GroupLink]) -> list[GroupLink]:
+        """Invitations not expired (GitLab's Expirable: an invitation ends on its expiry date)."""
+        today = self.clock.now().date()
+        return [link for link in links if link.expires_at is None or link.expires_at > today]
+
+    def group_links(self, group: Group) -> list[tuple[GroupLink, list[Group]]]:
+        """Groups invited into `group` or its ancestors (`shared_from_groups`), each with the
+        groups whose direct members it brings (the invited group alone)."""
+        return [
+            (link, [self.groups[link.group_id]])
+            for g in self.ancestor_groups(group.path)
+            for link in self.live_links(g.shared_with_groups)
+        ]
+
+    def project_links(self, project: Project) -> list[tuple[GroupLink, list[Group]]]:
+        """Groups invited into the project (`invited_groups`: members of the invited group and
+        of its ancestors) and into the project's groups (`shared_into_ancestors`)."""
+        own = [
+            (link, self.ancestor_groups(self.groups[link.group_id].path))
+            for link in self.live_links(project.shared_with_groups)
+        ]
+        namespace = self.project_group(project)
+        return own + (self.group_links(namespace[-1]) if namespace else [])
+
+    def invited_members(
+        self,
+        links: list[tuple[GroupLink, list[Group]]],
+        viewer: User | None = None,
+        member: bool = True,
+    ) -> dict[int, int]:
+        """Members brought by invitations, at the lower of their own level and the invitation's.
+        A viewer who is not a member sees only invited groups visible to them (GitLab's
+        `public_or_visible_to_user`)."""
         merged: dict[int, int] = {}
-        for source in [*(g.members for g in self.project_group(project)), project.members]:
+        for link, groups in links:
+            invited = self.groups[link.group_id]
+            if not member and not self.can_read_group(invited, viewer):
+                continue
+            for g in groups:
+                for user_id, level in g.members.items():
+                    if level <= MINIMAL:
+                        continue
+                    capped = min(level, link.access_level)
+                    merged[user_id] = max(capped, merged.get(user_id, NO_ACCESS))
+        return merged
+
+    def members_all(self, project: Project, viewer: User | None = None) -> dict[int, int]:
+        """Direct, inherited and invited members, each once with their highest level."""
+        merged: dict[int, int] = {}
+        member = viewer is None or self.project_access(project, viewer) >= GUEST
+        shared = self.invited_members(self.project_links(project), viewer, member)
+        for source in [*(g.members for g in self.project_group(project)), project.members, shared]:
             for user_id, level in source.items():
                 merged[user_id] = max(level, merged.get(user_id, NO_ACCESS))
         return merged
 
-    def group_members_all(self, group: Group) -> dict[int, int]:
+    def group_members_all(self, group: Group, viewer: User | None = None) -> dict[int, int]:
         merged: dict[int, int] = {}
-        for g in self.ancestor_groups(group.path):
-            for user_id, level in g.members.items():
+        member = viewer is None or any(
+            viewer.id in g.members for g in self.ancestor_groups(group.path)
+        )
+        shared = self.invited_members(self.group_links(group), viewer, member)
+        for source in [*(g.members for g in self.ancestor_groups(group.path)), shared]:
+            for user_id, level in source.items():
                 merged[user_id] = max(level, merged.get(user_id, NO_ACCESS))
         return merged
 

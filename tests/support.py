@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,26 @@ def workspace() -> Workspace:
     return load_workspace(ROOT / "policies", ROOT / "templates")
 
 
-APPROVERS = {"director": frozenset({"rowan"}), "technical-architect": frozenset({"ravi"})}
+APPROVERS = {
+    "director": frozenset({"rowan"}),
+    "technical-architect": frozenset({"ravi"}),
+    "deal-desk": frozenset({"quinn"}),
+}
 # Who GitLab shows as members of the demo's ps/ps-plan (rowan through the `ps` group).
 MEMBERS = frozenset(
     {BOT, "dana", "mateo", "harriet", "kaito", "felix", "imogen", "quinn", "rowan", "ravi"}
 )
+
+
+def won(when: datetime, by: str = "quinn") -> tuple[LabelEvent, ...]:
+    """Label events of a deal the PS Director approved and Deal Desk (`quinn`) then closed won
+    at `when`: Closed Won counts only from Approved (GitLab writes the scoped pair together)."""
+    approved = when - timedelta(days=7)
+    return (
+        LabelEvent("rowan", "proposal::Approved", "add", approved),
+        LabelEvent(by, "proposal::Approved", "remove", when),
+        LabelEvent(by, "proposal::Closed_Won", "add", when),
+    )
 
 
 def settings(ws: Workspace | None = None) -> Settings:

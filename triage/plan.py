@@ -33,11 +33,28 @@ from .rules.actions import CommentRequest, Draft, Step, add_label
 from .rules.assignment import assign
 from .rules.conditions import Facts, NeedDetail, Outcome
 from .rules.fiscal import fiscal_quarter
-from .rules.gates import allowed, emoji_approval, last_setting, spellings
+from .rules.gates import (
+    Attempt,
+    emoji_approval,
+    last_setting,
+    removed_with,
+    spellings,
+    stage_when_set,
+)
 from .rules.moment import Moment
 from .rules.moves import last_move_by_people, stage_moves
 
 CONFLICT_KEY = "stage-conflict"
+# GitLab's access levels by name (lib/gitlab/access.rb), for the notes that name a minimum.
+ROLES = {
+    5: "Minimal Access",
+    10: "Guest",
+    15: "Planner",
+    20: "Reporter",
+    30: "Developer",
+    40: "Maintainer",
+    50: "Owner",
+}
 
 
 @dataclass(frozen=True)
@@ -316,24 +333,119 @@ class _Planner:
             if events is None:
                 raise NeedDetail("label_events")
             attempt = last_setting(present, events)
-            approvers = self.settings.approvers.get(gate.id, frozenset())
-            if allowed(attempt, approvers, self.settings.bot):
+            refused = self.refused_because(gate, names, attempt, events)
+            if refused is None:
                 continue
             self.draft.labels.difference_update(names)
+            source = stage_when_set(events, self.prefix, attempt)
             if gate.refuse_to:
                 add_label(self.draft, gate.refuse_to)
+            elif gate.label.startswith(self.prefix) and source != NO_STAGE:
+                add_label(self.draft, self.life.label(source))  # moved back where it came from
             who = f"@{attempt.actor}" if attempt.actor else "someone GitLab has no record of"
-            self.draft.reasons.append(f"gate {gate.id}: {gate.label} set by {who}, not an approver")
-            self.refusal(gate, attempt.actor, attempt.label, attempt.at)
+            why = {
+                "stage": f"not from {', '.join(gate.from_ or [])}",
+                "bot": "no approver's approval on record",
+            }.get(refused, "not an approver")
+            self.draft.reasons.append(f"gate {gate.id}: {gate.label} set by {who}, {why}")
+            self.refusal(gate, attempt.actor, attempt.label, attempt.at, refused, source)
 
-    def refusal(self, gate: Gate, actor: str | None, label: str, at: datetime | None) -> None:
+    def refused_because(
+        self,
+        gate: Gate,
+        names: set[str],
+        attempt: Attempt,
+        events: tuple[LabelEvent, ...],
+        depth: int = 0,
+    ) -> str | None:
+        """Why a setting of a gated label does not count (`actor`, `stage`, `bot`), or None."""
+        approvers = self.settings.approvers.get(gate.id, frozenset())
+        if attempt.actor is None or attempt.at is None:
+            return "actor"
+        if attempt.actor == self.settings.bot:
+            return (
+                None
+                if depth < 20 and self.bot_had_reason(gate, names, attempt, events, depth)
+                else "bot"
+            )
+        if attempt.actor.lower() not in approvers:
+            return "actor"
+        if (
+            gate.from_ is not None
+            and stage_when_set(events, self.prefix, attempt) not in gate.from_
+        ):
+            return "stage"
+        return None
+
+    def bot_had_reason(
+        self,
+        gate: Gate,
+        names: set[str],
+        attempt: Attempt,
+        events: tuple[LabelEvent, ...],
+        depth: int,
+    ) -> bool:
+        """The bot's own setting counts only when GitLab's data shows why it made it, data
+        the bot's token cannot forge: it normalised a legacy spelling an approver wrote, it put
+        back a stage whose earlier setting counted when it refused a move out of it, or it
+        followed an approver's emoji on its request. Anything else (a pipeline run with the
+        token, a hand-made request) is refused like anyone's setting."""
+        assert attempt.at is not None
+        removed = removed_with(events, attempt)
+        legacy = (removed & names) - {attempt.label}
+        if legacy:  # normalised: the legacy spelling's own setting must count
+            prior = last_setting(legacy, events, before=attempt)
+            if self.refused_because(gate, names, prior, events, depth + 1) is None:
+                return True
+        gated = {n for g in self.policy.approvals if g is not gate for n in self.spellings_of(g)}
+        if removed & gated:  # put back when a move out of this stage was refused
+            prior = last_setting(names, events, before=attempt)
+            if self.refused_because(gate, names, prior, events, depth + 1) is None:
+                return True
+        return self.emoji_on_record(gate, attempt.at)
+
+    def spellings_of(self, gate: Gate) -> set[str]:
+        return spellings(gate, self.policy.label_aliases)
+
+    def emoji_on_record(self, gate: Gate, at: datetime) -> bool:
+        """An approver's emoji on the bot's latest request (rule `emoji.note_of`) before `at`,
+        awarded no later than `at`: the approval the bot acted on when it set the label."""
+        if gate.emoji is None:
+            return False
+        requests = [
+            n
+            for n, m in self.bot_notes()
+            if m.key.startswith(f"{gate.emoji.note_of}/") and n.created_at <= at
+        ]
+        if not requests:
+            return False
+        note = max(requests, key=lambda n: (n.created_at, n.id))
+        if note.id not in self.issue.note_awards:
+            raise NeedDetail(f"awards:{note.id}")
+        approvers = self.settings.approvers.get(gate.id, frozenset())
+        valid, _ = emoji_approval(self.issue.note_awards[note.id], gate.emoji.name, approvers)
+        return valid is not None and valid.created_at <= at
+
+    def refusal(
+        self,
+        gate: Gate,
+        actor: str | None,
+        label: str,
+        at: datetime | None,
+        reason: str = "actor",
+        source: str = NO_STAGE,
+    ) -> None:
         context = template_context(self.policy, self.issue, None, why=f"{label} set by {actor}")
         context["attempt"] = {
             "gate": Trusted(gate.id),
-            "label": Trusted(gate.label),
+            "label": Trusted(gate.label if label.startswith(":") else label),
             "actor": actor,
             "at": Trusted(at.strftime("%Y-%m-%d %H:%M UTC")) if at else None,
             "approvers": [Trusted(name) for name in (*gate.users, *gate.groups)],
+            "reason": Trusted(reason),
+            "stage": Trusted(source) if source != NO_STAGE else None,
+            "from": [Trusted(name) for name in gate.from_ or []],
+            "min_role": Trusted(ROLES.get(gate.min_access_level, str(gate.min_access_level))),
         }
         self.draft.comments.append(
             CommentRequest(

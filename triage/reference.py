@@ -54,7 +54,7 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "last_activity": "the date people last acted on the issue (trusted)",
     "links": "URLs of the bot's newest note of each other rule, by rule id (trusted); use `links.get(id)`",
     "days_in_stage": "for reminders (`every`): business days in the stage",
-    "attempt": "for an approval refusal: `gate`, `label`, `actor`, `at`, `approvers`",
+    "attempt": "for an approval refusal: `gate`, `label`, `actor`, `at`, `approvers`, `reason` (`actor`, `stage` or `bot`), `stage` (the stage it was set from), `from`, `min_role`",
     "move": "for an unexpected move: `user`, `at`, `source`, `target`, `source_label`, `target_label`, `allowed`",
     "kept": "for a stage conflict: the stage label kept (trusted)",
     "removed": "for a stage conflict: the stage labels removed (trusted)",

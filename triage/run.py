@@ -504,14 +504,18 @@ def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
 
 
 def approvers_of(policy: Policy, gitlab: GitLab) -> dict[str, frozenset[str]]:
-    """Each gate's approvers: its users and its groups' members, read once per run."""
-    members: dict[str, frozenset[str]] = {}
+    """Each gate's approvers: its users, and its groups' members at or above the gate's
+    `min_access_level` (members read once per run)."""
+    members: dict[str, dict[str, int]] = {}
     found = {}
     for gate in policy.approvals:
         for group in gate.groups:
             if group not in members:
                 members[group] = gitlab.group_members(group)
         found[gate.id] = frozenset(u.lower() for u in gate.users).union(
-            *(members[g] for g in gate.groups)
+            *(
+                (name for name, level in members[g].items() if level >= gate.min_access_level)
+                for g in gate.groups
+            )
         )
     return found

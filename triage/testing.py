@@ -17,7 +17,7 @@ a TA) and the project the policy's scope names; `scoping.as_person(...)` acts as
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -186,8 +186,10 @@ def scoping_gitlab(
     templates: Path | str = "templates",
     *,
     now: str = "2026-01-12T09:00:00Z",
+    seed_with: Callable[[dict[str, Any]], None] | None = None,
 ) -> Iterator[Scoping]:
-    """An emulator holding the policy's project, its people and groups; the bot is Reporter."""
+    """An emulator holding the policy's project, its people and groups; the bot is Reporter.
+    `seed_with` may change the seed (README: seed file) first: more people, groups, invitations."""
     workspace = load_workspace(Path(policies), Path(templates))
     project = workspace.policy.scope.project or "ps/ps-plan"
     groups = _group_paths(workspace)
@@ -227,6 +229,8 @@ def scoping_gitlab(
         ],
         "projects": projects,
     }
+    if seed_with is not None:
+        seed_with(seed)
     built = build_seed(seed)
     with Emulator(built.store) as emulator:
         yield Scoping(workspace, emulator, project)

@@ -121,6 +121,10 @@ def use_context(
             "actor": "someone",
             "at": Trusted("2026-01-05 09:00 UTC"),
             "approvers": [Trusted(n) for n in (*use.users, *use.groups)],
+            "reason": Trusted("actor"),
+            "stage": None,
+            "from": [Trusted(n) for n in use.from_ or []],
+            "min_role": Trusted("Reporter"),
         }
         return context
     context["kept"], context["removed"] = (

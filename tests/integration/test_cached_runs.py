@@ -38,7 +38,7 @@ def test_a_settled_run_reads_only_what_it_cannot_remember(demo, tmp_path):
         "GET /user": 1,
         "GET /projects/:id": 1,
         "GET /projects/:id/issues": 3,
-        "GET /groups/:id/members/all": 2,
+        "GET /groups/:id/members/all": 3,  # the approver groups: directors, TAs, Deal Desk
         "GET /projects/:id/members/all": 1,  # who may be mentioned: read once per run
     }
 

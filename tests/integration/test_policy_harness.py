@@ -44,6 +44,8 @@ def test_people_act_and_group_members_approve():
         )
         scoping.run()
         assert scoping.stage(iid) == "Approved"
-        scoping.as_person("felix").issues.update(iid, {"add_labels": "proposal::Closed_Won"})
+        scoping.as_person(scoping.member_of("ps/deal-desk")).issues.update(
+            iid, {"add_labels": "proposal::Closed_Won"}
+        )
         scoping.run()
         assert scoping.state(iid) == "closed" and "close_qtr::Q426" in scoping.labels(iid)

@@ -56,7 +56,7 @@ def test_second_apply_makes_zero_writes_with_one_listing(demo):
         "GET /projects/:id": 1,  # may the token write? checked before any write
         # the scoping issues; the quarter's closed deals and the forecast issue, for the forecast
         "GET /projects/:id/issues": 3,
-        "GET /groups/:id/members/all": 2,
+        "GET /groups/:id/members/all": 3,  # the approver groups: directors, TAs, Deal Desk
         "GET /projects/:id/members/all": 1,
         "GET /projects/:id/issues/:eventable_id/resource_label_events": 9,
         "GET /projects/:id/issues/:noteable_id/notes": 7,

@@ -16,7 +16,7 @@ from triage.commands.demo_data import TASKS
 from triage.issues.snapshot import LabelEvent, Note
 from triage.plan import plan_issue
 
-from support import BOT, NOW, at, settings, snapshot, with_details, workspace
+from support import BOT, NOW, at, settings, snapshot, with_details, won, workspace
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 WS = workspace()
@@ -86,12 +86,12 @@ CASES = {
     "handoff.md.j2": lambda: with_details(
         stage("Closed_Won"),
         EARLIER,
-        (LabelEvent("quinn", "proposal::Closed_Won", "add", at("2026-01-23T16:00:00Z")),),
+        won(at("2026-01-23T16:00:00Z")),
     ),
     "delivery-issue.md.j2": lambda: with_details(
         stage("Closed_Won"),
         EARLIER,
-        (LabelEvent("quinn", "proposal::Closed_Won", "add", at("2026-01-23T16:00:00Z")),),
+        won(at("2026-01-23T16:00:00Z")),
     ),
     "closed.md.j2": lambda: with_details(
         snapshot(

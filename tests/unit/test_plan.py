@@ -10,7 +10,7 @@ from triage.issues.snapshot import LabelEvent, Note
 from triage.plan import plan, plan_issue
 from triage.render.markers import find_marker
 
-from support import BOT, NOW, at, block, settings, snapshot, with_details, workspace
+from support import BOT, NOW, at, block, settings, snapshot, with_details, won, workspace
 
 WS = workspace()
 POLICY = WS.policy
@@ -93,12 +93,10 @@ def test_lost_label_wins_from_any_open_stage_and_closes_with_quarter():
 
 
 def test_closed_won_uses_the_quarter_the_label_was_added_in():
-    added = LabelEvent(
-        "quinn", "proposal::Closed_Won", "add", at("2026-01-30T17:00:00Z")
-    )  # FY26-Q4
+    added = won(at("2026-01-30T17:00:00Z"))  # FY26-Q4
     issue = snapshot(labels=("Services Calculator", "proposal::Closed_Won"), data=block())
     later = at("2026-02-02T09:00:00Z")  # the run happens in FY27-Q1
-    issue_plan = planned(with_details(issue, (), (added,)), later)
+    issue_plan = planned(with_details(issue, (), added), later)
     assert issue_plan.add_labels == ("close_qtr::Q426",)
     assert issue_plan.state_event == "close"
 
@@ -314,13 +312,13 @@ def test_on_hold_is_quiet_until_its_revisit_date():
 
 
 def test_a_closed_won_deal_with_an_unreadable_data_block_still_hands_off():
-    won = (LabelEvent("quinn", "proposal::Closed_Won", "add", NOW - timedelta(hours=1)),)
+    events = won(NOW - timedelta(hours=1))
     issue = snapshot(
         labels=("Services Calculator", "proposal::Closed_Won"),
         data="customer: [broken\n",
-        events=won,
+        events=events,
     )
-    issue_plan = planned(with_details(issue, (), won))
+    issue_plan = planned(with_details(issue, (), events))
     assert issue_plan.error is None and issue_plan.state_event == "close"
     handoff = [c for c in issue_plan.comments if c.template == "handoff.md.j2"]
     assert handoff and "Solutions Architect not named" in handoff[0].body
@@ -413,11 +411,11 @@ def test_a_move_from_a_stage_label_no_stage_has_is_written_as_text():
 
 
 def test_the_delivery_issue_title_mentions_no_one():
-    won = (LabelEvent("quinn", "proposal::Closed_Won", "add", NOW - timedelta(hours=1)),)
+    events = won(NOW - timedelta(hours=1))
     issue = snapshot(
         labels=("Services Calculator", "proposal::Closed_Won"),
         data=block(customer="@all Acme\n/close"),
-        events=won,
+        events=events,
     )
-    [new] = planned(with_details(issue, (), won)).new_issues
+    [new] = planned(with_details(issue, (), events)).new_issues
     assert new.title == "@\u2060all Acme /close - Delivery hand-off"

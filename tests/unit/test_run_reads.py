@@ -106,7 +106,7 @@ class Listing(Reads):
         return "ps-bot"
 
     def group_members(self, group):
-        return frozenset()
+        return {}
 
     def scope_members(self, scope):
         return frozenset()

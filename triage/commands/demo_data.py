@@ -352,6 +352,11 @@ def demo_seed() -> dict[str, Any]:
                 "visibility": "internal",
                 "members": [{"username": "ravi", "access_level": 30}],
             },
+            {
+                "path": "ps/deal-desk",
+                "visibility": "internal",
+                "members": [{"username": "quinn", "access_level": 30}],
+            },
         ],
         "projects": [
             {

@@ -361,8 +361,10 @@ class GitLab:
             for a in self._every(note.awardemojis)
         )
 
-    def group_members(self, group: str) -> frozenset[str]:
-        """Usernames of a group's members, inherited ones included (members/all)."""
+    def group_members(self, group: str) -> dict[str, int]:
+        """A group's members (lower-cased usernames) with their access level, as GitLab's
+        members/all counts them: inherited and invited members included, each at their
+        highest level."""
         members = self._gl.groups.get(group, lazy=True).members_all
         found = self._call(
             lambda: members.list(
@@ -372,7 +374,11 @@ class GitLab:
                 max_retries=self._max_retries,
             )
         )
-        return frozenset(str(m.username).lower() for m in found)
+        levels: dict[str, int] = {}
+        for m in found:
+            name = str(m.username).lower()
+            levels[name] = max(int(m.access_level), levels.get(name, 0))
+        return levels
 
     def scope_members(self, scope: Scope) -> frozenset[str] | None:
         """Usernames (lower case) of who GitLab shows as members of the scope, read once per run:

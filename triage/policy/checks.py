@@ -116,6 +116,27 @@ def check_lifecycle(policy: Policy) -> list[GraphProblem]:
                         _stage_fix(name, stages),
                     )
                 )
+    gated = {gate.label for gate in policy.approvals}
+    for i, t in enumerate(life.transitions):
+        if t.by == "bot" and t.to in known and life.label(t.to) in gated:
+            problems.append(
+                GraphProblem(
+                    ("lifecycle", "transitions", i, "to"),
+                    f"{life.label(t.to)} is a gated label (`approvals`): the bot's own setting of "
+                    "it counts only after an approver's approval, so it would be refused",
+                    "make it `by: people`, or let the gate's `emoji` approval set it",
+                )
+            )
+    for i, gate in enumerate(policy.approvals):
+        for j, name in enumerate(gate.from_ or []):
+            if name not in known:
+                problems.append(
+                    GraphProblem(
+                        ("approvals", i, "from", j),
+                        f"unknown stage '{name}'",
+                        _stage_fix(name, stages),
+                    )
+                )
     if problems:
         return problems
 

@@ -63,9 +63,21 @@ class Gate(Strict):
     label: str
     users: list[str] = Field(default_factory=list)
     groups: list[str] = Field(default_factory=list)
-    refuse_to: str | None = None  # the label put back when someone else set `label`
+    # A group member counts only at or above this access level in the group, as GitLab's
+    # members/all shows it (inherited and invited members included): 20 Reporter by default.
+    min_access_level: int = Field(20, ge=5, le=50)
+    # For a stage label: it counts only when set from one of these stages (None: from any).
+    from_: Annotated[list[str] | None, WithJsonSchema(_ONE_OR_MORE)] = Field(None, alias="from")
+    # The label put back when someone else set `label`; for a stage label left out, the stage
+    # the issue was moved from is put back.
+    refuse_to: str | None = None
     emoji: EmojiApproval | None = None
     comment: CommentSpec = CommentSpec(template="approval-refused.md.j2")
+
+    @field_validator("from_", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _someone(self) -> Gate:
