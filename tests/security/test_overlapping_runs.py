@@ -173,7 +173,9 @@ def test_overlapping_applies_never_duplicate_a_note_a_revision_or_an_issue(scopi
     assert delivery, "no delivery issue was opened: the Closed Won deals were not handed off"
     assert {t: n for t, n in hidden_tokens(delivery).items() if n > 1} == {}
     forecast = [
-        i for i in bot_issues(scoping, scoping.project_path) if "ps-triage-forecast" in i.description
+        i
+        for i in bot_issues(scoping, scoping.project_path)
+        if "ps-triage-forecast" in i.description
     ]
     assert len(forecast) == 1
     # The runs that found the lease held wrote nothing, and said why.
@@ -259,3 +261,35 @@ def test_a_killed_run_whose_lease_expired_does_not_block_the_next_run(scoping):
     assert stale
     again, client = one_apply(scoping)
     assert client.traffic.writes == 0 and not again.outcomes
+
+
+def test_a_run_whose_lease_was_taken_over_stops_before_writing(scoping, monkeypatch):
+    """A run stalled past the lease's expiry (a frozen runner) finds, before its next write,
+    that another run took the lease over, and stops: the other run's work is not done twice."""
+    from triage.gitlab import lease as lease_module
+
+    twelve_issues(scoping)
+    take = lease_module.RunLease.take
+    stalled: list[object] = []
+
+    def stall_once_held(gitlab, project):
+        lease = take(gitlab, project)
+        if not stalled:  # the first run stalls here while another one runs from start to end
+            stalled.append(lease)
+            admin(scoping.emulator.url, "clock", {"advance_seconds": LEASE_EXPIRY_SECONDS + 60})
+            other, client = one_apply(scoping)
+            assert not other.lease_busy and client.traffic.writes > 0
+            monkeypatch.setattr(lease_module, "CHECK_EVERY", 0.0)  # the stall outlasted it
+        return lease
+
+    monkeypatch.setattr(lease_module.RunLease, "take", stall_once_held)
+    client = GitLab(scoping.emulator.url, BOT_TOKEN, sleep=lambda s: None)
+    ws = scoping.workspace
+    try:
+        run(ws.policy, client, ws.templates, mode="apply")
+    except lease_module.LeaseLost as lost:
+        assert "expired and may be another run's now" in str(lost)
+    else:
+        raise AssertionError("the stalled run went on writing")
+    assert client.traffic.writes == 0
+    assert {k: n for k, n in bot_markers(scoping).items() if n > 1} == {}

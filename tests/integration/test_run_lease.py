@@ -1,0 +1,102 @@
+"""The run lease on the demo's GitLab: `plan` works while it is held, `apply` says who holds it
+and exits 0, a held lease is renewed, given back on an interrupt, and its issue is never
+triaged. (The overlapping runs themselves: tests/security/test_overlapping_runs.py.)"""
+
+import json
+
+import pytest
+from test_cli import invoke
+
+from gitlab_emulator.testing import admin
+from triage.gitlab import lease as lease_module
+from triage.gitlab.adapter import GitLab
+from triage.gitlab.lease import RENEW_AFTER, Busy, RunLease
+from triage.render.markers import find_marker
+
+from support import BOT, BOT_TOKEN, bot_run, project_as, workspace
+
+PROJECT = "ps/ps-plan"
+
+
+def held(url: str) -> RunLease:
+    taken = RunLease.take(GitLab(url, BOT_TOKEN), PROJECT)
+    assert isinstance(taken, RunLease)
+    return taken
+
+
+def bot_awards(url: str, iid: int) -> list[str]:
+    awards = project_as(url, "dana").issues.get(iid, lazy=True).awardemojis.list(get_all=True)
+    return [a.name for a in awards if a.user["username"] == BOT]
+
+
+def test_plan_works_while_the_lease_is_held(demo):
+    held(demo.url)
+    admin(demo.url, "stats/reset", {})
+    result, _ = bot_run(demo.url, mode="plan")
+    assert not result.lease_busy
+    assert sorted(o.plan.iid for o in result.outcomes if o.status == "planned") == list(
+        range(4101, 4110)
+    )
+    served = admin(demo.url, "stats")["requests"]
+    assert served["POST"] == served["PUT"] == served["DELETE"] == 0
+
+
+def test_an_apply_that_finds_the_lease_held_says_so_writes_nothing_and_exits_0(demo, tmp_path):
+    lease = held(demo.url)
+    admin(demo.url, "stats/reset", {})
+    report = tmp_path / "report.json"
+    result = invoke(["apply", "--report", str(report)], demo.url)
+    assert result.exit_code == 0
+    line = (
+        "apply: another run holds the lease since 2026-01-12 09:00:00 UTC "
+        "(it expires at 09:20:00 UTC at the latest), nothing written"
+    )
+    assert line in result.output.splitlines()
+    assert json.loads(report.read_text())["lease_busy"] == line.removeprefix("apply: ")
+    served = admin(demo.url, "stats")["requests"]
+    assert served["POST"] == served["PUT"] == served["DELETE"] == 0
+    lease.release()
+    assert invoke(["apply"], demo.url).exit_code == 0  # given back: the next run goes on
+    assert bot_awards(demo.url, lease.iid) == []
+
+
+def test_a_held_lease_is_renewed_and_a_renewed_lease_holds_past_the_first_expiry(demo, monkeypatch):
+    lease = held(demo.url)
+    first = lease.award
+    admin(demo.url, "clock", {"advance_seconds": RENEW_AFTER.total_seconds() + 60})
+    monkeypatch.setattr(lease_module, "CHECK_EVERY", 0.0)
+    lease.keep()
+    assert lease.award.id != first.id and bot_awards(demo.url, lease.iid) == [lease.award.name]
+    admin(demo.url, "clock", {"advance_seconds": 16 * 60})  # 22 minutes after the first award
+    lease.keep()
+    assert isinstance(RunLease.take(GitLab(demo.url, BOT_TOKEN), PROJECT), Busy)
+
+
+def test_the_lease_is_given_back_when_a_run_is_interrupted(demo, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt  # Ctrl-C while the listing arrives
+
+    monkeypatch.setattr(GitLab, "list_issues", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        bot_run(demo.url)
+    monkeypatch.undo()
+    lease_issue = project_as(demo.url, "dana").issues.list(search="ps-triage-run-lease")
+    assert len(lease_issue) == 1 and bot_awards(demo.url, lease_issue[0].iid) == []
+    assert not bot_run(demo.url)[0].lease_busy
+
+
+def test_the_lease_issue_is_never_triaged_even_by_a_scope_without_labels(demo):
+    ws = workspace()
+    scope = ws.policy.scope.model_copy(update={"labels": []})
+    unfiltered = ws.__class__(
+        **{**vars(ws), "policy": ws.policy.model_copy(update={"scope": scope})}
+    )
+    for _ in range(2):
+        result, _ = bot_run(demo.url, ws=unfiltered)
+        assert not result.errors and not result.lease_busy
+    project = project_as(demo.url, "dana")
+    (lease_issue,) = project.issues.list(search="ps-triage-run-lease")
+    assert lease_issue.confidential and lease_issue.labels == []
+    assert lease_issue.author["username"] == BOT
+    notes = lease_issue.notes.list(get_all=True)
+    assert not [n for n in notes if find_marker(n.body or "")]
