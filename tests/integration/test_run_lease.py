@@ -7,9 +7,10 @@ import json
 import pytest
 from test_cli import invoke
 
+from gitlab_emulator.store import Award
 from gitlab_emulator.testing import admin
 from triage.gitlab import lease as lease_module
-from triage.gitlab.adapter import GitLab
+from triage.gitlab.adapter import GitLab, IssueAward
 from triage.gitlab.lease import RENEW_AFTER, Busy, RunLease
 from triage.render.markers import find_marker
 
@@ -100,3 +101,34 @@ def test_the_lease_issue_is_never_triaged_even_by_a_scope_without_labels(demo):
     assert lease_issue.author["username"] == BOT
     notes = lease_issue.notes.list(get_all=True)
     assert not [n for n in notes if find_marker(n.body or "")]
+
+
+def test_when_gitlab_saves_two_awards_at_once_only_one_run_holds_the_lease(demo, monkeypatch):
+    """GitLab checks an award's uniqueness, then inserts it (no unique index): two runs that
+    award the same emoji in the same instant can both be saved. The read-back decides."""
+    holder = held(demo.url)  # it awarded, read back and found only its own
+    late = GitLab(demo.url, BOT_TOKEN)
+    store = demo.store
+    project = store.project_by_ref(PROJECT)
+    bot = store.user_by_username(BOT)
+    issue = project.issues[holder.iid]
+    read = GitLab.issue_awards
+    reads = []
+
+    def seen_before_the_holder_awarded(self, project_path, iid):
+        reads.append(iid)
+        return () if len(reads) == 1 else read(self, project_path, iid)
+
+    def saved_beside_the_holders(self, project_path, iid, name):
+        assert name == holder.award.name  # the same generation: GitLab would refuse it, mostly
+        award = Award(store.new_id("award"), name, bot.id, store.clock.now(), issue.id, "Issue")
+        issue.awards.append(award)
+        return IssueAward(award.id, name, BOT, award.created_at)
+
+    monkeypatch.setattr(GitLab, "issue_awards", seen_before_the_holder_awarded)
+    monkeypatch.setattr(GitLab, "award_issue", saved_beside_the_holders)
+    outcome = RunLease.take(late, PROJECT)
+    monkeypatch.undo()
+
+    assert isinstance(outcome, Busy)
+    assert [(a.id, a.name) for a in issue.awards] == [(holder.award.id, holder.award.name)]

@@ -45,13 +45,17 @@ def data(customer: str) -> dict[str, object]:
     }
 
 
+def whoever_may_set(scoping: Scoping, label: str) -> str:
+    """The person the policy lets set `label` (its gate's first user or group), else an EM."""
+    gate = next((g for g in scoping.workspace.policy.approvals if g.label == label), None)
+    if gate is None:
+        return "imogen"
+    return gate.users[0] if gate.users else scoping.member_of(gate.groups[0])
+
+
 def closed_won_by_whoever_may(scoping: Scoping, iid: int) -> None:
     """Record Closed Won as the person the policy lets do it (its gate, if it has one)."""
-    policy = scoping.workspace.policy
-    gate = next((g for g in policy.approvals if g.label.endswith("::Closed_Won")), None)
-    who = "imogen"
-    if gate is not None:
-        who = gate.users[0] if gate.users else scoping.member_of(gate.groups[0])
+    who = whoever_may_set(scoping, "proposal::Closed_Won")
     store = scoping.emulator.store
     project = store.project_by_ref(scoping.project_path)
     user = store.user_by_username(who)
@@ -82,7 +86,13 @@ def twelve_issues(scoping: Scoping) -> list[int]:
                 )
             )
         else:
-            iid = scoping.issue(stage="Approved", tasks=TASKS, data=data(customer), title=customer)
+            iid = scoping.issue(
+                stage="Approved",
+                tasks=TASKS,
+                data=data(customer),
+                title=customer,
+                author=whoever_may_set(scoping, "proposal::Approved"),
+            )
             closed_won_by_whoever_may(scoping, iid)
             made.append(iid)
     return made
