@@ -50,7 +50,7 @@ def test_an_apply_that_finds_the_lease_held_says_so_writes_nothing_and_exits_0(d
     assert result.exit_code == 0
     line = (
         "apply: another run holds the lease since 2026-01-12 09:00:00 UTC "
-        "(it expires at 09:20:00 UTC at the latest), nothing written"
+        "(until 09:20:00 UTC unless that run renews it), nothing written"
     )
     assert line in result.output.splitlines()
     assert json.loads(report.read_text())["lease_busy"] == line.removeprefix("apply: ")

@@ -52,7 +52,8 @@ CHECK_EVERY = 60.0  # seconds between two checks of a held lease (this machine's
 
 @dataclass(frozen=True)
 class Busy:
-    """Another run holds the lease: since when (GitLab's clock) and until when at the latest."""
+    """Another run holds the lease: since when (its award, on GitLab's clock) and until when,
+    unless that run renews it."""
 
     since: datetime
     expires: datetime
@@ -60,7 +61,7 @@ class Busy:
     def __str__(self) -> str:
         return (
             f"another run holds the lease since {self.since:%Y-%m-%d %H:%M:%S} UTC "
-            f"(it expires at {self.expires:%H:%M:%S} UTC at the latest), nothing written"
+            f"(until {self.expires:%H:%M:%S} UTC unless that run renews it), nothing written"
         )
 
 
