@@ -77,6 +77,7 @@ def as_json(
             {"project": o.plan.project, "iid": o.plan.iid, "error": o.error} for o in result.errors
         ],
         "budget_exhausted": result.budget_exhausted,
+        "lease_busy": result.lease_busy,
         "forecast": result.forecast,
         "details_remembered": result.remembered,
         "plans_recalled": result.recalled,

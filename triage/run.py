@@ -22,6 +22,7 @@ from .forecast import forecast
 from .forecast_report import markdown
 from .gitlab.adapter import GitLab, GitLabProblem
 from .gitlab.cache import DetailsCache
+from .gitlab.lease import Busy, RunLease, is_lease_issue
 from .gitlab.readers import Readers
 from .issues.snapshot import IssueSnapshot
 from .plan import IssuePlan, Settings, after, assignments_for, plan_issue
@@ -62,6 +63,7 @@ class RunResult:
     remembered: int = 0  # issues planned from the details cache, without reading them
     recalled: int = 0  # of which not planned again: nothing to do, as an earlier run found
     readers: Readers = field(default_factory=Readers)  # how many issues were read at once
+    lease_busy: str | None = None  # another run held the lease: this one did nothing (why)
 
     @property
     def errors(self) -> list[Outcome]:
@@ -82,10 +84,40 @@ def run(
     readers: int | None = None,
 ) -> RunResult:
     """`readers`: issues whose details are read at once; None: as many as GitLab answers
-    without making them wait (`Readers`)."""
-    bot = gitlab.bot_username()
+    without making them wait (`Readers`). An `apply` holds the run lease (`gitlab/lease.py`)
+    from before its first read to its end; while another run holds it, it reads and writes
+    nothing and says so (`lease_busy`). `plan` never takes it."""
     if mode == "apply" and policy.scope.project:
         gitlab.check_can_write(policy.scope.project)
+    where = policy.scope.project or policy.forecast.project
+    if mode == "plan" or where is None:
+        return run_holding(
+            policy, gitlab, templates, None, mode, iid, now, max_writes, progress, cache, readers
+        )
+    lease = RunLease.take(gitlab, where)
+    if isinstance(lease, Busy):
+        return RunResult(mode, now=gitlab.now(), lease_busy=str(lease))
+    with lease:
+        return run_holding(
+            policy, gitlab, templates, lease, mode, iid, now, max_writes, progress, cache, readers
+        )
+
+
+def run_holding(
+    policy: Policy,
+    gitlab: GitLab,
+    templates: Templates,
+    lease: RunLease | None,
+    mode: Mode,
+    iid: int | None,
+    now: datetime | None,
+    max_writes: int | None,
+    progress: Callable[[int], None] | None,
+    cache: DetailsCache | None,
+    readers: int | None,
+) -> RunResult:
+    """The run, with the lease (if any) held: checked before each write."""
+    bot = gitlab.bot_username()
     approvers = approvers_of(policy, gitlab)
     members = gitlab.scope_members(policy.scope)  # who may be mentioned from a data block
     # Plans are remembered with the details they were made from: only by a run with the cache.
@@ -134,6 +166,8 @@ def run(
                 )
                 continue
             try:
+                if lease:
+                    lease.keep()
                 apply_issue(gitlab, issue_plan)
             except GitLabProblem as problem:
                 if problem.fatal:
@@ -164,6 +198,8 @@ def run(
             and (writes_left is None or writes_left >= 1)
         )
         try:
+            if lease and may_write:
+                lease.keep()
             result.forecast = keep_forecast(policy, gitlab, templates, final, when, write=may_write)
         except GitLabProblem as problem:
             if problem.fatal:
@@ -181,7 +217,10 @@ def list_planning_ahead(
     parsed as it is listed and only the parsed parts are held (`--issue` parses one)."""
     listed: list[IssueSnapshot] = []
     when = now
+    bot = gitlab.bot_username()
     for issue in gitlab.list_issues(policy.scope):
+        if is_lease_issue(issue.author, issue.description, bot):
+            continue
         listed.append(issue if iid is not None else issue.parsed())
         if iid is None or issue.iid == iid:
             when = when or gitlab.now()

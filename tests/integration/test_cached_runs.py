@@ -37,9 +37,13 @@ def test_a_settled_run_reads_only_what_it_cannot_remember(demo, tmp_path):
     assert admin(demo.url, "stats")["routes"] == {
         "GET /user": 1,
         "GET /projects/:id": 1,
-        "GET /projects/:id/issues": 3,
+        "GET /projects/:id/issues": 4,  # the run lease's issue, the scoping issues, the forecast
         "GET /groups/:id/members/all": 3,  # the approver groups: directors, TAs, Deal Desk
         "GET /projects/:id/members/all": 1,  # who may be mentioned: read once per run
+        # the run lease, taken and given back
+        "GET /projects/:id/issues/:issue_iid/award_emoji": 2,
+        "POST /projects/:id/issues/:issue_iid/award_emoji": 1,
+        "DELETE /projects/:id/issues/:issue_iid/award_emoji/:award_id": 1,
     }
 
 

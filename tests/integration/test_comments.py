@@ -7,6 +7,7 @@ import yaml
 
 from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import demo_seed
+from triage.gitlab.lease import RunLease
 from triage.render.markers import find_marker
 
 from support import BOT, bot_notes, bot_run, project_as
@@ -80,12 +81,20 @@ def test_a_closed_won_deal_gets_one_delivery_issue_however_often_it_runs(demo):
     assert len(handoff) == 1 and "@ps/ps-scheduling" in handoff[0].body
 
 
-def test_a_lost_answer_when_opening_the_delivery_issue_does_not_open_a_second(demo):
+def test_a_lost_answer_when_opening_the_delivery_issue_does_not_open_a_second(demo, monkeypatch):
     url = demo.url
     bot_run(url)
     project_as(url, "quinn").issues.update(4101, {"add_labels": "proposal::Closed_Won"})
-    admin(url, "faults", {"drop_after_write_rate": 1.0})
-    bot_run(url)  # every write is applied, every answer lost
+    take = RunLease.take
+
+    def then_lose_every_answer(gitlab, project):
+        lease = take(gitlab, project)
+        admin(url, "faults", {"drop_after_write_rate": 1.0})
+        return lease
+
+    monkeypatch.setattr(RunLease, "take", then_lose_every_answer)
+    bot_run(url)  # once it holds the run lease, every write is applied, every answer lost
+    monkeypatch.undo()
     admin(url, "faults", {"drop_after_write_rate": 0.0})
     for _ in range(2):
         bot_run(url)

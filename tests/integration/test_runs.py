@@ -8,6 +8,7 @@ import pytest
 from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import demo_seed
 from triage.gitlab.adapter import GitLab, GitLabProblem
+from triage.gitlab.lease import EXPIRY
 from triage.plan import Settings, plan_issue
 from triage.render.markers import find_marker
 from triage.run import run
@@ -54,12 +55,17 @@ def test_second_apply_makes_zero_writes_with_one_listing(demo):
     assert admin(demo.url, "stats")["routes"] == {
         "GET /user": 1,
         "GET /projects/:id": 1,  # may the token write? checked before any write
-        # the scoping issues; the quarter's closed deals and the forecast issue, for the forecast
-        "GET /projects/:id/issues": 3,
+        # the run lease's issue; the scoping issues; the quarter's closed deals and the forecast
+        # issue, for the forecast
+        "GET /projects/:id/issues": 4,
         "GET /groups/:id/members/all": 3,  # the approver groups: directors, TAs, Deal Desk
         "GET /projects/:id/members/all": 1,
         "GET /projects/:id/issues/:eventable_id/resource_label_events": 9,
         "GET /projects/:id/issues/:noteable_id/notes": 7,
+        # the run lease: is it free, taken (awarded), still only ours, given back
+        "GET /projects/:id/issues/:issue_iid/award_emoji": 2,
+        "POST /projects/:id/issues/:issue_iid/award_emoji": 1,
+        "DELETE /projects/:id/issues/:issue_iid/award_emoji/:award_id": 1,
     }
 
 
@@ -122,6 +128,9 @@ def test_faults_end_in_the_state_a_clean_run_reaches(fault_seed):
                 result, client = bot_run(chaos.url)
             except Exception:  # a run that gave up: the schedule runs again
                 continue
+            if result.lease_busy:  # a run that gave up holding it: the lease expires
+                admin(chaos.url, "clock", {"advance_seconds": EXPIRY.total_seconds()})
+                continue
             if not result.errors and client.traffic.writes == 0:
                 break
         admin(chaos.url, "faults", {"error_rate": 0.0, "drop_after_write_rate": 0.0})
@@ -169,4 +178,10 @@ def test_a_listing_that_fails_after_its_first_pages_stops_the_run_before_any_wri
         admin(emu.url, "faults", {"error_rate": 0.0})
         served = admin(emu.url, "stats")
         assert served["routes"]["GET /projects/:id/issues"] >= 3  # it failed mid-listing
-        assert served["requests"]["POST"] == served["requests"]["PUT"] == 0
+        writes = {r for r in served["routes"] if not r.startswith("GET ")}
+        assert writes <= {  # only the run lease's: its issue (a first run), taken, given back
+            "POST /projects/:id/issues",
+            "POST /projects/:id/issues/:issue_iid/award_emoji",
+            "DELETE /projects/:id/issues/:issue_iid/award_emoji/:award_id",
+        }
+        assert served["routes"]["POST /projects/:id/issues"] == 1

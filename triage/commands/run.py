@@ -125,7 +125,9 @@ def run_command(
     console.debug(f"issues' details read at once: {result.readers}")
     for outcome in result.outcomes:
         console.debug(f"#{outcome.plan.iid} {outcome.status}: " + "; ".join(outcome.plan.reasons))
-    if fmt == "markdown":
+    if result.lease_busy:  # an apply that found another running: nothing to show but that
+        console.out(f"{mode}: {result.lease_busy}")
+    elif fmt == "markdown":
         text = plan_markdown(result)
         console.out(text.rstrip("\n"))
         if merge_request is not None:

@@ -60,6 +60,16 @@ class Traffic:
     fastest: float = math.inf  # seconds: the quickest successful answer, from sending to headers
 
 
+@dataclass(frozen=True)
+class IssueAward:
+    """An award emoji on an issue, as GitLab holds it."""
+
+    id: int
+    name: str
+    user: str
+    created_at: datetime
+
+
 def _parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
@@ -650,3 +660,81 @@ class GitLab:
     def now(self) -> datetime:
         """GitLab's time (the `Date` of its last answer), else this machine's."""
         return self.traffic.server_time or datetime.now(UTC)
+
+    # the run lease (triage/gitlab/lease.py): awards on one issue of the bot's ----------------
+
+    def own_issues(self, project: str, token: str) -> list[tuple[int, str]]:
+        """(iid, state) of every issue of the bot's whose description carries `token`, any
+        state, lowest iid first."""
+        bot = self.bot_username()
+        issues = self._project(project).issues
+        found = self._call(
+            lambda: issues.list(
+                search=token,
+                get_all=True,
+                state="all",
+                retry_transient_errors=True,
+                max_retries=self._max_retries,
+            )
+        )
+        return sorted(
+            (int(i.iid), str(i.state))
+            for i in found
+            if token in (i.description or "") and i.author["username"] == bot
+        )
+
+    def open_confidential_issue(self, project: str, title: str, description: str) -> None:
+        """Open a confidential issue. Not retried: the caller looks for it again by its token."""
+        data = {"title": title, "description": description, "confidential": True}
+        issues = self._project(project).issues
+        self._call(lambda: issues.create(data, retry_transient_errors=False), write=True)
+
+    def close_issue(self, project: str, iid: int) -> None:
+        issues = self._project(project).issues
+        self._call(
+            lambda: issues.update(
+                iid,
+                {"state_event": "close"},
+                retry_transient_errors=True,
+                max_retries=self._max_retries,
+            ),
+            write=True,
+        )
+
+    def issue_awards(self, project: str, iid: int) -> tuple[IssueAward, ...]:
+        """Every award emoji on an issue, with GitLab's time of the answer in `self.now()`."""
+        issue = self._project(project).issues.get(iid, lazy=True)
+        return tuple(
+            IssueAward(int(a["id"]), a["name"], a["user"]["username"], _parse_time(a["created_at"]))
+            for a in self._every(issue.awardemojis)
+        )
+
+    def award_issue(self, project: str, iid: int, name: str) -> IssueAward | None:
+        """Award `name` on an issue as the bot; None if the bot already has (GitLab's 404 "has
+        already been taken"). Not retried: an award whose answer was lost is not sent twice."""
+        emojis = self._project(project).issues.get(iid, lazy=True).awardemojis
+        self._pace()
+        try:
+            award = emojis.create({"name": name}, retry_transient_errors=False)
+        except GitlabError as error:
+            taken = "already been taken" in str(getattr(error, "error_message", "") or error)
+            if getattr(error, "response_code", None) == 404 and taken:
+                return None
+            raise _problem(error, self.url) from None
+        except requests.RequestException as error:
+            raise _problem(error, self.url) from None
+        user = award.user["username"]
+        return IssueAward(int(award.id), str(award.name), user, _parse_time(award.created_at))
+
+    def delete_issue_award(self, project: str, iid: int, award_id: int) -> bool:
+        """Take back one of the bot's awards; False if it was gone already."""
+        emojis = self._project(project).issues.get(iid, lazy=True).awardemojis
+        try:
+            emojis.delete(award_id, retry_transient_errors=True, max_retries=self._max_retries)
+        except GitlabError as error:
+            if getattr(error, "response_code", None) == 404:
+                return False
+            raise _problem(error, self.url) from None
+        except requests.RequestException as error:
+            raise _problem(error, self.url) from None
+        return True
