@@ -8,6 +8,7 @@ from typing import Any
 
 from . import quick_actions
 from .clock import parse_time
+from .emoji import NAMES, is_emoji, normalize_emoji
 from .entities import Entities
 from .http import (
     FORBIDDEN,
@@ -41,45 +42,7 @@ from .store import (
     User,
 )
 
-# A subset of GitLab's emoji names (TanukiEmoji); unknown names are refused as GitLab does.
-EMOJI = frozenset(
-    [
-        "thumbsup",
-        "thumbsdown",
-        "+1",
-        "-1",
-        "white_check_mark",
-        "heavy_check_mark",
-        "x",
-        "tada",
-        "rocket",
-        "eyes",
-        "heart",
-        "smile",
-        "laughing",
-        "confused",
-        "hourglass",
-        "warning",
-        "star",
-        "fire",
-        "clap",
-        "raised_hands",
-        "ok_hand",
-        "wave",
-        "pray",
-        "100",
-        "bulb",
-        "memo",
-        "construction",
-        "stop_sign",
-        "no_entry",
-        "checkered_flag",
-        "trophy",
-        "muscle",
-        "thinking",
-        "tractor",
-    ]
-)
+EMOJI = NAMES  # the emoji names the emulator knows (see emoji.py)
 
 ISSUE_ORDER = {
     "created_at",
@@ -648,8 +611,12 @@ class Api:
                     "message": '400 Bad request - Note {:base=>["Maximum number of comments exceeded"]}'
                 },
             )
+        # Notes::CreateService runs the commands before saving; a note of commands only is
+        # not saved (lib/api/helpers/notes_helpers.rb process_note_creation_result).
         outcome = quick_actions.run(self.store, project, issue, user, body)
-        if outcome.ran and not outcome.body.strip():
+        if outcome.failed:
+            raise ApiError(400, {"message": "400 Bad request - Failed to apply commands."})
+        if outcome.only_commands:
             return Response(
                 202, {"commands_changes": outcome.commands_changes, "summary": outcome.summary}
             )
@@ -668,10 +635,16 @@ class Api:
         note = self.note(req, project, issue, note_id)
         if note.author_id != user.id and not user.admin:
             raise FORBIDDEN  # authorize! :admin_note
-        wants_internal = req.arg("internal", req.arg("confidential"))
-        if wants_internal is not None and _truthy(wants_internal) != note.internal:
+        # PUT declares `body` and `confidential` only: `internal` is not a param here and is
+        # ignored; a changed `confidential` fails Note validation (lib/api/notes.rb,
+        # notes_helpers.rb update_note).
+        wants_confidential = req.arg("confidential")
+        if wants_confidential is not None and _truthy(wants_confidential) != note.internal:
             raise ApiError(
-                400, {"message": "400 Bad request - Internal can not be changed for existing notes"}
+                400,
+                {
+                    "message": '400 Bad request - Note {:confidential=>["can not be changed for existing notes"]}'
+                },
             )
         if req.has("body"):
             body = str(req.arg("body"))
@@ -684,7 +657,13 @@ class Api:
                         "message": f'400 Bad request - Note {{:note=>["is too long (maximum is {NOTE_BODY_LIMIT} characters)"]}}'
                     },
                 )
+            # Notes::UpdateService: commands run; a note edited down to commands is deleted.
             outcome = quick_actions.run(self.store, project, issue, user, body)
+            if outcome.only_commands:
+                issue.notes.remove(note)
+                return Response(
+                    202, {"commands_changes": outcome.commands_changes, "summary": outcome.summary}
+                )
             if outcome.body != note.body:
                 note.body = outcome.body
                 note.updated_at = self.store.clock.now()
@@ -810,8 +789,9 @@ class Api:
         if name is None:
             raise bad_param("name", "is missing")
         name = str(name).strip(":")
-        if name not in EMOJI:
+        if not is_emoji(name):
             raise not_found("Award Emoji Name is not a valid emoji name")
+        name = normalize_emoji(name)  # `+1` is stored as `thumbsup`
         if any(a.name == name and a.user_id == user.id for a in awards):
             raise not_found("Award Emoji Name has already been taken")
         award = Award(

@@ -398,16 +398,16 @@ class _Builder:
     def award(
         self, spec: SeedAward, awardable_id: int, kind: str, where: str, default: datetime
     ) -> Award:
-        from .api import EMOJI
+        from .emoji import NAMES, is_emoji, normalize_emoji
 
-        if spec.name.strip(":") not in EMOJI:
+        if not is_emoji(spec.name.strip(":")):
             raise self.fail(
                 where,
-                f"'{spec.name}' is not an emoji name the emulator knows ({', '.join(sorted(EMOJI)[:8])}, ...)",
+                f"'{spec.name}' is not an emoji name the emulator knows ({', '.join(sorted(NAMES)[:8])}, ...)",
             )
         return Award(
             self.store.new_id("award"),
-            spec.name.strip(":"),
+            normalize_emoji(spec.name.strip(":")),
             self.user(spec.user, where + ".user").id,
             _when(spec.created_at) if spec.created_at else default,
             awardable_id,
