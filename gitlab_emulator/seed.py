@@ -155,7 +155,7 @@ class SeedProject(_Model):
 
 class SeedRateLimit(_Model):
     per_minute: int | None = None
-    headers: bool = True
+    headers: bool = False  # the newer always-on RateLimit-* headers on answers not throttled
     period_seconds: float = 60.0
 
 
@@ -164,6 +164,7 @@ class SeedFaults(_Model):
     error_rate: float = Field(0.0, ge=0, le=1)
     latency_ms: int = Field(0, ge=0)
     drop_after_write_rate: float = Field(0.0, ge=0, le=1)
+    edge_throttle_rate: float = Field(0.0, ge=0, le=1)
     workers: int = Field(0, ge=0)  # 0: as many as come
     work_ms: int = Field(0, ge=0)
 
