@@ -565,6 +565,23 @@ class _Run:
             )
         elif updates.get("state_event") == "reopen":
             issue.state, issue.closed_at, issue.closed_by_id, changed = "opened", None, None, True
+        # The same system notes an API update writes (SystemNoteService, by the note's author).
+        if "title" in updates and updates["title"] != issue.title:
+            store.add_note(
+                issue,
+                self.user,
+                f"changed title from **{issue.title}** to **{updates['title']}**",
+                system=True,
+            )
+        if "assignee_ids" in updates and updates["assignee_ids"] != issue.assignee_ids:
+            from .api import _assignment_note  # the wording update_issue uses
+
+            store.add_note(
+                issue,
+                self.user,
+                _assignment_note(issue.assignee_ids, updates["assignee_ids"], store),
+                system=True,
+            )
         for key in ("title", "assignee_ids", "confidential", "due_date", "discussion_locked"):
             if key in updates and getattr(issue, key) != updates[key]:
                 setattr(issue, key, updates[key])

@@ -174,3 +174,15 @@ def test_a_command_that_changes_nothing_leaves_updated_at(target, project, new_i
     later(target)
     issue.notes.create({"body": "/close"})
     assert project.issues.get(issue.iid).updated_at > before
+
+
+def test_title_and_assign_commands_leave_the_system_notes_an_update_leaves(gl, project, new_issue):
+    gl.auth()
+    issue = new_issue(title="before")
+    issue.notes.create({"body": f"/title after\n/assign @{gl.user.username}"})
+    system = [n for n in issue.notes.list(get_all=True, sort="asc") if n.system]
+    assert {n.author["username"] for n in system} == {gl.user.username}
+    bodies = [n.body for n in system]
+    assert any(b.startswith("changed title from **") for b in bodies)
+    assert f"assigned to @{gl.user.username}" in bodies
+    assert project.issues.get(issue.iid).title == "after"
