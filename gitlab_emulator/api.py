@@ -8,6 +8,7 @@ from typing import Any
 
 from . import quick_actions
 from .clock import parse_time
+from .emoji import NAMES, is_emoji, normalize_emoji
 from .entities import Entities
 from .http import (
     FORBIDDEN,
@@ -42,45 +43,7 @@ from .store import (
     User,
 )
 
-# A subset of GitLab's emoji names (TanukiEmoji); unknown names are refused as GitLab does.
-EMOJI = frozenset(
-    [
-        "thumbsup",
-        "thumbsdown",
-        "+1",
-        "-1",
-        "white_check_mark",
-        "heavy_check_mark",
-        "x",
-        "tada",
-        "rocket",
-        "eyes",
-        "heart",
-        "smile",
-        "laughing",
-        "confused",
-        "hourglass",
-        "warning",
-        "star",
-        "fire",
-        "clap",
-        "raised_hands",
-        "ok_hand",
-        "wave",
-        "pray",
-        "100",
-        "bulb",
-        "memo",
-        "construction",
-        "stop_sign",
-        "no_entry",
-        "checkered_flag",
-        "trophy",
-        "muscle",
-        "thinking",
-        "tractor",
-    ]
-)
+EMOJI = NAMES  # the emoji names the emulator knows (see emoji.py)
 
 ISSUE_ORDER = {
     "created_at",
@@ -176,6 +139,17 @@ class Api:
             ),
             ("GET", "/projects/:id/issues/:issue_iid/notes/:note_id/award_emoji", self.note_awards),
             ("POST", "/projects/:id/issues/:issue_iid/notes/:note_id/award_emoji", self.award_note),
+            (
+                "GET",
+                "/projects/:id/issues/:issue_iid/notes/:note_id/award_emoji/:award_id",
+                self.get_note_award,
+            ),
+            (
+                "DELETE",
+                "/projects/:id/issues/:issue_iid/notes/:note_id/award_emoji/:award_id",
+                self.delete_note_award,
+            ),
+            ("GET", "/projects/:id/labels/:label_id", self.get_project_label),
             ("GET", "/projects/:id/merge_requests/:noteable_id/notes", self.list_mr_notes),
             ("POST", "/projects/:id/merge_requests/:noteable_id/notes", self.create_mr_note),
             (
@@ -282,7 +256,10 @@ class Api:
         project = self.project(req, id)
         issues = self._filter_issues(req, [project])
         declared = self._issue_list_declared(req, id=project.id)
-        return paginate(req, issues, declared, lambda pair: self.e.issue(*pair))
+        details = _truthy(req.arg("with_labels_details", False))
+        return paginate(
+            req, issues, declared, lambda pair: self.e.issue(*pair, labels_details=details)
+        )
 
     def group_issues(self, req: Request, id: str) -> Response:
         group = self.group(req, id)
@@ -293,8 +270,12 @@ class Api:
         ]
         issues = self._filter_issues(req, projects)
         declared = self._issue_list_declared(req, id=group.id, non_archived="true")
+        details = _truthy(req.arg("with_labels_details", False))
         return paginate(
-            req, issues, declared, lambda pair: self.e.issue(*pair, relative_to_group=True)
+            req,
+            issues,
+            declared,
+            lambda pair: self.e.issue(*pair, relative_to_group=True, labels_details=details),
         )
 
     @staticmethod
@@ -489,6 +470,8 @@ class Api:
                 self.store.change_labels(project, issue, user, add=labels)
             issue.assignee_ids = self._assignees(req)
             issue.due_date = req.arg("due_date") or None
+            if req.has("weight") and self.store.premium:
+                issue.weight = self._weight(req)
         return Response(201, self.e.issue(project, issue, single=True))
 
     @staticmethod
@@ -508,6 +491,19 @@ class Api:
                     }
                 },
             )
+
+    @staticmethod
+    def _weight(req: Request) -> int | None:
+        raw = req.arg("weight")
+        if raw is None or raw == "":
+            return None
+        try:
+            weight = int(raw)
+        except (TypeError, ValueError):
+            raise bad_param("weight", "is invalid") from None
+        if weight < 0:
+            raise ApiError(400, {"message": {"weight": ["must be greater than or equal to 0"]}})
+        return weight
 
     def _assignees(self, req: Request) -> list[int]:
         raw = req.body.get("assignee_ids", req.list_arg("assignee_ids"))
@@ -535,6 +531,7 @@ class Api:
         if state_event is not None and state_event not in ("close", "reopen"):
             raise bad_param("state_event")
         self._check_issue_fields(title=req.arg("title"), description=req.arg("description"))
+        weight = self._weight(req)  # validated before anything changes
         now = self.store.clock.now()
         changed = False
         # GitLab records these edits as system notes by the editor (SystemNoteService);
@@ -576,6 +573,8 @@ class Api:
                 issue.confidential, changed = _truthy(req.arg("confidential")), True
             if req.has("discussion_locked"):
                 issue.discussion_locked, changed = _truthy(req.arg("discussion_locked")), True
+            if req.has("weight") and self.store.premium and weight != issue.weight:  # EE
+                issue.weight, changed = weight, True
         if state_event == "close" and issue.state == "opened":
             issue.state, issue.closed_at, issue.closed_by_id, changed = "closed", now, user.id, True
         elif state_event == "reopen" and issue.state == "closed":
@@ -598,12 +597,15 @@ class Api:
         activity = req.arg("activity_filter", "all_notes")
         if activity not in ("all_notes", "only_comments", "only_activity"):
             raise bad_param("activity_filter")
+        # The activity filter is part of the query; who may read which note is checked on
+        # each page after it is cut, so X-Total counts notes the caller cannot see
+        # (lib/api/notes.rb: "the current page can have less elements than :per_page").
         notes = [
             n
             for n in issue.notes
-            if (activity == "all_notes" or (activity == "only_comments") != n.system)
-            and (not n.internal or self._sees_internal(req, project))
+            if activity == "all_notes" or (activity == "only_comments") != n.system
         ]
+        sees_internal = self._sees_internal(req, project)
         notes.sort(key=lambda n: (getattr(n, order_by), n.id), reverse=(sort == "desc"))
         declared = {
             "activity_filter": activity,
@@ -612,7 +614,13 @@ class Api:
             "order_by": order_by,
             "sort": sort,
         }
-        return paginate(req, notes, declared, lambda n: self.e.note(project, issue, n))
+        return paginate(
+            req,
+            notes,
+            declared,
+            lambda n: self.e.note(project, issue, n),
+            visible=lambda n: not n.internal or sees_internal,
+        )
 
     def get_note(self, req: Request, id: str, noteable_id: str, note_id: str) -> Response:
         self._authenticated(req)
@@ -652,8 +660,12 @@ class Api:
                     "message": '400 Bad request - Note {:base=>["Maximum number of comments exceeded"]}'
                 },
             )
+        # Notes::CreateService runs the commands before saving; a note of commands only is
+        # not saved (lib/api/helpers/notes_helpers.rb process_note_creation_result).
         outcome = quick_actions.run(self.store, project, issue, user, body)
-        if outcome.ran and not outcome.body.strip():
+        if outcome.failed:
+            raise ApiError(400, {"message": "400 Bad request - Failed to apply commands."})
+        if outcome.only_commands:
             return Response(
                 202, {"commands_changes": outcome.commands_changes, "summary": outcome.summary}
             )
@@ -672,10 +684,16 @@ class Api:
         note = self.note(req, project, issue, note_id)
         if note.author_id != user.id and not user.admin:
             raise FORBIDDEN  # authorize! :admin_note
-        wants_internal = req.arg("internal", req.arg("confidential"))
-        if wants_internal is not None and _truthy(wants_internal) != note.internal:
+        # PUT declares `body` and `confidential` only: `internal` is not a param here and is
+        # ignored; a changed `confidential` fails Note validation (lib/api/notes.rb,
+        # notes_helpers.rb update_note).
+        wants_confidential = req.arg("confidential")
+        if wants_confidential is not None and _truthy(wants_confidential) != note.internal:
             raise ApiError(
-                400, {"message": "400 Bad request - Internal can not be changed for existing notes"}
+                400,
+                {
+                    "message": '400 Bad request - Note {:confidential=>["can not be changed for existing notes"]}'
+                },
             )
         if req.has("body"):
             body = str(req.arg("body"))
@@ -688,7 +706,13 @@ class Api:
                         "message": f'400 Bad request - Note {{:note=>["is too long (maximum is {NOTE_BODY_LIMIT} characters)"]}}'
                     },
                 )
+            # Notes::UpdateService: commands run; a note edited down to commands is deleted.
             outcome = quick_actions.run(self.store, project, issue, user, body)
+            if outcome.only_commands:
+                issue.notes.remove(note)
+                return Response(
+                    202, {"commands_changes": outcome.commands_changes, "summary": outcome.summary}
+                )
             if outcome.body != note.body:
                 note.body = outcome.body
                 note.updated_at = self.store.clock.now()
@@ -757,15 +781,19 @@ class Api:
     # label events -------------------------------------------------------------------------
 
     def label_events(self, req: Request, id: str, eventable_id: str) -> Response:
+        # lib/api/resource_label_events.rb: `authenticate!` first; the issue is found with
+        # find_noteable, so a missing one is "404 Issue Not Found".
+        self._authenticated(req)
         project = self.project(req, id)
-        issue = self.issue(req, project, eventable_id)
+        issue = self.issue(req, project, eventable_id, missing="Issue")
         events = sorted(issue.label_events, key=lambda ev: (ev.created_at, ev.id))
         declared = {"eventable_id": issue.iid, "id": project.id}
         return paginate(req, events, declared, lambda ev: self.e.label_event(project, issue, ev))
 
     def label_event(self, req: Request, id: str, eventable_id: str, event_id: str) -> Response:
+        self._authenticated(req)
         project = self.project(req, id)
-        issue = self.issue(req, project, eventable_id)
+        issue = self.issue(req, project, eventable_id, missing="Issue")
         event = next((ev for ev in issue.label_events if str(ev.id) == event_id), None)
         if event is None:
             raise not_found()
@@ -792,16 +820,40 @@ class Api:
         return self._award(req, issue.awards, issue.id, "Issue")
 
     def delete_issue_award(self, req: Request, id: str, issue_iid: str, award_id: str) -> Response:
-        user = self._authenticated(req)
         project = self.project(req, id)
         issue = self.issue(req, project, issue_iid)
-        award = next((a for a in issue.awards if str(a.id) == award_id), None)
+        return self._delete_award(req, issue.awards, award_id)
+
+    @staticmethod
+    def _one_award(awards: list[Award], award_id: str) -> Award:
+        award = next((a for a in awards if str(a.id) == award_id), None)
         if award is None:
             raise not_found()
+        return award
+
+    def _delete_award(self, req: Request, awards: list[Award], award_id: str) -> Response:
+        """lib/api/award_emoji.rb: only the award's owner (or an admin) deletes it; 204."""
+        user = self._authenticated(req)
+        award = self._one_award(awards, award_id)
         if award.user_id != user.id and not user.admin:
             raise UNAUTHORIZED
-        issue.awards.remove(award)
+        awards.remove(award)
         return Response(204)
+
+    def get_note_award(
+        self, req: Request, id: str, issue_iid: str, note_id: str, award_id: str
+    ) -> Response:
+        self._authenticated(req)
+        project = self.project(req, id)
+        note = self.note(req, project, self.issue(req, project, issue_iid), note_id)
+        return Response(200, self.e.award(self._one_award(note.awards, award_id)))
+
+    def delete_note_award(
+        self, req: Request, id: str, issue_iid: str, note_id: str, award_id: str
+    ) -> Response:
+        project = self.project(req, id)
+        note = self.note(req, project, self.issue(req, project, issue_iid), note_id)
+        return self._delete_award(req, note.awards, award_id)
 
     def note_awards(self, req: Request, id: str, issue_iid: str, note_id: str) -> Response:
         self._authenticated(req)
@@ -827,8 +879,9 @@ class Api:
         if name is None:
             raise bad_param("name", "is missing")
         name = str(name).strip(":")
-        if name not in EMOJI:
+        if not is_emoji(name):
             raise not_found("Award Emoji Name is not a valid emoji name")
+        name = normalize_emoji(name)  # `+1` is stored as `thumbsup`
         if any(a.name == name and a.user_id == user.id for a in awards):
             raise not_found("Award Emoji Name has already been taken")
         award = Award(
@@ -889,6 +942,17 @@ class Api:
             {"id": project.id, "include_ancestor_groups": str(include_groups).lower()},
             self.e.label,
         )
+
+    def get_project_label(self, req: Request, id: str, label_id: str) -> Response:
+        """lib/api/labels.rb: one label by id or title, project or ancestor group's."""
+        project = self.project(req, id)
+        labels = self.store.labels_for(project)
+        label = next((lb for lb in labels if str(lb.id) == label_id), None) or next(
+            (lb for lb in labels if lb.name == label_id), None
+        )
+        if label is None:
+            raise not_found("Label")
+        return Response(200, self.e.label(label))
 
     def group_labels(self, req: Request, id: str) -> Response:
         group = self.group(req, id)

@@ -183,11 +183,20 @@ class Entities:
         *,
         single: bool = False,
         relative_to_group: bool = False,
+        labels_details: bool = False,
     ) -> Json:
         count, completed = task_counts(issue.description)
         api = f"{self.api}/projects/{project.id}/issues/{issue.iid}"
         assignees = [self.user_basic(self.store.users[i]) for i in issue.assignee_ids]
-        labels = sorted(self.store.label(project, i).name for i in issue.label_ids)
+        ordered = sorted(
+            (self.store.label(project, i) for i in issue.label_ids), key=lambda lb: lb.name
+        )
+        # `with_labels_details=true`: LabelBasic objects instead of titles (lib/api/entities/issue_basic.rb)
+        labels: list[Any] = (
+            [self.label_basic(lb) for lb in ordered]
+            if labels_details
+            else [lb.name for lb in ordered]
+        )
         short = f"#{issue.iid}"
         data: Json = {
             "id": issue.id,
@@ -245,6 +254,8 @@ class Entities:
             "imported_from": "none",
             "blocking_issues_count": 0,
         }
+        if self.store.premium:  # EE: `weight` when the licence has issue weights
+            data["weight"] = issue.weight
         if single:
             data["subscribed"] = False
         return data

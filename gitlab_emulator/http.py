@@ -116,20 +116,28 @@ def page_params(req: Request) -> tuple[int, int]:
 
 
 def paginate(
-    req: Request, items: list[Any], declared: dict[str, Any], render: Callable[[Any], Any]
+    req: Request,
+    items: list[Any],
+    declared: dict[str, Any],
+    render: Callable[[Any], Any],
+    visible: Callable[[Any], bool] | None = None,
 ) -> Response:
-    """GitLab offset pagination: x-* headers ('' when absent) and an absolute Link header
-    rebuilt from all declared params, sorted (Rails `to_query`)."""
+    """GitLab offset pagination (GL `lib/gitlab/pagination/offset_pagination.rb`, Kaminari):
+    x-* headers ('' when absent; no previous page past the end) and an absolute Link header
+    rebuilt from all declared params, sorted (Rails `to_query`), with `per_page` as requested.
+    `visible` filters a page after it is cut, as routes that check `readable_by?` per item do."""
     page, per_page = page_params(req)
     total = len(items)
     total_pages = max(1, math.ceil(total / per_page))
     chunk = items[(page - 1) * per_page : page * per_page]
+    if visible is not None:
+        chunk = [item for item in chunk if visible(item)]
     over = total > MAX_COUNT
     headers = {
         "X-Page": str(page),
         "X-Per-Page": str(per_page),
         "X-Next-Page": str(page + 1) if page * per_page < total else "",
-        "X-Prev-Page": str(page - 1) if page > 1 else "",
+        "X-Prev-Page": str(page - 1) if 1 < page <= total_pages else "",
     }
     if not over:
         headers["X-Total"] = str(total)
@@ -139,14 +147,15 @@ def paginate(
     for key, values in req.query.items():
         if key not in ("page", "per_page", "private_token"):
             params[key] = values if key.endswith("[]") else values[-1]
-    params["per_page"] = per_page
+    requested = req.arg("per_page")
+    params["per_page"] = requested if requested not in (None, "") else DEFAULT_PER_PAGE
 
     def link(to_page: int, rel: str) -> str:
         query = urlencode(sorted({**params, "page": to_page}.items()), doseq=True)
         return f'<{req.base_url}/api/v4{req.path}?{query}>; rel="{rel}"'
 
     links = []
-    if page > 1:
+    if headers["X-Prev-Page"]:
         links.append(link(page - 1, "prev"))
     if headers["X-Next-Page"]:
         links.append(link(page + 1, "next"))
@@ -170,8 +179,9 @@ class Router:
     def match(
         self, method: str, path: str
     ) -> tuple[str, Callable[..., Response], dict[str, str]] | None:
+        wanted = "GET" if method == "HEAD" else method  # Grape answers HEAD on every GET route
         for route_method, pattern, template, handler in self.routes:
             found = pattern.match(path)
-            if found and route_method == method:
+            if found and route_method == wanted:
                 return f"{method} {template}", handler, found.groupdict()
         return None

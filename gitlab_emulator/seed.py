@@ -173,7 +173,7 @@ class SeedProject(_Model):
 
 class SeedRateLimit(_Model):
     per_minute: int | None = None
-    headers: bool = True
+    headers: bool = False  # the newer always-on RateLimit-* headers on answers not throttled
     period_seconds: float = 60.0
 
 
@@ -182,6 +182,7 @@ class SeedFaults(_Model):
     error_rate: float = Field(0.0, ge=0, le=1)
     latency_ms: int = Field(0, ge=0)
     drop_after_write_rate: float = Field(0.0, ge=0, le=1)
+    edge_throttle_rate: float = Field(0.0, ge=0, le=1)
     workers: int = Field(0, ge=0)  # 0: as many as come
     work_ms: int = Field(0, ge=0)
 
@@ -435,16 +436,16 @@ class _Builder:
     def award(
         self, spec: SeedAward, awardable_id: int, kind: str, where: str, default: datetime
     ) -> Award:
-        from .api import EMOJI
+        from .emoji import NAMES, is_emoji, normalize_emoji
 
-        if spec.name.strip(":") not in EMOJI:
+        if not is_emoji(spec.name.strip(":")):
             raise self.fail(
                 where,
-                f"'{spec.name}' is not an emoji name the emulator knows ({', '.join(sorted(EMOJI)[:8])}, ...)",
+                f"'{spec.name}' is not an emoji name the emulator knows ({', '.join(sorted(NAMES)[:8])}, ...)",
             )
         return Award(
             self.store.new_id("award"),
-            spec.name.strip(":"),
+            normalize_emoji(spec.name.strip(":")),
             self.user(spec.user, where + ".user").id,
             _when(spec.created_at) if spec.created_at else default,
             awardable_id,

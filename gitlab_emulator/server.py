@@ -32,10 +32,12 @@ WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 @dataclass
 class RateLimit:
     """Authenticated API throttle (Rack::Attack), per user (per IP when anonymous).
-    `period_seconds` shortens GitLab's one-minute window for fast tests."""
+    `period_seconds` shortens GitLab's one-minute window for fast tests. `RateLimit-*` headers
+    come with the 429 only (GL `lib/gitlab/rack_attack.rb`: informational headers on answers
+    that were not throttled are an opt-in setting, off by default); `headers` turns those on."""
 
     per_minute: int | None = None
-    headers: bool = True
+    headers: bool = False
     period_seconds: float = 60.0
 
 
@@ -45,6 +47,10 @@ class Faults:
     error_rate: float = 0.0
     latency_ms: int = 0  # the network's: each answer arrives this much later
     drop_after_write_rate: float = 0.0
+    # A CDN or load balancer in front of GitLab (gitlab.com: gitlab-org/gitlab#365728) answers
+    # this share of requests 429 itself, with no Retry-After and no RateLimit-* header; the
+    # request never reaches GitLab.
+    edge_throttle_rate: float = 0.0
     # GitLab's Puma answers at most `workers` requests at once (workers x threads; 0: as many as
     # come), each holding its worker `work_ms`; the others wait their turn in its queue.
     workers: int = 0
@@ -319,6 +325,13 @@ class Emulator:
     def _draw_faults(self, method: str) -> tuple[float, Response | None, bool]:
         faults = self.faults
         latency = faults.latency_ms / 1000
+        if faults.edge_throttle_rate and self._rng.random() < faults.edge_throttle_rate:
+            self.stats.throttled += 1
+            return (
+                latency,
+                Response(429, "429 Too Many Requests\n", content_type="text/plain"),
+                False,
+            )
         if faults.error_rate and self._rng.random() < faults.error_rate:
             status = self._rng.choice([500, 502, 503])
             if status == 500:

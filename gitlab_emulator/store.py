@@ -142,6 +142,7 @@ class Issue:
     due_date: str | None = None
     confidential: bool = False
     discussion_locked: bool | None = None
+    weight: int | None = None  # Premium
     notes: list[Note] = field(default_factory=list)
     label_events: list[LabelEvent] = field(default_factory=list)
     awards: list[Award] = field(default_factory=list)

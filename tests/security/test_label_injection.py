@@ -13,7 +13,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from gitlab_emulator.quick_actions import _command_lines
+from gitlab_emulator.quick_actions import extract
 from triage.cli import main
 from triage.testing import BOT_TOKEN, TASKS, Scoping
 
@@ -69,7 +69,7 @@ def _assert_inert(
     outside_code = re.sub(r"`[^`\n]+`", "", text)  # GitLab reads no mention in a code span
     found = {m.group(1) for m in MENTION.finditer(outside_code)}
     assert found <= mentions, (found, text)
-    assert _command_lines(text) == [], text
+    assert extract(text)[1] == [], text
     without = re.sub(r"<!-- [\w:/. =-]+ -->", "", outside_code)  # nor HTML
     for tag in allowed_tags:
         without = without.replace(tag, "")

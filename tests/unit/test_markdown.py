@@ -5,7 +5,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitlab_emulator.quick_actions import _command_lines
+from gitlab_emulator.quick_actions import extract
 from triage.commands.demo_data import TASKS
 from triage.plan import plan_issue
 from triage.render.markdown import Trusted, code, escape, label, mention, mermaid, title
@@ -74,7 +74,7 @@ TEMPLATE = Templates(
 
 def check(name):
     rendered = TEMPLATE.render("t.md.j2", {"name": name})
-    assert _command_lines(rendered) == []  # the emulator's own extractor, as GitLab's works
+    assert extract(rendered)[1] == []  # the emulator's own extractor, as GitLab's works
     assert not MENTION.search(rendered.replace("@\u2060", ""))
     assert "<" not in rendered.replace("&lt;", "")
     assert rendered.count("\n") == 4  # one line per template line: the value added none
@@ -123,7 +123,7 @@ def test_comments_from_any_issue_text_run_nothing_and_mention_only_configured_pe
     bodies = [c.body for c in issue_plan.comments] + [i.description for i in issue_plan.new_issues]
     assert bodies, issue_plan
     for body in bodies:
-        assert _command_lines(body) == []
+        assert extract(body)[1] == []
         mentions = {m.group(0) for m in re.finditer(r"(?<![\w`])@[A-Za-z0-9_./-]+", body)}
         assert mentions <= CONFIGURED, mentions
 
