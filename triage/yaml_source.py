@@ -215,7 +215,8 @@ def _scan(events: Iterator[Event], bounds: Bounds) -> int:
     for event in events:
         if not isinstance(event, (NodeEvent, CollectionEndEvent)):
             continue
-        where = Position(event.start_mark.line + 1, event.start_mark.column + 1)
+        mark = event.start_mark
+        where = Position(mark.line + 1, mark.column + 1) if mark else None
         if isinstance(event, CollectionEndEvent):
             values, below, anchor = open_.pop()
             _close(open_, anchors, anchor, values, below + 1)

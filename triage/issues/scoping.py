@@ -181,9 +181,9 @@ def parse_scoping(description: str) -> ScopingBlock:
     try:
         located = parse(match.group("body"), line_offset=first_line, bounds=BLOCK_BOUNDS)
     except YamlRefused as error:
-        where = error.position.line if error.position else first_line + 1
+        line = error.position.line if error.position else first_line + 1
         return ScopingBlock(
-            "invalid", problems=(Problem(where, "scoping block", f"{error}; {error.fix}"),)
+            "invalid", problems=(Problem(line, "scoping block", f"{error}; {error.fix}"),)
         )
     except YamlSyntaxError as error:
         where = error.position.line if error.position else None
