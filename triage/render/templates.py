@@ -1,15 +1,22 @@
 """Templates: Jinja2 sandboxed, StrictUndefined, every `{{ value }}` escaped for GitLab Markdown.
 
 Templates are read once (at start, by `load_templates`) so rendering during planning is pure.
+Rendering is bounded (`Limits`): a loop, a string, an include chain or a render that would never
+end is an error naming the template and line, never a run out of memory or time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import math
+import re
+import time
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, wraps
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from jinja2 import (
@@ -17,9 +24,14 @@ from jinja2 import (
     StrictUndefined,
     TemplateError,
     TemplateNotFound,
+    TemplateRuntimeError,
     TemplateSyntaxError,
     UndefinedError,
+    nodes,
 )
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.environment import Template
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from .markdown import Trusted, code, escape, mention
@@ -27,8 +39,213 @@ from .markdown import Trusted, code, escape, mention
 SUFFIXES = (".md.j2", ".j2", ".md")
 
 
+# GitLab refuses a note over 1,000,000 characters: no rendered comment (or value on its way
+# there) may be longer. The others are far beyond any comment people read.
+MAX_OUTPUT = 1_000_000  # characters of a rendered comment, and of any text or list in it
+MAX_RANGE = 10_000  # numbers of one range()
+MAX_INCLUDES = 20  # templates including templates
+MAX_SECONDS = 0.5  # wall-clock time of one render (a comment takes milliseconds)
+MAX_BITS = 4_096  # a number computed in a template (`**` can make ones of gigabytes)
+_WIDTH = re.compile(r"\d{7,}")  # in a format string: a width or precision of millions
+
+
 class TemplateProblem(Exception):
     """A template that cannot be loaded or rendered; names the template and line."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one render may take; past any of them it ends with a TemplateProblem."""
+
+    output: int = MAX_OUTPUT
+    range: int = MAX_RANGE
+    includes: int = MAX_INCLUDES
+    seconds: float = MAX_SECONDS
+
+
+class _Bound(TemplateRuntimeError):
+    """A limit reached while rendering: raised inside the template (its traceback has the
+    line), or beside it with the `line` it was at."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+_DEADLINE: ContextVar[float] = ContextVar("template_deadline", default=math.inf)
+_DEPTH = "__ps_triage_include_depth"
+
+
+class _Generator(CodeGenerator):
+    """Jinja's code, with its loops and `~` joins going through the environment's checks."""
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        node.iter = nodes.Call(
+            nodes.EnvironmentAttribute("bounded_loop"), [node.iter], [], None, None
+        ).set_lineno(node.iter.lineno)
+        super().visit_For(node, frame)
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.bounded_concat((")
+        for item in node.nodes:
+            self.visit(item, frame)
+            self.write(", ")
+        self.write("))")
+
+
+class _Template(Template):
+    def new_context(
+        self,
+        vars: dict[str, Any] | None = None,
+        shared: bool = False,
+        locals: Mapping[str, Any] | None = None,
+    ) -> Context:
+        """Each include (and import) makes a context: count how deep they go."""
+        depth = (vars or {}).get(_DEPTH, 0) + 1
+        limit = self.environment.limits.includes  # type: ignore[attr-defined]
+        if depth > limit:
+            raise _Bound(
+                f"templates include each other more than {limit} levels deep "
+                "(does a template include itself?)"
+            )
+        context = super().new_context(vars, shared, locals)
+        context.vars[_DEPTH] = depth
+        return context
+
+
+class _BoundedEnvironment(SandboxedEnvironment):
+    """The sandbox, with limits on what a template can make: each text or list at most
+    `limits.output` long (the operations that multiply text are checked before they run),
+    range() at most `limits.range` numbers, includes `limits.includes` deep, and the render's
+    deadline checked at every loop step, call and operator."""
+
+    code_generator_class = _Generator
+    template_class = _Template
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+    def __init__(self, limits: Limits, **options: Any) -> None:
+        super().__init__(**options)
+        self.limits = limits
+        self.globals["range"] = self.bounded_range
+
+    def check(self) -> None:
+        if time.monotonic() > _DEADLINE.get():
+            raise _Bound(f"rendering took more than {self.limits.seconds:g} s")
+
+    def sized(self, value: Any) -> Any:
+        if isinstance(value, (str, list, tuple)) and len(value) > self.limits.output:
+            raise self.too_long()
+        return value
+
+    def too_long(self) -> _Bound:
+        return _Bound(f"text or list of more than {self.limits.output:,} characters or items")
+
+    def bounded_range(self, *args: int) -> range:
+        numbers = range(*args)
+        if len(numbers) > self.limits.range:
+            raise _Bound(f"range() of {len(numbers):,} numbers; at most {self.limits.range:,}")
+        return numbers
+
+    def bounded_loop(self, items: Iterable[Any]) -> Iterator[Any]:
+        for count, item in enumerate(items):
+            if count % 256 == 0:
+                self.check()
+            yield item
+
+    def bounded_concat(self, items: Iterable[Any]) -> str:
+        texts = [str(item) for item in items]
+        if sum(map(len, texts)) > self.limits.output:
+            raise self.too_long()
+        return "".join(texts)
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        self.check()
+        if operator == "**" and _bits(left, right) > MAX_BITS:
+            raise _Bound(f"too large a number ({left!r} ** {right!r})")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int):
+                    self.sized_as(len(seq) * times)
+        if operator == "+" and isinstance(left, (str, list, tuple)):
+            self.sized_as(len(left) + (len(right) if isinstance(right, (str, list, tuple)) else 0))
+        if operator == "%" and isinstance(left, str):
+            self.narrow(left, right)
+        return self.sized(super().call_binop(context, operator, left, right))
+
+    def sized_as(self, length: int) -> None:
+        if length > self.limits.output:
+            raise self.too_long()
+
+    def narrow(self, text: str, *args: Any) -> None:
+        """A format string (`%` or `format`) asking for widths of millions makes texts that size."""
+        for value in (text, *args):
+            values = value if isinstance(value, (tuple, list)) else (value,)
+            for item in values:
+                if isinstance(item, str) and _WIDTH.search(item):
+                    raise _Bound("a format width or precision of millions")
+                if type(item) is int and abs(item) > self.limits.output and "*" in text:
+                    raise _Bound("a format width or precision of millions")
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        __self.check()
+        __self.before_call(__obj, args, kwargs)
+        return __self.sized(super().call(__context, __obj, *args, **kwargs))
+
+    def before_call(self, obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Text methods that make texts larger than their inputs, checked before they run."""
+        method = getattr(obj, "__wrapped__", obj)
+        owner, name = getattr(method, "__self__", None), getattr(method, "__name__", "")
+        if not isinstance(owner, str):
+            return
+        given = [*args, *kwargs.values()]
+        if name in ("ljust", "rjust", "center", "zfill", "expandtabs") and given:
+            width = given[0]
+            extra = width * len(owner) if name == "expandtabs" else width
+            if isinstance(width, int):
+                self.sized_as(extra)
+        elif name == "replace" and len(given) >= 2:
+            old, new = given[0], given[1]
+            if isinstance(old, str) and isinstance(new, str):
+                self.sized_as(len(owner) + (len(owner) + 1) * len(new))
+        elif name == "join" and given and isinstance(given[0], (list, tuple)):
+            self.joinable(given[0], len(owner))
+        elif name in ("format", "format_map"):
+            self.narrow(owner)
+
+    def joinable(self, parts: list[Any] | tuple[Any, ...], separator: int) -> None:
+        """`separator.join(parts)` within the limit (each part's text, counted until past it)."""
+        length = separator * max(len(parts) - 1, 0)
+        for part in parts:
+            self.sized_as(length)
+            length += len(part) if isinstance(part, str) else 8
+        self.sized_as(length)
+
+    def bounded_filter(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        """A filter whose result is checked, and whose widths and counts are checked first."""
+
+        @wraps(function)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            self.check()
+            given = [a for a in (*args, *kwargs.values()) if type(a) is int]
+            if name in ("center", "indent", "slice") and any(
+                abs(n) > self.limits.output for n in given
+            ):
+                raise _Bound(f"|{name} of millions")
+            if name == "format" and args:
+                self.narrow(*(a for a in args if isinstance(a, str)))
+            if name == "join":
+                parts = next((a for a in args if isinstance(a, (list, tuple))), ())
+                self.joinable(parts, max((len(a) for a in args if isinstance(a, str)), default=0))
+            return self.sized(function(*args, **kwargs))
+
+        return checked
+
+
+def _bits(base: Any, exponent: Any) -> float:
+    """Bits of `base ** exponent` for whole numbers (others overflow or stay small)."""
+    if type(base) is not int or type(exponent) is not int or exponent <= 0 or abs(base) < 2:
+        return 0
+    return exponent * math.log2(abs(base))
 
 
 def _finalize(value: Any) -> Any:
@@ -52,9 +269,10 @@ def _trusted(value: Any) -> Trusted:
 @dataclass(frozen=True)
 class Templates:
     sources: Mapping[str, str]
+    limits: Limits = field(default_factory=Limits)
 
     @cached_property
-    def environment(self) -> SandboxedEnvironment:
+    def environment(self) -> _BoundedEnvironment:
         """One environment per set of templates: each template is compiled once, on first use
         (a fresh environment per render compiled every template again, ~7 ms each)."""
         sources = dict(self.sources)
@@ -62,7 +280,8 @@ class Templates:
         loader = FunctionLoader(
             lambda name: (sources[name], name, lambda: True) if name in sources else None
         )
-        env = SandboxedEnvironment(
+        env = _BoundedEnvironment(
+            self.limits,
             loader=loader,
             undefined=StrictUndefined,
             finalize=_finalize,
@@ -77,6 +296,8 @@ class Templates:
         env.filters["code"] = code
         env.filters["money"] = _money
         env.filters["num"] = _num
+        for name, function in env.filters.items():
+            env.filters[name] = env.bounded_filter(name, function)
         return env
 
     def names(self) -> list[str]:
@@ -89,7 +310,12 @@ class Templates:
             )
         env = self.environment
         try:
-            return env.get_template(name).render(**context).strip() + "\n"
+            return self._bounded(env.get_template(name), context).strip() + "\n"
+        except RecursionError as error:
+            raise TemplateProblem(
+                f"{name}:{_line(error)}: templates include each other (or a macro calls "
+                "itself) without end"
+            ) from None
         except TemplateNotFound as error:
             raise TemplateProblem(
                 f"{name}:{_line(error)}: template '{error.name}' not found in the templates folder "
@@ -101,6 +327,32 @@ class Templates:
             raise TemplateProblem(f"{name}:{error.lineno}: {error.message}") from None
         except TemplateError as error:
             raise TemplateProblem(f"{name}:{_line(error)}: {error}") from None
+        except Exception as error:  # a template's own mistake: 1 / 0, "a" + 1, ...
+            raise TemplateProblem(
+                f"{name}:{_line(error)}: {type(error).__name__}: {error}"
+            ) from None
+
+    def _bounded(self, template: Template, context: Mapping[str, Any]) -> str:
+        """Rendered piece by piece: the output's size and the deadline are checked as it grows."""
+        token = _DEADLINE.set(time.monotonic() + self.limits.seconds)
+        pieces: Generator[str] = template.generate(**context)  # type: ignore[assignment]
+        size, out = 0, []
+        try:
+            for piece in pieces:
+                size += len(piece)
+                out.append(piece)
+                if size > self.limits.output or time.monotonic() > _DEADLINE.get():
+                    line = _rendering_line(pieces)
+                    what = (
+                        f"a comment of more than {self.limits.output:,} characters"
+                        if size > self.limits.output
+                        else f"rendering took more than {self.limits.seconds:g} s"
+                    )
+                    raise _Bound(what, line)
+        finally:
+            pieces.close()
+            _DEADLINE.reset(token)
+        return "".join(out)
 
     def check_syntax(self) -> list[str]:
         env = self.environment
@@ -115,6 +367,8 @@ class Templates:
 
 def _line(error: Exception) -> str:
     """The template line of a render error, from the traceback Jinja rewrites."""
+    if isinstance(error, _Bound) and error.line:
+        return str(error.line)
     tb = error.__traceback__
     line = "?"
     while tb is not None:
@@ -122,6 +376,24 @@ def _line(error: Exception) -> str:
             line = str(tb.tb_lineno)
         tb = tb.tb_next
     return line
+
+
+def _rendering_line(pieces: Iterator[str]) -> int | None:
+    """The template line a paused render is at: the innermost template frame of its generators."""
+    line, frame = None, _frame(pieces)
+    generator: Any = pieces
+    while frame is not None:
+        if frame.f_code.co_filename.endswith(SUFFIXES):
+            template = frame.f_globals.get("__jinja_template__")
+            lineno = frame.f_lineno
+            line = template.get_corresponding_lineno(lineno) if template else lineno
+        generator = getattr(generator, "gi_yieldfrom", None)
+        frame = _frame(generator)
+    return line
+
+
+def _frame(generator: Any) -> FrameType | None:
+    return getattr(generator, "gi_frame", None)
 
 
 def load_templates(directory: Path) -> Templates:
