@@ -15,9 +15,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, wraps
+from itertools import islice
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import (
     FunctionLoader,
@@ -28,6 +29,7 @@ from jinja2 import (
     TemplateSyntaxError,
     UndefinedError,
     nodes,
+    pass_context,
 )
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.environment import Template
@@ -74,16 +76,20 @@ class _Bound(TemplateRuntimeError):
 
 _DEADLINE: ContextVar[float] = ContextVar("template_deadline", default=math.inf)
 _DEPTH = "__ps_triage_include_depth"
+_LOOP = "__ps_triage_loop"  # the filter every loop's items pass through
+# Filters that make texts or lists larger than their inputs (the others' results are at most a
+# few times their inputs, which are bounded): checked before they run, and their results after.
+_GROWING = frozenset({"center", "indent", "join", "replace", "format", "slice", "batch", "sum"})
 
 
 class _Generator(CodeGenerator):
-    """Jinja's code, with its loops and `~` joins going through the environment's checks."""
+    """Jinja's code, with its loops' items and its `~` joins going through the environment's
+    checks (a filter for the loops: called directly, not through the sandbox's `call`)."""
 
-    def visit_For(self, node: nodes.For, frame: Frame) -> None:
-        node.iter = nodes.Call(
-            nodes.EnvironmentAttribute("bounded_loop"), [node.iter], [], None, None
-        ).set_lineno(node.iter.lineno)
-        super().visit_For(node, frame)
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        for loop in node.find_all(nodes.For):
+            loop.iter = nodes.Filter(loop.iter, _LOOP, [], [], None, None, lineno=loop.lineno)
+        super().visit_Template(node, frame)
 
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         self.write("environment.bounded_concat((")
@@ -145,12 +151,6 @@ class _BoundedEnvironment(SandboxedEnvironment):
         if len(numbers) > self.limits.range:
             raise _Bound(f"range() of {len(numbers):,} numbers; at most {self.limits.range:,}")
         return numbers
-
-    def bounded_loop(self, items: Iterable[Any]) -> Iterator[Any]:
-        for count, item in enumerate(items):
-            if count % 256 == 0:
-                self.check()
-            yield item
 
     def bounded_concat(self, items: Iterable[Any]) -> str:
         texts = [str(item) for item in items]
@@ -225,7 +225,6 @@ class _BoundedEnvironment(SandboxedEnvironment):
 
         @wraps(function)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            self.check()
             given = [a for a in (*args, *kwargs.values()) if type(a) is int]
             if name in ("center", "indent", "slice") and any(
                 abs(n) > self.limits.output for n in given
@@ -239,6 +238,16 @@ class _BoundedEnvironment(SandboxedEnvironment):
             return self.sized(function(*args, **kwargs))
 
         return checked
+
+
+@pass_context  # needs the render's context: never run while compiling
+def _bounded_loop(context: Context, items: Iterable[Any]) -> Iterator[Any]:
+    """A loop's items, with the render's deadline checked as they go."""
+    environment: _BoundedEnvironment = context.environment  # type: ignore[assignment]
+    for count, item in enumerate(items):
+        if count % 256 == 0:
+            environment.check()
+        yield item
 
 
 def _bits(base: Any, exponent: Any) -> float:
@@ -296,8 +305,9 @@ class Templates:
         env.filters["code"] = code
         env.filters["money"] = _money
         env.filters["num"] = _num
-        for name, function in env.filters.items():
-            env.filters[name] = env.bounded_filter(name, function)
+        for name in _GROWING:
+            env.filters[name] = env.bounded_filter(name, env.filters[name])
+        env.filters[_LOOP] = _bounded_loop
         return env
 
     def names(self) -> list[str]:
@@ -333,22 +343,28 @@ class Templates:
             ) from None
 
     def _bounded(self, template: Template, context: Mapping[str, Any]) -> str:
-        """Rendered piece by piece: the output's size and the deadline are checked as it grows."""
-        token = _DEADLINE.set(time.monotonic() + self.limits.seconds)
-        pieces: Generator[str] = template.generate(**context)  # type: ignore[assignment]
+        """Rendered a few pieces at a time: the output's size and the deadline are checked as
+        it grows (each piece is one text the limits already hold to `limits.output`)."""
+        deadline = time.monotonic() + self.limits.seconds
+        token = _DEADLINE.set(deadline)
+        pieces = cast(
+            Generator[str], template.root_render_func(template.new_context(dict(context)))
+        )
         size, out = 0, []
         try:
-            for piece in pieces:
-                size += len(piece)
-                out.append(piece)
-                if size > self.limits.output or time.monotonic() > _DEADLINE.get():
-                    line = _rendering_line(pieces)
-                    what = (
+            while batch := list(islice(pieces, 8)):
+                text = "".join(batch)
+                size += len(text)
+                out.append(text)
+                if size > self.limits.output or time.monotonic() > deadline:
+                    raise _Bound(
                         f"a comment of more than {self.limits.output:,} characters"
                         if size > self.limits.output
-                        else f"rendering took more than {self.limits.seconds:g} s"
+                        else f"rendering took more than {self.limits.seconds:g} s",
+                        _rendering_line(pieces),
                     )
-                    raise _Bound(what, line)
+        except Exception:
+            template.environment.handle_exception()  # the template's lines in the traceback
         finally:
             pieces.close()
             _DEADLINE.reset(token)
