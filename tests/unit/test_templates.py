@@ -125,3 +125,30 @@ def test_includes_stop_at_their_depth():
         "t.md.j2:2: templates include each other more than 3 levels deep (does a template "
         "include itself?)"
     )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ '%999999999d' % 1 }}",
+        "{{ '%*d' % (10**9, 1) }}",
+        "{{ '{:>999999999}'.format(1) }}",
+        "{{ '{x:>{w}}'.format_map({'x': 1, 'w': 10**9}) }}",
+        "{{ '%(a)5000000d'|format(a=1) }}",
+    ],
+)
+def test_format_widths_of_millions_are_refused_before_they_are_made(source):
+    assert render_within({}, "ok\n" + source) == (
+        "t.md.j2:2: a format width or precision of millions"
+    )
+
+
+def test_ordinary_formats_numbers_and_loops_still_render():
+    source = (
+        "{{ 'Order 12345678: %s' % 'x' }} {{ '{:,}'.format(123456789) }} {{ '%05.2f' % 3.14159 }} "
+        "{{ '{:>{w}}'.format(1, w=3) }} {{ 2 ** 10 }} {{ 'ab' * 2 }} {{ [1] + [2] }}"
+        "{% for x in items %} {{ loop.index }}/{{ loop.length }}{% endfor %}"
+    )
+    assert Templates({"t.md.j2": source}).render("t.md.j2", {"items": "ab"}) == (
+        "Order 12345678: x 123,456,789 03.14   1 1024 abab \\[1, 2\\] 1/2 2/2\n"
+    )

@@ -48,7 +48,10 @@ MAX_RANGE = 10_000  # numbers of one range()
 MAX_INCLUDES = 20  # templates including templates
 MAX_SECONDS = 0.5  # wall-clock time of one render (a comment takes milliseconds)
 MAX_BITS = 4_096  # a number computed in a template (`**` can make ones of gigabytes)
-_WIDTH = re.compile(r"\d{7,}")  # in a format string: a width or precision of millions
+# In a format string (`%` or `format`): a width or precision of millions (a text that long), or
+# one taken from the arguments (`%*d`, `{:{width}}`).
+_WIDE = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\d{7,}|\d*\.\d{7,})|\{[^{}]*:[^{}]*\d{7,}")
+_GIVEN_WIDTH = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d*\.\*)|\{[^{}]*:[^{}]*\{")
 
 
 class TemplateProblem(Exception):
@@ -177,14 +180,20 @@ class _BoundedEnvironment(SandboxedEnvironment):
             raise self.too_long()
 
     def narrow(self, text: str, *args: Any) -> None:
-        """A format string (`%` or `format`) asking for widths of millions makes texts that size."""
-        for value in (text, *args):
-            values = value if isinstance(value, (tuple, list)) else (value,)
-            for item in values:
-                if isinstance(item, str) and _WIDTH.search(item):
-                    raise _Bound("a format width or precision of millions")
-                if type(item) is int and abs(item) > self.limits.output and "*" in text:
-                    raise _Bound("a format width or precision of millions")
+        """A format string (`%`, `format`) asking for widths of millions makes texts that long."""
+        wide = bool(_WIDE.search(text))
+        if not wide and _GIVEN_WIDTH.search(text):
+            values: list[Any] = []
+            for arg in args:  # `%` takes a value, a tuple or a mapping; `format_map` a mapping
+                if isinstance(arg, Mapping):
+                    values += arg.values()
+                elif isinstance(arg, (tuple, list)):
+                    values += arg
+                else:
+                    values.append(arg)
+            wide = any(type(v) is int and abs(v) > self.limits.output for v in values)
+        if wide:
+            raise _Bound("a format width or precision of millions")
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         __self.check()
@@ -210,7 +219,7 @@ class _BoundedEnvironment(SandboxedEnvironment):
         elif name == "join" and given and isinstance(given[0], (list, tuple)):
             self.joinable(given[0], len(owner))
         elif name in ("format", "format_map"):
-            self.narrow(owner)
+            self.narrow(owner, *args, kwargs)
 
     def joinable(self, parts: list[Any] | tuple[Any, ...], separator: int) -> None:
         """`separator.join(parts)` within the limit (each part's text, counted until past it)."""
@@ -230,8 +239,8 @@ class _BoundedEnvironment(SandboxedEnvironment):
                 abs(n) > self.limits.output for n in given
             ):
                 raise _Bound(f"|{name} of millions")
-            if name == "format" and args:
-                self.narrow(*(a for a in args if isinstance(a, str)))
+            if name == "format" and args and isinstance(args[0], str):
+                self.narrow(args[0], *args[1:], kwargs)
             if name == "join":
                 parts = next((a for a in args if isinstance(a, (list, tuple))), ())
                 self.joinable(parts, max((len(a) for a in args if isinstance(a, str)), default=0))
