@@ -231,7 +231,13 @@ def _scan(events: Iterator[Event], bounds: Bounds) -> int:
             )
         if isinstance(event, AliasEvent):
             assert name is not None
-            if name not in anchors:  # undefined, or inside its own anchor: YAML refuses it
+            if any(frame[2] == name for frame in open_):
+                raise YamlRefused(
+                    f"the alias *{name} is inside its own anchor (&{name}): it never ends",
+                    where,
+                    "refer to an anchor after its value is complete",
+                )
+            if name not in anchors:  # undefined: parsing reports it
                 continue
             values, levels = anchors[name]
             name = None  # an alias names no new anchor
