@@ -44,7 +44,8 @@ def alias_bomb(levels: int = 9, width: int = 9) -> str:
 
 
 def description(body: str) -> str:
-    return f"## Checklist\n\n- [x] Discovery call held\n\n<!-- ps-triage:scoping -->\n```yaml\n{body}```\n"
+    checklist = "## Checklist\n\n- [x] Discovery call held\n\n"
+    return f"{checklist}<!-- ps-triage:scoping -->\n```yaml\n{body}```\n"
 
 
 def line_items(count: int, activity: str = "Workshop") -> str:

@@ -176,10 +176,10 @@ def _depth(data: Any) -> int:
 
 
 def check_bounds(text: str, bounds: Bounds, *, line_offset: int = 0) -> int:
-    """The values `text` holds (with `values_before`), each counted as often as aliases repeat it; YamlRefused, with
-    the line where it happens, for a text past `bounds`. Work linear in the text, whatever its
-    aliases would expand to. A text that is no valid YAML passes (counted 0): parsing it
-    reports where."""
+    """The values `text` holds (plus `values_before`), each counted as often as aliases repeat
+    it; YamlRefused, with the line where it happens, for a text past `bounds`. Work linear in
+    the text, whatever its aliases would expand to. A text that is no valid YAML passes
+    (counted 0): parsing it reports where."""
     try:
         return _measure(text, bounds)
     except YamlRefused as refused:
@@ -257,7 +257,8 @@ def _scan(events: Iterator[Event], bounds: Bounds) -> int:
             )
         if len(open_) + levels + isinstance(event, CollectionStartEvent) > bounds.max_depth:
             raise YamlRefused(
-                f"nested too deeply to read (more than {bounds.max_depth} levels of lists and mappings)",
+                f"nested too deeply to read (more than {bounds.max_depth} levels of lists and "
+                "mappings)",
                 where,
                 "nest lists and mappings a few levels deep at most",
             )

@@ -152,3 +152,19 @@ def test_ordinary_formats_numbers_and_loops_still_render():
     assert Templates({"t.md.j2": source}).render("t.md.j2", {"items": "ab"}) == (
         "Order 12345678: x 123,456,789 03.14   1 1024 abab \\[1, 2\\] 1/2 2/2\n"
     )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% set l = ['x'] %}{% for i in range(100) %}{{ l.extend(l) or '' }}{% endfor %}",
+        "{{ (['x' * 999999] * 999999)|map('string')|join }}",
+        "{{ ('a\\n' * 20)|indent('y' * 99999) }}",
+        "{{ ('a' * 999)|replace('a', 'b' * 9999) }}",
+        "{{ ([['x'] * 999999] * 999999)|sum(start=[]) }}",
+    ],
+)
+def test_lists_grown_in_place_and_growing_filters_stop_at_the_limit(source):
+    assert render_within({}, "ok\n" + source) == (
+        "t.md.j2:2: text or list of more than 1,000,000 characters or items"
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sized
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -198,35 +198,44 @@ class _BoundedEnvironment(SandboxedEnvironment):
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         __self.check()
         __self.before_call(__obj, args, kwargs)
-        return __self.sized(super().call(__context, __obj, *args, **kwargs))
+        result = __self.sized(super().call(__context, __obj, *args, **kwargs))
+        __self.sized(getattr(__obj, "__self__", None))  # a list grown in place: `.extend(...)`
+        return result
 
     def before_call(self, obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        """Text methods that make texts larger than their inputs, checked before they run."""
+        """Methods that make texts or lists larger than their inputs, checked before they run."""
         method = getattr(obj, "__wrapped__", obj)
         owner, name = getattr(method, "__self__", None), getattr(method, "__name__", "")
+        given = [*args, *kwargs.values()]
+        if isinstance(owner, list) and name in ("append", "extend", "insert") and given:
+            added = given[-1] if name == "extend" else (None,)
+            self.sized_as(len(owner) + (len(added) if isinstance(added, Sized) else 1))
         if not isinstance(owner, str):
             return
-        given = [*args, *kwargs.values()]
         if name in ("ljust", "rjust", "center", "zfill", "expandtabs") and given:
             width = given[0]
-            extra = width * len(owner) if name == "expandtabs" else width
             if isinstance(width, int):
-                self.sized_as(extra)
+                self.sized_as(width * len(owner) if name == "expandtabs" else width)
         elif name == "replace" and len(given) >= 2:
-            old, new = given[0], given[1]
-            if isinstance(old, str) and isinstance(new, str):
-                self.sized_as(len(owner) + (len(owner) + 1) * len(new))
-        elif name == "join" and given and isinstance(given[0], (list, tuple)):
+            self.replaceable(owner, given[1])
+        elif name == "join" and given:
             self.joinable(given[0], len(owner))
         elif name in ("format", "format_map"):
             self.narrow(owner, *args, kwargs)
 
-    def joinable(self, parts: list[Any] | tuple[Any, ...], separator: int) -> None:
-        """`separator.join(parts)` within the limit (each part's text, counted until past it)."""
+    def replaceable(self, text: Any, new: Any) -> None:
+        """`text.replace(old, new)` within the limit (`new` at most once per character)."""
+        if isinstance(text, str) and isinstance(new, str):
+            self.sized_as(len(text) + (len(text) + 1) * len(new))
+
+    def joinable(self, parts: Any, separator: int) -> None:
+        """Parts joined (by a separator, or summed) within the limit, counted until past it."""
+        if not isinstance(parts, (list, tuple)):
+            return
         length = separator * max(len(parts) - 1, 0)
         for part in parts:
             self.sized_as(length)
-            length += len(part) if isinstance(part, str) else 8
+            length += len(part) if isinstance(part, (str, list, tuple)) else 8
         self.sized_as(length)
 
     def bounded_filter(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -234,16 +243,24 @@ class _BoundedEnvironment(SandboxedEnvironment):
 
         @wraps(function)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            given = [a for a in (*args, *kwargs.values()) if type(a) is int]
+            # Parts that arrive one by one (`|map(...)|join`) are counted before they are joined.
+            args = tuple(list(a) if isinstance(a, Iterator) else a for a in args)
+            texts = [a for a in (*args, *kwargs.values()) if isinstance(a, str)]
+            numbers = [a for a in (*args, *kwargs.values()) if type(a) is int]
             if name in ("center", "indent", "slice") and any(
-                abs(n) > self.limits.output for n in given
+                abs(n) > self.limits.output for n in numbers
             ):
                 raise _Bound(f"|{name} of millions")
-            if name == "format" and args and isinstance(args[0], str):
-                self.narrow(args[0], *args[1:], kwargs)
-            if name == "join":
+            if name == "indent" and texts:  # the width may be a text, put before every line
+                width = max([len(t) for t in texts[1:]] + numbers[:1] + [4])
+                self.sized_as(len(texts[0]) + (texts[0].count("\n") + 1) * width)
+            if name == "format" and texts:
+                self.narrow(texts[0], *args[1:], kwargs)
+            if name == "replace" and len(texts) >= 3:
+                self.replaceable(texts[0], texts[2])
+            if name in ("join", "sum"):
                 parts = next((a for a in args if isinstance(a, (list, tuple))), ())
-                self.joinable(parts, max((len(a) for a in args if isinstance(a, str)), default=0))
+                self.joinable(parts, max(map(len, texts), default=0))
             return self.sized(function(*args, **kwargs))
 
         return checked
