@@ -209,9 +209,11 @@ def _run(
     console = _console(ctx, connection.token)
 
     def action() -> int:
-        workspace = load_workspace(
-            policies, templates
-        )  # an invalid policy stops here, before any request
+        # An invalid policy stops here, before any request; a failing template stops only the
+        # issues that use it in a scheduled `apply` (a `plan`, for a merge request, stops here).
+        workspace = load_workspace(policies, templates, lenient=mode == "apply")
+        for problem in workspace.template_problems:
+            console.err(f"warning: {problem}; the issues that use it fail, the others go on")
         return run_command(
             console,
             workspace,

@@ -29,7 +29,7 @@ from .plan import IssuePlan, Settings, after, assignments_for, plan_issue
 from .plan_memory import remember, run_digest
 from .policy.model import Policy
 from .render.markers import Marker, revision, supersede
-from .render.templates import Templates
+from .render.templates import TemplateProblem, Templates
 from .rules.assignment import pool_for
 from .rules.fiscal import fiscal_quarter
 
@@ -204,6 +204,8 @@ def run_holding(
         except GitLabProblem as problem:
             if problem.fatal:
                 raise
+            result.forecast, result.forecast_failed = f"forecast: failed ({problem})", True
+        except TemplateProblem as problem:  # a broken forecast template fails the forecast only
             result.forecast, result.forecast_failed = f"forecast: failed ({problem})", True
     return result
 

@@ -41,6 +41,9 @@ discount_pct: 0
 class Workspace:
     policy: Policy
     templates: Templates
+    # Templates that failed the check, in a workspace loaded `lenient`: the issues whose
+    # comments use them fail, the others go on.
+    template_problems: tuple[str, ...] = ()
 
 
 def template_uses(policy: Policy) -> dict[str, list[tuple[str, Any]]]:
@@ -164,10 +167,12 @@ def check_templates(policy: Policy, templates: Templates) -> list[str]:
     return problems
 
 
-def load_workspace(policies: Path, templates_dir: Path) -> Workspace:
+def load_workspace(policies: Path, templates_dir: Path, *, lenient: bool = False) -> Workspace:
+    """`lenient` (a scheduled run): templates that fail their check are kept as problems
+    instead of stopping everything; each issue whose comment uses one fails alone."""
     policy = load_policy(policies)
     templates = load_templates(templates_dir)
     problems = check_templates(policy, templates)
-    if problems:
+    if problems and not lenient:
         raise TemplateProblem("\n".join(problems))
-    return Workspace(policy, templates)
+    return Workspace(policy, templates, tuple(problems))

@@ -5,11 +5,19 @@ Parsing text is not I/O: callers read the file, this turns text into data plus p
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
+from yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    Event,
+    NodeEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 Path = tuple[str | int, ...]
@@ -26,6 +34,23 @@ class YamlSyntaxError(ValueError):
         super().__init__(message)
         self.position = position
         self.fix = fix or "check the indentation and quoting around that line"
+
+
+class YamlRefused(YamlSyntaxError):
+    """Valid YAML, but more than it may be: too big, too deep, or aliases where none may be."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How much YAML is read, whatever the text asks for: its size, its nesting, and how many
+    values it holds once its aliases (`*name`) are expanded. Without `max_values`, anchors and
+    aliases are refused: the text then holds no more values than it shows."""
+
+    max_bytes: int
+    max_depth: int
+    max_values: int | None = None
+    fix: str = ""  # what to do about a text that is too big
+    values_before: int = 0  # counted against max_values: read before (in other files)
 
 
 @dataclass(frozen=True)
@@ -124,18 +149,147 @@ class _PlainLoader(_FAST or yaml.SafeLoader):  # type: ignore[misc]
         return mapping
 
 
-def load_plain(text: str) -> Any:
+def load_plain(text: str, bounds: Bounds) -> Any:
     """The data of a YAML document without positions, faster than `parse` (~50 against ~70 us
     for a data block: the values are built by YAML's loader, not node by node with positions),
-    or None for anything `parse` would report: call `parse` then, for its message and position."""
+    or None for anything `parse` would report: call `parse` then, for its message and position.
+    `bounds` must refuse aliases (no `max_values`): the data is then no bigger than the text."""
+    assert bounds.max_values is None, "load_plain reads only YAML without aliases"
+    if len(text.encode("utf-8", "surrogatepass")) > bounds.max_bytes:
+        return None
     try:
-        return yaml.load(text, Loader=_PlainLoader)  # a SafeLoader: no arbitrary objects
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError, _Doubt):
+        if "&" in text or "*" in text:
+            _measure(text, bounds)
+        data = yaml.load(text, Loader=_PlainLoader)  # a SafeLoader: no arbitrary objects
+        return data if _depth(data) <= bounds.max_depth else None
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError, _Doubt):  # YamlRefused too
         return None
 
 
-def parse(text: str, *, line_offset: int = 0) -> Located:
-    """Parse one YAML document. `line_offset` shifts positions (for YAML embedded in a text)."""
+def _depth(data: Any) -> int:
+    """Levels of lists and mappings (a tree: `load_plain` reads no aliases)."""
+    if isinstance(data, dict):
+        return 1 + max(map(_depth, data.values()), default=0)
+    if isinstance(data, list):
+        return 1 + max(map(_depth, data), default=0)
+    return 0
+
+
+def check_bounds(text: str, bounds: Bounds, *, line_offset: int = 0) -> int:
+    """The values `text` holds (plus `values_before`), each counted as often as aliases repeat
+    it; YamlRefused, with the line where it happens, for a text past `bounds`. Work linear in
+    the text, whatever its aliases would expand to. A text that is no valid YAML passes
+    (counted 0): parsing it reports where."""
+    try:
+        return _measure(text, bounds)
+    except YamlRefused as refused:
+        if refused.position and line_offset:
+            position = Position(refused.position.line + line_offset, refused.position.column)
+            raise YamlRefused(str(refused), position, refused.fix) from None
+        raise
+
+
+def _measure(text: str, bounds: Bounds) -> int:
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > bounds.max_bytes:
+        raise YamlRefused(
+            f"{size:,} bytes; at most {bounds.max_bytes:,} bytes are read",
+            None,
+            bounds.fix or "make it shorter",
+        )
+    try:
+        return _scan(yaml.parse(text, Loader=_FAST or yaml.SafeLoader), bounds)
+    except yaml.YAMLError:  # libyaml refused it: read it as `_compose` then would
+        try:
+            return _scan(yaml.parse(text, Loader=yaml.SafeLoader), bounds)
+        except (yaml.YAMLError, RecursionError):
+            return 0  # no valid YAML: parsing reports where
+
+
+def _scan(events: Iterator[Event], bounds: Bounds) -> int:
+    """Follow the events, counting each alias as the values it stands for (as `_Builder` and
+    YAML's constructor would expand it), with the depth it adds, without building anything."""
+    open_: list[list[Any]] = []  # per open list or mapping: [values, levels below, anchor]
+    anchors: dict[str, tuple[int, int]] = {}  # closed anchors: (values, levels)
+    total = bounds.values_before
+    for event in events:
+        if not isinstance(event, (NodeEvent, CollectionEndEvent)):
+            continue
+        mark = event.start_mark
+        where = Position(mark.line + 1, mark.column + 1) if mark else None
+        if isinstance(event, CollectionEndEvent):
+            values, below, anchor = open_.pop()
+            _close(open_, anchors, anchor, values, below + 1)
+            continue
+        name = event.anchor
+        if name is not None and bounds.max_values is None:
+            sign = "*" if isinstance(event, AliasEvent) else "&"
+            raise YamlRefused(
+                f"uses a YAML anchor or alias ({sign}{name}); they are not allowed here",
+                where,
+                "write each value out in full",
+            )
+        if isinstance(event, AliasEvent):
+            assert name is not None
+            if any(frame[2] == name for frame in open_):
+                raise YamlRefused(
+                    f"the alias *{name} is inside its own anchor (&{name}): it never ends",
+                    where,
+                    "refer to an anchor after its value is complete",
+                )
+            if name not in anchors:  # undefined: parsing reports it
+                continue
+            values, levels = anchors[name]
+            name = None  # an alias names no new anchor
+        else:
+            values, levels = 1, 0
+        total += values
+        if bounds.max_values is not None and total > bounds.max_values:
+            if isinstance(event, AliasEvent):
+                raise YamlRefused(
+                    f"more than {bounds.max_values:,} values once aliases are expanded (here "
+                    f"*{event.anchor})",
+                    where,
+                    "use anchors and aliases for a few repeated values, not to multiply them",
+                )
+            raise YamlRefused(
+                f"more than {bounds.max_values:,} values", where, bounds.fix or "make it shorter"
+            )
+        if len(open_) + levels + isinstance(event, CollectionStartEvent) > bounds.max_depth:
+            raise YamlRefused(
+                f"nested too deeply to read (more than {bounds.max_depth} levels of lists and "
+                "mappings)",
+                where,
+                "nest lists and mappings a few levels deep at most",
+            )
+        if isinstance(event, CollectionStartEvent):
+            open_.append([1, 0, name])
+        else:
+            _close(open_, anchors, name, values, levels)
+    return total
+
+
+def _close(
+    open_: list[list[Any]],
+    anchors: dict[str, tuple[int, int]],
+    anchor: str | None,
+    values: int,
+    levels: int,
+) -> None:
+    """A value is complete: its anchor (if any) is known, and it is part of the one around it."""
+    if anchor is not None:
+        anchors[anchor] = (values, levels)
+    if open_:
+        around = open_[-1]
+        around[0] += values
+        around[1] = max(around[1], levels)
+
+
+def parse(text: str, *, line_offset: int = 0, bounds: Bounds | None = None) -> Located:
+    """Parse one YAML document. `line_offset` shifts positions (for YAML embedded in a text).
+    Within `bounds` (checked first, see `check_bounds`) when given."""
+    if bounds is not None:
+        check_bounds(text, bounds, line_offset=line_offset)
     try:
         node = _compose(text)
     except yaml.MarkedYAMLError as error:

@@ -193,3 +193,32 @@ def test_empty_folder_says_what_to_do(tmp_path):
         str(caught.value)
         == f"{tmp_path}: no *.yml policy files here\n    fix: add a policy file, or run `triage init`"
     )
+
+
+def test_anchors_may_repeat_values_but_not_multiply_them():
+    reused = MINIMAL.replace("when: {assignee: true}", "when: &assigned {assignee: true}")
+    policy_from_texts(
+        [("p.yml", reused + "rules: [{id: r, when: *assigned, actions: [{add_labels: [x]}]}]\n")]
+    )
+    levels = "".join(f"a{n}: &a{n} [*a{n - 1}, *a{n - 1}, *a{n - 1}]\n" for n in range(1, 12))
+    assert problems("a0: &a0 [x, y, z]\n" + levels) == [
+        "p.yml:9:10: more than 20,000 values once aliases are expanded (here *a7)\n"
+        "    fix: use anchors and aliases for a few repeated values, not to multiply them"
+    ]
+
+
+def test_values_are_counted_over_all_files():
+    levels = "".join(f"a{n}: &a{n} [*a{n - 1}, *a{n - 1}, *a{n - 1}]\n" for n in range(1, 8))
+    bomb = "a0: &a0 [x, y, z]\n" + levels  # 13,120 values: each file alone would pass
+    with pytest.raises(PolicyInvalid) as caught:
+        policy_from_texts([("a.yml", MINIMAL), ("b.yml", bomb), ("c.yml", bomb)])
+    assert [str(p).split("\n")[0] for p in caught.value.problems] == [
+        "c.yml:8:10: more than 20,000 values once aliases are expanded (here *a6)"
+    ]
+
+
+def test_an_alias_inside_its_own_anchor_is_refused():
+    assert problems(MINIMAL + "x: &loop [a, *loop]\n") == [
+        "p.yml:14:14: the alias *loop is inside its own anchor (&loop): it never ends\n"
+        "    fix: refer to an anchor after its value is complete"
+    ]

@@ -4,7 +4,7 @@ from datetime import date
 
 import triage.issues.snapshot
 from triage.commands.demo_data import description
-from triage.issues.scoping import parse_scoping
+from triage.issues.scoping import MAX_PROBLEMS, parse_scoping
 from triage.issues.tasks import parse_tasks
 
 from support import snapshot
@@ -79,7 +79,10 @@ def block_of(yaml_text):
 def test_a_block_nested_thousands_deep_is_a_problem_not_a_crash():
     block = parse_scoping(block_of("customer: " + "[" * 5000 + "]" * 5000))
     assert block.status == "invalid"
-    assert str(block.problems[0]) == "`scoping block`: not valid YAML: nested too deeply to read"
+    assert str(block.problems[0]) == (
+        "line 3, `scoping block`: nested too deeply to read (more than 10 levels of lists and "
+        "mappings); nest lists and mappings a few levels deep at most"
+    )
 
 
 def test_what_yaml_would_quietly_accept_is_still_reported():
@@ -144,3 +147,12 @@ def test_texts_a_comment_repeats_have_a_length_a_comment_can_hold():
         "`links`: Dictionary should have at most 20 items after validation, not more; "
         "keep the ones that matter",
     ]
+
+
+def test_thousands_of_wrong_values_are_listed_twenty_then_counted():
+    items = "".join(f"  - wrong {n}\n" for n in range(5000))
+    block = parse_scoping(block_of("customer: A\nline_items:\n" + items))
+    assert block.status == "invalid" and len(block.problems) == MAX_PROBLEMS + 1
+    assert str(block.problems[-1]) == (
+        "`scoping block`: 4,980 more problems; fix the ones above first"
+    )

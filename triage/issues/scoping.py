@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..yaml_source import YamlSyntaxError, load_plain, parse
+from ..yaml_source import Bounds, YamlRefused, YamlSyntaxError, load_plain, parse
 
 MARKER = "<!-- ps-triage:scoping -->"
 _BLOCK = re.compile(
@@ -62,6 +62,15 @@ def _business_date(value: date | None) -> date | None:
 
 FIRST_DATE, LAST_DATE = date(1970, 1, 1), date(2999, 12, 31)
 MAX_LINE_ITEMS = 200
+# What is read of a data block, whatever it holds: anyone who can edit an issue writes it, and
+# every run reads it. The largest block the fields allow (200 line items with the longest
+# activity names, 20 links of 2,000 characters) is about 120 KB and 3 levels deep.
+MAX_BLOCK_BYTES = 262_144
+MAX_BLOCK_DEPTH = 10
+MAX_PROBLEMS = 20  # listed in the data-block note; the rest are counted
+BLOCK_BOUNDS = Bounds(
+    MAX_BLOCK_BYTES, MAX_BLOCK_DEPTH, fix="keep the block to the fields it needs, one line each"
+)
 
 
 class Confidence(_Strict):
@@ -162,7 +171,7 @@ def parse_scoping(description: str) -> ScopingBlock:
                 ),
             )
         return ScopingBlock("missing")
-    plain = load_plain(match.group("body"))
+    plain = load_plain(match.group("body"), BLOCK_BOUNDS)
     if isinstance(plain, dict):  # the usual case: a block that is fine needs no positions
         try:
             return ScopingBlock("valid", data=ScopingData.model_validate(plain))
@@ -170,7 +179,12 @@ def parse_scoping(description: str) -> ScopingBlock:
             pass  # parsed again below, for the lines of its problems
     first_line = description.count("\n", 0, match.start("body"))  # lines before the YAML
     try:
-        located = parse(match.group("body"), line_offset=first_line)
+        located = parse(match.group("body"), line_offset=first_line, bounds=BLOCK_BOUNDS)
+    except YamlRefused as error:
+        line = error.position.line if error.position else first_line + 1
+        return ScopingBlock(
+            "invalid", problems=(Problem(line, "scoping block", f"{error}; {error.fix}"),)
+        )
     except YamlSyntaxError as error:
         where = error.position.line if error.position else None
         return ScopingBlock(
@@ -205,5 +219,15 @@ def parse_scoping(description: str) -> ScopingBlock:
                     item["msg"].removeprefix("Value error, ") + (f"; {fix}" if fix else ""),
                 )
             )
-        return ScopingBlock("invalid", problems=tuple(problems))
+        return ScopingBlock("invalid", problems=_listed(problems))
     return ScopingBlock("valid", data=data)
+
+
+def _listed(problems: list[Problem]) -> tuple[Problem, ...]:
+    """The first MAX_PROBLEMS, then how many more: a block of thousands of wrong values gets a
+    note people can read (and GitLab can take)."""
+    if len(problems) <= MAX_PROBLEMS:
+        return tuple(problems)
+    more = len(problems) - MAX_PROBLEMS
+    rest = Problem(None, "scoping block", f"{more:,} more problems; fix the ones above first")
+    return (*problems[:MAX_PROBLEMS], rest)

@@ -15,11 +15,27 @@ from pydantic import BaseModel, ValidationError
 
 from ..rules.actions import ACTION_KEYS, ACTIONS, CommentSpec
 from ..rules.conditions import CONDITION_KEYS, CONDITIONS
-from ..yaml_source import Located, Position, YamlSyntaxError, parse
+from ..yaml_source import (
+    Bounds,
+    Located,
+    Position,
+    YamlRefused,
+    YamlSyntaxError,
+    check_bounds,
+    parse,
+)
 from .checks import GraphProblem, check_lifecycle
 from .model import Calendar, Lifecycle, Policy, Rule, Scope, Stage, Transition
 
 JOINED_LISTS = ("rules",)
+# What is read of a policy, all its files together, whatever they hold (the merge-request `plan`
+# job reads policies before anyone reviews them): about 20 times the shipped policy (14 KB,
+# 1,100 values, 11 levels deep). Anchors and aliases may repeat values, not multiply them:
+# every value counts as often as aliases repeat it.
+MAX_POLICY_BYTES = 262_144
+MAX_POLICY_DEPTH = 32
+MAX_POLICY_VALUES = 20_000
+_SHORTER = "keep the policy to the stages and rules it needs"
 
 
 @dataclass(frozen=True)
@@ -199,8 +215,25 @@ def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
     problems: list[PolicyProblem] = []
     merged: dict[str, Any] = {}
     origins = _Origins()
+    size = sum(len(text.encode("utf-8", "surrogatepass")) for _, text in texts)
+    if size > MAX_POLICY_BYTES:
+        raise PolicyInvalid(
+            [
+                PolicyProblem(
+                    ", ".join(n for n, _ in texts),
+                    None,
+                    "",
+                    f"{size:,} bytes of policy; at most {MAX_POLICY_BYTES:,} bytes are read",
+                    _SHORTER,
+                )
+            ]
+        )
+    values = 0  # in the files read so far
     for name, text in texts:
         try:
+            fix = f"{_SHORTER} (all files together)" if values else _SHORTER
+            bounds = Bounds(MAX_POLICY_BYTES, MAX_POLICY_DEPTH, MAX_POLICY_VALUES, fix, values)
+            values = check_bounds(text, bounds)
             located = parse(text)
         except YamlSyntaxError as error:
             problems.append(
@@ -208,7 +241,7 @@ def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
                     name,
                     error.position,
                     "",
-                    f"not valid YAML: {error}",
+                    str(error) if isinstance(error, YamlRefused) else f"not valid YAML: {error}",
                     error.fix,
                 )
             )
