@@ -8,6 +8,7 @@ exits 1 naming file and line, in seconds.
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 
@@ -136,7 +137,8 @@ def test_a_huge_or_deep_policy_fails_validate_with_file_and_line(tmp_path):
     many = "rules:\n" + "".join(rule % n for n in range(2500))  # 20,000 values in 170 KB
     code, output, seconds = validate(_policies_with(tmp_path / "many", "zz-many.yml", many))
     assert code == 1 and seconds < 5
-    assert f"zz-many.yml:1264:51: more than {MAX_POLICY_VALUES:,} values" in output
+    # the line where the count passes the bound (it depends on the shipped policy's own values)
+    assert re.search(rf"zz-many\.yml:1[12]\d\d:\d+: more than {MAX_POLICY_VALUES:,} values", output)
     deep = "rules: " + "[" * 20_000 + "]" * 20_000 + "\n"
     code, output, seconds = validate(_policies_with(tmp_path / "deep", "zz-deep.yml", deep))
     assert code == 1 and seconds < 5
