@@ -30,6 +30,7 @@ import requests
 from gitlab.exceptions import GitlabAuthenticationError, GitlabError
 from requests.adapters import HTTPAdapter
 
+from ..errors import TriageError
 from ..issues.snapshot import Award, IssueSnapshot, LabelEvent, Note
 from ..policy.model import Scope
 from ..render.markers import find_marker
@@ -39,7 +40,7 @@ TRANSIENT = (500, 502, 503, 504)
 T = TypeVar("T")
 
 
-class GitLabProblem(Exception):
+class GitLabProblem(TriageError):
     """GitLab could not be reached or refused a request; the message is for a person.
     `fatal`: the run cannot go on (no connection, bad token); otherwise only one issue failed."""
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ..errors import TriageError
 from ..rules.actions import ACTION_KEYS, ACTIONS, CommentSpec
 from ..rules.conditions import CONDITION_KEYS, CONDITIONS
 from ..yaml_source import (
@@ -56,10 +57,17 @@ class PolicyProblem:
         return f"{text}\n    fix: {self.fix}" if self.fix else text
 
 
-class PolicyInvalid(Exception):
+class PolicyInvalid(TriageError):
     def __init__(self, problems: list[PolicyProblem]) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+
+    def report(self) -> str:
+        count = len(self.problems)
+        return (
+            f"error: the policy is invalid ({count} problem{'s' if count != 1 else ''}); "
+            f"nothing was written\n{self}"
+        )
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from jinja2.environment import Template
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
+from ..errors import TemplateProblem as TemplateProblem
 from .markdown import Trusted, code, escape, label, mention, mermaid
 
 SUFFIXES = (".md.j2", ".j2", ".md")
@@ -52,10 +53,6 @@ MAX_BITS = 4_096  # a number computed in a template (`**` can make ones of gigab
 # one taken from the arguments (`%*d`, `{:{width}}`).
 _WIDE = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\d{7,}|\d*\.\d{7,})|\{[^{}]*:[^{}]*\d{7,}")
 _GIVEN_WIDTH = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d*\.\*)|\{[^{}]*:[^{}]*\{")
-
-
-class TemplateProblem(Exception):
-    """A template that cannot be loaded or rendered; names the template and line."""
 
 
 @dataclass(frozen=True)
