@@ -13,7 +13,7 @@ import gitlab
 from triage.commands.demo_data import BOT_TOKEN, description
 from triage.gitlab.adapter import GitLab
 from triage.issues.snapshot import IssueSnapshot, LabelEvent, Note
-from triage.plan import Settings
+from triage.planner import Settings
 from triage.run import RunResult, run
 from triage.workspace import Workspace, load_workspace
 

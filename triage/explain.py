@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .issues.snapshot import IssueSnapshot
-from .plan import Settings, plan_issue
+from .planner import Settings, plan_issue
 from .policy.model import ANY_OPEN, NO_STAGE, Policy
 from .rules.conditions import All, AnyOf, Condition, Facts, NeedDetail, Not
 from .rules.moment import Moment

@@ -6,7 +6,7 @@ import textwrap
 from collections import Counter
 from typing import Any
 
-from .plan import IssuePlan
+from .planner import IssuePlan
 from .render.markdown import code, escape
 from .run import RunResult
 

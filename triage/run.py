@@ -25,13 +25,13 @@ from .gitlab.cache import DetailsCache
 from .gitlab.lease import Busy, RunLease, is_lease_issue
 from .gitlab.readers import Readers
 from .issues.snapshot import IssueSnapshot
-from .plan import IssuePlan, Settings, after, assignments_for, plan_issue
-from .plan_memory import remember, run_digest
+from .planner import IssuePlan, Settings, after, assignments_for, plan_issue
+from .planner.assignment import pool_for
 from .policy.model import Policy
 from .render.markers import Marker, revision, supersede
 from .render.templates import TemplateProblem, Templates
-from .rules.assignment import pool_for
 from .rules.fiscal import fiscal_quarter
+from .runner.memory import remember, run_digest
 
 Mode = Literal["plan", "apply"]
 MAX_DETAIL_ROUNDS = 6  # label events, notes, award emoji: each round reads what plans asked for

@@ -10,7 +10,7 @@ from typing import Any
 from .forecast import forecast
 from .forecast_report import markdown
 from .issues.snapshot import IssueSnapshot
-from .plan import template_context
+from .planner import template_context
 from .policy.loader import load_policy
 from .policy.model import Policy
 from .render.markdown import Trusted

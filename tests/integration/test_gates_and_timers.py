@@ -79,7 +79,7 @@ def keys(url, iid):
 
 
 # Runs with the details cache remember each issue's plan while nothing it was made from changes
-# (plan_memory.py); the tests that run over days run both ways and expect the same.
+# (planner/memory.py); the tests that run over days run both ways and expect the same.
 REMEMBERING = pytest.mark.parametrize("remembering", [False, True], ids=["fresh", "remembering"])
 
 

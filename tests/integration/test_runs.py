@@ -9,7 +9,7 @@ from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import demo_seed
 from triage.gitlab.adapter import GitLab, GitLabProblem
 from triage.gitlab.lease import EXPIRY
-from triage.plan import Settings, plan_issue
+from triage.planner import Settings, plan_issue
 from triage.render.markers import find_marker
 from triage.run import run
 

@@ -19,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "triage"
 PURE = [
-    "plan.py",
+    "planner",
     "explain.py",
     "rules",
     "policy/model.py",
@@ -70,11 +70,7 @@ IO_CALLS = re.compile(
     r"\bopen\(|\.read_(?:text|bytes)\(|\.open\(|\b(?:datetime|date)\.(?:now|today|utcnow)\("
     r"|\bos\.environ|\bgetenv\("
 )
-PLANNER = "triage.plan"  # issue 19: becomes the package triage.planner
-
-
-# What issue 19's step fixes (strict: each turns red the moment it passes, to be unmarked).
-STEP = pytest.mark.xfail(strict=True, reason="issue 19: planner/runner split not done yet")
+PLANNER = "triage.planner"
 
 
 def module_name(path: Path) -> str:
@@ -199,7 +195,6 @@ def planner_modules() -> list[str]:
     return sorted(reach(PLANNER))
 
 
-@STEP
 def test_the_planner_reaches_no_io_and_no_clock():
     """Nothing the planner imports, directly or through anything, imports a module that does
     I/O or reads the clock, or reads a file, the clock or the environment in its own code."""
@@ -216,13 +211,11 @@ def test_the_planner_reaches_no_io_and_no_clock():
     assert problems == []
 
 
-@STEP
 def test_no_import_circles_between_modules():
     graph = {name: edges(name, typing=True) for name in modules()}
     assert circles(graph) == []
 
 
-@STEP
 def test_no_import_circles_between_packages():
     """`rules` may import `policy` or the reverse, not both (a subpackage, or a top-level
     module, is one node here)."""

@@ -7,7 +7,7 @@ import pytest
 
 from triage.commands.demo_data import TASKS
 from triage.issues.snapshot import LabelEvent, Note
-from triage.plan import plan, plan_issue
+from triage.planner import plan, plan_issue
 from triage.render.markers import find_marker
 
 from support import BOT, NOW, at, block, settings, snapshot, with_details, won, workspace
@@ -194,16 +194,16 @@ def test_a_broken_template_fails_only_that_issue():
 
 
 def test_a_bug_met_on_one_issue_fails_only_that_issue(monkeypatch):
-    import triage.plan
+    import triage.planner.comments
 
-    real = triage.plan.missing_for_intake
+    real = triage.planner.comments.missing_for_intake
 
     def tripping(issue):
         if issue.iid == 1:
             raise RuntimeError("boom")
         return real(issue)
 
-    monkeypatch.setattr(triage.plan, "missing_for_intake", tripping)
+    monkeypatch.setattr(triage.planner.comments, "missing_for_intake", tripping)
     result = plan(
         POLICY, [with_details(snapshot(iid=1)), with_details(snapshot(iid=2))], NOW, SETTINGS
     )

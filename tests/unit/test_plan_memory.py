@@ -1,4 +1,4 @@
-"""The plan memory (plan_memory.py): an unchanged issue whose plan had nothing to do is recalled,
+"""The plan memory (planner/memory.py): an unchanged issue whose plan had nothing to do is recalled,
 not planned, until its plan could change; anything it was made from that changes plans it afresh."""
 
 from dataclasses import replace
@@ -8,9 +8,9 @@ import pytest
 from test_plan_properties import applied
 
 from triage.issues.snapshot import Award, IssueSnapshot
-from triage.plan import IssuePlan, Settings, plan_issue
-from triage.plan_memory import remember, run_digest
+from triage.planner import IssuePlan, Settings, plan_issue
 from triage.render.templates import Templates
+from triage.runner.memory import remember, run_digest
 
 from support import NOW, block, settings, snapshot, with_details, workspace
 

@@ -13,7 +13,7 @@ from ..explain import explain_issue
 from ..gitlab.adapter import GitLab
 from ..gitlab.cache import DetailsCache
 from ..gitlab.readers import CAP
-from ..plan import Settings
+from ..planner import Settings
 from ..policy.model import Policy
 from ..report import as_json, plan_markdown, summary, table
 from ..run import Mode, run

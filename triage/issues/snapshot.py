@@ -43,7 +43,7 @@ class Award:
 class Quiet:
     """What an earlier run remembered of an issue's plan: nothing to do, for the issue with this
     fingerprint, from `since` until `until` (None: no time-based answer), after reading the award
-    emoji of these notes. See plan_memory.py."""
+    emoji of these notes. See planner/memory.py."""
 
     fingerprint: str
     since: datetime
