@@ -14,7 +14,7 @@ from triage.commands.demo_data import BOT_TOKEN, description
 from triage.gitlab.adapter import GitLab
 from triage.issues.snapshot import IssueSnapshot, LabelEvent, Note
 from triage.planner import Settings
-from triage.run import RunResult, run
+from triage.runner import RunResult, run
 from triage.workspace import Workspace, load_workspace
 
 ROOT = Path(__file__).resolve().parent.parent

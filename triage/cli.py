@@ -23,7 +23,7 @@ from .errors import BUG, guarded
 from .masking import masked_output
 
 if TYPE_CHECKING:
-    from .run import Mode
+    from .runner import Mode
 
 DEFAULTS = Path(__file__).parent / "defaults"
 

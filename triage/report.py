@@ -8,7 +8,7 @@ from typing import Any
 
 from .planner import IssuePlan
 from .render.markdown import code, escape
-from .run import RunResult
+from .runner import RunResult
 
 
 def changes_of(issue_plan: IssuePlan) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from triage.gitlab.adapter import GitLab, GitLabProblem
 from triage.gitlab.lease import EXPIRY
 from triage.planner import Settings, plan_issue
 from triage.render.markers import find_marker
-from triage.run import run
+from triage.runner import run
 
 from support import APPROVERS, bot_notes, bot_run, project_as, workspace
 

@@ -20,7 +20,7 @@ from gitlab_emulator.store import Issue
 from gitlab_emulator.testing import admin
 from triage.gitlab.adapter import GitLab
 from triage.render.markers import find_marker
-from triage.run import RunResult, run
+from triage.runner import RunResult, run
 from triage.testing import BOT_TOKEN, TASKS, Scoping
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ from ..console import Console
 from ..gitlab.adapter import GitLab
 from ..gitlab.cache import DetailsCache
 from ..report import summary, table
-from ..run import Mode, run
+from ..runner import Mode, run
 from ..workspace import Workspace, load_workspace
 from .demo_data import BOT_TOKEN, DELIVERY_PROJECT, PROJECT, demo_seed
 

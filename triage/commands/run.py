@@ -16,7 +16,7 @@ from ..gitlab.readers import CAP
 from ..planner import Settings
 from ..policy.model import Policy
 from ..report import as_json, plan_markdown, summary, table
-from ..run import Mode, run
+from ..runner import Mode, run
 from ..workspace import Workspace, load_workspace
 
 
