@@ -23,7 +23,7 @@ from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import BOT_TOKEN, PROJECT, demo_seed
 from triage.gitlab.adapter import GitLab
 from triage.gitlab.cache import DetailsCache
-from triage.render.markers import find_marker
+from triage.issues.markers import find_marker
 from triage.runner import run
 from triage.workspace import load_workspace
 

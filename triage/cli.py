@@ -143,7 +143,7 @@ def readers_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _connection(gitlab_url: str | None, project: str | None, readers: int | None = None) -> Any:
-    from .commands.run import Connection
+    from .commands.connection import Connection
 
     return Connection(
         url=gitlab_url or os.environ.get("GITLAB_URL") or os.environ.get("CI_SERVER_URL"),

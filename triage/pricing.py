@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .issues.markers import revision
 from .issues.scoping import ScopingData
 from .memo import last_answer
-from .render.markers import revision
 
 CENT = Decimal("0.01")
 

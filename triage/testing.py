@@ -29,7 +29,7 @@ from gitlab_emulator.server import Emulator
 from gitlab_emulator.store import Issue, Project
 
 from .gitlab.adapter import GitLab
-from .render.markers import find_marker
+from .issues.markers import find_marker
 from .runner import RunResult, run
 from .workspace import Workspace, load_workspace
 

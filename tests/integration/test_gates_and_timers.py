@@ -8,7 +8,7 @@ import pytest
 from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import TASKS, demo_seed, description
 from triage.gitlab.cache import DetailsCache
-from triage.render.markers import find_marker
+from triage.issues.markers import find_marker
 
 from support import BOT, bot_notes, bot_run, project_as
 

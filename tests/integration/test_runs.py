@@ -9,8 +9,8 @@ from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import demo_seed
 from triage.gitlab.adapter import GitLab, GitLabProblem
 from triage.gitlab.lease import EXPIRY
+from triage.issues.markers import find_marker
 from triage.planner import Settings, plan_issue
-from triage.render.markers import find_marker
 from triage.runner import run
 
 from support import APPROVERS, bot_notes, bot_run, project_as, workspace

@@ -27,7 +27,6 @@ PURE = [
     "policy/graph.py",
     "issues",
     "render/markdown.py",
-    "render/markers.py",
     "yaml_source.py",
 ]
 IO_MODULES = {

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 
 from triage.commands.demo_data import TASKS
+from triage.issues.markers import find_marker
 from triage.issues.snapshot import LabelEvent, Note
 from triage.planner import plan, plan_issue
-from triage.render.markers import find_marker
 
 from support import BOT, NOW, at, block, settings, snapshot, with_details, won, workspace
 
@@ -352,7 +352,7 @@ def test_a_close_date_moved_past_the_quarter_expected_at_approval_is_warned_once
 
 
 def test_a_superseded_marker_keeps_the_quarter_it_recorded():
-    from triage.render.markers import Marker, supersede
+    from triage.issues.markers import Marker, supersede
 
     body = f"{Marker('signature-request/x/abcdef123456', 'abcdef123456', close_qtr='FY26-Q4')}\nhi"
     marker = find_marker(supersede(body, 7, "https://example.com#note_7"))

@@ -13,7 +13,7 @@ from ..forecast import forecast
 from ..forecast_report import as_json, deals_csv, markdown, salesforce_csv
 from ..rules.fiscal import FiscalQuarter, fiscal_quarter
 from ..workspace import Workspace
-from .run import Connection, _open, _scoped
+from .connection import Connection, open_gitlab, scoped
 
 FORMATS = ("terminal", "markdown", "json", "csv", "salesforce-csv")
 
@@ -42,8 +42,8 @@ def report(
     output: Path | None,
     now: datetime | None,
 ) -> int:
-    policy = _scoped(workspace.policy, connection)
-    gitlab = _open(connection)
+    policy = scoped(workspace.policy, connection)
+    gitlab = open_gitlab(connection)
     open_issues = list(gitlab.list_issues(policy.scope))
     when = now or gitlab.now()
     cal = policy.calendar

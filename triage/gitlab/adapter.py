@@ -31,9 +31,9 @@ from gitlab.exceptions import GitlabAuthenticationError, GitlabError
 from requests.adapters import HTTPAdapter
 
 from ..errors import TriageError
+from ..issues.markers import find_marker
 from ..issues.snapshot import Award, IssueSnapshot, LabelEvent, Note
 from ..policy.model import Scope
-from ..render.markers import find_marker
 
 USER_AGENT = "ps-triage"
 TRANSIENT = (500, 502, 503, 504)

@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from ..render.markers import find_marker
+from .markers import find_marker
 from .scoping import ScopingBlock, parse_scoping
 from .tasks import Task, parse_tasks
 

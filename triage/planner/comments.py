@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from ..issues.markers import Marker, revision
 from ..issues.scoping import People
 from ..issues.snapshot import IssueSnapshot, Note
 from ..memo import last_answer
@@ -14,7 +15,6 @@ from ..policy.model import NO_STAGE, Policy, Transition
 from ..pricing import estimate
 from ..render.markdown import Trusted, mention
 from ..render.markdown import title as markdown_title
-from ..render.markers import Marker, revision
 from ..rules.fiscal import fiscal_quarter
 from .records import PlannedComment, PlannedEdit, PlannedIssue
 from .state import PlanState

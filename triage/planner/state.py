@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ..issues.markers import Marker, find_marker
 from ..issues.snapshot import IssueSnapshot, Note
 from ..policy.model import Policy
 from ..render.markdown import Trusted
-from ..render.markers import Marker, find_marker
 from ..rules.actions import Draft
 from ..rules.conditions import Facts, NeedDetail
 from ..rules.moment import Moment

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..issues.markers import Marker, find_marker
 from ..issues.snapshot import IssueSnapshot
 from ..issues.tasks import normalise
 from ..pricing import Estimate, Rates, estimate
-from ..render.markers import Marker, find_marker
 from .fiscal import business_days_between, fiscal_quarter
 from .moment import Moment
 from .registry import tagged_union

@@ -4,8 +4,8 @@ anywhere safe to run again."""
 from __future__ import annotations
 
 from ..gitlab.adapter import GitLab
+from ..issues.markers import Marker, revision, supersede
 from ..planner import IssuePlan
-from ..render.markers import Marker, revision, supersede
 
 
 def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
