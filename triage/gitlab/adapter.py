@@ -216,18 +216,34 @@ class GitLab:
                 self._sleep(wait)
             self.traffic.rate_remaining = None
 
-    def _call(self, fn: Callable[[], Any], *, write: bool = False) -> Any:
+    def _call(self, fn: Callable[[], Any]) -> Any:
+        """A read: paced before the rate limit bites, retried as `fn` asks."""
         self._pace()
         try:
             return fn()
         except (GitlabError, requests.RequestException) as error:
+            raise _problem(error, self.url) from None
+
+    def _write(self, fn: Callable[[], Any], *, counted: bool = True, lost: str = "") -> Any:
+        """Every write but a note's POST (which reads back before it tries again) and a delete
+        (whose 404 is what was wanted): paced before the rate limit bites, retried as `fn` asks,
+        and counted in `traffic.writes` unless it is the run lease's bookkeeping (`counted`).
+        A write whose answers keep getting lost fails that item only: its outcome is unknown,
+        and the next run reads what happened (`lost` says so in the message). An unreachable
+        GitLab is met by the next read, which stops the run; a refused token stops it here."""
+        self._pace()
+        try:
+            answer = fn()
+        except (GitlabError, requests.RequestException) as error:
             problem = _problem(error, self.url)
-            if write and not isinstance(error, GitlabAuthenticationError):
-                # A write whose answers keep getting lost fails that item only: its outcome is
-                # unknown, and the next run reads what happened. An unreachable GitLab is met by
-                # the next read, which stops the run.
+            if not isinstance(error, GitlabAuthenticationError):
                 problem.fatal = False
+            if lost and isinstance(error, requests.RequestException):
+                problem = GitLabProblem(f"{problem} {lost}")
             raise problem from None
+        if counted:
+            self.traffic.writes += 1
+        return answer
 
     # reads --------------------------------------------------------------------------------
 
@@ -459,13 +475,11 @@ class GitLab:
         if not data:
             return
         issues = self._project(project).issues
-        self._call(
+        self._write(
             lambda: issues.update(
                 iid, data, retry_transient_errors=True, max_retries=self._max_retries
-            ),
-            write=True,
+            )
         )
-        self.traffic.writes += 1
 
     def create_note(
         self,
@@ -549,13 +563,11 @@ class GitLab:
         `internal`: the note is meant to be internal; if GitLab shows it public, it is deleted
         and the run stops (see `_kept_internal`)."""
         notes = self._project(project).issues.get(iid, lazy=True).notes
-        answer = self._call(
+        answer = self._write(
             lambda: notes.update(
                 note_id, {"body": body}, retry_transient_errors=True, max_retries=self._max_retries
-            ),
-            write=True,
+            )
         )
-        self.traffic.writes += 1
         if internal:
             shown = answer if isinstance(answer, dict) else {}
             self._kept_internal(project, iid, note_id, shown, f"note {note_id}")
@@ -573,27 +585,36 @@ class GitLab:
             raise _problem(error, self.url) from None
         self.traffic.writes += 1
 
-    def find_own_issue(self, project: str, token: str) -> tuple[int, str] | None:
-        """(iid, description) of the bot's issue whose description carries `token`, if any."""
-        bot = self.bot_username()
+    def _issues_with(self, project: str, token: str, *, own: bool) -> list[Any]:
+        """The issues (any state) whose description carries `token`; only the bot's own when
+        `own` (anyone who may open an issue can copy a token into one)."""
+        bot = self.bot_username() if own else None
         issues = self._project(project).issues
         found = self._call(
             lambda: issues.list(
-                search=token, get_all=True, state="all", max_retries=self._max_retries
+                search=token,
+                get_all=True,
+                state="all",
+                retry_transient_errors=True,
+                max_retries=self._max_retries,
             )
         )
-        for issue in found:
-            if token in (issue.description or "") and issue.author["username"] == bot:
-                return int(issue.iid), str(issue.description)
-        return None
+        return [
+            issue
+            for issue in found
+            if token in (issue.description or "") and bot in (None, issue.author["username"])
+        ]
+
+    def find_own_issue(self, project: str, token: str) -> tuple[int, str] | None:
+        """(iid, description) of the bot's issue whose description carries `token`, if any."""
+        found = self._issues_with(project, token, own=True)
+        return (int(found[0].iid), str(found[0].description)) if found else None
 
     def set_description(self, project: str, iid: int, description: str) -> None:
         issues = self._project(project).issues
-        self._call(
-            lambda: issues.update(iid, {"description": description}, max_retries=self._max_retries),
-            write=True,
+        self._write(
+            lambda: issues.update(iid, {"description": description}, max_retries=self._max_retries)
         )
-        self.traffic.writes += 1
 
     def upsert_mr_note(self, project: str, mr_iid: int, body: str, token: str) -> str:
         """One note of the bot's on a merge request, found by `token`: posted once, then edited
@@ -607,35 +628,17 @@ class GitLab:
             (n for n in found if n.author["username"] == bot and token in (n.body or "")), None
         )
         if mine is None:
-            self._call(
-                lambda: notes.create({"body": body}, retry_transient_errors=False), write=True
-            )
-            self.traffic.writes += 1
+            self._write(lambda: notes.create({"body": body}, retry_transient_errors=False))
             return "created"
         if mine.body == body:
             return "unchanged"
-        self._call(
-            lambda: notes.update(mine.id, {"body": body}, max_retries=self._max_retries), write=True
-        )
-        self.traffic.writes += 1
+        self._write(lambda: notes.update(mine.id, {"body": body}, max_retries=self._max_retries))
         return "updated"
 
     def find_issue(self, project: str, token: str) -> str | None:
         """The web URL of the issue whose description carries `token`, if there is one."""
-        issues = self._project(project).issues
-        found = self._call(
-            lambda: issues.list(
-                search=token,
-                get_all=True,
-                state="all",
-                retry_transient_errors=True,
-                max_retries=self._max_retries,
-            )
-        )
-        for issue in found:
-            if token in (issue.description or ""):
-                return str(issue.web_url)
-        return None
+        found = self._issues_with(project, token, own=False)
+        return str(found[0].web_url) if found else None
 
     def create_issue(
         self, project: str, title: str, description: str, labels: tuple[str, ...]
@@ -646,16 +649,11 @@ class GitLab:
         if labels:
             data["labels"] = ",".join(labels)
         issues = self._project(project).issues
-        try:
-            created = issues.create(data, retry_transient_errors=False)
-        except requests.RequestException as error:  # the outcome is unknown: only this issue waits
-            raise GitLabProblem(
-                f"{_describe(error, self.url)} while opening an issue in {project}; "
-                "the next run looks for it before opening another"
-            ) from None
-        except GitlabError as error:
-            raise _problem(error, self.url) from None
-        self.traffic.writes += 1
+        created = self._write(
+            lambda: issues.create(data, retry_transient_errors=False),
+            lost=f"while opening an issue in {project}; "
+            "the next run looks for it before opening another",
+        )
         return str(created.web_url)
 
     def now(self) -> datetime:
@@ -667,39 +665,26 @@ class GitLab:
     def own_issues(self, project: str, token: str) -> list[tuple[int, str]]:
         """(iid, state) of every issue of the bot's whose description carries `token`, any
         state, lowest iid first."""
-        bot = self.bot_username()
-        issues = self._project(project).issues
-        found = self._call(
-            lambda: issues.list(
-                search=token,
-                get_all=True,
-                state="all",
-                retry_transient_errors=True,
-                max_retries=self._max_retries,
-            )
-        )
         return sorted(
-            (int(i.iid), str(i.state))
-            for i in found
-            if token in (i.description or "") and i.author["username"] == bot
+            (int(i.iid), str(i.state)) for i in self._issues_with(project, token, own=True)
         )
 
     def open_confidential_issue(self, project: str, title: str, description: str) -> None:
         """Open a confidential issue. Not retried: the caller looks for it again by its token."""
         data = {"title": title, "description": description, "confidential": True}
         issues = self._project(project).issues
-        self._call(lambda: issues.create(data, retry_transient_errors=False), write=True)
+        self._write(lambda: issues.create(data, retry_transient_errors=False), counted=False)
 
     def close_issue(self, project: str, iid: int) -> None:
         issues = self._project(project).issues
-        self._call(
+        self._write(
             lambda: issues.update(
                 iid,
                 {"state_event": "close"},
                 retry_transient_errors=True,
                 max_retries=self._max_retries,
             ),
-            write=True,
+            counted=False,
         )
 
     def issue_awards(self, project: str, iid: int) -> tuple[IssueAward, ...]:
