@@ -154,5 +154,11 @@ def test_a_plan_with_anything_to_do_is_not_remembered():
         replace(made, add_labels=(), comments=(), assign=None, needs=frozenset({"notes"})),
     ):
         assert remember(other, issue, NOW, remembering()) is None
-    ended = IssuePlan(issue.project, issue.iid, issue.title, issue.web_url, holds_until=NOW)
+    ended = IssuePlan(
+        project=issue.project,
+        iid=issue.iid,
+        title=issue.title,
+        web_url=issue.web_url,
+        holds_until=NOW,
+    )
     assert remember(ended, issue, NOW, remembering()) is None  # held only at that instant

@@ -54,11 +54,11 @@ class Comments(PlanState):
                 current = next((note for note, m in live if m.rev == rev), None)
                 edits += [
                     PlannedEdit(
-                        note.id,
-                        request.key,
-                        note.body,
-                        current.id if current else None,
-                        request.internal,
+                        note_id=note.id,
+                        key=request.key,
+                        body=note.body,
+                        superseded_by=current.id if current else None,
+                        internal=request.internal,
                     )
                     for note, m in live
                     if m.rev != rev
@@ -76,12 +76,12 @@ class Comments(PlanState):
             marker = Marker(request.key, rev, close_qtr=request.close_qtr)
             planned.append(
                 PlannedComment(
-                    request.key,
-                    rev,
-                    f"{marker}\n{body}",
-                    request.internal,
-                    request.origin,
-                    request.template,
+                    key=request.key,
+                    rev=rev,
+                    body=f"{marker}\n{body}",
+                    internal=request.internal,
+                    origin=request.origin,
+                    template=request.template,
                 )
             )
         return tuple(planned), tuple(edits)
@@ -114,13 +114,13 @@ class Comments(PlanState):
             title = f"{markdown_title(customer)} - Delivery hand-off"[:255]
             planned.append(
                 PlannedIssue(
-                    request.project,
-                    title,
-                    f"{body}\n<!-- {token} -->\n",
-                    tuple(request.labels),
-                    token,
-                    link_key,
-                    request.origin,
+                    project=request.project,
+                    title=title,
+                    description=f"{body}\n<!-- {token} -->\n",
+                    labels=tuple(request.labels),
+                    token=token,
+                    link_key=link_key,
+                    origin=request.origin,
                 )
             )
         return tuple(planned)

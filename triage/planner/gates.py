@@ -253,12 +253,12 @@ class Gates(PlanState):
         }
         self.draft.comments.append(
             CommentRequest(
-                gate.comment.template,
-                f"refused/{gate.id}",
-                gate.comment.internal,
-                f"gate {gate.id}",
-                context,
-                "rule",
+                template=gate.comment.template,
+                key=f"refused/{gate.id}",
+                internal=gate.comment.internal,
+                origin=f"gate {gate.id}",
+                context=context,
+                kind="rule",
             )
         )
 

@@ -59,7 +59,7 @@ def assignments_for(policy: Policy, issues: Iterable[IssueSnapshot]) -> dict[tup
 def plan_issue(
     policy: Policy, issue: IssueSnapshot, now: datetime, settings: Settings
 ) -> IssuePlan:
-    base = IssuePlan(issue.project, issue.iid, issue.title, issue.web_url)
+    base = IssuePlan(project=issue.project, iid=issue.iid, title=issue.title, web_url=issue.web_url)
     em = settings.assignments.get((issue.project, issue.iid))
     recalled = recall(issue, now, settings.digest, em)
     if recalled is True:
@@ -127,7 +127,7 @@ class _Planner(Gates, Comments):
             context = template_context(self.policy, current, stage, why=outcome.saw, rule=rule.id)
             since = facts.last_human_activity() or current.updated_at
             context["last_activity"] = Trusted(since.strftime("%Y-%m-%d"))
-            step = Step(rule.id, "rule", context, entered)
+            step = Step(origin=rule.id, kind="rule", context=context, stage_entered=entered)
             for action in rule.actions:
                 action.apply(self.draft, facts, step)
             self.draft.reasons.append(f"{rule.id}: in {stage or NO_STAGE}, {outcome.saw}")
@@ -187,7 +187,12 @@ class _Planner(Gates, Comments):
         )
         self.draft.comments.append(
             CommentRequest(
-                spec.template, "unexpected-move", spec.internal, "unexpected-move", context, "rule"
+                template=spec.template,
+                key="unexpected-move",
+                internal=spec.internal,
+                origin="unexpected-move",
+                context=context,
+                kind="rule",
             )
         )
 
@@ -235,12 +240,12 @@ class _Planner(Gates, Comments):
             context["removed"] = [Trusted(label) for label in losers]
             self.draft.comments.append(
                 CommentRequest(
-                    self.life.conflict_comment.template,
-                    CONFLICT_KEY,
-                    self.life.conflict_comment.internal,
-                    CONFLICT_KEY,
-                    context,
-                    "rule",
+                    template=self.life.conflict_comment.template,
+                    key=CONFLICT_KEY,
+                    internal=self.life.conflict_comment.internal,
+                    origin=CONFLICT_KEY,
+                    context=context,
+                    kind="rule",
                 )
             )
         return known[winner], None
@@ -320,7 +325,12 @@ class _Planner(Gates, Comments):
             transition=transition,
             previous=stage,
         )
-        step = Step(transition.id, "transition", context, self.moment.exact())
+        step = Step(
+            origin=transition.id,
+            kind="transition",
+            context=context,
+            stage_entered=self.moment.exact(),
+        )
         facts = self.facts(moved, transition.to)
         for action in transition.actions:
             action.apply(self.draft, facts, step)

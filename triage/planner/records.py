@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlannedComment:
     key: str
     rev: str
@@ -19,7 +19,7 @@ class PlannedComment:
     template: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlannedEdit:
     """An older revision of a comment, to be marked superseded by the newer one."""
 
@@ -30,7 +30,7 @@ class PlannedEdit:
     internal: bool = False  # the comment is an internal note: GitLab must show it so
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlannedIssue:
     """An issue to open once in another project, found again by `token` if a run died early."""
 
@@ -43,7 +43,7 @@ class PlannedIssue:
     origin: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class IssuePlan:
     project: str
     iid: int

@@ -129,7 +129,12 @@ def run_holding(
             if isinstance(issue_plan, GitLabProblem):
                 result.outcomes.append(
                     Outcome(
-                        IssuePlan(snapshot.project, snapshot.iid, snapshot.title, snapshot.web_url),
+                        IssuePlan(
+                            project=snapshot.project,
+                            iid=snapshot.iid,
+                            title=snapshot.title,
+                            web_url=snapshot.web_url,
+                        ),
                         "failed",
                         str(issue_plan),
                     )
