@@ -65,11 +65,6 @@ def _human_steps(url: str) -> list[tuple[str, Callable[[], object]]]:
     ]
 
 
-def _user_id(url: str, username: str) -> int:
-    client = gitlab.Gitlab(url, private_token=BOT_TOKEN)
-    return int(client.users.list(username=username)[0].id)
-
-
 def _bot_run(
     console: Console, workspace: Workspace, url: str, mode: Mode, title: str, cache: DetailsCache
 ) -> int:

@@ -15,8 +15,6 @@ from ..rules.fiscal import FiscalQuarter, fiscal_quarter
 from ..workspace import Workspace
 from .connection import Connection, open_gitlab, scoped
 
-FORMATS = ("terminal", "markdown", "json", "csv", "salesforce-csv")
-
 
 def parse_quarter(name: str, start_month: int) -> FiscalQuarter:
     """`FY27-Q4` -> that fiscal quarter."""

@@ -92,8 +92,6 @@ class _Planner(Gates, Comments):
             return replace(base, error=problem)
         self.check_unexpected_move(stage)
         self.assign_em()
-        if problem:
-            return replace(base, error=problem)
         original_stage = stage
         fired: list[str] = []
         for _ in range(len(self.life.stages) + 1):

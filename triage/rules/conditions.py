@@ -114,7 +114,6 @@ class Outcome:
 class Condition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     key: ClassVar[str]
-    needs: ClassVar[frozenset[str]] = frozenset()
     summary: ClassVar[str]
     example: ClassVar[str]
 
@@ -317,7 +316,6 @@ class DaysInStage(Condition):
     key = "days_in_stage"
     summary = "business days since the current stage label was added (from label events)"
     example = "{days_in_stage: {gte: 3}}"
-    needs = frozenset({"label_events"})
     days_in_stage: Compare
 
     def evaluate(self, facts: Facts) -> Outcome:
@@ -436,7 +434,6 @@ class EstimateRevisedSince(Condition):
         "note posted since the issue entered its stage (false until that note exists)"
     )
     example = "{estimate_revised_since: signature-request}"
-    needs = frozenset({"notes", "label_events"})
     estimate_revised_since: str = Field(pattern=r"^[A-Za-z0-9_.:-]+$")
 
     def evaluate(self, facts: Facts) -> Outcome:
@@ -480,7 +477,6 @@ class CloseQuarterLater(Condition):
         "`once_per: estimate` note recorded in this stage (the quarter the forecast expected)"
     )
     example = "{close_quarter_later_than: signature-request}"
-    needs = frozenset({"notes", "label_events"})
     close_quarter_later_than: str = Field(pattern=r"^[A-Za-z0-9_.:-]+$")
 
     def evaluate(self, facts: Facts) -> Outcome:
