@@ -268,3 +268,17 @@ def test_no_module_reads_the_environment_but_the_cli():
         "cli.py",
         "pytest_plugin.py",
     }  # the two entry points: the command and the test fixture
+
+
+# Modules still over the limit, with the most lines each may have until it is split (issue 19:
+# the adapter, the one door to GitLab, keeps its retry loops and the run lease's calls).
+LONG = {"gitlab/adapter.py": 660}
+
+
+def test_no_module_of_the_bot_is_over_600_lines():
+    over = {
+        str(p.relative_to(PACKAGE)): lines
+        for p in PACKAGE.rglob("*.py")
+        if (lines := len(p.read_text().splitlines())) > 600
+    }
+    assert {name: lines for name, lines in over.items() if lines > LONG.get(name, 600)} == {}

@@ -13,14 +13,9 @@ snapshots and plain values.
 from __future__ import annotations
 
 import contextlib
-import itertools
-import math
-import queue
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -30,45 +25,17 @@ import requests
 from gitlab.exceptions import GitlabAuthenticationError, GitlabError
 from requests.adapters import HTTPAdapter
 
-from ..errors import TriageError
 from ..issues.markers import find_marker
 from ..issues.snapshot import Award, IssueSnapshot, LabelEvent, Note
 from ..policy.model import Scope
+from .prefetch import fetched_ahead
+from .records import GitLabProblem as GitLabProblem
+from .records import IssueAward as IssueAward
+from .records import Traffic
 
 USER_AGENT = "ps-triage"
 TRANSIENT = (500, 502, 503, 504)
 T = TypeVar("T")
-
-
-class GitLabProblem(TriageError):
-    """GitLab could not be reached or refused a request; the message is for a person.
-    `fatal`: the run cannot go on (no connection, bad token); otherwise only one issue failed."""
-
-    def __init__(self, message: str, *, fatal: bool = False) -> None:
-        super().__init__(message)
-        self.fatal = fatal
-
-
-@dataclass
-class Traffic:
-    """What the run asked of GitLab."""
-
-    by_method: Counter[str] = field(default_factory=Counter)
-    writes: int = 0
-    server_time: datetime | None = None
-    rate_remaining: int | None = None
-    rate_reset: float | None = None
-    fastest: float = math.inf  # seconds: the quickest successful answer, from sending to headers
-
-
-@dataclass(frozen=True)
-class IssueAward:
-    """An award emoji on an issue, as GitLab holds it."""
-
-    id: int
-    name: str
-    user: str
-    created_at: datetime
 
 
 def _parse_time(value: str) -> datetime:
@@ -99,41 +66,6 @@ def _problem(error: Exception, url: str) -> GitLabProblem:
 
 
 _ROLE = {0: "no", 5: "Minimal", 10: "Guest", 15: "Planner"}
-_DONE = object()
-
-
-def _fetched_ahead(items: Iterator[T], size: int) -> Iterator[list[T]]:
-    """`items` in lists of `size`, taken from them by a thread of its own while the caller uses
-    the list before: a listing's next page is on its way while this one is planned. The thread
-    is at most two lists ahead (one waiting, one being taken). What taking them raises is raised
-    here, in its turn; a caller that stops early stops the thread."""
-    ready: queue.Queue[Any] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def hand_over(value: Any) -> bool:
-        while not stop.is_set():
-            with contextlib.suppress(queue.Full):
-                ready.put(value, timeout=0.1)
-                return True
-        return False
-
-    def take() -> None:
-        try:
-            for chunk in iter(lambda: list(itertools.islice(items, size)), []):
-                if not hand_over(chunk):
-                    return
-            hand_over(_DONE)
-        except BaseException as error:  # handed to the caller, raised there in its turn
-            hand_over(error)
-
-    threading.Thread(target=take, name="triage-listing", daemon=True).start()
-    try:
-        while (got := ready.get()) is not _DONE:
-            if isinstance(got, BaseException):
-                raise got
-            yield got
-    finally:
-        stop.set()
 
 
 class GitLab:
@@ -327,7 +259,7 @@ class GitLab:
                 yield item
 
         try:
-            for page in _fetched_ahead(paced(), filters["per_page"]):
+            for page in fetched_ahead(paced(), filters["per_page"]):
                 yield from map(self._snapshot, page)
         except (GitlabError, requests.RequestException) as error:
             raise _problem(error, self.url) from None
