@@ -111,7 +111,7 @@ class Comments(PlanState):
             body = self.settings.templates.render(
                 request.template, {**request.context, "links": self.links(mine)}
             )
-            title = f"{markdown_title(customer)} - Delivery hand-off"[:255]
+            title = request.title.replace("{customer}", markdown_title(customer))[:255]
             planned.append(
                 PlannedIssue(
                     project=request.project,
@@ -121,6 +121,7 @@ class Comments(PlanState):
                     token=token,
                     link_key=link_key,
                     origin=request.origin,
+                    link_note=request.link_note,
                 )
             )
         return tuple(planned)
@@ -132,10 +133,7 @@ def _below(body: str, lines: Iterable[str]) -> str:
     return f"{body}\n{added}\n" if added else body
 
 
-INTAKE_FIELDS = ("segment", "close_date", "opportunity", "people.sa", "people.ae", "line_items")
-
-
-def missing_for_intake(issue: IssueSnapshot) -> list[Trusted]:
+def missing_for_intake(issue: IssueSnapshot, fields: Iterable[str]) -> list[Trusted]:
     """What a new scoping issue still lacks: an EM, the data block and its fields."""
     missing = [] if issue.assignees else [Trusted("an Engagement Manager (the assignee)")]
     block = issue.scoping
@@ -143,7 +141,7 @@ def missing_for_intake(issue: IssueSnapshot) -> list[Trusted]:
         return [*missing, Trusted("the scoping data block (see the Scoping issue template)")]
     if block.data is None:
         return [*missing, Trusted("a readable scoping data block")]
-    for name in INTAKE_FIELDS:
+    for name in fields:
         value: Any = block.data
         for part in name.split("."):
             value = getattr(value, part, None)
@@ -233,7 +231,7 @@ def _issue_context(policy: Policy, issue: IssueSnapshot, stage: str | None) -> d
         "estimate": priced.as_context() if priced else None,
         "close_quarter": Trusted(quarter.name) if quarter else None,
         "tasks": [{"text": t.text, "done": t.done} for t in issue.tasks],
-        "missing": missing_for_intake(issue),
+        "missing": missing_for_intake(issue, policy.intake.fields),
         "contacts": static["contacts"],
         "last_activity": Trusted(issue.updated_at.strftime("%Y-%m-%d")),  # refined by the planner
         "sow": static["sow"],

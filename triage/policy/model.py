@@ -91,7 +91,15 @@ class ForecastConfig(Strict):
 
     project: str | None = None  # None: no forecast issue is kept (`triage report` still works)
     template: str = "forecast.md.j2"
+    title: str = Field("Forecast {quarter}", min_length=1)  # `{quarter}`: FY27-Q1
     weights: dict[Literal["Green", "Amber", "Red", "Grey"], float] = Field(default_factory=dict)
+
+
+class Intake(Strict):
+    """What a new issue's data block must hold before it moves on: dotted field paths
+    (`people.sa`), each listed in the templates' `missing` while it is empty."""
+
+    fields: list[str] = Field(default_factory=list)
 
 
 class Assignment(Strict):
@@ -238,3 +246,4 @@ class Policy(Strict):
     )  # legacy spelling -> canonical label
     assignment: Assignment = Assignment()
     forecast: ForecastConfig = ForecastConfig()
+    intake: Intake = Intake()

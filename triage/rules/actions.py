@@ -42,6 +42,8 @@ class IssueRequest:
     labels: list[str]
     origin: str
     context: dict[str, Any]
+    title: str  # `{customer}` stands for the customer
+    link_note: str  # `{url}` stands for the new issue's URL
 
 
 @dataclass
@@ -263,6 +265,10 @@ class CreateIssueSpec(BaseModel):
     project: str = Field(min_length=3, pattern=r"^[^/\s]+(/[^/\s]+)+$")
     template: str
     labels: list[str] = Field(default_factory=list)
+    # The new issue's title, `{customer}` standing for the data block's customer (else the
+    # scoping issue's title); and the note linking to it on the scoping issue, `{url}` its URL.
+    title: str = Field("{customer}", min_length=1)
+    link_note: str = Field("Opened {url}", min_length=1)
 
 
 class CreateIssue(Action):
@@ -283,6 +289,8 @@ class CreateIssue(Action):
                 labels=list(spec.labels),
                 origin=step.origin,
                 context=step.context,
+                title=spec.title,
+                link_note=spec.link_note,
             )
         )
 

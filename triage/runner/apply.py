@@ -41,7 +41,7 @@ def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
         gitlab.create_note(
             project,
             iid,
-            f"{marker}\nOpened the delivery hand-off issue: {url}",
+            f"{marker}\n{new.link_note.replace('{url}', url)}",
             marker_key=marker.key,
             marker_rev=marker.rev,
         )

@@ -41,7 +41,8 @@ def keep_forecast(
     found = gitlab.find_own_issue(config.project, token)
     if found is None:
         if write:
-            gitlab.create_issue(config.project, f"PS forecast {quarter.name}", description, ())
+            title = config.title.replace("{quarter}", quarter.name)
+            gitlab.create_issue(config.project, title, description, ())
         return f"forecast {quarter.name}: {'created' if write else 'would be created'}"
     if found[1] == description:
         return f"forecast {quarter.name}: unchanged"
