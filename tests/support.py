@@ -52,7 +52,9 @@ def won(when: datetime, by: str = "quinn") -> tuple[LabelEvent, ...]:
 
 def settings(ws: Workspace | None = None) -> Settings:
     """As the runner would build them for the shipped policy and the demo's groups."""
-    return Settings(BOT, (ws or workspace()).templates, APPROVERS, members=MEMBERS)
+    return Settings(
+        bot=BOT, templates=(ws or workspace()).templates, approvers=APPROVERS, members=MEMBERS
+    )
 
 
 def at(text: str) -> datetime:

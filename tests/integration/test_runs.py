@@ -92,7 +92,10 @@ def test_a_run_cut_between_comment_and_label_change_converges_without_duplicates
         label_events=client.label_events(listed.project, 4104),
     )
     intended = plan_issue(
-        ws.policy, snap, client.now(), Settings("ps-bot", ws.templates, APPROVERS)
+        ws.policy,
+        snap,
+        client.now(),
+        Settings(bot="ps-bot", templates=ws.templates, approvers=APPROVERS),
     )
     assert [c.key for c in intended.comments] == [
         "discovery-held/transition.md.j2",

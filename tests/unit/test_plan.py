@@ -194,16 +194,16 @@ def test_a_broken_template_fails_only_that_issue():
 
 
 def test_a_bug_met_on_one_issue_fails_only_that_issue(monkeypatch):
-    import triage.planner.comments
+    import triage.planner.context
 
-    real = triage.planner.comments.missing_for_intake
+    real = triage.planner.context.missing_for_intake
 
     def tripping(issue, fields):
         if issue.iid == 1:
             raise RuntimeError("boom")
         return real(issue, fields)
 
-    monkeypatch.setattr(triage.planner.comments, "missing_for_intake", tripping)
+    monkeypatch.setattr(triage.planner.context, "missing_for_intake", tripping)
     result = plan(
         POLICY, [with_details(snapshot(iid=1)), with_details(snapshot(iid=2))], NOW, SETTINGS
     )

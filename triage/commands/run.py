@@ -135,7 +135,9 @@ def explain_command(
         label_events=gitlab.label_events(issue.project, iid),
     )
     settings = Settings(
-        gitlab.bot_username(), workspace.templates, members=gitlab.scope_members(policy.scope)
+        bot=gitlab.bot_username(),
+        templates=workspace.templates,
+        members=gitlab.scope_members(policy.scope),
     )
     console.out(explain_issue(policy, issue, now or gitlab.now(), settings))
     return 0

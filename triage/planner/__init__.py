@@ -19,7 +19,7 @@ not yet posted), `moves` and `assignment` (replayed stage moves, the EM pool), `
 an issue's remembered plan still holds).
 """
 
-from .comments import template_context
+from .context import template_context
 from .lifecycle import after, assignments_for, plan, plan_issue
 from .records import (
     IssuePlan,

@@ -19,7 +19,7 @@ from ..policy.model import NO_STAGE, Gate
 from ..render.markdown import Trusted
 from ..rules.actions import CommentRequest, add_label
 from ..rules.conditions import NeedDetail
-from .comments import template_context
+from .context import template_context
 from .state import PlanState
 
 # GitLab's access levels by name (lib/gitlab/access.rb), for the notes that name a minimum.

@@ -14,7 +14,8 @@ from ..render.markdown import Trusted
 from ..rules.actions import CommentRequest, Step, add_label
 from ..rules.conditions import NeedDetail, Outcome
 from .assignment import assign
-from .comments import Comments, template_context
+from .comments import Comments
+from .context import template_context
 from .gates import Gates
 from .memory import recall
 from .moves import last_move_by_people, stage_moves

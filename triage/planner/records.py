@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from .context import Memo
+
 
 @dataclass(frozen=True, kw_only=True)
 class PlannedComment:
@@ -115,7 +117,7 @@ class Renderer(Protocol):
     def render(self, name: str, context: Mapping[str, Any]) -> str: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     """What the planner needs besides the policy and the issue: who the bot is, its templates,
     who may approve each gate (usernames, groups resolved by the runner), the EMs the
@@ -130,3 +132,5 @@ class Settings:
     # Who GitLab shows as members of the scope (lower-case usernames, read by the runner): only
     # they are mentioned from the data block. None: not read, so no one from it is mentioned.
     members: frozenset[str] | None = None
+    # The template contexts' shared parts, made once: this run's own memory (`context.Memo`).
+    memo: Memo = field(default_factory=Memo, compare=False, repr=False)

@@ -110,7 +110,9 @@ def run_holding(
     members = gitlab.scope_members(policy.scope)  # who may be mentioned from a data block
     # Plans are remembered with the details they were made from: only by a run with the cache.
     digest = run_digest(policy, templates, bot, approvers, members) if cache else ""
-    settings = Settings(bot, templates, approvers, digest=digest, members=members)
+    settings = Settings(
+        bot=bot, templates=templates, approvers=approvers, digest=digest, members=members
+    )
     writes_left = max_writes
     reused_before = cache.reused if cache else 0
     detailed: dict[Key, IssueSnapshot] = {}
