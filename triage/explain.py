@@ -42,12 +42,12 @@ def explain_issue(policy: Policy, issue: IssueSnapshot, now: datetime, settings:
     stage = stages[0] if len(stages) == 1 else None
     cal = policy.calendar
     facts = Facts(
-        issue,
-        Moment(now),
-        stage,
-        life.label_prefix,
-        cal.fiscal_year_start_month,
-        frozenset(cal.holidays),
+        issue=issue,
+        moment=Moment(now),
+        stage=stage,
+        stage_prefix=life.label_prefix,
+        fiscal_start_month=cal.fiscal_year_start_month,
+        holidays=frozenset(cal.holidays),
     )
     lines = [
         f"{issue.ref}  {issue.title}",

@@ -371,7 +371,10 @@ def test_quarter_end_mode_switches_on_the_monday_of_the_last_ten_business_days()
 
     def mode(day):
         return Facts(
-            snapshot(), Moment(datetime(*day, 12, tzinfo=UTC)), None, "proposal"
+            issue=snapshot(),
+            moment=Moment(datetime(*day, 12, tzinfo=UTC)),
+            stage=None,
+            stage_prefix="proposal",
         ).in_quarter_end()
 
     assert [mode((2026, 1, d)) for d in (15, 16, 19, 30)] == [False, False, True, True]

@@ -36,16 +36,16 @@ class PlanState:
     def facts(self, issue: IssueSnapshot, stage: str | None) -> Facts:
         cal = self.policy.calendar
         return Facts(
-            issue,
-            self.moment,
-            stage,
-            self.life.label_prefix,
-            cal.fiscal_year_start_month,
-            frozenset(cal.holidays),
-            self.policy.rates,
-            cal.quarter_end_business_days,
-            self.settings.bot,
-            self.settings.members,
+            issue=issue,
+            moment=self.moment,
+            stage=stage,
+            stage_prefix=self.life.label_prefix,
+            fiscal_start_month=cal.fiscal_year_start_month,
+            holidays=frozenset(cal.holidays),
+            rates=self.policy.rates,
+            quarter_end_days=cal.quarter_end_business_days,
+            bot=self.settings.bot,
+            members=self.settings.members,
         )
 
     def bot_notes(self) -> list[tuple[Note, Marker]]:

@@ -34,7 +34,7 @@ class NeedDetail(Exception):
         self.detail = detail
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Facts:
     """Everything a condition may look at: the issue and the moment, nothing else. The time is
     read only through `moment` (its answers say how long the plan holds)."""
