@@ -65,6 +65,7 @@ def _problem(error: Exception, url: str) -> GitLabProblem:
     return GitLabProblem(_describe(error, url), fatal=fatal)
 
 
+GONE = object()  # what a write answers when GitLab's 404 says it was done already
 _ROLE = {0: "no", 5: "Minimal", 10: "Guest", 15: "Planner"}
 
 
@@ -156,26 +157,41 @@ class GitLab:
         except (GitlabError, requests.RequestException) as error:
             raise _problem(error, self.url) from None
 
-    def _write(self, fn: Callable[[], Any], *, counted: bool = True, lost: str = "") -> Any:
-        """Every write but a note's POST (which reads back before it tries again) and a delete
-        (whose 404 is what was wanted): paced before the rate limit bites, retried as `fn` asks,
-        and counted in `traffic.writes` unless it is the run lease's bookkeeping (`counted`).
-        A write whose answers keep getting lost fails that item only: its outcome is unknown,
-        and the next run reads what happened (`lost` says so in the message). An unreachable
-        GitLab is met by the next read, which stops the run; a refused token stops it here."""
+    def _write(
+        self,
+        fn: Callable[[], Any],
+        *,
+        counted: bool = True,
+        lost: str = "",
+        done: Callable[[GitlabError], bool] | None = None,
+    ) -> Any:
+        """Every write but a note's POST (which reads back before it tries again): paced before
+        the rate limit bites, retried as `fn` asks, and counted in `traffic.writes` unless it is
+        the run lease's bookkeeping (`counted`). A 404 that `done` accepts (a delete whose
+        answer was lost, an award already given) answers GONE. A write whose answers keep
+        getting lost fails that item only: its outcome is unknown, and the next run reads what
+        happened (`lost` says so in the message). An unreachable GitLab is met by the next
+        read, which stops the run; a refused token stops it here."""
         self._pace()
         try:
             answer = fn()
-        except (GitlabError, requests.RequestException) as error:
-            problem = _problem(error, self.url)
-            if not isinstance(error, GitlabAuthenticationError):
-                problem.fatal = False
-            if lost and isinstance(error, requests.RequestException):
-                problem = GitLabProblem(f"{problem} {lost}")
-            raise problem from None
+        except GitlabError as error:
+            if done is None or getattr(error, "response_code", None) != 404 or not done(error):
+                raise self._write_problem(error, lost) from None
+            answer = GONE
+        except requests.RequestException as error:
+            raise self._write_problem(error, lost) from None
         if counted:
             self.traffic.writes += 1
         return answer
+
+    def _write_problem(self, error: Exception, lost: str) -> GitLabProblem:
+        problem = _problem(error, self.url)
+        if not isinstance(error, GitlabAuthenticationError):
+            problem.fatal = False
+        if lost and isinstance(error, requests.RequestException):
+            problem = GitLabProblem(f"{problem} {lost}")
+        return problem
 
     # reads --------------------------------------------------------------------------------
 
@@ -508,14 +524,12 @@ class GitLab:
         """Delete one of the bot's notes (`DELETE .../notes/:note_id`, 204). Retried: a note
         already gone (its answer lost) is 404, which is what was wanted."""
         notes = self._project(project).issues.get(iid, lazy=True).notes
-        try:
-            notes.delete(note_id, retry_transient_errors=True, max_retries=self._max_retries)
-        except GitlabError as error:
-            if getattr(error, "response_code", None) != 404:
-                raise _problem(error, self.url) from None
-        except requests.RequestException as error:
-            raise _problem(error, self.url) from None
-        self.traffic.writes += 1
+        self._write(
+            lambda: notes.delete(
+                note_id, retry_transient_errors=True, max_retries=self._max_retries
+            ),
+            done=lambda error: True,
+        )
 
     def _issues_with(self, project: str, token: str, *, own: bool) -> list[Any]:
         """The issues (any state) whose description carries `token`; only the bot's own when
@@ -631,28 +645,26 @@ class GitLab:
         """Award `name` on an issue as the bot; None if the bot already has (GitLab's 404 "has
         already been taken"). Not retried: an award whose answer was lost is not sent twice."""
         emojis = self._project(project).issues.get(iid, lazy=True).awardemojis
-        self._pace()
-        try:
-            award = emojis.create({"name": name}, retry_transient_errors=False)
-        except GitlabError as error:
-            taken = "already been taken" in str(getattr(error, "error_message", "") or error)
-            if getattr(error, "response_code", None) == 404 and taken:
-                return None
-            raise _problem(error, self.url) from None
-        except requests.RequestException as error:
-            raise _problem(error, self.url) from None
+        award = self._write(
+            lambda: emojis.create({"name": name}, retry_transient_errors=False),
+            counted=False,
+            done=lambda error: (
+                "already been taken" in str(getattr(error, "error_message", "") or error)
+            ),
+        )
+        if award is GONE:
+            return None
         user = award.user["username"]
         return IssueAward(int(award.id), str(award.name), user, _parse_time(award.created_at))
 
     def delete_issue_award(self, project: str, iid: int, award_id: int) -> bool:
         """Take back one of the bot's awards; False if it was gone already."""
         emojis = self._project(project).issues.get(iid, lazy=True).awardemojis
-        try:
-            emojis.delete(award_id, retry_transient_errors=True, max_retries=self._max_retries)
-        except GitlabError as error:
-            if getattr(error, "response_code", None) == 404:
-                return False
-            raise _problem(error, self.url) from None
-        except requests.RequestException as error:
-            raise _problem(error, self.url) from None
-        return True
+        gone = self._write(
+            lambda: emojis.delete(
+                award_id, retry_transient_errors=True, max_retries=self._max_retries
+            ),
+            counted=False,
+            done=lambda error: True,
+        )
+        return gone is not GONE
