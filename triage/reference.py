@@ -10,6 +10,7 @@ from .policy.model import (
     Assignment,
     Calendar,
     Contacts,
+    ForecastConfig,
     Gate,
     Lifecycle,
     Policy,
@@ -73,6 +74,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("contacts", Contacts),
     ("approvals[]", Gate),
     ("assignment", Assignment),
+    ("forecast", ForecastConfig),
 ]
 
 

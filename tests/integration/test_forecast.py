@@ -2,8 +2,9 @@
 
 Numbers on the demo issues as of 2026-01-12, FY26-Q4 (checked by hand against the domain research):
 Commit = Bramblewood 67,200 + Lantern 88,800 = 156,000; Best case = Corvid 104,800 (44 days; its two
-training classes are not modelled); At risk = Orchard Lane 13,200 (45% off 24,000); weighted
-0.9 x 156,000 + 0.5 x 104,800 + 0.1 x 13,200 = 194,120; 14 business days left.
+training classes are not modelled); forecast = 156,000 + 104,800 = 260,800 (3 deals); At risk =
+Orchard Lane 13,200 (45% off 24,000), not in the forecast; weighted 0.9 x 156,000 + 0.5 x 104,800 +
+0.1 x 13,200 = 194,120; 14 business days left.
 """
 
 import csv
@@ -45,8 +46,9 @@ def test_report_markdown_has_the_hand_checked_numbers_and_writes_nothing(demo):
     )
     assert "| Commit (Green) | 2 | 156,000.00 | 0.9 |" in text
     assert "| Best case (Amber) | 1 | 104,800.00 | 0.5 |" in text
-    assert "| At risk (Red) | 1 | 13,200.00 | 0.1 |" in text
-    assert "| **Weighted** | | **194,120.00** | |" in text
+    assert "| **Forecast** (commit + best case) | 3 | **260,800.00** | |" in text
+    assert "| At risk (Red), not in the forecast | 1 | 13,200.00 | 0.1 |" in text
+    assert "| **Weighted** (all four, by weight) | | **194,120.00** | |" in text
     assert "- Green before the SoW: ps/ps-plan#4103" in text
     assert f"[Bramblewood Financial]({demo.url}/ps/ps-plan/-/issues/4101)" in text
     served = admin(demo.url, "stats")["requests"]
@@ -115,10 +117,10 @@ def test_the_forecast_issue_is_created_once_updated_in_place_and_left_at_quarter
     assert bot_run(url)[0].forecast == "forecast FY26-Q4: updated"
     [same] = forecast_issues(url)
     assert same.iid == issue.iid
-    assert (
-        "Won: 1, lost: 1, win rate 50%." in same.description
-        and "- lost, budget: 1" in same.description
-    )
+    # Bramblewood won (67,200), Orchard Lane lost (13,200): 1 of 2; 67,200 / 80,400 = 84% by value
+    assert "| Won (bookings) | 1 | 67,200.00 |\n| Lost | 1 | 13,200.00 |" in same.description
+    assert "Win rate: 50% by count, 84% by value." in same.description
+    assert "- lost, budget: 1" in same.description
     assert bot_run(url)[1].traffic.writes == 0
 
     at_quarter_end = project_as(url, "dana").issues.get(same.iid).description
@@ -134,7 +136,9 @@ def test_the_forecast_issue_is_created_once_updated_in_place_and_left_at_quarter
         project_as(url, "dana").issues.get(same.iid).description == at_quarter_end
     )  # left as it stood
     new = next(i for i in forecast_issues(url) if i.title.endswith("FY27-Q1"))
-    assert "Won: 0, lost: 1, win rate 0%." in new.description  # Lantern, lost in FY27-Q1
+    # Lantern (88,800), lost in FY27-Q1
+    assert "| Won (bookings) | 0 | 0.00 |\n| Lost | 1 | 88,800.00 |" in new.description
+    assert "Win rate: 0% by count, 0% by value." in new.description
 
 
 def test_plan_as_markdown_is_posted_once_on_the_merge_request_and_updated_in_place():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
@@ -15,6 +16,7 @@ from ..rules.conditions import AnyCondition
 NO_STAGE = "none"  # `from: none`: the issue has no stage label yet
 ANY_OPEN = "open"  # `from: open`: any stage that is not terminal
 RESERVED_FROM = (NO_STAGE, ANY_OPEN)
+QUARTER_NAME = r"^FY\d{2}-Q[1-4]$"  # a fiscal quarter as the forecast names it: FY27-Q1
 # `from:` and `stages:` take one stage or a list of them (normalised to a list by the validators).
 _ONE_OR_MORE = {
     "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]
@@ -87,11 +89,26 @@ class Gate(Strict):
 
 
 class ForecastConfig(Strict):
-    """The quarter's forecast issue (`forecast`): where it lives, and the weights per confidence."""
+    """The quarter's forecast issue (`forecast`): where it lives, the weights per confidence,
+    and the bookings target per fiscal quarter (`targets: {FY27-Q1: 500000}`), in the rate
+    card's currency."""
 
     project: str | None = None  # None: no forecast issue is kept (`triage report` still works)
     template: str = "forecast.md.j2"
     weights: dict[Literal["Green", "Amber", "Red", "Grey"], float] = Field(default_factory=dict)
+    targets: dict[str, Decimal] = Field(
+        default_factory=dict, json_schema_extra={"propertyNames": {"pattern": QUARTER_NAME}}
+    )
+
+    @field_validator("targets")
+    @classmethod
+    def _quarters(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for name, target in value.items():
+            if not re.fullmatch(QUARTER_NAME, name):
+                raise ValueError(f"`{name}` is not a fiscal quarter: name it like FY27-Q1")
+            if target <= 0:
+                raise ValueError(f"the target for {name} must be more than 0, not {target}")
+        return value
 
 
 class Assignment(Strict):
