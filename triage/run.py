@@ -18,8 +18,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
-from .forecast import forecast
 from .forecast_report import markdown
+from .forecast_source import quarter_forecast
 from .gitlab.adapter import GitLab, GitLabProblem
 from .gitlab.cache import DetailsCache
 from .gitlab.lease import Busy, RunLease, is_lease_issue
@@ -244,13 +244,8 @@ def keep_forecast(
     config = policy.forecast
     assert config.project is not None
     quarter = fiscal_quarter(now.date(), policy.calendar.fiscal_year_start_month)
-    closed_scope = policy.scope.model_copy(
-        update={"state": "closed", "labels": [*policy.scope.labels, f"close_qtr::{quarter.label}"]}
-    )
-    closed = {(i.project, i.iid): i for i in gitlab.list_issues(closed_scope)}
-    closed |= {(i.project, i.iid): i for i in issues if i.state == "closed"}
     text = markdown(
-        forecast(policy, issues, list(closed.values()), now, quarter), templates, config.template
+        quarter_forecast(policy, gitlab, issues, now, quarter), templates, config.template
     )
     token = f"ps-triage-forecast-{quarter.name.lower()}"
     description = f"<!-- {token} -->\n{text}"
