@@ -17,7 +17,7 @@ from gitlab_emulator.testing import admin
 from triage.cli import main
 from triage.workspace import load_workspace
 
-from support import ROOT, bot_run, project_as
+from support import ROOT, bot_notes, bot_run, project_as
 
 TOKEN = "demo-bot-token"
 
@@ -310,3 +310,25 @@ def test_across_the_quarter_boundary_slipped_deals_count_and_bookings_are_report
     assert "Slipped: 1 deal, 104,800.00," in q1
     assert "| Estimate\\_Feedback | 2026-03-27 | 88,800.00 |" in q1
     assert "- Slipped (close date passed: move it): ps/ps-plan#4102 (was 2026-01-30)\n" in q1
+
+
+def test_a_win_recorded_after_the_quarter_ended_is_booked_in_the_quarter_it_was_signed(demo):
+    """Bramblewood (67,200, approved) is signed on Friday 2026-01-30, which its EM writes in the
+    data block; Deal Desk records Closed Won on Monday 2026-02-02, in FY27-Q1. It is booked in
+    FY26-Q4: `close_qtr::Q426`, the hand-off says why, and the FY26-Q4 bookings count it."""
+    url = demo.url
+    bot_run(url)
+    admin(url, "clock", {"now": "2026-02-02T09:00:00Z"})
+    move_close_date(url, "dana", 4101, "2026-01-30")
+    project_as(url, "quinn").issues.update(4101, {"add_labels": "proposal::Closed_Won"})
+    bot_run(url)
+    issue = project_as(url, "dana").issues.get(4101)
+    assert issue.state == "closed" and "close_qtr::Q426" in issue.labels
+    [handoff] = [n.body for n in bot_notes(url, 4101) if "Hand-off to Delivery" in n.body]
+    assert (
+        "**Booked in FY26-Q4** (`close_qtr::Q426`): the quarter of the close date in the data"
+        " block, 2026-01-30." in handoff
+    )
+    q4 = json.loads(report(url, "--quarter", "FY26-Q4", "--format", "json"))
+    assert [(w["customer"], w["net"]) for w in q4["won"]] == [("Bramblewood Financial", "67200.00")]
+    assert json.loads(report(url, "--format", "json"))["won"] == []  # FY27-Q1: nothing won yet
