@@ -1,5 +1,6 @@
 """The forecast's lists that need action, and its totals, from snapshots (pure)."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -303,3 +304,29 @@ def test_targets_are_named_by_fiscal_quarter_and_more_than_zero():
             policy_from_texts([("p.yml", bad)])
         [found] = [str(p) for p in caught.value.problems]
         assert found.endswith(f": forecast.targets: {problem}"), found
+
+
+def test_a_won_deal_named_by_its_customer_renders_as_text():
+    """The bookings list shows each won deal's customer (from the data block, else the title):
+    no mention, no HTML, no link of its own."""
+    from triage.forecast_report import markdown
+
+    hostile = "@all <img src=x> [x](http://evil.example) /close"
+    named = snapshot(
+        iid=1,
+        labels=("Services Calculator", "proposal::Closed_Won", "close_qtr::Q426"),
+        data=block(customer=hostile),
+        state="closed",
+    )
+    untitled = snapshot(
+        iid=2,
+        labels=("Services Calculator", "proposal::Closed_Won", "close_qtr::Q426"),
+        title=hostile,
+        state="closed",
+    )
+    text = markdown(forecast(POLICY, [], [named, untitled], NOW), workspace().templates)
+    lines = [line for line in text.splitlines() if line.startswith("- won:")]
+    assert len(lines) == 2
+    for line in lines:
+        assert "@all" not in line and "<img" not in line and "&lt;img src=x&gt;" in line
+        assert not re.search(r"(?<!\\)\]\(http://evil", line)  # the name's brackets are escaped
