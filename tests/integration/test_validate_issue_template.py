@@ -39,7 +39,10 @@ def test_a_role_missing_from_the_rate_card_is_refused_at_its_line(tmp_path, monk
     monkeypatch.chdir(ops)
     result = _validate()
     assert result.exit_code == 1, result.output
-    assert f"{TEMPLATE}:{line}: line_items[0].role 'Architect' is not in the rate card" in result.output
+    assert (
+        f"{TEMPLATE}:{line}: line_items[0].role 'Architect' is not in the rate card"
+        in result.output
+    )
     assert "fix: use a role of `rates.roles` (PM, PSE, TA), or add it there" in result.output
 
 
