@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -160,14 +161,27 @@ def test_init_update_without_a_record_overwrites_nothing(tmp_path, monkeypatch):
     assert "+{# changed in 9.9.9 #}" in result.output and "0 updated" in result.output
 
 
-def test_the_merge_request_plan_job_passes_with_only_the_read_token(tmp_path):
+def _ops_project(seed):
+    """The operations repository, with the merge request whose pipeline runs the plan job."""
+    seed["projects"].append(
+        {
+            "path": "ps/ps-ops",
+            "members": [{"username": "ps-bot", "access_level": 20}],
+            "merge_requests": [{"iid": 1, "title": "Raise the TA threshold", "author": "dana"}],
+        }
+    )
+
+
+@pytest.mark.parametrize("note", [False, True], ids=["read-token-only", "with-note-token"])
+def test_the_merge_request_plan_job_passes_with_only_the_read_token(tmp_path, note):
     """A feature branch's pipeline has no protected variable: the plan job runs on the
-    unprotected GITLAB_READ_TOKEN alone (the emulator checks roles, not token scopes)."""
+    unprotected GITLAB_READ_TOKEN alone, and posts a note only with GITLAB_PLAN_NOTE_TOKEN
+    (the emulator checks roles, not token scopes)."""
     ops = tmp_path / "ops"
     assert _invoke_init(str(ops)).exit_code == 0
     ci = yaml.safe_load((ops / ".gitlab-ci.yml").read_text())
     script = "\n".join(["set -eu", *ci["plan"]["script"]])
-    with scoping_gitlab(ops / "policies", ops / "templates") as scoping:
+    with scoping_gitlab(ops / "policies", ops / "templates", seed_with=_ops_project) as scoping:
         scoping.issue(stage="Awaiting_Discovery", tasks=["Discovery call held"])
         env = {
             "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
@@ -177,12 +191,18 @@ def test_the_merge_request_plan_job_passes_with_only_the_read_token(tmp_path):
             "CI_PROJECT_PATH": "ps/ps-ops",
             "GITLAB_URL": scoping.emulator.url,
             "TRIAGE_PROJECT": scoping.project_path,
-            "GITLAB_READ_TOKEN": BOT_TOKEN,  # and no GITLAB_TOKEN
-        }
+            "GITLAB_READ_TOKEN": "read-only-token-unused" if note else BOT_TOKEN,
+            **({"GITLAB_PLAN_NOTE_TOKEN": BOT_TOKEN} if note else {}),
+        }  # and no GITLAB_TOKEN
         job = subprocess.run(
             ["bash", "-c", script], cwd=ops, env=env, capture_output=True, text=True, timeout=120
         )
+        mr = scoping.emulator.store.project_by_ref("ps/ps-ops").merge_requests[1]
+        notes = [n.body for n in mr.notes]
     assert job.returncode == 0, job.stdout + job.stderr
     report = json.loads((ops / "report.json").read_text())
     assert report["mode"] == "plan" and report["issues_scanned"] == 1
     assert "discovery-held" in (ops / "plan.md").read_text()
+    assert len(notes) == (1 if note else 0)
+    if note:
+        assert "discovery-held" in notes[0]
