@@ -206,3 +206,16 @@ def test_the_merge_request_plan_job_passes_with_only_the_read_token(tmp_path, no
     assert len(notes) == (1 if note else 0)
     if note:
         assert "discovery-held" in notes[0]
+
+
+def test_the_plan_job_without_the_read_token_says_which_variable_to_set(tmp_path):
+    assert _invoke_init(str(tmp_path)).exit_code == 0
+    ci = yaml.safe_load((tmp_path / ".gitlab-ci.yml").read_text())
+    script = "\n".join(["set -eu", *ci["plan"]["script"]])
+    env = {"PATH": os.environ["PATH"], "GITLAB_TOKEN": "the-protected-one-is-not-used"}
+    job = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert job.returncode == 1
+    assert "set GITLAB_READ_TOKEN (read_api, masked, not protected)" in job.stderr
+    assert not (tmp_path / "plan.md").exists()
