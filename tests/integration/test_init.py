@@ -180,7 +180,7 @@ def test_the_merge_request_plan_job_passes_with_only_the_read_token(tmp_path, no
     ops = tmp_path / "ops"
     assert _invoke_init(str(ops)).exit_code == 0
     ci = yaml.safe_load((ops / ".gitlab-ci.yml").read_text())
-    script = "\n".join(["set -eu", *ci["plan"]["script"]])
+    script = "\n".join(["set -eo pipefail", *ci["plan"]["script"]])  # as GitLab Runner runs it
     with scoping_gitlab(ops / "policies", ops / "templates", seed_with=_ops_project) as scoping:
         scoping.issue(stage="Awaiting_Discovery", tasks=["Discovery call held"])
         env = {
@@ -211,7 +211,7 @@ def test_the_merge_request_plan_job_passes_with_only_the_read_token(tmp_path, no
 def test_the_plan_job_without_the_read_token_says_which_variable_to_set(tmp_path):
     assert _invoke_init(str(tmp_path)).exit_code == 0
     ci = yaml.safe_load((tmp_path / ".gitlab-ci.yml").read_text())
-    script = "\n".join(["set -eu", *ci["plan"]["script"]])
+    script = "\n".join(["set -eo pipefail", *ci["plan"]["script"]])  # as GitLab Runner runs it
     env = {"PATH": os.environ["PATH"], "GITLAB_TOKEN": "the-protected-one-is-not-used"}
     job = subprocess.run(
         ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
