@@ -380,12 +380,17 @@ def graph(ctx: click.Context, policies: Path) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=Path("."))
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Take up this release: show the diff, rewrite only the files you have not edited.",
+)
 @click.pass_context
-def init(ctx: click.Context, directory: Path) -> None:
+def init(ctx: click.Context, directory: Path, update: bool) -> None:
     """Lay out an operations repository: policies, templates, CI, the issue template, a policy test."""
     from .commands.init import init as command
 
-    _exit(guarded(_console(ctx), lambda: command(_console(ctx), directory)))
+    _exit(guarded(_console(ctx), lambda: command(_console(ctx), directory, update)))
 
 
 @main.command()

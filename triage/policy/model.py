@@ -132,7 +132,9 @@ _HANDLE = r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$"
 
 
 class Contacts(Strict):
-    """People and groups the templates mention on purpose: usernames or group paths."""
+    """People and groups the templates mention on purpose: usernames or group paths. Left out,
+    `approvers` is the users and groups of the approval gate (the `approvals` gate with an `emoji`
+    approval: the one the approval request asks for); given, it must name the same ones."""
 
     approvers: list[str] = Field(default_factory=list)
     delivery_team: list[str] = Field(default_factory=list)
@@ -240,6 +242,11 @@ class Lifecycle(Strict):
         return {(source, t.to) for t in self.transitions for source in self.sources(t)}
 
 
+def approval_gates(approvals: list[Gate]) -> list[Gate]:
+    """The gates the approval request asks for: those approved by an emoji on a bot's note."""
+    return [gate for gate in approvals if gate.emoji is not None]
+
+
 class Policy(Strict):
     version: Literal[1] = 1
     scope: Scope = Scope()
@@ -255,3 +262,18 @@ class Policy(Strict):
     )  # legacy spelling -> canonical label
     assignment: Assignment = Assignment()
     forecast: ForecastConfig = ForecastConfig()
+
+    @model_validator(mode="after")
+    def _approvers_from_the_gate(self) -> Policy:
+        # One place for approvers: the gate. `contacts.approvers` left out is derived from it
+        # (a disagreement when both are given is refused by checks.check_approvers).
+        if not self.contacts.approvers:
+            names = [
+                n for gate in approval_gates(self.approvals) for n in (*gate.users, *gate.groups)
+            ]
+            if names:
+                contacts = self.contacts.model_copy(
+                    update={"approvers": list(dict.fromkeys(names))}
+                )
+                object.__setattr__(self, "contacts", contacts)
+        return self
