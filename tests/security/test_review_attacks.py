@@ -1,0 +1,42 @@
+"""Attacks found in review: each one performed through GitLab's API as a hostile person, then
+the bot's runs, then what GitLab shows."""
+
+from __future__ import annotations
+
+import gitlab
+
+from triage.testing import BOT_TOKEN, Scoping
+
+DATA = {
+    "customer": "Acme Widgets",
+    "close_date": "2026-03-20",
+    "people": {"sa": "felix", "ae": "imogen"},
+    "line_items": [{"activity": "Discovery", "role": "PSE", "days": 3}],
+}
+TASKS = [
+    "Discovery call held",
+    "Customer agreed price and scope",
+    "SoW reviewed by account team and customer",
+]
+
+
+def delivery_issues(scoping: Scoping) -> list[object]:
+    bot = gitlab.Gitlab(scoping.emulator.url, private_token=BOT_TOKEN)
+    return bot.projects.get("ps/delivery").issues.list(get_all=True)
+
+
+def test_a_refused_closed_won_never_moves_back_to_an_approval_nobody_gave(scoping):
+    """felix (no approver) sets Approved, then Closed Won, before the bot runs: refusing the
+    Closed Won must not put back the Approved he set himself."""
+    iid = scoping.issue(stage="Ready For Approval", tasks=TASKS, data=DATA)
+    scoping.run()
+    person = scoping.as_person("felix")
+    person.issues.update(iid, {"add_labels": "proposal::Approved"})
+    scoping.emulator.store.clock.advance(60)  # a minute later: a request of its own
+    person.issues.update(iid, {"add_labels": "proposal::Closed_Won"})
+    scoping.run()
+    assert scoping.stage(iid) == "Ready For Approval"
+    assert scoping.comments(iid, "signature-request") == []
+    scoping.run()
+    assert scoping.stage(iid) == "Ready For Approval" and scoping.state(iid) == "opened"
+    assert scoping.comments(iid, "closed-won-wrap-up") == [] and delivery_issues(scoping) == []
