@@ -398,11 +398,21 @@ class _Planner:
             )
         if attempt.actor.lower() not in approvers:
             return "actor"
-        if (
-            gate.from_ is not None
-            and stage_when_set(events, self.prefix, attempt) not in gate.from_
-        ):
-            return "stage"
+        if gate.from_ is not None:
+            source = stage_when_set(events, self.prefix, attempt)
+            if source not in gate.from_:
+                return "stage"
+            # From a gated stage only when that stage's own setting counted.
+            back = self.life.label(source)
+            other = next(
+                (g for g in self.policy.approvals if g is not gate and back in self.spellings_of(g)),
+                None,
+            )
+            if other is not None:
+                names = self.spellings_of(other)
+                prior = last_setting(names, events, before=attempt)
+                if depth >= 20 or self.refused_because(other, names, prior, events, depth + 1):
+                    return "stage"
         return None
 
     def bot_had_reason(

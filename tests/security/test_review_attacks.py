@@ -40,3 +40,20 @@ def test_a_refused_closed_won_never_moves_back_to_an_approval_nobody_gave(scopin
     scoping.run()
     assert scoping.stage(iid) == "Ready For Approval" and scoping.state(iid) == "opened"
     assert scoping.comments(iid, "closed-won-wrap-up") == [] and delivery_issues(scoping) == []
+
+
+def test_closed_won_from_an_approval_nobody_gave_does_not_count(scoping):
+    """felix (no approver) sets Approved; Deal Desk, seeing Approved, sets Closed Won before the
+    bot runs: the Closed Won is from a stage that was never approved, so it is refused."""
+    iid = scoping.issue(stage="Ready For Approval", tasks=TASKS, data=DATA)
+    scoping.run()
+    scoping.as_person("felix").issues.update(iid, {"add_labels": "proposal::Approved"})
+    scoping.emulator.store.clock.advance(60)
+    desk = scoping.member_of("ps/deal-desk")
+    scoping.as_person(desk).issues.update(iid, {"add_labels": "proposal::Closed_Won"})
+    scoping.run()
+    scoping.run()
+    assert scoping.state(iid) == "opened" and scoping.stage(iid) == "Ready For Approval"
+    assert scoping.comments(iid, "closed-won-wrap-up") == [] and delivery_issues(scoping) == []
+    [note] = [b for b in scoping.comments(iid, "refused") if "`deal-desk`" in b]
+    assert f"set by {desk}" in note and "a stage set by someone who may not set it" in note
