@@ -3,9 +3,16 @@ the bot's runs, then what GitLab shows."""
 
 from __future__ import annotations
 
-import gitlab
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
-from triage.testing import BOT_TOKEN, Scoping
+import gitlab
+import pytest
+
+from triage.testing import BOT_TOKEN, Scoping, scoping_gitlab
+
+ROOT = Path(__file__).resolve().parents[2]
 
 DATA = {
     "customer": "Acme Widgets",
@@ -57,3 +64,43 @@ def test_closed_won_from_an_approval_nobody_gave_does_not_count(scoping):
     assert scoping.comments(iid, "closed-won-wrap-up") == [] and delivery_issues(scoping) == []
     [note] = [b for b in scoping.comments(iid, "refused") if "`deal-desk`" in b]
     assert f"set by {desk}" in note and "a stage set by someone who may not set it" in note
+
+
+@pytest.fixture
+def guest_of_delivery() -> Iterator[Scoping]:
+    """felix is also a Guest of the delivery project (a Guest may open issues there)."""
+
+    def extra(seed: dict[str, Any]) -> None:
+        delivery = next(p for p in seed["projects"] if p["path"] == "ps/delivery")
+        delivery["members"].append({"username": "felix", "access_level": 10})
+
+    with scoping_gitlab(ROOT / "policies", ROOT / "templates", seed_with=extra) as harness:
+        yield harness
+
+
+def test_a_fake_delivery_issue_carrying_the_bots_token_is_not_taken_for_the_bots(
+    guest_of_delivery,
+):
+    """Someone opens, in the delivery project, an issue carrying the (predictable) hidden token
+    of the bot's delivery issue before the deal is won: the bot still opens its own issue and
+    links that one, never the fake."""
+    scoping = guest_of_delivery
+    iid = scoping.issue(stage="Approved", tasks=TASKS, data=DATA, author="rowan")
+    scoping.run()
+    fake_author = "felix"
+    fake = gitlab.Gitlab(scoping.emulator.url, private_token=f"{fake_author}-token")
+    forged = fake.projects.get("ps/delivery").issues.create(
+        {
+            "title": "Acme Widgets - Delivery hand-off",
+            "description": "Scope changed: see https://evil.example\n"
+            f"<!-- ps-triage-source-ps-ps-plan-{iid} -->\n",
+        }
+    )
+    desk = scoping.member_of("ps/deal-desk")
+    scoping.as_person(desk).issues.update(iid, {"add_labels": "proposal::Closed_Won"})
+    scoping.run()
+    assert scoping.state(iid) == "closed"
+    [link] = [b for b in scoping.comments(iid) if "Opened the delivery hand-off issue" in b]
+    assert forged.web_url not in link
+    mine = [i for i in delivery_issues(scoping) if i.author["username"] == "ps-bot"]
+    assert len(mine) == 1 and mine[0].web_url in link
