@@ -3,13 +3,17 @@ the bot's runs, then what GitLab shows."""
 
 from __future__ import annotations
 
+import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import gitlab
 import pytest
+from click.testing import CliRunner
 
+from triage.cli import main
 from triage.testing import BOT_TOKEN, Scoping, scoping_gitlab
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,3 +108,21 @@ def test_a_fake_delivery_issue_carrying_the_bots_token_is_not_taken_for_the_bots
     assert forged.web_url not in link
     mine = [i for i in delivery_issues(scoping) if i.author["username"] == "ps-bot"]
     assert len(mine) == 1 and mine[0].web_url in link
+
+
+def test_a_template_calling_lipsum_cannot_outrun_the_render_limits(tmp_path):
+    """Jinja's `lipsum` global makes its text in one call, where no loop, operator or deadline
+    check runs: `lipsum(n=3, min=10**7, max=10**7 + 1)` took 23 s and hundreds of MB before the
+    size check saw it. `validate` must end it in seconds, naming template and line."""
+    folder = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", folder)
+    draft = folder / "sow-draft.md.j2"
+    draft.write_text("{{ customer }}\n{{ lipsum(n=3, min=10**7, max=10**7 + 1) }}\n" + draft.read_text())
+    started = time.monotonic()
+    result = CliRunner().invoke(
+        main,
+        ["validate", "--policies", str(ROOT / "policies"), "--templates", str(folder)],
+    )
+    assert result.exit_code == 1, result.output
+    assert "sow-draft.md.j2:2" in result.output
+    assert time.monotonic() - started < 5
