@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import gitlab
+import yaml
 import pytest
 from click.testing import CliRunner
 
@@ -126,3 +127,34 @@ def test_a_template_calling_lipsum_cannot_outrun_the_render_limits(tmp_path):
     assert result.exit_code == 1, result.output
     assert "sow-draft.md.j2:2" in result.output
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an approver's emoji counts on the newest approval request even when the estimate "
+    "changed after it was posted (and before the run that would supersede it); telling a stale "
+    "request needs the request's SoW revision in its marker (`once_per: estimate`-like key) or "
+    "a re-render before the emoji check: more than a local fix",
+)
+def test_a_thumbsup_on_a_request_for_an_older_price_does_not_approve_a_new_one(scoping):
+    """The approval request shows USD 7,200; the EM raises the estimate to 300 days; the
+    director, reading the request, gives it a thumbs-up before the next run: the 720,000 deal
+    must not be approved by it."""
+    iid = scoping.issue(stage="Ready For Approval", tasks=TASKS, data=DATA)
+    scoping.run()
+    [request] = scoping.comments(iid, "approval-request")
+    assert "USD 7,200.00" in request
+    scoping.emulator.store.clock.advance(600)
+    issue = scoping.as_person("felix").issues.get(iid)
+    raised = {**DATA, "line_items": [{"activity": "Discovery", "role": "PSE", "days": 300}]}
+    head = issue.description.split("<!-- ps-triage:scoping -->")[0]
+    block = yaml.safe_dump(raised, sort_keys=False)
+    issue.description = f"{head}<!-- ps-triage:scoping -->\n```yaml\n{block}```\n"
+    issue.save()
+    scoping.emulator.store.clock.advance(600)
+    director = scoping.as_person("rowan").issues.get(iid, lazy=True)
+    note = next(n for n in director.notes.list(get_all=True) if n.body == request)
+    director.notes.get(note.id, lazy=True).awardemojis.create({"name": "thumbsup"})
+    scoping.run()
+    assert scoping.stage(iid) == "Ready For Approval"
+    assert scoping.comments(iid, "signature-request") == []
