@@ -158,3 +158,37 @@ def test_a_thumbsup_on_a_request_for_an_older_price_does_not_approve_a_new_one(s
     scoping.run()
     assert scoping.stage(iid) == "Ready For Approval"
     assert scoping.comments(iid, "signature-request") == []
+
+
+def test_the_gross_margin_reaches_no_public_note(scoping):
+    """COGS and margin appear only in internal notes (README): a Guest of the project, or
+    anyone the issue is shared with, reads every public note up to the approval request."""
+    iid = scoping.issue(stage="SOW_WIP", tasks=TASKS, data=DATA)
+    scoping.run()
+    assert scoping.stage(iid) == "Ready For Approval"
+    bot = gitlab.Gitlab(scoping.emulator.url, private_token=BOT_TOKEN)
+    notes = bot.projects.get(scoping.project_path).issues.get(iid).notes.list(get_all=True)
+    mine = [n for n in notes if n.author["username"] == "ps-bot"]
+    assert any("margin" in n.body.lower() for n in mine)  # the cost estimate, internal
+    public = [n.body for n in mine if not n.internal]
+    assert public and not [b for b in public if "margin" in b.lower()]
+
+
+def test_closed_won_by_deal_desk_after_an_approval_by_thumbsup_still_closes(scoping):
+    """The stage check above follows the bot's own Approved to the director's thumbs-up it acted
+    on: Deal Desk's Closed Won from there counts (no regression of the gates' normal path)."""
+    iid = scoping.issue(stage="Ready For Approval", tasks=TASKS, data=DATA)
+    scoping.run()
+    [request] = scoping.comments(iid, "approval-request")
+    director = scoping.as_person("rowan").issues.get(iid, lazy=True)
+    note = next(n for n in director.notes.list(get_all=True) if n.body == request)
+    director.notes.get(note.id, lazy=True).awardemojis.create({"name": "thumbsup"})
+    scoping.emulator.store.clock.advance(600)
+    scoping.run()
+    assert scoping.stage(iid) == "Approved"
+    scoping.emulator.store.clock.advance(600)
+    desk = scoping.member_of("ps/deal-desk")
+    scoping.as_person(desk).issues.update(iid, {"add_labels": "proposal::Closed_Won"})
+    scoping.run()
+    assert scoping.stage(iid) == "Closed_Won" and scoping.state(iid) == "closed"
+    assert scoping.comments(iid, "refused") == [] and len(delivery_issues(scoping)) == 1
