@@ -361,7 +361,11 @@ class _Planner:
         for _ in range(len(self.policy.approvals)):
             back = self.life.label(source)
             other = next(
-                (g for g in self.policy.approvals if g is not gate and back in self.spellings_of(g)),
+                (
+                    g
+                    for g in self.policy.approvals
+                    if g is not gate and back in self.spellings_of(g)
+                ),
                 None,
             )
             if other is None:
@@ -405,7 +409,11 @@ class _Planner:
             # From a gated stage only when that stage's own setting counted.
             back = self.life.label(source)
             other = next(
-                (g for g in self.policy.approvals if g is not gate and back in self.spellings_of(g)),
+                (
+                    g
+                    for g in self.policy.approvals
+                    if g is not gate and back in self.spellings_of(g)
+                ),
                 None,
             )
             if other is not None:

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import gitlab
-import yaml
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from triage.cli import main
@@ -118,7 +118,9 @@ def test_a_template_calling_lipsum_cannot_outrun_the_render_limits(tmp_path):
     folder = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", folder)
     draft = folder / "sow-draft.md.j2"
-    draft.write_text("{{ customer }}\n{{ lipsum(n=3, min=10**7, max=10**7 + 1) }}\n" + draft.read_text())
+    draft.write_text(
+        "{{ customer }}\n{{ lipsum(n=3, min=10**7, max=10**7 + 1) }}\n" + draft.read_text()
+    )
     started = time.monotonic()
     result = CliRunner().invoke(
         main,
