@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import click
 from click.core import ParameterSource
@@ -142,11 +143,24 @@ def readers_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def _gitlab_url(given: str | None) -> str | None:
+    """The GitLab URL; one carrying credentials (`user:pass@`, a query) is refused unshown."""
+    url = given or os.environ.get("GITLAB_URL") or os.environ.get("CI_SERVER_URL")
+    parts = urlsplit(url or "")
+    if "@" in parts.netloc or parts.query or parts.fragment:
+        raise click.UsageError(
+            "the GitLab URL (--gitlab-url, GITLAB_URL or CI_SERVER_URL) carries a user name, "
+            "password or query: give the base URL alone (https://host) and the token in "
+            "GITLAB_TOKEN (its value is not shown)"
+        )
+    return url
+
+
 def _connection(gitlab_url: str | None, project: str | None, readers: int | None = None) -> Any:
     from .commands.run import Connection
 
     return Connection(
-        url=gitlab_url or os.environ.get("GITLAB_URL") or os.environ.get("CI_SERVER_URL"),
+        url=_gitlab_url(gitlab_url),
         token=_token(),
         project=project or os.environ.get("TRIAGE_PROJECT") or os.environ.get("CI_PROJECT_PATH"),
         readers=readers,

@@ -620,7 +620,9 @@ class GitLab:
         return "updated"
 
     def find_issue(self, project: str, token: str) -> str | None:
-        """The web URL of the issue whose description carries `token`, if there is one."""
+        """The web URL of the bot's issue whose description carries `token`, if there is one
+        (an issue of anyone else's carrying it is no issue of the bot's)."""
+        bot = self.bot_username()
         issues = self._project(project).issues
         found = self._call(
             lambda: issues.list(
@@ -632,7 +634,7 @@ class GitLab:
             )
         )
         for issue in found:
-            if token in (issue.description or ""):
+            if token in (issue.description or "") and issue.author["username"] == bot:
                 return str(issue.web_url)
         return None
 
