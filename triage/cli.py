@@ -11,10 +11,10 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import click
 from click.core import ParameterSource
@@ -24,7 +24,7 @@ from .errors import BUG, guarded
 from .masking import masked_output
 
 if TYPE_CHECKING:
-    from .runner import Mode
+    from .commands.run import RunOptions
 
 DEFAULTS = Path(__file__).parent / "defaults"
 
@@ -143,11 +143,24 @@ def readers_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def _gitlab_url(given: str | None) -> str | None:
+    """The GitLab URL; one carrying credentials (`user:pass@`, a query) is refused unshown."""
+    url = given or os.environ.get("GITLAB_URL") or os.environ.get("CI_SERVER_URL")
+    parts = urlsplit(url or "")
+    if "@" in parts.netloc or parts.query or parts.fragment:
+        raise click.UsageError(
+            "the GitLab URL (--gitlab-url, GITLAB_URL or CI_SERVER_URL) carries a user name, "
+            "password or query: give the base URL alone (https://host) and the token in "
+            "GITLAB_TOKEN (its value is not shown)"
+        )
+    return url
+
+
 def _connection(gitlab_url: str | None, project: str | None, readers: int | None = None) -> Any:
     from .commands.connection import Connection
 
     return Connection(
-        url=gitlab_url or os.environ.get("GITLAB_URL") or os.environ.get("CI_SERVER_URL"),
+        url=_gitlab_url(gitlab_url),
         token=_token(),
         project=project or os.environ.get("TRIAGE_PROJECT") or os.environ.get("CI_PROJECT_PATH"),
         readers=readers,
@@ -174,27 +187,6 @@ def validate(ctx: click.Context, policies: Path, templates: Path) -> None:
     from .commands.validate import validate as command
 
     _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, templates)))
-
-
-@dataclass(frozen=True, kw_only=True)
-class RunOptions:
-    """What `triage plan` and `triage apply` were given."""
-
-    mode: Mode
-    policies: Path
-    templates: Path
-    gitlab_url: str | None
-    project: str | None
-    issue: int | None
-    report: Path | None
-    max_writes: int | None
-    now: str | None
-    fmt: str = "table"
-    merge_request: int | None = None
-    merge_request_project: str | None = None
-    cache: Path | None = None
-    cache_max_age: float = 24.0
-    readers: int | None = None
 
 
 def _run(ctx: click.Context, options: RunOptions) -> None:
@@ -281,6 +273,8 @@ def plan(
     readers: int | None,
 ) -> None:
     """Show what a run would change. Never writes to the issues (a merge-request note aside)."""
+    from .commands.run import RunOptions
+
     _run(
         ctx,
         RunOptions(
@@ -333,6 +327,8 @@ def apply(
     readers: int | None,
 ) -> None:
     """Make the changes: labels, state and comments."""
+    from .commands.run import RunOptions
+
     _run(
         ctx,
         RunOptions(
@@ -393,12 +389,17 @@ def graph(ctx: click.Context, policies: Path) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=Path("."))
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Take up this release: show the diff, rewrite only the files you have not edited.",
+)
 @click.pass_context
-def init(ctx: click.Context, directory: Path) -> None:
+def init(ctx: click.Context, directory: Path, update: bool) -> None:
     """Lay out an operations repository: policies, templates, CI, the issue template, a policy test."""
     from .commands.init import init as command
 
-    _exit(guarded(_console(ctx), lambda: command(_console(ctx), directory)))
+    _exit(guarded(_console(ctx), lambda: command(_console(ctx), directory, update)))
 
 
 @main.command()

@@ -2,8 +2,11 @@
 
 Open deals whose close date falls in the fiscal quarter, grouped by EM confidence (the
 `EM_Confidence::` label, else the data block's value): Green is commit, Amber best case, Red at
-risk, Grey unreviewed; with net value and a weighted total. The quarter's closed deals come from
-their `close_qtr::` label.
+risk, Grey unreviewed. The forecast is commit plus best case; Red and Grey are shown apart, and
+the weighted total (`forecast.weights`) counts all four. An open deal whose close date has passed
+has slipped: it counts in the current quarter, with its original date, until the EM moves it.
+The quarter's closed deals come from their `close_qtr::` label: bookings (won value and count),
+lost, win rates by count and by value, and attainment of the quarter's target (`forecast.targets`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from .pricing import estimate
 from .rules.fiscal import FiscalQuarter, business_days_between, fiscal_quarter
 
 CATEGORIES = {"Green": "Commit", "Amber": "Best case", "Red": "At risk", "Grey": "Unreviewed"}
+IN_FORECAST = ("Green", "Amber")  # commit and best case make the forecast; Red and Grey do not
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,17 @@ class Deal:
     days_since_update: int
     confidence_updated: str
     days_in_stage: int | None  # business days, when the stage's start was read
+    slipped: bool = False  # open, and its close date has passed: counted in the current quarter
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A deal closed in the quarter: won or lost, with its net value (0 without a priced block)."""
+
+    ref: str
+    url: str
+    customer: str
+    net: Decimal
 
 
 @dataclass(frozen=True)
@@ -45,11 +60,12 @@ class Forecast:
     business_days_left: int
     deals: tuple[Deal, ...]  # open, closing this quarter
     approved: tuple[Deal, ...]  # awaiting signature
-    won: tuple[str, ...]
-    lost: tuple[str, ...]
+    won: tuple[Closed, ...]
+    lost: tuple[Closed, ...]
     lost_reasons: dict[str, int]
     weights: dict[str, float]
     needs_action: dict[str, list[str]] = field(default_factory=dict)
+    target: Decimal | None = None  # the quarter's bookings target, when the policy names one
 
     def by_confidence(self) -> list[tuple[str, int, Decimal]]:
         rows = []
@@ -57,6 +73,15 @@ class Forecast:
             deals = [d for d in self.deals if d.confidence == colour]
             rows.append((colour, len(deals), sum((d.net for d in deals), Decimal(0))))
         return rows
+
+    def total(self, colours: tuple[str, ...] = IN_FORECAST) -> Decimal:
+        """The net value of the deals of these colours: by default the forecast (commit and
+        best case)."""
+        return sum((d.net for d in self.deals if d.confidence in colours), Decimal(0))
+
+    @property
+    def slipped(self) -> tuple[Deal, ...]:
+        return tuple(d for d in self.deals if d.slipped)
 
     def weighted(self) -> Decimal:
         return sum(
@@ -74,9 +99,29 @@ class Forecast:
         ]
 
     @property
+    def won_value(self) -> Decimal:
+        return sum((c.net for c in self.won), Decimal(0))
+
+    @property
+    def lost_value(self) -> Decimal:
+        return sum((c.net for c in self.lost), Decimal(0))
+
+    @property
     def win_rate(self) -> float | None:
+        """Won deals over closed deals, by count."""
         closed = len(self.won) + len(self.lost)
         return len(self.won) / closed if closed else None
+
+    @property
+    def win_rate_by_value(self) -> Decimal | None:
+        """Won value over closed value (None when nothing closed had a value)."""
+        closed = self.won_value + self.lost_value
+        return self.won_value / closed if closed else None
+
+    @property
+    def attainment(self) -> Decimal | None:
+        """Won value over the quarter's target (None without a target)."""
+        return self.won_value / self.target if self.target else None
 
 
 def _label(issue: IssueSnapshot, prefix: str) -> str | None:
@@ -103,7 +148,22 @@ def deal_of(policy: Policy, issue: IssueSnapshot, now: datetime) -> Deal | None:
         days_since_update=int((now - issue.updated_at).total_seconds() // 86400),
         confidence_updated=data.confidence.updated.isoformat() if data.confidence.updated else "",
         days_in_stage=_days_in_stage(policy, issue, now),
+        slipped=data.close_date is not None and data.close_date < now.date(),
     )
+
+
+def closed_of(policy: Policy, issue: IssueSnapshot, now: datetime) -> Closed:
+    deal = deal_of(policy, issue, now)
+    customer = deal.customer if deal else issue.title
+    return Closed(issue.ref, issue.web_url, customer, deal.net if deal else Decimal(0))
+
+
+def counts_in(deal: Deal, quarter: FiscalQuarter, today: date) -> bool:
+    """Whether an open deal counts in `quarter`: the quarter of its close date, or, once that
+    date has passed (slipped), the current one."""
+    if not deal.close_date:
+        return False
+    return quarter.start <= max(date.fromisoformat(deal.close_date), today) <= quarter.end
 
 
 def _confidence(label: str | None, stated: str) -> str:
@@ -163,11 +223,7 @@ def forecast(
     cal = policy.calendar
     quarter = quarter or fiscal_quarter(now.date(), cal.fiscal_year_start_month)
     deals = [d for i in open_issues if i.state == "opened" and (d := deal_of(policy, i, now))]
-    in_quarter = [
-        d
-        for d in deals
-        if d.close_date and quarter.start.isoformat() <= d.close_date <= quarter.end.isoformat()
-    ]
+    in_quarter = [d for d in deals if counts_in(d, quarter, now.date())]
     closed_label = f"close_qtr::{quarter.label}"
     stage = f"{policy.lifecycle.label_prefix}::"
     closed = [i for i in closed_issues if closed_label in i.labels]
@@ -176,7 +232,6 @@ def forecast(
     reasons = Counter(
         lb.removeprefix("Lost::") for i in lost for lb in i.labels if lb.startswith("Lost::")
     )
-    today = now.date().isoformat()
     timers = stage_timers(policy)
     stale_after = 7 if _in_quarter_end(policy, now) else 14
     needs = {
@@ -203,17 +258,21 @@ def forecast(
             if d.confidence == "Green"
             and d.stage in ("(none)", "Awaiting_Discovery", "Strawman_WIP", "Estimate_Feedback")
         ],
-        "Close date in the past": [d.ref for d in deals if d.close_date and d.close_date < today],
+        "Slipped (close date passed: move it)": [
+            f"{d.ref} (was {d.close_date})" for d in deals if d.slipped
+        ],
     }
     weights = {"Green": 0.9, "Amber": 0.5, "Red": 0.1, "Grey": 0.25} | dict(policy.forecast.weights)
+    target = policy.forecast.targets.get(quarter.name)
     return Forecast(
         quarter,
         business_days_between(now.date(), quarter.end, frozenset(cal.holidays)),
         tuple(sorted(in_quarter, key=lambda d: d.ref)),
         tuple(sorted((d for d in deals if d.stage == "Approved"), key=lambda d: d.ref)),
-        tuple(sorted(i.ref for i in won)),
-        tuple(sorted(i.ref for i in lost)),
+        tuple(sorted((closed_of(policy, i, now) for i in won), key=lambda c: c.ref)),
+        tuple(sorted((closed_of(policy, i, now) for i in lost), key=lambda c: c.ref)),
         dict(reasons),
         weights,
         needs,
+        target=Decimal(target) if target is not None else None,
     )

@@ -6,9 +6,10 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from .forecast import CATEGORIES, Forecast, deal_of
+from .forecast import CATEGORIES, IN_FORECAST, Closed, Deal, Forecast, deal_of
 from .issues.snapshot import IssueSnapshot
 from .policy.model import Policy
 from .render.markdown import Trusted
@@ -23,8 +24,12 @@ SALESFORCE_FIELDS = [
 ]
 
 
+def _share(value: float | Decimal | None) -> str | None:
+    return f"{value:.0%}" if value is not None else None
+
+
 def context(fc: Forecast) -> dict[str, Any]:
-    def deal(d: Any) -> dict[str, Any]:
+    def deal(d: Deal) -> dict[str, Any]:
         return {
             "customer": d.customer,
             "ref": Trusted(d.ref),
@@ -34,9 +39,18 @@ def context(fc: Forecast) -> dict[str, Any]:
             "stage": d.stage,
             "confidence": d.confidence,
             "close_date": d.close_date,
+            "slipped": d.slipped,  # the close date passed: counted in the current quarter
             "net": str(d.net),
             "rationale": d.rationale,
             "days_in_stage": d.days_in_stage,  # None when the stage's start was not read
+        }
+
+    def closed(c: Closed) -> dict[str, Any]:
+        return {
+            "customer": c.customer,
+            "ref": Trusted(c.ref),
+            "url": Trusted(c.url),
+            "net": str(c.net),
         }
 
     return {
@@ -48,6 +62,7 @@ def context(fc: Forecast) -> dict[str, Any]:
             {
                 "colour": Trusted(c),
                 "name": Trusted(CATEGORIES[c]),
+                "in_forecast": c in IN_FORECAST,
                 "count": n,
                 "net": str(total),
                 "weight": fc.weights.get(c, 0),
@@ -55,16 +70,25 @@ def context(fc: Forecast) -> dict[str, Any]:
             }
             for c, n, total in fc.by_confidence()
         ],
-        "weighted": str(fc.weighted()),
-        "total": str(sum((d.net for d in fc.deals), 0)),
+        "forecast_count": sum(1 for d in fc.deals if d.confidence in IN_FORECAST),
+        "forecast_total": str(fc.total()),  # commit and best case
+        "weighted": str(fc.weighted()),  # all four colours, each by its weight
+        "total": str(fc.total(tuple(CATEGORIES))),  # the whole pipeline, Red and Grey included
+        "slipped": [deal(d) for d in fc.slipped],
+        "slipped_total": str(sum((d.net for d in fc.slipped), Decimal(0))),
         "by_segment": [{"name": n, "count": c, "net": str(t)} for n, c, t in fc.grouped("segment")],
         "by_em": [{"name": n, "count": c, "net": str(t)} for n, c, t in fc.grouped("em")],
         "by_stage": [{"name": n, "count": c, "net": str(t)} for n, c, t in fc.grouped("stage")],
         "approved": [deal(d) for d in fc.approved],
-        "won": [Trusted(r) for r in fc.won],
-        "lost": [Trusted(r) for r in fc.lost],
+        "won": [closed(c) for c in fc.won],
+        "won_value": str(fc.won_value),
+        "lost": [closed(c) for c in fc.lost],
+        "lost_value": str(fc.lost_value),
         "lost_reasons": dict(sorted(fc.lost_reasons.items())),
-        "win_rate": f"{fc.win_rate:.0%}" if fc.win_rate is not None else None,
+        "win_rate": _share(fc.win_rate),  # by count
+        "win_rate_by_value": _share(fc.win_rate_by_value),
+        "target": str(fc.target) if fc.target is not None else None,
+        "attainment": _share(fc.attainment),  # won value over the target
         "needs_action": {Trusted(k): [Trusted(r) for r in v] for k, v in fc.needs_action.items()},
     }
 

@@ -10,6 +10,7 @@ from .policy.model import (
     Assignment,
     Calendar,
     Contacts,
+    ForecastConfig,
     Gate,
     Lifecycle,
     Policy,
@@ -56,6 +57,8 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "days_in_stage": "for reminders (`every`): business days in the stage",
     "attempt": "for an approval refusal: `gate`, `label`, `actor`, `at`, `approvers`, `reason` (`actor`, `stage` or `bot`), `stage` (the stage it was set from), `from`, `min_role`",
     "move": "for an unexpected move: `user`, `at`, `source`, `target`, `source_label`, `target_label`, `allowed`",
+    "closed_in": "after a `close_quarter_label` action: `quarter` (FY26-Q4), `label` (close_qtr::Q426), "
+    "`date` the quarter was taken from, `source` (`close_date` or `stage`) (trusted)",
     "kept": "for a stage conflict: the stage label kept (trusted)",
     "removed": "for a stage conflict: the stage labels removed (trusted)",
 }
@@ -73,6 +76,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("contacts", Contacts),
     ("approvals[]", Gate),
     ("assignment", Assignment),
+    ("forecast", ForecastConfig),
 ]
 
 

@@ -37,7 +37,9 @@ def test_validate_ok():
     result = invoke(["validate"])
     assert (
         result.exit_code == 0
-        and result.output == "ok: 9 stages, 17 transitions, 23 rules, 23 templates\n"
+        and result.output
+        == "ok: 9 stages, 17 transitions, 23 rules, 23 templates,"
+        " 1 issue template with a scoping data block\n"
     )
 
 

@@ -2,8 +2,9 @@
 
 Numbers on the demo issues as of 2026-01-12, FY26-Q4 (checked by hand against the domain research):
 Commit = Bramblewood 67,200 + Lantern 88,800 = 156,000; Best case = Corvid 104,800 (44 days; its two
-training classes are not modelled); At risk = Orchard Lane 13,200 (45% off 24,000); weighted
-0.9 x 156,000 + 0.5 x 104,800 + 0.1 x 13,200 = 194,120; 14 business days left.
+training classes are not modelled); forecast = 156,000 + 104,800 = 260,800 (3 deals); At risk =
+Orchard Lane 13,200 (45% off 24,000), not in the forecast; weighted 0.9 x 156,000 + 0.5 x 104,800 +
+0.1 x 13,200 = 194,120; 14 business days left.
 """
 
 import csv
@@ -14,8 +15,9 @@ from click.testing import CliRunner
 
 from gitlab_emulator.testing import admin
 from triage.cli import main
+from triage.workspace import load_workspace
 
-from support import ROOT, bot_run, project_as
+from support import ROOT, bot_notes, bot_run, project_as
 
 TOKEN = "demo-bot-token"
 
@@ -45,8 +47,9 @@ def test_report_markdown_has_the_hand_checked_numbers_and_writes_nothing(demo):
     )
     assert "| Commit (Green) | 2 | 156,000.00 | 0.9 |" in text
     assert "| Best case (Amber) | 1 | 104,800.00 | 0.5 |" in text
-    assert "| At risk (Red) | 1 | 13,200.00 | 0.1 |" in text
-    assert "| **Weighted** | | **194,120.00** | |" in text
+    assert "| **Forecast** (commit + best case) | 3 | **260,800.00** | |" in text
+    assert "| At risk (Red), not in the forecast | 1 | 13,200.00 | 0.1 |" in text
+    assert "| **Weighted** (all four, by weight) | | **194,120.00** | |" in text
     assert "- Green before the SoW: ps/ps-plan#4103" in text
     assert f"[Bramblewood Financial]({demo.url}/ps/ps-plan/-/issues/4101)" in text
     served = admin(demo.url, "stats")["requests"]
@@ -115,10 +118,10 @@ def test_the_forecast_issue_is_created_once_updated_in_place_and_left_at_quarter
     assert bot_run(url)[0].forecast == "forecast FY26-Q4: updated"
     [same] = forecast_issues(url)
     assert same.iid == issue.iid
-    assert (
-        "Won: 1, lost: 1, win rate 50%." in same.description
-        and "- lost, budget: 1" in same.description
-    )
+    # Bramblewood won (67,200), Orchard Lane lost (13,200): 1 of 2; 67,200 / 80,400 = 84% by value
+    assert "| Won (bookings) | 1 | 67,200.00 |\n| Lost | 1 | 13,200.00 |" in same.description
+    assert "Win rate: 50% by count, 84% by value." in same.description
+    assert "- lost, budget: 1" in same.description
     assert bot_run(url)[1].traffic.writes == 0
 
     at_quarter_end = project_as(url, "dana").issues.get(same.iid).description
@@ -134,7 +137,9 @@ def test_the_forecast_issue_is_created_once_updated_in_place_and_left_at_quarter
         project_as(url, "dana").issues.get(same.iid).description == at_quarter_end
     )  # left as it stood
     new = next(i for i in forecast_issues(url) if i.title.endswith("FY27-Q1"))
-    assert "Won: 0, lost: 1, win rate 0%." in new.description  # Lantern, lost in FY27-Q1
+    # Lantern (88,800), lost in FY27-Q1
+    assert "| Won (bookings) | 0 | 0.00 |\n| Lost | 1 | 88,800.00 |" in new.description
+    assert "Win rate: 0% by count, 0% by value." in new.description
 
 
 def test_plan_as_markdown_is_posted_once_on_the_merge_request_and_updated_in_place():
@@ -194,3 +199,136 @@ def test_plan_as_markdown_is_posted_once_on_the_merge_request_and_updated_in_pla
             "POST /projects/:id/issues/:noteable_id/notes" not in routes
             and "POST /projects/:id/issues" not in routes
         )
+
+
+def forecast_text(url, quarter):
+    [issue] = [i for i in forecast_issues(url) if i.title == f"PS forecast {quarter}"]
+    marker, text = issue.description.split("\n", 1)
+    assert marker == f"<!-- ps-triage-forecast-{quarter.lower()} -->"
+    return text
+
+
+def test_the_report_shows_the_same_lists_as_the_forecast_issue(demo):
+    """One computation for both: the SLA breaches need the stage starts (label events), which a
+    run reads for its plans and `triage report` read nowhere, so the report said "nothing"."""
+    bot_run(demo.url)
+    admin(demo.url, "clock", {"now": "2026-01-16T09:00:00Z"})  # Friday: timers have run out
+    bot_run(demo.url)
+    issue = forecast_text(demo.url, "FY26-Q4")
+    assert (
+        "- SLA breached (longer in the stage than its timer): ps/ps-plan#4101 (6 business days"
+        " in Approved, timer 3)," in issue
+    )
+    assert report(demo.url, "--format", "markdown") == issue
+    data = json.loads(report(demo.url, "--format", "json"))
+    needs = data["needs_action"]["SLA breached (longer in the stage than its timer)"]
+    assert needs[0] == "ps/ps-plan#4101 (6 business days in Approved, timer 3)"
+
+
+def with_target(tmp_path):
+    """The shipped policies, with a bookings target for FY27-Q1."""
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    for path in (ROOT / "policies").iterdir():
+        text = path.read_text()
+        if path.name == "ps-scoping.yml":
+            text = text.replace("forecast:\n", "forecast:\n  targets: {FY27-Q1: 500000}\n", 1)
+        (policies / path.name).write_text(text)
+    return policies
+
+
+def move_close_date(url, user, iid, new):
+    issue = project_as(url, user).issues.get(iid)
+    old = next(line for line in issue.description.splitlines() if line.startswith("close_date:"))
+    issue.description = issue.description.replace(old, f"close_date: '{new}'")
+    issue.save()
+
+
+def test_across_the_quarter_boundary_slipped_deals_count_and_bookings_are_reported(demo, tmp_path):
+    """The demo from 2026-01-12 (FY26-Q4) into FY27-Q1 (from 2026-02-01), checked by hand:
+
+    - FY26-Q4: Orchard Lane is lost (13,200, budget). Nobody closes anything else.
+    - 2026-02-02, FY27-Q1 begins: Bramblewood (Green, 67,200, closing 2026-01-23), Lantern (Green,
+      88,800, 2026-01-28) and Corvid (Amber, 104,800, 2026-01-30) are open with passed close
+      dates: slipped, 3 deals, 260,800, all counted in FY27-Q1. Commit = 67,200 + 88,800 =
+      156,000 (2); best case = Corvid 104,800 + Harbor & Finch 9,600 (4 PSE days, closing
+      2026-02-20) = 114,400 (2); forecast 270,400 (4 deals); Grey apart: Meridian 19,600 (2 TA
+      days 5,600 + 5 PSE 12,000 + 1 PM 2,000). Before, they were in no quarter's totals.
+    - 2026-02-03: Bramblewood is signed; its EM sets the close date to that day and Deal Desk
+      records Closed Won: bookings 1 deal, 67,200; win rate 100% by count and by value;
+      attainment 67,200 / 500,000 = 13%. Slipped: 2 deals, 88,800 + 104,800 = 193,600.
+    - Lantern's EM moves its close date to 2026-03-27: it is no longer slipped (1 deal, 104,800).
+    """
+    url = demo.url
+    policies = with_target(tmp_path)
+    ws = load_workspace(policies, ROOT / "templates")
+
+    def run_and_read(quarter):
+        bot_run(url, ws=ws)
+        return forecast_text(url, quarter)
+
+    project_as(url, "imogen").issues.update(4104, {"add_labels": "Lost::budget"})
+    q4 = run_and_read("FY26-Q4")
+    assert "| Won (bookings) | 0 | 0.00 |\n| Lost | 1 | 13,200.00 |" in q4
+    assert "Slipped" not in q4
+
+    admin(url, "clock", {"now": "2026-02-02T09:00:00Z"})
+    q1 = run_and_read("FY27-Q1")
+    assert "| Commit (Green) | 2 | 156,000.00 | 0.9 |" in q1
+    assert "| Best case (Amber) | 2 | 114,400.00 | 0.5 |" in q1
+    assert "| **Forecast** (commit + best case) | 4 | **270,400.00** | |" in q1
+    assert "| Unreviewed (Grey), not in the forecast | 1 | 19,600.00 | 0.25 |" in q1
+    assert "Slipped: 3 deals, 260,800.00, whose close date has passed; counted in FY27-Q1" in q1
+    assert "| Estimate\\_Feedback | 2026-01-28, slipped | 88,800.00 |" in q1  # Lantern
+    assert "| SOW\\_WIP | 2026-02-20 | 9,600.00 |" in q1  # Harbor & Finch: on time
+    assert (
+        "- Slipped (close date passed: move it): ps/ps-plan#4101 (was 2026-01-23),"
+        " ps/ps-plan#4102 (was 2026-01-30), ps/ps-plan#4103 (was 2026-01-28)" in q1
+    )
+    assert "Target for FY27-Q1: 500,000.00; 0% attained (0.00 won)." in q1
+    assert forecast_text(url, "FY26-Q4") == q4  # the past quarter's issue is left as it stood
+
+    admin(url, "clock", {"now": "2026-02-03T10:00:00Z"})
+    move_close_date(url, "dana", 4101, "2026-02-03")
+    project_as(url, "quinn").issues.update(4101, {"add_labels": "proposal::Closed_Won"})
+    q1 = run_and_read("FY27-Q1")
+    assert "close_qtr::Q127" in project_as(url, "dana").issues.get(4101).labels
+    assert "| Won (bookings) | 1 | 67,200.00 |\n| Lost | 0 | 0.00 |" in q1
+    assert "Win rate: 100% by count, 100% by value." in q1
+    assert "Target for FY27-Q1: 500,000.00; 13% attained (67,200.00 won)." in q1
+    assert "- won: [Bramblewood Financial](" in q1
+    assert "Slipped: 2 deals, 193,600.00," in q1
+    # `triage report` says the same, the past quarter's bookings included
+    assert report(url, "--policies", str(policies), "--format", "markdown") == q1
+    past = report(url, "--policies", str(policies), "--quarter", "FY26-Q4", "--format", "json")
+    data = json.loads(past)
+    assert (data["lost_value"], data["slipped"], data["target"]) == ("13200.00", [], None)
+
+    admin(url, "clock", {"now": "2026-02-03T11:00:00Z"})
+    move_close_date(url, "harriet", 4103, "2026-03-27")
+    q1 = run_and_read("FY27-Q1")
+    assert "Slipped: 1 deal, 104,800.00," in q1
+    assert "| Estimate\\_Feedback | 2026-03-27 | 88,800.00 |" in q1
+    assert "- Slipped (close date passed: move it): ps/ps-plan#4102 (was 2026-01-30)\n" in q1
+
+
+def test_a_win_recorded_after_the_quarter_ended_is_booked_in_the_quarter_it_was_signed(demo):
+    """Bramblewood (67,200, approved) is signed on Friday 2026-01-30, which its EM writes in the
+    data block; Deal Desk records Closed Won on Monday 2026-02-02, in FY27-Q1. It is booked in
+    FY26-Q4: `close_qtr::Q426`, the hand-off says why, and the FY26-Q4 bookings count it."""
+    url = demo.url
+    bot_run(url)
+    admin(url, "clock", {"now": "2026-02-02T09:00:00Z"})
+    move_close_date(url, "dana", 4101, "2026-01-30")
+    project_as(url, "quinn").issues.update(4101, {"add_labels": "proposal::Closed_Won"})
+    bot_run(url)
+    issue = project_as(url, "dana").issues.get(4101)
+    assert issue.state == "closed" and "close_qtr::Q426" in issue.labels
+    [handoff] = [n.body for n in bot_notes(url, 4101) if "Hand-off to Delivery" in n.body]
+    assert (
+        "**Booked in FY26-Q4** (`close_qtr::Q426`): the quarter of the close date in the data"
+        " block, 2026-01-30." in handoff
+    )
+    q4 = json.loads(report(url, "--quarter", "FY26-Q4", "--format", "json"))
+    assert [(w["customer"], w["net"]) for w in q4["won"]] == [("Bramblewood Financial", "67200.00")]
+    assert json.loads(report(url, "--format", "json"))["won"] == []  # FY27-Q1: nothing won yet

@@ -1,11 +1,21 @@
 """`triage init`: a new operations repository that validates and whose own policy test passes."""
 
+import json
+import os
+import re
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
+import yaml
 from click.testing import CliRunner
 
+import triage
 from triage.cli import main
+from triage.commands import init as init_command
+from triage.testing import BOT_TOKEN, scoping_gitlab
 
 
 def test_init_into_an_empty_folder_then_its_validate_and_tests_pass(tmp_path):
@@ -32,7 +42,11 @@ def test_init_into_an_empty_folder_then_its_validate_and_tests_pass(tmp_path):
     assert "resource_group: ps-triage" in ci and "merge_request_event" in ci and '"schedule"' in ci
     readme = " ".join((target / "README.md").read_text().split())
     assert "project access token, role **Reporter**, scope **api**" in readme
-    assert "**masked** and **protected**" in readme and "Pipeline schedules" in readme
+    assert "Pipeline schedules" in readme
+    assert "| `GITLAB_TOKEN` | the apply token (`api`) | yes | **yes**" in readme
+    assert "| `GITLAB_READ_TOKEN` | the read token (`read_api`) | yes | **no**" in readme
+    assert "role **Reporter**, scope **read_api**" in readme
+    assert "`PS_TRIAGE_REGISTRY_PROJECT`" in readme and "triage init --update" in readme
 
     validate = subprocess.run(
         [sys.executable, "-c", "from triage.cli import entry; entry()", "validate"],
@@ -62,3 +76,146 @@ def test_init_refuses_to_overwrite_and_writes_nothing(tmp_path):
         and "README.md" in result.output
     )
     assert (tmp_path / "README.md").read_text() == "mine" and not (tmp_path / "policies").exists()
+
+
+def _invoke_init(*args: str):
+    return CliRunner().invoke(main, ["init", *args])
+
+
+def test_init_pins_the_ci_to_its_own_version_from_the_gitlab_registry_only(tmp_path):
+    assert _invoke_init(str(tmp_path)).exit_code == 0
+    ci = yaml.safe_load((tmp_path / ".gitlab-ci.yml").read_text())
+    assert ci["variables"]["PS_TRIAGE_VERSION"] == triage.__version__
+    install = "\n".join(ci["default"]["before_script"])
+    # ps-triage itself from the project's package registry, by exact version, with --index-url only
+    assert '--no-deps --index-url "$PS_TRIAGE_INDEX_URL" "ps-triage==$PS_TRIAGE_VERSION"' in install
+    assert "--extra-index-url" not in (tmp_path / ".gitlab-ci.yml").read_text()
+    assert ci["variables"]["PS_TRIAGE_INDEX_URL"] == (
+        "$CI_API_V4_URL/projects/$PS_TRIAGE_REGISTRY_PROJECT/packages/pypi/simple"
+    )
+    # no other line names the package where the public index could answer for it
+    others = [line for line in ci["default"]["before_script"] if "ps-triage==" not in line]
+    assert not any(
+        re.search(r"pip install.*[\s\"'=-]ps-triage([\s\"'=<>~!\[}]|$)", line) for line in others
+    )
+    record = json.loads((tmp_path / ".ps-triage-init.json").read_text())
+    assert record["version"] == triage.__version__
+    assert set(record["files"]) == {
+        p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()
+    } - {".ps-triage-init.json"}
+
+
+def _new_release(tmp_path: Path, monkeypatch) -> Path:
+    """The shipped defaults as a next release would ship them: two templates changed, one added."""
+    defaults = tmp_path / "release"
+    shutil.copytree(init_command.DEFAULTS, defaults)
+    for name in ("intake.md.j2", "sow-draft.md.j2"):
+        path = defaults / "templates" / name
+        path.write_text(path.read_text() + "\n{# changed in 9.9.9 #}\n")
+    (defaults / "templates" / "new-in-9.9.9.md.j2").write_text("new\n")
+    monkeypatch.setattr(init_command, "DEFAULTS", defaults)
+    monkeypatch.setattr(init_command, "__version__", "9.9.9")
+    return defaults
+
+
+def test_init_update_rewrites_what_the_team_did_not_edit_and_keeps_its_edits(tmp_path, monkeypatch):
+    ops = tmp_path / "ops"
+    assert _invoke_init(str(ops)).exit_code == 0
+    sow = ops / "templates/sow-draft.md.j2"
+    sow.write_text(sow.read_text() + "Our own closing line.\n")  # the team's edit
+    (ops / "templates/closed.md.j2").unlink()  # a file the team removed
+    _new_release(tmp_path, monkeypatch)
+
+    result = _invoke_init("--update", str(ops))
+    assert result.exit_code == 0, result.output
+    # the diff is shown, for what is rewritten and for what is kept
+    assert "+{# changed in 9.9.9 #}" in result.output
+    assert "-Our own closing line." in result.output
+    assert '+  PS_TRIAGE_VERSION: "9.9.9"' in result.output
+    # not edited: rewritten; edited: kept as the team has it; removed: not brought back; new: added
+    assert "changed in 9.9.9" in (ops / "templates/intake.md.j2").read_text()
+    assert 'PS_TRIAGE_VERSION: "9.9.9"' in (ops / ".gitlab-ci.yml").read_text()
+    assert sow.read_text().endswith("Our own closing line.\n")
+    assert "changed in 9.9.9" not in sow.read_text()
+    assert not (ops / "templates/closed.md.j2").exists()
+    assert (ops / "templates/new-in-9.9.9.md.j2").read_text() == "new\n"
+    assert "kept templates/sow-draft.md.j2 (edited by you" in result.output
+    assert json.loads((ops / ".ps-triage-init.json").read_text())["version"] == "9.9.9"
+
+    # a second update changes nothing more, and still keeps the edit
+    again = _invoke_init("--update", str(ops))
+    assert again.exit_code == 0, again.output
+    assert sow.read_text().endswith("Our own closing line.\n")
+    assert "0 updated, 0 added" in again.output
+
+
+def test_init_update_without_a_record_overwrites_nothing(tmp_path, monkeypatch):
+    ops = tmp_path / "ops"
+    assert _invoke_init(str(ops)).exit_code == 0
+    (ops / ".ps-triage-init.json").unlink()
+    before = {p: p.read_text() for p in ops.rglob("*") if p.is_file()}
+    _new_release(tmp_path, monkeypatch)
+    result = _invoke_init("--update", str(ops))
+    assert result.exit_code == 0, result.output
+    assert {p: p.read_text() for p in before} == before
+    assert "+{# changed in 9.9.9 #}" in result.output and "0 updated" in result.output
+
+
+def _ops_project(seed):
+    """The operations repository, with the merge request whose pipeline runs the plan job."""
+    seed["projects"].append(
+        {
+            "path": "ps/ps-ops",
+            "members": [{"username": "ps-bot", "access_level": 20}],
+            "merge_requests": [{"iid": 1, "title": "Raise the TA threshold", "author": "dana"}],
+        }
+    )
+
+
+@pytest.mark.parametrize("note", [False, True], ids=["read-token-only", "with-note-token"])
+def test_the_merge_request_plan_job_passes_with_only_the_read_token(tmp_path, note):
+    """A feature branch's pipeline has no protected variable: the plan job runs on the
+    unprotected GITLAB_READ_TOKEN alone, and posts a note only with GITLAB_PLAN_NOTE_TOKEN
+    (the emulator checks roles, not token scopes)."""
+    ops = tmp_path / "ops"
+    assert _invoke_init(str(ops)).exit_code == 0
+    ci = yaml.safe_load((ops / ".gitlab-ci.yml").read_text())
+    script = "\n".join(["set -eo pipefail", *ci["plan"]["script"]])  # as GitLab Runner runs it
+    with scoping_gitlab(ops / "policies", ops / "templates", seed_with=_ops_project) as scoping:
+        scoping.issue(stage="Awaiting_Discovery", tasks=["Discovery call held"])
+        env = {
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+            "HOME": str(tmp_path),
+            "CI_PIPELINE_SOURCE": "merge_request_event",
+            "CI_MERGE_REQUEST_IID": "1",
+            "CI_PROJECT_PATH": "ps/ps-ops",
+            "GITLAB_URL": scoping.emulator.url,
+            "TRIAGE_PROJECT": scoping.project_path,
+            "GITLAB_READ_TOKEN": "read-only-token-unused" if note else BOT_TOKEN,
+            **({"GITLAB_PLAN_NOTE_TOKEN": BOT_TOKEN} if note else {}),
+        }  # and no GITLAB_TOKEN
+        job = subprocess.run(
+            ["bash", "-c", script], cwd=ops, env=env, capture_output=True, text=True, timeout=120
+        )
+        mr = scoping.emulator.store.project_by_ref("ps/ps-ops").merge_requests[1]
+        notes = [n.body for n in mr.notes]
+    assert job.returncode == 0, job.stdout + job.stderr
+    report = json.loads((ops / "report.json").read_text())
+    assert report["mode"] == "plan" and report["issues_scanned"] == 1
+    assert "discovery-held" in (ops / "plan.md").read_text()
+    assert len(notes) == (1 if note else 0)
+    if note:
+        assert "discovery-held" in notes[0]
+
+
+def test_the_plan_job_without_the_read_token_says_which_variable_to_set(tmp_path):
+    assert _invoke_init(str(tmp_path)).exit_code == 0
+    ci = yaml.safe_load((tmp_path / ".gitlab-ci.yml").read_text())
+    script = "\n".join(["set -eo pipefail", *ci["plan"]["script"]])  # as GitLab Runner runs it
+    env = {"PATH": os.environ["PATH"], "GITLAB_TOKEN": "the-protected-one-is-not-used"}
+    job = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert job.returncode == 1
+    assert "set GITLAB_READ_TOKEN (read_api, masked, not protected)" in job.stderr
+    assert not (tmp_path / "plan.md").exists()

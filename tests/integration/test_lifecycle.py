@@ -123,7 +123,7 @@ def test_one_issue_from_intake_to_closed_won():
             "closed-won-wrap-up",
         ]
         internal = [n.internal for n in bot_notes(url, 1)]
-        assert internal == [False, False, False, False, True, False, False, False, False]
+        assert internal == [False, False, False, False, True, True, False, False, False]
         delivery = (
             project_as(url, "quinn")
             .manager.gitlab.projects.get("ps/delivery")

@@ -27,8 +27,9 @@ def _data(customer: str, people: dict[str, str]) -> dict[str, object]:
 
 
 def _mentions(body: str, name: str) -> bool:
-    """Whether GitLab would read `@name` in the body as a mention (`@` then the name, whole)."""
-    return re.search(rf"(?<![\w`]){re.escape('@' + name)}(?![\w.-]*[\w-])", body) is not None
+    """Whether GitLab would read `@name` in the body as a mention (`@` then the name, whole; a
+    `/` goes on into a group path: `@ps/ps-directors` mentions that group, not the user `ps`)."""
+    return re.search(rf"(?<![\w`]){re.escape('@' + name)}(?![\w./-]*[\w-])", body) is not None
 
 
 def _bot_notes(scoping: Scoping, iid: int) -> list[str]:

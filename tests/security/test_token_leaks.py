@@ -268,3 +268,19 @@ def test_an_issue_that_fails_never_shows_the_token_in_the_report(gitlab, tmp_pat
     assert run.code == 1, run.output
     assert '"error": "refused [MASKED] b\'[MASKED]\' [MASKED]"' in run.output
     assert run.leaks(TOKEN + "\n") == []
+
+
+def test_a_gitlab_url_carrying_a_password_is_a_usage_error_that_never_shows_it(gitlab, tmp_path):
+    """A careless operator writes the credentials into GITLAB_URL (`https://user:pass@host`, or
+    `?private_token=` as some tools take it): refused before anything prints the URL."""
+    secret = "hunter2+Pass/word=9~z"
+    host = gitlab.url.split("://", 1)[1]
+    for url in (
+        f"http://oauth2:{quote(secret, safe='')}@{host}",
+        f"http://{quote(secret, safe='')}@{host}",
+        f"{gitlab.url}/?private_token={quote(secret, safe='')}",
+    ):
+        run = triage(tmp_path, ["plan"], url, TOKEN)
+        assert run.code == 2, run.output
+        assert "GITLAB_URL" in run.output
+        assert run.leaks(secret) == [] and run.leaks(TOKEN) == []

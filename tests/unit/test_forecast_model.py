@@ -1,11 +1,13 @@
 """The forecast's lists that need action, and its totals, from snapshots (pure)."""
 
+import re
 from datetime import timedelta
+from decimal import Decimal
 
 from triage.forecast import forecast, stage_timers
 from triage.issues.snapshot import LabelEvent
 
-from support import NOW, block, snapshot, with_details, workspace
+from support import NOW, ROOT, block, snapshot, with_details, workspace
 
 POLICY = workspace().policy
 
@@ -67,7 +69,7 @@ def test_lists_that_need_action():
     assert needs["Stale confidence (14+ days since `confidence.updated`)"] == ["ps/ps-plan#2"]
     assert needs["Green before the SoW"] == ["ps/ps-plan#2"]
     assert needs["No rationale"] == ["ps/ps-plan#3"]
-    assert needs["Close date in the past"] == ["ps/ps-plan#4"]
+    assert needs["Slipped (close date passed: move it)"] == ["ps/ps-plan#4 (was 2026-01-05)"]
     # all four close inside FY26-Q4 (2025-11-01..2026-01-31), #4 on a date already past
     assert [d.ref for d in fc.deals] == [
         "ps/ps-plan#1",
@@ -107,7 +109,10 @@ def test_totals_weights_and_win_rate():
         ("Grey", 0, "0"),
     ]
     assert str(fc.weighted()) == "7200.000"  # 0.9 x 7,200 + 0.1 x 7,200
-    assert fc.won == ("ps/ps-plan#8",) and fc.lost == ("ps/ps-plan#9",) and fc.win_rate == 0.5
+    assert [c.ref for c in fc.won] == ["ps/ps-plan#8"] and [c.ref for c in fc.lost] == [
+        "ps/ps-plan#9"
+    ]
+    assert fc.win_rate == 0.5
     assert fc.lost_reasons == {"budget": 1}
 
 
@@ -164,3 +169,164 @@ def test_spreadsheet_formulas_from_issues_stay_text_in_the_csv_exports():
     salesforce = list(csv.reader(io.StringIO(salesforce_csv(POLICY, [issue], NOW))))
     assert salesforce[1][0] == "'+cmd|' /C calc'!A0" and salesforce[1][3] == "'@SUM(1+1)"
     assert salesforce[1][4].startswith("http")  # the link the bot built stays as it is
+
+
+def test_red_and_grey_are_shown_apart_and_not_in_the_forecast_total():
+    """Net 7,200 each (3 PSE days x 2,400): forecast = Green + Amber = 14,400; Red and Grey stay
+    out of it; the weighted total still counts all four: 0.9 x 7,200 + 0.5 x 7,200 + 0.1 x 7,200
+    + 0.25 x 7,200 = 6,480 + 3,600 + 720 + 1,800 = 12,600."""
+    from triage.forecast_report import context, markdown
+
+    colours = ("Green", "Amber", "Red", "Grey")
+    fc = forecast(
+        POLICY, [deal(i, "SOW_WIP", confidence=c) for i, c in enumerate(colours, 1)], [], NOW
+    )
+    assert str(fc.total()) == "14400.00"
+    assert str(fc.total(colours)) == "28800.00"
+    assert str(fc.weighted()) == "12600.0000"
+    data = context(fc)
+    assert [(c["colour"], c["in_forecast"]) for c in data["categories"]] == [
+        ("Green", True),
+        ("Amber", True),
+        ("Red", False),
+        ("Grey", False),
+    ]
+    assert (data["forecast_count"], data["forecast_total"]) == (2, "14400.00")
+    text = markdown(fc, workspace().templates)
+    assert "| **Forecast** (commit + best case) | 2 | **14,400.00** | |" in text
+    assert "| At risk (Red), not in the forecast | 1 | 7,200.00 | 0.1 |" in text
+    assert "| Unreviewed (Grey), not in the forecast | 1 | 7,200.00 | 0.25 |" in text
+    assert "| **Weighted** (all four, by weight) | | **12,600.00** | |" in text
+    table = text.split("| Category |")[1].split("\n\n")[0]
+    assert table.index("**Forecast**") < table.index("At risk") < table.index("Unreviewed")
+
+
+def test_a_deal_whose_close_date_passed_counts_in_the_current_quarter_marked_slipped():
+    """On 2026-01-12 (FY26-Q4, 2025-11-01..2026-01-31): #1 was to close on 2025-10-20 (FY26-Q3)
+    and #2 on 2026-01-05 (earlier in FY26-Q4): both slipped, both count in FY26-Q4 with their
+    dates; #3 closes on 2026-02-10 (FY27-Q1) and #4 today: neither slipped."""
+    from triage.forecast_report import markdown
+    from triage.rules.fiscal import fiscal_quarter
+
+    issues = [
+        deal(1, "SOW_WIP", close="2025-10-20"),
+        deal(2, "SOW_WIP", close="2026-01-05"),
+        deal(3, "SOW_WIP", close="2026-02-10"),
+        deal(4, "SOW_WIP", close="2026-01-12"),
+    ]
+    fc = forecast(POLICY, issues, [], NOW)
+    assert [(d.ref, d.close_date, d.slipped) for d in fc.deals] == [
+        ("ps/ps-plan#1", "2025-10-20", True),
+        ("ps/ps-plan#2", "2026-01-05", True),
+        ("ps/ps-plan#4", "2026-01-12", False),
+    ]
+    assert [d.ref for d in fc.slipped] == ["ps/ps-plan#1", "ps/ps-plan#2"]
+    assert str(fc.total()) == "21600.00"  # three Amber deals of 7,200
+    assert fc.needs_action["Slipped (close date passed: move it)"] == [
+        "ps/ps-plan#1 (was 2025-10-20)",
+        "ps/ps-plan#2 (was 2026-01-05)",
+    ]
+    # no quarter but the current one counts a slipped deal: not the one it was to close in
+    past = forecast(POLICY, issues, [], NOW, fiscal_quarter(NOW.date() - timedelta(days=90)))
+    assert past.quarter.name == "FY26-Q3" and past.deals == ()
+    later = forecast(POLICY, issues, [], NOW, fiscal_quarter(NOW.date() + timedelta(days=30)))
+    assert [d.ref for d in later.deals] == ["ps/ps-plan#3"]
+    text = markdown(fc, workspace().templates)
+    assert "| 2025-10-20, slipped | 7,200.00 |" in text
+    assert "| 2026-01-12 | 7,200.00 |" in text
+    assert (
+        "Slipped: 2 deals, 14,400.00, whose close date has passed; counted in FY26-Q4 until"
+        " the EM moves the date." in text
+    )
+
+
+def closed(iid, outcome, days, *, quarter="Q426", reason=None):
+    labels = ("Services Calculator", f"proposal::{outcome}", f"close_qtr::{quarter}")
+    return snapshot(
+        iid=iid,
+        labels=(*labels, *((f"Lost::{reason}",) if reason else ())),
+        data=block(line_items=[{"activity": "Migration", "role": "PSE", "days": days}]),
+        state="closed",
+    )
+
+
+def test_bookings_won_and_lost_by_count_and_value_and_attainment_of_the_target():
+    """FY26-Q4: won #1 (10 PSE days, 24,000) and #2 (5, 12,000) = 36,000; lost #3 (20 days,
+    48,000); #4 was won in FY27-Q1. Win rate 2 of 3 = 67% by count; 36,000 / 84,000 = 43% by
+    value; against a target of 120,000: 36,000 / 120,000 = 30% attained."""
+    from triage.forecast_report import context, markdown
+
+    config = POLICY.forecast.model_copy(update={"targets": {"FY26-Q4": Decimal(120000)}})
+    policy = POLICY.model_copy(update={"forecast": config})
+    issues = [
+        closed(1, "Closed_Won", 10),
+        closed(2, "Closed_Won", 5),
+        closed(3, "Closed_Lost", 20, reason="budget"),
+        closed(4, "Closed_Won", 50, quarter="Q127"),
+    ]
+    fc = forecast(policy, [], issues, NOW)
+    assert (len(fc.won), str(fc.won_value)) == (2, "36000.00")
+    assert (len(fc.lost), str(fc.lost_value)) == (1, "48000.00")
+    data = context(fc)
+    assert (data["win_rate"], data["win_rate_by_value"], data["attainment"]) == (
+        "67%",
+        "43%",
+        "30%",
+    )
+    text = markdown(fc, workspace().templates)
+    assert "| Won (bookings) | 2 | 36,000.00 |" in text
+    assert "| Lost | 1 | 48,000.00 |" in text
+    assert "Win rate: 67% by count, 43% by value." in text
+    assert "Target for FY26-Q4: 120,000.00; 30% attained (36,000.00 won)." in text
+    # no target named for the quarter: no attainment, and none made up
+    plain = markdown(forecast(POLICY, [], issues, NOW), workspace().templates)
+    assert (
+        "Target" not in plain and context(forecast(POLICY, [], issues, NOW))["attainment"] is None
+    )
+
+
+def test_targets_are_named_by_fiscal_quarter_and_more_than_zero():
+    import pytest
+
+    from triage.policy.loader import PolicyInvalid, policy_from_texts
+
+    shipped = (ROOT / "policies" / "ps-scoping.yml").read_text()
+    given = shipped.replace("forecast:\n", "forecast:\n  targets: {FY27-Q1: 500000.50}\n", 1)
+    assert policy_from_texts([("p.yml", given)]).forecast.targets == {
+        "FY27-Q1": Decimal("500000.50")
+    }
+    for targets, problem in (
+        ("{Q1-27: 500000}", "`Q1-27` is not a fiscal quarter: name it like FY27-Q1"),
+        ("{FY27-Q1: 0}", "the target for FY27-Q1 must be more than 0, not 0"),
+    ):
+        bad = shipped.replace("forecast:\n", f"forecast:\n  targets: {targets}\n", 1)
+        with pytest.raises(PolicyInvalid) as caught:
+            policy_from_texts([("p.yml", bad)])
+        [found] = [str(p) for p in caught.value.problems]
+        assert found.endswith(f": forecast.targets: {problem}"), found
+
+
+def test_a_won_deal_named_by_its_customer_renders_as_text():
+    """The bookings list shows each won deal's customer (from the data block, else the title):
+    no mention, no HTML, no link of its own."""
+    from triage.forecast_report import markdown
+
+    hostile = "@all <img src=x> [x](http://evil.example) /close"
+    named = snapshot(
+        iid=1,
+        labels=("Services Calculator", "proposal::Closed_Won", "close_qtr::Q426"),
+        data=block(customer=hostile),
+        state="closed",
+    )
+    untitled = snapshot(
+        iid=2,
+        labels=("Services Calculator", "proposal::Closed_Won", "close_qtr::Q426"),
+        title=hostile,
+        state="closed",
+    )
+    text = markdown(forecast(POLICY, [], [named, untitled], NOW), workspace().templates)
+    lines = [line for line in text.splitlines() if line.startswith("- won:")]
+    assert len(lines) == 2
+    for line in lines:
+        assert "@all" not in line and "<img" not in line and "&lt;img src=x&gt;" in line
+        assert not re.search(r"(?<!\\)\]\(http://evil", line)  # the name's brackets are escaped

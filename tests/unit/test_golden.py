@@ -8,6 +8,7 @@ diff before committing it.
 
 import os
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -212,12 +213,91 @@ def demo_issues():
     ]
 
 
+def deal_issue(iid, customer, block, *, labels, state="opened"):
+    """A scoping issue as the listing shows it, with its data block in the description."""
+    from triage.commands.demo_data import description
+    from triage.issues.snapshot import IssueSnapshot
+
+    return IssueSnapshot(
+        project="ps/ps-plan",
+        iid=iid,
+        title=f"{customer} - Scope Issue and Write SOW",
+        description=description("x", TASKS, {"customer": customer, **block}),
+        labels=("Services Calculator", *labels),
+        assignees=("mateo",),
+        author="imogen",
+        state=state,
+        created_at=at("2025-09-01T09:00:00Z"),
+        updated_at=at("2026-01-09T09:00:00Z"),
+        web_url=f"https://gitlab.example.com/ps/ps-plan/-/issues/{iid}",
+    )
+
+
+def forecast_case():
+    """The FY26-Q4 forecast on 2026-01-12 of the demo's nine issues, one deal that slipped out of
+    FY26-Q3, one won and one lost, against a target of 200,000. Checked by hand:
+
+    - Commit (Green): Bramblewood 67,200 + Lantern 88,800 = 156,000 (2 deals).
+    - Best case (Amber): Corvid 104,800 + Kestrel Mining 24,000 (10 PSE days x 2,400; close date
+      2025-10-24, in FY26-Q3: slipped, so counted now) = 128,800 (2 deals).
+    - Forecast = 156,000 + 128,800 = 284,800 (4 deals). At risk (Red), apart: Orchard Lane
+      13,200 (45% off 24,000); Grey: none (Meridian closes in FY27-Q1). Pipeline 298,000.
+    - Weighted 0.9 x 156,000 + 0.5 x 128,800 + 0.1 x 13,200 = 140,400 + 64,400 + 1,320 = 206,120.
+    - Won: Fenwick Dairy, 10 PSE + 2 PM days = 24,000 + 4,000 = 28,000. Lost: Gannet Shipping,
+      5 PSE days = 12,000 (budget). Win rate 1 of 2 = 50% by count, 28,000 / 40,000 = 70% by
+      value; attainment 28,000 / 200,000 = 14%.
+    """
+    from triage.forecast import forecast
+
+    base = {"segment": "Ent_WEST", "currency": "USD", "discount_pct": 0}
+    kestrel = deal_issue(
+        4110,
+        "Kestrel Mining",
+        {
+            **base,
+            "close_date": "2025-10-24",
+            "confidence": {"value": "Amber", "rationale": "PO stuck in procurement"},
+            "line_items": [{"activity": "Pipeline migration", "role": "PSE", "days": 10}],
+        },
+        labels=("proposal::SOW_WIP", "Segment::Ent_WEST", "EM_Confidence::Amber"),
+    )
+    won = deal_issue(
+        4090,
+        "Fenwick Dairy",
+        {
+            **base,
+            "close_date": "2025-12-12",
+            "line_items": [
+                {"activity": "Migration", "role": "PSE", "days": 10},
+                {"activity": "Project management", "role": "PM", "days": 2},
+            ],
+        },
+        labels=("proposal::Closed_Won", "close_qtr::Q426"),
+        state="closed",
+    )
+    lost = deal_issue(
+        4091,
+        "Gannet Shipping",
+        {
+            **base,
+            "close_date": "2025-12-19",
+            "line_items": [{"activity": "Workshop", "role": "PSE", "days": 5}],
+        },
+        labels=("proposal::Closed_Lost", "close_qtr::Q426", "Lost::budget"),
+        state="closed",
+    )
+    forecast_config = WS.policy.forecast.model_copy(
+        update={"targets": {"FY26-Q4": Decimal(200000)}}
+    )
+    policy = WS.policy.model_copy(update={"forecast": forecast_config})
+    return forecast(policy, [*demo_issues(), kestrel], [won, lost], NOW)
+
+
 def rendered(template):
     if template == "forecast.md.j2":
-        from triage.forecast import forecast
         from triage.forecast_report import markdown
 
-        return markdown(forecast(WS.policy, demo_issues(), [], NOW), WS.templates)
+        return markdown(forecast_case(), WS.templates)
     issue_plan = plan_issue(WS.policy, CASES[template](), NOW, settings(WS))
     assert issue_plan.error is None, issue_plan.error
     if template == "delivery-issue.md.j2":

@@ -94,7 +94,7 @@ def test_hostile_alphabet(name):
 # mention only the people the policy names.
 
 WS = workspace()
-CONFIGURED = {"@rowan", "@ps/ps-scheduling"}
+CONFIGURED = {"@rowan", "@ps/ps-directors", "@ps/ps-scheduling"}  # approvers: the director gate
 TEXT = st.text(
     alphabet=st.sampled_from(list("/@\n\r\u2028`|<>&*_[]\\#~ :-allcloseabelrowan"))
     | st.characters(),

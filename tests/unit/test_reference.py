@@ -35,6 +35,7 @@ def test_every_template_variable_is_documented():
         "move",
         "kept",
         "removed",
+        "closed_in",
     }  # added where they apply
     assert set(context) | extra == set(TEMPLATE_VARIABLES)
 

@@ -1,16 +1,25 @@
-"""`triage init [DIR]`: lay out an operations repository with the shipped defaults."""
+"""`triage init [DIR]`: lay out an operations repository with the shipped defaults.
+
+`triage init --update [DIR]` takes up a newer release: it shows how each file this release would
+write differs from the team's, and rewrites only the files the team has not edited since `init`
+wrote them (their hashes are kept in `.ps-triage-init.json`). An edited file is never overwritten.
+"""
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import json
 from pathlib import Path
 
+from .. import __version__
 from ..console import Console
 from ..errors import UserError
 from ..policy.model import Policy
 
 DEFAULTS = Path(__file__).resolve().parent.parent / "defaults"
 SCHEMA_LINE = "# yaml-language-server: $schema="
+RECORD = ".ps-triage-init.json"
 
 
 def files_to_write(target: Path) -> dict[Path, str]:
@@ -29,7 +38,10 @@ def files_to_write(target: Path) -> dict[Path, str]:
         DEFAULTS / "issue_templates" / "Scoping.md"
     ).read_text(encoding="utf-8")
     init = DEFAULTS / "init"
-    out[target / ".gitlab-ci.yml"] = (init / "gitlab-ci.yml").read_text(encoding="utf-8")
+    # The CI installs exactly the release that wrote it.
+    out[target / ".gitlab-ci.yml"] = (
+        (init / "gitlab-ci.yml").read_text(encoding="utf-8").replace("{{ version }}", __version__)
+    )
     out[target / "README.md"] = (init / "README.md").read_text(encoding="utf-8")
     out[target / "conftest.py"] = (init / "conftest.py").read_text(encoding="utf-8")
     out[target / "tests" / "test_policy.py"] = (init / "tests" / "test_policy.py").read_text(
@@ -39,21 +51,105 @@ def files_to_write(target: Path) -> dict[Path, str]:
     return out
 
 
-def init(console: Console, target: Path) -> int:
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _record(target: Path, written: dict[str, str]) -> None:
+    body = {
+        "about": "what `triage init` wrote, to tell the team's edits apart on `triage init --update`",
+        "version": __version__,
+        "files": dict(sorted(written.items())),
+    }
+    (target / RECORD).write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+
+
+def _read_record(target: Path) -> tuple[str, dict[str, str]]:
+    path = target / RECORD
+    if not path.is_file():
+        return "unknown", {}
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+        files = body["files"]
+        if not isinstance(files, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+        ):
+            raise ValueError("files is not a mapping of paths to hashes")
+        return str(body.get("version", "unknown")), files
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UserError(
+            f"{path}: cannot be read ({exc}); nothing was written\n"
+            f"restore it from git, or delete it: every existing file then counts as edited"
+        ) from exc
+
+
+def init(console: Console, target: Path, update: bool = False) -> int:
+    if update:
+        return _update(console, target)
     files = files_to_write(target)
-    existing = [path for path in files if path.exists()]
+    existing = [path for path in [*files, target / RECORD] if path.exists()]
     if existing:
         listed = "\n".join(f"  {path}" for path in existing)
         raise UserError(
             f"{target}: these files exist already; nothing was written:\n{listed}\n"
-            "move them away, or run `triage init` into an empty folder"
+            "move them away, run `triage init` into an empty folder, or take up a new release"
+            " with `triage init --update`"
         )
     for path, content in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content, encoding="utf-8")
-    console.out(f"wrote {len(files)} files to {target}")
+    _record(target, {path.relative_to(target).as_posix(): _digest(c) for path, c in files.items()})
+    console.out(f"wrote {len(files)} files to {target} (ps-triage {__version__})")
     console.info(
         "next: read README.md there (token, CI/CD variables, schedule), then run `triage validate`"
         " and `python -m pytest tests`"
     )
+    return 0
+
+
+def _update(console: Console, target: Path) -> int:
+    if not target.is_dir():
+        raise UserError(f"{target}: no such folder; `triage init --update` updates an existing one")
+    old_version, recorded = _read_record(target)
+    written = dict(recorded)
+    updated: list[str] = []
+    added: list[str] = []
+    kept: list[str] = []
+    for path, new in files_to_write(target).items():
+        name = path.relative_to(target).as_posix()
+        if not path.exists():
+            if name in recorded:
+                kept.append(f"{name} (you deleted it; not written again)")
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(new, encoding="utf-8")
+            written[name] = _digest(new)
+            added.append(name)
+            continue
+        current = path.read_text(encoding="utf-8")
+        if current == new:  # the same as this release writes: counts as not edited from now on
+            written[name] = _digest(new)
+            continue
+        diff = "".join(
+            difflib.unified_diff(
+                current.splitlines(keepends=True),
+                new.splitlines(keepends=True),
+                fromfile=f"{name} (yours)",
+                tofile=f"{name} (ps-triage {__version__})",
+            )
+        )
+        console.out(diff.rstrip("\n"))
+        if recorded.get(name) == _digest(current):
+            path.write_text(new, encoding="utf-8")
+            written[name] = _digest(new)
+            updated.append(name)
+        else:
+            kept.append(f"{name} (edited by you: merge the diff above by hand)")
+    _record(target, written)
+    console.out(
+        f"ps-triage {old_version} -> {__version__}: {len(updated)} updated, {len(added)} added,"
+        f" {len(kept)} kept as they are"
+    )
+    for name in kept:
+        console.out(f"  kept {name}")
     return 0

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from ..console import Console
 from ..errors import UserError
-from ..forecast import forecast
 from ..forecast_report import as_json, deals_csv, markdown, salesforce_csv
+from ..forecast_source import quarter_forecast
 from ..rules.fiscal import FiscalQuarter, fiscal_quarter
 from ..workspace import Workspace
 from .connection import Connection, open_gitlab, scoped
@@ -50,11 +50,7 @@ def report(
         if quarter
         else fiscal_quarter(when.date(), cal.fiscal_year_start_month)
     )
-    closed_scope = policy.scope.model_copy(
-        update={"state": "closed", "labels": [*policy.scope.labels, f"close_qtr::{chosen.label}"]}
-    )
-    closed = list(gitlab.list_issues(closed_scope))
-    fc = forecast(policy, open_issues, closed, when, chosen)
+    fc = quarter_forecast(policy, gitlab, open_issues, when, chosen)
     if fmt == "salesforce-csv":
         text = salesforce_csv(policy, open_issues, when)
     elif fmt == "csv":

@@ -18,6 +18,27 @@ from ..workspace import Workspace, load_workspace
 from .connection import Connection, open_gitlab, scoped
 
 
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    """What `triage plan` and `triage apply` were given on the command line."""
+
+    mode: Mode
+    policies: Path
+    templates: Path
+    gitlab_url: str | None
+    project: str | None
+    issue: int | None
+    report: Path | None
+    max_writes: int | None
+    now: str | None
+    fmt: str = "table"
+    merge_request: int | None = None
+    merge_request_project: str | None = None
+    cache: Path | None = None
+    cache_max_age: float = 24.0
+    readers: int | None = None
+
+
 @dataclass(frozen=True)
 class CacheFile:
     path: Path

@@ -1,16 +1,88 @@
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 from ..console import Console
+from ..errors import UserError
+from ..issues.scoping import block_line, parse_scoping
+from ..policy.model import Policy
+from ..pricing import estimate
 from ..workspace import load_workspace
+
+ISSUE_TEMPLATES = Path(".gitlab") / "issue_templates"
+_ITEM = re.compile(r"^line_items\[(\d+)\]\.(\w+)")
+
+
+def issue_templates(policies: Path) -> list[Path]:
+    """The repository's issue templates: `.gitlab/issue_templates/*.md` beside the policies
+    folder, and in the current folder."""
+    folders = dict.fromkeys(
+        (base / ISSUE_TEMPLATES).resolve() for base in (policies.resolve().parent, Path.cwd())
+    )
+    found = sorted(path for folder in folders for path in folder.glob("*.md") if path.is_file())
+    return [
+        Path(os.path.relpath(path)) if path.is_relative_to(Path.cwd()) else path for path in found
+    ]
+
+
+def check_issue_template(path: Path, policy: Policy) -> tuple[list[str], bool]:
+    """Problems of the scoping data block in one issue template, each `file:line: ...`, read and
+    priced as the bot would; and whether the template has a data block at all."""
+    text = path.read_text(encoding="utf-8")
+    block = parse_scoping(text)
+    if block.status == "missing":
+        return [], False
+    if block.data is None:
+        return [f"{path}:{p.line or 1}: {p.field}: {p.message}" for p in block.problems], True
+    found, problems = estimate(block.data, policy.rates)
+    out = []
+    for problem in problems:
+        item = _ITEM.match(problem)
+        currency = "currency" in problem or "rate card is in" in problem
+        where: tuple[object, ...] = (
+            ("line_items", int(item.group(1)), item.group(2))
+            if item
+            else ("currency",)
+            if currency
+            else ()
+        )
+        fix = (
+            f"use a role of `rates.roles` ({', '.join(sorted(policy.rates.roles))}), or add it there"
+            if item
+            else f"write `currency: {policy.rates.currency}`, the rate card's currency"
+            if currency
+            else "fix the data block"
+        )
+        out.append(f"{path}:{block_line(text, where) or 1}: {problem}\n    fix: {fix}")
+    if found is None and not problems:
+        line = block_line(text, ("line_items",)) or 1
+        out.append(
+            f"{path}:{line}: the data block has no line item to price\n"
+            "    fix: give `line_items` one example, e.g. {activity: Discovery, role: …, days: 5}"
+        )
+    return out, True
 
 
 def validate(console: Console, policies: Path, templates: Path) -> int:
     workspace = load_workspace(policies, templates)
+    problems: list[str] = []
+    blocks = 0
+    for path in issue_templates(policies):
+        found, has_block = check_issue_template(path, workspace.policy)
+        problems += found
+        blocks += has_block
+    if problems:
+        count = len(problems)
+        raise UserError(
+            f"the scoping issue template's data block cannot be priced with this policy "
+            f"({count} problem{'s' if count != 1 else ''}):\n" + "\n".join(problems)
+        )
     life = workspace.policy.lifecycle
     console.out(
         f"ok: {len(life.stages)} stages, {len(life.transitions)} transitions, "
-        f"{len(workspace.policy.rules)} rules, {len(workspace.templates.sources)} templates"
+        f"{len(workspace.policy.rules)} rules, {len(workspace.templates.sources)} templates, "
+        f"{blocks} issue template{'s' if blocks != 1 else ''} with a scoping data block"
     )
     return 0

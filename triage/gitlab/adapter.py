@@ -531,10 +531,10 @@ class GitLab:
             done=lambda error: True,
         )
 
-    def _issues_with(self, project: str, token: str, *, own: bool) -> list[Any]:
-        """The issues (any state) whose description carries `token`; only the bot's own when
-        `own` (anyone who may open an issue can copy a token into one)."""
-        bot = self.bot_username() if own else None
+    def _own_issues_with(self, project: str, token: str) -> list[Any]:
+        """The bot's issues (any state) whose description carries `token`: anyone who may open
+        an issue can copy a token into one, and only the bot's own count."""
+        bot = self.bot_username()
         issues = self._project(project).issues
         found = self._call(
             lambda: issues.list(
@@ -548,12 +548,12 @@ class GitLab:
         return [
             issue
             for issue in found
-            if token in (issue.description or "") and bot in (None, issue.author["username"])
+            if token in (issue.description or "") and issue.author["username"] == bot
         ]
 
     def find_own_issue(self, project: str, token: str) -> tuple[int, str] | None:
         """(iid, description) of the bot's issue whose description carries `token`, if any."""
-        found = self._issues_with(project, token, own=True)
+        found = self._own_issues_with(project, token)
         return (int(found[0].iid), str(found[0].description)) if found else None
 
     def set_description(self, project: str, iid: int, description: str) -> None:
@@ -582,8 +582,9 @@ class GitLab:
         return "updated"
 
     def find_issue(self, project: str, token: str) -> str | None:
-        """The web URL of the issue whose description carries `token`, if there is one."""
-        found = self._issues_with(project, token, own=False)
+        """The web URL of the bot's issue whose description carries `token`, if there is one
+        (an issue of anyone else's carrying it is no issue of the bot's)."""
+        found = self._own_issues_with(project, token)
         return str(found[0].web_url) if found else None
 
     def create_issue(
@@ -611,9 +612,7 @@ class GitLab:
     def own_issues(self, project: str, token: str) -> list[tuple[int, str]]:
         """(iid, state) of every issue of the bot's whose description carries `token`, any
         state, lowest iid first."""
-        return sorted(
-            (int(i.iid), str(i.state)) for i in self._issues_with(project, token, own=True)
-        )
+        return sorted((int(i.iid), str(i.state)) for i in self._own_issues_with(project, token))
 
     def open_confidential_issue(self, project: str, title: str, description: str) -> None:
         """Open a confidential issue. Not retried: the caller looks for it again by its token."""

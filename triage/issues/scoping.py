@@ -231,3 +231,18 @@ def _listed(problems: list[Problem]) -> tuple[Problem, ...]:
     more = len(problems) - MAX_PROBLEMS
     rest = Problem(None, "scoping block", f"{more:,} more problems; fix the ones above first")
     return (*problems[:MAX_PROBLEMS], rest)
+
+
+def block_line(description: str, path: tuple[Any, ...]) -> int | None:
+    """The description's line of `path` (e.g. `("line_items", 0, "role")`) in its scoping block,
+    or of its nearest parent there; None without a readable block."""
+    match = _BLOCK.search(description or "")
+    if match is None:
+        return None
+    first_line = description.count("\n", 0, match.start("body"))
+    try:
+        located = parse(match.group("body"), line_offset=first_line, bounds=BLOCK_BOUNDS)
+    except (YamlRefused, YamlSyntaxError):
+        return first_line + 1
+    position = located.position(path)
+    return position.line if position else first_line + 1

@@ -145,7 +145,9 @@ class Gates(PlanState):
             if gate.refuse_to:
                 add_label(self.draft, gate.refuse_to)
             elif gate.label.startswith(self.prefix) and source != NO_STAGE:
-                add_label(self.draft, self.life.label(source))  # moved back where it came from
+                back = self.stage_to_move_back_to(gate, attempt, events, source)
+                if back is not None:
+                    add_label(self.draft, back)  # moved back where it came from
             who = f"@{attempt.actor}" if attempt.actor else "someone GitLab has no record of"
             why = {
                 "stage": f"not from {', '.join(gate.from_ or [])}",
@@ -153,6 +155,36 @@ class Gates(PlanState):
             }.get(refused, "not an approver")
             self.draft.reasons.append(f"gate {gate.id}: {gate.label} set by {who}, {why}")
             self.refusal(gate, attempt.actor, attempt.label, attempt.at, refused, source)
+
+    def stage_to_move_back_to(
+        self, gate: Gate, attempt: Attempt, events: tuple[LabelEvent, ...], source: str
+    ) -> str | None:
+        """The label of the stage a refused move came from; when another gate's label and its
+        own setting did not count either, where that gate sends it instead (never back into
+        an approval nobody gave)."""
+        for _ in range(len(self.policy.approvals)):
+            back = self.life.label(source)
+            other = next(
+                (
+                    g
+                    for g in self.policy.approvals
+                    if g is not gate and back in self.spellings_of(g)
+                ),
+                None,
+            )
+            if other is None:
+                return back
+            names = self.spellings_of(other)
+            prior = last_setting(names, events, before=attempt)
+            if self.refused_because(other, names, prior, events) is None:
+                return back
+            if other.refuse_to:
+                return other.refuse_to
+            source = stage_when_set(events, self.prefix, prior)
+            if source == NO_STAGE:
+                return None
+            gate, attempt = other, prior
+        return None
 
     def refused_because(
         self,
@@ -174,11 +206,25 @@ class Gates(PlanState):
             )
         if attempt.actor.lower() not in approvers:
             return "actor"
-        if (
-            gate.from_ is not None
-            and stage_when_set(events, self.prefix, attempt) not in gate.from_
-        ):
-            return "stage"
+        if gate.from_ is not None:
+            source = stage_when_set(events, self.prefix, attempt)
+            if source not in gate.from_:
+                return "stage"
+            # From a gated stage only when that stage's own setting counted.
+            back = self.life.label(source)
+            other = next(
+                (
+                    g
+                    for g in self.policy.approvals
+                    if g is not gate and back in self.spellings_of(g)
+                ),
+                None,
+            )
+            if other is not None:
+                names = self.spellings_of(other)
+                prior = last_setting(names, events, before=attempt)
+                if depth >= 20 or self.refused_because(other, names, prior, events, depth + 1):
+                    return "stage"
         return None
 
     def bot_had_reason(

@@ -18,7 +18,7 @@ from ..rules.conditions import (
     Not,
     State,
 )
-from .model import ANY_OPEN, NO_STAGE, Policy
+from .model import ANY_OPEN, NO_STAGE, Policy, approval_gates
 
 
 @dataclass(frozen=True)
@@ -179,6 +179,34 @@ def check_lifecycle(policy: Policy) -> list[GraphProblem]:
                 )
             )
     return problems
+
+
+def check_approvers(policy: Policy) -> list[GraphProblem]:
+    """Approvers are configured in the approval gate; `contacts.approvers`, when given, must name
+    the same users and groups (the approval request mentions the one and counts the other's)."""
+    gates = approval_gates(policy.approvals)
+    if not gates:
+        return []
+    gated = list(dict.fromkeys(n for gate in gates for n in (*gate.users, *gate.groups)))
+    contacts = policy.contacts.approvers
+    if {n.lower() for n in contacts} == {n.lower() for n in gated}:
+        return []
+    where = ", ".join(f"'{gate.id}'" for gate in gates)
+    missing = [n for n in gated if n.lower() not in {c.lower() for c in contacts}]
+    extra = [n for n in contacts if n.lower() not in {g.lower() for g in gated}]
+    said = []
+    if missing:
+        said.append(f"the gate also lets {', '.join(missing)} approve, who would not be asked")
+    if extra:
+        said.append(f"{', '.join(extra)} would be asked but cannot approve")
+    return [
+        GraphProblem(
+            ("contacts", "approvers"),
+            f"`contacts.approvers` disagrees with the approval gate {where}: " + "; ".join(said),
+            "delete `contacts.approvers` (it is then the gate's users and groups), or make it"
+            f" exactly: [{', '.join(gated)}]",
+        )
+    ]
 
 
 def _stage_fix(name: str, stages: list[str]) -> str:

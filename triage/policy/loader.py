@@ -25,7 +25,7 @@ from ..yaml_source import (
     check_bounds,
     parse,
 )
-from .checks import GraphProblem, check_lifecycle
+from .checks import GraphProblem, check_approvers, check_lifecycle
 from .model import Calendar, Lifecycle, Policy, Rule, Scope, Stage, Transition
 
 JOINED_LISTS = ("rules",)
@@ -317,7 +317,7 @@ def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
                 )
             )
         raise PolicyInvalid(problems) from None
-    graph: list[GraphProblem] = check_lifecycle(policy)
+    graph: list[GraphProblem] = check_lifecycle(policy) + check_approvers(policy)
     for found in graph:
         file, position, _ = origins.locate(found.path)
         problems.append(

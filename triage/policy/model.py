@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
@@ -15,6 +16,7 @@ from ..rules.conditions import AnyCondition
 NO_STAGE = "none"  # `from: none`: the issue has no stage label yet
 ANY_OPEN = "open"  # `from: open`: any stage that is not terminal
 RESERVED_FROM = (NO_STAGE, ANY_OPEN)
+QUARTER_NAME = r"^FY\d{2}-Q[1-4]$"  # a fiscal quarter as the forecast names it: FY27-Q1
 # `from:` and `stages:` take one stage or a list of them (normalised to a list by the validators).
 _ONE_OR_MORE = {
     "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]
@@ -87,12 +89,27 @@ class Gate(Strict):
 
 
 class ForecastConfig(Strict):
-    """The quarter's forecast issue (`forecast`): where it lives, and the weights per confidence."""
+    """The quarter's forecast issue (`forecast`): where it lives, the weights per confidence,
+    and the bookings target per fiscal quarter (`targets: {FY27-Q1: 500000}`), in the rate
+    card's currency."""
 
     project: str | None = None  # None: no forecast issue is kept (`triage report` still works)
     template: str = "forecast.md.j2"
     title: str = Field("Forecast {quarter}", min_length=1)  # `{quarter}`: FY27-Q1
     weights: dict[Literal["Green", "Amber", "Red", "Grey"], float] = Field(default_factory=dict)
+    targets: dict[str, Decimal] = Field(
+        default_factory=dict, json_schema_extra={"propertyNames": {"pattern": QUARTER_NAME}}
+    )
+
+    @field_validator("targets")
+    @classmethod
+    def _quarters(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for name, target in value.items():
+            if not re.fullmatch(QUARTER_NAME, name):
+                raise ValueError(f"`{name}` is not a fiscal quarter: name it like FY27-Q1")
+            if target <= 0:
+                raise ValueError(f"the target for {name} must be more than 0, not {target}")
+        return value
 
 
 class Intake(Strict):
@@ -123,7 +140,9 @@ _HANDLE = r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$"
 
 
 class Contacts(Strict):
-    """People and groups the templates mention on purpose: usernames or group paths."""
+    """People and groups the templates mention on purpose: usernames or group paths. Left out,
+    `approvers` is the users and groups of the approval gate (the `approvals` gate with an `emoji`
+    approval: the one the approval request asks for); given, it must name the same ones."""
 
     approvers: list[str] = Field(default_factory=list)
     delivery_team: list[str] = Field(default_factory=list)
@@ -231,6 +250,11 @@ class Lifecycle(Strict):
         return {(source, t.to) for t in self.transitions for source in self.sources(t)}
 
 
+def approval_gates(approvals: list[Gate]) -> list[Gate]:
+    """The gates the approval request asks for: those approved by an emoji on a bot's note."""
+    return [gate for gate in approvals if gate.emoji is not None]
+
+
 class Policy(Strict):
     version: Literal[1] = 1
     scope: Scope = Scope()
@@ -247,3 +271,18 @@ class Policy(Strict):
     assignment: Assignment = Assignment()
     forecast: ForecastConfig = ForecastConfig()
     intake: Intake = Intake()
+
+    @model_validator(mode="after")
+    def _approvers_from_the_gate(self) -> Policy:
+        # One place for approvers: the gate. `contacts.approvers` left out is derived from it
+        # (a disagreement when both are given is refused by checks.check_approvers).
+        if not self.contacts.approvers:
+            names = [
+                n for gate in approval_gates(self.approvals) for n in (*gate.users, *gate.groups)
+            ]
+            if names:
+                contacts = self.contacts.model_copy(
+                    update={"approvers": list(dict.fromkeys(names))}
+                )
+                object.__setattr__(self, "contacts", contacts)
+        return self

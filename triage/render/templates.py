@@ -133,6 +133,7 @@ class _BoundedEnvironment(SandboxedEnvironment):
         super().__init__(**options)
         self.limits = limits
         self.globals["range"] = self.bounded_range
+        del self.globals["lipsum"]  # makes its text in one call, past every check
 
     def check(self) -> None:
         if time.monotonic() > _DEADLINE.get():

@@ -228,18 +228,38 @@ class Close(Action):
 class CloseQuarterSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     prefix: str = "close_qtr"
+    # `close_date`: the quarter of the data block's close date, unless there is none or it is
+    # after the day the stage was entered (a date still ahead is a forecast, not a signature);
+    # `stage`: the quarter in which the stage was entered.
+    quarter_of: Literal["stage", "close_date"] = "stage"
 
 
 class CloseQuarterLabel(Action):
     key = "close_quarter_label"
-    summary = "add `<prefix>::Q<quarter><YY>` for the fiscal quarter in which the stage was entered"
-    example = "{close_quarter_label: {prefix: close_qtr}}"
+    summary = (
+        "add `<prefix>::Q<quarter><YY>` for the fiscal quarter in which the stage was entered, or"
+        " (`quarter_of: close_date`) of the data block's close date; templates after it see"
+        " `closed_in`"
+    )
+    example = "{close_quarter_label: {prefix: close_qtr, quarter_of: close_date}}"
     close_quarter_label: CloseQuarterSpec = CloseQuarterSpec()
 
     def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
-        entered = step.entered()
-        quarter = fiscal_quarter(entered.date(), facts.fiscal_start_month)
-        add_label(draft, f"{self.close_quarter_label.prefix}::{quarter.label}")
+        spec = self.close_quarter_label
+        day, source = step.entered().date(), "stage"
+        data = facts.issue.scoping.data
+        stated = data.close_date if data else None
+        if spec.quarter_of == "close_date" and stated is not None and stated <= day:
+            day, source = stated, "close_date"
+        quarter = fiscal_quarter(day, facts.fiscal_start_month)
+        label = f"{spec.prefix}::{quarter.label}"
+        add_label(draft, label)
+        step.context["closed_in"] = {
+            "quarter": Trusted(quarter.name),
+            "label": Trusted(label),
+            "date": Trusted(day.isoformat()),
+            "source": Trusted(source),  # close_date or stage (the day the stage was entered)
+        }
 
 
 class ConfidenceLabelSpec(BaseModel):

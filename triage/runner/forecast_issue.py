@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..forecast import forecast
 from ..forecast_report import markdown
+from ..forecast_source import quarter_forecast
 from ..gitlab.adapter import GitLab
 from ..issues.snapshot import IssueSnapshot
 from ..policy.model import Policy
@@ -28,13 +28,8 @@ def keep_forecast(
     config = policy.forecast
     assert config.project is not None
     quarter = fiscal_quarter(now.date(), policy.calendar.fiscal_year_start_month)
-    closed_scope = policy.scope.model_copy(
-        update={"state": "closed", "labels": [*policy.scope.labels, f"close_qtr::{quarter.label}"]}
-    )
-    closed = {(i.project, i.iid): i for i in gitlab.list_issues(closed_scope)}
-    closed |= {(i.project, i.iid): i for i in issues if i.state == "closed"}
     text = markdown(
-        forecast(policy, issues, list(closed.values()), now, quarter), templates, config.template
+        quarter_forecast(policy, gitlab, issues, now, quarter), templates, config.template
     )
     token = f"ps-triage-forecast-{quarter.name.lower()}"
     description = f"<!-- {token} -->\n{text}"
