@@ -1,7 +1,7 @@
 """The `triage` command: parses arguments and the environment, then dispatches.
 
 Environment variables are read here and nowhere else: GITLAB_URL (or CI_SERVER_URL),
-GITLAB_TOKEN, TRIAGE_PROJECT (or CI_PROJECT_PATH); click reads TRIAGE_CACHE and TRIAGE_READERS.
+GITLAB_TOKEN, TRIAGE_PROJECT (then the policy's scope, then CI_PROJECT_PATH); click reads TRIAGE_CACHE and TRIAGE_READERS.
 """
 
 from __future__ import annotations
@@ -87,8 +87,8 @@ def workspace_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 def connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.option(
         "--project",
-        help="Project path to triage; overrides the policy scope. "
-        "Default: $TRIAGE_PROJECT, then $CI_PROJECT_PATH.",
+        help="Project path to triage; overrides the policy scope. Default: $TRIAGE_PROJECT, "
+        "then the policy's scope.project, then $CI_PROJECT_PATH.",
     )(fn)
     fn = click.option(
         "--gitlab-url", help="GitLab base URL. Default: $GITLAB_URL, then $CI_SERVER_URL."
@@ -162,8 +162,9 @@ def _connection(gitlab_url: str | None, project: str | None, readers: int | None
     return Connection(
         url=_gitlab_url(gitlab_url),
         token=_token(),
-        project=project or os.environ.get("TRIAGE_PROJECT") or os.environ.get("CI_PROJECT_PATH"),
+        project=project or os.environ.get("TRIAGE_PROJECT"),
         readers=readers,
+        pipeline_project=os.environ.get("CI_PROJECT_PATH"),
     )
 
 

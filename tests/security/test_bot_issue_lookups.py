@@ -30,8 +30,8 @@ def test_an_issue_someone_else_wrote_with_the_forecast_marker_is_never_taken_for
     today = scoping.emulator.store.clock.now().date()
     start = scoping.workspace.policy.calendar.fiscal_year_start_month
     quarter = fiscal_quarter(today, start)
-    marker = f"<!-- ps-triage-forecast-{quarter.name.lower()} -->"
-    description = f"{marker}\n{FAKE}\n"
+    marker = f"ps-triage-forecast-{quarter.name.lower()}"
+    description = f"<!-- {marker} deals=99 -->\n{FAKE}\n"
     scoping.as_person("dana").issues.create({"title": "PS forecast", "description": description})
 
     result = scoping.run()

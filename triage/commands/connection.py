@@ -15,19 +15,23 @@ from ..policy.model import Policy
 class Connection:
     url: str | None
     token: str | None
-    project: str | None  # overrides the policy's scope
+    project: str | None  # `--project`, else TRIAGE_PROJECT: overrides the policy's scope
     readers: int | None  # issues' details read at once; None: as GitLab answers (`Readers`)
+    # CI_PROJECT_PATH: the project whose pipeline runs; the scope only when the policy names none
+    pipeline_project: str | None = None
 
 
 def scoped(policy: Policy, connection: Connection) -> Policy:
-    """The policy, with the project `--project` names as its scope, if any."""
-    if connection.project:
+    """The policy with the project the run triages as its scope: `--project`, else
+    TRIAGE_PROJECT, else the policy's own `scope.project` (or `scope.group`), else the project
+    whose pipeline runs (CI_PROJECT_PATH). The pipeline's project comes last: an operations
+    repository is not where the scoping issues are, and a run there would see none of them."""
+    project = connection.project
+    if not project and not (policy.scope.project or policy.scope.group):
+        project = connection.pipeline_project
+    if project:
         return policy.model_copy(
-            update={
-                "scope": policy.scope.model_copy(
-                    update={"project": connection.project, "group": None}
-                )
-            }
+            update={"scope": policy.scope.model_copy(update={"project": project, "group": None})}
         )
     return policy
 

@@ -130,6 +130,8 @@ def run_command(
         )
         report.write_text(console.mask(json.dumps(data, indent=2)) + "\n", encoding="utf-8")
         console.info(f"report written to {report}")
+    if result.forecast_failed:  # loud: a scheduled job fails, and its log says why
+        console.err(f"error: {result.forecast}")
     return 1 if result.errors or result.budget_exhausted or result.forecast_failed else 0
 
 

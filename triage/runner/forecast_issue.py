@@ -1,10 +1,15 @@
 """The forecast issue's upkeep: the quarter's forecast written to its one issue, created once by
-the bot and found again by its marker."""
+the bot and found again by its marker. The marker also records how many deals the forecast
+shows (`deals=N`), so that a run that sees no issue at all (a scope that names the wrong project)
+does not wipe a forecast that showed deals."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
+from ..errors import TriageError
+from ..forecast import Forecast
 from ..forecast_report import markdown
 from ..forecast_source import quarter_forecast
 from ..gitlab.adapter import GitLab
@@ -12,6 +17,21 @@ from ..issues.snapshot import IssueSnapshot
 from ..policy.model import Policy
 from ..render.templates import Templates
 from ..rules.fiscal import fiscal_quarter
+
+
+class EmptyScope(TriageError):
+    """The run found no issue in scope while the forecast issue shows deals: it is kept."""
+
+
+def deals_shown(fc: Forecast) -> int:
+    """The issues the forecast names: the quarter's open and approved deals, won and lost."""
+    return len({d.ref for d in (*fc.deals, *fc.approved)} | {c.ref for c in (*fc.won, *fc.lost)})
+
+
+def _recorded_deals(description: str, token: str) -> int | None:
+    """The deal count the forecast issue's marker records (None: written before it did)."""
+    found = re.match(rf"<!-- {re.escape(token)} deals=(\d+) -->", description)
+    return int(found.group(1)) if found else None
 
 
 def keep_forecast(
@@ -24,16 +44,28 @@ def keep_forecast(
     write: bool,
 ) -> str:
     """The quarter's forecast issue: created once, found again by its marker, rewritten only when
-    its text changed. Computed from the issues as this run leaves them, so a second run is idle."""
+    its text changed. Computed from the issues as this run leaves them, so a second run is idle.
+    A run that found no issue in scope, and would write a forecast without deals over one that
+    shows some, writes nothing and raises `EmptyScope`: the scope is more likely wrong (the
+    pipeline's project taken for the scoping project) than every deal gone."""
     config = policy.forecast
     assert config.project is not None
     quarter = fiscal_quarter(now.date(), policy.calendar.fiscal_year_start_month)
-    text = markdown(
-        quarter_forecast(policy, gitlab, issues, now, quarter), templates, config.template
-    )
+    fc = quarter_forecast(policy, gitlab, issues, now, quarter)
+    text = markdown(fc, templates, config.template)
     token = f"ps-triage-forecast-{quarter.name.lower()}"
-    description = f"<!-- {token} -->\n{text}"
+    shown = deals_shown(fc)
+    description = f"<!-- {token} deals={shown} -->\n{text}"
     found = gitlab.find_own_issue(config.project, token)
+    before = _recorded_deals(found[1], token) if found else None
+    if not issues and shown == 0 and before:
+        scope = policy.scope.project or policy.scope.group
+        raise EmptyScope(
+            f"forecast {quarter.name} not rewritten: this run found no issue in scope ({scope}) "
+            f"while the forecast issue shows {before} deals; check the scope (--project, "
+            f"TRIAGE_PROJECT, the policy's scope.project: CI_PROJECT_PATH is used only when the "
+            f"policy names none) and that the token can read the scoping project"
+        )
     if found is None:
         if write:
             title = config.title.replace("{quarter}", quarter.name)

@@ -26,7 +26,7 @@ from ..policy.model import Policy
 from ..render.templates import TemplateProblem, Templates
 from .apply import apply_issue
 from .details import DetailReads, HeadStart, Key, planned_batches
-from .forecast_issue import keep_forecast
+from .forecast_issue import EmptyScope, keep_forecast
 from .memory import run_digest
 
 Mode = Literal["plan", "apply"]
@@ -202,6 +202,8 @@ def run_holding(
             result.forecast, result.forecast_failed = f"forecast: failed ({problem})", True
         except TemplateProblem as problem:  # a broken forecast template fails the forecast only
             result.forecast, result.forecast_failed = f"forecast: failed ({problem})", True
+        except EmptyScope as problem:  # kept as it was: the run fails, saying why
+            result.forecast, result.forecast_failed = str(problem), True
     return result
 
 
