@@ -6,6 +6,7 @@ GITLAB_TOKEN, TRIAGE_PROJECT (then the policy's scope, then CI_PROJECT_PATH); cl
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
@@ -56,13 +57,25 @@ def _exit(code: int) -> None:
     sys.exit(code)
 
 
-def _parse_now(value: str | None) -> datetime | None:
+def _parse_now(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    """`--now`: a date (`2026-01-24`, its midnight) or an ISO 8601 time, with or without a zone
+    (without one it is in the policy's time zone: `commands.connection.in_zone`). Given after
+    the command or before it (`triage --now 2026-01-24 plan`); anything else is a usage error."""
     if value is None:
-        return None
+        return (ctx.find_root().obj or {}).get("now")
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return datetime.fromisoformat(value.strip())
     except ValueError:
-        raise click.BadParameter(f"not an ISO 8601 time: {value}") from None
+        raise click.BadParameter(
+            f"{value!r} is neither a date (2026-01-24) nor an ISO 8601 time "
+            "(2026-01-24T09:00:00Z, 2026-01-24T10:00+01:00)"
+        ) from None
+
+
+NOW_HELP = (
+    "Evaluate as of this date or ISO 8601 time (without a zone: the policy's time zone, else "
+    "UTC). Default: GitLab's own clock."
+)
 
 
 def workspace_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -93,9 +106,7 @@ def connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.option(
         "--gitlab-url", help="GitLab base URL. Default: $GITLAB_URL, then $CI_SERVER_URL."
     )(fn)
-    return click.option(
-        "--now", help="Evaluate as of this ISO 8601 time (default: GitLab's own clock)."
-    )(fn)
+    return click.option("--now", metavar="DATE|TIME", callback=_parse_now, help=NOW_HELP)(fn)
 
 
 def cache_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -168,14 +179,21 @@ def _connection(gitlab_url: str | None, project: str | None, readers: int | None
     )
 
 
+QUIET_HELP = "Only results and errors."
+VERBOSE_HELP = "More detail on stderr."
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("-q", "--quiet", is_flag=True, help="Only results and errors.")
-@click.option("-v", "--verbose", is_flag=True, help="More detail on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help=QUIET_HELP)
+@click.option("-v", "--verbose", is_flag=True, help=VERBOSE_HELP)
+@click.option("--now", metavar="DATE|TIME", callback=_parse_now, help=NOW_HELP)
 @click.version_option(package_name="ps-triage")
 @click.pass_context
-def main(ctx: click.Context, quiet: bool, verbose: bool) -> None:
-    """ps-triage: moves PS scoping issues through their lifecycle from YAML policies."""
-    ctx.ensure_object(dict).update(quiet=quiet, verbose=verbose)
+def main(ctx: click.Context, quiet: bool, verbose: bool, now: datetime | None) -> None:
+    """ps-triage: moves PS scoping issues through their lifecycle from YAML policies.
+
+    -q, -v and --now go before the command or after it."""
+    ctx.ensure_object(dict).update(quiet=quiet, verbose=verbose, now=now)
     # Whatever the command writes, through the console or not, the token is masked in it.
     ctx.with_resource(masked_output([os.environ.get("GITLAB_TOKEN")]))
 
@@ -222,7 +240,7 @@ def _run(ctx: click.Context, options: RunOptions) -> None:
             iid=options.issue,
             report=options.report,
             max_writes=options.max_writes,
-            now=_parse_now(options.now),
+            now=options.now,
             fmt=options.fmt,
             merge_request=note,
             cache=CacheFile(options.cache, timedelta(hours=options.cache_max_age))
@@ -265,7 +283,7 @@ def plan(
     project: str | None,
     issue: int | None,
     report: Path | None,
-    now: str | None,
+    now: datetime | None,
     fmt: str,
     merge_request: int | None,
     merge_request_project: str | None,
@@ -322,7 +340,7 @@ def apply(
     issue: int | None,
     report: Path | None,
     max_writes: int,
-    now: str | None,
+    now: datetime | None,
     cache: Path | None,
     cache_max_age: float,
     readers: int | None,
@@ -361,7 +379,7 @@ def explain(
     templates: Path,
     gitlab_url: str | None,
     project: str | None,
-    now: str | None,
+    now: datetime | None,
 ) -> None:
     """Show every rule and transition for one issue, each condition met or not."""
     from .commands.run import explain_command
@@ -371,7 +389,7 @@ def explain(
     _exit(
         guarded(
             console,
-            lambda: explain_command(console, policies, templates, connection, iid, _parse_now(now)),
+            lambda: explain_command(console, policies, templates, connection, iid, now),
         )
     )
 
@@ -439,7 +457,7 @@ def report(
     templates: Path,
     gitlab_url: str | None,
     project: str | None,
-    now: str | None,
+    now: datetime | None,
     quarter: str | None,
     fmt: str,
     output: Path | None,
@@ -460,7 +478,7 @@ def report(
             quarter=quarter,
             fmt=fmt,
             output=output,
-            now=_parse_now(now),
+            now=now,
         )
 
     _exit(guarded(console, action))
@@ -510,7 +528,7 @@ def render(
     templates: Path,
     gitlab_url: str | None,
     project: str | None,
-    now: str | None,
+    now: datetime | None,
     issue: int | None,
     data_file: Path | None,
     stage: str | None,
@@ -585,6 +603,24 @@ def demo(ctx: click.Context, policies: Path | None, templates: Path | None) -> N
     _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, templates)))
 
 
+def _flag(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    """-q or -v after the command: the same as before it."""
+    if value and param.name:
+        ctx.ensure_object(dict)[param.name] = True
+    return value
+
+
+for _command in main.commands.values():  # the common flags work after every command too
+    _command.params += [
+        click.Option(
+            ["-q", "--quiet"], is_flag=True, expose_value=False, callback=_flag, help=QUIET_HELP
+        ),
+        click.Option(
+            ["-v", "--verbose"], is_flag=True, expose_value=False, callback=_flag, help=VERBOSE_HELP
+        ),
+    ]
+
+
 def entry() -> None:
     """The `triage` command. A run keeps many long-lived objects (every listed issue, parsed)
     and makes few cycles, and Python's collector, started every 700 allocations, re-scanned
@@ -594,6 +630,10 @@ def entry() -> None:
     with masked_output([os.environ.get("GITLAB_TOKEN")]):
         try:
             main()
+        except BrokenPipeError:  # the reader went away (`triage --help | head`): quietly
+            with contextlib.suppress(Exception):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except Exception:  # a bug outside a command's own handler: the traceback masked too
             traceback.print_exc()
             sys.exit(BUG)

@@ -47,6 +47,9 @@ def guarded(console: Console, action: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         console.err("interrupted")
         return INTERRUPTED
+    except BrokenPipeError:  # the reader of the output went away (`| head`): nothing to report
+        console.pipe_closed()
+        return OK
     except Exception:  # a bug: say so, with what a bug report needs
         console.err(
             "error: ps-triage hit a bug; please report it with the traceback below\n"

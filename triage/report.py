@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections import Counter
 from typing import Any
 
@@ -102,36 +101,31 @@ def _describe(entry: dict[str, Any]) -> str:
     return f"{entry['kind'].replace('_', ' ')} {entry['key']}"
 
 
-def table(result: RunResult, width: int = 100) -> str:
-    """A readable table: each change of each issue, and why."""
-    rows: list[tuple[str, str, str]] = []
+def table(result: RunResult) -> Any:
+    """Each change of each issue, and why: a rich table (as wide as the terminal, words wrapped,
+    never cut; `Console.show` draws it), or "nothing to do"."""
+    rows: list[tuple[str, str, str, bool]] = []
     for outcome in result.outcomes:
         ref = f"#{outcome.plan.iid}"
         if outcome.error:
-            rows.append((ref, outcome.status.upper(), outcome.error))
+            rows.append((ref, outcome.status.upper(), outcome.error, True))
             continue
         why = "; ".join(outcome.plan.reasons)
         for n, entry in enumerate(changes_of(outcome.plan)):
-            rows.append((ref if n == 0 else "", _describe(entry), why if n == 0 else ""))
+            rows.append((ref if n == 0 else "", _describe(entry), why if n == 0 else "", False))
     if not rows:
         return "nothing to do"
-    left = max(len(r[0]) for r in [*rows, ("issue", "", "")])
-    middle = min(max(len(r[1]) for r in [*rows, ("", "change", "")]), 44)
-    wrap = max(20, width - left - middle - 4)
-    lines = [
-        f"{'issue':<{left}}  {'change':<{middle}}  why",
-        f"{'-' * left}  {'-' * middle}  {'-' * min(wrap, 40)}",
-    ]
-    for ref, change, why in rows:
-        changes = textwrap.wrap(change, middle, break_on_hyphens=False) or [""]
-        whys = textwrap.wrap(why, wrap) or [""]
-        for n in range(max(len(changes), len(whys))):
-            left_text = changes[n] if n < len(changes) else ""
-            right_text = whys[n] if n < len(whys) else ""
-            lines.append(
-                f"{ref if n == 0 else '':<{left}}  {left_text:<{middle}}  {right_text}".rstrip()
-            )
-    return "\n".join(lines)
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    view = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    view.add_column("issue", no_wrap=True)
+    view.add_column("change", overflow="fold", max_width=44)
+    view.add_column("why", overflow="fold")
+    for ref, change, why, failed in rows:
+        view.add_row(Text(ref), Text(change, style="bold red" if failed else ""), Text(why))
+    return view
 
 
 def summary(result: RunResult, writes: int, by_method: Counter[str]) -> str:

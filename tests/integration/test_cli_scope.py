@@ -60,8 +60,11 @@ def test_the_pipelines_project_is_the_scope_when_the_policy_names_none(demo, tmp
     report = tmp_path / "r.json"
     result = CliRunner().invoke(
         main,
-        ["plan", "--policies", str(policies), "--templates", str(ROOT / "templates")]
-        + ["--report", str(report)],
+        [
+            *("plan", "--policies", str(policies), "--templates", str(ROOT / "templates")),
+            "--report",
+            str(report),
+        ],
         env={"GITLAB_URL": demo.url, "GITLAB_TOKEN": TOKEN, "CI_PROJECT_PATH": "ps/ps-plan"},
     )
     assert scanned(result, report) == ("ps/ps-plan", 9)

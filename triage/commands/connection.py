@@ -4,6 +4,8 @@ policy scoped by it, and the adapter opened with it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from ..errors import UserError
 from ..gitlab.adapter import GitLab
@@ -34,6 +36,17 @@ def scoped(policy: Policy, connection: Connection) -> Policy:
             update={"scope": policy.scope.model_copy(update={"project": project, "group": None})}
         )
     return policy
+
+
+def in_zone(now: datetime | None, policy: Policy) -> datetime | None:
+    """`--now` in UTC: a time given without a zone (or a date) is in the policy's time zone
+    (`calendar.time_zone`, when the policy has one), else in UTC."""
+    if now is None:
+        return None
+    if now.tzinfo is None:
+        zone = str(getattr(policy.calendar, "time_zone", None) or "UTC")
+        now = now.replace(tzinfo=UTC if zone == "UTC" else ZoneInfo(zone))
+    return now.astimezone(UTC)
 
 
 def open_gitlab(connection: Connection) -> GitLab:

@@ -13,7 +13,7 @@ from ..forecast_report import as_json, deals_csv, markdown, salesforce_csv
 from ..forecast_source import quarter_forecast
 from ..rules.fiscal import FiscalQuarter, fiscal_quarter
 from ..workspace import Workspace
-from .connection import Connection, open_gitlab, scoped
+from .connection import Connection, in_zone, open_gitlab, scoped
 
 
 def parse_quarter(name: str, start_month: int) -> FiscalQuarter:
@@ -41,6 +41,7 @@ def report(
     now: datetime | None,
 ) -> int:
     policy = scoped(workspace.policy, connection)
+    now = in_zone(now, policy)
     gitlab = open_gitlab(connection)
     open_issues = list(gitlab.list_issues(policy.scope))
     when = now or gitlab.now()

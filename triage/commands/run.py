@@ -15,7 +15,7 @@ from ..planner import Settings
 from ..report import as_json, plan_markdown, summary, table
 from ..runner import Mode, run
 from ..workspace import Workspace, load_workspace
-from .connection import Connection, open_gitlab, scoped
+from .connection import Connection, in_zone, open_gitlab, scoped
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,7 +30,7 @@ class RunOptions:
     issue: int | None
     report: Path | None
     max_writes: int | None
-    now: str | None
+    now: datetime | None
     fmt: str = "table"
     merge_request: int | None = None
     merge_request_project: str | None = None
@@ -66,6 +66,7 @@ def run_command(
     cache: CacheFile | None = None,
 ) -> int:
     policy = scoped(workspace.policy, connection)
+    now = in_zone(now, policy)
     gitlab = open_gitlab(connection)
     remembered = None
     if cache is not None:
@@ -122,7 +123,7 @@ def run_command(
             )
             console.aside(f"plan note on {merge_request.project}!{merge_request.iid}: {posted}")
     else:
-        console.out(table(result))
+        console.show(table(result))
         console.summary(summary(result, gitlab.traffic.writes, gitlab.traffic.by_method))
     if report:
         data = as_json(
@@ -145,6 +146,7 @@ def explain_command(
 ) -> int:
     workspace = load_workspace(policies, templates)
     policy = scoped(workspace.policy, connection)
+    now = in_zone(now, policy)
     gitlab = open_gitlab(connection)
     found = list(gitlab.list_issues(policy.scope, iids=[iid]))
     if not found:
