@@ -129,10 +129,12 @@ def test_explain_shows_each_condition_and_what_it_saw(demo):
     result = invoke(["explain", "4103"], demo.url)
     assert result.exit_code == 0, result.output
     assert "price-and-scope-agreed: Estimate_Feedback -> SOW_WIP  priority 0" in result.output
-    assert (
-        "no  task: Customer agreed price and scope  (saw: task 'Customer agreed price and scope' not ticked)"
-        in result.output
-    )
+    assert "✗ task 'Customer agreed price and scope' is not ticked" in result.output
+    assert "✓ label `EM_Confidence::Green` is present" in result.output
+    assert "✓ field `confidence.rationale` is set: Customer confirmed budget" in result.output
+    # what the planner sees: the rate card prices the estimate (it once saw an empty one)
+    assert "✓ estimate valid: 38 days, net USD 88,800.00" in result.output
+    assert "{'" not in result.output and "'}" not in result.output  # no Python reprs
     assert (
         "discovery-held: Awaiting_Discovery -> Strawman_WIP  (not from this stage)" in result.output
     )
