@@ -42,6 +42,7 @@ class Console:
         out: TextIO | None = None,
         err: TextIO | None = None,
         color: bool | None = None,
+        columns: int | None = None,
     ) -> None:
         self.mask = Masker(secrets)  # every printable form of each secret
         self.quiet = quiet
@@ -52,6 +53,7 @@ class Console:
         # Colour on each stream only when that stream is a terminal (`color` decides for both).
         self.color = self.interactive if color is None else color
         self.out_color = _isatty(self._out) if color is None else color
+        self.columns = columns  # of a table redirected ($COLUMNS; the CLI reads it)
         self._progress_shown = False
         self._rich: RichConsole | None = None
 
@@ -82,12 +84,11 @@ class Console:
             self.pipe_closed()
 
     def width(self) -> int:
-        """The terminal's width; redirected, $COLUMNS or WIDTH_REDIRECTED."""
+        """The terminal's width; redirected, `columns` ($COLUMNS) or WIDTH_REDIRECTED."""
         if _isatty(self._out):
             with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
                 return os.get_terminal_size(self._out.fileno()).columns
-        columns = os.environ.get("COLUMNS", "")
-        return int(columns) if columns.isdigit() and int(columns) > 0 else WIDTH_REDIRECTED
+        return self.columns or WIDTH_REDIRECTED
 
     def rich(self) -> RichConsole:
         """A rich console on stdout, through the masking, coloured only on a terminal. Markup,
