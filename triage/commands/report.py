@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from ..console import Console
 from ..errors import UserError
-from ..forecast_report import as_json, deals_csv, markdown, salesforce_csv
+from ..forecast import Forecast
+from ..forecast_report import as_json, context, deals_csv, markdown, salesforce_csv
 from ..forecast_source import quarter_forecast
+from ..render.templates import Templates
 from ..rules.fiscal import FiscalQuarter, fiscal_quarter
 from ..workspace import Workspace
 from .connection import Connection, in_zone, open_gitlab, scoped
@@ -58,11 +62,91 @@ def report(
         text = deals_csv(fc)
     elif fmt == "json":
         text = json.dumps(as_json(fc), indent=2) + "\n"
-    else:
+    elif fmt == "markdown":
         text = markdown(fc, workspace.templates, policy.forecast.template)
+    elif output is None:
+        console.show(terminal_view(fc, workspace.templates))
+        return 0
+    else:  # the terminal view, plain, in a file
+        from rich.console import Console as RichConsole
+
+        drawn = io.StringIO()
+        RichConsole(
+            file=drawn, width=console.width(), no_color=True, markup=False, emoji=False
+        ).print(terminal_view(fc, workspace.templates))
+        text = drawn.getvalue()
     if output is not None:
         output.write_text(text, encoding="utf-8")
         console.info(f"wrote {output}")
     else:
         console.out(text.rstrip("\n"))
     return 0
+
+
+def terminal_view(fc: Forecast, templates: Templates) -> Any:
+    """The forecast for a terminal: rich tables (categories, the deals, by EM, won and lost,
+    what needs action), amounts formatted as the comments format them."""
+    from rich import box
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    data = context(fc)
+    money = templates.environment.filters["money"]
+
+    def amount(value: Any) -> Text:
+        return Text(str(money(value)), justify="right")
+
+    def table(title: str, *columns: str) -> Table:
+        view = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
+        for column in columns:
+            right = column in ("Deals", "Net", "Weight")
+            view.add_column(column, justify="right" if right else "left", overflow="fold")
+        return view
+
+    parts: list[Any] = [
+        Text(
+            f"PS forecast {fc.quarter.name}: {fc.business_days_left} business days left "
+            f"(ends {fc.quarter.end.isoformat()})",
+            style="bold",
+        )
+    ]
+    categories = table("By confidence", "Category", "Deals", "Net", "Weight")
+    for c in data["categories"]:
+        name = f"{c['name']} ({c['colour']})" + (
+            "" if c["in_forecast"] else ", not in the forecast"
+        )
+        categories.add_row(Text(name), str(c["count"]), amount(c["net"]), f"{c['weight']:g}")
+    categories.add_row(
+        Text("Forecast (commit + best case)", style="bold"),
+        str(data["forecast_count"]),
+        amount(data["forecast_total"]),
+        "",
+    )
+    categories.add_row(Text("Pipeline (all four)"), "", amount(data["total"]), "")
+    categories.add_row(Text("Weighted (all four)"), "", amount(data["weighted"]), "")
+    parts.append(categories)
+    deals = table("Deals closing this quarter", "Customer", "Issue", "EM", "Stage", "Close", "Net")
+    for d in fc.deals:
+        close = f"{d.close_date}, slipped" if d.slipped else str(d.close_date)
+        deals.add_row(
+            Text(d.customer), Text(d.ref), Text(d.em), Text(d.stage), Text(close), amount(d.net)
+        )
+    parts.append(deals if fc.deals else Text("No deal closes this quarter."))
+    by_em = table("By Engagement Manager", "EM", "Deals", "Net")
+    for row in data["by_em"]:
+        by_em.add_row(Text(row["name"]), str(row["count"]), amount(row["net"]))
+    if data["by_em"]:
+        parts.append(by_em)
+    parts.append(
+        Text(
+            f"Won: {len(fc.won)} ({money(data['won_value'])}); "
+            f"lost: {len(fc.lost)} ({money(data['lost_value'])})"
+            + (f"; win rate {data['win_rate']}" if data["win_rate"] else "")
+            + (f"; attainment {data['attainment']}" if data["attainment"] else "")
+        )
+    )
+    for what, refs in fc.needs_action.items():
+        if refs:
+            parts.append(Text(f"{what}: {', '.join(refs)}"))
+    return Group(*parts)
