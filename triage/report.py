@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from .planner import IssuePlan
@@ -101,9 +102,10 @@ def _describe(entry: dict[str, Any]) -> str:
     return f"{entry['kind'].replace('_', ' ')} {entry['key']}"
 
 
-def table(result: RunResult) -> Any:
+def table(result: RunResult, mask: Callable[[str], str] = str) -> Any:
     """Each change of each issue, and why: a rich table (as wide as the terminal, words wrapped,
-    never cut; `Console.show` draws it), or "nothing to do"."""
+    never cut; `Console.show` draws it), or "nothing to do". Each cell is masked (`mask`) before
+    it is drawn: a secret wrapped over two lines would escape a mask applied line by line."""
     rows: list[tuple[str, str, str, bool]] = []
     for outcome in result.outcomes:
         ref = f"#{outcome.plan.iid}"
@@ -124,7 +126,9 @@ def table(result: RunResult) -> Any:
     view.add_column("change", overflow="fold", max_width=44)
     view.add_column("why", overflow="fold")
     for ref, change, why, failed in rows:
-        view.add_row(Text(ref), Text(change, style="bold red" if failed else ""), Text(why))
+        view.add_row(
+            Text(ref), Text(mask(change), style="bold red" if failed else ""), Text(mask(why))
+        )
     return view
 
 

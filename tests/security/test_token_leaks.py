@@ -284,3 +284,35 @@ def test_a_gitlab_url_carrying_a_password_is_a_usage_error_that_never_shows_it(g
         assert run.code == 2, run.output
         assert "GITLAB_URL" in run.output
         assert run.leaks(secret) == [] and run.leaks(TOKEN) == []
+
+
+def test_a_token_pasted_into_an_issue_never_shows_in_the_terminal_table(tmp_path, monkeypatch):
+    """Someone pastes the bot's token into an issue's data block (as a role): the plan's why
+    column quotes it. The table is drawn by rich, which wraps a long word over two lines, where
+    masking line by line would no longer see it: every cell is masked before it is drawn."""
+    from triage.commands.demo_data import description
+
+    seed: dict[str, Any] = demo_seed()
+    for user in seed["users"]:
+        if user["username"] == "ps-bot":
+            user["token"] = TOKEN
+    block = f"customer: Pasted Inc\nline_items:\n  - activity: Discovery\n    role: {TOKEN}\n    days: 1\n"
+    with running_emulator(seed) as emulator:
+        import gitlab as python_gitlab
+
+        project = python_gitlab.Gitlab(emulator.url, private_token="dana-token").projects.get(
+            "ps/ps-plan", lazy=True
+        )
+        project.issues.create(
+            {
+                "title": "Pasted Inc",
+                "labels": "Services Calculator",
+                "description": description("A pasted token", [], block),
+            }
+        )
+        for columns in ("50", "200"):
+            monkeypatch.setenv("COLUMNS", columns)
+            run = triage(tmp_path, ["plan"], emulator.url, TOKEN)
+            assert run.code == 0, run.output
+            assert "data-block-problem" in run.output and "[MASKED]" in run.output
+            assert run.leaks(TOKEN) == [] and "Pa5ted" not in run.output

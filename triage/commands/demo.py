@@ -72,7 +72,7 @@ def _bot_run(
     admin(url, "stats/reset", {})
     gitlab_ = GitLab(url, BOT_TOKEN)
     result = run(workspace.policy, gitlab_, workspace.templates, mode=mode, cache=cache)
-    console.show(table(result))
+    console.show(table(result, console.mask))
     console.out(summary(result, gitlab_.traffic.writes, gitlab_.traffic.by_method))
     served = admin(url, "stats")["requests"]
     console.info(f"(the emulator served: {', '.join(f'{k} {v}' for k, v in served.items())})")

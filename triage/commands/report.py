@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ def report(
     elif fmt == "markdown":
         text = markdown(fc, workspace.templates, policy.forecast.template)
     elif output is None:
-        console.show(terminal_view(fc, workspace.templates))
+        console.show(terminal_view(fc, workspace.templates, console.mask))
         return 0
     else:  # the terminal view, plain, in a file
         from rich.console import Console as RichConsole
@@ -73,7 +74,7 @@ def report(
         drawn = io.StringIO()
         RichConsole(
             file=drawn, width=console.width(), no_color=True, markup=False, emoji=False
-        ).print(terminal_view(fc, workspace.templates))
+        ).print(terminal_view(fc, workspace.templates, console.mask))
         text = drawn.getvalue()
     if output is not None:
         output.write_text(text, encoding="utf-8")
@@ -83,18 +84,22 @@ def report(
     return 0
 
 
-def terminal_view(fc: Forecast, templates: Templates) -> Any:
+def terminal_view(fc: Forecast, templates: Templates, mask: Callable[[str], str] = str) -> Any:
     """The forecast for a terminal: rich tables (categories, the deals, by EM, won and lost,
-    what needs action), amounts formatted as the comments format them."""
+    what needs action), amounts formatted as the comments format them. Text from the issues is
+    masked (`mask`) before rich wraps it."""
     from rich import box
     from rich.console import Group
     from rich.table import Table
-    from rich.text import Text
+    from rich.text import Text as RichText
 
     data = context(fc)
     money = templates.environment.filters["money"]
 
-    def amount(value: Any) -> Text:
+    def Text(value: str, **style: Any) -> Any:
+        return RichText(mask(value), **style)
+
+    def amount(value: Any) -> Any:
         return Text(str(money(value)), justify="right")
 
     def table(title: str, *columns: str) -> Table:

@@ -123,7 +123,7 @@ def run_command(
             )
             console.aside(f"plan note on {merge_request.project}!{merge_request.iid}: {posted}")
     else:
-        console.show(table(result))
+        console.show(table(result, console.mask))
         console.summary(summary(result, gitlab.traffic.writes, gitlab.traffic.by_method))
     if report:
         data = as_json(
