@@ -84,6 +84,9 @@ def _sentence(condition: Condition, met: bool, saw: str, facts: Facts) -> str:
         if met:
             return f"field `{condition.field}` is set: {_value(value)}"
         return f"field `{condition.field}` is empty"
+    wanted = getattr(condition, condition.key)
+    if isinstance(wanted, bool):  # `close_date_passed: true`: what it saw says it
+        return saw if met else f"{saw} (wanted: {_asked(condition)})"
     return f"{_asked(condition)}: {saw}"
 
 
