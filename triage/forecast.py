@@ -66,6 +66,7 @@ class Forecast:
     weights: dict[str, float]
     needs_action: dict[str, list[str]] = field(default_factory=dict)
     target: Decimal | None = None  # the quarter's bookings target, when the policy names one
+    currency: str = "USD"  # the rate card's: every amount above is in it
 
     def by_confidence(self) -> list[tuple[str, int, Decimal]]:
         rows = []
@@ -275,4 +276,5 @@ def forecast(
         weights,
         needs,
         target=Decimal(target) if target is not None else None,
+        currency=policy.rates.currency,
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from .forecast import forecast
 from .forecast_report import markdown
@@ -17,24 +19,30 @@ from .render.markdown import Trusted
 from .render.templates import TemplateProblem, Templates, load_templates
 from .rules.actions import Comment
 
-SAMPLE_DESCRIPTION = """Sample scoping issue used to check templates.
 
-- [x] Discovery call held
-- [ ] Customer agreed price and scope
-
-<!-- ps-triage:scoping -->
-```yaml
-customer: Sample Customer
-segment: Ent_EAST
-close_date: 2026-01-30
-currency: USD
-people: {sa: sample-sa, ae: sample-ae}
-confidence: {value: Amber, rationale: sample}
-line_items:
-  - {activity: Discovery, role: PSE, days: 2}
-discount_pct: 0
-```
-"""
+def sample_description(policy: Policy) -> str:
+    """The sample scoping issue templates are checked with, made from the policy: one line item
+    per role of its rate card, priced in its currency (a rate card change needs no code change)."""
+    data: dict[str, Any] = {
+        "customer": "Sample Customer",
+        "segment": next(iter(policy.assignment.pools), "Sample_Segment"),
+        "close_date": date(2026, 1, 30),
+        "currency": policy.rates.currency,
+        "people": {"sa": "sample-sa", "ae": "sample-ae"},
+        "confidence": {"value": "Amber", "rationale": "sample"},
+        "line_items": [
+            {"activity": f"Sample work of a {role}", "role": role, "days": 2}
+            for role in policy.rates.roles
+        ],
+        "discount_pct": 0,
+    }
+    block = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return (
+        "Sample scoping issue used to check templates.\n\n"
+        "- [x] Discovery call held\n"
+        "- [ ] Customer agreed price and scope\n\n"
+        f"<!-- ps-triage:scoping -->\n```yaml\n{block}```\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,7 @@ def sample_issue(policy: Policy) -> IssueSnapshot:
         project="sample/project",
         iid=1,
         title="Sample Customer - Scope Issue and Write SOW",
-        description=SAMPLE_DESCRIPTION,
+        description=sample_description(policy),
         labels=(),
         assignees=("sample-em",),
         author="sample-sa",
@@ -144,6 +152,13 @@ def check_templates(policy: Policy, templates: Templates) -> list[str]:
     sample_links = {
         key: Trusted(f"{issue.web_url}#note_1") for key in ("estimate-summary", "sow-draft")
     }
+    # Without roles the sample has no estimate: say where that comes from.
+    no_roles = (
+        ""
+        if policy.rates.roles
+        else "; the sample issue has no estimate because the policy's rate card (`rates.roles`) "
+        "names no role: add the team's roles there, e.g. `Consultant: {price: 1500, cost: 700}`"
+    )
     for name, uses in sorted(template_uses(policy).items()):
         if uses[0][0] == "forecast" and name in templates.sources:
             try:
@@ -163,6 +178,7 @@ def check_templates(policy: Policy, templates: Templates) -> list[str]:
             except TemplateProblem as error:
                 problems.append(
                     f"{error} (rendering for {kind} {getattr(obj, 'id', '')})".replace(" )", ")")
+                    + no_roles
                 )
     return problems
 
@@ -171,7 +187,7 @@ def load_workspace(policies: Path, templates_dir: Path, *, lenient: bool = False
     """`lenient` (a scheduled run): templates that fail their check are kept as problems
     instead of stopping everything; each issue whose comment uses one fails alone."""
     policy = load_policy(policies)
-    templates = load_templates(templates_dir)
+    templates = replace(load_templates(templates_dir), money=policy.rates.money)
     problems = check_templates(policy, templates)
     if problems and not lenient:
         raise TemplateProblem("\n".join(problems))

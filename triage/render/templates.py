@@ -37,6 +37,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from .markdown import Trusted, code, escape, label, mention, mermaid
+from .money import MoneyFormat
 
 SUFFIXES = (".md.j2", ".j2", ".md")
 
@@ -288,11 +289,6 @@ def _finalize(value: Any) -> Any:
     return escape(value) if value is not None else ""
 
 
-def _money(value: Any) -> Trusted:
-    """12345.5 -> 12,345.50 (a number the bot computed, so trusted)."""
-    return Trusted(f"{Decimal(str(value)):,.2f}")
-
-
 def _num(value: Any) -> Trusted:
     """2.50 -> 2.5, 29 -> 29."""
     return Trusted(format(Decimal(str(value)).normalize(), "f"))
@@ -306,6 +302,8 @@ def _trusted(value: Any) -> Trusted:
 class Templates:
     sources: Mapping[str, str]
     limits: Limits = field(default_factory=Limits)
+    # The rate card's currency and the policy's locale (`load_workspace` sets them).
+    money: MoneyFormat = field(default_factory=MoneyFormat)
 
     @cached_property
     def environment(self) -> _BoundedEnvironment:
@@ -332,7 +330,9 @@ class Templates:
         env.filters["code"] = code
         env.filters["label"] = label
         env.filters["mermaid"] = mermaid
-        env.filters["money"] = _money
+        money = self.money
+        # 12345.5 -> `USD 12,345.50` (a number the bot computed, so trusted)
+        env.filters["money"] = lambda value: Trusted(money(value))
         env.filters["num"] = _num
         for name in _GROWING:
             env.filters[name] = env.bounded_filter(name, env.filters[name])
