@@ -43,11 +43,13 @@ def explain_issue(policy: Policy, issue: IssueSnapshot, now: datetime, settings:
     cal = policy.calendar
     facts = Facts(
         issue,
-        Moment(now),
+        Moment(cal.local(now)),
         stage,
         life.label_prefix,
         cal.fiscal_year_start_month,
-        frozenset(cal.holidays),
+        policy.days_off(issue.assignees[0] if issue.assignees else None),
+        policy.rates,
+        cal.quarter_end_business_days,
     )
     lines = [
         f"{issue.ref}  {issue.title}",

@@ -130,6 +130,7 @@ def _label(issue: IssueSnapshot, prefix: str) -> str | None:
 
 
 def deal_of(policy: Policy, issue: IssueSnapshot, now: datetime) -> Deal | None:
+    now = policy.calendar.local(now)  # dates are the team's
     data = issue.scoping.data
     if data is None:
         return None
@@ -182,7 +183,11 @@ def _days_in_stage(policy: Policy, issue: IssueSnapshot, now: datetime) -> int |
     label = policy.lifecycle.label(stage)
     adds = [e.created_at for e in issue.label_events if e.action == "add" and e.label == label]
     started = max(adds, default=issue.created_at)
-    return business_days_between(started.date(), now.date(), frozenset(policy.calendar.holidays))
+    cal = policy.calendar
+    em = issue.assignees[0] if issue.assignees else None
+    return business_days_between(
+        cal.local(started).date(), cal.local(now).date(), policy.days_off(em)
+    )
 
 
 def stage_timers(policy: Policy) -> dict[str, int]:
@@ -204,11 +209,11 @@ def _in_quarter_end(policy: Policy, now: datetime) -> bool:
     cal = policy.calendar
     probe = Facts(
         IssueSnapshot("", 0, "", "", (), (), "", "opened", now, now, ""),
-        Moment(now),
+        Moment(cal.local(now)),
         None,
         policy.lifecycle.label_prefix,
         cal.fiscal_year_start_month,
-        frozenset(cal.holidays),
+        cal.days_off(),
         quarter_end_days=cal.quarter_end_business_days,
     )
     return probe.in_quarter_end()
@@ -222,6 +227,7 @@ def forecast(
     quarter: FiscalQuarter | None = None,
 ) -> Forecast:
     cal = policy.calendar
+    now = cal.local(now)  # dates are the team's
     quarter = quarter or fiscal_quarter(now.date(), cal.fiscal_year_start_month)
     deals = [d for i in open_issues if i.state == "opened" and (d := deal_of(policy, i, now))]
     in_quarter = [d for d in deals if counts_in(d, quarter, now.date())]
@@ -267,7 +273,7 @@ def forecast(
     target = policy.forecast.targets.get(quarter.name)
     return Forecast(
         quarter,
-        business_days_between(now.date(), quarter.end, frozenset(cal.holidays)),
+        business_days_between(cal.local(now).date(), quarter.end, cal.days_off()),
         tuple(sorted(in_quarter, key=lambda d: d.ref)),
         tuple(sorted((d for d in deals if d.stage == "Approved"), key=lambda d: d.ref)),
         tuple(sorted((closed_of(policy, i, now) for i in won), key=lambda c: c.ref)),

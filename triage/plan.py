@@ -238,7 +238,8 @@ class _Planner:
         self.policy = policy
         self.life = policy.lifecycle
         self.issue = issue
-        self.moment = Moment(now)  # the only way the plan reads the time
+        # the only way the plan reads the time; its dates are the team's (calendar.time_zone)
+        self.moment = Moment(policy.calendar.local(now))
         self.settings = settings
         self.prefix = f"{self.life.label_prefix}::"
         self.draft = Draft(labels=set(issue.labels), state=issue.state, assignees=issue.assignees)
@@ -255,7 +256,7 @@ class _Planner:
             stage,
             self.life.label_prefix,
             cal.fiscal_year_start_month,
-            frozenset(cal.holidays),
+            self.policy.days_off(issue.assignees[0] if issue.assignees else None),
             self.policy.rates,
             cal.quarter_end_business_days,
             self.settings.bot,

@@ -243,7 +243,9 @@ def keep_forecast(
     its text changed. Computed from the issues as this run leaves them, so a second run is idle."""
     config = policy.forecast
     assert config.project is not None
-    quarter = fiscal_quarter(now.date(), policy.calendar.fiscal_year_start_month)
+    quarter = fiscal_quarter(
+        policy.calendar.local(now).date(), policy.calendar.fiscal_year_start_month
+    )
     text = markdown(
         quarter_forecast(policy, gitlab, issues, now, quarter), templates, config.template
     )

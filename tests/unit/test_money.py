@@ -3,6 +3,7 @@ its currency, formatted for the policy's locale."""
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -51,7 +52,14 @@ def test_amounts_show_their_currency_in_the_policys_locale():
 def test_an_unknown_locale_or_currency_is_a_policy_error_naming_its_line(tmp_path):
     for bad, words in (("locale: xx_QQ", "not a locale"), ("currency: XYZ", "not an ISO 4217")):
         (tmp_path / bad[:6]).mkdir()
-        text = (ROOT / "policies/ps-scoping.yml").read_text().replace("currency: USD", bad, 1)
+        key = bad.split(":")[0]
+        text = re.sub(
+            rf"^  {key}: .*$",
+            "  " + bad,
+            (ROOT / "policies/ps-scoping.yml").read_text(),
+            count=1,
+            flags=re.M,
+        )
         (tmp_path / bad[:6] / "p.yml").write_text(text)
         with pytest.raises(Exception) as caught:
             load_policy(tmp_path / bad[:6])

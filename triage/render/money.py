@@ -49,7 +49,7 @@ def check_currency(code: str) -> str:
 
 
 def _pattern(locale: Locale, display: Display) -> str:
-    pattern = locale.currency_formats["standard"].pattern
+    pattern = str(locale.currency_formats["standard"].pattern)
     if display == "symbol":
         return pattern
     # The ISO code instead of the symbol, a space between it and the digits.
