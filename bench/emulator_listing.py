@@ -18,7 +18,7 @@ import requests
 from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import TASKS, demo_seed, description
 from triage.gitlab.adapter import GitLab
-from triage.run import run
+from triage.runner import run
 from triage.workspace import load_workspace
 
 ROOT = Path(__file__).resolve().parents[1]

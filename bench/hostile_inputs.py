@@ -29,8 +29,9 @@ from triage.policy.loader import (
     PolicyInvalid,
     policy_from_texts,
 )
+from triage.preview import sample_issue, template_uses, use_context
 from triage.render.templates import TemplateProblem, Templates
-from triage.workspace import load_workspace, sample_issue, template_uses, use_context
+from triage.workspace import load_workspace
 from triage.yaml_source import Bounds, check_bounds
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import TASKS, demo_seed, description
-from triage.render.markers import find_marker
+from triage.issues.markers import find_marker
 from triage.workspace import load_workspace
 
 ROOT = Path(__file__).resolve().parents[1]

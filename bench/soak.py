@@ -23,8 +23,8 @@ from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import BOT_TOKEN, PROJECT, demo_seed
 from triage.gitlab.adapter import GitLab
 from triage.gitlab.cache import DetailsCache
-from triage.render.markers import find_marker
-from triage.run import run
+from triage.issues.markers import find_marker
+from triage.runner import run
 from triage.workspace import load_workspace
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,8 +5,9 @@ The bot's own code (`triage`) never imports this package; tests, `triage demo` a
 """
 
 from .clock import Clock
+from .faults import Faults, RateLimit
 from .seed import Seed, SeedError, build_seed, load_seed
-from .server import Emulator, Faults, RateLimit
+from .server import Emulator
 from .store import Store
 
 __all__ = [

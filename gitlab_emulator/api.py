@@ -21,6 +21,7 @@ from .http import (
     not_found,
     paginate,
 )
+from .quick_actions import assignment_note
 from .store import (
     ADMIN_LABEL,
     DESCRIPTION_LIMIT,
@@ -90,15 +91,6 @@ def _time_arg(req: Request, name: str) -> datetime | None:
         return parse_time(str(raw))
     except ValueError:
         raise bad_param(name, "is invalid") from None
-
-
-def _assignment_note(before: list[int], after: list[int], store: Store) -> str:
-    added = [f"@{store.users[i].username}" for i in after if i not in before]
-    removed = [f"@{store.users[i].username}" for i in before if i not in after]
-    parts = ([f"assigned to {' '.join(added)}"] if added else []) + (
-        [f"unassigned {' '.join(removed)}"] if removed else []
-    )
-    return " and ".join(parts)
 
 
 class Api:
@@ -563,7 +555,7 @@ class Api:
                     self.store.add_note(
                         issue,
                         user,
-                        _assignment_note(issue.assignee_ids, assignees, self.store),
+                        assignment_note(issue.assignee_ids, assignees, self.store),
                         system=True,
                     )
                     issue.assignee_ids, changed = assignees, True

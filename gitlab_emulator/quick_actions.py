@@ -574,12 +574,10 @@ class _Run:
                 system=True,
             )
         if "assignee_ids" in updates and updates["assignee_ids"] != issue.assignee_ids:
-            from .api import _assignment_note  # the wording update_issue uses
-
             store.add_note(
                 issue,
                 self.user,
-                _assignment_note(issue.assignee_ids, updates["assignee_ids"], store),
+                assignment_note(issue.assignee_ids, updates["assignee_ids"], store),
                 system=True,
             )
         for key in ("title", "assignee_ids", "confidential", "due_date", "discussion_locked"):
@@ -622,3 +620,13 @@ def run(store: Store, project: Project, issue: Issue, user: User, body: str) -> 
     outcome.commands_changes = session.updates
     outcome.message = " ".join(session.messages)
     return outcome
+
+
+def assignment_note(before: list[int], after: list[int], store: Store) -> str:
+    """The system note of an assignee change (the wording the API's update and `/assign` share)."""
+    added = [f"@{store.users[i].username}" for i in after if i not in before]
+    removed = [f"@{store.users[i].username}" for i in before if i not in after]
+    parts = ([f"assigned to {' '.join(added)}"] if added else []) + (
+        [f"unassigned {' '.join(removed)}"] if removed else []
+    )
+    return " and ".join(parts)

@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .clock import Clock, parse_time
-from .server import Faults, RateLimit
+from .faults import Faults, RateLimit
 from .store import (
     ACCESS_LEVELS,
     Award,

@@ -21,40 +21,13 @@ from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 from .api import Api
 from .clock import ClockError, parse_time
 from .entities import Entities
+from .faults import Faults, RateLimit
 from .http import ApiError, Request, Response
 from .store import Store, User
 
 API_PREFIX = "/api/v4"
 ADMIN_PREFIX = "/-/emulator"
 WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
-
-
-@dataclass
-class RateLimit:
-    """Authenticated API throttle (Rack::Attack), per user (per IP when anonymous).
-    `period_seconds` shortens GitLab's one-minute window for fast tests. `RateLimit-*` headers
-    come with the 429 only (GL `lib/gitlab/rack_attack.rb`: informational headers on answers
-    that were not throttled are an opt-in setting, off by default); `headers` turns those on."""
-
-    per_minute: int | None = None
-    headers: bool = False
-    period_seconds: float = 60.0
-
-
-@dataclass
-class Faults:
-    seed: int = 0
-    error_rate: float = 0.0
-    latency_ms: int = 0  # the network's: each answer arrives this much later
-    drop_after_write_rate: float = 0.0
-    # A CDN or load balancer in front of GitLab (gitlab.com: gitlab-org/gitlab#365728) answers
-    # this share of requests 429 itself, with no Retry-After and no RateLimit-* header; the
-    # request never reaches GitLab.
-    edge_throttle_rate: float = 0.0
-    # GitLab's Puma answers at most `workers` requests at once (workers x threads; 0: as many as
-    # come), each holding its worker `work_ms`; the others wait their turn in its queue.
-    workers: int = 0
-    work_ms: int = 0
 
 
 @dataclass

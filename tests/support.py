@@ -13,8 +13,8 @@ import gitlab
 from triage.commands.demo_data import BOT_TOKEN, description
 from triage.gitlab.adapter import GitLab
 from triage.issues.snapshot import IssueSnapshot, LabelEvent, Note
-from triage.plan import Settings
-from triage.run import RunResult, run
+from triage.planner import Settings
+from triage.runner import RunResult, run
 from triage.workspace import Workspace, load_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +52,9 @@ def won(when: datetime, by: str = "quinn") -> tuple[LabelEvent, ...]:
 
 def settings(ws: Workspace | None = None) -> Settings:
     """As the runner would build them for the shipped policy and the demo's groups."""
-    return Settings(BOT, (ws or workspace()).templates, APPROVERS, members=MEMBERS)
+    return Settings(
+        bot=BOT, templates=(ws or workspace()).templates, approvers=APPROVERS, members=MEMBERS
+    )
 
 
 def at(text: str) -> datetime:

@@ -24,7 +24,7 @@ from .errors import BUG, guarded
 from .masking import masked_output
 
 if TYPE_CHECKING:
-    from .run import Mode
+    from .commands.run import RunOptions
 
 DEFAULTS = Path(__file__).parent / "defaults"
 
@@ -157,7 +157,7 @@ def _gitlab_url(given: str | None) -> str | None:
 
 
 def _connection(gitlab_url: str | None, project: str | None, readers: int | None = None) -> Any:
-    from .commands.run import Connection
+    from .commands.connection import Connection
 
     return Connection(
         url=_gitlab_url(gitlab_url),
@@ -189,57 +189,44 @@ def validate(ctx: click.Context, policies: Path, templates: Path) -> None:
     _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, templates)))
 
 
-def _run(
-    ctx: click.Context,
-    mode: Mode,
-    policies: Path,
-    templates: Path,
-    gitlab_url: str | None,
-    project: str | None,
-    issue: int | None,
-    report: Path | None,
-    max_writes: int | None,
-    now: str | None,
-    fmt: str = "table",
-    merge_request: int | None = None,
-    merge_request_project: str | None = None,
-    cache: Path | None = None,
-    cache_max_age: float = 24.0,
-    readers: int | None = None,
-) -> None:
+def _run(ctx: click.Context, options: RunOptions) -> None:
     from .commands.run import CacheFile, MergeRequestNote, run_command
     from .workspace import load_workspace
 
     note = None
-    if merge_request is not None:
-        where = merge_request_project or os.environ.get("CI_PROJECT_PATH")
+    if options.merge_request is not None:
+        where = options.merge_request_project or os.environ.get("CI_PROJECT_PATH")
         if not where:
             raise click.UsageError(
                 "--merge-request needs --merge-request-project (or CI_PROJECT_PATH)"
             )
-        note = MergeRequestNote(where, merge_request)
+        note = MergeRequestNote(where, options.merge_request)
 
-    connection = _connection(gitlab_url, project, readers)
+    connection = _connection(options.gitlab_url, options.project, options.readers)
     console = _console(ctx, connection.token)
 
     def action() -> int:
         # An invalid policy stops here, before any request; a failing template stops only the
         # issues that use it in a scheduled `apply` (a `plan`, for a merge request, stops here).
-        workspace = load_workspace(policies, templates, lenient=mode == "apply")
+        workspace = load_workspace(
+            options.policies, options.templates, lenient=options.mode == "apply"
+        )
         for problem in workspace.template_problems:
             console.err(f"warning: {problem}; the issues that use it fail, the others go on")
         return run_command(
             console,
             workspace,
             connection,
-            mode=mode,
-            iid=issue,
-            report=report,
-            max_writes=max_writes,
-            now=_parse_now(now),
-            fmt=fmt,
+            mode=options.mode,
+            iid=options.issue,
+            report=options.report,
+            max_writes=options.max_writes,
+            now=_parse_now(options.now),
+            fmt=options.fmt,
             merge_request=note,
-            cache=CacheFile(cache, timedelta(hours=cache_max_age)) if cache else None,
+            cache=CacheFile(options.cache, timedelta(hours=options.cache_max_age))
+            if options.cache
+            else None,
         )
 
     _exit(guarded(console, action))
@@ -286,23 +273,27 @@ def plan(
     readers: int | None,
 ) -> None:
     """Show what a run would change. Never writes to the issues (a merge-request note aside)."""
+    from .commands.run import RunOptions
+
     _run(
         ctx,
-        "plan",
-        policies,
-        templates,
-        gitlab_url,
-        project,
-        issue,
-        report,
-        None,
-        now,
-        fmt,
-        merge_request,
-        merge_request_project,
-        cache,
-        cache_max_age,
-        readers,
+        RunOptions(
+            mode="plan",
+            policies=policies,
+            templates=templates,
+            gitlab_url=gitlab_url,
+            project=project,
+            issue=issue,
+            report=report,
+            max_writes=None,
+            now=now,
+            fmt=fmt,
+            merge_request=merge_request,
+            merge_request_project=merge_request_project,
+            cache=cache,
+            cache_max_age=cache_max_age,
+            readers=readers,
+        ),
     )
 
 
@@ -336,20 +327,24 @@ def apply(
     readers: int | None,
 ) -> None:
     """Make the changes: labels, state and comments."""
+    from .commands.run import RunOptions
+
     _run(
         ctx,
-        "apply",
-        policies,
-        templates,
-        gitlab_url,
-        project,
-        issue,
-        report,
-        max_writes,
-        now,
-        cache=cache,
-        cache_max_age=cache_max_age,
-        readers=readers,
+        RunOptions(
+            mode="apply",
+            policies=policies,
+            templates=templates,
+            gitlab_url=gitlab_url,
+            project=project,
+            issue=issue,
+            report=report,
+            max_writes=max_writes,
+            now=now,
+            cache=cache,
+            cache_max_age=cache_max_age,
+            readers=readers,
+        ),
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .issues.snapshot import IssueSnapshot
-from .plan import Settings, plan_issue
+from .planner import Settings, plan_issue
 from .policy.model import ANY_OPEN, NO_STAGE, Policy
 from .rules.conditions import All, AnyOf, Condition, Facts, NeedDetail, Not
 from .rules.moment import Moment
@@ -42,14 +42,14 @@ def explain_issue(policy: Policy, issue: IssueSnapshot, now: datetime, settings:
     stage = stages[0] if len(stages) == 1 else None
     cal = policy.calendar
     facts = Facts(
-        issue,
-        Moment(cal.local(now)),
-        stage,
-        life.label_prefix,
-        cal.fiscal_year_start_month,
-        policy.days_off(issue.assignees[0] if issue.assignees else None),
-        policy.rates,
-        cal.quarter_end_business_days,
+        issue=issue,
+        moment=Moment(cal.local(now)),
+        stage=stage,
+        stage_prefix=life.label_prefix,
+        fiscal_start_month=cal.fiscal_year_start_month,
+        holidays=policy.days_off(issue.assignees[0] if issue.assignees else None),
+        rates=policy.rates,
+        quarter_end_days=cal.quarter_end_business_days,
     )
     lines = [
         f"{issue.ref}  {issue.title}",

@@ -208,12 +208,12 @@ def _in_quarter_end(policy: Policy, now: datetime) -> bool:
 
     cal = policy.calendar
     probe = Facts(
-        IssueSnapshot("", 0, "", "", (), (), "", "opened", now, now, ""),
-        Moment(cal.local(now)),
-        None,
-        policy.lifecycle.label_prefix,
-        cal.fiscal_year_start_month,
-        cal.days_off(),
+        issue=IssueSnapshot("", 0, "", "", (), (), "", "opened", now, now, ""),
+        moment=Moment(cal.local(now)),
+        stage=None,
+        stage_prefix=policy.lifecycle.label_prefix,
+        fiscal_start_month=cal.fiscal_year_start_month,
+        holidays=cal.days_off(),
         quarter_end_days=cal.quarter_end_business_days,
     )
     return probe.in_quarter_end()

@@ -12,12 +12,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from .issues.markers import revision
 from .issues.scoping import ScopingData
 from .memo import last_answer
-from .render.markers import revision
-from .render.money import MoneyFormat, check_currency, check_locale
 
 CENT = Decimal("0.01")
 
@@ -56,14 +55,6 @@ class Rates(BaseModel):
     )
     margin_floor_pct: float = Field(30, ge=0, lt=100)
     roles: dict[str, RoleRate] = Field(default_factory=dict)
-
-    _currency = field_validator("currency")(check_currency)
-    _locale = field_validator("locale")(check_locale)
-
-    @cached_property
-    def money(self) -> MoneyFormat:
-        """Formats an amount in this currency for this locale: `USD 4,500.00`."""
-        return MoneyFormat(self.currency, self.locale, self.currency_display)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ import textwrap
 from collections import Counter
 from typing import Any
 
-from .plan import IssuePlan
+from .planner import IssuePlan
 from .render.markdown import code, escape
-from .run import RunResult
+from .runner import RunResult
 
 
 def changes_of(issue_plan: IssuePlan) -> list[dict[str, Any]]:

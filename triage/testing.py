@@ -29,8 +29,8 @@ from gitlab_emulator.server import Emulator
 from gitlab_emulator.store import Issue, Project
 
 from .gitlab.adapter import GitLab
-from .render.markers import find_marker
-from .run import RunResult, run
+from .issues.markers import find_marker
+from .runner import RunResult, run
 from .workspace import Workspace, load_workspace
 
 BOT_TOKEN = "policy-test-bot-token"

@@ -3,46 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-from .forecast import forecast
-from .forecast_report import markdown
-from .issues.snapshot import IssueSnapshot
-from .plan import template_context
+from .errors import TemplateProblem
 from .policy.loader import load_policy
 from .policy.model import Policy
-from .render.markdown import Trusted
-from .render.templates import TemplateProblem, Templates, load_templates
-from .rules.actions import Comment
-
-
-def sample_description(policy: Policy) -> str:
-    """The sample scoping issue templates are checked with, made from the policy: one line item
-    per role of its rate card, priced in its currency (a rate card change needs no code change)."""
-    data: dict[str, Any] = {
-        "customer": "Sample Customer",
-        "segment": next(iter(policy.assignment.pools), "Sample_Segment"),
-        "close_date": date(2026, 1, 30),
-        "currency": policy.rates.currency,
-        "people": {"sa": "sample-sa", "ae": "sample-ae"},
-        "confidence": {"value": "Amber", "rationale": "sample"},
-        "line_items": [
-            {"activity": f"Sample work of a {role}", "role": role, "days": 2}
-            for role in policy.rates.roles
-        ],
-        "discount_pct": 0,
-    }
-    block = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-    return (
-        "Sample scoping issue used to check templates.\n\n"
-        "- [x] Discovery call held\n"
-        "- [ ] Customer agreed price and scope\n\n"
-        f"<!-- ps-triage:scoping -->\n```yaml\n{block}```\n"
-    )
+from .preview import check_templates
+from .render.money import money_format
+from .render.templates import Templates, load_templates
 
 
 @dataclass(frozen=True)
@@ -54,140 +22,11 @@ class Workspace:
     template_problems: tuple[str, ...] = ()
 
 
-def template_uses(policy: Policy) -> dict[str, list[tuple[str, Any]]]:
-    """template name -> where it is used: ("transition", Transition) | ("rule", Rule) | ("conflict", None)."""
-    uses: dict[str, list[tuple[str, Any]]] = {}
-    for transition in policy.lifecycle.transitions:
-        for action in transition.actions:
-            if isinstance(action, Comment):
-                uses.setdefault(action.comment.template, []).append(("transition", transition))
-    for rule in policy.rules:
-        for action in rule.actions:
-            if isinstance(action, Comment):
-                uses.setdefault(action.comment.template, []).append(("rule", rule))
-    for gate in policy.approvals:
-        uses.setdefault(gate.comment.template, []).append(("gate", gate))
-    if policy.forecast.project:
-        uses.setdefault(policy.forecast.template, []).append(("forecast", None))
-    if policy.lifecycle.conflict_comment:
-        uses.setdefault(policy.lifecycle.conflict_comment.template, []).append(("conflict", None))
-    if policy.lifecycle.unexpected_move_comment:
-        uses.setdefault(policy.lifecycle.unexpected_move_comment.template, []).append(
-            ("move", None)
-        )
-    return uses
-
-
-def sample_issue(policy: Policy) -> IssueSnapshot:
-    when = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-    return IssueSnapshot(
-        project="sample/project",
-        iid=1,
-        title="Sample Customer - Scope Issue and Write SOW",
-        description=sample_description(policy),
-        labels=(),
-        assignees=("sample-em",),
-        author="sample-sa",
-        state="opened",
-        created_at=when,
-        updated_at=when,
-        web_url="https://gitlab.example.com/sample/project/-/issues/1",
-        due_date=date(2026, 1, 30).isoformat(),
-    )
-
-
-def use_context(
-    policy: Policy, issue: IssueSnapshot, kind: str, use: Any, stage: str | None = None
-) -> dict[str, Any]:
-    """The context a template gets where the policy uses it: for a transition, a rule, or the
-    stage-conflict note. `stage` overrides the stage a rule's comment is rendered in."""
-    stages = policy.lifecycle.stage_ids()
-    if kind == "transition":
-        source = next((s for s in use.from_ if s in stages), None)
-        return template_context(
-            policy, issue, use.to, why="preview", transition=use, previous=source
-        )
-    if kind == "rule":
-        chosen = stage or (use.stages or [stages[0]])[0]
-        return template_context(
-            policy, issue, chosen if chosen in stages else None, why="preview", rule=use.id
-        )
-    context = template_context(policy, issue, stages[0], why="preview")
-    if kind == "move":
-        stages_ = policy.lifecycle.stage_ids()
-        context["move"] = {
-            "user": "someone",
-            "at": Trusted("2026-01-05 09:00 UTC"),
-            "source": Trusted(stages_[0]),
-            "target": Trusted(stages_[-1]),
-            "source_label": Trusted(policy.lifecycle.label(stages_[0])),
-            "target_label": Trusted(policy.lifecycle.label(stages_[-1])),
-            "allowed": [Trusted(policy.lifecycle.label(stages_[1]))],
-        }
-        return context
-    if kind == "gate":
-        context["attempt"] = {
-            "gate": Trusted(use.id),
-            "label": Trusted(use.label),
-            "actor": "someone",
-            "at": Trusted("2026-01-05 09:00 UTC"),
-            "approvers": [Trusted(n) for n in (*use.users, *use.groups)],
-            "reason": Trusted("actor"),
-            "stage": None,
-            "from": [Trusted(n) for n in use.from_ or []],
-            "min_role": Trusted("Reporter"),
-        }
-        return context
-    context["kept"], context["removed"] = (
-        Trusted(policy.lifecycle.label(stages[0])),
-        [Trusted("x::y")],
-    )
-    return context
-
-
-def check_templates(policy: Policy, templates: Templates) -> list[str]:
-    """Missing and broken templates, and every used template rendered against a sample issue."""
-    problems = templates.check_syntax()
-    issue = sample_issue(policy)
-    sample_links = {
-        key: Trusted(f"{issue.web_url}#note_1") for key in ("estimate-summary", "sow-draft")
-    }
-    # Without roles the sample has no estimate: say where that comes from.
-    no_roles = (
-        ""
-        if policy.rates.roles
-        else "; the sample issue has no estimate because the policy's rate card (`rates.roles`) "
-        "names no role: add the team's roles there, e.g. `Consultant: {price: 1500, cost: 700}`"
-    )
-    for name, uses in sorted(template_uses(policy).items()):
-        if uses[0][0] == "forecast" and name in templates.sources:
-            try:
-                markdown(forecast(policy, [issue], [], issue.created_at), templates, name)
-            except TemplateProblem as error:
-                problems.append(f"{error} (rendering the forecast)")
-            continue
-        if name not in templates.sources:
-            where = ", ".join(f"{kind} {getattr(obj, 'id', '')}".strip() for kind, obj in uses)
-            problems.append(f"template '{name}' (used by {where}) is not in the templates folder")
-            continue
-        for kind, obj in uses:
-            try:
-                templates.render(
-                    name, {**use_context(policy, issue, kind, obj), "links": sample_links}
-                )
-            except TemplateProblem as error:
-                problems.append(
-                    f"{error} (rendering for {kind} {getattr(obj, 'id', '')})".replace(" )", ")")
-                    + no_roles
-                )
-    return problems
-
-
 def load_workspace(policies: Path, templates_dir: Path, *, lenient: bool = False) -> Workspace:
     """`lenient` (a scheduled run): templates that fail their check are kept as problems
     instead of stopping everything; each issue whose comment uses one fails alone."""
     policy = load_policy(policies)
-    templates = replace(load_templates(templates_dir), money=policy.rates.money)
+    templates = replace(load_templates(templates_dir), money=money_format(policy.rates))
     problems = check_templates(policy, templates)
     if problems and not lenient:
         raise TemplateProblem("\n".join(problems))

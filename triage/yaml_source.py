@@ -20,6 +20,8 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from .errors import TriageError
+
 Path = tuple[str | int, ...]
 
 
@@ -29,7 +31,7 @@ class Position:
     column: int  # 1-based
 
 
-class YamlSyntaxError(ValueError):
+class YamlSyntaxError(TriageError, ValueError):
     def __init__(self, message: str, position: Position | None, fix: str = "") -> None:
         super().__init__(message)
         self.position = position

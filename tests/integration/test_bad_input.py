@@ -5,7 +5,7 @@ import yaml
 
 from gitlab_emulator.testing import running_emulator
 from triage.commands.demo_data import TASKS, demo_seed, description
-from triage.render.markers import find_marker
+from triage.issues.markers import find_marker
 
 from support import bot_notes, bot_run, project_as
 

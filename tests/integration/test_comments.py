@@ -8,7 +8,7 @@ import yaml
 from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import demo_seed
 from triage.gitlab.lease import RunLease
-from triage.render.markers import find_marker
+from triage.issues.markers import find_marker
 
 from support import BOT, bot_notes, bot_run, project_as
 

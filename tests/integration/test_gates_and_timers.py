@@ -8,7 +8,7 @@ import pytest
 from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import TASKS, demo_seed, description
 from triage.gitlab.cache import DetailsCache
-from triage.render.markers import find_marker
+from triage.issues.markers import find_marker
 
 from support import BOT, bot_notes, bot_run, project_as
 
@@ -79,7 +79,7 @@ def keys(url, iid):
 
 
 # Runs with the details cache remember each issue's plan while nothing it was made from changes
-# (plan_memory.py); the tests that run over days run both ways and expect the same.
+# (planner/memory.py); the tests that run over days run both ways and expect the same.
 REMEMBERING = pytest.mark.parametrize("remembering", [False, True], ids=["fresh", "remembering"])
 
 
@@ -371,7 +371,10 @@ def test_quarter_end_mode_switches_on_the_monday_of_the_last_ten_business_days()
 
     def mode(day):
         return Facts(
-            snapshot(), Moment(datetime(*day, 12, tzinfo=UTC)), None, "proposal"
+            issue=snapshot(),
+            moment=Moment(datetime(*day, 12, tzinfo=UTC)),
+            stage=None,
+            stage_prefix="proposal",
         ).in_quarter_end()
 
     assert [mode((2026, 1, d)) for d in (15, 16, 19, 30)] == [False, False, True, True]

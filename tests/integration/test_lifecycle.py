@@ -3,7 +3,7 @@ steps done between runs through python-gitlab as those people."""
 
 from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import TASKS, demo_seed, description
-from triage.render.markers import find_marker
+from triage.issues.markers import find_marker
 
 from support import BOT, bot_notes, bot_run, project_as
 

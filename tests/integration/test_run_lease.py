@@ -12,7 +12,7 @@ from gitlab_emulator.testing import admin
 from triage.gitlab import lease as lease_module
 from triage.gitlab.adapter import GitLab, IssueAward
 from triage.gitlab.lease import RENEW_AFTER, Busy, RunLease
-from triage.render.markers import find_marker
+from triage.issues.markers import find_marker
 
 from support import BOT, BOT_TOKEN, bot_run, project_as, workspace
 

@@ -9,9 +9,9 @@ from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import demo_seed
 from triage.gitlab.adapter import GitLab, GitLabProblem
 from triage.gitlab.lease import EXPIRY
-from triage.plan import Settings, plan_issue
-from triage.render.markers import find_marker
-from triage.run import run
+from triage.issues.markers import find_marker
+from triage.planner import Settings, plan_issue
+from triage.runner import run
 
 from support import APPROVERS, bot_notes, bot_run, project_as, workspace
 
@@ -92,7 +92,10 @@ def test_a_run_cut_between_comment_and_label_change_converges_without_duplicates
         label_events=client.label_events(listed.project, 4104),
     )
     intended = plan_issue(
-        ws.policy, snap, client.now(), Settings("ps-bot", ws.templates, APPROVERS)
+        ws.policy,
+        snap,
+        client.now(),
+        Settings(bot="ps-bot", templates=ws.templates, approvers=APPROVERS),
     )
     assert [c.key for c in intended.comments] == [
         "discovery-held/transition.md.j2",

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from gitlab_emulator.store import GUEST, REPORTER
 from triage.cli import main
 from triage.gitlab.adapter import GitLab
-from triage.render.markers import find_marker
+from triage.issues.markers import find_marker
 from triage.testing import BOT_TOKEN, Scoping
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,7 +3,7 @@ win, else the day the win was recorded; shown in the hand-off note. Lost deals k
 
 import pytest
 
-from triage.plan import plan_issue
+from triage.planner import plan_issue
 
 from support import at, block, settings, snapshot, with_details, won, workspace
 

@@ -15,7 +15,9 @@ PARSE = TypeAdapter(AnyCondition)
 
 
 def check(spec, issue, stage=None, now=NOW):
-    return PARSE.validate_python(spec).evaluate(Facts(issue, Moment(now), stage, "proposal"))
+    return PARSE.validate_python(spec).evaluate(
+        Facts(issue=issue, moment=Moment(now), stage=stage, stage_prefix="proposal")
+    )
 
 
 @pytest.mark.parametrize(

@@ -75,3 +75,35 @@ def test_quiet_hides_progress_and_info_but_not_results_or_errors():
         and "error:" in err.getvalue()
         and "\r" not in err.getvalue()
     )
+
+
+def test_every_kind_of_problem_is_one_root_the_handler_answers_with_exit_1():
+    from triage.errors import TemplateProblem, TriageError
+    from triage.gitlab.adapter import GitLabProblem
+    from triage.yaml_source import YamlSyntaxError
+
+    for problem in (
+        UserError("no policies in ./policies"),
+        TemplateProblem("sow-draft.md.j2:3: 'customer' is undefined"),
+        GitLabProblem("GitLab answered 401: check the token"),
+        YamlSyntaxError("bad indentation", None),
+    ):
+        assert isinstance(problem, TriageError)
+
+        def fail(problem=problem):
+            raise problem
+
+        assert run(fail) == (USER_ERROR, f"error: {problem}\n")
+
+
+def test_an_invalid_policy_counts_its_problems_and_says_nothing_was_written():
+    from triage.policy.loader import PolicyInvalid, PolicyProblem
+
+    problem = PolicyProblem("policies/a.yml", None, "rules[x].when", "unknown condition", "")
+
+    def fail():
+        raise PolicyInvalid([problem])
+
+    code, text = run(fail)
+    assert code == USER_ERROR
+    assert text == f"error: the policy is invalid (1 problem); nothing was written\n{problem}\n"

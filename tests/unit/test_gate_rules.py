@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from triage.issues.snapshot import Award, LabelEvent, Note
-from triage.plan import plan_issue
+from triage.planner import plan_issue
 
 from support import BOT, NOW, block, settings, snapshot, with_details, workspace
 

@@ -15,7 +15,7 @@ import pytest
 
 from triage.commands.demo_data import TASKS
 from triage.issues.snapshot import LabelEvent, Note
-from triage.plan import plan_issue
+from triage.planner import plan_issue
 
 from support import BOT, NOW, at, settings, snapshot, with_details, won, workspace
 

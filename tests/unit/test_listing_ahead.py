@@ -4,12 +4,12 @@ import threading
 
 import pytest
 
-from triage.gitlab.adapter import _fetched_ahead
+from triage.gitlab.prefetch import fetched_ahead
 
 
 def test_items_come_in_order_in_lists_of_the_page_size():
-    assert list(_fetched_ahead(iter(range(7)), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
-    assert list(_fetched_ahead(iter(()), 3)) == []
+    assert list(fetched_ahead(iter(range(7)), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert list(fetched_ahead(iter(()), 3)) == []
 
 
 def test_the_next_page_is_taken_while_this_one_is_used():
@@ -20,7 +20,7 @@ def test_the_next_page_is_taken_while_this_one_is_used():
         taken.set()  # the second page's first item is being taken
         yield from range(3, 6)
 
-    pages = _fetched_ahead(items(), 3)
+    pages = fetched_ahead(items(), 3)
     assert next(pages) == [0, 1, 2]
     assert taken.wait(timeout=5)  # without asking for the second page
     assert list(pages) == [[3, 4, 5]]
@@ -31,7 +31,7 @@ def test_a_failure_is_raised_after_the_pages_before_it():
         yield from range(3)
         raise ConnectionError("gone")
 
-    pages = _fetched_ahead(items(), 3)
+    pages = fetched_ahead(items(), 3)
     assert next(pages) == [0, 1, 2]
     with pytest.raises(ConnectionError, match="gone"):
         next(pages)
@@ -44,7 +44,7 @@ def test_a_caller_that_stops_early_stops_the_thread():
             yield n
             n += 1
 
-    pages = _fetched_ahead(endless(), 2)
+    pages = fetched_ahead(endless(), 2)
     before = set(threading.enumerate())
     assert next(pages) == [0, 1]
     (reader,) = set(threading.enumerate()) - before

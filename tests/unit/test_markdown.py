@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from gitlab_emulator.quick_actions import extract
 from triage.commands.demo_data import TASKS
-from triage.plan import plan_issue
+from triage.planner import plan_issue
 from triage.render.markdown import Trusted, code, escape, label, mention, mermaid, title
 from triage.render.templates import Templates
 

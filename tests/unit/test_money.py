@@ -7,15 +7,15 @@ import re
 from decimal import Decimal
 
 import pytest
-from pydantic import ValidationError
 
 from triage.forecast import forecast
 from triage.forecast_report import deals_csv, salesforce_csv
 from triage.issues.scoping import parse_scoping
 from triage.policy.loader import load_policy
+from triage.preview import check_templates
 from triage.pricing import Rates, estimate
 from triage.render.money import MoneyFormat
-from triage.workspace import check_templates, load_workspace
+from triage.workspace import load_workspace
 
 from support import NOW, ROOT, block, snapshot
 
@@ -106,7 +106,7 @@ def test_a_data_block_in_another_currency_is_a_problem_with_its_fix():
 
 def test_the_estimate_comments_show_euros_and_no_dollars(tmp_path):
     ws = euro_workspace(tmp_path)
-    from triage.plan import template_context
+    from triage.planner import template_context
 
     issue = snapshot(
         iid=7,
@@ -144,6 +144,8 @@ def test_the_csv_exports_keep_a_plain_number_and_a_currency_column(tmp_path):
     assert (rows[0]["Net Price"], rows[0]["Currency"]) == ("4500.00", "EUR")
 
 
-def test_the_rate_card_refuses_what_babel_cannot_format():
-    with pytest.raises(ValidationError, match="not a locale"):
-        Rates(locale="nowhere")
+def test_the_money_format_refuses_what_babel_cannot_format():
+    with pytest.raises(ValueError, match="not a locale"):
+        MoneyFormat("EUR", "nowhere")
+    with pytest.raises(ValueError, match="not an ISO 4217"):
+        MoneyFormat("XYZ", "en_US")

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 
 from triage.commands.demo_data import TASKS
+from triage.issues.markers import find_marker
 from triage.issues.snapshot import LabelEvent, Note
-from triage.plan import plan, plan_issue
-from triage.render.markers import find_marker
+from triage.planner import plan, plan_issue
 
 from support import BOT, NOW, at, block, settings, snapshot, with_details, won, workspace
 
@@ -194,16 +194,16 @@ def test_a_broken_template_fails_only_that_issue():
 
 
 def test_a_bug_met_on_one_issue_fails_only_that_issue(monkeypatch):
-    import triage.plan
+    import triage.planner.context
 
-    real = triage.plan.missing_for_intake
+    real = triage.planner.context.missing_for_intake
 
-    def tripping(issue):
+    def tripping(issue, fields):
         if issue.iid == 1:
             raise RuntimeError("boom")
-        return real(issue)
+        return real(issue, fields)
 
-    monkeypatch.setattr(triage.plan, "missing_for_intake", tripping)
+    monkeypatch.setattr(triage.planner.context, "missing_for_intake", tripping)
     result = plan(
         POLICY, [with_details(snapshot(iid=1)), with_details(snapshot(iid=2))], NOW, SETTINGS
     )
@@ -352,7 +352,7 @@ def test_a_close_date_moved_past_the_quarter_expected_at_approval_is_warned_once
 
 
 def test_a_superseded_marker_keeps_the_quarter_it_recorded():
-    from triage.render.markers import Marker, supersede
+    from triage.issues.markers import Marker, supersede
 
     body = f"{Marker('signature-request/x/abcdef123456', 'abcdef123456', close_qtr='FY26-Q4')}\nhi"
     marker = find_marker(supersede(body, 7, "https://example.com#note_7"))
@@ -419,3 +419,37 @@ def test_the_delivery_issue_title_mentions_no_one():
     )
     [new] = planned(with_details(issue, (), events)).new_issues
     assert new.title == "@\u2060all Acme /close - Delivery hand-off"
+
+
+def test_the_hand_off_wording_and_the_intake_fields_come_from_the_policy():
+    """The engine speaks no PS: another team's policy names its own hand-off title and note,
+    and its own intake fields."""
+    [rule] = [r for r in POLICY.rules if any(hasattr(a, "create_issue") for a in r.actions)]
+    actions = [
+        a.model_copy(
+            update={
+                "create_issue": a.create_issue.model_copy(
+                    update={"title": "Kick-off: {customer}", "link_note": "See {url}"}
+                )
+            }
+        )
+        if hasattr(a, "create_issue")
+        else a
+        for a in rule.actions
+    ]
+    rules = [r.model_copy(update={"actions": actions}) if r is rule else r for r in POLICY.rules]
+    other = POLICY.model_copy(
+        update={"rules": rules, "intake": POLICY.intake.model_copy(update={"fields": ["po"]})}
+    )
+    events = won(NOW - timedelta(hours=1))
+    issue = snapshot(
+        labels=("Services Calculator", "proposal::Closed_Won"), data=block(), events=events
+    )
+    [new] = plan_issue(other, with_details(issue, (), events), NOW, SETTINGS).new_issues
+    assert (new.title, new.link_note) == ("Kick-off: Acme Widgets", "See {url}")
+
+    unscoped = with_details(snapshot(data=block()), (), ())
+    [body] = [c.body for c in plan_issue(other, unscoped, NOW, SETTINGS).comments]
+    assert "`po` in the data block" in body and "`segment`" not in body
+    [shipped] = [c.body for c in planned(unscoped).comments]
+    assert "`po` in the data block" not in shipped

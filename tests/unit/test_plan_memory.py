@@ -1,4 +1,4 @@
-"""The plan memory (plan_memory.py): an unchanged issue whose plan had nothing to do is recalled,
+"""The plan memory (planner/memory.py): an unchanged issue whose plan had nothing to do is recalled,
 not planned, until its plan could change; anything it was made from that changes plans it afresh."""
 
 from dataclasses import replace
@@ -8,9 +8,9 @@ import pytest
 from test_plan_properties import applied
 
 from triage.issues.snapshot import Award, IssueSnapshot
-from triage.plan import IssuePlan, Settings, plan_issue
-from triage.plan_memory import remember, run_digest
+from triage.planner import IssuePlan, Settings, plan_issue
 from triage.render.templates import Templates
+from triage.runner.memory import remember, run_digest
 
 from support import NOW, block, settings, snapshot, with_details, workspace
 
@@ -154,5 +154,11 @@ def test_a_plan_with_anything_to_do_is_not_remembered():
         replace(made, add_labels=(), comments=(), assign=None, needs=frozenset({"notes"})),
     ):
         assert remember(other, issue, NOW, remembering()) is None
-    ended = IssuePlan(issue.project, issue.iid, issue.title, issue.web_url, holds_until=NOW)
+    ended = IssuePlan(
+        project=issue.project,
+        iid=issue.iid,
+        title=issue.title,
+        web_url=issue.web_url,
+        holds_until=NOW,
+    )
     assert remember(ended, issue, NOW, remembering()) is None  # held only at that instant

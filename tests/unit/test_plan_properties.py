@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from triage.forecast import forecast
 from triage.forecast_report import markdown
 from triage.issues.snapshot import IssueSnapshot, LabelEvent, Note
-from triage.plan import IssuePlan, assignments_for, plan_issue
-from triage.plan_memory import remember, run_digest
+from triage.planner import IssuePlan, assignments_for, plan_issue
 from triage.rules.fiscal import fiscal_quarter
+from triage.runner.memory import remember, run_digest
 
 from support import BOT, NOW, snapshot, workspace
 from support import settings as plan_settings

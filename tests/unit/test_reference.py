@@ -25,7 +25,7 @@ def test_policy_reference_is_current_and_lists_every_condition_and_action():
 
 
 def test_every_template_variable_is_documented():
-    from triage.plan import template_context
+    from triage.planner import template_context
 
     context = template_context(workspace().policy, snapshot(), "SOW_WIP", why="x", rule="r")
     extra = {

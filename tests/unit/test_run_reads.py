@@ -10,7 +10,8 @@ import pytest
 
 from triage.gitlab.adapter import GitLabProblem, Traffic
 from triage.gitlab.readers import START, Readers
-from triage.run import DetailReads, plan_batch, run
+from triage.runner import run
+from triage.runner.details import DetailReads, plan_batch
 
 from support import NOW, settings, snapshot, workspace
 
@@ -151,7 +152,7 @@ def test_an_issue_that_may_get_an_em_is_planned_once_the_listing_is_whole():
 
 
 def test_planning_ahead_stops_once_enough_issues_wait_for_reads(monkeypatch):
-    monkeypatch.setattr("triage.run.AHEAD", 2)
+    monkeypatch.setattr("triage.runner.details.AHEAD", 2)
     policy = without_forecast()
     gitlab = Listing([snapshot(iid=iid, labels=("Services Calculator",)) for iid in range(1, 6)])
     read_in_listing = []

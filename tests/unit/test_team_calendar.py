@@ -11,18 +11,23 @@ import pytest
 from pydantic import ValidationError
 
 from triage.issues.snapshot import LabelEvent
-from triage.plan import plan_issue
+from triage.planner import plan_issue
+from triage.policy.calendars import read_places
+from triage.policy.loader import PolicyInvalid, load_policy
 from triage.policy.model import Calendar
 
-from support import at, settings, snapshot, with_details, workspace
+from support import ROOT, at, settings, snapshot, with_details, workspace
 
 WS = workspace()
 
 
 def policy_with(**calendar):
-    return WS.policy.model_copy(
+    """The shipped policy with another calendar, read as the loader reads it."""
+    policy = WS.policy.model_copy(
         update={"calendar": Calendar(fiscal_year_start_month=2, **calendar)}
     )
+    assert read_places(policy) == []
+    return policy
 
 
 def first_touch_due(policy, now, *, em="dana", entered="2026-01-05T09:00:00Z"):
@@ -60,7 +65,7 @@ def test_public_holidays_of_the_teams_country_and_subdivision_are_not_business_d
 
 
 def test_company_days_kept_by_hand_add_to_the_public_holidays():
-    calendar = Calendar(country="DE", subdivision="BY", holidays=[date(2026, 1, 7)])
+    calendar = policy_with(country="DE", subdivision="BY", holidays=[date(2026, 1, 7)]).calendar
     assert {date(2026, 1, 6), date(2026, 1, 7), date(2026, 12, 25)} <= calendar.days_off()
     assert not first_touch_due(
         policy_with(country="DE", subdivision="BY", holidays=[date(2026, 1, 7)]),
@@ -93,17 +98,34 @@ def test_a_region_naming_a_pool_the_assignment_lacks_is_refused():
 
 
 @pytest.mark.parametrize(
-    ("calendar", "words"),
+    ("calendar", "key", "words"),
     [
-        ({"time_zone": "Europe/Berln"}, "not an IANA time zone"),
-        ({"country": "DE", "subdivision": "XX"}, "not a subdivision of DE; use one of BB"),
-        ({"country": "QQ"}, "not a country the holidays library knows"),
-        ({"subdivision": "BY"}, "needs the `country`"),
+        ("  time_zone: Europe/Berln", "time_zone", "not an IANA time zone"),
+        ("  country: DE\n  subdivision: XX", "subdivision", "not a subdivision of DE; use one of"),
+        ("  country: QQ", "country", "not a country the holidays library knows"),
+        ("  subdivision: BY", "", "needs the `country`"),
     ],
 )
-def test_an_unknown_time_zone_or_place_is_a_policy_error(calendar, words):
-    with pytest.raises(ValidationError, match=words):
-        Calendar(**calendar)
+def test_an_unknown_time_zone_or_place_is_a_policy_error_at_its_line(
+    tmp_path, calendar, key, words
+):
+    text = (ROOT / "policies/ps-scoping.yml").read_text()
+    text = text.replace("  time_zone: UTC ", "  # time_zone: UTC ", 1)
+    text = text.replace("\ncalendar:\n", f"\ncalendar:\n{calendar}\n", 1)
+    (tmp_path / "p.yml").write_text(text)
+    with pytest.raises(PolicyInvalid) as caught:
+        load_policy(tmp_path)
+    lines = text.splitlines()
+    line = next(i for i, t in enumerate(lines, 1) if t.startswith(f"  {key}:")) if key else None
+    assert words in str(caught.value)
+    if line:
+        assert f"p.yml:{line}:" in str(caught.value)
+
+
+def test_a_calendar_not_read_from_the_system_refuses_to_count():
+    with pytest.raises(RuntimeError, match="not read"):
+        Calendar(country="DE").days_off()
+    assert Calendar(holidays=[date(2026, 1, 7)]).days_off() == {date(2026, 1, 7)}
 
 
 def test_the_planner_reads_no_file_for_the_time_zone_or_the_holidays(monkeypatch):

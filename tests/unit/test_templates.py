@@ -3,7 +3,7 @@
 import pytest
 
 from triage.commands.demo_data import TASKS
-from triage.plan import plan_issue
+from triage.planner import plan_issue
 from triage.render.templates import TemplateProblem, Templates
 
 from support import NOW, block, settings, snapshot, with_details, workspace

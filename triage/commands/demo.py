@@ -18,7 +18,7 @@ from ..console import Console
 from ..gitlab.adapter import GitLab
 from ..gitlab.cache import DetailsCache
 from ..report import summary, table
-from ..run import Mode, run
+from ..runner import Mode, run
 from ..workspace import Workspace, load_workspace
 from .demo_data import BOT_TOKEN, DELIVERY_PROJECT, PROJECT, demo_seed
 
@@ -63,11 +63,6 @@ def _human_steps(url: str) -> list[tuple[str, Callable[[], object]]]:
             lambda: as_user("felix").issues.update(4109, {"add_labels": "proposal::Approved"}),
         ),
     ]
-
-
-def _user_id(url: str, username: str) -> int:
-    client = gitlab.Gitlab(url, private_token=BOT_TOKEN)
-    return int(client.users.list(username=username)[0].id)
 
 
 def _bot_run(

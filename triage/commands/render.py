@@ -8,13 +8,14 @@ from pathlib import Path
 
 from ..console import Console
 from ..errors import UserError
+from ..issues.markers import find_marker
 from ..issues.scoping import MARKER
 from ..issues.snapshot import IssueSnapshot
+from ..preview import sample_issue, template_uses, use_context
 from ..render.markdown import Trusted
-from ..render.markers import find_marker
 from ..render.templates import TemplateProblem
-from ..workspace import Workspace, sample_issue, template_uses, use_context
-from .run import Connection, _open, _scoped
+from ..workspace import Workspace
+from .connection import Connection, open_gitlab, scoped
 
 
 def _links(issue: IssueSnapshot, bot: str | None) -> dict[str, Trusted]:
@@ -61,8 +62,8 @@ def render_issue(
     iid: int,
     stage: str | None,
 ) -> int:
-    policy = _scoped(workspace.policy, connection)
-    gitlab = _open(connection)
+    policy = scoped(workspace.policy, connection)
+    gitlab = open_gitlab(connection)
     found = list(gitlab.list_issues(policy.scope.model_copy(update={"state": "all"}), iids=[iid]))
     if not found:
         raise UserError(f"issue #{iid} is not in scope")

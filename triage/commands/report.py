@@ -13,9 +13,7 @@ from ..forecast_report import as_json, deals_csv, markdown, salesforce_csv
 from ..forecast_source import quarter_forecast
 from ..rules.fiscal import FiscalQuarter, fiscal_quarter
 from ..workspace import Workspace
-from .run import Connection, _open, _scoped
-
-FORMATS = ("terminal", "markdown", "json", "csv", "salesforce-csv")
+from .connection import Connection, open_gitlab, scoped
 
 
 def parse_quarter(name: str, start_month: int) -> FiscalQuarter:
@@ -42,8 +40,8 @@ def report(
     output: Path | None,
     now: datetime | None,
 ) -> int:
-    policy = _scoped(workspace.policy, connection)
-    gitlab = _open(connection)
+    policy = scoped(workspace.policy, connection)
+    gitlab = open_gitlab(connection)
     open_issues = list(gitlab.list_issues(policy.scope))
     when = now or gitlab.now()
     cal = policy.calendar

@@ -10,48 +10,33 @@ from pathlib import Path
 from ..console import Console
 from ..errors import UserError
 from ..explain import explain_issue
-from ..gitlab.adapter import GitLab
 from ..gitlab.cache import DetailsCache
-from ..gitlab.readers import CAP
-from ..plan import Settings
-from ..policy.model import Policy
+from ..planner import Settings
 from ..report import as_json, plan_markdown, summary, table
-from ..run import Mode, run
+from ..runner import Mode, run
 from ..workspace import Workspace, load_workspace
+from .connection import Connection, open_gitlab, scoped
 
 
-@dataclass(frozen=True)
-class Connection:
-    url: str | None
-    token: str | None
-    project: str | None  # overrides the policy's scope
-    readers: int | None  # issues' details read at once; None: as GitLab answers (`Readers`)
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    """What `triage plan` and `triage apply` were given on the command line."""
 
-
-def _scoped(policy: Policy, connection: Connection) -> Policy:
-    if connection.project:
-        return policy.model_copy(
-            update={
-                "scope": policy.scope.model_copy(
-                    update={"project": connection.project, "group": None}
-                )
-            }
-        )
-    return policy
-
-
-def _open(connection: Connection) -> GitLab:
-    if not connection.url:
-        raise UserError(
-            "no GitLab URL: pass --gitlab-url, or set GITLAB_URL (CI_SERVER_URL in GitLab CI)"
-        )
-    if not connection.token:
-        raise UserError(
-            "no token: set GITLAB_TOKEN (a masked CI/CD variable holding a project access token with `api` scope)"
-        )
-    # In flight at once: the reads, and the listing's next page or a write. One more is spare.
-    readers = connection.readers or CAP
-    return GitLab(connection.url, connection.token, min_remaining=readers + 2)
+    mode: Mode
+    policies: Path
+    templates: Path
+    gitlab_url: str | None
+    project: str | None
+    issue: int | None
+    report: Path | None
+    max_writes: int | None
+    now: str | None
+    fmt: str = "table"
+    merge_request: int | None = None
+    merge_request_project: str | None = None
+    cache: Path | None = None
+    cache_max_age: float = 24.0
+    readers: int | None = None
 
 
 @dataclass(frozen=True)
@@ -80,8 +65,8 @@ def run_command(
     merge_request: MergeRequestNote | None = None,
     cache: CacheFile | None = None,
 ) -> int:
-    policy = _scoped(workspace.policy, connection)
-    gitlab = _open(connection)
+    policy = scoped(workspace.policy, connection)
+    gitlab = open_gitlab(connection)
     remembered = None
     if cache is not None:
         remembered = DetailsCache.load(
@@ -157,8 +142,8 @@ def explain_command(
     now: datetime | None = None,
 ) -> int:
     workspace = load_workspace(policies, templates)
-    policy = _scoped(workspace.policy, connection)
-    gitlab = _open(connection)
+    policy = scoped(workspace.policy, connection)
+    gitlab = open_gitlab(connection)
     found = list(gitlab.list_issues(policy.scope, iids=[iid]))
     if not found:
         raise UserError(
@@ -171,7 +156,9 @@ def explain_command(
         label_events=gitlab.label_events(issue.project, iid),
     )
     settings = Settings(
-        gitlab.bot_username(), workspace.templates, members=gitlab.scope_members(policy.scope)
+        bot=gitlab.bot_username(),
+        templates=workspace.templates,
+        members=gitlab.scope_members(policy.scope),
     )
     console.out(explain_issue(policy, issue, now or gitlab.now(), settings))
     return 0

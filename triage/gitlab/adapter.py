@@ -13,14 +13,9 @@ snapshots and plain values.
 from __future__ import annotations
 
 import contextlib
-import itertools
-import math
-import queue
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -30,44 +25,17 @@ import requests
 from gitlab.exceptions import GitlabAuthenticationError, GitlabError
 from requests.adapters import HTTPAdapter
 
+from ..issues.markers import find_marker
 from ..issues.snapshot import Award, IssueSnapshot, LabelEvent, Note
 from ..policy.model import Scope
-from ..render.markers import find_marker
+from .prefetch import fetched_ahead
+from .records import GitLabProblem as GitLabProblem
+from .records import IssueAward as IssueAward
+from .records import Traffic
 
 USER_AGENT = "ps-triage"
 TRANSIENT = (500, 502, 503, 504)
 T = TypeVar("T")
-
-
-class GitLabProblem(Exception):
-    """GitLab could not be reached or refused a request; the message is for a person.
-    `fatal`: the run cannot go on (no connection, bad token); otherwise only one issue failed."""
-
-    def __init__(self, message: str, *, fatal: bool = False) -> None:
-        super().__init__(message)
-        self.fatal = fatal
-
-
-@dataclass
-class Traffic:
-    """What the run asked of GitLab."""
-
-    by_method: Counter[str] = field(default_factory=Counter)
-    writes: int = 0
-    server_time: datetime | None = None
-    rate_remaining: int | None = None
-    rate_reset: float | None = None
-    fastest: float = math.inf  # seconds: the quickest successful answer, from sending to headers
-
-
-@dataclass(frozen=True)
-class IssueAward:
-    """An award emoji on an issue, as GitLab holds it."""
-
-    id: int
-    name: str
-    user: str
-    created_at: datetime
 
 
 def _parse_time(value: str) -> datetime:
@@ -97,42 +65,8 @@ def _problem(error: Exception, url: str) -> GitLabProblem:
     return GitLabProblem(_describe(error, url), fatal=fatal)
 
 
+GONE = object()  # what a write answers when GitLab's 404 says it was done already
 _ROLE = {0: "no", 5: "Minimal", 10: "Guest", 15: "Planner"}
-_DONE = object()
-
-
-def _fetched_ahead(items: Iterator[T], size: int) -> Iterator[list[T]]:
-    """`items` in lists of `size`, taken from them by a thread of its own while the caller uses
-    the list before: a listing's next page is on its way while this one is planned. The thread
-    is at most two lists ahead (one waiting, one being taken). What taking them raises is raised
-    here, in its turn; a caller that stops early stops the thread."""
-    ready: queue.Queue[Any] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def hand_over(value: Any) -> bool:
-        while not stop.is_set():
-            with contextlib.suppress(queue.Full):
-                ready.put(value, timeout=0.1)
-                return True
-        return False
-
-    def take() -> None:
-        try:
-            for chunk in iter(lambda: list(itertools.islice(items, size)), []):
-                if not hand_over(chunk):
-                    return
-            hand_over(_DONE)
-        except BaseException as error:  # handed to the caller, raised there in its turn
-            hand_over(error)
-
-    threading.Thread(target=take, name="triage-listing", daemon=True).start()
-    try:
-        while (got := ready.get()) is not _DONE:
-            if isinstance(got, BaseException):
-                raise got
-            yield got
-    finally:
-        stop.set()
 
 
 class GitLab:
@@ -215,18 +149,49 @@ class GitLab:
                 self._sleep(wait)
             self.traffic.rate_remaining = None
 
-    def _call(self, fn: Callable[[], Any], *, write: bool = False) -> Any:
+    def _call(self, fn: Callable[[], Any]) -> Any:
+        """A read: paced before the rate limit bites, retried as `fn` asks."""
         self._pace()
         try:
             return fn()
         except (GitlabError, requests.RequestException) as error:
-            problem = _problem(error, self.url)
-            if write and not isinstance(error, GitlabAuthenticationError):
-                # A write whose answers keep getting lost fails that item only: its outcome is
-                # unknown, and the next run reads what happened. An unreachable GitLab is met by
-                # the next read, which stops the run.
-                problem.fatal = False
-            raise problem from None
+            raise _problem(error, self.url) from None
+
+    def _write(
+        self,
+        fn: Callable[[], Any],
+        *,
+        counted: bool = True,
+        lost: str = "",
+        done: Callable[[GitlabError], bool] | None = None,
+    ) -> Any:
+        """Every write but a note's POST (which reads back before it tries again): paced before
+        the rate limit bites, retried as `fn` asks, and counted in `traffic.writes` unless it is
+        the run lease's bookkeeping (`counted`). A 404 that `done` accepts (a delete whose
+        answer was lost, an award already given) answers GONE. A write whose answers keep
+        getting lost fails that item only: its outcome is unknown, and the next run reads what
+        happened (`lost` says so in the message). An unreachable GitLab is met by the next
+        read, which stops the run; a refused token stops it here."""
+        self._pace()
+        try:
+            answer = fn()
+        except GitlabError as error:
+            if done is None or getattr(error, "response_code", None) != 404 or not done(error):
+                raise self._write_problem(error, lost) from None
+            answer = GONE
+        except requests.RequestException as error:
+            raise self._write_problem(error, lost) from None
+        if counted:
+            self.traffic.writes += 1
+        return answer
+
+    def _write_problem(self, error: Exception, lost: str) -> GitLabProblem:
+        problem = _problem(error, self.url)
+        if not isinstance(error, GitlabAuthenticationError):
+            problem.fatal = False
+        if lost and isinstance(error, requests.RequestException):
+            problem = GitLabProblem(f"{problem} {lost}")
+        return problem
 
     # reads --------------------------------------------------------------------------------
 
@@ -310,7 +275,7 @@ class GitLab:
                 yield item
 
         try:
-            for page in _fetched_ahead(paced(), filters["per_page"]):
+            for page in fetched_ahead(paced(), filters["per_page"]):
                 yield from map(self._snapshot, page)
         except (GitlabError, requests.RequestException) as error:
             raise _problem(error, self.url) from None
@@ -458,13 +423,11 @@ class GitLab:
         if not data:
             return
         issues = self._project(project).issues
-        self._call(
+        self._write(
             lambda: issues.update(
                 iid, data, retry_transient_errors=True, max_retries=self._max_retries
-            ),
-            write=True,
+            )
         )
-        self.traffic.writes += 1
 
     def create_note(
         self,
@@ -548,13 +511,11 @@ class GitLab:
         `internal`: the note is meant to be internal; if GitLab shows it public, it is deleted
         and the run stops (see `_kept_internal`)."""
         notes = self._project(project).issues.get(iid, lazy=True).notes
-        answer = self._call(
+        answer = self._write(
             lambda: notes.update(
                 note_id, {"body": body}, retry_transient_errors=True, max_retries=self._max_retries
-            ),
-            write=True,
+            )
         )
-        self.traffic.writes += 1
         if internal:
             shown = answer if isinstance(answer, dict) else {}
             self._kept_internal(project, iid, note_id, shown, f"note {note_id}")
@@ -563,36 +524,43 @@ class GitLab:
         """Delete one of the bot's notes (`DELETE .../notes/:note_id`, 204). Retried: a note
         already gone (its answer lost) is 404, which is what was wanted."""
         notes = self._project(project).issues.get(iid, lazy=True).notes
-        try:
-            notes.delete(note_id, retry_transient_errors=True, max_retries=self._max_retries)
-        except GitlabError as error:
-            if getattr(error, "response_code", None) != 404:
-                raise _problem(error, self.url) from None
-        except requests.RequestException as error:
-            raise _problem(error, self.url) from None
-        self.traffic.writes += 1
+        self._write(
+            lambda: notes.delete(
+                note_id, retry_transient_errors=True, max_retries=self._max_retries
+            ),
+            done=lambda error: True,
+        )
 
-    def find_own_issue(self, project: str, token: str) -> tuple[int, str] | None:
-        """(iid, description) of the bot's issue whose description carries `token`, if any."""
+    def _own_issues_with(self, project: str, token: str) -> list[Any]:
+        """The bot's issues (any state) whose description carries `token`: anyone who may open
+        an issue can copy a token into one, and only the bot's own count."""
         bot = self.bot_username()
         issues = self._project(project).issues
         found = self._call(
             lambda: issues.list(
-                search=token, get_all=True, state="all", max_retries=self._max_retries
+                search=token,
+                get_all=True,
+                state="all",
+                retry_transient_errors=True,
+                max_retries=self._max_retries,
             )
         )
-        for issue in found:
-            if token in (issue.description or "") and issue.author["username"] == bot:
-                return int(issue.iid), str(issue.description)
-        return None
+        return [
+            issue
+            for issue in found
+            if token in (issue.description or "") and issue.author["username"] == bot
+        ]
+
+    def find_own_issue(self, project: str, token: str) -> tuple[int, str] | None:
+        """(iid, description) of the bot's issue whose description carries `token`, if any."""
+        found = self._own_issues_with(project, token)
+        return (int(found[0].iid), str(found[0].description)) if found else None
 
     def set_description(self, project: str, iid: int, description: str) -> None:
         issues = self._project(project).issues
-        self._call(
-            lambda: issues.update(iid, {"description": description}, max_retries=self._max_retries),
-            write=True,
+        self._write(
+            lambda: issues.update(iid, {"description": description}, max_retries=self._max_retries)
         )
-        self.traffic.writes += 1
 
     def upsert_mr_note(self, project: str, mr_iid: int, body: str, token: str) -> str:
         """One note of the bot's on a merge request, found by `token`: posted once, then edited
@@ -606,37 +574,18 @@ class GitLab:
             (n for n in found if n.author["username"] == bot and token in (n.body or "")), None
         )
         if mine is None:
-            self._call(
-                lambda: notes.create({"body": body}, retry_transient_errors=False), write=True
-            )
-            self.traffic.writes += 1
+            self._write(lambda: notes.create({"body": body}, retry_transient_errors=False))
             return "created"
         if mine.body == body:
             return "unchanged"
-        self._call(
-            lambda: notes.update(mine.id, {"body": body}, max_retries=self._max_retries), write=True
-        )
-        self.traffic.writes += 1
+        self._write(lambda: notes.update(mine.id, {"body": body}, max_retries=self._max_retries))
         return "updated"
 
     def find_issue(self, project: str, token: str) -> str | None:
         """The web URL of the bot's issue whose description carries `token`, if there is one
         (an issue of anyone else's carrying it is no issue of the bot's)."""
-        bot = self.bot_username()
-        issues = self._project(project).issues
-        found = self._call(
-            lambda: issues.list(
-                search=token,
-                get_all=True,
-                state="all",
-                retry_transient_errors=True,
-                max_retries=self._max_retries,
-            )
-        )
-        for issue in found:
-            if token in (issue.description or "") and issue.author["username"] == bot:
-                return str(issue.web_url)
-        return None
+        found = self._own_issues_with(project, token)
+        return str(found[0].web_url) if found else None
 
     def create_issue(
         self, project: str, title: str, description: str, labels: tuple[str, ...]
@@ -647,16 +596,11 @@ class GitLab:
         if labels:
             data["labels"] = ",".join(labels)
         issues = self._project(project).issues
-        try:
-            created = issues.create(data, retry_transient_errors=False)
-        except requests.RequestException as error:  # the outcome is unknown: only this issue waits
-            raise GitLabProblem(
-                f"{_describe(error, self.url)} while opening an issue in {project}; "
-                "the next run looks for it before opening another"
-            ) from None
-        except GitlabError as error:
-            raise _problem(error, self.url) from None
-        self.traffic.writes += 1
+        created = self._write(
+            lambda: issues.create(data, retry_transient_errors=False),
+            lost=f"while opening an issue in {project}; "
+            "the next run looks for it before opening another",
+        )
         return str(created.web_url)
 
     def now(self) -> datetime:
@@ -668,39 +612,24 @@ class GitLab:
     def own_issues(self, project: str, token: str) -> list[tuple[int, str]]:
         """(iid, state) of every issue of the bot's whose description carries `token`, any
         state, lowest iid first."""
-        bot = self.bot_username()
-        issues = self._project(project).issues
-        found = self._call(
-            lambda: issues.list(
-                search=token,
-                get_all=True,
-                state="all",
-                retry_transient_errors=True,
-                max_retries=self._max_retries,
-            )
-        )
-        return sorted(
-            (int(i.iid), str(i.state))
-            for i in found
-            if token in (i.description or "") and i.author["username"] == bot
-        )
+        return sorted((int(i.iid), str(i.state)) for i in self._own_issues_with(project, token))
 
     def open_confidential_issue(self, project: str, title: str, description: str) -> None:
         """Open a confidential issue. Not retried: the caller looks for it again by its token."""
         data = {"title": title, "description": description, "confidential": True}
         issues = self._project(project).issues
-        self._call(lambda: issues.create(data, retry_transient_errors=False), write=True)
+        self._write(lambda: issues.create(data, retry_transient_errors=False), counted=False)
 
     def close_issue(self, project: str, iid: int) -> None:
         issues = self._project(project).issues
-        self._call(
+        self._write(
             lambda: issues.update(
                 iid,
                 {"state_event": "close"},
                 retry_transient_errors=True,
                 max_retries=self._max_retries,
             ),
-            write=True,
+            counted=False,
         )
 
     def issue_awards(self, project: str, iid: int) -> tuple[IssueAward, ...]:
@@ -715,28 +644,26 @@ class GitLab:
         """Award `name` on an issue as the bot; None if the bot already has (GitLab's 404 "has
         already been taken"). Not retried: an award whose answer was lost is not sent twice."""
         emojis = self._project(project).issues.get(iid, lazy=True).awardemojis
-        self._pace()
-        try:
-            award = emojis.create({"name": name}, retry_transient_errors=False)
-        except GitlabError as error:
-            taken = "already been taken" in str(getattr(error, "error_message", "") or error)
-            if getattr(error, "response_code", None) == 404 and taken:
-                return None
-            raise _problem(error, self.url) from None
-        except requests.RequestException as error:
-            raise _problem(error, self.url) from None
+        award = self._write(
+            lambda: emojis.create({"name": name}, retry_transient_errors=False),
+            counted=False,
+            done=lambda error: (
+                "already been taken" in str(getattr(error, "error_message", "") or error)
+            ),
+        )
+        if award is GONE:
+            return None
         user = award.user["username"]
         return IssueAward(int(award.id), str(award.name), user, _parse_time(award.created_at))
 
     def delete_issue_award(self, project: str, iid: int, award_id: int) -> bool:
         """Take back one of the bot's awards; False if it was gone already."""
         emojis = self._project(project).issues.get(iid, lazy=True).awardemojis
-        try:
-            emojis.delete(award_id, retry_transient_errors=True, max_retries=self._max_retries)
-        except GitlabError as error:
-            if getattr(error, "response_code", None) == 404:
-                return False
-            raise _problem(error, self.url) from None
-        except requests.RequestException as error:
-            raise _problem(error, self.url) from None
-        return True
+        gone = self._write(
+            lambda: emojis.delete(
+                award_id, retry_transient_errors=True, max_retries=self._max_retries
+            ),
+            counted=False,
+            done=lambda error: True,
+        )
+        return gone is not GONE

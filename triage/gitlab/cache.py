@@ -20,7 +20,7 @@ What keeps it safe:
 - A missing, unreadable or foreign file (another GitLab, another bot user, another format) is
   an empty cache, never an error: the run reads what it needs.
 
-An entry also holds what the issue's last plan left to remember (`quiet`, see plan_memory.py): it
+An entry also holds what the issue's last plan left to remember (`quiet`, see planner/memory.py): it
 lives and dies with the details it was planned from.
 """
 
@@ -115,7 +115,7 @@ class DetailsCache:
 
     def keep(self, issue: IssueSnapshot, read: datetime, quiet: Quiet | None = None) -> None:
         """Remember what was read for `issue` (as listed), read at `read`, and what its plan
-        left to remember (`plan_memory.remember`)."""
+        left to remember (`runner/memory.remember`)."""
         served = self._served.pop(issue.ref, None)
         if served is not None and served[0] is issue.notes and served[1] is issue.label_events:
             self.reused += 1  # planned from what was remembered, not read again

@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from ..render.markers import find_marker
+from .markers import find_marker
 from .scoping import ScopingBlock, parse_scoping
 from .tasks import Task, parse_tasks
 
@@ -43,7 +43,7 @@ class Award:
 class Quiet:
     """What an earlier run remembered of an issue's plan: nothing to do, for the issue with this
     fingerprint, from `since` until `until` (None: no time-based answer), after reading the award
-    emoji of these notes. See plan_memory.py."""
+    emoji of these notes. See planner/memory.py."""
 
     fingerprint: str
     since: datetime

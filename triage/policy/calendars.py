@@ -1,4 +1,5 @@
-"""The team's time zone and public holidays, read when the policy is loaded.
+"""The team's time zone and public holidays, and its currency and locale, read when the policy
+is loaded (`read_places`).
 
 Both read files: `zoneinfo` the time zone database (the system's, else the `tzdata` package),
 `holidays` its translations of holiday names. So they are read here, once per process and
@@ -7,11 +8,17 @@ place, while the policy is validated; the planner only looks up the dates and th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
+
+from ..render.money import check_currency, check_locale
+from .checks import GraphProblem
+from .model import Policy
 
 # Public holidays are known for these years: dates outside them (a close date in 2150) are
 # counted with the company days only.
@@ -46,3 +53,42 @@ def public_holidays(country: str, subdivision: str | None = None) -> frozenset[d
         )
     found = holidays.country_holidays(country, subdiv=subdivision, years=YEARS, language="en_US")
     return frozenset(found)
+
+
+def read_places(policy: Policy) -> list[GraphProblem]:
+    """Read what the policy names of the world (its time zone, its public holidays, its currency
+    and locale) and hand the calendar its part; each name no library knows is a problem at its
+    key."""
+    problems: list[GraphProblem] = []
+
+    def known(path: tuple[Any, ...], fix: str, read: Callable[[], Any]) -> Any:
+        try:
+            return read()
+        except ValueError as error:
+            problems.append(GraphProblem(path, str(error), fix))
+            return None
+
+    cal = policy.calendar
+    zone = known(
+        ("calendar", "time_zone"),
+        "name a zone of the IANA database (region/city)",
+        lambda: time_zone(cal.time_zone),
+    )
+    public: dict[str | None, frozenset[date]] = {None: frozenset()}
+    if cal.country:
+        path: tuple[Any, ...] = ("calendar", "subdivision" if cal.subdivision else "country")
+        days = known(path, _PLACE_FIX, lambda: public_holidays(cal.country, cal.subdivision))
+        public[None] = days or frozenset()
+    for name, region in cal.regions.items():
+        path = ("calendar", "regions", name, "subdivision" if region.subdivision else "country")
+        days = known(path, _PLACE_FIX, partial(public_holidays, region.country, region.subdivision))
+        public[name] = days or frozenset()
+    rates = policy.rates
+    known(("rates", "currency"), "use the ISO 4217 code", lambda: check_currency(rates.currency))
+    known(("rates", "locale"), "write it like en_US", lambda: check_locale(rates.locale))
+    if not problems:
+        cal.read(zone, public)
+    return problems
+
+
+_PLACE_FIX = "use the codes the holidays library lists (python -m holidays, or its documentation)"

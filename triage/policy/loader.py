@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ..errors import TriageError
 from ..rules.actions import ACTION_KEYS, ACTIONS, CommentSpec
 from ..rules.conditions import CONDITION_KEYS, CONDITIONS
 from ..yaml_source import (
@@ -24,6 +25,7 @@ from ..yaml_source import (
     check_bounds,
     parse,
 )
+from .calendars import read_places
 from .checks import GraphProblem, check_approvers, check_lifecycle
 from .model import Calendar, Lifecycle, Policy, Rule, Scope, Stage, Transition
 
@@ -56,10 +58,17 @@ class PolicyProblem:
         return f"{text}\n    fix: {self.fix}" if self.fix else text
 
 
-class PolicyInvalid(Exception):
+class PolicyInvalid(TriageError):
     def __init__(self, problems: list[PolicyProblem]) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+
+    def report(self) -> str:
+        count = len(self.problems)
+        return (
+            f"error: the policy is invalid ({count} problem{'s' if count != 1 else ''}); "
+            f"nothing was written\n{self}"
+        )
 
 
 @dataclass(frozen=True)
@@ -310,6 +319,7 @@ def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
             )
         raise PolicyInvalid(problems) from None
     graph: list[GraphProblem] = check_lifecycle(policy) + check_approvers(policy)
+    graph += read_places(policy)
     for found in graph:
         file, position, _ = origins.locate(found.path)
         problems.append(

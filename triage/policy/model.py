@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -20,7 +21,6 @@ from pydantic import (
 from ..pricing import Rates
 from ..rules.actions import AnyAction, CommentSpec
 from ..rules.conditions import AnyCondition
-from .calendars import public_holidays, time_zone
 
 NO_STAGE = "none"  # `from: none`: the issue has no stage label yet
 ANY_OPEN = "open"  # `from: open`: any stage that is not terminal
@@ -70,11 +70,6 @@ class Region(Strict):
         default_factory=list, description="EMs (usernames) in this region, whatever their pools"
     )
 
-    @model_validator(mode="after")
-    def _known(self) -> Region:
-        public_holidays(self.country, self.subdivision)
-        return self
-
 
 class Calendar(Strict):
     """How days are counted: business days skip weekends, the public holidays of the team's
@@ -107,36 +102,44 @@ class Calendar(Strict):
     quarter_end_business_days: int = Field(
         10, ge=1, le=30
     )  # quarter-end mode: the quarter's last N business days
-    # Read once while the policy is validated (they read files); the planner only looks up.
-    _zone: tzinfo = PrivateAttr(default=UTC)
+    # The time zone and the public holidays read files (the time zone database, the holidays
+    # library's translations): the loader reads them (`policy/calendars.py`) and hands them
+    # over with `read`; the planner only looks them up.
+    _zone: tzinfo | None = PrivateAttr(default=None)
     _days_off: dict[str | None, frozenset[date]] = PrivateAttr(default_factory=dict)
 
-    @field_validator("time_zone")
-    @classmethod
-    def _zone_known(cls, value: str) -> str:
-        time_zone(value)
-        return value
-
     @model_validator(mode="after")
-    def _read_days_off(self) -> Calendar:
+    def _subdivision_of_a_country(self) -> Calendar:
         if self.subdivision and not self.country:
             raise ValueError("`subdivision` needs the `country` it belongs to")
-        company = frozenset(self.holidays)
-        public = public_holidays(self.country, self.subdivision) if self.country else frozenset()
-        self._zone = time_zone(self.time_zone)
-        self._days_off = {None: company | public}
-        for name, region in self.regions.items():
-            self._days_off[name] = company | public_holidays(region.country, region.subdivision)
         return self
+
+    def read(self, zone: tzinfo, public: Mapping[str | None, frozenset[date]]) -> None:
+        """Hand over the time zone and the public holidays (the team's under None, each
+        region's under its name), as read from the system when the policy was loaded."""
+        company = frozenset(self.holidays)
+        self._zone = zone
+        self._days_off = {name: company | days for name, days in public.items()}
+
+    def _needs_reading(self) -> bool:
+        return self.time_zone != "UTC" or self.country is not None or bool(self.regions)
 
     def local(self, instant: datetime) -> datetime:
         """The instant in the team's time zone (its date is the team's date)."""
+        if self._zone is None:
+            if self._needs_reading():
+                raise RuntimeError("the calendar was not read: load the policy with load_policy")
+            return instant.astimezone(UTC)
         return instant.astimezone(self._zone)
 
     def days_off(self, region: str | None = None) -> frozenset[date]:
         """The weekdays that are not business days: the region's (or the team's) public holidays
         and the company days."""
-        return self._days_off.get(region, self._days_off.get(None, frozenset(self.holidays)))
+        if not self._days_off:
+            if self._needs_reading():
+                raise RuntimeError("the calendar was not read: load the policy with load_policy")
+            return frozenset(self.holidays)
+        return self._days_off.get(region, self._days_off[None])
 
 
 class EmojiApproval(Strict):
@@ -183,6 +186,7 @@ class ForecastConfig(Strict):
 
     project: str | None = None  # None: no forecast issue is kept (`triage report` still works)
     template: str = "forecast.md.j2"
+    title: str = Field("Forecast {quarter}", min_length=1)  # `{quarter}`: FY27-Q1
     weights: dict[Literal["Green", "Amber", "Red", "Grey"], float] = Field(default_factory=dict)
     targets: dict[str, Decimal] = Field(
         default_factory=dict, json_schema_extra={"propertyNames": {"pattern": QUARTER_NAME}}
@@ -197,6 +201,13 @@ class ForecastConfig(Strict):
             if target <= 0:
                 raise ValueError(f"the target for {name} must be more than 0, not {target}")
         return value
+
+
+class Intake(Strict):
+    """What a new issue's data block must hold before it moves on: dotted field paths
+    (`people.sa`), each listed in the templates' `missing` while it is empty."""
+
+    fields: list[str] = Field(default_factory=list)
 
 
 class Assignment(Strict):
@@ -350,6 +361,7 @@ class Policy(Strict):
     )  # legacy spelling -> canonical label
     assignment: Assignment = Assignment()
     forecast: ForecastConfig = ForecastConfig()
+    intake: Intake = Intake()
 
     def days_off(self, em: str | None) -> frozenset[date]:
         """The days off an EM's business days skip: those of the EM's region (`calendar.regions`:

@@ -15,10 +15,13 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency, is_currency
+
+if TYPE_CHECKING:
+    from ..pricing import Rates
 
 Display = Literal["code", "symbol"]
 
@@ -84,3 +87,8 @@ class MoneyFormat:
                 currency_digits=True,
             )
         )
+
+
+def money_format(rates: Rates) -> MoneyFormat:
+    """The policy's: its rate card's currency, written for its locale."""
+    return MoneyFormat(rates.currency, rates.locale, rates.currency_display)

@@ -36,6 +36,7 @@ from jinja2.environment import Template
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
+from ..errors import TemplateProblem as TemplateProblem
 from .markdown import Trusted, code, escape, label, mention, mermaid
 from .money import MoneyFormat
 
@@ -53,10 +54,6 @@ MAX_BITS = 4_096  # a number computed in a template (`**` can make ones of gigab
 # one taken from the arguments (`%*d`, `{:{width}}`).
 _WIDE = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\d{7,}|\d*\.\d{7,})|\{[^{}]*:[^{}]*\d{7,}")
 _GIVEN_WIDTH = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d*\.\*)|\{[^{}]*:[^{}]*\{")
-
-
-class TemplateProblem(Exception):
-    """A template that cannot be loaded or rendered; names the template and line."""
 
 
 @dataclass(frozen=True)

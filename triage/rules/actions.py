@@ -19,7 +19,7 @@ from .fiscal import business_days_between, fiscal_quarter
 from .registry import tagged_union
 
 
-@dataclass
+@dataclass(kw_only=True)
 class CommentRequest:
     template: str
     key: str  # the idempotency key: rule or transition id, plus the template's own name
@@ -33,7 +33,7 @@ class CommentRequest:
     not_mentioned: tuple[Trusted, ...] = ()
 
 
-@dataclass
+@dataclass(kw_only=True)
 class IssueRequest:
     """An issue to open once in another project (the delivery hand-off)."""
 
@@ -42,6 +42,8 @@ class IssueRequest:
     labels: list[str]
     origin: str
     context: dict[str, Any]
+    title: str  # `{customer}` stands for the customer
+    link_note: str  # `{url}` stands for the new issue's URL
 
 
 @dataclass
@@ -56,7 +58,7 @@ class Draft:
     reasons: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Step:
     """Where an action runs: which rule or transition, and the context for its templates."""
 
@@ -176,15 +178,15 @@ class Comment(Action):
             context["days_in_stage"] = days
         draft.comments.append(
             CommentRequest(
-                spec.template,
-                key,
-                spec.internal,
-                step.origin,
-                context,
-                step.kind,
-                once,
-                close_qtr,
-                tuple(not_mentioned),
+                template=spec.template,
+                key=key,
+                internal=spec.internal,
+                origin=step.origin,
+                context=context,
+                kind=step.kind,
+                once=once,
+                close_qtr=close_qtr,
+                not_mentioned=tuple(not_mentioned),
             )
         )
 
@@ -285,6 +287,10 @@ class CreateIssueSpec(BaseModel):
     project: str = Field(min_length=3, pattern=r"^[^/\s]+(/[^/\s]+)+$")
     template: str
     labels: list[str] = Field(default_factory=list)
+    # The new issue's title, `{customer}` standing for the data block's customer (else the
+    # scoping issue's title); and the note linking to it on the scoping issue, `{url}` its URL.
+    title: str = Field("{customer}", min_length=1)
+    link_note: str = Field("Opened {url}", min_length=1)
 
 
 class CreateIssue(Action):
@@ -299,7 +305,15 @@ class CreateIssue(Action):
     def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
         spec = self.create_issue
         draft.issues.append(
-            IssueRequest(spec.project, spec.template, list(spec.labels), step.origin, step.context)
+            IssueRequest(
+                project=spec.project,
+                template=spec.template,
+                labels=list(spec.labels),
+                origin=step.origin,
+                context=step.context,
+                title=spec.title,
+                link_note=spec.link_note,
+            )
         )
 
 

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..issues.markers import Marker, find_marker
 from ..issues.snapshot import IssueSnapshot
 from ..issues.tasks import normalise
 from ..pricing import Estimate, Rates, estimate
-from ..render.markers import Marker, find_marker
 from .fiscal import business_days_between, fiscal_quarter
 from .moment import Moment
 from .registry import tagged_union
@@ -34,7 +34,7 @@ class NeedDetail(Exception):
         self.detail = detail
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Facts:
     """Everything a condition may look at: the issue and the moment, nothing else. The time is
     read only through `moment` (its answers say how long the plan holds)."""
@@ -114,7 +114,6 @@ class Outcome:
 class Condition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     key: ClassVar[str]
-    needs: ClassVar[frozenset[str]] = frozenset()
     summary: ClassVar[str]
     example: ClassVar[str]
 
@@ -287,7 +286,7 @@ class EstimateState(Condition):
                 state, saw = "invalid", "; ".join(problems)
             else:
                 days = f"{priced.total_days.normalize():f}"
-                state, saw = "valid", f"{days} days, net {facts.rates.money(priced.net_price)}"
+                state, saw = "valid", f"{days} days, net {priced.currency} {priced.net_price:,.2f}"
         return Outcome(state == self.estimate, saw)
 
 
@@ -317,7 +316,6 @@ class DaysInStage(Condition):
     key = "days_in_stage"
     summary = "business days since the current stage label was added (from label events)"
     example = "{days_in_stage: {gte: 3}}"
-    needs = frozenset({"label_events"})
     days_in_stage: Compare
 
     def evaluate(self, facts: Facts) -> Outcome:
@@ -355,7 +353,7 @@ class NetPrice(Condition):
             return Outcome(False, "no priced estimate")
         return Outcome(
             self.net_price.holds(float(priced.net_price)),
-            f"net {facts.rates.money(priced.net_price)}",
+            f"net {priced.currency} {priced.net_price:,.2f}",
         )
 
 
@@ -438,7 +436,6 @@ class EstimateRevisedSince(Condition):
         "note posted since the issue entered its stage (false until that note exists)"
     )
     example = "{estimate_revised_since: signature-request}"
-    needs = frozenset({"notes", "label_events"})
     estimate_revised_since: str = Field(pattern=r"^[A-Za-z0-9_.:-]+$")
 
     def evaluate(self, facts: Facts) -> Outcome:
@@ -482,7 +479,6 @@ class CloseQuarterLater(Condition):
         "`once_per: estimate` note recorded in this stage (the quarter the forecast expected)"
     )
     example = "{close_quarter_later_than: signature-request}"
-    needs = frozenset({"notes", "label_events"})
     close_quarter_later_than: str = Field(pattern=r"^[A-Za-z0-9_.:-]+$")
 
     def evaluate(self, facts: Facts) -> Outcome:

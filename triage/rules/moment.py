@@ -5,7 +5,7 @@ since some instant, compared with thresholds and shown to so many decimal places
 moves `until` back to the first instant at which it could be different: the next midnight for a
 date; for days since an instant, the first threshold or rounding step ahead. A plan made from
 the same issue at any instant in `[at, until)` is therefore the same plan, which is what lets a
-run leave an unchanged issue unplanned (`plan_memory.py`). An answer whose use cannot be
+run leave an unchanged issue unplanned (`planner/memory.py`). An answer whose use cannot be
 bounded (`exact()`) ends that at once.
 """
 

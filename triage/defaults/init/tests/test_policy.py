@@ -18,6 +18,7 @@ def test_an_agreed_estimate_moves_to_sow_wip_with_a_sow_draft(scoping):
     scoping.run()
     assert scoping.stage(issue) == "SOW_WIP"
     (draft,) = scoping.comments(issue, "sow-draft")
-    assert rates.money(3 * card.price) in draft  # priced in the rate card's currency
+    money = scoping.workspace.templates.money  # the rate card's currency, in the policy's locale
+    assert money(3 * card.price) in draft
     scoping.run()  # a second run changes nothing
     assert len(scoping.comments(issue, "sow-draft")) == 1

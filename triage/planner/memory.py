@@ -1,4 +1,4 @@
-"""A plan memory across runs: an issue whose last plan had nothing to do is not planned again
+"""A plan memory across runs (this half: the planner's; the runner's is `runner/memory.py`): an issue whose last plan had nothing to do is not planned again
 while everything that plan was made from is unchanged and its time-based answers still hold.
 
 A settled issue is planned every run only to find, again, nothing to do: most of a settled run's
@@ -20,57 +20,10 @@ What keeps it safe:
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import sys
-from collections.abc import Mapping
 from datetime import datetime
-from importlib import metadata
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from .issues.snapshot import IssueSnapshot, Quiet
-from .policy.model import Policy
-from .render.templates import Templates
-
-if TYPE_CHECKING:
-    from .plan import IssuePlan, Settings
-
-LIBRARIES = ("jinja2", "pydantic", "PyYAML")  # what renders and reads, besides the code
-
-
-@functools.cache
-def _code() -> str:
-    """The planner's code and the libraries it renders and parses with: a new release (or any
-    edit) plans every issue afresh."""
-    digest = hashlib.sha256(sys.version.encode())
-    for name in LIBRARIES:
-        digest.update(f"{name}={metadata.version(name)}".encode())
-    package = Path(__file__).parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(str(path.relative_to(package)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def run_digest(
-    policy: Policy,
-    templates: Templates,
-    bot: str,
-    approvers: Mapping[str, frozenset[str]],
-    members: frozenset[str] | None = None,
-) -> str:
-    """What every plan of a run is made from besides its issue and the time (the project's
-    members decide who a comment mentions)."""
-    digest = hashlib.sha256(_code().encode())
-    digest.update(policy.model_dump_json().encode())
-    for name, source in sorted(templates.sources.items()):
-        digest.update(f"\0{name}\0{source}".encode())
-    digest.update(f"\0{bot}\0".encode())
-    for gate, names in sorted(approvers.items()):
-        digest.update(f"{gate}:{','.join(sorted(names))};".encode())
-    digest.update(f"\0members:{'-' if members is None else ','.join(sorted(members))}".encode())
-    return digest.hexdigest()
+from ..issues.snapshot import IssueSnapshot
 
 
 def fingerprint(issue: IssueSnapshot, digest: str, em: str | None, awards: tuple[int, ...]) -> str:
@@ -114,20 +67,3 @@ def recall(
         return False
     unread = frozenset(f"awards:{note}" for note in quiet.awards if note not in issue.note_awards)
     return unread or fingerprint(issue, digest, em, quiet.awards) == quiet.fingerprint
-
-
-def remember(
-    plan: IssuePlan, issue: IssueSnapshot, now: datetime, settings: Settings
-) -> Quiet | None:
-    """What to remember of `issue`, planned at `now` with `plan`: its memory again if the plan was
-    recalled; a new one if the plan had nothing to do (and holds beyond now); else nothing."""
-    if plan.recalled:
-        return issue.quiet
-    until = plan.holds_until
-    if plan.has_changes or plan.error or plan.needs or not settings.digest:
-        return None
-    if until is not None and until <= now:
-        return None
-    awards = tuple(sorted(issue.note_awards))
-    em = settings.assignments.get((issue.project, issue.iid))
-    return Quiet(fingerprint(issue, settings.digest, em, awards), now, until, awards)

@@ -1,0 +1,42 @@
+"""What leaves the adapter besides snapshots: its problems, what a run asked of GitLab, and an
+issue's award emoji."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..errors import TriageError
+
+
+class GitLabProblem(TriageError):
+    """GitLab could not be reached or refused a request; the message is for a person.
+    `fatal`: the run cannot go on (no connection, bad token); otherwise only one issue failed."""
+
+    def __init__(self, message: str, *, fatal: bool = False) -> None:
+        super().__init__(message)
+        self.fatal = fatal
+
+
+@dataclass
+class Traffic:
+    """What the run asked of GitLab."""
+
+    by_method: Counter[str] = field(default_factory=Counter)
+    writes: int = 0
+    server_time: datetime | None = None
+    rate_remaining: int | None = None
+    rate_reset: float | None = None
+    fastest: float = math.inf  # seconds: the quickest successful answer, from sending to headers
+
+
+@dataclass(frozen=True)
+class IssueAward:
+    """An award emoji on an issue, as GitLab holds it."""
+
+    id: int
+    name: str
+    user: str
+    created_at: datetime

@@ -1,0 +1,126 @@
+"""The comments of a plan not yet posted: rendered, with their marker and revision, found again
+on the bot's own notes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ..issues.markers import Marker, revision
+from ..issues.snapshot import Note
+from ..render.markdown import title as markdown_title
+from .records import PlannedComment, PlannedEdit, PlannedIssue
+from .state import PlanState
+
+
+class Comments(PlanState):
+    """A plan's part for the comments its draft asks for."""
+
+    def comments(
+        self, mine: list[tuple[Note, Marker]], original_stage: str | None
+    ) -> tuple[tuple[PlannedComment, ...], tuple[PlannedEdit, ...]]:
+        planned: list[PlannedComment] = []
+        edits: list[PlannedEdit] = []
+        links = self.links(mine)
+        for request in self.draft.comments:
+            own_rule = request.key.split("/")[0]
+            same_key = [(note, m) for note, m in mine if m.key == request.key]
+            if request.once and same_key:
+                continue
+            if request.kind == "transition" and self.posted_since_stage_start(
+                same_key, original_stage
+            ):
+                continue
+            # What people read is what a revision is: a hash of the rendered text. Links to other
+            # comments are left out of it (each is a fixed placeholder there): a note posted in
+            # the same run has no id yet, and a link appearing later is not a new revision.
+            stable = self.settings.memo.placeholder_links(self.policy)
+            hashed = _below(
+                self.settings.templates.render(
+                    request.template, {**request.context, "links": stable.get(own_rule, stable[""])}
+                ),
+                request.not_mentioned,
+            )
+            rev = revision({"template": request.template, "body": hashed})
+            if not request.once and request.kind != "transition":
+                live = [(note, m) for note, m in same_key if m.superseded is None]
+                current = next((note for note, m in live if m.rev == rev), None)
+                edits += [
+                    PlannedEdit(
+                        note_id=note.id,
+                        key=request.key,
+                        body=note.body,
+                        superseded_by=current.id if current else None,
+                        internal=request.internal,
+                    )
+                    for note, m in live
+                    if m.rev != rev
+                ]
+                if current is not None:
+                    continue
+            # Only a comment to post is rendered with its links to the other comments.
+            others = {rule: url for rule, url in links.items() if rule != own_rule}
+            body = _below(
+                self.settings.templates.render(
+                    request.template, {**request.context, "links": others}
+                ),
+                request.not_mentioned,
+            )
+            marker = Marker(request.key, rev, close_qtr=request.close_qtr)
+            planned.append(
+                PlannedComment(
+                    key=request.key,
+                    rev=rev,
+                    body=f"{marker}\n{body}",
+                    internal=request.internal,
+                    origin=request.origin,
+                    template=request.template,
+                )
+            )
+        return tuple(planned), tuple(edits)
+
+    def posted_since_stage_start(
+        self, same_key: list[tuple[Note, Marker]], original_stage: str | None
+    ) -> bool:
+        """Transition comments: posted once per entry into the stage. One already written since
+        the issue entered its current stage is the same move, cut short before its label change
+        (the comment is written first)."""
+        if not same_key:
+            return False
+        since = self.facts(self.issue, original_stage).stage_started()
+        return any(note.created_at >= since for note, _ in same_key)
+
+    def new_issues(self, mine: list[tuple[Note, Marker]]) -> tuple[PlannedIssue, ...]:
+        planned = []
+        for request in self.draft.issues:
+            link_key = f"{request.origin}/issue-link"
+            if any(m.key == link_key for _, m in mine):
+                continue
+            token = "ps-triage-source-" + re.sub(
+                r"[^a-z0-9]+", "-", f"{self.issue.project}-{self.issue.iid}".lower()
+            )
+            scoping = request.context.get("scoping") or {}
+            customer = str(scoping.get("customer") or self.issue.title)
+            body = self.settings.templates.render(
+                request.template, {**request.context, "links": self.links(mine)}
+            )
+            title = request.title.replace("{customer}", markdown_title(customer))[:255]
+            planned.append(
+                PlannedIssue(
+                    project=request.project,
+                    title=title,
+                    description=f"{body}\n<!-- {token} -->\n",
+                    labels=tuple(request.labels),
+                    token=token,
+                    link_key=link_key,
+                    origin=request.origin,
+                    link_note=request.link_note,
+                )
+            )
+        return tuple(planned)
+
+
+def _below(body: str, lines: Iterable[str]) -> str:
+    """A rendered comment with the bot's own lines below it (each a paragraph)."""
+    added = "\n\n".join(lines)
+    return f"{body}\n{added}\n" if added else body

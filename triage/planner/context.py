@@ -1,0 +1,151 @@
+"""What comment templates see (`template_context`): the parts from the policy, from the issue in
+its stage, and from the rule or transition asking. The parts shared by many comments are made
+once by a `Memo`, which the `Settings` of a run hold (no module keeps any)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..issues.scoping import People
+from ..issues.snapshot import IssueSnapshot
+from ..memo import last_answer
+from ..policy.model import NO_STAGE, Policy, Transition
+from ..pricing import estimate
+from ..render.markdown import Trusted, mention
+from ..rules.fiscal import fiscal_quarter
+
+
+class Memo:
+    """The last answer of each shared part of the template contexts, for the very same policy
+    and issue objects (`memo.last_answer`): the policy's parts, made once per run; the issue's,
+    once for the several comments of one issue's plan. Owned by the `Settings` a run makes."""
+
+    def __init__(self) -> None:
+        self.policy_context = last_answer(_policy_context)
+        self.placeholder_links = last_answer(_placeholder_links)
+        self.issue_context = last_answer(_issue_context)
+
+
+def missing_for_intake(issue: IssueSnapshot, fields: Iterable[str]) -> list[Trusted]:
+    """What a new scoping issue still lacks: an EM, the data block and its fields."""
+    missing = [] if issue.assignees else [Trusted("an Engagement Manager (the assignee)")]
+    block = issue.scoping
+    if block.status == "missing":
+        return [*missing, Trusted("the scoping data block (see the Scoping issue template)")]
+    if block.data is None:
+        return [*missing, Trusted("a readable scoping data block")]
+    for name in fields:
+        value: Any = block.data
+        for part in name.split("."):
+            value = getattr(value, part, None)
+        if value in (None, "", [], {}):
+            missing.append(Trusted(f"`{name}` in the data block"))
+    return missing
+
+
+def _policy_context(policy: Policy) -> dict[str, Any]:
+    """The parts of every template context that come from the policy alone, made once per
+    policy by a `Memo` (they are shared by the contexts: read them only)."""
+    contacts = policy.contacts
+    return {
+        "contacts": {
+            "approvers": [mention(n) for n in contacts.approvers],
+            "delivery_team": [mention(n) for n in contacts.delivery_team],
+            "technical_architects": [mention(n) for n in contacts.technical_architects],
+        },
+        "rules": {r.id: Trusted(r.description) for r in policy.rules},
+        "sow": {key: Trusted(str(value)) for key, value in policy.sow.model_dump().items()},
+    }
+
+
+def template_context(
+    policy: Policy,
+    issue: IssueSnapshot,
+    stage: str | None,
+    *,
+    why: str,
+    rule: str | None = None,
+    transition: Transition | None = None,
+    previous: str | None = None,
+    memo: Memo | None = None,
+) -> dict[str, Any]:
+    """What every comment template sees. Values from the issue are escaped when rendered;
+    `Trusted` ones (built by the bot or taken from the policy) are not. `memo`: the parts
+    shared by the contexts of a run (the planner's `Settings.memo`), else made afresh."""
+    life = policy.lifecycle
+    memo = memo or Memo()
+    static = memo.policy_context(policy)
+    return {
+        **memo.issue_context(policy, issue, stage, static),
+        "rule_description": static["rules"].get(rule, Trusted("")),
+        "notify": [],  # set by a comment's `notify`
+        "transition": None
+        if transition is None
+        else {
+            "id": Trusted(transition.id),
+            "from": Trusted(previous or NO_STAGE),
+            "to": Trusted(transition.to),
+            "from_label": Trusted(life.label(previous)) if previous else None,
+            "to_label": Trusted(life.label(transition.to)),
+            "description": Trusted(transition.description),
+        },
+        "rule": Trusted(rule) if rule else None,
+        "why": why,
+    }
+
+
+def _placeholder_links(policy: Policy) -> dict[str, dict[str, Trusted]]:
+    """By rule id: a fixed link to every other rule's comment (what a revision is hashed with);
+    under "", to every rule's. Made once per policy (shared: read them only)."""
+    ids = [r.id for r in policy.rules] + [t.id for t in policy.lifecycle.transitions]
+    return {own: {rule: Trusted("#") for rule in ids if rule != own} for own in ["", *ids]}
+
+
+def _issue_context(
+    policy: Policy, issue: IssueSnapshot, stage: str | None, static: dict[str, Any]
+) -> dict[str, Any]:
+    """The parts of every template context that come from the issue in its stage, made once for
+    the several comments of one issue's plan (they are shared by the contexts: read them only)."""
+    life = policy.lifecycle
+    block = issue.scoping
+    data = block.data
+    priced, estimate_problems = (
+        estimate(data, policy.rates) if data and data.line_items else (None, [])
+    )
+    quarter = (
+        fiscal_quarter(data.close_date, policy.calendar.fiscal_year_start_month)
+        if data and data.close_date
+        else None
+    )
+    return {
+        "customer": data.customer if data else issue.title,
+        "people": {
+            "em": issue.assignees[0] if issue.assignees else None,
+            **(data.people if data else People()).model_dump(),  # every role, None when unknown
+        },
+        "estimate": priced.as_context() if priced else None,
+        "close_quarter": Trusted(quarter.name) if quarter else None,
+        "tasks": [{"text": t.text, "done": t.done} for t in issue.tasks],
+        "missing": missing_for_intake(issue, policy.intake.fields),
+        "contacts": static["contacts"],
+        "last_activity": Trusted(issue.updated_at.strftime("%Y-%m-%d")),  # refined by the planner
+        "sow": static["sow"],
+        "issue": {
+            "title": issue.title,
+            "iid": issue.iid,
+            "ref": Trusted(issue.ref),
+            "url": Trusted(issue.web_url),
+            "author": issue.author,
+            "assignees": list(issue.assignees),
+            "labels": list(issue.labels),
+        },
+        "stage": Trusted(stage or NO_STAGE),
+        "stage_label": Trusted(life.label(stage)) if stage else None,
+        "scoping": block.data.model_dump(mode="json") if block.data else None,
+        "problems": [
+            {"line": p.line, "field": p.field, "message": p.message} for p in block.problems
+        ]
+        + [{"line": None, "field": "estimate", "message": text} for text in estimate_problems],
+        "data_block_status": Trusted(block.status),
+    }

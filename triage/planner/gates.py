@@ -1,0 +1,347 @@
+"""Approvals that count only when the right person gave them.
+
+A gate is a label (`proposal::Approved`, `TA::Approved`, `proposal::Closed_Won`) with its
+approvers, and for a stage label the stages it may be set from. Who set it comes from the
+label's last `add` event, never from the label's presence. The bot's own setting counts only
+when GitLab's own data shows why it set it, data its token cannot forge: an approver's emoji
+on the bot's request awarded before it, a legacy spelling an approver wrote that it
+normalised, or a stage it put back when it refused a move (whose earlier setting counted).
+Pure functions over snapshots.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..issues.snapshot import Award, LabelEvent
+from ..policy.model import NO_STAGE, Gate
+from ..render.markdown import Trusted
+from ..rules.actions import CommentRequest, add_label
+from ..rules.conditions import NeedDetail
+from .context import template_context
+from .state import PlanState
+
+# GitLab's access levels by name (lib/gitlab/access.rb), for the notes that name a minimum.
+ROLES = {
+    5: "Minimal Access",
+    10: "Guest",
+    15: "Planner",
+    20: "Reporter",
+    30: "Developer",
+    40: "Maintainer",
+    50: "Owner",
+}
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The latest setting of a gated label (or of one of its legacy spellings)."""
+
+    label: str
+    actor: str | None  # None: GitLab holds no record of who added it
+    at: datetime | None
+    index: int | None = None  # its place among the issue's label events, in GitLab's order
+
+
+def spellings(gate: Gate, aliases: dict[str, str]) -> set[str]:
+    return {gate.label} | {
+        legacy for legacy, canonical in aliases.items() if canonical == gate.label
+    }
+
+
+def in_order(events: tuple[LabelEvent, ...]) -> list[LabelEvent]:
+    """GitLab lists events oldest first; of two at the same moment the later one is last."""
+    return sorted(events, key=lambda e: e.created_at)
+
+
+def request_of(ordered: list[LabelEvent], index: int) -> tuple[int, int]:
+    """The events one request wrote with the event at `index` (GitLab writes them together:
+    the same user, the same moment, next to each other): `ordered[lo:hi]`."""
+    event = ordered[index]
+
+    def same(other: LabelEvent) -> bool:
+        return other.user == event.user and other.created_at == event.created_at
+
+    lo, hi = index, index + 1
+    while lo > 0 and same(ordered[lo - 1]):
+        lo -= 1
+    while hi < len(ordered) and same(ordered[hi]):
+        hi += 1
+    return lo, hi
+
+
+def last_setting(
+    present: set[str], events: tuple[LabelEvent, ...], before: Attempt | None = None
+) -> Attempt:
+    """The last `add` of one of `present`; only of those before the request that made
+    `before`, when given."""
+    ordered = in_order(events)
+    end = len(ordered)
+    if before is not None and before.index is not None:
+        end = request_of(ordered, before.index)[0]
+    adds = [i for i in range(end) if ordered[i].action == "add" and ordered[i].label in present]
+    if not adds:
+        return Attempt(sorted(present)[0], None, None)
+    last = ordered[adds[-1]]
+    return Attempt(last.label, last.user, last.created_at, adds[-1])
+
+
+def stage_when_set(events: tuple[LabelEvent, ...], prefix: str, attempt: Attempt) -> str:
+    """The stage the issue was in just before the request that made `attempt`: the stage
+    its label was set from."""
+    if attempt.index is None:
+        return NO_STAGE
+    ordered = in_order(events)
+    stage = NO_STAGE
+    for event in ordered[: request_of(ordered, attempt.index)[0]]:
+        if not event.label.startswith(prefix):
+            continue
+        name = event.label[len(prefix) :]
+        if event.action == "add":
+            stage = name
+        elif stage == name:
+            stage = NO_STAGE
+    return stage
+
+
+def removed_with(events: tuple[LabelEvent, ...], attempt: Attempt) -> set[str]:
+    """Labels the request that made `attempt` removed."""
+    if attempt.index is None:
+        return set()
+    ordered = in_order(events)
+    lo, hi = request_of(ordered, attempt.index)
+    return {e.label for e in ordered[lo:hi] if e.action == "remove"}
+
+
+def emoji_approval(
+    awards: tuple[Award, ...], name: str, approvers: frozenset[str]
+) -> tuple[Award | None, list[Award]]:
+    """(the first award by an approver, the awards by anyone else) of emoji `name`."""
+    named = sorted((a for a in awards if a.name == name), key=lambda a: a.created_at)
+    valid = next((a for a in named if a.user.lower() in approvers), None)
+    return valid, [a for a in named if a.user.lower() not in approvers]
+
+
+class Gates(PlanState):
+    """A plan's part for the gates: a setting of a gated label that does not count is taken
+    back (and said so); an approver's emoji on the bot's request sets it."""
+
+    def check_gates(self) -> None:
+        for gate in self.policy.approvals:
+            names = spellings(gate, self.policy.label_aliases)
+            present = names & set(self.issue.labels)
+            if not present:
+                continue
+            events = self.issue.label_events
+            if events is None:
+                raise NeedDetail("label_events")
+            attempt = last_setting(present, events)
+            refused = self.refused_because(gate, names, attempt, events)
+            if refused is None:
+                continue
+            self.draft.labels.difference_update(names)
+            source = stage_when_set(events, self.prefix, attempt)
+            if gate.refuse_to:
+                add_label(self.draft, gate.refuse_to)
+            elif gate.label.startswith(self.prefix) and source != NO_STAGE:
+                back = self.stage_to_move_back_to(gate, attempt, events, source)
+                if back is not None:
+                    add_label(self.draft, back)  # moved back where it came from
+            who = f"@{attempt.actor}" if attempt.actor else "someone GitLab has no record of"
+            why = {
+                "stage": f"not from {', '.join(gate.from_ or [])}",
+                "bot": "no approver's approval on record",
+            }.get(refused, "not an approver")
+            self.draft.reasons.append(f"gate {gate.id}: {gate.label} set by {who}, {why}")
+            self.refusal(gate, attempt.actor, attempt.label, attempt.at, refused, source)
+
+    def stage_to_move_back_to(
+        self, gate: Gate, attempt: Attempt, events: tuple[LabelEvent, ...], source: str
+    ) -> str | None:
+        """The label of the stage a refused move came from; when another gate's label and its
+        own setting did not count either, where that gate sends it instead (never back into
+        an approval nobody gave)."""
+        for _ in range(len(self.policy.approvals)):
+            back = self.life.label(source)
+            other = next(
+                (
+                    g
+                    for g in self.policy.approvals
+                    if g is not gate and back in self.spellings_of(g)
+                ),
+                None,
+            )
+            if other is None:
+                return back
+            names = self.spellings_of(other)
+            prior = last_setting(names, events, before=attempt)
+            if self.refused_because(other, names, prior, events) is None:
+                return back
+            if other.refuse_to:
+                return other.refuse_to
+            source = stage_when_set(events, self.prefix, prior)
+            if source == NO_STAGE:
+                return None
+            gate, attempt = other, prior
+        return None
+
+    def refused_because(
+        self,
+        gate: Gate,
+        names: set[str],
+        attempt: Attempt,
+        events: tuple[LabelEvent, ...],
+        depth: int = 0,
+    ) -> str | None:
+        """Why a setting of a gated label does not count (`actor`, `stage`, `bot`), or None."""
+        approvers = self.settings.approvers.get(gate.id, frozenset())
+        if attempt.actor is None or attempt.at is None:
+            return "actor"
+        if attempt.actor == self.settings.bot:
+            return (
+                None
+                if depth < 20 and self.bot_had_reason(gate, names, attempt, events, depth)
+                else "bot"
+            )
+        if attempt.actor.lower() not in approvers:
+            return "actor"
+        if gate.from_ is not None:
+            source = stage_when_set(events, self.prefix, attempt)
+            if source not in gate.from_:
+                return "stage"
+            # From a gated stage only when that stage's own setting counted.
+            back = self.life.label(source)
+            other = next(
+                (
+                    g
+                    for g in self.policy.approvals
+                    if g is not gate and back in self.spellings_of(g)
+                ),
+                None,
+            )
+            if other is not None:
+                names = self.spellings_of(other)
+                prior = last_setting(names, events, before=attempt)
+                if depth >= 20 or self.refused_because(other, names, prior, events, depth + 1):
+                    return "stage"
+        return None
+
+    def bot_had_reason(
+        self,
+        gate: Gate,
+        names: set[str],
+        attempt: Attempt,
+        events: tuple[LabelEvent, ...],
+        depth: int,
+    ) -> bool:
+        """The bot's own setting counts only when GitLab's data shows why it made it, data
+        the bot's token cannot forge: it normalised a legacy spelling an approver wrote, it put
+        back a stage whose earlier setting counted when it refused a move out of it, or it
+        followed an approver's emoji on its request. Anything else (a pipeline run with the
+        token, a hand-made request) is refused like anyone's setting."""
+        assert attempt.at is not None
+        removed = removed_with(events, attempt)
+        legacy = (removed & names) - {attempt.label}
+        if legacy:  # normalised: the legacy spelling's own setting must count
+            prior = last_setting(legacy, events, before=attempt)
+            if self.refused_because(gate, names, prior, events, depth + 1) is None:
+                return True
+        gated = {n for g in self.policy.approvals if g is not gate for n in self.spellings_of(g)}
+        if removed & gated:  # put back when a move out of this stage was refused
+            prior = last_setting(names, events, before=attempt)
+            if self.refused_because(gate, names, prior, events, depth + 1) is None:
+                return True
+        return self.emoji_on_record(gate, attempt.at)
+
+    def spellings_of(self, gate: Gate) -> set[str]:
+        return spellings(gate, self.policy.label_aliases)
+
+    def emoji_on_record(self, gate: Gate, at: datetime) -> bool:
+        """An approver's emoji on the bot's latest request (rule `emoji.note_of`) before `at`,
+        awarded no later than `at`: the approval the bot acted on when it set the label."""
+        if gate.emoji is None:
+            return False
+        requests = [
+            n
+            for n, m in self.bot_notes()
+            if m.key.startswith(f"{gate.emoji.note_of}/") and n.created_at <= at
+        ]
+        if not requests:
+            return False
+        note = max(requests, key=lambda n: (n.created_at, n.id))
+        if note.id not in self.issue.note_awards:
+            raise NeedDetail(f"awards:{note.id}")
+        approvers = self.settings.approvers.get(gate.id, frozenset())
+        valid, _ = emoji_approval(self.issue.note_awards[note.id], gate.emoji.name, approvers)
+        return valid is not None and valid.created_at <= at
+
+    def refusal(
+        self,
+        gate: Gate,
+        actor: str | None,
+        label: str,
+        at: datetime | None,
+        reason: str = "actor",
+        source: str = NO_STAGE,
+    ) -> None:
+        context = template_context(self.policy, self.issue, None, why=f"{label} set by {actor}")
+        context["attempt"] = {
+            "gate": Trusted(gate.id),
+            "label": Trusted(gate.label if label.startswith(":") else label),
+            "actor": actor,
+            "at": Trusted(at.strftime("%Y-%m-%d %H:%M UTC")) if at else None,
+            "approvers": [Trusted(name) for name in (*gate.users, *gate.groups)],
+            "reason": Trusted(reason),
+            "stage": Trusted(source) if source != NO_STAGE else None,
+            "from": [Trusted(name) for name in gate.from_ or []],
+            "min_role": Trusted(ROLES.get(gate.min_access_level, str(gate.min_access_level))),
+        }
+        self.draft.comments.append(
+            CommentRequest(
+                template=gate.comment.template,
+                key=f"refused/{gate.id}",
+                internal=gate.comment.internal,
+                origin=f"gate {gate.id}",
+                context=context,
+                kind="rule",
+            )
+        )
+
+    def check_emoji_approvals(self) -> None:
+        """An approver's emoji on the bot's note of rule `emoji.note_of` sets the gated label."""
+        stages = [
+            label.removeprefix(self.prefix)
+            for label in self.draft.labels
+            if label.startswith(self.prefix)
+        ]
+        stage = stages[0] if len(stages) == 1 else None
+        for gate in self.policy.approvals:
+            if gate.emoji is None or gate.label in self.draft.labels:
+                continue
+            rule = next((r for r in self.policy.rules if r.id == gate.emoji.note_of), None)
+            if rule is None or (rule.stages is not None and (stage or NO_STAGE) not in rule.stages):
+                continue
+            note = next(
+                (
+                    n
+                    for n, m in reversed(self.bot_notes())
+                    if m.key.startswith(f"{rule.id}/") and m.superseded is None
+                ),
+                None,
+            )
+            if note is None:
+                continue
+            if note.id not in self.issue.note_awards:
+                raise NeedDetail(f"awards:{note.id}")
+            approvers = self.settings.approvers.get(gate.id, frozenset())
+            valid, others = emoji_approval(
+                self.issue.note_awards[note.id], gate.emoji.name, approvers
+            )
+            if valid is not None:
+                add_label(self.draft, gate.label)
+                self.draft.reasons.append(
+                    f"gate {gate.id}: approved by @{valid.user} with :{gate.emoji.name}:"
+                )
+            for award in others:
+                self.refusal(gate, award.user, f":{gate.emoji.name}:", award.created_at)

@@ -1,0 +1,366 @@
+"""The lifecycle of one issue: its stage, the bot transitions chained from it, the rules on the
+resulting state, and the difference from the issue as it is (see the package's notes)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+
+from ..errors import TemplateProblem
+from ..issues.snapshot import IssueSnapshot, LabelEvent
+from ..policy.model import ANY_OPEN, NO_STAGE, Policy, Transition
+from ..render.markdown import Trusted
+from ..rules.actions import CommentRequest, Step, add_label
+from ..rules.conditions import NeedDetail, Outcome
+from .assignment import assign
+from .comments import Comments
+from .context import template_context
+from .gates import Gates
+from .memory import recall
+from .moves import last_move_by_people, stage_moves
+from .records import IssuePlan, Plan, PlannedComment, PlannedEdit, PlannedIssue, Settings
+
+CONFLICT_KEY = "stage-conflict"
+
+
+def plan(
+    policy: Policy, snapshots: Iterable[IssueSnapshot], now: datetime, settings: Settings
+) -> Plan:
+    """Plan every issue; the order of `snapshots` does not change any issue's plan."""
+    issues = list(snapshots)
+    settings = replace(settings, assignments=assignments_for(policy, issues))
+    return Plan(tuple(plan_issue(policy, issue, now, settings) for issue in issues))
+
+
+def after(issue: IssueSnapshot, issue_plan: IssuePlan, at: datetime, bot: str) -> IssueSnapshot:
+    """The issue as GitLab will show it once the plan is applied at `at`: labels, state,
+    assignees, and (where they were read) the label events the bot's changes add."""
+    labels = (set(issue.labels) | set(issue_plan.add_labels)) - set(issue_plan.remove_labels)
+    state = {"close": "closed", "reopen": "opened"}.get(issue_plan.state_event or "", issue.state)
+    assignees = issue_plan.assign if issue_plan.assign is not None else issue.assignees
+    later = issue.edited(labels, state, assignees)
+    if issue_plan.has_changes:
+        later = later.changed(updated_at=at)
+    if issue.label_events is None:
+        return later
+    events = (
+        *issue.label_events,
+        *(LabelEvent(bot, label, "remove", at) for label in issue_plan.remove_labels),
+        *(LabelEvent(bot, label, "add", at) for label in issue_plan.add_labels),
+    )
+    return later.changed(label_events=events)
+
+
+def assignments_for(policy: Policy, issues: Iterable[IssueSnapshot]) -> dict[tuple[str, int], str]:
+    """The EM each unassigned open issue gets (needs the whole listing: loads are balanced)."""
+    return assign(policy.assignment, issues)
+
+
+def plan_issue(
+    policy: Policy, issue: IssueSnapshot, now: datetime, settings: Settings
+) -> IssuePlan:
+    base = IssuePlan(project=issue.project, iid=issue.iid, title=issue.title, web_url=issue.web_url)
+    em = settings.assignments.get((issue.project, issue.iid))
+    recalled = recall(issue, now, settings.digest, em)
+    if recalled is True:
+        return replace(base, recalled=True, holds_until=issue.quiet.until if issue.quiet else None)
+    if recalled:
+        return replace(base, needs=recalled)
+    planner = _Planner(policy, issue, now, settings)
+    try:
+        made = planner.run(base)
+    except NeedDetail as need:
+        made = replace(base, needs=frozenset({need.detail}))
+    except TemplateProblem as problem:
+        made = replace(base, error=f"template: {problem}")
+    except Exception as error:  # a bug met on one issue's data: the others go on
+        made = replace(
+            base,
+            error=f"could not be planned: {type(error).__name__}: {error} "
+            "(a bug in ps-triage: please report it with this issue's data block)",
+        )
+    return replace(made, holds_until=planner.moment.until)
+
+
+class _Planner(Gates, Comments):
+    def run(self, base: IssuePlan) -> IssuePlan:
+        self.normalise_spellings()
+        self.check_gates()
+        self.check_emoji_approvals()
+        stage, problem = self.resolve_stage()
+        if problem:
+            return replace(base, error=problem)
+        self.check_unexpected_move(stage)
+        self.assign_em()
+        original_stage = stage
+        fired: list[str] = []
+        for _ in range(len(self.life.stages) + 1):
+            move = self.next_transition(stage)
+            if move is None:
+                break
+            transition, outcome = move
+            self.apply_transition(transition, stage, outcome)
+            fired.append(transition.id)
+            stage = transition.to
+            if stage in self.life.terminal():
+                break
+        for rule in self.policy.rules:
+            if rule.stages is not None and (stage or NO_STAGE) not in rule.stages:
+                continue
+            # Each rule sees what the rules before it did (a label set by one can concern the
+            # next), so one run reaches the state a second run would.
+            current = self.current()
+            facts = self.facts(current, stage)
+            outcome = rule.when.evaluate(facts)
+            if not outcome.met:
+                continue
+            # The stage began now only if this run adds its label; otherwise GitLab's label events
+            # say when (a chain can end in a stage whose label the issue already carried).
+            adds_label = stage is not None and self.life.label(stage) not in self.issue.labels
+            entered = (
+                self.moment.exact()
+                if fired and adds_label
+                else self.facts(self.issue, stage).stage_started
+            )
+            context = template_context(self.policy, current, stage, why=outcome.saw, rule=rule.id)
+            since = facts.last_human_activity() or current.updated_at
+            context["last_activity"] = Trusted(since.strftime("%Y-%m-%d"))
+            step = Step(origin=rule.id, kind="rule", context=context, stage_entered=entered)
+            for action in rule.actions:
+                action.apply(self.draft, facts, step)
+            self.draft.reasons.append(f"{rule.id}: in {stage or NO_STAGE}, {outcome.saw}")
+        return self.finish(base, original_stage)
+
+    def normalise_spellings(self) -> None:
+        """Legacy spellings (`TA:Approved`) become the scoped label. A gated label's adder is
+        checked on the legacy spelling too, so a misspelling is no way around a gate."""
+        for legacy, canonical in self.policy.label_aliases.items():
+            if legacy in self.draft.labels:
+                self.draft.labels.discard(legacy)
+                add_label(self.draft, canonical)
+                self.draft.reasons.append(f"spelling: {legacy} -> {canonical}")
+
+    def check_unexpected_move(self, stage: str | None) -> None:
+        """One note for a move by people that no transition allows; never reverted (a move
+        into a gated stage is the gate's business)."""
+        spec, lookback = self.life.unexpected_move_comment, self.life.unexpected_move_lookback_days
+        if spec is None or self.moment.days_since(self.issue.updated_at, [lookback]) > lookback:
+            return
+        events = self.issue.label_events
+        if events is None:
+            raise NeedDetail("label_events")
+        move = last_move_by_people(events, self.prefix, self.settings.bot, self.issue.created_at)
+        if move is None or self.moment.days_since(move.at, [lookback]) > lookback:
+            return
+        gated = {gate.label for gate in self.policy.approvals}
+        if (
+            move.source == move.target
+            or (move.source, move.target) in self.life.edges()
+            or self.life.label(move.target) in gated
+        ):
+            return
+        allowed = sorted(target for source, target in self.life.edges() if source == move.source)
+        context = template_context(
+            self.policy, self.issue, stage, why=f"{move.source} -> {move.target}"
+        )
+        # The move's stages come from label events: names no stage of the policy has are data.
+        stages = {NO_STAGE, *self.life.stage_ids()}
+
+        def named(stage: str, text: str) -> str:
+            return Trusted(text) if stage in stages else text
+
+        context["move"] = {
+            "user": move.user,
+            "at": Trusted(move.at.strftime("%Y-%m-%d %H:%M UTC")),
+            "source": named(move.source, move.source),
+            "target": named(move.target, move.target),
+            "source_label": named(move.source, self.life.label(move.source))
+            if move.source != NO_STAGE
+            else None,
+            "target_label": named(move.target, self.life.label(move.target)),
+            "allowed": [Trusted(self.life.label(t)) for t in allowed],
+        }
+        self.draft.reasons.append(
+            f"unexpected move: {move.source} -> {move.target} by @{move.user}"
+        )
+        self.draft.comments.append(
+            CommentRequest(
+                template=spec.template,
+                key="unexpected-move",
+                internal=spec.internal,
+                origin="unexpected-move",
+                context=context,
+                kind="rule",
+            )
+        )
+
+    def assign_em(self) -> None:
+        em = self.settings.assignments.get((self.issue.project, self.issue.iid))
+        if em and not self.draft.assignees:
+            self.draft.assignees = (em,)
+            self.draft.reasons.append(f"assignment: @{em} (fewest open issues in the segment pool)")
+
+    # stage ------------------------------------------------------------------------------
+
+    def resolve_stage(self) -> tuple[str | None, str | None]:
+        stage_labels = sorted(label for label in self.draft.labels if label.startswith(self.prefix))
+        known = {self.life.label(s): s for s in self.life.stage_ids()}
+        unknown = [label for label in stage_labels if label not in known]
+        if unknown:
+            return None, (
+                f"unknown stage label {', '.join(unknown)}: add the stage to lifecycle.stages, "
+                f"or relabel the issue with one of {', '.join(sorted(known))}"
+            )
+        if len(stage_labels) <= 1:
+            return (known[stage_labels[0]] if stage_labels else None), None
+        events = self.issue.label_events
+        if events is None:
+            raise NeedDetail("label_events")
+        last_added = {
+            e.label: e.created_at for e in events if e.action == "add" and e.label in stage_labels
+        }
+        winner = max(
+            stage_labels, key=lambda label: (last_added.get(label, self.issue.created_at), label)
+        )
+        losers = [label for label in stage_labels if label != winner]
+        self.draft.labels.difference_update(losers)
+        self.draft.reasons.append(
+            f"{CONFLICT_KEY}: kept {winner} (added last), removed {', '.join(losers)}"
+        )
+        if self.life.conflict_comment:
+            context = template_context(
+                self.policy,
+                self.issue,
+                known[winner],
+                why=f"kept {winner}, removed {', '.join(losers)}",
+            )
+            context["kept"] = Trusted(winner)
+            context["removed"] = [Trusted(label) for label in losers]
+            self.draft.comments.append(
+                CommentRequest(
+                    template=self.life.conflict_comment.template,
+                    key=CONFLICT_KEY,
+                    internal=self.life.conflict_comment.internal,
+                    origin=CONFLICT_KEY,
+                    context=context,
+                    kind="rule",
+                )
+            )
+        return known[winner], None
+
+    def next_transition(self, stage: str | None) -> tuple[Transition, Outcome] | None:
+        current = self.current()
+        facts = self.facts(current, stage)
+        candidates = [t for t in self.life.transitions if t.by == "bot" and self.leaves(t, stage)]
+        for transition in sorted(candidates, key=lambda t: -t.priority):
+            assert transition.when is not None
+            outcome = transition.when.evaluate(facts)
+            if outcome.met:
+                if stage is not None and transition.priority <= 0 and self.held_by_people(stage):
+                    return None
+                return transition, outcome
+        return None
+
+    def held_by_people(self, stage: str) -> bool:
+        """People put the issue in this stage with a move of their own (a re-estimate, a scope
+        change, a rejected approval): the bot does not undo it until the issue is edited after
+        that move. Only asked when a transition would fire, so it costs no reads otherwise."""
+        if stage != next(
+            (
+                label.removeprefix(self.prefix)
+                for label in self.issue.labels
+                if label.startswith(self.prefix)
+            ),
+            None,
+        ):
+            return False  # a stage this run's own chain entered
+        events = self.issue.label_events
+        if events is None:
+            raise NeedDetail("label_events")
+        moves = [m for m in stage_moves(events, self.prefix) if m.target == stage]
+        if not moves:
+            return False
+        move = moves[-1]
+        people_edges = {
+            (s, t.to)
+            for t in self.life.transitions
+            if t.by == "people"
+            for s in self.life.sources(t)
+        }
+        if (
+            not move.user
+            or move.user == self.settings.bot
+            or (move.source, move.target) not in people_edges
+        ):
+            return False
+        notes = self.issue.notes
+        if notes is None:
+            raise NeedDetail("notes")
+        edited = any(n.author != self.settings.bot and n.created_at > move.at for n in notes)
+        if not edited:
+            self.draft.reasons.append(
+                f"held: @{move.user} moved it to {stage}; waiting for an edit before moving on"
+            )
+        return not edited
+
+    def leaves(self, transition: Transition, stage: str | None) -> bool:
+        if stage is None:
+            return NO_STAGE in transition.from_ or ANY_OPEN in transition.from_
+        if stage in transition.from_:
+            return True
+        return ANY_OPEN in transition.from_ and stage not in self.life.terminal()
+
+    def apply_transition(self, transition: Transition, stage: str | None, outcome: Outcome) -> None:
+        if stage is not None:
+            self.draft.labels.discard(self.life.label(stage))
+        self.draft.labels.add(self.life.label(transition.to))
+        moved = self.current()
+        context = template_context(
+            self.policy,
+            moved,
+            transition.to,
+            why=outcome.saw,
+            transition=transition,
+            previous=stage,
+        )
+        step = Step(
+            origin=transition.id,
+            kind="transition",
+            context=context,
+            stage_entered=self.moment.exact(),
+        )
+        facts = self.facts(moved, transition.to)
+        for action in transition.actions:
+            action.apply(self.draft, facts, step)
+        self.draft.reasons.append(
+            f"{transition.id}: {stage or NO_STAGE} -> {transition.to} ({outcome.saw})"
+        )
+
+    # the difference ---------------------------------------------------------------------
+
+    def finish(self, base: IssuePlan, original_stage: str | None) -> IssuePlan:
+        before = set(self.issue.labels)
+        add = tuple(sorted(self.draft.labels - before))
+        remove = tuple(sorted(before - self.draft.labels))
+        state_event = None
+        if self.draft.state != self.issue.state:
+            state_event = "close" if self.draft.state == "closed" else "reopen"
+        comments: tuple[PlannedComment, ...] = ()
+        edits: tuple[PlannedEdit, ...] = ()
+        new_issues: tuple[PlannedIssue, ...] = ()
+        if self.draft.comments or self.draft.issues:
+            mine = self.bot_notes()
+            comments, edits = self.comments(mine, original_stage)
+            new_issues = self.new_issues(mine)
+        return replace(
+            base,
+            add_labels=add,
+            remove_labels=remove,
+            state_event=state_event,
+            assign=self.draft.assignees if self.draft.assignees != self.issue.assignees else None,
+            comments=comments,
+            edits=edits,
+            new_issues=new_issues,
+            reasons=tuple(self.draft.reasons),
+        )

@@ -1,0 +1,68 @@
+"""The state of one issue's plan while it is made."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..issues.markers import Marker, find_marker
+from ..issues.snapshot import IssueSnapshot, Note
+from ..policy.model import Policy
+from ..render.markdown import Trusted
+from ..rules.actions import Draft
+from ..rules.conditions import Facts, NeedDetail
+from ..rules.moment import Moment
+from .records import Settings
+
+
+class PlanState:
+    """One issue being planned: the policy, the issue as GitLab showed it, the time, the draft
+    of what it should become, and what the gates, the comments and the lifecycle share."""
+
+    def __init__(
+        self, policy: Policy, issue: IssueSnapshot, now: datetime, settings: Settings
+    ) -> None:
+        self.policy = policy
+        self.life = policy.lifecycle
+        self.issue = issue
+        # the only way the plan reads the time; its dates are the team's (calendar.time_zone)
+        self.moment = Moment(policy.calendar.local(now))
+        self.settings = settings
+        self.prefix = f"{self.life.label_prefix}::"
+        self.draft = Draft(labels=set(issue.labels), state=issue.state, assignees=issue.assignees)
+
+    def current(self) -> IssueSnapshot:
+        """The issue as it will be once the draft is applied."""
+        return self.issue.edited(self.draft.labels, self.draft.state, self.draft.assignees)
+
+    def facts(self, issue: IssueSnapshot, stage: str | None) -> Facts:
+        cal = self.policy.calendar
+        return Facts(
+            issue=issue,
+            moment=self.moment,
+            stage=stage,
+            stage_prefix=self.life.label_prefix,
+            fiscal_start_month=cal.fiscal_year_start_month,
+            holidays=self.policy.days_off(issue.assignees[0] if issue.assignees else None),
+            rates=self.policy.rates,
+            quarter_end_days=cal.quarter_end_business_days,
+            bot=self.settings.bot,
+            members=self.settings.members,
+        )
+
+    def bot_notes(self) -> list[tuple[Note, Marker]]:
+        """The bot's own marked notes, oldest first (markers on anyone else's are ignored)."""
+        notes = self.issue.notes
+        if notes is None:
+            raise NeedDetail("notes")
+        mine = [
+            (n, m) for n in notes if n.author == self.settings.bot and (m := find_marker(n.body))
+        ]
+        return sorted(mine, key=lambda pair: (pair[0].created_at, pair[0].id))
+
+    def links(self, mine: list[tuple[Note, Marker]]) -> dict[str, Trusted]:
+        """The newest live note of each rule, by rule id: for templates that point at them."""
+        return {
+            m.key.split("/")[0]: Trusted(f"{self.issue.web_url}#note_{n.id}")
+            for n, m in mine
+            if m.superseded is None
+        }

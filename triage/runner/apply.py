@@ -1,0 +1,55 @@
+"""The apply step: one issue's plan written to GitLab, in the order that leaves a run cut short
+anywhere safe to run again."""
+
+from __future__ import annotations
+
+from ..gitlab.adapter import GitLab
+from ..issues.markers import Marker, revision, supersede
+from ..planner import IssuePlan
+
+
+def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
+    """Comments, then the edits marking older revisions superseded, then issues opened in
+    other projects, and last the one label/state update. A run cut short anywhere leaves what
+    the next run finds by its markers, never a move (or a close) without its comments."""
+    project, iid = issue_plan.project, issue_plan.iid
+    posted: dict[str, int] = {}
+    for comment in issue_plan.comments:
+        posted[comment.key] = gitlab.create_note(
+            project,
+            iid,
+            comment.body,
+            marker_key=comment.key,
+            marker_rev=comment.rev,
+            internal=comment.internal,
+        )
+    for edit in issue_plan.edits:
+        newer = edit.superseded_by or posted.get(edit.key)
+        if newer is not None:
+            gitlab.edit_note(
+                project,
+                iid,
+                edit.note_id,
+                supersede(edit.body, newer, f"{issue_plan.web_url}#note_{newer}"),
+                internal=edit.internal,
+            )
+    for new in issue_plan.new_issues:
+        url = gitlab.find_issue(new.project, new.token) or gitlab.create_issue(
+            new.project, new.title, new.description, new.labels
+        )
+        marker = Marker(new.link_key, revision(new.token))
+        gitlab.create_note(
+            project,
+            iid,
+            f"{marker}\n{new.link_note.replace('{url}', url)}",
+            marker_key=marker.key,
+            marker_rev=marker.rev,
+        )
+    gitlab.update_issue(
+        issue_plan.project,
+        issue_plan.iid,
+        add=issue_plan.add_labels,
+        remove=issue_plan.remove_labels,
+        state_event=issue_plan.state_event,
+        assignees=issue_plan.assign,
+    )

@@ -1,0 +1,243 @@
+"""One scheduled run: list once, plan each issue (reading only what its plan needs), apply.
+
+Each issue is first planned as soon as the listing shows it, and the reads its plan needs start
+then, in the background, while the listing goes on (GitLab answers pages and reads meanwhile).
+Nothing is written until the whole listing is in: the EMs of unassigned issues are chosen from
+all of it, and those issues are planned again with their EM. Issues are then finished a batch at
+a time (their reads waited for, planned again with them) and each batch is written before the
+next. What a run keeps of each issue for the forecast is its listing (with the description
+parsed, not the text) and its label events, not its notes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Literal
+
+from ..gitlab.adapter import GitLab, GitLabProblem
+from ..gitlab.cache import DetailsCache
+from ..gitlab.lease import Busy, RunLease, is_lease_issue
+from ..gitlab.readers import Readers
+from ..issues.snapshot import IssueSnapshot
+from ..planner import IssuePlan, Settings, after, assignments_for
+from ..policy.model import Policy
+from ..render.templates import TemplateProblem, Templates
+from .apply import apply_issue
+from .details import DetailReads, HeadStart, Key, planned_batches
+from .forecast_issue import keep_forecast
+from .memory import run_digest
+
+Mode = Literal["plan", "apply"]
+
+
+@dataclass
+class Outcome:
+    plan: IssuePlan
+    status: str  # planned | applied | failed | skipped
+    error: str | None = None
+
+
+@dataclass
+class RunResult:
+    mode: Mode
+    now: datetime | None = None
+    issues_scanned: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+    budget_exhausted: bool = False
+    forecast: str | None = None  # what happened to the quarter's forecast issue
+    forecast_failed: bool = False
+    remembered: int = 0  # issues planned from the details cache, without reading them
+    recalled: int = 0  # of which not planned again: nothing to do, as an earlier run found
+    readers: Readers = field(default_factory=Readers)  # how many issues were read at once
+    lease_busy: str | None = None  # another run held the lease: this one did nothing (why)
+
+    @property
+    def errors(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.error]
+
+
+def run(
+    policy: Policy,
+    gitlab: GitLab,
+    templates: Templates,
+    *,
+    mode: Mode,
+    iid: int | None = None,
+    now: datetime | None = None,
+    max_writes: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    cache: DetailsCache | None = None,
+    readers: int | None = None,
+) -> RunResult:
+    """`readers`: issues whose details are read at once; None: as many as GitLab answers
+    without making them wait (`Readers`). An `apply` holds the run lease (`gitlab/lease.py`)
+    from before its first read to its end; while another run holds it, it reads and writes
+    nothing and says so (`lease_busy`). `plan` never takes it."""
+    if mode == "apply" and policy.scope.project:
+        gitlab.check_can_write(policy.scope.project)
+    where = policy.scope.project or policy.forecast.project
+    if mode == "plan" or where is None:
+        return run_holding(
+            policy, gitlab, templates, None, mode, iid, now, max_writes, progress, cache, readers
+        )
+    lease = RunLease.take(gitlab, where)
+    if isinstance(lease, Busy):
+        return RunResult(mode, now=gitlab.now(), lease_busy=str(lease))
+    with lease:
+        return run_holding(
+            policy, gitlab, templates, lease, mode, iid, now, max_writes, progress, cache, readers
+        )
+
+
+def run_holding(
+    policy: Policy,
+    gitlab: GitLab,
+    templates: Templates,
+    lease: RunLease | None,
+    mode: Mode,
+    iid: int | None,
+    now: datetime | None,
+    max_writes: int | None,
+    progress: Callable[[int], None] | None,
+    cache: DetailsCache | None,
+    readers: int | None,
+) -> RunResult:
+    """The run, with the lease (if any) held: checked before each write."""
+    bot = gitlab.bot_username()
+    approvers = approvers_of(policy, gitlab)
+    members = gitlab.scope_members(policy.scope)  # who may be mentioned from a data block
+    # Plans are remembered with the details they were made from: only by a run with the cache.
+    digest = run_digest(policy, templates, bot, approvers, members) if cache else ""
+    settings = Settings(
+        bot=bot, templates=templates, approvers=approvers, digest=digest, members=members
+    )
+    writes_left = max_writes
+    reused_before = cache.reused if cache else 0
+    detailed: dict[Key, IssueSnapshot] = {}
+    limit = Readers.fixed(readers) if readers else Readers()
+    with DetailReads(gitlab, limit) as reads:
+        ahead = HeadStart(policy, settings, reads, cache)
+        listed, when = list_planning_ahead(policy, gitlab, ahead, iid, now)
+        result = RunResult(mode, now=when, readers=limit)
+        settings = replace(settings, assignments=assignments_for(policy, listed))
+        chosen = [s for s in listed if iid is None or s.iid == iid]
+        batches = planned_batches(policy, chosen, when, settings, reads, detailed, cache, ahead)
+        for snapshot, issue_plan in batches:
+            result.issues_scanned += 1
+            if progress:
+                progress(result.issues_scanned)
+            if isinstance(issue_plan, GitLabProblem):
+                result.outcomes.append(
+                    Outcome(
+                        IssuePlan(
+                            project=snapshot.project,
+                            iid=snapshot.iid,
+                            title=snapshot.title,
+                            web_url=snapshot.web_url,
+                        ),
+                        "failed",
+                        str(issue_plan),
+                    )
+                )
+                continue
+            if issue_plan.error:
+                result.outcomes.append(Outcome(issue_plan, "failed", issue_plan.error))
+                continue
+            result.recalled += issue_plan.recalled
+            if not issue_plan.has_changes:
+                continue
+            if mode == "plan":
+                result.outcomes.append(Outcome(issue_plan, "planned"))
+                continue
+            if cache:
+                cache.forget(snapshot.ref)  # what it is after the writes is read next time
+            cost = issue_plan.write_count
+            if writes_left is not None and cost > writes_left:
+                result.budget_exhausted = True
+                result.outcomes.append(
+                    Outcome(issue_plan, "skipped", "write budget used up for this run")
+                )
+                continue
+            try:
+                if lease:
+                    lease.keep()
+                apply_issue(gitlab, issue_plan)
+            except GitLabProblem as problem:
+                if problem.fatal:
+                    raise
+                result.outcomes.append(Outcome(issue_plan, "failed", str(problem)))
+                continue
+            if writes_left is not None:
+                writes_left -= cost
+            result.outcomes.append(Outcome(issue_plan, "applied"))
+    if cache:
+        result.remembered = cache.reused - reused_before
+        if iid is None:
+            cache.keep_only({s.ref for s in listed})
+    if policy.forecast.project and iid is None:
+        changed = {
+            (o.plan.project, o.plan.iid): o.plan
+            for o in result.outcomes
+            if o.status in ("applied", "planned")
+        }
+        read = [detailed.get((s.project, s.iid), s) for s in listed]
+        final = [
+            after(s, changed[(s.project, s.iid)], when, bot) if (s.project, s.iid) in changed else s
+            for s in read
+        ]
+        may_write = (
+            mode == "apply"
+            and not result.budget_exhausted
+            and (writes_left is None or writes_left >= 1)
+        )
+        try:
+            if lease and may_write:
+                lease.keep()
+            result.forecast = keep_forecast(policy, gitlab, templates, final, when, write=may_write)
+        except GitLabProblem as problem:
+            if problem.fatal:
+                raise
+            result.forecast, result.forecast_failed = f"forecast: failed ({problem})", True
+        except TemplateProblem as problem:  # a broken forecast template fails the forecast only
+            result.forecast, result.forecast_failed = f"forecast: failed ({problem})", True
+    return result
+
+
+def list_planning_ahead(
+    policy: Policy, gitlab: GitLab, ahead: HeadStart, iid: int | None, now: datetime | None
+) -> tuple[list[IssueSnapshot], datetime]:
+    """One listing of everything in scope (EM loads are balanced across it, even for `--issue`),
+    each chosen issue handed to `ahead` as it arrives; and the run's time, GitLab's own clock as
+    the listing begins unless `now` is given. A run plans every issue, so each description is
+    parsed as it is listed and only the parsed parts are held (`--issue` parses one)."""
+    listed: list[IssueSnapshot] = []
+    when = now
+    bot = gitlab.bot_username()
+    for issue in gitlab.list_issues(policy.scope):
+        if is_lease_issue(issue.author, issue.description, bot):
+            continue
+        listed.append(issue if iid is not None else issue.parsed())
+        if iid is None or issue.iid == iid:
+            when = when or gitlab.now()
+            ahead.plan(listed[-1], when)
+    return listed, when or gitlab.now()
+
+
+def approvers_of(policy: Policy, gitlab: GitLab) -> dict[str, frozenset[str]]:
+    """Each gate's approvers: its users, and its groups' members at or above the gate's
+    `min_access_level` (members read once per run)."""
+    members: dict[str, dict[str, int]] = {}
+    found = {}
+    for gate in policy.approvals:
+        for group in gate.groups:
+            if group not in members:
+                members[group] = gitlab.group_members(group)
+        found[gate.id] = frozenset(u.lower() for u in gate.users).union(
+            *(
+                (name for name, level in members[g].items() if level >= gate.min_access_level)
+                for g in gate.groups
+            )
+        )
+    return found
