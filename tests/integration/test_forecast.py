@@ -123,7 +123,9 @@ def test_the_forecast_issue_is_created_once_updated_in_place_and_left_at_quarter
     [same] = forecast_issues(url)
     assert same.iid == issue.iid
     # Bramblewood won (67,200), Orchard Lane lost (13,200): 1 of 2; 67,200 / 80,400 = 84% by value
-    assert "| Won (bookings) | 1 | USD 67,200.00 |\n| Lost | 1 | USD 13,200.00 |" in same.description
+    assert (
+        "| Won (bookings) | 1 | USD 67,200.00 |\n| Lost | 1 | USD 13,200.00 |" in same.description
+    )
     assert "Win rate: 50% by count, 84% by value." in same.description
     assert "- lost, budget: 1" in same.description
     assert bot_run(url)[1].traffic.writes == 0
