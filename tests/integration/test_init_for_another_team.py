@@ -41,8 +41,15 @@ def adopt(target):
         "    Consultant: {price: 1500, cost: 700}\n    Architect: {price: 1900, cost: 900}\n"
     )
     policy.write_text(text[:start] + rates + text[end:])
-    line = next(t for t in policy.read_text().splitlines() if t.startswith("  time_zone:"))
-    edit(policy, (line, "  time_zone: Europe/Berlin\n  country: DE\n  subdivision: BY"))
+    lines = [t for t in policy.read_text().splitlines() if not t.startswith("  time_zone:")]
+    policy.write_text("\n".join(lines) + "\n")
+    edit(
+        policy,
+        (
+            "\ncalendar:\n",
+            "\ncalendar:\n  time_zone: Europe/Berlin\n  country: DE\n  subdivision: BY\n",
+        ),
+    )
 
 
 def validate(target):
