@@ -14,8 +14,6 @@ from functools import lru_cache, partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
 from ..render.money import check_currency, check_locale
 from .checks import GraphProblem
 from .model import Policy
@@ -40,6 +38,8 @@ def time_zone(name: str) -> ZoneInfo:
 def public_holidays(country: str, subdivision: str | None = None) -> frozenset[date]:
     """The public holidays of a country (ISO 3166-1 code), or of one of its subdivisions (as
     the `holidays` library names them: `BY` for Bavaria, `ENG` for England)."""
+    import holidays  # imported by the policies that name a country (~30 ms)
+
     supported = holidays.list_supported_countries()
     if country not in supported:
         raise ValueError(
