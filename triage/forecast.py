@@ -66,6 +66,7 @@ class Forecast:
     weights: dict[str, float]
     needs_action: dict[str, list[str]] = field(default_factory=dict)
     target: Decimal | None = None  # the quarter's bookings target, when the policy names one
+    currency: str = "USD"  # the rate card's: every amount above is in it
 
     def by_confidence(self) -> list[tuple[str, int, Decimal]]:
         rows = []
@@ -129,6 +130,7 @@ def _label(issue: IssueSnapshot, prefix: str) -> str | None:
 
 
 def deal_of(policy: Policy, issue: IssueSnapshot, now: datetime) -> Deal | None:
+    now = policy.calendar.local(now)  # dates are the team's
     data = issue.scoping.data
     if data is None:
         return None
@@ -181,7 +183,11 @@ def _days_in_stage(policy: Policy, issue: IssueSnapshot, now: datetime) -> int |
     label = policy.lifecycle.label(stage)
     adds = [e.created_at for e in issue.label_events if e.action == "add" and e.label == label]
     started = max(adds, default=issue.created_at)
-    return business_days_between(started.date(), now.date(), frozenset(policy.calendar.holidays))
+    cal = policy.calendar
+    em = issue.assignees[0] if issue.assignees else None
+    return business_days_between(
+        cal.local(started).date(), cal.local(now).date(), policy.days_off(em)
+    )
 
 
 def stage_timers(policy: Policy) -> dict[str, int]:
@@ -203,11 +209,11 @@ def _in_quarter_end(policy: Policy, now: datetime) -> bool:
     cal = policy.calendar
     probe = Facts(
         issue=IssueSnapshot("", 0, "", "", (), (), "", "opened", now, now, ""),
-        moment=Moment(now),
+        moment=Moment(cal.local(now)),
         stage=None,
         stage_prefix=policy.lifecycle.label_prefix,
         fiscal_start_month=cal.fiscal_year_start_month,
-        holidays=frozenset(cal.holidays),
+        holidays=cal.days_off(),
         quarter_end_days=cal.quarter_end_business_days,
     )
     return probe.in_quarter_end()
@@ -221,6 +227,7 @@ def forecast(
     quarter: FiscalQuarter | None = None,
 ) -> Forecast:
     cal = policy.calendar
+    now = cal.local(now)  # dates are the team's
     quarter = quarter or fiscal_quarter(now.date(), cal.fiscal_year_start_month)
     deals = [d for i in open_issues if i.state == "opened" and (d := deal_of(policy, i, now))]
     in_quarter = [d for d in deals if counts_in(d, quarter, now.date())]
@@ -266,7 +273,7 @@ def forecast(
     target = policy.forecast.targets.get(quarter.name)
     return Forecast(
         quarter,
-        business_days_between(now.date(), quarter.end, frozenset(cal.holidays)),
+        business_days_between(cal.local(now).date(), quarter.end, cal.days_off()),
         tuple(sorted(in_quarter, key=lambda d: d.ref)),
         tuple(sorted((d for d in deals if d.stage == "Approved"), key=lambda d: d.ref)),
         tuple(sorted((closed_of(policy, i, now) for i in won), key=lambda c: c.ref)),
@@ -275,4 +282,5 @@ def forecast(
         weights,
         needs,
         target=Decimal(target) if target is not None else None,
+        currency=policy.rates.currency,
     )

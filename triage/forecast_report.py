@@ -21,6 +21,8 @@ SALESFORCE_FIELDS = [
     "EM Confidence",
     "EM Confidence Rationale",
     "Scoping Issue Link",
+    "Net Price",  # a plain number, in the currency of the next column
+    "Currency",
 ]
 
 
@@ -55,6 +57,7 @@ def context(fc: Forecast) -> dict[str, Any]:
 
     return {
         "quarter": Trusted(fc.quarter.name),
+        "currency": Trusted(fc.currency),  # of every amount (`money` shows it beside each)
         "quarter_label": Trusted(fc.quarter.label),
         "quarter_end": Trusted(fc.quarter.end.isoformat()),
         "business_days_left": fc.business_days_left,
@@ -122,6 +125,7 @@ def deals_csv(fc: Forecast) -> str:
             "Category",
             "Close date",
             "Net",
+            "Currency",
         ]
     )
     for d in fc.deals:
@@ -136,6 +140,7 @@ def deals_csv(fc: Forecast) -> str:
                 CATEGORIES.get(d.confidence, ""),
                 d.close_date,
                 f"{d.net:.2f}",
+                fc.currency,
             ]
         )
     return out.getvalue()
@@ -153,7 +158,15 @@ def salesforce_csv(policy: Policy, issues: list[IssueSnapshot], now: datetime) -
         d = deal_of(policy, issue, now)
         if d is not None:
             writer.writerow(
-                [_cell(d.opportunity), _cell(d.em), _cell(d.confidence), _cell(d.rationale), d.url]
+                [
+                    _cell(d.opportunity),
+                    _cell(d.em),
+                    _cell(d.confidence),
+                    _cell(d.rationale),
+                    d.url,
+                    f"{d.net:.2f}",
+                    policy.rates.currency,
+                ]
             )
         else:
             label = next(
@@ -165,5 +178,5 @@ def salesforce_csv(policy: Policy, issues: list[IssueSnapshot], now: datetime) -
                 "Grey",
             )
             em = issue.assignees[0] if issue.assignees else ""
-            writer.writerow(["", _cell(em), _cell(label), "", issue.web_url])
+            writer.writerow(["", _cell(em), _cell(label), "", issue.web_url, "", ""])
     return out.getvalue()

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+import yaml
+
 from .forecast import forecast
 from .forecast_report import markdown
 from .issues.snapshot import IssueSnapshot
@@ -16,24 +18,30 @@ from .render.markdown import Trusted
 from .render.templates import TemplateProblem, Templates
 from .rules.actions import Comment
 
-SAMPLE_DESCRIPTION = """Sample scoping issue used to check templates.
 
-- [x] Discovery call held
-- [ ] Customer agreed price and scope
-
-<!-- ps-triage:scoping -->
-```yaml
-customer: Sample Customer
-segment: Ent_EAST
-close_date: 2026-01-30
-currency: USD
-people: {sa: sample-sa, ae: sample-ae}
-confidence: {value: Amber, rationale: sample}
-line_items:
-  - {activity: Discovery, role: PSE, days: 2}
-discount_pct: 0
-```
-"""
+def sample_description(policy: Policy) -> str:
+    """The sample scoping issue templates are checked with, made from the policy: one line item
+    per role of its rate card, priced in its currency (a rate card change needs no code change)."""
+    data: dict[str, Any] = {
+        "customer": "Sample Customer",
+        "segment": next(iter(policy.assignment.pools), "Sample_Segment"),
+        "close_date": date(2026, 1, 30),
+        "currency": policy.rates.currency,
+        "people": {"sa": "sample-sa", "ae": "sample-ae"},
+        "confidence": {"value": "Amber", "rationale": "sample"},
+        "line_items": [
+            {"activity": f"Sample work of a {role}", "role": role, "days": 2}
+            for role in policy.rates.roles
+        ],
+        "discount_pct": 0,
+    }
+    block = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return (
+        "Sample scoping issue used to check templates.\n\n"
+        "- [x] Discovery call held\n"
+        "- [ ] Customer agreed price and scope\n\n"
+        f"<!-- ps-triage:scoping -->\n```yaml\n{block}```\n"
+    )
 
 
 def template_uses(policy: Policy) -> dict[str, list[tuple[str, Any]]]:
@@ -66,7 +74,7 @@ def sample_issue(policy: Policy) -> IssueSnapshot:
         project="sample/project",
         iid=1,
         title="Sample Customer - Scope Issue and Write SOW",
-        description=SAMPLE_DESCRIPTION,
+        description=sample_description(policy),
         labels=(),
         assignees=("sample-em",),
         author="sample-sa",
@@ -134,6 +142,13 @@ def check_templates(policy: Policy, templates: Templates) -> list[str]:
     sample_links = {
         key: Trusted(f"{issue.web_url}#note_1") for key in ("estimate-summary", "sow-draft")
     }
+    # Without roles the sample has no estimate: say where that comes from.
+    no_roles = (
+        ""
+        if policy.rates.roles
+        else "; the sample issue has no estimate because the policy's rate card (`rates.roles`) "
+        "names no role: add the team's roles there, e.g. `Consultant: {price: 1500, cost: 700}`"
+    )
     for name, uses in sorted(template_uses(policy).items()):
         if uses[0][0] == "forecast" and name in templates.sources:
             try:
@@ -153,5 +168,6 @@ def check_templates(policy: Policy, templates: Templates) -> list[str]:
             except TemplateProblem as error:
                 problems.append(
                     f"{error} (rendering for {kind} {getattr(obj, 'id', '')})".replace(" )", ")")
+                    + no_roles
                 )
     return problems

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,7 +37,22 @@ class Rates(BaseModel):
     """The rate card (policy key `rates`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    currency: str = Field(
+        "USD",
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 code of every price, cost and target; a data block's estimate is "
+        "in it (a block naming another currency is a data-block problem)",
+    )
+    locale: str = Field(
+        "en_US",
+        description="how amounts are written (Babel locale): en_US `USD 4,500.00`, "
+        "de_DE `4.500,00 EUR`",
+    )
+    currency_display: Literal["code", "symbol"] = Field(
+        "code",
+        description="the currency beside every amount as its ISO code (`EUR`) or the locale's "
+        "symbol (`€`)",
+    )
     margin_floor_pct: float = Field(30, ge=0, lt=100)
     roles: dict[str, RoleRate] = Field(default_factory=dict)
 
@@ -136,9 +151,10 @@ def estimate(data: ScopingData, rates: Rates) -> tuple[Estimate | None, list[str
 @last_answer  # one issue's plan asks several times
 def _estimate(data: ScopingData, rates: Rates) -> tuple[Estimate | None, tuple[str, ...]]:
     problems = []
-    if data.currency != rates.currency:
+    if data.currency is not None and data.currency != rates.currency:
         problems.append(
-            f"the estimate is in {data.currency} but the rate card is in {rates.currency}"
+            f"`currency` is {data.currency} but the rate card is in {rates.currency}: "
+            f"leave `currency` out (the rate card's is used) or write `currency: {rates.currency}`"
         )
     lines = []
     for index, item in enumerate(data.line_items):

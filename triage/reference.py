@@ -14,6 +14,7 @@ from .policy.model import (
     Gate,
     Lifecycle,
     Policy,
+    Region,
     Rule,
     Scope,
     Sow,
@@ -67,6 +68,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("policy (top level)", Policy),
     ("scope", Scope),
     ("calendar", Calendar),
+    ("calendar.regions.<name>", Region),
     ("lifecycle", Lifecycle),
     ("lifecycle.stages[]", Stage),
     ("lifecycle.transitions[]", Transition),
@@ -119,6 +121,13 @@ def policy_reference() -> str:
             kind = _type(info).replace(" | ", " or ")
             lines.append(f"| `{key}` | `{kind}` | {default.replace('|', '/')} |")
         lines.append("")
+        described = [
+            (info.alias or name, info.description)
+            for name, info in model.model_fields.items()
+            if info.description
+        ]
+        if described:
+            lines += [f"- `{key}`: {text}" for key, text in described] + [""]
     lines += [
         "## Conditions",
         "",
@@ -135,7 +144,8 @@ def policy_reference() -> str:
         "## Template variables",
         "",
         "Every value from an issue is escaped for GitLab Markdown when rendered (no quick action, no mention,"
-        " no HTML); trusted values are not. Filters: `money`, `num`, `code`, `mention`, `trusted`, `md`,"
+        " no HTML); trusted values are not. Filters: `money` (an amount with the rate card's currency,"
+        " written for `rates.locale`: `USD 4,500.00`), `num`, `code`, `mention`, `trusted`, `md`,"
         ' `label` (a label read from GitLab: `~"name"` when its name is plain, else inline code),'
         " `mermaid` (a name inside double quotes in a Mermaid block: only plain characters kept).",
         "",

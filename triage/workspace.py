@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import TemplateProblem
 from .policy.loader import load_policy
 from .policy.model import Policy
 from .preview import check_templates
+from .render.money import money_format
 from .render.templates import Templates, load_templates
 
 
@@ -25,7 +26,7 @@ def load_workspace(policies: Path, templates_dir: Path, *, lenient: bool = False
     """`lenient` (a scheduled run): templates that fail their check are kept as problems
     instead of stopping everything; each issue whose comment uses one fails alone."""
     policy = load_policy(policies)
-    templates = load_templates(templates_dir)
+    templates = replace(load_templates(templates_dir), money=money_format(policy.rates))
     problems = check_templates(policy, templates)
     if problems and not lenient:
         raise TemplateProblem("\n".join(problems))

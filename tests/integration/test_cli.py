@@ -54,7 +54,7 @@ def test_validate_reports_file_line_and_fix(tmp_path):
     )
     assert result.exit_code == 1
     assert (
-        f"{tmp_path}/p.yml:44:7: lifecycle.transitions[discovery-held].when: a condition is a mapping"
+        f"{tmp_path}/p.yml:51:7: lifecycle.transitions[discovery-held].when: a condition is a mapping"
         in result.output
     )
     assert "fix: did you mean `task`?" in result.output

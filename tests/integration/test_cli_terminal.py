@@ -8,7 +8,6 @@ import pty
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -163,8 +162,8 @@ def test_the_terminal_report_is_tables_not_markdown(demo, tmp_path):
     assert "|---" not in text and "```" not in text and "## " not in text
     assert text.startswith("PS forecast FY26-Q4: 14 business days left (ends 2026-01-31)\n")
     rows = {" ".join(line.split()) for line in text.splitlines()}
-    assert "Commit (Green) 2 156,000.00 0.9" in rows
-    assert "Forecast (commit + best case) 3 260,800.00" in rows
+    assert "Commit (Green) 2 USD 156,000.00 0.9" in rows
+    assert "Forecast (commit + best case) 3 USD 260,800.00" in rows
     assert any(r.startswith("Lantern Health Network ps/ps-plan#4103 harriet") for r in rows)
     assert max(map(len, text.splitlines())) <= 110
     output = tmp_path / "forecast.txt"
@@ -179,7 +178,4 @@ def test_help_stays_fast_without_rich():
     """`triage --help` imports no table library: rich is imported when a table is shown."""
     code = "import sys; from triage.cli import main; print('rich' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "False"
-    started = time.perf_counter()
-    subprocess.run([TRIAGE, "--help"], capture_output=True, check=True)
-    assert time.perf_counter() - started < 5  # generous: a loaded two-core machine
+    assert done.stdout.strip() == "False"  # how long it takes: bench/startup.py

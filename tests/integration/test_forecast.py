@@ -46,11 +46,11 @@ def test_report_markdown_has_the_hand_checked_numbers_and_writes_nothing(demo):
         "## PS forecast FY26-Q4" in text
         and "14 business days left in FY26-Q4 (ends 2026-01-31)." in text
     )
-    assert "| Commit (Green) | 2 | 156,000.00 | 0.9 |" in text
-    assert "| Best case (Amber) | 1 | 104,800.00 | 0.5 |" in text
-    assert "| **Forecast** (commit + best case) | 3 | **260,800.00** | |" in text
-    assert "| At risk (Red), not in the forecast | 1 | 13,200.00 | 0.1 |" in text
-    assert "| **Weighted** (all four, by weight) | | **194,120.00** | |" in text
+    assert "| Commit (Green) | 2 | USD 156,000.00 | 0.9 |" in text
+    assert "| Best case (Amber) | 1 | USD 104,800.00 | 0.5 |" in text
+    assert "| **Forecast** (commit + best case) | 3 | **USD 260,800.00** | |" in text
+    assert "| At risk (Red), not in the forecast | 1 | USD 13,200.00 | 0.1 |" in text
+    assert "| **Weighted** (all four, by weight) | | **USD 194,120.00** | |" in text
     assert "- Green before the SoW: ps/ps-plan#4103" in text
     assert f"[Bramblewood Financial]({demo.url}/ps/ps-plan/-/issues/4101)" in text
     served = admin(demo.url, "stats")["requests"]
@@ -66,6 +66,7 @@ def test_report_for_another_quarter_and_as_json(demo):
 
 def test_report_csv_and_salesforce_csv(demo):
     rows = list(csv.DictReader(io.StringIO(report(demo.url, "--format", "csv"))))
+    assert {r["Currency"] for r in rows} == {"USD"}
     assert [(r["Customer"], r["Category"], r["Net"]) for r in rows] == [
         ("Bramblewood Financial", "Commit", "67200.00"),
         ("Corvid Aerospace Systems", "Best case", "104800.00"),
@@ -79,9 +80,12 @@ def test_report_csv_and_salesforce_csv(demo):
         "EM Confidence",
         "EM Confidence Rationale",
         "Scoping Issue Link",
+        "Net Price",
+        "Currency",
     ]
     lantern = next(r for r in salesforce if r[4].endswith("/4103"))
     assert lantern[1:4] == ["harriet", "Green", "Customer confirmed budget"]
+    assert lantern[5:] == ["88800.00", "USD"]  # a plain number, and its currency apart
     assert (
         len(salesforce) == 1 + 9
     )  # every open scoping issue, with or without a readable data block
@@ -108,7 +112,7 @@ def test_the_forecast_issue_is_created_once_updated_in_place_and_left_at_quarter
     [issue] = forecast_issues(url)
     assert (
         issue.title == "PS forecast FY26-Q4"
-        and "| Commit (Green) | 2 | 156,000.00 | 0.9 |" in issue.description
+        and "| Commit (Green) | 2 | USD 156,000.00 | 0.9 |" in issue.description
     )
     assert bot_run(url)[0].forecast == "forecast FY26-Q4: unchanged"
     idle = bot_run(url)[1]
@@ -120,7 +124,9 @@ def test_the_forecast_issue_is_created_once_updated_in_place_and_left_at_quarter
     [same] = forecast_issues(url)
     assert same.iid == issue.iid
     # Bramblewood won (67,200), Orchard Lane lost (13,200): 1 of 2; 67,200 / 80,400 = 84% by value
-    assert "| Won (bookings) | 1 | 67,200.00 |\n| Lost | 1 | 13,200.00 |" in same.description
+    assert (
+        "| Won (bookings) | 1 | USD 67,200.00 |\n| Lost | 1 | USD 13,200.00 |" in same.description
+    )
     assert "Win rate: 50% by count, 84% by value." in same.description
     assert "- lost, budget: 1" in same.description
     assert bot_run(url)[1].traffic.writes == 0
@@ -139,7 +145,7 @@ def test_the_forecast_issue_is_created_once_updated_in_place_and_left_at_quarter
     )  # left as it stood
     new = next(i for i in forecast_issues(url) if i.title.endswith("FY27-Q1"))
     # Lantern (88,800), lost in FY27-Q1
-    assert "| Won (bookings) | 0 | 0.00 |\n| Lost | 1 | 88,800.00 |" in new.description
+    assert "| Won (bookings) | 0 | USD 0.00 |\n| Lost | 1 | USD 88,800.00 |" in new.description
     assert "Win rate: 0% by count, 0% by value." in new.description
 
 
@@ -270,23 +276,23 @@ def test_across_the_quarter_boundary_slipped_deals_count_and_bookings_are_report
 
     project_as(url, "imogen").issues.update(4104, {"add_labels": "Lost::budget"})
     q4 = run_and_read("FY26-Q4")
-    assert "| Won (bookings) | 0 | 0.00 |\n| Lost | 1 | 13,200.00 |" in q4
+    assert "| Won (bookings) | 0 | USD 0.00 |\n| Lost | 1 | USD 13,200.00 |" in q4
     assert "Slipped" not in q4
 
     admin(url, "clock", {"now": "2026-02-02T09:00:00Z"})
     q1 = run_and_read("FY27-Q1")
-    assert "| Commit (Green) | 2 | 156,000.00 | 0.9 |" in q1
-    assert "| Best case (Amber) | 2 | 114,400.00 | 0.5 |" in q1
-    assert "| **Forecast** (commit + best case) | 4 | **270,400.00** | |" in q1
-    assert "| Unreviewed (Grey), not in the forecast | 1 | 19,600.00 | 0.25 |" in q1
-    assert "Slipped: 3 deals, 260,800.00, whose close date has passed; counted in FY27-Q1" in q1
-    assert "| Estimate\\_Feedback | 2026-01-28, slipped | 88,800.00 |" in q1  # Lantern
-    assert "| SOW\\_WIP | 2026-02-20 | 9,600.00 |" in q1  # Harbor & Finch: on time
+    assert "| Commit (Green) | 2 | USD 156,000.00 | 0.9 |" in q1
+    assert "| Best case (Amber) | 2 | USD 114,400.00 | 0.5 |" in q1
+    assert "| **Forecast** (commit + best case) | 4 | **USD 270,400.00** | |" in q1
+    assert "| Unreviewed (Grey), not in the forecast | 1 | USD 19,600.00 | 0.25 |" in q1
+    assert "Slipped: 3 deals, USD 260,800.00, whose close date has passed; counted in FY27-Q1" in q1
+    assert "| Estimate\\_Feedback | 2026-01-28, slipped | USD 88,800.00 |" in q1  # Lantern
+    assert "| SOW\\_WIP | 2026-02-20 | USD 9,600.00 |" in q1  # Harbor & Finch: on time
     assert (
         "- Slipped (close date passed: move it): ps/ps-plan#4101 (was 2026-01-23),"
         " ps/ps-plan#4102 (was 2026-01-30), ps/ps-plan#4103 (was 2026-01-28)" in q1
     )
-    assert "Target for FY27-Q1: 500,000.00; 0% attained (0.00 won)." in q1
+    assert "Target for FY27-Q1: USD 500,000.00; 0% attained (USD 0.00 won)." in q1
     assert forecast_text(url, "FY26-Q4") == q4  # the past quarter's issue is left as it stood
 
     admin(url, "clock", {"now": "2026-02-03T10:00:00Z"})
@@ -294,11 +300,11 @@ def test_across_the_quarter_boundary_slipped_deals_count_and_bookings_are_report
     project_as(url, "quinn").issues.update(4101, {"add_labels": "proposal::Closed_Won"})
     q1 = run_and_read("FY27-Q1")
     assert "close_qtr::Q127" in project_as(url, "dana").issues.get(4101).labels
-    assert "| Won (bookings) | 1 | 67,200.00 |\n| Lost | 0 | 0.00 |" in q1
+    assert "| Won (bookings) | 1 | USD 67,200.00 |\n| Lost | 0 | USD 0.00 |" in q1
     assert "Win rate: 100% by count, 100% by value." in q1
-    assert "Target for FY27-Q1: 500,000.00; 13% attained (67,200.00 won)." in q1
+    assert "Target for FY27-Q1: USD 500,000.00; 13% attained (USD 67,200.00 won)." in q1
     assert "- won: [Bramblewood Financial](" in q1
-    assert "Slipped: 2 deals, 193,600.00," in q1
+    assert "Slipped: 2 deals, USD 193,600.00," in q1
     # `triage report` says the same, the past quarter's bookings included
     assert report(url, "--policies", str(policies), "--format", "markdown") == q1
     past = report(url, "--policies", str(policies), "--quarter", "FY26-Q4", "--format", "json")
@@ -308,8 +314,8 @@ def test_across_the_quarter_boundary_slipped_deals_count_and_bookings_are_report
     admin(url, "clock", {"now": "2026-02-03T11:00:00Z"})
     move_close_date(url, "harriet", 4103, "2026-03-27")
     q1 = run_and_read("FY27-Q1")
-    assert "Slipped: 1 deal, 104,800.00," in q1
-    assert "| Estimate\\_Feedback | 2026-03-27 | 88,800.00 |" in q1
+    assert "Slipped: 1 deal, USD 104,800.00," in q1
+    assert "| Estimate\\_Feedback | 2026-03-27 | USD 88,800.00 |" in q1
     assert "- Slipped (close date passed: move it): ps/ps-plan#4102 (was 2026-01-30)\n" in q1
 
 

@@ -193,10 +193,10 @@ def test_red_and_grey_are_shown_apart_and_not_in_the_forecast_total():
     ]
     assert (data["forecast_count"], data["forecast_total"]) == (2, "14400.00")
     text = markdown(fc, workspace().templates)
-    assert "| **Forecast** (commit + best case) | 2 | **14,400.00** | |" in text
-    assert "| At risk (Red), not in the forecast | 1 | 7,200.00 | 0.1 |" in text
-    assert "| Unreviewed (Grey), not in the forecast | 1 | 7,200.00 | 0.25 |" in text
-    assert "| **Weighted** (all four, by weight) | | **12,600.00** | |" in text
+    assert "| **Forecast** (commit + best case) | 2 | **USD 14,400.00** | |" in text
+    assert "| At risk (Red), not in the forecast | 1 | USD 7,200.00 | 0.1 |" in text
+    assert "| Unreviewed (Grey), not in the forecast | 1 | USD 7,200.00 | 0.25 |" in text
+    assert "| **Weighted** (all four, by weight) | | **USD 12,600.00** | |" in text
     table = text.split("| Category |")[1].split("\n\n")[0]
     assert table.index("**Forecast**") < table.index("At risk") < table.index("Unreviewed")
 
@@ -232,10 +232,10 @@ def test_a_deal_whose_close_date_passed_counts_in_the_current_quarter_marked_sli
     later = forecast(POLICY, issues, [], NOW, fiscal_quarter(NOW.date() + timedelta(days=30)))
     assert [d.ref for d in later.deals] == ["ps/ps-plan#3"]
     text = markdown(fc, workspace().templates)
-    assert "| 2025-10-20, slipped | 7,200.00 |" in text
-    assert "| 2026-01-12 | 7,200.00 |" in text
+    assert "| 2025-10-20, slipped | USD 7,200.00 |" in text
+    assert "| 2026-01-12 | USD 7,200.00 |" in text
     assert (
-        "Slipped: 2 deals, 14,400.00, whose close date has passed; counted in FY26-Q4 until"
+        "Slipped: 2 deals, USD 14,400.00, whose close date has passed; counted in FY26-Q4 until"
         " the EM moves the date." in text
     )
 
@@ -274,10 +274,10 @@ def test_bookings_won_and_lost_by_count_and_value_and_attainment_of_the_target()
         "30%",
     )
     text = markdown(fc, workspace().templates)
-    assert "| Won (bookings) | 2 | 36,000.00 |" in text
-    assert "| Lost | 1 | 48,000.00 |" in text
+    assert "| Won (bookings) | 2 | USD 36,000.00 |" in text
+    assert "| Lost | 1 | USD 48,000.00 |" in text
     assert "Win rate: 67% by count, 43% by value." in text
-    assert "Target for FY26-Q4: 120,000.00; 30% attained (36,000.00 won)." in text
+    assert "Target for FY26-Q4: USD 120,000.00; 30% attained (USD 36,000.00 won)." in text
     # no target named for the quarter: no attainment, and none made up
     plain = markdown(forecast(POLICY, [], issues, NOW), workspace().templates)
     assert (

@@ -23,7 +23,7 @@ def test_valid_block():
     block = parse_scoping(text)
     assert block.status == "valid"
     assert block.data.close_date == date(2026, 1, 30) and block.data.people.sa == "felix"
-    assert block.data.line_items[0].days == 2.5 and block.data.currency == "USD"
+    assert block.data.line_items[0].days == 2.5 and block.data.currency is None
 
 
 def test_missing_block():

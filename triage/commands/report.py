@@ -54,7 +54,7 @@ def report(
     chosen = (
         parse_quarter(quarter, cal.fiscal_year_start_month)
         if quarter
-        else fiscal_quarter(when.date(), cal.fiscal_year_start_month)
+        else fiscal_quarter(cal.local(when).date(), cal.fiscal_year_start_month)
     )
     fc = quarter_forecast(policy, gitlab, open_issues, when, chosen)
     if fmt == "salesforce-csv":

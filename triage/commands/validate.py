@@ -51,7 +51,8 @@ def check_issue_template(path: Path, policy: Policy) -> tuple[list[str], bool]:
         fix = (
             f"use a role of `rates.roles` ({', '.join(sorted(policy.rates.roles))}), or add it there"
             if item
-            else f"write `currency: {policy.rates.currency}`, the rate card's currency"
+            else f"leave `currency` out or write `currency: {policy.rates.currency}`, the rate "
+            "card's currency"
             if currency
             else "fix the data block"
         )

@@ -94,7 +94,8 @@ class ScopingData(_Strict):
     customer: str = Field(min_length=1, max_length=200)
     segment: str | None = Field(None, max_length=100)
     close_date: date | None = None
-    currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    # Left out: the rate card's (`rates.currency`); given, it must be the rate card's.
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     opportunity: str | None = Field(None, max_length=100)
     people: People = People()
     confidence: Confidence = Confidence()
@@ -147,7 +148,8 @@ _FIXES = {
     "date_parsing": "write the date as YYYY-MM-DD",
     "date_type": "write the date as YYYY-MM-DD",
     "float_parsing": "write a number, e.g. 5 or 2.5",
-    "string_pattern_mismatch": "use a three-letter ISO currency code, e.g. USD",
+    "string_pattern_mismatch": "use a three-letter ISO currency code, e.g. EUR, or leave `currency` out "
+    "(the rate card's currency is used)",
     "string_too_long": "shorten it",
     "too_long": "keep the ones that matter",
 }

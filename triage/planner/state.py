@@ -24,7 +24,8 @@ class PlanState:
         self.policy = policy
         self.life = policy.lifecycle
         self.issue = issue
-        self.moment = Moment(now)  # the only way the plan reads the time
+        # the only way the plan reads the time; its dates are the team's (calendar.time_zone)
+        self.moment = Moment(policy.calendar.local(now))
         self.settings = settings
         self.prefix = f"{self.life.label_prefix}::"
         self.draft = Draft(labels=set(issue.labels), state=issue.state, assignees=issue.assignees)
@@ -41,7 +42,7 @@ class PlanState:
             stage=stage,
             stage_prefix=self.life.label_prefix,
             fiscal_start_month=cal.fiscal_year_start_month,
-            holidays=frozenset(cal.holidays),
+            holidays=self.policy.days_off(issue.assignees[0] if issue.assignees else None),
             rates=self.policy.rates,
             quarter_end_days=cal.quarter_end_business_days,
             bot=self.settings.bot,

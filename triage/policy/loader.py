@@ -25,6 +25,7 @@ from ..yaml_source import (
     check_bounds,
     parse,
 )
+from .calendars import read_places
 from .checks import GraphProblem, check_approvers, check_lifecycle
 from .model import Calendar, Lifecycle, Policy, Rule, Scope, Stage, Transition
 
@@ -318,6 +319,7 @@ def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
             )
         raise PolicyInvalid(problems) from None
     graph: list[GraphProblem] = check_lifecycle(policy) + check_approvers(policy)
+    graph += read_places(policy)
     for found in graph:
         file, position, _ = origins.locate(found.path)
         problems.append(

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from ..pricing import Rates
 from ..rules.actions import AnyAction, CommentSpec
@@ -43,12 +52,94 @@ class Scope(Strict):
         return self
 
 
+class Region(Strict):
+    """The public holidays of one region's EMs (`calendar.regions`): an EM's reminders and
+    business-day counts skip the holidays of the region the EM is in."""
+
+    country: str = Field(
+        pattern=r"^[A-Z]{2}$", description="ISO 3166-1 code of the country, e.g. GB"
+    )
+    subdivision: str | None = Field(
+        None, description="its subdivision as the holidays library names it, e.g. ENG"
+    )
+    pools: list[str] = Field(
+        default_factory=list,
+        description="assignment pools (`assignment.pools` keys) whose EMs are in this region",
+    )
+    people: list[str] = Field(
+        default_factory=list, description="EMs (usernames) in this region, whatever their pools"
+    )
+
+
 class Calendar(Strict):
+    """How days are counted: business days skip weekends, the public holidays of the team's
+    country (or of the EM's region) and the company days in `holidays`; "today" is the date in
+    `time_zone`."""
+
     fiscal_year_start_month: int = Field(2, ge=1, le=12)
-    holidays: list[date] = Field(default_factory=list)
+    time_zone: str = Field(
+        "UTC",
+        description="the team's IANA time zone (e.g. Europe/Berlin): a day starts at its midnight",
+    )
+    country: str | None = Field(
+        None,
+        pattern=r"^[A-Z]{2}$",
+        description="ISO 3166-1 code of the country whose public holidays are not business days",
+    )
+    subdivision: str | None = Field(
+        None, description="the country's subdivision as the holidays library names it, e.g. BY"
+    )
+    regions: dict[str, Region] = Field(
+        default_factory=dict,
+        description="public holidays per EM region, e.g. {EMEA: {country: GB, subdivision: ENG, "
+        "pools: [Ent_EMEA]}, AMER: {country: US, pools: [Ent_EAST]}}; an EM in no region "
+        "keeps the team's",
+    )
+    holidays: list[date] = Field(
+        default_factory=list,
+        description="company days off, kept by hand (added to the public ones)",
+    )
     quarter_end_business_days: int = Field(
         10, ge=1, le=30
     )  # quarter-end mode: the quarter's last N business days
+    # The time zone and the public holidays read files (the time zone database, the holidays
+    # library's translations): the loader reads them (`policy/calendars.py`) and hands them
+    # over with `read`; the planner only looks them up.
+    _zone: tzinfo | None = PrivateAttr(default=None)
+    _days_off: dict[str | None, frozenset[date]] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _subdivision_of_a_country(self) -> Calendar:
+        if self.subdivision and not self.country:
+            raise ValueError("`subdivision` needs the `country` it belongs to")
+        return self
+
+    def read(self, zone: tzinfo, public: Mapping[str | None, frozenset[date]]) -> None:
+        """Hand over the time zone and the public holidays (the team's under None, each
+        region's under its name), as read from the system when the policy was loaded."""
+        company = frozenset(self.holidays)
+        self._zone = zone
+        self._days_off = {name: company | days for name, days in public.items()}
+
+    def _needs_reading(self) -> bool:
+        return self.time_zone != "UTC" or self.country is not None or bool(self.regions)
+
+    def local(self, instant: datetime) -> datetime:
+        """The instant in the team's time zone (its date is the team's date)."""
+        if self._zone is None:
+            if self._needs_reading():
+                raise RuntimeError("the calendar was not read: load the policy with load_policy")
+            return instant.astimezone(UTC)
+        return instant.astimezone(self._zone)
+
+    def days_off(self, region: str | None = None) -> frozenset[date]:
+        """The weekdays that are not business days: the region's (or the team's) public holidays
+        and the company days."""
+        if not self._days_off:
+            if self._needs_reading():
+                raise RuntimeError("the calendar was not read: load the policy with load_policy")
+            return frozenset(self.holidays)
+        return self._days_off.get(region, self._days_off[None])
 
 
 class EmojiApproval(Strict):
@@ -271,6 +362,34 @@ class Policy(Strict):
     assignment: Assignment = Assignment()
     forecast: ForecastConfig = ForecastConfig()
     intake: Intake = Intake()
+
+    def days_off(self, em: str | None) -> frozenset[date]:
+        """The days off an EM's business days skip: those of the EM's region (`calendar.regions`:
+        the first naming the EM in `people`, else the first whose `pools` hold the EM), else the
+        team's."""
+        regions = self.calendar.regions
+        found = next((name for name, r in regions.items() if em in r.people), None)
+        if found is None:
+            found = next(
+                (
+                    name
+                    for name, r in regions.items()
+                    if any(em in self.assignment.pools.get(pool, ()) for pool in r.pools)
+                ),
+                None,
+            )
+        return self.calendar.days_off(found)
+
+    @model_validator(mode="after")
+    def _region_pools(self) -> Policy:
+        for name, region in self.calendar.regions.items():
+            unknown = [p for p in region.pools if p not in self.assignment.pools]
+            if unknown:
+                raise ValueError(
+                    f"calendar.regions.{name}.pools: {', '.join(unknown)} not in "
+                    f"`assignment.pools` ({', '.join(self.assignment.pools) or 'none'})"
+                )
+        return self
 
     @model_validator(mode="after")
     def _approvers_from_the_gate(self) -> Policy:

@@ -38,6 +38,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TemplateProblem as TemplateProblem
 from .markdown import Trusted, code, escape, label, mention, mermaid
+from .money import MoneyFormat
 
 SUFFIXES = (".md.j2", ".j2", ".md")
 
@@ -285,11 +286,6 @@ def _finalize(value: Any) -> Any:
     return escape(value) if value is not None else ""
 
 
-def _money(value: Any) -> Trusted:
-    """12345.5 -> 12,345.50 (a number the bot computed, so trusted)."""
-    return Trusted(f"{Decimal(str(value)):,.2f}")
-
-
 def _num(value: Any) -> Trusted:
     """2.50 -> 2.5, 29 -> 29."""
     return Trusted(format(Decimal(str(value)).normalize(), "f"))
@@ -303,6 +299,8 @@ def _trusted(value: Any) -> Trusted:
 class Templates:
     sources: Mapping[str, str]
     limits: Limits = field(default_factory=Limits)
+    # The rate card's currency and the policy's locale (`load_workspace` sets them).
+    money: MoneyFormat = field(default_factory=MoneyFormat)
 
     @cached_property
     def environment(self) -> _BoundedEnvironment:
@@ -329,7 +327,9 @@ class Templates:
         env.filters["code"] = code
         env.filters["label"] = label
         env.filters["mermaid"] = mermaid
-        env.filters["money"] = _money
+        money = self.money
+        # 12345.5 -> `USD 12,345.50` (a number the bot computed, so trusted)
+        env.filters["money"] = lambda value: Trusted(money(value))
         env.filters["num"] = _num
         for name in _GROWING:
             env.filters[name] = env.bounded_filter(name, env.filters[name])

@@ -168,7 +168,9 @@ class Comment(Action):
             if every is None or not facts.business_day():
                 return  # a quarter-end-only reminder outside quarter-end mode; or a weekend or holiday
             entered = step.entered()
-            days = business_days_between(entered.date(), facts.moment.today(), facts.holidays)
+            days = business_days_between(
+                facts.moment.date_of(entered), facts.moment.today(), facts.holidays
+            )
             if days < every:
                 return
             # One reminder per period, whatever the schedule's frequency: the period is in the key.

@@ -320,7 +320,9 @@ class DaysInStage(Condition):
 
     def evaluate(self, facts: Facts) -> Outcome:
         today = facts.moment.today()
-        days = business_days_between(facts.stage_started().date(), today, facts.holidays)
+        days = business_days_between(
+            facts.moment.date_of(facts.stage_started()), today, facts.holidays
+        )
         return Outcome(self.days_in_stage.holds(days), f"{days} business days")
 
 

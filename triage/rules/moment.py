@@ -33,10 +33,14 @@ class Moment:
             self.until = until
 
     def today(self) -> date:
-        """The date (in the moment's time zone, UTC for a run): the same until midnight."""
+        """The date (in the moment's time zone: the team's for a run): the same until midnight."""
         day = self._at.date()
         self._hold(datetime.combine(day + timedelta(days=1), time(0), tzinfo=self._at.tzinfo))
         return day
+
+    def date_of(self, instant: datetime) -> date:
+        """The date of an instant in the moment's time zone (the team's, for a run)."""
+        return instant.astimezone(self._at.tzinfo).date()
 
     def days_since(
         self, then: datetime, thresholds: Iterable[float] = (), *, places: int | None = None

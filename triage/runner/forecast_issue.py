@@ -50,7 +50,9 @@ def keep_forecast(
     pipeline's project taken for the scoping project) than every deal gone."""
     config = policy.forecast
     assert config.project is not None
-    quarter = fiscal_quarter(now.date(), policy.calendar.fiscal_year_start_month)
+    quarter = fiscal_quarter(
+        policy.calendar.local(now).date(), policy.calendar.fiscal_year_start_month
+    )
     fc = quarter_forecast(policy, gitlab, issues, now, quarter)
     text = markdown(fc, templates, config.template)
     token = f"ps-triage-forecast-{quarter.name.lower()}"

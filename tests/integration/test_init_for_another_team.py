@@ -1,0 +1,179 @@
+"""A PS team that is not ours adopts ps-triage on the first try: `triage init`, then its own rate
+card (euros, its own roles, German number format), its time zone and its public holidays, with no
+code change: `validate` passes, the generated policy tests pass, and a whole lifecycle on the
+emulator shows every amount in euros."""
+
+import re
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from triage.cli import main
+from triage.testing import scoping_gitlab
+
+TASKS = (
+    "Discovery call held",
+    "Customer agreed price and scope",
+    "SoW reviewed by account team and customer",
+)
+# An amount as de_DE writes it (4.500,00), and as en_US does (4,500.00): every one must carry €.
+GERMAN_AMOUNT = re.compile(r"\d{1,3}(?:\.\d{3})*,\d{2}")
+ENGLISH_AMOUNT = re.compile(r"\b\d{1,3}(?:,\d{3})+\.\d{2}\b|\b[1-9]\d{2}\.\d{2}\b")
+
+
+def edit(path, *replacements):
+    text = path.read_text()
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path.write_text(text)
+
+
+def adopt(target):
+    """What the team edits: the rate card, the calendar, and its issue template's example role."""
+    policy = target / "policies/ps-scoping.yml"
+    text = policy.read_text()
+    start, end = text.index("\nrates:\n"), text.index("\nsow:\n")
+    rates = (
+        "\nrates:\n  currency: EUR\n  locale: de_DE\n  currency_display: symbol\n"
+        "  margin_floor_pct: 30\n  roles:\n"
+        "    Consultant: {price: 1500, cost: 700}\n    Architect: {price: 1900, cost: 900}\n"
+    )
+    policy.write_text(text[:start] + rates + text[end:])
+    lines = [t for t in policy.read_text().splitlines() if not t.startswith("  time_zone:")]
+    policy.write_text("\n".join(lines) + "\n")
+    edit(
+        policy,
+        (
+            "\ncalendar:\n",
+            "\ncalendar:\n  time_zone: Europe/Berlin\n  country: DE\n  subdivision: BY\n",
+        ),
+    )
+
+
+def validate(target):
+    return subprocess.run(
+        [sys.executable, "-c", "from triage.cli import entry; entry()", "validate"],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def tick(scoping, iid, task):
+    issue = scoping.as_person("dana").issues.get(iid)
+    issue.description = issue.description.replace(f"- [ ] {task}", f"- [x] {task}")
+    issue.save()
+
+
+def bot_texts(scoping):
+    """Every note the bot wrote and every issue it opened (forecast, delivery), in every project."""
+    store = scoping.emulator.store
+    bot = store.user_by_username("ps-bot")
+    texts = []
+    for project in store.projects.values():
+        for issue in project.issues.values():
+            if issue.author_id == bot.id:
+                texts.append(issue.description)
+            texts += [n.body for n in issue.notes if n.author_id == bot.id and not n.system]
+    return texts
+
+
+def test_a_euro_team_with_its_own_roles_and_holidays_adopts_it_without_code(tmp_path):
+    target = tmp_path / "ops"
+    assert CliRunner().invoke(main, ["init", str(target)]).exit_code == 0
+    adopt(target)
+
+    # The issue template still names a role of the old rate card: validate says where and how.
+    refused = validate(target)
+    assert refused.returncode == 1
+    assert "Scoping.md:" in refused.stderr and "'PSE' is not in the rate card" in refused.stderr
+    assert "use a role of `rates.roles` (Architect, Consultant)" in refused.stderr
+    edit(target / ".gitlab/issue_templates/Scoping.md", ("role: PSE", "role: Consultant"))
+    passed = validate(target)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "1 issue template with a scoping data block" in passed.stdout
+
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert tests.returncode == 0 and "1 passed" in tests.stdout, tests.stdout + tests.stderr
+
+    with scoping_gitlab(target / "policies", target / "templates") as scoping:
+        block = {
+            "customer": "Auwald Energie",
+            "segment": "Ent_EMEA",
+            "close_date": "2026-01-29",
+            "opportunity": "006XX0000EURO01",
+            "people": {"sa": "felix", "ae": "imogen"},
+            "confidence": {"value": "Green", "rationale": "Bestellung liegt vor"},
+            "line_items": [
+                {"activity": "Workshops", "role": "Consultant", "days": 20},
+                {"activity": "Architektur", "role": "Architect", "days": 10},
+            ],
+            "discount_pct": 10,
+        }
+        deal = scoping.issue(data=block, assignee=None)
+        big = scoping.issue(  # over the Technical Architect threshold: 40 x 1,500 = 60,000
+            title="Brenner Logistik - Scope Issue and Write SOW",
+            stage="Strawman_WIP",
+            tasks=TASKS[:1],
+            data={
+                **block,
+                "customer": "Brenner Logistik",
+                "line_items": [{"activity": "Migration", "role": "Consultant", "days": 40}],
+                "discount_pct": 0,
+            },
+        )
+        scoping.run()
+        assert scoping.stage(deal) == "Awaiting_Discovery"
+        assert "TA::Needs-Review" in scoping.labels(big)
+        tick(scoping, deal, TASKS[0])
+        scoping.run(days=1 / 24)
+        assert scoping.stage(deal) == "Estimate_Feedback"
+        tick(scoping, deal, TASKS[1])
+        scoping.run(days=1 / 24)
+        assert scoping.stage(deal) == "SOW_WIP"
+        tick(scoping, deal, TASKS[2])
+        scoping.run(days=1 / 24)
+        assert scoping.stage(deal) == "Ready For Approval"
+        director = scoping.member_of("ps/ps-directors")
+        scoping.as_person(director).issues.update(deal, {"add_labels": "proposal::Approved"})
+        scoping.run(days=1 / 24)
+        desk = scoping.member_of("ps/deal-desk")
+        scoping.as_person(desk).issues.update(deal, {"add_labels": "proposal::Closed_Won"})
+        scoping.run(days=1 / 24)
+        assert scoping.state(deal) == "closed"
+
+        rules = {
+            c.split(" ", 2)[1].split("/")[0].removeprefix("ps-triage:")
+            for c in scoping.comments(deal) + scoping.comments(big)
+        }
+        for rule in (
+            "estimate-summary",
+            "sow-draft",
+            "cost-estimate",
+            "approval-request",
+            "signature-request",
+            "closed-won-wrap-up",
+            "ta-review",
+        ):
+            assert rule in rules, rule
+        texts = bot_texts(scoping)
+        amounts = [a for text in texts for a in GERMAN_AMOUNT.findall(text)]
+        # 30,000 + 19,000 = 49,000 list, 10% off: 44.100,00 € net; COGS 14,000 + 9,000
+        assert "44.100,00\xa0€" in "\n".join(texts) and "23.000,00\xa0€" in "\n".join(texts)
+        assert len(amounts) > 20
+        for text in texts:
+            for found in GERMAN_AMOUNT.finditer(text):
+                assert text[found.end() : found.end() + 2] == "\xa0€", text[found.start() - 40 :][
+                    :80
+                ]
+            assert "USD" not in text and "$" not in text, text
+            assert not ENGLISH_AMOUNT.search(text), ENGLISH_AMOUNT.search(text)

@@ -1,0 +1,151 @@
+"""Money: the rate card's currency and roles come from the policy only, and every amount shows
+its currency, formatted for the policy's locale."""
+
+import csv
+import io
+import re
+from decimal import Decimal
+
+import pytest
+
+from triage.forecast import forecast
+from triage.forecast_report import deals_csv, salesforce_csv
+from triage.issues.scoping import parse_scoping
+from triage.policy.loader import load_policy
+from triage.preview import check_templates
+from triage.pricing import Rates, estimate
+from triage.render.money import MoneyFormat
+from triage.workspace import load_workspace
+
+from support import NOW, ROOT, block, snapshot
+
+EURO_CARD = """
+rates:
+  currency: EUR
+  locale: de_DE
+  currency_display: symbol
+  margin_floor_pct: 30
+  roles:
+    Consultant: {price: 1500, cost: 700}
+    Architect: {price: 1900, cost: 900}
+"""
+
+
+def euro_workspace(tmp_path, rates=EURO_CARD):
+    """The shipped policy with its rate card replaced, as a team would edit it."""
+    text = (ROOT / "policies/ps-scoping.yml").read_text()
+    start = text.index("\nrates:\n")
+    end = text.index("\nsow:\n")
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies/ps-scoping.yml").write_text(text[:start] + rates + text[end:])
+    return load_workspace(tmp_path / "policies", ROOT / "templates")
+
+
+def test_amounts_show_their_currency_in_the_policys_locale():
+    assert MoneyFormat("EUR", "en_US")(Decimal("4500")) == "EUR 4,500.00"
+    assert MoneyFormat("USD", "en_US")("24000") == "USD 24,000.00"
+    assert MoneyFormat("EUR", "de_DE", "symbol")(4500) == "4.500,00\xa0€"
+    assert MoneyFormat("EUR", "de_DE")(4500) == "4.500,00\xa0EUR"
+    assert MoneyFormat("JPY", "ja_JP", "symbol")(4500) == "￥4,500"  # no cents in yen
+
+
+def test_an_unknown_locale_or_currency_is_a_policy_error_naming_its_line(tmp_path):
+    for bad, words in (("locale: xx_QQ", "not a locale"), ("currency: XYZ", "not an ISO 4217")):
+        (tmp_path / bad[:6]).mkdir()
+        key = bad.split(":")[0]
+        text = re.sub(
+            rf"^  {key}: .*$",
+            "  " + bad,
+            (ROOT / "policies/ps-scoping.yml").read_text(),
+            count=1,
+            flags=re.M,
+        )
+        (tmp_path / bad[:6] / "p.yml").write_text(text)
+        with pytest.raises(Exception) as caught:
+            load_policy(tmp_path / bad[:6])
+        line = text.splitlines().index("  " + bad) + 1
+        assert words in str(caught.value) and f"p.yml:{line}" in str(caught.value)
+
+
+def test_templates_check_against_a_sample_issue_made_from_the_rate_card(tmp_path):
+    """A rate card in euros with the team's own roles needs no code change: every shipped
+    template renders for its sample issue (it used to fail on `'None' has no attribute`)."""
+    ws = euro_workspace(tmp_path)
+    assert check_templates(ws.policy, ws.templates) == []
+
+
+def test_a_rate_card_without_roles_names_the_policy_key_to_fix(tmp_path):
+    with pytest.raises(Exception) as caught:
+        euro_workspace(tmp_path, "\nrates:\n  currency: EUR\n")
+    assert "rate card (`rates.roles`) names no role" in str(caught.value)
+
+
+def test_a_data_block_without_currency_is_priced_in_the_rate_cards():
+    rates = Rates(currency="EUR", roles={"Consultant": {"price": 1500, "cost": 700}})
+    data = parse_scoping(
+        "<!-- ps-triage:scoping -->\n```yaml\ncustomer: Acme\n"
+        "line_items: [{activity: A, role: Consultant, days: 2}]\n```\n"
+    ).data
+    found, problems = estimate(data, rates)
+    assert problems == [] and found.currency == "EUR" and found.net_price == Decimal(3000)
+
+
+def test_a_data_block_in_another_currency_is_a_problem_with_its_fix():
+    rates = Rates(currency="EUR", roles={"Consultant": {"price": 1500, "cost": 700}})
+    data = parse_scoping(
+        "<!-- ps-triage:scoping -->\n```yaml\ncustomer: Acme\ncurrency: USD\n"
+        "line_items: [{activity: A, role: Consultant, days: 2}]\n```\n"
+    ).data
+    found, problems = estimate(data, rates)
+    assert found is None
+    assert problems == [
+        "`currency` is USD but the rate card is in EUR: leave `currency` out (the rate card's is "
+        "used) or write `currency: EUR`"
+    ]
+
+
+def test_the_estimate_comments_show_euros_and_no_dollars(tmp_path):
+    ws = euro_workspace(tmp_path)
+    from triage.planner import template_context
+
+    issue = snapshot(
+        iid=7,
+        labels=("proposal::Estimate_Feedback",),
+        data=block(
+            currency=None,
+            line_items=[
+                {"activity": "Workshop", "role": "Consultant", "days": 3},
+                {"activity": "Design", "role": "Architect", "days": 1},
+            ],
+        ),
+    )
+    context = template_context(ws.policy, issue, "Estimate_Feedback", why="test")
+    for name in ("estimate-summary.md.j2", "cost-estimate.md.j2", "sow-draft.md.j2"):
+        text = ws.templates.render(name, {**context, "links": {}, "rule": "r"})
+        assert "$" not in text and "USD" not in text, name
+    summary = ws.templates.render("estimate-summary.md.j2", {**context, "rule": "r"})
+    assert "6.400,00\xa0€" in summary and "1.500,00\xa0€" in summary  # 3 x 1,500 + 1,900
+
+
+def test_the_csv_exports_keep_a_plain_number_and_a_currency_column(tmp_path):
+    ws = euro_workspace(tmp_path)
+    issue = snapshot(
+        iid=4,
+        labels=("Services Calculator", "proposal::SOW_WIP"),
+        data=block(
+            currency=None,
+            close_date="2026-01-28",
+            line_items=[{"activity": "Workshop", "role": "Consultant", "days": 3}],
+        ),
+    )
+    deals = list(csv.DictReader(io.StringIO(deals_csv(forecast(ws.policy, [issue], [], NOW)))))
+    assert (deals[0]["Net"], deals[0]["Currency"]) == ("4500.00", "EUR")
+    rows = list(csv.DictReader(io.StringIO(salesforce_csv(ws.policy, [issue], NOW))))
+    assert (rows[0]["Net Price"], rows[0]["Currency"]) == ("4500.00", "EUR")
+
+
+def test_the_money_format_refuses_what_babel_cannot_format():
+    with pytest.raises(ValueError, match="not a locale"):
+        MoneyFormat("EUR", "nowhere")
+    with pytest.raises(ValueError, match="not an ISO 4217"):
+        MoneyFormat("XYZ", "en_US")

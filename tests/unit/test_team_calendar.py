@@ -1,0 +1,147 @@
+"""The team's calendar: "today" is the date in the policy's time zone, and business days skip the
+public holidays of its country (or of the EM's region) and the company days kept by hand. The
+planner reads neither the clock nor the system for it: all is read when the policy is loaded."""
+
+import builtins
+import io
+import os
+from datetime import date
+
+import pytest
+from pydantic import ValidationError
+
+from triage.issues.snapshot import LabelEvent
+from triage.planner import plan_issue
+from triage.policy.calendars import read_places
+from triage.policy.loader import PolicyInvalid, load_policy
+from triage.policy.model import Calendar
+
+from support import ROOT, at, settings, snapshot, with_details, workspace
+
+WS = workspace()
+
+
+def policy_with(**calendar):
+    """The shipped policy with another calendar, read as the loader reads it."""
+    policy = WS.policy.model_copy(
+        update={"calendar": Calendar(fiscal_year_start_month=2, **calendar)}
+    )
+    assert read_places(policy) == []
+    return policy
+
+
+def first_touch_due(policy, now, *, em="dana", entered="2026-01-05T09:00:00Z"):
+    """Whether the daily first-touch reminder (Awaiting_Discovery, every business day) is due."""
+    issue = with_details(
+        snapshot(
+            labels=("Services Calculator", "proposal::Awaiting_Discovery", "Segment::Ent_EAST"),
+            assignees=(em,),
+            created="2026-01-02T09:00:00Z",
+        ),
+        (),
+        (LabelEvent(em, "proposal::Awaiting_Discovery", "add", at(entered)),),
+    )
+    plan = plan_issue(policy, issue, at(now), settings(WS))
+    assert plan.error is None, plan.error
+    return any(c.key.startswith("first-touch/") for c in plan.comments)
+
+
+def test_today_is_the_date_in_the_teams_time_zone():
+    # Friday 23:30 UTC is Saturday 00:30 in Berlin: no reminder on a Saturday there.
+    friday_night = "2026-01-09T23:30:00Z"
+    assert first_touch_due(policy_with(time_zone="UTC"), friday_night)
+    assert not first_touch_due(policy_with(time_zone="Europe/Berlin"), friday_night)
+    # Sunday 23:30 UTC is Monday 00:30 in Berlin: the Monday reminder is due there already.
+    sunday_night = "2026-01-11T23:30:00Z"
+    assert not first_touch_due(policy_with(time_zone="UTC"), sunday_night)
+    assert first_touch_due(policy_with(time_zone="Europe/Berlin"), sunday_night)
+
+
+def test_public_holidays_of_the_teams_country_and_subdivision_are_not_business_days():
+    epiphany = "2026-01-06T10:00:00Z"  # a holiday in Bavaria, not in Berlin
+    assert not first_touch_due(policy_with(country="DE", subdivision="BY"), epiphany)
+    assert first_touch_due(policy_with(country="DE", subdivision="BE"), epiphany)
+    assert first_touch_due(policy_with(), epiphany)
+
+
+def test_company_days_kept_by_hand_add_to_the_public_holidays():
+    calendar = policy_with(country="DE", subdivision="BY", holidays=[date(2026, 1, 7)]).calendar
+    assert {date(2026, 1, 6), date(2026, 1, 7), date(2026, 12, 25)} <= calendar.days_off()
+    assert not first_touch_due(
+        policy_with(country="DE", subdivision="BY", holidays=[date(2026, 1, 7)]),
+        "2026-01-07T10:00:00Z",
+    )
+
+
+def test_each_em_skips_the_public_holidays_of_their_region():
+    """Martin Luther King Jr. Day (2026-01-19) is a US holiday, not an English one; the Early May
+    bank holiday (2026-05-04) is English, not American."""
+    regions = {
+        "EMEA": {"country": "GB", "subdivision": "ENG", "pools": ["Ent_EMEA"], "people": ["kaito"]},
+        "AMER": {"country": "US", "pools": ["Ent_EAST"]},
+    }
+    policy = policy_with(regions=regions)
+    mlk = "2026-01-19T15:00:00Z"
+    assert not first_touch_due(policy, mlk, em="dana")  # Ent_EAST: AMER
+    assert first_touch_due(policy, mlk, em="harriet")  # Ent_EMEA: EMEA
+    assert first_touch_due(policy, mlk, em="kaito")  # named in EMEA's people
+    may_day = "2026-05-04T10:00:00Z"
+    assert first_touch_due(policy, may_day, em="dana", entered="2026-04-30T09:00:00Z")
+    assert not first_touch_due(policy, may_day, em="harriet", entered="2026-04-30T09:00:00Z")
+
+
+def test_a_region_naming_a_pool_the_assignment_lacks_is_refused():
+    data = WS.policy.model_dump(by_alias=True)
+    data["calendar"]["regions"] = {"EMEA": {"country": "GB", "pools": ["Ent_EMAE"]}}
+    with pytest.raises(ValidationError, match=r"Ent_EMAE not in `assignment.pools`"):
+        type(WS.policy).model_validate(data)
+
+
+@pytest.mark.parametrize(
+    ("calendar", "key", "words"),
+    [
+        ("  time_zone: Europe/Berln", "time_zone", "not an IANA time zone"),
+        ("  country: DE\n  subdivision: XX", "subdivision", "not a subdivision of DE; use one of"),
+        ("  country: QQ", "country", "not a country the holidays library knows"),
+        ("  subdivision: BY", "", "needs the `country`"),
+    ],
+)
+def test_an_unknown_time_zone_or_place_is_a_policy_error_at_its_line(
+    tmp_path, calendar, key, words
+):
+    text = (ROOT / "policies/ps-scoping.yml").read_text()
+    text = text.replace("  time_zone: UTC ", "  # time_zone: UTC ", 1)
+    text = text.replace("\ncalendar:\n", f"\ncalendar:\n{calendar}\n", 1)
+    (tmp_path / "p.yml").write_text(text)
+    with pytest.raises(PolicyInvalid) as caught:
+        load_policy(tmp_path)
+    lines = text.splitlines()
+    line = next(i for i, t in enumerate(lines, 1) if t.startswith(f"  {key}:")) if key else None
+    assert words in str(caught.value)
+    if line:
+        assert f"p.yml:{line}:" in str(caught.value)
+
+
+def test_a_calendar_not_read_from_the_system_refuses_to_count():
+    with pytest.raises(RuntimeError, match="not read"):
+        Calendar(country="DE").days_off()
+    assert Calendar(holidays=[date(2026, 1, 7)]).days_off() == {date(2026, 1, 7)}
+
+
+def test_the_planner_reads_no_file_for_the_time_zone_or_the_holidays(monkeypatch):
+    """Both are read when the policy is loaded; planning opens no file, time zone database or
+    holiday translation included."""
+    policy = policy_with(
+        time_zone="Europe/Berlin",
+        country="DE",
+        subdivision="BY",
+        regions={"AMER": {"country": "US", "pools": ["Ent_EAST"]}},
+    )
+
+    def refused(*args, **kwargs):
+        raise AssertionError(f"the planner read a file: {args[:1]}")
+
+    for module, name in ((builtins, "open"), (io, "open"), (os, "open"), (os, "stat")):
+        monkeypatch.setattr(module, name, refused)
+    assert first_touch_due(policy, "2026-01-20T10:00:00Z")
+    assert not first_touch_due(policy, "2026-01-19T10:00:00Z")  # MLK Day for dana (AMER)
