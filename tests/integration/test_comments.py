@@ -41,7 +41,7 @@ def test_revising_an_estimate_twice_leaves_three_notes_the_first_two_superseded(
     assert [m.superseded for m in markers] == [notes[1].id, notes[2].id, None]
     assert len({m.rev for m in markers}) == 3
     for older, newer in itertools.pairwise(notes):
-        assert f"#note_{newer.id}" in older.body and "**Superseded**" in older.body
+        assert f"#note_{newer.id}" in older.body and "**Superseded: do not use this revision.**" in older.body
     assert "| Automated migration waves | PSE | 22 |" in notes[0].body  # the content stays
     assert "| Automated migration waves | PSE | 25 |" in notes[1].body
     assert (

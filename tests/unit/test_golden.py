@@ -7,6 +7,7 @@ diff before committing it.
 """
 
 import os
+import re
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -190,6 +191,36 @@ CASES = {
 }
 
 
+# The same templates reached by the other paths a live run takes, pinned too: the intake
+# comment of the `triaged` move (an EM already assigned), a reminder after one business day.
+VARIANTS = {
+    "intake-triaged.md": (
+        "intake.md.j2",
+        lambda: with_details(snapshot(data={"customer": "Quarry Peak Logistics"})),
+    ),
+    "reminder-one-day.md": (
+        "reminder.md.j2",
+        lambda: with_details(
+            snapshot(
+                labels=("Services Calculator", "proposal::Awaiting_Discovery"),
+                data=BRAMBLEWOOD,
+                created="2026-01-08T09:00:00Z",
+            ),
+            (),
+            (
+                LabelEvent(
+                    "ps-bot", "proposal::Awaiting_Discovery", "add", at("2026-01-09T09:00:00Z")
+                ),
+            ),
+        ),
+    ),
+}
+
+# What a live comment must never show: an empty code span (a name the template did not get),
+# "1 days", a Python None, or a Jinja expression left as text.
+DEFECTS = re.compile(r"(?<!`)``(?!`)|\b1 (business )?days\b|\bNone\b|\{\{|\}\}")
+
+
 def demo_issues():
     """The demo's nine scoping issues as the listing shows them (before any run)."""
     from triage.commands.demo_data import demo_seed
@@ -293,12 +324,12 @@ def forecast_case():
     return forecast(policy, [*demo_issues(), kestrel], [won, lost], NOW)
 
 
-def rendered(template):
+def rendered(template, case=None):
     if template == "forecast.md.j2":
         from triage.forecast_report import markdown
 
         return markdown(forecast_case(), WS.templates)
-    issue_plan = plan_issue(WS.policy, CASES[template](), NOW, settings(WS))
+    issue_plan = plan_issue(WS.policy, (case or CASES[template])(), NOW, settings(WS))
     assert issue_plan.error is None, issue_plan.error
     if template == "delivery-issue.md.j2":
         return issue_plan.new_issues[0].description
@@ -317,3 +348,18 @@ def test_golden(template):
     if os.environ.get("TRIAGE_UPDATE_GOLDEN") == "1":
         path.write_text(text)
     assert text == path.read_text()
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_golden_variant(name):
+    template, case = VARIANTS[name]
+    text = rendered(template, case)
+    if os.environ.get("TRIAGE_UPDATE_GOLDEN") == "1":
+        (GOLDEN / name).write_text(text)
+    assert text == (GOLDEN / name).read_text()
+
+
+@pytest.mark.parametrize("name", sorted([*CASES, *VARIANTS]))
+def test_live_comment_has_no_template_defect(name):
+    text = rendered(*VARIANTS[name]) if name in VARIANTS else rendered(name)
+    assert not DEFECTS.search(text), DEFECTS.search(text)

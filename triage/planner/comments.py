@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from ..issues.markers import Marker, revision
 from ..issues.snapshot import Note
+from ..render.markdown import Trusted
 from ..render.markdown import title as markdown_title
+from ..rules.actions import Comment
 from .records import PlannedComment, PlannedEdit, PlannedIssue
 from .state import PlanState
+
+RESOLVE_LOOKBACK_DAYS = 7
 
 
 class Comments(PlanState):
@@ -24,6 +29,11 @@ class Comments(PlanState):
         links = self.links(mine)
         for request in self.draft.comments:
             own_rule = request.key.split("/")[0]
+            if not request.context.get("rule"):
+                # A transition's or a gate's comment: its footer names what posted it.
+                request = replace(
+                    request, context={**request.context, "rule": Trusted(request.origin)}
+                )
             same_key = [(note, m) for note, m in mine if m.key == request.key]
             if request.once and same_key:
                 continue
@@ -44,7 +54,7 @@ class Comments(PlanState):
             rev = revision({"template": request.template, "body": hashed})
             if not request.once and request.kind != "transition":
                 live = [(note, m) for note, m in same_key if m.superseded is None]
-                current = next((note for note, m in live if m.rev == rev), None)
+                current = next((note for note, m in live if m.rev == rev and not m.resolved), None)
                 edits += [
                     PlannedEdit(
                         note_id=note.id,
@@ -78,6 +88,35 @@ class Comments(PlanState):
                 )
             )
         return tuple(planned), tuple(edits)
+
+    def resolvable_keys(self) -> list[str]:
+        """The keys of `resolve` comments this run does not ask for (their rule no longer holds),
+        looked for only on an issue updated in the last week: a fix is an edit of the issue, and
+        an issue untouched since has had its notes looked at already."""
+        if self.moment.days_since(self.issue.updated_at, [RESOLVE_LOOKBACK_DAYS]) > (
+            RESOLVE_LOOKBACK_DAYS
+        ):
+            return []
+        asked = {request.key for request in self.draft.comments}
+        keys = [
+            action.comment.key or f"{rule.id}/{action.comment.template}"
+            for rule in self.policy.rules
+            for action in rule.actions
+            if isinstance(action, Comment) and action.comment.resolve
+        ]
+        return [key for key in keys if key not in asked]
+
+    def resolutions(
+        self, mine: list[tuple[Note, Marker]], keys: list[str]
+    ) -> tuple[PlannedEdit, ...]:
+        """Each live note of those keys, to be marked resolved (once)."""
+        return tuple(
+            PlannedEdit(
+                note_id=note.id, key=m.key, body=note.body, superseded_by=None, resolved=True
+            )
+            for note, m in mine
+            if m.key in keys and m.superseded is None and not m.resolved
+        )
 
     def posted_since_stage_start(
         self, same_key: list[tuple[Note, Marker]], original_stage: str | None

@@ -349,9 +349,11 @@ class _Planner(Gates, Comments):
         comments: tuple[PlannedComment, ...] = ()
         edits: tuple[PlannedEdit, ...] = ()
         new_issues: tuple[PlannedIssue, ...] = ()
-        if self.draft.comments or self.draft.issues:
+        resolvable = self.resolvable_keys()
+        if self.draft.comments or self.draft.issues or resolvable:
             mine = self.bot_notes()
             comments, edits = self.comments(mine, original_stage)
+            edits += self.resolutions(mine, resolvable)
             new_issues = self.new_issues(mine)
         return replace(
             base,

@@ -30,6 +30,7 @@ class PlannedEdit:
     body: str  # the note as it is now
     superseded_by: int | None  # the newer note; None when it is the comment posted in the same run
     internal: bool = False  # the comment is an internal note: GitLab must show it so
+    resolved: bool = False  # not superseded: the problem it reported is gone (a resolved banner)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -295,6 +295,12 @@ def _num(value: Any) -> Trusted:
     return Trusted(format(Decimal(str(value)).normalize(), "f"))
 
 
+def _plural(value: Any, word: str) -> Trusted:
+    """(1, "business day") -> 1 business day; (2.5, "day") -> 2.5 days."""
+    number = Decimal(str(value)).normalize()
+    return Trusted(f"{format(number, 'f')} {word}{'' if number == 1 else 's'}")
+
+
 def _trusted(value: Any) -> Trusted:
     return Trusted(str(value))
 
@@ -331,6 +337,7 @@ class Templates:
         env.filters["mermaid"] = mermaid
         env.filters["money"] = _money
         env.filters["num"] = _num
+        env.filters["plural"] = _plural
         for name in _GROWING:
             env.filters[name] = env.bounded_filter(name, env.filters[name])
         env.filters[_LOOP] = _bounded_loop

@@ -111,6 +111,7 @@ class CommentSpec(BaseModel):
     once: bool = False  # post once ever, not once per revision of its inputs
     once_per: Literal["estimate"] | None = None  # once per SoW revision (its hash in the key)
     key: str | None = Field(None, pattern=r"^[A-Za-z0-9_.:-]+$")  # share one marker between rules
+    resolve: bool = False  # once its rule no longer holds, the live note gets a Resolved banner
     every: int | None = Field(
         None, ge=1
     )  # a reminder: once per this many business days in the stage

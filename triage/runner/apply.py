@@ -4,7 +4,7 @@ anywhere safe to run again."""
 from __future__ import annotations
 
 from ..gitlab.adapter import GitLab
-from ..issues.markers import Marker, revision, supersede
+from ..issues.markers import Marker, resolve, revision, supersede
 from ..planner import IssuePlan
 
 
@@ -24,6 +24,9 @@ def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
             internal=comment.internal,
         )
     for edit in issue_plan.edits:
+        if edit.resolved:
+            gitlab.edit_note(project, iid, edit.note_id, resolve(edit.body), internal=edit.internal)
+            continue
         newer = edit.superseded_by or posted.get(edit.key)
         if newer is not None:
             gitlab.edit_note(
