@@ -1,6 +1,8 @@
 """Comments that stay true: a problem note marked resolved once the problem is gone; a SoW
 revision that follows what the customer reads, not the deal's internal dates."""
 
+from dataclasses import replace
+
 from test_golden import BRAMBLEWOOD
 
 from triage.issues.markers import find_marker, resolve
@@ -65,3 +67,60 @@ def test_the_sow_revision_does_not_change_when_only_the_close_date_moves():
     assert before.rev == after.rev
     [repriced] = sow_draft({**BRAMBLEWOOD, "discount_pct": 10})
     assert repriced.rev != before.rev
+
+
+def customer_part(body):
+    """The SoW as the customer reads it: everything above the internal notes for the EM."""
+    return body.split("\n---\n", 1)[0]
+
+
+def test_the_sow_draft_says_nothing_internal_to_the_customer():
+    [draft] = sow_draft(BRAMBLEWOOD)
+    text = customer_part(draft.body.split("\n", 1)[1])
+    for internal in ("FY26", "Closed Won", "Closed_Won", "ps/ps-plan", "#1", "@", "unless an MSA"):
+        assert internal not in text
+    for username in ("dana", "felix", "imogen"):
+        assert username not in text.lower()
+    assert "Engagement Manager" in text and "Solutions Architect" in text
+
+
+def test_the_sow_draft_names_people_parties_terms_number_and_signatures():
+    issue = replace(
+        snapshot(labels=("Services Calculator", "proposal::SOW_WIP"), data=BRAMBLEWOOD),
+        names={"dana": "Dana Okafor", "imogen": "Imogen Hale"},
+    )
+    [draft] = [c for c in plan(issue).comments if c.template == "sow-draft.md.j2"]
+    text = customer_part(draft.body)
+    assert "- Engagement Manager: Dana Okafor" in text
+    assert "- Account Executive: Imogen Hale" in text
+    assert "- Solutions Architect: to be confirmed" in text
+    assert "Bramblewood Financial Services, Inc." in text
+    assert "Master Services Agreement BFS-2024-117 dated 2024-03-18" in text
+    assert "Billing: Billed monthly in arrears for the days delivered." in text
+    assert "PS-SOW-1" in text and "**Version**" in text and "### 13. Signatures" in text
+    # the SA's name is unknown: the EM hears so in the internal part, with the username
+    assert "Solutions Architect `felix`" in draft.body.split("\n---\n", 1)[1]
+
+
+def test_billing_terms_the_policy_does_not_allow_fall_back_and_are_flagged_internally():
+    [draft] = sow_draft({**BRAMBLEWOOD, "billing_terms": "Paid in kind"})
+    customer, internal = draft.body.split("\n---\n", 1)
+    assert "Billing: Billed upon SOW execution." in customer
+    assert "Paid in kind" not in customer and "Paid in kind" in internal
+
+
+def test_the_listing_gives_the_profile_names_of_assignees_and_author():
+    from triage.gitlab.adapter import GitLab
+
+    issue = GitLab._snapshot(
+        {
+            "iid": 3,
+            "project_id": 1,
+            "references": {"full": "ps/ps-plan#3"},
+            "created_at": "2026-01-05T09:00:00Z",
+            "updated_at": "2026-01-05T09:00:00Z",
+            "assignees": [{"username": "dana", "name": "Dana Okafor"}],
+            "author": {"username": "imogen", "name": "Imogen Hale"},
+        }
+    )
+    assert issue.names == {"dana": "Dana Okafor", "imogen": "Imogen Hale"}

@@ -8,6 +8,7 @@ diff before committing it.
 
 import os
 import re
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -38,7 +39,13 @@ BRAMBLEWOOD = {
         {"activity": "Project management", "role": "PM", "days": 6},
     ],
     "discount_pct": 0,
+    "legal_entity": "Bramblewood Financial Services, Inc.",
+    "agreement": {"msa": "BFS-2024-117", "date": "2024-03-18"},
+    "billing_terms": "Billed monthly in arrears for the days delivered",
 }
+# The names on the GitLab profiles of the assignee (the EM) and the author (the AE), as the
+# issue listing gives them; the SA's is not known.
+NAMES = {"dana": "Dana Okafor", "imogen": "Imogen Hale"}
 ORCHARD = {
     **BRAMBLEWOOD,
     "customer": "Orchard Lane Retail",
@@ -80,7 +87,7 @@ CASES = {
         stage("Awaiting_Discovery", data=None, done=TASKS[:1])
     ),
     "estimate-summary.md.j2": lambda: with_details(stage("Estimate_Feedback", done=TASKS[:1])),
-    "sow-draft.md.j2": lambda: with_details(stage("SOW_WIP", done=TASKS[:2])),
+    "sow-draft.md.j2": lambda: with_details(replace(stage("SOW_WIP", done=TASKS[:2]), names=NAMES)),
     "cost-estimate.md.j2": lambda: with_details(stage("SOW_WIP", data=ORCHARD, done=TASKS[:2])),
     "approval-request.md.j2": lambda: with_details(
         stage("Ready For Approval", data=ORCHARD), EARLIER

@@ -298,6 +298,11 @@ class GitLab:
             web_url=a.get("web_url", ""),
             due_date=a.get("due_date"),
             user_notes_count=a.get("user_notes_count"),
+            names={
+                u["username"]: u["name"]
+                for u in [*(a.get("assignees") or ()), a.get("author") or {}]
+                if u.get("username") and u.get("name")
+            },
         )
 
     def _every(self, manager: Any, **params: Any) -> list[dict[str, Any]]:

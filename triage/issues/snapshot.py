@@ -74,6 +74,9 @@ class IssueSnapshot:
         default_factory=dict
     )  # note id -> awards, once fetched
     quiet: Quiet | None = None  # the remembered plan (details cache), if any
+    # username -> the name on the GitLab profile, for the assignees and the author (the listing
+    # carries them): what a customer-facing comment calls people.
+    names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def ref(self) -> str:

@@ -148,4 +148,51 @@ def _issue_context(
         ]
         + [{"line": None, "field": "estimate", "message": text} for text in estimate_problems],
         "data_block_status": Trusted(block.status),
+        "deal": _deal_context(policy, issue),
+    }
+
+
+ROLE_NAMES = {
+    "em": "Engagement Manager",
+    "sa": "Solutions Architect",
+    "ae": "Account Executive",
+    "csm": "Customer Success Manager",
+    "ta": "Technical Architect",
+    "pm": "Project Manager",
+}
+
+
+def _deal_context(policy: Policy, issue: IssueSnapshot) -> dict[str, Any]:
+    """What a customer-facing comment says of the deal: the SoW's number, the parties, the
+    agreement and billing terms, and the people by the names on their GitLab profiles (a role
+    alone when the bot does not know the name); no username, no internal reference."""
+    data = issue.scoping.data
+    sow = policy.sow
+    people: dict[str, str | None] = {
+        "em": issue.assignees[0] if issue.assignees else None,
+        **(data.people if data else People()).model_dump(),
+    }
+    billing_asked = data.billing_terms if data else None
+    agreement = data.agreement if data else None
+    return {
+        "sow_number": Trusted(f"{sow.number_prefix}-{issue.iid}"),
+        "legal_entity": data.legal_entity if data and data.legal_entity else None,
+        "msa": None
+        if agreement is None or agreement == "standard"
+        else {"name": agreement.msa, "date": Trusted(agreement.date.isoformat())},
+        "agreement_named": agreement is not None,
+        "billing": billing_asked if billing_asked in sow.billing_terms else Trusted(sow.billing),
+        "billing_refused": billing_asked
+        if billing_asked and billing_asked not in sow.billing_terms
+        else None,
+        "billing_allowed": [Trusted(term) for term in sow.billing_terms],
+        "contacts": [
+            {
+                "role": Trusted(ROLE_NAMES[role]),
+                "name": issue.names.get(user) if user else None,
+                "username": user,
+            }
+            for role, user in people.items()
+            if user and role in ROLE_NAMES
+        ],
     }
