@@ -41,7 +41,10 @@ def test_revising_an_estimate_twice_leaves_three_notes_the_first_two_superseded(
     assert [m.superseded for m in markers] == [notes[1].id, notes[2].id, None]
     assert len({m.rev for m in markers}) == 3
     for older, newer in itertools.pairwise(notes):
-        assert f"#note_{newer.id}" in older.body and "**Superseded: do not use this revision.**" in older.body
+        assert (
+            f"#note_{newer.id}" in older.body
+            and "**Superseded: do not use this revision.**" in older.body
+        )
     assert "| Automated migration waves | PSE | 22 |" in notes[0].body  # the content stays
     assert "| Automated migration waves | PSE | 25 |" in notes[1].body
     assert (
@@ -187,3 +190,18 @@ def test_issue_text_cannot_close_the_issue_or_mention_anyone():
         assert all(
             e.user["username"] == BOT or e.label["name"] == "Services Calculator" for e in events
         )
+
+
+def test_a_deal_first_seen_approved_gets_its_sow_draft_first_and_the_signature_request_links_it(
+    demo,
+):
+    bot_run(demo.url)  # #4101 Bramblewood was approved before the bot first saw it
+    notes = {find_marker(n.body).key.split("/")[0]: n for n in bot_notes(demo.url, 4101)}
+    sow, estimate, request = (
+        notes["sow-draft"],
+        notes["estimate-summary"],
+        notes["signature-request"],
+    )
+    assert sow.id < request.id and estimate.id < request.id
+    assert f"/issues/4101#note_{sow.id})" in request.body
+    assert "ps-triage-posted" not in request.body and "comment above" not in request.body

@@ -16,7 +16,7 @@ PROBLEM = "<!-- ps-triage:data-block-problem/data-block-problem.md.j2 rev=aaaaaa
 
 
 def plan(issue):
-    issue = with_details(issue, issue.notes or ())
+    issue = with_details(issue, issue.notes or (), issue.label_events or ())
     issue_plan = plan_issue(WS.policy, issue, NOW, settings(WS))
     assert issue_plan.error is None and not issue_plan.needs, issue_plan
     return issue_plan
@@ -124,3 +124,42 @@ def test_the_listing_gives_the_profile_names_of_assignees_and_author():
         }
     )
     assert issue.names == {"dana": "Dana Okafor", "imogen": "Imogen Hale"}
+
+
+def test_a_deal_first_seen_won_gets_its_sow_and_estimate_first_and_the_hand_off_links_them():
+    from support import at, won
+
+    issue = snapshot(
+        labels=("Services Calculator", "proposal::Closed_Won"),
+        data=BRAMBLEWOOD,
+        events=won(at("2026-01-09T16:00:00Z")),
+    )
+    issue_plan = plan(replace(issue, label_events=won(at("2026-01-09T16:00:00Z"))))
+    templates = [c.template for c in issue_plan.comments]
+    assert templates.index("estimate-summary.md.j2") < templates.index("handoff.md.j2")
+    assert templates.index("sow-draft.md.j2") < templates.index("handoff.md.j2")
+    [handoff] = [c for c in issue_plan.comments if c.template == "handoff.md.j2"]
+    assert "[SoW draft](" in handoff.body and "[estimate](" in handoff.body
+    assert "no SoW draft note" not in handoff.body
+    # the links get the posted notes' ids when applied
+    from triage.planner.comments import fill_posted
+
+    filled = fill_posted(
+        handoff.body,
+        {"sow-draft/sow-draft.md.j2": 41, "estimate-summary/estimate-summary.md.j2": 40},
+    )
+    assert "#note_41)" in filled and "#note_40)" in filled
+
+
+def test_a_deal_first_seen_approved_gets_a_signature_request_linking_its_sow_draft():
+    from support import at
+    from triage.issues.snapshot import LabelEvent
+
+    events = (LabelEvent("rowan", "proposal::Approved", "add", at("2026-01-09T15:00:00Z")),)
+    issue = snapshot(labels=("Services Calculator", "proposal::Approved"), data=BRAMBLEWOOD)
+    issue_plan = plan(replace(issue, label_events=events))
+    templates = [c.template for c in issue_plan.comments]
+    assert templates.index("sow-draft.md.j2") < templates.index("signature-request.md.j2")
+    [request] = [c for c in issue_plan.comments if c.template == "signature-request.md.j2"]
+    assert "](https://gitlab.example.com/ps/ps-plan/-/issues/1#note_" in request.body
+    assert "comment above" not in request.body

@@ -18,6 +18,7 @@ import pytest
 from triage.commands.demo_data import TASKS
 from triage.issues.snapshot import LabelEvent, Note
 from triage.planner import plan_issue
+from triage.planner.comments import fill_posted
 
 from support import BOT, NOW, at, settings, snapshot, with_details, won, workspace
 
@@ -338,10 +339,13 @@ def rendered(template, case=None):
         return markdown(forecast_case(), WS.templates)
     issue_plan = plan_issue(WS.policy, (case or CASES[template])(), NOW, settings(WS))
     assert issue_plan.error is None, issue_plan.error
+    # As the apply step posts them: each comment gets the ids of the notes posted before it.
+    posted = {c.key: 101 + i for i, c in enumerate(issue_plan.comments)}
     if template == "delivery-issue.md.j2":
-        return issue_plan.new_issues[0].description
+        return fill_posted(issue_plan.new_issues[0].description, posted)
     [comment] = [c for c in issue_plan.comments if c.template == template]
-    return comment.body.split("\n", 1)[1]  # without the marker line, whose hash follows the text
+    body = fill_posted(comment.body, posted)
+    return body.split("\n", 1)[1]  # without the marker line, whose hash follows the text
 
 
 def test_every_shipped_template_has_a_golden_case():

@@ -21,6 +21,8 @@ RESOLVE_LOOKBACK_DAYS = 7
 class Comments(PlanState):
     """A plan's part for the comments its draft asks for."""
 
+    run_links: dict[str, Trusted] | None = None  # links, with the comments planned in this run
+
     def comments(
         self, mine: list[tuple[Note, Marker]], original_stage: str | None
     ) -> tuple[tuple[PlannedComment, ...], tuple[PlannedEdit, ...]]:
@@ -77,6 +79,10 @@ class Comments(PlanState):
                 request.not_mentioned,
             )
             marker = Marker(request.key, rev, close_qtr=request.close_qtr)
+            # The comments after it link to this one: its note id is known once it is posted.
+            links[own_rule] = Trusted(
+                f"{self.issue.web_url}#note_{posted_placeholder(request.key)}"
+            )
             planned.append(
                 PlannedComment(
                     key=request.key,
@@ -87,6 +93,7 @@ class Comments(PlanState):
                     template=request.template,
                 )
             )
+        self.run_links = links
         return tuple(planned), tuple(edits)
 
     def resolvable_keys(self) -> list[str]:
@@ -140,8 +147,9 @@ class Comments(PlanState):
             )
             scoping = request.context.get("scoping") or {}
             customer = str(scoping.get("customer") or self.issue.title)
+            links = self.run_links or self.links(mine)
             body = self.settings.templates.render(
-                request.template, {**request.context, "links": self.links(mine)}
+                request.template, {**request.context, "links": links}
             )
             title = request.title.replace("{customer}", markdown_title(customer))[:255]
             planned.append(
@@ -157,6 +165,18 @@ class Comments(PlanState):
                 )
             )
         return tuple(planned)
+
+
+def posted_placeholder(key: str) -> str:
+    """Where a link names a note posted earlier in the same run: the apply step writes in its id."""
+    return f"ps-triage-posted:{key}:"
+
+
+def fill_posted(body: str, posted: dict[str, int]) -> str:
+    """A comment or issue body with the ids of the notes posted before it in this run."""
+    for key, note_id in posted.items():
+        body = body.replace(posted_placeholder(key), str(note_id))
+    return body
 
 
 def _below(body: str, lines: Iterable[str]) -> str:

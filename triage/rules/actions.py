@@ -110,7 +110,9 @@ class CommentSpec(BaseModel):
     internal: bool = False
     once: bool = False  # post once ever, not once per revision of its inputs
     once_per: Literal["estimate"] | None = None  # once per SoW revision (its hash in the key)
-    key: str | None = Field(None, pattern=r"^[A-Za-z0-9_.:-]+$")  # share one marker between rules
+    key: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_.:-]+(/[A-Za-z0-9_.:-]+)?$"
+    )  # share one marker between rules (another rule's: `sow-draft/sow-draft.md.j2`)
     resolve: bool = False  # once its rule no longer holds, the live note gets a Resolved banner
     every: int | None = Field(
         None, ge=1

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..gitlab.adapter import GitLab
 from ..issues.markers import Marker, resolve, revision, supersede
 from ..planner import IssuePlan
+from ..planner.comments import fill_posted
 
 
 def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
@@ -18,7 +19,7 @@ def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
         posted[comment.key] = gitlab.create_note(
             project,
             iid,
-            comment.body,
+            fill_posted(comment.body, posted),
             marker_key=comment.key,
             marker_rev=comment.rev,
             internal=comment.internal,
@@ -38,7 +39,7 @@ def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
             )
     for new in issue_plan.new_issues:
         url = gitlab.find_issue(new.project, new.token) or gitlab.create_issue(
-            new.project, new.title, new.description, new.labels
+            new.project, new.title, fill_posted(new.description, posted), new.labels
         )
         marker = Marker(new.link_key, revision(new.token))
         gitlab.create_note(
