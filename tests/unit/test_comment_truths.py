@@ -152,8 +152,9 @@ def test_a_deal_first_seen_won_gets_its_sow_and_estimate_first_and_the_hand_off_
 
 
 def test_a_deal_first_seen_approved_gets_a_signature_request_linking_its_sow_draft():
-    from support import at
     from triage.issues.snapshot import LabelEvent
+
+    from support import at
 
     events = (LabelEvent("rowan", "proposal::Approved", "add", at("2026-01-09T15:00:00Z")),)
     issue = snapshot(labels=("Services Calculator", "proposal::Approved"), data=BRAMBLEWOOD)
