@@ -205,3 +205,28 @@ def test_a_deal_first_seen_approved_gets_its_sow_draft_first_and_the_signature_r
     assert sow.id < request.id and estimate.id < request.id
     assert f"/issues/4101#note_{sow.id})" in request.body
     assert "ps-triage-posted" not in request.body and "comment above" not in request.body
+
+
+def test_a_deal_first_seen_won_gets_a_staffable_delivery_issue_for_the_project_coordinator(demo):
+    url = demo.url
+    project_as(url, "quinn").issues.update(4101, {"add_labels": "proposal::Closed_Won"})
+    bot_run(url)  # the bot's first look at #4101: already won
+    notes = {find_marker(n.body).key.split("/")[0]: n for n in bot_notes(url, 4101)}
+    sow, estimate = notes["sow-draft"], notes["estimate-summary"]
+    handoff = next(
+        n
+        for n in bot_notes(url, 4101)
+        if find_marker(n.body).key == "closed-won-wrap-up/handoff.md.j2"
+    )
+    assert f"#note_{sow.id})" in handoff.body and f"#note_{estimate.id})" in handoff.body
+    [delivery] = project_as(url, "quinn").manager.gitlab.projects.get("ps/delivery").issues.list()
+    assert [a["username"] for a in delivery.assignees] == ["quinn"]  # policy contacts.scheduling
+    text = delivery.description
+    assert f"#note_{sow.id})" in text and "ps-triage-posted" not in text
+    for part in ("### Staffing", "| PSE |", "Region:", "Start window:", "Billing:", "USD "):
+        assert part in text
+    assert "### Contacts" in text and "### Risks" in text
+    # one kick-off checklist: the hand-off note lists the very steps the delivery issue ticks
+    steps = [line[6:] for line in text.splitlines() if line.startswith("- [ ] ")]
+    assert len(steps) >= 4
+    assert all(f". {step}" in handoff.body for step in steps)

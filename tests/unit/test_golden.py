@@ -43,6 +43,10 @@ BRAMBLEWOOD = {
     "legal_entity": "Bramblewood Financial Services, Inc.",
     "agreement": {"msa": "BFS-2024-117", "date": "2024-03-18"},
     "billing_terms": "Billed monthly in arrears for the days delivered",
+    "region": "US East",
+    "skills": ["Congregate", "GitLab administration"],
+    "start_window": "from 2026-02-16",
+    "risks": ["Six migration waves need the customer's change freeze windows"],
 }
 # The names on the GitLab profiles of the assignee (the EM) and the author (the AE), as the
 # issue listing gives them; the SA's is not known.
@@ -94,12 +98,12 @@ CASES = {
         stage("Ready For Approval", data=ORCHARD), EARLIER
     ),
     "handoff.md.j2": lambda: with_details(
-        stage("Closed_Won"),
+        replace(stage("Closed_Won"), names=NAMES),
         EARLIER,
         won(at("2026-01-23T16:00:00Z")),
     ),
     "delivery-issue.md.j2": lambda: with_details(
-        stage("Closed_Won"),
+        replace(stage("Closed_Won"), names=NAMES),
         EARLIER,
         won(at("2026-01-23T16:00:00Z")),
     ),

@@ -112,6 +112,11 @@ class ScopingData(_Strict):
     legal_entity: str | None = Field(None, max_length=200)  # the customer's, for the SoW
     agreement: Agreement | Literal["standard"] | None = None  # an MSA, or the standard terms
     billing_terms: str | None = Field(None, max_length=200)  # one of the policy's sow.billing_terms
+    # For the delivery hand-off: what the project coordinator staffs the work with.
+    region: str | None = Field(None, max_length=100)
+    skills: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=20)
+    start_window: str | None = Field(None, max_length=100)  # e.g. "from 2026-02-16"
+    risks: list[Annotated[str, Field(max_length=500)]] = Field(default_factory=list, max_length=20)
     links: dict[Annotated[str, Field(max_length=100)], Annotated[str, Field(max_length=2000)]] = (
         Field(default_factory=dict, max_length=20)
     )

@@ -162,6 +162,9 @@ class Comments(PlanState):
                     link_key=link_key,
                     origin=request.origin,
                     link_note=request.link_note,
+                    assignees=tuple(self.policy.contacts.scheduling)
+                    if request.assign_to == "scheduling"
+                    else (),
                 )
             )
         return tuple(planned)

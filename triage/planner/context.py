@@ -152,6 +152,19 @@ def _issue_context(
     }
 
 
+# The one kick-off checklist: the hand-off note and the delivery issue both show it.
+KICKOFF_CHECKLIST = tuple(
+    Trusted(step)
+    for step in (
+        "Signed SoW and the scoping issue linked on the customer epic",
+        "Scheduling intake complete: project set up, people staffed, start date agreed",
+        "Internal transition meeting held (EM, PM, PSE/TA, AE/SA): drivers, stakeholders, scope, "
+        "assumptions, risks",
+        "Technical prerequisites confirmed with the customer",
+        "Customer kick-off held: objectives, team, approach, timeline, communication cadence",
+    )
+)
+
 ROLE_NAMES = {
     "em": "Engagement Manager",
     "sa": "Solutions Architect",
@@ -186,6 +199,12 @@ def _deal_context(policy: Policy, issue: IssueSnapshot) -> dict[str, Any]:
         if billing_asked and billing_asked not in sow.billing_terms
         else None,
         "billing_allowed": [Trusted(term) for term in sow.billing_terms],
+        "region": data.region if data else None,
+        "skills": list(data.skills) if data else [],
+        "start_window": data.start_window if data else None,
+        "risks": list(data.risks) if data else [],
+        "kickoff_checklist": KICKOFF_CHECKLIST,
+        "scheduling": [Trusted(name) for name in policy.contacts.scheduling],
         "contacts": [
             {
                 "role": Trusted(ROLE_NAMES[role]),
@@ -193,6 +212,6 @@ def _deal_context(policy: Policy, issue: IssueSnapshot) -> dict[str, Any]:
                 "username": user,
             }
             for role, user in people.items()
-            if user and role in ROLE_NAMES
+            if role in ROLE_NAMES and (user or role in ("em", "sa", "ae"))  # those three always
         ],
     }

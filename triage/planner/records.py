@@ -45,6 +45,7 @@ class PlannedIssue:
     link_key: str  # the marker key of the note on the scoping issue that links to it
     origin: str
     link_note: str  # the linking note's text, `{url}` standing for the new issue's URL
+    assignees: tuple[str, ...] = ()  # usernames
 
 
 @dataclass(frozen=True, kw_only=True)

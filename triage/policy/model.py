@@ -155,6 +155,17 @@ class Contacts(Strict):
     approvers: list[str] = Field(default_factory=list)
     delivery_team: list[str] = Field(default_factory=list)
     technical_architects: list[str] = Field(default_factory=list)
+    # Project coordinators (usernames): the delivery hand-off issue is assigned to them.
+    scheduling: list[str] = Field(default_factory=list)
+
+    @field_validator("scheduling")
+    @classmethod
+    def _users(cls, names: list[str]) -> list[str]:
+        cleaned = [name.lstrip("@") for name in names]
+        for name in cleaned:
+            if not re.match(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]*$", name):
+                raise ValueError(f"'{name}' is not a username (an issue is assigned to users)")
+        return cleaned
 
     @field_validator("approvers", "delivery_team", "technical_architects")
     @classmethod

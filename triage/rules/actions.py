@@ -44,6 +44,7 @@ class IssueRequest:
     context: dict[str, Any]
     title: str  # `{customer}` stands for the customer
     link_note: str  # `{url}` stands for the new issue's URL
+    assign_to: str | None = None  # a contacts key of the policy: whom the issue is assigned to
 
 
 @dataclass
@@ -292,6 +293,7 @@ class CreateIssueSpec(BaseModel):
     # scoping issue's title); and the note linking to it on the scoping issue, `{url}` its URL.
     title: str = Field("{customer}", min_length=1)
     link_note: str = Field("Opened {url}", min_length=1)
+    assign_to: Literal["scheduling"] | None = None  # the policy's contacts who staff the work
 
 
 class CreateIssue(Action):
@@ -314,6 +316,7 @@ class CreateIssue(Action):
                 context=step.context,
                 title=spec.title,
                 link_note=spec.link_note,
+                assign_to=spec.assign_to,
             )
         )
 

@@ -39,7 +39,11 @@ def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
             )
     for new in issue_plan.new_issues:
         url = gitlab.find_issue(new.project, new.token) or gitlab.create_issue(
-            new.project, new.title, fill_posted(new.description, posted), new.labels
+            new.project,
+            new.title,
+            fill_posted(new.description, posted),
+            new.labels,
+            assignees=new.assignees,
         )
         marker = Marker(new.link_key, revision(new.token))
         gitlab.create_note(
