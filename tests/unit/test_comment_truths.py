@@ -164,3 +164,51 @@ def test_a_deal_first_seen_approved_gets_a_signature_request_linking_its_sow_dra
     [request] = [c for c in issue_plan.comments if c.template == "signature-request.md.j2"]
     assert "](https://gitlab.example.com/ps/ps-plan/-/issues/1#note_" in request.body
     assert "comment above" not in request.body
+
+
+def forecast_markdown(issues):
+    from triage.forecast import forecast
+    from triage.forecast_report import markdown
+
+    return markdown(forecast(WS.policy, issues, [], NOW), WS.templates)
+
+
+def test_forecast_pies_colour_each_confidence_and_show_amounts():
+    from test_golden import demo_issues
+
+    text = forecast_markdown(demo_issues())
+    pie = text.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    init, *_ = pie.splitlines()
+    assert init.startswith('%%{init: {"theme": "base"')
+    # slices largest first, pieN the colour of the N-th slice's confidence
+    assert '"pie1": "#2da160", "pie2": "#e9a23b", "pie3": "#dd2b0e"' in init
+    assert '"Commit (Green): 156,000.00" : 156000' in pie
+
+
+def test_a_forecast_with_one_confidence_draws_no_single_slice_pie():
+    from test_golden import BRAMBLEWOOD as deal
+    from test_golden import deal_issue
+
+    only_green = deal_issue(
+        4201,
+        "Bramblewood Financial",
+        {k: v for k, v in deal.items() if k != "customer"},
+        labels=("proposal::SOW_WIP", "EM_Confidence::Green"),
+    )
+    text = forecast_markdown([only_green])
+    assert "by confidence" not in text and "by stage" not in text
+    assert "All of the pipeline closing in FY26-Q4 is Commit (Green): 67,200.00." in text
+
+
+def test_the_cogs_table_ends_with_a_total_row_that_adds_up():
+    from decimal import Decimal
+
+    issue = snapshot(labels=("Services Calculator", "proposal::SOW_WIP"), data=BRAMBLEWOOD)
+    [cogs] = [c for c in plan(issue).comments if c.template == "cost-estimate.md.j2"]
+    rows = [line.split("|") for line in cogs.body.splitlines() if line.startswith("| ")]
+    *items, total = rows[1:]
+    assert total[1].strip() == "**Total**"
+    assert Decimal(total[5].strip(" *").replace(",", "")) == sum(
+        Decimal(row[5].strip().replace(",", "")) for row in items
+    )
+    assert total[3].strip(" *") == "29"

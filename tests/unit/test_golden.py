@@ -230,7 +230,7 @@ VARIANTS = {
 
 # What a live comment must never show: an empty code span (a name the template did not get),
 # "1 days", a Python None, or a Jinja expression left as text.
-DEFECTS = re.compile(r"(?<!`)``(?!`)|\b1 (business )?days\b|\bNone\b|\{\{|\}\}")
+DEFECTS = re.compile(r"(?<!`)``(?!`)|\b1 (business )?days\b|\bNone\b|\{\{ | \}\}")
 
 
 def demo_issues():

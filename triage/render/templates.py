@@ -301,6 +301,11 @@ def _plural(value: Any, word: str) -> Trusted:
     return Trusted(f"{format(number, 'f')} {word}{'' if number == 1 else 's'}")
 
 
+def _largest_first(items: Iterable[Any], attribute: str = "net") -> list[Any]:
+    """Items (dicts) by an amount, largest first; ties keep their order (a pie's slices)."""
+    return sorted(items, key=lambda item: -Decimal(str(item[attribute])))
+
+
 def _trusted(value: Any) -> Trusted:
     return Trusted(str(value))
 
@@ -338,6 +343,7 @@ class Templates:
         env.filters["money"] = _money
         env.filters["num"] = _num
         env.filters["plural"] = _plural
+        env.filters["largest_first"] = _largest_first
         for name in _GROWING:
             env.filters[name] = env.bounded_filter(name, env.filters[name])
         env.filters[_LOOP] = _bounded_loop
