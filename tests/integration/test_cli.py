@@ -38,7 +38,7 @@ def test_validate_ok():
     assert (
         result.exit_code == 0
         and result.output
-        == "ok: 9 stages, 17 transitions, 23 rules, 23 templates,"
+        == "ok: 9 stages, 17 transitions, 25 rules, 23 templates,"
         " 1 issue template with a scoping data block\n"
     )
 
@@ -236,7 +236,7 @@ def test_render_from_a_data_file(tmp_path):
     )
     result = invoke(["render", "sow-draft.md.j2", "--data", str(data)])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("## Statement of Work (draft): Acme Widgets\n")
+    assert result.output.startswith("## Statement of Work PS-SOW-")
     assert "| 1 | Discovery | PSE | 3 |" in result.output and "Fees: USD 7,200.00." in result.output
 
 

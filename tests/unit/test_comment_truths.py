@@ -182,7 +182,7 @@ def test_forecast_pies_colour_each_confidence_and_show_amounts():
     assert init.startswith('%%{init: {"theme": "base"')
     # slices largest first, pieN the colour of the N-th slice's confidence
     assert '"pie1": "#2da160", "pie2": "#e9a23b", "pie3": "#dd2b0e"' in init
-    assert '"Commit (Green): 156,000.00" : 156000' in pie
+    assert '"Commit (Green), 156,000.00" : 156000' in pie
 
 
 def test_a_forecast_with_one_confidence_draws_no_single_slice_pie():
@@ -197,7 +197,7 @@ def test_a_forecast_with_one_confidence_draws_no_single_slice_pie():
     )
     text = forecast_markdown([only_green])
     assert "by confidence" not in text and "by stage" not in text
-    assert "All of the pipeline closing in FY26-Q4 is Commit (Green): 67,200.00." in text
+    assert "All of the pipeline closing in FY26-Q4 is Commit (Green), 67,200.00." in text
 
 
 def test_the_cogs_table_ends_with_a_total_row_that_adds_up():

@@ -98,8 +98,7 @@ class Comments(PlanState):
 
     def resolvable_keys(self) -> list[str]:
         """The keys of `resolve` comments this run does not ask for (their rule no longer holds),
-        looked for only on an issue updated in the last week: a fix is an edit of the issue, and
-        an issue untouched since has had its notes looked at already."""
+        looked for only on an issue updated in the last week: a fix is an edit of the issue."""
         if self.moment.days_since(self.issue.updated_at, [RESOLVE_LOOKBACK_DAYS]) > (
             RESOLVE_LOOKBACK_DAYS
         ):

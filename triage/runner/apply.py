@@ -3,10 +3,23 @@ anywhere safe to run again."""
 
 from __future__ import annotations
 
-from ..gitlab.adapter import GitLab
+from contextlib import suppress
+
+from ..gitlab.adapter import GitLab, GitLabProblem
 from ..issues.markers import Marker, resolve, revision, supersede
 from ..planner import IssuePlan
 from ..planner.comments import fill_posted
+
+
+def _users(gitlab: GitLab, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The policy's scheduling contacts GitLab knows: one it does not (a typo, a person who
+    left) leaves the delivery issue unassigned rather than the hand-off undone."""
+    known = []
+    for name in names:
+        with suppress(GitLabProblem):
+            gitlab.user_id(name)
+            known.append(name)
+    return tuple(known)
 
 
 def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
@@ -43,7 +56,7 @@ def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
             new.title,
             fill_posted(new.description, posted),
             new.labels,
-            assignees=new.assignees,
+            assignees=_users(gitlab, new.assignees),
         )
         marker = Marker(new.link_key, revision(new.token))
         gitlab.create_note(
