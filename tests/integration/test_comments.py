@@ -230,3 +230,17 @@ def test_a_deal_first_seen_won_gets_a_staffable_delivery_issue_for_the_project_c
     steps = [line[6:] for line in text.splitlines() if line.startswith("- [ ] ")]
     assert len(steps) >= 4
     assert all(f". {step}" in handoff.body for step in steps)
+
+
+def test_a_data_block_problem_note_is_marked_resolved_once_the_block_is_fixed(demo):
+    url = demo.url
+    bot_run(url)  # #4108 Vellum Press: an impossible date and negative days
+    revise(url, 4108, "close_date: 2026-13-01", "close_date: 2026-01-30")
+    revise(url, 4108, "days: -2", "days: 2")
+    bot_run(url)  # the estimate follows, and the problem note says it is resolved
+    assert bot_run(url)[1].traffic.writes == 0  # settled: marked once
+    notes = bot_notes(url, 4108)
+    [problem] = [n for n in notes if find_marker(n.body).key.startswith("data-block-problem/")]
+    assert find_marker(problem.body).resolved and "**Resolved**" in problem.body
+    assert "2026-13-01" in problem.body  # what it said stays, folded
+    assert any(find_marker(n.body).key.startswith("estimate-summary/") for n in notes)
