@@ -39,6 +39,12 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "missing": "what the intake checklist still lacks (trusted)",
     "contacts": "the policy's `approvers`, `delivery_team`, `technical_architects` as mentions (trusted)",
     "sow": "the policy's `sow` terms (trusted)",
+    "deal": "for customer-facing text: `sow_number` (trusted), `legal_entity`, `msa` (`name`, "
+    "`date`) or None, `agreement_named`, `billing` (an allowed term), `billing_refused` (a term "
+    "the policy does not allow), `billing_allowed`, `contacts` (`role` spelled out, `name` from "
+    "the GitLab profile or None, `username`); for the delivery hand-off `region`, `skills`, "
+    "`start_window`, `risks`, `kickoff_checklist` (the one checklist, trusted), `scheduling` "
+    "(the policy's scheduling contacts, trusted)",
     "issue": "`title`, `iid`, `ref` (trusted), `url` (trusted), `author`, `assignees`, `labels`",
     "stage": "the stage id (trusted)",
     "stage_label": "the stage label, e.g. proposal::SOW_WIP (trusted)",

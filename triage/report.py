@@ -41,7 +41,13 @@ def changes_of(issue_plan: IssuePlan) -> list[dict[str, Any]]:
         )
     for edit in issue_plan.edits:
         entries.append(
-            {**base, "kind": "supersede", "key": edit.key, "note_id": edit.note_id, "why": why}
+            {
+                **base,
+                "kind": "resolve" if edit.resolved else "supersede",
+                "key": edit.key,
+                "note_id": edit.note_id,
+                "why": why,
+            }
         )
     for new in issue_plan.new_issues:
         entries.append(
@@ -97,6 +103,8 @@ def _describe(entry: dict[str, Any]) -> str:
         return str(entry["state_event"])
     if entry["kind"] == "supersede":
         return f"mark note {entry['note_id']} superseded"
+    if entry["kind"] == "resolve":
+        return f"mark note {entry['note_id']} resolved"
     if entry["kind"] == "open_issue":
         return f"open issue in {entry['target_project']}"
     return f"{entry['kind'].replace('_', ' ')} {entry['key']}"

@@ -38,7 +38,7 @@ def test_validate_ok():
     assert (
         result.exit_code == 0
         and result.output
-        == "ok: 9 stages, 17 transitions, 23 rules, 23 templates,"
+        == "ok: 9 stages, 17 transitions, 25 rules, 23 templates,"
         " 1 issue template with a scoping data block\n"
     )
 
@@ -146,9 +146,13 @@ def test_explain_shows_each_condition_and_what_it_saw(demo):
 
 def test_graph_is_mermaid():
     result = CliRunner().invoke(main, ["graph", "--policies", str(ROOT / "policies")])
-    assert result.output.startswith("flowchart LR\n")
+    assert result.output.startswith("flowchart TD\n")  # top-down: legible in a GitLab comment
     assert 's3 -->|"price-and-scope-agreed"| s4' in result.output
     assert 's5 -.->|"director-approves (people)"| s6' in result.output
+    # the moves from any stage are drawn once each, from one grouped node
+    into_lost = [line for line in result.output.splitlines() if line.endswith("| s9")]
+    assert into_lost == ['  g1 -->|"stale-lost, lost"| s9']
+    assert 'g1{{"any open issue"}}' in result.output
 
 
 def test_bad_token_is_one_clear_line_and_never_printed(demo):
@@ -234,7 +238,7 @@ def test_render_from_a_data_file(tmp_path):
     )
     result = invoke(["render", "sow-draft.md.j2", "--data", str(data)])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("## Statement of Work (draft): Acme Widgets\n")
+    assert result.output.startswith("## Statement of Work PS-SOW-")
     assert "| 1 | Discovery | PSE | 3 |" in result.output and "Fees: USD 7,200.00." in result.output
 
 

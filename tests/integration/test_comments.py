@@ -41,7 +41,10 @@ def test_revising_an_estimate_twice_leaves_three_notes_the_first_two_superseded(
     assert [m.superseded for m in markers] == [notes[1].id, notes[2].id, None]
     assert len({m.rev for m in markers}) == 3
     for older, newer in itertools.pairwise(notes):
-        assert f"#note_{newer.id}" in older.body and "**Superseded**" in older.body
+        assert (
+            f"#note_{newer.id}" in older.body
+            and "**Superseded: do not use this revision.**" in older.body
+        )
     assert "| Automated migration waves | PSE | 22 |" in notes[0].body  # the content stays
     assert "| Automated migration waves | PSE | 25 |" in notes[1].body
     assert (
@@ -187,3 +190,57 @@ def test_issue_text_cannot_close_the_issue_or_mention_anyone():
         assert all(
             e.user["username"] == BOT or e.label["name"] == "Services Calculator" for e in events
         )
+
+
+def test_a_deal_first_seen_approved_gets_its_sow_draft_first_and_the_signature_request_links_it(
+    demo,
+):
+    bot_run(demo.url)  # #4101 Bramblewood was approved before the bot first saw it
+    notes = {find_marker(n.body).key.split("/")[0]: n for n in bot_notes(demo.url, 4101)}
+    sow, estimate, request = (
+        notes["sow-draft"],
+        notes["estimate-summary"],
+        notes["signature-request"],
+    )
+    assert sow.id < request.id and estimate.id < request.id
+    assert f"/issues/4101#note_{sow.id})" in request.body
+    assert "ps-triage-posted" not in request.body and "comment above" not in request.body
+
+
+def test_a_deal_first_seen_won_gets_a_staffable_delivery_issue_for_the_project_coordinator(demo):
+    url = demo.url
+    project_as(url, "quinn").issues.update(4101, {"add_labels": "proposal::Closed_Won"})
+    bot_run(url)  # the bot's first look at #4101: already won
+    notes = {find_marker(n.body).key.split("/")[0]: n for n in bot_notes(url, 4101)}
+    sow, estimate = notes["sow-draft"], notes["estimate-summary"]
+    handoff = next(
+        n
+        for n in bot_notes(url, 4101)
+        if find_marker(n.body).key == "closed-won-wrap-up/handoff.md.j2"
+    )
+    assert f"#note_{sow.id})" in handoff.body and f"#note_{estimate.id})" in handoff.body
+    [delivery] = project_as(url, "quinn").manager.gitlab.projects.get("ps/delivery").issues.list()
+    assert [a["username"] for a in delivery.assignees] == ["quinn"]  # policy contacts.scheduling
+    text = delivery.description
+    assert f"#note_{sow.id})" in text and "ps-triage-posted" not in text
+    for part in ("### Staffing", "| PSE |", "Region:", "Start window:", "Billing:", "USD "):
+        assert part in text
+    assert "### Contacts" in text and "### Risks" in text
+    # one kick-off checklist: the hand-off note lists the very steps the delivery issue ticks
+    steps = [line[6:] for line in text.splitlines() if line.startswith("- [ ] ")]
+    assert len(steps) >= 4
+    assert all(f". {step}" in handoff.body for step in steps)
+
+
+def test_a_data_block_problem_note_is_marked_resolved_once_the_block_is_fixed(demo):
+    url = demo.url
+    bot_run(url)  # #4108 Vellum Press: an impossible date and negative days
+    revise(url, 4108, "close_date: 2026-13-01", "close_date: 2026-01-30")
+    revise(url, 4108, "days: -2", "days: 2")
+    bot_run(url)  # the estimate follows, and the problem note says it is resolved
+    assert bot_run(url)[1].traffic.writes == 0  # settled: marked once
+    notes = bot_notes(url, 4108)
+    [problem] = [n for n in notes if find_marker(n.body).key.startswith("data-block-problem/")]
+    assert find_marker(problem.body).resolved and "**Resolved**" in problem.body
+    assert "2026-13-01" in problem.body  # what it said stays, folded
+    assert any(find_marker(n.body).key.startswith("estimate-summary/") for n in notes)

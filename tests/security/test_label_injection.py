@@ -31,6 +31,10 @@ TITLE = "@all /close Harbor <script>x</script>"
 # GitLab reads `@name` as a mention when it is not preceded by a word character or a backtick.
 MENTION = re.compile(r"(?<![\w`])@([A-Za-z0-9_.][A-Za-z0-9_.-]*)")
 PIE_LINE = re.compile(r'^    "[\w ().,/+\'-]*" : \d+(\.\d+)?$')
+PIE_INIT = re.compile(
+    r'^%%\{init: \{"theme": "base", "themeVariables": \{("pie\d+": "#[0-9a-f]{6}", )+'
+    r'"pieStrokeColor": "#ffffff", "pieOuterStrokeWidth": "0px"\}\}\}%%$'
+)
 
 
 def _data(customer: str, **extra: object) -> dict[str, object]:
@@ -91,8 +95,10 @@ def test_label_names_and_titles_reach_the_forecast_and_notes_as_text(scoping: Sc
     fences = [n for n, line in enumerate(lines) if line.startswith("```")]
     assert [lines[n] for n in fences] == ["```mermaid", "```", "```mermaid", "```"], fences
     for opening, closing in zip(fences[::2], fences[1::2], strict=True):
-        assert lines[opening + 1].startswith("pie title Pipeline closing in FY26-Q4, by ")
-        for line in lines[opening + 2 : closing]:
+        # the bot's own theme line (colours only), then the pie
+        assert PIE_INIT.match(lines[opening + 1]), lines[opening + 1]
+        assert lines[opening + 2].startswith("pie title Pipeline closing in FY26-Q4, by ")
+        for line in lines[opening + 3 : closing]:
             assert PIE_LINE.match(line), line
 
     for iid in issues:

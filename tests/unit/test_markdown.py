@@ -46,11 +46,12 @@ def test_mermaid_names_keep_only_plain_characters():
     assert mermaid('X"] : 1\n%%{init}%%\n```\n@all <b>') == "X 1 init all b"
     assert mermaid("#quot;&lt;") == "quot lt"
     assert mermaid("@@") == "-"
+    assert mermaid("Commit (Green), 4.500,00\u00a0€") == "Commit (Green), 4.500,00 €"  # de_DE
 
 
 @given(st.text(max_size=80))
 def test_no_name_can_leave_a_mermaid_slice(name):
-    assert re.fullmatch(r"[\w .,()/+'-]+", mermaid(name))
+    assert re.fullmatch(r"[\w .,()/+'$€£¥₹₩₽₺₪₫₱฿-]+", mermaid(name))
 
 
 def test_title_is_one_line_that_mentions_no_one():

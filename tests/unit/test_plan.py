@@ -339,7 +339,8 @@ def test_a_close_date_moved_past_the_quarter_expected_at_approval_is_warned_once
     [request] = [c for c in first.comments if c.key.startswith("signature-request/")]
     marker = find_marker(request.body)
     assert marker.close_qtr == "FY26-Q4"  # the quarter the forecast counts the deal in
-    asked = (Note(20, BOT, request.body, NOW),)
+    # First seen approved: the estimate and the SoW draft are posted too, before the request.
+    asked = tuple(Note(20 + i, BOT, c.body, NOW) for i, c in enumerate(first.comments))
     assert not [c for c in planned(approved_issue("2026-01-30", asked)).comments]
     assert not planned(approved_issue("2026-01-29", asked)).comments  # still FY26-Q4
 
@@ -347,7 +348,7 @@ def test_a_close_date_moved_past_the_quarter_expected_at_approval_is_warned_once
     [warning] = slipped.comments
     assert warning.key.startswith("close-date-slipped/")
     assert "close date 2026-02-20 is in FY27-Q1, later than the FY26-Q4 expected" in warning.body
-    warned = (*asked, Note(21, BOT, warning.body, NOW))
+    warned = (*asked, Note(29, BOT, warning.body, NOW))
     assert not planned(approved_issue("2026-02-27", warned)).comments  # once per SoW revision
 
 

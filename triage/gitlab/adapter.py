@@ -26,7 +26,7 @@ from gitlab.exceptions import GitlabAuthenticationError, GitlabError
 from requests.adapters import HTTPAdapter
 
 from ..issues.markers import find_marker
-from ..issues.snapshot import Award, IssueSnapshot, LabelEvent, Note
+from ..issues.snapshot import Award, IssueSnapshot, LabelEvent, Names, Note, profile_names
 from ..policy.model import Scope
 from .prefetch import fetched_ahead
 from .records import GitLabProblem as GitLabProblem
@@ -298,6 +298,7 @@ class GitLab:
             web_url=a.get("web_url", ""),
             due_date=a.get("due_date"),
             user_notes_count=a.get("user_notes_count"),
+            names=profile_names([*(a.get("assignees") or ()), a.get("author") or {}]),
         )
 
     def _every(self, manager: Any, **params: Any) -> list[dict[str, Any]]:
@@ -588,13 +589,13 @@ class GitLab:
         return str(found[0].web_url) if found else None
 
     def create_issue(
-        self, project: str, title: str, description: str, labels: tuple[str, ...]
+        self, project: str, title: str, description: str, labels: Names, assignees: Names = ()
     ) -> str:
         """Open an issue and return its web URL. Not retried blindly: the caller looks for
         its token first (`find_issue`), so a lost answer is found on the next run."""
         data: dict[str, Any] = {"title": title, "description": description}
-        if labels:
-            data["labels"] = ",".join(labels)
+        data |= {"labels": ",".join(labels)} if labels else {}
+        data |= {"assignee_ids": [self.user_id(n) for n in assignees]} if assignees else {}
         issues = self._project(project).issues
         created = self._write(
             lambda: issues.create(data, retry_transient_errors=False),

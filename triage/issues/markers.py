@@ -3,6 +3,8 @@
 The key says which rule or transition posted the comment; the revision is a hash of the inputs
 it was rendered from. A revision replaced by a newer one is edited to carry
 `superseded=<note id>` in its marker and a banner linking the newer note; its content stays.
+A note about a problem that is gone (a data block fixed since) is edited to carry `resolved` in
+its marker and a banner saying so; its content stays too.
 A note posted once per SoW revision also records the fiscal quarter the deal was then expected
 to close in (`close_qtr=FY26-Q4`), for the close-date warning.
 Markers are trusted only on notes written by the bot's own user.
@@ -19,7 +21,7 @@ from typing import Any
 _MARKER = re.compile(
     r"<!-- ps-triage:(?P<key>[A-Za-z0-9_.:/@ -]+?) rev=(?P<rev>[0-9a-f]{6,64})"
     r"(?: close_qtr=(?P<close_qtr>FY\d{2}-Q[1-4]))?"
-    r"(?: superseded=(?P<superseded>\d+))?\s*-->"
+    r"(?: superseded=(?P<superseded>\d+))?(?P<resolved> resolved)?\s*-->"
 )
 
 
@@ -29,10 +31,12 @@ class Marker:
     rev: str
     superseded: int | None = None
     close_qtr: str | None = None
+    resolved: bool = False
 
     def __str__(self) -> str:
         extra = f" close_qtr={self.close_qtr}" if self.close_qtr else ""
         extra += f" superseded={self.superseded}" if self.superseded is not None else ""
+        extra += " resolved" if self.resolved else ""
         return f"<!-- ps-triage:{self.key} rev={self.rev}{extra} -->"
 
 
@@ -52,6 +56,7 @@ def find_marker(body: str) -> Marker | None:
         match.group("rev"),
         int(superseded) if superseded else None,
         match.group("close_qtr"),
+        match.group("resolved") is not None,
     )
 
 
@@ -64,7 +69,29 @@ def supersede(body: str, new_note_id: int, new_note_url: str) -> str:
     match = _MARKER.search(body)
     assert match is not None
     banner = (
-        f"> **Superseded** by [a newer revision]({new_note_url}). This one is kept as it was.\n\n"
+        f"> :no_entry: **Superseded: do not use this revision.** The current one is "
+        f"[the newer revision]({new_note_url}). This one is kept as it was, folded below.\n\n"
     )
-    rest = body[match.end() :].lstrip("\n")
+    rest = _folded("The superseded revision", body[match.end() :])
     return f"{replace(marker, superseded=new_note_id)}\n{banner}{rest}"
+
+
+def _folded(summary: str, text: str) -> str:
+    """Text collapsed under a `<details>` summary (GitLab renders Markdown inside it)."""
+    return f"<details>\n<summary>{summary}</summary>\n\n{text.strip(chr(10))}\n\n</details>\n"
+
+
+def resolve(body: str) -> str:
+    """The body of a note about a problem that is gone: its marker says so, a banner on top says
+    it is resolved, and what it said stays below."""
+    marker = find_marker(body)
+    if marker is None or marker.resolved or marker.superseded is not None:
+        return body
+    match = _MARKER.search(body)
+    assert match is not None
+    banner = (
+        "> :white_check_mark: **Resolved**: the problem this note reported is gone; nothing to do."
+        " It is kept as it was, folded below.\n\n"
+    )
+    rest = _folded("The problem as it was reported", body[match.end() :])
+    return f"{replace(marker, resolved=True)}\n{banner}{rest}"

@@ -90,6 +90,14 @@ class LineItem(_Strict):
     )  # a price per day agreed for this item, instead of the rate card's
 
 
+class Agreement(_Strict):
+    """The Master Services Agreement the SoW is under (else the standard terms)."""
+
+    msa: str = Field(min_length=1, max_length=200)  # its name, as the customer knows it
+    date: date
+    _date = field_validator("date")(_business_date)
+
+
 class ScopingData(_Strict):
     customer: str = Field(min_length=1, max_length=200)
     segment: str | None = Field(None, max_length=100)
@@ -102,6 +110,14 @@ class ScopingData(_Strict):
     line_items: list[LineItem] = Field(default_factory=list)
     discount_pct: float = Field(0, ge=0, lt=100)
     revisit_on: date | None = None
+    legal_entity: str | None = Field(None, max_length=200)  # the customer's, for the SoW
+    agreement: Agreement | Literal["standard"] | None = None  # an MSA, or the standard terms
+    billing_terms: str | None = Field(None, max_length=200)  # one of the policy's sow.billing_terms
+    # For the delivery hand-off: what the project coordinator staffs the work with.
+    region: str | None = Field(None, max_length=100)
+    skills: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=20)
+    start_window: str | None = Field(None, max_length=100)  # e.g. "from 2026-02-16"
+    risks: list[Annotated[str, Field(max_length=500)]] = Field(default_factory=list, max_length=20)
     links: dict[Annotated[str, Field(max_length=100)], Annotated[str, Field(max_length=2000)]] = (
         Field(default_factory=dict, max_length=20)
     )

@@ -51,6 +51,14 @@ class Quiet:
     awards: tuple[int, ...] = ()
 
 
+Names = tuple[str, ...]  # usernames
+
+
+def profile_names(users: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """username -> profile name, from the users of an issue listing (assignees, author)."""
+    return {u["username"]: u["name"] for u in users if u.get("username") and u.get("name")}
+
+
 @dataclass(frozen=True)
 class IssueSnapshot:
     """One issue as the listing showed it; details are None until fetched."""
@@ -74,6 +82,9 @@ class IssueSnapshot:
         default_factory=dict
     )  # note id -> awards, once fetched
     quiet: Quiet | None = None  # the remembered plan (details cache), if any
+    # username -> the name on the GitLab profile, for the assignees and the author (the listing
+    # carries them): what a customer-facing comment calls people.
+    names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def ref(self) -> str:

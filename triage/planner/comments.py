@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from ..issues.markers import Marker, revision
 from ..issues.snapshot import Note
+from ..render.markdown import Trusted
 from ..render.markdown import title as markdown_title
+from ..rules.actions import Comment
 from .records import PlannedComment, PlannedEdit, PlannedIssue
 from .state import PlanState
+
+RESOLVE_LOOKBACK_DAYS = 7
 
 
 class Comments(PlanState):
     """A plan's part for the comments its draft asks for."""
+
+    run_links: dict[str, Trusted] | None = None  # links, with the comments planned in this run
 
     def comments(
         self, mine: list[tuple[Note, Marker]], original_stage: str | None
@@ -24,6 +31,11 @@ class Comments(PlanState):
         links = self.links(mine)
         for request in self.draft.comments:
             own_rule = request.key.split("/")[0]
+            if not request.context.get("rule"):
+                # A transition's or a gate's comment: its footer names what posted it.
+                request = replace(
+                    request, context={**request.context, "rule": Trusted(request.origin)}
+                )
             same_key = [(note, m) for note, m in mine if m.key == request.key]
             if request.once and same_key:
                 continue
@@ -44,7 +56,7 @@ class Comments(PlanState):
             rev = revision({"template": request.template, "body": hashed})
             if not request.once and request.kind != "transition":
                 live = [(note, m) for note, m in same_key if m.superseded is None]
-                current = next((note for note, m in live if m.rev == rev), None)
+                current = next((note for note, m in live if m.rev == rev and not m.resolved), None)
                 edits += [
                     PlannedEdit(
                         note_id=note.id,
@@ -67,6 +79,10 @@ class Comments(PlanState):
                 request.not_mentioned,
             )
             marker = Marker(request.key, rev, close_qtr=request.close_qtr)
+            # The comments after it link to this one: its note id is known once it is posted.
+            links[own_rule] = Trusted(
+                f"{self.issue.web_url}#note_{posted_placeholder(request.key)}"
+            )
             planned.append(
                 PlannedComment(
                     key=request.key,
@@ -77,7 +93,36 @@ class Comments(PlanState):
                     template=request.template,
                 )
             )
+        self.run_links = links
         return tuple(planned), tuple(edits)
+
+    def resolvable_keys(self) -> list[str]:
+        """The keys of `resolve` comments this run does not ask for (their rule no longer holds),
+        looked for only on an issue updated in the last week: a fix is an edit of the issue."""
+        if self.moment.days_since(self.issue.updated_at, [RESOLVE_LOOKBACK_DAYS]) > (
+            RESOLVE_LOOKBACK_DAYS
+        ):
+            return []
+        asked = {request.key for request in self.draft.comments}
+        keys = [
+            action.comment.key or f"{rule.id}/{action.comment.template}"
+            for rule in self.policy.rules
+            for action in rule.actions
+            if isinstance(action, Comment) and action.comment.resolve
+        ]
+        return [key for key in keys if key not in asked]
+
+    def resolutions(
+        self, mine: list[tuple[Note, Marker]], keys: list[str]
+    ) -> tuple[PlannedEdit, ...]:
+        """Each live note of those keys, to be marked resolved (once)."""
+        return tuple(
+            PlannedEdit(
+                note_id=note.id, key=m.key, body=note.body, superseded_by=None, resolved=True
+            )
+            for note, m in mine
+            if m.key in keys and m.superseded is None and not m.resolved
+        )
 
     def posted_since_stage_start(
         self, same_key: list[tuple[Note, Marker]], original_stage: str | None
@@ -101,8 +146,9 @@ class Comments(PlanState):
             )
             scoping = request.context.get("scoping") or {}
             customer = str(scoping.get("customer") or self.issue.title)
+            links = self.run_links or self.links(mine)
             body = self.settings.templates.render(
-                request.template, {**request.context, "links": self.links(mine)}
+                request.template, {**request.context, "links": links}
             )
             title = request.title.replace("{customer}", markdown_title(customer))[:255]
             planned.append(
@@ -115,9 +161,24 @@ class Comments(PlanState):
                     link_key=link_key,
                     origin=request.origin,
                     link_note=request.link_note,
+                    assignees=tuple(self.policy.contacts.scheduling)
+                    if request.assign_to == "scheduling"
+                    else (),
                 )
             )
         return tuple(planned)
+
+
+def posted_placeholder(key: str) -> str:
+    """Where a link names a note posted earlier in the same run: the apply step writes in its id."""
+    return f"ps-triage-posted:{key}:"
+
+
+def fill_posted(body: str, posted: dict[str, int]) -> str:
+    """A comment or issue body with the ids of the notes posted before it in this run."""
+    for key, note_id in posted.items():
+        body = body.replace(posted_placeholder(key), str(note_id))
+    return body
 
 
 def _below(body: str, lines: Iterable[str]) -> str:

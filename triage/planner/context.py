@@ -148,4 +148,70 @@ def _issue_context(
         ]
         + [{"line": None, "field": "estimate", "message": text} for text in estimate_problems],
         "data_block_status": Trusted(block.status),
+        "deal": _deal_context(policy, issue),
+    }
+
+
+# The one kick-off checklist: the hand-off note and the delivery issue both show it.
+KICKOFF_CHECKLIST = tuple(
+    Trusted(step)
+    for step in (
+        "Signed SoW and the scoping issue linked on the customer epic",
+        "Scheduling intake complete: project set up, people staffed, start date agreed",
+        "Internal transition meeting held (EM, PM, PSE/TA, AE/SA): drivers, stakeholders, scope, "
+        "assumptions, risks",
+        "Technical prerequisites confirmed with the customer",
+        "Customer kick-off held: objectives, team, approach, timeline, communication cadence",
+    )
+)
+
+ROLE_NAMES = {
+    "em": "Engagement Manager",
+    "sa": "Solutions Architect",
+    "ae": "Account Executive",
+    "csm": "Customer Success Manager",
+    "ta": "Technical Architect",
+    "pm": "Project Manager",
+}
+
+
+def _deal_context(policy: Policy, issue: IssueSnapshot) -> dict[str, Any]:
+    """What a customer-facing comment says of the deal: the SoW's number, the parties, the
+    agreement and billing terms, and the people by the names on their GitLab profiles (a role
+    alone when the bot does not know the name); no username, no internal reference."""
+    data = issue.scoping.data
+    sow = policy.sow
+    people: dict[str, str | None] = {
+        "em": issue.assignees[0] if issue.assignees else None,
+        **(data.people if data else People()).model_dump(),
+    }
+    billing_asked = data.billing_terms if data else None
+    agreement = data.agreement if data else None
+    return {
+        "sow_number": Trusted(f"{sow.number_prefix}-{issue.iid}"),
+        "legal_entity": data.legal_entity if data and data.legal_entity else None,
+        "msa": None
+        if agreement is None or agreement == "standard"
+        else {"name": agreement.msa, "date": Trusted(agreement.date.isoformat())},
+        "agreement_named": agreement is not None,
+        "billing": billing_asked if billing_asked in sow.billing_terms else Trusted(sow.billing),
+        "billing_refused": billing_asked
+        if billing_asked and billing_asked not in sow.billing_terms
+        else None,
+        "billing_allowed": [Trusted(term) for term in sow.billing_terms],
+        "region": data.region if data else None,
+        "skills": list(data.skills) if data else [],
+        "start_window": data.start_window if data else None,
+        "risks": list(data.risks) if data else [],
+        "kickoff_checklist": KICKOFF_CHECKLIST,
+        "scheduling": [Trusted(name) for name in policy.contacts.scheduling],
+        "contacts": [
+            {
+                "role": Trusted(ROLE_NAMES[role]),
+                "name": issue.names.get(user) if user else None,
+                "username": user,
+            }
+            for role, user in people.items()
+            if role in ROLE_NAMES and (user or role in ("em", "sa", "ae"))  # those three always
+        ],
     }

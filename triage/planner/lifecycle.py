@@ -349,9 +349,14 @@ class _Planner(Gates, Comments):
         comments: tuple[PlannedComment, ...] = ()
         edits: tuple[PlannedEdit, ...] = ()
         new_issues: tuple[PlannedIssue, ...] = ()
-        if self.draft.comments or self.draft.issues:
+        # Problems gone are looked for only where the notes are read anyway (no read of its own):
+        # a fixed data block brings its estimate, the comment the fix was for.
+        writes = bool(self.draft.comments or self.draft.issues)
+        resolvable = self.resolvable_keys() if writes or self.issue.notes is not None else []
+        if writes or resolvable:
             mine = self.bot_notes()
             comments, edits = self.comments(mine, original_stage)
+            edits += self.resolutions(mine, resolvable)
             new_issues = self.new_issues(mine)
         return replace(
             base,

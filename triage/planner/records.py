@@ -30,6 +30,7 @@ class PlannedEdit:
     body: str  # the note as it is now
     superseded_by: int | None  # the newer note; None when it is the comment posted in the same run
     internal: bool = False  # the comment is an internal note: GitLab must show it so
+    resolved: bool = False  # not superseded: the problem it reported is gone (a resolved banner)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,6 +45,7 @@ class PlannedIssue:
     link_key: str  # the marker key of the note on the scoping issue that links to it
     origin: str
     link_note: str  # the linking note's text, `{url}` standing for the new issue's URL
+    assignees: tuple[str, ...] = ()  # usernames
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -221,8 +221,16 @@ class Assignment(Strict):
 class Sow(Strict):
     """Terms the SoW draft states."""
 
-    governing_terms: str = "the GitLab Professional Services Agreement, unless an MSA is in place"
-    billing: str = "Billed upon SOW execution"
+    governing_terms: str = "the GitLab Professional Services Terms"  # without an MSA named
+    billing: str = "Billed upon SOW execution"  # without billing_terms in the data block
+    billing_terms: list[str] = Field(
+        default_factory=lambda: [
+            "Billed upon SOW execution",
+            "Billed monthly in arrears for the days delivered",
+            "50% billed upon SOW execution, 50% upon completion",
+        ]
+    )  # what a data block's billing_terms may say
+    number_prefix: str = Field("PS-SOW", pattern=r"^[A-Za-z0-9-]{1,20}$")  # SoW number: PS-SOW-42
     passive_acceptance_days: int = Field(5, ge=1, le=30)
     validity_days: int = Field(30, ge=1)
 
@@ -238,6 +246,17 @@ class Contacts(Strict):
     approvers: list[str] = Field(default_factory=list)
     delivery_team: list[str] = Field(default_factory=list)
     technical_architects: list[str] = Field(default_factory=list)
+    # Project coordinators (usernames): the delivery hand-off issue is assigned to them.
+    scheduling: list[str] = Field(default_factory=list)
+
+    @field_validator("scheduling")
+    @classmethod
+    def _users(cls, names: list[str]) -> list[str]:
+        cleaned = [name.lstrip("@") for name in names]
+        for name in cleaned:
+            if not re.match(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]*$", name):
+                raise ValueError(f"'{name}' is not a username (an issue is assigned to users)")
+        return cleaned
 
     @field_validator("approvers", "delivery_team", "technical_architects")
     @classmethod

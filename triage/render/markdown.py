@@ -50,7 +50,7 @@ def code(value: object) -> Trusted:
 
 
 _PLAIN_LABEL = re.compile(r"\w[\w .:()/+-]*")
-_NOT_MERMAID = re.compile(r"[^\w .,()/+'-]+")
+_NOT_MERMAID = re.compile(r"[^\w .,()/+'$€£¥₹₩₽₺₪₫₱฿-]+")  # currency signs: amounts
 
 
 def label(value: object) -> Trusted:
@@ -63,7 +63,7 @@ def label(value: object) -> Trusted:
 
 def mermaid(value: object) -> Trusted:
     """A name inside double quotes in a Mermaid block (a pie slice): only letters, digits,
-    spaces and `_.,()/+'-` are kept, each run of anything else becomes one space. So it can
+    spaces, currency signs and `_.,()/+'-` are kept, each run of anything else becomes one space. So it can
     close neither the quotes nor the block, start a `%%` directive, or carry an entity, HTML
     or a mention."""
     text = " ".join(_NOT_MERMAID.sub(" ", str(value)).split())

@@ -291,6 +291,17 @@ def _num(value: Any) -> Trusted:
     return Trusted(format(Decimal(str(value)).normalize(), "f"))
 
 
+def _plural(value: Any, word: str) -> Trusted:
+    """(1, "business day") -> 1 business day; (2.5, "day") -> 2.5 days."""
+    number = Decimal(str(value)).normalize()
+    return Trusted(f"{format(number, 'f')} {word}{'' if number == 1 else 's'}")
+
+
+def _largest_first(items: Iterable[Any], attribute: str = "net") -> list[Any]:
+    """Items (dicts) by an amount, largest first; ties keep their order (a pie's slices)."""
+    return sorted(items, key=lambda item: -Decimal(str(item[attribute])))
+
+
 def _trusted(value: Any) -> Trusted:
     return Trusted(str(value))
 
@@ -331,6 +342,8 @@ class Templates:
         # 12345.5 -> `USD 12,345.50` (a number the bot computed, so trusted)
         env.filters["money"] = lambda value: Trusted(money(value))
         env.filters["num"] = _num
+        env.filters["plural"] = _plural
+        env.filters["largest_first"] = _largest_first
         for name in _GROWING:
             env.filters[name] = env.bounded_filter(name, env.filters[name])
         env.filters[_LOOP] = _bounded_loop

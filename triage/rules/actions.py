@@ -44,6 +44,7 @@ class IssueRequest:
     context: dict[str, Any]
     title: str  # `{customer}` stands for the customer
     link_note: str  # `{url}` stands for the new issue's URL
+    assign_to: str | None = None  # a contacts key of the policy: whom the issue is assigned to
 
 
 @dataclass
@@ -110,7 +111,10 @@ class CommentSpec(BaseModel):
     internal: bool = False
     once: bool = False  # post once ever, not once per revision of its inputs
     once_per: Literal["estimate"] | None = None  # once per SoW revision (its hash in the key)
-    key: str | None = Field(None, pattern=r"^[A-Za-z0-9_.:-]+$")  # share one marker between rules
+    key: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_.:-]+(/[A-Za-z0-9_.:-]+)?$"
+    )  # share one marker between rules (another rule's: `sow-draft/sow-draft.md.j2`)
+    resolve: bool = False  # once its rule no longer holds, the live note gets a Resolved banner
     every: int | None = Field(
         None, ge=1
     )  # a reminder: once per this many business days in the stage
@@ -291,6 +295,7 @@ class CreateIssueSpec(BaseModel):
     # scoping issue's title); and the note linking to it on the scoping issue, `{url}` its URL.
     title: str = Field("{customer}", min_length=1)
     link_note: str = Field("Opened {url}", min_length=1)
+    assign_to: Literal["scheduling"] | None = None  # the policy's contacts who staff the work
 
 
 class CreateIssue(Action):
@@ -313,6 +318,7 @@ class CreateIssue(Action):
                 context=step.context,
                 title=spec.title,
                 link_note=spec.link_note,
+                assign_to=spec.assign_to,
             )
         )
 

@@ -3,9 +3,23 @@ anywhere safe to run again."""
 
 from __future__ import annotations
 
-from ..gitlab.adapter import GitLab
-from ..issues.markers import Marker, revision, supersede
+from contextlib import suppress
+
+from ..gitlab.adapter import GitLab, GitLabProblem
+from ..issues.markers import Marker, resolve, revision, supersede
 from ..planner import IssuePlan
+from ..planner.comments import fill_posted
+
+
+def _users(gitlab: GitLab, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The policy's scheduling contacts GitLab knows: one it does not (a typo, a person who
+    left) leaves the delivery issue unassigned rather than the hand-off undone."""
+    known = []
+    for name in names:
+        with suppress(GitLabProblem):
+            gitlab.user_id(name)
+            known.append(name)
+    return tuple(known)
 
 
 def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
@@ -18,12 +32,15 @@ def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
         posted[comment.key] = gitlab.create_note(
             project,
             iid,
-            comment.body,
+            fill_posted(comment.body, posted),
             marker_key=comment.key,
             marker_rev=comment.rev,
             internal=comment.internal,
         )
     for edit in issue_plan.edits:
+        if edit.resolved:
+            gitlab.edit_note(project, iid, edit.note_id, resolve(edit.body), internal=edit.internal)
+            continue
         newer = edit.superseded_by or posted.get(edit.key)
         if newer is not None:
             gitlab.edit_note(
@@ -35,7 +52,11 @@ def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
             )
     for new in issue_plan.new_issues:
         url = gitlab.find_issue(new.project, new.token) or gitlab.create_issue(
-            new.project, new.title, new.description, new.labels
+            new.project,
+            new.title,
+            fill_posted(new.description, posted),
+            new.labels,
+            assignees=_users(gitlab, new.assignees),
         )
         marker = Marker(new.link_key, revision(new.token))
         gitlab.create_note(
