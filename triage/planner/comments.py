@@ -66,7 +66,9 @@ class Comments(PlanState):
                 ),
                 request.not_mentioned,
             )
-            marker = Marker(request.key, rev, close_qtr=request.close_qtr)
+            shown = request.context.get("estimate")
+            sow = shown.get("revision") if isinstance(shown, dict) else None
+            marker = Marker(request.key, rev, close_qtr=request.close_qtr, sow=sow)
             planned.append(
                 PlannedComment(
                     key=request.key,

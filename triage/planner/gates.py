@@ -322,15 +322,26 @@ class Gates(PlanState):
             rule = next((r for r in self.policy.rules if r.id == gate.emoji.note_of), None)
             if rule is None or (rule.stages is not None and (stage or NO_STAGE) not in rule.stages):
                 continue
-            note = next(
+            found = next(
                 (
-                    n
+                    (n, m)
                     for n, m in reversed(self.bot_notes())
                     if m.key.startswith(f"{rule.id}/") and m.superseded is None
                 ),
                 None,
             )
-            if note is None:
+            if found is None:
+                continue
+            note, marker = found
+            now_priced, _ = self.facts(self.current(), stage).estimate()
+            if marker.sow is None or now_priced is None or marker.sow != now_priced.revision:
+                # The request showed another SoW revision (the estimate changed after it was
+                # posted): an emoji on it approves what it showed, not what is priced now.
+                self.draft.reasons.append(
+                    f"gate {gate.id}: the request shows SoW revision {marker.sow or 'unknown'}, "
+                    f"priced now {now_priced.revision if now_priced else 'nothing'}: "
+                    "its emoji do not count"
+                )
                 continue
             if note.id not in self.issue.note_awards:
                 raise NeedDetail(f"awards:{note.id}")
