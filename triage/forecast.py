@@ -213,6 +213,32 @@ def _in_quarter_end(policy: Policy, now: datetime) -> bool:
     return probe.in_quarter_end()
 
 
+def approval_missing(policy: Policy, issue: IssueSnapshot, now: datetime) -> list[str]:
+    """What the approval gates would find missing on an open, priced deal (a TA review over
+    the threshold, a margin waiver below the floor): the gates' own computation."""
+    from .policy.requirements import missing_for
+    from .rules.conditions import Facts
+    from .rules.moment import Moment
+
+    data = issue.scoping.data
+    if issue.state != "opened" or data is None or not data.line_items:
+        return []
+    priced, _ = estimate(data, policy.rates)
+    if priced is None:
+        return []
+    stage = _label(issue, f"{policy.lifecycle.label_prefix}::")
+    facts = Facts(
+        issue=issue,
+        moment=Moment(now),
+        stage=stage,
+        stage_prefix=policy.lifecycle.label_prefix,
+        fiscal_start_month=policy.calendar.fiscal_year_start_month,
+        holidays=frozenset(policy.calendar.holidays),
+        rates=policy.rates,
+    )
+    return [text for gate in policy.approvals for text in missing_for(gate, facts)]
+
+
 def forecast(
     policy: Policy,
     open_issues: list[IssueSnapshot],
@@ -257,6 +283,11 @@ def forecast(
             for d in in_quarter
             if d.confidence == "Green"
             and d.stage in ("(none)", "Awaiting_Discovery", "Strawman_WIP", "Estimate_Feedback")
+        ],
+        "Approval blocked (what the approval needs is missing)": [
+            f"{i.ref} ({'; '.join(missing)})"
+            for i in sorted(open_issues, key=lambda i: i.ref)
+            if (missing := approval_missing(policy, i, now))
         ],
         "Slipped (close date passed: move it)": [
             f"{d.ref} (was {d.close_date})" for d in deals if d.slipped

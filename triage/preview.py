@@ -118,6 +118,8 @@ def use_context(
             "stage": None,
             "from": [Trusted(n) for n in use.from_ or []],
             "min_role": Trusted("Reporter"),
+            "back": None,
+            "missing": [],
         }
         return context
     context["kept"], context["removed"] = (

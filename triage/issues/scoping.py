@@ -43,14 +43,16 @@ class People(_Strict):
     @field_validator("*")
     @classmethod
     def _username(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        name = value.strip().lstrip("@")
-        if not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.-]{0,254}", name):
-            raise ValueError("a GitLab username: letters, digits, '_', '-', '.', at most 255")
-        if name.lower() in ("all", "here"):
-            raise ValueError(f"@{name} would notify everyone: name one person")
-        return name
+        return None if value is None else _a_username(value)
+
+
+def _a_username(value: str) -> str:
+    name = value.strip().lstrip("@")
+    if not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.-]{0,254}", name):
+        raise ValueError("a GitLab username: letters, digits, '_', '-', '.', at most 255")
+    if name.lower() in ("all", "here"):
+        raise ValueError(f"@{name} would notify everyone: name one person")
+    return name
 
 
 def _business_date(value: date | None) -> date | None:
@@ -90,6 +92,15 @@ class LineItem(_Strict):
     )  # a price per day agreed for this item, instead of the rate card's
 
 
+class Waiver(_Strict):
+    """A named waiver (`margin_waiver: {by: rowan, reason: ...}`): who grants it and why."""
+
+    by: str = Field(min_length=1, max_length=255)
+    reason: str = Field(min_length=1, max_length=2000)
+
+    _by = field_validator("by")(_a_username)
+
+
 class ScopingData(_Strict):
     customer: str = Field(min_length=1, max_length=200)
     segment: str | None = Field(None, max_length=100)
@@ -100,6 +111,7 @@ class ScopingData(_Strict):
     confidence: Confidence = Confidence()
     line_items: list[LineItem] = Field(default_factory=list)
     discount_pct: float = Field(0, ge=0, lt=100)
+    margin_waiver: Waiver | None = None  # below the margin floor: named by an approver
     revisit_on: date | None = None
     links: dict[Annotated[str, Field(max_length=100)], Annotated[str, Field(max_length=2000)]] = (
         Field(default_factory=dict, max_length=20)

@@ -58,6 +58,14 @@ class EmojiApproval(Strict):
     note_of: str
 
 
+class GateRequirement(Strict):
+    """What an approval needs besides an approver (`requires`): unmet, the approval is refused
+    like an unauthorised one, and the note says what is `missing`."""
+
+    when: AnyCondition
+    missing: str = Field(min_length=1, max_length=300)
+
+
 class Gate(Strict):
     """A label that counts only when a configured person added it (`approvals`)."""
 
@@ -70,10 +78,16 @@ class Gate(Strict):
     min_access_level: int = Field(20, ge=5, le=50)
     # For a stage label: it counts only when set from one of these stages (None: from any).
     from_: Annotated[list[str] | None, WithJsonSchema(_ONE_OR_MORE)] = Field(None, alias="from")
-    # The label put back when someone else set `label`; for a stage label left out, the stage
-    # the issue was moved from is put back.
+    # The label put back when someone else set `label`. A stage label's refused move goes back
+    # to the stage it came from (its label events); `refuse_to` only when that is unknown.
     refuse_to: str | None = None
     emoji: EmojiApproval | None = None
+    # Conditions the approval needs (a TA review over a threshold, a margin waiver below the
+    # floor), checked at every run while the label is on and before an emoji sets it.
+    requires: list[GateRequirement] = Field(default_factory=list)
+    # Below the rate card's margin floor, the approval needs a `margin_waiver` in the data block
+    # named by one of this gate's approvers.
+    margin_waiver: bool = False
     comment: CommentSpec = CommentSpec(template="approval-refused.md.j2")
 
     @field_validator("from_", mode="before")
