@@ -227,8 +227,10 @@ def approval_missing(policy: Policy, issue: IssueSnapshot, now: datetime) -> lis
     if priced is None:
         return []
     stage = _label(issue, f"{policy.lifecycle.label_prefix}::")
+    aliases = policy.label_aliases  # a legacy spelling counts as the run will normalise it
+    labels = {aliases.get(label, label) for label in issue.labels}
     facts = Facts(
-        issue=issue,
+        issue=issue.edited(labels, issue.state, issue.assignees),
         moment=Moment(now),
         stage=stage,
         stage_prefix=policy.lifecycle.label_prefix,
