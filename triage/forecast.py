@@ -140,8 +140,10 @@ def deal_of(policy: Policy, issue: IssueSnapshot, now: datetime) -> Deal | None:
         em=issue.assignees[0] if issue.assignees else "(none)",
         segment=_label(issue, f"{policy.assignment.segment_prefix}::") or data.segment or "(none)",
         stage=_label(issue, f"{policy.lifecycle.label_prefix}::") or "(none)",
-        confidence=_confidence(_label(issue, "EM_Confidence::"), data.confidence.value),
-        rationale=data.confidence.rationale or "",
+        confidence=(
+            confidence := _confidence(_label(issue, "EM_Confidence::"), data.confidence.value)
+        ),
+        rationale=_rationale(confidence, data.confidence.value, data.confidence.rationale),
         close_date=data.close_date.isoformat() if data.close_date else "",
         net=priced.net_price if priced else Decimal(0),
         opportunity=data.opportunity or "",
@@ -172,6 +174,14 @@ def _confidence(label: str | None, stated: str) -> str:
     its value in the total but in no category."""
     known = {colour.lower(): colour for colour in CATEGORIES}
     return known.get((label or "").strip().lower(), stated)
+
+
+def _rationale(confidence: str, stated: str, rationale: str | None) -> str:
+    """The rationale of the confidence shown (the label's): the data block's, when it states
+    the same value; else said to be for the value it states, never passed off as the label's."""
+    if not rationale or stated == confidence:
+        return rationale or ""
+    return f"(the data block says {stated}: {rationale})"
 
 
 def _days_in_stage(policy: Policy, issue: IssueSnapshot, now: datetime) -> int | None:

@@ -49,6 +49,11 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "rule_description": "the rule's `description` (trusted)",
     "why": "what the conditions saw",
     "scoping": "the whole data block, as written, or None",
+    "em_confidence": "the EM confidence to show: `value` (the `EM_Confidence::` label's, else the "
+    "data block's), `rationale` (the data block's, only when it states that value), `stated` "
+    "(the data block's value)",
+    "confidence": "for a `confidence_check` comment: `label` (the label's value) and `stated` "
+    "(the data block's)",
     "problems": "what is wrong with the data block or the estimate: `line`, `field`, `message`",
     "data_block_status": "valid, invalid or missing (trusted)",
     "notify": "mentions of the comment's `notify` roles (trusted): the policy's contacts, and "

@@ -95,7 +95,7 @@ CASES = {
     "sow-draft.md.j2": lambda: with_details(stage("SOW_WIP", done=TASKS[:2])),
     "cost-estimate.md.j2": lambda: with_details(stage("SOW_WIP", data=ORCHARD, done=TASKS[:2])),
     "approval-request.md.j2": lambda: with_details(
-        stage("Ready For Approval", data=ORCHARD), EARLIER
+        stage("Ready For Approval", data=ORCHARD, confidence="Red"), EARLIER
     ),
     "handoff.md.j2": lambda: with_details(
         stage("Closed_Won"),
@@ -160,6 +160,9 @@ CASES = {
             confidence="Amber",
             data={"customer": "Meridian Tidewater Utilities"},
         )
+    ),
+    "confidence-disagrees.md.j2": lambda: with_details(
+        stage("Estimate_Feedback", data=ORCHARD, done=TASKS[:1], confidence="Amber")
     ),
     "green-too-early.md.j2": lambda: with_details(
         stage(
