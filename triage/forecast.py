@@ -301,6 +301,9 @@ def forecast(
             for i in sorted(open_issues, key=lambda i: i.ref)
             if (missing := approval_missing(policy, i, now))
         ],
+        "No opportunity id (`opportunity` in the data block)": [
+            d.ref for d in in_quarter if not d.opportunity
+        ],
         "Slipped (close date passed: move it)": [
             f"{d.ref} (was {d.close_date})" for d in deals if d.slipped
         ],

@@ -126,6 +126,14 @@ class ForecastConfig(Strict):
         return value
 
 
+class Salesforce(Strict):
+    """What `triage report --format salesforce-csv` writes for Salesforce's data loader: `users`
+    maps GitLab usernames to the Salesforce users they are (a name or email, as the data loader
+    matches them), e.g. `{dana: dana.okafor@example.com}`."""
+
+    users: dict[str, str] = Field(default_factory=dict)
+
+
 class Intake(Strict):
     """What a new issue's data block must hold before it moves on: dotted field paths
     (`people.sa`), each listed in the templates' `missing` while it is empty."""
@@ -284,6 +292,7 @@ class Policy(Strict):
     )  # legacy spelling -> canonical label
     assignment: Assignment = Assignment()
     forecast: ForecastConfig = ForecastConfig()
+    salesforce: Salesforce = Salesforce()
     intake: Intake = Intake()
 
     @model_validator(mode="after")
