@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..render.markdown import Trusted, code, escape, mention
-from .conditions import Facts
+from .conditions import Facts, NeedDetail
 from .fiscal import business_days_between, fiscal_quarter
 from .registry import tagged_union
 
@@ -313,6 +313,16 @@ class ConfidenceCheck(Action):
             "confidence": {"label": labels[0], "stated": Trusted(data.confidence.value)},
         }
         stated = f"{spec.prefix}::{data.confidence.value}"
+        if labels[0] == "Grey":  # the bot's placeholder, set before the data block said more?
+            events = facts.issue.label_events
+            if events is None:
+                raise NeedDetail("label_events")
+            adds = [e for e in events if e.action == "add" and e.label == f"{prefix}Grey"]
+            if adds and adds[-1].user == facts.bot:
+                draft.labels.discard(f"{prefix}Grey")
+                add_label(draft, stated)
+                draft.reasons.append(f"confidence: {stated} from the data block (was the default)")
+                return
         draft.reasons.append(f"confidence: label {prefix}{labels[0]}, data block {stated}")
         Comment(comment=spec.comment).apply(
             draft,
