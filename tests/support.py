@@ -89,11 +89,15 @@ def snapshot(
     title: str = "Acme Widgets - Scope Issue and Write SOW",
     created: str = "2026-01-12T08:00:00Z",
     description_text: str | None = None,
-    confidence: str | None = "Grey",
+    confidence: str | None = "stated",
     updated: str | None = None,
 ) -> IssueSnapshot:
     """A scoping issue; by default created an hour before NOW (no timer is due) and already
-    carrying an EM confidence label (no confidence rule fires), so tests see what they set up."""
+    carrying an EM confidence label (no confidence rule fires), so tests see what they set up:
+    by default ("stated") the data block's value (the label the bot would have set), else Grey."""
+    if confidence == "stated":
+        stated = data.get("confidence") if isinstance(data, dict) else None
+        confidence = stated.get("value", "Grey") if isinstance(stated, dict) else "Grey"
     if confidence and not any(label.startswith("EM_Confidence::") for label in labels):
         labels = (*labels, f"EM_Confidence::{confidence}")
     return IssueSnapshot(

@@ -142,8 +142,10 @@ def deal_of(policy: Policy, issue: IssueSnapshot, now: datetime) -> Deal | None:
         em=issue.assignees[0] if issue.assignees else "(none)",
         segment=_label(issue, f"{policy.assignment.segment_prefix}::") or data.segment or "(none)",
         stage=_label(issue, f"{policy.lifecycle.label_prefix}::") or "(none)",
-        confidence=_confidence(_label(issue, "EM_Confidence::"), data.confidence.value),
-        rationale=data.confidence.rationale or "",
+        confidence=(
+            confidence := _confidence(_label(issue, "EM_Confidence::"), data.confidence.value)
+        ),
+        rationale=_rationale(confidence, data.confidence.value, data.confidence.rationale),
         close_date=data.close_date.isoformat() if data.close_date else "",
         net=priced.net_price if priced else Decimal(0),
         opportunity=data.opportunity or "",
@@ -174,6 +176,14 @@ def _confidence(label: str | None, stated: str) -> str:
     its value in the total but in no category."""
     known = {colour.lower(): colour for colour in CATEGORIES}
     return known.get((label or "").strip().lower(), stated)
+
+
+def _rationale(confidence: str, stated: str, rationale: str | None) -> str:
+    """The rationale of the confidence shown (the label's): the data block's, when it states
+    the same value; else said to be for the value it states, never passed off as the label's."""
+    if not rationale or stated == confidence:
+        return rationale or ""
+    return f"(the data block says {stated}: {rationale})"
 
 
 def _days_in_stage(policy: Policy, issue: IssueSnapshot, now: datetime) -> int | None:
@@ -217,6 +227,34 @@ def _in_quarter_end(policy: Policy, now: datetime) -> bool:
         quarter_end_days=cal.quarter_end_business_days,
     )
     return probe.in_quarter_end()
+
+
+def approval_missing(policy: Policy, issue: IssueSnapshot, now: datetime) -> list[str]:
+    """What the approval gates would find missing on an open, priced deal (a TA review over
+    the threshold, a margin waiver below the floor): the gates' own computation."""
+    from .policy.requirements import missing_for
+    from .rules.conditions import Facts
+    from .rules.moment import Moment
+
+    data = issue.scoping.data
+    if issue.state != "opened" or data is None or not data.line_items:
+        return []
+    priced, _ = estimate(data, policy.rates)
+    if priced is None:
+        return []
+    stage = _label(issue, f"{policy.lifecycle.label_prefix}::")
+    aliases = policy.label_aliases  # a legacy spelling counts as the run will normalise it
+    labels = {aliases.get(label, label) for label in issue.labels}
+    facts = Facts(
+        issue=issue.edited(labels, issue.state, issue.assignees),
+        moment=Moment(now),
+        stage=stage,
+        stage_prefix=policy.lifecycle.label_prefix,
+        fiscal_start_month=policy.calendar.fiscal_year_start_month,
+        holidays=frozenset(policy.calendar.holidays),
+        rates=policy.rates,
+    )
+    return [text for gate in policy.approvals for text in missing_for(gate, facts)]
 
 
 def forecast(
@@ -264,6 +302,14 @@ def forecast(
             for d in in_quarter
             if d.confidence == "Green"
             and d.stage in ("(none)", "Awaiting_Discovery", "Strawman_WIP", "Estimate_Feedback")
+        ],
+        "Approval blocked (what the approval needs is missing)": [
+            f"{i.ref} ({'; '.join(missing)})"
+            for i in sorted(open_issues, key=lambda i: i.ref)
+            if (missing := approval_missing(policy, i, now))
+        ],
+        "No opportunity id (`opportunity` in the data block)": [
+            d.ref for d in in_quarter if not d.opportunity
         ],
         "Slipped (close date passed: move it)": [
             f"{d.ref} (was {d.close_date})" for d in deals if d.slipped

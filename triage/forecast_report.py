@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ SALESFORCE_FIELDS = [
     "EM Confidence",
     "EM Confidence Rationale",
     "Scoping Issue Link",
+    "Stage",
     "Net Price",  # a plain number, in the currency of the next column
     "Currency",
 ]
@@ -146,37 +148,62 @@ def deals_csv(fc: Forecast) -> str:
     return out.getvalue()
 
 
-def salesforce_csv(policy: Policy, issues: list[IssueSnapshot], now: datetime) -> str:
-    """One row per open scoping issue, with the Salesforce field names EMs keep; an issue whose
-    data block is missing or unreadable still has its EM, confidence label and link."""
+@dataclass(frozen=True)
+class SalesforceRows:
+    """The data loader's file, and what it could not say: the rows without an opportunity id
+    (issue references) and the GitLab users the policy's `salesforce.users` does not map."""
+
+    text: str
+    no_opportunity: tuple[str, ...]
+    unmapped: tuple[str, ...]
+
+
+def salesforce_csv(
+    policy: Policy,
+    issues: list[IssueSnapshot],
+    now: datetime,
+    closed: list[IssueSnapshot] | None = None,
+) -> SalesforceRows:
+    """One row per deal touched in the quarter: every open scoping issue, and the `closed` ones
+    (closed in the quarter), each with its stage; the Engagement Manager as the Salesforce user
+    `salesforce.users` maps them to. An issue whose data block is missing or unreadable still
+    has its EM, confidence label, link and stage."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(SALESFORCE_FIELDS)
-    for issue in sorted(
-        (i for i in issues if i.state == "opened"), key=lambda i: (i.project, i.iid)
-    ):
+    users = policy.salesforce.users
+    prefix = f"{policy.lifecycle.label_prefix}::"
+    touched = {(i.project, i.iid): i for i in issues if i.state == "opened"}
+    touched |= {(i.project, i.iid): i for i in closed or []}
+    no_opportunity: list[str] = []
+    unmapped: set[str] = set()
+    for _, issue in sorted(touched.items()):
         d = deal_of(policy, issue, now)
-        if d is not None:
-            writer.writerow(
-                [
-                    _cell(d.opportunity),
-                    _cell(d.em),
-                    _cell(d.confidence),
-                    _cell(d.rationale),
-                    d.url,
-                    f"{d.net:.2f}",
-                    policy.rates.currency,
-                ]
-            )
-        else:
-            label = next(
-                (
-                    lb.removeprefix("EM_Confidence::")
-                    for lb in issue.labels
-                    if lb.startswith("EM_Confidence::")
-                ),
-                "Grey",
-            )
-            em = issue.assignees[0] if issue.assignees else ""
-            writer.writerow(["", _cell(em), _cell(label), "", issue.web_url, "", ""])
-    return out.getvalue()
+        em = issue.assignees[0] if issue.assignees else ""
+        if em and em not in users:
+            unmapped.add(em)
+        stage = next((lb.removeprefix(prefix) for lb in issue.labels if lb.startswith(prefix)), "")
+        label = next(
+            (
+                lb.removeprefix("EM_Confidence::")
+                for lb in issue.labels
+                if lb.startswith("EM_Confidence::")
+            ),
+            "Grey",
+        )
+        opportunity = d.opportunity if d else ""
+        if not opportunity:
+            no_opportunity.append(issue.ref)
+        writer.writerow(
+            [
+                _cell(opportunity),
+                _cell(users.get(em, em)),
+                _cell(d.confidence if d else label),
+                _cell(d.rationale if d else ""),
+                issue.web_url,
+                _cell(stage),
+                f"{d.net:.2f}" if d else "",
+                policy.rates.currency if d else "",
+            ]
+        )
+    return SalesforceRows(out.getvalue(), tuple(no_opportunity), tuple(sorted(unmapped)))

@@ -27,14 +27,20 @@ def quarter_forecast(
     closed deals (listed by their `close_qtr::` label, and those among `issues`), and the stage
     starts of the open deals whose time in the stage the forecast shows (SLA breaches, days since
     approval): their label events, read here for those that nobody read yet."""
+    closed = closed_in(policy, gitlab, issues, quarter)
+    return forecast(policy, with_stage_starts(policy, gitlab, issues, now), closed, now, quarter)
+
+
+def closed_in(
+    policy: Policy, gitlab: GitLab, issues: list[IssueSnapshot], quarter: FiscalQuarter
+) -> list[IssueSnapshot]:
+    """The deals closed in `quarter` (by their `close_qtr::` label), and the closed among `issues`."""
     closed_scope = policy.scope.model_copy(
         update={"state": "closed", "labels": [*policy.scope.labels, f"close_qtr::{quarter.label}"]}
     )
     closed = {(i.project, i.iid): i for i in gitlab.list_issues(closed_scope)}
     closed |= {(i.project, i.iid): i for i in issues if i.state == "closed"}
-    return forecast(
-        policy, with_stage_starts(policy, gitlab, issues, now), list(closed.values()), now, quarter
-    )
+    return list(closed.values())
 
 
 def with_stage_starts(

@@ -16,7 +16,7 @@ from .planner import template_context
 from .policy.model import Policy
 from .render.markdown import Trusted
 from .render.templates import TemplateProblem, Templates
-from .rules.actions import Comment
+from .rules.actions import Comment, ConfidenceCheck
 
 
 def sample_description(policy: Policy) -> str:
@@ -55,6 +55,9 @@ def template_uses(policy: Policy) -> dict[str, list[tuple[str, Any]]]:
         for action in rule.actions:
             if isinstance(action, Comment):
                 uses.setdefault(action.comment.template, []).append(("rule", rule))
+            if isinstance(action, ConfidenceCheck):
+                spec = action.confidence_check
+                uses.setdefault(spec.comment.template, []).append(("confidence", rule))
     for gate in policy.approvals:
         uses.setdefault(gate.comment.template, []).append(("gate", gate))
     if policy.forecast.project:
@@ -115,6 +118,10 @@ def use_context(
             "allowed": [Trusted(policy.lifecycle.label(stages_[1]))],
         }
         return context
+    if kind == "confidence":
+        context = template_context(policy, issue, stages[0], why="preview", rule=use.id)
+        context["confidence"] = {"label": "Amber", "stated": Trusted("Red")}
+        return context
     if kind == "gate":
         context["attempt"] = {
             "gate": Trusted(use.id),
@@ -126,6 +133,8 @@ def use_context(
             "stage": None,
             "from": [Trusted(n) for n in use.from_ or []],
             "min_role": Trusted("Reporter"),
+            "back": None,
+            "missing": [],
         }
         return context
     context["kept"], context["removed"] = (

@@ -54,6 +54,13 @@ class Rates(BaseModel):
         "symbol (`€`)",
     )
     margin_floor_pct: float = Field(30, ge=0, lt=100)
+    max_discount_pct: float | None = Field(
+        None,
+        ge=0,
+        lt=100,
+        description="the largest discount against the rate card an approval request shows "
+        "without a flag (per-line `rate:` overrides included); none: no maximum",
+    )
     roles: dict[str, RoleRate] = Field(default_factory=dict)
 
 
@@ -80,10 +87,26 @@ class Estimate:
     cogs: Decimal
     margin_pct: Decimal | None  # None when the net price is zero
     margin_floor_pct: Decimal
+    card_price: Decimal = Decimal(0)  # the list price at the rate card's prices (no overrides)
+    max_discount_pct: Decimal | None = None
 
     @property
     def below_floor(self) -> bool:
         return self.margin_pct is None or self.margin_pct < self.margin_floor_pct
+
+    @property
+    def card_discount_pct(self) -> Decimal:
+        """The discount against the rate card, per-line `rate:` overrides included:
+        1 - net / list price at the rate card, in percent (one decimal)."""
+        if not self.card_price:
+            return Decimal(0)
+        return ((1 - self.net_price / self.card_price) * 100).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
+
+    @property
+    def above_max_discount(self) -> bool:
+        return self.max_discount_pct is not None and self.card_discount_pct > self.max_discount_pct
 
     @cached_property
     def revision(self) -> str:
@@ -94,7 +117,17 @@ class Estimate:
     def as_context(self) -> dict[str, Any]:
         """Plain values for templates (numbers as strings, so hashing and JSON are exact). The
         lists inside are shared by every context made from this estimate: read them only."""
-        return {**self._priced, "revision": self.revision}
+        return {
+            **self._priced,
+            "revision": self.revision,
+            "card_price": _num(self.card_price),
+            "card_discount_pct": _num(self.card_discount_pct),
+            "max_discount_pct": _num(self.max_discount_pct)
+            if self.max_discount_pct is not None
+            else None,
+            "above_max_discount": self.above_max_discount,
+            "rates_overridden": self.card_price != self.list_price,
+        }
 
     @cached_property
     def _priced(self) -> dict[str, Any]:
@@ -157,6 +190,7 @@ def _estimate(data: ScopingData, rates: Rates) -> tuple[Estimate | None, tuple[s
             f"leave `currency` out (the rate card's is used) or write `currency: {rates.currency}`"
         )
     lines = []
+    card_price = Decimal(0)
     for index, item in enumerate(data.line_items):
         card = rates.roles.get(item.role)
         if card is None:
@@ -168,6 +202,7 @@ def _estimate(data: ScopingData, rates: Rates) -> tuple[Estimate | None, tuple[s
         days = Decimal(str(item.days))
         rate = Decimal(str(item.rate)) if item.rate is not None else Decimal(str(card.price))
         cost_rate = Decimal(str(card.cost))
+        card_price += _money(days * Decimal(str(card.price)))
         lines.append(
             Line(
                 item.activity,
@@ -200,4 +235,6 @@ def _estimate(data: ScopingData, rates: Rates) -> tuple[Estimate | None, tuple[s
         cogs,
         margin,
         Decimal(str(rates.margin_floor_pct)),
+        card_price,
+        Decimal(str(rates.max_discount_pct)) if rates.max_discount_pct is not None else None,
     ), ()

@@ -32,7 +32,9 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "people": "`em` (the assignee) and the data block's `sa`, `ae`, `csm`, `ta`, `pm` usernames",
     "estimate": "the priced estimate: `currency`, `lines` (`activity`, `role`, `days`, `rate`, `amount`, "
     "`cost_rate`, `cost`), `roles` (`role`, `days`), `total_days`, `list_price`, `discount_pct`, "
-    "`discount`, `net_price`, `cogs`, `margin_pct`, `margin_floor_pct`, `below_floor`; None when it "
+    "`discount`, `net_price`, `cogs`, `margin_pct`, `margin_floor_pct`, `below_floor`, `card_price` (the list price at the "
+    "rate card's prices), `card_discount_pct` (1 - net / card_price, per-line rates included), "
+    "`max_discount_pct`, `above_max_discount`, `rates_overridden`, `revision`; None when it "
     "cannot be priced",
     "close_quarter": "the fiscal quarter of the close date, e.g. FY26-Q4 (trusted)",
     "tasks": "the description's task list: `text`, `done`",
@@ -54,6 +56,11 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "rule_description": "the rule's `description` (trusted)",
     "why": "what the conditions saw",
     "scoping": "the whole data block, as written, or None",
+    "em_confidence": "the EM confidence to show: `value` (the `EM_Confidence::` label's, else the "
+    "data block's), `rationale` (the data block's, only when it states that value), `stated` "
+    "(the data block's value)",
+    "confidence": "for a `confidence_check` comment: `label` (the label's value) and `stated` "
+    "(the data block's)",
     "problems": "what is wrong with the data block or the estimate: `line`, `field`, `message`",
     "data_block_status": "valid, invalid or missing (trusted)",
     "notify": "mentions of the comment's `notify` roles (trusted): the policy's contacts, and "
@@ -62,7 +69,7 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "last_activity": "the date people last acted on the issue (trusted)",
     "links": "URLs of the bot's newest note of each other rule, by rule id (trusted); use `links.get(id)`",
     "days_in_stage": "for reminders (`every`): business days in the stage",
-    "attempt": "for an approval refusal: `gate`, `label`, `actor`, `at`, `approvers`, `reason` (`actor`, `stage` or `bot`), `stage` (the stage it was set from), `from`, `min_role`",
+    "attempt": "for an approval refusal: `gate`, `label`, `actor`, `at`, `approvers`, `reason` (`actor`, `stage`, `bot` or `requires`), `stage` (the stage it was set from), `from`, `min_role`, `back` (the stage label put back, if any), `missing` (what the gate's `requires` found missing)",
     "move": "for an unexpected move: `user`, `at`, `source`, `target`, `source_label`, `target_label`, `allowed`",
     "closed_in": "after a `close_quarter_label` action: `quarter` (FY26-Q4), `label` (close_qtr::Q426), "
     "`date` the quarter was taken from, `source` (`close_date` or `stage`) (trusted)",

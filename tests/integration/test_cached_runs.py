@@ -106,14 +106,18 @@ def test_a_comment_hidden_by_the_throttled_touch_is_still_seen(demo):
     issue's `updated_at`; the cache still notices (the comment count changed) and moves on."""
     cache = DetailsCache(demo.url, BOT)
     bot_run(demo.url, cache=cache)
-    for _, step in _human_steps(demo.url):  # among them, #4109 reaches Ready For Approval
+    for _, step in _human_steps(demo.url):  # among them, an approval of #4109 by no approver
         step()
     for _ in range(2):
         bot_run(demo.url, cache=cache)
     dana = project_as(demo.url, "dana")
     iid = 4109
+    # refused, it went back where it came from: its SoW review is not ticked
+    assert "proposal::SOW_WIP" in dana.issues.get(iid).labels
+    _tick(dana, iid, "SoW reviewed by account team and customer")  # so the bot moves it on
+    admin(demo.url, "clock", {"advance_seconds": 60})
+    bot_run(demo.url, cache=cache)
     assert "proposal::Ready For Approval" in dana.issues.get(iid).labels
-    _tick(dana, iid, "SoW reviewed by account team and customer")  # so the bot would move it on
     admin(demo.url, "clock", {"advance_seconds": 120})
     dana.issues.update(
         iid, {"add_labels": "proposal::SOW_WIP", "remove_labels": "proposal::Ready For Approval"}

@@ -37,7 +37,7 @@ def report(url, *args):
         env={"GITLAB_URL": url, "GITLAB_TOKEN": TOKEN},
     )
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout  # warnings go to stderr
 
 
 def test_report_markdown_has_the_hand_checked_numbers_and_writes_nothing(demo):
@@ -80,19 +80,21 @@ def test_report_csv_and_salesforce_csv(demo):
         "EM Confidence",
         "EM Confidence Rationale",
         "Scoping Issue Link",
+        "Stage",
         "Net Price",
         "Currency",
     ]
     lantern = next(r for r in salesforce if r[4].endswith("/4103"))
-    assert lantern[1:4] == ["harriet", "Green", "Customer confirmed budget"]
-    assert lantern[5:] == ["88800.00", "USD"]  # a plain number, and its currency apart
+    # the EM as the Salesforce user the policy maps harriet to
+    assert lantern[1:4] == ["harriet.lindqvist@example.com", "Green", "Customer confirmed budget"]
+    assert lantern[6:] == ["88800.00", "USD"]  # a plain number, and its currency apart
     assert (
         len(salesforce) == 1 + 9
     )  # every open scoping issue, with or without a readable data block
     quarry = next(r for r in salesforce if r[4].endswith("/4106"))
     assert quarry[0:3] == [
         "",
-        "kaito",
+        "kaito.mori@example.com",
         "Grey",
     ]  # no data block yet: its EM, a Grey confidence, its link
 

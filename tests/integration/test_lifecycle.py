@@ -101,7 +101,7 @@ def test_one_issue_from_intake_to_closed_won():
         assert step(url) == 4
         assert state(url) == (
             [
-                "EM_Confidence::Grey",
+                "EM_Confidence::Green",  # the data block's, over the default set before it
                 "Services Calculator",
                 "close_qtr::Q426",
                 "proposal::Closed_Won",

@@ -131,13 +131,6 @@ def test_a_template_calling_lipsum_cannot_outrun_the_render_limits(tmp_path):
     assert time.monotonic() - started < 5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an approver's emoji counts on the newest approval request even when the estimate "
-    "changed after it was posted (and before the run that would supersede it); telling a stale "
-    "request needs the request's SoW revision in its marker (`once_per: estimate`-like key) or "
-    "a re-render before the emoji check: more than a local fix",
-)
 def test_a_thumbsup_on_a_request_for_an_older_price_does_not_approve_a_new_one(scoping):
     """The approval request shows USD 7,200; the EM raises the estimate to 300 days; the
     director, reading the request, gives it a thumbs-up before the next run: the 720,000 deal

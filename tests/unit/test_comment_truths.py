@@ -156,8 +156,14 @@ def test_a_deal_first_seen_approved_gets_a_signature_request_linking_its_sow_dra
 
     from support import at
 
-    events = (LabelEvent("rowan", "proposal::Approved", "add", at("2026-01-09T15:00:00Z")),)
-    issue = snapshot(labels=("Services Calculator", "proposal::Approved"), data=BRAMBLEWOOD)
+    # over 50,000 net: a TA reviewed it before the PS Director approved
+    events = (
+        LabelEvent("ravi", "TA::Approved", "add", at("2026-01-08T15:00:00Z")),
+        LabelEvent("rowan", "proposal::Approved", "add", at("2026-01-09T15:00:00Z")),
+    )
+    issue = snapshot(
+        labels=("Services Calculator", "TA::Approved", "proposal::Approved"), data=BRAMBLEWOOD
+    )
     issue_plan = plan(replace(issue, label_events=events))
     templates = [c.template for c in issue_plan.comments]
     assert templates.index("sow-draft.md.j2") < templates.index("signature-request.md.j2")

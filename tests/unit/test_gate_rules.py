@@ -75,7 +75,11 @@ def test_putting_back_a_stage_that_never_counted_does_not_make_it_count():
 
 
 def test_the_bots_approval_counts_only_after_the_directors_emoji():
-    events = (LabelEvent(BOT, "proposal::Approved", "add", T + timedelta(hours=2)),)
+    events = (
+        LabelEvent("dana", "proposal::Ready For Approval", "add", T),
+        LabelEvent(BOT, "proposal::Ready For Approval", "remove", T + timedelta(hours=2)),
+        LabelEvent(BOT, "proposal::Approved", "add", T + timedelta(hours=2)),
+    )
     before = (Award("thumbsup", "rowan", T + timedelta(hours=1)),)
     after = (Award("thumbsup", "rowan", T + timedelta(hours=3)),)
     by_someone_else = (Award("thumbsup", "felix", T + timedelta(hours=1)),)
@@ -83,7 +87,7 @@ def test_the_bots_approval_counts_only_after_the_directors_emoji():
     for awards in (by_someone_else, ()):
         issue_plan = planned(("proposal::Approved",), events, (REQUEST,), awards)
         assert any("set by ps-bot" in c.body for c in refused(issue_plan, "director")), awards
-        assert "proposal::Ready For Approval" in issue_plan.add_labels
+        assert "proposal::Ready For Approval" in issue_plan.add_labels  # where it came from
     # an emoji awarded after the bot's label is no reason for it (the emoji itself then approves)
     assert (
         len(refused(planned(("proposal::Approved",), events, (REQUEST,), after), "director")) == 1

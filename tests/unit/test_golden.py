@@ -84,6 +84,19 @@ def stage(name, data=BRAMBLEWOOD, done=TASKS, **kwargs):
     )
 
 
+# Approved over 50,000 net counts only after a TA review (the director gate's `requires`).
+TA_REVIEW = LabelEvent("ravi", "TA::Approved", "add", at("2026-01-05T10:00:00Z"))
+
+
+def approved(data=BRAMBLEWOOD, **kwargs):
+    return snapshot(
+        labels=("Services Calculator", "TA::Approved", "proposal::Approved"),
+        done=TASKS,
+        data=data,
+        **kwargs,
+    )
+
+
 CASES = {
     "intake.md.j2": lambda: with_details(
         snapshot(assignees=(), data={"customer": "Quarry Peak Logistics"})
@@ -95,7 +108,7 @@ CASES = {
     "sow-draft.md.j2": lambda: with_details(replace(stage("SOW_WIP", done=TASKS[:2]), names=NAMES)),
     "cost-estimate.md.j2": lambda: with_details(stage("SOW_WIP", data=ORCHARD, done=TASKS[:2])),
     "approval-request.md.j2": lambda: with_details(
-        stage("Ready For Approval", data=ORCHARD), EARLIER
+        stage("Ready For Approval", data=ORCHARD, confidence="Red"), EARLIER
     ),
     "handoff.md.j2": lambda: with_details(
         replace(stage("Closed_Won"), names=NAMES),
@@ -128,12 +141,15 @@ CASES = {
         (LabelEvent("imogen", "proposal::Approved", "add", at("2026-01-09T15:00:00Z")),),
     ),
     "signature-request.md.j2": lambda: with_details(
-        stage("Approved"),
+        approved(),
         EARLIER,
-        (LabelEvent("rowan", "proposal::Approved", "add", at("2026-01-09T15:00:00Z")),),
+        (TA_REVIEW, LabelEvent("rowan", "proposal::Approved", "add", at("2026-01-09T15:00:00Z"))),
     ),
     "approval-withdrawn.md.j2": lambda: with_details(
-        stage("Approved", data=ORCHARD),
+        stage(
+            "Approved",
+            data={**ORCHARD, "margin_waiver": {"by": "rowan", "reason": "Reference customer"}},
+        ),
         (
             *EARLIER,
             Note(
@@ -146,9 +162,9 @@ CASES = {
         (LabelEvent("rowan", "proposal::Approved", "add", at("2026-01-09T15:00:00Z")),),
     ),
     "close-date-warning.md.j2": lambda: with_details(
-        stage("Approved", data={**BRAMBLEWOOD, "close_date": "2026-01-09"}),
+        approved(data={**BRAMBLEWOOD, "close_date": "2026-01-09"}),
         EARLIER,
-        (LabelEvent("rowan", "proposal::Approved", "add", at("2026-01-07T15:00:00Z")),),
+        (TA_REVIEW, LabelEvent("rowan", "proposal::Approved", "add", at("2026-01-07T15:00:00Z"))),
     ),
     "ta-review.md.j2": lambda: with_details(stage("Estimate_Feedback", done=TASKS[:1]), (), ()),
     "confidence-rationale.md.j2": lambda: with_details(
@@ -157,6 +173,9 @@ CASES = {
             confidence="Amber",
             data={"customer": "Meridian Tidewater Utilities"},
         )
+    ),
+    "confidence-disagrees.md.j2": lambda: with_details(
+        stage("Estimate_Feedback", data=ORCHARD, done=TASKS[:1], confidence="Amber")
     ),
     "green-too-early.md.j2": lambda: with_details(
         stage(

@@ -140,7 +140,7 @@ def test_the_csv_exports_keep_a_plain_number_and_a_currency_column(tmp_path):
     )
     deals = list(csv.DictReader(io.StringIO(deals_csv(forecast(ws.policy, [issue], [], NOW)))))
     assert (deals[0]["Net"], deals[0]["Currency"]) == ("4500.00", "EUR")
-    rows = list(csv.DictReader(io.StringIO(salesforce_csv(ws.policy, [issue], NOW))))
+    rows = list(csv.DictReader(io.StringIO(salesforce_csv(ws.policy, [issue], NOW).text)))
     assert (rows[0]["Net Price"], rows[0]["Currency"]) == ("4500.00", "EUR")
 
 

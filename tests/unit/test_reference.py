@@ -36,6 +36,7 @@ def test_every_template_variable_is_documented():
         "kept",
         "removed",
         "closed_in",
+        "confidence",
     }  # added where they apply
     assert set(context) | extra == set(TEMPLATE_VARIABLES)
 

@@ -14,7 +14,7 @@ from ..console import Console
 from ..errors import UserError
 from ..forecast import Forecast
 from ..forecast_report import as_json, context, deals_csv, markdown, salesforce_csv
-from ..forecast_source import quarter_forecast
+from ..forecast_source import closed_in, quarter_forecast
 from ..render.templates import Templates
 from ..rules.fiscal import FiscalQuarter, fiscal_quarter
 from ..workspace import Workspace
@@ -58,7 +58,21 @@ def report(
     )
     fc = quarter_forecast(policy, gitlab, open_issues, when, chosen)
     if fmt == "salesforce-csv":
-        text = salesforce_csv(policy, open_issues, when)
+        rows = salesforce_csv(
+            policy, open_issues, when, closed_in(policy, gitlab, open_issues, chosen)
+        )
+        text = rows.text
+        if rows.no_opportunity:
+            console.err(
+                f"warning: {len(rows.no_opportunity)} row(s) without an opportunity id (the data "
+                f"loader cannot match them): {', '.join(rows.no_opportunity)}; set `opportunity` "
+                "in their data blocks"
+            )
+        if rows.unmapped:
+            console.err(
+                f"warning: no Salesforce user for {', '.join(rows.unmapped)}: written as GitLab "
+                "usernames; map them in the policy's `salesforce.users`"
+            )
     elif fmt == "csv":
         text = deals_csv(fc)
     elif fmt == "json":

@@ -6,7 +6,8 @@ it was rendered from. A revision replaced by a newer one is edited to carry
 A note about a problem that is gone (a data block fixed since) is edited to carry `resolved` in
 its marker and a banner saying so; its content stays too.
 A note posted once per SoW revision also records the fiscal quarter the deal was then expected
-to close in (`close_qtr=FY26-Q4`), for the close-date warning.
+to close in (`close_qtr=FY26-Q4`), for the close-date warning. A note that showed an estimate
+records its SoW revision (`sow=<hash>`): an approval on it counts only for that revision.
 Markers are trusted only on notes written by the bot's own user.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 
 _MARKER = re.compile(
     r"<!-- ps-triage:(?P<key>[A-Za-z0-9_.:/@ -]+?) rev=(?P<rev>[0-9a-f]{6,64})"
+    r"(?: sow=(?P<sow>[0-9a-f]{6,64}))?"
     r"(?: close_qtr=(?P<close_qtr>FY\d{2}-Q[1-4]))?"
     r"(?: superseded=(?P<superseded>\d+))?(?P<resolved> resolved)?\s*-->"
 )
@@ -32,9 +34,11 @@ class Marker:
     superseded: int | None = None
     close_qtr: str | None = None
     resolved: bool = False
+    sow: str | None = None  # the SoW revision the comment showed, when it showed an estimate
 
     def __str__(self) -> str:
-        extra = f" close_qtr={self.close_qtr}" if self.close_qtr else ""
+        extra = f" sow={self.sow}" if self.sow else ""
+        extra += f" close_qtr={self.close_qtr}" if self.close_qtr else ""
         extra += f" superseded={self.superseded}" if self.superseded is not None else ""
         extra += " resolved" if self.resolved else ""
         return f"<!-- ps-triage:{self.key} rev={self.rev}{extra} -->"
@@ -56,7 +60,8 @@ def find_marker(body: str) -> Marker | None:
         match.group("rev"),
         int(superseded) if superseded else None,
         match.group("close_qtr"),
-        match.group("resolved") is not None,
+        resolved=match.group("resolved") is not None,
+        sow=match.group("sow"),
     )
 
 

@@ -43,14 +43,16 @@ class People(_Strict):
     @field_validator("*")
     @classmethod
     def _username(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        name = value.strip().lstrip("@")
-        if not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.-]{0,254}", name):
-            raise ValueError("a GitLab username: letters, digits, '_', '-', '.', at most 255")
-        if name.lower() in ("all", "here"):
-            raise ValueError(f"@{name} would notify everyone: name one person")
-        return name
+        return None if value is None else _a_username(value)
+
+
+def _a_username(value: str) -> str:
+    name = value.strip().lstrip("@")
+    if not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.-]{0,254}", name):
+        raise ValueError("a GitLab username: letters, digits, '_', '-', '.', at most 255")
+    if name.lower() in ("all", "here"):
+        raise ValueError(f"@{name} would notify everyone: name one person")
+    return name
 
 
 def _business_date(value: date | None) -> date | None:
@@ -98,6 +100,15 @@ class Agreement(_Strict):
     _date = field_validator("date")(_business_date)
 
 
+class Waiver(_Strict):
+    """A named waiver (`margin_waiver: {by: rowan, reason: ...}`): who grants it and why."""
+
+    by: str = Field(min_length=1, max_length=255)
+    reason: str = Field(min_length=1, max_length=2000)
+
+    _by = field_validator("by")(_a_username)
+
+
 class ScopingData(_Strict):
     customer: str = Field(min_length=1, max_length=200)
     segment: str | None = Field(None, max_length=100)
@@ -109,6 +120,7 @@ class ScopingData(_Strict):
     confidence: Confidence = Confidence()
     line_items: list[LineItem] = Field(default_factory=list)
     discount_pct: float = Field(0, ge=0, lt=100)
+    margin_waiver: Waiver | None = None  # below the margin floor: named by an approver
     revisit_on: date | None = None
     legal_entity: str | None = Field(None, max_length=200)  # the customer's, for the SoW
     agreement: Agreement | Literal["standard"] | None = None  # an MSA, or the standard terms

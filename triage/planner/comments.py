@@ -78,7 +78,9 @@ class Comments(PlanState):
                 ),
                 request.not_mentioned,
             )
-            marker = Marker(request.key, rev, close_qtr=request.close_qtr)
+            shown = request.context.get("estimate")
+            sow = shown.get("revision") if isinstance(shown, dict) else None
+            marker = Marker(request.key, rev, close_qtr=request.close_qtr, sow=sow)
             # The comments after it link to this one: its note id is known once it is posted.
             links[own_rule] = Trusted(
                 f"{self.issue.web_url}#note_{posted_placeholder(request.key)}"

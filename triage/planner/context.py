@@ -143,6 +143,7 @@ def _issue_context(
         "stage": Trusted(stage or NO_STAGE),
         "stage_label": Trusted(life.label(stage)) if stage else None,
         "scoping": block.data.model_dump(mode="json") if block.data else None,
+        "em_confidence": _em_confidence(issue, data),
         "problems": [
             {"line": p.line, "field": p.field, "message": p.message} for p in block.problems
         ]
@@ -215,3 +216,21 @@ def _deal_context(policy: Policy, issue: IssueSnapshot) -> dict[str, Any]:
             if role in ROLE_NAMES and (user or role in ("em", "sa", "ae"))  # those three always
         ],
     }
+
+
+def _em_confidence(issue: IssueSnapshot, data: Any) -> dict[str, Any]:
+    """The EM confidence every comment shows: the `EM_Confidence::` label's value (the source of
+    truth), else the data block's; the data block's rationale only when it states that value."""
+    colours = {"grey": "Grey", "red": "Red", "amber": "Amber", "green": "Green"}
+    label = next(
+        (
+            lb.removeprefix("EM_Confidence::")
+            for lb in issue.labels
+            if lb.startswith("EM_Confidence::")
+        ),
+        None,
+    )
+    stated = data.confidence.value if data else "Grey"
+    value = colours.get((label or "").strip().lower(), stated)
+    rationale = data.confidence.rationale if data and stated == value else None
+    return {"value": Trusted(value), "rationale": rationale, "stated": Trusted(stated)}

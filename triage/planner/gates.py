@@ -16,6 +16,7 @@ from datetime import datetime
 
 from ..issues.snapshot import Award, LabelEvent
 from ..policy.model import NO_STAGE, Gate
+from ..policy.requirements import missing_for
 from ..render.markdown import Trusted
 from ..rules.actions import CommentRequest, add_label
 from ..rules.conditions import NeedDetail
@@ -140,21 +141,61 @@ class Gates(PlanState):
             refused = self.refused_because(gate, names, attempt, events)
             if refused is None:
                 continue
-            self.draft.labels.difference_update(names)
-            source = stage_when_set(events, self.prefix, attempt)
-            if gate.refuse_to:
-                add_label(self.draft, gate.refuse_to)
-            elif gate.label.startswith(self.prefix) and source != NO_STAGE:
-                back = self.stage_to_move_back_to(gate, attempt, events, source)
-                if back is not None:
-                    add_label(self.draft, back)  # moved back where it came from
-            who = f"@{attempt.actor}" if attempt.actor else "someone GitLab has no record of"
-            why = {
-                "stage": f"not from {', '.join(gate.from_ or [])}",
-                "bot": "no approver's approval on record",
-            }.get(refused, "not an approver")
-            self.draft.reasons.append(f"gate {gate.id}: {gate.label} set by {who}, {why}")
-            self.refusal(gate, attempt.actor, attempt.label, attempt.at, refused, source)
+            self.take_back(gate, names, attempt, events, refused)
+        # What an approval needs besides its approver, on the issue as the gates above leave it
+        # (a TA::Approved set by no TA is gone by now).
+        for gate in self.policy.approvals:
+            if not (gate.requires or gate.margin_waiver) or gate.label not in self.draft.labels:
+                continue
+            missing = self.unmet(gate)
+            if missing:
+                events = self.issue.label_events
+                if events is None:
+                    raise NeedDetail("label_events")
+                names = self.spellings_of(gate)
+                attempt = last_setting(names & set(self.issue.labels) or names, events)
+                self.take_back(gate, names, attempt, events, "requires", missing)
+
+    def unmet(self, gate: Gate) -> list[str]:
+        """What the gate's `requires` says is missing on the issue as the draft leaves it."""
+        stages = [
+            label.removeprefix(self.prefix)
+            for label in self.draft.labels
+            if label.startswith(self.prefix)
+        ]
+        facts = self.facts(self.current(), stages[0] if len(stages) == 1 else None)
+        return missing_for(gate, facts, self.settings.approvers)
+
+    def take_back(
+        self,
+        gate: Gate,
+        names: set[str],
+        attempt: Attempt,
+        events: tuple[LabelEvent, ...],
+        refused: str,
+        missing: list[str] | None = None,
+    ) -> None:
+        """A setting of a gated label that does not count: removed, the stage it came from (or
+        `refuse_to`) put back, and one note saying why."""
+        self.draft.labels.difference_update(names)
+        source = stage_when_set(events, self.prefix, attempt)
+        back = None
+        if gate.label.startswith(self.prefix) and source != NO_STAGE:
+            # A refused move goes back where it came from (its label events say where),
+            # never to a fixed stage the deal may not have reached.
+            back = self.stage_to_move_back_to(gate, attempt, events, source)
+        if back is not None:
+            add_label(self.draft, back)
+        elif gate.refuse_to:
+            add_label(self.draft, gate.refuse_to)
+        who = f"@{attempt.actor}" if attempt.actor else "someone GitLab has no record of"
+        why = {
+            "stage": f"not from {', '.join(gate.from_ or [])}",
+            "bot": "no approver's approval on record",
+            "requires": f"missing {'; '.join(missing or [])}",
+        }.get(refused, "not an approver")
+        self.draft.reasons.append(f"gate {gate.id}: {gate.label} set by {who}, {why}")
+        self.refusal(gate, attempt.actor, attempt.label, attempt.at, refused, source, back, missing)
 
     def stage_to_move_back_to(
         self, gate: Gate, attempt: Attempt, events: tuple[LabelEvent, ...], source: str
@@ -284,6 +325,8 @@ class Gates(PlanState):
         at: datetime | None,
         reason: str = "actor",
         source: str = NO_STAGE,
+        back: str | None = None,
+        missing: list[str] | None = None,
     ) -> None:
         context = template_context(self.policy, self.issue, None, why=f"{label} set by {actor}")
         context["attempt"] = {
@@ -296,6 +339,8 @@ class Gates(PlanState):
             "stage": Trusted(source) if source != NO_STAGE else None,
             "from": [Trusted(name) for name in gate.from_ or []],
             "min_role": Trusted(ROLES.get(gate.min_access_level, str(gate.min_access_level))),
+            "back": Trusted(back) if back else None,  # the stage label put back, if any
+            "missing": [Trusted(text) for text in missing or []],  # `requires` not met
         }
         self.draft.comments.append(
             CommentRequest(
@@ -322,15 +367,26 @@ class Gates(PlanState):
             rule = next((r for r in self.policy.rules if r.id == gate.emoji.note_of), None)
             if rule is None or (rule.stages is not None and (stage or NO_STAGE) not in rule.stages):
                 continue
-            note = next(
+            found = next(
                 (
-                    n
+                    (n, m)
                     for n, m in reversed(self.bot_notes())
                     if m.key.startswith(f"{rule.id}/") and m.superseded is None
                 ),
                 None,
             )
-            if note is None:
+            if found is None:
+                continue
+            note, marker = found
+            now_priced, _ = self.facts(self.current(), stage).estimate()
+            if marker.sow is None or now_priced is None or marker.sow != now_priced.revision:
+                # The request showed another SoW revision (the estimate changed after it was
+                # posted): an emoji on it approves what it showed, not what is priced now.
+                self.draft.reasons.append(
+                    f"gate {gate.id}: the request shows SoW revision {marker.sow or 'unknown'}, "
+                    f"priced now {now_priced.revision if now_priced else 'nothing'}: "
+                    "its emoji do not count"
+                )
                 continue
             if note.id not in self.issue.note_awards:
                 raise NeedDetail(f"awards:{note.id}")
@@ -338,7 +394,21 @@ class Gates(PlanState):
             valid, others = emoji_approval(
                 self.issue.note_awards[note.id], gate.emoji.name, approvers
             )
-            if valid is not None:
+            missing = self.unmet(gate) if valid is not None else []
+            if valid is not None and missing:
+                self.draft.reasons.append(
+                    f"gate {gate.id}: :{gate.emoji.name}: by @{valid.user}, "
+                    f"missing {'; '.join(missing)}"
+                )
+                self.refusal(
+                    gate,
+                    valid.user,
+                    f":{gate.emoji.name}:",
+                    valid.created_at,
+                    "requires",
+                    missing=missing,
+                )
+            elif valid is not None:
                 add_label(self.draft, gate.label)
                 self.draft.reasons.append(
                     f"gate {gate.id}: approved by @{valid.user} with :{gate.emoji.name}:"

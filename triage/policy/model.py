@@ -149,6 +149,14 @@ class EmojiApproval(Strict):
     note_of: str
 
 
+class GateRequirement(Strict):
+    """What an approval needs besides an approver (`requires`): unmet, the approval is refused
+    like an unauthorised one, and the note says what is `missing`."""
+
+    when: AnyCondition
+    missing: str = Field(min_length=1, max_length=300)
+
+
 class Gate(Strict):
     """A label that counts only when a configured person added it (`approvals`)."""
 
@@ -161,10 +169,16 @@ class Gate(Strict):
     min_access_level: int = Field(20, ge=5, le=50)
     # For a stage label: it counts only when set from one of these stages (None: from any).
     from_: Annotated[list[str] | None, WithJsonSchema(_ONE_OR_MORE)] = Field(None, alias="from")
-    # The label put back when someone else set `label`; for a stage label left out, the stage
-    # the issue was moved from is put back.
+    # The label put back when someone else set `label`. A stage label's refused move goes back
+    # to the stage it came from (its label events); `refuse_to` only when that is unknown.
     refuse_to: str | None = None
     emoji: EmojiApproval | None = None
+    # Conditions the approval needs (a TA review over a threshold, a margin waiver below the
+    # floor), checked at every run while the label is on and before an emoji sets it.
+    requires: list[GateRequirement] = Field(default_factory=list)
+    # Below the rate card's margin floor, the approval needs a `margin_waiver` in the data block
+    # named by one of this gate's approvers.
+    margin_waiver: bool = False
     comment: CommentSpec = CommentSpec(template="approval-refused.md.j2")
 
     @field_validator("from_", mode="before")
@@ -201,6 +215,14 @@ class ForecastConfig(Strict):
             if target <= 0:
                 raise ValueError(f"the target for {name} must be more than 0, not {target}")
         return value
+
+
+class Salesforce(Strict):
+    """What `triage report --format salesforce-csv` writes for Salesforce's data loader: `users`
+    maps GitLab usernames to the Salesforce users they are (a name or email, as the data loader
+    matches them), e.g. `{dana: dana.okafor@example.com}`."""
+
+    users: dict[str, str] = Field(default_factory=dict)
 
 
 class Intake(Strict):
@@ -380,6 +402,7 @@ class Policy(Strict):
     )  # legacy spelling -> canonical label
     assignment: Assignment = Assignment()
     forecast: ForecastConfig = ForecastConfig()
+    salesforce: Salesforce = Salesforce()
     intake: Intake = Intake()
 
     def days_off(self, em: str | None) -> frozenset[date]:

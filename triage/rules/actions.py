@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..render.markdown import Trusted, code, escape, mention
-from .conditions import Facts
+from .conditions import Facts, NeedDetail
 from .fiscal import business_days_between, fiscal_quarter
 from .registry import tagged_union
 
@@ -286,6 +286,62 @@ class ConfidenceLabel(Action):
         )
 
 
+class ConfidenceCheckSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    prefix: str = "EM_Confidence"
+    comment: CommentSpec
+
+
+class ConfidenceCheck(Action):
+    key = "confidence_check"
+    summary = (
+        "the `<prefix>::` label is the confidence: when the data block states another value, "
+        "post the comment (once per disagreement; its template sees `confidence.label` and "
+        "`confidence.stated`)"
+    )
+    example = (
+        "{confidence_check: {prefix: EM_Confidence, "
+        "comment: {template: confidence-disagrees.md.j2, notify: [em]}}}"
+    )
+    confidence_check: ConfidenceCheckSpec
+
+    def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
+        spec = self.confidence_check
+        data = facts.issue.scoping.data
+        if data is None or "value" not in data.confidence.model_fields_set:
+            return  # the data block states no value: nothing to disagree with
+        prefix = f"{spec.prefix}::"
+        labels = [lb.removeprefix(prefix) for lb in sorted(draft.labels) if lb.startswith(prefix)]
+        if len(labels) != 1 or labels[0].lower() == data.confidence.value.lower():
+            return
+        context = {
+            **step.context,
+            "confidence": {"label": labels[0], "stated": Trusted(data.confidence.value)},
+        }
+        stated = f"{spec.prefix}::{data.confidence.value}"
+        if labels[0] == "Grey":  # the bot's placeholder, set before the data block said more?
+            events = facts.issue.label_events
+            if events is None:
+                raise NeedDetail("label_events")
+            adds = [e for e in events if e.action == "add" and e.label == f"{prefix}Grey"]
+            if adds and adds[-1].user == facts.bot:
+                draft.labels.discard(f"{prefix}Grey")
+                add_label(draft, stated)
+                draft.reasons.append(f"confidence: {stated} from the data block (was the default)")
+                return
+        draft.reasons.append(f"confidence: label {prefix}{labels[0]}, data block {stated}")
+        Comment(comment=spec.comment).apply(
+            draft,
+            facts,
+            Step(
+                origin=step.origin,
+                kind=step.kind,
+                context=context,
+                stage_entered=step.stage_entered,
+            ),
+        )
+
+
 class CreateIssueSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     project: str = Field(min_length=3, pattern=r"^[^/\s]+(/[^/\s]+)+$")
@@ -342,6 +398,7 @@ ACTIONS: tuple[type[Action], ...] = (
     CloseQuarterLabel,
     CreateIssue,
     ConfidenceLabel,
+    ConfidenceCheck,
 )
 ACTION_KEYS = tuple(a.key for a in ACTIONS)
 
