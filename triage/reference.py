@@ -36,7 +36,8 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "close_quarter": "the fiscal quarter of the close date, e.g. FY26-Q4 (trusted)",
     "tasks": "the description's task list: `text`, `done`",
     "missing": "what the intake checklist still lacks (trusted)",
-    "contacts": "the policy's `approvers`, `delivery_team`, `technical_architects` as mentions (trusted)",
+    "contacts": "the policy's `approvers`, `delivery_team`, `technical_architects`, `triage_lead` "
+    "(assignment.triage_lead) as mentions (trusted)",
     "sow": "the policy's `sow` terms (trusted)",
     "issue": "`title`, `iid`, `ref` (trusted), `url` (trusted), `author`, `assignees`, `labels`",
     "stage": "the stage id (trusted)",
@@ -55,6 +56,9 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "last_activity": "the date people last acted on the issue (trusted)",
     "links": "URLs of the bot's newest note of each other rule, by rule id (trusted); use `links.get(id)`",
     "days_in_stage": "for reminders (`every`): business days in the stage",
+    "sla_days": "for reminders without `repeat`: the SLA missed, in business days",
+    "escalation": "for the escalation of a missed SLA (`escalate_after`): `margin`, the business "
+    "days past the SLA; else undefined",
     "attempt": "for an approval refusal: `gate`, `label`, `actor`, `at`, `approvers`, `reason` (`actor`, `stage` or `bot`), `stage` (the stage it was set from), `from`, `min_role`",
     "move": "for an unexpected move: `user`, `at`, `source`, `target`, `source_label`, `target_label`, `allowed`",
     "closed_in": "after a `close_quarter_label` action: `quarter` (FY26-Q4), `label` (close_qtr::Q426), "

@@ -36,6 +36,8 @@ def test_every_template_variable_is_documented():
         "kept",
         "removed",
         "closed_in",
+        "sla_days",
+        "escalation",
     }  # added where they apply
     assert set(context) | extra == set(TEMPLATE_VARIABLES)
 

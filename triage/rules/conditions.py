@@ -64,6 +64,13 @@ class Facts:
             start -= timedelta(days=1)
         return start <= today <= quarter.end
 
+    def deal_in_quarter_end(self) -> bool:
+        """Quarter-end mode for this deal: only if its close date is in the current quarter."""
+        data = self.issue.scoping.data
+        quarter = fiscal_quarter(self.moment.today(), self.fiscal_start_month)
+        closes = data.close_date if data else None
+        return bool(closes and quarter.start <= closes <= quarter.end and self.in_quarter_end())
+
     def business_day(self) -> bool:
         today = self.moment.today()
         return today.weekday() < 5 and today not in self.holidays
@@ -373,12 +380,12 @@ class BusinessDaysToClose(Condition):
 
 class QuarterEnd(Condition):
     key = "quarter_end"
-    summary = "quarter-end mode: the fiscal quarter's last N business days (calendar.quarter_end_business_days)"
+    summary = "quarter-end mode: the quarter's last N business days, for a deal closing in it"
     example = "{quarter_end: true}"
     quarter_end: bool
 
     def evaluate(self, facts: Facts) -> Outcome:
-        on = facts.in_quarter_end()
+        on = facts.deal_in_quarter_end()
         quarter = fiscal_quarter(facts.moment.today(), facts.fiscal_start_month)
         return Outcome(
             on == self.quarter_end, f"quarter-end mode {'on' if on else 'off'} ({quarter.name})"
