@@ -219,6 +219,28 @@ def test_a_deal_waiting_for_the_ta_review_nudges_the_ta_group_then_escalates_onc
         assert escalation.splitlines()[1].startswith("@dana escalation:")
 
 
+@REMEMBERING
+def test_time_in_stage_counts_from_the_bots_own_move_into_the_stage(remembering):
+    """Created on 2025-11-10 and moved by the bot into Ready For Approval on Mon 2026-01-19
+    (quarter-end mode, the deal closes 01-28): the approval nudge of the next business day says
+    1 business day in the stage, counted from the bot's label event, not from the creation."""
+    data = {**ESTIMATE, "close_date": "2026-01-28"}
+    created = "2025-11-10T09:00:00Z"
+    entered = issue(1, "SOW_WIP", data=data, done=TASKS, at=created)
+    entered["label_events"][-1]["created_at"] = "2026-01-16T09:00:00Z"  # SOW_WIP since Friday
+    entered["updated_at"] = "2026-01-16T09:00:00Z"
+    with running_emulator(seed([entered], now="2026-01-19T09:00:00Z")) as emu:
+        url, cache = emu.url, cache_for(emu.url, remembering)
+        bot_run(url, cache=cache)
+        assert "proposal::Ready For Approval" in labels_of(url, 1)
+        for _ in range(30):
+            admin(url, "clock", {"advance_seconds": 3600})
+            bot_run(url, cache=cache)
+        [(kind, day, body)] = reminders_of(url, 1, "approval-nudge")
+        assert (kind, day) == ("reminder", date(2026, 1, 20))
+        assert 'in ~"proposal::Ready For Approval" for 1 business day.' in body
+
+
 def test_a_legacy_spelling_is_normalised_but_not_a_way_around_the_gate():
     issues = [
         issue(1, "Estimate_Feedback", labels=("TA:Approved",), events_by="ravi"),
