@@ -10,6 +10,7 @@ from .policy.model import (
     Assignment,
     Calendar,
     Contacts,
+    DigestConfig,
     ForecastConfig,
     Gate,
     Lifecycle,
@@ -56,6 +57,8 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "last_activity": "the date people last acted on the issue (trusted)",
     "links": "URLs of the bot's newest note of each other rule, by rule id (trusted); use `links.get(id)`",
     "days_in_stage": "for reminders (`every`): business days in the stage",
+    "digest": "for reminders, when the policy keeps a daily digest: true (`notify` then holds "
+    "names, not mentions: the digest mentions them); else undefined",
     "sla_days": "for reminders without `repeat`: the SLA missed, in business days",
     "escalation": "for the escalation of a missed SLA (`escalate_after`): `margin`, the business "
     "days past the SLA; else undefined",
@@ -81,6 +84,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("approvals[]", Gate),
     ("assignment", Assignment),
     ("forecast", ForecastConfig),
+    ("digest", DigestConfig),
 ]
 
 

@@ -215,8 +215,11 @@ def test_a_deal_waiting_for_the_ta_review_nudges_the_ta_group_then_escalates_onc
         assert timeline(1) == [("reminder", date(2026, 1, 20)), ("escalation", date(2026, 1, 22))]
         assert timeline(2) == [("reminder", date(2026, 1, 19)), ("escalation", date(2026, 1, 20))]
         [reminder, escalation] = [b for _, _, b in reminders_of(url, 1, "ta-review-nudge")]
-        assert reminder.splitlines()[1].startswith("@ps/ps-ta reminder:")
-        assert escalation.splitlines()[1].startswith("@dana escalation:")
+        assert reminder.splitlines()[1].startswith("reminder for ps/ps-ta (in today's digest)")
+        assert escalation.splitlines()[1].startswith("escalation for dana (in today's digest)")
+        digests = digest_notes(url)
+        assert digests[("@ps/ps-ta", date(2026, 1, 19))].count("[ps/ps-plan#2]") == 1
+        assert digests[("@ps/ps-ta", date(2026, 1, 20))].count("[ps/ps-plan#1]") == 1
 
 
 @REMEMBERING
@@ -310,18 +313,38 @@ def reminders_of(url, iid, rule):
     ]
 
 
+def digest_notes(url):
+    """The daily digest's comments by (person, day): never two for one person on one day, each
+    mentioning its person once."""
+    project = project_as(url, "dana")
+    [digest] = [
+        i
+        for i in project.issues.list(get_all=True, state="all")
+        if "ps-triage-digest" in (i.description or "") and i.author["username"] == BOT
+    ]
+    found = {}
+    for note in bot_notes(url, digest.iid):
+        day = date.fromisoformat(find_marker(note.body).key.rsplit("/", 1)[1])
+        person = note.body.splitlines()[1].split()[0]
+        assert (person, day) not in found
+        assert note.body.count("@") == 1 and person.startswith("@")
+        found[(person, day)] = note.body
+    return found
+
+
 @REMEMBERING
 def test_one_reminder_and_one_escalation_per_missed_sla_then_silence_until_an_edit(remembering):
     """Estimate_Feedback from Mon 2026-01-05 (SLA 3 business days, escalated to the triage lead 2
     business days later): reminded Thu 01-08, escalated Mon 01-12, then silent over hourly runs,
     until felix comments on Tue 01-20: the count starts again (reminder 01-23, escalation 01-27).
     Quarter-end mode (FY26-Q4's last 10 business days, from Mon 01-19) shortens the SLA to 1 only
-    for the deal closing in FY26-Q4 (issue 2, closes 01-28), not for issue 3 (closes 03-20)."""
+    for the deal closing in FY26-Q4 (issue 2 from Thu 01-15, closes 01-28), not for issue 3 (from
+    Wed 01-14, closes 03-20). The people are mentioned by the daily digest, once a day each."""
     closing_now = {**ESTIMATE, "close_date": "2026-01-28"}
     issues = [
         issue(1, "Estimate_Feedback", events_by="ps-bot"),
         issue(2, "Estimate_Feedback", data=closing_now, at="2026-01-15T09:00:00Z"),
-        issue(3, "Estimate_Feedback", at="2026-01-15T09:00:00Z"),
+        issue(3, "Estimate_Feedback", at="2026-01-14T09:00:00Z"),
     ]
     start = datetime(2026, 1, 5, 9, tzinfo=UTC)
     with running_emulator(seed(issues)) as emu:
@@ -345,13 +368,21 @@ def test_one_reminder_and_one_escalation_per_missed_sla_then_silence_until_an_ed
             ("escalation", date(2026, 1, 27)),
         ]
         assert timeline(2) == [("reminder", date(2026, 1, 19)), ("escalation", date(2026, 1, 20))]
-        assert timeline(3) == [("reminder", date(2026, 1, 20)), ("escalation", date(2026, 1, 22))]
+        assert timeline(3) == [("reminder", date(2026, 1, 19)), ("escalation", date(2026, 1, 21))]
         for kind, _, body in reminders_of(url, 1, "account-team-reminder"):
             if kind == "reminder":
-                assert body.splitlines()[1].startswith("@felix @imogen reminder:")
+                assert body.splitlines()[1].startswith("reminder for felix, imogen (in today's")
             else:
-                assert body.splitlines()[1].startswith("@dana escalation:")
+                assert body.splitlines()[1].startswith("escalation for dana (in today's digest)")
                 assert "SLA of 3 business days" in body
+            assert "@" not in body  # the digest mentions them
+        digests = digest_notes(url)
+        assert digests[("@dana", date(2026, 1, 12))].count("@dana") == 1
+        assert "- escalation: [ps/ps-plan#1](" in digests[("@dana", date(2026, 1, 12))]
+        for day in (date(2026, 1, 8), date(2026, 1, 23)):
+            assert "- reminder: [ps/ps-plan#1](" in digests[("@felix", day)]
+        # Issues 2 and 3 both remind felix on 01-19: one comment that day, listing both.
+        assert digests[("@felix", date(2026, 1, 19))].count("[ps/ps-plan#") == 2
 
 
 @REMEMBERING
@@ -397,8 +428,11 @@ def test_from_approval_to_signature_over_a_month_of_hourly_runs_across_quarter_e
         # the SoW back for approval before it runs out.
         reminded = [(kind, day) for kind, day, _ in reminders_of(url, 1, "signature-reminder")]
         assert reminded == [("reminder", date(2026, 1, 8)), ("escalation", date(2026, 1, 12))]
-        [escalation] = [b for k, _, b in reminders_of(url, 1, "signature-reminder") if k != "reminder"]
-        assert escalation.splitlines()[1].startswith("@rowan @ps/ps-directors escalation:")
+        [escalation] = [
+            b for k, _, b in reminders_of(url, 1, "signature-reminder") if k != "reminder"
+        ]
+        assert escalation.splitlines()[1].startswith("escalation for rowan, ps/ps-directors (in")
+        assert digest_notes(url)[("@rowan", date(2026, 1, 12))].count("@rowan") == 1
 
         [(_, warned_on, warning)] = posted("close-date-slipped")  # not again for the new date
         assert (

@@ -38,6 +38,7 @@ def test_every_template_variable_is_documented():
         "closed_in",
         "sla_days",
         "escalation",
+        "digest",
     }  # added where they apply
     assert set(context) | extra == set(TEMPLATE_VARIABLES)
 

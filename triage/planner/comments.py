@@ -75,6 +75,7 @@ class Comments(PlanState):
                     internal=request.internal,
                     origin=request.origin,
                     template=request.template,
+                    digest_for=request.digest_for,
                 )
             )
         return tuple(planned), tuple(edits)

@@ -46,6 +46,7 @@ class PlanState:
             quarter_end_days=cal.quarter_end_business_days,
             bot=self.settings.bot,
             members=self.settings.members,
+            digest=self.policy.digest.project is not None,
         )
 
     def bot_notes(self) -> list[tuple[Note, Marker]]:

@@ -31,6 +31,7 @@ class CommentRequest:
     close_qtr: str | None = None  # recorded in the marker: the quarter expected at this revision
     # Lines the bot adds below the rendered comment: who `notify` left out, and why.
     not_mentioned: tuple[Trusted, ...] = ()
+    digest_for: tuple[str, ...] = ()  # a reminder's mentions, left to the daily digest
 
 
 @dataclass(kw_only=True)
@@ -168,6 +169,7 @@ class Comment(Action):
         spec = self.comment
         key, once = spec.key or f"{step.origin}/{spec.template}", spec.once
         close_qtr = None
+        digest_for: tuple[str, ...] = ()
         notify, not_mentioned = _notify(spec.notify, step.context, facts)
         context = {**step.context, "notify": notify}
         if spec.once_per == "estimate":
@@ -210,14 +212,19 @@ class Comment(Action):
                             origin=step.origin,
                             context={
                                 **context,
-                                "notify": lead,
+                                "notify": _named(lead) if facts.digest else lead,
                                 "escalation": {"margin": spec.escalate_after},
+                                **({"digest": True} if facts.digest else {}),
                             },
                             kind=step.kind,
                             once=True,
                             not_mentioned=tuple(left),
+                            digest_for=tuple(lead) if facts.digest else (),
                         )
                     )
+            digest_for = tuple(notify) if facts.digest else ()
+            if facts.digest:
+                context |= {"notify": _named(notify), "digest": True}
         draft.comments.append(
             CommentRequest(
                 template=spec.template,
@@ -229,8 +236,14 @@ class Comment(Action):
                 once=once,
                 close_qtr=close_qtr,
                 not_mentioned=tuple(not_mentioned),
+                digest_for=digest_for,
             )
         )
+
+
+def _named(mentions: list[Trusted]) -> list[Trusted]:
+    """Mentions as names that notify no one (`@felix` as `felix`): the digest mentions them."""
+    return [Trusted(m.removeprefix("@")) for m in mentions]
 
 
 def _last_edit(facts: Facts) -> datetime:

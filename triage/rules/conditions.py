@@ -49,10 +49,10 @@ class Facts:
     quarter_end_days: int = 10
     bot: str = ""
     members: frozenset[str] | None = None  # who may be mentioned from the data block
+    digest: bool = False  # reminders leave their mentions to the daily digest
 
     def in_quarter_end(self) -> bool:
-        """Quarter-end mode: from the first of the fiscal quarter's last `quarter_end_days`
-        business days to the quarter's end."""
+        """The calendar's quarter-end mode: the fiscal quarter's last `quarter_end_days` days."""
         today = self.moment.today()
         quarter = fiscal_quarter(today, self.fiscal_start_month)
         start, counted = quarter.end, 0
