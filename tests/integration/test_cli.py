@@ -38,7 +38,7 @@ def test_validate_ok():
     assert (
         result.exit_code == 0
         and result.output
-        == "ok: 9 stages, 17 transitions, 23 rules, 23 templates,"
+        == "ok: 9 stages, 17 transitions, 24 rules, 23 templates,"
         " 1 issue template with a scoping data block\n"
     )
 

@@ -187,9 +187,9 @@ class Comment(Action):
             today = facts.moment.today()
             days = business_days_between(entered.date(), today, facts.holidays)
             context["days_in_stage"] = days
+            if days < every:
+                return  # the SLA counts from the stage entry at the earliest
             if spec.repeat:
-                if days < every:
-                    return
                 # One nudge per period, whatever the schedule's frequency: the period is in the key.
                 key, once = f"{key}/{'q' if quarter_end else 'p'}{days // every}", True
             else:
