@@ -178,7 +178,7 @@ def run_holding(
         result.remembered = cache.reused - reused_before
         if iid is None:
             cache.keep_only({s.ref for s in listed})
-    if policy.digest.project and mode == "apply":
+    if policy.digest.project and mode == "apply" and not result.budget_exhausted:
         applied = [o.plan for o in result.outcomes if o.status == "applied"]
         try:
             result.digest = keep_digest(policy, gitlab, applied, when, write=True)
