@@ -1,7 +1,7 @@
 """The bot finds its own issues again by a hidden marker in their description (the quarter's
-forecast issue, the run lease issue, the daily digest issue). Anyone who may open issues in the project can write the
-same marker: only an issue the bot's own user wrote counts, never one a person wrote with the
-marker copied into it."""
+forecast issue, the run lease issue, the daily digest issue). Anyone who may open issues in the
+project can write the same marker: only an issue the bot's own user wrote counts, never one a
+person wrote with the marker copied into it."""
 
 from __future__ import annotations
 
