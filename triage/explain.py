@@ -17,15 +17,14 @@ from .rules.conditions import (
     AnyOf,
     Assignee,
     Condition,
-    Facts,
     FieldPresent,
     LabelAbsent,
     LabelPresent,
-    NeedDetail,
     Not,
     State,
     TaskDone,
 )
+from .rules.facts import Facts, NeedDetail
 
 YES, NO, UNKNOWN = "✓", "✗", "?"
 

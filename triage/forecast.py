@@ -213,7 +213,7 @@ def stage_timers(policy: Policy) -> dict[str, int]:
 
 
 def _in_quarter_end(policy: Policy, now: datetime) -> bool:
-    from .rules.conditions import Facts
+    from .rules.facts import Facts
     from .rules.moment import Moment
 
     cal = policy.calendar
@@ -233,7 +233,7 @@ def approval_missing(policy: Policy, issue: IssueSnapshot, now: datetime) -> lis
     """What the approval gates would find missing on an open, priced deal (a TA review over
     the threshold, a margin waiver below the floor): the gates' own computation."""
     from .policy.requirements import missing_for
-    from .rules.conditions import Facts
+    from .rules.facts import Facts
     from .rules.moment import Moment
 
     data = issue.scoping.data

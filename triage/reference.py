@@ -10,6 +10,7 @@ from .policy.model import (
     Assignment,
     Calendar,
     Contacts,
+    DigestConfig,
     ForecastConfig,
     Gate,
     Lifecycle,
@@ -39,7 +40,8 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "close_quarter": "the fiscal quarter of the close date, e.g. FY26-Q4 (trusted)",
     "tasks": "the description's task list: `text`, `done`",
     "missing": "what the intake checklist still lacks (trusted)",
-    "contacts": "the policy's `approvers`, `delivery_team`, `technical_architects` as mentions (trusted)",
+    "contacts": "the policy's `approvers`, `delivery_team`, `technical_architects`, `triage_lead` "
+    "(assignment.triage_lead) as mentions (trusted)",
     "sow": "the policy's `sow` terms (trusted)",
     "deal": "for customer-facing text: `sow_number` (trusted), `legal_entity`, `msa` (`name`, "
     "`date`) or None, `agreement_named`, `billing` (an allowed term), `billing_refused` (a term "
@@ -69,6 +71,11 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "last_activity": "the date people last acted on the issue (trusted)",
     "links": "URLs of the bot's newest note of each other rule, by rule id (trusted); use `links.get(id)`",
     "days_in_stage": "for reminders (`every`): business days in the stage",
+    "digest": "for reminders, when the policy keeps a daily digest: true (`notify` then holds "
+    "names, not mentions: the digest mentions them); else undefined",
+    "sla_days": "for reminders without `repeat`: the SLA missed, in business days",
+    "escalation": "for the escalation of a missed SLA (`escalate_after`): `margin`, the business "
+    "days past the SLA; else undefined",
     "attempt": "for an approval refusal: `gate`, `label`, `actor`, `at`, `approvers`, `reason` (`actor`, `stage`, `bot` or `requires`), `stage` (the stage it was set from), `from`, `min_role`, `back` (the stage label put back, if any), `missing` (what the gate's `requires` found missing)",
     "move": "for an unexpected move: `user`, `at`, `source`, `target`, `source_label`, `target_label`, `allowed`",
     "closed_in": "after a `close_quarter_label` action: `quarter` (FY26-Q4), `label` (close_qtr::Q426), "
@@ -92,6 +99,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("approvals[]", Gate),
     ("assignment", Assignment),
     ("forecast", ForecastConfig),
+    ("digest", DigestConfig),
 ]
 
 

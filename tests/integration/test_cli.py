@@ -38,7 +38,7 @@ def test_validate_ok():
     assert (
         result.exit_code == 0
         and result.output
-        == "ok: 9 stages, 17 transitions, 26 rules, 24 templates,"
+        == "ok: 9 stages, 17 transitions, 27 rules, 24 templates,"
         " 1 issue template with a scoping data block\n"
     )
 

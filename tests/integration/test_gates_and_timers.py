@@ -185,6 +185,65 @@ def test_the_50k_technical_architect_gate():
         assert "TA::Approved" in labels_of(url, 1) and "proposal::SOW_WIP" in labels_of(url, 1)
 
 
+def test_a_deal_waiting_for_the_ta_review_nudges_the_ta_group_then_escalates_once():
+    """Over 50k, in Estimate_Feedback from Thu 2026-01-15 with TA::Needs-Review: the TA group is
+    reminded when the 3-business-day SLA is missed (Tue 01-20), the triage lead 2 business days
+    later (Thu 01-22); a deal closing in FY26-Q4 is in quarter-end mode from Mon 01-19 (SLA 1:
+    reminded 01-19, escalated 01-20). Runs every two hours until 01-28: nothing more."""
+    big = [{"activity": "Migration waves", "role": "PSE", "days": 25}]  # 60,000
+    at = "2026-01-15T09:00:00Z"
+    issues = [
+        issue(1, "Estimate_Feedback", data={**ESTIMATE, "line_items": big}, done=TASKS[:2], at=at),
+        issue(
+            2,
+            "Estimate_Feedback",
+            data={**ESTIMATE, "close_date": "2026-01-28", "line_items": big},
+            done=TASKS[:2],
+            at=at,
+        ),
+    ]
+    with running_emulator(seed(issues, now=at)) as emu:
+        url = emu.url
+        for _ in range(13 * 12):
+            bot_run(url)
+            admin(url, "clock", {"advance_seconds": 7200})
+        assert all("TA::Needs-Review" in labels_of(url, iid) for iid in (1, 2))
+
+        def timeline(iid):
+            return [(kind, day) for kind, day, _ in reminders_of(url, iid, "ta-review-nudge")]
+
+        assert timeline(1) == [("reminder", date(2026, 1, 20)), ("escalation", date(2026, 1, 22))]
+        assert timeline(2) == [("reminder", date(2026, 1, 19)), ("escalation", date(2026, 1, 20))]
+        [reminder, escalation] = [b for _, _, b in reminders_of(url, 1, "ta-review-nudge")]
+        assert reminder.splitlines()[1].startswith("reminder for ps/ps-ta (in today's digest)")
+        assert escalation.splitlines()[1].startswith("escalation for dana (in today's digest)")
+        digests = digest_notes(url)
+        assert digests[("@ps/ps-ta", date(2026, 1, 19))].count("[ps/ps-plan#2]") == 1
+        assert digests[("@ps/ps-ta", date(2026, 1, 20))].count("[ps/ps-plan#1]") == 1
+
+
+@REMEMBERING
+def test_time_in_stage_counts_from_the_bots_own_move_into_the_stage(remembering):
+    """Created on 2025-11-10 and moved by the bot into Ready For Approval on Mon 2026-01-19
+    (quarter-end mode, the deal closes 01-28): the approval nudge of the next business day says
+    1 business day in the stage, counted from the bot's label event, not from the creation."""
+    data = {**ESTIMATE, "close_date": "2026-01-28"}
+    created = "2025-11-10T09:00:00Z"
+    entered = issue(1, "SOW_WIP", data=data, done=TASKS, at=created)
+    entered["label_events"][-1]["created_at"] = "2026-01-16T09:00:00Z"  # SOW_WIP since Friday
+    entered["updated_at"] = "2026-01-16T09:00:00Z"
+    with running_emulator(seed([entered], now="2026-01-19T09:00:00Z")) as emu:
+        url, cache = emu.url, cache_for(emu.url, remembering)
+        bot_run(url, cache=cache)
+        assert "proposal::Ready For Approval" in labels_of(url, 1)
+        for _ in range(30):
+            admin(url, "clock", {"advance_seconds": 3600})
+            bot_run(url, cache=cache)
+        [(kind, day, body)] = reminders_of(url, 1, "approval-nudge")
+        assert (kind, day) == ("reminder", date(2026, 1, 20))
+        assert 'in ~"proposal::Ready For Approval" for 1 business day.' in body
+
+
 def test_a_legacy_spelling_is_normalised_but_not_a_way_around_the_gate():
     issues = [
         issue(1, "Estimate_Feedback", labels=("TA:Approved",), events_by="ravi"),
@@ -241,40 +300,89 @@ def business_days(start, end):
     return days
 
 
+def reminders_of(url, iid, rule):
+    """(reminder or escalation, the day it was posted, its text) of one rule's reminders."""
+    return [
+        (
+            "escalation" if key.endswith("/escalation") else "reminder",
+            date.fromisoformat(n.created_at[:10]),
+            n.body,
+        )
+        for n in bot_notes(url, iid)
+        if (key := find_marker(n.body).key).startswith(f"{rule}/")
+    ]
+
+
+def digest_notes(url):
+    """The daily digest's comments by (person, day): never two for one person on one day, each
+    mentioning its person once."""
+    project = project_as(url, "dana")
+    [digest] = [
+        i
+        for i in project.issues.list(get_all=True, state="all")
+        if "ps-triage-digest" in (i.description or "") and i.author["username"] == BOT
+    ]
+    found = {}
+    for note in bot_notes(url, digest.iid):
+        day = date.fromisoformat(find_marker(note.body).key.rsplit("/", 1)[1])
+        person = note.body.splitlines()[1].split()[0]
+        assert (person, day) not in found
+        assert note.body.count("@") == 1 and person.startswith("@")
+        found[(person, day)] = note.body
+    return found
+
+
 @REMEMBERING
-def test_reminders_once_per_period_over_a_month_of_hourly_runs_across_quarter_end(remembering):
-    """Estimate_Feedback from Mon 2026-01-05: the account team is reminded every 3 business days,
-    daily in the fiscal quarter's last 10 business days (FY26-Q4 ends Sat 2026-01-31, so quarter-end
-    mode runs from Mon 01-19 to Fri 01-30), and every 3 again in FY27-Q1."""
-    with running_emulator(seed([issue(1, "Estimate_Feedback", events_by="ps-bot")])) as emu:
+def test_one_reminder_and_one_escalation_per_missed_sla_then_silence_until_an_edit(remembering):
+    """Estimate_Feedback from Mon 2026-01-05 (SLA 3 business days, escalated to the triage lead 2
+    business days later): reminded Thu 01-08, escalated Mon 01-12, then silent over hourly runs,
+    until felix comments on Tue 01-20: the count starts again (reminder 01-23, escalation 01-27).
+    Quarter-end mode (FY26-Q4's last 10 business days, from Mon 01-19) shortens the SLA to 1 only
+    for the deal closing in FY26-Q4 (issue 2 from Thu 01-15, closes 01-28), not for issue 3 (from
+    Wed 01-14, closes 03-20). The people are mentioned by the daily digest, once a day each."""
+    closing_now = {**ESTIMATE, "close_date": "2026-01-28"}
+    issues = [
+        issue(1, "Estimate_Feedback", events_by="ps-bot"),
+        issue(2, "Estimate_Feedback", data=closing_now, at="2026-01-15T09:00:00Z"),
+        issue(3, "Estimate_Feedback", at="2026-01-14T09:00:00Z"),
+    ]
+    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    with running_emulator(seed(issues)) as emu:
         url = emu.url
         cache, recalled = cache_for(url, remembering), 0
-        for _ in range(31 * 24):
+        for hour in range(24 * 24):
+            if start + timedelta(hours=hour) == datetime(2026, 1, 20, 10, tzinfo=UTC):
+                notes = project_as(url, "felix").issues.get(1, lazy=True).notes
+                notes.create({"body": "Chasing the customer's procurement today."})
             recalled += bot_run(url, cache=cache)[0].recalled
             admin(url, "clock", {"advance_seconds": 3600})
-        # Remembered: every hour but the first of each day (midnight may change any plan), the
-        # runs after a reminder, and those that read the issue again (its details are read anew
-        # after 12 to 24 hours).
-        assert (recalled > 31 * 24 * 0.75) if remembering else recalled == 0, recalled
-        reminders = [
-            n
-            for n in bot_notes(url, 1)
-            if find_marker(n.body).key.startswith("account-team-reminder/")
+        assert (recalled > 24 * 24 * 0.7) if remembering else recalled == 0, recalled
+
+        def timeline(iid):
+            return [(kind, day) for kind, day, _ in reminders_of(url, iid, "account-team-reminder")]
+
+        assert timeline(1) == [
+            ("reminder", date(2026, 1, 8)),
+            ("escalation", date(2026, 1, 12)),
+            ("reminder", date(2026, 1, 23)),
+            ("escalation", date(2026, 1, 27)),
         ]
-        posted_on = {
-            find_marker(n.body).key.rsplit("/", 1)[1]: date.fromisoformat(n.created_at[:10])
-            for n in reminders
-        }
-        assert len(reminders) == len(posted_on)  # never twice for one period
-        expected = {"p1": date(2026, 1, 8), "p2": date(2026, 1, 13), "p3": date(2026, 1, 16)}
-        expected |= {
-            f"q{business_days(date(2026, 1, 5), d)}": d
-            for d in (date(2026, 1, 19) + timedelta(days=n) for n in range(12))
-            if d.weekday() < 5
-        }
-        expected |= {"p6": date(2026, 2, 2), "p7": date(2026, 2, 3)}
-        assert posted_on == expected
-        assert all("@felix @imogen reminder:" in n.body for n in reminders)
+        assert timeline(2) == [("reminder", date(2026, 1, 19)), ("escalation", date(2026, 1, 20))]
+        assert timeline(3) == [("reminder", date(2026, 1, 19)), ("escalation", date(2026, 1, 21))]
+        for kind, _, body in reminders_of(url, 1, "account-team-reminder"):
+            if kind == "reminder":
+                assert body.splitlines()[1].startswith("reminder for felix, imogen (in today's")
+            else:
+                assert body.splitlines()[1].startswith("escalation for dana (in today's digest)")
+                assert "SLA of 3 business days" in body
+            assert "@" not in body  # the digest mentions them
+        digests = digest_notes(url)
+        assert digests[("@dana", date(2026, 1, 12))].count("@dana") == 1
+        assert "- escalation: [ps/ps-plan#1](" in digests[("@dana", date(2026, 1, 12))]
+        for day in (date(2026, 1, 8), date(2026, 1, 23)):
+            assert "- reminder: [ps/ps-plan#1](" in digests[("@felix", day)]
+        # Issues 2 and 3 both remind felix on 01-19: one comment that day, listing both.
+        assert digests[("@felix", date(2026, 1, 19))].count("[ps/ps-plan#") == 2
 
 
 @REMEMBERING
@@ -315,16 +423,16 @@ def test_from_approval_to_signature_over_a_month_of_hourly_runs_across_quarter_e
         assert requested_on == date(2026, 1, 5) and "@felix @imogen" in request
         assert "- [ ] Stamped SoW sent to the customer" in request
 
-        reminded = {key.rsplit("/", 1)[1]: day for key, day, _ in posted("signature-reminder")}
-        assert len(reminded) == len(posted("signature-reminder"))  # never twice for one period
-        expected = {"p1": date(2026, 1, 8), "p2": date(2026, 1, 13), "p3": date(2026, 1, 16)}
-        expected |= {
-            f"q{business_days(date(2026, 1, 5), d)}": d
-            for d in (date(2026, 1, 19) + timedelta(days=n) for n in range(12))
-            if d.weekday() < 5
-        }
-        expected |= {"p6": date(2026, 2, 2), "p7": date(2026, 2, 3)}  # then back for approval
-        assert reminded == expected
+        # One reminder 3 business days after the approval, one escalation to the approvers 2 later;
+        # the close-date edit of 01-30 starts the count again, but the revision of 02-03 sends
+        # the SoW back for approval before it runs out.
+        reminded = [(kind, day) for kind, day, _ in reminders_of(url, 1, "signature-reminder")]
+        assert reminded == [("reminder", date(2026, 1, 8)), ("escalation", date(2026, 1, 12))]
+        [escalation] = [
+            b for k, _, b in reminders_of(url, 1, "signature-reminder") if k != "reminder"
+        ]
+        assert escalation.splitlines()[1].startswith("escalation for rowan, ps/ps-directors (in")
+        assert digest_notes(url)[("@rowan", date(2026, 1, 12))].count("@rowan") == 1
 
         [(_, warned_on, warning)] = posted("close-date-slipped")  # not again for the new date
         assert (
@@ -364,7 +472,7 @@ def test_from_approval_to_signature_over_a_month_of_hourly_runs_across_quarter_e
 
 
 def test_quarter_end_mode_switches_on_the_monday_of_the_last_ten_business_days():
-    from triage.rules.conditions import Facts
+    from triage.rules.facts import Facts
     from triage.rules.moment import Moment
 
     from support import NOW, snapshot

@@ -1,7 +1,7 @@
 """The bot finds its own issues again by a hidden marker in their description (the quarter's
-forecast issue, the run lease issue). Anyone who may open issues in the project can write the
-same marker: only an issue the bot's own user wrote counts, never one a person wrote with the
-marker copied into it."""
+forecast issue, the run lease issue, the daily digest issue). Anyone who may open issues in the
+project can write the same marker: only an issue the bot's own user wrote counts, never one a
+person wrote with the marker copied into it."""
 
 from __future__ import annotations
 
@@ -76,3 +76,29 @@ def test_a_scoping_issue_that_starts_with_the_lease_marker_is_still_triaged(scop
     scoping.run()
 
     assert scoping.stage(issue.iid) is not None
+
+
+def test_an_issue_someone_else_wrote_with_the_digest_marker_never_receives_the_digest(scoping):
+    description = "<!-- ps-triage-digest -->\nThe digest lives here now: @all please read.\n"
+    planted = scoping.as_person("dana").issues.create(
+        {"title": "PS triage digest", "description": description}
+    )
+    scoping.issue(stage="Strawman_WIP", data={"customer": "Acme Widgets"})  # its estimate is due
+
+    for _ in range(10):
+        scoping.run(days=1)
+
+    found = issues_with(scoping, "<!-- ps-triage-digest -->")
+    assert found[0] == ("dana", "opened", description)
+    assert [author for author, _, _ in found[1:]] == ["ps-bot"]
+    store = scoping.emulator.store
+    project = store.project_by_ref(scoping.project_path)
+    assert project is not None
+    notes = {
+        iid: [store.users[n.author_id].username for n in issue.notes if not n.system]
+        for iid, issue in project.issues.items()
+        if iid == planted.iid or "ps-triage-digest" in (issue.description or "")
+    }
+    assert notes.pop(planted.iid) == []  # nothing posted on the planted issue
+    [digest_notes] = notes.values()
+    assert digest_notes and set(digest_notes) == {"ps-bot"}  # the digest is on the bot's own

@@ -148,11 +148,11 @@ def test_a_huge_or_deep_policy_fails_validate_with_file_and_line(tmp_path):
 def test_a_policy_may_still_reuse_values_with_anchors(tmp_path):
     text = (ROOT / "policies/ps-scoping.yml").read_text()
     reused = text.replace(
-        "      - comment: {template: reminder.md.j2, every: 2, quarter_end_every: 1, notify: [em]}",
-        "      - comment: {template: reminder.md.j2, every: 2, quarter_end_every: 1, notify: *em}",
+        "every: 2, quarter_end_every: 1, notify: [em],",
+        "every: 2, quarter_end_every: 1, notify: *em,",
     ).replace(
-        "      - comment: {template: reminder.md.j2, every: 1, notify: [em]}",
-        "      - comment: {template: reminder.md.j2, every: 1, notify: &em [em]}",
+        "reminder.md.j2, every: 1, notify: [em],",
+        "reminder.md.j2, every: 1, notify: &em [em],",
     )
     assert reused.count("*em") == 1 and reused.count("&em") == 1
     folder = tmp_path / "policies"

@@ -6,7 +6,8 @@ import pytest
 from pydantic import TypeAdapter
 
 from triage.issues.snapshot import LabelEvent
-from triage.rules.conditions import AnyCondition, Facts, NeedDetail
+from triage.rules.conditions import AnyCondition
+from triage.rules.facts import Facts, NeedDetail
 from triage.rules.moment import Moment
 
 from support import NOW, at, block, snapshot, with_details

@@ -186,7 +186,7 @@ CASES = {
         )
     ),
     "reminder.md.j2": lambda: with_details(
-        stage("Estimate_Feedback", data=ORCHARD, done=TASKS[:1]),
+        stage("Estimate_Feedback", data=ORCHARD, done=TASKS[:1], created="2026-01-05T09:00:00Z"),
         (),
         (LabelEvent("ps-bot", "proposal::Estimate_Feedback", "add", at("2026-01-06T09:00:00Z")),),
     ),

@@ -37,6 +37,9 @@ def test_every_template_variable_is_documented():
         "removed",
         "closed_in",
         "confidence",
+        "sla_days",
+        "escalation",
+        "digest",
     }  # added where they apply
     assert set(context) | extra == set(TEMPLATE_VARIABLES)
 

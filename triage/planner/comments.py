@@ -93,6 +93,7 @@ class Comments(PlanState):
                     internal=request.internal,
                     origin=request.origin,
                     template=request.template,
+                    digest_for=request.digest_for,
                 )
             )
         self.run_links = links

@@ -53,6 +53,7 @@ def _policy_context(policy: Policy) -> dict[str, Any]:
             "approvers": [mention(n) for n in contacts.approvers],
             "delivery_team": [mention(n) for n in contacts.delivery_team],
             "technical_architects": [mention(n) for n in contacts.technical_architects],
+            "triage_lead": [mention(n) for n in [policy.assignment.triage_lead] if n],
         },
         "rules": {r.id: Trusted(r.description) for r in policy.rules},
         "sow": {key: Trusted(str(value)) for key, value in policy.sow.model_dump().items()},

@@ -19,7 +19,7 @@ from ..policy.model import NO_STAGE, Gate
 from ..policy.requirements import missing_for
 from ..render.markdown import Trusted
 from ..rules.actions import CommentRequest, add_label
-from ..rules.conditions import NeedDetail
+from ..rules.facts import NeedDetail
 from .context import template_context
 from .state import PlanState
 

@@ -12,7 +12,8 @@ from ..issues.snapshot import IssueSnapshot, LabelEvent
 from ..policy.model import ANY_OPEN, NO_STAGE, Policy, Transition
 from ..render.markdown import Trusted
 from ..rules.actions import CommentRequest, Step, add_label
-from ..rules.conditions import NeedDetail, Outcome
+from ..rules.conditions import Outcome
+from ..rules.facts import NeedDetail
 from .assignment import assign
 from .comments import Comments
 from .context import template_context
@@ -111,17 +112,20 @@ class _Planner(Gates, Comments):
             # Each rule sees what the rules before it did (a label set by one can concern the
             # next), so one run reaches the state a second run would.
             current = self.current()
+            # The stage began now if this run adds its label (a transition, or a gate sending the
+            # issue back); otherwise GitLab's label events say when (a chain can end in a stage
+            # whose label the issue already carried).
+            adds_label = stage is not None and self.life.label(stage) not in self.issue.labels
+            if adds_label and current.label_events is not None and stage is not None:
+                now = self.moment.exact()
+                added = LabelEvent(self.settings.bot, self.life.label(stage), "add", now)
+                current = current.changed(label_events=(*current.label_events, added))
             facts = self.facts(current, stage)
             outcome = rule.when.evaluate(facts)
             if not outcome.met:
                 continue
-            # The stage began now only if this run adds its label; otherwise GitLab's label events
-            # say when (a chain can end in a stage whose label the issue already carried).
-            adds_label = stage is not None and self.life.label(stage) not in self.issue.labels
             entered = (
-                self.moment.exact()
-                if fired and adds_label
-                else self.facts(self.issue, stage).stage_started
+                self.moment.exact() if adds_label else self.facts(self.issue, stage).stage_started
             )
             context = template_context(self.policy, current, stage, why=outcome.saw, rule=rule.id)
             since = facts.last_human_activity() or current.updated_at

@@ -19,6 +19,7 @@ class PlannedComment:
     internal: bool
     origin: str
     template: str
+    digest_for: tuple[str, ...] = ()  # whom the daily digest mentions for this reminder
 
 
 @dataclass(frozen=True, kw_only=True)

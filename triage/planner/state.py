@@ -9,7 +9,7 @@ from ..issues.snapshot import IssueSnapshot, Note
 from ..policy.model import Policy
 from ..render.markdown import Trusted
 from ..rules.actions import Draft
-from ..rules.conditions import Facts, NeedDetail
+from ..rules.facts import Facts, NeedDetail
 from ..rules.moment import Moment
 from .records import Settings
 
@@ -47,6 +47,7 @@ class PlanState:
             quarter_end_days=cal.quarter_end_business_days,
             bot=self.settings.bot,
             members=self.settings.members,
+            digest=self.policy.digest.project is not None,
         )
 
     def bot_notes(self) -> list[tuple[Note, Marker]]:

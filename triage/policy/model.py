@@ -387,6 +387,19 @@ def approval_gates(approvals: list[Gate]) -> list[Gate]:
     return [gate for gate in approvals if gate.emoji is not None]
 
 
+class DigestConfig(Strict):
+    """The daily digest of reminders (`digest`): one comment per person per business day on an
+    issue the bot keeps in `project`, mentioning them once and listing, with links, every
+    reminder and escalation of the day that is theirs; the reminders themselves then name people
+    without mentioning them. `per: team` keeps one issue for everyone, `per: person` one each."""
+
+    project: str | None = Field(
+        None, min_length=3, pattern=r"^[^/\s]+(/[^/\s]+)+$"
+    )  # None: no digest; reminders mention their people themselves
+    per: Literal["team", "person"] = "team"
+    title: str = Field("PS triage digest", min_length=1)  # per person: `{person}` is replaced
+
+
 class Policy(Strict):
     version: Literal[1] = 1
     scope: Scope = Scope()
@@ -403,6 +416,7 @@ class Policy(Strict):
     assignment: Assignment = Assignment()
     forecast: ForecastConfig = ForecastConfig()
     salesforce: Salesforce = Salesforce()
+    digest: DigestConfig = DigestConfig()
     intake: Intake = Intake()
 
     def days_off(self, em: str | None) -> frozenset[date]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..rules.conditions import Facts
+from ..rules.facts import Facts
 from .model import Gate
 
 WAIVER_MISSING = (

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..render.markdown import Trusted, code, escape, mention
-from .conditions import Facts, NeedDetail
+from .facts import Facts, NeedDetail
 from .fiscal import business_days_between, fiscal_quarter
 from .registry import tagged_union
 
@@ -31,6 +31,7 @@ class CommentRequest:
     close_qtr: str | None = None  # recorded in the marker: the quarter expected at this revision
     # Lines the bot adds below the rendered comment: who `notify` left out, and why.
     not_mentioned: tuple[Trusted, ...] = ()
+    digest_for: tuple[str, ...] = ()  # a reminder's mentions, left to the daily digest
 
 
 @dataclass(kw_only=True)
@@ -105,6 +106,20 @@ class RemoveLabels(Action):
         draft.labels.difference_update(self.remove_labels)
 
 
+Role = Literal[
+    "em",
+    "sa",
+    "ae",
+    "csm",
+    "ta",
+    "pm",
+    "approvers",
+    "delivery_team",
+    "technical_architects",
+    "triage_lead",
+]
+
+
 class CommentSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     template: str
@@ -117,23 +132,16 @@ class CommentSpec(BaseModel):
     resolve: bool = False  # once its rule no longer holds, the live note gets a Resolved banner
     every: int | None = Field(
         None, ge=1
-    )  # a reminder: once per this many business days in the stage
+    )  # a reminder: its SLA, business days in the stage (or since the issue's last edit)
     quarter_end_every: int | None = Field(
         None, ge=1
-    )  # the period in quarter-end mode (alone: only then)
-    notify: list[
-        Literal[
-            "em",
-            "sa",
-            "ae",
-            "csm",
-            "ta",
-            "pm",
-            "approvers",
-            "delivery_team",
-            "technical_architects",
-        ]
-    ] = Field(
+    )  # the SLA in quarter-end mode (alone: only then)
+    repeat: bool = False  # a periodic nudge: again every SLA period while the rule holds
+    escalate_after: int | None = Field(
+        None, ge=1
+    )  # one escalation this many business days past the SLA, mentioning `escalate_to`
+    escalate_to: list[Role] = Field(default_factory=list)
+    notify: list[Role] = Field(
         default_factory=list
     )  # who the template's `notify` mentions: data-block people by role, or the policy's contacts
 
@@ -143,6 +151,13 @@ class CommentSpec(BaseModel):
             raise ValueError(
                 "once_per posts once per SoW revision: drop once, every and quarter_end_every"
             )
+        timed = self.every or self.quarter_end_every
+        if (self.repeat or self.escalate_after) and not timed:
+            raise ValueError("repeat and escalate_after need every or quarter_end_every")
+        if bool(self.escalate_after) != bool(self.escalate_to):
+            raise ValueError("escalate_after and escalate_to go together")
+        if self.repeat and self.escalate_after:
+            raise ValueError("a repeated nudge has no escalation: drop repeat or escalate_after")
         return self
 
 
@@ -158,6 +173,7 @@ class Comment(Action):
         spec = self.comment
         key, once = spec.key or f"{step.origin}/{spec.template}", spec.once
         close_qtr = None
+        digest_for: tuple[str, ...] = ()
         notify, not_mentioned = _notify(spec.notify, step.context, facts)
         context = {**step.context, "notify": notify}
         if spec.once_per == "estimate":
@@ -167,19 +183,52 @@ class Comment(Action):
             key, once = f"{key}/{priced.revision}", True
             close_qtr = facts.close_quarter()
         if spec.every or spec.quarter_end_every:
-            quarter_end = facts.in_quarter_end() and spec.quarter_end_every is not None
+            quarter_end = facts.deal_in_quarter_end() and spec.quarter_end_every is not None
             every = spec.quarter_end_every if quarter_end else spec.every
             if every is None or not facts.business_day():
                 return  # a quarter-end-only reminder outside quarter-end mode; or a weekend or holiday
             entered = step.entered()
-            days = business_days_between(
-                facts.moment.date_of(entered), facts.moment.today(), facts.holidays
-            )
-            if days < every:
-                return
-            # One reminder per period, whatever the schedule's frequency: the period is in the key.
-            key, once = f"{key}/{'q' if quarter_end else 'p'}{days // every}", True
+            today = facts.moment.today()
+            days = business_days_between(facts.moment.date_of(entered), today, facts.holidays)
             context["days_in_stage"] = days
+            if days < every:
+                return  # the SLA counts from the stage entry at the earliest
+            if spec.repeat:
+                # One nudge per period, whatever the schedule's frequency: the period is in the key.
+                key, once = f"{key}/{'q' if quarter_end else 'p'}{days // every}", True
+            else:
+                # One reminder when the SLA is missed, one escalation past the margin, then
+                # silence until something changes: a new entry into the stage, or an edit by
+                # people (a note, a label, the description), which starts the count again.
+                since = max(entered, _last_edit(facts))
+                idle = business_days_between(facts.moment.date_of(since), today, facts.holidays)
+                if idle < every:
+                    return
+                key, once = f"{key}/s{since:%Y%m%d%H%M%S}", True
+                context["sla_days"] = every
+                if spec.escalate_after and idle >= every + spec.escalate_after:
+                    lead, left = _notify(spec.escalate_to, step.context, facts)
+                    draft.comments.append(
+                        CommentRequest(
+                            template=spec.template,
+                            key=f"{key}/escalation",
+                            internal=spec.internal,
+                            origin=step.origin,
+                            context={
+                                **context,
+                                "notify": _named(lead) if facts.digest else lead,
+                                "escalation": {"margin": spec.escalate_after},
+                                **({"digest": True} if facts.digest else {}),
+                            },
+                            kind=step.kind,
+                            once=True,
+                            not_mentioned=tuple(left),
+                            digest_for=tuple(lead) if facts.digest else (),
+                        )
+                    )
+            digest_for = tuple(notify) if facts.digest else ()
+            if facts.digest:
+                context |= {"notify": _named(notify), "digest": True}
         draft.comments.append(
             CommentRequest(
                 template=spec.template,
@@ -191,8 +240,26 @@ class Comment(Action):
                 once=once,
                 close_qtr=close_qtr,
                 not_mentioned=tuple(not_mentioned),
+                digest_for=digest_for,
             )
         )
+
+
+def _named(mentions: list[Trusted]) -> list[Trusted]:
+    """Mentions as names that notify no one (`@felix` as `felix`): the digest mentions them."""
+    return [Trusted(m.removeprefix("@")) for m in mentions]
+
+
+def _last_edit(facts: Facts) -> datetime:
+    """The newest edit by people (notes, labels, description), once notes and label events are
+    read; a reminder waits for them."""
+    if facts.issue.notes is None:
+        raise NeedDetail("notes")
+    if facts.issue.label_events is None:
+        raise NeedDetail("label_events")
+    last = facts.last_human_activity()
+    assert last is not None
+    return last
 
 
 def _notify(

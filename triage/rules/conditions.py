@@ -11,98 +11,16 @@ with the thresholds it compares them to): its answers say how long a plan holds 
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..issues.markers import Marker, find_marker
-from ..issues.snapshot import IssueSnapshot
 from ..issues.tasks import normalise
-from ..pricing import Estimate, Rates, estimate
+from .facts import Facts, NeedDetail
 from .fiscal import business_days_between, fiscal_quarter
-from .moment import Moment
 from .registry import tagged_union
-
-
-class NeedDetail(Exception):
-    """Raised when a condition needs data that has not been fetched yet."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-@dataclass(frozen=True, kw_only=True)
-class Facts:
-    """Everything a condition may look at: the issue and the moment, nothing else. The time is
-    read only through `moment` (its answers say how long the plan holds)."""
-
-    issue: IssueSnapshot
-    moment: Moment
-    stage: str | None
-    stage_prefix: str
-    fiscal_start_month: int = 2
-    holidays: frozenset[date] = frozenset()
-    rates: Rates = field(default_factory=Rates)
-    quarter_end_days: int = 10
-    bot: str = ""
-    members: frozenset[str] | None = None  # who may be mentioned from the data block
-
-    def in_quarter_end(self) -> bool:
-        """Quarter-end mode: from the first of the fiscal quarter's last `quarter_end_days`
-        business days to the quarter's end."""
-        today = self.moment.today()
-        quarter = fiscal_quarter(today, self.fiscal_start_month)
-        start, counted = quarter.end, 0
-        while True:
-            if start.weekday() < 5 and start not in self.holidays:
-                counted += 1
-                if counted == self.quarter_end_days:
-                    break
-            start -= timedelta(days=1)
-        return start <= today <= quarter.end
-
-    def business_day(self) -> bool:
-        today = self.moment.today()
-        return today.weekday() < 5 and today not in self.holidays
-
-    def last_human_activity(self) -> datetime | None:
-        """The newest note or label change by anyone but the bot, once both are fetched;
-        before that, None. (People's description edits show as their system notes.)"""
-        notes, events = self.issue.notes, self.issue.label_events
-        if notes is None or events is None:
-            return None
-        times = [n.created_at for n in notes if n.author != self.bot]
-        times += [e.created_at for e in events if e.user and e.user != self.bot]
-        return max([self.issue.created_at, *times])
-
-    def estimate(self) -> tuple[Estimate | None, list[str]]:
-        data = self.issue.scoping.data
-        return estimate(data, self.rates) if data else (None, [])
-
-    def close_quarter(self) -> str | None:
-        """The fiscal quarter of the data block's close date (`FY26-Q4`), if it has one."""
-        data = self.issue.scoping.data
-        if data is None or data.close_date is None:
-            return None
-        return fiscal_quarter(data.close_date, self.fiscal_start_month).name
-
-    def stage_started(self) -> datetime:
-        """When the current stage label was last added (label events), else issue creation."""
-        events = self.issue.label_events
-        if events is None:
-            raise NeedDetail("label_events")
-        label = f"{self.stage_prefix}::{self.stage}" if self.stage else None
-        adds = [e.created_at for e in events if e.action == "add" and e.label == label]
-        if label is None:  # no stage: since the last stage label was removed
-            adds = [
-                e.created_at
-                for e in events
-                if e.action == "remove" and e.label.startswith(f"{self.stage_prefix}::")
-            ]
-        return max(adds, default=self.issue.created_at)
 
 
 @dataclass(frozen=True)
@@ -375,12 +293,12 @@ class BusinessDaysToClose(Condition):
 
 class QuarterEnd(Condition):
     key = "quarter_end"
-    summary = "quarter-end mode: the fiscal quarter's last N business days (calendar.quarter_end_business_days)"
+    summary = "quarter-end mode: the quarter's last N business days, for a deal closing in it"
     example = "{quarter_end: true}"
     quarter_end: bool
 
     def evaluate(self, facts: Facts) -> Outcome:
-        on = facts.in_quarter_end()
+        on = facts.deal_in_quarter_end()
         quarter = fiscal_quarter(facts.moment.today(), facts.fiscal_start_month)
         return Outcome(
             on == self.quarter_end, f"quarter-end mode {'on' if on else 'off'} ({quarter.name})"

@@ -26,6 +26,7 @@ from ..policy.model import Policy
 from ..render.templates import TemplateProblem, Templates
 from .apply import apply_issue
 from .details import DetailReads, HeadStart, Key, planned_batches
+from .digest_issue import keep_digest
 from .forecast_issue import EmptyScope, keep_forecast
 from .memory import run_digest
 
@@ -48,6 +49,7 @@ class RunResult:
     budget_exhausted: bool = False
     forecast: str | None = None  # what happened to the quarter's forecast issue
     forecast_failed: bool = False
+    digest: str | None = None  # what happened to the daily digest of reminders
     remembered: int = 0  # issues planned from the details cache, without reading them
     recalled: int = 0  # of which not planned again: nothing to do, as an earlier run found
     readers: Readers = field(default_factory=Readers)  # how many issues were read at once
@@ -176,6 +178,14 @@ def run_holding(
         result.remembered = cache.reused - reused_before
         if iid is None:
             cache.keep_only({s.ref for s in listed})
+    if policy.digest.project and mode == "apply" and not result.budget_exhausted:
+        applied = [o.plan for o in result.outcomes if o.status == "applied"]
+        try:
+            result.digest = keep_digest(policy, gitlab, applied, when, write=True)
+        except GitLabProblem as problem:
+            if problem.fatal:
+                raise
+            result.digest = f"digest: failed ({problem})"
     if policy.forecast.project and iid is None:
         changed = {
             (o.plan.project, o.plan.iid): o.plan

@@ -1,0 +1,100 @@
+"""What a condition may look at about one issue (`Facts`), and the signal that it needs more
+(`NeedDetail`: notes or label events the listing does not carry). The time is read only through
+`Facts.moment`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from ..issues.snapshot import IssueSnapshot
+from ..pricing import Estimate, Rates, estimate
+from .fiscal import fiscal_quarter
+from .moment import Moment
+
+
+class NeedDetail(Exception):
+    """Raised when a condition needs data that has not been fetched yet."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+@dataclass(frozen=True, kw_only=True)
+class Facts:
+    """Everything a condition may look at: the issue and the moment, nothing else. The time is
+    read only through `moment` (its answers say how long the plan holds)."""
+
+    issue: IssueSnapshot
+    moment: Moment
+    stage: str | None
+    stage_prefix: str
+    fiscal_start_month: int = 2
+    holidays: frozenset[date] = frozenset()
+    rates: Rates = field(default_factory=Rates)
+    quarter_end_days: int = 10
+    bot: str = ""
+    members: frozenset[str] | None = None  # who may be mentioned from the data block
+    digest: bool = False  # reminders leave their mentions to the daily digest
+
+    def in_quarter_end(self) -> bool:
+        """The calendar's quarter-end mode: the fiscal quarter's last `quarter_end_days` days."""
+        today = self.moment.today()
+        quarter = fiscal_quarter(today, self.fiscal_start_month)
+        start, counted = quarter.end, 0
+        while True:
+            if start.weekday() < 5 and start not in self.holidays:
+                counted += 1
+                if counted == self.quarter_end_days:
+                    break
+            start -= timedelta(days=1)
+        return start <= today <= quarter.end
+
+    def deal_in_quarter_end(self) -> bool:
+        """Quarter-end mode for this deal: only if its close date is in the current quarter."""
+        data = self.issue.scoping.data
+        quarter = fiscal_quarter(self.moment.today(), self.fiscal_start_month)
+        closes = data.close_date if data else None
+        return bool(closes and quarter.start <= closes <= quarter.end and self.in_quarter_end())
+
+    def business_day(self) -> bool:
+        today = self.moment.today()
+        return today.weekday() < 5 and today not in self.holidays
+
+    def last_human_activity(self) -> datetime | None:
+        """The newest note or label change by anyone but the bot, once both are fetched;
+        before that, None. (People's description edits show as their system notes.)"""
+        notes, events = self.issue.notes, self.issue.label_events
+        if notes is None or events is None:
+            return None
+        times = [n.created_at for n in notes if n.author != self.bot]
+        times += [e.created_at for e in events if e.user and e.user != self.bot]
+        return max([self.issue.created_at, *times])
+
+    def estimate(self) -> tuple[Estimate | None, list[str]]:
+        data = self.issue.scoping.data
+        return estimate(data, self.rates) if data else (None, [])
+
+    def close_quarter(self) -> str | None:
+        """The fiscal quarter of the data block's close date (`FY26-Q4`), if it has one."""
+        data = self.issue.scoping.data
+        if data is None or data.close_date is None:
+            return None
+        return fiscal_quarter(data.close_date, self.fiscal_start_month).name
+
+    def stage_started(self) -> datetime:
+        """When the current stage label was last added (label events), else issue creation."""
+        events = self.issue.label_events
+        if events is None:
+            raise NeedDetail("label_events")
+        label = f"{self.stage_prefix}::{self.stage}" if self.stage else None
+        adds = [e.created_at for e in events if e.action == "add" and e.label == label]
+        if label is None:  # no stage: since the last stage label was removed
+            adds = [
+                e.created_at
+                for e in events
+                if e.action == "remove" and e.label.startswith(f"{self.stage_prefix}::")
+            ]
+        return max(adds, default=self.issue.created_at)

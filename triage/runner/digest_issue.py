@@ -1,0 +1,90 @@
+"""The daily digest of reminders: one comment per person per day on an issue the bot keeps (like
+the forecast issue: created once, found again by its marker among the bot's own issues only),
+mentioning the person once and listing, with links, every reminder and escalation of the day
+that is theirs. A reminder due later the same day is added to that day's comment by an edit,
+which mentions no one anew; the reminders themselves name people without mentioning them."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from ..gitlab.adapter import GitLab
+from ..issues.markers import Marker, find_marker, revision
+from ..planner.records import IssuePlan
+from ..policy.model import Policy
+
+
+def due_today(policy: Policy, plans: Iterable[IssuePlan]) -> dict[str, list[str]]:
+    """By mention (`@felix`, `@ps/ps-ta`): one line per reminder or escalation these plans
+    posted, linking its issue."""
+    rules = {r.id: r.description for r in policy.rules}
+    lines: dict[str, list[str]] = defaultdict(list)
+    for plan in plans:
+        for comment in plan.comments:
+            kind = "escalation" if comment.key.endswith("/escalation") else "reminder"
+            what = rules.get(comment.origin, comment.origin)  # policy text: trusted
+            for person in comment.digest_for:
+                lines[person].append(f"- {kind}: [{plan.ref}]({plan.web_url}) {what}")
+    return lines
+
+
+def keep_digest(
+    policy: Policy,
+    gitlab: GitLab,
+    plans: Iterable[IssuePlan],
+    now: datetime,
+    *,
+    write: bool,
+) -> str | None:
+    """Post (or extend) today's digest comment of each person with reminders in `plans`."""
+    config = policy.digest
+    if config.project is None:
+        return None
+    lines = due_today(policy, plans)
+    if not lines:
+        return None
+    day = now.date().isoformat()
+    posted = extended = 0
+    issues: dict[str, int] = {}
+    for person, items in sorted(lines.items()):
+        slug = re.sub(r"[^a-z0-9]+", "-", person.lower()).strip("-")
+        token = "ps-triage-digest" + (f"-{slug}" if config.per == "person" else "")
+        if not write:
+            posted += 1
+            continue
+        if token not in issues:
+            found = gitlab.find_own_issue(config.project, token)
+            if found is None:
+                title = config.title.replace("{person}", person.removeprefix("@"))
+                about = "Reminders and escalations of ps-triage, one comment per person and day."
+                url = gitlab.create_issue(config.project, title, f"<!-- {token} -->\n{about}\n", ())
+                found = gitlab.find_own_issue(config.project, token)
+                assert found is not None, url
+            issues[token] = found[0]
+        iid = issues[token]
+        key = f"digest/{slug}/{day}"  # no `@` in the marker: it mentions no one
+        bot = gitlab.bot_username()
+        mine = [
+            n
+            for n in gitlab.notes(config.project, iid)
+            if n.author == bot and (m := find_marker(n.body)) and m.key == key
+        ]
+        if mine:
+            note = mine[-1]
+            new = [line for line in items if line not in note.body.splitlines()]
+            if new:
+                body = note.body.rstrip("\n") + "\n" + "\n".join(new) + "\n"
+                gitlab.edit_note(config.project, iid, note.id, body)
+                extended += 1
+            continue
+        rev = revision({"key": key})
+        text = "\n".join(dict.fromkeys(items))
+        body = f"{Marker(key, rev)}\n{person} overdue for you today ({day}):\n\n{text}\n"
+        gitlab.create_note(config.project, iid, body, marker_key=key, marker_rev=rev)
+        posted += 1
+    if not write:
+        return f"digest: {posted} would be posted"
+    return f"digest: {posted} posted, {extended} extended"
