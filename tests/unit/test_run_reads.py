@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from triage.gitlab.adapter import GitLabProblem, Traffic
+from triage.gitlab.adapter import GitLabProblem
 from triage.gitlab.readers import START, Readers
+from triage.gitlab.records import Traffic
 from triage.runner import run
 from triage.runner.details import DetailReads, plan_batch
 

@@ -1,0 +1,225 @@
+"""The transport under the GitLab adapter: one python-gitlab client, every request counted,
+paced before the rate limit bites, and every failure turned into a `GitLabProblem` that never
+carries the token. `adapter.GitLab` builds the resources on it (issues, notes, events, awards).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import gitlab
+import requests
+from gitlab.exceptions import GitlabAuthenticationError, GitlabError
+from requests.adapters import HTTPAdapter
+
+from .records import GitLabProblem, Traffic
+
+USER_AGENT = "ps-triage"
+
+
+def parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _describe(error: Exception, url: str) -> str:
+    if isinstance(error, GitlabAuthenticationError):
+        return f"GitLab at {url} refused the token (401): check GITLAB_TOKEN is set, valid and not expired"
+    if isinstance(error, GitlabError):
+        code = getattr(error, "response_code", None)
+        message = getattr(error, "error_message", "") or str(error)
+        if code == 403:
+            return f"GitLab at {url} refused the request (403 {message}): the token needs the `api` scope and at least Reporter access"
+        if code == 404:
+            return f"GitLab at {url} answered 404 ({message}): check the project or group path and that the token's user can see it"
+        return f"GitLab at {url} answered {code}: {message}"
+    if isinstance(error, requests.ConnectionError | requests.Timeout):
+        return f"cannot reach GitLab at {url}: {type(error).__name__}"
+    return f"GitLab request failed: {type(error).__name__}"
+
+
+def problem_of(error: Exception, url: str) -> GitLabProblem:
+    fatal = isinstance(
+        error, GitlabAuthenticationError | requests.ConnectionError | requests.Timeout
+    )
+    return GitLabProblem(_describe(error, url), fatal=fatal)
+
+
+GONE = object()  # what a write answers when GitLab's 404 says it was done already
+_ROLE = {0: "no", 5: "Minimal", 10: "Guest", 15: "Planner"}
+
+
+class Door:
+    """One client, its pacing, its counting and its errors; the resources are `GitLab`'s."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None,
+        *,
+        max_retries: int = 6,
+        timeout: float = 30,
+        sleep: Callable[[float], None] = time.sleep,
+        min_remaining: int = 10,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.traffic = Traffic()
+        self._counting = threading.Lock()
+        self._sleep = sleep
+        self._min_remaining = min_remaining
+        self._timed = threading.local()  # per thread: who is told each answer's time
+        session = requests.Session()
+        session.headers["User-Agent"] = USER_AGENT
+        # One kept connection for each request that may be in flight at once (requests keeps 10).
+        pool = HTTPAdapter(pool_maxsize=min_remaining)
+        session.mount("http://", pool)
+        session.mount("https://", pool)
+        session.hooks["response"].append(self._observe)
+        self._gl = gitlab.Gitlab(
+            self.url,
+            private_token=token,
+            session=session,
+            timeout=timeout,
+            # Reads and idempotent writes retry transient errors; the two POSTs that are not
+            # idempotent (a note, an issue) opt out where they are made.
+            retry_transient_errors=True,
+            keep_base_url=True,
+        )
+        self._max_retries = max_retries
+        self._projects: dict[str, Any] = {}
+        self._user_ids: dict[str, int] = {}
+        self._bot: str | None = None
+
+    # bookkeeping --------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def timed(self, told: Callable[[float], None]) -> Iterator[None]:
+        """Within: `told` each answer's time (seconds from sending a request to its answer's
+        headers) of the requests this thread makes."""
+        self._timed.told = told
+        try:
+            yield
+        finally:
+            self._timed.told = None
+
+    def _observe(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        took = response.elapsed.total_seconds()
+        with self._counting:  # details are read from several threads at once
+            self.traffic.by_method[response.request.method or "GET"] += 1
+            if response.ok:
+                self.traffic.fastest = min(self.traffic.fastest, took)
+        told = getattr(self._timed, "told", None)
+        if told is not None:
+            told(took)
+        date = response.headers.get("Date")
+        if date:
+            with contextlib.suppress(TypeError, ValueError):
+                self.traffic.server_time = parsedate_to_datetime(date).astimezone(UTC)
+        remaining = response.headers.get("RateLimit-Remaining")
+        if remaining is not None and remaining.isdigit():
+            self.traffic.rate_remaining = int(remaining)
+            reset = response.headers.get("RateLimit-Reset")
+            self.traffic.rate_reset = float(reset) if reset and reset.isdigit() else None
+
+    def _pace(self) -> None:
+        """Slow down before the rate limit bites: when few requests remain in the window,
+        wait for it to reset instead of spending them and meeting a 429."""
+        remaining, reset = self.traffic.rate_remaining, self.traffic.rate_reset
+        if remaining is not None and reset is not None and remaining <= self._min_remaining:
+            wait = reset - time.time()
+            if 0 < wait <= 60:
+                self._sleep(wait)
+            self.traffic.rate_remaining = None
+
+    def _call(self, fn: Callable[[], Any]) -> Any:
+        """A read: paced before the rate limit bites, retried as `fn` asks."""
+        self._pace()
+        try:
+            return fn()
+        except (GitlabError, requests.RequestException) as error:
+            raise problem_of(error, self.url) from None
+
+    def _write(
+        self,
+        fn: Callable[[], Any],
+        *,
+        counted: bool = True,
+        lost: str = "",
+        done: Callable[[GitlabError], bool] | None = None,
+    ) -> Any:
+        """Every write but a note's POST (which reads back before it tries again): paced before
+        the rate limit bites, retried as `fn` asks, and counted in `traffic.writes` unless it is
+        the run lease's bookkeeping (`counted`). A 404 that `done` accepts (a delete whose
+        answer was lost, an award already given) answers GONE. A write whose answers keep
+        getting lost fails that item only: its outcome is unknown, and the next run reads what
+        happened (`lost` says so in the message). An unreachable GitLab is met by the next
+        read, which stops the run; a refused token stops it here."""
+        self._pace()
+        try:
+            answer = fn()
+        except GitlabError as error:
+            if done is None or getattr(error, "response_code", None) != 404 or not done(error):
+                raise self._write_problem(error, lost) from None
+            answer = GONE
+        except requests.RequestException as error:
+            raise self._write_problem(error, lost) from None
+        if counted:
+            self.traffic.writes += 1
+        return answer
+
+    def _write_problem(self, error: Exception, lost: str) -> GitLabProblem:
+        problem = problem_of(error, self.url)
+        if not isinstance(error, GitlabAuthenticationError):
+            problem.fatal = False
+        if lost and isinstance(error, requests.RequestException):
+            problem = GitLabProblem(f"{problem} {lost}")
+        return problem
+
+    # reads --------------------------------------------------------------------------------
+
+    def bot_username(self) -> str:
+        if self._bot is None:
+
+            def whoami() -> str:
+                # The first contact: a GitLab that cannot be reached is said at once (2 retries).
+                user = self._gl.http_get("/user", max_retries=2)
+                if not isinstance(user, dict) or not isinstance(user.get("username"), str):
+                    raise GitLabProblem(
+                        f"{self.url} did not answer GET /api/v4/user as GitLab does: check "
+                        "GITLAB_URL (the GitLab address, without /api/v4)",
+                        fatal=True,
+                    )
+                return str(user["username"])
+
+            self._bot = self._call(whoami)
+        return self._bot
+
+    def check_can_write(self, path: str) -> None:
+        """Before any write: the token's user needs Reporter (or above) on the project."""
+        project = self._call(lambda: self._gl.projects.get(path, max_retries=self._max_retries))
+        permissions = getattr(project, "permissions", None) or {}
+        levels = [
+            (permissions.get(kind) or {}).get("access_level") or 0
+            for kind in ("project_access", "group_access")
+        ]
+        if max(levels) < 20:
+            user = self.bot_username()
+            raise GitLabProblem(
+                f"@{user} has {_ROLE.get(max(levels), 'no')} access to {path}: ps-triage needs "
+                "Reporter (or above) to set labels and close issues; nothing was written",
+                fatal=True,
+            )
+
+    def _project(self, path: str) -> Any:
+        if path not in self._projects:
+            self._projects[path] = self._gl.projects.get(path, lazy=True)
+        return self._projects[path]
+
+    def now(self) -> datetime:
+        """GitLab's time (the `Date` of its last answer), else this machine's."""
+        return self.traffic.server_time or datetime.now(UTC)
