@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .issues.markers import revision
 from .issues.scoping import ScopingData
-from .memo import last_answer
 
 CENT = Decimal("0.01")
 
@@ -181,7 +180,6 @@ def estimate(data: ScopingData, rates: Rates) -> tuple[Estimate | None, list[str
     return found, list(problems)
 
 
-@last_answer  # one issue's plan asks several times
 def _estimate(data: ScopingData, rates: Rates) -> tuple[Estimate | None, tuple[str, ...]]:
     problems = []
     if data.currency is not None and data.currency != rates.currency:

@@ -278,3 +278,17 @@ def test_no_module_of_the_bot_is_over_600_lines():
         if (lines := len(p.read_text().splitlines())) > 600
     }
     assert over == {}
+
+
+def test_nothing_the_planner_reaches_keeps_a_cache():
+    """Memoisation in the planner belongs to an object the run owns (`planner.context.Memo`,
+    held by the `Settings`), never to a module: a module-level cache outlives the run and is
+    shared by every thread and every test. (The loaders' and the runner's own caches are of
+    what they read once per process.)"""
+    decorated = {
+        f"{name}:{number}"
+        for name in planner_modules()
+        for number, line in enumerate(modules()[name].read_text().splitlines(), 1)
+        if re.match(r"@(functools\.)?(cache|lru_cache|last_answer)\b", line)
+    }
+    assert decorated == set()

@@ -19,12 +19,14 @@ from ..rules.fiscal import fiscal_quarter
 class Memo:
     """The last answer of each shared part of the template contexts, for the very same policy
     and issue objects (`memo.last_answer`): the policy's parts, made once per run; the issue's,
-    once for the several comments of one issue's plan. Owned by the `Settings` a run makes."""
+    once for the several comments of one issue's plan; its estimate, asked by several conditions.
+    Owned by the `Settings` a run makes."""
 
     def __init__(self) -> None:
         self.policy_context = last_answer(_policy_context)
         self.placeholder_links = last_answer(_placeholder_links)
         self.issue_context = last_answer(_issue_context)
+        self.estimate = last_answer(estimate)  # one issue's plan asks several times
 
 
 def missing_for_intake(issue: IssueSnapshot, fields: Iterable[str]) -> list[Trusted]:

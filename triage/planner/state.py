@@ -48,6 +48,7 @@ class PlanState:
             bot=self.settings.bot,
             members=self.settings.members,
             digest=self.policy.digest.project is not None,
+            estimator=self.settings.memo.estimate,
         )
 
     def bot_notes(self) -> list[tuple[Note, Marker]]:

@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from ..issues.scoping import ScopingData
 from ..issues.snapshot import IssueSnapshot
 from ..pricing import Estimate, Rates, estimate
 from .fiscal import fiscal_quarter
@@ -38,6 +40,8 @@ class Facts:
     bot: str = ""
     members: frozenset[str] | None = None  # who may be mentioned from the data block
     digest: bool = False  # reminders leave their mentions to the daily digest
+    # How the estimate is priced: the planner hands in its run's remembering one (`context.Memo`).
+    estimator: Callable[[ScopingData, Rates], tuple[Estimate | None, list[str]]] = estimate
 
     def in_quarter_end(self) -> bool:
         """The calendar's quarter-end mode: the fiscal quarter's last `quarter_end_days` days."""
@@ -75,7 +79,7 @@ class Facts:
 
     def estimate(self) -> tuple[Estimate | None, list[str]]:
         data = self.issue.scoping.data
-        return estimate(data, self.rates) if data else (None, [])
+        return self.estimator(data, self.rates) if data else (None, [])
 
     def close_quarter(self) -> str | None:
         """The fiscal quarter of the data block's close date (`FY26-Q4`), if it has one."""
