@@ -39,7 +39,7 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "cannot be priced",
     "close_quarter": "the fiscal quarter of the close date, e.g. FY26-Q4 (trusted)",
     "tasks": "the description's task list: `text`, `done`",
-    "missing": "what the intake checklist still lacks (trusted)",
+    "missing": "for the intake checklist: what it still lacks, items with `what` (`assignee`, `data_block`, `readable_data_block` or `field`, with `field` its name); for an approval refusal: what the gate's `requires` found missing (trusted text)",
     "contacts": "the policy's `approvers`, `delivery_team`, `technical_architects`, `triage_lead` "
     "(assignment.triage_lead) as mentions (trusted)",
     "sow": "the policy's `sow` terms (trusted)",

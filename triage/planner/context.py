@@ -29,20 +29,22 @@ class Memo:
         self.estimate = last_answer(estimate)  # one issue's plan asks several times
 
 
-def missing_for_intake(issue: IssueSnapshot, fields: Iterable[str]) -> list[Trusted]:
-    """What a new scoping issue still lacks: an EM, the data block and its fields."""
-    missing = [] if issue.assignees else [Trusted("an Engagement Manager (the assignee)")]
+def missing_for_intake(issue: IssueSnapshot, fields: Iterable[str]) -> list[dict[str, Trusted]]:
+    """What a new scoping issue still lacks, as items the intake template words: `what` is
+    `assignee`, `data_block` (none), `readable_data_block` (one that cannot be read) or `field`
+    (with `field`, a name from the policy's `intake.fields`). The engine names no PS role."""
+    missing = [] if issue.assignees else [{"what": Trusted("assignee")}]
     block = issue.scoping
     if block.status == "missing":
-        return [*missing, Trusted("the scoping data block (see the Scoping issue template)")]
+        return [*missing, {"what": Trusted("data_block")}]
     if block.data is None:
-        return [*missing, Trusted("a readable scoping data block")]
+        return [*missing, {"what": Trusted("readable_data_block")}]
     for name in fields:
         value: Any = block.data
         for part in name.split("."):
             value = getattr(value, part, None)
         if value in (None, "", [], {}):
-            missing.append(Trusted(f"`{name}` in the data block"))
+            missing.append({"what": Trusted("field"), "field": Trusted(name)})
     return missing
 
 
