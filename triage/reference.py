@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .policy.catalog import FixedPrice, Offering
 from .policy.model import (
     Assignment,
     Calendar,
@@ -100,7 +101,29 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("assignment", Assignment),
     ("forecast", ForecastConfig),
     ("digest", DigestConfig),
+    ("catalog[]", Offering),
+    ("catalog[].fixed", FixedPrice),
 ]
+
+CATALOG_EXAMPLE = """\
+catalog:                       # usually its own file, policies/catalog.yml
+  - id: saas_sso_configuration_remote   # the activity code line items name
+    title: GitLab.com SSO configuration
+    description: SAML single sign-on and SCIM provisioning for the Customer's group.
+    objective: people sign in to GitLab.com with the Customer's identity provider
+    deliverables: [SAML SSO and SCIM provisioning working for the top-level group]
+    prerequisites: [An identity-provider administrator available during the configuration]
+    assumptions: []
+    out_of_scope: [Changes to the identity provider beyond the GitLab application]
+    role: PSE                  # a role of rates.roles
+    days: 2                    # the typical days
+  - id: training_system_administration
+    title: System Administration training
+    description: The System Administration course, remote, up to 12 attendees per session.
+    role: PSE
+    pricing: fixed             # units x fixed.price; COGS units x fixed.cost
+    fixed: {unit: session, price: 6000, cost: 1920}
+"""
 
 
 def _type(info: Any) -> str:
@@ -114,6 +137,7 @@ def _type(info: Any) -> str:
         "triage.rules.conditions.",
         "triage.rules.actions.",
         "triage.pricing.",
+        "triage.policy.catalog.",
         "datetime.",
         "<class '",
         "'>",
@@ -150,6 +174,20 @@ def policy_reference() -> str:
         if described:
             lines += [f"- `{key}`: {text}" for key, text in described] + [""]
     lines += [
+        "## Service catalog",
+        "",
+        "The offerings SoW drafts are written from. A line item names one by `id` or an alias;"
+        " `per_day` items price days x the rate card, `fixed` ones `units` x `fixed.price` (cost"
+        " `fixed.cost`). The SoW lists each item's title and description, and the union of the"
+        " items' deliverables, prerequisites, assumptions and out-of-scope (duplicates once, in"
+        " the items' order). `validate` refuses duplicate ids or aliases, roles not in the rate"
+        " card and `fixed` items without a price. An activity not in the catalog still prices"
+        " from the rate card and shows in the SoW as not in the catalog. Example:",
+        "",
+        "```yaml",
+        *CATALOG_EXAMPLE.splitlines(),
+        "```",
+        "",
         "## Conditions",
         "",
         "A condition is a one-key mapping; compose them with `all`, `any`, `not`.",

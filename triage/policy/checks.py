@@ -218,3 +218,37 @@ def _stage_fix(name: str, stages: list[str]) -> str:
     return (
         f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(stages)}, none, open"
     )
+
+
+def check_catalog(policy: Policy) -> list[GraphProblem]:
+    """The service catalog: one offering per id or alias, every role in the rate card."""
+    problems: list[GraphProblem] = []
+    seen: dict[str, str] = {}
+    roles = policy.rates.roles
+    for index, offering in enumerate(policy.catalog):
+        own: set[str] = set()
+        for name in offering.names():
+            key = " ".join(name.split()).casefold()
+            if key in own:
+                continue
+            own.add(key)
+            if key in seen:
+                problems.append(
+                    GraphProblem(
+                        ("catalog", index, "id" if name == offering.id else "aliases"),
+                        f"`{name}` is already an id or alias of offering `{seen[key]}`",
+                        "give every offering its own id and aliases",
+                    )
+                )
+            else:
+                seen[key] = offering.id
+        if offering.role not in roles:
+            problems.append(
+                GraphProblem(
+                    ("catalog", index, "role"),
+                    f"role `{offering.role}` is not in the rate card "
+                    f"({', '.join(sorted(roles)) or 'none'})",
+                    "use a role of `rates.roles`, or add it there",
+                )
+            )
+    return problems

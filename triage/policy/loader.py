@@ -26,7 +26,8 @@ from ..yaml_source import (
     parse,
 )
 from .calendars import read_places
-from .checks import GraphProblem, check_approvers, check_lifecycle
+from .catalog import FixedPrice, Offering
+from .checks import GraphProblem, check_approvers, check_catalog, check_lifecycle
 from .model import Calendar, Lifecycle, Policy, Rule, Scope, Stage, Transition
 
 JOINED_LISTS = ("rules",)
@@ -112,6 +113,8 @@ def _known_words() -> list[str]:
         Stage,
         Transition,
         Rule,
+        Offering,
+        FixedPrice,
         CommentSpec,
         *CONDITIONS,
         *ACTIONS,
@@ -320,6 +323,7 @@ def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
         raise PolicyInvalid(problems) from None
     graph: list[GraphProblem] = check_lifecycle(policy) + check_approvers(policy)
     graph += read_places(policy)
+    graph += check_catalog(policy)
     for found in graph:
         file, position, _ = origins.locate(found.path)
         problems.append(

@@ -21,6 +21,7 @@ from pydantic import (
 from ..pricing import Rates
 from ..rules.actions import AnyAction, CommentSpec
 from ..rules.conditions import AnyCondition
+from .catalog import Offering
 
 NO_STAGE = "none"  # `from: none`: the issue has no stage label yet
 ANY_OPEN = "open"  # `from: open`: any stage that is not terminal
@@ -418,6 +419,11 @@ class Policy(Strict):
     salesforce: Salesforce = Salesforce()
     digest: DigestConfig = DigestConfig()
     intake: Intake = Intake()
+    catalog: list[Offering] = Field(
+        default_factory=list,
+        description="the service catalog: the team's offerings, which SoW drafts are written from "
+        "(see `catalog[]`)",
+    )
 
     def days_off(self, em: str | None) -> frozenset[date]:
         """The days off an EM's business days skip: those of the EM's region (`calendar.regions`:

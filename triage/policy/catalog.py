@@ -1,0 +1,73 @@
+"""The service catalog (policy key `catalog`): the PS team's standard offerings, each with what
+a SoW says of it and how it is priced. Catalog text is trusted policy; issue text never is."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class FixedPrice(BaseModel):
+    """A packaged offering priced per unit (a training session, a seat), with its cost for COGS."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    unit: str = Field(min_length=1, max_length=50, description="what one unit is: session, seat")
+    price: float = Field(gt=0, le=10_000_000, description="price per unit")
+    cost: float = Field(ge=0, le=10_000_000, description="cost per unit (COGS)")
+
+
+class Offering(BaseModel):
+    """One offering: `id` is the activity code the data block and the Services Calculator use."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=100)
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(min_length=1, max_length=2000)
+    aliases: list[Text] = Field(
+        default_factory=list,
+        description="other names a data block may give the activity (e.g. `Project management`)",
+    )
+    objective: str | None = Field(
+        None, max_length=500, description="what the offering achieves, for the SoW's objectives"
+    )
+    deliverables: list[Text] = Field(default_factory=list)
+    prerequisites: list[Text] = Field(default_factory=list)
+    assumptions: list[Text] = Field(default_factory=list)
+    out_of_scope: list[Text] = Field(default_factory=list)
+    role: str = Field(min_length=1, max_length=100, description="the default role (rate card)")
+    days: float | None = Field(None, gt=0, le=1000, description="the typical days")
+    pricing: Literal["per_day", "fixed"] = Field(
+        "per_day", description="`per_day`: days x the rate card; `fixed`: units x `fixed.price`"
+    )
+    fixed: FixedPrice | None = None
+
+    @model_validator(mode="after")
+    def _priced(self) -> Offering:
+        if self.pricing == "fixed" and self.fixed is None:
+            raise ValueError("`pricing: fixed` needs `fixed: {unit: ..., price: ..., cost: ...}`")
+        if self.pricing == "per_day" and self.fixed is not None:
+            raise ValueError("`fixed:` is only for `pricing: fixed`")
+        return self
+
+    def names(self) -> list[str]:
+        return [self.id, *self.aliases]
+
+
+def find(catalog: tuple[Offering, ...] | list[Offering], activity: str) -> Offering | None:
+    """The offering an activity names (its id or an alias, case and spaces aside)."""
+    wanted = " ".join(activity.split()).casefold()
+    return next(
+        (o for o in catalog if any(n.casefold() == wanted for n in o.names())),
+        None,
+    )
+
+
+def closest(catalog: tuple[Offering, ...] | list[Offering], activity: str) -> str | None:
+    """The catalog id nearest to an unknown activity, for a hint."""
+    names = {n.casefold(): o.id for o in catalog for n in o.names()}
+    found = difflib.get_close_matches(activity.casefold(), list(names), n=1, cutoff=0.6)
+    return names[found[0]] if found else None
