@@ -134,7 +134,7 @@ def deal_of(policy: Policy, issue: IssueSnapshot, now: datetime) -> Deal | None:
     data = issue.scoping.data
     if data is None:
         return None
-    priced, _ = estimate(data, policy.rates) if data.line_items else (None, [])
+    priced, _ = estimate(data, policy.rates, policy.catalog) if data.line_items else (None, [])
     return Deal(
         customer=data.customer,
         ref=issue.ref,
@@ -239,7 +239,7 @@ def approval_missing(policy: Policy, issue: IssueSnapshot, now: datetime) -> lis
     data = issue.scoping.data
     if issue.state != "opened" or data is None or not data.line_items:
         return []
-    priced, _ = estimate(data, policy.rates)
+    priced, _ = estimate(data, policy.rates, policy.catalog)
     if priced is None:
         return []
     stage = _label(issue, f"{policy.lifecycle.label_prefix}::")
@@ -253,6 +253,7 @@ def approval_missing(policy: Policy, issue: IssueSnapshot, now: datetime) -> lis
         fiscal_start_month=policy.calendar.fiscal_year_start_month,
         holidays=frozenset(policy.calendar.holidays),
         rates=policy.rates,
+        catalog=policy.catalog,
     )
     return [text for gate in policy.approvals for text in missing_for(gate, facts)]
 

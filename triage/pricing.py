@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .catalog import Offering, find
 from .issues.markers import revision
 from .issues.scoping import ScopingData
 
@@ -72,6 +73,8 @@ class Line:
     amount: Decimal
     cost_rate: Decimal
     cost: Decimal
+    units: Decimal | None = None  # a fixed-price item: units x rate (per `unit`)
+    unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,8 @@ class Estimate:
                     "amount": _num(ln.amount),
                     "cost_rate": _num(ln.cost_rate),
                     "cost": _num(ln.cost),
+                    # fixed-price lines only, so the revision of per-day estimates is unchanged
+                    **({"units": _num(ln.units), "unit": ln.unit} if ln.units is not None else {}),
                 }
                 for ln in self.lines
             ],
@@ -174,13 +179,19 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def estimate(data: ScopingData, rates: Rates) -> tuple[Estimate | None, list[str]]:
-    """The estimate, or None and the problems that prevent it (unknown role, other currency)."""
-    found, problems = _estimate(data, rates)
+def estimate(
+    data: ScopingData, rates: Rates, catalog: tuple[Offering, ...] | list[Offering] = ()
+) -> tuple[Estimate | None, list[str]]:
+    """The estimate, or None and the problems that prevent it (unknown role, other currency,
+    days or units missing). A line item naming a catalog offering (`catalog`) takes its role
+    when it gives none, and a fixed-price offering is priced units x its unit price."""
+    found, problems = _estimate(data, rates, tuple(catalog))
     return found, list(problems)
 
 
-def _estimate(data: ScopingData, rates: Rates) -> tuple[Estimate | None, tuple[str, ...]]:
+def _estimate(
+    data: ScopingData, rates: Rates, catalog: tuple[Offering, ...] = ()
+) -> tuple[Estimate | None, tuple[str, ...]]:
     problems = []
     if data.currency is not None and data.currency != rates.currency:
         problems.append(
@@ -190,11 +201,57 @@ def _estimate(data: ScopingData, rates: Rates) -> tuple[Estimate | None, tuple[s
     lines = []
     card_price = Decimal(0)
     for index, item in enumerate(data.line_items):
-        card = rates.roles.get(item.role)
+        offering = find(catalog, item.activity) if catalog else None
+        role = item.role or (offering.role if offering else None)
+        if role is None:
+            problems.append(
+                f"line_items[{index}].role is missing: '{item.activity}' is not in the service "
+                "catalog, so give its `role:`"
+            )
+            continue
+        card = rates.roles.get(role)
         if card is None:
             problems.append(
-                f"line_items[{index}].role '{item.role}' is not in the rate card "
+                f"line_items[{index}].role '{role}' is not in the rate card "
                 f"({', '.join(sorted(rates.roles))})"
+            )
+            continue
+        fixed = offering.fixed if offering else None
+        if fixed is not None:
+            if item.units is None:
+                problems.append(
+                    f"line_items[{index}].units is missing: '{item.activity}' is priced per "
+                    f"{fixed.unit} (write e.g. `units: 2`)"
+                )
+                continue
+            units = Decimal(str(item.units))
+            list_rate = Decimal(str(fixed.price))
+            rate = Decimal(str(item.rate)) if item.rate is not None else list_rate
+            cost_rate = Decimal(str(fixed.cost))
+            card_price += _money(units * list_rate)
+            lines.append(
+                Line(
+                    item.activity,
+                    role,
+                    Decimal(str(item.days)) if item.days is not None else Decimal(0),
+                    rate,
+                    _money(units * rate),
+                    cost_rate,
+                    _money(units * cost_rate),
+                    units,
+                    fixed.unit,
+                )
+            )
+            continue
+        if item.units is not None:
+            problems.append(
+                f"line_items[{index}].units is only for a fixed-price catalog item; "
+                f"'{item.activity}' is priced per day: write `days:`"
+            )
+            continue
+        if item.days is None:
+            problems.append(
+                f"line_items[{index}].days is missing: '{item.activity}' is priced per day"
             )
             continue
         days = Decimal(str(item.days))
@@ -204,7 +261,7 @@ def _estimate(data: ScopingData, rates: Rates) -> tuple[Estimate | None, tuple[s
         lines.append(
             Line(
                 item.activity,
-                item.role,
+                role,
                 days,
                 rate,
                 _money(days * rate),

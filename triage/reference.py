@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .policy.catalog import FixedPrice, Offering
+from .catalog import FixedPrice, Offering
 from .policy.model import (
     Assignment,
     Calendar,
@@ -33,7 +33,12 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "customer": "the data block's `customer`, else the issue title",
     "people": "`em` (the assignee) and the data block's `sa`, `ae`, `csm`, `ta`, `pm` usernames",
     "estimate": "the priced estimate: `currency`, `lines` (`activity`, `role`, `days`, `rate`, `amount`, "
-    "`cost_rate`, `cost`), `roles` (`role`, `days`), `total_days`, `list_price`, `discount_pct`, "
+    "`cost_rate`, `cost`, `units` and `unit` for a fixed-price item else None; from the service "
+    "catalog (trusted): `title` (else the activity as written), `code`, `description`, "
+    "`in_catalog`, `closest` (the nearest catalog id of an unknown activity); `notes`, the "
+    "EM's), `scope` (the union of the items' offerings, trusted: `objectives`, `deliverables`, "
+    "`prerequisites`, `assumptions`, `out_of_scope`; `unknown`: `activity`, `closest` of the "
+    "items not in the catalog), `roles` (`role`, `days`), `total_days`, `list_price`, `discount_pct`, "
     "`discount`, `net_price`, `cogs`, `margin_pct`, `margin_floor_pct`, `below_floor`, `card_price` (the list price at the "
     "rate card's prices), `card_discount_pct` (1 - net / card_price, per-line rates included), "
     "`max_discount_pct`, `above_max_discount`, `rates_overridden`, `revision`; None when it "
@@ -137,7 +142,7 @@ def _type(info: Any) -> str:
         "triage.rules.conditions.",
         "triage.rules.actions.",
         "triage.pricing.",
-        "triage.policy.catalog.",
+        "triage.catalog.",
         "datetime.",
         "<class '",
         "'>",

@@ -1,13 +1,15 @@
 """The service catalog: validated like the rest of the policy, with file:line errors."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from triage.catalog import closest, find
 from triage.commands.demo_data import demo_seed
-from triage.issues.scoping import parse_scoping
-from triage.policy.catalog import closest, find
+from triage.issues.scoping import ScopingData, parse_scoping
 from triage.policy.loader import PolicyInvalid, load_policy, policy_from_texts
+from triage.pricing import estimate
 
 LIFECYCLE = """\
 lifecycle:
@@ -104,3 +106,85 @@ def test_the_shipped_catalog_knows_the_research_codes_and_the_demo_activities():
     assert len(activities) > 15
     assert [a for a in activities if find(policy.catalog, a) is None] == []
     assert closest(policy.catalog, "saas_discovery") == "saas_discovery_remote"
+
+
+# Pricing with the catalog: the research's Corvid deal (44 role-days and two training sessions).
+CORVID = {
+    "customer": "Corvid Aerospace Systems",
+    "line_items": [
+        {"activity": "Architecture design", "role": "TA", "days": 6},
+        {"activity": "HA primary build", "role": "PSE", "days": 12},
+        {"activity": "Geo secondary", "role": "PSE", "days": 10},
+        {"activity": "Air-gapped mirror and scanning", "role": "PSE", "days": 8},
+        {"activity": "Project management", "role": "PM", "days": 8},
+        {"activity": "training_system_administration", "units": 2},
+    ],
+}
+
+
+def _shipped():
+    return load_policy(Path(__file__).resolve().parents[2] / "policies")
+
+
+def test_a_fixed_price_item_is_priced_units_times_its_price_with_its_own_cost():
+    policy = _shipped()
+    priced, problems = estimate(ScopingData.model_validate(CORVID), policy.rates, policy.catalog)
+    assert problems == [] and priced is not None
+    training = priced.lines[-1]
+    assert (training.units, training.unit, training.role) == (Decimal(2), "session", "PSE")
+    assert (training.amount, training.cost) == (Decimal("12000.00"), Decimal("3840.00"))
+    assert priced.total_days == 44  # the sessions are not days
+    assert priced.net_price == Decimal("116800.00")  # not 104,800: the training is sold
+    assert priced.cogs == Decimal("49920.00")
+    assert priced.margin_pct == Decimal("57.3")
+
+
+def test_without_the_catalog_a_fixed_price_item_cannot_be_priced():
+    policy = _shipped()
+    priced, problems = estimate(ScopingData.model_validate(CORVID), policy.rates)
+    assert priced is None
+    assert problems == [
+        "line_items[5].role is missing: 'training_system_administration' is not in the service "
+        "catalog, so give its `role:`"
+    ]
+
+
+def test_a_fixed_price_item_needs_units_and_a_per_day_item_refuses_them():
+    policy = _shipped()
+    data = {
+        "customer": "Acme",
+        "line_items": [
+            {"activity": "System Administration training", "days": 2},
+            {"activity": "enablement", "units": 3},
+        ],
+    }
+    _, problems = estimate(ScopingData.model_validate(data), policy.rates, policy.catalog)
+    assert problems == [
+        "line_items[0].units is missing: 'System Administration training' is priced per "
+        "session (write e.g. `units: 2`)",
+        "line_items[1].units is only for a fixed-price catalog item; 'enablement' is priced "
+        "per day: write `days:`",
+    ]
+
+
+def test_an_activity_not_in_the_catalog_still_prices_from_the_rate_card():
+    policy = _shipped()
+    data = {
+        "customer": "Acme",
+        "line_items": [{"activity": "Bespoke thing", "role": "TA", "days": 2}],
+    }
+    priced, problems = estimate(ScopingData.model_validate(data), policy.rates, policy.catalog)
+    assert problems == [] and priced is not None
+    assert priced.net_price == Decimal("5600.00") and priced.cogs == Decimal("2560.00")
+
+
+def test_a_per_day_estimate_keeps_its_revision_when_the_catalog_knows_its_items():
+    """An approval is tied to the revision: adding the catalog must not change it."""
+    policy = _shipped()
+    data = ScopingData.model_validate(
+        {"customer": "Acme", "line_items": [{"activity": "Enablement", "role": "PSE", "days": 2}]}
+    )
+    with_catalog, _ = estimate(data, policy.rates, policy.catalog)
+    without, _ = estimate(data, policy.rates)
+    assert with_catalog is not None and without is not None
+    assert with_catalog.revision == without.revision

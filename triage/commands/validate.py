@@ -36,7 +36,7 @@ def check_issue_template(path: Path, policy: Policy) -> tuple[list[str], bool]:
         return [], False
     if block.data is None:
         return [f"{path}:{p.line or 1}: {p.field}: {p.message}" for p in block.problems], True
-    found, problems = estimate(block.data, policy.rates)
+    found, problems = estimate(block.data, policy.rates, policy.catalog)
     out = []
     for problem in problems:
         item = _ITEM.match(problem)
@@ -50,6 +50,8 @@ def check_issue_template(path: Path, policy: Policy) -> tuple[list[str], bool]:
         )
         fix = (
             f"use a role of `rates.roles` ({', '.join(sorted(policy.rates.roles))}), or add it there"
+            if item and item.group(2) == "role"
+            else "give the line item what the message asks for"
             if item
             else f"leave `currency` out or write `currency: {policy.rates.currency}`, the rate "
             "card's currency"

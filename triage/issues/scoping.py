@@ -84,12 +84,14 @@ class Confidence(_Strict):
 
 
 class LineItem(_Strict):
-    activity: str = Field(min_length=1, max_length=200)
-    role: str = Field(min_length=1, max_length=100)
-    days: float = Field(gt=0, le=1000)
+    activity: str = Field(min_length=1, max_length=200)  # a catalog id or alias, or free text
+    role: str | None = Field(None, min_length=1, max_length=100)  # left out: the catalog's
+    days: float | None = Field(None, gt=0, le=1000)  # required unless priced per unit
+    units: float | None = Field(None, gt=0, le=10_000)  # for a fixed-price catalog item
     rate: float | None = Field(
         None, gt=0, le=1_000_000
-    )  # a price per day agreed for this item, instead of the rate card's
+    )  # a price per day (per unit, fixed-price) agreed for this item, instead of the policy's
+    notes: str | None = Field(None, min_length=1, max_length=2000)  # the EM's words, in the SoW
 
 
 class Agreement(_Strict):

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..issues.scoping import People
+from ..catalog import Offering, closest, find
+from ..issues.scoping import People, ScopingData
 from ..issues.snapshot import IssueSnapshot
 from ..memo import last_answer
 from ..policy.model import NO_STAGE, Policy, Transition
@@ -116,7 +117,7 @@ def _issue_context(
     block = issue.scoping
     data = block.data
     priced, estimate_problems = (
-        estimate(data, policy.rates) if data and data.line_items else (None, [])
+        estimate(data, policy.rates, policy.catalog) if data and data.line_items else (None, [])
     )
     quarter = (
         fiscal_quarter(data.close_date, policy.calendar.fiscal_year_start_month)
@@ -129,7 +130,9 @@ def _issue_context(
             "em": issue.assignees[0] if issue.assignees else None,
             **(data.people if data else People()).model_dump(),  # every role, None when unknown
         },
-        "estimate": priced.as_context() if priced else None,
+        "estimate": _with_catalog(priced.as_context(), policy.catalog, data)
+        if priced and data
+        else None,
         "close_quarter": Trusted(quarter.name) if quarter else None,
         "tasks": [{"text": t.text, "done": t.done} for t in issue.tasks],
         "missing": missing_for_intake(issue, policy.intake.fields),
@@ -155,6 +158,63 @@ def _issue_context(
         + [{"line": None, "field": "estimate", "message": text} for text in estimate_problems],
         "data_block_status": Trusted(block.status),
         "deal": _deal_context(policy, issue),
+    }
+
+
+# What every SoW delivers, after the offerings' own deliverables (once, if one of them says it).
+CLOSING_REPORT = "A closing report with outcomes, open risks and recommendations."
+
+
+def _union(lists: Iterable[Iterable[str]]) -> list[Trusted]:
+    """The items of every list once (case and spacing aside), in the order first met."""
+    seen: dict[str, Trusted] = {}
+    for items in lists:
+        for text in items:
+            seen.setdefault(" ".join(text.split()).casefold().rstrip("."), Trusted(text))
+    return list(seen.values())
+
+
+def _with_catalog(
+    priced: dict[str, Any], catalog: list[Offering], data: ScopingData
+) -> dict[str, Any]:
+    """The estimate's context with what the service catalog says of each line item: `title`,
+    `code`, `description` (trusted policy), the EM's `notes` (issue text: escaped), and the
+    SoW's `scope`: the union of the offerings' objectives, deliverables, prerequisites,
+    assumptions and out-of-scope, and the activities the catalog does not know."""
+    lines: list[dict[str, Any]] = []
+    offerings: list[Offering] = []
+    unknown: list[dict[str, Any]] = []
+    for line, item in zip(priced["lines"], data.line_items, strict=True):
+        offering = find(catalog, item.activity)
+        hint = None if offering else closest(catalog, item.activity)
+        if offering:
+            offerings.append(offering)
+        else:
+            unknown.append({"activity": item.activity, "closest": Trusted(hint) if hint else None})
+        lines.append(
+            {
+                **line,
+                "title": Trusted(offering.title) if offering else item.activity,
+                "code": Trusted(offering.id) if offering else None,
+                "description": Trusted(offering.description) if offering else None,
+                "in_catalog": offering is not None,
+                "closest": Trusted(hint) if hint else None,
+                "notes": item.notes,
+                "units": line.get("units"),  # fixed-price lines only, else None
+                "unit": Trusted(line["unit"]) if "unit" in line else None,
+            }
+        )
+    return {
+        **priced,
+        "lines": lines,
+        "scope": {
+            "objectives": _union([[o.objective] for o in offerings if o.objective]),
+            "deliverables": _union([*(o.deliverables for o in offerings), [CLOSING_REPORT]]),
+            "prerequisites": _union(o.prerequisites for o in offerings),
+            "assumptions": _union(o.assumptions for o in offerings),
+            "out_of_scope": _union(o.out_of_scope for o in offerings),
+            "unknown": unknown,
+        },
     }
 
 

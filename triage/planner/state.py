@@ -44,6 +44,7 @@ class PlanState:
             fiscal_start_month=cal.fiscal_year_start_month,
             holidays=self.policy.days_off(issue.assignees[0] if issue.assignees else None),
             rates=self.policy.rates,
+            catalog=self.policy.catalog,
             quarter_end_days=cal.quarter_end_business_days,
             bot=self.settings.bot,
             members=self.settings.members,

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ..catalog import FixedPrice, Offering
 from ..errors import TriageError
 from ..rules.actions import ACTION_KEYS, ACTIONS, CommentSpec
 from ..rules.conditions import CONDITION_KEYS, CONDITIONS
@@ -26,7 +27,6 @@ from ..yaml_source import (
     parse,
 )
 from .calendars import read_places
-from .catalog import FixedPrice, Offering
 from .checks import GraphProblem, check_approvers, check_catalog, check_lifecycle
 from .model import Calendar, Lifecycle, Policy, Rule, Scope, Stage, Transition
 

@@ -18,10 +18,10 @@ from pydantic import (
     model_validator,
 )
 
+from ..catalog import Offering
 from ..pricing import Rates
 from ..rules.actions import AnyAction, CommentSpec
 from ..rules.conditions import AnyCondition
-from .catalog import Offering
 
 NO_STAGE = "none"  # `from: none`: the issue has no stage label yet
 ANY_OPEN = "open"  # `from: open`: any stage that is not terminal

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from ..catalog import Offering
 from ..issues.scoping import ScopingData
 from ..issues.snapshot import IssueSnapshot
 from ..pricing import Estimate, Rates, estimate
@@ -41,7 +42,11 @@ class Facts:
     members: frozenset[str] | None = None  # who may be mentioned from the data block
     digest: bool = False  # reminders leave their mentions to the daily digest
     # How the estimate is priced: the planner hands in its run's remembering one (`context.Memo`).
-    estimator: Callable[[ScopingData, Rates], tuple[Estimate | None, list[str]]] = estimate
+    catalog: tuple[Offering, ...] | list[Offering] = ()  # the policy's service catalog
+    estimator: Callable[
+        [ScopingData, Rates, tuple[Offering, ...] | list[Offering]],
+        tuple[Estimate | None, list[str]],
+    ] = estimate
 
     def in_quarter_end(self) -> bool:
         """The calendar's quarter-end mode: the fiscal quarter's last `quarter_end_days` days."""
@@ -79,7 +84,7 @@ class Facts:
 
     def estimate(self) -> tuple[Estimate | None, list[str]]:
         data = self.issue.scoping.data
-        return self.estimator(data, self.rates) if data else (None, [])
+        return self.estimator(data, self.rates, self.catalog) if data else (None, [])
 
     def close_quarter(self) -> str | None:
         """The fiscal quarter of the data block's close date (`FY26-Q4`), if it has one."""

@@ -1,5 +1,7 @@
 """The service catalog (policy key `catalog`): the PS team's standard offerings, each with what
-a SoW says of it and how it is priced. Catalog text is trusted policy; issue text never is."""
+a SoW says of it and how it is priced. Catalog text is trusted policy; issue text never is.
+A top-level module (not under `policy/`) because pricing reads it and the policy model imports
+pricing's rate card: under `policy/` it would close an import circle."""
 
 from __future__ import annotations
 
