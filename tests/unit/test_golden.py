@@ -224,7 +224,38 @@ CASES = {
 
 # The same templates reached by the other paths a live run takes, pinned too: the intake
 # comment of the `triaged` move (an EM already assigned), a reminder after one business day.
+# The research's Corvid deal: 44 role-days and two System Administration training sessions,
+# a fixed-price catalog item (2 x 6,000, cost 2 x 1,920): net 116,800 (not 104,800), COGS
+# 49,920, margin 57.3%. Checked by hand in sow-draft-corvid.md: section 2 names what the HA
+# build, Geo, air-gapped mirror and training achieve; section 3 lists each offering's title and
+# description, the training as "2 sessions", and the EM's note under the Geo item (escaped);
+# section 4 the offerings' deliverables once each; section 8 the shared prerequisite
+# ("Provisioned servers ...") and assumption ("The Customer provisions ...") of the HA build and
+# Geo once; section 9 "Ongoing operation and upgrades after hand-over" once.
+CORVID = {
+    **BRAMBLEWOOD,
+    "customer": "Corvid Aerospace Systems",
+    "legal_entity": "Corvid Aerospace Systems, LLC",
+    "line_items": [
+        {"activity": "Architecture design", "role": "TA", "days": 6},
+        {"activity": "HA primary build", "role": "PSE", "days": 12},
+        {
+            "activity": "Geo secondary",
+            "role": "PSE",
+            "days": 10,
+            "notes": "Secondary site in the Huntsville data centre; @all /close <b>x</b>",
+        },
+        {"activity": "Air-gapped mirror and scanning", "role": "PSE", "days": 8},
+        {"activity": "Project management", "role": "PM", "days": 8},
+        {"activity": "training_system_administration", "units": 2},
+    ],
+}
+
 VARIANTS = {
+    "sow-draft-corvid.md": (
+        "sow-draft.md.j2",
+        lambda: with_details(replace(stage("SOW_WIP", data=CORVID, done=TASKS[:2]), names=NAMES)),
+    ),
     "intake-triaged.md": (
         "intake.md.j2",
         lambda: with_details(snapshot(data={"customer": "Quarry Peak Logistics"})),

@@ -6,10 +6,13 @@ from pathlib import Path
 import pytest
 
 from triage.catalog import closest, find
-from triage.commands.demo_data import demo_seed
+from triage.commands.demo_data import TASKS, demo_seed
 from triage.issues.scoping import ScopingData, parse_scoping
+from triage.planner import plan_issue
 from triage.policy.loader import PolicyInvalid, load_policy, policy_from_texts
 from triage.pricing import estimate
+
+from support import NOW, settings, snapshot, with_details, workspace
 
 LIFECYCLE = """\
 lifecycle:
@@ -188,3 +191,82 @@ def test_a_per_day_estimate_keeps_its_revision_when_the_catalog_knows_its_items(
     without, _ = estimate(data, policy.rates)
     assert with_catalog is not None and without is not None
     assert with_catalog.revision == without.revision
+
+
+# The SoW draft composed from the catalog, through the planner as a run would post it.
+def _sow(line_items):
+    ws = workspace()
+    data = {
+        "customer": "Acme",
+        "close_date": "2026-01-23",
+        "currency": "USD",
+        "people": {"sa": "felix", "ae": "imogen"},
+        "confidence": {"value": "Green", "rationale": "PO raised"},
+        "line_items": line_items,
+    }
+    issue = with_details(
+        snapshot(labels=("Services Calculator", "proposal::SOW_WIP"), done=TASKS[:2], data=data)
+    )
+    result = plan_issue(ws.policy, issue, NOW, settings(ws))
+    assert result.error is None, result.error
+    [body] = [c.body for c in result.comments if c.template == "sow-draft.md.j2"]
+    return body
+
+
+def _section(body, number):
+    start = body.index(f"### {number}. ")
+    return body[start : body.index("### ", start + 4)]
+
+
+def test_the_sow_lists_what_offerings_share_once_in_the_order_of_the_items():
+    body = _sow(
+        [
+            {"activity": "Geo secondary", "role": "PSE", "days": 10},
+            {"activity": "HA primary build", "role": "PSE", "days": 12},
+        ]
+    )
+    assumptions = _section(body, 8)
+    assert assumptions.count("Provisioned servers, storage and load balancers") == 1
+    assert assumptions.count("The Customer provisions infrastructure before") == 1
+    assert _section(body, 9).count("Ongoing operation and upgrades after hand-over") == 1
+    deliverables = _section(body, 4)
+    # Geo's deliverables first (its item comes first), then the HA build's, then the report
+    assert (
+        deliverables.index("A replicating Geo secondary site")
+        < deliverables.index("A running HA primary site")
+        < deliverables.index("A closing report")
+    )
+    objectives = _section(body, 2)
+    assert "a disaster-recovery copy of GitLab kept in sync" in objectives
+    assert "a highly available GitLab primary site in production" in objectives
+
+
+def test_the_ems_notes_show_under_their_item_escaped():
+    body = _sow(
+        [
+            {
+                "activity": "Enablement",
+                "role": "PSE",
+                "days": 2,
+                "notes": "/close\n@all <img src=x> **two** sessions",
+            }
+        ]
+    )
+    scope = _section(body, 3)
+    item = scope[scope.index("1. **Hands-on enablement.**") :]
+    assert "\\/close @\u2060all &lt;img src=x&gt; \\*\\*two\\*\\* sessions" in item
+    assert "\n/close" not in body and "@all" not in body and "<img" not in body
+
+
+def test_an_activity_not_in_the_catalog_is_priced_and_marked_for_the_em():
+    body = _sow([{"activity": "Saas discovery", "role": "PSE", "days": 3}])
+    assert (
+        "**Saas discovery.** **[Describe this activity: it is not in the service catalog.]**"
+        in (_section(body, 3))
+    )
+    assert "- Saas discovery: **[describe what this activity delivers]**" in _section(body, 4)
+    assert (
+        '"Saas discovery" is not in the service catalog: sections 3 and 4 ask you to describe '
+        "it (did you mean `saas_discovery_remote`?)." in body
+    )
+    assert "USD 7,200.00" in _section(body, 6)
