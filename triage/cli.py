@@ -316,6 +316,26 @@ def graph(ctx: click.Context, policies: Path) -> None:
 
 
 @main.command()
+@click.option(
+    "--policies", type=click.Path(path_type=Path), default=Path("policies"), show_default=True
+)
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(["terminal", "markdown", "json"]),
+    default="terminal",
+    show_default=True,
+    help="markdown: a handbook page; json: every field",
+)
+@click.pass_context
+def catalog(ctx: click.Context, policies: Path, form: str) -> None:
+    """List the service catalog's offerings (for the team's handbook page: --format markdown)."""
+    from .commands.catalog import catalog as command
+
+    _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, form)))
+
+
+@main.command()
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=Path("."))
 @click.option(
     "--update",

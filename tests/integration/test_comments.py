@@ -45,10 +45,10 @@ def test_revising_an_estimate_twice_leaves_three_notes_the_first_two_superseded(
             f"#note_{newer.id}" in older.body
             and "**Superseded: do not use this revision.**" in older.body
         )
-    assert "| Automated migration waves | PSE | 22 |" in notes[0].body  # the content stays
-    assert "| Automated migration waves | PSE | 25 |" in notes[1].body
+    assert "| Repository migration waves | PSE | 22 |" in notes[0].body  # the content stays
+    assert "| Repository migration waves | PSE | 25 |" in notes[1].body
     assert (
-        "| Automated migration waves | PSE | 20 |" in notes[2].body
+        "| Repository migration waves | PSE | 20 |" in notes[2].body
         and "Superseded" not in notes[2].body
     )
 

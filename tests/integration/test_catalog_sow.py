@@ -1,0 +1,68 @@
+"""A deal written with catalog activities gets, over GitLab's API, a SoW draft composed from the
+service catalog, with its fixed-price training priced per session."""
+
+import json
+
+from click.testing import CliRunner
+
+from triage.cli import main
+from triage.testing import scoping_gitlab
+
+from support import ROOT
+
+DEAL = {
+    "customer": "Corvid Aerospace Systems",
+    "line_items": [
+        {"activity": "architecture_design", "days": 6},
+        {"activity": "ha_build", "days": 12},
+        {"activity": "Geo secondary", "role": "PSE", "days": 10, "notes": "Huntsville site"},
+        {"activity": "Air-gapped mirror and scanning", "role": "PSE", "days": 8},
+        {"activity": "project_management", "days": 8},
+        {"activity": "training_system_administration", "units": 2},
+    ],
+}
+
+
+def test_a_deal_of_catalog_items_gets_a_sow_draft_composed_from_the_catalog():
+    with scoping_gitlab(ROOT / "policies", ROOT / "templates") as scoping:
+        iid = scoping.issue(
+            stage="Estimate_Feedback",
+            data=DEAL,
+            tasks=["Discovery call held", "Customer agreed price and scope"],
+        )
+        scoping.run()  # over the TA threshold: a TA reviews it first
+        ta = scoping.as_person(scoping.member_of("ps/ps-ta")).issues.get(iid)
+        ta.labels = [*ta.labels, "TA::Approved"]
+        ta.save()
+        scoping.run()
+        assert scoping.stage(iid) == "SOW_WIP"
+        [sow] = scoping.comments(iid, "sow-draft")
+        assert "| 6 | System Administration training | PSE | 2 sessions |" in sow
+        assert "| 1 | Reference architecture design | TA | 6 |" in sow  # role from the catalog
+        assert "- Fees: USD 116,800.00." in sow
+        assert "- a disaster-recovery copy of GitLab kept in sync" in sow
+        assert "**Geo secondary site.** A Geo secondary site set up" in sow
+        assert "   Huntsville site" in sow
+        assert sow.count("- Ongoing operation and upgrades after hand-over") == 1
+        [cost] = scoping.comments(iid, "cost-estimate")
+        assert (
+            "| System Administration training | PSE | 2 sessions | USD 1,920.00 per session | USD 3,840.00 |"
+            in cost
+        )
+        assert "- COGS: USD 49,920.00" in cost
+
+
+def test_triage_catalog_lists_the_offerings_for_a_handbook_page_and_as_json():
+    policies = str(ROOT / "policies")
+    terminal = CliRunner().invoke(main, ["catalog", "--policies", policies])
+    assert terminal.exit_code == 0, terminal.output
+    assert "training_system_administration" in terminal.output
+    assert "System Administration training (USD 6,000.00 per session)" in terminal.output
+    page = CliRunner().invoke(main, ["catalog", "--policies", policies, "--format", "markdown"])
+    assert "## GitLab.com SSO configuration (`saas_sso_configuration_remote`)" in page.output
+    assert "*PSE, typically 2 days; USD 2,400.00 per PSE day*" in page.output
+    listed = json.loads(
+        CliRunner().invoke(main, ["catalog", "--policies", policies, "--format", "json"]).output
+    )
+    assert {"id": "training_system_administration"}.items() <= listed[-1].items()
+    assert listed[-1]["fixed"] == {"unit": "session", "price": 6000.0, "cost": 1920.0}
