@@ -31,7 +31,14 @@ def edit(path, *replacements):
 
 
 def adopt(target):
-    """What the team edits: the rate card, the calendar, and its issue template's example role."""
+    """What the team edits: the rate card, its service catalog's roles (the catalog names roles of
+    the rate card), the calendar, and its issue template's example role."""
+    catalog = target / "policies/catalog.yml"
+    text = catalog.read_text()
+    for old, new in (("PSE", "Consultant"), ("TA", "Architect"), ("PM", "Consultant")):
+        assert f"    role: {old}\n" in text, old
+        text = text.replace(f"    role: {old}\n", f"    role: {new}\n")
+    catalog.write_text(text)
     policy = target / "policies/ps-scoping.yml"
     text = policy.read_text()
     start, end = text.index("\nrates:\n"), text.index("\nsow:\n")
