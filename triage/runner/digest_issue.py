@@ -1,7 +1,7 @@
 """The daily digest of reminders: one comment per person per day on an issue the bot keeps (like
 the forecast issue: created once, found again by its marker among the bot's own issues only),
 mentioning the person once and listing, with links, every reminder and escalation of the day
-that is theirs. A reminder due later the same day is added to that day's comment by an edit,
+that is theirs and every deal overdue for them (reminded today or on an earlier day). A reminder due later the same day is added to that day's comment by an edit,
 which mentions no one anew; the reminders themselves name people without mentioning them."""
 
 from __future__ import annotations
@@ -38,12 +38,16 @@ def keep_digest(
     now: datetime,
     *,
     write: bool,
+    overdue: dict[str, list[str]] | None = None,
 ) -> str | None:
-    """Post (or extend) today's digest comment of each person with reminders in `plans`."""
+    """Post (or extend) today's digest comment of each person with reminders in `plans` or
+    deals `overdue` for them (`overdue.overdue`: everything overdue, reminded today or before)."""
     config = policy.digest
     if config.project is None:
         return None
     lines = due_today(policy, plans)
+    for person, items in (overdue or {}).items():
+        lines[person] += items
     if not lines:
         return None
     day = now.date().isoformat()
