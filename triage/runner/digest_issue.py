@@ -13,6 +13,7 @@ from datetime import datetime
 
 from ..gitlab.adapter import GitLab
 from ..issues.markers import Marker, find_marker, revision
+from ..issues.snapshot import Note
 from ..planner.records import IssuePlan
 from ..policy.model import Policy
 
@@ -53,6 +54,7 @@ def keep_digest(
     day = now.date().isoformat()
     posted = extended = 0
     issues: dict[str, int] = {}
+    notes: dict[int, tuple[Note, ...]] = {}
     for person, items in sorted(lines.items()):
         slug = re.sub(r"[^a-z0-9]+", "-", person.lower()).strip("-")
         token = "ps-triage-digest" + (f"-{slug}" if config.per == "person" else "")
@@ -71,10 +73,10 @@ def keep_digest(
         iid = issues[token]
         key = f"digest/{slug}/{day}"  # no `@` in the marker: it mentions no one
         bot = gitlab.bot_username()
+        if iid not in notes:  # read once: each person's comment has a key of its own
+            notes[iid] = gitlab.notes(config.project, iid)
         mine = [
-            n
-            for n in gitlab.notes(config.project, iid)
-            if n.author == bot and (m := find_marker(n.body)) and m.key == key
+            n for n in notes[iid] if n.author == bot and (m := find_marker(n.body)) and m.key == key
         ]
         if mine:
             note = mine[-1]
