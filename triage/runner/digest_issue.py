@@ -48,7 +48,7 @@ def keep_digest(
         return None
     lines = due_today(policy, plans)
     for person, items in (overdue or {}).items():
-        lines[person] += items
+        lines[person] += items  # after the day's reminders: a deal listed once (`_new`)
     if not lines:
         return None
     day = now.date().isoformat()
@@ -80,17 +80,31 @@ def keep_digest(
         ]
         if mine:
             note = mine[-1]
-            new = [line for line in items if line not in note.body.splitlines()]
+            new = _new(items, note.body)
             if new:
                 body = note.body.rstrip("\n") + "\n" + "\n".join(new) + "\n"
                 gitlab.edit_note(config.project, iid, note.id, body)
                 extended += 1
             continue
         rev = revision({"key": key})
-        text = "\n".join(dict.fromkeys(items))
+        text = "\n".join(_new(items, ""))
         body = f"{Marker(key, rev)}\n{person} overdue for you today ({day}):\n\n{text}\n"
         gitlab.create_note(config.project, iid, body, marker_key=key, marker_rev=rev)
         posted += 1
     if not write:
         return f"digest: {posted} would be posted"
     return f"digest: {posted} posted, {extended} extended"
+
+
+def _new(items: list[str], body: str) -> list[str]:
+    """The lines of `items` not in `body` yet, each once; an overdue deal's line only when the
+    deal is not listed yet (by its reminder today, or as overdue with another count)."""
+    new: list[str] = []
+    for line in items:
+        shown = body + "\n" + "\n".join(new)
+        if line in shown.splitlines():
+            continue
+        if line.startswith("- overdue: ") and line.split(" ", 3)[2] in shown:
+            continue  # `[ref](url)`: already there
+        new.append(line)
+    return new
