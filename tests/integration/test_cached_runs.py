@@ -37,7 +37,10 @@ def test_a_settled_run_reads_only_what_it_cannot_remember(demo, tmp_path):
     assert admin(demo.url, "stats")["routes"] == {
         "GET /user": 1,
         "GET /projects/:id": 1,
-        "GET /projects/:id/issues": 4,  # the run lease's issue, the scoping issues, the forecast
+        # the run lease's issue, the scoping issues, the forecast, the digest
+        "GET /projects/:id/issues": 5,
+        # today's digest comments, read once: the deals still overdue are already listed there
+        "GET /projects/:id/issues/:noteable_id/notes": 1,
         "GET /groups/:id/members/all": 3,  # the approver groups: directors, TAs, Deal Desk
         "GET /projects/:id/members/all": 1,  # who may be mentioned: read once per run
         # the run lease, taken and given back

@@ -381,8 +381,11 @@ def test_one_reminder_and_one_escalation_per_missed_sla_then_silence_until_an_ed
         assert "- escalation: [ps/ps-plan#1](" in digests[("@dana", date(2026, 1, 12))]
         for day in (date(2026, 1, 8), date(2026, 1, 23)):
             assert "- reminder: [ps/ps-plan#1](" in digests[("@felix", day)]
-        # Issues 2 and 3 both remind felix on 01-19: one comment that day, listing both.
-        assert digests[("@felix", date(2026, 1, 19))].count("[ps/ps-plan#") == 2
+        # Issues 2 and 3 both remind felix on 01-19: one comment that day, listing both, and
+        # issue 1, reminded on 01-08 and still overdue (no new reminder: it is listed as such).
+        felix = digests[("@felix", date(2026, 1, 19))]
+        assert felix.count("[ps/ps-plan#") == 3 and felix.count("@felix") == 1
+        assert "- overdue: [ps/ps-plan#1](" in felix
 
 
 @REMEMBERING

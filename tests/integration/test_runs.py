@@ -50,18 +50,20 @@ def test_second_apply_makes_zero_writes_with_one_listing(demo):
     # - each approver group's members, once; the project's members (who may be mentioned), once;
     # - label events of every issue with a timer (when did its stage start?) or a gated label
     #   (who set it?): all 9;
+    # - the digest issue and its notes (everything overdue is listed today, every run);
     # - notes of 7: the 6 with a comment checked by revision or period, and #4101, older than 45
     #   days with a recent update (was it people? only its notes can say).
     assert admin(demo.url, "stats")["routes"] == {
         "GET /user": 1,
         "GET /projects/:id": 1,  # may the token write? checked before any write
         # the run lease's issue; the scoping issues; the quarter's closed deals and the forecast
-        # issue, for the forecast
-        "GET /projects/:id/issues": 4,
+        # issue, for the forecast; the digest issue (today's comments: is every deal still
+        # overdue listed?)
+        "GET /projects/:id/issues": 5,
         "GET /groups/:id/members/all": 3,  # the approver groups: directors, TAs, Deal Desk
         "GET /projects/:id/members/all": 1,
         "GET /projects/:id/issues/:eventable_id/resource_label_events": 9,
-        "GET /projects/:id/issues/:noteable_id/notes": 7,
+        "GET /projects/:id/issues/:noteable_id/notes": 8,  # and the digest issue's, once
         # the run lease: is it free, taken (awarded), still only ours, given back
         "GET /projects/:id/issues/:issue_iid/award_emoji": 2,
         "POST /projects/:id/issues/:issue_iid/award_emoji": 1,

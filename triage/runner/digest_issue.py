@@ -1,7 +1,7 @@
 """The daily digest of reminders: one comment per person per day on an issue the bot keeps (like
 the forecast issue: created once, found again by its marker among the bot's own issues only),
 mentioning the person once and listing, with links, every reminder and escalation of the day
-that is theirs. A reminder due later the same day is added to that day's comment by an edit,
+that is theirs and every deal overdue for them (reminded today or on an earlier day). A reminder due later the same day is added to that day's comment by an edit,
 which mentions no one anew; the reminders themselves name people without mentioning them."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import datetime
 
 from ..gitlab.adapter import GitLab
 from ..issues.markers import Marker, find_marker, revision
+from ..issues.snapshot import Note
 from ..planner.records import IssuePlan
 from ..policy.model import Policy
 
@@ -38,17 +39,22 @@ def keep_digest(
     now: datetime,
     *,
     write: bool,
+    overdue: dict[str, list[str]] | None = None,
 ) -> str | None:
-    """Post (or extend) today's digest comment of each person with reminders in `plans`."""
+    """Post (or extend) today's digest comment of each person with reminders in `plans` or
+    deals `overdue` for them (`overdue.overdue`: everything overdue, reminded today or before)."""
     config = policy.digest
     if config.project is None:
         return None
     lines = due_today(policy, plans)
+    for person, items in (overdue or {}).items():
+        lines[person] += items  # after the day's reminders: a deal listed once (`_new`)
     if not lines:
         return None
     day = now.date().isoformat()
     posted = extended = 0
     issues: dict[str, int] = {}
+    notes: dict[int, tuple[Note, ...]] = {}
     for person, items in sorted(lines.items()):
         slug = re.sub(r"[^a-z0-9]+", "-", person.lower()).strip("-")
         token = "ps-triage-digest" + (f"-{slug}" if config.per == "person" else "")
@@ -67,24 +73,38 @@ def keep_digest(
         iid = issues[token]
         key = f"digest/{slug}/{day}"  # no `@` in the marker: it mentions no one
         bot = gitlab.bot_username()
+        if iid not in notes:  # read once: each person's comment has a key of its own
+            notes[iid] = gitlab.notes(config.project, iid)
         mine = [
-            n
-            for n in gitlab.notes(config.project, iid)
-            if n.author == bot and (m := find_marker(n.body)) and m.key == key
+            n for n in notes[iid] if n.author == bot and (m := find_marker(n.body)) and m.key == key
         ]
         if mine:
             note = mine[-1]
-            new = [line for line in items if line not in note.body.splitlines()]
+            new = _new(items, note.body)
             if new:
                 body = note.body.rstrip("\n") + "\n" + "\n".join(new) + "\n"
                 gitlab.edit_note(config.project, iid, note.id, body)
                 extended += 1
             continue
         rev = revision({"key": key})
-        text = "\n".join(dict.fromkeys(items))
+        text = "\n".join(_new(items, ""))
         body = f"{Marker(key, rev)}\n{person} overdue for you today ({day}):\n\n{text}\n"
         gitlab.create_note(config.project, iid, body, marker_key=key, marker_rev=rev)
         posted += 1
     if not write:
         return f"digest: {posted} would be posted"
     return f"digest: {posted} posted, {extended} extended"
+
+
+def _new(items: list[str], body: str) -> list[str]:
+    """The lines of `items` not in `body` yet, each once; an overdue deal's line only when the
+    deal is not listed yet (by its reminder today, or as overdue with another count)."""
+    new: list[str] = []
+    for line in items:
+        shown = body + "\n" + "\n".join(new)
+        if line in shown.splitlines():
+            continue
+        if line.startswith("- overdue: ") and line.split(" ", 3)[2] in shown:
+            continue  # `[ref](url)`: already there
+        new.append(line)
+    return new

@@ -16,11 +16,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
+from ..forecast_source import with_stage_starts
 from ..gitlab.adapter import GitLab, GitLabProblem
 from ..gitlab.cache import DetailsCache
 from ..gitlab.lease import Busy, RunLease, is_lease_issue
 from ..gitlab.readers import Readers
 from ..issues.snapshot import IssueSnapshot
+from ..overdue import overdue
 from ..planner import IssuePlan, Settings, after, assignments_for
 from ..policy.model import Policy
 from ..render.templates import TemplateProblem, Templates
@@ -178,25 +180,30 @@ def run_holding(
         result.remembered = cache.reused - reused_before
         if iid is None:
             cache.keep_only({s.ref for s in listed})
+    changed = {
+        (o.plan.project, o.plan.iid): o.plan
+        for o in result.outcomes
+        if o.status in ("applied", "planned")
+    }
+    read = [detailed.get((s.project, s.iid), s) for s in listed]
+    final = [
+        after(s, changed[(s.project, s.iid)], when, bot) if (s.project, s.iid) in changed else s
+        for s in read
+    ]
     if policy.digest.project and mode == "apply" and not result.budget_exhausted:
         applied = [o.plan for o in result.outcomes if o.status == "applied"]
         try:
-            result.digest = keep_digest(policy, gitlab, applied, when, write=True)
+            # Everything overdue, from the issues as the run leaves them (their stage starts
+            # read where nobody read them yet, as the forecast reads them).
+            mine = [s for s in final if iid is None or s.iid == iid]  # `--issue`: that one
+            mine = with_stage_starts(policy, gitlab, mine, when)
+            late = overdue(policy, mine, when, members)
+            result.digest = keep_digest(policy, gitlab, applied, when, write=True, overdue=late)
         except GitLabProblem as problem:
             if problem.fatal:
                 raise
             result.digest = f"digest: failed ({problem})"
     if policy.forecast.project and iid is None:
-        changed = {
-            (o.plan.project, o.plan.iid): o.plan
-            for o in result.outcomes
-            if o.status in ("applied", "planned")
-        }
-        read = [detailed.get((s.project, s.iid), s) for s in listed]
-        final = [
-            after(s, changed[(s.project, s.iid)], when, bot) if (s.project, s.iid) in changed else s
-            for s in read
-        ]
         may_write = (
             mode == "apply"
             and not result.budget_exhausted

@@ -1,0 +1,93 @@
+"""Everything overdue, by person, for the daily digest: each open deal whose time in its stage
+has passed the stage's reminder period (the SLA, as the forecast's "SLA breached" counts it),
+listed (when the reminder rule's `when` holds) for the people its reminder notifies (and, past the escalation margin, those its
+escalation notifies). Pure: computed from the issues as the run leaves them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator
+from datetime import datetime
+
+from .forecast import deal_of
+from .issues.snapshot import IssueSnapshot
+from .policy.model import Policy
+from .render.markdown import mention
+from .rules.facts import Facts, NeedDetail
+from .rules.moment import Moment
+
+
+def _people(
+    policy: Policy, issue: IssueSnapshot, roles: Iterable[str], members: Collection[str]
+) -> Iterator[str]:
+    """Mentions for `roles`, as a reminder's `notify` resolves them: the policy's contacts, or
+    data-block people (and the EM) whom GitLab shows as members of the project."""
+    contacts = policy.contacts
+    by_contact = {
+        "approvers": contacts.approvers,
+        "delivery_team": contacts.delivery_team,
+        "technical_architects": contacts.technical_architects,
+        "triage_lead": [n for n in [policy.assignment.triage_lead] if n],
+    }
+    data = issue.scoping.data
+    people = {
+        "em": issue.assignees[0] if issue.assignees else None,
+        **(data.people.model_dump() if data is not None else {}),
+    }
+    for role in roles:
+        if role in by_contact:
+            yield from (mention(n) for n in by_contact[role])
+        elif (name := people.get(role)) and name.lower() in members:
+            yield mention(name)
+
+
+def overdue(
+    policy: Policy, issues: Iterable[IssueSnapshot], now: datetime, members: Collection[str] | None
+) -> dict[str, list[str]]:
+    """By mention: one line per open deal overdue for them, with its link and how many business
+    days past the SLA it is."""
+    lines: dict[str, list[str]] = defaultdict(list)
+    for issue in sorted(issues, key=lambda i: i.ref):
+        if issue.state != "opened":
+            continue
+        deal = deal_of(policy, issue, now)
+        if deal is None or deal.days_in_stage is None:
+            continue
+        whom: dict[str, int] = {}
+        cal = policy.calendar
+        facts = Facts(
+            issue=issue,
+            moment=Moment(cal.local(now)),
+            stage=deal.stage,
+            stage_prefix=policy.lifecycle.label_prefix,
+            fiscal_start_month=cal.fiscal_year_start_month,
+            holidays=policy.days_off(issue.assignees[0] if issue.assignees else None),
+            rates=policy.rates,
+            quarter_end_days=cal.quarter_end_business_days,
+            members=frozenset(members or ()),
+        )
+        for rule in policy.rules:
+            if deal.stage not in (rule.stages or []):
+                continue
+            try:
+                if not rule.when.evaluate(facts).met:
+                    continue  # its reminder is not due: the task is done, the label is gone
+            except NeedDetail:
+                continue  # what it needs was not read for this issue
+            for action in rule.actions:
+                spec = getattr(action, "comment", None)
+                every = getattr(spec, "every", None)
+                if spec is None or not every or deal.days_in_stage < every:
+                    continue
+                roles = list(spec.notify)
+                if spec.escalate_after and deal.days_in_stage >= every + spec.escalate_after:
+                    roles += spec.escalate_to
+                for person in _people(policy, issue, roles, members or frozenset()):
+                    late = deal.days_in_stage - every
+                    whom[person] = max(late, whom.get(person, late))
+        for person, late in whom.items():
+            lines[person].append(
+                f"- overdue: [{issue.ref}]({issue.web_url}) in {deal.stage}, "
+                f"{late} business day{'s' if late != 1 else ''} past the SLA"
+            )
+    return lines
