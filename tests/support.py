@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import gitlab
+from click.testing import CliRunner, Result
 
+from triage.cli import main
 from triage.commands.demo_data import BOT_TOKEN, description
 from triage.gitlab.adapter import GitLab
 from triage.issues.snapshot import IssueSnapshot, LabelEvent, Note
@@ -143,3 +145,22 @@ def project_as(url: str, user: str) -> Any:
 def bot_notes(url: str, iid: int) -> list[Any]:
     notes = project_as(url, "dana").issues.get(iid, lazy=True).notes.list(get_all=True, sort="asc")
     return [n for n in notes if n.author["username"] == BOT and not n.system]
+
+
+def triage_report(url: str, token: str, *args: str) -> Result:
+    """`triage report` against the GitLab at `url`, with the shipped policies and templates (an
+    `--policies` among `args` names others); it must succeed. Warnings are in `.stderr`."""
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "--policies",
+            str(ROOT / "policies"),
+            "--templates",
+            str(ROOT / "templates"),
+            *args,
+        ],
+        env={"GITLAB_URL": url, "GITLAB_TOKEN": token},
+    )
+    assert result.exit_code == 0, result.output
+    return result

@@ -9,15 +9,10 @@ COGS 10 x 1,040 = 10,400, margin (11,951.50 - 10,400) / 11,951.50 = 13.0%, below
 """
 
 import json
-from collections.abc import Iterator
 
-import pytest
-from click.testing import CliRunner
+from triage.testing import BOT_TOKEN
 
-from triage.cli import main
-from triage.testing import BOT_TOKEN, Scoping, scoping_gitlab
-
-from support import ROOT
+from support import triage_report
 
 TASKS = [
     "Discovery call held",
@@ -31,12 +26,6 @@ OVERRIDDEN = {
     "discount_pct": 45,
     "line_items": [{"activity": "Pipelines", "role": "PSE", "days": 10, "rate": 2173}],
 }
-
-
-@pytest.fixture
-def scoping() -> Iterator[Scoping]:
-    with scoping_gitlab(ROOT / "policies", ROOT / "templates") as harness:
-        yield harness
 
 
 def test_the_request_shows_the_discount_against_the_rate_card_and_flags_what_is_outside_policy(
@@ -82,22 +71,9 @@ def test_the_forecast_flags_a_deal_over_the_ta_threshold_without_a_ta_review(sco
     scoping.run()
 
     def blocked():
-        result = CliRunner().invoke(
-            main,
-            [
-                "report",
-                "--policies",
-                str(ROOT / "policies"),
-                "--templates",
-                str(ROOT / "templates"),
-                "--quarter",
-                "FY27-Q1",
-                "--format",
-                "json",
-            ],
-            env={"GITLAB_URL": scoping.emulator.url, "GITLAB_TOKEN": BOT_TOKEN},
+        result = triage_report(
+            scoping.emulator.url, BOT_TOKEN, "--quarter", "FY27-Q1", "--format", "json"
         )
-        assert result.exit_code == 0, result.output
         needs = json.loads(result.output)["needs_action"]
         return needs["Approval blocked (what the approval needs is missing)"]
 

@@ -4,16 +4,12 @@ output shows the label's value, never with another value's rationale as its own.
 
 import csv
 import io
-from collections.abc import Iterator
 
-import pytest
 import yaml
-from click.testing import CliRunner
 
-from triage.cli import main
-from triage.testing import BOT_TOKEN, Scoping, scoping_gitlab
+from triage.testing import BOT_TOKEN, Scoping
 
-from support import ROOT
+from support import triage_report
 
 DATA = {
     "customer": "Acme Widgets",
@@ -25,12 +21,6 @@ DATA = {
 }
 
 
-@pytest.fixture
-def scoping() -> Iterator[Scoping]:
-    with scoping_gitlab(ROOT / "policies", ROOT / "templates") as harness:
-        yield harness
-
-
 def set_data(scoping: Scoping, iid: int, data: dict) -> None:
     issue = scoping.as_person("dana").issues.get(iid)
     head = issue.description.split("<!-- ps-triage:scoping -->")[0]
@@ -40,22 +30,9 @@ def set_data(scoping: Scoping, iid: int, data: dict) -> None:
 
 
 def salesforce_row(scoping: Scoping) -> list[str]:
-    result = CliRunner().invoke(
-        main,
-        [
-            "report",
-            "--policies",
-            str(ROOT / "policies"),
-            "--templates",
-            str(ROOT / "templates"),
-            "--quarter",
-            "FY27-Q1",
-            "--format",
-            "salesforce-csv",
-        ],
-        env={"GITLAB_URL": scoping.emulator.url, "GITLAB_TOKEN": BOT_TOKEN},
+    result = triage_report(
+        scoping.emulator.url, BOT_TOKEN, "--quarter", "FY27-Q1", "--format", "salesforce-csv"
     )
-    assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(result.stdout)))
     [row] = [r for r in rows[1:] if r and r[0] == "006XX0000FAKE09"]
     return row

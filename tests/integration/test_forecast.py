@@ -18,26 +18,13 @@ from gitlab_emulator.testing import admin
 from triage.cli import main
 from triage.workspace import load_workspace
 
-from support import ROOT, bot_notes, bot_run, project_as
+from support import ROOT, bot_notes, bot_run, project_as, triage_report
 
 TOKEN = "demo-bot-token"
 
 
 def report(url, *args):
-    result = CliRunner().invoke(
-        main,
-        [
-            "report",
-            "--policies",
-            str(ROOT / "policies"),
-            "--templates",
-            str(ROOT / "templates"),
-            *args,
-        ],
-        env={"GITLAB_URL": url, "GITLAB_TOKEN": TOKEN},
-    )
-    assert result.exit_code == 0, result.output
-    return result.stdout  # warnings go to stderr
+    return triage_report(url, TOKEN, *args).stdout  # warnings go to stderr
 
 
 def test_report_markdown_has_the_hand_checked_numbers_and_writes_nothing(demo):

@@ -5,15 +5,10 @@ rows without an opportunity id reported on stderr, and flagged in the forecast's
 import csv
 import io
 import json
-from collections.abc import Iterator
 
-import pytest
-from click.testing import CliRunner
+from triage.testing import BOT_TOKEN, Scoping
 
-from triage.cli import main
-from triage.testing import BOT_TOKEN, Scoping, scoping_gitlab
-
-from support import ROOT
+from support import triage_report
 
 DATA = {
     "customer": "Acme Widgets",
@@ -25,28 +20,8 @@ DATA = {
 }
 
 
-@pytest.fixture
-def scoping() -> Iterator[Scoping]:
-    with scoping_gitlab(ROOT / "policies", ROOT / "templates") as harness:
-        yield harness
-
-
 def report(scoping: Scoping, fmt: str):
-    result = CliRunner().invoke(
-        main,
-        [
-            "report",
-            "--policies",
-            str(ROOT / "policies"),
-            "--templates",
-            str(ROOT / "templates"),
-            "--format",
-            fmt,
-        ],
-        env={"GITLAB_URL": scoping.emulator.url, "GITLAB_TOKEN": BOT_TOKEN},
-    )
-    assert result.exit_code == 0, result.output
-    return result
+    return triage_report(scoping.emulator.url, BOT_TOKEN, "--format", fmt)
 
 
 def test_every_deal_touched_in_the_quarter_with_its_stage_and_salesforce_user(scoping):

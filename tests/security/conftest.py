@@ -6,20 +6,4 @@ lets the bot run, and asserts the safe outcome as GitLab shows it afterwards. Th
 bot's guarantees can be read from the test names here.
 """
 
-from __future__ import annotations
-
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from triage.testing import Scoping, scoping_gitlab
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def scoping() -> Iterator[Scoping]:
-    """The shipped policies and templates on a fresh GitLab emulator (see `triage.testing`)."""
-    with scoping_gitlab(ROOT / "policies", ROOT / "templates") as harness:
-        yield harness
+# The `scoping` fixture (the shipped policies on a fresh emulator) is tests/conftest.py's.
