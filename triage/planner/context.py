@@ -5,6 +5,7 @@ once by a `Memo`, which the `Settings` of a run hold (no module keeps any)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from ..catalog import Offering, closest, find
@@ -299,3 +300,59 @@ def _em_confidence(issue: IssueSnapshot, data: Any) -> dict[str, Any]:
     value = colours.get((label or "").strip().lower(), stated)
     rationale = data.confidence.rationale if data and stated == value else None
     return {"value": Trusted(value), "rationale": rationale, "stated": Trusted(stated)}
+
+
+# What a customer document (the Word SoW) may show of a comment's context: nothing internal.
+_DOCUMENT_ESTIMATE = (
+    "currency",
+    "revision",
+    "roles",
+    "total_days",
+    "list_price",
+    "discount_pct",
+    "discount",
+    "net_price",
+)
+_DOCUMENT_LINE = (
+    "activity",
+    "title",
+    "code",
+    "description",
+    "in_catalog",
+    "notes",
+    "role",
+    "days",
+    "units",
+    "unit",
+    "rate",
+    "amount",
+)
+_DOCUMENT_SCOPE = ("objectives", "deliverables", "prerequisites", "assumptions", "out_of_scope")
+_DOCUMENT_DEAL = ("sow_number", "legal_entity", "msa", "billing", "region", "start_window")
+
+
+def document_context(context: dict[str, Any], day: date) -> dict[str, Any]:
+    """The customer's view of a comment's context, for a document they read (the Word SoW):
+    `customer`, `deal`, `estimate`, `sow` as the comment sees them, less everything internal
+    (cost, COGS, margin, usernames, links, the catalog's hints), and `date`, the revision date.
+    The values are the raw texts (a document escapes them its own way)."""
+    deal, priced = context["deal"], context["estimate"]
+    return {
+        "customer": context["customer"],
+        "date": Trusted(day.isoformat()),
+        "sow": context["sow"],
+        "deal": {
+            **{key: deal[key] for key in _DOCUMENT_DEAL},
+            "contacts": [{"role": p["role"], "name": p["name"]} for p in deal["contacts"]],
+        },
+        "estimate": None
+        if priced is None
+        else {
+            **{key: priced[key] for key in _DOCUMENT_ESTIMATE},
+            "lines": [{key: line.get(key) for key in _DOCUMENT_LINE} for line in priced["lines"]],
+            "scope": {
+                **{key: priced["scope"][key] for key in _DOCUMENT_SCOPE},
+                "unknown": [{"activity": u["activity"]} for u in priced["scope"]["unknown"]],
+            },
+        },
+    }

@@ -265,6 +265,49 @@ class _BoundedEnvironment(SandboxedEnvironment):
         return checked
 
 
+def with_shared_filters(env: _BoundedEnvironment, money: MoneyFormat) -> _BoundedEnvironment:
+    """The filters every kind of template has (comments and Word documents), the ones that
+    grow texts bounded, and the loops' check."""
+    # 12345.5 -> `USD 12,345.50` (a number the bot computed, so trusted)
+    env.filters["money"] = lambda value: Trusted(money(value))
+    env.filters["num"] = _num
+    env.filters["plural"] = _plural
+    env.filters["largest_first"] = _largest_first
+    for name in _GROWING:
+        env.filters[name] = env.bounded_filter(name, env.filters[name])
+    env.filters[_LOOP] = _bounded_loop
+    return env
+
+
+def bounded_render(
+    template: Template, context: Mapping[str, Any], limits: Limits, what: str = "a comment"
+) -> str:
+    """Rendered a few pieces at a time: the output's size and the deadline are checked as
+    it grows (each piece is one text the limits already hold to `limits.output`)."""
+    deadline = time.monotonic() + limits.seconds
+    token = _DEADLINE.set(deadline)
+    pieces = cast(Generator[str], template.root_render_func(template.new_context(dict(context))))
+    size, out = 0, []
+    try:
+        while batch := list(islice(pieces, 8)):
+            text = "".join(batch)
+            size += len(text)
+            out.append(text)
+            if size > limits.output or time.monotonic() > deadline:
+                raise _Bound(
+                    f"{what} of more than {limits.output:,} characters"
+                    if size > limits.output
+                    else f"rendering took more than {limits.seconds:g} s",
+                    _rendering_line(pieces),
+                )
+    except Exception:
+        template.environment.handle_exception()  # the template's lines in the traceback
+    finally:
+        pieces.close()
+        _DEADLINE.reset(token)
+    return "".join(out)
+
+
 @pass_context  # needs the render's context: never run while compiling
 def _bounded_loop(context: Context, items: Iterable[Any]) -> Iterator[Any]:
     """A loop's items, with the render's deadline checked as they go."""
@@ -338,16 +381,7 @@ class Templates:
         env.filters["code"] = code
         env.filters["label"] = label
         env.filters["mermaid"] = mermaid
-        money = self.money
-        # 12345.5 -> `USD 12,345.50` (a number the bot computed, so trusted)
-        env.filters["money"] = lambda value: Trusted(money(value))
-        env.filters["num"] = _num
-        env.filters["plural"] = _plural
-        env.filters["largest_first"] = _largest_first
-        for name in _GROWING:
-            env.filters[name] = env.bounded_filter(name, env.filters[name])
-        env.filters[_LOOP] = _bounded_loop
-        return env
+        return with_shared_filters(env, self.money)
 
     def names(self) -> list[str]:
         return sorted(self.sources)
@@ -382,32 +416,7 @@ class Templates:
             ) from None
 
     def _bounded(self, template: Template, context: Mapping[str, Any]) -> str:
-        """Rendered a few pieces at a time: the output's size and the deadline are checked as
-        it grows (each piece is one text the limits already hold to `limits.output`)."""
-        deadline = time.monotonic() + self.limits.seconds
-        token = _DEADLINE.set(deadline)
-        pieces = cast(
-            Generator[str], template.root_render_func(template.new_context(dict(context)))
-        )
-        size, out = 0, []
-        try:
-            while batch := list(islice(pieces, 8)):
-                text = "".join(batch)
-                size += len(text)
-                out.append(text)
-                if size > self.limits.output or time.monotonic() > deadline:
-                    raise _Bound(
-                        f"a comment of more than {self.limits.output:,} characters"
-                        if size > self.limits.output
-                        else f"rendering took more than {self.limits.seconds:g} s",
-                        _rendering_line(pieces),
-                    )
-        except Exception:
-            template.environment.handle_exception()  # the template's lines in the traceback
-        finally:
-            pieces.close()
-            _DEADLINE.reset(token)
-        return "".join(out)
+        return bounded_render(template, context, self.limits)
 
     def check_syntax(self) -> list[str]:
         env = self.environment

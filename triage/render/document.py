@@ -1,0 +1,146 @@
+"""Word documents: a .docx rendered from a team-owned Word template with Jinja tags (docxtpl).
+
+The template's tags run in the same bounded sandbox as the comment templates (`Limits`,
+`StrictUndefined`), with every value XML-escaped (docxtpl's autoescape) and stripped of the
+characters XML cannot hold: a customer or activity named `{{ x }}`, `{% if %}`, `<w:p>` or `&`
+is written as it is, never evaluated and never part of the document's XML. Pure apart from the
+template bytes given to it; the caller reads and writes files.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from docx.opc.exceptions import PackageNotFoundError
+from docxtpl import DocxTemplate
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
+
+from ..errors import TemplateProblem
+from .money import MoneyFormat
+from .templates import Limits, _BoundedEnvironment, bounded_render, with_shared_filters
+
+DOCUMENT_SUFFIX = ".docx"
+# A document's XML is far larger than its text: the whole of one part (the body) may be this
+# long; each value or list in it stays within `Limits.output`, as in a comment.
+MAX_DOCUMENT_XML = 20_000_000
+DOCUMENT_LIMITS = Limits(seconds=5.0)  # a document renders in a few hundred ms
+# Characters XML 1.0 cannot hold (and \a, \f, \v, which docxtpl would turn into paragraph or
+# page breaks): left out of every value.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_TAGS = re.compile(r"<[^>]+>")
+_NOT_NAME = re.compile(r"[^A-Za-z0-9]+")
+MAX_NAME = 60  # characters of the customer part of a file name
+
+
+def _plain(value: Any) -> str:
+    """A value as document text (autoescape then XML-escapes it)."""
+    if value is None:
+        return ""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _NOT_XML.sub("", text)
+
+
+def document_name(customer: str, day: date) -> str:
+    """`Bramblewood-Financial-SoW-2026-11-27.docx`: the customer (issue text) kept to ASCII
+    letters and digits joined by `-` (accents dropped, at most MAX_NAME characters), never empty."""
+    ascii_text = unicodedata.normalize("NFKD", customer).encode("ascii", "ignore").decode()
+    words = _NOT_NAME.sub("-", ascii_text).strip("-")[:MAX_NAME].rstrip("-")
+    return f"{words or 'Customer'}-SoW-{day.isoformat()}{DOCUMENT_SUFFIX}"
+
+
+class _Problem(Exception):
+    """A render error with the text of the paragraph it happened in."""
+
+    def __init__(self, message: str, paragraph: str) -> None:
+        super().__init__(message)
+        self.message, self.paragraph = message, paragraph
+
+
+class _Document(DocxTemplate):  # type: ignore[misc]  # docxtpl has no type hints
+    """docxtpl, each part rendered through the bounded render; values are never unescaped
+    afterwards (docxtpl's `{_{` for a literal `{{` is not supported: write `{{ '{{' }}`)."""
+
+    limits: Limits
+
+    def render_xml_part(
+        self, src_xml: str, part: Any, context: Mapping[str, Any], jinja_env: Any = None
+    ) -> str:
+        src_xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml)  # a line per paragraph
+        self.current_rendering_part = part
+        try:
+            template = jinja_env.from_string(src_xml)
+            dst_xml = bounded_render(
+                template, context, replace(self.limits, output=MAX_DOCUMENT_XML), "a document"
+            )
+        except TemplateSyntaxError as error:
+            raise _Problem(error.message or str(error), _paragraph(src_xml, error.lineno)) from None
+        except UndefinedError as error:
+            raise _Problem(error.message or str(error), _paragraph(src_xml, _line(error))) from None
+        except TemplateError as error:
+            raise _Problem(str(error), _paragraph(src_xml, _line(error))) from None
+        except RecursionError:
+            raise _Problem("a macro calls itself without end", "") from None
+        except Exception as error:  # the template's own mistake: 1 / 0, "a" + 1, ...
+            message = f"{type(error).__name__}: {error}"
+            raise _Problem(message, _paragraph(src_xml, _line(error))) from None
+        dst_xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", dst_xml)
+        return str(self.resolve_listing(dst_xml))
+
+
+def _line(error: Exception) -> int | None:
+    """The line of the rendered part (a paragraph) an error happened on."""
+    bound = getattr(error, "line", None)
+    if isinstance(bound, int):
+        return bound
+    tb, line = error.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _paragraph(src_xml: str, line: int | None) -> str:
+    if not line:
+        return ""
+    lines = src_xml.splitlines()
+    text = _TAGS.sub("", lines[line - 1]) if 0 < line <= len(lines) else ""
+    return " ".join(text.split())[:100]
+
+
+def render_document(
+    name: str,
+    template: bytes,
+    context: Mapping[str, Any],
+    *,
+    money: MoneyFormat | None = None,
+    limits: Limits = DOCUMENT_LIMITS,
+) -> bytes:
+    """The .docx made from the Word template `name` (its bytes) and a context; a
+    TemplateProblem naming the template (and the paragraph) when it cannot be made."""
+    env = with_shared_filters(
+        _BoundedEnvironment(limits, undefined=StrictUndefined, finalize=_plain, autoescape=True),
+        money or MoneyFormat(),
+    )
+    try:
+        document = _Document(io.BytesIO(template))
+        document.limits = limits
+        document.render(dict(context), jinja_env=env, autoescape=True)
+        out = io.BytesIO()
+        document.save(out)
+    except _Problem as problem:
+        where = f" (in the paragraph '{problem.paragraph}')" if problem.paragraph else ""
+        raise TemplateProblem(f"{name}: {problem.message}{where}") from None
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError) as error:
+        raise TemplateProblem(
+            f"{name}: not a Word document (.docx) ({type(error).__name__}: {error}); "
+            "save it from Word or LibreOffice as .docx"
+        ) from None
+    return out.getvalue()
