@@ -11,7 +11,7 @@ import gc
 import os
 import sys
 import traceback
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -449,6 +449,18 @@ def reference(ctx: click.Context, output: Path) -> None:
     "--stage",
     help="Stage to render a rule's comment in (default: the issue's, else the rule's first).",
 )
+@click.option(
+    "--docx",
+    "docx",
+    type=click.Path(path_type=Path),
+    help="Render the Word template TEMPLATE (`sow` or `sow.docx`) into this .docx file (into "
+    "an existing folder: as <Customer>-SoW-<date>.docx there).",
+)
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help="With --docx: a PDF beside it too, when LibreOffice (soffice) is installed.",
+)
 @click.pass_context
 def render(
     ctx: click.Context,
@@ -461,22 +473,29 @@ def render(
     issue: int | None,
     data_file: Path | None,
     stage: str | None,
+    docx: Path | None,
+    pdf: bool,
 ) -> None:
-    """Preview a comment template for an issue or a scoping data file, without writing."""
-    from .commands.render import render_data, render_issue
+    """Preview a comment template (or with --docx, a Word template) for an issue or a scoping
+    data file, without writing to GitLab."""
+    from .commands.render import DocumentOut, render_data, render_issue
     from .workspace import load_workspace
 
     if (issue is None) == (data_file is None):
         raise click.UsageError("give exactly one of --issue IID or --data FILE")
+    if pdf and docx is None:
+        raise click.UsageError("--pdf goes with --docx OUT.docx")
     connection = _connection(gitlab_url, project)
     console = _console(ctx, connection.token)
+    when = now or datetime.now(UTC)  # the date in the file name and the document
+    document = DocumentOut(path=docx, day=when.date(), pdf=pdf) if docx else None
 
     def action() -> int:
         workspace = load_workspace(policies, templates)
         if data_file is not None:
-            return render_data(console, workspace, template, data_file, stage)
+            return render_data(console, workspace, template, data_file, stage, document)
         assert issue is not None
-        return render_issue(console, workspace, connection, template, issue, stage)
+        return render_issue(console, workspace, connection, template, issue, stage, document)
 
     _exit(guarded(console, action))
 

@@ -13,7 +13,9 @@ from .forecast import forecast
 from .forecast_report import markdown
 from .issues.snapshot import IssueSnapshot
 from .planner import template_context
+from .planner.context import document_context
 from .policy.model import Policy
+from .render.document import render_document
 from .render.markdown import Trusted
 from .render.templates import TemplateProblem, Templates
 from .rules.actions import Comment, ConfidenceCheck
@@ -69,6 +71,51 @@ def template_uses(policy: Policy) -> dict[str, list[tuple[str, Any]]]:
             ("move", None)
         )
     return uses
+
+
+def document_uses(policy: Policy) -> dict[str, list[tuple[str, Any]]]:
+    """Word template name -> the comments that name it (`comment: {document: ...}`):
+    ("transition", Transition) | ("rule", Rule)."""
+    uses: dict[str, list[tuple[str, Any]]] = {}
+    for kind, owners in (("transition", policy.lifecycle.transitions), ("rule", policy.rules)):
+        for owner in owners:
+            for action in owner.actions:
+                if isinstance(action, Comment) and action.comment.document:
+                    uses.setdefault(action.comment.document, []).append((kind, owner))
+    return uses
+
+
+def document_source(
+    policy: Policy, issue: IssueSnapshot, name: str, stage: str | None = None
+) -> dict[str, Any]:
+    """The context of the comment that names the Word template `name` (the first stage's,
+    when no comment does): `document_context` makes the document's view of it."""
+    uses = document_uses(policy).get(name)
+    if uses:
+        kind, use = uses[0]
+        return use_context(policy, issue, kind, use, stage)
+    stages = policy.lifecycle.stage_ids()
+    return template_context(policy, issue, stage or stages[0], why="preview")
+
+
+def check_documents(policy: Policy, templates: Templates) -> list[str]:
+    """Word templates the policy names but the folder lacks, and every Word template of the
+    folder rendered against the sample issue."""
+    problems = [
+        f"Word template '{name}' (named by "
+        + ", ".join(f"{kind} {use.id}" for kind, use in uses)
+        + ") is not in the templates folder"
+        for name, uses in sorted(document_uses(policy).items())
+        if name not in templates.documents
+    ]
+    issue = sample_issue(policy)
+    for name, template in sorted(templates.documents.items()):
+        context = document_context(document_source(policy, issue, name), issue.created_at.date())
+        try:
+            render_document(name, template, context, money=templates.money)
+        except TemplateProblem as error:
+            problems.append(f"{error} (rendering it against the sample issue)")
+    return problems
 
 
 def sample_issue(policy: Policy) -> IssueSnapshot:
@@ -179,4 +226,4 @@ def check_templates(policy: Policy, templates: Templates) -> list[str]:
                     f"{error} (rendering for {kind} {getattr(obj, 'id', '')})".replace(" )", ")")
                     + no_roles
                 )
-    return problems
+    return problems + [problem + no_roles for problem in check_documents(policy, templates)]

@@ -90,6 +90,19 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "removed": "for a stage conflict: the stage labels removed (trusted)",
 }
 
+DOCUMENT_VARIABLES: dict[str, str] = {
+    "customer": "the data block's `customer`",
+    "date": "the revision date (`YYYY-MM-DD`): the day the document was made",
+    "sow": "the policy's `sow` terms",
+    "deal": "`sow_number`, `legal_entity`, `msa` (`name`, `date`), `billing`, `region`, "
+    "`start_window`, `contacts` (`role`, `name`: the name on the GitLab profile, or none)",
+    "estimate": "`currency`, `revision`, `roles` (`role`, `days`), `total_days`, `list_price`, "
+    "`discount_pct`, `discount`, `net_price`, `lines` (`activity`, `title`, `code`, "
+    "`description`, `in_catalog`, `notes`, `role`, `days`, `units`, `unit`, `rate`, `amount`) and "
+    "`scope` (`objectives`, `deliverables`, `prerequisites`, `assumptions`, `out_of_scope`, "
+    "`unknown` with `activity`); none without a priced estimate",
+}
+
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("policy (top level)", Policy),
     ("scope", Scope),
@@ -217,4 +230,23 @@ def policy_reference() -> str:
         "|---|---|",
     ]
     lines += [f"| `{name}` | {text} |" for name, text in TEMPLATE_VARIABLES.items()]
+    lines += [
+        "",
+        "## Word documents",
+        "",
+        "A Word template (`*.docx` beside the templates, e.g. the shipped `sow.docx`, built by"
+        " `scripts/build_sow_template.py`) holds docxtpl tags: `{{ value }}` in a paragraph,"
+        " `{%p ... %}` alone in a paragraph to repeat or drop paragraphs, `{%tr ... %}` alone in a"
+        " table row to repeat or drop rows. It renders in the same sandbox as the comment"
+        " templates, every value XML-escaped (issue text such as `{{ x }}` or `<w:p>` is written as"
+        " it is). A comment names it with `document` (`comment: {template: sow-draft.md.j2,"
+        " document: sow.docx}`); `triage render sow --data FILE --docx OUT.docx` writes it locally"
+        " and `validate` renders every Word template against the sample issue. It sees the"
+        " customer's view of the comment's variables, with nothing internal (no cost, COGS,"
+        " margin, usernames or links). Filters: `money`, `num`, `plural`.",
+        "",
+        "| variable | what it holds |",
+        "|---|---|",
+    ]
+    lines += [f"| `{name}` | {text} |" for name, text in DOCUMENT_VARIABLES.items()]
     return "\n".join(lines) + "\n"

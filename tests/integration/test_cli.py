@@ -3,6 +3,7 @@
 import json
 import socket
 
+import docx
 import pytest
 from click.testing import CliRunner
 
@@ -62,7 +63,7 @@ def test_validate_reports_file_line_and_fix(tmp_path):
 
 def test_validate_renders_templates_and_names_the_broken_one(tmp_path):
     for template in (ROOT / "templates").iterdir():
-        (tmp_path / template.name).write_text(template.read_text())
+        (tmp_path / template.name).write_bytes(template.read_bytes())
     (tmp_path / "transition.md.j2").write_text("Moved to {{ transition.too_label }}\n")
     result = CliRunner().invoke(
         main, ["validate", "--policies", str(ROOT / "policies"), "--templates", str(tmp_path)]
@@ -273,6 +274,77 @@ def test_render_for_a_live_issue_writes_nothing(demo):
     )
     served = admin(demo.url, "stats")["requests"]
     assert served["POST"] == served["PUT"] == 0
+
+
+def test_render_writes_the_word_sow_from_a_data_file(tmp_path):
+    data = tmp_path / "acme.yml"
+    data.write_text(
+        "customer: Acme Widgets\nline_items:\n  - {activity: Discovery, role: PSE, days: 3}\n"
+    )
+    result = invoke(
+        ["render", "sow", "--data", str(data), "--docx", str(tmp_path), "--now", "2026-11-27"]
+    )
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "Acme-Widgets-SoW-2026-11-27.docx"
+    assert result.output.startswith(f"wrote {out} (")
+    document = docx.Document(str(out))
+    assert document.paragraphs[1].text == "Acme Widgets"
+    lines = [[c.text for c in row.cells] for row in document.tables[1].rows]
+    assert lines[1][2:] == ["PSE", "3", "USD 7,200.00"]
+
+
+def test_render_writes_the_word_sow_of_a_live_issue_and_nothing_to_gitlab(demo, tmp_path):
+    out = tmp_path / "corvid.docx"
+    result = invoke(["render", "sow.docx", "--issue", "4102", "--docx", str(out)], demo.url)
+    assert result.exit_code == 0, result.output
+    assert docx.Document(str(out)).paragraphs[1].text == "Corvid Aerospace Systems"
+    served = admin(demo.url, "stats")["requests"]
+    assert served["POST"] == served["PUT"] == served["DELETE"] == 0
+
+
+def test_a_pdf_without_libreoffice_is_skipped_with_a_line_saying_why(tmp_path):
+    data = tmp_path / "acme.yml"
+    data.write_text("customer: Acme\nline_items:\n  - {activity: Discovery, role: PSE, days: 3}\n")
+    out = tmp_path / "acme.docx"
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    args = ["render", "sow", "--data", str(data), "--docx", str(out), "--pdf"]
+    result = invoke(args, PATH=str(empty))
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and not out.with_suffix(".pdf").exists()
+    assert "PDF skipped: LibreOffice is not installed (no `soffice` on PATH)" in result.output
+
+
+def test_a_pdf_libreoffice_fails_to_make_is_reported(tmp_path):
+    data = tmp_path / "acme.yml"
+    data.write_text("customer: Acme\nline_items:\n  - {activity: Discovery, role: PSE, days: 3}\n")
+    out = tmp_path / "acme.docx"
+    programs = tmp_path / "bin"
+    programs.mkdir()
+    soffice = programs / "soffice"
+    soffice.write_text("#!/bin/sh\necho 'Error: source file could not be loaded' >&2\nexit 1\n")
+    soffice.chmod(0o755)
+    args = ["render", "sow", "--data", str(data), "--docx", str(out), "--pdf"]
+    result = invoke(args, PATH=str(programs))
+    assert result.exit_code == 0, result.output
+    assert (
+        "PDF skipped: LibreOffice did not convert acme.docx (exit 1: Error: source file could "
+        "not be loaded)" in result.output
+    )
+
+
+def test_validate_renders_the_word_template_and_names_it_when_broken(tmp_path):
+    for template in (ROOT / "templates").iterdir():
+        (tmp_path / template.name).write_bytes(template.read_bytes())
+    broken = docx.Document()
+    broken.add_paragraph("Fees: {{ estimate.net_prize | money }}")
+    broken.save(str(tmp_path / "sow.docx"))
+    result = invoke(["validate", "--templates", str(tmp_path)])
+    assert result.exit_code == 1
+    assert (
+        "sow.docx: 'dict object' has no attribute 'net_prize' (in the paragraph 'Fees: {{ "
+        "estimate.net_prize | money }}') (rendering it against the sample issue)" in result.output
+    )
 
 
 def test_render_needs_one_source():

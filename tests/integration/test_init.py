@@ -17,6 +17,8 @@ from triage.cli import main
 from triage.commands import init as init_command
 from triage.testing import BOT_TOKEN, scoping_gitlab
 
+from support import ROOT
+
 
 def test_init_into_an_empty_folder_then_its_validate_and_tests_pass(tmp_path):
     target = tmp_path / "ps-ops"
@@ -25,6 +27,7 @@ def test_init_into_an_empty_folder_then_its_validate_and_tests_pass(tmp_path):
     for path in (
         "policies/ps-scoping.yml",
         "templates/sow-draft.md.j2",
+        "templates/sow.docx",
         ".gitlab-ci.yml",
         "README.md",
         ".gitlab/issue_templates/Scoping.md",
@@ -38,6 +41,8 @@ def test_init_into_an_empty_folder_then_its_validate_and_tests_pass(tmp_path):
         .read_text()
         .startswith("# yaml-language-server: $schema=../policy.schema.json\n")
     )
+    shipped = (ROOT / "templates" / "sow.docx").read_bytes()
+    assert (target / "templates/sow.docx").read_bytes() == shipped
     ci = (target / ".gitlab-ci.yml").read_text()
     assert "resource_group: ps-triage" in ci and "merge_request_event" in ci and '"schedule"' in ci
     readme = " ".join((target / "README.md").read_text().split())
@@ -149,15 +154,36 @@ def test_init_update_rewrites_what_the_team_did_not_edit_and_keeps_its_edits(tmp
     assert "0 updated, 0 added" in again.output
 
 
+def test_init_update_takes_up_a_new_word_template_unless_the_team_edited_theirs(
+    tmp_path, monkeypatch
+):
+    ops, edited = tmp_path / "ops", tmp_path / "edited"
+    assert _invoke_init(str(ops)).exit_code == 0
+    assert _invoke_init(str(edited)).exit_code == 0
+    (edited / "templates/sow.docx").write_bytes(b"the team's own Word template")
+    release = _new_release(tmp_path, monkeypatch)
+    (release / "templates" / "sow.docx").write_bytes(b"the Word template of 9.9.9")
+
+    result = _invoke_init("--update", str(ops))
+    assert result.exit_code == 0, result.output
+    assert (ops / "templates/sow.docx").read_bytes() == b"the Word template of 9.9.9"
+    assert "Binary file templates/sow.docx differs" in result.output
+
+    result = _invoke_init("--update", str(edited))
+    assert result.exit_code == 0, result.output
+    assert (edited / "templates/sow.docx").read_bytes() == b"the team's own Word template"
+    assert "kept templates/sow.docx (edited by you" in result.output
+
+
 def test_init_update_without_a_record_overwrites_nothing(tmp_path, monkeypatch):
     ops = tmp_path / "ops"
     assert _invoke_init(str(ops)).exit_code == 0
     (ops / ".ps-triage-init.json").unlink()
-    before = {p: p.read_text() for p in ops.rglob("*") if p.is_file()}
+    before = {p: p.read_bytes() for p in ops.rglob("*") if p.is_file()}
     _new_release(tmp_path, monkeypatch)
     result = _invoke_init("--update", str(ops))
     assert result.exit_code == 0, result.output
-    assert {p: p.read_text() for p in before} == before
+    assert {p: p.read_bytes() for p in before} == before
     assert "+{# changed in 9.9.9 #}" in result.output and "0 updated" in result.output
 
 

@@ -20,11 +20,12 @@ from ..policy.model import Policy
 DEFAULTS = Path(__file__).resolve().parent.parent / "defaults"
 SCHEMA_LINE = "# yaml-language-server: $schema="
 RECORD = ".ps-triage-init.json"
+BINARY = frozenset({".docx"})  # templates written as they are (a Word template)
 
 
-def files_to_write(target: Path) -> dict[Path, str]:
-    """Every file `init` writes, with its content."""
-    out: dict[Path, str] = {}
+def files_to_write(target: Path) -> dict[Path, str | bytes]:
+    """Every file `init` writes, with its content (bytes for a Word template)."""
+    out: dict[Path, str | bytes] = {}
     for source in sorted((DEFAULTS / "policies").glob("*.yml")):
         text = source.read_text(encoding="utf-8")
         lines = [line for line in text.splitlines() if not line.startswith(SCHEMA_LINE)]
@@ -33,7 +34,11 @@ def files_to_write(target: Path) -> dict[Path, str]:
         )
     for source in sorted((DEFAULTS / "templates").iterdir()):
         if source.is_file():
-            out[target / "templates" / source.name] = source.read_text(encoding="utf-8")
+            out[target / "templates" / source.name] = (
+                source.read_bytes()
+                if source.suffix in BINARY
+                else source.read_text(encoding="utf-8")
+            )
     out[target / ".gitlab" / "issue_templates" / "Scoping.md"] = (
         DEFAULTS / "issue_templates" / "Scoping.md"
     ).read_text(encoding="utf-8")
@@ -51,8 +56,35 @@ def files_to_write(target: Path) -> dict[Path, str]:
     return out
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _digest(content: str | bytes) -> str:
+    data = content if isinstance(content, bytes) else content.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def _write(path: Path, content: str | bytes) -> None:
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+
+
+def _read_as(path: Path, like: str | bytes) -> str | bytes:
+    if isinstance(like, bytes):
+        return path.read_bytes()
+    return path.read_text(encoding="utf-8")
+
+
+def _diff(name: str, current: str | bytes, new: str | bytes) -> str:
+    if isinstance(current, bytes) or isinstance(new, bytes):
+        return f"Binary file {name} differs (yours and ps-triage {__version__}'s)"
+    return "".join(
+        difflib.unified_diff(
+            current.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=f"{name} (yours)",
+            tofile=f"{name} (ps-triage {__version__})",
+        )
+    )
 
 
 def _record(target: Path, written: dict[str, str]) -> None:
@@ -97,7 +129,7 @@ def init(console: Console, target: Path, update: bool = False) -> int:
         )
     for path, content in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
+        _write(path, content)
     _record(target, {path.relative_to(target).as_posix(): _digest(c) for path, c in files.items()})
     console.out(f"wrote {len(files)} files to {target} (ps-triage {__version__})")
     console.info(
@@ -122,25 +154,17 @@ def _update(console: Console, target: Path) -> int:
                 kept.append(f"{name} (you deleted it; not written again)")
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(new, encoding="utf-8")
+            _write(path, new)
             written[name] = _digest(new)
             added.append(name)
             continue
-        current = path.read_text(encoding="utf-8")
+        current = _read_as(path, new)
         if current == new:  # the same as this release writes: counts as not edited from now on
             written[name] = _digest(new)
             continue
-        diff = "".join(
-            difflib.unified_diff(
-                current.splitlines(keepends=True),
-                new.splitlines(keepends=True),
-                fromfile=f"{name} (yours)",
-                tofile=f"{name} (ps-triage {__version__})",
-            )
-        )
-        console.out(diff.rstrip("\n"))
+        console.out(_diff(name, current, new).rstrip("\n"))
         if recorded.get(name) == _digest(current):
-            path.write_text(new, encoding="utf-8")
+            _write(path, new)
             written[name] = _digest(new)
             updated.append(name)
         else:

@@ -1,9 +1,12 @@
 """`triage render TEMPLATE`: preview a comment for a live issue (`--issue`) or from a local
-scoping data file (`--data`), exactly as the bot would render it. Never writes."""
+scoping data file (`--data`), exactly as the bot would render it; with `--docx OUT`, a Word
+template (`sow` or `sow.docx`) rendered into that file (`--pdf`: and a PDF beside it, when
+LibreOffice is installed). Never writes to GitLab."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from ..console import Console
@@ -11,7 +14,10 @@ from ..errors import UserError
 from ..issues.markers import find_marker
 from ..issues.scoping import MARKER
 from ..issues.snapshot import IssueSnapshot
-from ..preview import sample_issue, template_uses, use_context
+from ..pdf import convert_to_pdf
+from ..planner.context import document_context
+from ..preview import document_source, sample_issue, template_uses, use_context
+from ..render.document import DOCUMENT_SUFFIX, document_name, render_document
 from ..render.markdown import Trusted
 from ..render.templates import TemplateProblem
 from ..workspace import Workspace
@@ -27,6 +33,46 @@ def _links(issue: IssueSnapshot, bot: str | None) -> dict[str, Trusted]:
     return found
 
 
+@dataclass(frozen=True, kw_only=True)
+class DocumentOut:
+    """Where `--docx` writes the document, its date, and whether a PDF goes beside it."""
+
+    path: Path
+    day: date
+    pdf: bool = False
+
+
+def _render_document(
+    console: Console,
+    workspace: Workspace,
+    template: str,
+    issue: IssueSnapshot,
+    stage: str | None,
+    out: DocumentOut,
+) -> int:
+    documents = workspace.templates.documents
+    name = template if template.endswith(DOCUMENT_SUFFIX) else template + DOCUMENT_SUFFIX
+    if name not in documents:
+        have = ", ".join(sorted(documents)) or "none"
+        raise UserError(f"no Word template '{name}' in the templates folder (have: {have})")
+    source = document_source(workspace.policy, issue, name, stage)
+    if source["estimate"] is None:
+        problems = "".join(f"\n  - {p['field']}: {p['message']}" for p in source["problems"])
+        raise UserError(f"{name}: the scoping data has no estimate to put in it{problems}")
+    context = document_context(source, out.day)
+    data = render_document(name, documents[name], context, money=workspace.templates.money)
+    path = out.path / document_name(context["customer"], out.day) if out.path.is_dir() else out.path
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        raise UserError(f"{path}: cannot write it ({error.strerror})") from None
+    console.out(f"wrote {path} ({len(data):,} bytes)")
+    if out.pdf:
+        pdf, skipped = convert_to_pdf(path)
+        console.out(f"wrote {pdf}" if pdf else f"PDF skipped: {skipped}")
+    return 0
+
+
 def _render(
     console: Console,
     workspace: Workspace,
@@ -34,7 +80,10 @@ def _render(
     issue: IssueSnapshot,
     stage: str | None,
     bot: str | None,
+    document: DocumentOut | None = None,
 ) -> int:
+    if document is not None:
+        return _render_document(console, workspace, template, issue, stage, document)
     uses = template_uses(workspace.policy).get(template)
     if template not in workspace.templates.sources:
         raise UserError(
@@ -61,6 +110,7 @@ def render_issue(
     template: str,
     iid: int,
     stage: str | None,
+    document: DocumentOut | None = None,
 ) -> int:
     policy = scoped(workspace.policy, connection)
     gitlab = open_gitlab(connection)
@@ -72,11 +122,17 @@ def render_issue(
     current = next(
         (label.removeprefix(prefix) for label in issue.labels if label.startswith(prefix)), None
     )
-    return _render(console, workspace, template, issue, stage or current, gitlab.bot_username())
+    bot = gitlab.bot_username()
+    return _render(console, workspace, template, issue, stage or current, bot, document)
 
 
 def render_data(
-    console: Console, workspace: Workspace, template: str, data_file: Path, stage: str | None
+    console: Console,
+    workspace: Workspace,
+    template: str,
+    data_file: Path,
+    stage: str | None,
+    document: DocumentOut | None = None,
 ) -> int:
     try:
         block = data_file.read_text(encoding="utf-8")
@@ -94,4 +150,4 @@ def render_data(
         ]
         problems = "\n".join(f"  {p}" for p in in_file) or "  no scoping data"
         raise UserError(f"{data_file}: the scoping data cannot be read:\n{problems}")
-    return _render(console, workspace, template, issue, stage, None)
+    return _render(console, workspace, template, issue, stage, None, document)

@@ -41,6 +41,7 @@ from .markdown import Trusted, code, escape, label, mention, mermaid
 from .money import MoneyFormat
 
 SUFFIXES = (".md.j2", ".j2", ".md")
+DOCUMENT_SUFFIXES = (".docx",)  # Word templates
 
 
 # GitLab refuses a note over 1,000,000 characters: no rendered comment (or value on its way
@@ -355,6 +356,8 @@ class Templates:
     limits: Limits = field(default_factory=Limits)
     # The rate card's currency and the policy's locale (`load_workspace` sets them).
     money: MoneyFormat = field(default_factory=MoneyFormat)
+    # Word templates (`*.docx`, their bytes), rendered by `render.document`.
+    documents: Mapping[str, bytes] = field(default_factory=dict)
 
     @cached_property
     def environment(self) -> _BoundedEnvironment:
@@ -464,9 +467,7 @@ def load_templates(directory: Path) -> Templates:
     """Read every template of a folder (not below it: the loader is confined to it)."""
     if not directory.is_dir():
         raise TemplateProblem(f"{directory}: no such templates folder (pass --templates DIR)")
-    sources = {
-        p.name: p.read_text(encoding="utf-8")
-        for p in sorted(directory.iterdir())
-        if p.is_file() and p.name.endswith(SUFFIXES)
-    }
-    return Templates(sources)
+    files = [p for p in sorted(directory.iterdir()) if p.is_file()]
+    sources = {p.name: p.read_text(encoding="utf-8") for p in files if p.name.endswith(SUFFIXES)}
+    documents = {p.name: p.read_bytes() for p in files if p.name.endswith(DOCUMENT_SUFFIXES)}
+    return Templates(sources, documents=documents)

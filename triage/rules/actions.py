@@ -144,6 +144,9 @@ class CommentSpec(BaseModel):
     notify: list[Role] = Field(
         default_factory=list
     )  # who the template's `notify` mentions: data-block people by role, or the policy's contacts
+    document: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_.-]+\.docx$"
+    )  # a Word template beside the templates (`sow.docx`): rendered, uploaded and linked from the note
 
     @model_validator(mode="after")
     def _one_kind_of_once(self) -> CommentSpec:
