@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -164,3 +165,14 @@ def triage_report(url: str, token: str, *args: str) -> Result:
     )
     assert result.exit_code == 0, result.output
     return result
+
+
+def as_state(body: str, url: str, notes: dict[int, str] | None = None) -> str:
+    """A note's text as the state two GitLabs reach alike: links name the emulator's address,
+    an upload's link GitLab's random secret, neither part of the state; with `notes` (note id ->
+    which note it is, e.g. `4101/2`), a link to a note names which note it is, not its id (ids
+    follow the order GitLab created the notes in, which faults change)."""
+    body = re.sub(r"/uploads/[0-9a-f]{32}/", "/uploads/SECRET/", body.replace(url, "GITLAB"))
+    if notes is not None:
+        body = re.sub(r"#note_(\d+)", lambda m: f"#note_{notes.get(int(m[1]), m[1])}", body)
+    return body

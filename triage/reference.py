@@ -74,6 +74,8 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "notify": "mentions of the comment's `notify` roles (trusted): the policy's contacts, and "
     "the EM and data-block people only when GitLab shows them as members of the project (the "
     "others are named below the comment, with why they were not mentioned)",
+    "document": "where the link to the comment's Word document goes (a comment with "
+    "`document`; none otherwise): `{% if document %}Word document: {{ document }}{% endif %}`",
     "last_activity": "the date people last acted on the issue (trusted)",
     "links": "URLs of the bot's newest note of each other rule, by rule id (trusted); use `links.get(id)`",
     "days_in_stage": "for reminders (`every`): business days in the stage",

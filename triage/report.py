@@ -29,6 +29,10 @@ def changes_of(issue_plan: IssuePlan) -> list[dict[str, Any]]:
     if issue_plan.state_event:
         entries.append({**base, "kind": "state", "state_event": issue_plan.state_event, "why": why})
     for comment in issue_plan.comments:
+        if comment.document:
+            entries.append(
+                {**base, "kind": "upload", "key": comment.key, "file": comment.document.filename}
+            )
         entries.append(
             {
                 **base,
@@ -95,7 +99,7 @@ def as_json(
     }
 
 
-def _describe(entry: dict[str, Any]) -> str:
+def _describe(entry: dict[str, Any], planned: bool = False) -> str:
     if entry["kind"] == "labels":
         parts = [f"+{label}" for label in entry["add"]] + [f"-{label}" for label in entry["remove"]]
         return "labels " + " ".join(parts)
@@ -105,6 +109,8 @@ def _describe(entry: dict[str, Any]) -> str:
         return f"mark note {entry['note_id']} superseded"
     if entry["kind"] == "resolve":
         return f"mark note {entry['note_id']} resolved"
+    if entry["kind"] == "upload":
+        return f"{'would upload' if planned else 'upload'} {entry['file']}"
     if entry["kind"] == "open_issue":
         return f"open issue in {entry['target_project']}"
     return f"{entry['kind'].replace('_', ' ')} {entry['key']}"
@@ -122,7 +128,8 @@ def table(result: RunResult, mask: Callable[[str], str] = str) -> Any:
             continue
         why = "; ".join(outcome.plan.reasons)
         for n, entry in enumerate(changes_of(outcome.plan)):
-            rows.append((ref if n == 0 else "", _describe(entry), why if n == 0 else "", False))
+            change = _describe(entry, planned=outcome.status == "planned")
+            rows.append((ref if n == 0 else "", change, why if n == 0 else "", False))
     if not rows:
         return "nothing to do"
     from rich import box
@@ -189,7 +196,8 @@ def plan_markdown(result: RunResult, *, collapse_over: int = 10) -> str:
     if changed:
         body = ["| issue | changes | why |", "|---|---|---|"]
         for outcome in changed:
-            what = escape("; ".join(_describe(entry) for entry in changes_of(outcome.plan)))
+            planned = outcome.status == "planned"
+            what = escape("; ".join(_describe(e, planned) for e in changes_of(outcome.plan)))
             why = escape("; ".join(outcome.plan.reasons))
             body.append(f"| [#{outcome.plan.iid}]({outcome.plan.web_url}) | {what} | {why} |")
         if len(changed) > collapse_over:

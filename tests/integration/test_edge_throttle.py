@@ -5,7 +5,7 @@ writes everything exactly once."""
 from gitlab_emulator.testing import admin, running_emulator
 from triage.commands.demo_data import demo_seed
 
-from support import bot_notes, bot_run, project_as
+from support import as_state, bot_notes, bot_run, project_as
 
 
 def snapshot_of(url):
@@ -14,8 +14,7 @@ def snapshot_of(url):
         iid: (
             sorted(project.issues.get(iid).labels),
             project.issues.get(iid).state,
-            # links name the emulator's address, which is not part of the state
-            [n.body.replace(url, "GITLAB") for n in bot_notes(url, iid)],
+            [as_state(n.body, url) for n in bot_notes(url, iid)],
         )
         for iid in range(4101, 4110)
     }

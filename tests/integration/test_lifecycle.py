@@ -83,7 +83,8 @@ def test_one_issue_from_intake_to_closed_won():
         assert step(url) == 2 and stage_label(url) == "proposal::Estimate_Feedback"  # + estimate
 
         tick(url, "harriet", TASKS[1])
-        assert step(url) == 3 and stage_label(url) == "proposal::SOW_WIP"  # + SoW draft, COGS
+        # + the SoW draft, its Word document (uploaded, linked from it) and the COGS note
+        assert step(url) == 4 and stage_label(url) == "proposal::SOW_WIP"
 
         tick(url, "dana", TASKS[2])
         assert step(url) == 2 and stage_label(url) == "proposal::Ready For Approval"

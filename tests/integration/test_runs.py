@@ -13,23 +13,31 @@ from triage.issues.markers import find_marker
 from triage.planner import Settings, plan_issue
 from triage.runner import run
 
-from support import APPROVERS, bot_notes, bot_run, project_as, workspace
+from support import APPROVERS, as_state, bot_notes, bot_run, project_as, workspace
 
 IIDS = range(4101, 4110)
 
 
 def snapshot_of(url):
     project = project_as(url, "dana")
-    out = {}
-    for iid in IIDS:
-        issue = project.issues.get(iid)
-        notes = [
-            n.body.replace(url, "GITLAB")  # links name the emulator's address, not the state
+    issues = {iid: project.issues.get(iid) for iid in IIDS}
+    mine = {
+        iid: [
+            n
             for n in issue.notes.list(get_all=True, sort="asc")
             if n.author["username"] == "ps-bot"
         ]
-        out[iid] = (sorted(issue.labels), issue.state, notes)
-    return out
+        for iid, issue in issues.items()
+    }
+    which = {n.id: f"{iid}/{i}" for iid, notes in mine.items() for i, n in enumerate(notes)}
+    return {
+        iid: (
+            sorted(issue.labels),
+            issue.state,
+            [as_state(n.body, url, which) for n in mine[iid]],
+        )
+        for iid, issue in issues.items()
+    }
 
 
 def test_plan_never_writes(demo):

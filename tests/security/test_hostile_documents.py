@@ -78,3 +78,23 @@ def test_tags_and_xml_in_issue_text_are_written_literally_into_the_word_sow(scop
     text = "\n".join(p.text for p in document.paragraphs)
     assert "49" not in text.replace("{{ 7 * 7 }}", "")
     assert f"This engagement helps {CUSTOMER}" in text or f"so that {CUSTOMER} reaches" in text
+
+
+def test_issue_text_cannot_place_or_multiply_the_document_link(scoping):
+    """A customer named like the spot where the bot writes in the upload's link: the note still
+    has one link, where the template puts it, and the name is shown as text."""
+    from triage.planner.comments import document_placeholder
+
+    spot = document_placeholder("sow-draft/sow-draft.md.j2")
+    iid = scoping.issue(
+        stage="Estimate_Feedback",
+        tasks=TASKS[:2],
+        data={
+            "customer": f"Acme {spot}",
+            "line_items": [{"activity": "Discovery", "role": "PSE", "days": 3}],
+        },
+    )
+    scoping.run()
+    [note] = scoping.comments(iid, "sow-draft")
+    assert note.count("/uploads/") == 1
+    assert "Acme &lt;ps-triage-document:sow-draft/sow-draft.md.j2&gt;" in note

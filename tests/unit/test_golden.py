@@ -18,7 +18,7 @@ import pytest
 from triage.commands.demo_data import TASKS
 from triage.issues.snapshot import LabelEvent, Note
 from triage.planner import plan_issue
-from triage.planner.comments import fill_posted
+from triage.planner.comments import document_placeholder, fill_posted
 
 from support import BOT, NOW, at, settings, snapshot, with_details, won, workspace
 
@@ -399,6 +399,10 @@ def rendered(template, case=None):
         return fill_posted(issue_plan.new_issues[0].description, posted)
     [comment] = [c for c in issue_plan.comments if c.template == template]
     body = fill_posted(comment.body, posted)
+    if comment.document:  # as the apply step links the upload (GitLab's Markdown for it)
+        name = comment.document.filename
+        link = f"[{name}](/uploads/0123456789abcdef0123456789abcdef/{name})"
+        body = body.replace(document_placeholder(comment.key), link)
     return body.split("\n", 1)[1]  # without the marker line, whose hash follows the text
 
 

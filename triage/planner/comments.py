@@ -9,10 +9,12 @@ from dataclasses import replace
 
 from ..issues.markers import Marker, revision
 from ..issues.snapshot import Note
+from ..render.filename import document_name
 from ..render.markdown import Trusted
 from ..render.markdown import title as markdown_title
-from ..rules.actions import Comment
-from .records import PlannedComment, PlannedEdit, PlannedIssue
+from ..rules.actions import Comment, CommentRequest
+from .context import document_context
+from .records import PlannedComment, PlannedDocument, PlannedEdit, PlannedIssue
 from .state import PlanState
 
 RESOLVE_LOOKBACK_DAYS = 7
@@ -43,6 +45,12 @@ class Comments(PlanState):
                 same_key, original_stage
             ):
                 continue
+            # A document's link is a fixed placeholder too, in the revision and in the body: the
+            # apply step writes in the link of the upload (whose secret is new every time).
+            documented = request.document and request.context.get("estimate") is not None
+            if documented:
+                placeholder = Trusted(document_placeholder(request.key))
+                request = replace(request, context={**request.context, "document": placeholder})
             # What people read is what a revision is: a hash of the rendered text. Links to other
             # comments are left out of it (each is a fixed placeholder there): a note posted in
             # the same run has no id yet, and a link appearing later is not a new revision.
@@ -94,10 +102,22 @@ class Comments(PlanState):
                     origin=request.origin,
                     template=request.template,
                     digest_for=request.digest_for,
+                    document=self.document(request) if documented else None,
                 )
             )
         self.run_links = links
         return tuple(planned), tuple(edits)
+
+    def document(self, request: CommentRequest) -> PlannedDocument:
+        """The document a comment links: its Word template, its file name (the customer and
+        today's date) and the customer's view of the comment's context."""
+        assert request.document is not None
+        today = self.moment.today()
+        return PlannedDocument(
+            template=request.document,
+            filename=document_name(str(request.context["customer"]), today),
+            context=document_context(request.context, today),
+        )
 
     def resolvable_keys(self) -> list[str]:
         """The keys of `resolve` comments this run does not ask for (their rule no longer holds),
@@ -175,6 +195,12 @@ class Comments(PlanState):
 def posted_placeholder(key: str) -> str:
     """Where a link names a note posted earlier in the same run: the apply step writes in its id."""
     return f"ps-triage-posted:{key}:"
+
+
+def document_placeholder(key: str) -> str:
+    """Where a comment's document link goes: the apply step writes in the upload's Markdown.
+    Issue text cannot spell it: escaped, its `<` and `>` become entities."""
+    return f"<ps-triage-document:{key}>"
 
 
 def fill_posted(body: str, posted: dict[str, int]) -> str:

@@ -87,6 +87,7 @@ def template_context(
         **memo.issue_context(policy, issue, stage, static),
         "rule_description": static["rules"].get(rule, Trusted("")),
         "notify": [],  # set by a comment's `notify`
+        "document": None,  # a comment with a `document`: where its link goes (planner/comments)
         "transition": None
         if transition is None
         else {

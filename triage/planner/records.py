@@ -12,6 +12,16 @@ from .context import Memo
 
 
 @dataclass(frozen=True, kw_only=True)
+class PlannedDocument:
+    """A document to render from a Word template, upload, and link from its comment (the
+    comment's body holds `document_placeholder(key)` where the link goes)."""
+
+    template: str  # the Word template's name (`sow.docx`)
+    filename: str  # `<Customer>-SoW-<date>.docx`
+    context: dict[str, Any] = field(compare=False, repr=False)  # `document_context`: no cost
+
+
+@dataclass(frozen=True, kw_only=True)
 class PlannedComment:
     key: str
     rev: str
@@ -20,6 +30,7 @@ class PlannedComment:
     origin: str
     template: str
     digest_for: tuple[str, ...] = ()  # whom the daily digest mentions for this reminder
+    document: PlannedDocument | None = None  # uploaded just before the comment is posted
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,7 +104,8 @@ class IssuePlan:
             if self.add_labels or self.remove_labels or self.state_event or self.assign is not None
             else 0
         )
-        return len(self.comments) + len(self.edits) + 2 * len(self.new_issues) + update
+        uploads = sum(1 for comment in self.comments if comment.document)
+        return len(self.comments) + uploads + len(self.edits) + 2 * len(self.new_issues) + update
 
 
 @dataclass(frozen=True)

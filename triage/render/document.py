@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 import zipfile
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date
 from typing import Any
 
 from docx.opc.exceptions import PackageNotFoundError
@@ -23,10 +21,11 @@ from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
 
 from ..errors import TemplateProblem
+from .filename import DOCUMENT_SUFFIX as DOCUMENT_SUFFIX
+from .filename import document_name as document_name
 from .money import MoneyFormat
 from .templates import Limits, _BoundedEnvironment, bounded_render, with_shared_filters
 
-DOCUMENT_SUFFIX = ".docx"
 # A document's XML is far larger than its text: the whole of one part (the body) may be this
 # long; each value or list in it stays within `Limits.output`, as in a comment.
 MAX_DOCUMENT_XML = 20_000_000
@@ -35,8 +34,6 @@ DOCUMENT_LIMITS = Limits(seconds=5.0)  # a document renders in a few hundred ms
 # page breaks): left out of every value.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _TAGS = re.compile(r"<[^>]+>")
-_NOT_NAME = re.compile(r"[^A-Za-z0-9]+")
-MAX_NAME = 60  # characters of the customer part of a file name
 
 
 def _plain(value: Any) -> str:
@@ -45,14 +42,6 @@ def _plain(value: Any) -> str:
         return ""
     text = str(value).replace("\r\n", "\n").replace("\r", "\n")
     return _NOT_XML.sub("", text)
-
-
-def document_name(customer: str, day: date) -> str:
-    """`Bramblewood-Financial-SoW-2026-11-27.docx`: the customer (issue text) kept to ASCII
-    letters and digits joined by `-` (accents dropped, at most MAX_NAME characters), never empty."""
-    ascii_text = unicodedata.normalize("NFKD", customer).encode("ascii", "ignore").decode()
-    words = _NOT_NAME.sub("-", ascii_text).strip("-")[:MAX_NAME].rstrip("-")
-    return f"{words or 'Customer'}-SoW-{day.isoformat()}{DOCUMENT_SUFFIX}"
 
 
 class _Problem(Exception):

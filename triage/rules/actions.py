@@ -32,6 +32,7 @@ class CommentRequest:
     # Lines the bot adds below the rendered comment: who `notify` left out, and why.
     not_mentioned: tuple[Trusted, ...] = ()
     digest_for: tuple[str, ...] = ()  # a reminder's mentions, left to the daily digest
+    document: str | None = None  # a Word template: rendered, uploaded, linked from the comment
 
 
 @dataclass(kw_only=True)
@@ -244,6 +245,7 @@ class Comment(Action):
                 close_qtr=close_qtr,
                 not_mentioned=tuple(not_mentioned),
                 digest_for=digest_for,
+                document=spec.document,
             )
         )
 

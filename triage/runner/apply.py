@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from contextlib import suppress
 
+from ..errors import TemplateProblem
 from ..gitlab.adapter import GitLab, GitLabProblem
 from ..issues.markers import Marker, resolve, revision, supersede
-from ..planner import IssuePlan
-from ..planner.comments import fill_posted
+from ..planner import IssuePlan, PlannedComment
+from ..planner.comments import document_placeholder, fill_posted
+from ..render.document import render_document
+from ..render.templates import Templates
 
 
 def _users(gitlab: GitLab, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -22,17 +25,44 @@ def _users(gitlab: GitLab, names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(known)
 
 
-def apply_issue(gitlab: GitLab, issue_plan: IssuePlan) -> None:
-    """Comments, then the edits marking older revisions superseded, then issues opened in
-    other projects, and last the one label/state update. A run cut short anywhere leaves what
-    the next run finds by its markers, never a move (or a close) without its comments."""
+def with_document(
+    gitlab: GitLab, project: str, comment: PlannedComment, templates: Templates
+) -> str:
+    """A comment's body with the link of its document, rendered and uploaded now (a new upload
+    per new note: its secret is GitLab's, so it is never in the note's revision). An upload that
+    fails, or whose answer is lost, fails the issue before its note is posted: the next run
+    uploads again and posts the note once, with one link."""
+    document = comment.document
+    if document is None:
+        return comment.body
+    if document.template not in templates.documents:
+        raise TemplateProblem(f"Word template '{document.template}' is not in the templates folder")
+    content = render_document(
+        document.template,
+        templates.documents[document.template],
+        document.context,
+        money=templates.money,
+    )
+    upload = gitlab.upload_file(project, document.filename, content)
+    placeholder = document_placeholder(comment.key)
+    if placeholder not in comment.body:  # a template that does not place `{{ document }}`
+        return f"{comment.body.rstrip()}\n\n{upload.markdown}\n"
+    return comment.body.replace(placeholder, upload.markdown)
+
+
+def apply_issue(gitlab: GitLab, issue_plan: IssuePlan, templates: Templates) -> None:
+    """Comments (each after the upload of its document, if it has one), then the edits marking
+    older revisions superseded, then issues opened in other projects, and last the one
+    label/state update. A run cut short anywhere leaves what the next run finds by its markers,
+    never a move (or a close) without its comments."""
     project, iid = issue_plan.project, issue_plan.iid
     posted: dict[str, int] = {}
     for comment in issue_plan.comments:
+        body = with_document(gitlab, project, comment, templates)
         posted[comment.key] = gitlab.create_note(
             project,
             iid,
-            fill_posted(comment.body, posted),
+            fill_posted(body, posted),
             marker_key=comment.key,
             marker_rev=comment.rev,
             internal=comment.internal,

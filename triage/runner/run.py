@@ -167,10 +167,13 @@ def run_holding(
             try:
                 if lease:
                     lease.keep()
-                apply_issue(gitlab, issue_plan)
+                apply_issue(gitlab, issue_plan, templates)
             except GitLabProblem as problem:
                 if problem.fatal:
                     raise
+                result.outcomes.append(Outcome(issue_plan, "failed", str(problem)))
+                continue
+            except TemplateProblem as problem:  # a broken Word template fails its issue only
                 result.outcomes.append(Outcome(issue_plan, "failed", str(problem)))
                 continue
             if writes_left is not None:
