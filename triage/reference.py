@@ -71,6 +71,9 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "(the data block's)",
     "problems": "what is wrong with the data block or the estimate: `line`, `field`, `message`",
     "data_block_status": "valid, invalid or missing (trusted)",
+    "unknown_activities": "the data block's activities the service catalog does not know, each "
+    "once and sorted (whatever the line items' order): `activity` (as written), `closest` (the "
+    "nearest catalog id, trusted, or None)",
     "notify": "mentions of the comment's `notify` roles (trusted): the policy's contacts, and "
     "the EM and data-block people only when GitLab shows them as members of the project (the "
     "others are named below the comment, with why they were not mentioned)",

@@ -251,7 +251,24 @@ CORVID = {
     ],
 }
 
+# Activities the service catalog does not know, in a data block that prices: the note names each
+# once, sorted (so the same set reads the same whatever the items' order), the activity as
+# written (escaped) and, for "Saas discovery", the closest catalog id; no reading problem.
+UNKNOWN_ACTIVITIES = {
+    **BRAMBLEWOOD,
+    "line_items": [
+        {"activity": "Saas discovery", "role": "PSE", "days": 3},
+        {"activity": "Project management", "role": "PM", "days": 2},
+        {"activity": "Custom runner fleet", "role": "PSE", "days": 5},
+        {"activity": "saas  DISCOVERY", "role": "PSE", "days": 1},
+    ],
+}
+
 VARIANTS = {
+    "data-block-problem-unknown.md": (
+        "data-block-problem.md.j2",
+        lambda: with_details(stage("Strawman_WIP", data=UNKNOWN_ACTIVITIES, done=TASKS[:1])),
+    ),
     "sow-draft-corvid.md": (
         "sow-draft.md.j2",
         lambda: with_details(replace(stage("SOW_WIP", data=CORVID, done=TASKS[:2]), names=NAMES)),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..catalog import Offering, closest, find
+from ..catalog import Offering, closest, find, unknown
 from ..issues.scoping import People, ScopingData
 from ..issues.snapshot import IssueSnapshot
 from ..memo import last_answer
@@ -157,8 +157,19 @@ def _issue_context(
         ]
         + [{"line": None, "field": "estimate", "message": text} for text in estimate_problems],
         "data_block_status": Trusted(block.status),
+        "unknown_activities": _unknown_activities(policy.catalog, data),
         "deal": _deal_context(policy, issue),
     }
+
+
+def _unknown_activities(catalog: list[Offering], data: ScopingData | None) -> list[dict[str, Any]]:
+    """The data block's activities the catalog does not know (issue text: escaped), each once,
+    sorted, with the closest catalog id (trusted) as a hint."""
+    names = unknown(catalog, [item.activity for item in data.line_items] if data else [])
+    return [
+        {"activity": name, "closest": Trusted(hint) if (hint := closest(catalog, name)) else None}
+        for name in names
+    ]
 
 
 # What every SoW delivers, after the offerings' own deliverables (once, if one of them says it).
