@@ -273,6 +273,25 @@ VARIANTS = {
         "sow-draft.md.j2",
         lambda: with_details(replace(stage("SOW_WIP", data=CORVID, done=TASKS[:2]), names=NAMES)),
     ),
+    # The won Corvid deal: the hand-off and the delivery issue list each offering by its title
+    # with its days or units and amount (2 sessions, USD 12,000.00); the staffing adds the
+    # sessions to schedule beside the 44 role-days.
+    "handoff-corvid.md": (
+        "handoff.md.j2",
+        lambda: with_details(
+            replace(stage("Closed_Won", data=CORVID), names=NAMES),
+            EARLIER,
+            won(at("2026-01-29T16:00:00Z")),
+        ),
+    ),
+    "delivery-issue-corvid.md": (
+        "delivery-issue.md.j2",
+        lambda: with_details(
+            replace(stage("Closed_Won", data=CORVID), names=NAMES),
+            EARLIER,
+            won(at("2026-01-29T16:00:00Z")),
+        ),
+    ),
     "intake-triaged.md": (
         "intake.md.j2",
         lambda: with_details(snapshot(data={"customer": "Quarry Peak Logistics"})),
@@ -296,8 +315,9 @@ VARIANTS = {
 }
 
 # What a live comment must never show: an empty code span (a name the template did not get),
-# "1 days", a Python None, or a Jinja expression left as text.
-DEFECTS = re.compile(r"(?<!`)``(?!`)|\b1 (business )?days\b|\bNone\b|\{\{ | \}\}")
+# "1 days", a Python None, a Jinja expression left as text, or a list item glued to the end of
+# the one before (a line break eaten after a block tag).
+DEFECTS = re.compile(r"(?<!`)``(?!`)|\b1 (business )?days\b|\bNone\b|\{\{ | \}\}|[)`]- [A-Z]")
 
 
 def demo_issues():
