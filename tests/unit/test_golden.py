@@ -368,11 +368,14 @@ def forecast_case():
     FY26-Q3, one won and one lost, against a target of 200,000. Checked by hand:
 
     - Commit (Green): Bramblewood 67,200 + Lantern 88,800 = 156,000 (2 deals).
-    - Best case (Amber): Corvid 104,800 + Kestrel Mining 24,000 (10 PSE days x 2,400; close date
-      2025-10-24, in FY26-Q3: slipped, so counted now) = 128,800 (2 deals).
-    - Forecast = 156,000 + 128,800 = 284,800 (4 deals). At risk (Red), apart: Orchard Lane
-      13,200 (45% off 24,000); Grey: none (Meridian closes in FY27-Q1). Pipeline 298,000.
-    - Weighted 0.9 x 156,000 + 0.5 x 128,800 + 0.1 x 13,200 = 140,400 + 64,400 + 1,320 = 206,120.
+    - Best case (Amber): Corvid 116,800 (44 role-days 104,800 + 2 training sessions x 6,000,
+      fixed price) + Kestrel Mining 24,000 (10 PSE days x 2,400; close date 2025-10-24, in
+      FY26-Q3: slipped, so counted now) = 140,800 (2 deals, both mateo's, both in SOW_WIP).
+    - Forecast = 156,000 + 140,800 = 296,800 (4 deals). At risk (Red), apart: Orchard Lane
+      13,200 (45% off 24,000); Grey: none (Meridian closes in FY27-Q1). Pipeline 310,000.
+    - Weighted 0.9 x 156,000 + 0.5 x 140,800 + 0.1 x 13,200 = 140,400 + 70,400 + 1,320 = 212,120.
+    - By segment, Ent_EAST: Bramblewood 67,200 + Corvid 116,800 = 184,000; by stage, SOW_WIP:
+      Corvid 116,800 + Kestrel 24,000 = 140,800; by EM, mateo: the same two, 140,800.
     - Won: Fenwick Dairy, 10 PSE + 2 PM days = 24,000 + 4,000 = 28,000. Lost: Gannet Shipping,
       5 PSE days = 12,000 (budget). Win rate 1 of 2 = 50% by count, 28,000 / 40,000 = 70% by
       value; attainment 28,000 / 200,000 = 14%.
