@@ -36,7 +36,7 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "`cost_rate`, `cost`, `units` and `unit` for a fixed-price item else None; from the service "
     "catalog (trusted): `title` (else the activity as written), `code`, `description`, "
     "`in_catalog`, `closest` (the nearest catalog id of an unknown activity); `notes`, the "
-    "EM's), `scope` (the union of the items' offerings, trusted: `objectives`, `deliverables`, "
+    "EM's), `scope` (the union of the items' offerings, trusted: `objectives`, `deliverables` (the closing report last), "
     "`prerequisites`, `assumptions`, `out_of_scope`; `unknown`: `activity`, `closest` of the "
     "items not in the catalog), `roles` (`role`, `days`), `total_days`, `list_price`, `discount_pct`, "
     "`discount`, `net_price`, `cogs`, `margin_pct`, `margin_floor_pct`, `below_floor`, `card_price` (the list price at the "

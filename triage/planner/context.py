@@ -172,8 +172,17 @@ def _unknown_activities(catalog: list[Offering], data: ScopingData | None) -> li
     ]
 
 
-# What every SoW delivers, after the offerings' own deliverables (once, if one of them says it).
-CLOSING_REPORT = "A closing report with outcomes, open risks and recommendations."
+# What every SoW delivers, last, after the offerings' own deliverables (once, if one of them says it).
+CLOSING_REPORT = "A closing report with outcomes, open risks and recommendations"
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold().rstrip(".")
+
+
+def _same(one: str, other: str) -> bool:
+    """The same item, case, spacing and a final full stop aside."""
+    return _key(one) == _key(other)
 
 
 def _union(lists: Iterable[Iterable[str]]) -> list[Trusted]:
@@ -181,7 +190,7 @@ def _union(lists: Iterable[Iterable[str]]) -> list[Trusted]:
     seen: dict[str, Trusted] = {}
     for items in lists:
         for text in items:
-            seen.setdefault(" ".join(text.split()).casefold().rstrip("."), Trusted(text))
+            seen.setdefault(_key(text), Trusted(text))
     return list(seen.values())
 
 
@@ -220,7 +229,14 @@ def _with_catalog(
         "lines": lines,
         "scope": {
             "objectives": _union([[o.objective] for o in offerings if o.objective]),
-            "deliverables": _union([*(o.deliverables for o in offerings), [CLOSING_REPORT]]),
+            "deliverables": [
+                *(
+                    d
+                    for d in _union(o.deliverables for o in offerings)
+                    if not _same(d, CLOSING_REPORT)
+                ),
+                Trusted(CLOSING_REPORT),
+            ],
             "prerequisites": _union(o.prerequisites for o in offerings),
             "assumptions": _union(o.assumptions for o in offerings),
             "out_of_scope": _union(o.out_of_scope for o in offerings),
