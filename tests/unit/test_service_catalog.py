@@ -88,6 +88,26 @@ def test_an_offering_priced_fixed_without_a_price_is_refused():
     assert found.startswith("catalog.yml:6:5: catalog[training]: `pricing: fixed` needs `fixed:")
 
 
+def test_an_alias_another_offering_has_is_refused_where_it_is_written():
+    text = CATALOG.replace(
+        "    description: A course.\n", "    description: A course.\n    aliases: [DISCOVERY]\n"
+    )
+    assert problems(text) == [
+        "catalog.yml:9:5: catalog[training].aliases: `DISCOVERY` is already an id or alias of "
+        "offering `discovery`\n    fix: give every offering its own id and aliases"
+    ]
+
+
+def test_an_offering_priced_per_day_with_a_fixed_price_is_refused():
+    text = CATALOG.replace(
+        "    role: PSE\n  - id: training",
+        "    role: PSE\n    fixed: {unit: day, price: 1, cost: 1}\n  - id: training",
+    )
+    assert problems(text) == [
+        "catalog.yml:2:5: catalog[discovery]: `fixed:` is only for `pricing: fixed`"
+    ]
+
+
 def test_the_shipped_catalog_knows_the_research_codes_and_the_demo_activities():
     policy = load_policy(Path(__file__).resolve().parents[2] / "policies")
     for code in (
