@@ -17,7 +17,11 @@ SSO = {"activity": "SSO configuration", "role": "PSE", "days": 2}
 
 
 def _deal(*items: dict[str, Any]) -> dict[str, Any]:
-    return {"customer": "Acme Widgets", "close_date": "2026-03-20", "line_items": [dict(item) for item in items]}
+    return {
+        "customer": "Acme Widgets",
+        "close_date": "2026-03-20",
+        "line_items": [dict(item) for item in items],
+    }
 
 
 def _rewrite(scoping: Scoping, iid: int, *items: dict[str, Any]) -> None:
