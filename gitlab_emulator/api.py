@@ -17,6 +17,7 @@ from .http import (
     Request,
     Response,
     Router,
+    UploadedFile,
     bad_param,
     not_found,
     paginate,
@@ -41,8 +42,10 @@ from .store import (
     Note,
     Project,
     Store,
+    Upload,
     User,
 )
+from .uploads import content_disposition, new_secret, sanitize
 
 EMOJI = NAMES  # the emoji names the emulator knows (see emoji.py)
 
@@ -157,6 +160,12 @@ class Api:
             ("GET", "/projects/:id/labels", self.project_labels),
             ("POST", "/projects/:id/labels", self.create_label),
             ("GET", "/groups/:id/labels", self.group_labels),
+            ("POST", "/projects/:id/uploads", self.create_upload),
+            ("GET", "/projects/:id/uploads", self.list_uploads),
+            ("GET", "/projects/:id/uploads/:upload_id", self.get_upload),
+            ("DELETE", "/projects/:id/uploads/:upload_id", self.delete_upload),
+            ("GET", "/projects/:id/uploads/:secret/:filename", self.get_upload_by_secret),
+            ("DELETE", "/projects/:id/uploads/:secret/:filename", self.delete_upload_by_secret),
         ]
         for method, template, handler in routes:
             self.router.add(method, template, handler)
@@ -973,3 +982,109 @@ class Api:
             project, str(name), str(color), str(req.arg("description") or "")
         )
         return Response(201, self.e.label(label))
+
+    # Markdown uploads (lib/api/markdown_uploads.rb; shapes and names in uploads.py) ---------
+    #
+    # Who may (app/policies/project_policy.rb): uploading needs only `user_project`, i.e.
+    # `:read_project` (a Guest of a private project; anyone signed in on a public or internal
+    # one); downloading by secret and file name needs `:read_upload` (given with guest_access
+    # and public_access: whoever reads the project); listing, downloading by id and deleting
+    # need `:admin_upload` / `:destroy_upload`, Maintainer and above ("403 Forbidden" below).
+
+    def create_upload(self, req: Request, id: str) -> Response:
+        """POST: `authenticate_non_get!`, then the project as the caller sees it, then the size.
+        The size limit is Workhorse's: `/uploads/authorize` gives it `MaximumSize` (the
+        instance's max_attachment_size) and it answers a bigger file itself, 413 with the
+        status text (workhorse `internal/upload/rewrite.go`, `destination.ErrEntityTooLarge`),
+        before Rails sees the request."""
+        user = self._authenticated(req)
+        project = self.project(req, id)
+        file = req.arg("file")
+        if file is None:
+            raise bad_param("file", "is missing")
+        if not isinstance(file, UploadedFile):
+            raise bad_param("file", "is invalid")
+        if len(file.data) > self.store.max_attachment_size:
+            return Response(
+                413, "Request Entity Too Large\n", content_type="text/plain; charset=utf-8"
+            )
+        upload = Upload(
+            self.store.new_id("upload"),
+            new_secret(),
+            sanitize(file.filename),
+            file.data,
+            self.store.clock.now(),
+            user.id,
+        )
+        project.uploads.append(upload)
+        return Response(201, self.e.project_upload(project, upload))
+
+    def _admin_uploads(self, req: Request, id: str) -> Project:
+        project = self.project(req, id)
+        if self.store.project_access(project, req.user) < MAINTAINER:
+            raise FORBIDDEN  # authorize! :admin_upload / :destroy_upload
+        return project
+
+    @staticmethod
+    def _by_id(project: Project, upload_id: str) -> Upload:
+        """`Banzai::UploadsFinder#find`: ActiveRecord's RecordNotFound, "404 Not found"."""
+        if not upload_id.isdigit():  # `requires :upload_id, type: Integer`
+            raise bad_param("upload_id", "is invalid")
+        found = next((u for u in project.uploads if u.id == int(upload_id)), None)
+        if found is None:
+            raise not_found()
+        return found
+
+    @staticmethod
+    def _by_secret(project: Project, secret: str, filename: str) -> Upload:
+        """`find_by_secret_and_filename`: nil when either differs, then `not_found!`."""
+        found = next(
+            (u for u in project.uploads if u.secret == secret and u.filename == filename), None
+        )
+        if found is None:
+            raise ApiError(404, {"message": "404 Not Found"})
+        return found
+
+    @staticmethod
+    def _file(upload: Upload) -> Response:
+        """`present_disk_file!`: the bytes as an attachment, `application/octet-stream`, named
+        as Rails' `ActionDispatch::Http::ContentDisposition.format` names it."""
+        return Response(
+            200,
+            upload.data,
+            {
+                "Content-Disposition": content_disposition(upload.filename),
+                "Content-Transfer-Encoding": "binary",
+            },
+            content_type="application/octet-stream",
+        )
+
+    def list_uploads(self, req: Request, id: str) -> Response:
+        """Newest first (`Banzai::UploadsFinder` orders by `created_at` descending)."""
+        project = self._admin_uploads(req, id)
+        newest = sorted(project.uploads, key=lambda u: (u.created_at, u.id), reverse=True)
+        return paginate(req, newest, {"id": project.id}, self.e.upload_admin)
+
+    def get_upload(self, req: Request, id: str, upload_id: str) -> Response:
+        # "Fetching uploads by ID is maintainer-only because it can be used to enumerate
+        # uploads even without the secret" (the route's own comment).
+        project = self._admin_uploads(req, id)
+        return self._file(self._by_id(project, upload_id))
+
+    def get_upload_by_secret(self, req: Request, id: str, secret: str, filename: str) -> Response:
+        project = self.project(req, id)  # :read_upload: whoever may read the project
+        return self._file(self._by_secret(project, secret, filename))
+
+    def delete_upload(self, req: Request, id: str, upload_id: str) -> Response:
+        self._authenticated(req)
+        project = self._admin_uploads(req, id)
+        project.uploads.remove(self._by_id(project, upload_id))
+        return Response(204)
+
+    def delete_upload_by_secret(
+        self, req: Request, id: str, secret: str, filename: str
+    ) -> Response:
+        self._authenticated(req)
+        project = self._admin_uploads(req, id)
+        project.uploads.remove(self._by_secret(project, secret, filename))
+        return Response(204)

@@ -16,9 +16,11 @@ from .store import (
     Note,
     Project,
     Store,
+    Upload,
     User,
     task_counts,
 )
+from .uploads import markdown_link, markdown_name
 
 Json = dict[str, Any]
 
@@ -310,4 +312,27 @@ class Entities:
             "awardable_id": award.awardable_id,
             "awardable_type": award.awardable_type,
             "url": None,
+        }
+
+    def project_upload(self, project: Project, upload: Upload) -> Json:
+        """`Entities::ProjectUpload`, the answer to an upload (GitLab 17.3+: `id`; 17.1+:
+        `full_path` under `/-/project/<id>/`)."""
+        url = f"/uploads/{upload.secret}/{upload.filename}"
+        return {
+            "id": upload.id,
+            "alt": markdown_name(upload.filename),
+            "url": url,
+            "full_path": f"/-/project/{project.id}/uploads/{upload.secret}/{upload.filename}",
+            "markdown": markdown_link(upload.filename, url),
+        }
+
+    def upload_admin(self, upload: Upload) -> Json:
+        """`Entities::MarkdownUploadAdmin`, one row of the uploads list."""
+        by = self.store.users.get(upload.uploaded_by_id) if upload.uploaded_by_id else None
+        return {
+            "id": upload.id,
+            "size": len(upload.data),
+            "filename": upload.filename,
+            "created_at": iso(upload.created_at),
+            "uploaded_by": {"id": by.id, "name": by.name, "username": by.username} if by else None,
         }

@@ -58,6 +58,76 @@ def split_csv(value: Any) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file part of a multipart/form-data body: what Workhorse hands Rails for a `file`
+    param. `filename` is the part's `filename`, passed through `filepath.Base` as Go's
+    `mime/multipart` `Part.FileName()` does (`../../x.docx` -> `x.docx`)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+_PARAM = re.compile(r';\s*([\w*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
+
+
+def _header_params(value: str) -> dict[str, str]:
+    params = {}
+    for name, raw in _PARAM.findall(value):
+        raw = raw.strip()
+        if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2:
+            raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
+        params[name.lower()] = raw
+    return params
+
+
+def _base(name: str) -> str:
+    """Go's `filepath.Base` on Linux: the last element after `/` ("." for "", "/" for slashes)."""
+    if name == "":
+        return "."
+    stripped = name.rstrip("/")
+    return stripped.rsplit("/", 1)[-1] if stripped else "/"
+
+
+def parse_multipart(content_type: str, raw: bytes) -> dict[str, Any]:
+    """The fields of a multipart/form-data body: text fields as str, file parts as
+    `UploadedFile`. Raises ValueError when the body is not multipart as declared."""
+    boundary = _header_params(content_type).get("boundary")
+    if not boundary:
+        raise ValueError("multipart body without a boundary")
+    delimiter = b"--" + boundary.encode("latin-1")
+    fields: dict[str, Any] = {}
+    chunks = raw.split(delimiter)
+    if len(chunks) < 3:
+        raise ValueError("multipart body without parts")
+    for chunk in chunks[1:]:
+        if chunk.startswith(b"--"):
+            break  # the closing delimiter
+        chunk = chunk.removeprefix(b"\r\n")
+        head, sep, body = chunk.partition(b"\r\n\r\n")
+        if not sep:
+            raise ValueError("a multipart part without headers")
+        body = body.removesuffix(b"\r\n")
+        headers: dict[str, str] = {}
+        for line in head.decode("utf-8", "replace").split("\r\n"):
+            key, _, value = line.partition(":")
+            headers[key.strip().lower()] = value.strip()
+        params = _header_params(";" + headers.get("content-disposition", "").partition(";")[2])
+        name = params.get("name")
+        if name is None:
+            continue
+        if "filename" in params:
+            fields[name] = UploadedFile(
+                _base(params["filename"]),
+                headers.get("content-type", "application/octet-stream"),
+                body,
+            )
+        else:
+            fields[name] = body.decode("utf-8", "replace")
+    return fields
+
+
 @dataclass
 class Response:
     status: int
@@ -68,6 +138,8 @@ class Response:
     def encode(self) -> bytes:
         if self.body is None:
             return b""
+        if isinstance(self.body, bytes):
+            return self.body
         if isinstance(self.body, str):
             return self.body.encode()
         return json.dumps(self.body, separators=(",", ":")).encode()

@@ -15,6 +15,7 @@ from .clock import Clock, parse_time
 from .faults import Faults, RateLimit
 from .store import (
     ACCESS_LEVELS,
+    DEFAULT_MAX_ATTACHMENT_MB,
     Award,
     Group,
     GroupLink,
@@ -190,6 +191,9 @@ class SeedFaults(_Model):
 class SeedFile(_Model):
     now: Timestamp | None = None
     tier: Literal["premium", "free"] = "premium"
+    # The instance's "Maximum attachment size" in MB (GitLab's default 100): uploads above it
+    # are refused 413. A test lowers it to try the limit without sending 100 MB.
+    max_attachment_size: int = Field(DEFAULT_MAX_ATTACHMENT_MB, ge=1)
     rate_limit: SeedRateLimit = SeedRateLimit()
     faults: SeedFaults = SeedFaults()
     users: list[SeedUser]
@@ -260,7 +264,9 @@ class _Builder:
         self.seed = seed
         self.source = source
         self.store = Store(
-            Clock(_when(seed.now) if seed.now else None), premium=seed.tier == "premium"
+            Clock(_when(seed.now) if seed.now else None),
+            premium=seed.tier == "premium",
+            max_attachment_mb=seed.max_attachment_size,
         )
 
     def fail(self, where: str, problem: str) -> SeedError:

@@ -22,7 +22,7 @@ from .api import Api
 from .clock import ClockError, parse_time
 from .entities import Entities
 from .faults import Faults, RateLimit
-from .http import ApiError, Request, Response
+from .http import ApiError, Request, Response, parse_multipart
 from .store import Store, User
 
 API_PREFIX = "/api/v4"
@@ -370,6 +370,8 @@ def _parse_body(headers: dict[str, str], raw: bytes) -> dict[str, Any]:
     if not raw:
         return {}
     kind = headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "multipart/form-data":  # uploads (Workhorse takes the file parts out)
+        return parse_multipart(headers.get("content-type", ""), raw)
     if kind == "application/x-www-form-urlencoded":
         form = parse_qs(raw.decode(), keep_blank_values=True)
         return {k.removesuffix("[]"): (v if k.endswith("[]") else v[-1]) for k, v in form.items()}

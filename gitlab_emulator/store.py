@@ -43,6 +43,10 @@ MAX_NOTES_PER_NOTEABLE = 5_000
 
 DEFAULT_LABEL_COLOR = "#6699cc"
 
+# Instance setting "Maximum attachment size" (Admin > Settings > General), in MB: GitLab's
+# default is 100 (`application_settings.max_attachment_size`).
+DEFAULT_MAX_ATTACHMENT_MB = 100
+
 
 @dataclass
 class User:
@@ -149,6 +153,20 @@ class Issue:
 
 
 @dataclass
+class Upload:
+    """A project's Markdown upload (GitLab's `uploads` row with its file): `secret` is the
+    32-hex `SecureRandom.hex` of `FileUploader.generate_secret`, `filename` the name as
+    CarrierWave sanitised it."""
+
+    id: int
+    secret: str
+    filename: str
+    data: bytes
+    created_at: datetime
+    uploaded_by_id: int | None
+
+
+@dataclass
 class MergeRequest:
     id: int
     iid: int
@@ -167,6 +185,7 @@ class Project:
     labels: list[Label] = field(default_factory=list)
     issues: dict[int, Issue] = field(default_factory=dict)  # iid -> issue
     merge_requests: dict[int, MergeRequest] = field(default_factory=dict)  # iid -> MR (notes only)
+    uploads: list[Upload] = field(default_factory=list)  # Markdown uploads, oldest first
     visibility: str = "private"
     shared_with_groups: list[GroupLink] = field(default_factory=list)  # groups invited into it
 
@@ -185,9 +204,16 @@ class Project:
 class Store:
     """All of one emulated GitLab instance's data, with ids handed out like GitLab's."""
 
-    def __init__(self, clock: Clock, *, premium: bool = True) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        premium: bool = True,
+        max_attachment_mb: int = DEFAULT_MAX_ATTACHMENT_MB,
+    ) -> None:
         self.clock = clock
         self.premium = premium
+        self.max_attachment_size = max_attachment_mb * 1024 * 1024  # bytes (`.megabytes`)
         self.users: dict[int, User] = {}
         self.groups: dict[int, Group] = {}
         self.projects: dict[int, Project] = {}
@@ -203,6 +229,7 @@ class Store:
                 ("note", 900_000),
                 ("event", 1),
                 ("award", 1),
+                ("upload", 1),
             )
         }
 

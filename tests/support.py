@@ -72,7 +72,7 @@ def block(**fields: Any) -> dict[str, Any]:
         "currency": "USD",
         "people": {"sa": "felix", "ae": "imogen"},
         "confidence": {"value": "Amber", "rationale": "waiting on procurement"},
-        "line_items": [{"activity": "Discovery", "role": "PSE", "days": 3}],
+        "line_items": [{"activity": "saas_discovery_remote", "role": "PSE", "days": 3}],
         "discount_pct": 0,
     }
     data.update(fields)

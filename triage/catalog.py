@@ -73,3 +73,13 @@ def closest(catalog: tuple[Offering, ...] | list[Offering], activity: str) -> st
     names = {n.casefold(): o.id for o in catalog for n in o.names()}
     found = difflib.get_close_matches(activity.casefold(), list(names), n=1, cutoff=0.6)
     return names[found[0]] if found else None
+
+
+def unknown(catalog: tuple[Offering, ...] | list[Offering], activities: list[str]) -> list[str]:
+    """The activities the catalog does not know, each once (case and spaces aside), sorted: the
+    same set of unknown activities gives the same list, whatever the order of the line items."""
+    found: dict[str, str] = {}
+    for activity in activities:
+        if find(catalog, activity) is None:
+            found.setdefault(" ".join(activity.split()).casefold(), activity)
+    return [found[key] for key in sorted(found)]

@@ -36,7 +36,7 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "`cost_rate`, `cost`, `units` and `unit` for a fixed-price item else None; from the service "
     "catalog (trusted): `title` (else the activity as written), `code`, `description`, "
     "`in_catalog`, `closest` (the nearest catalog id of an unknown activity); `notes`, the "
-    "EM's), `scope` (the union of the items' offerings, trusted: `objectives`, `deliverables`, "
+    "EM's), `scope` (the union of the items' offerings, trusted: `objectives`, `deliverables` (the closing report last), "
     "`prerequisites`, `assumptions`, `out_of_scope`; `unknown`: `activity`, `closest` of the "
     "items not in the catalog), `roles` (`role`, `days`), `total_days`, `list_price`, `discount_pct`, "
     "`discount`, `net_price`, `cogs`, `margin_pct`, `margin_floor_pct`, `below_floor`, `card_price` (the list price at the "
@@ -71,6 +71,9 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "(the data block's)",
     "problems": "what is wrong with the data block or the estimate: `line`, `field`, `message`",
     "data_block_status": "valid, invalid or missing (trusted)",
+    "unknown_activities": "the data block's activities the service catalog does not know, each "
+    "once and sorted (whatever the line items' order): `activity` (as written), `closest` (the "
+    "nearest catalog id, trusted, or None)",
     "notify": "mentions of the comment's `notify` roles (trusted): the policy's contacts, and "
     "the EM and data-block people only when GitLab shows them as members of the project (the "
     "others are named below the comment, with why they were not mentioned)",

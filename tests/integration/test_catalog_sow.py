@@ -66,3 +66,22 @@ def test_triage_catalog_lists_the_offerings_for_a_handbook_page_and_as_json():
     )
     assert {"id": "training_system_administration"}.items() <= listed[-1].items()
     assert listed[-1]["fixed"] == {"unit": "session", "price": 6000.0, "cost": 1920.0}
+
+
+def test_validate_refuses_a_catalog_offering_whose_role_has_no_rate_with_file_and_line(tmp_path):
+    """Neither a rate nor a fixed price: a per-day offering whose role the rate card lacks."""
+    shipped = (ROOT / "policies" / "catalog.yml").read_text()
+    (tmp_path / "ps-scoping.yml").write_text((ROOT / "policies" / "ps-scoping.yml").read_text())
+    broken = shipped.replace("    role: TA\n    days: 6\n", "    role: Architect\n    days: 6\n")
+    assert broken != shipped
+    (tmp_path / "catalog.yml").write_text(broken)
+    line = broken.splitlines().index("    role: Architect") + 1
+    result = CliRunner().invoke(
+        main, ["validate", "--policies", str(tmp_path), "--templates", str(ROOT / "templates")]
+    )
+    assert result.exit_code == 1
+    assert (
+        f"{tmp_path}/catalog.yml:{line}:5: catalog[architecture_design].role: role `Architect` "
+        "is not in the rate card (PM, PSE, TA)" in result.output
+    ), result.output
+    assert "fix: use a role of `rates.roles`, or add it there" in result.output

@@ -163,7 +163,7 @@ def test_the_terminal_report_is_tables_not_markdown(demo, tmp_path):
     assert text.startswith("PS forecast FY26-Q4: 14 business days left (ends 2026-01-31)\n")
     rows = {" ".join(line.split()) for line in text.splitlines()}
     assert "Commit (Green) 2 USD 156,000.00 0.9" in rows
-    assert "Forecast (commit + best case) 3 USD 260,800.00" in rows
+    assert "Forecast (commit + best case) 3 USD 272,800.00" in rows
     assert any(r.startswith("Lantern Health Network ps/ps-plan#4103 harriet") for r in rows)
     assert max(map(len, text.splitlines())) <= 110
     output = tmp_path / "forecast.txt"

@@ -180,6 +180,7 @@ def test_issue_text_cannot_close_the_issue_or_mention_anyone():
             "estimate-summary",
             "sow-draft",
             "cost-estimate",
+            "data-block-problem",  # its activity is not in the service catalog: named, escaped
         }
         for note in notes:
             assert "@all" not in note.body and "@rowan" not in note.body and "<b>" not in note.body
@@ -237,6 +238,7 @@ def test_a_data_block_problem_note_is_marked_resolved_once_the_block_is_fixed(de
     bot_run(url)  # #4108 Vellum Press: an impossible date and negative days
     revise(url, 4108, "close_date: 2026-13-01", "close_date: 2026-01-30")
     revise(url, 4108, "days: -2", "days: 2")
+    revise(url, 4108, "activity: Install", "activity: ha_build")  # an offering of the catalog
     bot_run(url)  # the estimate follows, and the problem note says it is resolved
     assert bot_run(url)[1].traffic.writes == 0  # settled: marked once
     notes = bot_notes(url, 4108)

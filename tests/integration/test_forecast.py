@@ -1,10 +1,12 @@
 """The forecast PS leadership reads: the report formats, and the forecast issue kept by apply.
 
 Numbers on the demo issues as of 2026-01-12, FY26-Q4 (checked by hand against the domain research):
-Commit = Bramblewood 67,200 + Lantern 88,800 = 156,000; Best case = Corvid 104,800 (44 days; its two
-training classes are not modelled); forecast = 156,000 + 104,800 = 260,800 (3 deals); At risk =
-Orchard Lane 13,200 (45% off 24,000), not in the forecast; weighted 0.9 x 156,000 + 0.5 x 104,800 +
-0.1 x 13,200 = 194,120; 14 business days left.
+Commit = Bramblewood 67,200 + Lantern 88,800 = 156,000; Best case = Corvid 116,800 (44 role-days:
+6 TA x 2,800 + 30 PSE x 2,400 + 8 PM x 2,000 = 104,800, plus its System Administration training, a
+fixed-price catalog offering: 2 sessions x 6,000 = 12,000); forecast = 156,000 + 116,800 = 272,800
+(3 deals); At risk = Orchard Lane 13,200 (45% off 24,000), not in the forecast; weighted
+0.9 x 156,000 + 0.5 x 116,800 + 0.1 x 13,200 = 140,400 + 58,400 + 1,320 = 200,120 (the research's
+figure); 14 business days left.
 """
 
 import csv
@@ -34,10 +36,10 @@ def test_report_markdown_has_the_hand_checked_numbers_and_writes_nothing(demo):
         and "14 business days left in FY26-Q4 (ends 2026-01-31)." in text
     )
     assert "| Commit (Green) | 2 | USD 156,000.00 | 0.9 |" in text
-    assert "| Best case (Amber) | 1 | USD 104,800.00 | 0.5 |" in text
-    assert "| **Forecast** (commit + best case) | 3 | **USD 260,800.00** | |" in text
+    assert "| Best case (Amber) | 1 | USD 116,800.00 | 0.5 |" in text
+    assert "| **Forecast** (commit + best case) | 3 | **USD 272,800.00** | |" in text
     assert "| At risk (Red), not in the forecast | 1 | USD 13,200.00 | 0.1 |" in text
-    assert "| **Weighted** (all four, by weight) | | **USD 194,120.00** | |" in text
+    assert "| **Weighted** (all four, by weight) | | **USD 200,120.00** | |" in text
     assert "- Green before the SoW: ps/ps-plan#4103" in text
     assert f"[Bramblewood Financial]({demo.url}/ps/ps-plan/-/issues/4101)" in text
     served = admin(demo.url, "stats")["requests"]
@@ -56,7 +58,7 @@ def test_report_csv_and_salesforce_csv(demo):
     assert {r["Currency"] for r in rows} == {"USD"}
     assert [(r["Customer"], r["Category"], r["Net"]) for r in rows] == [
         ("Bramblewood Financial", "Commit", "67200.00"),
-        ("Corvid Aerospace Systems", "Best case", "104800.00"),
+        ("Corvid Aerospace Systems", "Best case", "116800.00"),
         ("Lantern Health Network", "Commit", "88800.00"),
         ("Orchard Lane Retail", "At risk", "13200.00"),
     ]
@@ -245,15 +247,16 @@ def test_across_the_quarter_boundary_slipped_deals_count_and_bookings_are_report
 
     - FY26-Q4: Orchard Lane is lost (13,200, budget). Nobody closes anything else.
     - 2026-02-02, FY27-Q1 begins: Bramblewood (Green, 67,200, closing 2026-01-23), Lantern (Green,
-      88,800, 2026-01-28) and Corvid (Amber, 104,800, 2026-01-30) are open with passed close
-      dates: slipped, 3 deals, 260,800, all counted in FY27-Q1. Commit = 67,200 + 88,800 =
-      156,000 (2); best case = Corvid 104,800 + Harbor & Finch 9,600 (4 PSE days, closing
-      2026-02-20) = 114,400 (2); forecast 270,400 (4 deals); Grey apart: Meridian 19,600 (2 TA
+      88,800, 2026-01-28) and Corvid (Amber, 116,800 with its 2 training sessions, 2026-01-30)
+      are open with passed close dates: slipped, 3 deals, 67,200 + 88,800 + 116,800 = 272,800,
+      all counted in FY27-Q1. Commit = 67,200 + 88,800 = 156,000 (2); best case = Corvid 116,800
+      + Harbor & Finch 9,600 (4 PSE days, closing 2026-02-20) = 126,400 (2); forecast
+      156,000 + 126,400 = 282,400 (4 deals); Grey apart: Meridian 19,600 (2 TA
       days 5,600 + 5 PSE 12,000 + 1 PM 2,000). Before, they were in no quarter's totals.
     - 2026-02-03: Bramblewood is signed; its EM sets the close date to that day and Deal Desk
       records Closed Won: bookings 1 deal, 67,200; win rate 100% by count and by value;
-      attainment 67,200 / 500,000 = 13%. Slipped: 2 deals, 88,800 + 104,800 = 193,600.
-    - Lantern's EM moves its close date to 2026-03-27: it is no longer slipped (1 deal, 104,800).
+      attainment 67,200 / 500,000 = 13%. Slipped: 2 deals, 88,800 + 116,800 = 205,600.
+    - Lantern's EM moves its close date to 2026-03-27: it is no longer slipped (1 deal, 116,800).
     """
     url = demo.url
     policies = with_target(tmp_path)
@@ -271,10 +274,10 @@ def test_across_the_quarter_boundary_slipped_deals_count_and_bookings_are_report
     admin(url, "clock", {"now": "2026-02-02T09:00:00Z"})
     q1 = run_and_read("FY27-Q1")
     assert "| Commit (Green) | 2 | USD 156,000.00 | 0.9 |" in q1
-    assert "| Best case (Amber) | 2 | USD 114,400.00 | 0.5 |" in q1
-    assert "| **Forecast** (commit + best case) | 4 | **USD 270,400.00** | |" in q1
+    assert "| Best case (Amber) | 2 | USD 126,400.00 | 0.5 |" in q1
+    assert "| **Forecast** (commit + best case) | 4 | **USD 282,400.00** | |" in q1
     assert "| Unreviewed (Grey), not in the forecast | 1 | USD 19,600.00 | 0.25 |" in q1
-    assert "Slipped: 3 deals, USD 260,800.00, whose close date has passed; counted in FY27-Q1" in q1
+    assert "Slipped: 3 deals, USD 272,800.00, whose close date has passed; counted in FY27-Q1" in q1
     assert "| Estimate\\_Feedback | 2026-01-28, slipped | USD 88,800.00 |" in q1  # Lantern
     assert "| SOW\\_WIP | 2026-02-20 | USD 9,600.00 |" in q1  # Harbor & Finch: on time
     assert (
@@ -293,7 +296,7 @@ def test_across_the_quarter_boundary_slipped_deals_count_and_bookings_are_report
     assert "Win rate: 100% by count, 100% by value." in q1
     assert "Target for FY27-Q1: USD 500,000.00; 13% attained (USD 67,200.00 won)." in q1
     assert "- won: [Bramblewood Financial](" in q1
-    assert "Slipped: 2 deals, USD 193,600.00," in q1
+    assert "Slipped: 2 deals, USD 205,600.00," in q1
     # `triage report` says the same, the past quarter's bookings included
     assert report(url, "--policies", str(policies), "--format", "markdown") == q1
     past = report(url, "--policies", str(policies), "--quarter", "FY26-Q4", "--format", "json")
@@ -303,7 +306,7 @@ def test_across_the_quarter_boundary_slipped_deals_count_and_bookings_are_report
     admin(url, "clock", {"now": "2026-02-03T11:00:00Z"})
     move_close_date(url, "harriet", 4103, "2026-03-27")
     q1 = run_and_read("FY27-Q1")
-    assert "Slipped: 1 deal, USD 104,800.00," in q1
+    assert "Slipped: 1 deal, USD 116,800.00," in q1
     assert "| Estimate\\_Feedback | 2026-03-27 | USD 88,800.00 |" in q1
     assert "- Slipped (close date passed: move it): ps/ps-plan#4102 (was 2026-01-30)\n" in q1
 

@@ -14,7 +14,7 @@ BLOCK = {
     "currency": "USD",
     "people": {"sa": "felix", "ae": "imogen"},
     "confidence": {"value": "Green", "rationale": "PO raised"},
-    "line_items": [{"activity": "Migration waves", "role": "PSE", "days": 10}],
+    "line_items": [{"activity": "Automated migration waves", "role": "PSE", "days": 10}],
     "discount_pct": 0,
 }
 

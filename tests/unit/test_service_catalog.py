@@ -1,5 +1,6 @@
 """The service catalog: validated like the rest of the policy, with file:line errors."""
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from triage.planner import plan_issue
 from triage.policy.loader import PolicyInvalid, load_policy, policy_from_texts
 from triage.pricing import estimate
 
-from support import NOW, settings, snapshot, with_details, workspace
+from support import NOW, settings, snapshot, with_details, won, workspace
 
 LIFECYCLE = """\
 lifecycle:
@@ -85,6 +86,26 @@ def test_an_offering_priced_fixed_without_a_price_is_refused():
     text = CATALOG.replace("    fixed: {unit: session, price: 6000, cost: 1920}\n", "")
     (found,) = problems(text)
     assert found.startswith("catalog.yml:6:5: catalog[training]: `pricing: fixed` needs `fixed:")
+
+
+def test_an_alias_another_offering_has_is_refused_where_it_is_written():
+    text = CATALOG.replace(
+        "    description: A course.\n", "    description: A course.\n    aliases: [DISCOVERY]\n"
+    )
+    assert problems(text) == [
+        "catalog.yml:9:5: catalog[training].aliases: `DISCOVERY` is already an id or alias of "
+        "offering `discovery`\n    fix: give every offering its own id and aliases"
+    ]
+
+
+def test_an_offering_priced_per_day_with_a_fixed_price_is_refused():
+    text = CATALOG.replace(
+        "    role: PSE\n  - id: training",
+        "    role: PSE\n    fixed: {unit: day, price: 1, cost: 1}\n  - id: training",
+    )
+    assert problems(text) == [
+        "catalog.yml:2:5: catalog[discovery]: `fixed:` is only for `pricing: fixed`"
+    ]
 
 
 def test_the_shipped_catalog_knows_the_research_codes_and_the_demo_activities():
@@ -270,3 +291,36 @@ def test_an_activity_not_in_the_catalog_is_priced_and_marked_for_the_em():
         "it (did you mean `saas_discovery_remote`?)." in body
     )
     assert "USD 7,200.00" in _section(body, 6)
+
+
+def test_the_hand_off_and_the_delivery_issue_list_titles_days_or_units_and_amounts():
+    """Won with 10% off: each item by its catalog title (not the code the EM wrote), its days or
+    units and its amount at list price; the discount, so that they add up to the net price:
+    2 x 6,000 + 2 PSE days x 2,400 = 16,800 list, less 1,680 = 15,120 net."""
+    ws = workspace()
+    data = {
+        "customer": "Acme",
+        "close_date": "2026-01-09",
+        "discount_pct": 10,
+        "line_items": [
+            {"activity": "training_system_administration", "units": 2},
+            {"activity": "enablement", "days": 2},
+        ],
+    }
+    events = won(NOW - timedelta(hours=1))
+    issue = snapshot(
+        labels=("Services Calculator", "proposal::Closed_Won"), data=data, events=events
+    )
+    result = plan_issue(ws.policy, with_details(issue, (), events), NOW, settings(ws))
+    [handoff] = [c.body for c in result.comments if c.template == "handoff.md.j2"]
+    assert "- System Administration training (PSE, 2 sessions): USD 12,000.00\n" in handoff
+    assert "- Hands-on enablement (PSE, 2 days): USD 4,800.00\n" in handoff
+    assert "- Discount of 10% on the list price of USD 16,800.00: USD 1,680.00 off\n" in handoff
+    assert "training_system_administration" not in handoff
+    [delivery] = [i.description for i in result.new_issues]
+    assert "| System Administration training | PSE | 2 sessions | USD 12,000.00 |" in delivery
+    assert "| Hands-on enablement | PSE | 2 | USD 4,800.00 |" in delivery
+    assert "| Discount of 10% | | | \u2212USD 1,680.00 |" in delivery
+    assert "| **Total** | | **2 days** | **USD 15,120.00** |" in delivery
+    # staffing: the role-days, and the sessions to schedule beside them
+    assert "| PSE | 2 |\n| PSE: System Administration training | 2 sessions |" in delivery

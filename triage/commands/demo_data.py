@@ -151,13 +151,17 @@ def demo_seed() -> dict[str, Any]:
                 "2026-01-30",
                 "Amber",
                 "RDM review pending; reseller paperwork may slip",
-                _items(
-                    ("Architecture design", "TA", 6),
-                    ("HA primary build", "PSE", 12),
-                    ("Geo secondary", "PSE", 10),
-                    ("Air-gapped mirror and scanning", "PSE", 8),
-                    ("Project management", "PM", 8),
-                ),
+                [
+                    *_items(
+                        ("Architecture design", "TA", 6),
+                        ("HA primary build", "PSE", 12),
+                        ("Geo secondary", "PSE", 10),
+                        ("Air-gapped mirror and scanning", "PSE", 8),
+                        ("Project management", "PM", 8),
+                    ),
+                    # a fixed-price catalog offering: 2 remote sessions x 6,000 (not days)
+                    {"activity": "System Administration training", "units": 2},
+                ],
             ),
         ),
         _issue(

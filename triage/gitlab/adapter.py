@@ -25,6 +25,7 @@ from .door import GONE, Door, parse_time, problem_of
 from .prefetch import fetched_ahead
 from .records import GitLabProblem as GitLabProblem
 from .records import IssueAward as IssueAward
+from .records import Upload as Upload
 
 TRANSIENT = (500, 502, 503, 504)
 
@@ -402,6 +403,43 @@ class GitLab(Door):
             "the next run looks for it before opening another",
         )
         return str(created.web_url)
+
+    def upload_file(self, project: str, filename: str, content: bytes) -> Upload:
+        """Upload a file to a project (`POST /projects/:id/uploads`, multipart `file`); GitLab
+        answers its link. Any member who may read the project may upload (a Guest will do).
+        Counted and paced like every write, and not retried: a retry after a lost answer
+        would upload a second copy, so the caller looks for its link on the next run first
+        (GitLab keeps the copy whose answer was lost; only a Maintainer may list uploads)."""
+        path = f"/projects/{self._project(project).encoded_id}/uploads"
+
+        def post() -> Any:
+            try:
+                return self._gl.http_post(
+                    path, files={"file": (filename, content)}, retry_transient_errors=False
+                )
+            except GitlabError as error:
+                if getattr(error, "response_code", None) != 413:
+                    raise
+                raise GitLabProblem(
+                    f"GitLab at {self.url} refused {filename} ({len(content):,} bytes) for "
+                    f"{project}: it is above the instance's maximum attachment size (413); "
+                    "an administrator can raise it (Admin > Settings > General > Account and "
+                    "limit > Maximum attachment size)"
+                ) from None
+
+        answer = self._write(
+            post,
+            lost=f"while uploading {filename} to {project}; the next run looks for its link "
+            "before uploading it again",
+        )
+        if not isinstance(answer, dict) or not all(
+            isinstance(answer.get(key), str) for key in ("url", "markdown", "alt")
+        ):
+            raise GitLabProblem(
+                f"GitLab at {self.url} answered the upload of {filename} to {project} without "
+                "its url, markdown and alt"
+            )
+        return Upload(url=answer["url"], markdown=answer["markdown"], alt=answer["alt"])
 
     # the run lease (triage/gitlab/lease.py): awards on one issue of the bot's ----------------
 

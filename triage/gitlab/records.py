@@ -40,3 +40,14 @@ class IssueAward:
     name: str
     user: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file uploaded to a project (GitLab's Markdown uploads): `url` is project-relative
+    (`/uploads/<secret>/<file name>`, as GitLab stored the name), `markdown` the link GitLab
+    made for it (`[alt](url)`, `![alt](url)` for an image), `alt` its text."""
+
+    url: str
+    markdown: str
+    alt: str

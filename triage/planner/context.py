@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from ..catalog import Offering, closest, find
+from ..catalog import Offering, closest, find, unknown
 from ..issues.scoping import People, ScopingData
 from ..issues.snapshot import IssueSnapshot
 from ..memo import last_answer
@@ -159,12 +159,32 @@ def _issue_context(
         ]
         + [{"line": None, "field": "estimate", "message": text} for text in estimate_problems],
         "data_block_status": Trusted(block.status),
+        "unknown_activities": _unknown_activities(policy.catalog, data),
         "deal": _deal_context(policy, issue),
     }
 
 
-# What every SoW delivers, after the offerings' own deliverables (once, if one of them says it).
-CLOSING_REPORT = "A closing report with outcomes, open risks and recommendations."
+def _unknown_activities(catalog: list[Offering], data: ScopingData | None) -> list[dict[str, Any]]:
+    """The data block's activities the catalog does not know (issue text: escaped), each once,
+    sorted, with the closest catalog id (trusted) as a hint."""
+    names = unknown(catalog, [item.activity for item in data.line_items] if data else [])
+    return [
+        {"activity": name, "closest": Trusted(hint) if (hint := closest(catalog, name)) else None}
+        for name in names
+    ]
+
+
+# What every SoW delivers, last, after the offerings' own deliverables (once, if one of them says it).
+CLOSING_REPORT = "A closing report with outcomes, open risks and recommendations"
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold().rstrip(".")
+
+
+def _same(one: str, other: str) -> bool:
+    """The same item, case, spacing and a final full stop aside."""
+    return _key(one) == _key(other)
 
 
 def _union(lists: Iterable[Iterable[str]]) -> list[Trusted]:
@@ -172,7 +192,7 @@ def _union(lists: Iterable[Iterable[str]]) -> list[Trusted]:
     seen: dict[str, Trusted] = {}
     for items in lists:
         for text in items:
-            seen.setdefault(" ".join(text.split()).casefold().rstrip("."), Trusted(text))
+            seen.setdefault(_key(text), Trusted(text))
     return list(seen.values())
 
 
@@ -211,7 +231,14 @@ def _with_catalog(
         "lines": lines,
         "scope": {
             "objectives": _union([[o.objective] for o in offerings if o.objective]),
-            "deliverables": _union([*(o.deliverables for o in offerings), [CLOSING_REPORT]]),
+            "deliverables": [
+                *(
+                    d
+                    for d in _union(o.deliverables for o in offerings)
+                    if not _same(d, CLOSING_REPORT)
+                ),
+                Trusted(CLOSING_REPORT),
+            ],
             "prerequisites": _union(o.prerequisites for o in offerings),
             "assumptions": _union(o.assumptions for o in offerings),
             "out_of_scope": _union(o.out_of_scope for o in offerings),

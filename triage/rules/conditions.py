@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..catalog import unknown
 from ..issues.markers import Marker, find_marker
 from ..issues.tasks import normalise
 from .facts import Facts, NeedDetail
@@ -206,6 +207,26 @@ class EstimateState(Condition):
                 days = f"{priced.total_days.normalize():f}"
                 state, saw = "valid", f"{days} days, net {priced.currency} {priced.net_price:,.2f}"
         return Outcome(state == self.estimate, saw)
+
+
+class UnknownActivities(Condition):
+    key = "unknown_activities"
+    summary = (
+        "a line item of the scoping data block names an activity the service catalog "
+        "(`catalog`) does not know, by id or alias (true), or none does (false)"
+    )
+    example = "{unknown_activities: true}"
+    unknown_activities: bool
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        data = facts.issue.scoping.data
+        names = unknown(facts.catalog, [item.activity for item in data.line_items] if data else [])
+        saw = (
+            "not in the service catalog: " + ", ".join(f"'{name}'" for name in names)
+            if names
+            else "every line item's activity is in the service catalog"
+        )
+        return Outcome(bool(names) == self.unknown_activities, saw)
 
 
 class State(Condition):
@@ -484,6 +505,7 @@ CONDITIONS: tuple[type[Condition], ...] = (
     LineItems,
     DataBlock,
     EstimateState,
+    UnknownActivities,
     FieldPresent,
     State,
     DaysSinceUpdate,
