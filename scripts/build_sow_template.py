@@ -345,13 +345,14 @@ def _scope(doc: Document) -> None:
 
 def _deliverables(doc: Document) -> None:
     _heading(doc, "4. Deliverables")
-    _bullets(doc, "estimate.scope.deliverables", "deliverable", "{{ deliverable }}")
+    _bullets(doc, "estimate.scope.deliverables[:-1]", "deliverable", "{{ deliverable }}")
     _bullets(
         doc,
         "estimate.scope.unknown",
         "item",
         "{{ item.activity }}: [describe what this activity delivers]",
     )
+    _para(doc, "{{ estimate.scope.deliverables[-1] }}", "List Bullet")  # the closing report
 
 
 def _timeline(doc: Document) -> None:
@@ -365,14 +366,22 @@ def _timeline(doc: Document) -> None:
     )
     table = doc.add_table(rows=1, cols=2)
     table.style = doc.styles["Table Grid"]
-    for cell, text, right in zip(table.rows[0].cells, ["Role", "Days"], [False, True], strict=True):
+    headers = ["Role", "Days or units"]
+    for cell, text, right in zip(table.rows[0].cells, headers, [False, True], strict=True):
         _cell(cell, text, bold=True, right=right)
         _shade(cell, HEADER_FILL)
     _repeat_header(table)
-    _row(table, ["{%tr for staff in estimate.roles %}", ""])
+    _row(table, ['{%tr for staff in estimate.roles if staff.days != "0" %}', ""])
     _row(table, ["{{ staff.role }}", "{{ staff.days | num }}"], right=(1,))
     _row(table, ["{%tr endfor %}", ""])
-    _widths(table, [8.0, 3.0])
+    _row(table, ["{%tr for line in estimate.lines if line.units %}", ""])  # packaged services
+    _row(
+        table,
+        ["{{ line.role }}: {{ line.title }}", "{{ line.units | plural(line.unit) }}"],
+        right=(1,),
+    )
+    _row(table, ["{%tr endfor %}", ""])
+    _widths(table, [9.0, 3.0])
 
 
 def _fees(doc: Document) -> None:
@@ -392,6 +401,14 @@ def _fees(doc: Document) -> None:
     )
     _widths(table, [8.0, 5.0])
     _para(doc, "")
+    _bullets(
+        doc,
+        "estimate.lines if line.units",
+        "line",
+        "Included in the fees at a fixed price: {{ line.title }}, "
+        "{{ line.units | plural(line.unit) }} at {{ line.rate | money }} per {{ line.unit }}, "
+        '{{ line.amount | money }}{% if estimate.discount != "0" %} before the discount{% endif %}.',
+    )
     _para(doc, "Billing: {{ deal.billing }}.", "List Bullet")
     _para(doc, "All amounts are in {{ estimate.currency }}, exclusive of taxes.", "List Bullet")
     _para(
@@ -417,23 +434,23 @@ def _terms(doc: Document) -> None:
     _para(doc, "Before the activities start, the Customer provides:")
     _bullets(doc, "estimate.scope.prerequisites")
     _tag(doc, "{%p endif %}")
-    _para(doc, "GitLab assumes that:")
+    _para(doc, "The fees and timeline rest on these assumptions:")
     _bullets(doc, "estimate.scope.assumptions")
     for text in (
         "The Customer provides timely access to systems, accounts and people needed for each "
-        "activity.",
-        "Work is delivered remotely during business hours unless stated otherwise.",
+        "activity",
+        "Work is delivered remotely during business hours unless stated otherwise",
         "Activities run in sequence; delays caused by missing prerequisites may need a change "
-        "order.",
+        "order",
     ):
         _para(doc, text, "List Bullet")
 
     _heading(doc, "9. Out of scope")
     _bullets(doc, "estimate.scope.out_of_scope")
-    _para(doc, "Anything not listed in section 3.", "List Bullet")
+    _para(doc, "Anything not listed in section 3", "List Bullet")
     _para(
         doc,
-        "Production support after the engagement; ongoing operation of the Customer's systems.",
+        "Production support after the engagement; ongoing operation of the Customer's systems",
         "List Bullet",
     )
 

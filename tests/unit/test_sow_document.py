@@ -143,6 +143,10 @@ def test_the_fees_show_list_price_discount_and_net_with_their_currency():
         ["Fees", "USD 110,960.00"],
     ]
     text = everything(document)
+    assert (
+        "Included in the fees at a fixed price: System Administration training, 2 sessions at "
+        "USD 6,000.00 per session, USD 12,000.00 before the discount." in text
+    )
     assert "Billing: Billed monthly in arrears for the days delivered." in text
     assert "All amounts are in USD, exclusive of taxes." in text
     # No discount: no discount row.
@@ -160,7 +164,7 @@ def test_the_terms_come_from_the_policy_and_the_data_block():
     assert "This offer is valid for 30 days from 2026-11-27" in text
     assert "Engagement Manager: Dana Okafor" not in text  # the snapshot has no profile names
     assert "Engagement Manager: to be confirmed" in text
-    assert "Anything not listed in section 3." in text
+    assert "Anything not listed in section 3" in text
 
 
 def test_the_signature_table_has_both_parties():
@@ -259,3 +263,32 @@ def test_every_document_variable_is_documented():
     issue = snapshot(labels=("Services Calculator", "proposal::SOW_WIP"), data=CORVID)
     context = document_context(document_source(WS.policy, issue, "sow.docx"), DAY)
     assert set(context) == set(DOCUMENT_VARIABLES)
+
+
+def test_staffing_lists_role_days_then_packaged_services():
+    assert rows(opened(render(CORVID)).tables[2]) == [
+        ["Role", "Days or units"],
+        ["TA", "6"],
+        ["PSE", "30"],
+        ["PM", "8"],
+        ["PSE: System Administration training", "2 sessions"],
+    ]
+
+
+def test_deliverables_end_with_the_closing_report_after_unknown_activities():
+    data = {
+        **CORVID,
+        "line_items": [*CORVID["line_items"], {"activity": "Custom", "role": "PSE", "days": 1}],
+    }
+    document = opened(render(data))
+    start = next(i for i, p in enumerate(document.paragraphs) if p.text == "4. Deliverables")
+    items = []
+    for paragraph in document.paragraphs[start + 1 :]:
+        if paragraph.style.name != "List Bullet":
+            break
+        items.append(paragraph.text)
+    assert items[-2:] == [
+        "Custom: [describe what this activity delivers]",
+        "A closing report with outcomes, open risks and recommendations",
+    ]
+    assert "The course delivered, with its material for each attendee" in items
