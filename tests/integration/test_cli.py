@@ -347,6 +347,18 @@ def test_validate_renders_the_word_template_and_names_it_when_broken(tmp_path):
     )
 
 
+def test_validate_names_a_word_template_the_policy_names_but_the_folder_lacks(tmp_path):
+    for template in (ROOT / "templates").iterdir():
+        if template.name != "sow.docx":
+            (tmp_path / template.name).write_bytes(template.read_bytes())
+    result = invoke(["validate", "--templates", str(tmp_path)])
+    assert result.exit_code == 1
+    assert (
+        "Word template 'sow.docx' (named by rule sow-draft, rule late-sow-draft) is not in the "
+        "templates folder" in result.output
+    )
+
+
 def test_render_needs_one_source():
     result = invoke(["render", "sow-draft.md.j2"])
     assert (
