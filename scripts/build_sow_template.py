@@ -111,7 +111,7 @@ def _page(doc: Document) -> None:
     _run(header, "GitLab Professional Services · Statement of Work {{ deal.sow_number }}", 8.5)
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(footer, "{{ customer }} · Version {{ estimate.revision }} · Confidential · Page ", 8.5)
+    _run(footer, "{{ customer }} · Version {{ estimate.version }} · Confidential · Page ", 8.5)
     _field(footer, "PAGE")
     _run(footer, " of ", 8.5)
     _field(footer, "NUMPAGES")
@@ -238,7 +238,7 @@ def _title_block(doc: Document) -> None:
         ("Provider", "GitLab Inc."),
         ("Customer", "{{ deal.legal_entity or customer }}"),
         ("SoW number", "{{ deal.sow_number }}"),
-        ("Version", "{{ estimate.revision }} of {{ date }}"),
+        ("Version", "{{ estimate.version }} of {{ date }} (ref {{ estimate.revision[:8] }})"),
         ("Fees", "{{ estimate.net_price | money }}"),
         ("Status", "Draft for review and signature"),
     ):

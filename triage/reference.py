@@ -41,7 +41,9 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "items not in the catalog), `roles` (`role`, `days`), `total_days`, `list_price`, `discount_pct`, "
     "`discount`, `net_price`, `cogs`, `margin_pct`, `margin_floor_pct`, `below_floor`, `card_price` (the list price at the "
     "rate card's prices), `card_discount_pct` (1 - net / card_price, per-line rates included), "
-    "`max_discount_pct`, `above_max_discount`, `rates_overridden`, `revision`; None when it "
+    "`max_discount_pct`, `above_max_discount`, `rates_overridden`, `revision` (a hash of what is "
+    "priced: what an approval is for), `version` (the SoW version people read and sign: 1 on the "
+    "comment's first note, one more each time the revision its notes showed changed); None when it "
     "cannot be priced",
     "close_quarter": "the fiscal quarter of the close date, e.g. FY26-Q4 (trusted)",
     "tasks": "the description's task list: `text`, `done`",
@@ -101,7 +103,8 @@ DOCUMENT_VARIABLES: dict[str, str] = {
     "sow": "the policy's `sow` terms",
     "deal": "`sow_number`, `legal_entity`, `msa` (`name`, `date`), `billing`, `region`, "
     "`start_window`, `contacts` (`role`, `name`: the name on the GitLab profile, or none)",
-    "estimate": "`currency`, `revision`, `roles` (`role`, `days`), `total_days`, `list_price`, "
+    "estimate": "`currency`, `revision` (a hash), `version` (the SoW version number, counted on "
+    "the SoW note's earlier revisions: 1, 2, ...), `roles` (`role`, `days`), `total_days`, `list_price`, "
     "`discount_pct`, `discount`, `net_price`, `lines` (`activity`, `title`, `code`, "
     "`description`, `in_catalog`, `notes`, `role`, `days`, `units`, `unit`, `rate`, `amount`) and "
     "`scope` (`objectives`, `deliverables`, `prerequisites`, `assumptions`, `out_of_scope`, "

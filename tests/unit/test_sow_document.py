@@ -96,18 +96,22 @@ def test_the_shipped_template_renders_every_section_as_a_word_heading():
 def test_the_title_block_names_the_parties_number_version_date_and_fees():
     document = opened(render(CORVID))
     facts = dict(map(tuple, rows(document.tables[0])))
-    revision = facts["Version"].split(" of ")[0]
-    assert re.fullmatch(r"[0-9a-f]{12}", revision)
+    # The version a customer signs is a number (the first draft's: no earlier SoW note); the
+    # estimate revision is a short reference beside it.
+    ref = re.fullmatch(r"1 of 2026-11-27 \(ref ([0-9a-f]{8})\)", facts["Version"])
+    assert ref
     assert facts == {
         "Provider": "GitLab Inc.",
         "Customer": "Corvid Aerospace Systems, LLC",
         "SoW number": "PS-SOW-4102",
-        "Version": f"{revision} of 2026-11-27",
+        "Version": f"1 of 2026-11-27 (ref {ref.group(1)})",
         "Fees": "USD 110,960.00",
         "Status": "Draft for review and signature",
     }
     header = document.sections[0].header.paragraphs[0].text
     assert header == "GitLab Professional Services · Statement of Work PS-SOW-4102"
+    footer = document.sections[0].footer.paragraphs[0].text
+    assert footer.startswith("Corvid Aerospace Systems · Version 1 · Confidential · Page ")
 
 
 def test_the_line_item_table_has_a_header_row_each_catalog_item_and_the_totals():

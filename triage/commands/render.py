@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ..console import Console
 from ..errors import UserError
@@ -15,11 +16,19 @@ from ..issues.markers import find_marker
 from ..issues.scoping import MARKER
 from ..issues.snapshot import IssueSnapshot
 from ..pdf import convert_to_pdf
+from ..planner.comments import with_version
 from ..planner.context import document_context
-from ..preview import document_source, sample_issue, template_uses, use_context
+from ..preview import (
+    document_source,
+    document_uses,
+    sample_issue,
+    template_uses,
+    use_context,
+)
 from ..render.document import DOCUMENT_SUFFIX, document_name, render_document
 from ..render.markdown import Trusted
 from ..render.templates import TemplateProblem
+from ..rules.actions import Comment
 from ..workspace import Workspace
 from .connection import Connection, open_gitlab, scoped
 
@@ -31,6 +40,34 @@ def _links(issue: IssueSnapshot, bot: str | None) -> dict[str, Trusted]:
         if marker and note.author == bot and marker.superseded is None:
             found[marker.key.split("/")[0]] = Trusted(f"{issue.web_url}#note_{note.id}")
     return found
+
+
+def _versioned(
+    context: dict[str, Any], issue: IssueSnapshot, bot: str | None, use: Any, template: str
+) -> dict[str, Any]:
+    """The context with the SoW version the bot would show: counted on the bot's earlier notes
+    of the comment (of a rule) that uses `template` (a comment or Word template), as a run
+    counts them (planner/comments); version 1 on an issue without them, or a local file."""
+    key = next(
+        (
+            action.comment.key or f"{use.id}/{action.comment.template}"
+            for action in getattr(use, "actions", ())
+            if isinstance(action, Comment)
+            and template in (action.comment.template, action.comment.document)
+        ),
+        None,
+    )
+    if key is None or bot is None:
+        return context
+    mine = sorted(
+        (
+            (note, marker)
+            for note in issue.notes or ()
+            if note.author == bot and (marker := find_marker(note.body)) and marker.key == key
+        ),
+        key=lambda pair: (pair[0].created_at, pair[0].id),
+    )
+    return with_version(context, [marker.sow for _, marker in mine])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +85,7 @@ def _render_document(
     template: str,
     issue: IssueSnapshot,
     stage: str | None,
+    bot: str | None,
     out: DocumentOut,
 ) -> int:
     documents = workspace.templates.documents
@@ -56,6 +94,9 @@ def _render_document(
         have = ", ".join(sorted(documents)) or "none"
         raise UserError(f"no Word template '{name}' in the templates folder (have: {have})")
     source = document_source(workspace.policy, issue, name, stage)
+    uses = document_uses(workspace.policy).get(name)
+    if uses:
+        source = _versioned(source, issue, bot, uses[0][1], name)
     if source["estimate"] is None:
         problems = "".join(f"\n  - {p['field']}: {p['message']}" for p in source["problems"])
         raise UserError(f"{name}: the scoping data has no estimate to put in it{problems}")
@@ -83,7 +124,7 @@ def _render(
     document: DocumentOut | None = None,
 ) -> int:
     if document is not None:
-        return _render_document(console, workspace, template, issue, stage, document)
+        return _render_document(console, workspace, template, issue, stage, bot, document)
     uses = template_uses(workspace.policy).get(template)
     if template not in workspace.templates.sources:
         raise UserError(
@@ -92,7 +133,9 @@ def _render(
     kind, use = uses[0] if uses else ("rule", None)
     if use is None:
         raise UserError(f"'{template}' is not used by any rule or transition of the policy")
-    context = use_context(workspace.policy, issue, kind, use, stage)
+    context = _versioned(
+        use_context(workspace.policy, issue, kind, use, stage), issue, bot, use, template
+    )
     try:
         console.out(workspace.templates.render(template, {**context, "links": _links(issue, bot)}))
     except TemplateProblem as error:

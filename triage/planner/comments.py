@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
 from ..issues.markers import Marker, revision
 from ..issues.snapshot import Note
@@ -41,6 +42,10 @@ class Comments(PlanState):
             same_key = [(note, m) for note, m in mine if m.key == request.key]
             if request.once and same_key:
                 continue
+            # The SoW version people read and sign: counted on this comment's own notes.
+            request = replace(
+                request, context=with_version(request.context, [m.sow for _, m in same_key])
+            )
             if request.kind == "transition" and self.posted_since_stage_start(
                 same_key, original_stage
             ):
@@ -190,6 +195,29 @@ class Comments(PlanState):
                 )
             )
         return tuple(planned)
+
+
+def sow_version(shown: Iterable[str | None], current: str) -> int:
+    """The SoW version a comment shows: 1 on its first note, one more each time the estimate
+    revision (`sow=` in the markers of the comment's earlier notes, oldest first) changed, one
+    more again when the current revision is not the last one shown. An estimate changed back
+    (A, B, then A again) is a new version: the customer last read a higher number, and a
+    version number never goes back. A note re-posted with the same estimate (another legal
+    entity, say) keeps its number. Notes with no `sow=` count for nothing."""
+    versions, last = 0, None
+    for revision_ in shown:
+        if revision_ and revision_ != last:
+            versions, last = versions + 1, revision_
+    return versions + (current != last)
+
+
+def with_version(context: dict[str, Any], shown: Iterable[str | None]) -> dict[str, Any]:
+    """A comment's context whose estimate (if any) carries `version`: see `sow_version`."""
+    priced = context.get("estimate")
+    if not isinstance(priced, dict):
+        return context
+    version = sow_version(shown, str(priced["revision"]))
+    return {**context, "estimate": {**priced, "version": version}}
 
 
 def posted_placeholder(key: str) -> str:

@@ -132,7 +132,8 @@ def _issue_context(
             "em": issue.assignees[0] if issue.assignees else None,
             **(data.people if data else People()).model_dump(),  # every role, None when unknown
         },
-        "estimate": _with_catalog(priced.as_context(), policy.catalog, data)
+        # `version` 1 until the planner counts the comment's earlier notes (planner/comments)
+        "estimate": {**_with_catalog(priced.as_context(), policy.catalog, data), "version": 1}
         if priced and data
         else None,
         "close_quarter": Trusted(quarter.name) if quarter else None,
@@ -334,6 +335,7 @@ def _em_confidence(issue: IssueSnapshot, data: Any) -> dict[str, Any]:
 _DOCUMENT_ESTIMATE = (
     "currency",
     "revision",
+    "version",
     "roles",
     "total_days",
     "list_price",
