@@ -227,7 +227,10 @@ def policy_reference() -> str:
         "",
         "Every value from an issue is escaped for GitLab Markdown when rendered (no quick action, no mention,"
         " no HTML); trusted values are not. Filters: `money` (an amount with the rate card's currency,"
-        " written for `rates.locale`: `USD 4,500.00`), `num`, `code`, `mention`, `trusted`, `md`,"
+        " written for `rates.locale`: `USD 4,500.00`), `num` (a number with the locale's decimal"
+        ' sign, no grouping: `2.5`, `2,5` for de_DE), `plural` (`3 | plural("day")`: `3 days`;'
+        ' another plural as the second argument: `plural("Tag", "Tage")`), `code`, `mention`,'
+        " `trusted`, `md`,"
         ' `label` (a label read from GitLab: `~"name"` when its name is plain, else inline code),'
         " `mermaid` (a name inside double quotes in a Mermaid block: only plain characters kept).",
         "",

@@ -49,6 +49,19 @@ def test_amounts_show_their_currency_in_the_policys_locale():
     assert MoneyFormat("JPY", "ja_JP", "symbol")(4500) == "￥4,500"  # no cents in yen
 
 
+def test_numbers_beside_amounts_use_the_locales_decimal_sign_and_plural_takes_another_form(
+    tmp_path,
+):
+    """Days in a de_DE SoW read 2,5 like its amounts (4.750,00 €), never 2.5; a template in
+    another language gives its own plural."""
+    german = euro_workspace(tmp_path).templates.environment
+    english = load_workspace(ROOT / "policies", ROOT / "templates").templates.environment
+    source = '{{ 2.5 | num }}/{{ "7.50" | plural("day") }}/{{ 1 | plural("Tag", "Tage") }}/{{ 3 | plural("Tag", "Tage") }}'
+    assert german.from_string(source).render() == "2,5/7,5 days/1 Tag/3 Tage"
+    assert english.from_string(source).render() == "2.5/7.5 days/1 Tag/3 Tage"
+    assert english.from_string("{{ 1250 | num }}").render() == "1250"  # no grouping, as before
+
+
 def test_an_unknown_locale_or_currency_is_a_policy_error_naming_its_line(tmp_path):
     for bad, words in (("locale: xx_QQ", "not a locale"), ("currency: XYZ", "not an ISO 4217")):
         (tmp_path / bad[:6]).mkdir()

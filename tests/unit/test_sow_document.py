@@ -107,7 +107,7 @@ def test_the_title_block_names_the_parties_number_version_date_and_fees():
         "Status": "Draft for review and signature",
     }
     header = document.sections[0].header.paragraphs[0].text
-    assert header == "GitLab Professional Services · Statement of Work PS-SOW-4102"
+    assert header == "GitLab Inc. · Statement of Work PS-SOW-4102"
 
 
 def test_the_line_item_table_has_a_header_row_each_catalog_item_and_the_totals():

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency, is_currency
+from babel.numbers import format_currency, get_decimal_symbol, is_currency
 
 if TYPE_CHECKING:
     from ..pricing import Rates
@@ -69,11 +69,14 @@ class MoneyFormat:
     locale: str = "en_US"
     display: Display = "code"
     _pattern: str = field(init=False, repr=False, compare=False)
+    # The locale's decimal sign, for the numbers written beside amounts (days: 2,5 in de_DE).
+    decimal: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         check_currency(self.currency)
         pattern = _pattern(_locale(self.locale), self.display)
         object.__setattr__(self, "_pattern", pattern)
+        object.__setattr__(self, "decimal", get_decimal_symbol(_locale(self.locale)))
         self(Decimal(0))  # Babel's global data (currency digits) read now, not while rendering
 
     def __call__(self, value: Any) -> str:
