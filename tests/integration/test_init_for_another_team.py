@@ -296,6 +296,13 @@ def test_a_euro_team_gets_its_own_word_sow_and_catalog(tmp_path, monkeypatch):
     passed = CliRunner().invoke(main, ["validate"])
     assert passed.exit_code == 0, passed.output
 
+    # The README's `triage demo`, run in the team's folder: its policies, the shipped samples.
+    demo = CliRunner().invoke(main, ["demo"])
+    assert demo.exit_code == 0, demo.output  # was a traceback (exit 3): no estimate summary
+    assert "the sample issues are written for the shipped policy" in demo.output
+    assert "rate card lacks (PM, PSE, TA)" in demo.output
+    assert "The last run made 0 writes" in demo.output
+
     listed = CliRunner().invoke(main, ["catalog"])
     assert listed.exit_code == 0, listed.output
     assert "890,00\xa0€ per seat" in listed.output
