@@ -10,7 +10,8 @@ Tags (docxtpl, rendered in the bot's sandbox with every value XML-escaped): `{{ 
 paragraph, `{%p ... %}` alone in a paragraph repeats or drops paragraphs, `{%tr ... %}` alone in
 a table row repeats or drops rows. The template sees what the Markdown SoW draft sees
 (`customer`, `deal`, `estimate`, `sow`) less anything internal: no cost, COGS or margin, no
-usernames; and `date`, the revision date. Filters: `money`, `num`, `plural`.
+usernames; and `date`, the revision date. Filters: `money`, `num`, `plural`, `day` (a date as
+the policy's locale writes it).
 """
 
 from __future__ import annotations
@@ -238,7 +239,7 @@ def _title_block(doc: Document) -> None:
         ("Provider", "{{ sow.provider }}"),
         ("Customer", "{{ deal.legal_entity or customer }}"),
         ("SoW number", "{{ deal.sow_number }}"),
-        ("Version", "{{ estimate.revision }} of {{ date }}"),
+        ("Version", "{{ estimate.revision }} of {{ date | day }}"),
         ("Fees", "{{ estimate.net_price | money }}"),
         ("Status", "Draft for review and signature"),
     ):
@@ -262,7 +263,7 @@ def _parties(doc: Document) -> None:
         "This Statement of Work is entered into between {{ sow.provider }} "
         '("{{ sow.provider_short }}") and '
         '{{ deal.legal_entity or customer }} ("Customer") under {% if deal.msa %}the Master '
-        "Services Agreement {{ deal.msa.name }} dated {{ deal.msa.date }}{% else %}"
+        "Services Agreement {{ deal.msa.name }} dated {{ deal.msa.date | day }}{% else %}"
         "{{ sow.governing_terms }}{% endif %}. It describes the professional services "
         "{{ sow.provider_short }} provides to the Customer.",
     )
@@ -474,7 +475,7 @@ def _terms(doc: Document) -> None:
     _heading(doc, "12. Validity")
     _para(
         doc,
-        'This offer is valid for {{ sow.validity_days | plural("day") }} from {{ date }}, the '
+        'This offer is valid for {{ sow.validity_days | plural("day") }} from {{ date | day }}, the '
         "date of this version.",
     )
 

@@ -273,12 +273,15 @@ def assert_the_teams_document(text):
     assert "20.637,00\xa0€" in text and "- 2.293,00\xa0€" in text
     assert "12 seats at 890,00\xa0€ per seat" in text
     assert "2,5" in text and "7,5 days" in text  # days written as the locale writes numbers
-    assert not re.search(r"\b\d+\.\d{1,2}\b(?![,\d])", text)  # no 2.5 beside 4.750,00 €
+    assert not re.search(r"(?<![.\d])\d+\.\d{1,2}\b(?![,.\d])", text)  # no 2.5 beside 4.750,00 €
     assert "Nordlicht Consulting GmbH" in text and "Nordlicht General Terms for Services" in text
     assert 'Nordlicht Consulting GmbH ("Nordlicht") and Auwald Energie GmbH' in text
     assert "Nordlicht performs the following activities" in text
     assert "DevOps maturity assessment" in text and "GitLab CI/CD foundation course" in text
     assert "NLC-LB-" in text and "within 10 business days" in text
+    # Dates as de_DE writes them (the version's date, the offer's validity), not 2026-11-27.
+    assert re.search(r"valid for 60 days from \d{2}\.\d{2}\.\d{4}, the date", text)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
     assert "GitLab Inc." not in text and "GitLab Professional Services" not in text
     assert "USD" not in text and "$" not in text, text
     assert not ENGLISH_AMOUNT.search(text), ENGLISH_AMOUNT.search(text)

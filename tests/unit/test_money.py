@@ -49,7 +49,7 @@ def test_amounts_show_their_currency_in_the_policys_locale():
     assert MoneyFormat("JPY", "ja_JP", "symbol")(4500) == "￥4,500"  # no cents in yen
 
 
-def test_numbers_beside_amounts_use_the_locales_decimal_sign_and_plural_takes_another_form(
+def test_numbers_and_dates_are_written_for_the_locale_and_plural_takes_another_form(
     tmp_path,
 ):
     """Days in a de_DE SoW read 2,5 like its amounts (4.750,00 €), never 2.5; a template in
@@ -60,6 +60,9 @@ def test_numbers_beside_amounts_use_the_locales_decimal_sign_and_plural_takes_an
     assert german.from_string(source).render() == "2,5/7,5 days/1 Tag/3 Tage"
     assert english.from_string(source).render() == "2.5/7.5 days/1 Tag/3 Tage"
     assert english.from_string("{{ 1250 | num }}").render() == "1250"  # no grouping, as before
+    dates = '{{ "2026-11-27" | day }}/{{ "soon" | day }}'
+    assert german.from_string(dates).render() == "27.11.2026/soon"
+    assert english.from_string(dates).render() == "Nov 27, 2026/soon"
 
 
 def test_an_unknown_locale_or_currency_is_a_policy_error_naming_its_line(tmp_path):

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
 from babel.numbers import format_currency, get_decimal_symbol, is_currency
 
 if TYPE_CHECKING:
@@ -77,6 +79,7 @@ class MoneyFormat:
         pattern = _pattern(_locale(self.locale), self.display)
         object.__setattr__(self, "_pattern", pattern)
         object.__setattr__(self, "decimal", get_decimal_symbol(_locale(self.locale)))
+        self.day(date(2026, 1, 1))  # the locale's date formats read now, not while rendering
         self(Decimal(0))  # Babel's global data (currency digits) read now, not while rendering
 
     def __call__(self, value: Any) -> str:
@@ -90,6 +93,10 @@ class MoneyFormat:
                 currency_digits=True,
             )
         )
+
+    def day(self, value: date) -> str:
+        """A date as the locale writes it in a sentence: `Nov 27, 2026`, `27.11.2026` (de_DE)."""
+        return str(format_date(value, "medium", locale=_locale(self.locale)))
 
 
 def money_format(rates: Rates) -> MoneyFormat:

@@ -7,12 +7,14 @@ end is an error naming the template and line, never a run out of memory or time.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sized
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import cached_property, wraps
 from itertools import islice
@@ -274,6 +276,7 @@ def with_shared_filters(env: _BoundedEnvironment, money: MoneyFormat) -> _Bounde
     decimal = money.decimal
     env.filters["num"] = lambda value: _num(value, decimal)
     env.filters["plural"] = lambda value, word, plural=None: _plural(value, word, plural, decimal)
+    env.filters["day"] = lambda value: _day(value, money)
     env.filters["largest_first"] = _largest_first
     for name in _GROWING:
         env.filters[name] = env.bounded_filter(name, env.filters[name])
@@ -347,6 +350,20 @@ def _plural(value: Any, word: str, plural: str | None = None, decimal: str = "."
     number = Decimal(str(value)).normalize()
     many = plural if plural is not None else f"{word}s"
     return Trusted(f"{_number(number, decimal)} {word if number == 1 else many}")
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _day(value: Any, money: MoneyFormat) -> Any:
+    """A date (or its ISO text, 2026-11-27) as the policy's locale writes it: Nov 27, 2026, or
+    27.11.2026 for de_DE; anything else as it is."""
+    if isinstance(value, date):
+        return Trusted(money.day(value))
+    if _ISO_DAY.fullmatch(str(value)):
+        with contextlib.suppress(ValueError):
+            return Trusted(money.day(date.fromisoformat(str(value))))
+    return value
 
 
 def _largest_first(items: Iterable[Any], attribute: str = "net") -> list[Any]:
