@@ -249,10 +249,6 @@ def adopt_catalog_and_sow(target):
     text = policy.read_text()
     start, end = text.index("\nsow:\n"), text.index("\ncontacts:\n")
     policy.write_text(text[:start] + TEAM_SOW + text[end:])
-    edit(
-        target / ".gitlab/issue_templates/Scoping.md",
-        ("activity: Discovery and wave planning, role: PSE", "activity: DevOps assessment"),
-    )
 
 
 def document_text(data):
@@ -296,6 +292,19 @@ def test_a_euro_team_gets_its_own_word_sow_and_catalog(tmp_path, monkeypatch):
     adopt(target)
     adopt_catalog_and_sow(target)
     monkeypatch.chdir(target)
+    # The issue template's example still names our role and an offering of our catalog: every
+    # issue made from it would get the data-block note, so validate says where and how.
+    refused = CliRunner().invoke(main, ["validate"])
+    assert refused.exit_code == 1
+    assert (
+        "Scoping.md:27: line_items[0].activity 'Discovery and wave planning' is not in the service"
+        " catalog" in refused.output
+    )
+    assert "fix: name an offering of `catalog` by its id or an alias" in refused.output
+    edit(
+        target / ".gitlab/issue_templates/Scoping.md",
+        ("activity: Discovery and wave planning, role: PSE", "activity: DevOps assessment"),
+    )
     passed = CliRunner().invoke(main, ["validate"])
     assert passed.exit_code == 0, passed.output
 
