@@ -221,6 +221,7 @@ TEAM_SOW = """
 sow:
   provider: Nordlicht Consulting GmbH
   provider_short: Nordlicht
+  closing_deliverable: A closing workshop with the results and the next steps
   governing_terms: the Nordlicht General Terms for Services
   billing: Invoiced on signature, payable within 30 days
   billing_terms: [Invoiced on signature, payable within 30 days]
@@ -279,6 +280,8 @@ def assert_the_teams_document(text):
     assert re.search(r"valid for 60 days from \d{2}\.\d{2}\.\d{4}, the date", text)
     assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
     assert "GitLab Inc." not in text and "GitLab Professional Services" not in text
+    assert "A closing workshop with the results and the next steps" in text  # the team's words
+    assert "A closing report with outcomes" not in text
     assert "USD" not in text and "$" not in text, text
     assert not ENGLISH_AMOUNT.search(text), ENGLISH_AMOUNT.search(text)
 

@@ -132,7 +132,9 @@ def _issue_context(
             "em": issue.assignees[0] if issue.assignees else None,
             **(data.people if data else People()).model_dump(),  # every role, None when unknown
         },
-        "estimate": _with_catalog(priced.as_context(), policy.catalog, data)
+        "estimate": _with_catalog(
+            priced.as_context(), policy.catalog, data, policy.sow.closing_deliverable
+        )
         if priced and data
         else None,
         "close_quarter": Trusted(quarter.name) if quarter else None,
@@ -174,10 +176,6 @@ def _unknown_activities(catalog: list[Offering], data: ScopingData | None) -> li
     ]
 
 
-# What every SoW delivers, last, after the offerings' own deliverables (once, if one of them says it).
-CLOSING_REPORT = "A closing report with outcomes, open risks and recommendations"
-
-
 def _key(text: str) -> str:
     return " ".join(text.split()).casefold().rstrip(".")
 
@@ -197,7 +195,7 @@ def _union(lists: Iterable[Iterable[str]]) -> list[Trusted]:
 
 
 def _with_catalog(
-    priced: dict[str, Any], catalog: list[Offering], data: ScopingData
+    priced: dict[str, Any], catalog: list[Offering], data: ScopingData, closing: str
 ) -> dict[str, Any]:
     """The estimate's context with what the service catalog says of each line item: `title`,
     `code`, `description` (trusted policy), the EM's `notes` (issue text: escaped), and the
@@ -232,12 +230,8 @@ def _with_catalog(
         "scope": {
             "objectives": _union([[o.objective] for o in offerings if o.objective]),
             "deliverables": [
-                *(
-                    d
-                    for d in _union(o.deliverables for o in offerings)
-                    if not _same(d, CLOSING_REPORT)
-                ),
-                Trusted(CLOSING_REPORT),
+                *(d for d in _union(o.deliverables for o in offerings) if not _same(d, closing)),
+                Trusted(closing),
             ],
             "prerequisites": _union(o.prerequisites for o in offerings),
             "assumptions": _union(o.assumptions for o in offerings),
