@@ -337,6 +337,13 @@ def test_a_euro_team_gets_its_own_word_sow_and_catalog(tmp_path, monkeypatch):
     assert 'Nordlicht Consulting GmbH ("Nordlicht")' in draft.output
     assert "| | Nordlicht Consulting GmbH | Auwald Energie GmbH |" in draft.output
     assert "GitLab Inc." not in draft.output and "USD" not in draft.output
+    # A unit whose plural is not the unit and an s, in the team's language.
+    catalog = target / "policies/catalog.yml"
+    edit(catalog, ("{unit: seat, price", "{unit: Platz, plural: Plätze, price"))
+    german = CliRunner().invoke(main, ["render", "sow-draft.md.j2", "--data", "deal.yml"])
+    assert german.exit_code == 0, german.output
+    assert "12 Plätze at 890,00\xa0€ per Platz" in german.output and "Platzs" not in german.output
+    edit(catalog, ("{unit: Platz, plural: Plätze, price", "{unit: seat, price"))
 
     # On GitLab: entering SOW_WIP uploads the team's document, linked from the SoW note.
     with scoping_gitlab(target / "policies", target / "templates") as scoping:

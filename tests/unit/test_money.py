@@ -14,6 +14,7 @@ from triage.issues.scoping import parse_scoping
 from triage.policy.loader import load_policy
 from triage.preview import check_templates
 from triage.pricing import Rates, estimate
+from triage.render.markdown import Unit
 from triage.render.money import MoneyFormat
 from triage.workspace import load_workspace
 
@@ -60,6 +61,9 @@ def test_numbers_and_dates_are_written_for_the_locale_and_plural_takes_another_f
     assert german.from_string(source).render() == "2,5/7,5 days/1 Tag/3 Tage"
     assert english.from_string(source).render() == "2.5/7.5 days/1 Tag/3 Tage"
     assert english.from_string("{{ 1250 | num }}").render() == "1250"  # no grouping, as before
+    units = "{{ 3 | plural(platz) }}/{{ 1 | plural(platz) }}/{{ 2 | plural(seat) }}"
+    places = {"platz": Unit("Platz", "Plätze"), "seat": Unit("seat")}
+    assert german.from_string(units).render(places) == "3 Plätze/1 Platz/2 seats"
     dates = '{{ "2026-11-27" | day }}/{{ "soon" | day }}'
     assert german.from_string(dates).render() == "27.11.2026/soon"
     assert english.from_string(dates).render() == "Nov 27, 2026/soon"

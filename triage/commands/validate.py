@@ -62,14 +62,14 @@ def check_issue_template(path: Path, policy: Policy) -> tuple[list[str], bool]:
         out.append(f"{path}:{block_line(text, where) or 1}: {problem}\n    fix: {fix}")
     if policy.catalog:
         # Every issue made from the template would get the data-block note for these.
-        for index, item in enumerate(block.data.line_items):
-            if find(policy.catalog, item.activity) is None:
-                hint = closest(policy.catalog, item.activity)
+        for index, line_item in enumerate(block.data.line_items):
+            if find(policy.catalog, line_item.activity) is None:
+                hint = closest(policy.catalog, line_item.activity)
                 ids = ", ".join(o.id for o in policy.catalog[:8])
                 more = ", …" if len(policy.catalog) > 8 else ""
                 line = block_line(text, ("line_items", index, "activity")) or 1
                 out.append(
-                    f"{path}:{line}: line_items[{index}].activity '{item.activity}' is not in the"
+                    f"{path}:{line}: line_items[{index}].activity '{line_item.activity}' is not in the"
                     " service catalog\n    fix: name an offering of `catalog` by its id or an alias"
                     + (f" (did you mean `{hint}`?)" if hint else f" ({ids}{more})")
                     + ", or add it to the catalog"

@@ -14,7 +14,7 @@ from ..issues.snapshot import IssueSnapshot
 from ..memo import last_answer
 from ..policy.model import NO_STAGE, Policy, Transition
 from ..pricing import estimate
-from ..render.markdown import Trusted, mention
+from ..render.markdown import Trusted, Unit, mention
 from ..rules.fiscal import fiscal_quarter
 
 
@@ -221,7 +221,11 @@ def _with_catalog(
                 "closest": Trusted(hint) if hint else None,
                 "notes": item.notes,
                 "units": line.get("units"),  # fixed-price lines only, else None
-                "unit": Trusted(line["unit"]) if "unit" in line else None,
+                "unit": Unit(
+                    line["unit"], offering.fixed.plural if offering and offering.fixed else None
+                )
+                if "unit" in line
+                else None,
             }
         )
     return {

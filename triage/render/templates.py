@@ -346,9 +346,10 @@ def _num(value: Any, decimal: str = ".") -> Trusted:
 
 def _plural(value: Any, word: str, plural: str | None = None, decimal: str = ".") -> Trusted:
     """(1, "business day") -> 1 business day; (2.5, "day") -> 2.5 days; a plural that is not
-    the word and an s given as the second argument: (3, "Tag", "Tage") -> 3 Tage."""
+    the word and an s given as the second argument: (3, "Tag", "Tage") -> 3 Tage, or carried
+    by a catalog unit (`Unit`)."""
     number = Decimal(str(value)).normalize()
-    many = plural if plural is not None else f"{word}s"
+    many = plural if plural is not None else getattr(word, "plural", None) or f"{word}s"
     return Trusted(f"{_number(number, decimal)} {word if number == 1 else many}")
 
 
