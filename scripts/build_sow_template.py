@@ -10,7 +10,8 @@ Tags (docxtpl, rendered in the bot's sandbox with every value XML-escaped): `{{ 
 paragraph, `{%p ... %}` alone in a paragraph repeats or drops paragraphs, `{%tr ... %}` alone in
 a table row repeats or drops rows. The template sees what the Markdown SoW draft sees
 (`customer`, `deal`, `estimate`, `sow`) less anything internal: no cost, COGS or margin, no
-usernames; and `date`, the revision date. Filters: `money`, `num`, `plural`.
+usernames; and `date`, the revision date. Filters: `money`, `num`, `plural`, `day` (a date as
+the policy's locale writes it).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def build() -> bytes:
     _terms(doc)
     _signatures(doc)
     props = doc.core_properties
-    props.author = "GitLab Professional Services"
+    props.author = "ps-triage"
     props.last_modified_by = "ps-triage"
     props.title = "Statement of Work"
     props.subject = "Professional services"
@@ -108,7 +109,7 @@ def _page(doc: Document) -> None:
     section.bottom_margin = Cm(2.0)
     header = section.header.paragraphs[0]
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    _run(header, "GitLab Professional Services · Statement of Work {{ deal.sow_number }}", 8.5)
+    _run(header, "{{ sow.provider }} · Statement of Work {{ deal.sow_number }}", 8.5)
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _run(footer, "{{ customer }} · Version {{ estimate.version }} · Confidential · Page ", 8.5)
@@ -235,10 +236,10 @@ def _title_block(doc: Document) -> None:
     doc.add_paragraph("{{ deal.legal_entity or customer }}", style="Subtitle")
     facts = doc.add_table(rows=0, cols=2)
     for name, value in (
-        ("Provider", "GitLab Inc."),
+        ("Provider", "{{ sow.provider }}"),
         ("Customer", "{{ deal.legal_entity or customer }}"),
         ("SoW number", "{{ deal.sow_number }}"),
-        ("Version", "{{ estimate.version }} of {{ date }} (ref {{ estimate.revision[:8] }})"),
+        ("Version", "{{ estimate.version }} of {{ date | day }} (ref {{ estimate.revision[:8] }})"),
         ("Fees", "{{ estimate.net_price | money }}"),
         ("Status", "Draft for review and signature"),
     ):
@@ -259,11 +260,12 @@ def _parties(doc: Document) -> None:
     _heading(doc, "1. Parties and background")
     _para(
         doc,
-        'This Statement of Work is entered into between GitLab Inc. ("GitLab") and '
+        "This Statement of Work is entered into between {{ sow.provider }} "
+        '("{{ sow.provider_short }}") and '
         '{{ deal.legal_entity or customer }} ("Customer") under {% if deal.msa %}the Master '
-        "Services Agreement {{ deal.msa.name }} dated {{ deal.msa.date }}{% else %}"
-        "{{ sow.governing_terms }}{% endif %}. It describes the professional services GitLab "
-        "provides to the Customer.",
+        "Services Agreement {{ deal.msa.name }} dated {{ deal.msa.date | day }}{% else %}"
+        "{{ sow.governing_terms }}{% endif %}. It describes the professional services "
+        "{{ sow.provider_short }} provides to the Customer.",
     )
 
 
@@ -288,7 +290,10 @@ def _objectives(doc: Document) -> None:
 
 def _scope(doc: Document) -> None:
     _heading(doc, "3. Scope and activities")
-    _para(doc, "GitLab performs the following activities. Fees are shown at list price.")
+    _para(
+        doc,
+        "{{ sow.provider_short }} performs the following activities. Fees are shown at list price.",
+    )
     table = doc.add_table(rows=1, cols=5)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -470,7 +475,7 @@ def _terms(doc: Document) -> None:
     _heading(doc, "12. Validity")
     _para(
         doc,
-        'This offer is valid for {{ sow.validity_days | plural("day") }} from {{ date }}, the '
+        'This offer is valid for {{ sow.validity_days | plural("day") }} from {{ date | day }}, the '
         "date of this version.",
     )
 
@@ -486,7 +491,7 @@ def _signatures(doc: Document) -> None:
     table.style = doc.styles["Table Grid"]
     for cell, text in zip(
         table.rows[0].cells,
-        ["", "GitLab Inc.", "{{ deal.legal_entity or customer }}"],
+        ["", "{{ sow.provider }}", "{{ deal.legal_entity or customer }}"],
         strict=True,
     ):
         _cell(cell, text, bold=True)
@@ -521,6 +526,9 @@ def _reproducible(data: bytes) -> bytes:
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) > 2 or (len(argv) == 2 and argv[1].startswith("-")):
+        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        return 2
     root = Path(__file__).resolve().parent.parent
     out = Path(argv[1]) if len(argv) > 1 else root / "templates" / "sow.docx"
     out.write_bytes(build())

@@ -18,6 +18,12 @@ class FixedPrice(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     unit: str = Field(min_length=1, max_length=50, description="what one unit is: session, seat")
+    plural: str | None = Field(
+        None,
+        min_length=1,
+        max_length=50,
+        description="the unit's plural when it is not the unit and an s (Teilnehmer, Plätze)",
+    )
     price: float = Field(gt=0, le=10_000_000, description="price per unit")
     cost: float = Field(ge=0, le=10_000_000, description="cost per unit (COGS)")
 

@@ -453,8 +453,8 @@ def reference(ctx: click.Context, output: Path) -> None:
     "--docx",
     "docx",
     type=click.Path(path_type=Path),
-    help="Render the Word template TEMPLATE (`sow` or `sow.docx`) into this .docx file (into "
-    "an existing folder: as <Customer>-SoW-<date>.docx there).",
+    help="Render the Word template TEMPLATE (`sow` or `sow.docx`) into this .docx file (a "
+    "name not ending in .docx is a folder, made if missing: <Customer>-SoW-<date>.docx there).",
 )
 @click.option(
     "--pdf",

@@ -99,7 +99,8 @@ TEMPLATE_VARIABLES: dict[str, str] = {
 
 DOCUMENT_VARIABLES: dict[str, str] = {
     "customer": "the data block's `customer`",
-    "date": "the revision date (`YYYY-MM-DD`): the day the document was made",
+    "date": "the revision date (`YYYY-MM-DD`): the day the document was made; `{{ date | day }}`"
+    " writes it for `rates.locale` (`Nov 27, 2026`, `27.11.2026` for de_DE)",
     "sow": "the policy's `sow` terms",
     "deal": "`sow_number`, `legal_entity`, `msa` (`name`, `date`), `billing`, `region`, "
     "`start_window`, `contacts` (`role`, `name`: the name on the GitLab profile, or none)",
@@ -230,7 +231,11 @@ def policy_reference() -> str:
         "",
         "Every value from an issue is escaped for GitLab Markdown when rendered (no quick action, no mention,"
         " no HTML); trusted values are not. Filters: `money` (an amount with the rate card's currency,"
-        " written for `rates.locale`: `USD 4,500.00`), `num`, `code`, `mention`, `trusted`, `md`,"
+        " written for `rates.locale`: `USD 4,500.00`), `num` (a number with the locale's decimal"
+        ' sign, no grouping: `2.5`, `2,5` for de_DE), `plural` (`3 | plural("day")`: `3 days`;'
+        ' another plural as the second argument: `plural("Tag", "Tage")`), `day` (a date as the'
+        " locale writes it: `Nov 27, 2026`, `27.11.2026`), `code`, `mention`,"
+        " `trusted`, `md`,"
         ' `label` (a label read from GitLab: `~"name"` when its name is plain, else inline code),'
         " `mermaid` (a name inside double quotes in a Mermaid block: only plain characters kept).",
         "",
@@ -251,7 +256,8 @@ def policy_reference() -> str:
         " document: sow.docx}`); `triage render sow --data FILE --docx OUT.docx` writes it locally"
         " and `validate` renders every Word template against the sample issue. It sees the"
         " customer's view of the comment's variables, with nothing internal (no cost, COGS,"
-        " margin, usernames or links). Filters: `money`, `num`, `plural`.",
+        " margin, usernames or links). Filters: `money`, `num`, `plural`, `day` (a date, or its"
+        " ISO text, as `rates.locale` writes it).",
         "",
         "| variable | what it holds |",
         "|---|---|",

@@ -65,7 +65,12 @@ def test_triage_catalog_lists_the_offerings_for_a_handbook_page_and_as_json():
         CliRunner().invoke(main, ["catalog", "--policies", policies, "--format", "json"]).output
     )
     assert {"id": "training_system_administration"}.items() <= listed[-1].items()
-    assert listed[-1]["fixed"] == {"unit": "session", "price": 6000.0, "cost": 1920.0}
+    assert listed[-1]["fixed"] == {
+        "unit": "session",
+        "plural": None,
+        "price": 6000.0,
+        "cost": 1920.0,
+    }
 
 
 def test_validate_refuses_a_catalog_offering_whose_role_has_no_rate_with_file_and_line(tmp_path):

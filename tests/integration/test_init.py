@@ -173,6 +173,34 @@ def test_init_update_takes_up_a_new_word_template_unless_the_team_edited_theirs(
     assert result.exit_code == 0, result.output
     assert (edited / "templates/sow.docx").read_bytes() == b"the team's own Word template"
     assert "kept templates/sow.docx (edited by you" in result.output
+    # A Word file cannot be merged from a diff: the release's copy is beside it, to compare.
+    beside = edited / "templates/sow.ps-triage-9.9.9.docx"
+    assert beside.read_bytes() == b"the Word template of 9.9.9"
+    assert "beside it as templates/sow.ps-triage-9.9.9.docx" in result.output
+
+
+def test_init_update_shows_no_diff_to_merge_for_an_edited_file_the_release_does_not_change(
+    tmp_path, monkeypatch
+):
+    """A team's own catalog and Word template, unchanged in the new release: nothing to merge
+    (before, the whole diff back to the shipped catalog was shown with "merge the diff above
+    by hand", which would have undone the team's catalog)."""
+    ops = tmp_path / "ops"
+    assert _invoke_init(str(ops)).exit_code == 0
+    catalog = ops / "policies/catalog.yml"
+    own = "catalog:\n  - {id: nlc_ci_course, title: CI course, description: A course., role: PSE}\n"
+    catalog.write_text(own)
+    (ops / "templates/sow.docx").write_bytes(b"the team's own Word template")
+    _new_release(tmp_path, monkeypatch)  # changes two comment templates, not these
+
+    result = _invoke_init("--update", str(ops))
+    assert result.exit_code == 0, result.output
+    assert catalog.read_text() == own
+    assert "policies/catalog.yml (yours)" not in result.output
+    assert "Binary file templates/sow.docx" not in result.output
+    for name in ("policies/catalog.yml", "templates/sow.docx"):
+        assert f"kept {name} (edited by you; unchanged in 9.9.9: nothing to merge)" in result.output
+    assert not list((ops / "templates").glob("sow.ps-triage-*"))
 
 
 def test_init_update_without_a_record_overwrites_nothing(tmp_path, monkeypatch):

@@ -3,10 +3,13 @@ card (euros, its own roles, German number format), its time zone and its public 
 code change: `validate` passes, the generated policy tests pass, and a whole lifecycle on the
 emulator shows every amount in euros."""
 
+import io
 import re
 import subprocess
 import sys
 
+import docx
+import yaml
 from click.testing import CliRunner
 
 from triage.cli import main
@@ -184,3 +187,176 @@ def test_a_euro_team_with_its_own_roles_and_holidays_adopts_it_without_code(tmp_
                 ]
             assert "USD" not in text and "$" not in text, text
             assert not ENGLISH_AMOUNT.search(text), ENGLISH_AMOUNT.search(text)
+
+
+# The team's own service catalog: its offerings, one a course priced per seat.
+TEAM_CATALOG = """\
+catalog:
+  - id: nlc_devops_assessment
+    title: DevOps maturity assessment
+    aliases: [DevOps assessment]
+    description: Interviews and workshops on how the Customer's teams plan, build and release.
+    objective: a prioritised DevOps roadmap the Customer's leadership agrees with
+    deliverables: ["An assessment report with a prioritised roadmap"]
+    prerequisites: ["Access to the team leads and their delivery metrics"]
+    out_of_scope: ["Implementing the roadmap"]
+    role: Consultant
+    days: 5
+  - id: nlc_platform_architecture
+    title: Platform architecture
+    description: A target architecture for the Customer's GitLab platform, sized with its operators.
+    objective: an architecture the Customer's operations team can build and run
+    deliverables: ["An architecture document with sizing and topology"]
+    role: Architect
+    days: 4
+  - id: nlc_ci_course
+    title: GitLab CI/CD foundation course
+    description: A two-day hands-on course on GitLab CI/CD, remote, priced per participant.
+    deliverables: ["Course material and a certificate of attendance for every participant"]
+    role: Consultant
+    pricing: fixed
+    fixed: {unit: seat, price: 890, cost: 310}
+"""
+TEAM_SOW = """
+sow:
+  provider: Nordlicht Consulting GmbH
+  provider_short: Nordlicht
+  closing_deliverable: A closing workshop with the results and the next steps
+  governing_terms: the Nordlicht General Terms for Services
+  billing: Invoiced on signature, payable within 30 days
+  billing_terms: [Invoiced on signature, payable within 30 days]
+  number_prefix: NLC-LB
+  passive_acceptance_days: 10
+  validity_days: 60
+"""
+TEAM_DEAL = """\
+customer: Auwald Energie
+legal_entity: Auwald Energie GmbH
+segment: Ent_EMEA
+close_date: 2026-01-29
+agreement: standard
+line_items:
+  - {activity: DevOps assessment, days: 5}
+  - {activity: nlc_platform_architecture, days: 2.5}
+  - {activity: nlc_ci_course, units: 12}
+discount_pct: 10
+"""
+
+
+def adopt_catalog_and_sow(target):
+    """The team's own offerings and its own SoW terms: who provides the services and signs."""
+    (target / "policies/catalog.yml").write_text(TEAM_CATALOG)
+    policy = target / "policies/ps-scoping.yml"
+    text = policy.read_text()
+    start, end = text.index("\nsow:\n"), text.index("\ncontacts:\n")
+    policy.write_text(text[:start] + TEAM_SOW + text[end:])
+
+
+def document_text(data):
+    """Every paragraph of a .docx, its tables' cells, header and footer, as python-docx reads it."""
+    document = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        parts += [cell.text for row in table.rows for cell in row.cells]
+    for section in document.sections:
+        parts += [p.text for p in section.header.paragraphs + section.footer.paragraphs]
+    return "\n".join(parts)
+
+
+def assert_the_teams_document(text):
+    # 5 x 1,500 + 2.5 x 1,900 + 12 x 890 = 7,500 + 4,750 + 10,680 = 22,930 list; 10% off 20,637
+    for amount in ("7.500,00\xa0€", "4.750,00\xa0€", "10.680,00\xa0€", "22.930,00\xa0€"):
+        assert amount in text, amount
+    assert "20.637,00\xa0€" in text and "- 2.293,00\xa0€" in text
+    assert "12 seats at 890,00\xa0€ per seat" in text
+    assert "2,5" in text and "7,5 days" in text  # days written as the locale writes numbers
+    assert not re.search(r"(?<![.\d])\d+\.\d{1,2}\b(?![,.\d])", text)  # no 2.5 beside 4.750,00 €
+    assert "Nordlicht Consulting GmbH" in text and "Nordlicht General Terms for Services" in text
+    assert 'Nordlicht Consulting GmbH ("Nordlicht") and Auwald Energie GmbH' in text
+    assert "Nordlicht performs the following activities" in text
+    assert "DevOps maturity assessment" in text and "GitLab CI/CD foundation course" in text
+    assert "NLC-LB-" in text and "within 10 business days" in text
+    # Dates as de_DE writes them (the version's date, the offer's validity), not 2026-11-27.
+    assert re.search(r"valid for 60 days from \d{2}\.\d{2}\.\d{4}, the date", text)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
+    assert "GitLab Inc." not in text and "GitLab Professional Services" not in text
+    assert "A closing workshop with the results and the next steps" in text  # the team's words
+    assert "A closing report with outcomes" not in text
+    assert "USD" not in text and "$" not in text, text
+    assert not ENGLISH_AMOUNT.search(text), ENGLISH_AMOUNT.search(text)
+
+
+def test_a_euro_team_gets_its_own_word_sow_and_catalog(tmp_path, monkeypatch):
+    """The other team's Word SoW (rendered locally and uploaded by the bot) and its catalog show
+    its euro amounts and numbers as de_DE writes them, its roles and offerings (a course priced
+    per seat), and its own name as the provider, never ours."""
+    target = tmp_path / "ops"
+    assert CliRunner().invoke(main, ["init", str(target)]).exit_code == 0
+    adopt(target)
+    adopt_catalog_and_sow(target)
+    monkeypatch.chdir(target)
+    # The issue template's example still names our role and an offering of our catalog: every
+    # issue made from it would get the data-block note, so validate says where and how.
+    refused = CliRunner().invoke(main, ["validate"])
+    assert refused.exit_code == 1
+    assert (
+        "Scoping.md:27: line_items[0].activity 'Discovery and wave planning' is not in the service"
+        " catalog" in refused.output
+    )
+    assert "fix: name an offering of `catalog` by its id or an alias" in refused.output
+    edit(
+        target / ".gitlab/issue_templates/Scoping.md",
+        ("activity: Discovery and wave planning, role: PSE", "activity: DevOps assessment"),
+    )
+    passed = CliRunner().invoke(main, ["validate"])
+    assert passed.exit_code == 0, passed.output
+
+    # The README's `triage demo`, run in the team's folder: its policies, the shipped samples.
+    demo = CliRunner().invoke(main, ["demo"])
+    assert demo.exit_code == 0, demo.output  # was a traceback (exit 3): no estimate summary
+    assert "the sample issues are written for the shipped policy" in demo.output
+    assert "rate card lacks (PM, PSE, TA)" in demo.output
+    assert "The last run made 0 writes" in demo.output
+
+    listed = CliRunner().invoke(main, ["catalog"])
+    assert listed.exit_code == 0, listed.output
+    assert "890,00\xa0€ per seat" in listed.output
+    assert "1.500,00\xa0€ per Consultant day" in listed.output
+    assert "USD" not in listed.output and "PSE" not in listed.output
+
+    (target / "deal.yml").write_text(TEAM_DEAL)
+    rendered = CliRunner().invoke(main, ["render", "sow", "--data", "deal.yml", "--docx", "out"])
+    assert rendered.exit_code == 0, rendered.output
+    [written] = (target / "out").iterdir()  # a folder that did not exist yet: created
+    assert re.fullmatch(r"Auwald-Energie-SoW-\d{4}-\d{2}-\d{2}\.docx", written.name)
+    assert_the_teams_document(document_text(written.read_bytes()))
+
+    # The Markdown preview names the team too.
+    draft = CliRunner().invoke(main, ["render", "sow-draft.md.j2", "--data", "deal.yml"])
+    assert draft.exit_code == 0, draft.output
+    assert 'Nordlicht Consulting GmbH ("Nordlicht")' in draft.output
+    assert "| | Nordlicht Consulting GmbH | Auwald Energie GmbH |" in draft.output
+    assert "GitLab Inc." not in draft.output and "USD" not in draft.output
+    # A unit whose plural is not the unit and an s, in the team's language.
+    catalog = target / "policies/catalog.yml"
+    edit(catalog, ("{unit: seat, price", "{unit: Platz, plural: Plätze, price"))
+    german = CliRunner().invoke(main, ["render", "sow-draft.md.j2", "--data", "deal.yml"])
+    assert german.exit_code == 0, german.output
+    assert "12 Plätze at 890,00\xa0€ per Platz" in german.output and "Platzs" not in german.output
+    edit(catalog, ("{unit: Platz, plural: Plätze, price", "{unit: seat, price"))
+
+    # On GitLab: entering SOW_WIP uploads the team's document, linked from the SoW note.
+    with scoping_gitlab(target / "policies", target / "templates") as scoping:
+        deal = scoping.issue(
+            stage="Estimate_Feedback",
+            tasks=TASKS[:2],
+            data=yaml.safe_load(TEAM_DEAL),
+        )
+        scoping.run()
+        assert scoping.stage(deal) == "SOW_WIP"
+        (note,) = scoping.comments(deal, "sow-draft")
+        project = scoping.emulator.store.project_by_ref(scoping.project_path)
+        (upload,) = project.uploads
+        assert f"/uploads/{upload.secret}/{upload.filename}" in note
+        assert_the_teams_document(document_text(upload.data))
+        assert "GitLab Inc." not in note and "USD" not in note

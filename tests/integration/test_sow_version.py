@@ -77,7 +77,7 @@ def test_the_first_sow_draft_is_version_1_with_the_revision_as_a_reference(word)
     revision = find_marker(note).sow
     number, ref, version, footer = _shown(word, note)
     assert (number, ref) == (1, revision[:8])
-    assert version == f"1 of 2026-01-12 (ref {revision[:8]})"
+    assert version == f"1 of Jan 12, 2026 (ref {revision[:8]})"
     assert "· Version 1 ·" in footer
     assert revision not in footer  # the hash is a reference in the title block only
     # People inside keep the full hash: the EM's part names it (the Director approves it).

@@ -14,6 +14,7 @@ from triage.issues.scoping import parse_scoping
 from triage.policy.loader import load_policy
 from triage.preview import check_templates
 from triage.pricing import Rates, estimate
+from triage.render.markdown import Unit
 from triage.render.money import MoneyFormat
 from triage.workspace import load_workspace
 
@@ -47,6 +48,25 @@ def test_amounts_show_their_currency_in_the_policys_locale():
     assert MoneyFormat("EUR", "de_DE", "symbol")(4500) == "4.500,00\xa0€"
     assert MoneyFormat("EUR", "de_DE")(4500) == "4.500,00\xa0EUR"
     assert MoneyFormat("JPY", "ja_JP", "symbol")(4500) == "￥4,500"  # no cents in yen
+
+
+def test_numbers_and_dates_are_written_for_the_locale_and_plural_takes_another_form(
+    tmp_path,
+):
+    """Days in a de_DE SoW read 2,5 like its amounts (4.750,00 €), never 2.5; a template in
+    another language gives its own plural."""
+    german = euro_workspace(tmp_path).templates.environment
+    english = load_workspace(ROOT / "policies", ROOT / "templates").templates.environment
+    source = '{{ 2.5 | num }}/{{ "7.50" | plural("day") }}/{{ 1 | plural("Tag", "Tage") }}/{{ 3 | plural("Tag", "Tage") }}'
+    assert german.from_string(source).render() == "2,5/7,5 days/1 Tag/3 Tage"
+    assert english.from_string(source).render() == "2.5/7.5 days/1 Tag/3 Tage"
+    assert english.from_string("{{ 1250 | num }}").render() == "1250"  # no grouping, as before
+    units = "{{ 3 | plural(platz) }}/{{ 1 | plural(platz) }}/{{ 2 | plural(seat) }}"
+    places = {"platz": Unit("Platz", "Plätze"), "seat": Unit("seat")}
+    assert german.from_string(units).render(places) == "3 Plätze/1 Platz/2 seats"
+    dates = '{{ "2026-11-27" | day }}/{{ "soon" | day }}'
+    assert german.from_string(dates).render() == "27.11.2026/soon"
+    assert english.from_string(dates).render() == "Nov 27, 2026/soon"
 
 
 def test_an_unknown_locale_or_currency_is_a_policy_error_naming_its_line(tmp_path):

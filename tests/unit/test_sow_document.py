@@ -98,18 +98,18 @@ def test_the_title_block_names_the_parties_number_version_date_and_fees():
     facts = dict(map(tuple, rows(document.tables[0])))
     # The version a customer signs is a number (the first draft's: no earlier SoW note); the
     # estimate revision is a short reference beside it.
-    ref = re.fullmatch(r"1 of 2026-11-27 \(ref ([0-9a-f]{8})\)", facts["Version"])
+    ref = re.fullmatch(r"1 of Nov 27, 2026 \(ref ([0-9a-f]{8})\)", facts["Version"])
     assert ref
     assert facts == {
         "Provider": "GitLab Inc.",
         "Customer": "Corvid Aerospace Systems, LLC",
         "SoW number": "PS-SOW-4102",
-        "Version": f"1 of 2026-11-27 (ref {ref.group(1)})",
+        "Version": f"1 of Nov 27, 2026 (ref {ref.group(1)})",
         "Fees": "USD 110,960.00",
         "Status": "Draft for review and signature",
     }
     header = document.sections[0].header.paragraphs[0].text
-    assert header == "GitLab Professional Services · Statement of Work PS-SOW-4102"
+    assert header == "GitLab Inc. · Statement of Work PS-SOW-4102"
     footer = document.sections[0].footer.paragraphs[0].text
     assert footer.startswith("Corvid Aerospace Systems · Version 1 · Confidential · Page ")
 
@@ -162,10 +162,10 @@ def test_the_terms_come_from_the_policy_and_the_data_block():
     text = everything(opened(render(CORVID)))
     assert (
         'between GitLab Inc. ("GitLab") and Corvid Aerospace Systems, LLC ("Customer") under the '
-        "Master Services Agreement CAS-2025-031 dated 2025-06-02." in text
+        "Master Services Agreement CAS-2025-031 dated Jun 2, 2025." in text
     )
     assert "within 5 business days of completion, it is deemed accepted" in text
-    assert "This offer is valid for 30 days from 2026-11-27" in text
+    assert "This offer is valid for 30 days from Nov 27, 2026" in text
     assert "Engagement Manager: Dana Okafor" not in text  # the snapshot has no profile names
     assert "Engagement Manager: to be confirmed" in text
     assert "Anything not listed in section 3" in text

@@ -7,6 +7,7 @@ adapter that imports python-gitlab, to act as those people.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -98,14 +99,36 @@ def _final_state(console: Console, url: str) -> None:
     for issue in delivery.issues.list(get_all=True):
         console.out(f"\nOpened in {DELIVERY_PROJECT}: #{issue.iid} {issue.title} ({issue.web_url})")
     notes = project.issues.get(4103).notes.list(get_all=True, sort="asc")
-    sample = next(n for n in notes if "ps-triage:estimate-summary/" in n.body)
+    sample = next((n for n in notes if "ps-triage:estimate-summary/" in n.body), None)
+    if sample is None:  # the policies are the team's own, and the sample's block does not price
+        console.out(
+            "\nNo estimate summary on #4103: its scoping data block does not price with these policies."
+        )
+        return
     console.out("\nThe estimate summary on #4103, as GitLab stores it:\n")
     console.out("    " + sample.body.replace("\n", "\n    "))
+
+
+def _sample_roles() -> set[str]:
+    """The roles the sample issues' line items name (the shipped rate card's)."""
+    roles: set[str] = set()
+    for project in demo_seed()["projects"]:
+        for issue in project.get("issues", []):
+            roles.update(re.findall(r"\brole: ([A-Za-z_][\w-]*)", issue.get("description", "")))
+    return roles
 
 
 def demo(console: Console, policies: Path, templates: Path) -> int:
     workspace = load_workspace(policies, templates)
     console.out(f"ps-triage demo: policies from {policies}, templates from {templates}")
+    missing = sorted(_sample_roles() - set(workspace.policy.rates.roles))
+    if missing:
+        console.out(
+            f"note: the sample issues are written for the shipped policy: their line items name"
+            f" roles these policies' rate card lacks ({', '.join(missing)}), so their estimates do"
+            " not price and they get the data-block note. To see the shipped policy at work, run"
+            " `triage demo` in a folder without policies/ and templates/."
+        )
     with running_emulator(demo_seed()) as emulator:
         url = emulator.url
         console.out(

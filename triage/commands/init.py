@@ -133,8 +133,9 @@ def init(console: Console, target: Path, update: bool = False) -> int:
     _record(target, {path.relative_to(target).as_posix(): _digest(c) for path, c in files.items()})
     console.out(f"wrote {len(files)} files to {target} (ps-triage {__version__})")
     console.info(
-        "next: read README.md there (token, CI/CD variables, schedule), then run `triage validate`"
-        " and `python -m pytest tests`"
+        "next: read README.md there (your rate card, calendar, SoW terms and catalog; token, CI/CD"
+        " variables, schedule), then run `triage validate` and `python -m pytest tests` (after"
+        " `pip install 'pytest>=8'`)"
     )
     return 0
 
@@ -162,11 +163,26 @@ def _update(console: Console, target: Path) -> int:
         if current == new:  # the same as this release writes: counts as not edited from now on
             written[name] = _digest(new)
             continue
+        if recorded.get(name) == _digest(new):
+            # Edited by the team, and this release writes what `init` wrote before: there is
+            # nothing to take up (the diff would only undo the team's own edits).
+            kept.append(f"{name} (edited by you; unchanged in {__version__}: nothing to merge)")
+            continue
         console.out(_diff(name, current, new).rstrip("\n"))
         if recorded.get(name) == _digest(current):
             _write(path, new)
             written[name] = _digest(new)
             updated.append(name)
+        elif isinstance(new, bytes):
+            # A Word template cannot be merged from a diff: the release's copy goes beside the
+            # team's, to compare in Word (Review > Compare) or LibreOffice.
+            beside = path.with_name(f"{path.stem}.ps-triage-{__version__}{path.suffix}")
+            _write(beside, new)
+            kept.append(
+                f"{name} (edited by you: ps-triage {__version__}'s is beside it as "
+                f"{beside.relative_to(target).as_posix()}; compare the two in Word (Review >"
+                " Compare) or LibreOffice, carry the changes you want into yours, then delete it)"
+            )
         else:
             kept.append(f"{name} (edited by you: merge the diff above by hand)")
     _record(target, written)

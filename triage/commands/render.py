@@ -102,8 +102,12 @@ def _render_document(
         raise UserError(f"{name}: the scoping data has no estimate to put in it{problems}")
     context = document_context(source, out.day)
     data = render_document(name, documents[name], context, money=workspace.templates.money)
-    path = out.path / document_name(context["customer"], out.day) if out.path.is_dir() else out.path
+    # A name ending in .docx is the file; anything else a folder (made if missing), as
+    # `--docx out/` reads: the document goes there under its own name.
+    folder = out.path.is_dir() or out.path.suffix.lower() != DOCUMENT_SUFFIX
+    path = out.path / document_name(context["customer"], out.day) if folder else out.path
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     except OSError as error:
         raise UserError(f"{path}: cannot write it ({error.strerror})") from None

@@ -4,6 +4,7 @@ import os
 import re
 from pathlib import Path
 
+from ..catalog import closest, find
 from ..console import Console
 from ..errors import UserError
 from ..issues.scoping import block_line, parse_scoping
@@ -59,6 +60,20 @@ def check_issue_template(path: Path, policy: Policy) -> tuple[list[str], bool]:
             else "fix the data block"
         )
         out.append(f"{path}:{block_line(text, where) or 1}: {problem}\n    fix: {fix}")
+    if policy.catalog:
+        # Every issue made from the template would get the data-block note for these.
+        for index, line_item in enumerate(block.data.line_items):
+            if find(policy.catalog, line_item.activity) is None:
+                hint = closest(policy.catalog, line_item.activity)
+                ids = ", ".join(o.id for o in policy.catalog[:8])
+                more = ", …" if len(policy.catalog) > 8 else ""
+                line = block_line(text, ("line_items", index, "activity")) or 1
+                out.append(
+                    f"{path}:{line}: line_items[{index}].activity '{line_item.activity}' is not in the"
+                    " service catalog\n    fix: name an offering of `catalog` by its id or an alias"
+                    + (f" (did you mean `{hint}`?)" if hint else f" ({ids}{more})")
+                    + ", or add it to the catalog"
+                )
     if found is None and not problems:
         line = block_line(text, ("line_items",)) or 1
         out.append(
@@ -79,7 +94,7 @@ def validate(console: Console, policies: Path, templates: Path) -> int:
     if problems:
         count = len(problems)
         raise UserError(
-            f"the scoping issue template's data block cannot be priced with this policy "
+            f"the scoping issue template's data block does not fit this policy "
             f"({count} problem{'s' if count != 1 else ''}):\n" + "\n".join(problems)
         )
     life = workspace.policy.lifecycle

@@ -14,7 +14,7 @@ from ..issues.snapshot import IssueSnapshot
 from ..memo import last_answer
 from ..policy.model import NO_STAGE, Policy, Transition
 from ..pricing import estimate
-from ..render.markdown import Trusted, mention
+from ..render.markdown import Trusted, Unit, mention
 from ..rules.fiscal import fiscal_quarter
 
 
@@ -133,7 +133,12 @@ def _issue_context(
             **(data.people if data else People()).model_dump(),  # every role, None when unknown
         },
         # `version` 1 until the planner counts the comment's earlier notes (planner/comments)
-        "estimate": {**_with_catalog(priced.as_context(), policy.catalog, data), "version": 1}
+        "estimate": {
+            **_with_catalog(
+                priced.as_context(), policy.catalog, data, policy.sow.closing_deliverable
+            ),
+            "version": 1,
+        }
         if priced and data
         else None,
         "close_quarter": Trusted(quarter.name) if quarter else None,
@@ -175,10 +180,6 @@ def _unknown_activities(catalog: list[Offering], data: ScopingData | None) -> li
     ]
 
 
-# What every SoW delivers, last, after the offerings' own deliverables (once, if one of them says it).
-CLOSING_REPORT = "A closing report with outcomes, open risks and recommendations"
-
-
 def _key(text: str) -> str:
     return " ".join(text.split()).casefold().rstrip(".")
 
@@ -198,7 +199,7 @@ def _union(lists: Iterable[Iterable[str]]) -> list[Trusted]:
 
 
 def _with_catalog(
-    priced: dict[str, Any], catalog: list[Offering], data: ScopingData
+    priced: dict[str, Any], catalog: list[Offering], data: ScopingData, closing: str
 ) -> dict[str, Any]:
     """The estimate's context with what the service catalog says of each line item: `title`,
     `code`, `description` (trusted policy), the EM's `notes` (issue text: escaped), and the
@@ -224,7 +225,11 @@ def _with_catalog(
                 "closest": Trusted(hint) if hint else None,
                 "notes": item.notes,
                 "units": line.get("units"),  # fixed-price lines only, else None
-                "unit": Trusted(line["unit"]) if "unit" in line else None,
+                "unit": Unit(
+                    line["unit"], offering.fixed.plural if offering and offering.fixed else None
+                )
+                if "unit" in line
+                else None,
             }
         )
     return {
@@ -233,12 +238,8 @@ def _with_catalog(
         "scope": {
             "objectives": _union([[o.objective] for o in offerings if o.objective]),
             "deliverables": [
-                *(
-                    d
-                    for d in _union(o.deliverables for o in offerings)
-                    if not _same(d, CLOSING_REPORT)
-                ),
-                Trusted(CLOSING_REPORT),
+                *(d for d in _union(o.deliverables for o in offerings) if not _same(d, closing)),
+                Trusted(closing),
             ],
             "prerequisites": _union(o.prerequisites for o in offerings),
             "assumptions": _union(o.assumptions for o in offerings),

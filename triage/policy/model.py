@@ -244,6 +244,26 @@ class Assignment(Strict):
 class Sow(Strict):
     """Terms the SoW draft states."""
 
+    provider: str = Field(
+        "GitLab Inc.",
+        min_length=1,
+        max_length=200,
+        description="the legal name of who provides the services and signs the SoW",
+    )
+    provider_short: str = Field(
+        "GitLab",
+        min_length=1,
+        max_length=100,
+        description='how the SoW names the provider after the first mention: "GitLab Inc." '
+        '("GitLab")',
+    )
+    closing_deliverable: str = Field(
+        "A closing report with outcomes, open risks and recommendations",
+        min_length=1,
+        max_length=500,
+        description="what every SoW delivers last, after the offerings' own deliverables (once,"
+        " if one of them says it too)",
+    )
     governing_terms: str = "the GitLab Professional Services Terms"  # without an MSA named
     billing: str = "Billed upon SOW execution"  # without billing_terms in the data block
     billing_terms: list[str] = Field(

@@ -27,6 +27,18 @@ class Trusted(str):
     __slots__ = ()
 
 
+class Unit(Trusted):
+    """A catalog unit (seat, session) that knows its plural: the catalog's `fixed.plural`, else
+    the unit and an s. The `plural` filter uses it: `{{ 3 | plural(line.unit) }}`."""
+
+    plural: str
+
+    def __new__(cls, unit: str, plural: str | None = None) -> Unit:
+        made = super().__new__(cls, unit)
+        made.plural = plural or f"{unit}s"
+        return made
+
+
 def escape(value: object) -> str:
     if isinstance(value, Trusted):
         return str(value)

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency, is_currency
+from babel.dates import format_date
+from babel.numbers import format_currency, get_decimal_symbol, is_currency
 
 if TYPE_CHECKING:
     from ..pricing import Rates
@@ -69,11 +71,15 @@ class MoneyFormat:
     locale: str = "en_US"
     display: Display = "code"
     _pattern: str = field(init=False, repr=False, compare=False)
+    # The locale's decimal sign, for the numbers written beside amounts (days: 2,5 in de_DE).
+    decimal: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         check_currency(self.currency)
         pattern = _pattern(_locale(self.locale), self.display)
         object.__setattr__(self, "_pattern", pattern)
+        object.__setattr__(self, "decimal", get_decimal_symbol(_locale(self.locale)))
+        self.day(date(2026, 1, 1))  # the locale's date formats read now, not while rendering
         self(Decimal(0))  # Babel's global data (currency digits) read now, not while rendering
 
     def __call__(self, value: Any) -> str:
@@ -87,6 +93,10 @@ class MoneyFormat:
                 currency_digits=True,
             )
         )
+
+    def day(self, value: date) -> str:
+        """A date as the locale writes it in a sentence: `Nov 27, 2026`, `27.11.2026` (de_DE)."""
+        return str(format_date(value, "medium", locale=_locale(self.locale)))
 
 
 def money_format(rates: Rates) -> MoneyFormat:

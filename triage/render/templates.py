@@ -7,12 +7,14 @@ end is an error naming the template and line, never a run out of memory or time.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sized
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import cached_property, wraps
 from itertools import islice
@@ -271,8 +273,10 @@ def with_shared_filters(env: _BoundedEnvironment, money: MoneyFormat) -> _Bounde
     grow texts bounded, and the loops' check."""
     # 12345.5 -> `USD 12,345.50` (a number the bot computed, so trusted)
     env.filters["money"] = lambda value: Trusted(money(value))
-    env.filters["num"] = _num
-    env.filters["plural"] = _plural
+    decimal = money.decimal
+    env.filters["num"] = lambda value: _num(value, decimal)
+    env.filters["plural"] = lambda value, word, plural=None: _plural(value, word, plural, decimal)
+    env.filters["day"] = lambda value: _day(value, money)
     env.filters["largest_first"] = _largest_first
     for name in _GROWING:
         env.filters[name] = env.bounded_filter(name, env.filters[name])
@@ -330,15 +334,37 @@ def _finalize(value: Any) -> Any:
     return escape(value) if value is not None else ""
 
 
-def _num(value: Any) -> Trusted:
-    """2.50 -> 2.5, 29 -> 29."""
-    return Trusted(format(Decimal(str(value)).normalize(), "f"))
+def _number(number: Decimal, decimal: str) -> str:
+    """A number as the locale writes it, without grouping: 2.5, or 2,5 for de_DE."""
+    return format(number, "f").replace(".", decimal)
 
 
-def _plural(value: Any, word: str) -> Trusted:
-    """(1, "business day") -> 1 business day; (2.5, "day") -> 2.5 days."""
+def _num(value: Any, decimal: str = ".") -> Trusted:
+    """2.50 -> 2.5 (2,5 where the locale's decimal sign is a comma), 29 -> 29."""
+    return Trusted(_number(Decimal(str(value)).normalize(), decimal))
+
+
+def _plural(value: Any, word: str, plural: str | None = None, decimal: str = ".") -> Trusted:
+    """(1, "business day") -> 1 business day; (2.5, "day") -> 2.5 days; a plural that is not
+    the word and an s given as the second argument: (3, "Tag", "Tage") -> 3 Tage, or carried
+    by a catalog unit (`Unit`)."""
     number = Decimal(str(value)).normalize()
-    return Trusted(f"{format(number, 'f')} {word}{'' if number == 1 else 's'}")
+    many = plural if plural is not None else getattr(word, "plural", None) or f"{word}s"
+    return Trusted(f"{_number(number, decimal)} {word if number == 1 else many}")
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _day(value: Any, money: MoneyFormat) -> Any:
+    """A date (or its ISO text, 2026-11-27) as the policy's locale writes it: Nov 27, 2026, or
+    27.11.2026 for de_DE; anything else as it is."""
+    if isinstance(value, date):
+        return Trusted(money.day(value))
+    if _ISO_DAY.fullmatch(str(value)):
+        with contextlib.suppress(ValueError):
+            return Trusted(money.day(date.fromisoformat(str(value))))
+    return value
 
 
 def _largest_first(items: Iterable[Any], attribute: str = "net") -> list[Any]:
