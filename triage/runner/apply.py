@@ -3,6 +3,7 @@ anywhere safe to run again."""
 
 from __future__ import annotations
 
+import re
 from contextlib import suppress
 
 from ..errors import TemplateProblem
@@ -12,6 +13,9 @@ from ..planner import IssuePlan, PlannedComment
 from ..planner.comments import document_placeholder, fill_posted
 from ..render.document import render_document
 from ..render.templates import Templates
+
+# FileUploader#url: the secret (32 hex) and the stored name (CarrierWave keeps `[[:word:]].-+`).
+_UPLOAD_URL = re.compile(r"/uploads/[0-9a-f]{32}/(?!\.\.?$)[\w.+-]+")
 
 
 def _users(gitlab: GitLab, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -44,10 +48,18 @@ def with_document(
         money=templates.money,
     )
     upload = gitlab.upload_file(project, document.filename, content)
+    # The link is the bot's own: GitLab's answer is data, so its `markdown` is not pasted in,
+    # and only a `url` of the shape GitLab gives (`/uploads/<secret>/<file name>`) is linked.
+    if not _UPLOAD_URL.fullmatch(upload.url):
+        raise GitLabProblem(
+            f"GitLab answered the upload of {document.filename} to {project} with a link that "
+            "is not /uploads/<secret>/<file name>; it is not linked"
+        )
+    link = f"[{document.filename}]({upload.url})"  # the file name: letters, digits, `-` and `.`
     placeholder = document_placeholder(comment.key)
     if placeholder not in comment.body:  # a template that does not place `{{ document }}`
-        return f"{comment.body.rstrip()}\n\n{upload.markdown}\n"
-    return comment.body.replace(placeholder, upload.markdown)
+        return f"{comment.body.rstrip()}\n\n{link}\n"
+    return comment.body.replace(placeholder, link)
 
 
 def apply_issue(gitlab: GitLab, issue_plan: IssuePlan, templates: Templates) -> None:
