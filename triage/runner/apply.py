@@ -34,8 +34,9 @@ def with_document(
 ) -> str:
     """A comment's body with the link of its document, rendered and uploaded now (a new upload
     per new note: its secret is GitLab's, so it is never in the note's revision). An upload that
-    fails, or whose answer is lost, fails the issue before its note is posted: the next run
-    uploads again and posts the note once, with one link."""
+    fails, or whose answer is lost, fails the issue before any of its notes is posted (they are
+    posted after all its uploads): the next run uploads again and posts the note once, with
+    one link."""
     document = comment.document
     if document is None:
         return comment.body
@@ -63,14 +64,15 @@ def with_document(
 
 
 def apply_issue(gitlab: GitLab, issue_plan: IssuePlan, templates: Templates) -> None:
-    """Comments (each after the upload of its document, if it has one), then the edits marking
-    older revisions superseded, then issues opened in other projects, and last the one
-    label/state update. A run cut short anywhere leaves what the next run finds by its markers,
-    never a move (or a close) without its comments."""
+    """The comments' documents uploaded first (a document that cannot be made or uploaded
+    fails the issue before any of its notes), then the comments, then the edits marking older
+    revisions superseded, then issues opened in other projects, and last the one label/state
+    update. A run cut short anywhere leaves what the next run finds by its markers, never a
+    move (or a close) without its comments."""
     project, iid = issue_plan.project, issue_plan.iid
     posted: dict[str, int] = {}
-    for comment in issue_plan.comments:
-        body = with_document(gitlab, project, comment, templates)
+    bodies = [with_document(gitlab, project, comment, templates) for comment in issue_plan.comments]
+    for comment, body in zip(issue_plan.comments, bodies, strict=True):
         posted[comment.key] = gitlab.create_note(
             project,
             iid,
