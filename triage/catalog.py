@@ -83,9 +83,13 @@ def closest(catalog: tuple[Offering, ...] | list[Offering], activity: str) -> st
 
 def unknown(catalog: tuple[Offering, ...] | list[Offering], activities: list[str]) -> list[str]:
     """The activities the catalog does not know, each once (case and spaces aside), sorted: the
-    same set of unknown activities gives the same list, whatever the order of the line items."""
+    same set of unknown activities gives the same list, whatever the order of the line items.
+    Each is shown with its spaces collapsed and, written several ways, the first of them in
+    code-point order: respacing it or reordering the items changes nothing people read."""
     found: dict[str, str] = {}
     for activity in activities:
         if find(catalog, activity) is None:
-            found.setdefault(" ".join(activity.split()).casefold(), activity)
+            shown = " ".join(activity.split())
+            key = shown.casefold()
+            found[key] = min(found.get(key, shown), shown)
     return [found[key] for key in sorted(found)]

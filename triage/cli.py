@@ -485,6 +485,11 @@ def render(
         raise click.UsageError("give exactly one of --issue IID or --data FILE")
     if pdf and docx is None:
         raise click.UsageError("--pdf goes with --docx OUT.docx")
+    if docx is not None and not docx.is_dir() and docx.suffix.lower() != ".docx":
+        # `--docx x.pdf --pdf` would have the PDF's clean-up delete the document
+        raise click.UsageError(
+            f"--docx {docx}: the Word document's file name must end in .docx (or name a folder)"
+        )
     connection = _connection(gitlab_url, project)
     console = _console(ctx, connection.token)
     when = now or datetime.now(UTC)  # the date in the file name and the document

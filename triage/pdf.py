@@ -4,9 +4,12 @@ says the PDF was skipped and why."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
+from contextlib import suppress
 from pathlib import Path
 
 SECONDS = 120  # LibreOffice's first start takes seconds; a document converts in about one
@@ -34,12 +37,36 @@ def convert_to_pdf(document: Path, program: str | None = None) -> tuple[Path | N
             str(document),
         ]
         try:
-            done = subprocess.run(
-                command, capture_output=True, text=True, timeout=SECONDS, check=False
+            # Its own session: `soffice` is a script whose child (soffice.bin) does the work;
+            # a conversion that hangs is ended with every process it started.
+            process = subprocess.Popen(
+                command,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
             )
-        except (OSError, subprocess.TimeoutExpired) as error:
+        except OSError as error:
             return None, f"LibreOffice did not convert {document.name}: {error}"
+        try:
+            stdout, stderr = process.communicate(timeout=SECONDS)
+        except subprocess.TimeoutExpired:
+            _end_group(process)
+            return None, (
+                f"LibreOffice did not convert {document.name} within {SECONDS} s "
+                "(ended it and the processes it started)"
+            )
+        done = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     if done.returncode != 0 or not pdf.is_file():
         said = " ".join((done.stderr or done.stdout).split())[-300:] or "no output"
         return None, f"LibreOffice did not convert {document.name} (exit {done.returncode}: {said})"
     return pdf, ""
+
+
+def _end_group(process: subprocess.Popen[str]) -> None:
+    """Kill a process and everything in its session (its process group), then reap it."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.kill()
+    with suppress(subprocess.TimeoutExpired):  # one that left the group keeps the pipes open
+        process.communicate(timeout=5)

@@ -407,25 +407,36 @@ class GitLab(Door):
     def upload_file(self, project: str, filename: str, content: bytes) -> Upload:
         """Upload a file to a project (`POST /projects/:id/uploads`, multipart `file`); GitLab
         answers its link. Any member who may read the project may upload (a Guest will do).
-        Counted and paced like every write, and not retried: a retry after a lost answer
-        would upload a second copy, so the caller looks for its link on the next run first
-        (GitLab keeps the copy whose answer was lost; only a Maintainer may list uploads)."""
+        Counted and paced like every write, and not retried but after a 429 (refused before
+        anything was stored): a retry after a lost answer would upload a second copy, so the
+        caller looks for its link on the next run first (GitLab keeps the copy whose answer was
+        lost; only a Maintainer may list uploads). A 429 is sent again here, a new multipart
+        body each time: python-gitlab's own retry would send the body it had already spent."""
         path = f"/projects/{self._project(project).encoded_id}/uploads"
 
         def post() -> Any:
-            try:
-                return self._gl.http_post(
-                    path, files={"file": (filename, content)}, retry_transient_errors=False
-                )
-            except GitlabError as error:
-                if getattr(error, "response_code", None) != 413:
-                    raise
-                raise GitLabProblem(
-                    f"GitLab at {self.url} refused {filename} ({len(content):,} bytes) for "
-                    f"{project}: it is above the instance's maximum attachment size (413); "
-                    "an administrator can raise it (Admin > Settings > General > Account and "
-                    "limit > Maximum attachment size)"
-                ) from None
+            for attempt in range(self._max_retries + 1):
+                try:
+                    return self._gl.http_post(
+                        path,
+                        files={"file": (filename, content)},
+                        obey_rate_limit=False,
+                        retry_transient_errors=False,
+                    )
+                except GitlabError as error:
+                    code = getattr(error, "response_code", None)
+                    if code == 429 and attempt < self._max_retries:
+                        self._sleep(min(0.1 * 2**attempt, 5))
+                        continue
+                    if code != 413:
+                        raise
+                    raise GitLabProblem(
+                        f"GitLab at {self.url} refused {filename} ({len(content):,} bytes) for "
+                        f"{project}: it is above the instance's maximum attachment size (413); "
+                        "an administrator can raise it (Admin > Settings > General > Account "
+                        "and limit > Maximum attachment size)"
+                    ) from None
+            raise AssertionError("not reached: the last attempt returns or raises")
 
         answer = self._write(
             post,

@@ -19,6 +19,7 @@ from typing import Any
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
+from lxml import etree
 
 from ..errors import TemplateProblem
 from .filename import DOCUMENT_SUFFIX as DOCUMENT_SUFFIX
@@ -30,6 +31,10 @@ from .templates import Limits, _BoundedEnvironment, bounded_render, with_shared_
 # long; each value or list in it stays within `Limits.output`, as in a comment.
 MAX_DOCUMENT_XML = 20_000_000
 DOCUMENT_LIMITS = Limits(seconds=5.0)  # a document renders in a few hundred ms
+# What a Word template may unpack to (its pictures included): the shipped one is 0.2 MB. Read
+# before docxtpl opens it, which would hold every part in memory (a zip bomb: gigabytes).
+MAX_TEMPLATE_UNPACKED = 100_000_000
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 # Characters XML 1.0 cannot hold (and \a, \f, \v, which docxtpl would turn into paragraph or
 # page breaks): left out of every value.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -119,6 +124,7 @@ def render_document(
         money or MoneyFormat(),
     )
     try:
+        _check_package(name, template)
         document = _Document(io.BytesIO(template))
         document.limits = limits
         document.render(dict(context), jinja_env=env, autoescape=True)
@@ -127,9 +133,40 @@ def render_document(
     except _Problem as problem:
         where = f" (in the paragraph '{problem.paragraph}')" if problem.paragraph else ""
         raise TemplateProblem(f"{name}: {problem.message}{where}") from None
+    except etree.LxmlError as error:  # XML the parts' check let through, or the rendered XML
+        raise TemplateProblem(f"{name}: its XML cannot be read ({error})") from None
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError) as error:
         raise TemplateProblem(
             f"{name}: not a Word document (.docx) ({type(error).__name__}: {error}); "
             "save it from Word or LibreOffice as .docx"
         ) from None
     return out.getvalue()
+
+
+def _check_package(name: str, template: bytes) -> None:
+    """A TemplateProblem for a Word template that unpacks to more than MAX_TEMPLATE_UNPACKED
+    bytes (the sizes the zip declares: Python reads no more than those), has an XML part
+    larger than MAX_DOCUMENT_XML, or one that is not well-formed XML (named)."""
+    with zipfile.ZipFile(io.BytesIO(template)) as package:
+        members = package.infolist()
+        unpacked = sum(member.file_size for member in members)
+        if unpacked > MAX_TEMPLATE_UNPACKED:
+            raise TemplateProblem(
+                f"{name}: unpacks to {unpacked:,} bytes; at most {MAX_TEMPLATE_UNPACKED:,}: "
+                "make its pictures smaller, or save it again from Word or LibreOffice as .docx"
+            )
+        for member in members:
+            if not member.filename.endswith((".xml", ".rels")):
+                continue
+            if member.file_size > MAX_DOCUMENT_XML:
+                raise TemplateProblem(
+                    f"{name}: {member.filename} unpacks to {member.file_size:,} bytes; "
+                    f"at most {MAX_DOCUMENT_XML:,}"
+                )
+            try:
+                etree.fromstring(package.read(member), _XML_PARSER)
+            except etree.XMLSyntaxError as error:
+                raise TemplateProblem(
+                    f"{name}: {member.filename} is not well-formed XML ({error}); "
+                    "save it again from Word or LibreOffice as .docx"
+                ) from None

@@ -3,6 +3,7 @@ anywhere safe to run again."""
 
 from __future__ import annotations
 
+import re
 from contextlib import suppress
 
 from ..errors import TemplateProblem
@@ -12,6 +13,9 @@ from ..planner import IssuePlan, PlannedComment
 from ..planner.comments import document_placeholder, fill_posted
 from ..render.document import render_document
 from ..render.templates import Templates
+
+# FileUploader#url: the secret (32 hex) and the stored name (CarrierWave keeps `[[:word:]].-+`).
+_UPLOAD_URL = re.compile(r"/uploads/[0-9a-f]{32}/(?!\.\.?$)[\w.+-]+")
 
 
 def _users(gitlab: GitLab, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -30,8 +34,9 @@ def with_document(
 ) -> str:
     """A comment's body with the link of its document, rendered and uploaded now (a new upload
     per new note: its secret is GitLab's, so it is never in the note's revision). An upload that
-    fails, or whose answer is lost, fails the issue before its note is posted: the next run
-    uploads again and posts the note once, with one link."""
+    fails, or whose answer is lost, fails the issue before any of its notes is posted (they are
+    posted after all its uploads): the next run uploads again and posts the note once, with
+    one link."""
     document = comment.document
     if document is None:
         return comment.body
@@ -44,21 +49,30 @@ def with_document(
         money=templates.money,
     )
     upload = gitlab.upload_file(project, document.filename, content)
+    # The link is the bot's own: GitLab's answer is data, so its `markdown` is not pasted in,
+    # and only a `url` of the shape GitLab gives (`/uploads/<secret>/<file name>`) is linked.
+    if not _UPLOAD_URL.fullmatch(upload.url):
+        raise GitLabProblem(
+            f"GitLab answered the upload of {document.filename} to {project} with a link that "
+            "is not /uploads/<secret>/<file name>; it is not linked"
+        )
+    link = f"[{document.filename}]({upload.url})"  # the file name: letters, digits, `-` and `.`
     placeholder = document_placeholder(comment.key)
     if placeholder not in comment.body:  # a template that does not place `{{ document }}`
-        return f"{comment.body.rstrip()}\n\n{upload.markdown}\n"
-    return comment.body.replace(placeholder, upload.markdown)
+        return f"{comment.body.rstrip()}\n\n{link}\n"
+    return comment.body.replace(placeholder, link)
 
 
 def apply_issue(gitlab: GitLab, issue_plan: IssuePlan, templates: Templates) -> None:
-    """Comments (each after the upload of its document, if it has one), then the edits marking
-    older revisions superseded, then issues opened in other projects, and last the one
-    label/state update. A run cut short anywhere leaves what the next run finds by its markers,
-    never a move (or a close) without its comments."""
+    """The comments' documents uploaded first (a document that cannot be made or uploaded
+    fails the issue before any of its notes), then the comments, then the edits marking older
+    revisions superseded, then issues opened in other projects, and last the one label/state
+    update. A run cut short anywhere leaves what the next run finds by its markers, never a
+    move (or a close) without its comments."""
     project, iid = issue_plan.project, issue_plan.iid
     posted: dict[str, int] = {}
-    for comment in issue_plan.comments:
-        body = with_document(gitlab, project, comment, templates)
+    bodies = [with_document(gitlab, project, comment, templates) for comment in issue_plan.comments]
+    for comment, body in zip(issue_plan.comments, bodies, strict=True):
         posted[comment.key] = gitlab.create_note(
             project,
             iid,
