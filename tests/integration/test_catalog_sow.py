@@ -65,12 +65,16 @@ def test_triage_catalog_lists_the_offerings_for_a_handbook_page_and_as_json():
         CliRunner().invoke(main, ["catalog", "--policies", policies, "--format", "json"]).output
     )
     assert {"id": "training_system_administration"}.items() <= listed[-1].items()
-    assert listed[-1]["fixed"] == {
-        "unit": "session",
-        "plural": None,
-        "price": 6000.0,
-        "cost": 1920.0,
+    assert listed[-1]["fixed"] == {"unit": "session", "plural": None, "price": 6000.0}
+    assert listed[-1]["price"] == {"amount": 6000.0, "currency": "USD", "per": "session"}
+    by_id = {offering["id"]: offering for offering in listed}
+    assert by_id["saas_sso_configuration_remote"]["price"] == {
+        "amount": 2400.0,
+        "currency": "USD",
+        "per": "PSE day",
     }
+    # A published catalog never carries the cost side (COGS is internal).
+    assert not any("cost" in json.dumps(offering) for offering in listed)
 
 
 def test_validate_refuses_a_catalog_offering_whose_role_has_no_rate_with_file_and_line(tmp_path):

@@ -20,6 +20,17 @@ def _price(offering: Offering, rates: Rates) -> str:
     return f"{money(card.price)} per {offering.role} day"
 
 
+def published(offering: Offering, rates: Rates) -> dict[str, object]:
+    """An offering as the team publishes it: what it is and its price in the rate card's
+    currency, never its cost (COGS is internal, like the cost estimate)."""
+    data = offering.model_dump(mode="json", exclude={"fixed": {"cost"}})
+    if offering.fixed is not None:
+        amount, per = offering.fixed.price, offering.fixed.unit
+    else:
+        amount, per = rates.roles[offering.role].price, f"{offering.role} day"
+    return {**data, "price": {"amount": amount, "currency": rates.currency, "per": per}}
+
+
 def markdown(catalog: list[Offering], rates: Rates) -> str:
     lines = ["# Service catalog", ""]
     for o in catalog:
@@ -40,7 +51,7 @@ def markdown(catalog: list[Offering], rates: Rates) -> str:
 def catalog(console: Console, policies: Path, form: str) -> int:
     policy = load_policy(policies)
     if form == "json":
-        data = [o.model_dump(mode="json") for o in policy.catalog]
+        data = [published(o, policy.rates) for o in policy.catalog]
         console.out(json.dumps(data, indent=2, ensure_ascii=False))
     elif form == "markdown":
         console.out(markdown(policy.catalog, policy.rates))
