@@ -221,8 +221,9 @@ def with_version(context: dict[str, Any], shown: Iterable[str | None]) -> dict[s
 
 
 def posted_placeholder(key: str) -> str:
-    """Where a link names a note posted earlier in the same run: the apply step writes in its id."""
-    return f"ps-triage-posted:{key}:"
+    """Where a link names a note posted earlier in the same run: the apply step writes in its id.
+    Issue text cannot spell it: escaped, its `<` and `>` become entities."""
+    return f"<ps-triage-posted:{key}>"
 
 
 def document_placeholder(key: str) -> str:
