@@ -108,9 +108,10 @@ class Emulator:
     # lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> Emulator:
+        # stop() waits for serve_forever's next poll: a short one makes stopping quick.
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.01},
             name="gitlab-emulator",
             daemon=True,
         )

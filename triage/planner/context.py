@@ -4,7 +4,7 @@ once by a `Memo`, which the `Settings` of a run hold (no module keeps any)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -29,6 +29,27 @@ class Memo:
         self.placeholder_links = last_answer(_placeholder_links)
         self.issue_context = last_answer(_issue_context)
         self.estimate = last_answer(estimate)  # one issue's plan asks several times
+        self.closest = _closest_once()  # every context of every issue asks again
+
+
+Hint = Callable[[list[Offering], str], str | None]
+
+
+def _closest_once() -> Hint:
+    """`catalog.closest`, each activity's answer remembered for the very same catalog object:
+    difflib's search is slow, and a run asks it again for every context of every issue."""
+    found: dict[str, str | None] = {}
+    of: list[object] = []
+
+    def hint(catalog: list[Offering], activity: str) -> str | None:
+        if not of or of[0] is not catalog:
+            of[:] = [catalog]
+            found.clear()
+        if activity not in found:
+            found[activity] = closest(catalog, activity)
+        return found[activity]
+
+    return hint
 
 
 def missing_for_intake(issue: IssueSnapshot, fields: Iterable[str]) -> list[dict[str, Trusted]]:
@@ -84,7 +105,7 @@ def template_context(
     memo = memo or Memo()
     static = memo.policy_context(policy)
     return {
-        **memo.issue_context(policy, issue, stage, static),
+        **memo.issue_context(policy, issue, stage, static, memo.closest),
         "rule_description": static["rules"].get(rule, Trusted("")),
         "notify": [],  # set by a comment's `notify`
         "document": None,  # a comment with a `document`: where its link goes (planner/comments)
@@ -111,7 +132,11 @@ def _placeholder_links(policy: Policy) -> dict[str, dict[str, Trusted]]:
 
 
 def _issue_context(
-    policy: Policy, issue: IssueSnapshot, stage: str | None, static: dict[str, Any]
+    policy: Policy,
+    issue: IssueSnapshot,
+    stage: str | None,
+    static: dict[str, Any],
+    nearest: Hint = closest,
 ) -> dict[str, Any]:
     """The parts of every template context that come from the issue in its stage, made once for
     the several comments of one issue's plan (they are shared by the contexts: read them only)."""
@@ -135,7 +160,11 @@ def _issue_context(
         # `version` 1 until the planner counts the comment's earlier notes (planner/comments)
         "estimate": {
             **_with_catalog(
-                priced.as_context(), policy.catalog, data, policy.sow.closing_deliverable
+                priced.as_context(),
+                policy.catalog,
+                data,
+                policy.sow.closing_deliverable,
+                nearest,
             ),
             "version": 1,
         }
@@ -165,17 +194,19 @@ def _issue_context(
         ]
         + [{"line": None, "field": "estimate", "message": text} for text in estimate_problems],
         "data_block_status": Trusted(block.status),
-        "unknown_activities": _unknown_activities(policy.catalog, data),
+        "unknown_activities": _unknown_activities(policy.catalog, data, nearest),
         "deal": _deal_context(policy, issue),
     }
 
 
-def _unknown_activities(catalog: list[Offering], data: ScopingData | None) -> list[dict[str, Any]]:
+def _unknown_activities(
+    catalog: list[Offering], data: ScopingData | None, nearest: Hint = closest
+) -> list[dict[str, Any]]:
     """The data block's activities the catalog does not know (issue text: escaped), each once,
     sorted, with the closest catalog id (trusted) as a hint."""
     names = unknown(catalog, [item.activity for item in data.line_items] if data else [])
     return [
-        {"activity": name, "closest": Trusted(hint) if (hint := closest(catalog, name)) else None}
+        {"activity": name, "closest": Trusted(hint) if (hint := nearest(catalog, name)) else None}
         for name in names
     ]
 
@@ -199,7 +230,11 @@ def _union(lists: Iterable[Iterable[str]]) -> list[Trusted]:
 
 
 def _with_catalog(
-    priced: dict[str, Any], catalog: list[Offering], data: ScopingData, closing: str
+    priced: dict[str, Any],
+    catalog: list[Offering],
+    data: ScopingData,
+    closing: str,
+    nearest: Hint = closest,
 ) -> dict[str, Any]:
     """The estimate's context with what the service catalog says of each line item: `title`,
     `code`, `description` (trusted policy), the EM's `notes` (issue text: escaped), and the
@@ -210,7 +245,7 @@ def _with_catalog(
     unknown: list[dict[str, Any]] = []
     for line, item in zip(priced["lines"], data.line_items, strict=True):
         offering = find(catalog, item.activity)
-        hint = None if offering else closest(catalog, item.activity)
+        hint = None if offering else nearest(catalog, item.activity)
         if offering:
             offerings.append(offering)
         else:

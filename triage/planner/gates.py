@@ -328,7 +328,9 @@ class Gates(PlanState):
         back: str | None = None,
         missing: list[str] | None = None,
     ) -> None:
-        context = template_context(self.policy, self.issue, None, why=f"{label} set by {actor}")
+        context = template_context(
+            self.policy, self.issue, None, why=f"{label} set by {actor}", memo=self.settings.memo
+        )
         context["attempt"] = {
             "gate": Trusted(gate.id),
             "label": Trusted(gate.label if label.startswith(":") else label),

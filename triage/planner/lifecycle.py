@@ -127,7 +127,14 @@ class _Planner(Gates, Comments):
             entered = (
                 self.moment.exact() if adds_label else self.facts(self.issue, stage).stage_started
             )
-            context = template_context(self.policy, current, stage, why=outcome.saw, rule=rule.id)
+            context = template_context(
+                self.policy,
+                current,
+                stage,
+                why=outcome.saw,
+                rule=rule.id,
+                memo=self.settings.memo,
+            )
             since = facts.last_human_activity() or current.updated_at
             context["last_activity"] = Trusted(since.strftime("%Y-%m-%d"))
             step = Step(origin=rule.id, kind="rule", context=context, stage_entered=entered)
@@ -166,7 +173,11 @@ class _Planner(Gates, Comments):
             return
         allowed = sorted(target for source, target in self.life.edges() if source == move.source)
         context = template_context(
-            self.policy, self.issue, stage, why=f"{move.source} -> {move.target}"
+            self.policy,
+            self.issue,
+            stage,
+            why=f"{move.source} -> {move.target}",
+            memo=self.settings.memo,
         )
         # The move's stages come from label events: names no stage of the policy has are data.
         stages = {NO_STAGE, *self.life.stage_ids()}
@@ -238,6 +249,7 @@ class _Planner(Gates, Comments):
                 self.issue,
                 known[winner],
                 why=f"kept {winner}, removed {', '.join(losers)}",
+                memo=self.settings.memo,
             )
             context["kept"] = Trusted(winner)
             context["removed"] = [Trusted(label) for label in losers]
@@ -327,6 +339,7 @@ class _Planner(Gates, Comments):
             why=outcome.saw,
             transition=transition,
             previous=stage,
+            memo=self.settings.memo,
         )
         step = Step(
             origin=transition.id,
