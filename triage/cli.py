@@ -485,10 +485,12 @@ def render(
         raise click.UsageError("give exactly one of --issue IID or --data FILE")
     if pdf and docx is None:
         raise click.UsageError("--pdf goes with --docx OUT.docx")
-    if docx is not None and not docx.is_dir() and docx.suffix.lower() != ".docx":
-        # `--docx x.pdf --pdf` would have the PDF's clean-up delete the document
+    if docx is not None and docx.suffix and docx.suffix.lower() != ".docx" and not docx.is_dir():
+        # A folder (made if missing) has no suffix; `--docx x.pdf --pdf` would have the PDF's
+        # clean-up delete the document
         raise click.UsageError(
-            f"--docx {docx}: the Word document's file name must end in .docx (or name a folder)"
+            f"--docx {docx}: the Word document's file name must end in .docx (or name a folder, "
+            "without a suffix)"
         )
     connection = _connection(gitlab_url, project)
     console = _console(ctx, connection.token)
