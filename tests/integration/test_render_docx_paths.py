@@ -1,5 +1,5 @@
-"""Where `triage render sow --docx OUT` writes: a .docx file, or a folder that exists; anything
-else is refused before a file is touched (a document written as `x.pdf` was overwritten by
+"""Where `triage render sow --docx OUT` writes: a .docx file, or a folder (a name without a
+suffix, made if missing); anything else is refused before a file is touched (a document written as `x.pdf` was overwritten by
 its own PDF conversion's clean-up, and any file of that name with it)."""
 
 from __future__ import annotations
@@ -35,12 +35,21 @@ def test_a_docx_path_not_ending_in_docx_is_refused_and_no_file_is_touched(tmp_pa
     assert out.read_bytes() == b"%PDF the customer's signed copy"
 
 
-def test_a_docx_in_a_folder_that_does_not_exist_is_a_clear_error(tmp_path):
+def test_a_docx_in_a_folder_that_does_not_exist_yet_is_written_there(tmp_path):
     out = tmp_path / "missing" / "acme.docx"
     result = render_docx(tmp_path, out)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"PK") and f"wrote {out}" in result.output
+
+
+def test_a_docx_under_a_file_is_a_clear_error_and_the_file_is_kept(tmp_path):
+    blocker = tmp_path / "notes"
+    blocker.write_text("the EM's notes")
+    result = render_docx(tmp_path, blocker / "acme.docx")
     assert result.exit_code == 1, result.output
-    assert f"{out}: cannot write it (No such file or directory)" in result.output
+    assert f"{blocker / 'acme.docx'}: cannot write it" in result.output
     assert "Traceback" not in result.output
+    assert blocker.read_text() == "the EM's notes"
 
 
 def test_an_existing_docx_is_replaced_by_the_new_document(tmp_path):
