@@ -82,7 +82,7 @@ def run(
     without making them wait (`Readers`). An `apply` holds the run lease (`gitlab/lease.py`)
     from before its first read to its end; while another run holds it, it reads and writes
     nothing and says so (`lease_busy`). `plan` never takes it. `pdfs`: how the PDFs comments
-    ask for are made (None: with the LibreOffice on this machine's PATH, if any)."""
+    ask for are made (None: none made; the CLI gives `PdfCopies.on_this_machine()`)."""
     if mode == "apply" and policy.scope.project:
         gitlab.check_can_write(policy.scope.project)
     where = policy.scope.project or policy.forecast.project
@@ -153,7 +153,7 @@ def run_holding(
         listed, when = list_planning_ahead(policy, gitlab, ahead, iid, now)
         result = RunResult(mode, now=when, readers=limit)
         if mode == "apply":
-            result.pdfs = pdfs if pdfs is not None else PdfCopies.on_this_machine()
+            result.pdfs = pdfs if pdfs is not None else PdfCopies(None)
         settings = replace(settings, assignments=assignments_for(policy, listed))
         chosen = [s for s in listed if iid is None or s.iid == iid]
         batches = planned_batches(policy, chosen, when, settings, reads, detailed, cache, ahead)
