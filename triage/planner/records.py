@@ -106,9 +106,7 @@ class IssuePlan:
             else 0
         )
         # a document asking for a PDF counts its upload too (made only where LibreOffice is)
-        uploads = sum(
-            1 + comment.document.pdf for comment in self.comments if comment.document
-        )
+        uploads = sum(1 + comment.document.pdf for comment in self.comments if comment.document)
         return len(self.comments) + uploads + len(self.edits) + 2 * len(self.new_issues) + update
 
 
