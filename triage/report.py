@@ -9,10 +9,12 @@ from typing import Any
 from .planner import IssuePlan
 from .render.markdown import code, escape
 from .runner import RunResult
+from .runner.pdfs import PdfCopies
 
 
-def changes_of(issue_plan: IssuePlan) -> list[dict[str, Any]]:
-    """One entry per change to one issue: labels, state, each comment."""
+def changes_of(issue_plan: IssuePlan, pdfs: PdfCopies | None = None) -> list[dict[str, Any]]:
+    """One entry per change to one issue: labels, state, each comment. An upload asking for a
+    PDF names it (`pdf`): planned, or made by the run (`pdfs`); or says why it was skipped."""
     entries = []
     base = {"project": issue_plan.project, "iid": issue_plan.iid, "url": issue_plan.web_url}
     why = "; ".join(issue_plan.reasons)
@@ -30,9 +32,15 @@ def changes_of(issue_plan: IssuePlan) -> list[dict[str, Any]]:
         entries.append({**base, "kind": "state", "state_event": issue_plan.state_event, "why": why})
     for comment in issue_plan.comments:
         if comment.document:
-            entries.append(
-                {**base, "kind": "upload", "key": comment.key, "file": comment.document.filename}
-            )
+            upload = {
+                **base,
+                "kind": "upload",
+                "key": comment.key,
+                "file": comment.document.filename,
+            }
+            if comment.document.pdf:
+                upload |= _pdf_of(issue_plan.ref, comment.document.filename, pdfs)
+            entries.append(upload)
         entries.append(
             {
                 **base,
@@ -67,12 +75,21 @@ def changes_of(issue_plan: IssuePlan) -> list[dict[str, Any]]:
     return entries
 
 
+def _pdf_of(ref: str, filename: str, pdfs: PdfCopies | None) -> dict[str, Any]:
+    """A planned PDF (`pdfs` None, or the run did not get to it), a PDF made, or why not."""
+    key = f"{ref} {filename}"
+    if pdfs is not None and key in pdfs.skipped:
+        return {"pdf": None, "pdf_skipped": pdfs.skipped[key]}
+    made = pdfs.made.get(key) if pdfs is not None else None
+    return {"pdf": made or filename.removesuffix(".docx") + ".pdf"}
+
+
 def as_json(
     result: RunResult, traffic_by_method: Counter[str], writes: int, scope: dict[str, Any]
 ) -> dict[str, Any]:
     changes = []
     for outcome in result.outcomes:
-        for entry in changes_of(outcome.plan):
+        for entry in changes_of(outcome.plan, result.pdfs):
             changes.append({**entry, "status": outcome.status})
     return {
         "mode": result.mode,
@@ -88,6 +105,13 @@ def as_json(
         ],
         "budget_exhausted": result.budget_exhausted,
         "lease_busy": result.lease_busy,
+        "pdf": {  # the PDFs beside Word documents this run made, and those it skipped and why
+            "made": sorted(result.pdfs.made.values()),
+            "skipped": [
+                {"document": key, "why": why} for key, why in sorted(result.pdfs.skipped.items())
+            ],
+            "said": result.pdfs.line(),
+        },
         "forecast": result.forecast,
         "details_remembered": result.remembered,
         "plans_recalled": result.recalled,
@@ -110,7 +134,14 @@ def _describe(entry: dict[str, Any], planned: bool = False) -> str:
     if entry["kind"] == "resolve":
         return f"mark note {entry['note_id']} resolved"
     if entry["kind"] == "upload":
-        return f"{'would upload' if planned else 'upload'} {entry['file']}"
+        verb = "would upload" if planned else "upload"
+        if "pdf" not in entry:
+            return f"{verb} {entry['file']}"
+        if planned:
+            return f"{verb} {entry['file']} and {entry['pdf']} (if LibreOffice is installed)"
+        if entry["pdf"] is None:
+            return f"{verb} {entry['file']} (PDF skipped)"
+        return f"{verb} {entry['file']} and {entry['pdf']}"
     if entry["kind"] == "open_issue":
         return f"open issue in {entry['target_project']}"
     return f"{entry['kind'].replace('_', ' ')} {entry['key']}"
@@ -127,7 +158,7 @@ def table(result: RunResult, mask: Callable[[str], str] = str) -> Any:
             rows.append((ref, outcome.status.upper(), outcome.error, True))
             continue
         why = "; ".join(outcome.plan.reasons)
-        for n, entry in enumerate(changes_of(outcome.plan)):
+        for n, entry in enumerate(changes_of(outcome.plan, result.pdfs)):
             change = _describe(entry, planned=outcome.status == "planned")
             rows.append((ref if n == 0 else "", change, why if n == 0 else "", False))
     if not rows:
@@ -197,7 +228,8 @@ def plan_markdown(result: RunResult, *, collapse_over: int = 10) -> str:
         body = ["| issue | changes | why |", "|---|---|---|"]
         for outcome in changed:
             planned = outcome.status == "planned"
-            what = escape("; ".join(_describe(e, planned) for e in changes_of(outcome.plan)))
+            entries = changes_of(outcome.plan, result.pdfs)
+            what = escape("; ".join(_describe(e, planned) for e in entries))
             why = escape("; ".join(outcome.plan.reasons))
             body.append(f"| [#{outcome.plan.iid}]({outcome.plan.web_url}) | {what} | {why} |")
         if len(changed) > collapse_over:

@@ -31,6 +31,7 @@ from gitlab_emulator.store import Issue, Project
 from .gitlab.adapter import GitLab
 from .issues.markers import find_marker
 from .runner import RunResult, run
+from .runner.pdfs import PdfCopies
 from .workspace import Workspace, load_workspace
 
 BOT_TOKEN = "policy-test-bot-token"
@@ -75,6 +76,9 @@ class Scoping:
         self.emulator = emulator
         self.project_path = project
         self.last: RunResult | None = None
+        # The LibreOffice a run converts PDFs with: none, as on CI, unless a test gives a
+        # stand-in (`scoping.soffice = str(script)`).
+        self.soffice: str | None = None
 
     @property
     def _project(self) -> Project:
@@ -133,7 +137,13 @@ class Scoping:
         if days:
             self.emulator.store.clock.advance(days * 86400)
         client = GitLab(self.emulator.url, BOT_TOKEN)
-        self.last = run(self.workspace.policy, client, self.workspace.templates, mode="apply")
+        self.last = run(
+            self.workspace.policy,
+            client,
+            self.workspace.templates,
+            mode="apply",
+            pdfs=PdfCopies(self.soffice),
+        )
         return self.last
 
     def labels(self, iid: int) -> list[str]:

@@ -20,6 +20,7 @@ from ..gitlab.adapter import GitLab
 from ..gitlab.cache import DetailsCache
 from ..report import summary, table
 from ..runner import Mode, run
+from ..runner.pdfs import PdfCopies
 from ..workspace import Workspace, load_workspace
 from .demo_data import BOT_TOKEN, DELIVERY_PROJECT, PROJECT, demo_seed
 
@@ -72,9 +73,12 @@ def _bot_run(
     console.out(f"\n=== {title} ===")
     admin(url, "stats/reset", {})
     gitlab_ = GitLab(url, BOT_TOKEN)
-    result = run(workspace.policy, gitlab_, workspace.templates, mode=mode, cache=cache)
+    pdfs = PdfCopies.on_this_machine()  # the Word SoWs' PDFs, as a scheduled run makes them
+    result = run(workspace.policy, gitlab_, workspace.templates, mode=mode, cache=cache, pdfs=pdfs)
     console.show(table(result, console.mask))
     console.out(summary(result, gitlab_.traffic.writes, gitlab_.traffic.by_method))
+    if pdf_line := result.pdfs.line():
+        console.out(pdf_line)
     served = admin(url, "stats")["requests"]
     console.info(f"(the emulator served: {', '.join(f'{k} {v}' for k, v in served.items())})")
     return gitlab_.traffic.writes

@@ -14,6 +14,7 @@ from ..gitlab.cache import DetailsCache
 from ..planner import Settings
 from ..report import as_json, plan_markdown, summary, table
 from ..runner import Mode, run
+from ..runner.pdfs import PdfCopies
 from ..workspace import Workspace, load_workspace
 from .connection import Connection, in_zone, open_gitlab, scoped
 
@@ -97,6 +98,7 @@ def run_command(
         progress=progress,
         cache=remembered,
         readers=connection.readers,
+        pdfs=PdfCopies.on_this_machine(),
     )
     for outcome in result.outcomes:  # masked before any of it is wrapped, joined or encoded
         if outcome.error:
@@ -125,6 +127,8 @@ def run_command(
     else:
         console.show(table(result, console.mask))
         console.summary(summary(result, gitlab.traffic.writes, gitlab.traffic.by_method))
+    if pdf_line := result.pdfs.line():  # once per run, not once per document: why, and the fix
+        console.err(f"warning: {console.mask(pdf_line)}")
     if report:
         data = as_json(
             result, gitlab.traffic.by_method, gitlab.traffic.writes, scope.model_dump(mode="json")

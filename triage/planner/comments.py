@@ -122,6 +122,7 @@ class Comments(PlanState):
             template=request.document,
             filename=document_name(str(request.context["customer"]), today),
             context=document_context(request.context, today),
+            pdf=request.pdf,
         )
 
     def resolvable_keys(self) -> list[str]:

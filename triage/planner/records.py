@@ -19,6 +19,7 @@ class PlannedDocument:
     template: str  # the Word template's name (`sow.docx`)
     filename: str  # `<Customer>-SoW-<date>.docx`
     context: dict[str, Any] = field(compare=False, repr=False)  # `document_context`: no cost
+    pdf: bool = False  # a PDF beside it too (made by the runner's LibreOffice, if it has one)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,7 +105,8 @@ class IssuePlan:
             if self.add_labels or self.remove_labels or self.state_event or self.assign is not None
             else 0
         )
-        uploads = sum(1 for comment in self.comments if comment.document)
+        # a document asking for a PDF counts its upload too (made only where LibreOffice is)
+        uploads = sum(1 + comment.document.pdf for comment in self.comments if comment.document)
         return len(self.comments) + uploads + len(self.edits) + 2 * len(self.new_issues) + update
 
 

@@ -33,6 +33,7 @@ class CommentRequest:
     not_mentioned: tuple[Trusted, ...] = ()
     digest_for: tuple[str, ...] = ()  # a reminder's mentions, left to the daily digest
     document: str | None = None  # a Word template: rendered, uploaded, linked from the comment
+    pdf: bool = False  # and a PDF of it beside it, when the runner has LibreOffice
 
 
 @dataclass(kw_only=True)
@@ -148,6 +149,8 @@ class CommentSpec(BaseModel):
     document: str | None = Field(
         None, pattern=r"^[A-Za-z0-9_.-]+\.docx$"
     )  # a Word template beside the templates (`sow.docx`): rendered, uploaded and linked from the note
+    pdf: bool = False  # with `document`: a PDF of it too, uploaded and linked beside it, when the
+    # runner has LibreOffice (`soffice`); without it, the run says once that it skipped the PDF
 
     @model_validator(mode="after")
     def _one_kind_of_once(self) -> CommentSpec:
@@ -162,6 +165,8 @@ class CommentSpec(BaseModel):
             raise ValueError("escalate_after and escalate_to go together")
         if self.repeat and self.escalate_after:
             raise ValueError("a repeated nudge has no escalation: drop repeat or escalate_after")
+        if self.pdf and not self.document:
+            raise ValueError("pdf is a PDF of the comment's Word document: name it with document")
         return self
 
 
@@ -246,6 +251,7 @@ class Comment(Action):
                 not_mentioned=tuple(not_mentioned),
                 digest_for=digest_for,
                 document=spec.document,
+                pdf=spec.pdf,
             )
         )
 

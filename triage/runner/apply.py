@@ -13,6 +13,7 @@ from ..planner import IssuePlan, PlannedComment
 from ..planner.comments import document_placeholder, fill_posted
 from ..render.document import render_document
 from ..render.templates import Templates
+from .pdfs import PdfCopies
 
 # FileUploader#url: the secret (32 hex) and the stored name (CarrierWave keeps `[[:word:]].-+`).
 _UPLOAD_URL = re.compile(r"/uploads/[0-9a-f]{32}/(?!\.\.?$)[\w.+-]+")
@@ -30,7 +31,12 @@ def _users(gitlab: GitLab, names: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def with_document(
-    gitlab: GitLab, project: str, comment: PlannedComment, templates: Templates
+    gitlab: GitLab,
+    project: str,
+    comment: PlannedComment,
+    templates: Templates,
+    pdfs: PdfCopies | None = None,
+    ref: str = "",
 ) -> str:
     """A comment's body with the link of its document, rendered and uploaded now (a new upload
     per new note: its secret is GitLab's, so it is never in the note's revision). An upload that
@@ -57,13 +63,48 @@ def with_document(
             "is not /uploads/<secret>/<file name>; it is not linked"
         )
     link = f"[{document.filename}]({upload.url})"  # the file name: letters, digits, `-` and `.`
+    if document.pdf:
+        pdfs = pdfs if pdfs is not None else PdfCopies(None)
+        link += _pdf_link(gitlab, project, document.filename, content, pdfs, ref)
     placeholder = document_placeholder(comment.key)
     if placeholder not in comment.body:  # a template that does not place `{{ document }}`
         return f"{comment.body.rstrip()}\n\n{link}\n"
     return comment.body.replace(placeholder, link)
 
 
-def apply_issue(gitlab: GitLab, issue_plan: IssuePlan, templates: Templates) -> None:
+def _pdf_link(
+    gitlab: GitLab, project: str, filename: str, content: bytes, pdfs: PdfCopies, ref: str
+) -> str:
+    """` · **PDF:** [name.pdf](url)` for the PDF of a Word document, uploaded now; or "" when
+    it cannot be made or uploaded (recorded in `pdfs`, said once by the run): the Word document
+    is what counts, so a PDF never fails its issue. A refused token still ends the run."""
+    key = f"{ref} {filename}".strip()
+    made, why = pdfs.convert(filename, content)
+    if made is None:
+        pdfs.skip(key, why)
+        return ""
+    name = filename.removesuffix(".docx") + ".pdf"
+    try:
+        upload = gitlab.upload_file(project, name, made)
+    except GitLabProblem as problem:
+        if problem.fatal:
+            raise
+        pdfs.skip(key, f"the upload of {name} failed: {problem}")
+        return ""
+    if not _UPLOAD_URL.fullmatch(upload.url):
+        pdfs.skip(
+            key,
+            f"GitLab answered the upload of {name} with a link that is not "
+            "/uploads/<secret>/<file name>; it is not linked",
+        )
+        return ""
+    pdfs.made[key] = name
+    return f" · **PDF:** [{name}]({upload.url})"
+
+
+def apply_issue(
+    gitlab: GitLab, issue_plan: IssuePlan, templates: Templates, pdfs: PdfCopies | None = None
+) -> None:
     """The comments' documents uploaded first (a document that cannot be made or uploaded
     fails the issue before any of its notes), then the comments, then the edits marking older
     revisions superseded, then issues opened in other projects, and last the one label/state
@@ -71,7 +112,10 @@ def apply_issue(gitlab: GitLab, issue_plan: IssuePlan, templates: Templates) -> 
     move (or a close) without its comments."""
     project, iid = issue_plan.project, issue_plan.iid
     posted: dict[str, int] = {}
-    bodies = [with_document(gitlab, project, comment, templates) for comment in issue_plan.comments]
+    bodies = [
+        with_document(gitlab, project, comment, templates, pdfs, issue_plan.ref)
+        for comment in issue_plan.comments
+    ]
     for comment, body in zip(issue_plan.comments, bodies, strict=True):
         posted[comment.key] = gitlab.create_note(
             project,

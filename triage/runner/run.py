@@ -31,6 +31,7 @@ from .details import DetailReads, HeadStart, Key, planned_batches
 from .digest_issue import keep_digest
 from .forecast_issue import EmptyScope, keep_forecast
 from .memory import run_digest
+from .pdfs import PdfCopies
 
 Mode = Literal["plan", "apply"]
 
@@ -56,6 +57,7 @@ class RunResult:
     recalled: int = 0  # of which not planned again: nothing to do, as an earlier run found
     readers: Readers = field(default_factory=Readers)  # how many issues were read at once
     lease_busy: str | None = None  # another run held the lease: this one did nothing (why)
+    pdfs: PdfCopies = field(default_factory=lambda: PdfCopies(None))  # made and skipped
 
     @property
     def errors(self) -> list[Outcome]:
@@ -74,24 +76,48 @@ def run(
     progress: Callable[[int], None] | None = None,
     cache: DetailsCache | None = None,
     readers: int | None = None,
+    pdfs: PdfCopies | None = None,
 ) -> RunResult:
     """`readers`: issues whose details are read at once; None: as many as GitLab answers
     without making them wait (`Readers`). An `apply` holds the run lease (`gitlab/lease.py`)
     from before its first read to its end; while another run holds it, it reads and writes
-    nothing and says so (`lease_busy`). `plan` never takes it."""
+    nothing and says so (`lease_busy`). `plan` never takes it. `pdfs`: how the PDFs comments
+    ask for are made (None: none made; the CLI gives `PdfCopies.on_this_machine()`)."""
     if mode == "apply" and policy.scope.project:
         gitlab.check_can_write(policy.scope.project)
     where = policy.scope.project or policy.forecast.project
     if mode == "plan" or where is None:
         return run_holding(
-            policy, gitlab, templates, None, mode, iid, now, max_writes, progress, cache, readers
+            policy,
+            gitlab,
+            templates,
+            None,
+            mode,
+            iid,
+            now,
+            max_writes,
+            progress,
+            cache,
+            readers,
+            pdfs,
         )
     lease = RunLease.take(gitlab, where)
     if isinstance(lease, Busy):
         return RunResult(mode, now=gitlab.now(), lease_busy=str(lease))
     with lease:
         return run_holding(
-            policy, gitlab, templates, lease, mode, iid, now, max_writes, progress, cache, readers
+            policy,
+            gitlab,
+            templates,
+            lease,
+            mode,
+            iid,
+            now,
+            max_writes,
+            progress,
+            cache,
+            readers,
+            pdfs,
         )
 
 
@@ -107,6 +133,7 @@ def run_holding(
     progress: Callable[[int], None] | None,
     cache: DetailsCache | None,
     readers: int | None,
+    pdfs: PdfCopies | None = None,
 ) -> RunResult:
     """The run, with the lease (if any) held: checked before each write."""
     bot = gitlab.bot_username()
@@ -125,6 +152,8 @@ def run_holding(
         ahead = HeadStart(policy, settings, reads, cache)
         listed, when = list_planning_ahead(policy, gitlab, ahead, iid, now)
         result = RunResult(mode, now=when, readers=limit)
+        if mode == "apply":
+            result.pdfs = pdfs if pdfs is not None else PdfCopies(None)
         settings = replace(settings, assignments=assignments_for(policy, listed))
         chosen = [s for s in listed if iid is None or s.iid == iid]
         batches = planned_batches(policy, chosen, when, settings, reads, detailed, cache, ahead)
@@ -167,7 +196,7 @@ def run_holding(
             try:
                 if lease:
                     lease.keep()
-                apply_issue(gitlab, issue_plan, templates)
+                apply_issue(gitlab, issue_plan, templates, result.pdfs)
             except GitLabProblem as problem:
                 if problem.fatal:
                     raise
