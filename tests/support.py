@@ -26,6 +26,7 @@ from triage.runner import RunResult, run
 from triage.workspace import Workspace, load_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
+MAINTAINER = "mara"  # a Maintainer the harnesses add: only they may list or download uploads by id
 NOW = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
 BOT = "ps-bot"
 

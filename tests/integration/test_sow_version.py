@@ -6,20 +6,17 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import docx
-import pytest
 import requests
 
 from gitlab_emulator.testing import admin
 from triage.issues.markers import find_marker
-from triage.testing import TASKS, Scoping, scoping_gitlab
+from triage.testing import TASKS, Scoping
 
-from support import ROOT
+from support import MAINTAINER, ROOT
 
-MAINTAINER = "mara"  # downloads need Maintainer on GitLab (the bot is a Reporter)
 ACME = {
     "customer": "Acme Widgets",
     "close_date": "2026-02-27",
@@ -27,17 +24,6 @@ ACME = {
 }
 LINK = re.compile(r"\]\(/uploads/([0-9a-f]{32})/([^)]+\.docx)\)")
 SHOWN = re.compile(r"\*\*Version\*\* (\d+) \(ref ([0-9a-f]{8})\)")
-
-
-def _with_maintainer(seed: dict[str, Any]) -> None:
-    seed["users"].append({"username": MAINTAINER, "token": f"{MAINTAINER}-token"})
-    seed["projects"][0]["members"].append({"username": MAINTAINER, "access_level": 40})
-
-
-@pytest.fixture
-def word() -> Iterator[Scoping]:
-    with scoping_gitlab(ROOT / "policies", ROOT / "templates", seed_with=_with_maintainer) as s:
-        yield s
 
 
 def _days(scoping: Scoping, iid: int, days: int) -> None:

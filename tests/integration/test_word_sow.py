@@ -5,39 +5,25 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import docx
-import pytest
 import requests
 
 from gitlab_emulator.testing import admin
 from triage.gitlab.adapter import GitLab
 from triage.issues.markers import find_marker
 from triage.report import changes_of
-from triage.testing import TASKS, Scoping, scoping_gitlab
+from triage.testing import TASKS, Scoping
 
-from support import ROOT
+from support import MAINTAINER
 
-MAINTAINER = "mara"  # downloads need Maintainer on GitLab (the bot is a Reporter)
 ACME = {
     "customer": "Acme Widgets",
     "close_date": "2026-02-27",
     "line_items": [{"activity": "Discovery", "role": "PSE", "days": 3}],
 }
 LINK = re.compile(r"\[[^\]]*\]\((/uploads/([0-9a-f]{32})/(Acme-Widgets-SoW-2026-01-12\.docx))\)")
-
-
-def _with_maintainer(seed: dict[str, Any]) -> None:
-    seed["users"].append({"username": MAINTAINER, "token": f"{MAINTAINER}-token"})
-    seed["projects"][0]["members"].append({"username": MAINTAINER, "access_level": 40})
-
-
-@pytest.fixture
-def word() -> Iterator[Scoping]:
-    with scoping_gitlab(ROOT / "policies", ROOT / "templates", seed_with=_with_maintainer) as s:
-        yield s
 
 
 def agreed(scoping: Scoping) -> int:

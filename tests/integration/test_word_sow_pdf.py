@@ -8,22 +8,19 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 from click.testing import CliRunner
 
 from triage import pdf
 from triage.cli import main
 from triage.report import as_json, table
-from triage.testing import BOT_TOKEN, TASKS, Scoping, scoping_gitlab
+from triage.testing import BOT_TOKEN, TASKS, Scoping
 
-from support import ROOT
+from support import MAINTAINER, ROOT
 
-MAINTAINER = "mara"  # downloads need Maintainer on GitLab (the bot is a Reporter)
 DAY = "2026-01-12"
 BOTH = re.compile(
     r"\*\*Word document for signature:\*\* \[(?P<docx>[\w.-]+\.docx)\]\((?P<docx_url>/uploads/"
@@ -54,17 +51,6 @@ HANGS = """#!/bin/sh
 echo called >> "{calls}"
 sleep 30
 """
-
-
-def _with_maintainer(seed: dict[str, Any]) -> None:
-    seed["users"].append({"username": MAINTAINER, "token": f"{MAINTAINER}-token"})
-    seed["projects"][0]["members"].append({"username": MAINTAINER, "access_level": 40})
-
-
-@pytest.fixture
-def word() -> Iterator[Scoping]:
-    with scoping_gitlab(ROOT / "policies", ROOT / "templates", seed_with=_with_maintainer) as s:
-        yield s
 
 
 def soffice(folder: Path, script: str) -> tuple[Path, Path]:

@@ -86,25 +86,8 @@ def run(
     if mode == "apply" and policy.scope.project:
         gitlab.check_can_write(policy.scope.project)
     where = policy.scope.project or policy.forecast.project
-    if mode == "plan" or where is None:
-        return run_holding(
-            policy,
-            gitlab,
-            templates,
-            None,
-            mode,
-            iid,
-            now,
-            max_writes,
-            progress,
-            cache,
-            readers,
-            pdfs,
-        )
-    lease = RunLease.take(gitlab, where)
-    if isinstance(lease, Busy):
-        return RunResult(mode, now=gitlab.now(), lease_busy=str(lease))
-    with lease:
+
+    def holding(lease: RunLease | None) -> RunResult:
         return run_holding(
             policy,
             gitlab,
@@ -119,6 +102,14 @@ def run(
             readers,
             pdfs,
         )
+
+    if mode == "plan" or where is None:
+        return holding(None)
+    lease = RunLease.take(gitlab, where)
+    if isinstance(lease, Busy):
+        return RunResult(mode, now=gitlab.now(), lease_busy=str(lease))
+    with lease:
+        return holding(lease)
 
 
 def run_holding(
