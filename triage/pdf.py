@@ -13,6 +13,20 @@ from contextlib import suppress
 from pathlib import Path
 
 SECONDS = 120  # LibreOffice's first start takes seconds; a document converts in about one
+# What LibreOffice is given of the run's environment: where programs, home, fonts and temporary
+# files are, and the language; never the rest (the GitLab token, CI variables) it has no use for.
+_PASSED = frozenset(
+    {"PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "TMP", "TEMP", "USER", "LOGNAME", "TZ"}
+)
+_PASSED_PREFIXES = ("LC_", "FONTCONFIG_", "XDG_", "SAL_")
+
+
+def _environment() -> dict[str, str]:
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name in _PASSED or name.startswith(_PASSED_PREFIXES)
+    }
 
 
 def convert_to_pdf(document: Path, program: str | None = None) -> tuple[Path | None, str]:
@@ -45,6 +59,7 @@ def convert_to_pdf(document: Path, program: str | None = None) -> tuple[Path | N
                 stderr=subprocess.PIPE,
                 text=True,
                 start_new_session=True,
+                env=_environment(),
             )
         except OSError as error:
             return None, f"LibreOffice did not convert {document.name}: {error}"
