@@ -29,9 +29,14 @@ def _environment() -> dict[str, str]:
     }
 
 
+def find_libreoffice() -> str | None:
+    """LibreOffice's command on PATH (None: not installed)."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
 def convert_to_pdf(document: Path, program: str | None = None) -> tuple[Path | None, str]:
     """(the PDF beside `document`, "") or (None, why it was not made)."""
-    found = program or shutil.which("soffice") or shutil.which("libreoffice")
+    found = program or find_libreoffice()
     if found is None:
         return None, (
             "LibreOffice is not installed (no `soffice` on PATH); install it "

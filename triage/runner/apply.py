@@ -54,15 +54,7 @@ def with_document(
         document.context,
         money=templates.money,
     )
-    upload = gitlab.upload_file(project, document.filename, content)
-    # The link is the bot's own: GitLab's answer is data, so its `markdown` is not pasted in,
-    # and only a `url` of the shape GitLab gives (`/uploads/<secret>/<file name>`) is linked.
-    if not _UPLOAD_URL.fullmatch(upload.url):
-        raise GitLabProblem(
-            f"GitLab answered the upload of {document.filename} to {project} with a link that "
-            "is not /uploads/<secret>/<file name>; it is not linked"
-        )
-    link = f"[{document.filename}]({upload.url})"  # the file name: letters, digits, `-` and `.`
+    link = _uploaded(gitlab, project, document.filename, content)
     if document.pdf:
         pdfs = pdfs if pdfs is not None else PdfCopies(None)
         link += _pdf_link(gitlab, project, document.filename, content, pdfs, ref)
@@ -85,21 +77,27 @@ def _pdf_link(
         return ""
     name = filename.removesuffix(".docx") + ".pdf"
     try:
-        upload = gitlab.upload_file(project, name, made)
+        link = _uploaded(gitlab, project, name, made)
     except GitLabProblem as problem:
         if problem.fatal:
             raise
         pdfs.skip(key, f"the upload of {name} failed: {problem}")
         return ""
-    if not _UPLOAD_URL.fullmatch(upload.url):
-        pdfs.skip(
-            key,
-            f"GitLab answered the upload of {name} with a link that is not "
-            "/uploads/<secret>/<file name>; it is not linked",
-        )
-        return ""
     pdfs.made[key] = name
-    return f" · **PDF:** [{name}]({upload.url})"
+    return f" · **PDF:** {link}"
+
+
+def _uploaded(gitlab: GitLab, project: str, name: str, content: bytes) -> str:
+    """`[name](url)` of a file uploaded now. The link is the bot's own: GitLab's answer is data,
+    so its `markdown` is not pasted in, and only a `url` of the shape GitLab gives
+    (`/uploads/<secret>/<file name>`) is linked; `name` is the bot's (letters, digits, `-`, `.`)."""
+    upload = gitlab.upload_file(project, name, content)
+    if not _UPLOAD_URL.fullmatch(upload.url):
+        raise GitLabProblem(
+            f"GitLab answered the upload of {name} to {project} with a link that is not "
+            "/uploads/<secret>/<file name>; it is not linked"
+        )
+    return f"[{name}]({upload.url})"
 
 
 def apply_issue(

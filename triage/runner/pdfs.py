@@ -5,12 +5,11 @@ a hang cut short) the run does not start LibreOffice again: one timeout per run 
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..pdf import convert_to_pdf
+from ..pdf import convert_to_pdf, find_libreoffice
 
 
 @dataclass
@@ -25,7 +24,7 @@ class PdfCopies:
 
     @classmethod
     def on_this_machine(cls) -> PdfCopies:
-        return cls(shutil.which("soffice") or shutil.which("libreoffice"))
+        return cls(find_libreoffice())
 
     def convert(self, filename: str, content: bytes) -> tuple[bytes | None, str]:
         """(the PDF of a Word document, "") or (None, why not), in a temporary folder."""
