@@ -18,6 +18,7 @@ from ..issues.snapshot import IssueSnapshot
 from ..pdf import convert_to_pdf
 from ..planner.comments import with_version
 from ..planner.context import document_context
+from ..planner.state import marked_by
 from ..preview import (
     document_source,
     document_uses,
@@ -50,7 +51,7 @@ def _versioned(
     counts them (planner/comments); version 1 on an issue without them, or a local file."""
     key = next(
         (
-            action.comment.key or f"{use.id}/{action.comment.template}"
+            action.comment.key_for(use.id)
             for action in getattr(use, "actions", ())
             if isinstance(action, Comment)
             and template in (action.comment.template, action.comment.document)
@@ -59,14 +60,7 @@ def _versioned(
     )
     if key is None or bot is None:
         return context
-    mine = sorted(
-        (
-            (note, marker)
-            for note in issue.notes or ()
-            if note.author == bot and (marker := find_marker(note.body)) and marker.key == key
-        ),
-        key=lambda pair: (pair[0].created_at, pair[0].id),
-    )
+    mine = [(note, m) for note, m in marked_by(issue.notes or (), bot) if m.key == key]
     return with_version(context, [marker.sow for _, marker in mine])
 
 

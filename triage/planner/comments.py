@@ -134,7 +134,7 @@ class Comments(PlanState):
             return []
         asked = {request.key for request in self.draft.comments}
         keys = [
-            action.comment.key or f"{rule.id}/{action.comment.template}"
+            action.comment.key_for(rule.id)
             for rule in self.policy.rules
             for action in rule.actions
             if isinstance(action, Comment) and action.comment.resolve

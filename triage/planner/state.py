@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from ..issues.markers import Marker, find_marker
@@ -57,10 +58,7 @@ class PlanState:
         notes = self.issue.notes
         if notes is None:
             raise NeedDetail("notes")
-        mine = [
-            (n, m) for n in notes if n.author == self.settings.bot and (m := find_marker(n.body))
-        ]
-        return sorted(mine, key=lambda pair: (pair[0].created_at, pair[0].id))
+        return marked_by(notes, self.settings.bot)
 
     def links(self, mine: list[tuple[Note, Marker]]) -> dict[str, Trusted]:
         """The newest live note of each rule, by rule id: for templates that point at them."""
@@ -69,3 +67,10 @@ class PlanState:
             for n, m in mine
             if m.superseded is None
         }
+
+
+def marked_by(notes: Iterable[Note], author: str | None) -> list[tuple[Note, Marker]]:
+    """The marked notes of `author` (the bot), oldest first: markers on anyone else's notes are
+    ignored."""
+    mine = [(n, m) for n in notes if n.author == author and (m := find_marker(n.body))]
+    return sorted(mine, key=lambda pair: (pair[0].created_at, pair[0].id))

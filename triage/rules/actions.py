@@ -169,6 +169,11 @@ class CommentSpec(BaseModel):
             raise ValueError("pdf is a PDF of the comment's Word document: name it with document")
         return self
 
+    def key_for(self, origin: str) -> str:
+        """The marker key of this comment posted by the rule (or transition) `origin`: its own
+        `key` when it shares one, else `<origin>/<template>`."""
+        return self.key or f"{origin}/{self.template}"
+
 
 class Comment(Action):
     key = "comment"
@@ -180,7 +185,7 @@ class Comment(Action):
 
     def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
         spec = self.comment
-        key, once = spec.key or f"{step.origin}/{spec.template}", spec.once
+        key, once = spec.key_for(step.origin), spec.once
         close_qtr = None
         digest_for: tuple[str, ...] = ()
         notify, not_mentioned = _notify(spec.notify, step.context, facts)
