@@ -37,11 +37,14 @@ def test_a_settled_run_reads_only_what_it_cannot_remember(demo, tmp_path):
     assert admin(demo.url, "stats")["routes"] == {
         "GET /user": 1,
         "GET /projects/:id": 1,
-        # the run lease's issue, the scoping issues, the forecast, the digest
-        "GET /projects/:id/issues": 5,
+        # the run lease's issue, the scoping issues, the closed ones the gates check (updated
+        # since the lookback; won this quarter), the forecast, the digest
+        "GET /projects/:id/issues": 7,
         # today's digest comments, read once: the deals still overdue are already listed there
         "GET /projects/:id/issues/:noteable_id/notes": 1,
-        "GET /groups/:id/members/all": 3,  # the approver groups: directors, TAs, Deal Desk
+        # the approver groups (directors, TAs, Deal Desk): their direct members and invitations
+        "GET /groups/:id": 3,
+        "GET /groups/:id/members": 3,
         "GET /projects/:id/members/all": 1,  # who may be mentioned: read once per run
         # the run lease, taken and given back
         "GET /projects/:id/issues/:issue_iid/award_emoji": 2,

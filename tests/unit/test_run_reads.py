@@ -107,7 +107,7 @@ class Listing(Reads):
     def bot_username(self):
         return "ps-bot"
 
-    def group_members(self, group):
+    def group_members(self, group, inherited=False):
         return {}
 
     def scope_members(self, scope):

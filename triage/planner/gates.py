@@ -188,6 +188,12 @@ class Gates(PlanState):
             add_label(self.draft, back)
         elif gate.refuse_to:
             add_label(self.draft, gate.refuse_to)
+        terminal = {self.life.label(s) for s in self.life.terminal()}
+        if self.draft.state == "closed" and gate.label in terminal and back not in terminal:
+            # Closed with a terminal stage that did not count: the deal is open again (in the
+            # stage put back), never left closed in an open stage or in none.
+            self.draft.state = "opened"
+            self.draft.reasons.append(f"gate {gate.id}: reopened (closed as {gate.label})")
         who = f"@{attempt.actor}" if attempt.actor else "someone GitLab has no record of"
         why = {
             "stage": f"not from {', '.join(gate.from_ or [])}",
