@@ -116,11 +116,20 @@ def removed_with(events: tuple[LabelEvent, ...], attempt: Attempt) -> set[str]:
 
 
 def emoji_approval(
-    awards: tuple[Award, ...], name: str, approvers: frozenset[str]
+    awards: tuple[Award, ...], name: str, approvers: frozenset[str], since: datetime | None = None
 ) -> tuple[Award | None, list[Award]]:
-    """(the first award by an approver, the awards by anyone else) of emoji `name`."""
+    """(the first award by an approver, the awards by anyone else) of emoji `name`. With
+    `since` (when the note's text was last saved), an approver's award from before then does
+    not count: it was given on other text (an edited marker, another revision)."""
     named = sorted((a for a in awards if a.name == name), key=lambda a: a.created_at)
-    valid = next((a for a in named if a.user.lower() in approvers), None)
+    valid = next(
+        (
+            a
+            for a in named
+            if a.user.lower() in approvers and (since is None or a.created_at >= since)
+        ),
+        None,
+    )
     return valid, [a for a in named if a.user.lower() not in approvers]
 
 
@@ -320,7 +329,12 @@ class Gates(PlanState):
         if note.id not in self.issue.note_awards:
             raise NeedDetail(f"awards:{note.id}")
         approvers = self.settings.approvers.get(gate.id, frozenset())
-        valid, _ = emoji_approval(self.issue.note_awards[note.id], gate.emoji.name, approvers)
+        # Edited before the bot acted: only an award given on the text as edited counts. (An
+        # edit after it, a later revision superseding the request, changes nothing it saw.)
+        since = note.edited_at if note.edited_at <= at else None
+        valid, _ = emoji_approval(
+            self.issue.note_awards[note.id], gate.emoji.name, approvers, since
+        )
         return valid is not None and valid.created_at <= at
 
     def refusal(
@@ -399,8 +413,10 @@ class Gates(PlanState):
             if note.id not in self.issue.note_awards:
                 raise NeedDetail(f"awards:{note.id}")
             approvers = self.settings.approvers.get(gate.id, frozenset())
+            # Only an award given on the request as it reads now: one given before its text was
+            # last saved (its marker edited to show this revision) approved something else.
             valid, others = emoji_approval(
-                self.issue.note_awards[note.id], gate.emoji.name, approvers
+                self.issue.note_awards[note.id], gate.emoji.name, approvers, note.edited_at
             )
             missing = self.unmet(gate) if valid is not None else []
             if valid is not None and missing:
