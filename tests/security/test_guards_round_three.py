@@ -17,7 +17,6 @@ from triage.gitlab import lease as lease_module
 from triage.gitlab.adapter import GitLab, GitLabProblem
 from triage.issues.snapshot import Note
 from triage.planner import plan_issue
-from triage.runner import run
 from triage.testing import BOT_TOKEN, Scoping, scoping_gitlab
 
 from support import NOW, block, settings, snapshot, with_details, workspace
