@@ -103,7 +103,8 @@ def test_with_or_without_the_cache_the_same_steps_end_the_same(tmp_path):
     (plain, plain_writes, plain_reads, _), (cached, cached_writes, cached_reads, remembered) = ends
     assert cached == plain
     assert plain_writes == cached_writes == 0
-    assert remembered == (7, 7) and cached_reads < plain_reads  # 2 of the 9 are closed by now
+    # 2 of the 9 are closed by now; the gates still check one of them (updated in the look-back)
+    assert remembered == (8, 8) and cached_reads < plain_reads
 
 
 def test_a_comment_hidden_by_the_throttled_touch_is_still_seen(demo):

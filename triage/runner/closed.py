@@ -17,9 +17,7 @@ from ..rules.fiscal import fiscal_quarter
 from .details import DetailReads, Key, plan_with_details
 
 
-def closed_to_gate(
-    policy: Policy, gitlab: GitLab, now: datetime, listed: list[IssueSnapshot]
-) -> list[IssueSnapshot]:
+def closed_to_gate(policy: Policy, gitlab: GitLab, now: datetime) -> list[IssueSnapshot]:
     """The closed issues whose gated labels a run checks as it checks the open ones': those
     updated within `lifecycle.unexpected_move_lookback_days` (longer than the gap between
     runs: whatever a person did to a closed issue since the last run), and the deals won in the
@@ -41,14 +39,12 @@ def closed_to_gate(
             ]
         }
     )
-    known = {(s.project, s.iid) for s in listed}
     found: dict[tuple[str, int], IssueSnapshot] = {}
     for issue in [
         *gitlab.list_issues(scope, updated_after=now - timedelta(days=days)),
         *(gitlab.list_issues(won) if "Closed_Won" in policy.lifecycle.terminal() else ()),
     ]:
-        if (issue.project, issue.iid) not in known:
-            found[issue.project, issue.iid] = issue.parsed()
+        found[issue.project, issue.iid] = issue.parsed()
     return list(found.values())
 
 

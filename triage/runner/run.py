@@ -140,6 +140,8 @@ def run_holding(
     reused_before = cache.reused if cache else 0
     detailed: dict[Key, IssueSnapshot] = {}
     limit = Readers.fixed(readers) if readers else Readers()
+    # Listed before any read starts: the closed issues the gates check, planned with the rest.
+    closed = closed_to_gate(policy, gitlab, now or gitlab.now())
     with DetailReads(gitlab, limit) as reads:
         ahead = HeadStart(policy, settings, reads, cache)
         listed, when = list_planning_ahead(policy, gitlab, ahead, iid, now)
@@ -147,7 +149,8 @@ def run_holding(
         if mode == "apply":
             result.pdfs = pdfs if pdfs is not None else PdfCopies(None)
         settings = replace(settings, assignments=assignments_for(policy, listed))
-        listed += closed_to_gate(policy, gitlab, when, listed)
+        known = {(s.project, s.iid) for s in listed}
+        listed += [c for c in closed if (c.project, c.iid) not in known]
         chosen = [s for s in listed if iid is None or s.iid == iid]
         batches = planned_batches(policy, chosen, when, settings, reads, detailed, cache, ahead)
         for snapshot, issue_plan in batches:
