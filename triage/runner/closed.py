@@ -23,8 +23,8 @@ def closed_to_gate(policy: Policy, gitlab: GitLab, now: datetime) -> list[IssueS
     runs: whatever a person did to a closed issue since the last run), and the deals won in the
     current quarter (a win counts in the forecast only when its gate counted). Two listings
     filtered by GitLab, never the whole history."""
-    if policy.scope.state == "closed":
-        return []
+    if policy.scope.state != "opened":
+        return []  # the listing holds the closed issues already
     days = policy.lifecycle.unexpected_move_lookback_days
     scope = policy.scope.model_copy(update={"state": "closed"})
     quarter = fiscal_quarter(
