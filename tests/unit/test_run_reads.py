@@ -110,6 +110,9 @@ class Listing(Reads):
     def group_members(self, group, inherited=False):
         return {}
 
+    def people_ids(self, usernames):
+        return {}
+
     def scope_members(self, scope):
         return frozenset()
 

@@ -142,7 +142,12 @@ class GitLab(Door):
     def note_awards(self, project: str, iid: int, note_id: int) -> tuple[Award, ...]:
         note = self._project(project).issues.get(iid, lazy=True).notes.get(note_id, lazy=True)
         return tuple(
-            Award(a["name"], a["user"]["username"], parse_time(a["created_at"]))
+            Award(
+                a["name"],
+                a["user"]["username"],
+                parse_time(a["created_at"]),
+                a["user"].get("id"),
+            )
             for a in self._every(note.awardemojis)
         )
 
@@ -175,7 +180,24 @@ class GitLab(Door):
                 continue
             name = str(m["username"]).lower()
             levels[name] = max(int(m["access_level"]), levels.get(name, 0))
+            self._member_ids[name] = int(m["id"])
         return levels
+
+    def people_ids(self, usernames: set[str]) -> dict[str, int]:
+        """The user id of each of `usernames` (lower case) GitLab knows, as it is now: those
+        seen in a member listing of this run, the others looked up (one request each). A
+        username nobody holds is left out."""
+        found: dict[str, int] = {}
+        for name in sorted(usernames):
+            if name in self._member_ids:
+                found[name] = self._member_ids[name]
+                continue
+            try:
+                found[name] = self.user_id(name)
+            except GitLabProblem as problem:
+                if problem.fatal:
+                    raise
+        return found
 
     def scope_members(self, scope: Scope) -> frozenset[str] | None:
         """Usernames (lower case) of who GitLab shows as members of the scope, read once per run:
@@ -214,6 +236,7 @@ class GitLab(Door):
                 e["label"].get("name", ""),
                 e["action"],
                 parse_time(e["created_at"]),
+                (e.get("user") or {}).get("id"),
             )
             for e in self._every(issue.resourcelabelevents)
             if e.get("label")

@@ -151,7 +151,8 @@ class DetailsCache:
             "events": None
             if issue.label_events is None
             else [
-                [e.user, e.label, e.action, e.created_at.isoformat()] for e in issue.label_events
+                [e.user, e.label, e.action, e.created_at.isoformat(), e.user_id]
+                for e in issue.label_events
             ],
         }
         self.entries[issue.ref] = json.dumps(entry, separators=(",", ":"))
@@ -210,5 +211,6 @@ def _quiet(row: list[Any]) -> Quiet:
 
 
 def _event(row: list[Any]) -> LabelEvent:
-    user, label, action, created = row
-    return LabelEvent(user, str(label), str(action), datetime.fromisoformat(created))
+    user, label, action, created, *rest = row
+    user_id = int(rest[0]) if rest and rest[0] is not None else None
+    return LabelEvent(user, str(label), str(action), datetime.fromisoformat(created), user_id)

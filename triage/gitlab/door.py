@@ -93,6 +93,7 @@ class Door:
         self._max_retries = max_retries
         self._projects: dict[str, Any] = {}
         self._user_ids: dict[str, int] = {}
+        self._member_ids: dict[str, int] = {}  # lower-cased usernames seen in member listings
         self._bot: str | None = None
 
     # bookkeeping --------------------------------------------------------------------------

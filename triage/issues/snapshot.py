@@ -37,6 +37,7 @@ class LabelEvent:
     label: str
     action: str  # "add" | "remove"
     created_at: datetime
+    user_id: int | None = None  # who, as GitLab knows them for good (a username can change hands)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Award:
     name: str
     user: str
     created_at: datetime
+    user_id: int | None = None
 
 
 @dataclass(frozen=True)

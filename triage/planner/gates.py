@@ -11,6 +11,7 @@ Pure functions over snapshots.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,6 +44,7 @@ class Attempt:
     actor: str | None  # None: GitLab holds no record of who added it
     at: datetime | None
     index: int | None = None  # its place among the issue's label events, in GitLab's order
+    actor_id: int | None = None
 
 
 def spellings(gate: Gate, aliases: dict[str, str]) -> set[str]:
@@ -85,7 +87,7 @@ def last_setting(
     if not adds:
         return Attempt(sorted(present)[0], None, None)
     last = ordered[adds[-1]]
-    return Attempt(last.label, last.user, last.created_at, adds[-1])
+    return Attempt(last.label, last.user, last.created_at, adds[-1], last.user_id)
 
 
 def stage_when_set(events: tuple[LabelEvent, ...], prefix: str, attempt: Attempt) -> str:
@@ -116,7 +118,10 @@ def removed_with(events: tuple[LabelEvent, ...], attempt: Attempt) -> set[str]:
 
 
 def emoji_approval(
-    awards: tuple[Award, ...], name: str, approvers: frozenset[str], since: datetime | None = None
+    awards: tuple[Award, ...],
+    name: str,
+    approver: Callable[[str | None, int | None], bool],
+    since: datetime | None = None,
 ) -> tuple[Award | None, list[Award]]:
     """(the first award by an approver, the awards by anyone else) of emoji `name`. With
     `since` (when the note's text was last saved), an approver's award from before then does
@@ -126,11 +131,11 @@ def emoji_approval(
         (
             a
             for a in named
-            if a.user.lower() in approvers and (since is None or a.created_at >= since)
+            if approver(a.user, a.user_id) and (since is None or a.created_at >= since)
         ),
         None,
     )
-    return valid, [a for a in named if a.user.lower() not in approvers]
+    return valid, [a for a in named if not approver(a.user, a.user_id)]
 
 
 class Gates(PlanState):
@@ -165,10 +170,10 @@ class Gates(PlanState):
                 attempt = last_setting(names & set(self.issue.labels) or names, events)
                 self.take_back(gate, names, attempt, events, "requires", missing)
 
-    def unmet(self, gate: Gate, emoji_by: str | None = None) -> list[str]:
+    def unmet(self, gate: Gate, emoji: Award | None = None) -> list[str]:
         """What the gate's `requires` says is missing on the issue as the draft leaves it. A
         margin waiver counts only when the approver it names gave it in GitLab (`waiver_given`;
-        `emoji_by`: the approver whose emoji is being counted)."""
+        `emoji`: the approver's award being counted)."""
         stages = [
             label.removeprefix(self.prefix)
             for label in self.draft.labels
@@ -182,24 +187,29 @@ class Gates(PlanState):
             priced, _ = facts.estimate()
             if priced is not None and priced.below_floor:
                 named = by in approvers.get(gate.id, frozenset())
-                given = named and self.waiver_given(gate, by, emoji_by)
+                given = named and self.waiver_given(gate, by, emoji)
                 approvers = {**approvers, gate.id: frozenset({by} if given else ())}
         return missing_for(gate, facts, approvers)
 
-    def waiver_given(self, gate: Gate, by: str, emoji_by: str | None) -> bool:
+    def waiver_given(self, gate: Gate, by: str, emoji: Award | None) -> bool:
         """Whether `by` gave the margin waiver the data block names them for, in GitLab (anyone
         can write their name in the description): their emoji being counted, their own setting
         of the gate's label, a note of their own on the issue, or their emoji on the bot's
         approval request."""
-        if emoji_by is not None and emoji_by.lower() == by:
+        by_id = self.settings.ids.get(by)
+
+        def is_by(name: str | None, user_id: int | None) -> bool:
+            if by_id is not None and user_id is not None:
+                return user_id == by_id
+            return by_id is None and (name or "").lower() == by
+
+        if emoji is not None and is_by(emoji.user, emoji.user_id):
             return True
         events = self.issue.label_events
         if events is None:
             raise NeedDetail("label_events")
         names = self.spellings_of(gate)
-        if any(
-            e.action == "add" and e.label in names and (e.user or "").lower() == by for e in events
-        ):
+        if any(e.action == "add" and e.label in names and is_by(e.user, e.user_id) for e in events):
             return True
         notes = self.issue.notes
         if notes is None:
@@ -219,7 +229,9 @@ class Gates(PlanState):
         if note.id not in self.issue.note_awards:
             raise NeedDetail(f"awards:{note.id}")
         return any(
-            a.name == gate.emoji.name and a.user.lower() == by and a.created_at >= note.edited_at
+            a.name == gate.emoji.name
+            and is_by(a.user, a.user_id)
+            and a.created_at >= note.edited_at
             for a in self.issue.note_awards[note.id]
         )
 
@@ -299,7 +311,6 @@ class Gates(PlanState):
         depth: int = 0,
     ) -> str | None:
         """Why a setting of a gated label does not count (`actor`, `stage`, `bot`), or None."""
-        approvers = self.settings.approvers.get(gate.id, frozenset())
         if attempt.actor is None or attempt.at is None:
             return "actor"
         if attempt.actor == self.settings.bot:
@@ -308,7 +319,7 @@ class Gates(PlanState):
                 if depth < 20 and self.bot_had_reason(gate, names, attempt, events, depth)
                 else "bot"
             )
-        if attempt.actor.lower() not in approvers:
+        if not self.approver_of(gate)(attempt.actor, attempt.actor_id):
             return "actor"
         if gate.from_ is not None:
             source = stage_when_set(events, self.prefix, attempt)
@@ -361,6 +372,20 @@ class Gates(PlanState):
     def spellings_of(self, gate: Gate) -> set[str]:
         return spellings(gate, self.policy.label_aliases)
 
+    def approver_of(self, gate: Gate) -> Callable[[str | None, int | None], bool]:
+        """Whether someone (username, user id) is one of the gate's approvers: by user id when
+        the run resolved the approvers' ids (a username GitLab freed on a rename may be someone
+        else's now), else by username."""
+        names = self.settings.approvers.get(gate.id, frozenset())
+        ids = {self.settings.ids[n] for n in names if n in self.settings.ids}
+
+        def approver(name: str | None, user_id: int | None) -> bool:
+            if self.settings.ids:
+                return user_id is not None and user_id in ids
+            return name is not None and name.lower() in names
+
+        return approver
+
     def emoji_on_record(self, gate: Gate, at: datetime) -> bool:
         """An approver's emoji on the bot's latest request (rule `emoji.note_of`) before `at`,
         awarded no later than `at`: the approval the bot acted on when it set the label."""
@@ -376,12 +401,11 @@ class Gates(PlanState):
         note = max(requests, key=lambda n: (n.created_at, n.id))
         if note.id not in self.issue.note_awards:
             raise NeedDetail(f"awards:{note.id}")
-        approvers = self.settings.approvers.get(gate.id, frozenset())
         # Edited before the bot acted: only an award given on the text as edited counts. (An
         # edit after it, a later revision superseding the request, changes nothing it saw.)
         since = note.edited_at if note.edited_at <= at else None
         valid, _ = emoji_approval(
-            self.issue.note_awards[note.id], gate.emoji.name, approvers, since
+            self.issue.note_awards[note.id], gate.emoji.name, self.approver_of(gate), since
         )
         return valid is not None and valid.created_at <= at
 
@@ -460,13 +484,15 @@ class Gates(PlanState):
                 continue
             if note.id not in self.issue.note_awards:
                 raise NeedDetail(f"awards:{note.id}")
-            approvers = self.settings.approvers.get(gate.id, frozenset())
             # Only an award given on the request as it reads now: one given before its text was
             # last saved (its marker edited to show this revision) approved something else.
             valid, others = emoji_approval(
-                self.issue.note_awards[note.id], gate.emoji.name, approvers, note.edited_at
+                self.issue.note_awards[note.id],
+                gate.emoji.name,
+                self.approver_of(gate),
+                note.edited_at,
             )
-            missing = self.unmet(gate, valid.user) if valid is not None else []
+            missing = self.unmet(gate, valid) if valid is not None else []
             if valid is not None and missing:
                 self.draft.reasons.append(
                     f"gate {gate.id}: :{gate.emoji.name}: by @{valid.user}, "

@@ -144,6 +144,9 @@ class Settings:
     bot: str
     templates: Renderer  # compiled: the runner reads them
     approvers: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # The approvers' user ids (lower-case username -> id, resolved once per run): when given, a
+    # label event's or an award's author counts by id, never by the name it shows.
+    ids: Mapping[str, int] = field(default_factory=dict)
     assignments: Mapping[tuple[str, int], str] = field(default_factory=dict)
     digest: str = ""
     # Who GitLab shows as members of the scope (lower-case usernames, read by the runner): only

@@ -76,6 +76,7 @@ def as_gates_leave_them(
         templates=templates,
         approvers=approvers,
         members=gitlab.scope_members(policy.scope),
+        ids=gitlab.people_ids(set().union(*approvers.values())),
     )
     with DetailReads(gitlab, Readers()) as reads:
         plans = plan_with_details(policy, todo, now, settings, reads, {})

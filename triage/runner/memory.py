@@ -41,6 +41,7 @@ def run_digest(
     bot: str,
     approvers: Mapping[str, frozenset[str]],
     members: frozenset[str] | None = None,
+    ids: Mapping[str, int] | None = None,
 ) -> str:
     """What every plan of a run is made from besides its issue and the time (the project's
     members decide who a comment mentions)."""
@@ -52,6 +53,7 @@ def run_digest(
     for gate, names in sorted(approvers.items()):
         digest.update(f"{gate}:{','.join(sorted(names))};".encode())
     digest.update(f"\0members:{'-' if members is None else ','.join(sorted(members))}".encode())
+    digest.update(f"\0ids:{sorted((ids or {}).items())}".encode())
     return digest.hexdigest()
 
 

@@ -130,11 +130,17 @@ def run_holding(
     """The run, with the lease (if any) held: checked before each write."""
     bot = gitlab.bot_username()
     approvers = approvers_of(policy, gitlab)
+    ids = gitlab.people_ids(set().union(*approvers.values()))  # who they are, once per run
     members = gitlab.scope_members(policy.scope)  # who may be mentioned from a data block
     # Plans are remembered with the details they were made from: only by a run with the cache.
-    digest = run_digest(policy, templates, bot, approvers, members) if cache else ""
+    digest = run_digest(policy, templates, bot, approvers, members, ids) if cache else ""
     settings = Settings(
-        bot=bot, templates=templates, approvers=approvers, digest=digest, members=members
+        bot=bot,
+        templates=templates,
+        approvers=approvers,
+        digest=digest,
+        members=members,
+        ids=ids,
     )
     writes_left = max_writes
     reused_before = cache.reused if cache else 0
