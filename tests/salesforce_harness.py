@@ -113,7 +113,9 @@ def sync_block(url: str, **extra: str) -> str:
 @contextmanager
 def synced(scoping: Scoping, tmp_path: Path, **sync: str) -> Iterator[Synced]:
     org = Org()
-    users = {gl: org.add_user(f"{gl}@ps.example", email, gl.title()).id for gl, email in EMAILS.items()}
+    users = {
+        gl: org.add_user(f"{gl}@ps.example", email, gl.title()).id for gl, email in EMAILS.items()
+    }
     integration = org.add_user("ps-sync@ps.example", "ps-sync@example.com", "PS Sync")
     org.clients[CLIENT_ID] = Client(CLIENT_ID, secret=CLIENT_SECRET, run_as=integration.id)
     with FakeSalesforce(org, certs_dir=tmp_path) as fake:

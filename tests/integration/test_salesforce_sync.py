@@ -63,7 +63,9 @@ def test_a_field_a_person_edited_in_salesforce_is_reported_not_overwritten(sf):
     result = sf.run("apply")
     assert result.exit_code == 0, result.output
     assert sf.org.opportunities[full_id(oid)]["EM_Confidence__c"] == "Red"
-    assert f"EM_Confidence__c on {full_id(oid)} was changed in Salesforce by {person}" in result.output
+    assert (
+        f"EM_Confidence__c on {full_id(oid)} was changed in Salesforce by {person}" in result.output
+    )
     assert "kept, not overwritten" in result.output
 
 
@@ -145,7 +147,10 @@ def test_a_record_lock_is_sent_again_with_a_growing_wait(sf):
     waits: list[float] = []
     org._sleep = waits.append
     done = org.write(
-        {full_id(first): {"EM_Confidence__c": "Green"}, full_id(second): {"EM_Confidence__c": "Red"}}
+        {
+            full_id(first): {"EM_Confidence__c": "Green"},
+            full_id(second): {"EM_Confidence__c": "Red"},
+        }
     )
     assert sorted(done.ok) == sorted([full_id(first), full_id(second)])
     assert done.retried == 2 and waits == [0.5, 1.0]
@@ -195,12 +200,17 @@ def test_check_names_each_problem_with_its_fix(sf):
     result = sf.run("check")
     assert result.exit_code == 1
     out = result.output
-    assert "salesforce.sync.fields.confidence: the picklist of `EM_Confidence__c` lacks Grey, Amber" in out
+    assert (
+        "salesforce.sync.fields.confidence: the picklist of `EM_Confidence__c` lacks Grey, Amber"
+        in out
+    )
     assert "`Scoping_Issue_Link__c` is not updateable by the integration user: fix:" in out
     assert "Opportunity has no field `EM_Confidence_Rationale__c`: fix:" in out
     assert "salesforce.users.kaito: the Salesforce user `kaito.mori@example.com` is inactive" in out
     # apply refuses to write with problems left (the fields it reads are all there again)
-    sf.org.fields = standard_fields() | {"Scoping_Issue_Link__c": sf.org.fields["Scoping_Issue_Link__c"]}
+    sf.org.fields = standard_fields() | {
+        "Scoping_Issue_Link__c": sf.org.fields["Scoping_Issue_Link__c"]
+    }
     sf.deal(opp(sf))
     assert sf.run("apply").exit_code == 1
     assert sf.org.calls["PATCH composite/sobjects"] == 0
