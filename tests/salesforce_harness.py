@@ -103,9 +103,8 @@ def sync_block(url: str, **extra: str) -> str:
     lines = [
         "  sync:",
         f"    instance_url: {url}",
-        "    auth: client_credentials",
         '    api_version: "64.0"',
-        *(f"    {k}: {v}" for k, v in extra.items()),
+        *(f"    {k}: {v}" for k, v in {"auth": "client_credentials", **extra}.items()),
     ]
     return "\n".join(lines) + "\n"
 

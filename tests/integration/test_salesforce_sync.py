@@ -227,3 +227,33 @@ def test_ids_are_validated_with_their_checksum():
     assert ids.problem(ids.full("0065g000001AbCd")) is None
     assert "checksum" in (ids.problem("0065g000001AbCdAAA") or "")
     assert "does not start with 006" in (ids.problem("0055g000001AbCd") or "")
+
+
+def test_the_jwt_bearer_flow_signs_in_with_the_key_file_a_ci_file_variable_gives(scoping, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from salesforce_emulator import Client
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    key_file = tmp_path / "sf-key.pem"
+    key_file.write_bytes(pem)
+    with synced(scoping, tmp_path, auth="jwt") as sf:
+        public = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        sf.org.clients["jwt-app"] = Client("jwt-app", public_key_pem=public)
+        jwt_env = {"SF_CLIENT_ID": "jwt-app", "SF_USERNAME": "ps-sync@ps.example"}
+        oid = opp(sf)
+        sf.deal(oid)
+        result = sf.run("apply", env={**jwt_env, "SF_PRIVATE_KEY": str(key_file)})
+        assert result.exit_code == 0, result.output
+        assert sf.org.opportunities[full_id(oid)]["EM_Confidence__c"] == "Amber"
+        assert "PRIVATE KEY" not in result.output
+        missing = sf.run("check", env={**jwt_env, "SF_PRIVATE_KEY": ""})
+        assert missing.exit_code == 1 and "needs SF_USERNAME" in missing.output
