@@ -29,6 +29,7 @@ from .cli_options import (
     readers_option,
     workspace_options,
 )
+from .cli_salesforce import salesforce_group
 from .console import Console
 from .errors import BUG, guarded
 from .masking import masked_output
@@ -559,96 +560,16 @@ def demo(ctx: click.Context, policies: Path | None, templates: Path | None) -> N
 
 
 def _salesforce_secrets() -> Any:
-    """SF_CLIENT_ID with SF_CLIENT_SECRET (client credentials), or with SF_USERNAME and
-    SF_PRIVATE_KEY (JWT: the key's PEM, or the path of a file holding it, as a GitLab CI file
-    variable gives it)."""
+    """The SF_* variables (docs/operations.md, "Salesforce in sync")."""
     from .salesforce.client import Secrets
 
-    key = os.environ.get("SF_PRIVATE_KEY") or None
-    if key and "-----BEGIN" not in key:
-        try:
-            key = Path(key).read_text(encoding="utf-8")
-        except (OSError, ValueError):
-            raise click.UsageError(
-                "SF_PRIVATE_KEY is neither a PEM key nor the path of a readable file holding "
-                "one (its value is not shown)"
-            ) from None
-    return Secrets(
-        client_id=(os.environ.get("SF_CLIENT_ID") or "").strip() or None,
-        client_secret=(os.environ.get("SF_CLIENT_SECRET") or "").strip() or None,
-        username=(os.environ.get("SF_USERNAME") or "").strip() or None,
-        private_key=key,
-    )
+    names = ("CLIENT_ID", "CLIENT_SECRET", "USERNAME", "PRIVATE_KEY")
+    return Secrets.given(*(os.environ.get(f"SF_{name}") for name in names))
 
 
-@main.group()
-def salesforce() -> None:
-    """Sync the four EM fields to Salesforce opportunities and read back what Salesforce says
-    (`pip install 'ps-triage[salesforce]'`; the policy's `salesforce.sync`)."""
-
-
-def _salesforce_command(action: str) -> Any:
-    @workspace_options
-    @connection_options
-    @click.option(
-        "--state",
-        "state_file",
-        type=click.Path(dir_okay=False, path_type=Path),
-        envvar="TRIAGE_SALESFORCE_STATE",
-        default=Path(".triage-salesforce.json"),
-        show_default=True,
-        help="What the bot last wrote to each opportunity (keep it between runs: a CI cache).",
-    )
-    @click.pass_context
-    def command(
-        ctx: click.Context,
-        policies: Path,
-        templates: Path,
-        gitlab_url: str | None,
-        project: str | None,
-        now: datetime | None,
-        state_file: Path,
-    ) -> None:
-        from .commands.salesforce import salesforce as run
-        from .workspace import load_workspace
-
-        secrets = _salesforce_secrets()
-        connection = _connection(gitlab_url, project)
-        console = _console(ctx, connection.token)
-        for secret in secrets.values():
-            console.mask.add(secret)
-        with masked_output([*secrets.values(), connection.token]) as masker:
-
-            def learnt(token: str) -> None:
-                console.mask.add(token)
-                masker.add(token)
-
-            def action_() -> int:
-                workspace = load_workspace(policies, templates)
-                return run(
-                    console,
-                    workspace,
-                    connection,
-                    secrets,
-                    action,  # type: ignore[arg-type]
-                    state_file=state_file,
-                    now=now or ctx.find_root().ensure_object(dict).get("now"),
-                    on_token=learnt,
-                )
-
-            code = guarded(console, action_)
-        _exit(code)
-
-    command.__doc__ = {
-        "check": "Check the fields, the picklist and the mapped users in Salesforce; write nothing.",
-        "plan": "What a sync would write, and where Salesforce disagrees; write nothing.",
-        "apply": "Write the fields that differ; flag and note the deals Salesforce disagrees with.",
-    }[action]
-    return salesforce.command(name=action)(command)
-
-
-for _action in ("check", "plan", "apply"):
-    _salesforce_command(_action)
+main.add_command(
+    salesforce_group(secrets=_salesforce_secrets, connection=_connection, console=_console)
+)
 
 
 add_common_flags(main)

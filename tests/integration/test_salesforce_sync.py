@@ -257,3 +257,12 @@ def test_the_jwt_bearer_flow_signs_in_with_the_key_file_a_ci_file_variable_gives
         assert "PRIVATE KEY" not in result.output
         missing = sf.run("check", env={**jwt_env, "SF_PRIVATE_KEY": ""})
         assert missing.exit_code == 1 and "needs SF_USERNAME" in missing.output
+
+
+def test_a_private_key_path_that_cannot_be_read_is_one_error_line(sf, tmp_path):
+    result = sf.run("check", env={"SF_PRIVATE_KEY": str(tmp_path / "missing.pem")})
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "error: SF_PRIVATE_KEY is neither a PEM key nor the path of a readable file holding one "
+        "(its value is not shown)"
+    )

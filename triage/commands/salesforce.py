@@ -189,7 +189,7 @@ def salesforce(
     records = org.opportunities([w.opportunity for w in wanted.wanted], [*names, *sync.read])
     written = state.load(state_file)
     decided = plan(sync, wanted.wanted, records, written, org.user_id, checked.lengths)
-    _show(console, decided)
+    _show(console, decided, "would write" if action == "plan" else "writing")
     if action == "plan":
         return 0
     return _apply(console, policy, sync, gitlab, org, decided, written, state_file)
@@ -213,10 +213,10 @@ def _say_gaps(console: Console, wanted: Any) -> None:
         )
 
 
-def _show(console: Console, decided: SyncPlan) -> None:
+def _show(console: Console, decided: SyncPlan, verb: str) -> None:
     for change in decided.changes:
         console.out(
-            f"{change.ref}: would write {', '.join(sorted(change.fields))} on {change.opportunity}"
+            f"{change.ref}: {verb} {', '.join(sorted(change.fields))} on {change.opportunity}"
         )
     for c in decided.conflicts:
         console.out(

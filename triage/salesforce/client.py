@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -43,6 +44,31 @@ class Secrets:
 
     def values(self) -> list[str | None]:
         return [self.client_secret, self.private_key]
+
+    @classmethod
+    def given(
+        cls,
+        client_id: str | None,
+        client_secret: str | None,
+        username: str | None,
+        private_key: str | None,
+    ) -> Secrets:
+        """From the variables as set: blanks are none, space around a value is dropped, and a
+        private key that is not a PEM is the path of a file holding one (a CI file variable)."""
+        if private_key and "-----BEGIN" not in private_key:
+            try:
+                private_key = Path(private_key.strip()).read_text(encoding="utf-8")
+            except (OSError, ValueError):
+                raise UserError(
+                    "SF_PRIVATE_KEY is neither a PEM key nor the path of a readable file "
+                    "holding one (its value is not shown)"
+                ) from None
+        return cls(
+            (client_id or "").strip() or None,
+            (client_secret or "").strip() or None,
+            (username or "").strip() or None,
+            private_key or None,
+        )
 
 
 @dataclass
