@@ -91,6 +91,11 @@ def test_a_closed_won_opportunity_locked_by_a_validation_rule_is_reported_and_th
     assert "You cannot update Closed Won Opportunities" in result.output
     assert sf.org.opportunities[full_id(locked)]["EM_Confidence__c"] is None
     assert sf.org.opportunities[full_id(fine)]["EM_Confidence__c"] == "Amber"
+    # not retried: the next run sends nothing, says why once more, and passes
+    again = sf.run("apply")
+    assert again.exit_code == 0, again.output
+    assert sf.org.calls["PATCH composite/sobjects"] == 1
+    assert "not sent again, Salesforce refused these values before" in again.output
 
 
 def test_salesforces_closed_won_is_flagged_on_the_deal_once_and_listed_as_needing_action(sf):

@@ -187,12 +187,12 @@ def salesforce(
     _say_gaps(console, wanted)
     names = [getattr(sync.fields, key) for key in FIELDS]
     records = org.opportunities([w.opportunity for w in wanted.wanted], [*names, *sync.read])
-    written = state.load(state_file)
-    decided = plan(sync, wanted.wanted, records, written, org.user_id, checked.lengths)
+    kept = state.load(state_file)
+    decided = plan(sync, wanted.wanted, records, kept.written, org.user_id, checked.lengths)
     _show(console, decided, "would write" if action == "plan" else "writing")
     if action == "plan":
         return 0
-    return _apply(console, policy, sync, gitlab, org, decided, written, state_file)
+    return _apply(console, sync, gitlab, org, decided, kept, state_file)
 
 
 def _say_gaps(console: Console, wanted: Any) -> None:
@@ -235,17 +235,28 @@ def _show(console: Console, decided: SyncPlan, verb: str) -> None:
 
 def _apply(
     console: Console,
-    policy: Policy,
     sync: SalesforceSync,
     gitlab: GitLab,
     org: Org,
     decided: SyncPlan,
-    written: dict[str, dict[str, Any]],
+    kept: state.State,
     state_file: Path,
 ) -> int:
+    """Write, record what was written (and refused), then tell GitLab. Exit 1 when something
+    is left undone this run: a refusal new this run, the budget, the write cap."""
     failed = False
     known = {k: dict(v) for k, v in decided.known.items()}
-    changes = {c.opportunity: c.fields for c in decided.changes}
+    refs = {c.opportunity: c.ref for c in decided.changes}
+    changes: dict[str, Any] = {}
+    for change in decided.changes:
+        if (why := kept.refused_before(change.opportunity, change.fields)) is not None:
+            known.pop(change.opportunity, None)
+            console.info(
+                f"{change.ref}: not sent again, Salesforce refused these values before: "
+                f"{'; '.join(why)}"
+            )
+        else:
+            changes[change.opportunity] = change.fields
     if len(changes) > sync.max_writes:
         console.err(
             f"warning: {len(changes)} opportunities to write, {sync.max_writes} at most a run "
@@ -255,7 +266,6 @@ def _apply(
         for oid in list(changes)[sync.max_writes :]:
             del changes[oid]
             known.pop(oid, None)
-    refs = {c.opportunity: c.ref for c in decided.changes}
     try:
         done = org.write(changes) if changes else None
     except BudgetSpent as spent:
@@ -267,13 +277,19 @@ def _apply(
         for oid, why in done.refused.items():
             failed = True
             known.pop(oid, None)
-            console.err(f"error: {refs[oid]}: Salesforce refused the write: {'; '.join(why)}")
+            kept.refused[oid] = {"values": dict(changes[oid]), "why": why}
+            console.err(
+                f"error: {refs[oid]}: Salesforce refused the write (not sent again until the "
+                f"values change): {'; '.join(why)}"
+            )
+        for oid in done.ok:
+            kept.refused.pop(oid, None)
         console.info(
             f"wrote {len(done.ok)} opportunit{'y' if len(done.ok) == 1 else 'ies'}"
             + (f" ({done.retried} sent again after a record lock)" if done.retried else "")
         )
-    written.update(known)
-    state.save(state_file, written)
+    kept.written.update(known)
+    state.save(state_file, kept)
     _tell_gitlab(console, sync, gitlab, decided)
     return 1 if failed else 0
 
