@@ -66,12 +66,18 @@ FIRST_DATE, LAST_DATE = date(1970, 1, 1), date(2999, 12, 31)
 MAX_LINE_ITEMS = 200
 # What is read of a data block, whatever it holds: anyone who can edit an issue writes it, and
 # every run reads it. The largest block the fields allow (200 line items with the longest
-# activity names, 20 links of 2,000 characters) is about 120 KB and 3 levels deep.
+# activity names, 20 links of 2,000 characters) is about 120 KB, 3 levels deep and 2,743 values
+# (every field given). Values are counted on YAML's events before anything is built: 256 KB of
+# `[1,1,1,...]` is 130,000 values, a second of work each run, refused after the first 4,000.
 MAX_BLOCK_BYTES = 262_144
 MAX_BLOCK_DEPTH = 10
+MAX_BLOCK_VALUES = 4_000
 MAX_PROBLEMS = 20  # listed in the data-block note; the rest are counted
 BLOCK_BOUNDS = Bounds(
-    MAX_BLOCK_BYTES, MAX_BLOCK_DEPTH, fix="keep the block to the fields it needs, one line each"
+    MAX_BLOCK_BYTES,
+    MAX_BLOCK_DEPTH,
+    MAX_BLOCK_VALUES,
+    fix="keep the block to the fields it needs, one line each",
 )
 
 

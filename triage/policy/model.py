@@ -202,8 +202,12 @@ class ForecastConfig(Strict):
     project: str | None = None  # None: no forecast issue is kept (`triage report` still works)
     template: str = "forecast.md.j2"
     title: str = Field("Forecast {quarter}", min_length=1)  # `{quarter}`: FY27-Q1
-    weights: dict[Literal["Green", "Amber", "Red", "Grey"], float] = Field(default_factory=dict)
-    targets: dict[str, Decimal] = Field(
+    # A weight is the share of a category's value counted (0 to 1); a target at most 10**15:
+    # "nan", "inf" or "1e999999" (quoted, so YAML leaves them text) are no numbers to forecast with.
+    weights: dict[Literal["Green", "Amber", "Red", "Grey"], Annotated[float, Field(ge=0, le=1)]] = (
+        Field(default_factory=dict)
+    )
+    targets: dict[str, Annotated[Decimal, Field(le=10**15)]] = Field(
         default_factory=dict, json_schema_extra={"propertyNames": {"pattern": QUARTER_NAME}}
     )
 
