@@ -2,7 +2,8 @@
 
 A token can reach output as itself, but also as Python shows it (`repr` with escapes, or the
 bytes `b'...'` that http.client complains about), percent-encoded (in a URL, either case of hex
-digits) or JSON-escaped (the report). `Masker` replaces every such form of every secret.
+digits), JSON-escaped (the report) or escaped as issue text in Markdown (the merge-request
+plan note). `Masker` replaces every such form of every secret.
 `masked_output` puts it under everything the process writes: stdout and stderr themselves (so
 tracebacks, warnings and python-gitlab's, requests' or urllib3's logging are masked wherever they
 are written from) and every logging record as it is made (whatever handler later writes it).
@@ -19,6 +20,8 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 from urllib.parse import quote, quote_plus
+
+from .render.markdown import escape
 
 MASK = "[MASKED]"
 MIN_LENGTH = 4  # shorter values would mask ordinary text
@@ -52,6 +55,7 @@ def forms(secret: str) -> set[str]:
             text.encode("unicode_escape").decode("ascii"),
             json.dumps(text)[1:-1],
             json.dumps(text, ensure_ascii=False)[1:-1],
+            escape(text),  # as issue text in Markdown (the plan note): `~` is `\~`
         }
     return {f for f in found if len(f) >= MIN_LENGTH}
 

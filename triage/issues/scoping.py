@@ -209,6 +209,8 @@ def parse_scoping(description: str) -> ScopingBlock:
                 ),
             )
         return ScopingBlock("missing")
+    if (second := _second_block(description, match)) is not None:
+        return ScopingBlock("invalid", problems=(second,))
     plain = load_plain(match.group("body"), BLOCK_BOUNDS)
     if isinstance(plain, dict):  # the usual case: a block that is fine needs no positions
         try:
@@ -259,6 +261,22 @@ def parse_scoping(description: str) -> ScopingBlock:
             )
         return ScopingBlock("invalid", problems=_listed(problems))
     return ScopingBlock("valid", data=data)
+
+
+def _second_block(description: str, first: re.Match[str]) -> Problem | None:
+    """A second data block (or its marker alone) after `first`: which of them is meant the bot
+    cannot know, so it reads neither and says where the second is."""
+    found = description.find(MARKER.split()[1], first.end())
+    if found < 0:
+        return None
+    line = description.count("\n", 0, found) + 1
+    first_line = description.count("\n", 0, first.start()) + 1  # the first block's marker
+    return Problem(
+        line,
+        "scoping block",
+        f"a second data block (the first is at line {first_line}): ps-triage reads one; keep one "
+        "block with every field, and delete the other (or its `ps-triage:scoping` line)",
+    )
 
 
 def _listed(problems: list[Problem]) -> tuple[Problem, ...]:
