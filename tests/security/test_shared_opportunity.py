@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 import io
 
+from test_hostile_templates import cli
+
 from triage.forecast_report import salesforce_csv
 from triage.testing import TASKS
 
 from support import NOW, ROOT, block, snapshot, workspace
-from test_hostile_templates import cli
 
 POLICY = workspace().policy
 

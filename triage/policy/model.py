@@ -295,6 +295,10 @@ class Contacts(Strict):
     technical_architects: list[str] = Field(default_factory=list)
     # Project coordinators (usernames): the delivery hand-off issue is assigned to them.
     scheduling: list[str] = Field(default_factory=list)
+    # How many comments of one rule on one issue may mention people within 24 hours; the next
+    # ones name them without `@` (an estimate changed back and forth re-posts the approval
+    # request each time, and mentioned the directors every time).
+    mentions_per_day: int = Field(2, ge=1, le=24)
 
     @field_validator("scheduling")
     @classmethod
