@@ -50,22 +50,11 @@ def _credentials(ctx: click.Context | None = None) -> dict[str, str]:
 
 
 def _token() -> str | None:
-    """GITLAB_TOKEN without the space around it (a pasted token often ends in a newline). A
-    value with space or control characters inside is refused; the message never shows it."""
-    value = _credentials().get("GITLAB_TOKEN")
-    token = (value or "").strip()
-    if any(c.isspace() or not c.isprintable() for c in token):
-        raise click.UsageError(
-            "GITLAB_TOKEN has a space, line break or control character inside it (not only "
-            "around it): set it again to the token alone, on one line (its value is not shown)"
-        )
-    if not token.isascii():  # HTTP headers are Latin-1: `€` ended in exit 3 inside http.client
-        raise click.UsageError(
-            "GITLAB_TOKEN has a character that is not ASCII (a GitLab token is letters, digits, "
-            "'-', '_' and '.'): set it again to the token copied from GitLab (its value is not "
-            "shown)"
-        )
-    return token or None
+    """GITLAB_TOKEN, checked (`credentials.gitlab_token`); one refused is a usage error."""
+    try:
+        return credentials.gitlab_token(_credentials())
+    except credentials.TokenRefused as refused:
+        raise click.UsageError(str(refused)) from None
 
 
 def _console(ctx: click.Context, token: str | None = None) -> Console:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 
 # The token the bot uses, the read-only one the merge-request pipeline has beside it, and the
 # credentials GitLab CI gives every job (the job token, also inside the repository URL; the
@@ -64,3 +64,26 @@ def _blank(prefixes: set[bytes]) -> None:
         if prefix is not None:
             ctypes.memset(address + len(prefix), 0, len(entry) - len(prefix))
         index += 1
+
+
+class TokenRefused(ValueError):
+    """A GITLAB_TOKEN that cannot be a token: the message says why, never what it holds."""
+
+
+def gitlab_token(found: Mapping[str, str]) -> str | None:
+    """GITLAB_TOKEN without the space around it (a pasted token often ends in a newline). One
+    with space or control characters inside, or a character that is not ASCII (HTTP headers are
+    Latin-1: `€` ended in exit 3 inside http.client), is refused."""
+    token = found.get("GITLAB_TOKEN", "").strip()
+    if any(c.isspace() or not c.isprintable() for c in token):
+        raise TokenRefused(
+            "GITLAB_TOKEN has a space, line break or control character inside it (not only "
+            "around it): set it again to the token alone, on one line (its value is not shown)"
+        )
+    if not token.isascii():
+        raise TokenRefused(
+            "GITLAB_TOKEN has a character that is not ASCII (a GitLab token is letters, digits, "
+            "'-', '_' and '.'): set it again to the token copied from GitLab (its value is not "
+            "shown)"
+        )
+    return token or None
