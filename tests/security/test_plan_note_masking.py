@@ -78,3 +78,11 @@ def test_a_token_pasted_into_an_issue_is_masked_in_the_plan_note(gitlab, tmp_pat
     note = plan_note(gitlab)
     assert "role '[MASKED]' is not in the rate card" in note
     assert leaks(note) == [] and run.leaks(TOKEN) == []
+
+
+def test_the_mask_knows_each_token_as_markdown_escapes_issue_text():
+    from triage.masking import forms as masked_forms
+    from triage.render.markdown import escape
+
+    for token in (TOKEN, "glpat-a_b*c[d]#e|f`g\\h&<>@i~j"):
+        assert escape(token) in masked_forms(token)
