@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "triage"
 PURE = [
     "planner",
+    "digest",
     "explain.py",
     "rules",
     "policy/model.py",

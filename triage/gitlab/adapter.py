@@ -152,7 +152,13 @@ class GitLab(Door):
         direct members of the groups invited into it (its `shared_with_groups`, not expired),
         capped at the invitation's level: someone who is only a member of a parent group does
         not count. `inherited`: GitLab's members/all (parent groups' members and groups invited
-        into them too)."""
+        into them too). Read once per adapter (a run): the gates and the digest share it."""
+        key = (group, inherited)
+        if key not in self._group_members:
+            self._group_members[key] = self._group_members_read(group, inherited)
+        return dict(self._group_members[key])
+
+    def _group_members_read(self, group: str, inherited: bool) -> dict[str, int]:
         if inherited:
             return self._levels(self._gl.groups.get(group, lazy=True).members_all)
         levels = self._levels(self._gl.groups.get(group, lazy=True).members)
@@ -372,6 +378,12 @@ class GitLab(Door):
             for issue in found
             if token in (issue.description or "") and issue.author["username"] == bot
         ]
+
+    def own_issues_described(self, project: str, token: str) -> list[tuple[int, str]]:
+        """(iid, description) of each of the bot's issues whose description carries `token`
+        (one listing for all the digest issues of the team), oldest first."""
+        found = self._own_issues_with(project, token)
+        return sorted((int(i.iid), str(i.description)) for i in found)
 
     def find_own_issue(self, project: str, token: str) -> tuple[int, str] | None:
         """(iid, description) of the bot's issue whose description carries `token`, if any."""

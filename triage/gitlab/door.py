@@ -93,6 +93,9 @@ class Door:
         self._max_retries = max_retries
         self._projects: dict[str, Any] = {}
         self._user_ids: dict[str, int] = {}
+        self._group_members: dict[
+            tuple[str, bool], dict[str, int]
+        ] = {}  # read once per run (`group_members`)
         self._bot: str | None = None
 
     # bookkeeping --------------------------------------------------------------------------

@@ -50,6 +50,7 @@ class PlanState:
             bot=self.settings.bot,
             members=self.settings.members,
             digest=self.policy.digest.project is not None,
+            hours=(cal.business_hours.start, cal.business_hours.end),
             estimator=self.settings.memo.estimate,
         )
 

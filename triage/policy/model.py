@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -72,6 +72,26 @@ class Region(Strict):
     )
 
 
+class BusinessHours(Strict):
+    """The team's working hours, in its time zone (`calendar.business_hours`): reminders,
+    escalations and the digest are posted only within them; a run outside them leaves them to
+    the first run within."""
+
+    start: time = Field(time(9), description="the hour reminders may be posted from, e.g. 09:00")
+    end: time = Field(time(17), description="the hour they are no longer posted, e.g. 17:00")
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> BusinessHours:
+        if self.start.tzinfo or self.end.tzinfo:
+            raise ValueError("give the hours without a zone: they are in `calendar.time_zone`")
+        if self.start >= self.end:
+            raise ValueError(
+                f"start ({self.start:%H:%M}) must be before end ({self.end:%H:%M}), "
+                "e.g. {start: '09:00', end: '17:00'}"
+            )
+        return self
+
+
 class Calendar(Strict):
     """How days are counted: business days skip weekends, the public holidays of the team's
     country (or of the EM's region) and the company days in `holidays`; "today" is the date in
@@ -103,6 +123,11 @@ class Calendar(Strict):
     quarter_end_business_days: int = Field(
         10, ge=1, le=30
     )  # quarter-end mode: the quarter's last N business days
+    business_hours: BusinessHours = Field(
+        default_factory=BusinessHours,
+        description="when reminders, escalations and the digest are posted, in `time_zone` "
+        "(default 09:00 to 17:00); a run outside these hours leaves them to a later run",
+    )
     # The time zone and the public holidays read files (the time zone database, the holidays
     # library's translations): the loader reads them (`policy/calendars.py`) and hands them
     # over with `read`; the planner only looks them up.
@@ -132,6 +157,11 @@ class Calendar(Strict):
                 raise RuntimeError("the calendar was not read: load the policy with load_policy")
             return instant.astimezone(UTC)
         return instant.astimezone(self._zone)
+
+    def in_business_hours(self, local: datetime) -> bool:
+        """Whether a local time (`local`) is within the team's business hours."""
+        hours = self.business_hours
+        return hours.start <= local.time() < hours.end
 
     def days_off(self, region: str | None = None) -> frozenset[date]:
         """The weekdays that are not business days: the region's (or the team's) public holidays
@@ -411,16 +441,21 @@ def approval_gates(approvals: list[Gate]) -> list[Gate]:
 
 
 class DigestConfig(Strict):
-    """The daily digest of reminders (`digest`): one comment per person per business day on an
-    issue the bot keeps in `project`, mentioning them once and listing, with links, every
-    reminder and escalation of the day that is theirs; the reminders themselves then name people
-    without mentioning them. `per: team` keeps one issue for everyone, `per: person` one each."""
+    """The daily digest of reminders (`digest`): at most one comment per person per business day,
+    only when something is new for them, on an issue the bot keeps in `project`, mentioning them
+    once and listing, with links, the reminders and escalations of the day that are theirs and
+    the deals newly overdue for them; the reminders themselves then name people without
+    mentioning them. `per: person` (the default) keeps one issue each: GitLab mails everyone
+    mentioned on an issue every later comment there, so on one issue for the team (`per: team`)
+    each person would be mailed everyone else's digest."""
 
     project: str | None = Field(
         None, min_length=3, pattern=r"^[^/\s]+(/[^/\s]+)+$"
     )  # None: no digest; reminders mention their people themselves
-    per: Literal["team", "person"] = "team"
-    title: str = Field("PS triage digest", min_length=1)  # per person: `{person}` is replaced
+    per: Literal["team", "person"] = "person"
+    title: str = Field(
+        "PS triage digest for {person}", min_length=1
+    )  # per person: `{person}` is replaced
 
 
 class Policy(Strict):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from ..catalog import Offering
 from ..issues.scoping import ScopingData
@@ -41,6 +41,7 @@ class Facts:
     bot: str = ""
     members: frozenset[str] | None = None  # who may be mentioned from the data block
     digest: bool = False  # reminders leave their mentions to the daily digest
+    hours: tuple[time, time] | None = None  # business hours (local): reminders wait for them
     # How the estimate is priced: the planner hands in its run's remembering one (`context.Memo`).
     catalog: tuple[Offering, ...] | list[Offering] = ()  # the policy's service catalog
     estimator: Callable[
@@ -71,6 +72,10 @@ class Facts:
     def business_day(self) -> bool:
         today = self.moment.today()
         return today.weekday() < 5 and today not in self.holidays
+
+    def business_hours(self) -> bool:
+        """Within the team's business hours (always, when the facts have none)."""
+        return self.hours is None or self.moment.within(*self.hours)
 
     def last_human_activity(self) -> datetime | None:
         """The newest note or label change by anyone but the bot, once both are fetched;

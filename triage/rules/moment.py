@@ -38,6 +38,19 @@ class Moment:
         self._hold(datetime.combine(day + timedelta(days=1), time(0), tzinfo=self._at.tzinfo))
         return day
 
+    def within(self, start: time, end: time) -> bool:
+        """Whether the moment's time of day (the team's, for a run) is in `[start, end)`: the
+        same answer until the next of these hours."""
+        day, now = self._at.date(), self._at.time()
+        if now < start:
+            at, inside = datetime.combine(day, start), False
+        elif now < end:
+            at, inside = datetime.combine(day, end), True
+        else:
+            at, inside = datetime.combine(day + timedelta(days=1), start), False
+        self._hold(at.replace(tzinfo=self._at.tzinfo))
+        return inside
+
     def date_of(self, instant: datetime) -> date:
         """The date of an instant in the moment's time zone (the team's, for a run)."""
         return instant.astimezone(self._at.tzinfo).date()

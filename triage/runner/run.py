@@ -16,20 +16,21 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
+from ..digest.due import reminders
+from ..digest.overdue import overdue
 from ..forecast_source import with_stage_starts
 from ..gitlab.adapter import GitLab, GitLabProblem
 from ..gitlab.cache import DetailsCache
 from ..gitlab.lease import Busy, RunLease, is_lease_issue
 from ..gitlab.readers import Readers
 from ..issues.snapshot import IssueSnapshot
-from ..overdue import overdue
 from ..planner import IssuePlan, Settings, after, assignments_for
 from ..policy.model import Policy
 from ..render.templates import TemplateProblem, Templates
 from .apply import apply_issue
 from .closed import closed_to_gate
 from .details import DetailReads, HeadStart, Key, planned_batches
-from .digest_issue import keep_digest
+from .digest_issue import keep_digest, members_of
 from .forecast_issue import EmptyScope, keep_forecast
 from .memory import run_digest
 from .pdfs import PdfCopies
@@ -225,8 +226,21 @@ def run_holding(
             # read where nobody read them yet, as the forecast reads them).
             mine = [s for s in final if iid is None or s.iid == iid]  # `--issue`: that one
             mine = with_stage_starts(policy, gitlab, mine, when)
-            late = overdue(policy, mine, when, members)
-            result.digest = keep_digest(policy, gitlab, applied, when, write=True, overdue=late)
+            due = reminders(policy, applied, {s.ref: s for s in final})
+            for person, items in overdue(policy, mine, when, members).items():
+                due.setdefault(person, []).extend(items)  # after the day's reminders
+            kept = keep_digest(
+                policy,
+                gitlab,
+                due,
+                when,
+                members_of=members_of(policy, gitlab),
+                writes_left=writes_left,
+            )
+            result.digest = kept.summary
+            if writes_left is not None:
+                writes_left -= kept.writes
+            result.budget_exhausted = kept.exhausted
         except GitLabProblem as problem:
             if problem.fatal:
                 raise
