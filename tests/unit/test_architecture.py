@@ -24,6 +24,7 @@ PURE = [
     "explain.py",
     "rules",
     "policy/model.py",
+    "policy/hours.py",
     "policy/checks.py",
     "policy/graph.py",
     "issues",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -22,6 +22,7 @@ from ..catalog import Offering
 from ..pricing import Rates
 from ..rules.actions import AnyAction, CommentSpec
 from ..rules.conditions import AnyCondition
+from .hours import BusinessHours
 
 NO_STAGE = "none"  # `from: none`: the issue has no stage label yet
 ANY_OPEN = "open"  # `from: open`: any stage that is not terminal
@@ -70,26 +71,6 @@ class Region(Strict):
     people: list[str] = Field(
         default_factory=list, description="EMs (usernames) in this region, whatever their pools"
     )
-
-
-class BusinessHours(Strict):
-    """The team's working hours, in its time zone (`calendar.business_hours`): reminders,
-    escalations and the digest are posted only within them; a run outside them leaves them to
-    the first run within."""
-
-    start: time = Field(time(9), description="the hour reminders may be posted from, e.g. 09:00")
-    end: time = Field(time(17), description="the hour they are no longer posted, e.g. 17:00")
-
-    @model_validator(mode="after")
-    def _start_before_end(self) -> BusinessHours:
-        if self.start.tzinfo or self.end.tzinfo:
-            raise ValueError("give the hours without a zone: they are in `calendar.time_zone`")
-        if self.start >= self.end:
-            raise ValueError(
-                f"start ({self.start:%H:%M}) must be before end ({self.end:%H:%M}), "
-                "e.g. {start: '09:00', end: '17:00'}"
-            )
-        return self
 
 
 class Calendar(Strict):
