@@ -18,6 +18,7 @@ from typing import Any
 import requests
 from gitlab.exceptions import GitlabError
 
+from ..emoji import canonical
 from ..issues.markers import find_marker
 from ..issues.snapshot import Award, IssueSnapshot, LabelEvent, Names, Note, profile_names
 from ..policy.model import Scope
@@ -133,7 +134,7 @@ class GitLab(Door):
     def note_awards(self, project: str, iid: int, note_id: int) -> tuple[Award, ...]:
         note = self._project(project).issues.get(iid, lazy=True).notes.get(note_id, lazy=True)
         return tuple(
-            Award(a["name"], a["user"]["username"], parse_time(a["created_at"]))
+            Award(canonical(a["name"]), a["user"]["username"], parse_time(a["created_at"]))
             for a in self._every(note.awardemojis)
         )
 
@@ -481,7 +482,12 @@ class GitLab(Door):
         """Every award emoji on an issue, with GitLab's time of the answer in `self.now()`."""
         issue = self._project(project).issues.get(iid, lazy=True)
         return tuple(
-            IssueAward(int(a["id"]), a["name"], a["user"]["username"], parse_time(a["created_at"]))
+            IssueAward(
+                int(a["id"]),
+                canonical(a["name"]),
+                a["user"]["username"],
+                parse_time(a["created_at"]),
+            )
             for a in self._every(issue.awardemojis)
         )
 
@@ -499,7 +505,9 @@ class GitLab(Door):
         if award is GONE:
             return None
         user = award.user["username"]
-        return IssueAward(int(award.id), str(award.name), user, parse_time(award.created_at))
+        return IssueAward(
+            int(award.id), canonical(str(award.name)), user, parse_time(award.created_at)
+        )
 
     def delete_issue_award(self, project: str, iid: int, award_id: int) -> bool:
         """Take back one of the bot's awards; False if it was gone already."""
