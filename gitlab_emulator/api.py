@@ -469,7 +469,7 @@ class Api:
             labels = req.list_arg("labels")
             if labels:
                 self.store.change_labels(project, issue, user, add=labels)
-            issue.assignee_ids = self._assignees(req)
+            issue.assignee_ids = self._assignees(req, project, [])
             issue.due_date = req.arg("due_date") or None
             if req.has("weight") and self.store.premium:
                 issue.weight = self._weight(req)
@@ -506,12 +506,14 @@ class Api:
             raise ApiError(400, {"message": {"weight": ["must be greater than or equal to 0"]}})
         return weight
 
-    def _assignees(self, req: Request) -> list[int]:
+    def _assignees(self, req: Request, project: Project, current: list[int]) -> list[int]:
+        """`assignee_ids` (or `assignee_id`) as GitLab keeps them (Store.assignable)."""
         raw = req.body.get("assignee_ids", req.list_arg("assignee_ids"))
         if raw is None and req.arg("assignee_id") is not None:
             raw = [req.arg("assignee_id")]
         ids = raw if isinstance(raw, list) else []
-        return [int(i) for i in ids if str(i).isdigit() and int(i) in self.store.users]
+        asked = [int(i) for i in ids if str(i).isdigit()]
+        return self.store.assignable(project, asked, current)
 
     def update_issue(self, req: Request, id: str, issue_iid: str) -> Response:
         user = self._authenticated(req)
@@ -559,7 +561,7 @@ class Api:
                     remove=req.list_arg("remove_labels"),
                 )
             if req.has("assignee_ids") or req.has("assignee_id"):
-                assignees = self._assignees(req)
+                assignees = self._assignees(req, project, issue.assignee_ids)
                 if assignees != issue.assignee_ids:
                     self.store.add_note(
                         issue,

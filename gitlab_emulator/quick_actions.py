@@ -466,11 +466,15 @@ class _Run:
         found = self._users(arg)
         if not found:
             return ""
-        ids = [
-            *self.issue.assignee_ids,
-            *(u.id for u in found if u.id not in self.issue.assignee_ids),
-        ]
-        self.updates["assignee_ids"] = ids
+        if not self.store.premium:  # one assignee: the first named replaces the one there
+            found = found[:1]
+            self.updates["assignee_ids"] = [found[0].id]
+        else:
+            current = self.updates.get("assignee_ids", self.issue.assignee_ids)
+            self.updates["assignee_ids"] = [
+                *current,
+                *(u.id for u in found if u.id not in current),
+            ]
         return "Assigned " + " ".join(f"@{u.username}" for u in found) + "."
 
     def _reassign(self, arg: str) -> str | bool:
@@ -572,6 +576,10 @@ class _Run:
                 self.user,
                 f"changed title from **{issue.title}** to **{updates['title']}**",
                 system=True,
+            )
+        if "assignee_ids" in updates:  # filtered as the API's update is
+            updates["assignee_ids"] = store.assignable(
+                self.project, updates["assignee_ids"], issue.assignee_ids
             )
         if "assignee_ids" in updates and updates["assignee_ids"] != issue.assignee_ids:
             store.add_note(

@@ -225,11 +225,13 @@ class GitLab(Door):
         if not data:
             return
         issues = self._project(project).issues
-        self._write(
+        answer = self._write(
             lambda: issues.update(
                 iid, data, retry_transient_errors=True, max_retries=self._max_retries
             )
         )
+        if assignees and isinstance(answer, dict):
+            kept_assignees(answer, assignees, f"{project}#{iid}")
 
     def create_note(
         self,
@@ -520,3 +522,17 @@ class GitLab(Door):
             done=lambda error: True,
         )
         return gone is not GONE
+
+
+def kept_assignees(answer: dict[str, Any], asked: tuple[str, ...], where: str) -> None:
+    """GitLab answers 200 and drops, without a word, assignees who cannot read the project's
+    issues (only the first is kept on Free): what its answer shows is what was done. Someone
+    asked for and not assigned fails the issue loudly (its other changes were made)."""
+    kept = {str((a or {}).get("username", "")).lower() for a in answer.get("assignees") or []}
+    dropped = [name for name in asked if name.lower() not in kept]
+    if dropped:
+        raise GitLabProblem(
+            f"GitLab did not assign {', '.join('@' + n for n in dropped)} to {where}: it drops "
+            "assignees who cannot read the project's issues (and keeps only the first on Free); "
+            "the other changes were made. Fix: make them members of the project"
+        )
