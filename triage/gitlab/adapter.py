@@ -127,6 +127,7 @@ class GitLab(Door):
                 parse_time(n["created_at"]),
                 bool(n.get("system")),
                 bool(n.get("internal", False)),
+                parse_time(n["updated_at"]) if n.get("updated_at") else None,
             )
             for n in self._every(issue.notes, sort="asc")
         )
