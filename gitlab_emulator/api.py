@@ -795,8 +795,15 @@ class Api:
             raise bad_param("body", "is missing" if body is None else "is empty")
         if self.store.project_access(project, req.user) < GUEST and project.visibility == "private":
             raise FORBIDDEN
+        outcome = quick_actions.run_on_merge_request(self.store, project, mr, req.user, str(body))
+        if outcome.only_commands:  # as on an issue: 202, or 400 when nothing applied
+            if outcome.failed:
+                raise ApiError(400, {"message": "400 Bad request - Failed to apply commands."})
+            return Response(
+                202, {"commands_changes": outcome.commands_changes, "summary": outcome.summary}
+            )
         now = self.store.clock.now()
-        note = Note(self.store.new_id("note"), str(body), req.user.id, now, now)
+        note = Note(self.store.new_id("note"), outcome.body, req.user.id, now, now)
         mr.notes.append(note)
         return Response(201, self.e.mr_note(project, mr, note))
 
@@ -808,8 +815,17 @@ class Api:
             raise not_found()
         if note.author_id != req.user.id and not req.user.admin:
             raise FORBIDDEN
-        if req.has("body") and str(req.arg("body")) != note.body:
-            note.body, note.updated_at = str(req.arg("body")), self.store.clock.now()
+        if req.has("body"):
+            outcome = quick_actions.run_on_merge_request(
+                self.store, project, mr, req.user, str(req.arg("body"))
+            )
+            if outcome.only_commands:  # Notes::UpdateService: an edit down to commands deletes
+                mr.notes.remove(note)
+                return Response(
+                    202, {"commands_changes": outcome.commands_changes, "summary": outcome.summary}
+                )
+            if outcome.body != note.body:
+                note.body, note.updated_at = outcome.body, self.store.clock.now()
         return Response(200, self.e.mr_note(project, mr, note))
 
     # label events -------------------------------------------------------------------------

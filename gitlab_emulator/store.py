@@ -174,6 +174,7 @@ class MergeRequest:
     author_id: int
     created_at: datetime
     notes: list[Note] = field(default_factory=list)
+    state: str = "opened"  # opened | closed (what `/close` and `/reopen` change)
 
 
 @dataclass
