@@ -30,8 +30,10 @@ def merge_request(gitlab_emulator) -> tuple[Any, Any]:
             ],
         }
     )
-    mr = gitlab.Gitlab(emu.url, private_token="t").projects.get("g/p").mergerequests.get(
-        7, lazy=True
+    mr = (
+        gitlab.Gitlab(emu.url, private_token="t")
+        .projects.get("g/p")
+        .mergerequests.get(7, lazy=True)
     )
     return emu, mr
 
@@ -56,8 +58,10 @@ def test_a_merge_request_note_of_commands_only_answers_202_and_is_not_kept(gitla
 
 def test_a_command_the_author_may_not_run_is_taken_out_and_not_applied(gitlab_emulator):
     emu, _ = merge_request(gitlab_emulator)
-    guest = gitlab.Gitlab(emu.url, private_token="g").projects.get("g/p").mergerequests.get(
-        7, lazy=True
+    guest = (
+        gitlab.Gitlab(emu.url, private_token="g")
+        .projects.get("g/p")
+        .mergerequests.get(7, lazy=True)
     )
     note = guest.notes.create({"body": "Me too.\n/close"})
     assert note.body == "Me too."
