@@ -369,7 +369,11 @@ class GitLab(Door):
 
     def upsert_mr_note(self, project: str, mr_iid: int, body: str, token: str) -> str:
         """One note of the bot's on a merge request, found by `token`: posted once, then edited
-        in place only when its text changes. Returns created, updated or unchanged."""
+        in place only when its text changes. Returns created, updated or unchanged. GitLab
+        keeps a note's text as its quick-action extractor leaves it, merge requests' too
+        (`Gitlab::QuickActions::Extractor`: no `\r`, no trailing white space): it is sent so,
+        or every run would find it changed and edit it again."""
+        body = body.replace("\r", "").rstrip()
         notes = self._project(project).mergerequests.get(mr_iid, lazy=True).notes
         bot = self.bot_username()
         found = self._call(
