@@ -179,7 +179,7 @@ class DetailsCache:
 
 
 def _note(row: list[Any]) -> Note:
-    id_, author, body, created, system, internal, *rest = row  # rows of older files: 6 values
+    id_, author, body, created, system, internal, *rest = row
     updated = rest[0] if rest else None
     return Note(
         int(id_),

@@ -22,14 +22,20 @@ class Note:
     created_at: datetime
     system: bool = False
     internal: bool = False
-    updated_at: datetime | None = None  # GitLab's; later than `created_at` once it was edited
+    # When GitLab last saved its text (an edit; None: as created). An approval given on it
+    # before then was given on other text.
+    updated_at: datetime | None = None
+
+    @property
+    def edited_at(self) -> datetime:
+        return max(self.created_at, self.updated_at or self.created_at)
 
     def bots_words(self, marker: Marker) -> bool:
         """Whether a marked note of the bot's still says what the bot wrote. The bot edits its
         notes only to mark them superseded or resolved; anyone else's edit (a Maintainer may
         edit any note, and GitLab's API names no editor) leaves a live note edited after it was
         posted: its words are no longer the bot's, and it counts as no note of the bot's."""
-        edited = self.updated_at is not None and self.updated_at > self.created_at
+        edited = self.edited_at > self.created_at
         return not edited or marker.superseded is not None or marker.resolved
 
 
