@@ -52,3 +52,79 @@ def test_a_thumbsup_on_the_new_approval_request_after_a_revision_approves_and_de
         bot_run(url)
         assert "proposal::Closed_Won" in labels_of(url, 1)
         assert project_as(url, "dana").issues.get(1).state == "closed"
+
+
+def _quiet(stage, close_date, done=TASKS, events_by="rowan"):
+    edit = [
+        {
+            "author": "dana",
+            "body": "changed the description",
+            "system": True,
+            "created_at": "2026-01-05T09:00:00Z",
+        }
+    ]
+    return issue(
+        1,
+        stage,
+        data={**ESTIMATE, "close_date": close_date},
+        done=done,
+        events_by=events_by,
+        notes=edit,
+    )
+
+
+def test_an_approved_deal_is_never_lost_for_inactivity_the_em_and_the_approvers_are_asked():
+    with running_emulator(seed([_quiet("Approved", "2026-01-02")])) as emu:
+        url = emu.url
+        bot_run(url)
+        admin(url, "clock", {"now": "2026-02-19T10:00:00Z"})  # 45 days without people
+        bot_run(url)
+        asked = [
+            n for n in bot_notes(url, 1) if find_marker(n.body).key.startswith("quiet-approval/")
+        ]
+        assert len(asked) == 1 and "@harriet" in asked[0].body and "@rowan" in asked[0].body
+        assert "since 2026-01-05" in asked[0].body
+        assert not any(k.startswith("stale-warning/") for k in keys(url, 1))
+        for when in ("2026-03-06T10:00:00Z", "2026-05-06T10:00:00Z"):  # 60 and 121 days
+            admin(url, "clock", {"now": when})
+            bot_run(url)
+            now = project_as(url, "dana").issues.get(1)
+            assert now.state == "opened" and "proposal::Approved" in now.labels
+            assert "Lost::unknown" not in now.labels
+        project_as(url, "quinn").issues.update(1, {"add_labels": "proposal::Closed_Won"})
+        bot_run(url)
+        won = project_as(url, "dana").issues.get(1)
+        assert won.state == "closed" and "proposal::Closed_Won" in won.labels
+
+
+def test_a_deal_waiting_for_approval_is_never_lost_for_inactivity_either():
+    with running_emulator(
+        seed([_quiet("Ready For Approval", "2026-01-02", events_by="dana")])
+    ) as emu:
+        url = emu.url
+        admin(url, "clock", {"now": "2026-03-20T10:00:00Z"})  # 74 days
+        bot_run(url)
+        now = project_as(url, "dana").issues.get(1)
+        assert now.state == "opened" and "proposal::Ready For Approval" in now.labels
+        assert any(k.startswith("quiet-approval/") for k in keys(url, 1))
+
+
+def test_a_close_date_ahead_counts_as_activity_the_clock_starts_on_that_day():
+    red = _quiet("Strawman_WIP", "2026-04-30", done=TASKS[:1], events_by="dana")
+    with running_emulator(seed([red])) as emu:
+        url = emu.url
+        for when in ("2026-03-06T10:00:00Z", "2026-04-29T10:00:00Z", "2026-06-13T10:00:00Z"):
+            admin(url, "clock", {"now": when})  # 60 and 114 days after people; 44 after the date
+            bot_run(url)
+            assert project_as(url, "dana").issues.get(1).state == "opened", when
+        assert not any(k.startswith("stale-warning/") for k in keys(url, 1))
+        admin(url, "clock", {"now": "2026-06-14T10:00:00Z"})  # 45 days after the close date
+        bot_run(url)
+        warned = [
+            n for n in bot_notes(url, 1) if find_marker(n.body).key.startswith("stale-warning/")
+        ]
+        assert len(warned) == 1 and "since 2026-04-30" in warned[0].body
+        admin(url, "clock", {"now": "2026-06-29T10:00:00Z"})  # 60 days after it
+        bot_run(url)
+        lost = project_as(url, "dana").issues.get(1)
+        assert lost.state == "closed" and "Lost::unknown" in lost.labels

@@ -127,7 +127,7 @@ class _Planner(Gates, Comments):
                 rule=rule.id,
                 memo=self.settings.memo,
             )
-            since = facts.last_human_activity() or current.updated_at
+            since = facts.quiet_since()
             context["last_activity"] = Trusted(since.strftime("%Y-%m-%d"))
             step = Step(origin=rule.id, kind="rule", context=context, stage_entered=entered)
             for action in rule.actions:
