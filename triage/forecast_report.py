@@ -98,8 +98,15 @@ def context(fc: Forecast) -> dict[str, Any]:
     }
 
 
-def markdown(fc: Forecast, templates: Templates, template: str = "forecast.md.j2") -> str:
-    return templates.render(template, context(fc))
+def markdown(
+    fc: Forecast,
+    templates: Templates,
+    template: str = "forecast.md.j2",
+    restated: list[dict[str, Any]] | None = None,
+) -> str:
+    """The forecast as its issue shows it; `restated`: the restatements of a past quarter's
+    bookings this text announces (late bookings, `runner/forecast_issue.py`)."""
+    return templates.render(template, {**context(fc), "restated": restated or []})
 
 
 def as_json(fc: Forecast) -> dict[str, Any]:

@@ -2,13 +2,15 @@
 deal lost to inactivity, late bookings restated into their quarter. On the emulator, people
 acting through python-gitlab as themselves."""
 
+import json
+
 from test_gates_and_timers import ESTIMATE, issue, keys, labels_of, seed
 
 from gitlab_emulator.testing import admin, running_emulator
-from triage.commands.demo_data import TASKS, description
+from triage.commands.demo_data import BOT_TOKEN, TASKS, description
 from triage.issues.markers import find_marker
 
-from support import bot_notes, bot_run, project_as
+from support import bot_notes, bot_run, project_as, triage_report
 
 
 def _revise(url, iid, days, done=TASKS):
@@ -128,3 +130,51 @@ def test_a_close_date_ahead_counts_as_activity_the_clock_starts_on_that_day():
         bot_run(url)
         lost = project_as(url, "dana").issues.get(1)
         assert lost.state == "closed" and "Lost::unknown" in lost.labels
+
+
+def _forecast(url, quarter):
+    issues = project_as(url, "dana").issues.list(get_all=True, state="all")
+    return next(i for i in issues if i.title == f"PS forecast {quarter}").description
+
+
+def _won_row(text):
+    return next(line for line in text.splitlines() if line.startswith("| Won (bookings) |"))
+
+
+def test_a_late_booking_restates_its_quarters_forecast_and_the_report_agrees():
+    approved = issue(
+        1,
+        "Approved",
+        data={**ESTIMATE, "close_date": "2026-04-29"},
+        done=TASKS,
+        events_by="rowan",
+        at="2026-04-20T09:00:00Z",
+    )
+    with running_emulator(seed([approved], now="2026-04-29T09:00:00Z")) as emu:
+        url = emu.url
+        bot_run(url)
+        admin(url, "clock", {"now": "2026-04-30T17:00:00Z"})
+        bot_run(url)  # the quarter's last run
+        stood = _forecast(url, "FY27-Q1")
+        assert _won_row(stood) == "| Won (bookings) | 0 | USD 0.00 |"
+        admin(url, "clock", {"now": "2026-05-04T10:00:00Z"})  # signed on 04-29, recorded now
+        project_as(url, "quinn").issues.update(1, {"add_labels": "proposal::Closed_Won"})
+        result, _ = bot_run(url)
+        assert "forecast FY27-Q1: restated" in result.forecast
+        restated = _forecast(url, "FY27-Q1")
+        assert _won_row(restated) == "| Won (bookings) | 1 | USD 24,000.00 |"
+        assert (
+            "> **Restated on 2026-05-04**: 1 win recorded after FY27-Q1 ended, closing in it "
+            "([Juniper Rail](" in restated
+        )
+        assert "won (bookings) 0, USD 0.00 before, now 1, USD 24,000.00." in restated
+        # The rest of the issue stands as the quarter left it.
+        assert (
+            restated.split("<!-- ps-triage:bookings -->")[0].split("> **Restated")[0]
+            == (stood.split("<!-- ps-triage:bookings -->")[0])
+        )
+        assert "Juniper Rail" not in _won_row(_forecast(url, "FY27-Q2"))
+        report = triage_report(url, BOT_TOKEN, "--quarter", "FY27-Q1", "--format", "json")
+        assert json.loads(report.stdout)["won_value"] == "24000.00"
+        again, client = bot_run(url)
+        assert client.traffic.writes == 0 and "restated" not in again.forecast
