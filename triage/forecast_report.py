@@ -85,6 +85,9 @@ def context(fc: Forecast) -> dict[str, Any]:
         "by_em": [{"name": n, "count": c, "net": str(t)} for n, c, t in fc.grouped("em")],
         "by_stage": [{"name": n, "count": c, "net": str(t)} for n, c, t in fc.grouped("stage")],
         "approved": [deal(d) for d in fc.approved],
+        "awaiting_approval": [deal(d) for d in fc.awaiting_approval],  # with days in the queue
+        "on_hold": [deal(d) for d in fc.on_hold],  # closing in the quarter, in no total
+        "on_hold_total": str(sum((d.net for d in fc.on_hold), Decimal(0))),
         "won": [closed(c) for c in fc.won],
         "won_value": str(fc.won_value),
         "lost": [closed(c) for c in fc.lost],
