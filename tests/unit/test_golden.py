@@ -277,6 +277,11 @@ UNKNOWN_ACTIVITIES = {
 }
 
 VARIANTS = {
+    # 45% off the rate card (maximum 30%): flagged where the price first goes out (issue 30).
+    "estimate-summary-above-max-discount.md": (
+        "estimate-summary.md.j2",
+        lambda: with_details(stage("Estimate_Feedback", data=ORCHARD, done=TASKS[:1])),
+    ),
     "data-block-problem-unknown.md": (
         "data-block-problem.md.j2",
         lambda: with_details(stage("Strawman_WIP", data=UNKNOWN_ACTIVITIES, done=TASKS[:1])),
