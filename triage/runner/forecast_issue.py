@@ -95,8 +95,9 @@ BOOKINGS_HEADING = "### Closed this quarter"  # a forecast written before the ma
 def late_bookings(
     policy: Policy, issues: list[IssueSnapshot], current: FiscalQuarter
 ) -> list[tuple[FiscalQuarter, list[IssueSnapshot]]]:
-    """The wins this run closed into a quarter before `current` (Deal Desk recorded them after
-    that quarter ended; their close date is in it), by quarter."""
+    """The wins among `issues` (those this run closed, and closed ones it listed) booked to a
+    quarter before `current`, by quarter: a restatement looks for the ones that quarter's
+    forecast issue does not show yet (recorded after it ended, their close date in it)."""
     won = policy.lifecycle.label("Closed_Won")
     start = policy.calendar.fiscal_year_start_month
     late: dict[str, tuple[FiscalQuarter, list[IssueSnapshot]]] = {}
@@ -130,9 +131,16 @@ def restate(
     found = gitlab.find_own_issue(config.project, token)
     if found is None:
         return None
+    old = found[1]
+    where = _span(old)
+    if where is None:
+        return None
+    stood = old[where[0] : where[1]]
     fc = forecast(policy, [], closed_in(policy, gitlab, late, quarter), now, quarter)
-    refs = {i.ref for i in late}
-    added = [c for c in fc.won if c.ref in refs]
+    # The wins the issue does not show yet: those recorded since it was last written.
+    added = [c for c in fc.won if f"]({c.url})" not in stood]
+    if not added:
+        return None
     line = {
         "date": Trusted(policy.calendar.local(now).date().isoformat()),
         "count": len(added),
@@ -145,10 +153,8 @@ def restate(
         "won_value": str(fc.won_value),
     }
     text = markdown(fc, templates, config.template, restated=[line])
-    old = found[1]
     part, banner = _between(text, *BOOKINGS), _restatement(text)
-    where = _span(old)
-    if not added or part is None or where is None or old[where[0] : where[1]] == part:
+    if part is None or stood == part:
         return None
     lo, hi = where
     description = old[:lo] + banner + part + old[hi:]
