@@ -133,6 +133,11 @@ class Calendar(Strict):
             return instant.astimezone(UTC)
         return instant.astimezone(self._zone)
 
+    def stamp(self, instant: datetime) -> str:
+        """A time as notes write it, in the team's time zone: `2026-01-12 18:00 KST`."""
+        local = self.local(instant)
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname() or self.time_zone}"
+
     def days_off(self, region: str | None = None) -> frozenset[date]:
         """The weekdays that are not business days: the region's (or the team's) public holidays
         and the company days."""
