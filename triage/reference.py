@@ -233,8 +233,10 @@ def policy_reference() -> str:
         " no HTML); trusted values are not. Filters: `money` (an amount with the rate card's currency,"
         " written for `rates.locale`: `USD 4,500.00`), `num` (a number with the locale's decimal"
         ' sign, no grouping: `2.5`, `2,5` for de_DE), `plural` (`3 | plural("day")`: `3 days`;'
-        ' another plural as the second argument: `plural("Tag", "Tage")`), `day` (a date as the'
-        " locale writes it: `Nov 27, 2026`, `27.11.2026`), `code`, `mention`,"
+        ' another plural as the second argument: `plural("Tag", "Tage")`; a Korean, Japanese or'
+        " Chinese counter follows the number with no space and no plural: `12명`), `day` (a date"
+        ' as the locale writes it: `Nov 27, 2026`, `27.11.2026`; `day("long")` for contracts:'
+        " `November 27, 2026`, `2026년 11월 27일`), `code`, `mention`,"
         " `trusted`, `md`,"
         ' `label` (a label read from GitLab: `~"name"` when its name is plain, else inline code),'
         " `mermaid` (a name inside double quotes in a Mermaid block: only plain characters kept).",
