@@ -189,6 +189,7 @@ def test_a_seoul_team_adopts_it_in_its_own_language(tmp_path, monkeypatch):
     passed = validate(target)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "1 issue template with a scoping data block" in passed.stdout
+    assert "warning:" not in passed.stderr, passed.stderr  # nothing left of the shipped team
 
     # The policy tests init wrote, with the team's own tasks.
     tests = subprocess.run(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -484,6 +484,17 @@ class Policy(Strict):
         description="the service catalog: the team's offerings, which SoW drafts are written from "
         "(see `catalog[]`)",
     )
+
+    # Where a key path of the policy was written (`file:line:column: key.path`), set by the
+    # loader; a policy made in code has no files.
+    _where: Callable[[tuple[Any, ...]], str] | None = PrivateAttr(default=None)
+
+    def located(self, where: Callable[[tuple[Any, ...]], str]) -> None:
+        self._where = where
+
+    def where(self, path: tuple[Any, ...]) -> str:
+        """`policies/ps-scoping.yml:12:3: calendar.time_zone` (the key path alone without files)."""
+        return self._where(path) if self._where else ".".join(map(str, path))
 
     def days_off(self, em: str | None) -> frozenset[date]:
         """The days off an EM's business days skip: those of the EM's region (`calendar.regions`:
