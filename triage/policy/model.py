@@ -53,6 +53,11 @@ class Scope(Strict):
         return self
 
 
+def _upper(value: Any) -> Any:
+    """A country code as ISO 3166-1 writes it (`kr` is KR)."""
+    return value.strip().upper() if isinstance(value, str) else value
+
+
 class Region(Strict):
     """The public holidays of one region's EMs (`calendar.regions`): an EM's reminders and
     business-day counts skip the holidays of the region the EM is in."""
@@ -67,6 +72,8 @@ class Region(Strict):
         default_factory=list,
         description="assignment pools (`assignment.pools` keys) whose EMs are in this region",
     )
+
+    _country = field_validator("country", mode="before")(_upper)
     people: list[str] = Field(
         default_factory=list, description="EMs (usernames) in this region, whatever their pools"
     )
@@ -90,6 +97,7 @@ class Calendar(Strict):
     subdivision: str | None = Field(
         None, description="the country's subdivision as the holidays library names it, e.g. BY"
     )
+    _country = field_validator("country", mode="before")(_upper)
     regions: dict[str, Region] = Field(
         default_factory=dict,
         description="public holidays per EM region, e.g. {EMEA: {country: GB, subdivision: ENG, "
