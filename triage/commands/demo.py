@@ -33,7 +33,7 @@ def _tick(project: gitlab.v4.objects.Project, iid: int, task: str) -> None:
     issue.save()
 
 
-def _human_steps(url: str, path: str) -> list[tuple[str, Callable[[], object]]]:
+def _human_steps(url: str, path: str = PROJECT) -> list[tuple[str, Callable[[], object]]]:
     def as_user(name: str) -> gitlab.v4.objects.Project:
         return gitlab.Gitlab(url, private_token=f"{name}-token").projects.get(path, lazy=True)
 
