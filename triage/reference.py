@@ -19,10 +19,10 @@ from .policy.model import (
     Region,
     Rule,
     Scope,
-    Sow,
     Stage,
     Transition,
 )
+from .policy.sow import Sow
 from .pricing import Rates
 from .rules.actions import ACTIONS
 from .rules.conditions import CONDITIONS
@@ -161,6 +161,7 @@ def _type(info: Any) -> str:
         return "list of actions (see Actions)"
     for noise in (
         "triage.policy.model.",
+        "triage.policy.sow.",
         "triage.rules.conditions.",
         "triage.rules.actions.",
         "triage.pricing.",
