@@ -503,8 +503,7 @@ def render(
 
     def action() -> int:
         workspace = load_workspace(policies, templates)
-        # The team's date, as a run dates the document it uploads (calendar.time_zone).
-        day = workspace.policy.calendar.local(when).date()
+        day = workspace.policy.calendar.local(when).date()  # the team's date, as a run's
         document = DocumentOut(path=docx, day=day, pdf=pdf) if docx else None
         if data_file is not None:
             return render_data(console, workspace, template, data_file, stage, document)
