@@ -568,8 +568,13 @@ def _salesforce_secrets() -> Any:
     """The SF_* variables (docs/operations.md, "Salesforce in sync")."""
     from .salesforce.client import Secrets
 
-    names = ("CLIENT_ID", "CLIENT_SECRET", "USERNAME", "PRIVATE_KEY")
-    return Secrets.given(*(os.environ.get(f"SF_{name}") for name in names))
+    taken = _credentials()  # the secret and the key: out of the environment since `entry`
+    return Secrets.given(
+        os.environ.get("SF_CLIENT_ID"),
+        taken.get("SF_CLIENT_SECRET"),
+        os.environ.get("SF_USERNAME"),
+        taken.get("SF_PRIVATE_KEY"),
+    )
 
 
 main.add_command(
