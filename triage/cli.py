@@ -503,7 +503,7 @@ def render(
 
     def action() -> int:
         workspace = load_workspace(policies, templates)
-        day = workspace.policy.calendar.local(when).date()  # the team's date, as a run's
+        day = workspace.policy.calendar.local(when).date()  # the team's, as a run dates it
         document = DocumentOut(path=docx, day=day, pdf=pdf) if docx else None
         if data_file is not None:
             return render_data(console, workspace, template, data_file, stage, document)
