@@ -500,10 +500,11 @@ def render(
     connection = _connection(gitlab_url, project)
     console = _console(ctx, connection.token)
     when = now or datetime.now(UTC)  # the date in the file name and the document
-    document = DocumentOut(path=docx, day=when.date(), pdf=pdf) if docx else None
 
     def action() -> int:
         workspace = load_workspace(policies, templates)
+        day = workspace.policy.calendar.local(when).date()  # the team's, as a run dates it
+        document = DocumentOut(path=docx, day=day, pdf=pdf) if docx else None
         if data_file is not None:
             return render_data(console, workspace, template, data_file, stage, document)
         assert issue is not None
