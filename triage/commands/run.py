@@ -11,7 +11,8 @@ from ..console import Console
 from ..errors import UserError
 from ..explain import explain_issue
 from ..gitlab.cache import DetailsCache
-from ..planner import Settings
+from ..planner import Settings, assignments_for
+from ..policy.model import Policy
 from ..report import as_json, plan_markdown, summary, table
 from ..runner import Mode, run
 from ..runner.pdfs import PdfCopies
@@ -164,11 +165,13 @@ def explain_command(
     policy = scoped(workspace.policy, connection)
     now = in_zone(now, policy)
     gitlab = open_gitlab(connection)
-    found = list(gitlab.list_issues(policy.scope, iids=[iid]))
+    # The whole listing, as a run reads it: the EM a run would assign comes from all of it.
+    listed = list(gitlab.list_issues(policy.scope))
+    found = [issue for issue in listed if issue.iid == iid] or list(
+        gitlab.list_issues(policy.scope.model_copy(update={"state": "all"}), iids=[iid])
+    )  # a closed issue too
     if not found:
-        raise UserError(
-            f"issue #{iid} is not in scope ({policy.scope.model_dump(exclude_defaults=True)})"
-        )
+        raise UserError(f"issue #{iid} is not in scope ({_scope_words(policy)})")
     issue = found[0]
     issue = replace(
         issue,
@@ -179,6 +182,16 @@ def explain_command(
         bot=gitlab.bot_username(),
         templates=workspace.templates,
         members=gitlab.scope_members(policy.scope),
+        assignments=assignments_for(policy, listed),
     )
     console.out(explain_issue(policy, issue, now or gitlab.now(), settings))
     return 0
+
+
+def _scope_words(policy: Policy) -> str:
+    """The scope as a person reads it: `project ps/ps-plan, labels Services Calculator`."""
+    scope = policy.scope
+    parts = [f"project {scope.project}" if scope.project else f"group {scope.group}"]
+    if scope.labels:
+        parts.append(f"labels {', '.join(scope.labels)}")
+    return ", ".join(parts)

@@ -235,7 +235,7 @@ class _Planner(Gates, Comments):
 
         context["move"] = {
             "user": move.user,
-            "at": Trusted(move.at.strftime("%Y-%m-%d %H:%M UTC")),
+            "at": Trusted(self.policy.calendar.stamp(move.at)),
             "source": named(move.source, move.source),
             "target": named(move.target, move.target),
             "source_label": named(move.source, self.life.label(move.source))

@@ -340,4 +340,11 @@ def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
         )
     if problems:
         raise PolicyInvalid(problems)
+
+    def where(path: tuple[Any, ...]) -> str:
+        file, position, _ = origins.locate(path)
+        at = f"{file}:{position.line}:{position.column}" if position else file
+        return f"{at}: {_key_path(merged, path)}"
+
+    policy.located(where)
     return policy

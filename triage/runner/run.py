@@ -313,9 +313,18 @@ def approvers_of(policy: Policy, gitlab: GitLab) -> dict[str, frozenset[str]]:
     for gate in policy.approvals:
         for group in gate.groups:
             if (group, gate.inherited) not in members:
-                members[group, gate.inherited] = gitlab.group_members(
-                    group, inherited=gate.inherited
-                )
+                try:
+                    members[group, gate.inherited] = gitlab.group_members(
+                        group, inherited=gate.inherited
+                    )
+                except GitLabProblem as problem:  # GitLab's 404 says only "Group Not Found"
+                    raise GitLabProblem(
+                        f"the members of group '{group}' (approvals: {gate.id}) could not be "
+                        f"read: {problem}\n    fix: check `{group}` in the gate's `groups`, and "
+                        "that the bot's user can see the group (a member of it, or the group "
+                        "internal)",
+                        fatal=problem.fatal,
+                    ) from None
         found[gate.id] = frozenset(u.lower() for u in gate.users).union(
             *(
                 (
