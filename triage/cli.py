@@ -1,7 +1,9 @@
 """The `triage` command: parses arguments and the environment, then dispatches.
 
 Environment variables are read here and nowhere else: GITLAB_URL (or CI_SERVER_URL),
-GITLAB_TOKEN, TRIAGE_PROJECT (then the policy's scope, then CI_PROJECT_PATH); click reads TRIAGE_CACHE and TRIAGE_READERS.
+GITLAB_TOKEN, TRIAGE_PROJECT (then the policy's scope, then CI_PROJECT_PATH), TRIAGE_WEBHOOK_SECRET
+(and TRIAGE_WEBHOOK_SECRET_PREVIOUS) for `serve`; click reads TRIAGE_CACHE, TRIAGE_READERS and
+TRIAGE_SERVE_STATE.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from . import cli_serve
 from .cli_options import (
     NOW_HELP,
     QUIET_HELP,
@@ -52,11 +55,11 @@ def _token() -> str | None:
     return token or None
 
 
-def _console(ctx: click.Context, token: str | None = None) -> Console:
+def _console(ctx: click.Context, token: str | None = None, *others: str | None) -> Console:
     obj = ctx.ensure_object(dict)
     return Console(
         color=False if "NO_COLOR" in os.environ else None,
-        secrets=[token, os.environ.get("GITLAB_TOKEN")],
+        secrets=[token, os.environ.get("GITLAB_TOKEN"), *others],
         quiet=obj.get("quiet", False),
         verbose=obj.get("verbose", False),
         columns=int(columns) if (columns := os.environ.get("COLUMNS", "")).isdigit() else None,
@@ -556,6 +559,18 @@ def demo(ctx: click.Context, policies: Path | None, templates: Path | None) -> N
         Path("templates") if Path("templates").is_dir() else DEFAULTS / "templates"
     )
     _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, templates)))
+
+
+def _webhook_secrets() -> tuple[str | None, str | None]:
+    """TRIAGE_WEBHOOK_SECRET and, while it is rotated, TRIAGE_WEBHOOK_SECRET_PREVIOUS."""
+    current, previous = (
+        (os.environ.get(name) or "").strip() or None
+        for name in ("TRIAGE_WEBHOOK_SECRET", "TRIAGE_WEBHOOK_SECRET_PREVIOUS")
+    )
+    return current, previous
+
+
+main.add_command(cli_serve.serve_command(_connection, _console, _exit, _webhook_secrets))
 
 
 add_common_flags(main)
