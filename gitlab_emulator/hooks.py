@@ -32,7 +32,8 @@
   twice: the same Idempotency-Key, a new X-Gitlab-Webhook-UUID, as a retry), `hook_reorder_rate`
   (held back and sent after the next one) and `hook_delay_ms` (each delivery that much later).
 
-Group hooks, recursion detection (`X-Gitlab-Event-UUID` on API requests) and the namespace rate
+Group hooks (Premium; `/groups/:id/hooks`, Owner) fire for every project of the group and its
+subgroups, beside the project's own. Recursion detection (`X-Gitlab-Event-UUID` on API requests) and the namespace rate
 limit on deliveries are not emulated.
 """
 
@@ -58,10 +59,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .http import FORBIDDEN, ApiError, Request, Response, Router, bad_param, not_found, paginate
-from .store import MAINTAINER, Issue, Label, Note, Project, Store, User
+from .store import MAINTAINER, OWNER, Group, Issue, Label, Note, Project, Store, User
 
 VERSION = "18.6.0-ee"  # what `GET /version` answers
 TIMEOUT = 10.0  # seconds: GitLab.com's webhook_timeout
+HOLD = 1.0  # seconds the reorder fault holds a delivery back when no other comes
 TEMPORARILY_DISABLED_FAILURE_THRESHOLD = 3
 PERMANENTLY_DISABLED_FAILURE_THRESHOLD = 39
 INITIAL_BACKOFF = timedelta(minutes=1)
@@ -99,7 +101,7 @@ SCOPES = {  # X-Gitlab-Event -> the hook's flag that subscribes to it
 @dataclass
 class Hook:
     id: int
-    project_id: int
+    project_id: int | None  # a project hook's; None for a group hook
     url: str
     created_at: datetime
     token: str | None = None
@@ -110,6 +112,7 @@ class Hook:
     events: dict[str, bool] = field(default_factory=dict)
     recent_failures: int = 0
     disabled_until: datetime | None = None
+    group_id: int | None = None  # a group hook's group
 
     def executable(self, now: datetime) -> bool:
         if self.recent_failures > PERMANENTLY_DISABLED_FAILURE_THRESHOLD:
@@ -184,11 +187,13 @@ class Hooks:
     def __init__(self, store: Store, base_url: str, faults: Callable[[], Any]) -> None:
         self.store, self.base_url, self._faults = store, base_url, faults
         self.hooks: dict[int, list[Hook]] = {}  # project id -> its hooks
+        self.group_hooks: dict[int, list[Hook]] = {}  # group id -> its hooks (Premium)
         self.sent: list[Sent] = []
         self.faulted: Counter[str] = Counter()  # deliveries dropped, duplicated, reordered
         self.timeout = TIMEOUT
         self._queue: queue.Queue[_Delivery | None] = queue.Queue()
         self._held: _Delivery | None = None  # a delivery the reorder fault holds back
+        self._outstanding = 0  # deliveries queued or held, not yet sent (or dropped)
         self._lock = threading.Lock()
         self._rng = random.Random(0)
         self._ids = itertools.count(1)
@@ -196,8 +201,17 @@ class Hooks:
 
     # routes ------------------------------------------------------------------------------
 
-    def register(self, router: Router, project: Callable[[Request, str], Project]) -> None:
-        self._project = project
+    def register(
+        self,
+        router: Router,
+        project: Callable[[Request, str], Project],
+        group: Callable[[Request, str], Group],
+    ) -> None:
+        self._project, self._group = project, group
+        router.add("GET", "/groups/:id/hooks", self.list_group_hooks)
+        router.add("POST", "/groups/:id/hooks", self.add_group_hook)
+        router.add("GET", "/groups/:id/hooks/:hook_id", self.get_group_hook)
+        router.add("DELETE", "/groups/:id/hooks/:hook_id", self.delete_group_hook)
         router.add("GET", "/projects/:id/hooks", self.list_hooks)
         router.add("POST", "/projects/:id/hooks", self.add_hook)
         router.add("GET", "/projects/:id/hooks/:hook_id", self.get_hook)
@@ -218,6 +232,53 @@ class Hooks:
             raise not_found()
         return found
 
+    # group hooks (GL ee/lib/api/group_hooks.rb: Premium, `authorize! :admin_group`: Owner) --
+
+    def _group_admin(self, req: Request, id: str) -> Group:
+        if req.user is None:
+            raise ApiError(401, {"message": "401 Unauthorized"})
+        group = self._group(req, id)
+        if not self.store.premium:
+            raise not_found()
+        if self.store.group_access(group, req.user) < OWNER and not req.user.admin:
+            raise FORBIDDEN
+        return group
+
+    def _one_of_group(self, group: Group, hook_id: str) -> Hook:
+        found = next((h for h in self.group_hooks.get(group.id, []) if str(h.id) == hook_id), None)
+        if found is None:
+            raise not_found()
+        return found
+
+    def list_group_hooks(self, req: Request, id: str) -> Response:
+        group = self._group_admin(req, id)
+        hooks = list(self.group_hooks.get(group.id, []))
+        return paginate(req, hooks, {"id": group.id}, self.entity)
+
+    def get_group_hook(self, req: Request, id: str, hook_id: str) -> Response:
+        group = self._group_admin(req, id)
+        return Response(200, self.entity(self._one_of_group(group, hook_id)))
+
+    def add_group_hook(self, req: Request, id: str) -> Response:
+        group = self._group_admin(req, id)
+        if req.arg("url") is None:
+            raise bad_param("url", "is missing")
+        hook = Hook(
+            id=next(self._ids),
+            project_id=None,
+            url="",
+            created_at=self.store.clock.now(),
+            group_id=group.id,
+        )
+        self._settings(req, hook)
+        self.group_hooks.setdefault(group.id, []).append(hook)
+        return Response(201, self.entity(hook))
+
+    def delete_group_hook(self, req: Request, id: str, hook_id: str) -> Response:
+        group = self._group_admin(req, id)
+        self.group_hooks[group.id].remove(self._one_of_group(group, hook_id))
+        return Response(204)
+
     def entity(self, hook: Hook) -> dict[str, Any]:
         now = self.store.clock.now()
         data: dict[str, Any] = {
@@ -236,8 +297,11 @@ class Hooks:
             "branch_filter_strategy": "wildcard",
             "custom_webhook_template": None,
             "custom_headers": [],
-            "project_id": hook.project_id,
         }
+        if hook.group_id is not None:
+            data["group_id"] = hook.group_id
+        else:
+            data["project_id"] = hook.project_id
         data.update({flag: hook.events.get(flag, flag == "push_events") for flag in EVENT_FLAGS})
         return data
 
@@ -299,7 +363,7 @@ class Hooks:
         """Around one API write (under the emulator's lock): the events it caused, queued
         for delivery. Nothing is looked at when the project has no hook."""
         project = self.store.project_by_ref(params.get("id", "")) if "id" in params else None
-        if project is None or not self.hooks.get(project.id) or user is None:
+        if project is None or user is None or not self._hooks_of(project):
             yield
             return
         iid = params.get("issue_iid") or params.get("noteable_id") or params.get("eventable_id")
@@ -529,11 +593,22 @@ class Hooks:
 
     # delivery ---------------------------------------------------------------------------
 
+    def _hooks_of(self, project: Project) -> list[Hook]:
+        """The project's hooks, and its groups' (a project and its group each with a hook to
+        the same place: both fire, GL merge request 89229)."""
+        groups = [g.id for g in self.store.project_group(project)] if self.store.premium else []
+        return [
+            *self.hooks.get(project.id, []),
+            *(h for g in groups for h in self.group_hooks.get(g, [])),
+        ]
+
     def _fire(self, project: Project, event: str, payload: dict[str, Any]) -> None:
         event_uuid = str(uuid.uuid4())
-        for hook in self.hooks.get(project.id, []):
+        for hook in self._hooks_of(project):
             if hook.events.get(SCOPES[event]):
                 self._start()
+                with self._lock:
+                    self._outstanding += 1
                 self._queue.put(_Delivery(hook, event, payload, str(uuid.uuid4()), event_uuid))
 
     def _start(self) -> None:
@@ -555,15 +630,16 @@ class Hooks:
         """Wait until every queued delivery went out (tests); False if still busy."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            if self._queue.unfinished_tasks == 0 and self._held is None:
-                return True
+            with self._lock:
+                if self._outstanding == 0:
+                    return True
             time.sleep(0.01)
         return False
 
     def _deliver_all(self) -> None:
         while True:
             try:
-                item = self._queue.get(timeout=0.2)
+                item = self._queue.get(timeout=HOLD if self._held is not None else 0.2)
             except queue.Empty:
                 if self._held is not None:  # nothing came after it: it goes now
                     held, self._held = self._held, None
@@ -585,6 +661,13 @@ class Hooks:
                 self._queue.task_done()
 
     def _deliver(self, item: _Delivery) -> None:
+        try:
+            self._deliver_now(item)
+        finally:
+            with self._lock:
+                self._outstanding -= 1
+
+    def _deliver_now(self, item: _Delivery) -> None:
         faults = self._faults()
         if faults.hook_delay_ms:
             time.sleep(faults.hook_delay_ms / 1000)

@@ -98,7 +98,7 @@ class Emulator:
         self.entities = Entities(store, self.url)
         self.api = Api(store, self.entities)
         self.hooks = Hooks(store, self.url, lambda: self.faults)  # webhooks: hooks.py
-        self.hooks.register(self.api.router, self.api.project)
+        self.hooks.register(self.api.router, self.api.project, self.api.group)
         self._thread: threading.Thread | None = None
 
     @classmethod

@@ -571,6 +571,7 @@ def _webhook_secrets() -> tuple[str | None, str | None]:
 
 
 main.add_command(cli_serve.serve_command(_connection, _console, _exit, _webhook_secrets))
+main.add_command(cli_serve.hooks_command(_connection, _console, _exit, _webhook_secrets))
 
 
 add_common_flags(main)

@@ -108,3 +108,51 @@ def serve_command(
         finish(guarded(console, action))
 
     return serve
+
+
+def hooks_command(
+    connection_of: Callable[..., Any],
+    console_of: Callable[..., Console],
+    finish: Callable[[int], None],
+    secrets_of: Callable[[], tuple[str | None, str | None]],
+) -> click.Command:
+    """The `hooks` command, given cli.py's helpers (as `serve_command`)."""
+
+    @click.command()
+    @workspace_options
+    @connection_options
+    @click.option("--url", help="serve's address for GitLab, ending in /webhook: check its hook.")
+    @click.option(
+        "--create",
+        is_flag=True,
+        help="With --url: make the hook, or set its events and secret (TRIAGE_WEBHOOK_SECRET).",
+    )
+    @click.pass_context
+    def hooks(
+        ctx: click.Context,
+        policies: Path,
+        templates: Path,
+        gitlab_url: str | None,
+        project: str | None,
+        now: datetime | None,
+        url: str | None,
+        create: bool,
+    ) -> None:
+        """List the project's webhooks; with --url, check (or with --create, make) the one
+        `triage serve` needs: its events, its status, one only, not also a group's."""
+        from .commands.hooks import hooks as command
+        from .workspace import load_workspace
+
+        if create and not url:
+            raise click.UsageError("--create goes with --url (serve's address, ending in /webhook)")
+        connection = connection_of(gitlab_url, project)
+        secret, _ = secrets_of()
+        console = console_of(ctx, connection.token, secret)
+
+        def action() -> int:
+            workspace = load_workspace(policies, templates, lenient=True)
+            return command(console, workspace, connection, url=url, create=create, secret=secret)
+
+        finish(guarded(console, action))
+
+    return hooks

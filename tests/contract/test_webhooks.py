@@ -73,7 +73,7 @@ def catcher(emulator: Emulator) -> Iterator[Catcher]:
     got = Catcher()
     yield got
     emulator.hooks.idle()
-    for hooks in emulator.hooks.hooks.values():
+    for hooks in [*emulator.hooks.hooks.values(), *emulator.hooks.group_hooks.values()]:
         hooks.clear()
     emulator.set_faults(hook_drop_rate=0.0, hook_duplicate_rate=0.0, hook_reorder_rate=0.0)
     got.server.shutdown()
@@ -286,12 +286,11 @@ def test_faults_duplicate_drop_and_reorder_deliveries(
     delivered(emulator)
     assert len(catcher.got) == 2
     emulator.set_faults(hook_drop_rate=0.0, hook_reorder_rate=1.0)
-    with emulator._lock:  # both queued before the worker looks: the first is held back
-        issue.notes.create({"body": "first"})
-        issue.notes.create({"body": "second"})
+    issue.notes.create({"body": "first"})  # held back until the next one, a second at most
+    issue.notes.create({"body": "second"})
     delivered(emulator)
     bodies = [p["object_attributes"]["note"] for _, p in catcher.got[2:]]
-    assert sorted(bodies) == ["first", "second"]
+    assert bodies == ["second", "first"]
 
 
 def test_a_slow_receiver_counts_as_a_failure(
@@ -318,3 +317,29 @@ def test_a_slow_receiver_counts_as_a_failure(
         emulator.hooks.timeout = 10.0
         project.hooks.delete(hook.id)
         slow.server.shutdown()
+
+
+def test_a_group_hook_fires_for_the_groups_projects_beside_the_projects_own(
+    emulator: Emulator, target: Any, project: Any, new_issue: Any, catcher: Catcher
+) -> None:
+    """GL ee/lib/api/group_hooks.rb (Owner of the group); merge request 89229: a project hook
+    and its group's hook to the same place both fire."""
+    issue = new_issue()
+    add_hook(project, catcher, note_events=True)
+    group = emulator.store.group_by_ref("ps")
+    rowan = emulator.store.user_by_username("rowan")
+    assert group is not None and rowan is not None
+    level = group.members[rowan.id]
+    group.members[rowan.id] = 50  # an Owner of the group, for this test only
+    try:
+        owner = target.client("rowan-token").groups.get("ps", lazy=True)
+        group_hook = owner.hooks.create({"url": catcher.url, "note_events": True, "token": "g"})
+        assert owner.hooks.get(group_hook.id).group_id == group.id
+        issue.notes.create({"body": "seen twice"})
+        delivered(emulator)
+    finally:
+        group.members[rowan.id] = level
+    tokens = sorted(h["X-Gitlab-Token"] for h, _ in catcher.got)
+    assert tokens == ["g", "hook-secret"]
+    keys = {h["Idempotency-Key"] for h, _ in catcher.got}
+    assert len(keys) == 2  # one per hook: a receiver cannot tell them apart by it
