@@ -64,11 +64,14 @@ def test_second_apply_makes_zero_writes_with_one_listing(demo):
     assert admin(demo.url, "stats")["routes"] == {
         "GET /user": 1,
         "GET /projects/:id": 1,  # may the token write? checked before any write
-        # the run lease's issue; the scoping issues; the quarter's closed deals and the forecast
+        # the run lease's issue; the scoping issues; the closed ones the gates check (updated
+        # since the lookback, won this quarter); the quarter's closed deals and the forecast
         # issue, for the forecast; the digest issue (today's comments: is every deal still
         # overdue listed?)
-        "GET /projects/:id/issues": 5,
-        "GET /groups/:id/members/all": 3,  # the approver groups: directors, TAs, Deal Desk
+        "GET /projects/:id/issues": 7,
+        # the approver groups (directors, TAs, Deal Desk): their direct members and invitations
+        "GET /groups/:id": 3,
+        "GET /groups/:id/members": 3,
         "GET /projects/:id/members/all": 1,
         "GET /projects/:id/issues/:eventable_id/resource_label_events": 9,
         "GET /projects/:id/issues/:noteable_id/notes": 8,  # and the digest issue's, once
@@ -83,8 +86,8 @@ def test_details_are_fetched_only_for_issues_that_need_them(demo):
     bot_run(demo.url, mode="plan")
     routes = admin(demo.url, "stats")["routes"]
     assert (
-        routes["GET /projects/:id/issues"] == 3
-    )  # one of the scoping issues, two for the forecast
+        routes["GET /projects/:id/issues"] == 5
+    )  # one of the scoping issues, two of the closed ones the gates check, two for the forecast
     # all 9: 8 have a comment due, and #4101 is old enough to be stale, recently updated
     assert routes["GET /projects/:id/issues/:noteable_id/notes"] == 9
     # all 9: timers of stages entered earlier, who set a gated label, who relabelled an issue

@@ -165,9 +165,11 @@ class Gate(Strict):
     label: str
     users: list[str] = Field(default_factory=list)
     groups: list[str] = Field(default_factory=list)
-    # A group member counts only at or above this access level in the group, as GitLab's
-    # members/all shows it (inherited and invited members included): 20 Reporter by default.
+    # A group member counts only at or above this access level in the group: 20 Reporter by
+    # default. The groups' direct members count, and the members of groups invited into them;
+    # `inherited: true`: their parent groups' members too (GitLab's members/all).
     min_access_level: int = Field(20, ge=5, le=50)
+    inherited: bool = False
     # For a stage label: it counts only when set from one of these stages (None: from any).
     from_: Annotated[list[str] | None, WithJsonSchema(_ONE_OR_MORE)] = Field(None, alias="from")
     # The label put back when someone else set `label`. A stage label's refused move goes back

@@ -27,6 +27,7 @@ from ..planner import IssuePlan, Settings, after, assignments_for
 from ..policy.model import Policy
 from ..render.templates import TemplateProblem, Templates
 from .apply import apply_issue
+from .closed import closed_to_gate
 from .details import DetailReads, HeadStart, Key, planned_batches
 from .digest_issue import keep_digest
 from .forecast_issue import EmptyScope, keep_forecast
@@ -139,6 +140,8 @@ def run_holding(
     reused_before = cache.reused if cache else 0
     detailed: dict[Key, IssueSnapshot] = {}
     limit = Readers.fixed(readers) if readers else Readers()
+    # Listed before any read starts: the closed issues the gates check, planned with the rest.
+    closed = closed_to_gate(policy, gitlab, now or gitlab.now())
     with DetailReads(gitlab, limit) as reads:
         ahead = HeadStart(policy, settings, reads, cache)
         listed, when = list_planning_ahead(policy, gitlab, ahead, iid, now)
@@ -146,6 +149,8 @@ def run_holding(
         if mode == "apply":
             result.pdfs = pdfs if pdfs is not None else PdfCopies(None)
         settings = replace(settings, assignments=assignments_for(policy, listed))
+        known = {(s.project, s.iid) for s in listed}
+        listed += [c for c in closed if (c.project, c.iid) not in known]
         chosen = [s for s in listed if iid is None or s.iid == iid]
         batches = planned_batches(policy, chosen, when, settings, reads, detailed, cache, ahead)
         for snapshot, issue_plan in batches:
@@ -269,16 +274,23 @@ def list_planning_ahead(
 
 def approvers_of(policy: Policy, gitlab: GitLab) -> dict[str, frozenset[str]]:
     """Each gate's approvers: its users, and its groups' members at or above the gate's
-    `min_access_level` (members read once per run)."""
-    members: dict[str, dict[str, int]] = {}
+    `min_access_level` (members read once per run): direct members and those of groups
+    invited into them, parent groups' members only when the gate says `inherited`."""
+    members: dict[tuple[str, bool], dict[str, int]] = {}
     found = {}
     for gate in policy.approvals:
         for group in gate.groups:
-            if group not in members:
-                members[group] = gitlab.group_members(group)
+            if (group, gate.inherited) not in members:
+                members[group, gate.inherited] = gitlab.group_members(
+                    group, inherited=gate.inherited
+                )
         found[gate.id] = frozenset(u.lower() for u in gate.users).union(
             *(
-                (name for name, level in members[g].items() if level >= gate.min_access_level)
+                (
+                    name
+                    for name, level in members[g, gate.inherited].items()
+                    if level >= gate.min_access_level
+                )
                 for g in gate.groups
             )
         )
