@@ -1,6 +1,7 @@
 """Benchmark (not a test): how soon `triage serve` writes after a person's action.
 
-    .venv/bin/python bench/serve_latency.py [--debounce 3] [--debounce-max 15] [--issues 20] [--events 100]
+    .venv/bin/python bench/serve_latency.py [--debounce 3] [--debounce-max 15] [--issues 20]
+        [--events 100] [--writes-per-minute 60]
 
 The emulator holds ISSUES scoping issues waiting for approval (the hourly run has posted their
 approval requests); serve listens with a project hook delivering to it. EVENTS times, a person
@@ -44,6 +45,7 @@ def main() -> None:
     options.add_argument("--debounce-max", type=float, default=15.0)
     options.add_argument("--issues", type=int, default=20)
     options.add_argument("--events", type=int, default=100)
+    options.add_argument("--writes-per-minute", type=int, default=60)
     args = options.parse_args()
     iids = list(range(1, args.issues + 1))
     with running_emulator(seed([issue(n, "Ready For Approval", done=TASKS) for n in iids])) as emu:
@@ -57,6 +59,7 @@ def main() -> None:
             lambda line: None,
             quiet=args.debounce,
             most=args.debounce_max,
+            writes_per_minute=args.writes_per_minute,
         )
         project = emu.store.project_by_ref("ps/ps-plan")
         assert project is not None
@@ -107,7 +110,8 @@ def main() -> None:
         f"{len(latencies)} events over {len(iids)} issues, debounce {args.debounce:g} s "
         f"(at most {args.debounce_max:g} s): event-to-write median "
         f"{statistics.median(latencies):.2f} s, p95 {p95:.2f} s, max {latencies[-1]:.2f} s; "
-        f"{len(service.worker.planned)} plans in {total:.1f} s"
+        f"{len(service.worker.planned)} plans, {service.metrics.total('triage_writes_total'):g} "
+        f"writes (at most {args.writes_per_minute} a minute) in {total:.1f} s"
     )
     assert threading.active_count() < 50
 

@@ -66,6 +66,8 @@ def test_serve_says_where_it_listens_first_and_answers_until_stopped(tmp_path: P
             with urllib.request.urlopen(f"{url}/healthz", timeout=5) as answer:
                 assert json.loads(answer.read())["status"] == "ok"
         finally:
-            process.send_signal(signal.SIGINT)
+            process.send_signal(signal.SIGTERM)
             out, err = process.communicate(timeout=20)
+        assert process.returncode == 0, err  # stopped cleanly, the worker too
+        assert "serve: stopped; 0 issues pending" in err
         assert "s3cret" not in out + err and BOT_TOKEN not in out + err

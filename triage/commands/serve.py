@@ -3,6 +3,7 @@ touches (triage/serve/). Needs the `serve` extra: `pip install 'ps-triage[serve]
 
 from __future__ import annotations
 
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,14 +76,25 @@ def serve(
         ) from None
     console.out(f"serving on {address(sock)}")
     scope = policy.scope.project or policy.scope.group
-    console.info(
+    console.aside(
         f"serve: {scope} at {connection.url} as @{service.identity.bot_username}; "
         f"{len(service.inbox)} issues pending"
     )
+    web = server(service)
+
+    def stop(signum: int, frame: object) -> None:
+        web.should_exit = True  # uvicorn finishes the answers under way, then returns
+
+    # uvicorn puts these back, and sends itself the signal it caught, once it has stopped: it
+    # then lands here (not on Python's default, which would end the process before the worker
+    # finishes the issue it is planning).
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, stop)
     service.worker.start()
     try:
-        server(service).run(sockets=[sock])
+        web.run(sockets=[sock])
     finally:
         service.worker.stop()
         sock.close()
+    console.aside(f"serve: stopped; {len(service.inbox)} issues pending")
     return 0

@@ -123,11 +123,11 @@ class Worker:
         self.metrics.gauges["triage_gitlab_reachable"] = 1 if outcome.reachable else 0
         self.budget.spend(outcome.writes)
         self.metrics.add("triage_writes_total", outcome.writes)
-        if outcome.lease_busy:
-            self.metrics.add("triage_lease_busy_total")
-        if outcome.retry:
-            self.metrics.add("triage_plans_total", outcome="retried")
+        if outcome.retry:  # back in the inbox first: whoever reads the counters finds it there
             self.inbox.put_back(key, entry, self.clock())
+            self.metrics.add("triage_plans_total", outcome="retried")
+            if outcome.lease_busy:
+                self.metrics.add("triage_lease_busy_total")
             return
         self.planned.append(key)
         self.metrics.add("triage_plans_total", outcome=outcome.decision.split(":")[0].split(",")[0])
