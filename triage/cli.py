@@ -1,9 +1,8 @@
 """The `triage` command: parses arguments and the environment, then dispatches.
 
 Environment variables are read here and nowhere else: GITLAB_URL (or CI_SERVER_URL),
-GITLAB_TOKEN, TRIAGE_PROJECT (then the policy's scope, then CI_PROJECT_PATH), TRIAGE_WEBHOOK_SECRET
-(and TRIAGE_WEBHOOK_SECRET_PREVIOUS) for `serve`; click reads TRIAGE_CACHE, TRIAGE_READERS and
-TRIAGE_SERVE_STATE.
+GITLAB_TOKEN, TRIAGE_PROJECT (then the policy's scope, then CI_PROJECT_PATH), TRIAGE_WEBHOOK_SECRET*;
+click reads TRIAGE_CACHE, TRIAGE_READERS and TRIAGE_SERVE_STATE.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ from .cli_options import (
     readers_option,
     workspace_options,
 )
+from .cli_salesforce import salesforce_group
 from .console import Console
 from .errors import BUG, guarded
 from .masking import masked_output
@@ -561,17 +561,22 @@ def demo(ctx: click.Context, policies: Path | None, templates: Path | None) -> N
     _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, templates)))
 
 
-def _webhook_secrets() -> tuple[str | None, str | None]:
-    """TRIAGE_WEBHOOK_SECRET and, while it is rotated, TRIAGE_WEBHOOK_SECRET_PREVIOUS."""
-    current, previous = (
-        (os.environ.get(name) or "").strip() or None
-        for name in ("TRIAGE_WEBHOOK_SECRET", "TRIAGE_WEBHOOK_SECRET_PREVIOUS")
-    )
-    return current, previous
+# serve and hooks (cli_serve.py), given TRIAGE_WEBHOOK_SECRET and TRIAGE_WEBHOOK_SECRET_PREVIOUS
+cli_serve.add_commands(main, _connection, _console, _exit, lambda: [
+    os.environ.get(f"TRIAGE_WEBHOOK_SECRET{end}", "").strip() or None for end in ("", "_PREVIOUS")])
 
 
-main.add_command(cli_serve.serve_command(_connection, _console, _exit, _webhook_secrets))
-main.add_command(cli_serve.hooks_command(_connection, _console, _exit, _webhook_secrets))
+def _salesforce_secrets() -> Any:
+    """The SF_* variables (docs/operations.md, "Salesforce in sync")."""
+    from .salesforce.client import Secrets
+
+    names = ("CLIENT_ID", "CLIENT_SECRET", "USERNAME", "PRIVATE_KEY")
+    return Secrets.given(*(os.environ.get(f"SF_{name}") for name in names))
+
+
+main.add_command(
+    salesforce_group(secrets=_salesforce_secrets, connection=_connection, console=_console)
+)
 
 
 add_common_flags(main)

@@ -3,7 +3,7 @@ cli.py reads the secrets from the environment and hands them over; click reads T
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ def serve_command(
     connection_of: Callable[..., Any],
     console_of: Callable[..., Console],
     finish: Callable[[int], None],
-    secrets_of: Callable[[], tuple[str | None, str | None]],
+    secrets_of: Callable[[], Sequence[str | None]],
 ) -> click.Command:
     """The `serve` command, given cli.py's helpers: the connection from the options and the
     environment, the console (the secrets masked), and the exit."""
@@ -114,7 +114,7 @@ def hooks_command(
     connection_of: Callable[..., Any],
     console_of: Callable[..., Console],
     finish: Callable[[int], None],
-    secrets_of: Callable[[], tuple[str | None, str | None]],
+    secrets_of: Callable[[], Sequence[str | None]],
 ) -> click.Command:
     """The `hooks` command, given cli.py's helpers (as `serve_command`)."""
 
@@ -146,7 +146,7 @@ def hooks_command(
         if create and not url:
             raise click.UsageError("--create goes with --url (serve's address, ending in /webhook)")
         connection = connection_of(gitlab_url, project)
-        secret, _ = secrets_of()
+        secret = secrets_of()[0]
         console = console_of(ctx, connection.token, secret)
 
         def action() -> int:
@@ -156,3 +156,15 @@ def hooks_command(
         finish(guarded(console, action))
 
     return hooks
+
+
+def add_commands(
+    main: click.Group,
+    connection_of: Callable[..., Any],
+    console_of: Callable[..., Console],
+    finish: Callable[[int], None],
+    secrets_of: Callable[[], Sequence[str | None]],
+) -> None:
+    """`serve` and `hooks` on `main`, with cli.py's helpers and the webhook secrets it reads."""
+    main.add_command(serve_command(connection_of, console_of, finish, secrets_of))
+    main.add_command(hooks_command(connection_of, console_of, finish, secrets_of))
