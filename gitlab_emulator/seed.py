@@ -211,13 +211,29 @@ class Seed:
     faults: Faults
 
 
+class _SeedLoader(yaml.SafeLoader):
+    """YAML's safe loader; a value it cannot make (`1:0:0:...:0.5`, a base-60 number past what
+    a float holds; a number of 5,000 digits, past Python's limit) is an error naming its line
+    and column, never a crash."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ArithmeticError, ValueError) as error:
+            shown = str(node.value)
+            shown = shown if len(shown) <= 40 else shown[:39] + "…"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read `{shown}` ({error})", node.start_mark
+            ) from None
+
+
 def load_seed(path: Path) -> Seed:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise SeedError(f"{path}: cannot read the seed file ({error.strerror})") from None
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_SeedLoader)
     except (ValueError, yaml.YAMLError) as error:
         raise SeedError(
             f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {error}"

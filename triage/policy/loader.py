@@ -244,7 +244,9 @@ def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
     for name, text in texts:
         try:
             fix = f"{_SHORTER} (all files together)" if values else _SHORTER
-            bounds = Bounds(MAX_POLICY_BYTES, MAX_POLICY_DEPTH, MAX_POLICY_VALUES, fix, values)
+            bounds = Bounds(
+                MAX_POLICY_BYTES, MAX_POLICY_DEPTH, MAX_POLICY_VALUES, fix, values, anchors=True
+            )
             values = check_bounds(text, bounds)
             located = parse(text)
         except YamlSyntaxError as error:
