@@ -564,17 +564,17 @@ def demo(ctx: click.Context, policies: Path | None, templates: Path | None) -> N
 
 
 cli_serve.add_commands(main, _connection, _console, _exit, lambda: [os.environ.get(f"TRIAGE_WEBHOOK_SECRET{e}", "").strip() or None for e in ("", "_PREVIOUS")])  # serve, hooks
+
 def _salesforce_secrets() -> Any:
     """The SF_* variables (docs/operations.md, "Salesforce in sync")."""
     from .salesforce.client import Secrets
 
-    names = ("CLIENT_ID", "CLIENT_SECRET", "USERNAME", "PRIVATE_KEY")
-    return Secrets.given(*(os.environ.get(f"SF_{name}") for name in names))
+    taken = _credentials()  # the secret and the key: out of the environment since `entry`
+    return Secrets.given(os.environ.get("SF_CLIENT_ID"), taken.get("SF_CLIENT_SECRET"),
+                         os.environ.get("SF_USERNAME"), taken.get("SF_PRIVATE_KEY"))
 
 
-main.add_command(
-    salesforce_group(secrets=_salesforce_secrets, connection=_connection, console=_console)
-)
+main.add_command(salesforce_group(secrets=_salesforce_secrets, connection=_connection, console=_console))
 
 
 add_common_flags(main)

@@ -19,6 +19,8 @@ CI_CREDENTIALS = {
     "CI_JOB_TOKEN": "glcbt-64_JobTok3nValue",
     "CI_REPOSITORY_URL": "https://gitlab-ci-token:glcbt-64_JobTok3nValue@gitlab.example.com/ps/ops.git",
     "CI_REGISTRY_PASSWORD": "glcbt-64_JobTok3nValue",
+    "SF_CLIENT_SECRET": "sf-Consumer+Secret/9f8e=7d",
+    "SF_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----",
 }
 
 # A LibreOffice stand-in that notes what it can read of the process that started it (its
