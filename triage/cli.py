@@ -30,7 +30,7 @@ from .cli_options import (
     readers_option,
     workspace_options,
 )
-from .cli_salesforce import salesforce_group
+from .cli_salesforce import salesforce_group, salesforce_secrets
 from .console import Console
 from .errors import BUG, guarded
 from .masking import masked_output
@@ -500,10 +500,11 @@ def render(
     connection = _connection(gitlab_url, project)
     console = _console(ctx, connection.token)
     when = now or datetime.now(UTC)  # the date in the file name and the document
-    document = DocumentOut(path=docx, day=when.date(), pdf=pdf) if docx else None
 
     def action() -> int:
         workspace = load_workspace(policies, templates)
+        day = workspace.policy.calendar.local(when).date()  # the team's, as a run dates it
+        document = DocumentOut(path=docx, day=day, pdf=pdf) if docx else None
         if data_file is not None:
             return render_data(console, workspace, template, data_file, stage, document)
         assert issue is not None
@@ -564,17 +565,13 @@ def demo(ctx: click.Context, policies: Path | None, templates: Path | None) -> N
 
 
 cli_serve.add_commands(main, _connection, _console, _exit, lambda: [os.environ.get(f"TRIAGE_WEBHOOK_SECRET{e}", "").strip() or None for e in ("", "_PREVIOUS")])  # serve, hooks
-
-def _salesforce_secrets() -> Any:
-    """The SF_* variables (docs/operations.md, "Salesforce in sync")."""
-    from .salesforce.client import Secrets
-
-    taken = _credentials()  # the secret and the key: out of the environment since `entry`
-    return Secrets.given(os.environ.get("SF_CLIENT_ID"), taken.get("SF_CLIENT_SECRET"),
-                         os.environ.get("SF_USERNAME"), taken.get("SF_PRIVATE_KEY"))
-
-
-main.add_command(salesforce_group(secrets=_salesforce_secrets, connection=_connection, console=_console))
+main.add_command(
+    salesforce_group(
+        secrets=lambda: salesforce_secrets(os.environ, _credentials()),
+        connection=_connection,
+        console=_console,
+    )
+)
 
 
 add_common_flags(main)

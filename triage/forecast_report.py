@@ -232,6 +232,4 @@ def salesforce_csv(
     writer.writerow(SALESFORCE_FIELDS)
     writer.writerows(row for opportunity, _, row in rows if len(deals.get(opportunity, ())) < 2)
     shared = tuple((o, tuple(refs)) for o, refs in sorted(deals.items()) if len(refs) > 1)
-    return SalesforceRows(
-        out.getvalue(), tuple(no_opportunity), tuple(sorted(unmapped)), shared
-    )
+    return SalesforceRows(out.getvalue(), tuple(no_opportunity), tuple(sorted(unmapped)), shared)

@@ -63,7 +63,9 @@ def test_a_program_libreoffice_starts_cannot_read_the_token_from_the_run(tmp_pat
         assert secret not in own.read_text()
 
 
-@pytest.mark.parametrize("pasted", ["glpat-€uro+Tok/en=1", "glpat-日本語トークン", "glpat-Ümlaut/x=2"])
+@pytest.mark.parametrize(
+    "pasted", ["glpat-€uro+Tok/en=1", "glpat-日本語トークン", "glpat-Ümlaut/x=2"]
+)
 def test_a_token_that_is_not_ascii_is_a_usage_error_that_never_shows_it(tmp_path, pasted):
     run = triage(tmp_path, ["plan"], "http://127.0.0.1:9", pasted)
     assert run.code == 2, run.output

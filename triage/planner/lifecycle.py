@@ -30,7 +30,7 @@ def plan(
 ) -> Plan:
     """Plan every issue; the order of `snapshots` does not change any issue's plan."""
     issues = list(snapshots)
-    settings = replace(settings, assignments=assignments_for(policy, issues))
+    settings = replace(settings, assignments=assignments_for(policy, issues, settings.members))
     return Plan(tuple(plan_issue(policy, issue, now, settings) for issue in issues))
 
 
@@ -53,9 +53,12 @@ def after(issue: IssueSnapshot, issue_plan: IssuePlan, at: datetime, bot: str) -
     return later.changed(label_events=events)
 
 
-def assignments_for(policy: Policy, issues: Iterable[IssueSnapshot]) -> dict[tuple[str, int], str]:
-    """The EM each unassigned open issue gets (needs the whole listing: loads are balanced)."""
-    return assign(policy.assignment, issues)
+def assignments_for(
+    policy: Policy, issues: Iterable[IssueSnapshot], members: frozenset[str] | None = None
+) -> dict[tuple[str, int], str]:
+    """The EM each unassigned open issue gets (needs the whole listing: loads are balanced),
+    among the pool's people GitLab shows as members of the scope (`members`; None: all)."""
+    return assign(policy.assignment, issues, members)
 
 
 def plan_issue(
@@ -232,7 +235,7 @@ class _Planner(Gates, Comments):
 
         context["move"] = {
             "user": move.user,
-            "at": Trusted(move.at.strftime("%Y-%m-%d %H:%M UTC")),
+            "at": Trusted(self.policy.calendar.stamp(move.at)),
             "source": named(move.source, move.source),
             "target": named(move.target, move.target),
             "source_label": named(move.source, self.life.label(move.source))

@@ -427,6 +427,7 @@ def _newest_in_stage(facts: Facts, rule: str) -> Marker | None:
         if note.author == facts.bot
         and note.created_at >= since
         and (marker := find_marker(note.body))
+        and note.bots_words(marker)
         and marker.key.startswith(prefix)
     ]
     return posted[-1] if posted else None
