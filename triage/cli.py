@@ -1,8 +1,8 @@
 """The `triage` command: parses arguments and the environment, then dispatches.
 
 Environment variables are read here and nowhere else: GITLAB_URL (or CI_SERVER_URL),
-GITLAB_TOKEN, TRIAGE_PROJECT (then the policy's scope, then CI_PROJECT_PATH); click reads TRIAGE_CACHE and TRIAGE_READERS.
-"""
+GITLAB_TOKEN, TRIAGE_PROJECT (then the policy's scope, then CI_PROJECT_PATH), TRIAGE_WEBHOOK_SECRET*;
+click reads TRIAGE_CACHE, TRIAGE_READERS and TRIAGE_SERVE_STATE."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from . import credentials
+from . import cli_serve, credentials
 from .cli_options import (
     NOW_HELP,
     QUIET_HELP,
@@ -57,11 +57,11 @@ def _token() -> str | None:
         raise click.UsageError(str(refused)) from None
 
 
-def _console(ctx: click.Context, token: str | None = None) -> Console:
+def _console(ctx: click.Context, token: str | None = None, *others: str | None) -> Console:
     obj = ctx.ensure_object(dict)
     return Console(
         color=False if "NO_COLOR" in os.environ else None,
-        secrets=[token, *_credentials(ctx).values()],
+        secrets=[token, *_credentials(ctx).values(), *others],
         quiet=obj.get("quiet", False),
         verbose=obj.get("verbose", False),
         columns=int(columns) if (columns := os.environ.get("COLUMNS", "")).isdigit() else None,
@@ -564,6 +564,7 @@ def demo(ctx: click.Context, policies: Path | None, templates: Path | None) -> N
     _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, templates)))
 
 
+cli_serve.add_commands(main, _connection, _console, _exit, lambda: [os.environ.get(f"TRIAGE_WEBHOOK_SECRET{e}", "").strip() or None for e in ("", "_PREVIOUS")])  # serve, hooks
 main.add_command(
     salesforce_group(
         secrets=lambda: salesforce_secrets(os.environ, _credentials()),
