@@ -193,7 +193,9 @@ CASES: dict[str, Callable[[], Callable[[], str]]] = {
         long_descriptions(MAX_POLICY_BYTES - len(POLICY.encode()))
     ),
     "policy: 1 MB": lambda: policy(long_descriptions(1_000_000)),
-    "policy: a base-60 number (403 bytes)": lambda: policy("", margin_floor("1" + ":0" * 200 + ".5")),
+    "policy: a base-60 number (403 bytes)": lambda: policy(
+        "", margin_floor("1" + ":0" * 200 + ".5")
+    ),
     "policy: 255 KB in all, one base-60 number": lambda: policy(
         "", margin_floor("1" + ":0" * ((_UNDER - len(POLICY)) // 2))
     ),

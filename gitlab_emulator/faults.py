@@ -32,3 +32,9 @@ class Faults:
     # come), each holding its worker `work_ms`; the others wait their turn in its queue.
     workers: int = 0
     work_ms: int = 0
+    # Webhook deliveries (hooks.py): the share never sent, sent twice (as a retry: the same
+    # Idempotency-Key), held back and sent after the next one; and a delay on each.
+    hook_drop_rate: float = 0.0
+    hook_duplicate_rate: float = 0.0
+    hook_reorder_rate: float = 0.0
+    hook_delay_ms: int = 0

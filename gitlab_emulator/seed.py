@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .clock import Clock, parse_time
+from .colors import INVALID, label_color
 from .faults import Faults, RateLimit
 from .store import (
     ACCESS_LEVELS,
@@ -97,6 +98,16 @@ class SeedLabel(_Model):
         if "," in value or not value.strip() or len(value) > 255:
             raise ValueError("a label title has 1 to 255 characters and no comma")
         return value
+
+    @field_validator("color")
+    @classmethod
+    def _color(cls, value: str) -> str:
+        stored = label_color(value)
+        if stored is None:
+            raise ValueError(
+                f"{value!r} {INVALID}: #RGB, #RRGGBB or a CSS colour name such as 'red'"
+            )
+        return stored
 
 
 class SeedNote(_Model):

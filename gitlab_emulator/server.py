@@ -22,6 +22,7 @@ from .api import Api
 from .clock import ClockError, parse_time
 from .entities import Entities
 from .faults import Faults, RateLimit
+from .hooks import Hooks
 from .http import ApiError, Request, Response, parse_multipart
 from .store import Store, User
 
@@ -96,6 +97,8 @@ class Emulator:
         self.url = f"http://{shown}:{bound_port}"
         self.entities = Entities(store, self.url)
         self.api = Api(store, self.entities)
+        self.hooks = Hooks(store, self.url, lambda: self.faults)  # webhooks: hooks.py
+        self.hooks.register(self.api.router, self.api.project, self.api.group)
         self._thread: threading.Thread | None = None
 
     @classmethod
@@ -122,6 +125,7 @@ class Emulator:
         self._server.serve_forever()
 
     def stop(self) -> None:
+        self.hooks.stop()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -214,8 +218,13 @@ class Emulator:
                 )
             request = Request(method, path, query, body, user, self.url)
             with self._lock:
+                named = {k: unquote(v) for k, v in params.items()}
                 try:
-                    response = handler(request, **{k: unquote(v) for k, v in params.items()})
+                    if method in WRITE_METHODS:  # the webhooks its changes fire (hooks.py)
+                        with self.hooks.watch(named, user):
+                            response = handler(request, **named)
+                    else:
+                        response = handler(request, **named)
                 except ApiError as error:
                     response = _error(error)
                 self._informational_headers(response, user, client)

@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .issues.scoping import MAX_PRICE
+
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 
 
@@ -24,8 +26,8 @@ class FixedPrice(BaseModel):
         max_length=50,
         description="the unit's plural when it is not the unit and an s (Teilnehmer, Plätze)",
     )
-    price: float = Field(gt=0, le=10_000_000, description="price per unit")
-    cost: float = Field(ge=0, le=10_000_000, description="cost per unit (COGS)")
+    price: float = Field(gt=0, le=MAX_PRICE, description="price per unit")
+    cost: float = Field(ge=0, le=MAX_PRICE, description="cost per unit (COGS)")
 
 
 class Offering(BaseModel):

@@ -1,8 +1,8 @@
 """The `triage` command: parses arguments and the environment, then dispatches.
 
 Environment variables are read here and nowhere else: GITLAB_URL (or CI_SERVER_URL),
-GITLAB_TOKEN, TRIAGE_PROJECT (then the policy's scope, then CI_PROJECT_PATH); click reads TRIAGE_CACHE and TRIAGE_READERS.
-"""
+GITLAB_TOKEN, TRIAGE_PROJECT (then the policy's scope, then CI_PROJECT_PATH), TRIAGE_WEBHOOK_SECRET*;
+click reads TRIAGE_CACHE, TRIAGE_READERS and TRIAGE_SERVE_STATE."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from . import credentials
+from . import cli_serve, credentials
 from .cli_options import (
     NOW_HELP,
     QUIET_HELP,
@@ -30,7 +30,7 @@ from .cli_options import (
     readers_option,
     workspace_options,
 )
-from .cli_salesforce import salesforce_group
+from .cli_salesforce import salesforce_group, salesforce_secrets
 from .console import Console
 from .errors import BUG, guarded
 from .masking import masked_output
@@ -57,11 +57,11 @@ def _token() -> str | None:
         raise click.UsageError(str(refused)) from None
 
 
-def _console(ctx: click.Context, token: str | None = None) -> Console:
+def _console(ctx: click.Context, token: str | None = None, *others: str | None) -> Console:
     obj = ctx.ensure_object(dict)
     return Console(
         color=False if "NO_COLOR" in os.environ else None,
-        secrets=[token, *_credentials(ctx).values()],
+        secrets=[token, *_credentials(ctx).values(), *others],
         quiet=obj.get("quiet", False),
         verbose=obj.get("verbose", False),
         columns=int(columns) if (columns := os.environ.get("COLUMNS", "")).isdigit() else None,
@@ -500,10 +500,11 @@ def render(
     connection = _connection(gitlab_url, project)
     console = _console(ctx, connection.token)
     when = now or datetime.now(UTC)  # the date in the file name and the document
-    document = DocumentOut(path=docx, day=when.date(), pdf=pdf) if docx else None
 
     def action() -> int:
         workspace = load_workspace(policies, templates)
+        day = workspace.policy.calendar.local(when).date()  # the team's, as a run dates it
+        document = DocumentOut(path=docx, day=day, pdf=pdf) if docx else None
         if data_file is not None:
             return render_data(console, workspace, template, data_file, stage, document)
         assert issue is not None
@@ -563,16 +564,13 @@ def demo(ctx: click.Context, policies: Path | None, templates: Path | None) -> N
     _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, templates)))
 
 
-def _salesforce_secrets() -> Any:
-    """The SF_* variables (docs/operations.md, "Salesforce in sync")."""
-    from .salesforce.client import Secrets
-
-    names = ("CLIENT_ID", "CLIENT_SECRET", "USERNAME", "PRIVATE_KEY")
-    return Secrets.given(*(os.environ.get(f"SF_{name}") for name in names))
-
-
+cli_serve.add_commands(main, _connection, _console, _exit, lambda: [os.environ.get(f"TRIAGE_WEBHOOK_SECRET{e}", "").strip() or None for e in ("", "_PREVIOUS")])  # serve, hooks
 main.add_command(
-    salesforce_group(secrets=_salesforce_secrets, connection=_connection, console=_console)
+    salesforce_group(
+        secrets=lambda: salesforce_secrets(os.environ, _credentials()),
+        connection=_connection,
+        console=_console,
+    )
 )
 
 

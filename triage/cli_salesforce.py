@@ -3,7 +3,7 @@ CLI (triage/cli.py, which reads the environment) hands in the secrets, connectio
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,19 @@ DOCS = {
     "plan": "What a sync would write, and where Salesforce disagrees; write nothing.",
     "apply": "Write the fields that differ; flag and note the deals Salesforce disagrees with.",
 }
+
+
+def salesforce_secrets(environment: Mapping[str, str], taken: Mapping[str, str]) -> Any:
+    """The SF_* variables (docs/operations.md, "Salesforce in sync"): the CLI hands in its
+    environment and the credentials it took out of it at start (the secret and the key)."""
+    from .salesforce.client import Secrets
+
+    return Secrets.given(
+        environment.get("SF_CLIENT_ID"),
+        taken.get("SF_CLIENT_SECRET"),
+        environment.get("SF_USERNAME"),
+        taken.get("SF_PRIVATE_KEY"),
+    )
 
 
 def salesforce_command(

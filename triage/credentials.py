@@ -28,6 +28,9 @@ CREDENTIALS = (
     "CI_JOB_JWT",
     "CI_JOB_JWT_V1",
     "CI_JOB_JWT_V2",
+    # the Salesforce sync's (`triage salesforce`): the consumer secret and the JWT key (or its path)
+    "SF_CLIENT_SECRET",
+    "SF_PRIVATE_KEY",
 )
 
 

@@ -167,6 +167,8 @@ def explain_issue(policy: Policy, issue: IssueSnapshot, now: datetime, settings:
                     ]
                 )
             )
+        if result.assign is not None:
+            lines.append(f"  assign: {', '.join(result.assign) or 'nobody'}")
         if result.state_event:
             lines.append(f"  state: {result.state_event}")
         lines += [

@@ -85,6 +85,9 @@ def context(fc: Forecast) -> dict[str, Any]:
         "by_em": [{"name": n, "count": c, "net": str(t)} for n, c, t in fc.grouped("em")],
         "by_stage": [{"name": n, "count": c, "net": str(t)} for n, c, t in fc.grouped("stage")],
         "approved": [deal(d) for d in fc.approved],
+        "awaiting_approval": [deal(d) for d in fc.awaiting_approval],  # with days in the queue
+        "on_hold": [deal(d) for d in fc.on_hold],  # closing in the quarter, in no total
+        "on_hold_total": str(sum((d.net for d in fc.on_hold), Decimal(0))),
         "won": [closed(c) for c in fc.won],
         "won_value": str(fc.won_value),
         "lost": [closed(c) for c in fc.lost],
@@ -98,8 +101,15 @@ def context(fc: Forecast) -> dict[str, Any]:
     }
 
 
-def markdown(fc: Forecast, templates: Templates, template: str = "forecast.md.j2") -> str:
-    return templates.render(template, context(fc))
+def markdown(
+    fc: Forecast,
+    templates: Templates,
+    template: str = "forecast.md.j2",
+    restated: list[dict[str, Any]] | None = None,
+) -> str:
+    """The forecast as its issue shows it; `restated`: the restatements of a past quarter's
+    bookings this text announces (late bookings, `runner/forecast_issue.py`)."""
+    return templates.render(template, {**context(fc), "restated": restated or []})
 
 
 def as_json(fc: Forecast) -> dict[str, Any]:
@@ -222,6 +232,4 @@ def salesforce_csv(
     writer.writerow(SALESFORCE_FIELDS)
     writer.writerows(row for opportunity, _, row in rows if len(deals.get(opportunity, ())) < 2)
     shared = tuple((o, tuple(refs)) for o, refs in sorted(deals.items()) if len(refs) > 1)
-    return SalesforceRows(
-        out.getvalue(), tuple(no_opportunity), tuple(sorted(unmapped)), shared
-    )
+    return SalesforceRows(out.getvalue(), tuple(no_opportunity), tuple(sorted(unmapped)), shared)

@@ -157,7 +157,7 @@ def use_context(
         stages_ = policy.lifecycle.stage_ids()
         context["move"] = {
             "user": "someone",
-            "at": Trusted("2026-01-05 09:00 UTC"),
+            "at": Trusted(policy.calendar.stamp(issue.created_at)),
             "source": Trusted(stages_[0]),
             "target": Trusted(stages_[-1]),
             "source_label": Trusted(policy.lifecycle.label(stages_[0])),
@@ -174,7 +174,7 @@ def use_context(
             "gate": Trusted(use.id),
             "label": Trusted(use.label),
             "actor": "someone",
-            "at": Trusted("2026-01-05 09:00 UTC"),
+            "at": Trusted(policy.calendar.stamp(issue.created_at)),
             "approvers": [Trusted(n) for n in (*use.users, *use.groups)],
             "reason": Trusted("actor"),
             "stage": None,

@@ -16,19 +16,20 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .catalog import Offering, find
 from .issues.markers import revision
-from .issues.scoping import ScopingData
+from .issues.scoping import MAX_PRICE, ScopingData
 
 CENT = Decimal("0.01")
 
 
 class RoleRate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # Bounds that hold in any currency: a role-day runs to millions in KRW or IDR.
     price: float = Field(
-        gt=0, le=1_000_000, description="price per role-day, in the rate card's currency"
+        gt=0, le=MAX_PRICE, description="price per role-day, in the rate card's currency"
     )
     cost: float = Field(
         ge=0,
-        le=1_000_000,
+        le=MAX_PRICE,
         description="standard cost per role-day: 8 h x (OTE + benefits) / 1,880 h",
     )
 

@@ -19,10 +19,10 @@ from .policy.model import (
     Region,
     Rule,
     Scope,
-    Sow,
     Stage,
     Transition,
 )
+from .policy.sow import Sow
 from .pricing import Rates
 from .rules.actions import ACTIONS
 from .rules.conditions import CONDITIONS
@@ -81,7 +81,7 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "others are named below the comment, with why they were not mentioned)",
     "document": "where the link to the comment's Word document goes (a comment with "
     "`document`; none otherwise): `{% if document %}Word document: {{ document }}{% endif %}`",
-    "last_activity": "the date people last acted on the issue (trusted)",
+    "last_activity": "the date the deal went quiet: people last acted on the issue, or its close date when later (trusted)",
     "links": "URLs of the bot's newest note of each other rule, by rule id (trusted); use `links.get(id)`",
     "days_in_stage": "for reminders (`every`): business days in the stage",
     "digest": "for reminders, when the policy keeps a daily digest: true (`notify` then holds "
@@ -161,6 +161,7 @@ def _type(info: Any) -> str:
         return "list of actions (see Actions)"
     for noise in (
         "triage.policy.model.",
+        "triage.policy.sow.",
         "triage.rules.conditions.",
         "triage.rules.actions.",
         "triage.pricing.",
@@ -233,8 +234,10 @@ def policy_reference() -> str:
         " no HTML); trusted values are not. Filters: `money` (an amount with the rate card's currency,"
         " written for `rates.locale`: `USD 4,500.00`), `num` (a number with the locale's decimal"
         ' sign, no grouping: `2.5`, `2,5` for de_DE), `plural` (`3 | plural("day")`: `3 days`;'
-        ' another plural as the second argument: `plural("Tag", "Tage")`), `day` (a date as the'
-        " locale writes it: `Nov 27, 2026`, `27.11.2026`), `code`, `mention`,"
+        ' another plural as the second argument: `plural("Tag", "Tage")`; a Korean, Japanese or'
+        " Chinese counter follows the number with no space and no plural: `12명`), `day` (a date"
+        ' as the locale writes it: `Nov 27, 2026`, `27.11.2026`; `day("long")` for contracts:'
+        " `November 27, 2026`, `2026년 11월 27일`), `code`, `mention`,"
         " `trusted`, `md`,"
         ' `label` (a label read from GitLab: `~"name"` when its name is plain, else inline code),'
         " `mermaid` (a name inside double quotes in a Mermaid block: only plain characters kept).",
@@ -250,8 +253,10 @@ def policy_reference() -> str:
         "A Word template (`*.docx` beside the templates, e.g. the shipped `sow.docx`, built by"
         " `scripts/build_sow_template.py`) holds docxtpl tags: `{{ value }}` in a paragraph,"
         " `{%p ... %}` alone in a paragraph to repeat or drop paragraphs, `{%tr ... %}` alone in a"
-        " table row to repeat or drop rows. It renders in the same sandbox as the comment"
-        " templates, every value XML-escaped (issue text such as `{{ x }}` or `<w:p>` is written as"
+        " table row to repeat or drop rows. Every tag opens and closes in one paragraph (a tag that"
+        " does not, e.g. `{{ x }` slipped in Word, is refused naming the paragraph, as is a"
+        " rendered document that lost a heading its template shows outside `{%p %}` blocks). It"
+        " renders in the same sandbox as the comment templates, every value XML-escaped (issue text such as `{{ x }}` or `<w:p>` is written as"
         " it is). A comment names it with `document` (`comment: {template: sow-draft.md.j2,"
         " document: sow.docx}`); with `pdf: true` beside it, the run also uploads a PDF of it and"
         " links both (`[X.docx](...) · **PDF:** [X.pdf](...)`) when the runner has LibreOffice"

@@ -11,6 +11,12 @@
         assert scoping.stage(issue) == "SOW_WIP"
         assert scoping.comments(issue, "sow-draft")
 
+`tasks` are the team's own task-list items: the issue template's checklist
+(`.gitlab/issue_templates/*.md` beside the policies folder), then any other task a `task:` condition
+of the policy names; each issue is written with all of them, those named ticked, and a name that is
+none of them is refused. `scoping.tasks_to("SOW_WIP")` are the tasks the bot's moves into that stage
+and the stages listed before it wait for.
+
 The GitLab it runs against holds the bot, the people the shipped policy names (EMs, approvers,
 a TA) and the project the policy's scope names; `scoping.as_person(...)` acts as one of them.
 """
@@ -28,18 +34,34 @@ from gitlab_emulator.seed import build_seed
 from gitlab_emulator.server import Emulator
 from gitlab_emulator.store import Issue, Project
 
+from .commands.validate import issue_templates
+from .errors import UserError
 from .gitlab.adapter import GitLab
 from .issues.markers import find_marker
+from .issues.tasks import normalise, parse_tasks
+from .policy.tasks import named_tasks, unique
 from .runner import RunResult, run
 from .runner.pdfs import PdfCopies
 from .workspace import Workspace, load_workspace
 
 BOT_TOKEN = "policy-test-bot-token"
+# The shipped policy's tasks (its issue template's checklist), for tests of the shipped policy.
 TASKS = (
     "Discovery call held",
     "Customer agreed price and scope",
     "SoW reviewed by account team and customer",
 )
+
+
+def team_tasks(workspace: Workspace, policies: Path) -> tuple[str, ...]:
+    """The issue templates' checklist items beside `policies`, then the policy's other tasks."""
+    written = [
+        task.text
+        for path in issue_templates(policies)
+        if path.resolve().is_relative_to(policies.resolve().parent)
+        for task in parse_tasks(path.read_text(encoding="utf-8"))
+    ]
+    return tuple(unique(written + [named.text for named in named_tasks(workspace.policy)]))
 
 
 def _people(workspace: Workspace) -> set[str]:
@@ -71,8 +93,18 @@ def member_name(group: str) -> str:
 class Scoping:
     """A GitLab emulator holding scoping issues, and the bot that triages them."""
 
-    def __init__(self, workspace: Workspace, emulator: Emulator, project: str) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        emulator: Emulator,
+        project: str,
+        tasks: Sequence[str] | None = None,
+    ) -> None:
         self.workspace = workspace
+        # The team's tasks (`team_tasks`); by default the ones its policy names.
+        self.tasks = tuple(
+            unique([n.text for n in named_tasks(workspace.policy)]) if tasks is None else tasks
+        )
         self.emulator = emulator
         self.project_path = project
         self.last: RunResult | None = None
@@ -97,8 +129,20 @@ class Scoping:
         assignee: str | None = "dana",
         author: str = "imogen",
     ) -> int:
-        """Create a scoping issue (as `author`); returns its iid."""
-        checklist = "\n".join(f"- [{'x' if task in tasks else ' '}] {task}" for task in TASKS)
+        """Create a scoping issue (as `author`) with the team's checklist, `tasks` ticked;
+        returns its iid."""
+        ticked = {normalise(task) for task in tasks}
+        unknown = [task for task in tasks if normalise(task) not in map(normalise, self.tasks)]
+        if unknown:
+            raise UserError(
+                f"scoping.issue(tasks=...): {', '.join(repr(t) for t in unknown)} "
+                f"{'is not a task' if len(unknown) == 1 else 'are not tasks'} of this team; its "
+                f"tasks: {', '.join(repr(t) for t in self.tasks) or 'none'} (the issue template's "
+                "checklist and the policy's `task:` conditions)"
+            )
+        checklist = "\n".join(
+            f"- [{'x' if normalise(task) in ticked else ' '}] {task}" for task in self.tasks
+        )
         description = f"## Checklist\n\n{checklist}\n"
         if data is not None:
             block = yaml.safe_dump(data, sort_keys=False)
@@ -131,6 +175,16 @@ class Scoping:
             assert em is not None, f"no user {assignee}"
             issue.assignee_ids = [em.id]
         return issue.iid
+
+    def tasks_to(self, stage: str) -> list[str]:
+        """The tasks the bot's moves into `stage`, and into the stages listed before it, wait for."""
+        stages = self.workspace.policy.lifecycle.stage_ids()
+        if stage not in stages:
+            raise UserError(f"scoping.tasks_to: no stage '{stage}' (stages: {', '.join(stages)})")
+        before = set(stages[: stages.index(stage) + 1])
+        return unique(
+            [named.text for named in named_tasks(self.workspace.policy) if named.to in before]
+        )
 
     def run(self, *, days: float = 0) -> RunResult:
         """One scheduled `triage apply`, after moving the clock `days` forward."""
@@ -243,4 +297,4 @@ def scoping_gitlab(
         seed_with(seed)
     built = build_seed(seed)
     with Emulator(built.store) as emulator:
-        yield Scoping(workspace, emulator, project)
+        yield Scoping(workspace, emulator, project, team_tasks(workspace, Path(policies)))

@@ -124,7 +124,9 @@ def _with_numbers(loader: Any) -> Any:  # a yaml.SafeLoader or CSafeLoader class
         first: [(tag, regexp) for tag, regexp in resolvers if not tag.endswith((":int", ":float"))]
         for first, resolvers in loader.yaml_implicit_resolvers.items()
     }
-    numbers: Any = type(f"Numbers{loader.__name__}", (loader,), {"yaml_implicit_resolvers": implicit})
+    numbers: Any = type(
+        f"Numbers{loader.__name__}", (loader,), {"yaml_implicit_resolvers": implicit}
+    )
     numbers.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
     numbers.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
     numbers.add_constructor("tag:yaml.org,2002:int", _construct_int)

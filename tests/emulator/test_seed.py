@@ -1,8 +1,13 @@
 """Seed files: accepted shapes and errors that name the file, the entry and the problem."""
 
+import re
+
 import pytest
+import yaml
 
 from gitlab_emulator import SeedError, build_seed, load_seed
+
+from support import ROOT
 
 
 def test_example_seed_from_the_readme_loads(tmp_path):
@@ -98,3 +103,18 @@ def test_unreadable_yaml_names_the_file(tmp_path):
     path.write_text("users: [unclosed\n")
     with pytest.raises(SeedError, match=r"broken\.yml: not valid YAML"):
         load_seed(path)
+
+
+def test_the_readme_documents_the_seed_format_visibility_included():
+    """Issue 33.9: `visibility` was accepted but not documented. The README's seed example loads,
+    and its groups' and projects' visibility is what it says."""
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("- **Seed file**")
+    block = re.search(r"```yaml\n(.*?)```", readme[start:], re.DOTALL)
+    assert block
+    seed = yaml.safe_load(block.group(1))
+    assert seed["groups"][0]["visibility"] == "internal"
+    built = build_seed(seed)
+    group = built.store.group_by_ref("ps-directors")
+    assert group is not None and group.visibility == "internal"
+    assert built.store.project_by_ref("ps/ps-plan").visibility == "private"

@@ -40,8 +40,8 @@ def test_a_settled_run_reads_only_what_it_cannot_remember(demo, tmp_path):
         # the run lease's issue, the scoping issues, the closed ones the gates check (updated
         # since the lookback; won this quarter), the forecast, the digest
         "GET /projects/:id/issues": 7,
-        # today's digest comments, read once: the deals still overdue are already listed there
-        "GET /projects/:id/issues/:noteable_id/notes": 1,
+        # the digest comments of the 5 people with a deal overdue: are they listed already?
+        "GET /projects/:id/issues/:noteable_id/notes": 5,
         # the approver groups (directors, TAs, Deal Desk): their direct members and invitations
         "GET /groups/:id": 3,
         "GET /groups/:id/members": 3,

@@ -1,98 +1,229 @@
-"""The daily digest with `per: person`: each person's reminders go to a digest issue of their
-own, created once by the bot and found again; a person's second reminder of the day extends
-that day's comment (an edit: no second mention)."""
+"""The daily digest: each person's reminders on a digest issue of their own (created once by the
+bot, found again by its exact marker), one comment per business day of the team's calendar and in
+its business hours, only when something is new for them; a person's second reminder of the day
+extends that day's comment (an edit: no second mention); a deal still overdue comes back a week
+later, or daily in its quarter-end mode; a group's members each in their own digest."""
 
+import shutil
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
+import pytest
 from test_gates_and_timers import ESTIMATE, issue, seed
 
 from gitlab_emulator.testing import admin, running_emulator
+from triage.digest.items import key_hash, listed_in
 from triage.issues.markers import find_marker
+from triage.workspace import load_workspace
 
 from support import BOT, bot_notes, bot_run, project_as, workspace
 
 WS = workspace()
-PER_PERSON = replace(
-    WS,
-    policy=WS.policy.model_copy(
-        update={
-            "digest": WS.policy.digest.model_copy(
-                update={"per": "person", "title": "Reminders for {person}"}
-            )
-        }
-    ),
-)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def with_digest(**update):
+    digest = WS.policy.digest.model_copy(update={"title": "Reminders for {person}", **update})
+    return replace(WS, policy=WS.policy.model_copy(update={"digest": digest}))
+
+
+PER_PERSON = with_digest()
+OTHER = {**ESTIMATE, "customer": "Harbor & Finch", "people": {"sa": "felix", "ae": "mateo"}}
+
+
+def digests(url):
+    """The bot's digest issues, by title."""
+    return {
+        i.title: i
+        for i in project_as(url, "dana").issues.list(get_all=True, state="all")
+        if "ps-triage-digest" in (i.description or "") and i.author["username"] == BOT
+    }
+
+
+def digest_notes(url, person):
+    found = digests(url).get(f"Reminders for {person}")
+    return [] if found is None else bot_notes(url, found.iid)
 
 
 def test_one_digest_issue_per_person_and_one_comment_a_day_extended_by_later_reminders():
     """Thu 01-15: issue 1 (sa felix, ae imogen) and issue 2 (sa felix, ae mateo) enter
-    Estimate_Feedback: both are due on Tue 01-20. A run for issue 1 alone (`--issue 1`) at 08:00
-    reminds felix of it in his digest; the scheduled run at 09:00 adds issue 2 to the same
-    comment: one comment, one mention."""
-    other = {**ESTIMATE, "people": {"sa": "felix", "ae": "mateo"}}
+    Estimate_Feedback: both are due on Tue 01-20. A run for issue 1 alone (`--issue 1`) at 09:00
+    reminds felix of it in his digest; the scheduled run at 10:00 adds issue 2 to the same
+    comment: one comment, one mention. The deals are named by customer, with their links."""
+    other = {**ESTIMATE, "customer": "Harbor & Finch", "people": {"sa": "felix", "ae": "mateo"}}
     issues = [
         issue(1, "Estimate_Feedback", at="2026-01-15T09:00:00Z"),
         issue(2, "Estimate_Feedback", data=other, at="2026-01-15T09:00:00Z"),
     ]
-    with running_emulator(seed(issues, now="2026-01-20T08:00:00Z")) as emu:
+    with running_emulator(seed(issues, now="2026-01-20T09:00:00Z")) as emu:
         url = emu.url
         bot_run(url, ws=PER_PERSON, iid=1)
-        [felix_iid] = [
-            i.iid
-            for i in project_as(url, "dana").issues.list(get_all=True, state="all")
-            if i.title == "Reminders for felix" and i.author["username"] == BOT
-        ]
-        [first] = bot_notes(url, felix_iid)
-        assert "[ps/ps-plan#1](" in first.body and "[ps/ps-plan#2](" not in first.body
-        for _ in range(10):
+        [first] = digest_notes(url, "felix")
+        assert "[Juniper Rail](" in first.body and "Harbor" not in first.body
+        felix_iid = digests(url)["Reminders for felix"].iid
+        for _ in range(7):
             admin(url, "clock", {"advance_seconds": 3600})
             bot_run(url, ws=PER_PERSON)
-        project = project_as(url, "dana")
-        digests = {
-            i.title: i
-            for i in project.issues.list(get_all=True, state="all")
-            if "ps-triage-digest" in (i.description or "") and i.author["username"] == BOT
-        }
-        assert set(digests) == {
+        assert set(digests(url)) == {
             "Reminders for felix",
             "Reminders for imogen",
             "Reminders for mateo",
         }
-        assert digests["Reminders for felix"].iid == felix_iid
-        [felix] = bot_notes(url, felix_iid)
+        assert digests(url)["Reminders for felix"].iid == felix_iid
+        [felix] = digest_notes(url, "felix")
         assert felix.id == first.id
-        assert find_marker(felix.body).key == f"digest/felix/{date(2026, 1, 20)}"
+        assert find_marker(felix.body).key == "digest/felix/2026-01-20"
         assert felix.body.count("@felix") == 1 and felix.body.count("@") == 1
-        assert "[ps/ps-plan#1](" in felix.body and "[ps/ps-plan#2](" in felix.body
+        assert "[Juniper Rail](http" in felix.body and "[Harbor &amp; Finch](http" in felix.body
+        assert "ps/ps-plan#" not in felix.body  # deals by customer, not by reference
+        [imogen] = digest_notes(url, "imogen")
+        assert "@felix" not in imogen.body and "@mateo" not in imogen.body  # only their own
 
 
-def test_a_deal_reminded_yesterday_is_still_in_todays_digest_and_one_on_time_is_not():
-    """Thu 01-15: issue 1 (sa felix) enters Estimate_Feedback, due Tue 01-20; issue 2 (sa felix)
-    enters it on Mon 01-19, due later. Tue 01-20 felix is reminded of issue 1; on Wed 01-21 there
-    is no new reminder (one per missed SLA), yet his digest of the day lists issue 1, overdue,
-    with its link, and not issue 2; a rerun the same day writes nothing."""
-    other = {**ESTIMATE, "people": {"sa": "felix", "ae": "mateo"}}
+def test_a_deal_already_listed_comes_back_a_week_later_with_news_never_alone_nor_on_a_weekend():
+    """Tue 01-20 felix is reminded of issues 1 and 2 (both due that day). Thu 01-22 felix comments
+    on issue 2: its count starts again. From Wed 01-21 to Mon 01-26 nothing is new for him: no
+    digest comment, whatever the hour of the runs; Sat and Sun none either. On Tue 01-27 issue
+    2's new reminder is news, and issue 1, still overdue and listed a week before, rides along;
+    issue 1 alone (a week after its listing, on the days with no news) makes no comment."""
     issues = [
         issue(1, "Estimate_Feedback", at="2026-01-15T09:00:00Z"),
-        issue(2, "Estimate_Feedback", data=other, at="2026-01-19T09:00:00Z"),
+        issue(2, "Estimate_Feedback", data=OTHER, at="2026-01-15T09:00:00Z"),
     ]
     with running_emulator(seed(issues, now="2026-01-20T09:00:00Z")) as emu:
         url = emu.url
-        bot_run(url, ws=PER_PERSON)
-        admin(url, "clock", {"now": "2026-01-21T09:00:00Z"})
-        bot_run(url, ws=PER_PERSON)
-        [felix_iid] = [
-            i.iid
-            for i in project_as(url, "dana").issues.list(get_all=True, state="all")
-            if i.title == "Reminders for felix" and i.author["username"] == BOT
-        ]
-        notes = bot_notes(url, felix_iid)
-        [today] = [n for n in notes if find_marker(n.body).key == "digest/felix/2026-01-21"]
-        assert today.body.count("@felix") == 1 and today.body.count("@") == 1
-        [line] = [li for li in today.body.splitlines() if "ps/ps-plan#1" in li]
-        assert "[ps/ps-plan#1](http" in line and "/-/issues/1)" in line
-        assert "overdue" in line and "business day" in line
-        assert "ps/ps-plan#2" not in today.body
+        for day in range(20, 30):
+            for hour in (0, 9, 13, 22) if day > 20 else (9, 13, 22):
+                admin(url, "clock", {"now": f"2026-01-{day:02d}T{hour:02d}:00:00Z"})
+                bot_run(url, ws=PER_PERSON)
+                if (day, hour) == (22, 9):
+                    notes = project_as(url, "felix").issues.get(2, lazy=True).notes
+                    notes.create({"body": "Chasing their procurement."})
+        notes = digest_notes(url, "felix")
+        days = [find_marker(n.body).key.rsplit("/", 1)[1] for n in notes]
+        assert days == ["2026-01-20", "2026-01-27"], days
+        again = notes[1].body
+        assert again.count("[Juniper Rail](") == 1 and "- overdue: [Juniper Rail](" in again
+        assert "- reminder: [Harbor &amp; Finch](" in again
+        listed = listed_in(again, None)
+        assert listed.items[-1] == key_hash("o:ps/ps-plan#1")  # the repeat, after the news
+        assert "@" + "felix" in again and again.count("@") == 1
         _, client = bot_run(url, ws=PER_PERSON)
         assert client.traffic.writes == 0
+
+
+def test_in_quarter_end_a_deal_of_this_quarter_is_listed_daily_and_one_of_the_next_weekly():
+    """FY26-Q4 ends Sat 01-31; its quarter-end mode is the last 10 business days (from 01-19).
+    Issue 1 closes in it (01-30), issue 2 next quarter (03-20); both were reminded on Fri 01-16
+    (felix is their sa). Mon 01-19 to Thu 01-22: issue 1 is listed every day, issue 2 not again."""
+    this = {**ESTIMATE, "customer": "Quill Bank", "close_date": "2026-01-30"}
+    issues = [
+        issue(1, "Estimate_Feedback", data=this, at="2026-01-13T09:00:00Z"),
+        issue(2, "Estimate_Feedback", at="2026-01-13T09:00:00Z"),
+    ]
+    with running_emulator(seed(issues, now="2026-01-16T09:00:00Z")) as emu:
+        url = emu.url
+        bot_run(url, ws=PER_PERSON)
+        [first] = digest_notes(url, "felix")
+        assert "[Quill Bank](" in first.body and "[Juniper Rail](" in first.body
+        for day in (19, 20, 21, 22):
+            admin(url, "clock", {"now": f"2026-01-{day}T10:00:00Z"})
+            bot_run(url, ws=PER_PERSON)
+        later = digest_notes(url, "felix")[1:]
+        assert [find_marker(n.body).key.rsplit("/", 1)[1] for n in later] == [
+            "2026-01-19",
+            "2026-01-20",
+            "2026-01-21",
+            "2026-01-22",
+        ]
+        for note in later:
+            assert "[Quill Bank](" in note.body and "Juniper" not in note.body
+
+
+def test_no_digest_on_the_teams_public_holiday(tmp_path):
+    """Mon 2026-01-19 is Martin Luther King Jr. Day in the US: a US team's digest (and reminder)
+    waits for Tue (issue 33, item 5)."""
+    shutil.copytree(ROOT / "policies", tmp_path / "policies")
+    policy_file = tmp_path / "policies" / "ps-scoping.yml"
+    text = policy_file.read_text().replace(
+        "  time_zone: UTC ", "  country: US\n  time_zone: UTC ", 1
+    )
+    policy_file.write_text(text)
+    us = load_workspace(tmp_path / "policies", ROOT / "templates")
+    us = replace(us, policy=us.policy.model_copy(update={"digest": PER_PERSON.policy.digest}))
+    assert date(2026, 1, 19) in us.policy.days_off(None)
+    with running_emulator(seed([issue(1, "Estimate_Feedback", at="2026-01-13T09:00:00Z")])) as emu:
+        url = emu.url
+        for day in (17, 18, 19, 20):
+            admin(url, "clock", {"now": f"2026-01-{day}T10:00:00Z"})
+            bot_run(url, ws=us)
+        days = [find_marker(n.body).key.rsplit("/", 1)[1] for n in digest_notes(url, "felix")]
+        assert days == ["2026-01-20"], days
+
+
+def test_a_person_in_an_approver_group_is_listed_once_never_again_through_the_group():
+    """rowan is an approver by name and a member of ps/ps-directors (with sam): the approval
+    nudge in quarter-end mode goes to both; rowan's digest has it once, sam's once, and no digest
+    issue is kept for the group."""
+    late = {**ESTIMATE, "close_date": "2026-01-30", "people": {"sa": "felix", "ae": "imogen"}}
+    from triage.commands.demo_data import TASKS
+
+    issues = [issue(1, "Ready For Approval", data=late, done=TASKS, at="2026-01-20T09:00:00Z")]
+    with running_emulator(
+        seed(issues, now="2026-01-22T10:00:00Z", extra_directors=("sam",))
+    ) as emu:
+        url = emu.url
+        bot_run(url, ws=PER_PERSON)
+        titles = set(digests(url))
+        assert "Reminders for rowan" in titles and "Reminders for sam" in titles, titles
+        assert not any("ps-directors" in t for t in titles), titles
+        [rowan] = digest_notes(url, "rowan")
+        assert rowan.body.count("[Juniper Rail](") == 1, rowan.body
+        assert rowan.body.count("@") == 1
+
+
+def test_a_digest_for_dan_never_lands_on_danas_issue():
+    """With `per: person`, `dan`'s digest issue is found by its exact marker: `dana`'s issue,
+    whose marker starts with `dan`'s, is not his (issue 29, item 15)."""
+    dan = {**ESTIMATE, "people": {"sa": "dan", "ae": "dana"}}
+    seeded = seed([issue(1, "Estimate_Feedback", data=dan)], now="2026-01-08T10:00:00Z")
+    seeded["users"].append({"username": "dan", "token": "dan-token"})
+    seeded["projects"][0]["members"].append({"username": "dan", "access_level": 30})
+    seeded["projects"][0]["issues"].append(  # dana's, kept since an earlier day
+        {
+            "iid": 40,
+            "title": "Reminders for dana",
+            "author": BOT,
+            "description": "<!-- ps-triage-digest-dana -->\nReminders.",
+            "created_at": "2026-01-02T10:00:00Z",
+        }
+    )
+    with running_emulator(seeded) as emu:
+        url = emu.url
+        bot_run(url, ws=PER_PERSON)
+        mine = digests(url)
+        assert {"Reminders for dan", "Reminders for dana"} <= set(mine), set(mine)
+        assert mine["Reminders for dana"].iid == 40
+        [dans] = digest_notes(url, "dan")
+        [danas] = digest_notes(url, "dana")
+        assert "@dan " in dans.body and "@dana" in danas.body
+        assert "@dana" not in dans.body
+
+
+@pytest.mark.parametrize("budget", [0, 1, 2, 3])
+def test_the_digests_writes_count_against_max_writes(budget):
+    """Issue 29, item 11: a run with `--max-writes N` makes at most N writes, the digest's
+    included (two people: two new digest issues and two comments); what is left waits, and the
+    run says so."""
+    issues = [issue(1, "Estimate_Feedback", at="2026-01-05T09:00:00Z")]
+    with running_emulator(seed(issues, now="2026-01-08T10:00:00Z")) as emu:
+        first, _ = bot_run(emu.url, ws=PER_PERSON)
+        assert first.digest == "digest: 2 posted, 0 extended"  # felix and imogen
+        issue_writes = sum(o.plan.write_count for o in first.outcomes)
+    with running_emulator(seed(issues, now="2026-01-08T10:00:00Z")) as emu:
+        limit = issue_writes + budget  # the reminder's writes, and `budget` for the digest
+        result, client = bot_run(emu.url, ws=PER_PERSON, max_writes=limit)
+        assert client.traffic.writes <= limit
+        assert result.budget_exhausted
+        assert "write budget used up" in result.digest

@@ -326,7 +326,7 @@ def test_a_win_recorded_after_the_quarter_ended_is_booked_in_the_quarter_it_was_
     [handoff] = [n.body for n in bot_notes(url, 4101) if "Hand-off to Delivery" in n.body]
     assert (
         '**Booked in FY26-Q4** (~"close_qtr::Q426"): the quarter of the close date in the data'
-        " block, 2026-01-30." in handoff
+        " block, Jan 30, 2026." in handoff
     )
     q4 = json.loads(report(url, "--quarter", "FY26-Q4", "--format", "json"))
     assert [(w["customer"], w["net"]) for w in q4["won"]] == [("Bramblewood Financial", "67200.00")]

@@ -217,9 +217,9 @@ def test_a_deal_waiting_for_the_ta_review_nudges_the_ta_group_then_escalates_onc
         [reminder, escalation] = [b for _, _, b in reminders_of(url, 1, "ta-review-nudge")]
         assert reminder.splitlines()[1].startswith("reminder for ps/ps-ta (in today's digest)")
         assert escalation.splitlines()[1].startswith("escalation for dana (in today's digest)")
-        digests = digest_notes(url)
-        assert digests[("@ps/ps-ta", date(2026, 1, 19))].count("[ps/ps-plan#2]") == 1
-        assert digests[("@ps/ps-ta", date(2026, 1, 20))].count("[ps/ps-plan#1]") == 1
+        digests = digest_notes(url)  # the TA group's members, each in their own digest
+        assert digests[("@ravi", date(2026, 1, 19))].count(deal(2)) == 1
+        assert digests[("@ravi", date(2026, 1, 20))].count(deal(1)) == 1
 
 
 @REMEMBERING
@@ -314,22 +314,25 @@ def reminders_of(url, iid, rule):
 
 
 def digest_notes(url):
-    """The daily digest's comments by (person, day): never two for one person on one day, each
-    mentioning its person once."""
+    """The daily digest's comments by (person, day), from every person's digest issue: never two
+    for one person on one day, each mentioning its person once."""
     project = project_as(url, "dana")
-    [digest] = [
-        i
-        for i in project.issues.list(get_all=True, state="all")
-        if "ps-triage-digest" in (i.description or "") and i.author["username"] == BOT
-    ]
     found = {}
-    for note in bot_notes(url, digest.iid):
-        day = date.fromisoformat(find_marker(note.body).key.rsplit("/", 1)[1])
-        person = note.body.splitlines()[1].split()[0]
-        assert (person, day) not in found
-        assert note.body.count("@") == 1 and person.startswith("@")
-        found[(person, day)] = note.body
+    for digest in project.issues.list(get_all=True, state="all"):
+        if "ps-triage-digest" not in (digest.description or "") or digest.author["username"] != BOT:
+            continue
+        for note in bot_notes(url, digest.iid):
+            day = date.fromisoformat(find_marker(note.body).key.rsplit("/", 1)[1])
+            person = note.body.splitlines()[1].split()[0]
+            assert (person, day) not in found
+            assert note.body.count("@") == 1 and person.startswith("@")
+            found[(person, day)] = note.body
     return found
+
+
+def deal(iid):
+    """How a digest links a deal: by its customer, to its issue."""
+    return f"/ps/ps-plan/-/issues/{iid})"
 
 
 @REMEMBERING
@@ -378,14 +381,24 @@ def test_one_reminder_and_one_escalation_per_missed_sla_then_silence_until_an_ed
             assert "@" not in body  # the digest mentions them
         digests = digest_notes(url)
         assert digests[("@dana", date(2026, 1, 12))].count("@dana") == 1
-        assert "- escalation: [ps/ps-plan#1](" in digests[("@dana", date(2026, 1, 12))]
+        dana = digests[("@dana", date(2026, 1, 12))]
+        assert "- escalation: [Juniper Rail](" in dana and deal(1) in dana
         for day in (date(2026, 1, 8), date(2026, 1, 23)):
-            assert "- reminder: [ps/ps-plan#1](" in digests[("@felix", day)]
+            assert "- reminder: [Juniper Rail](" in digests[("@felix", day)]
+            assert deal(1) in digests[("@felix", day)]
         # Issues 2 and 3 both remind felix on 01-19: one comment that day, listing both, and
-        # issue 1, reminded on 01-08 and still overdue (no new reminder: it is listed as such).
+        # issue 1, reminded on 01-08 and still overdue: listed again with that news (more than a
+        # week later), not on its own in between, and not daily after (it closes next quarter).
         felix = digests[("@felix", date(2026, 1, 19))]
-        assert felix.count("[ps/ps-plan#") == 3 and felix.count("@felix") == 1
-        assert "- overdue: [ps/ps-plan#1](" in felix
+        assert felix.count("/ps/ps-plan/-/issues/") == 3 and felix.count("@felix") == 1
+        assert deal(2) in felix and deal(3) in felix
+        [one] = [line for line in felix.splitlines() if deal(1) in line]
+        assert one.startswith("- overdue: [Juniper Rail](")
+        assert not any(("@felix", date(2026, 1, d)) in digests for d in (9, 12, 13, 14, 15, 16))
+        # Issue 2 closes in this quarter: in its quarter-end mode it is listed every business day.
+        for d in (20, 21, 22):
+            assert deal(2) in digests[("@felix", date(2026, 1, d))]
+            assert deal(1) not in digests[("@felix", date(2026, 1, d))]
 
 
 @REMEMBERING
@@ -506,8 +519,10 @@ def test_stale_deals_are_warned_at_45_days_and_closed_as_lost_at_60():
             "created_at": "2026-01-05T09:00:00Z",
         }
     ]
-    approved = issue(1, "Approved", done=TASKS, events_by="rowan", notes=dana_edit)
-    with running_emulator(seed([approved])) as emu:
+    # Its close date passed before people last acted (a close date ahead is activity to come).
+    passed = {**ESTIMATE, "close_date": "2026-01-02"}
+    quiet = issue(1, "SOW_WIP", data=passed, done=TASKS[:2], notes=dana_edit)
+    with running_emulator(seed([quiet])) as emu:
         url = emu.url
         bot_run(url)
         admin(url, "clock", {"now": "2026-02-18T10:00:00Z"})  # 44 days
@@ -523,7 +538,7 @@ def test_stale_deals_are_warned_at_45_days_and_closed_as_lost_at_60():
             len(warnings) == 1
             and "since 2026-01-05" in warnings[0].body
             and "@harriet" in warnings[0].body
-        )
+        ), [n.body for n in bot_notes(url, 1)]
         admin(
             url, "clock", {"now": "2026-03-06T10:00:00Z"}
         )  # 60 days: the bot's own notes were no activity

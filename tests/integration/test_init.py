@@ -123,35 +123,70 @@ def _new_release(tmp_path: Path, monkeypatch) -> Path:
     return defaults
 
 
-def test_init_update_rewrites_what_the_team_did_not_edit_and_keeps_its_edits(tmp_path, monkeypatch):
+def test_init_update_rewrites_what_the_team_did_not_edit_and_merges_its_edits(
+    tmp_path, monkeypatch
+):
+    """Issue 33.11: an edited file the release changes is merged three ways (what init wrote,
+    the team's file, the release's); before, the whole diff was shown, undoing the team's edits."""
     ops = tmp_path / "ops"
     assert _invoke_init(str(ops)).exit_code == 0
     sow = ops / "templates/sow-draft.md.j2"
-    sow.write_text(sow.read_text() + "Our own closing line.\n")  # the team's edit
+    shipped = sow.read_text()
+    sow.write_text("{# Our own opening line #}\n" + shipped)  # the team's edit
     (ops / "templates/closed.md.j2").unlink()  # a file the team removed
     _new_release(tmp_path, monkeypatch)
 
     result = _invoke_init("--update", str(ops))
     assert result.exit_code == 0, result.output
-    # the diff is shown, for what is rewritten and for what is kept
-    assert "+{# changed in 9.9.9 #}" in result.output
-    assert "-Our own closing line." in result.output
+    # the diff is shown for what is rewritten; the merged file's is not (nothing conflicts)
     assert '+  PS_TRIAGE_VERSION: "9.9.9"' in result.output
-    # not edited: rewritten; edited: kept as the team has it; removed: not brought back; new: added
+    assert (
+        "Our own opening line" not in result.output
+        and "sow-draft.md.j2 (yours)" not in result.output
+    )
+    # not edited: rewritten; edited: merged; removed: not brought back; new: added
     assert "changed in 9.9.9" in (ops / "templates/intake.md.j2").read_text()
     assert 'PS_TRIAGE_VERSION: "9.9.9"' in (ops / ".gitlab-ci.yml").read_text()
-    assert sow.read_text().endswith("Our own closing line.\n")
-    assert "changed in 9.9.9" not in sow.read_text()
+    assert (
+        sow.read_text() == "{# Our own opening line #}\n" + shipped + "\n{# changed in 9.9.9 #}\n"
+    )
     assert not (ops / "templates/closed.md.j2").exists()
     assert (ops / "templates/new-in-9.9.9.md.j2").read_text() == "new\n"
-    assert "kept templates/sow-draft.md.j2 (edited by you" in result.output
+    assert "3 updated, 1 added, 1 kept as they are" in result.output
+    assert (
+        "  merged templates/sow-draft.md.j2 (your edits kept, ps-triage 9.9.9's changes taken up)"
+        in result.output
+    )
     assert json.loads((ops / ".ps-triage-init.json").read_text())["version"] == "9.9.9"
 
     # a second update changes nothing more, and still keeps the edit
     again = _invoke_init("--update", str(ops))
     assert again.exit_code == 0, again.output
-    assert sow.read_text().endswith("Our own closing line.\n")
+    assert sow.read_text().startswith("{# Our own opening line #}\n")
     assert "0 updated, 0 added" in again.output
+
+
+def test_init_update_shows_only_what_conflicts(tmp_path, monkeypatch):
+    ops = tmp_path / "ops"
+    assert _invoke_init(str(ops)).exit_code == 0
+    sow = ops / "templates/sow-draft.md.j2"
+    shipped = sow.read_text()
+    sow.write_text(shipped + "\n{# ours at the end #}\n")  # where the release changes it too
+    _new_release(tmp_path, monkeypatch)
+
+    result = _invoke_init("--update", str(ops))
+    assert result.exit_code == 0, result.output
+    conflict = (
+        "templates/sow-draft.md.j2: 1 conflict (yours, then ps-triage's):\n"
+        "<<<<<<< yours\n{# ours at the end #}\n=======\n{# changed in 9.9.9 #}\n"
+        ">>>>>>> ps-triage 9.9.9\n"
+    )
+    assert conflict in result.output
+    assert shipped.splitlines()[3] not in result.output  # no line of the rest of the file
+    assert sow.read_text().startswith(shipped + "\n<<<<<<< yours\n")
+    assert "  merged templates/sow-draft.md.j2 (with 1 conflict marked <<<<<<< in it" in (
+        result.output
+    )
 
 
 def test_init_update_takes_up_a_new_word_template_unless_the_team_edited_theirs(

@@ -58,7 +58,8 @@ def test_second_apply_makes_zero_writes_with_one_listing(demo):
     # - each approver group's members, once; the project's members (who may be mentioned), once;
     # - label events of every issue with a timer (when did its stage start?) or a gated label
     #   (who set it?): all 9;
-    # - the digest issue and its notes (everything overdue is listed today, every run);
+    # - the digest issues (one listing) and the notes of each person's with a deal overdue (5:
+    #   is it listed already, and when? Only the bot's digest comments say);
     # - notes of 7: the 6 with a comment checked by revision or period, and #4101, older than 45
     #   days with a recent update (was it people? only its notes can say).
     assert admin(demo.url, "stats")["routes"] == {
@@ -66,15 +67,14 @@ def test_second_apply_makes_zero_writes_with_one_listing(demo):
         "GET /projects/:id": 1,  # may the token write? checked before any write
         # the run lease's issue; the scoping issues; the closed ones the gates check (updated
         # since the lookback, won this quarter); the quarter's closed deals and the forecast
-        # issue, for the forecast; the digest issue (today's comments: is every deal still
-        # overdue listed?)
+        # issue, for the forecast; the digest issues (everyone's, in one listing)
         "GET /projects/:id/issues": 7,
         # the approver groups (directors, TAs, Deal Desk): their direct members and invitations
         "GET /groups/:id": 3,
         "GET /groups/:id/members": 3,
         "GET /projects/:id/members/all": 1,
         "GET /projects/:id/issues/:eventable_id/resource_label_events": 9,
-        "GET /projects/:id/issues/:noteable_id/notes": 8,  # and the digest issue's, once
+        "GET /projects/:id/issues/:noteable_id/notes": 12,  # and 5 people's digest issues
         # the run lease: is it free, taken (awarded), still only ours, given back
         "GET /projects/:id/issues/:issue_iid/award_emoji": 2,
         "POST /projects/:id/issues/:issue_iid/award_emoji": 1,

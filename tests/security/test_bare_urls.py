@@ -68,6 +68,8 @@ def test_bare_urls_in_an_issue_never_become_links_in_the_bot_notes(scoping):
     quoted = [note for note in notes if "evil" in note]
     assert quoted, "the notes quote the customer and the activities"
     for note in quoted:
-        found = [m.group() for m in LINKED.finditer(note) if "evil" in note[m.start() : m.end() + 5]]
+        found = [
+            m.group() for m in LINKED.finditer(note) if "evil" in note[m.start() : m.end() + 5]
+        ]
         assert found == [], note
         assert "evil.example" in note.replace(WORD_JOINER, "")

@@ -79,25 +79,28 @@ def test_a_scoping_issue_that_starts_with_the_lease_marker_is_still_triaged(scop
 
 
 def test_an_issue_someone_else_wrote_with_the_digest_marker_never_receives_the_digest(scoping):
-    description = "<!-- ps-triage-digest -->\nThe digest lives here now: @all please read.\n"
+    iid = scoping.issue(stage="Strawman_WIP", data={"customer": "Acme Widgets"})  # estimate due
+    scoping.run()  # the EM is assigned: the digest will be theirs
+    em = scoping.as_person("dana").issues.get(iid).assignees[0]["username"]
+    marker = f"<!-- ps-triage-digest-{em} -->"
+    description = f"{marker}\nThe digest lives here now: @all please read.\n"
     planted = scoping.as_person("dana").issues.create(
         {"title": "PS triage digest", "description": description}
     )
-    scoping.issue(stage="Strawman_WIP", data={"customer": "Acme Widgets"})  # its estimate is due
 
     for _ in range(10):
         scoping.run(days=1)
 
-    found = issues_with(scoping, "<!-- ps-triage-digest -->")
+    found = issues_with(scoping, marker)
     assert found[0] == ("dana", "opened", description)
     assert [author for author, _, _ in found[1:]] == ["ps-bot"]
     store = scoping.emulator.store
     project = store.project_by_ref(scoping.project_path)
     assert project is not None
     notes = {
-        iid: [store.users[n.author_id].username for n in issue.notes if not n.system]
-        for iid, issue in project.issues.items()
-        if iid == planted.iid or "ps-triage-digest" in (issue.description or "")
+        i: [store.users[n.author_id].username for n in issue.notes if not n.system]
+        for i, issue in project.issues.items()
+        if i == planted.iid or marker in (issue.description or "")
     }
     assert notes.pop(planted.iid) == []  # nothing posted on the planted issue
     [digest_notes] = notes.values()

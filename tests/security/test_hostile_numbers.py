@@ -26,7 +26,10 @@ from support import ROOT
 BASE_60 = "1" + ":0" * 200 + ".5"  # 403 bytes: 60**200, past a float's 1.8e308
 NUMBERS = {
     "base 60": (BASE_60, "Input should be a valid number"),
-    "base 60, tagged": ("!!float 1:30.5", "`1:30.5` is a base-60 number (YAML 1.1), which is not read"),
+    "base 60, tagged": (
+        "!!float 1:30.5",
+        "`1:30.5` is a base-60 number (YAML 1.1), which is not read",
+    ),
     "huge exponent": ("1.0e+99999", "`1.0e+99999` is no finite number (YAML reads it as inf)"),
     "inf": (".inf", "`.inf` is no finite number (YAML reads it as inf)"),
     "nan": (".nan", "`.nan` is no finite number (YAML reads it as nan)"),
@@ -83,7 +86,9 @@ def test_any_number_form_in_a_policy_fails_validate_with_file_and_line(tmp_path,
     assert text.count("margin_floor_pct: 30\n") == 1
     line = text[: text.index("margin_floor_pct: 30")].count("\n") + 1
     policies = _policies_with(
-        tmp_path, "ps-scoping.yml", text.replace("margin_floor_pct: 30\n", f"margin_floor_pct: {number}\n")
+        tmp_path,
+        "ps-scoping.yml",
+        text.replace("margin_floor_pct: 30\n", f"margin_floor_pct: {number}\n"),
     )
     code, output, seconds = validate(policies)
     assert code == 1 and seconds < 5, output
@@ -105,8 +110,16 @@ def test_a_number_in_the_catalog_is_checked_as_in_any_policy_file():
 def test_a_forecast_weight_or_target_that_is_no_number_is_a_policy_error():
     text = (ROOT / "policies/ps-scoping.yml").read_text()
     for old, new, expected in (
-        ("Green: 0.9,", 'Green: "inf",', "forecast.weights.Green: Input should be less than or equal to 1"),
-        ("Green: 0.9,", 'Green: "nan",', "forecast.weights.Green: Input should be less than or equal to 1"),
+        (
+            "Green: 0.9,",
+            'Green: "inf",',
+            "forecast.weights.Green: Input should be less than or equal to 1",
+        ),
+        (
+            "Green: 0.9,",
+            'Green: "nan",',
+            "forecast.weights.Green: Input should be less than or equal to 1",
+        ),
         (
             "  # targets: {FY27-Q1: 500000}",
             '  targets: {FY27-Q1: "1e999999"}',
@@ -130,7 +143,15 @@ def test_a_number_in_a_seed_file_is_an_error_naming_its_line(tmp_path):
 
 def test_base_60_is_text_and_numbers_are_read_as_before():
     data = parse("a: 1:30\nb: 0x1F\nc: 1.5\nd: 1_000\ne: 017\nf: -2.5e+3\ng: 10:00:00.5\n").data
-    assert data == {"a": "1:30", "b": 31, "c": 1.5, "d": 1000, "e": 15, "f": -2500.0, "g": "10:00:00.5"}
+    assert data == {
+        "a": "1:30",
+        "b": 31,
+        "c": 1.5,
+        "d": 1000,
+        "e": 15,
+        "f": -2500.0,
+        "g": "10:00:00.5",
+    }
 
 
 def test_a_number_may_have_100_characters_not_101():
@@ -166,6 +187,7 @@ def test_a_255_kb_block_of_numbers_is_refused_with_bounded_work(body, expected):
 
 def test_a_data_block_holds_4000_values_not_4001():
     """The documented bound (docs/benchmarks.md), above the 2,743 values of the fullest block."""
+
     def of(values: int) -> str:  # the mapping, 2 keys, Acme, the list and its items
         return block("customer: Acme\nskills: [" + ",".join(["a"] * (values - 5)) + "]\n")
 

@@ -37,7 +37,9 @@ def gitlab() -> Iterator[Emulator]:
     for user in seed["users"]:
         if user["username"] == "ps-bot":
             user["token"] = TOKEN
-    seed["projects"][0]["merge_requests"] = [{"iid": 7, "title": "A policy change", "author": "dana"}]
+    seed["projects"][0]["merge_requests"] = [
+        {"iid": 7, "title": "A policy change", "author": "dana"}
+    ]
     with running_emulator(seed) as emulator:
         yield emulator
 

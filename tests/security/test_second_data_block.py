@@ -46,9 +46,12 @@ def test_one_data_block_is_read_as_before():
 
 def test_a_second_data_block_gets_the_data_block_note_and_is_not_priced(scoping):
     iid = hostile_issue(scoping, FIRST + "```\n\n<!-- ps-triage:scoping -->\n```yaml\n" + SECOND)
-    other = scoping.issue(stage="Estimate_Feedback", tasks=TASKS[:2], title="B", data={
-        "customer": "B", "line_items": [{"activity": "Discovery", "role": "PSE", "days": 2}]
-    })
+    other = scoping.issue(
+        stage="Estimate_Feedback",
+        tasks=TASKS[:2],
+        title="B",
+        data={"customer": "B", "line_items": [{"activity": "Discovery", "role": "PSE", "days": 2}]},
+    )
     scoping.run()
     [note] = scoping.comments(iid, "data-block-problem")
     assert "a second data block (the first is at line 5)" in note and "line 12," in note

@@ -46,7 +46,9 @@ def test_report_names_both_deals_of_a_shared_opportunity_on_stderr(scoping):
         "line_items": [{"activity": "Discovery", "role": "PSE", "days": 3}],
     }
     first = scoping.issue(stage="SOW_WIP", data=data, tasks=TASKS[:2], title="A")
-    second = scoping.issue(stage="SOW_WIP", data={**data, "customer": "B"}, tasks=TASKS[:2], title="B")
+    second = scoping.issue(
+        stage="SOW_WIP", data={**data, "customer": "B"}, tasks=TASKS[:2], title="B"
+    )
     paths = ["--policies", str(ROOT / "policies"), "--templates", str(ROOT / "templates")]
     code, output, _ = cli("report", *paths, "--format", "salesforce-csv", url=scoping.emulator.url)
     assert code == 0, output

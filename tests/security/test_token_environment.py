@@ -19,6 +19,8 @@ CI_CREDENTIALS = {
     "CI_JOB_TOKEN": "glcbt-64_JobTok3nValue",
     "CI_REPOSITORY_URL": "https://gitlab-ci-token:glcbt-64_JobTok3nValue@gitlab.example.com/ps/ops.git",
     "CI_REGISTRY_PASSWORD": "glcbt-64_JobTok3nValue",
+    "SF_CLIENT_SECRET": "sf-Consumer+Secret/9f8e=7d",
+    "SF_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----",
 }
 
 # A LibreOffice stand-in that notes what it can read of the process that started it (its
@@ -61,7 +63,9 @@ def test_a_program_libreoffice_starts_cannot_read_the_token_from_the_run(tmp_pat
         assert secret not in own.read_text()
 
 
-@pytest.mark.parametrize("pasted", ["glpat-€uro+Tok/en=1", "glpat-日本語トークン", "glpat-Ümlaut/x=2"])
+@pytest.mark.parametrize(
+    "pasted", ["glpat-€uro+Tok/en=1", "glpat-日本語トークン", "glpat-Ümlaut/x=2"]
+)
 def test_a_token_that_is_not_ascii_is_a_usage_error_that_never_shows_it(tmp_path, pasted):
     run = triage(tmp_path, ["plan"], "http://127.0.0.1:9", pasted)
     assert run.code == 2, run.output

@@ -20,9 +20,11 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "triage"
 PURE = [
     "planner",
+    "digest",
     "explain.py",
     "rules",
     "policy/model.py",
+    "policy/hours.py",
     "policy/checks.py",
     "policy/graph.py",
     "issues",

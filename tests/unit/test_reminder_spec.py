@@ -69,3 +69,49 @@ def test_repeat_keeps_a_periodic_nudge_once_per_period():
     posted = (Note(1, BOT, "<!-- ps-triage:nudge/reminder.md.j2/p2 rev=abcdefabcdef -->", NOW),)
     assert keys(NOW + timedelta(days=1), posted) == []  # 5 days: still the second period
     assert keys(NOW + timedelta(days=2), posted) == ["nudge/reminder.md.j2/p3"]
+
+
+def test_reminders_wait_for_the_teams_business_hours_in_its_time_zone():
+    """Issue 32, item 2: a reminder due on Mon 2026-01-12 is not posted at 05:00 or 13:00 UTC
+    (00:00 and 08:00 in New York): the plan says nothing, and holds no later than 09:00 New York
+    time, when it is posted; at 17:00 there it waits for the next morning."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from triage.commands.demo_data import TASKS
+    from triage.issues.snapshot import LabelEvent
+    from triage.planner import plan_issue
+
+    from support import at, block, settings, snapshot, with_details, workspace
+
+    ws = workspace()
+    new_york = ZoneInfo("America/New_York")
+    calendar = ws.policy.calendar.model_copy(update={"time_zone": "America/New_York"})
+    calendar.read(new_york, {None: frozenset()})
+    policy = ws.policy.model_copy(update={"calendar": calendar})
+    events = (
+        LabelEvent("harriet", "proposal::Estimate_Feedback", "add", at("2026-01-06T15:00:00Z")),
+    )
+    issue = snapshot(
+        labels=("Services Calculator", "proposal::Estimate_Feedback", "EM_Confidence::Amber"),
+        done=TASKS[:1],
+        data=block(),
+        created="2026-01-05T15:00:00Z",
+        updated="2026-01-06T15:00:00Z",
+    )
+
+    def planned(hour_utc, day=12):
+        now = datetime(2026, 1, day, hour_utc, tzinfo=UTC)
+        return plan_issue(policy, with_details(issue, (), events), now, settings(ws))
+
+    def reminders(found):
+        return [c.key for c in found.comments if c.origin == "account-team-reminder"]
+
+    for hour in (5, 13):
+        early = planned(hour)
+        assert reminders(early) == []
+        assert early.holds_until <= datetime(2026, 1, 12, 9, tzinfo=new_york)
+    assert reminders(planned(14)) != []  # 09:00 in New York
+    late = planned(22)  # 17:00 in New York
+    assert reminders(late) == []
+    assert late.holds_until <= datetime(2026, 1, 13, 9, tzinfo=new_york)

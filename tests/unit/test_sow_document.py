@@ -205,10 +205,15 @@ def test_the_template_is_what_the_script_builds():
     ("customer", "expected"),
     [
         ("Bramblewood Financial", "Bramblewood-Financial-SoW-2026-11-27.docx"),
-        ("Zürich Versicherung AG", "Zurich-Versicherung-AG-SoW-2026-11-27.docx"),
+        ("Zürich Versicherung AG", "Zürich-Versicherung-AG-SoW-2026-11-27.docx"),
+        ("Zu\u0308rich", "Zürich-SoW-2026-11-27.docx"),  # NFC: one ü
+        # Issue 33.8: a name in another script is kept (it was `Customer-SoW-...` for every deal).
+        ("서울 로보틱스", "서울-로보틱스-SoW-2026-11-27.docx"),
+        ("日本 株式会社", "日本-株式会社-SoW-2026-11-27.docx"),
+        ("a\u202egpj.exe_b", "a-gpj-exe-b-SoW-2026-11-27.docx"),  # no bidi override, no _
         ("../../etc/passwd", "etc-passwd-SoW-2026-11-27.docx"),
         ("Acme, Inc. <script>", "Acme-Inc-script-SoW-2026-11-27.docx"),
-        ("日本 株式会社", "Customer-SoW-2026-11-27.docx"),
+        ("--- !!", "Customer-SoW-2026-11-27.docx"),
         ("", "Customer-SoW-2026-11-27.docx"),
         ("A" * 300, "A" * 60 + "-SoW-2026-11-27.docx"),
     ],

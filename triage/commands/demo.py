@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import gitlab
 
@@ -18,6 +19,7 @@ from gitlab_emulator.testing import admin, running_emulator
 from ..console import Console
 from ..gitlab.adapter import GitLab
 from ..gitlab.cache import DetailsCache
+from ..policy.model import Policy
 from ..report import summary, table
 from ..runner import Mode, run
 from ..runner.pdfs import PdfCopies
@@ -32,9 +34,9 @@ def _tick(project: gitlab.v4.objects.Project, iid: int, task: str) -> None:
     issue.save()
 
 
-def _human_steps(url: str) -> list[tuple[str, Callable[[], object]]]:
+def _human_steps(url: str, path: str = PROJECT) -> list[tuple[str, Callable[[], object]]]:
     def as_user(name: str) -> gitlab.v4.objects.Project:
-        return gitlab.Gitlab(url, private_token=f"{name}-token").projects.get(PROJECT, lazy=True)
+        return gitlab.Gitlab(url, private_token=f"{name}-token").projects.get(path, lazy=True)
 
     def fix_block() -> None:
         issue = as_user("harriet").issues.get(4108)
@@ -85,8 +87,8 @@ def _bot_run(
     return gitlab_.traffic.writes
 
 
-def _final_state(console: Console, url: str) -> None:
-    project = gitlab.Gitlab(url, private_token=BOT_TOKEN).projects.get(PROJECT)
+def _final_state(console: Console, url: str, path: str, delivery_path: str) -> None:
+    project = gitlab.Gitlab(url, private_token=BOT_TOKEN).projects.get(path)
     console.out("\n=== Where every scoping issue ended ===")
     for issue in sorted(
         project.issues.list(labels="Services Calculator", get_all=True), key=lambda i: i.iid
@@ -100,9 +102,9 @@ def _final_state(console: Console, url: str) -> None:
             f"#{issue.iid} {issue.title[:40]:<40} {stage:<30} {issue.state:<7} {' '.join(extra):<28} "
             f"{len(notes)} bot note{'s' if len(notes) != 1 else ''}"
         )
-    delivery = gitlab.Gitlab(url, private_token=BOT_TOKEN).projects.get(DELIVERY_PROJECT)
+    delivery = gitlab.Gitlab(url, private_token=BOT_TOKEN).projects.get(delivery_path)
     for issue in delivery.issues.list(get_all=True):
-        console.out(f"\nOpened in {DELIVERY_PROJECT}: #{issue.iid} {issue.title} ({issue.web_url})")
+        console.out(f"\nOpened in {delivery_path}: #{issue.iid} {issue.title} ({issue.web_url})")
     notes = project.issues.get(4103).notes.list(get_all=True, sort="asc")
     sample = next((n for n in notes if "ps-triage:estimate-summary/" in n.body), None)
     if sample is None:  # the policies are the team's own, and the sample's block does not price
@@ -112,6 +114,40 @@ def _final_state(console: Console, url: str) -> None:
         return
     console.out("\nThe estimate summary on #4103, as GitLab stores it:\n")
     console.out("    " + sample.body.replace("\n", "\n    "))
+
+
+def _fitted_seed(policy: Policy) -> tuple[dict[str, Any], str, str]:
+    """The demo's seed in the places the policy names: the sample issues in its scope project,
+    the delivery project its hand-off opens issues in, and its other projects and groups (the
+    bot a Reporter, groups internal), so a team's own paths run too."""
+    seed = demo_seed()
+    project = policy.scope.project or PROJECT
+    targets = [
+        a.create_issue.project
+        for r in policy.rules
+        for a in r.actions
+        if hasattr(a, "create_issue")
+    ]
+    delivery = next(iter(targets), DELIVERY_PROJECT)
+    for entry in seed["projects"]:
+        entry["path"] = {PROJECT: project, DELIVERY_PROJECT: delivery}.get(
+            entry["path"], entry["path"]
+        )
+    have = {entry["path"] for entry in seed["projects"]}
+    others = {*targets, policy.forecast.project, policy.digest.project} - {None, *have}
+    seed["projects"] += [
+        {"path": path, "members": [{"username": "ps-bot", "access_level": 20}]}
+        for path in sorted(p for p in others if p)
+    ]
+    groups = {g for gate in policy.approvals for g in gate.groups}
+    contacts = policy.contacts
+    people = (*contacts.approvers, *contacts.delivery_team, *contacts.technical_architects)
+    groups |= {name for name in people if "/" in name}
+    known = {entry["path"] for entry in seed["groups"]}
+    seed["groups"] += [
+        {"path": group, "visibility": "internal", "members": []} for group in sorted(groups - known)
+    ]
+    return seed, project, delivery
 
 
 def _sample_roles() -> set[str]:
@@ -134,7 +170,8 @@ def demo(console: Console, policies: Path, templates: Path) -> int:
             " not price and they get the data-block note. To see the shipped policy at work, run"
             " `triage demo` in a folder without policies/ and templates/."
         )
-    with running_emulator(demo_seed()) as emulator:
+    seed, project, delivery = _fitted_seed(workspace.policy)
+    with running_emulator(seed) as emulator:
         url = emulator.url
         console.out(
             f"GitLab emulator listening on {url} (clock pinned at {emulator.store.clock.now():%Y-%m-%d %H:%M} UTC)"
@@ -144,7 +181,7 @@ def demo(console: Console, policies: Path, templates: Path) -> int:
         _bot_run(console, workspace, url, "plan", "Run 1: triage plan (read-only)", cache)
         _bot_run(console, workspace, url, "apply", "Run 2: triage apply", cache)
         console.out("\n=== People work on their issues ===")
-        for text, step in _human_steps(url):
+        for text, step in _human_steps(url, project):
             step()
             console.out(f"- {text}")
         admin(url, "clock", {"advance_seconds": 86_400})
@@ -158,8 +195,8 @@ def demo(console: Console, policies: Path, templates: Path) -> int:
             "Run 4: triage apply again, nothing has changed",
             cache,
         )
-        _final_state(console, url)
-        sync_demo(console, workspace, url)
+        _final_state(console, url, project, delivery)
+        sync_demo(console, workspace, url, project)
     if last:
         console.err(f"error: the last run made {last} writes; an idle run must make none")
         return 1

@@ -26,7 +26,7 @@ DEALS = {
 CLIENT_ID, CLIENT_SECRET = "demo-consumer-key", "demo-consumer-secret"
 
 
-def sync_demo(console: Console, workspace: Workspace, url: str) -> None:
+def sync_demo(console: Console, workspace: Workspace, url: str, path: str = PROJECT) -> None:
     if importlib.util.find_spec("simple_salesforce") is None:
         console.out(
             "\n(The Salesforce sync is not shown: pip install 'ps-triage[salesforce]' for it.)"
@@ -48,7 +48,7 @@ def sync_demo(console: Console, workspace: Workspace, url: str) -> None:
         FakeSalesforce(org, certs_dir=Path(folder)) as fake,
     ):
         console.out(f"\n=== The Salesforce sync (a fake Salesforce on {fake.url}) ===")
-        project = gitlab.Gitlab(url, private_token="dana-token").projects.get(PROJECT, lazy=True)
+        project = gitlab.Gitlab(url, private_token="dana-token").projects.get(path, lazy=True)
         for iid, (stage, close) in DEALS.items():
             oid = org.add_opportunity(StageName=stage, CloseDate=close)[:15]
             issue = project.issues.get(iid)
@@ -69,7 +69,7 @@ def sync_demo(console: Console, workspace: Workspace, url: str) -> None:
             salesforce(
                 console,
                 Workspace(policy, workspace.templates),
-                Connection(url, BOT_TOKEN, PROJECT, None),
+                Connection(url, BOT_TOKEN, path, None),
                 Secrets(client_id=CLIENT_ID, client_secret=CLIENT_SECRET),
                 "apply",
                 state_file=Path(folder) / "state.json",

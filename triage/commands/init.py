@@ -16,6 +16,7 @@ from .. import __version__
 from ..console import Console
 from ..errors import UserError
 from ..policy.model import Policy
+from .merge import merge_three
 
 DEFAULTS = Path(__file__).resolve().parent.parent / "defaults"
 SCHEMA_LINE = "# yaml-language-server: $schema="
@@ -87,19 +88,23 @@ def _diff(name: str, current: str | bytes, new: str | bytes) -> str:
     )
 
 
-def _record(target: Path, written: dict[str, str]) -> None:
+def _record(target: Path, written: dict[str, str], base: dict[str, str]) -> None:
     body = {
-        "about": "what `triage init` wrote, to tell the team's edits apart on `triage init --update`",
+        "about": "what `triage init` wrote, to tell the team's edits apart on `triage init --update`"
+        " and to merge a new release's changes into them (`base`: the text files it wrote)",
         "version": __version__,
         "files": dict(sorted(written.items())),
+        "base": {name: text for name, text in sorted(base.items()) if name in written},
     }
     (target / RECORD).write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
 
 
-def _read_record(target: Path) -> tuple[str, dict[str, str]]:
+def _read_record(target: Path) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The release `init` last wrote, each file's hash, and the text files' contents (`base`,
+    since 0.2: older records have none)."""
     path = target / RECORD
     if not path.is_file():
-        return "unknown", {}
+        return "unknown", {}, {}
     try:
         body = json.loads(path.read_text(encoding="utf-8"))
         files = body["files"]
@@ -107,7 +112,12 @@ def _read_record(target: Path) -> tuple[str, dict[str, str]]:
             isinstance(k, str) and isinstance(v, str) for k, v in files.items()
         ):
             raise ValueError("files is not a mapping of paths to hashes")
-        return str(body.get("version", "unknown")), files
+        base = body.get("base", {})
+        if not isinstance(base, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in base.items()
+        ):
+            raise ValueError("base is not a mapping of paths to texts")
+        return str(body.get("version", "unknown")), files, base
     except (ValueError, KeyError, TypeError) as exc:
         raise UserError(
             f"{path}: cannot be read ({exc}); nothing was written\n"
@@ -130,7 +140,12 @@ def init(console: Console, target: Path, update: bool = False) -> int:
     for path, content in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         _write(path, content)
-    _record(target, {path.relative_to(target).as_posix(): _digest(c) for path, c in files.items()})
+    names = {path.relative_to(target).as_posix(): content for path, content in files.items()}
+    _record(
+        target,
+        {name: _digest(content) for name, content in names.items()},
+        {name: content for name, content in names.items() if isinstance(content, str)},
+    )
     console.out(f"wrote {len(files)} files to {target} (ps-triage {__version__})")
     console.info(
         "next: read README.md there (your rate card, calendar, SoW terms and catalog; token, CI/CD"
@@ -143,13 +158,16 @@ def init(console: Console, target: Path, update: bool = False) -> int:
 def _update(console: Console, target: Path) -> int:
     if not target.is_dir():
         raise UserError(f"{target}: no such folder; `triage init --update` updates an existing one")
-    old_version, recorded = _read_record(target)
-    written = dict(recorded)
+    old_version, recorded, base = _read_record(target)
+    written, bases = dict(recorded), dict(base)
     updated: list[str] = []
     added: list[str] = []
     kept: list[str] = []
+    merged: list[str] = []  # of the updated, those merged with the team's edits
     for path, new in files_to_write(target).items():
         name = path.relative_to(target).as_posix()
+        if isinstance(new, str):
+            bases[name] = new  # what the next update merges from, whatever happens here
         if not path.exists():
             if name in recorded:
                 kept.append(f"{name} (you deleted it; not written again)")
@@ -168,12 +186,13 @@ def _update(console: Console, target: Path) -> int:
             # nothing to take up (the diff would only undo the team's own edits).
             kept.append(f"{name} (edited by you; unchanged in {__version__}: nothing to merge)")
             continue
-        console.out(_diff(name, current, new).rstrip("\n"))
         if recorded.get(name) == _digest(current):
+            console.out(_diff(name, current, new).rstrip("\n"))
             _write(path, new)
             written[name] = _digest(new)
             updated.append(name)
         elif isinstance(new, bytes):
+            console.out(_diff(name, current, new).rstrip("\n"))
             # A Word template cannot be merged from a diff: the release's copy goes beside the
             # team's, to compare in Word (Review > Compare) or LibreOffice.
             beside = path.with_name(f"{path.stem}.ps-triage-{__version__}{path.suffix}")
@@ -184,12 +203,57 @@ def _update(console: Console, target: Path) -> int:
                 " Compare) or LibreOffice, carry the changes you want into yours, then delete it)"
             )
         else:
-            kept.append(f"{name} (edited by you: merge the diff above by hand)")
-    _record(target, written)
+            note = _merge(console, path, name, str(current), new, base, recorded, old_version)
+            if note is None:
+                kept.append(f"{name} (edited by you: merge the diff above by hand)")
+                bases.pop(name, None)  # no base to merge from next time either
+            else:
+                written[name] = _digest(new)
+                updated.append(name)
+                merged.append(note)
+    _record(target, written, bases)
     console.out(
         f"ps-triage {old_version} -> {__version__}: {len(updated)} updated, {len(added)} added,"
         f" {len(kept)} kept as they are"
     )
+    for note in merged:
+        console.out(f"  merged {note}")
     for name in kept:
         console.out(f"  kept {name}")
     return 0
+
+
+def _merge(
+    console: Console,
+    path: Path,
+    name: str,
+    current: str,
+    new: str,
+    base: dict[str, str],
+    recorded: dict[str, str],
+    old_version: str,
+) -> str | None:
+    """The release's changes merged into the team's edited file (three ways, from the text
+    `init` wrote): written, and only the conflicts shown; None (the diff shown instead) without
+    that text or without git."""
+    was = base.get(name)
+    merged = (
+        merge_three(
+            current, was, new, ("yours", f"ps-triage {old_version}", f"ps-triage {__version__}")
+        )
+        if was is not None and recorded.get(name) == _digest(was)
+        else None
+    )
+    if merged is None:
+        console.out(_diff(name, current, new).rstrip("\n"))
+        return None
+    _write(path, merged.text)
+    if not merged.conflicts:
+        return f"{name} (your edits kept, ps-triage {__version__}'s changes taken up)"
+    count = len(merged.conflicts)
+    console.out(f"{name}: {count} conflict{'s' if count != 1 else ''} (yours, then ps-triage's):")
+    console.out("".join(merged.conflicts).rstrip("\n"))
+    return (
+        f"{name} (with {count} conflict{'s' if count != 1 else ''} marked <<<<<<< in it:"
+        " keep what you want of each, then delete the markers)"
+    )

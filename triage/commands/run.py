@@ -11,7 +11,8 @@ from ..console import Console
 from ..errors import UserError
 from ..explain import explain_issue
 from ..gitlab.cache import DetailsCache
-from ..planner import Settings
+from ..planner import Settings, assignments_for
+from ..policy.model import Policy
 from ..report import as_json, plan_markdown, summary, table
 from ..runner import Mode, run
 from ..runner.pdfs import PdfCopies
@@ -127,6 +128,18 @@ def run_command(
     else:
         console.show(table(result, console.mask))
         console.summary(summary(result, gitlab.traffic.writes, gitlab.traffic.by_method))
+    for project, why in sorted(result.skipped_projects.items()):  # once a project, each run
+        console.err(
+            f"warning: skipped {project}, nothing written there: {why}, and GitLab would save "
+            "its internal notes (costs, margin) public; fix: give it the Reporter role there"
+        )
+    if result.unassignable:  # every run, until the pool or the members change
+        where = scope.project or scope.group
+        console.err(
+            f"warning: {', '.join('@' + p for p in result.unassignable)} cannot be assigned: "
+            f"not members of {where}, and GitLab silently drops such assignees; fix: add them "
+            "to it, or take them out of `assignment` in the policy"
+        )
     if pdf_line := result.pdfs.line():  # once per run, not once per document: why, and the fix
         console.err(f"warning: {console.mask(pdf_line)}")
     if report:
@@ -152,11 +165,13 @@ def explain_command(
     policy = scoped(workspace.policy, connection)
     now = in_zone(now, policy)
     gitlab = open_gitlab(connection)
-    found = list(gitlab.list_issues(policy.scope, iids=[iid]))
+    # The whole listing, as a run reads it: the EM a run would assign comes from all of it.
+    listed = list(gitlab.list_issues(policy.scope))
+    found = [issue for issue in listed if issue.iid == iid] or list(
+        gitlab.list_issues(policy.scope.model_copy(update={"state": "all"}), iids=[iid])
+    )  # a closed issue too
     if not found:
-        raise UserError(
-            f"issue #{iid} is not in scope ({policy.scope.model_dump(exclude_defaults=True)})"
-        )
+        raise UserError(f"issue #{iid} is not in scope ({_scope_words(policy)})")
     issue = found[0]
     issue = replace(
         issue,
@@ -167,6 +182,16 @@ def explain_command(
         bot=gitlab.bot_username(),
         templates=workspace.templates,
         members=gitlab.scope_members(policy.scope),
+        assignments=assignments_for(policy, listed),
     )
     console.out(explain_issue(policy, issue, now or gitlab.now(), settings))
     return 0
+
+
+def _scope_words(policy: Policy) -> str:
+    """The scope as a person reads it: `project ps/ps-plan, labels Services Calculator`."""
+    scope = policy.scope
+    parts = [f"project {scope.project}" if scope.project else f"group {scope.group}"]
+    if scope.labels:
+        parts.append(f"labels {', '.join(scope.labels)}")
+    return ", ".join(parts)

@@ -8,9 +8,14 @@ from ..catalog import closest, find
 from ..console import Console
 from ..errors import UserError
 from ..issues.scoping import block_line, parse_scoping
+from ..issues.tasks import parse_tasks
+from ..policy.checks import GraphProblem
+from ..policy.leftovers import leftovers, missing_tasks
+from ..policy.loader import load_policy
 from ..policy.model import Policy
 from ..pricing import estimate
 from ..workspace import load_workspace
+from .init import DEFAULTS
 
 ISSUE_TEMPLATES = Path(".gitlab") / "issue_templates"
 _ITEM = re.compile(r"^line_items\[(\d+)\]\.(\w+)")
@@ -97,6 +102,11 @@ def validate(console: Console, policies: Path, templates: Path) -> int:
             f"the scoping issue template's data block does not fit this policy "
             f"({count} problem{'s' if count != 1 else ''}):\n" + "\n".join(problems)
         )
+    for warning in _warnings(workspace.policy, policies):
+        console.err(
+            f"warning: {workspace.policy.where(warning.path)}: {warning.message}\n"
+            f"    fix: {warning.fix}"
+        )
     life = workspace.policy.lifecycle
     console.out(
         f"ok: {len(life.stages)} stages, {len(life.transitions)} transitions, "
@@ -104,3 +114,18 @@ def validate(console: Console, policies: Path, templates: Path) -> int:
         f"{blocks} issue template{'s' if blocks != 1 else ''} with a scoping data block"
     )
     return 0
+
+
+def _warnings(policy: Policy, policies: Path) -> list[GraphProblem]:
+    """What is left of the shipped team (its SoW terms, its USD thresholds, a UTC calendar), and
+    `task:` conditions naming tasks the issue templates' checklists lack."""
+    found = leftovers(policy, load_policy(DEFAULTS / "policies"))  # this release's shipped one
+    templates = issue_templates(policies)
+    if templates:
+        checklist = [
+            task.text
+            for path in templates
+            for task in parse_tasks(path.read_text(encoding="utf-8"))
+        ]
+        found += missing_tasks(policy, checklist)
+    return found

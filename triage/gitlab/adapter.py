@@ -19,6 +19,7 @@ from typing import Any
 import requests
 from gitlab.exceptions import GitlabError
 
+from ..emoji import canonical
 from ..issues.markers import find_marker
 from ..issues.snapshot import Award, IssueSnapshot, LabelEvent, Names, Note, profile_names
 from ..policy.model import Scope
@@ -143,7 +144,7 @@ class GitLab(Door):
         note = self._project(project).issues.get(iid, lazy=True).notes.get(note_id, lazy=True)
         return tuple(
             Award(
-                a["name"],
+                canonical(a["name"]),
                 a["user"]["username"],
                 parse_time(a["created_at"]),
                 a["user"].get("id"),
@@ -157,7 +158,13 @@ class GitLab(Door):
         direct members of the groups invited into it (its `shared_with_groups`, not expired),
         capped at the invitation's level: someone who is only a member of a parent group does
         not count. `inherited`: GitLab's members/all (parent groups' members and groups invited
-        into them too)."""
+        into them too). Read once per adapter (a run): the gates and the digest share it."""
+        key = (group, inherited)
+        if key not in self._group_members:
+            self._group_members[key] = self._group_members_read(group, inherited)
+        return dict(self._group_members[key])
+
+    def _group_members_read(self, group: str, inherited: bool) -> dict[str, int]:
         if inherited:
             return self._levels(self._gl.groups.get(group, lazy=True).members_all)
         levels = self._levels(self._gl.groups.get(group, lazy=True).members)
@@ -268,11 +275,13 @@ class GitLab(Door):
         if not data:
             return
         issues = self._project(project).issues
-        self._write(
+        answer = self._write(
             lambda: issues.update(
                 iid, data, retry_transient_errors=True, max_retries=self._max_retries
             )
         )
+        if assignees and isinstance(answer, dict):
+            kept_assignees(answer, assignees, f"{project}#{iid}")
 
     def create_note(
         self,
@@ -396,6 +405,12 @@ class GitLab(Door):
             if token in (issue.description or "") and issue.author["username"] == bot
         ]
 
+    def own_issues_described(self, project: str, token: str) -> list[tuple[int, str]]:
+        """(iid, description) of each of the bot's issues whose description carries `token`
+        (one listing for all the digest issues of the team), oldest first."""
+        found = self._own_issues_with(project, token)
+        return sorted((int(i.iid), str(i.description)) for i in found)
+
     def find_own_issue(self, project: str, token: str) -> tuple[int, str] | None:
         """(iid, description) of the bot's issue whose description carries `token`, if any."""
         found = self._own_issues_with(project, token)
@@ -409,7 +424,11 @@ class GitLab(Door):
 
     def upsert_mr_note(self, project: str, mr_iid: int, body: str, token: str) -> str:
         """One note of the bot's on a merge request, found by `token`: posted once, then edited
-        in place only when its text changes. Returns created, updated or unchanged."""
+        in place only when its text changes. Returns created, updated or unchanged. GitLab
+        keeps a note's text as its quick-action extractor leaves it, merge requests' too
+        (`Gitlab::QuickActions::Extractor`: no `\r`, no trailing white space): it is sent so,
+        or every run would find it changed and edit it again."""
+        body = body.replace("\r", "").rstrip()
         notes = self._project(project).mergerequests.get(mr_iid, lazy=True).notes
         bot = self.bot_username()
         found = self._call(
@@ -525,7 +544,12 @@ class GitLab(Door):
         """Every award emoji on an issue, with GitLab's time of the answer in `self.now()`."""
         issue = self._project(project).issues.get(iid, lazy=True)
         return tuple(
-            IssueAward(int(a["id"]), a["name"], a["user"]["username"], parse_time(a["created_at"]))
+            IssueAward(
+                int(a["id"]),
+                canonical(a["name"]),
+                a["user"]["username"],
+                parse_time(a["created_at"]),
+            )
             for a in self._every(issue.awardemojis)
         )
 
@@ -543,7 +567,9 @@ class GitLab(Door):
         if award is GONE:
             return None
         user = award.user["username"]
-        return IssueAward(int(award.id), str(award.name), user, parse_time(award.created_at))
+        return IssueAward(
+            int(award.id), canonical(str(award.name)), user, parse_time(award.created_at)
+        )
 
     def delete_issue_award(self, project: str, iid: int, award_id: int) -> bool:
         """Take back one of the bot's awards; False if it was gone already."""
@@ -556,3 +582,17 @@ class GitLab(Door):
             done=lambda error: True,
         )
         return gone is not GONE
+
+
+def kept_assignees(answer: dict[str, Any], asked: tuple[str, ...], where: str) -> None:
+    """GitLab answers 200 and drops, without a word, assignees who cannot read the project's
+    issues (only the first is kept on Free): what its answer shows is what was done. Someone
+    asked for and not assigned fails the issue loudly (its other changes were made)."""
+    kept = {str((a or {}).get("username", "")).lower() for a in answer.get("assignees") or []}
+    dropped = [name for name in asked if name.lower() not in kept]
+    if dropped:
+        raise GitLabProblem(
+            f"GitLab did not assign {', '.join('@' + n for n in dropped)} to {where}: it drops "
+            "assignees who cannot read the project's issues (and keeps only the first on Free); "
+            "the other changes were made. Fix: make them members of the project"
+        )

@@ -89,13 +89,17 @@ class Confidence(_Strict):
     _updated = field_validator("updated")(_business_date)
 
 
+# The largest price per day or unit, in any currency (a role-day runs to millions in KRW or IDR).
+MAX_PRICE = 1_000_000_000_000
+
+
 class LineItem(_Strict):
     activity: str = Field(min_length=1, max_length=200)  # a catalog id or alias, or free text
     role: str | None = Field(None, min_length=1, max_length=100)  # left out: the catalog's
     days: float | None = Field(None, gt=0, le=1000)  # required unless priced per unit
     units: float | None = Field(None, gt=0, le=10_000)  # for a fixed-price catalog item
     rate: float | None = Field(
-        None, gt=0, le=1_000_000
+        None, gt=0, le=MAX_PRICE
     )  # a price per day (per unit, fixed-price) agreed for this item, instead of the policy's
     notes: str | None = Field(None, min_length=1, max_length=2000)  # the EM's words, in the SoW
 

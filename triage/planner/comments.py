@@ -141,9 +141,7 @@ class Comments(PlanState):
             f"{len(recent)} times in the last 24 hours, the most `contacts.mentions_per_day` allows."
         )
         context = request.context
-        contacts = {
-            role: named(people) for role, people in context.get("contacts", {}).items()
-        }
+        contacts = {role: named(people) for role, people in context.get("contacts", {}).items()}
         return replace(
             request,
             context={**context, "notify": named(context.get("notify", [])), "contacts": contacts},

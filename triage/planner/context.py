@@ -284,29 +284,6 @@ def _with_catalog(
     }
 
 
-# The one kick-off checklist: the hand-off note and the delivery issue both show it.
-KICKOFF_CHECKLIST = tuple(
-    Trusted(step)
-    for step in (
-        "Signed SoW and the scoping issue linked on the customer epic",
-        "Scheduling intake complete: project set up, people staffed, start date agreed",
-        "Internal transition meeting held (EM, PM, PSE/TA, AE/SA): drivers, stakeholders, scope, "
-        "assumptions, risks",
-        "Technical prerequisites confirmed with the customer",
-        "Customer kick-off held: objectives, team, approach, timeline, communication cadence",
-    )
-)
-
-ROLE_NAMES = {
-    "em": "Engagement Manager",
-    "sa": "Solutions Architect",
-    "ae": "Account Executive",
-    "csm": "Customer Success Manager",
-    "ta": "Technical Architect",
-    "pm": "Project Manager",
-}
-
-
 def _deal_context(policy: Policy, issue: IssueSnapshot) -> dict[str, Any]:
     """What a customer-facing comment says of the deal: the SoW's number, the parties, the
     agreement and billing terms, and the people by the names on their GitLab profiles (a role
@@ -335,16 +312,18 @@ def _deal_context(policy: Policy, issue: IssueSnapshot) -> dict[str, Any]:
         "skills": list(data.skills) if data else [],
         "start_window": data.start_window if data else None,
         "risks": list(data.risks) if data else [],
-        "kickoff_checklist": KICKOFF_CHECKLIST,
+        # The one kick-off checklist: the hand-off note and the delivery issue both show it.
+        "kickoff_checklist": [Trusted(step) for step in sow.kickoff_checklist],
         "scheduling": [Trusted(name) for name in policy.contacts.scheduling],
         "contacts": [
             {
-                "role": Trusted(ROLE_NAMES[role]),
+                "role": Trusted(sow.contact_roles[role]),
                 "name": issue.names.get(user) if user else None,
                 "username": user,
             }
             for role, user in people.items()
-            if role in ROLE_NAMES and (user or role in ("em", "sa", "ae"))  # those three always
+            if role in sow.contact_roles
+            and (user or role in ("em", "sa", "ae"))  # those three always
         ],
     }
 

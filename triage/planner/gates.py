@@ -427,7 +427,7 @@ class Gates(PlanState):
             "gate": Trusted(gate.id),
             "label": Trusted(gate.label if label.startswith(":") else label),
             "actor": actor,
-            "at": Trusted(at.strftime("%Y-%m-%d %H:%M UTC")) if at else None,
+            "at": Trusted(self.policy.calendar.stamp(at)) if at else None,
             "approvers": [Trusted(name) for name in (*gate.users, *gate.groups)],
             "reason": Trusted(reason),
             "stage": Trusted(source) if source != NO_STAGE else None,

@@ -50,6 +50,7 @@ class PlanState:
             bot=self.settings.bot,
             members=self.settings.members,
             digest=self.policy.digest.project is not None,
+            hours=(cal.business_hours.start, cal.business_hours.end),
             estimator=self.settings.memo.estimate,
         )
 
@@ -70,7 +71,11 @@ class PlanState:
 
 
 def marked_by(notes: Iterable[Note], author: str | None) -> list[tuple[Note, Marker]]:
-    """The marked notes of `author` (the bot), oldest first: markers on anyone else's notes are
-    ignored."""
-    mine = [(n, m) for n in notes if n.author == author and (m := find_marker(n.body))]
+    """The marked notes of `author` (the bot), oldest first: markers on anyone else's notes, and
+    notes someone else edited since (`Note.bots_words`), are ignored."""
+    mine = [
+        (n, m)
+        for n in notes
+        if n.author == author and (m := find_marker(n.body)) and n.bots_words(m)
+    ]
     return sorted(mine, key=lambda pair: (pair[0].created_at, pair[0].id))

@@ -91,4 +91,7 @@ def read_places(policy: Policy) -> list[GraphProblem]:
     return problems
 
 
-_PLACE_FIX = "use the codes the holidays library lists (python -m holidays, or its documentation)"
+_PLACE_FIX = (
+    'use a code the holidays library lists: python -c "import holidays; '
+    'print(*sorted(holidays.list_supported_countries()))"'
+)

@@ -27,7 +27,13 @@ from ..yaml_source import (
     parse,
 )
 from .calendars import read_places
-from .checks import GraphProblem, check_approvers, check_catalog, check_lifecycle
+from .checks import (
+    GraphProblem,
+    check_approvers,
+    check_catalog,
+    check_emoji_names,
+    check_lifecycle,
+)
 from .model import Calendar, Lifecycle, Policy, Rule, Scope, Stage, Transition
 
 JOINED_LISTS = ("rules",)
@@ -326,6 +332,7 @@ def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
     graph: list[GraphProblem] = check_lifecycle(policy) + check_approvers(policy)
     graph += read_places(policy)
     graph += check_catalog(policy)
+    graph += check_emoji_names(policy)
     for found in graph:
         file, position, _ = origins.locate(found.path)
         problems.append(
@@ -333,4 +340,11 @@ def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
         )
     if problems:
         raise PolicyInvalid(problems)
+
+    def where(path: tuple[Any, ...]) -> str:
+        file, position, _ = origins.locate(path)
+        at = f"{file}:{position.line}:{position.column}" if position else file
+        return f"{at}: {_key_path(merged, path)}"
+
+    policy.located(where)
     return policy

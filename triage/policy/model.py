@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     WithJsonSchema,
@@ -22,6 +20,9 @@ from ..catalog import Offering
 from ..pricing import Rates
 from ..rules.actions import AnyAction, CommentSpec
 from ..rules.conditions import AnyCondition
+from .hours import BusinessHours
+from .sow import Sow
+from .strict import Strict
 
 NO_STAGE = "none"  # `from: none`: the issue has no stage label yet
 ANY_OPEN = "open"  # `from: open`: any stage that is not terminal
@@ -31,10 +32,6 @@ QUARTER_NAME = r"^FY\d{2}-Q[1-4]$"  # a fiscal quarter as the forecast names it:
 _ONE_OR_MORE = {
     "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]
 }
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Scope(Strict):
@@ -53,6 +50,11 @@ class Scope(Strict):
         return self
 
 
+def _upper(value: Any) -> Any:
+    """A country code as ISO 3166-1 writes it (`kr` is KR)."""
+    return value.strip().upper() if isinstance(value, str) else value
+
+
 class Region(Strict):
     """The public holidays of one region's EMs (`calendar.regions`): an EM's reminders and
     business-day counts skip the holidays of the region the EM is in."""
@@ -67,6 +69,8 @@ class Region(Strict):
         default_factory=list,
         description="assignment pools (`assignment.pools` keys) whose EMs are in this region",
     )
+
+    _country = field_validator("country", mode="before")(_upper)
     people: list[str] = Field(
         default_factory=list, description="EMs (usernames) in this region, whatever their pools"
     )
@@ -90,6 +94,7 @@ class Calendar(Strict):
     subdivision: str | None = Field(
         None, description="the country's subdivision as the holidays library names it, e.g. BY"
     )
+    _country = field_validator("country", mode="before")(_upper)
     regions: dict[str, Region] = Field(
         default_factory=dict,
         description="public holidays per EM region, e.g. {EMEA: {country: GB, subdivision: ENG, "
@@ -103,6 +108,11 @@ class Calendar(Strict):
     quarter_end_business_days: int = Field(
         10, ge=1, le=30
     )  # quarter-end mode: the quarter's last N business days
+    business_hours: BusinessHours = Field(
+        default_factory=BusinessHours,
+        description="when reminders, escalations and the digest are posted, in `time_zone` "
+        "(default 09:00 to 17:00); a run outside these hours leaves them to a later run",
+    )
     # The time zone and the public holidays read files (the time zone database, the holidays
     # library's translations): the loader reads them (`policy/calendars.py`) and hands them
     # over with `read`; the planner only looks them up.
@@ -132,6 +142,16 @@ class Calendar(Strict):
                 raise RuntimeError("the calendar was not read: load the policy with load_policy")
             return instant.astimezone(UTC)
         return instant.astimezone(self._zone)
+
+    def in_business_hours(self, local: datetime) -> bool:
+        """Whether a local time (`local`) is within the team's business hours."""
+        hours = self.business_hours
+        return hours.start <= local.time() < hours.end
+
+    def stamp(self, instant: datetime) -> str:
+        """A time as notes write it, in the team's time zone: `2026-01-12 18:00 KST`."""
+        local = self.local(instant)
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname() or self.time_zone}"
 
     def days_off(self, region: str | None = None) -> frozenset[date]:
         """The weekdays that are not business days: the region's (or the team's) public holidays
@@ -332,43 +352,6 @@ class Assignment(Strict):
     triage_lead: str | None = None
 
 
-class Sow(Strict):
-    """Terms the SoW draft states."""
-
-    provider: str = Field(
-        "GitLab Inc.",
-        min_length=1,
-        max_length=200,
-        description="the legal name of who provides the services and signs the SoW",
-    )
-    provider_short: str = Field(
-        "GitLab",
-        min_length=1,
-        max_length=100,
-        description='how the SoW names the provider after the first mention: "GitLab Inc." '
-        '("GitLab")',
-    )
-    closing_deliverable: str = Field(
-        "A closing report with outcomes, open risks and recommendations",
-        min_length=1,
-        max_length=500,
-        description="what every SoW delivers last, after the offerings' own deliverables (once,"
-        " if one of them says it too)",
-    )
-    governing_terms: str = "the GitLab Professional Services Terms"  # without an MSA named
-    billing: str = "Billed upon SOW execution"  # without billing_terms in the data block
-    billing_terms: list[str] = Field(
-        default_factory=lambda: [
-            "Billed upon SOW execution",
-            "Billed monthly in arrears for the days delivered",
-            "50% billed upon SOW execution, 50% upon completion",
-        ]
-    )  # what a data block's billing_terms may say
-    number_prefix: str = Field("PS-SOW", pattern=r"^[A-Za-z0-9-]{1,20}$")  # SoW number: PS-SOW-42
-    passive_acceptance_days: int = Field(5, ge=1, le=30)
-    validity_days: int = Field(30, ge=1)
-
-
 _HANDLE = r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$"
 
 
@@ -504,16 +487,21 @@ def approval_gates(approvals: list[Gate]) -> list[Gate]:
 
 
 class DigestConfig(Strict):
-    """The daily digest of reminders (`digest`): one comment per person per business day on an
-    issue the bot keeps in `project`, mentioning them once and listing, with links, every
-    reminder and escalation of the day that is theirs; the reminders themselves then name people
-    without mentioning them. `per: team` keeps one issue for everyone, `per: person` one each."""
+    """The daily digest of reminders (`digest`): at most one comment per person per business day,
+    only when something is new for them, on an issue the bot keeps in `project`, mentioning them
+    once and listing, with links, the reminders and escalations of the day that are theirs and
+    the deals newly overdue for them; the reminders themselves then name people without
+    mentioning them. `per: person` (the default) keeps one issue each: GitLab mails everyone
+    mentioned on an issue every later comment there, so on one issue for the team (`per: team`)
+    each person would be mailed everyone else's digest."""
 
     project: str | None = Field(
         None, min_length=3, pattern=r"^[^/\s]+(/[^/\s]+)+$"
     )  # None: no digest; reminders mention their people themselves
-    per: Literal["team", "person"] = "team"
-    title: str = Field("PS triage digest", min_length=1)  # per person: `{person}` is replaced
+    per: Literal["team", "person"] = "person"
+    title: str = Field(
+        "PS triage digest for {person}", min_length=1
+    )  # per person: `{person}` is replaced
 
 
 class Policy(Strict):
@@ -539,6 +527,17 @@ class Policy(Strict):
         description="the service catalog: the team's offerings, which SoW drafts are written from "
         "(see `catalog[]`)",
     )
+
+    # Where a key path of the policy was written (`file:line:column: key.path`), set by the
+    # loader; a policy made in code has no files.
+    _where: Callable[[tuple[Any, ...]], str] | None = PrivateAttr(default=None)
+
+    def located(self, where: Callable[[tuple[Any, ...]], str]) -> None:
+        self._where = where
+
+    def where(self, path: tuple[Any, ...]) -> str:
+        """`policies/ps-scoping.yml:12:3: calendar.time_zone` (the key path alone without files)."""
+        return self._where(path) if self._where else ".".join(map(str, path))
 
     def days_off(self, em: str | None) -> frozenset[date]:
         """The days off an EM's business days skip: those of the EM's region (`calendar.regions`:

@@ -22,6 +22,7 @@ from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefine
 from lxml import etree
 
 from ..errors import TemplateProblem
+from .document_check import check_headings, check_tags
 from .filename import DOCUMENT_SUFFIX as DOCUMENT_SUFFIX
 from .filename import document_name as document_name
 from .money import MoneyFormat
@@ -118,18 +119,21 @@ def render_document(
     limits: Limits = DOCUMENT_LIMITS,
 ) -> bytes:
     """The .docx made from the Word template `name` (its bytes) and a context; a
-    TemplateProblem naming the template (and the paragraph) when it cannot be made."""
+    TemplateProblem naming the template (and the paragraph) when it cannot be made, when a tag
+    does not close in its paragraph, or when the document lost a heading of its template."""
     env = with_shared_filters(
         _BoundedEnvironment(limits, undefined=StrictUndefined, finalize=_plain, autoescape=True),
         money or MoneyFormat(),
     )
     try:
         _check_package(name, template)
+        check_tags(name, template)
         document = _Document(io.BytesIO(template))
         document.limits = limits
         document.render(dict(context), jinja_env=env, autoescape=True)
         out = io.BytesIO()
         document.save(out)
+        check_headings(name, template, out.getvalue())
     except _Problem as problem:
         where = f" (in the paragraph '{problem.paragraph}')" if problem.paragraph else ""
         raise TemplateProblem(f"{name}: {problem.message}{where}") from None

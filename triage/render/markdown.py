@@ -22,7 +22,9 @@ _LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _MARKDOWN = re.compile(r"([\\`*_\[\]#|~])")
 # Every character one of the replacements below changes: text without any is left as it is.
-_CHANGED = re.compile(r"[\r\n\v\f\x85\u2028\u2029\x00-\x08\x0e-\x1f\x7f&<>\\`*_\[\]#|~@]|://|www\.", re.I)
+_CHANGED = re.compile(
+    r"[\r\n\v\f\x85\u2028\u2029\x00-\x08\x0e-\x1f\x7f&<>\\`*_\[\]#|~@]|://|www\.", re.I
+)
 # What GitLab links in text: a URI scheme and `://` (GitLab's AutolinkFilter pattern, any
 # case), and `www.` after anything but a letter, digit or `/` (GFM's extended www autolink).
 _SCHEME = re.compile(r"(?<=[a-z0-9+.-]):(?=//)", re.I)

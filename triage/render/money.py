@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ..pricing import Rates
 
 Display = Literal["code", "symbol"]
+DATE_FORMS = ("short", "medium", "long")
 
 
 @lru_cache(maxsize=64)
@@ -79,7 +80,8 @@ class MoneyFormat:
         pattern = _pattern(_locale(self.locale), self.display)
         object.__setattr__(self, "_pattern", pattern)
         object.__setattr__(self, "decimal", get_decimal_symbol(_locale(self.locale)))
-        self.day(date(2026, 1, 1))  # the locale's date formats read now, not while rendering
+        for form in DATE_FORMS:  # the locale's date formats read now, not while rendering
+            self.day(date(2026, 1, 1), form)
         self(Decimal(0))  # Babel's global data (currency digits) read now, not while rendering
 
     def __call__(self, value: Any) -> str:
@@ -94,9 +96,10 @@ class MoneyFormat:
             )
         )
 
-    def day(self, value: date) -> str:
-        """A date as the locale writes it in a sentence: `Nov 27, 2026`, `27.11.2026` (de_DE)."""
-        return str(format_date(value, "medium", locale=_locale(self.locale)))
+    def day(self, value: date, form: str = "medium") -> str:
+        """A date as the locale writes it in a sentence: `Nov 27, 2026`, `27.11.2026` (de_DE);
+        `long`: `November 27, 2026`, `2026년 11월 27일` (ko_KR)."""
+        return str(format_date(value, form, locale=_locale(self.locale)))
 
 
 def money_format(rates: Rates) -> MoneyFormat:

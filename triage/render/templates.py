@@ -40,7 +40,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TemplateProblem as TemplateProblem
 from .markdown import Trusted, code, escape, label, mention, mermaid
-from .money import MoneyFormat
+from .money import DATE_FORMS, MoneyFormat
 
 SUFFIXES = (".md.j2", ".j2", ".md")
 DOCUMENT_SUFFIXES = (".docx",)  # Word templates
@@ -276,7 +276,7 @@ def with_shared_filters(env: _BoundedEnvironment, money: MoneyFormat) -> _Bounde
     decimal = money.decimal
     env.filters["num"] = lambda value: _num(value, decimal)
     env.filters["plural"] = lambda value, word, plural=None: _plural(value, word, plural, decimal)
-    env.filters["day"] = lambda value: _day(value, money)
+    env.filters["day"] = lambda value, form="medium": _day(value, money, form)
     env.filters["largest_first"] = _largest_first
     for name in _GROWING:
         env.filters[name] = env.bounded_filter(name, env.filters[name])
@@ -344,26 +344,40 @@ def _num(value: Any, decimal: str = ".") -> Trusted:
     return Trusted(_number(Decimal(str(value)).normalize(), decimal))
 
 
+# Scripts whose counters follow the number without a space and have no plural form (Hangul,
+# Kana, Han): 12명, 3日, 2回.
+_COUNTER = re.compile(
+    "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
+)
+
+
 def _plural(value: Any, word: str, plural: str | None = None, decimal: str = ".") -> Trusted:
     """(1, "business day") -> 1 business day; (2.5, "day") -> 2.5 days; a plural that is not
     the word and an s given as the second argument: (3, "Tag", "Tage") -> 3 Tage, or carried
-    by a catalog unit (`Unit`)."""
+    by a catalog unit (`Unit`); a counter of a script written without a space and without a
+    plural: (12, "명") -> 12명."""
     number = Decimal(str(value)).normalize()
-    many = plural if plural is not None else getattr(word, "plural", None) or f"{word}s"
-    return Trusted(f"{_number(number, decimal)} {word if number == 1 else many}")
+    counter = bool(_COUNTER.match(str(word)))
+    default = str(word) if counter else f"{word}s"
+    many = plural if plural is not None else getattr(word, "plural", None) or default
+    space = "" if counter else " "
+    return Trusted(f"{_number(number, decimal)}{space}{word if number == 1 else many}")
 
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _day(value: Any, money: MoneyFormat) -> Any:
+def _day(value: Any, money: MoneyFormat, form: str = "medium") -> Any:
     """A date (or its ISO text, 2026-11-27) as the policy's locale writes it: Nov 27, 2026, or
-    27.11.2026 for de_DE; anything else as it is."""
+    27.11.2026 for de_DE; `day("long")` the long form contracts use: November 27, 2026,
+    27. November 2026, 2026년 11월 27일; anything else as it is."""
+    if form not in DATE_FORMS:
+        raise ValueError(f"day('{form}'): the form is one of {', '.join(DATE_FORMS)}")
     if isinstance(value, date):
-        return Trusted(money.day(value))
+        return Trusted(money.day(value, form))
     if _ISO_DAY.fullmatch(str(value)):
         with contextlib.suppress(ValueError):
-            return Trusted(money.day(date.fromisoformat(str(value))))
+            return Trusted(money.day(date.fromisoformat(str(value)), form))
     return value
 
 

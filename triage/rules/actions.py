@@ -199,8 +199,9 @@ class Comment(Action):
         if spec.every or spec.quarter_end_every:
             quarter_end = facts.deal_in_quarter_end() and spec.quarter_end_every is not None
             every = spec.quarter_end_every if quarter_end else spec.every
-            if every is None or not facts.business_day():
-                return  # a quarter-end-only reminder outside quarter-end mode; or a weekend or holiday
+            if every is None or not facts.business_day() or not facts.business_hours():
+                return  # a quarter-end-only reminder outside quarter-end mode; or a weekend,
+                # a holiday, or outside business hours (a later run posts it)
             entered = step.entered()
             today = facts.moment.today()
             days = business_days_between(facts.moment.date_of(entered), today, facts.holidays)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from ..catalog import Offering
 from ..issues.scoping import ScopingData
@@ -41,6 +41,7 @@ class Facts:
     bot: str = ""
     members: frozenset[str] | None = None  # who may be mentioned from the data block
     digest: bool = False  # reminders leave their mentions to the daily digest
+    hours: tuple[time, time] | None = None  # business hours (local): reminders wait for them
     # How the estimate is priced: the planner hands in its run's remembering one (`context.Memo`).
     catalog: tuple[Offering, ...] | list[Offering] = ()  # the policy's service catalog
     estimator: Callable[
@@ -72,6 +73,10 @@ class Facts:
         today = self.moment.today()
         return today.weekday() < 5 and today not in self.holidays
 
+    def business_hours(self) -> bool:
+        """Within the team's business hours (always, when the facts have none)."""
+        return self.hours is None or self.moment.within(*self.hours)
+
     def last_human_activity(self) -> datetime | None:
         """The newest note or label change by anyone but the bot, once both are fetched;
         before that, None. (People's description edits show as their system notes.)"""
@@ -81,6 +86,32 @@ class Facts:
         times = [n.created_at for n in notes if n.author != self.bot]
         times += [e.created_at for e in events if e.user and e.user != self.bot]
         return max([self.issue.created_at, *times])
+
+    def idle_since(self) -> datetime | None:
+        """When the deal went quiet: people's last action, or the data block's close date (or an
+        on-hold deal's `revisit_on`) when that is later: a date ahead is activity to come. None
+        until notes and label events are read."""
+        last = self.last_human_activity()
+        if last is None:
+            return None
+        planned = self.planned_date()
+        return max(last, self.moment.start_of(planned)) if planned else last
+
+    def quiet_since(self) -> datetime:
+        """`idle_since`, or before the details are read what the listing shows: its last update
+        (anyone's, the bot's included), or a later close or revisit date."""
+        found = self.idle_since()
+        if found is not None:
+            return found
+        planned = self.planned_date()
+        updated = self.issue.updated_at
+        return max(updated, self.moment.start_of(planned)) if planned else updated
+
+    def planned_date(self) -> date | None:
+        """The later of the data block's close date and its `revisit_on`, if it has either."""
+        data = self.issue.scoping.data
+        dates = [d for d in (data.close_date, data.revisit_on) if d] if data else []
+        return max(dates, default=None)
 
     def estimate(self) -> tuple[Estimate | None, list[str]]:
         data = self.issue.scoping.data

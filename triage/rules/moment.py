@@ -38,6 +38,19 @@ class Moment:
         self._hold(datetime.combine(day + timedelta(days=1), time(0), tzinfo=self._at.tzinfo))
         return day
 
+    def within(self, start: time, end: time) -> bool:
+        """Whether the moment's time of day (the team's, for a run) is in `[start, end)`: the
+        same answer until the next of these hours."""
+        day, now = self._at.date(), self._at.time()
+        if now < start:
+            at, inside = datetime.combine(day, start), False
+        elif now < end:
+            at, inside = datetime.combine(day, end), True
+        else:
+            at, inside = datetime.combine(day + timedelta(days=1), start), False
+        self._hold(at.replace(tzinfo=self._at.tzinfo))
+        return inside
+
     def date_of(self, instant: datetime) -> date:
         """The date of an instant in the moment's time zone (the team's, for a run)."""
         return instant.astimezone(self._at.tzinfo).date()
@@ -59,6 +72,10 @@ class Moment:
             with suppress(OverflowError):  # a threshold past the year 9999 is never passed
                 self._hold(max(self._at, then + timedelta(days=min(ahead)) - MARGIN))
         return days
+
+    def start_of(self, day: date) -> datetime:
+        """The first instant of `day` in the moment's time zone (reads no time: no bound)."""
+        return datetime.combine(day, time(0), tzinfo=self._at.tzinfo)
 
     def exact(self) -> datetime:
         """The instant itself, for a use no bound can be given for: the plan holds only now."""

@@ -1,110 +1,203 @@
-"""The daily digest of reminders: one comment per person per day on an issue the bot keeps (like
-the forecast issue: created once, found again by its marker among the bot's own issues only),
-mentioning the person once and listing, with links, every reminder and escalation of the day
-that is theirs and every deal overdue for them (reminded today or on an earlier day). A reminder due later the same day is added to that day's comment by an edit,
-which mentions no one anew; the reminders themselves name people without mentioning them."""
+"""The daily digest of reminders, kept on GitLab: one comment per person per business day (of the
+team's calendar, in its business hours), on a digest issue the bot keeps for that person (with
+`per: person`; created once, found again by its exact marker among the bot's own issues only).
+
+It mentions the person once and lists, with links and by customer, what is new for them since
+their last digest (`digest.items.choose`: the day's reminders and escalations, the deals newly
+overdue, a deal still overdue again after a week or daily in its quarter-end mode). No comment
+when nothing is new. A reminder due later the same day is added to that day's comment by an
+edit, which mentions no one anew. A group named as a contact is its members, each in their own
+digest: a person is listed once, never again through a group.
+
+Why one issue per person: GitLab makes everyone mentioned on an issue a participant, and
+participants get mail for every later comment on it. On one issue for the team each person's
+mail would carry everyone else's digest; on their own issue they are told only of their own.
+"""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
 
+from ..digest.items import Choice, Item, Listed, choose, listed_in, listing
 from ..gitlab.adapter import GitLab
 from ..issues.markers import Marker, find_marker, revision
-from ..issues.snapshot import Note
-from ..planner.records import IssuePlan
 from ..policy.model import Policy
+from ..render.markdown import mention
+
+ABOUT = (
+    "Reminders and escalations of ps-triage, one comment per business day when something is new."
+)
 
 
-def due_today(policy: Policy, plans: Iterable[IssuePlan]) -> dict[str, list[str]]:
-    """By mention (`@felix`, `@ps/ps-ta`): one line per reminder or escalation these plans
-    posted, linking its issue."""
-    rules = {r.id: r.description for r in policy.rules}
-    lines: dict[str, list[str]] = defaultdict(list)
-    for plan in plans:
-        for comment in plan.comments:
-            kind = "escalation" if comment.key.endswith("/escalation") else "reminder"
-            what = rules.get(comment.origin, comment.origin)  # policy text: trusted
-            for person in comment.digest_for:
-                lines[person].append(f"- {kind}: [{plan.ref}]({plan.web_url}) {what}")
-    return lines
+@dataclass
+class DigestOutcome:
+    summary: str | None  # one line for the run's report; None: nothing was due
+    writes: int = 0
+    exhausted: bool = False  # the run's write budget ran out before every digest was kept
+
+    def left(self, budget: int | None) -> int | None:
+        return None if budget is None else budget - self.writes
+
+
+MembersOf = Callable[[str], "list[str] | None"]  # a group's members; None: `name` is a user
+
+
+def by_person(due: Mapping[str, list[Item]], members_of: MembersOf) -> dict[str, list[Item]]:
+    """The items by username: a group's items go to each of its members; a person named directly
+    and through a group (or through two groups) gets each item once."""
+    people: dict[str, dict[str, Item]] = defaultdict(dict)
+    for who, items in due.items():
+        name = who.removeprefix("@")
+        members = members_of(name)
+        for person in [name] if members is None else members:
+            for item in items:
+                people[person.lower()].setdefault(item.key, item)
+    return {person: list(items.values()) for person, items in people.items()}
 
 
 def keep_digest(
     policy: Policy,
     gitlab: GitLab,
-    plans: Iterable[IssuePlan],
+    due: Mapping[str, list[Item]],
     now: datetime,
     *,
-    write: bool,
-    overdue: dict[str, list[str]] | None = None,
-) -> str | None:
-    """Post (or extend) today's digest comment of each person with reminders in `plans` or
-    deals `overdue` for them (`overdue.overdue`: everything overdue, reminded today or before)."""
+    members_of: MembersOf,
+    writes_left: int | None = None,
+) -> DigestOutcome:
+    """Post (or extend) today's digest comment of each person with something new in `due` (by
+    mention: the day's reminders and the deals overdue). Each write counts against
+    `writes_left` (None: no limit); when it would run out, the rest waits for the next run."""
     config = policy.digest
-    if config.project is None:
-        return None
-    lines = due_today(policy, plans)
-    for person, items in (overdue or {}).items():
-        lines[person] += items  # after the day's reminders: a deal listed once (`_new`)
-    if not lines:
-        return None
-    day = now.date().isoformat()
+    cal = policy.calendar
+    if config.project is None or not due:
+        return DigestOutcome(None)
+    local = cal.local(now)
+    if not cal.in_business_hours(local):
+        return DigestOutcome("digest: waits for business hours")
+    today = local.date()
+    outcome = DigestOutcome(None)
     posted = extended = 0
-    issues: dict[str, int] = {}
-    notes: dict[int, tuple[Note, ...]] = {}
-    for person, items in sorted(lines.items()):
+    issues: dict[str, int] | None = None  # the digest issues by token: one listing, when needed
+    for person, items in sorted(by_person(due, members_of).items()):
+        if today.weekday() >= 5 or today in policy.days_off(person):
+            continue  # not a business day of theirs
         slug = re.sub(r"[^a-z0-9]+", "-", person.lower()).strip("-")
         token = "ps-triage-digest" + (f"-{slug}" if config.per == "person" else "")
-        if not write:
+        if issues is None:
+            issues = _digest_issues(gitlab, config.project)
+        iid = issues.get(token, 0)
+        earlier, mine = _earlier(gitlab, config.project, iid, slug, today.isoformat())
+        choice = choose(items, earlier, today)
+        if not choice.items:
+            continue
+        left = outcome.left(writes_left)
+        if left is not None and left < (0 if iid else 1) + 1:
+            outcome.exhausted = True
+            break
+        if not iid:
+            iid = issues[token] = _open(
+                gitlab,
+                config.project,
+                token,
+                person if config.per == "person" else "the team",
+                config.title,
+            )
+            outcome.writes += 1
+        key = f"digest/{slug}/{today.isoformat()}"  # no `@` in the marker: it mentions no one
+        if mine is not None:
+            gitlab.edit_note(config.project, iid, mine[0], _extended(mine[1], choice, today))
+            extended += 1
+        else:
+            rev = revision({"key": key})
+            body = _body(Marker(key, rev), person, choice, today)
+            gitlab.create_note(config.project, iid, body, marker_key=key, marker_rev=rev)
             posted += 1
-            continue
-        if token not in issues:
-            found = gitlab.find_own_issue(config.project, token)
-            if found is None:
-                title = config.title.replace("{person}", person.removeprefix("@"))
-                about = "Reminders and escalations of ps-triage, one comment per person and day."
-                url = gitlab.create_issue(config.project, title, f"<!-- {token} -->\n{about}\n", ())
-                found = gitlab.find_own_issue(config.project, token)
-                assert found is not None, url
-            issues[token] = found[0]
-        iid = issues[token]
-        key = f"digest/{slug}/{day}"  # no `@` in the marker: it mentions no one
-        bot = gitlab.bot_username()
-        if iid not in notes:  # read once: each person's comment has a key of its own
-            notes[iid] = gitlab.notes(config.project, iid)
-        mine = [
-            n for n in notes[iid] if n.author == bot and (m := find_marker(n.body)) and m.key == key
-        ]
-        if mine:
-            note = mine[-1]
-            new = _new(items, note.body)
-            if new:
-                body = note.body.rstrip("\n") + "\n" + "\n".join(new) + "\n"
-                gitlab.edit_note(config.project, iid, note.id, body)
-                extended += 1
-            continue
-        rev = revision({"key": key})
-        text = "\n".join(_new(items, ""))
-        body = f"{Marker(key, rev)}\n{person} overdue for you today ({day}):\n\n{text}\n"
-        gitlab.create_note(config.project, iid, body, marker_key=key, marker_rev=rev)
-        posted += 1
-    if not write:
-        return f"digest: {posted} would be posted"
-    return f"digest: {posted} posted, {extended} extended"
+        outcome.writes += 1
+    outcome.summary = f"digest: {posted} posted, {extended} extended" + (
+        " (write budget used up: the rest waits)" if outcome.exhausted else ""
+    )
+    return outcome
 
 
-def _new(items: list[str], body: str) -> list[str]:
-    """The lines of `items` not in `body` yet, each once; an overdue deal's line only when the
-    deal is not listed yet (by its reminder today, or as overdue with another count)."""
-    new: list[str] = []
-    for line in items:
-        shown = body + "\n" + "\n".join(new)
-        if line in shown.splitlines():
+_TOKEN = re.compile(r"<!-- (ps-triage-digest(?:-[a-z0-9-]+)?) -->")
+
+
+def _digest_issues(gitlab: GitLab, project: str) -> dict[str, int]:
+    """The bot's digest issues by their exact token (`dan`'s is not `dana`'s), the oldest of
+    each: one listing for everyone's."""
+    found: dict[str, int] = {}
+    for iid, description in gitlab.own_issues_described(project, "ps-triage-digest"):
+        for token in _TOKEN.findall(description.split("\n", 1)[0]):
+            found.setdefault(token, iid)
+    return found
+
+
+def _open(gitlab: GitLab, project: str, token: str, person: str, title: str) -> int:
+    url = gitlab.create_issue(
+        project, title.replace("{person}", person), f"<!-- {token} -->\n{ABOUT}\n", ()
+    )
+    found = gitlab.find_own_issue(project, f"<!-- {token} -->")
+    assert found is not None, url
+    return found[0]
+
+
+def _earlier(
+    gitlab: GitLab, project: str, iid: int, slug: str, day: str
+) -> tuple[list[Listed], tuple[int, str] | None]:
+    """What the person's earlier digests listed, and today's comment (id, body) if there is one."""
+    if not iid:
+        return [], None
+    bot = gitlab.bot_username()
+    earlier: list[Listed] = []
+    today: tuple[int, str] | None = None
+    for note in gitlab.notes(project, iid):
+        marker = find_marker(note.body) if note.author == bot else None
+        if marker is None or not marker.key.startswith(f"digest/{slug}/"):
             continue
-        if line.startswith("- overdue: ") and line.split(" ", 3)[2] in shown:
-            continue  # `[ref](url)`: already there
-        new.append(line)
-    return new
+        when = marker.key.rsplit("/", 1)[1]
+        try:
+            earlier.append(listed_in(note.body, date.fromisoformat(when)))
+        except ValueError:
+            continue
+        if when == day:
+            today = (note.id, note.body)
+    return earlier, today
+
+
+def _body(marker: Marker, person: str, choice: Choice, today: date) -> str:
+    text = "\n".join(i.line for i in choice.items)
+    return (
+        f"{marker}\n{mention(person)} new for you today ({today.isoformat()}):\n\n{text}\n\n"
+        f"{listing(choice.items, today)}\n"
+    )
+
+
+def _extended(body: str, choice: Choice, today: date) -> str:
+    """Today's comment with the new items added (an edit: nobody is mentioned anew)."""
+    before = listed_in(body, today)
+    added = listing(choice.items, today)
+    record = Listed(before.day, before.items + added.items, before.also + added.also)
+    kept = re.sub(r"\n*<!-- ps-triage-digest-items [^>]*-->\n*", "\n", body).rstrip("\n")
+    lines = "\n".join(i.line for i in choice.items)
+    return f"{kept}\n{lines}\n\n{record}\n"
+
+
+def members_of(policy: Policy, gitlab: GitLab) -> MembersOf:
+    """A group's members (read once per run) for a name the policy knows as a group (a path
+    with `/`, or an approval gate's group); None for a username. The bot is nobody's reader."""
+    groups = {g.lower() for gate in policy.approvals for g in gate.groups}
+    bot = gitlab.bot_username().lower()
+    read: dict[str, list[str]] = {}
+
+    def members(name: str) -> list[str] | None:
+        if "/" not in name and name.lower() not in groups:
+            return None
+        if name not in read:
+            read[name] = sorted(u for u in gitlab.group_members(name) if u != bot)
+        return read[name]
+
+    return members

@@ -16,20 +16,22 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
+from ..digest.due import reminders
+from ..digest.overdue import overdue
 from ..forecast_source import with_stage_starts
 from ..gitlab.adapter import GitLab, GitLabProblem
 from ..gitlab.cache import DetailsCache
 from ..gitlab.lease import Busy, RunLease, is_lease_issue
 from ..gitlab.readers import Readers
 from ..issues.snapshot import IssueSnapshot
-from ..overdue import overdue
 from ..planner import IssuePlan, Settings, after, assignments_for
+from ..planner.assignment import unassignable
 from ..policy.model import Policy
 from ..render.templates import TemplateProblem, Templates
 from .apply import apply_issue
 from .closed import closed_to_gate
 from .details import DetailReads, HeadStart, Key, planned_batches
-from .digest_issue import keep_digest
+from .digest_issue import keep_digest, members_of
 from .forecast_issue import EmptyScope, keep_forecast
 from .memory import run_digest
 from .pdfs import PdfCopies
@@ -58,6 +60,9 @@ class RunResult:
     recalled: int = 0  # of which not planned again: nothing to do, as an earlier run found
     readers: Readers = field(default_factory=Readers)  # how many issues were read at once
     lease_busy: str | None = None  # another run held the lease: this one did nothing (why)
+    # A group's projects where the bot may not write (below Reporter): left as they are (why)
+    skipped_projects: dict[str, str] = field(default_factory=dict)
+    unassignable: list[str] = field(default_factory=list)  # pool people GitLab would not assign
     pdfs: PdfCopies = field(default_factory=lambda: PdfCopies(None))  # made and skipped
 
     @property
@@ -145,6 +150,7 @@ def run_holding(
     writes_left = max_writes
     reused_before = cache.reused if cache else 0
     detailed: dict[Key, IssueSnapshot] = {}
+    access: dict[str, str | None] = {}  # a group's projects: why the bot may not write there
     limit = Readers.fixed(readers) if readers else Readers()
     # Listed before any read starts: the closed issues the gates check, planned with the rest.
     closed = closed_to_gate(policy, gitlab, now or gitlab.now())
@@ -154,7 +160,8 @@ def run_holding(
         result = RunResult(mode, now=when, readers=limit)
         if mode == "apply":
             result.pdfs = pdfs if pdfs is not None else PdfCopies(None)
-        settings = replace(settings, assignments=assignments_for(policy, listed))
+        settings = replace(settings, assignments=assignments_for(policy, listed, members))
+        result.unassignable = unassignable(policy.assignment, members)
         known = {(s.project, s.iid) for s in listed}
         listed += [c for c in closed if (c.project, c.iid) not in known]
         chosen = [s for s in listed if iid is None or s.iid == iid]
@@ -195,6 +202,9 @@ def run_holding(
                     Outcome(issue_plan, "skipped", "write budget used up for this run")
                 )
                 continue
+            if policy.scope.group and refused(gitlab, access, snapshot.project):
+                result.skipped_projects[snapshot.project] = access[snapshot.project] or ""
+                continue
             try:
                 if lease:
                     lease.keep()
@@ -231,8 +241,21 @@ def run_holding(
             # read where nobody read them yet, as the forecast reads them).
             mine = [s for s in final if iid is None or s.iid == iid]  # `--issue`: that one
             mine = with_stage_starts(policy, gitlab, mine, when)
-            late = overdue(policy, mine, when, members)
-            result.digest = keep_digest(policy, gitlab, applied, when, write=True, overdue=late)
+            due = reminders(policy, applied, {s.ref: s for s in final})
+            for person, items in overdue(policy, mine, when, members).items():
+                due.setdefault(person, []).extend(items)  # after the day's reminders
+            kept = keep_digest(
+                policy,
+                gitlab,
+                due,
+                when,
+                members_of=members_of(policy, gitlab),
+                writes_left=writes_left,
+            )
+            result.digest = kept.summary
+            if writes_left is not None:
+                writes_left -= kept.writes
+            result.budget_exhausted = kept.exhausted
         except GitLabProblem as problem:
             if problem.fatal:
                 raise
@@ -256,6 +279,15 @@ def run_holding(
         except EmptyScope as problem:  # kept as it was: the run fails, saying why
             result.forecast, result.forecast_failed = str(problem), True
     return result
+
+
+def refused(gitlab: GitLab, access: dict[str, str | None], project: str) -> bool:
+    """Whether the bot may not write in a project of the group it triages: checked once per run
+    and project, before its first write there, as a project scope is checked before the run
+    (below Reporter, GitLab would keep no label and save the cost estimate public)."""
+    if project not in access:
+        access[project] = gitlab.write_refusal(project)
+    return access[project] is not None
 
 
 def list_planning_ahead(
@@ -287,9 +319,18 @@ def approvers_of(policy: Policy, gitlab: GitLab) -> dict[str, frozenset[str]]:
     for gate in policy.approvals:
         for group in gate.groups:
             if (group, gate.inherited) not in members:
-                members[group, gate.inherited] = gitlab.group_members(
-                    group, inherited=gate.inherited
-                )
+                try:
+                    members[group, gate.inherited] = gitlab.group_members(
+                        group, inherited=gate.inherited
+                    )
+                except GitLabProblem as problem:  # GitLab's 404 says only "Group Not Found"
+                    raise GitLabProblem(
+                        f"the members of group '{group}' (approvals: {gate.id}) could not be "
+                        f"read: {problem}\n    fix: check `{group}` in the gate's `groups`, and "
+                        "that the bot's user can see the group (a member of it, or the group "
+                        "internal)",
+                        fatal=problem.fatal,
+                    ) from None
         found[gate.id] = frozenset(u.lower() for u in gate.users).union(
             *(
                 (

@@ -14,7 +14,8 @@ def test_an_agreed_estimate_moves_to_sow_wip_with_a_sow_draft(scoping):
     card = policy.rates.roles[role]
     issue = scoping.issue(
         stage="Estimate_Feedback",
-        tasks=["Discovery call held", "Customer agreed price and scope"],
+        # Your tasks (the issue template's checklist) that the moves up to SOW_WIP wait for.
+        tasks=scoping.tasks_to("SOW_WIP"),
         data={
             "customer": "Acme Widgets",
             "line_items": [

@@ -1,7 +1,10 @@
 """Everything overdue, by person, for the daily digest: each open deal whose time in its stage
 has passed the stage's reminder period (the SLA, as the forecast's "SLA breached" counts it),
 listed (when the reminder rule's `when` holds) for the people its reminder notifies (and, past the escalation margin, those its
-escalation notifies). Pure: computed from the issues as the run leaves them."""
+escalation notifies). Pure: computed from the issues as the run leaves them.
+
+A deal is named by its customer and links to its issue; in the quarter-end mode of a deal closing
+in this quarter its line may be repeated daily (`Item.daily`), else weekly (`items.choose`)."""
 
 from __future__ import annotations
 
@@ -9,12 +12,13 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime
 
-from .forecast import deal_of
-from .issues.snapshot import IssueSnapshot
-from .policy.model import Policy
-from .render.markdown import mention
-from .rules.facts import Facts, NeedDetail
-from .rules.moment import Moment
+from ..forecast import deal_of
+from ..issues.snapshot import IssueSnapshot
+from ..policy.model import Policy
+from ..render.markdown import mention
+from ..rules.facts import Facts, NeedDetail
+from ..rules.moment import Moment
+from .items import Item, business_days, deal_link
 
 
 def _people(
@@ -43,10 +47,10 @@ def _people(
 
 def overdue(
     policy: Policy, issues: Iterable[IssueSnapshot], now: datetime, members: Collection[str] | None
-) -> dict[str, list[str]]:
-    """By mention: one line per open deal overdue for them, with its link and how many business
+) -> dict[str, list[Item]]:
+    """By mention: one item per open deal overdue for them, with its link and how many business
     days past the SLA it is."""
-    lines: dict[str, list[str]] = defaultdict(list)
+    lines: dict[str, list[Item]] = defaultdict(list)
     for issue in sorted(issues, key=lambda i: i.ref):
         if issue.state != "opened":
             continue
@@ -85,9 +89,9 @@ def overdue(
                 for person in _people(policy, issue, roles, members or frozenset()):
                     late = deal.days_in_stage - every
                     whom[person] = max(late, whom.get(person, late))
+        link = deal_link(deal.customer, issue.title, issue.web_url)
         for person, late in whom.items():
-            lines[person].append(
-                f"- overdue: [{issue.ref}]({issue.web_url}) in {deal.stage}, "
-                f"{late} business day{'s' if late != 1 else ''} past the SLA"
-            )
+            line = f"- overdue: {link} in {deal.stage}, {business_days(late)} past the SLA"
+            daily = facts.deal_in_quarter_end()
+            lines[person].append(Item(issue.ref, "overdue", f"o:{issue.ref}", line, daily))
     return lines

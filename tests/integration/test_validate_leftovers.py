@@ -1,0 +1,82 @@
+"""`triage validate` names what is left of the shipped team and cannot be right for another one
+(issue 33.3), and `task:` conditions naming tasks the issue template lacks (33.4): warnings with
+file:line and the fix; validate still passes."""
+
+from click.testing import CliRunner
+from test_init_for_another_team import adopt, edit
+
+from triage.cli import main
+
+
+def init(tmp_path, monkeypatch):
+    target = tmp_path / "ops"
+    assert CliRunner().invoke(main, ["init", str(target)]).exit_code == 0
+    monkeypatch.chdir(target)
+    return target
+
+
+def validate():
+    result = CliRunner().invoke(main, ["validate"])
+    assert result.exit_code == 0, result.output
+    return result.stderr
+
+
+def test_a_euro_team_hears_of_the_shipped_terms_and_usd_thresholds_left(tmp_path, monkeypatch):
+    target = init(tmp_path, monkeypatch)
+    adopt(target)  # EUR, de_DE, its roles, Europe/Berlin and Bavarian holidays
+    edit(target / ".gitlab/issue_templates/Scoping.md", ("role: PSE", "role: Consultant"))
+    warned = validate()
+    policy = "policies/ps-scoping.yml"
+    lines = target.joinpath(policy).read_text().splitlines()
+
+    def line_of(text, start=0):
+        return next(i for i, line in enumerate(lines, 1) if i > start and text in line)
+
+    assert (
+        f"warning: {policy}:{line_of('  provider: GitLab Inc.')}:3: sow.provider: still the shipped "
+        "team's ('GitLab Inc.') under EUR, de_DE\n    fix: write your legal name"
+    ) in warned
+    for key in ("provider_short", "governing_terms", "billing", "billing_terms"):
+        assert f": sow.{key}: still the shipped team's" in warned, key
+    move = line_of("- id: price-and-scope-agreed")
+    assert (
+        f"warning: {policy}:{line_of('when:', move)}:7: "
+        "lifecycle.transitions[price-and-scope-agreed].when: net_price 50,000 is the shipped "
+        "team's threshold in USD; this policy's amounts are in EUR\n"
+        "    fix: write the threshold in EUR"
+    ) in warned
+    assert ": rules[ta-review].when: net_price 50,000" in warned
+    assert ": approvals[director].requires[0].when: net_price 50,000" in warned
+    assert "time_zone" not in warned  # Europe/Berlin with Bavarian holidays
+
+
+def test_the_shipped_policy_hears_of_its_utc_calendar(tmp_path, monkeypatch):
+    target = init(tmp_path, monkeypatch)
+    warned = validate()
+    line = next(
+        i
+        for i, text in enumerate((target / "policies/ps-scoping.yml").read_text().splitlines(), 1)
+        if text.startswith("  time_zone:")
+    )
+    assert warned == (
+        f"warning: policies/ps-scoping.yml:{line}:3: calendar.time_zone: `time_zone: UTC` and no "
+        "`country`: a day starts at midnight UTC and no public holiday is skipped\n"
+        "    fix: set your `time_zone` (e.g. Asia/Seoul) and `country` (e.g. KR)\n"
+    )
+
+
+def test_a_task_the_issue_template_lacks_is_named(tmp_path, monkeypatch):
+    target = init(tmp_path, monkeypatch)
+    edit(
+        target / ".gitlab/issue_templates/Scoping.md",
+        ("- [ ] Discovery call held", "- [ ] Discovery call done"),
+    )
+    warned = validate()
+    assert (
+        ": lifecycle.transitions[discovery-held].when: task 'Discovery call held' is not in the "
+        "issue template's checklist ('Discovery call done', 'Customer agreed price and scope', "
+        "'SoW reviewed by account team and customer')\n"
+        "    fix: name a task of the checklist, or add it to the issue template"
+    ) in warned
+    assert ": rules[first-touch].when: task 'Discovery call held' is not in" in warned
+    assert "Customer agreed price and scope' is not in" not in warned

@@ -1,0 +1,129 @@
+"""What is left of the shipped team in a team's policy, and tasks its issue template lacks (pure):
+`triage validate` warns for each, naming where and the fix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..issues.tasks import normalise
+from ..rules.conditions import NetPrice
+from .checks import GraphProblem
+from .model import Policy
+from .tasks import named_tasks
+
+# The SoW terms a team writes in its own words (its legal name, its terms).
+_SOW_WORDS = {
+    "provider": "your legal name",
+    "provider_short": "how your SoW names you after that",
+    "governing_terms": "your terms for services",
+    "billing": "your billing terms",
+    "billing_terms": "your billing terms",
+    "closing_deliverable": "your SoW's last deliverable",
+}
+
+
+def _conditions(node: Any) -> Iterator[Any]:
+    if isinstance(node, BaseModel):
+        yield node
+        for name in type(node).model_fields:
+            yield from _conditions(getattr(node, name))
+    elif isinstance(node, list | tuple):
+        for item in node:
+            yield from _conditions(item)
+
+
+def _money_conditions(policy: Policy) -> Iterator[tuple[tuple[Any, ...], list[float]]]:
+    """Each `when` with a `net_price` condition, and its amounts."""
+    whens: list[tuple[tuple[Any, ...], Any]] = [
+        (("lifecycle", "transitions", i, "when"), move.when)
+        for i, move in enumerate(policy.lifecycle.transitions)
+    ]
+    whens += [(("rules", i, "when"), rule.when) for i, rule in enumerate(policy.rules)]
+    whens += [
+        (("approvals", i, "requires", j, "when"), need.when)
+        for i, gate in enumerate(policy.approvals)
+        for j, need in enumerate(gate.requires)
+    ]
+    for path, when in whens:
+        amounts = [
+            value
+            for found in _conditions(when)
+            if isinstance(found, NetPrice)
+            for value in found.net_price.bounds()
+        ]
+        if amounts:
+            yield path, amounts
+
+
+def leftovers(policy: Policy, shipped: Policy) -> list[GraphProblem]:
+    """The shipped team's SoW terms under another currency or locale, its money thresholds under
+    another currency, and a UTC calendar with no public holidays."""
+    found: list[GraphProblem] = []
+    rates, ours = policy.rates, shipped.rates
+    if (rates.currency, rates.locale) != (ours.currency, ours.locale):
+        for key, what in _SOW_WORDS.items():
+            value = getattr(policy.sow, key)
+            if value == getattr(shipped.sow, key):
+                found.append(
+                    GraphProblem(
+                        ("sow", key),
+                        f"still the shipped team's ({value!r}) under {rates.currency}, "
+                        f"{rates.locale}",
+                        f"write {what}",
+                    )
+                )
+    if rates.currency != ours.currency:
+        theirs = {amount for _, amounts in _money_conditions(shipped) for amount in amounts}
+        for path, amounts in _money_conditions(policy):
+            left = sorted({a for a in amounts if a in theirs})
+            if left:
+                listed = ", ".join(f"{a:,.0f}" for a in left)
+                found.append(
+                    GraphProblem(
+                        path,
+                        f"net_price {listed} is the shipped team's threshold in {ours.currency}; "
+                        f"this policy's amounts are in {rates.currency}",
+                        f"write the threshold in {rates.currency}",
+                    )
+                )
+    calendar = policy.calendar
+    if calendar.time_zone == "UTC" and not calendar.country and not calendar.regions:
+        found.append(
+            GraphProblem(
+                ("calendar", "time_zone"),
+                "`time_zone: UTC` and no `country`: a day starts at midnight UTC and no public "
+                "holiday is skipped",
+                "set your `time_zone` (e.g. Asia/Seoul) and `country` (e.g. KR)",
+            )
+        )
+    return found
+
+
+def missing_tasks(policy: Policy, checklist: list[str]) -> list[GraphProblem]:
+    """`task:` conditions naming a task the issue template's checklist lacks: every issue made
+    from it would wait there forever."""
+    have = {normalise(text) for text in checklist}
+    moves = {move.id: i for i, move in enumerate(policy.lifecycle.transitions)}
+    rules = {rule.id: i for i, rule in enumerate(policy.rules)}
+    found: list[GraphProblem] = []
+    for named in named_tasks(policy):
+        if normalise(named.text) in have:
+            continue
+        kind, owner = named.where[-2], named.where[-1]
+        path = (
+            ("lifecycle", "transitions", moves[owner], "when")
+            if kind == "transitions"
+            else ("rules", rules[owner], "when")
+        )
+        shown = ", ".join(f"'{t}'" for t in checklist) or "none"
+        found.append(
+            GraphProblem(
+                path,
+                f"task '{named.text}' is not in the issue template's checklist ({shown})",
+                "name a task of the checklist, or add it to the issue template",
+            )
+        )
+    return found
