@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
+from ..gitlab import own
 from ..gitlab.adapter import GitLab
 from ..issues.markers import Marker, find_marker, revision
 from ..issues.snapshot import Note
@@ -58,18 +59,12 @@ def keep_digest(
     for person, items in sorted(lines.items()):
         slug = re.sub(r"[^a-z0-9]+", "-", person.lower()).strip("-")
         token = "ps-triage-digest" + (f"-{slug}" if config.per == "person" else "")
-        if not write:
-            posted += 1
-            continue
         if token not in issues:
-            found = gitlab.find_own_issue(config.project, token)
-            if found is None:
-                title = config.title.replace("{person}", person.removeprefix("@"))
-                about = "Reminders and escalations of ps-triage, one comment per person and day."
-                url = gitlab.create_issue(config.project, title, f"<!-- {token} -->\n{about}\n", ())
-                found = gitlab.find_own_issue(config.project, token)
-                assert found is not None, url
-            issues[token] = found[0]
+            found = _digest_issue(gitlab, policy, token, person, slug, write)
+            if found is None:  # not opened yet, and not now (`write` off): all of it is new
+                posted += 1
+                continue
+            issues[token] = found
         iid = issues[token]
         key = f"digest/{slug}/{day}"  # no `@` in the marker: it mentions no one
         bot = gitlab.bot_username()
@@ -83,17 +78,72 @@ def keep_digest(
             new = _new(items, note.body)
             if new:
                 body = note.body.rstrip("\n") + "\n" + "\n".join(new) + "\n"
-                gitlab.edit_note(config.project, iid, note.id, body)
+                if write:
+                    gitlab.edit_note(config.project, iid, note.id, body)
                 extended += 1
             continue
         rev = revision({"key": key})
         text = "\n".join(_new(items, ""))
         body = f"{Marker(key, rev)}\n{person} overdue for you today ({day}):\n\n{text}\n"
-        gitlab.create_note(config.project, iid, body, marker_key=key, marker_rev=rev)
+        if write:
+            gitlab.create_note(config.project, iid, body, marker_key=key, marker_rev=rev)
         posted += 1
     if not write:
-        return f"digest: {posted} would be posted"
+        if not posted and not extended:
+            return None  # nothing new today: nothing to write
+        return f"digest: {posted} would be posted, {extended} would be extended"
     return f"digest: {posted} posted, {extended} extended"
+
+
+def _digest_issue(
+    gitlab: GitLab, policy: Policy, token: str, person: str, slug: str, write: bool
+) -> int | None:
+    """The iid of the bot's digest issue for `token`, found among the bot's own issues by its
+    marker, or by the bot's digest label (`gitlab/own.py`): with `per: team` the one so labelled;
+    with `per: person`, with the title it was given or the person's digest comments of the bot's
+    in it. Its text is put back when someone changed it; it is opened when there is none (None:
+    there is none and `write` is off)."""
+    config = policy.digest
+    assert config.project is not None
+    project = config.project
+    title = config.title.replace("{person}", person.removeprefix("@"))
+    about = "Reminders and escalations of ps-triage, one comment per person and day."
+    description = f"<!-- {token} -->\n{about}\n"
+    mine = gitlab.own_issues(project)
+    team = config.per == "team"
+    found = own.kept_issue(mine, token=token, label=own.DIGEST_LABEL, title=title, alone=team)
+    if found is None and not team:
+        found = _with_comments_for(gitlab, project, mine, slug)
+    if found is None:
+        if not write:
+            return None
+        url = gitlab.create_issue(project, title, description, (own.DIGEST_LABEL,))
+        found = own.kept_issue(
+            gitlab.own_issues(project, fresh=True), token=token, label=own.DIGEST_LABEL, title=title
+        )
+        assert found is not None, url
+    elif write and (found.description != description or own.DIGEST_LABEL not in found.labels):
+        labelled = own.DIGEST_LABEL in found.labels
+        gitlab.set_description(
+            project, found.iid, description, label="" if labelled else own.DIGEST_LABEL
+        )
+    return found.iid
+
+
+def _with_comments_for(
+    gitlab: GitLab, project: str, mine: tuple[own.OwnIssue, ...], slug: str
+) -> own.OwnIssue | None:
+    """The bot's digest-labelled issue, with neither a marker nor its title left, that holds the
+    bot's digest comments for `slug` (its notes read: only once both were edited away)."""
+    bot = gitlab.bot_username()
+    for issue in sorted(mine, key=lambda i: i.iid):
+        if own.DIGEST_LABEL not in issue.labels or own.marker_token(issue.description):
+            continue
+        for note in gitlab.notes(project, issue.iid):
+            marker = find_marker(note.body)
+            if note.author == bot and marker and marker.key.startswith(f"digest/{slug}/"):
+                return issue
+    return None
 
 
 def _new(items: list[str], body: str) -> list[str]:

@@ -1,17 +1,20 @@
 """The forecast issue's upkeep: the quarter's forecast written to its one issue, created once by
-the bot and found again by its marker. The marker also records how many deals the forecast
+the bot and found again among the bot's own issues by its marker, or by the bot's label with its
+title or its opening in the quarter (`gitlab/own.py`): a person's edit of its text or title is
+put back at the next run, never a new issue opened. The marker also records how many deals the forecast
 shows (`deals=N`), so that a run that sees no issue at all (a scope that names the wrong project)
 does not wipe a forecast that showed deals."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, time
 
 from ..errors import TriageError
 from ..forecast import Forecast
 from ..forecast_report import markdown
 from ..forecast_source import quarter_forecast
+from ..gitlab import own
 from ..gitlab.adapter import GitLab
 from ..issues.snapshot import IssueSnapshot
 from ..policy.model import Policy
@@ -58,8 +61,16 @@ def keep_forecast(
     token = f"ps-triage-forecast-{quarter.name.lower()}"
     shown = deals_shown(fc)
     description = f"<!-- {token} deals={shown} -->\n{text}"
-    found = gitlab.find_own_issue(config.project, token)
-    before = _recorded_deals(found[1], token) if found else None
+    title = config.title.replace("{quarter}", quarter.name)
+    since = datetime.combine(quarter.start, time.min, tzinfo=policy.calendar.local(now).tzinfo)
+    found = own.kept_issue(
+        gitlab.own_issues(config.project),
+        token=token,
+        label=own.FORECAST_LABEL,
+        title=title,
+        since=since,
+    )
+    before = _recorded_deals(found.description, token) if found else None
     if not issues and shown == 0 and before:
         scope = policy.scope.project or policy.scope.group
         raise EmptyScope(
@@ -70,11 +81,17 @@ def keep_forecast(
         )
     if found is None:
         if write:
-            title = config.title.replace("{quarter}", quarter.name)
-            gitlab.create_issue(config.project, title, description, ())
+            gitlab.create_issue(config.project, title, description, (own.FORECAST_LABEL,))
         return f"forecast {quarter.name}: {'created' if write else 'would be created'}"
-    if found[1] == description:
+    labelled = own.FORECAST_LABEL in found.labels
+    if found.description == description and found.title == title and labelled:
         return f"forecast {quarter.name}: unchanged"
     if write:
-        gitlab.set_description(config.project, found[0], description)
+        gitlab.set_description(
+            config.project,
+            found.iid,
+            description,
+            title=title if found.title != title else None,
+            label="" if labelled else own.FORECAST_LABEL,
+        )
     return f"forecast {quarter.name}: {'updated' if write else 'would be updated'}"

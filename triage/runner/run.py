@@ -19,7 +19,7 @@ from typing import Literal
 from ..forecast_source import with_stage_starts
 from ..gitlab.adapter import GitLab, GitLabProblem
 from ..gitlab.cache import DetailsCache
-from ..gitlab.lease import Busy, RunLease, is_lease_issue
+from ..gitlab.lease import Busy, RunLease
 from ..gitlab.readers import Readers
 from ..issues.snapshot import IssueSnapshot
 from ..overdue import overdue
@@ -79,21 +79,25 @@ def run(
     pdfs: PdfCopies | None = None,
 ) -> RunResult:
     """`readers`: issues whose details are read at once; None: as many as GitLab answers
-    without making them wait (`Readers`). An `apply` holds the run lease (`gitlab/lease.py`)
-    from before its first read to its end; while another run holds it, it reads and writes
-    nothing and says so (`lease_busy`). `plan` never takes it. `pdfs`: how the PDFs comments
-    ask for are made (None: none made; the CLI gives `PdfCopies.on_this_machine()`)."""
-    if mode == "apply" and policy.scope.project:
+    without making them wait (`Readers`). An `apply` first plans without writing (nor taking
+    anything): a run with nothing to do ends there, with no write at all. Otherwise it takes the
+    run lease (`gitlab/lease.py`) and runs again holding it to its end, from a new listing: what
+    changed since it planned (another run's writes, a person's) is read again before anything
+    is written (the details cache, or the details this run read, serve what GitLab shows
+    unchanged; a plan with writes is always made from fresh reads). While another run holds the
+    lease it writes nothing and says so (`lease_busy`). `plan` never takes it. `pdfs`: how the
+    PDFs comments ask for are made (None: none made; the CLI gives `PdfCopies.on_this_machine()`)."""
+    if mode == "apply" and policy.scope.project:  # a token that cannot write fails every run
         gitlab.check_can_write(policy.scope.project)
     where = policy.scope.project or policy.forecast.project
 
-    def holding(lease: RunLease | None) -> RunResult:
+    def holding(lease: RunLease | None, as_mode: Mode, probe: bool = False) -> RunResult:
         return run_holding(
             policy,
             gitlab,
             templates,
             lease,
-            mode,
+            as_mode,
             iid,
             now,
             max_writes,
@@ -101,15 +105,40 @@ def run(
             cache,
             readers,
             pdfs,
+            probe=probe,
         )
 
-    if mode == "plan" or where is None:
-        return holding(None)
+    if mode == "plan":
+        return holding(None, mode)
+    own_memory = cache is None and where is not None
+    if where is not None:
+        if own_memory:  # the details read to plan serve the run that writes (not reported)
+            cache = DetailsCache(gitlab.url, gitlab.bot_username())
+        planned = holding(None, "plan", probe=True)
+        if not writes_planned(planned):
+            if own_memory:
+                planned.remembered = planned.recalled = 0
+            return replace(planned, mode="apply")
+    if where is None:
+        return holding(None, mode)
     lease = RunLease.take(gitlab, where)
     if isinstance(lease, Busy):
         return RunResult(mode, now=gitlab.now(), lease_busy=str(lease))
     with lease:
-        return holding(lease)
+        result = holding(lease, mode)
+    if own_memory:  # what a details cache (`--cache`) saved is reported, not this run's own
+        result.remembered = result.recalled = 0
+    return result
+
+
+def writes_planned(result: RunResult) -> bool:
+    """Whether a run planned without writing found anything to write: an issue's change, the
+    forecast issue's text, a digest comment."""
+    return (
+        any(o.status == "planned" for o in result.outcomes)
+        or (result.forecast or "").endswith(("would be created", "would be updated"))
+        or result.digest is not None
+    )
 
 
 def run_holding(
@@ -125,8 +154,11 @@ def run_holding(
     cache: DetailsCache | None,
     readers: int | None,
     pdfs: PdfCopies | None = None,
+    *,
+    probe: bool = False,
 ) -> RunResult:
-    """The run, with the lease (if any) held: checked before each write."""
+    """The run, with the lease (if any) held: checked before each write. `probe`: a `plan` made
+    for an `apply`, which also works out whether the digest has anything new (reading it)."""
     bot = gitlab.bot_username()
     approvers = approvers_of(policy, gitlab)
     members = gitlab.scope_members(policy.scope)  # who may be mentioned from a data block
@@ -213,7 +245,7 @@ def run_holding(
         after(s, changed[(s.project, s.iid)], when, bot) if (s.project, s.iid) in changed else s
         for s in read
     ]
-    if policy.digest.project and mode == "apply" and not result.budget_exhausted:
+    if policy.digest.project and (mode == "apply" or probe) and not result.budget_exhausted:
         applied = [o.plan for o in result.outcomes if o.status == "applied"]
         try:
             # Everything overdue, from the issues as the run leaves them (their stage starts
@@ -221,7 +253,11 @@ def run_holding(
             mine = [s for s in final if iid is None or s.iid == iid]  # `--issue`: that one
             mine = with_stage_starts(policy, gitlab, mine, when)
             late = overdue(policy, mine, when, members)
-            result.digest = keep_digest(policy, gitlab, applied, when, write=True, overdue=late)
+            if probe:
+                applied = [o.plan for o in result.outcomes if o.status == "planned"]
+            result.digest = keep_digest(
+                policy, gitlab, applied, when, write=mode == "apply", overdue=late
+            )
         except GitLabProblem as problem:
             if problem.fatal:
                 raise
@@ -258,7 +294,7 @@ def list_planning_ahead(
     when = now
     bot = gitlab.bot_username()
     for issue in gitlab.list_issues(policy.scope):
-        if is_lease_issue(issue.author, issue.description, bot):
+        if issue.author == bot:  # the bot's own issues (lease, forecast, digest) are no deals
             continue
         listed.append(issue if iid is not None else issue.parsed())
         if iid is None or issue.iid == iid:
