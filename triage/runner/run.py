@@ -12,6 +12,7 @@ parsed, not the text) and its label events, not its notes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
@@ -160,20 +161,35 @@ def run_holding(
     """The run, with the lease (if any) held: checked before each write. `probe`: a `plan` made
     for an `apply`, which also works out whether the digest has anything new (reading it)."""
     bot = gitlab.bot_username()
-    approvers = approvers_of(policy, gitlab)
-    members = gitlab.scope_members(policy.scope)  # who may be mentioned from a data block
-    # Plans are remembered with the details they were made from: only by a run with the cache.
-    digest = run_digest(policy, templates, bot, approvers, members) if cache else ""
-    settings = Settings(
-        bot=bot, templates=templates, approvers=approvers, digest=digest, members=members
-    )
     writes_left = max_writes
     reused_before = cache.reused if cache else 0
     detailed: dict[Key, IssueSnapshot] = {}
     limit = Readers.fixed(readers) if readers else Readers()
-    with DetailReads(gitlab, limit) as reads:
-        ahead = HeadStart(policy, settings, reads, cache)
-        listed, when = list_planning_ahead(policy, gitlab, ahead, iid, now)
+    with DetailReads(gitlab, limit) as reads, ThreadPoolExecutor(3, "triage-fixed") as fixed:
+        # The reads every run makes besides the listing go out with its first page.
+        approvers_read = fixed.submit(approvers_of, policy, gitlab)
+        members_read = fixed.submit(gitlab.scope_members, policy.scope)  # who may be mentioned
+        for project in {p for p in (policy.forecast.project, policy.digest.project) if p}:
+            fixed.submit(lambda p: gitlab.own_issues(p), project)  # read again later if it failed
+        made: list[Settings] = []
+
+        def head_start() -> HeadStart:
+            approvers, members = approvers_read.result(), members_read.result()
+            # Plans are remembered with the details they were made from: with the cache only.
+            digest = run_digest(policy, templates, bot, approvers, members) if cache else ""
+            made.append(
+                Settings(
+                    bot=bot,
+                    templates=templates,
+                    approvers=approvers,
+                    digest=digest,
+                    members=members,
+                )
+            )
+            return HeadStart(policy, made[0], reads, cache)
+
+        listed, when, ahead = list_planning_ahead(policy, gitlab, head_start, iid, now)
+        settings = made[0]
         result = RunResult(mode, now=when, readers=limit)
         if mode == "apply":
             result.pdfs = pdfs if pdfs is not None else PdfCopies(None)
@@ -252,7 +268,7 @@ def run_holding(
             # read where nobody read them yet, as the forecast reads them).
             mine = [s for s in final if iid is None or s.iid == iid]  # `--issue`: that one
             mine = with_stage_starts(policy, gitlab, mine, when)
-            late = overdue(policy, mine, when, members)
+            late = overdue(policy, mine, when, settings.members)
             if probe:
                 applied = [o.plan for o in result.outcomes if o.status == "planned"]
             result.digest = keep_digest(
@@ -284,23 +300,30 @@ def run_holding(
 
 
 def list_planning_ahead(
-    policy: Policy, gitlab: GitLab, ahead: HeadStart, iid: int | None, now: datetime | None
-) -> tuple[list[IssueSnapshot], datetime]:
+    policy: Policy,
+    gitlab: GitLab,
+    head_start: Callable[[], HeadStart],
+    iid: int | None,
+    now: datetime | None,
+) -> tuple[list[IssueSnapshot], datetime, HeadStart]:
     """One listing of everything in scope (EM loads are balanced across it, even for `--issue`),
     each chosen issue handed to `ahead` as it arrives; and the run's time, GitLab's own clock as
     the listing begins unless `now` is given. A run plans every issue, so each description is
-    parsed as it is listed and only the parsed parts are held (`--issue` parses one)."""
+    parsed as it is listed and only the parsed parts are held (`--issue` parses one).
+    `head_start` is made once the first page is in (what it needs is read meanwhile)."""
     listed: list[IssueSnapshot] = []
     when = now
     bot = gitlab.bot_username()
+    ahead: HeadStart | None = None
     for issue in gitlab.list_issues(policy.scope):
+        ahead = ahead or head_start()
         if issue.author == bot:  # the bot's own issues (lease, forecast, digest) are no deals
             continue
         listed.append(issue if iid is not None else issue.parsed())
         if iid is None or issue.iid == iid:
             when = when or gitlab.now()
             ahead.plan(listed[-1], when)
-    return listed, when or gitlab.now()
+    return listed, when or gitlab.now(), ahead or head_start()
 
 
 def approvers_of(policy: Policy, gitlab: GitLab) -> dict[str, frozenset[str]]:
