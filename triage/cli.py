@@ -29,6 +29,7 @@ from .cli_options import (
     readers_option,
     workspace_options,
 )
+from .cli_salesforce import salesforce_group
 from .console import Console
 from .errors import BUG, guarded
 from .masking import masked_output
@@ -563,6 +564,19 @@ def demo(ctx: click.Context, policies: Path | None, templates: Path | None) -> N
         Path("templates") if Path("templates").is_dir() else DEFAULTS / "templates"
     )
     _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, templates)))
+
+
+def _salesforce_secrets() -> Any:
+    """The SF_* variables (docs/operations.md, "Salesforce in sync")."""
+    from .salesforce.client import Secrets
+
+    names = ("CLIENT_ID", "CLIENT_SECRET", "USERNAME", "PRIVATE_KEY")
+    return Secrets.given(*(os.environ.get(f"SF_{name}") for name in names))
+
+
+main.add_command(
+    salesforce_group(secrets=_salesforce_secrets, connection=_connection, console=_console)
+)
 
 
 add_common_flags(main)

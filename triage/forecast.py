@@ -316,6 +316,11 @@ def forecast(
             f"{d.ref} (was {d.close_date})" for d in deals if d.slipped
         ],
     }
+    if policy.salesforce.sync is not None:  # set by `triage salesforce apply`
+        flag = policy.salesforce.sync.flag_label
+        needs["Salesforce disagrees (see the bot's note on the deal)"] = sorted(
+            {i.ref for i in [*open_issues, *closed] if flag in i.labels}
+        )
     weights = {"Green": 0.9, "Amber": 0.5, "Red": 0.1, "Grey": 0.25} | dict(policy.forecast.weights)
     target = policy.forecast.targets.get(quarter.name)
     return Forecast(

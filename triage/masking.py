@@ -64,6 +64,11 @@ class Masker:
     def __bool__(self) -> bool:
         return bool(self.forms)
 
+    def add(self, secret: str | None) -> None:
+        """Mask `secret` too from now on (a secret learnt during the run: an access token)."""
+        if secret:
+            self.forms = sorted({*self.forms, *forms(secret)}, key=len, reverse=True)
+
     def __call__(self, text: str) -> str:
         for form in self.forms:
             if form in text:

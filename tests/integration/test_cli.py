@@ -230,6 +230,13 @@ def test_demo_runs_end_to_end():
     assert "1 issue's details remembered, not read" in result.output.split("Run 4:")[1]
     # run 2 writes to all nine, so it read each again first: none was planned from memory
     assert "remembered" not in result.output.split("Run 2:")[1].split("Run 3:")[0]
+    # then the Salesforce sync against the fake org: three opportunities written once, and the
+    # win recorded in Salesforce alone flagged, not recorded in GitLab
+    sync = result.output.split("=== The Salesforce sync")[1]
+    first, again = sync.split("--- triage salesforce apply again ---")
+    assert "wrote 3 opportunities" in first and "0 to write" in again
+    assert "#4105: Salesforce disagrees: Salesforce says the opportunity is won" in first
+    assert "#4102: Salesforce disagrees" not in sync
 
 
 def test_render_from_a_data_file(tmp_path):

@@ -12,7 +12,7 @@ from support import ROOT
 def test_the_readmes_idle_run_figures_are_the_demos():
     readme = " ".join((ROOT / "README.md").read_text().split())
     quoted = re.search(
-        r"The demo's idle run \(its last\) lists the (\d+) issues still open .*? with (\d+) requests:"
+        r"The demo's idle run \(its last\) scans (\d+) issues.*? with (\d+) requests:"
         r" (\d+) for the run .*? and (none) for the run lease",
         readme,
     )

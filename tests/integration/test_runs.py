@@ -64,10 +64,13 @@ def test_second_apply_makes_zero_writes_with_one_listing(demo):
     assert admin(demo.url, "stats")["routes"] == {
         "GET /user": 1,
         "GET /projects/:id": 1,  # may the token write? checked before anything else
-        # the scoping issues; the bot's own issues (the forecast's, the digest's: listed once);
-        # the quarter's closed deals, for the forecast
-        "GET /projects/:id/issues": 3,
-        "GET /groups/:id/members/all": 3,  # the approver groups: directors, TAs, Deal Desk
+        # the scoping issues; the closed ones the gates check (updated since the lookback, won
+        # this quarter); the bot's own issues (the forecast's, the digest's: listed once); the
+        # quarter's closed deals, for the forecast
+        "GET /projects/:id/issues": 5,
+        # the approver groups (directors, TAs, Deal Desk): their direct members and invitations
+        "GET /groups/:id": 3,
+        "GET /groups/:id/members": 3,
         "GET /projects/:id/members/all": 1,
         "GET /projects/:id/issues/:eventable_id/resource_label_events": 9,
         "GET /projects/:id/issues/:noteable_id/notes": 8,  # and the digest issue's, once
@@ -79,8 +82,8 @@ def test_details_are_fetched_only_for_issues_that_need_them(demo):
     bot_run(demo.url, mode="plan")
     routes = admin(demo.url, "stats")["routes"]
     assert (
-        routes["GET /projects/:id/issues"] == 3
-    )  # one of the scoping issues, two for the forecast
+        routes["GET /projects/:id/issues"] == 5
+    )  # one of the scoping issues, two of the closed ones the gates check, two for the forecast
     # all 9: 8 have a comment due, and #4101 is old enough to be stale, recently updated
     assert routes["GET /projects/:id/issues/:noteable_id/notes"] == 9
     # all 9: timers of stages entered earlier, who set a gated label, who relabelled an issue

@@ -132,8 +132,9 @@ def test_a_template_calling_lipsum_cannot_outrun_the_render_limits(tmp_path):
 
 
 def test_a_thumbsup_on_a_request_for_an_older_price_does_not_approve_a_new_one(scoping):
-    """The approval request shows USD 7,200; the EM raises the estimate to 300 days; the
-    director, reading the request, gives it a thumbs-up before the next run: the 720,000 deal
+    """The approval request shows USD 7,200; the EM raises the estimate to 10 days (24,000:
+    under the TA threshold, above the margin floor, so nothing else stands in the way); the
+    director, reading the request, gives it a thumbs-up before the next run: the 24,000 deal
     must not be approved by it."""
     iid = scoping.issue(stage="Ready For Approval", tasks=TASKS, data=DATA)
     scoping.run()
@@ -141,7 +142,7 @@ def test_a_thumbsup_on_a_request_for_an_older_price_does_not_approve_a_new_one(s
     assert "USD 7,200.00" in request
     scoping.emulator.store.clock.advance(600)
     issue = scoping.as_person("felix").issues.get(iid)
-    raised = {**DATA, "line_items": [{"activity": "Discovery", "role": "PSE", "days": 300}]}
+    raised = {**DATA, "line_items": [{"activity": "Discovery", "role": "PSE", "days": 10}]}
     head = issue.description.split("<!-- ps-triage:scoping -->")[0]
     block = yaml.safe_dump(raised, sort_keys=False)
     issue.description = f"{head}<!-- ps-triage:scoping -->\n```yaml\n{block}```\n"
@@ -150,9 +151,21 @@ def test_a_thumbsup_on_a_request_for_an_older_price_does_not_approve_a_new_one(s
     director = scoping.as_person("rowan").issues.get(iid, lazy=True)
     note = next(n for n in director.notes.list(get_all=True) if n.body == request)
     director.notes.get(note.id, lazy=True).awardemojis.create({"name": "thumbsup"})
-    scoping.run()
+    result = scoping.run()
     assert scoping.stage(iid) == "Ready For Approval"
     assert scoping.comments(iid, "signature-request") == []
+    [outcome] = [o for o in result.outcomes if o.plan.iid == iid]
+    # refused because the request showed another revision, not by another rule
+    assert any("its emoji do not count" in r for r in outcome.plan.reasons), outcome.plan.reasons
+    assert not any("missing" in r for r in outcome.plan.reasons), outcome.plan.reasons
+    # the new request (24,000) is posted; the director's thumbs-up on it approves
+    new = scoping.comments(iid, "approval-request")[-1]
+    assert "USD 24,000.00" in new
+    note = next(n for n in director.notes.list(get_all=True) if n.body == new)
+    director.notes.get(note.id, lazy=True).awardemojis.create({"name": "thumbsup"})
+    scoping.emulator.store.clock.advance(600)
+    scoping.run()
+    assert scoping.stage(iid) == "Approved"
 
 
 def test_the_gross_margin_reaches_no_public_note(scoping):

@@ -23,6 +23,7 @@ from ..runner import Mode, run
 from ..runner.pdfs import PdfCopies
 from ..workspace import Workspace, load_workspace
 from .demo_data import BOT_TOKEN, DELIVERY_PROJECT, PROJECT, demo_seed
+from .demo_salesforce import sync_demo
 
 
 def _tick(project: gitlab.v4.objects.Project, iid: int, task: str) -> None:
@@ -158,6 +159,7 @@ def demo(console: Console, policies: Path, templates: Path) -> int:
             cache,
         )
         _final_state(console, url)
+        sync_demo(console, workspace, url)
     if last:
         console.err(f"error: the last run made {last} writes; an idle run must make none")
         return 1

@@ -17,6 +17,8 @@ from ..forecast_report import as_json, context, deals_csv, markdown, salesforce_
 from ..forecast_source import closed_in, quarter_forecast
 from ..render.templates import Templates
 from ..rules.fiscal import FiscalQuarter, fiscal_quarter
+from ..runner.closed import as_gates_leave_them
+from ..runner.run import approvers_of
 from ..workspace import Workspace
 from .connection import Connection, in_zone, open_gitlab, scoped
 
@@ -56,11 +58,19 @@ def report(
         if quarter
         else fiscal_quarter(cal.local(when).date(), cal.fiscal_year_start_month)
     )
-    fc = quarter_forecast(policy, gitlab, open_issues, when, chosen)
+    # A closed deal counts as it is once its gates are checked (a win that did not pass its
+    # gate is no win), exactly as the next run would leave it.
+    closed = as_gates_leave_them(
+        policy,
+        gitlab,
+        workspace.templates,
+        closed_in(policy, gitlab, open_issues, chosen),
+        when,
+        approvers_of(policy, gitlab),
+    )
+    fc = quarter_forecast(policy, gitlab, open_issues, when, chosen, closed=closed)
     if fmt == "salesforce-csv":
-        rows = salesforce_csv(
-            policy, open_issues, when, closed_in(policy, gitlab, open_issues, chosen)
-        )
+        rows = salesforce_csv(policy, open_issues, when, closed)
         text = rows.text
         if rows.no_opportunity:
             console.err(

@@ -13,6 +13,7 @@ python-gitlab; what leaves it is frozen snapshots and plain values.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -35,9 +36,14 @@ class GitLab(Door):
     """The resources the bot reads and writes, as frozen snapshots and plain values."""
 
     def list_issues(
-        self, scope: Scope, *, iids: list[int] | None = None
+        self,
+        scope: Scope,
+        *,
+        iids: list[int] | None = None,
+        updated_after: datetime | None = None,
     ) -> Iterator[IssueSnapshot]:
-        """One paginated listing of the issues in scope, filtered by GitLab."""
+        """One paginated listing of the issues in scope, filtered by GitLab (`updated_after`:
+        only those updated since then)."""
         filters: dict[str, Any] = {
             "state": scope.state,
             "per_page": 100,
@@ -51,6 +57,8 @@ class GitLab(Door):
             filters["labels"] = ",".join(scope.labels)
         if scope.not_labels:
             filters["not"] = {"labels": ",".join(scope.not_labels)}
+        if updated_after is not None:
+            filters["updated_after"] = updated_after.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         if iids:  # an array parameter, sent as python-gitlab's ArrayAttribute sends it
             filters["iids[]"] = iids
         if scope.group:
@@ -127,6 +135,7 @@ class GitLab(Door):
                 parse_time(n["created_at"]),
                 bool(n.get("system")),
                 bool(n.get("internal", False)),
+                parse_time(n["updated_at"]) if n.get("updated_at") else None,
             )
             for n in self._every(issue.notes, sort="asc")
         )
@@ -138,23 +147,35 @@ class GitLab(Door):
             for a in self._every(note.awardemojis)
         )
 
-    def group_members(self, group: str) -> dict[str, int]:
-        """A group's members (lower-cased usernames) with their access level, as GitLab's
-        members/all counts them: inherited and invited members included, each at their
-        highest level."""
-        members = self._gl.groups.get(group, lazy=True).members_all
-        found = self._call(
-            lambda: members.list(
-                get_all=True,
-                per_page=100,
-                retry_transient_errors=True,
-                max_retries=self._max_retries,
-            )
-        )
+    def group_members(self, group: str, *, inherited: bool = False) -> dict[str, int]:
+        """A group's members (lower-cased usernames) with their access level, each at their
+        highest. By default its direct members (GitLab's `GET /groups/:id/members`) and the
+        direct members of the groups invited into it (its `shared_with_groups`, not expired),
+        capped at the invitation's level: someone who is only a member of a parent group does
+        not count. `inherited`: GitLab's members/all (parent groups' members and groups invited
+        into them too)."""
+        if inherited:
+            return self._levels(self._gl.groups.get(group, lazy=True).members_all)
+        levels = self._levels(self._gl.groups.get(group, lazy=True).members)
+        found = self._call(lambda: self._gl.groups.get(group, max_retries=self._max_retries))
+        today = self.now().date()
+        for link in getattr(found, "shared_with_groups", None) or []:
+            expires = link.get("expires_at")
+            if expires and str(expires)[:10] <= today.isoformat():
+                continue  # an invitation ends on its expiry date (GitLab's Expirable)
+            invited = self._gl.groups.get(int(link["group_id"]), lazy=True).members
+            cap = int(link["group_access_level"])
+            for name, level in self._levels(invited).items():
+                levels[name] = max(min(level, cap), levels.get(name, 0))
+        return levels
+
+    def _levels(self, manager: Any) -> dict[str, int]:
         levels: dict[str, int] = {}
-        for m in found:
-            name = str(m.username).lower()
-            levels[name] = max(int(m.access_level), levels.get(name, 0))
+        for m in self._every(manager):
+            if m.get("state", "active") != "active":
+                continue
+            name = str(m["username"]).lower()
+            levels[name] = max(int(m["access_level"]), levels.get(name, 0))
         return levels
 
     def scope_members(self, scope: Scope) -> frozenset[str] | None:

@@ -137,7 +137,15 @@ class DetailsCache:
             "notes": None
             if compact.notes is None
             else [
-                [n.id, n.author, n.body, n.created_at.isoformat(), n.system, n.internal]
+                [
+                    n.id,
+                    n.author,
+                    n.body,
+                    n.created_at.isoformat(),
+                    n.system,
+                    n.internal,
+                    n.updated_at.isoformat() if n.updated_at else None,
+                ]
                 for n in compact.notes
             ],
             "events": None
@@ -171,7 +179,8 @@ class DetailsCache:
 
 
 def _note(row: list[Any]) -> Note:
-    id_, author, body, created, system, internal = row
+    id_, author, body, created, system, internal, *rest = row
+    updated = rest[0] if rest else None
     return Note(
         int(id_),
         str(author),
@@ -179,6 +188,7 @@ def _note(row: list[Any]) -> Note:
         datetime.fromisoformat(created),
         bool(system),
         bool(internal),
+        datetime.fromisoformat(updated) if updated else None,
     )
 
 

@@ -22,6 +22,13 @@ class Note:
     created_at: datetime
     system: bool = False
     internal: bool = False
+    # When GitLab last saved its text (an edit; None: as created). An approval given on it
+    # before then was given on other text.
+    updated_at: datetime | None = None
+
+    @property
+    def edited_at(self) -> datetime:
+        return max(self.created_at, self.updated_at or self.created_at)
 
 
 @dataclass(frozen=True)

@@ -116,11 +116,20 @@ def removed_with(events: tuple[LabelEvent, ...], attempt: Attempt) -> set[str]:
 
 
 def emoji_approval(
-    awards: tuple[Award, ...], name: str, approvers: frozenset[str]
+    awards: tuple[Award, ...], name: str, approvers: frozenset[str], since: datetime | None = None
 ) -> tuple[Award | None, list[Award]]:
-    """(the first award by an approver, the awards by anyone else) of emoji `name`."""
+    """(the first award by an approver, the awards by anyone else) of emoji `name`. With
+    `since` (when the note's text was last saved), an approver's award from before then does
+    not count: it was given on other text (an edited marker, another revision)."""
     named = sorted((a for a in awards if a.name == name), key=lambda a: a.created_at)
-    valid = next((a for a in named if a.user.lower() in approvers), None)
+    valid = next(
+        (
+            a
+            for a in named
+            if a.user.lower() in approvers and (since is None or a.created_at >= since)
+        ),
+        None,
+    )
     return valid, [a for a in named if a.user.lower() not in approvers]
 
 
@@ -156,15 +165,63 @@ class Gates(PlanState):
                 attempt = last_setting(names & set(self.issue.labels) or names, events)
                 self.take_back(gate, names, attempt, events, "requires", missing)
 
-    def unmet(self, gate: Gate) -> list[str]:
-        """What the gate's `requires` says is missing on the issue as the draft leaves it."""
+    def unmet(self, gate: Gate, emoji_by: str | None = None) -> list[str]:
+        """What the gate's `requires` says is missing on the issue as the draft leaves it. A
+        margin waiver counts only when the approver it names gave it in GitLab (`waiver_given`;
+        `emoji_by`: the approver whose emoji is being counted)."""
         stages = [
             label.removeprefix(self.prefix)
             for label in self.draft.labels
             if label.startswith(self.prefix)
         ]
         facts = self.facts(self.current(), stages[0] if len(stages) == 1 else None)
-        return missing_for(gate, facts, self.settings.approvers)
+        approvers = self.settings.approvers
+        data = self.issue.scoping.data
+        if gate.margin_waiver and data is not None and data.margin_waiver is not None:
+            by = data.margin_waiver.by.lower()
+            priced, _ = facts.estimate()
+            if priced is not None and priced.below_floor:
+                named = by in approvers.get(gate.id, frozenset())
+                given = named and self.waiver_given(gate, by, emoji_by)
+                approvers = {**approvers, gate.id: frozenset({by} if given else ())}
+        return missing_for(gate, facts, approvers)
+
+    def waiver_given(self, gate: Gate, by: str, emoji_by: str | None) -> bool:
+        """Whether `by` gave the margin waiver the data block names them for, in GitLab (anyone
+        can write their name in the description): their emoji being counted, their own setting
+        of the gate's label, a note of their own on the issue, or their emoji on the bot's
+        approval request."""
+        if emoji_by is not None and emoji_by.lower() == by:
+            return True
+        events = self.issue.label_events
+        if events is None:
+            raise NeedDetail("label_events")
+        names = self.spellings_of(gate)
+        if any(
+            e.action == "add" and e.label in names and (e.user or "").lower() == by for e in events
+        ):
+            return True
+        notes = self.issue.notes
+        if notes is None:
+            raise NeedDetail("notes")
+        if any(n.author.lower() == by and not n.system for n in notes):
+            return True
+        if gate.emoji is None:
+            return False
+        live = [
+            n
+            for n, m in self.bot_notes()
+            if m.key.startswith(f"{gate.emoji.note_of}/") and m.superseded is None
+        ]
+        if not live:
+            return False
+        note = live[-1]  # the latest request, as an approval by emoji reads it
+        if note.id not in self.issue.note_awards:
+            raise NeedDetail(f"awards:{note.id}")
+        return any(
+            a.name == gate.emoji.name and a.user.lower() == by and a.created_at >= note.edited_at
+            for a in self.issue.note_awards[note.id]
+        )
 
     def take_back(
         self,
@@ -188,6 +245,12 @@ class Gates(PlanState):
             add_label(self.draft, back)
         elif gate.refuse_to:
             add_label(self.draft, gate.refuse_to)
+        terminal = {self.life.label(s) for s in self.life.terminal()}
+        if self.draft.state == "closed" and gate.label in terminal and back not in terminal:
+            # Closed with a terminal stage that did not count: the deal is open again (in the
+            # stage put back), never left closed in an open stage or in none.
+            self.draft.state = "opened"
+            self.draft.reasons.append(f"gate {gate.id}: reopened (closed as {gate.label})")
         who = f"@{attempt.actor}" if attempt.actor else "someone GitLab has no record of"
         why = {
             "stage": f"not from {', '.join(gate.from_ or [])}",
@@ -314,7 +377,12 @@ class Gates(PlanState):
         if note.id not in self.issue.note_awards:
             raise NeedDetail(f"awards:{note.id}")
         approvers = self.settings.approvers.get(gate.id, frozenset())
-        valid, _ = emoji_approval(self.issue.note_awards[note.id], gate.emoji.name, approvers)
+        # Edited before the bot acted: only an award given on the text as edited counts. (An
+        # edit after it, a later revision superseding the request, changes nothing it saw.)
+        since = note.edited_at if note.edited_at <= at else None
+        valid, _ = emoji_approval(
+            self.issue.note_awards[note.id], gate.emoji.name, approvers, since
+        )
         return valid is not None and valid.created_at <= at
 
     def refusal(
@@ -393,10 +461,12 @@ class Gates(PlanState):
             if note.id not in self.issue.note_awards:
                 raise NeedDetail(f"awards:{note.id}")
             approvers = self.settings.approvers.get(gate.id, frozenset())
+            # Only an award given on the request as it reads now: one given before its text was
+            # last saved (its marker edited to show this revision) approved something else.
             valid, others = emoji_approval(
-                self.issue.note_awards[note.id], gate.emoji.name, approvers
+                self.issue.note_awards[note.id], gate.emoji.name, approvers, note.edited_at
             )
-            missing = self.unmet(gate) if valid is not None else []
+            missing = self.unmet(gate, valid.user) if valid is not None else []
             if valid is not None and missing:
                 self.draft.reasons.append(
                     f"gate {gate.id}: :{gate.emoji.name}: by @{valid.user}, "

@@ -86,6 +86,8 @@ def plan_issue(
 
 class _Planner(Gates, Comments):
     def run(self, base: IssuePlan) -> IssuePlan:
+        if self.issue.state != "opened":
+            return self.run_closed(base)
         self.normalise_spellings()
         self.check_gates()
         self.check_emoji_approvals()
@@ -106,6 +108,58 @@ class _Planner(Gates, Comments):
             stage = transition.to
             if stage in self.life.terminal():
                 break
+        self.run_rules(stage)
+        return self.finish(base, original_stage)
+
+    def run_closed(self, base: IssuePlan) -> IssuePlan:
+        """A closed issue: its gated labels pass the same gates as on an open one (a refused
+        terminal stage put back to an open one reopens it), and a terminal stage whose wrap-up
+        has not run since the issue entered it (a person closed it with that label) gets it:
+        the stage's rules run as on the open issue, which stays closed. Nothing else: no
+        transition and no other rule acts on a closed issue."""
+        self.normalise_spellings()
+        self.check_gates()
+        stage, problem = self.resolve_stage()
+        if problem:
+            return replace(base, error=problem)
+        if (
+            self.draft.state == "closed"
+            and stage in self.life.terminal()
+            and self.wrap_up_due(stage)
+        ):
+            self.draft.state = "opened"  # the wrap-up's rules see the deal as they would have
+            self.run_rules(stage)
+            self.draft.state = "closed"
+        return self.finish(base, stage)
+
+    def wrap_up_due(self, stage: str) -> bool:
+        """No note of the stage's rules by the bot since the issue entered the stage (after the
+        stage it came from was set): its wrap-up never ran."""
+        rules = [r.id for r in self.policy.rules if r.stages is not None and stage in r.stages]
+        if not rules:
+            return False
+        events = self.issue.label_events
+        if events is None:
+            raise NeedDetail("label_events")
+        label = self.life.label(stage)
+        ordered = sorted(events, key=lambda e: e.created_at)
+        adds = [i for i, e in enumerate(ordered) if e.action == "add" and e.label == label]
+        if not adds:
+            return False  # the label was never added as GitLab records it: nothing to wrap up
+        since = max(
+            (
+                e.created_at
+                for e in ordered[: adds[-1]]
+                if e.action == "add" and e.label.startswith(self.prefix) and e.label != label
+            ),
+            default=self.issue.created_at,
+        )
+        return not any(
+            n.created_at >= since and m.key.split("/", 1)[0] in rules for n, m in self.bot_notes()
+        )
+
+    def run_rules(self, stage: str | None) -> None:
+        """The policy's rules on the state the transitions left."""
         for rule in self.policy.rules:
             if rule.stages is not None and (stage or NO_STAGE) not in rule.stages:
                 continue
@@ -141,7 +195,6 @@ class _Planner(Gates, Comments):
             for action in rule.actions:
                 action.apply(self.draft, facts, step)
             self.draft.reasons.append(f"{rule.id}: in {stage or NO_STAGE}, {outcome.saw}")
-        return self.finish(base, original_stage)
 
     def normalise_spellings(self) -> None:
         """Legacy spellings (`TA:Approved`) become the scoped label. A gated label's adder is
@@ -369,7 +422,9 @@ class _Planner(Gates, Comments):
         # Problems gone are looked for only where the notes are read anyway (no read of its own):
         # a fixed data block brings its estimate, the comment the fix was for.
         writes = bool(self.draft.comments or self.draft.issues)
-        resolvable = self.resolvable_keys() if writes or self.issue.notes is not None else []
+        # A closed issue's rules did not run (only its gates and wrap-up): nothing is resolved.
+        checked = self.issue.state == "opened" and (writes or self.issue.notes is not None)
+        resolvable = self.resolvable_keys() if checked else []
         if writes or resolvable:
             mine = self.bot_notes()
             comments, edits = self.comments(mine, original_stage)

@@ -165,9 +165,11 @@ class Gate(Strict):
     label: str
     users: list[str] = Field(default_factory=list)
     groups: list[str] = Field(default_factory=list)
-    # A group member counts only at or above this access level in the group, as GitLab's
-    # members/all shows it (inherited and invited members included): 20 Reporter by default.
+    # A group member counts only at or above this access level in the group: 20 Reporter by
+    # default. The groups' direct members count, and the members of groups invited into them;
+    # `inherited: true`: their parent groups' members too (GitLab's members/all).
     min_access_level: int = Field(20, ge=5, le=50)
+    inherited: bool = False
     # For a stage label: it counts only when set from one of these stages (None: from any).
     from_: Annotated[list[str] | None, WithJsonSchema(_ONE_OR_MORE)] = Field(None, alias="from")
     # The label put back when someone else set `label`. A stage label's refused move goes back
@@ -218,12 +220,97 @@ class ForecastConfig(Strict):
         return value
 
 
+SALESFORCE_READ = (
+    "StageName",
+    "IsClosed",
+    "IsWon",
+    "CloseDate",
+    "Amount",
+    "CurrencyIsoCode",
+    "LastModifiedDate",
+    "LastModifiedById",
+)
+
+
+class SalesforceFields(Strict):
+    """The API names (not the labels) of the four opportunity fields the sync writes."""
+
+    engagement_manager: str = Field(
+        "Engagement_Manager__c", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,79}$"
+    )  # Lookup(User): written as the user's id
+    confidence: str = Field("EM_Confidence__c", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
+    rationale: str = Field("EM_Confidence_Rationale__c", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
+    link: str = Field("Scoping_Issue_Link__c", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
+
+
+class SalesforceSync(Strict):
+    """`triage salesforce check | plan | apply`: the four EM fields written to each deal's
+    opportunity through Salesforce's REST API, and what Salesforce says of the deal read back.
+    Secrets come from the environment (SF_CLIENT_ID with SF_USERNAME and SF_PRIVATE_KEY for
+    `auth: jwt`, or SF_CLIENT_SECRET for `auth: client_credentials`), never from the policy."""
+
+    instance_url: str = Field(
+        ...,
+        pattern=r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$",
+        description="the org's My Domain URL, e.g. https://acme.my.salesforce.com",
+    )
+    auth: Literal["jwt", "client_credentials"] = Field(
+        "client_credentials",
+        description="how the integration user signs in: the OAuth JWT bearer flow or client "
+        "credentials (username and password login is being retired by Salesforce)",
+    )
+    audience: str = Field(
+        "https://login.salesforce.com",
+        pattern=r"^https://",
+        description="`auth: jwt`: the assertion's audience (https://test.salesforce.com for a sandbox)",
+    )
+    api_version: str = Field(
+        ...,
+        pattern=r"^[1-9][0-9]\.0$",
+        description='the REST API version, pinned (e.g. "64.0"; the library\'s default is old)',
+    )
+    fields: SalesforceFields = SalesforceFields()
+    read: list[str] = Field(
+        default_factory=lambda: list(SALESFORCE_READ),
+        description="the opportunity fields read back (Salesforce owns them)",
+    )
+    max_writes: int = Field(
+        200, ge=0, le=10_000, description="opportunities written in one run at most"
+    )
+    max_calls: int = Field(
+        100, ge=1, le=100_000, description="API calls one run makes at most (its API-budget share)"
+    )
+    stop_above_percent: float = Field(
+        90,
+        gt=0,
+        le=100,
+        description="no call once Salesforce says (Sforce-Limit-Info) the org has used this "
+        "share of its daily API requests: the rest is left to the org's other integrations",
+    )
+    flag_label: str = Field(
+        "Salesforce::disagrees",
+        min_length=1,
+        description="set on a deal while Salesforce disagrees with GitLab (won, close date, "
+        "amount); the forecast lists it under needs action",
+    )
+
+    @field_validator("read")
+    @classmethod
+    def _known_fields(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,79}", name):
+                raise ValueError(f"`{name}` is not a field's API name")
+        return list(dict.fromkeys([*value, "LastModifiedDate", "LastModifiedById"]))
+
+
 class Salesforce(Strict):
     """What `triage report --format salesforce-csv` writes for Salesforce's data loader: `users`
     maps GitLab usernames to the Salesforce users they are (a name or email, as the data loader
-    matches them), e.g. `{dana: dana.okafor@example.com}`."""
+    matches them; the sync looks an email up, or takes a user id `005...` as it is), e.g.
+    `{dana: dana.okafor@example.com}`. `sync`: the REST API sync (`triage salesforce`)."""
 
     users: dict[str, str] = Field(default_factory=dict)
+    sync: SalesforceSync | None = None
 
 
 class Intake(Strict):

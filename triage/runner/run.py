@@ -28,6 +28,7 @@ from ..planner import IssuePlan, Settings, after, assignments_for
 from ..policy.model import Policy
 from ..render.templates import TemplateProblem, Templates
 from .apply import apply_issue
+from .closed import closed_to_gate
 from .details import DetailReads, HeadStart, Key, planned_batches
 from .digest_issue import keep_digest
 from .forecast_issue import EmptyScope, keep_forecast
@@ -169,6 +170,8 @@ def run_holding(
         # The reads every run makes besides the listing go out with its first page.
         approvers_read = fixed.submit(approvers_of, policy, gitlab)
         members_read = fixed.submit(gitlab.scope_members, policy.scope)  # who may be mentioned
+        # the closed issues the gates check, planned with the rest
+        closed_read = fixed.submit(closed_to_gate, policy, gitlab, now or gitlab.now())
         for project in {p for p in (policy.forecast.project, policy.digest.project) if p}:
             fixed.submit(lambda p: gitlab.own_issues(p), project)  # read again later if it failed
         made: list[Settings] = []
@@ -190,10 +193,13 @@ def run_holding(
 
         listed, when, ahead = list_planning_ahead(policy, gitlab, head_start, iid, now)
         settings = made[0]
+        closed = closed_read.result()
         result = RunResult(mode, now=when, readers=limit)
         if mode == "apply":
             result.pdfs = pdfs if pdfs is not None else PdfCopies(None)
         settings = replace(settings, assignments=assignments_for(policy, listed))
+        known = {(s.project, s.iid) for s in listed}
+        listed += [c for c in closed if (c.project, c.iid) not in known]
         chosen = [s for s in listed if iid is None or s.iid == iid]
         batches = planned_batches(policy, chosen, when, settings, reads, detailed, cache, ahead)
         for snapshot, issue_plan in batches:
@@ -328,16 +334,23 @@ def list_planning_ahead(
 
 def approvers_of(policy: Policy, gitlab: GitLab) -> dict[str, frozenset[str]]:
     """Each gate's approvers: its users, and its groups' members at or above the gate's
-    `min_access_level` (members read once per run)."""
-    members: dict[str, dict[str, int]] = {}
+    `min_access_level` (members read once per run): direct members and those of groups
+    invited into them, parent groups' members only when the gate says `inherited`."""
+    members: dict[tuple[str, bool], dict[str, int]] = {}
     found = {}
     for gate in policy.approvals:
         for group in gate.groups:
-            if group not in members:
-                members[group] = gitlab.group_members(group)
+            if (group, gate.inherited) not in members:
+                members[group, gate.inherited] = gitlab.group_members(
+                    group, inherited=gate.inherited
+                )
         found[gate.id] = frozenset(u.lower() for u in gate.users).union(
             *(
-                (name for name, level in members[g].items() if level >= gate.min_access_level)
+                (
+                    name
+                    for name, level in members[g, gate.inherited].items()
+                    if level >= gate.min_access_level
+                )
                 for g in gate.groups
             )
         )

@@ -1,0 +1,90 @@
+"""Closed issues pass the gates too: a person who closes a deal with a gated label, or sets
+one on a closed issue, meets the same gate as on an open one. A run gates the closed issues
+updated since its lookback and the quarter's wins; `triage report` counts a win only when its
+gate counted."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ..gitlab.adapter import GitLab, GitLabProblem
+from ..gitlab.readers import Readers
+from ..issues.snapshot import IssueSnapshot
+from ..planner import Settings, after
+from ..policy.model import Policy
+from ..render.templates import Templates
+from ..rules.fiscal import fiscal_quarter
+from .details import DetailReads, Key, plan_with_details
+
+
+def closed_to_gate(policy: Policy, gitlab: GitLab, now: datetime) -> list[IssueSnapshot]:
+    """The closed issues whose gated labels a run checks as it checks the open ones': those
+    updated within `lifecycle.unexpected_move_lookback_days` (longer than the gap between
+    runs: whatever a person did to a closed issue since the last run), and the deals won in the
+    current quarter (a win counts in the forecast only when its gate counted). Two listings
+    filtered by GitLab, never the whole history."""
+    if policy.scope.state != "opened":
+        return []  # the listing holds the closed issues already
+    days = policy.lifecycle.unexpected_move_lookback_days
+    scope = policy.scope.model_copy(update={"state": "closed"})
+    quarter = fiscal_quarter(
+        policy.calendar.local(now).date(), policy.calendar.fiscal_year_start_month
+    )
+    won = scope.model_copy(
+        update={
+            "labels": [
+                *scope.labels,
+                policy.lifecycle.label("Closed_Won"),
+                f"close_qtr::{quarter.label}",
+            ]
+        }
+    )
+    found: dict[tuple[str, int], IssueSnapshot] = {}
+    for issue in [
+        *gitlab.list_issues(scope, updated_after=now - timedelta(days=days)),
+        *(gitlab.list_issues(won) if "Closed_Won" in policy.lifecycle.terminal() else ()),
+    ]:
+        found[issue.project, issue.iid] = issue.parsed()
+    return list(found.values())
+
+
+def as_gates_leave_them(
+    policy: Policy,
+    gitlab: GitLab,
+    templates: Templates,
+    issues: list[IssueSnapshot],
+    now: datetime,
+    approvers: dict[str, frozenset[str]],
+) -> list[IssueSnapshot]:
+    """`issues` (closed ones, for the forecast and the Salesforce file), each carrying a gated
+    label as a run's plan would leave it: a win whose gate does not count taken back (and the
+    deal reopened), so that no number counts it. Plans only, never a write. A closed issue
+    that cannot be checked (its reads failed) stops the report rather than count unchecked."""
+    gated = {
+        name
+        for gate in policy.approvals
+        for name in {gate.label, *(k for k, v in policy.label_aliases.items() if v == gate.label)}
+    }
+    todo: dict[Key, IssueSnapshot] = {
+        (i.project, i.iid): i for i in issues if i.state == "closed" and gated & set(i.labels)
+    }
+    if not todo:
+        return issues
+    bot = gitlab.bot_username()
+    settings = Settings(
+        bot=bot,
+        templates=templates,
+        approvers=approvers,
+        members=gitlab.scope_members(policy.scope),
+    )
+    with DetailReads(gitlab, Readers()) as reads:
+        plans = plan_with_details(policy, todo, now, settings, reads, {})
+    out = []
+    for issue in issues:
+        plan = plans.get((issue.project, issue.iid))
+        if isinstance(plan, GitLabProblem):
+            raise plan
+        if plan is not None and plan.error:
+            raise GitLabProblem(f"{issue.ref}: its gates could not be checked: {plan.error}")
+        out.append(after(issue, plan, now, bot) if plan is not None else issue)
+    return out
