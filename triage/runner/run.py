@@ -12,7 +12,7 @@ parsed, not the text) and its label events, not its notes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
@@ -166,18 +166,26 @@ def run_holding(
     reused_before = cache.reused if cache else 0
     detailed: dict[Key, IssueSnapshot] = {}
     limit = Readers.fixed(readers) if readers else Readers()
-    with DetailReads(gitlab, limit) as reads, ThreadPoolExecutor(3, "triage-fixed") as fixed:
-        # The reads every run makes besides the listing go out with its first page.
+    # The reads every run makes besides the listing go out with its first page, no more of them
+    # at once than the readers (the listing's page is one).
+    beside = max(1, min(3, limit.cap - 1))
+    with DetailReads(gitlab, limit) as reads, ThreadPoolExecutor(beside, "triage-fixed") as fixed:
         approvers_read = fixed.submit(approvers_of, policy, gitlab)
         members_read = fixed.submit(gitlab.scope_members, policy.scope)  # who may be mentioned
         # the closed issues the gates check, planned with the rest
         closed_read = fixed.submit(closed_to_gate, policy, gitlab, now or gitlab.now())
-        for project in {p for p in (policy.forecast.project, policy.digest.project) if p}:
+        warmed = [
             fixed.submit(lambda p: gitlab.own_issues(p), project)  # read again later if it failed
+            for project in {p for p in (policy.forecast.project, policy.digest.project) if p}
+        ]
         made: list[Settings] = []
 
         def head_start() -> HeadStart:
+            """Once the first page is in: all of them are in too, before any detail read (the
+            readers' number is the most reads GitLab answers at once for the run)."""
             approvers, members = approvers_read.result(), members_read.result()
+            closed_read.exception()
+            wait(warmed)
             # Plans are remembered with the details they were made from: with the cache only.
             digest = run_digest(policy, templates, bot, approvers, members) if cache else ""
             made.append(
