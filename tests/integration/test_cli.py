@@ -39,7 +39,7 @@ def test_validate_ok():
     assert (
         result.exit_code == 0
         and result.output
-        == "ok: 9 stages, 17 transitions, 27 rules, 24 templates,"
+        == "ok: 9 stages, 17 transitions, 28 rules, 25 templates,"
         " 1 issue template with a scoping data block\n"
     )
 
@@ -152,8 +152,13 @@ def test_graph_is_mermaid():
     assert 's5 -.->|"director-approves (people)"| s6' in result.output
     # the moves from any stage are drawn once each, from one grouped node
     into_lost = [line for line in result.output.splitlines() if line.endswith("| s9")]
-    assert into_lost == ['  g1 -->|"stale-lost, lost"| s9']
-    assert 'g1{{"any open issue"}}' in result.output
+    assert into_lost == ['  g1 -->|"stale-lost"| s9', '  g2 -->|"lost"| s9']
+    assert 'g2{{"any open issue"}}' in result.output
+    # never from a deal waiting for approval or approved (issue 30)
+    assert (
+        'g1{{"any of none, Awaiting_Discovery, Strawman_WIP, Estimate_Feedback, SOW_WIP, On_hold"}}'
+        in result.output
+    )
 
 
 def test_bad_token_is_one_clear_line_and_never_printed(demo):

@@ -271,3 +271,27 @@ def test_a_private_key_path_that_cannot_be_read_is_one_error_line(sf, tmp_path):
         "error: SF_PRIVATE_KEY is neither a PEM key nor the path of a readable file holding one "
         "(its value is not shown)"
     )
+
+
+def test_an_issue_naming_an_opportunity_linked_to_another_issue_writes_nothing_there(sf):
+    """A Reporter opens a scoping issue naming a deal that is not theirs: the opportunity's issue
+    link names the deal's own issue, so the bot writes nothing there from the newcomer."""
+    oid = opp(sf)
+    own = sf.deal(oid)
+    assert sf.run("apply").exit_code == 0
+    before = dict(sf.org.opportunities[full_id(oid)])
+    sf.scoping.issue(  # the deal's own issue leaves the listing (on hold, say): no duplicate then
+        stage="Strawman_WIP",
+        tasks=["Discovery call held"],
+        data={
+            "customer": "Mallory Co",
+            "opportunity": oid,
+            "confidence": {"value": "Red", "rationale": "x"},
+        },
+        assignee="kaito",
+    )
+    sf.scoping.as_person("dana").issues.update(own, {"state_event": "close"})
+    result = sf.run("apply")
+    assert result.exit_code == 0, result.output
+    assert sf.org.opportunities[full_id(oid)] == before
+    assert f"opportunity {full_id(oid)} is linked to another scoping issue" in result.output

@@ -225,11 +225,17 @@ def _show(console: Console, decided: SyncPlan, verb: str) -> None:
         )
     for d in decided.disagreements:
         console.out(f"{d.ref}: Salesforce disagrees: {'; '.join(d.says)}")
+    for w, there in decided.claimed:
+        console.out(
+            f"{w.ref}: opportunity {w.opportunity} is linked to another scoping issue ({there}): "
+            "not written; fix the data block's `opportunity`, or clear the link in Salesforce"
+        )
     for w in decided.unknown:
         console.out(f"{w.ref}: no opportunity {w.opportunity} in Salesforce (or not visible)")
     console.summary(
         f"Salesforce: {len(decided.changes)} to write, {len(decided.conflicts)} kept as people "
         f"set them, {len(decided.disagreements)} disagreeing, {len(decided.unknown)} unknown"
+        + (f", {len(decided.claimed)} linked to other issues" if decided.claimed else "")
     )
 
 

@@ -204,8 +204,12 @@ class ForecastConfig(Strict):
     project: str | None = None  # None: no forecast issue is kept (`triage report` still works)
     template: str = "forecast.md.j2"
     title: str = Field("Forecast {quarter}", min_length=1)  # `{quarter}`: FY27-Q1
-    weights: dict[Literal["Green", "Amber", "Red", "Grey"], float] = Field(default_factory=dict)
-    targets: dict[str, Decimal] = Field(
+    # A weight is the share of a category's value counted (0 to 1); a target at most 10**15:
+    # "nan", "inf" or "1e999999" (quoted, so YAML leaves them text) are no numbers to forecast with.
+    weights: dict[Literal["Green", "Amber", "Red", "Grey"], Annotated[float, Field(ge=0, le=1)]] = (
+        Field(default_factory=dict)
+    )
+    targets: dict[str, Annotated[Decimal, Field(le=10**15)]] = Field(
         default_factory=dict, json_schema_extra={"propertyNames": {"pattern": QUARTER_NAME}}
     )
 
@@ -378,6 +382,10 @@ class Contacts(Strict):
     technical_architects: list[str] = Field(default_factory=list)
     # Project coordinators (usernames): the delivery hand-off issue is assigned to them.
     scheduling: list[str] = Field(default_factory=list)
+    # How many comments of one rule on one issue may mention people within 24 hours; the next
+    # ones name them without `@` (an estimate changed back and forth re-posts the approval
+    # request each time, and mentioned the directors every time).
+    mentions_per_day: int = Field(2, ge=1, le=24)
 
     @field_validator("scheduling")
     @classmethod

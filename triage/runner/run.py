@@ -25,6 +25,7 @@ from ..gitlab.readers import Readers
 from ..issues.snapshot import IssueSnapshot
 from ..overdue import overdue
 from ..planner import IssuePlan, Settings, after, assignments_for
+from ..planner.assignment import unassignable
 from ..policy.model import Policy
 from ..render.templates import TemplateProblem, Templates
 from .apply import apply_issue
@@ -59,6 +60,9 @@ class RunResult:
     recalled: int = 0  # of which not planned again: nothing to do, as an earlier run found
     readers: Readers = field(default_factory=Readers)  # how many issues were read at once
     lease_busy: str | None = None  # another run held the lease: this one did nothing (why)
+    # A group's projects where the bot may not write (below Reporter): left as they are (why)
+    skipped_projects: dict[str, str] = field(default_factory=dict)
+    unassignable: list[str] = field(default_factory=list)  # pool people GitLab would not assign
     pdfs: PdfCopies = field(default_factory=lambda: PdfCopies(None))  # made and skipped
 
     @property
@@ -165,6 +169,7 @@ def run_holding(
     writes_left = max_writes
     reused_before = cache.reused if cache else 0
     detailed: dict[Key, IssueSnapshot] = {}
+    access: dict[str, str | None] = {}  # a group's projects: why the bot may not write there
     limit = Readers.fixed(readers) if readers else Readers()
     # The reads every run makes besides the listing go out with its first page, no more of them
     # at once than the readers (the listing's page is one).
@@ -205,7 +210,8 @@ def run_holding(
         result = RunResult(mode, now=when, readers=limit)
         if mode == "apply":
             result.pdfs = pdfs if pdfs is not None else PdfCopies(None)
-        settings = replace(settings, assignments=assignments_for(policy, listed))
+        settings = replace(settings, assignments=assignments_for(policy, listed, settings.members))
+        result.unassignable = unassignable(policy.assignment, settings.members)
         known = {(s.project, s.iid) for s in listed}
         listed += [c for c in closed if (c.project, c.iid) not in known]
         chosen = [s for s in listed if iid is None or s.iid == iid]
@@ -245,6 +251,9 @@ def run_holding(
                 result.outcomes.append(
                     Outcome(issue_plan, "skipped", "write budget used up for this run")
                 )
+                continue
+            if policy.scope.group and refused(gitlab, access, snapshot.project):
+                result.skipped_projects[snapshot.project] = access[snapshot.project] or ""
                 continue
             try:
                 if lease:
@@ -311,6 +320,15 @@ def run_holding(
         except EmptyScope as problem:  # kept as it was: the run fails, saying why
             result.forecast, result.forecast_failed = str(problem), True
     return result
+
+
+def refused(gitlab: GitLab, access: dict[str, str | None], project: str) -> bool:
+    """Whether the bot may not write in a project of the group it triages: checked once per run
+    and project, before its first write there, as a project scope is checked before the run
+    (below Reporter, GitLab would keep no label and save the cost estimate public)."""
+    if project not in access:
+        access[project] = gitlab.write_refusal(project)
+    return access[project] is not None
 
 
 def list_planning_ahead(

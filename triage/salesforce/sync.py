@@ -100,6 +100,8 @@ class SyncPlan:
     agreeing: tuple[Wanted, ...]  # read back with nothing to say
     unknown: tuple[Wanted, ...]  # no such opportunity (or this user cannot see it)
     known: Mapping[str, Mapping[str, Any]]  # id -> field -> the bot's value now in Salesforce
+    # opportunities whose issue link names another issue: (the deal, the link there)
+    claimed: tuple[tuple[Wanted, str], ...] = ()
 
 
 def deals(
@@ -191,10 +193,18 @@ def plan(
     agreeing: list[Wanted] = []
     unknown: list[Wanted] = []
     known: dict[str, dict[str, Any]] = {}
+    claimed: list[tuple[Wanted, str]] = []
+    link = sync.fields.link
     for deal in wanted:
         record = records.get(deal.opportunity)
         if record is None:
             unknown.append(deal)
+            continue
+        elsewhere = record.get(link)
+        if not _empty(elsewhere) and elsewhere != deal.values.get(link):
+            # the opportunity is another issue's: an issue naming it (a slip, or someone
+            # pointing the bot at a deal not theirs) writes nothing there and reads nothing back
+            claimed.append((deal, str(elsewhere)))
             continue
         by_bot = _same_user(record.get("LastModifiedById"), integration_user)
         written = last.get(deal.opportunity, {})
@@ -236,6 +246,7 @@ def plan(
         tuple(agreeing),
         tuple(unknown),
         known,
+        tuple(claimed),
     )
 
 
