@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from . import quick_actions
+from . import search as search_text
 from .clock import parse_time
 from .colors import INVALID as INVALID_COLOR
 from .colors import label_color
@@ -407,12 +408,16 @@ class Api:
                     continue
                 if not self._in_window(issue, times):
                     continue
-                if search and not any(
-                    str(search).lower() in (getattr(issue, f) or "").lower()
-                    for f in search_in
-                    if f in ("title", "description")
+                if search and not search_text.matches(
+                    str(search),
+                    {
+                        f: getattr(issue, f) or ""
+                        for f in search_in
+                        if f in ("title", "description")
+                    },
+                    html=self.store.search_indexes_html,
                 ):
-                    continue
+                    continue  # full text, as GitLab searches (search.py)
                 if confidential is not None and issue.confidential != _truthy(confidential):
                     continue
                 if not readable(issue):

@@ -205,6 +205,9 @@ class SeedFile(_Model):
     # The instance's "Maximum attachment size" in MB (GitLab's default 100): uploads above it
     # are refused 413. A test lowers it to try the limit without sending 100 MB.
     max_attachment_size: int = Field(DEFAULT_MAX_ATTACHMENT_MB, ge=1)
+    # False: a GitLab from before gitlab-org/gitlab#428428, whose issue search never finds the
+    # text inside HTML tags and comments (`<!-- token -->`); see search.py.
+    search_indexes_html: bool = True
     rate_limit: SeedRateLimit = SeedRateLimit()
     faults: SeedFaults = SeedFaults()
     users: list[SeedUser]
@@ -295,6 +298,7 @@ class _Builder:
             premium=seed.tier == "premium",
             max_attachment_mb=seed.max_attachment_size,
         )
+        self.store.search_indexes_html = seed.search_indexes_html
 
     def fail(self, where: str, problem: str) -> SeedError:
         return SeedError(f"{self.source}: {where}: {problem}")

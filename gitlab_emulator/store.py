@@ -215,6 +215,7 @@ class Store:
         self.clock = clock
         self.premium = premium
         self.max_attachment_size = max_attachment_mb * 1024 * 1024  # bytes (`.megabytes`)
+        self.search_indexes_html = True  # False: issue search as before gitlab-org/gitlab#428428
         self.users: dict[int, User] = {}
         self.groups: dict[int, Group] = {}
         self.projects: dict[int, Project] = {}

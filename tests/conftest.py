@@ -37,7 +37,11 @@ def _workspaces_loaded_once() -> Iterator[None]:
         files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
         return tuple((str(p.relative_to(folder)), p.read_bytes()) for p in files)
 
-    def load_workspace(policies: Path, templates_dir: Path, *, lenient: bool = False) -> Workspace:
+    def load_workspace(
+        policies: Path, templates_dir: Path, *, lenient: bool = False, checked: Path | None = None
+    ) -> Workspace:
+        # `checked` (the digest of the last workspace that passed, kept beside a details cache)
+        # only spares a check: loaded once here anyway.
         folders = Path(policies).resolve(), Path(templates_dir).resolve()
         key = (*folders, lenient, *(content(folder) for folder in folders))
         if key not in loaded:

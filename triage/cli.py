@@ -141,8 +141,15 @@ def _run(ctx: click.Context, options: RunOptions) -> None:
     def action() -> int:
         # An invalid policy stops here, before any request; a failing template stops only the
         # issues that use it in a scheduled `apply` (a `plan`, for a merge request, stops here).
+        # A scheduled run with the details cache keeps, beside it, which workspace passed the
+        # check last: the same one is not checked again (its templates compiled for nothing).
+        checked = (
+            options.cache.with_name(f"{options.cache.name}.checked")
+            if options.cache and options.mode == "apply"
+            else None
+        )
         workspace = load_workspace(
-            options.policies, options.templates, lenient=options.mode == "apply"
+            options.policies, options.templates, lenient=options.mode == "apply", checked=checked
         )
         for problem in workspace.template_problems:
             console.err(f"warning: {problem}; the issues that use it fail, the others go on")

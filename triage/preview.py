@@ -15,7 +15,6 @@ from .issues.snapshot import IssueSnapshot
 from .planner import template_context
 from .planner.context import document_context
 from .policy.model import Policy
-from .render.document import render_document
 from .render.markdown import Trusted
 from .render.templates import TemplateProblem, Templates
 from .rules.actions import Comment, ConfidenceCheck
@@ -108,6 +107,8 @@ def check_documents(policy: Policy, templates: Templates) -> list[str]:
         for name, uses in sorted(document_uses(policy).items())
         if name not in templates.documents
     ]
+    from .render.document import render_document  # python-docx: loaded when there is one
+
     issue = sample_issue(policy)
     for name, template in sorted(templates.documents.items()):
         context = document_context(document_source(policy, issue, name), issue.created_at.date())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from .policy.model import Policy
 from .preview import check_templates
 from .render.money import money_format
 from .render.templates import Templates, load_templates
+from .runner.memory import code_digest
 
 
 @dataclass(frozen=True)
@@ -22,12 +25,42 @@ class Workspace:
     template_problems: tuple[str, ...] = ()
 
 
-def load_workspace(policies: Path, templates_dir: Path, *, lenient: bool = False) -> Workspace:
+def load_workspace(
+    policies: Path, templates_dir: Path, *, lenient: bool = False, checked: Path | None = None
+) -> Workspace:
     """`lenient` (a scheduled run): templates that fail their check are kept as problems
-    instead of stopping everything; each issue whose comment uses one fails alone."""
+    instead of stopping everything; each issue whose comment uses one fails alone. `checked`: a
+    file that keeps the digest of the last workspace (code, policy, templates) that passed the
+    check (beside the details cache); the very same workspace is not checked again. A changed
+    or forged file only costs a check, or skips one: templates render in the sandbox anyway,
+    and one that fails then fails its issues, each saying why."""
     policy = load_policy(policies)
     templates = replace(load_templates(templates_dir), money=money_format(policy.rates))
+    key = _digest(policy, templates) if checked else ""
+    if checked is not None and _read(checked) == key:
+        return Workspace(policy, templates)
     problems = check_templates(policy, templates)
     if problems and not lenient:
         raise TemplateProblem("\n".join(problems))
+    if checked is not None and not problems:
+        with contextlib.suppress(OSError):  # not kept: checked again next time
+            checked.parent.mkdir(parents=True, exist_ok=True)
+            checked.write_text(key, encoding="utf-8")
     return Workspace(policy, templates, tuple(problems))
+
+
+def _digest(policy: Policy, templates: Templates) -> str:
+    digest = hashlib.sha256(code_digest().encode())
+    digest.update(policy.model_dump_json().encode())
+    for name, source in sorted(templates.sources.items()):
+        digest.update(f"\0{name}\0{source}".encode())
+    for name, content in sorted(templates.documents.items()):
+        digest.update(f"\0{name}\0".encode() + hashlib.sha256(content).digest())
+    return digest.hexdigest()
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None

@@ -13,6 +13,7 @@ from triage.emoji import canonical
 from triage.gitlab import lease as lease_module
 from triage.gitlab.adapter import GitLab, IssueAward
 from triage.gitlab.lease import RENEW_AFTER, Busy, RunLease
+from triage.gitlab.own import LEASE_LABEL
 from triage.issues.markers import find_marker
 
 from support import BOT, BOT_TOKEN, bot_run, project_as, workspace
@@ -94,15 +95,25 @@ def test_the_lease_names_are_the_ones_gitlab_stores():
     assert [canonical(name) for name in lease_module.NAMES] == list(lease_module.NAMES)
 
 
+def lease_issues(url):
+    return project_as(url, "dana").issues.list(labels=LEASE_LABEL, state="all", get_all=True)
+
+
 def test_the_lease_is_given_back_when_a_run_is_interrupted(demo, monkeypatch):
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt  # Ctrl-C while the listing arrives
+    listing = GitLab.list_issues
+    calls = []
+
+    def interrupted(self, scope, **kwargs):
+        calls.append(scope.state)
+        if calls.count("opened") == 2:  # the run that writes, holding the lease
+            raise KeyboardInterrupt  # Ctrl-C while the listing arrives
+        return listing(self, scope, **kwargs)
 
     monkeypatch.setattr(GitLab, "list_issues", interrupted)
     with pytest.raises(KeyboardInterrupt):
         bot_run(demo.url)
     monkeypatch.undo()
-    lease_issue = project_as(demo.url, "dana").issues.list(search="ps-triage-run-lease")
+    lease_issue = lease_issues(demo.url)
     assert len(lease_issue) == 1 and bot_awards(demo.url, lease_issue[0].iid) == []
     assert not bot_run(demo.url)[0].lease_busy
 
@@ -117,8 +128,9 @@ def test_the_lease_issue_is_never_triaged_even_by_a_scope_without_labels(demo):
         result, _ = bot_run(demo.url, ws=unfiltered)
         assert not result.errors and not result.lease_busy
     project = project_as(demo.url, "dana")
-    (lease_issue,) = project.issues.list(search="ps-triage-run-lease")
-    assert lease_issue.confidential and lease_issue.labels == []
+    (lease_issue,) = lease_issues(demo.url)
+    lease_issue = project.issues.get(lease_issue.iid)
+    assert lease_issue.confidential and lease_issue.labels == [LEASE_LABEL]
     assert lease_issue.author["username"] == BOT
     notes = lease_issue.notes.list(get_all=True)
     assert not [n for n in notes if find_marker(n.body or "")]
@@ -153,3 +165,31 @@ def test_when_gitlab_saves_two_awards_at_once_only_one_run_holds_the_lease(demo,
 
     assert isinstance(outcome, Busy)
     assert [(a.id, a.name) for a in issue.awards] == [(holder.award.id, holder.award.name)]
+
+
+def test_a_lease_award_whose_answer_was_lost_is_recognised_as_the_runs_own(demo, monkeypatch):
+    """GitLab saves the award and the connection drops before the answer: the run reads the
+    awards back, finds its own, holds the lease, writes, and gives it back; the schedule goes on."""
+    bot_run(demo.url)  # the lease issue exists; the demo's issues are moved on
+    admin(demo.url, "clock", {"advance_seconds": 3 * 86400})  # reminders are due: writes to make
+    award = GitLab.award_issue
+    dropped = []
+
+    def answer_lost(self, project, iid, name):
+        admin(demo.url, "faults", {"drop_after_write_rate": 1.0})
+        try:
+            return award(self, project, iid, name)
+        finally:
+            admin(demo.url, "faults", {"drop_after_write_rate": 0.0})
+            dropped.append(name)
+
+    monkeypatch.setattr(GitLab, "award_issue", answer_lost)
+    result, client = bot_run(demo.url)
+    monkeypatch.undo()
+
+    assert dropped and not result.lease_busy and not result.errors
+    assert client.traffic.writes > 0
+    [lease_issue] = lease_issues(demo.url)
+    assert bot_awards(demo.url, lease_issue.iid) == []  # given back at the end
+    again, _ = bot_run(demo.url)  # a retry right after
+    assert not again.lease_busy

@@ -24,6 +24,7 @@ from ..issues.markers import find_marker
 from ..issues.snapshot import Award, IssueSnapshot, LabelEvent, Names, Note, profile_names
 from ..policy.model import Scope
 from .door import GONE, Door, parse_time, problem_of
+from .own import OwnIssue
 from .prefetch import fetched_ahead
 from .records import GitLabProblem as GitLabProblem
 from .records import IssueAward as IssueAward
@@ -385,42 +386,41 @@ class GitLab(Door):
             done=lambda error: True,
         )
 
-    def _own_issues_with(self, project: str, token: str) -> list[Any]:
-        """The bot's issues (any state) whose description carries `token`: anyone who may open
-        an issue can copy a token into one, and only the bot's own count."""
-        bot = self.bot_username()
-        issues = self._project(project).issues
-        found = self._call(
-            lambda: issues.list(
-                search=token,
-                get_all=True,
-                state="all",
-                retry_transient_errors=True,
-                max_retries=self._max_retries,
+    def own_issues(self, project: str, *, fresh: bool = False) -> tuple[OwnIssue, ...]:
+        """Every issue the bot's own user opened in `project`, any state, oldest first: GitLab
+        filters by `author_id` exactly on every version (no full-text search, see `own.py`).
+        Read once per run and project unless `fresh` (or the bot opened an issue there since)."""
+        if fresh or project not in self._own:
+            bot_id = self.bot_id()
+            issues = self._project(project).issues
+            found = self._every(
+                issues, author_id=bot_id, state="all", order_by="created_at", sort="asc"
             )
-        )
-        return [
-            issue
-            for issue in found
-            if token in (issue.description or "") and issue.author["username"] == bot
-        ]
+            self._own[project] = tuple(
+                OwnIssue(
+                    iid=int(a["iid"]),
+                    title=a.get("title") or "",
+                    description=a.get("description") or "",
+                    labels=tuple(a.get("labels") or ()),
+                    state=str(a.get("state", "opened")),
+                    created_at=parse_time(a["created_at"]),
+                    web_url=str(a.get("web_url", "")),
+                )
+                for a in found
+                if (a.get("author") or {}).get("id") == bot_id
+            )
+        return self._own[project]
 
-    def own_issues_described(self, project: str, token: str) -> list[tuple[int, str]]:
-        """(iid, description) of each of the bot's issues whose description carries `token`
-        (one listing for all the digest issues of the team), oldest first."""
-        found = self._own_issues_with(project, token)
-        return sorted((int(i.iid), str(i.description)) for i in found)
-
-    def find_own_issue(self, project: str, token: str) -> tuple[int, str] | None:
-        """(iid, description) of the bot's issue whose description carries `token`, if any."""
-        found = self._own_issues_with(project, token)
-        return (int(found[0].iid), str(found[0].description)) if found else None
-
-    def set_description(self, project: str, iid: int, description: str) -> None:
+    def set_description(
+        self, project: str, iid: int, description: str, *, title: str | None = None, label: str = ""
+    ) -> None:
+        """Rewrite one of the bot's own issues: its description, and its title and the bot's
+        label when given (put back after someone changed them)."""
+        data: dict[str, Any] = {"description": description}
+        data |= {"title": title} if title is not None else {}
+        data |= {"add_labels": label} if label else {}
         issues = self._project(project).issues
-        self._write(
-            lambda: issues.update(iid, {"description": description}, max_retries=self._max_retries)
-        )
+        self._write(lambda: issues.update(iid, data, max_retries=self._max_retries))
 
     def upsert_mr_note(self, project: str, mr_iid: int, body: str, token: str) -> str:
         """One note of the bot's on a merge request, found by `token`: posted once, then edited
@@ -448,8 +448,8 @@ class GitLab(Door):
     def find_issue(self, project: str, token: str) -> str | None:
         """The web URL of the bot's issue whose description carries `token`, if there is one
         (an issue of anyone else's carrying it is no issue of the bot's)."""
-        found = self._own_issues_with(project, token)
-        return str(found[0].web_url) if found else None
+        found = [i for i in self.own_issues(project) if token in i.description]
+        return found[0].web_url if found else None
 
     def create_issue(
         self, project: str, title: str, description: str, labels: Names, assignees: Names = ()
@@ -460,6 +460,7 @@ class GitLab(Door):
         data |= {"labels": ",".join(labels)} if labels else {}
         data |= {"assignee_ids": [self.user_id(n) for n in assignees]} if assignees else {}
         issues = self._project(project).issues
+        self._own.pop(project, None)  # listed again, with it
         created = self._write(
             lambda: issues.create(data, retry_transient_errors=False),
             lost=f"while opening an issue in {project}; "
@@ -517,15 +518,14 @@ class GitLab(Door):
 
     # the run lease (triage/gitlab/lease.py): awards on one issue of the bot's ----------------
 
-    def own_issues(self, project: str, token: str) -> list[tuple[int, str]]:
-        """(iid, state) of every issue of the bot's whose description carries `token`, any
-        state, lowest iid first."""
-        return sorted((int(i.iid), str(i.state)) for i in self._own_issues_with(project, token))
-
-    def open_confidential_issue(self, project: str, title: str, description: str) -> None:
-        """Open a confidential issue. Not retried: the caller looks for it again by its token."""
+    def open_confidential_issue(
+        self, project: str, title: str, description: str, label: str = ""
+    ) -> None:
+        """Open a confidential issue. Not retried: the caller looks for it again."""
         data = {"title": title, "description": description, "confidential": True}
+        data |= {"labels": label} if label else {}
         issues = self._project(project).issues
+        self._own.pop(project, None)  # listed again, with it
         self._write(lambda: issues.create(data, retry_transient_errors=False), counted=False)
 
     def close_issue(self, project: str, iid: int) -> None:

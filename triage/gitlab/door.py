@@ -18,6 +18,7 @@ import requests
 from gitlab.exceptions import GitlabAuthenticationError, GitlabError
 from requests.adapters import HTTPAdapter
 
+from .own import OwnIssue
 from .records import GitLabProblem, Traffic
 
 USER_AGENT = "ps-triage"
@@ -98,6 +99,9 @@ class Door:
             tuple[str, bool], dict[str, int]
         ] = {}  # read once per run (`group_members`)
         self._bot: str | None = None
+        self._bot_id: int | None = None
+        # the bot's own issues, by project (adapter.own_issues)
+        self._own: dict[str, tuple[OwnIssue, ...]] = {}
 
     # bookkeeping --------------------------------------------------------------------------
 
@@ -198,10 +202,21 @@ class Door:
                         "GITLAB_URL (the GitLab address, without /api/v4)",
                         fatal=True,
                     )
+                if isinstance(user.get("id"), int):
+                    self._bot_id = user["id"]
                 return str(user["username"])
 
             self._bot = self._call(whoami)
         return self._bot
+
+    def bot_id(self) -> int:
+        """The token user's id (read with its username)."""
+        self.bot_username()
+        if self._bot_id is None:
+            raise GitLabProblem(
+                f"{self.url} answered GET /api/v4/user without the user's id", fatal=True
+            )
+        return self._bot_id
 
     def check_can_write(self, path: str) -> None:
         """Before any write: the token's user needs Reporter (or above) on the project."""

@@ -1,8 +1,9 @@
 """The run lease: at most one `triage apply` writes at a time, whatever starts them.
 
 GitLab offers no compare-and-swap on notes or issues. The lease is an award emoji of the bot's
-on one confidential issue of the bot's, the lease issue (found by its hidden marker, created
-once). A run holds the lease while its award is the only live one there:
+on one confidential issue of the bot's, the lease issue (created once; found among the issues
+the bot's user opened by its label, its marker or its title, whichever a person left as it was:
+`own.py`). A run holds the lease while its award is the only live one there:
 
 1. It reads the lease issue's awards. A live award of the bot's (younger than EXPIRY by GitLab's
    clock: the award's `created_at` against the `Date` of GitLab's answer) means another run
@@ -10,7 +11,9 @@ once). A run holds the lease while its award is the only live one there:
 2. Stale awards (a run killed before it gave the lease back) are deleted, by id.
 3. It awards the emoji that follows the newest one it saw in NAMES (the next generation): two
    runs that saw the same awards send the same name, and GitLab saves one user's emoji on one
-   issue once; the other gets 404 "has already been taken" and writes nothing.
+   issue once; the other gets 404 "has already been taken" and writes nothing. An award whose
+   answer was lost (GitLab saved it, the answer never came) is recognised when read back: the
+   bot's award of that name saved since the run last heard from GitLab (`recognised`).
 4. It reads the awards back. GitLab checks that uniqueness before it inserts, without a unique
    index, so two awards sent in the same instant can both be saved: the run holds the lease
    only if no other live award of the bot's is there; otherwise it takes its award back and
@@ -33,6 +36,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 
 from ..emoji import canonical
+from . import own
 from .adapter import GitLab, GitLabProblem, IssueAward
 
 TOKEN = "ps-triage-run-lease"
@@ -74,11 +78,6 @@ class LeaseLost(GitLabProblem):
         super().__init__(message, fatal=True)
 
 
-def is_lease_issue(author: str, description: str, bot: str) -> bool:
-    """Whether an issue is the bot's lease issue (never triaged as a scoping issue)."""
-    return author == bot and description.startswith(MARKER)
-
-
 class RunLease:
     """A lease this run holds; a context manager that gives it back on exit."""
 
@@ -99,15 +98,13 @@ class RunLease:
             return busy(live)
         for stale in seen:
             gitlab.delete_issue_award(project, iid, stale.id)
+        name = next_name(seen)
         try:
-            award = gitlab.award_issue(project, iid, next_name(seen))
+            award = gitlab.award_issue(project, iid, name)
         except GitLabProblem as problem:
-            # Saved or not, and whose if another run sent the same name: nobody can tell.
-            raise GitLabProblem(
-                f"could not take the run lease ({problem}); nothing was written; if GitLab "
-                f"saved the award, it expires at {now + EXPIRY:%Y-%m-%d %H:%M} UTC at the latest",
-                fatal=True,
-            ) from None
+            if problem.fatal:
+                raise
+            award = recognised(gitlab, project, iid, name, now, problem)
         if award is None:  # another run sent the same name first
             return busy(ours(gitlab.issue_awards(project, iid), bot) or [], fallback=now)
         now = gitlab.now()
@@ -165,6 +162,28 @@ class RunLease:
             # The run failed already (that error is the one to show); the award expires.
 
 
+def recognised(
+    gitlab: GitLab, project: str, iid: int, name: str, sent: datetime, problem: GitLabProblem
+) -> IssueAward:
+    """This run's award whose answer was lost (GitLab may have saved it, the answer never came):
+    the awards read back, it is the bot's award of `name` saved since `sent` (GitLab's clock of
+    the answer before it was sent). Another run that sent the same name then would have been
+    refused ("has already been taken") and holds nothing; two saved at once are both seen by the
+    read-back that follows (`take`), which then gives this one back. None saved: the run stops,
+    and nothing holds the lease."""
+    bot = gitlab.bot_username()
+    found = [a for a in ours(gitlab.issue_awards(project, iid), bot) if a.name == name]
+    mine = [a for a in found if a.created_at >= sent]
+    if len(mine) == 1:
+        return mine[0]
+    raise GitLabProblem(
+        f"could not take the run lease ({problem}); GitLab saved "
+        f"{'no award' if not mine else f'{len(mine)} awards of :{name}:'} for it; nothing was "
+        "written; the next run goes on",
+        fatal=True,
+    )
+
+
 def ours(awards: tuple[IssueAward, ...] | list[IssueAward], bot: str) -> list[IssueAward]:
     """The bot's lease awards, oldest first (names compared as GitLab stores them)."""
     return sorted(
@@ -189,18 +208,19 @@ def busy(holders: list[IssueAward], *, fallback: datetime | None = None) -> Busy
 
 
 def lease_issues(gitlab: GitLab, project: str) -> list[tuple[int, str]]:
-    """(iid, state) of the lease issues, the one in use first: the bot's issue carrying the
-    marker, opened once. Two runs that open one each at the same time both use the lower iid:
-    the one that opened the higher saw both (it searched after its own was saved, and the other
-    was saved before); the holder of the lease closes the extra one."""
-    found = gitlab.own_issues(project, TOKEN)
+    """(iid, state) of the lease issues, the one in use first: the bot's issue with the lease's
+    label, marker or title (`own.lease_issues`: a person who edits one of them leaves the others),
+    opened once. Two runs that open one each at the same time both use the lower iid: the one
+    that opened the higher saw both (it listed after its own was saved, and the other was saved
+    before); the holder of the lease closes the extra one."""
+    found = own.lease_issues(gitlab.own_issues(project), TOKEN, TITLE)
     if not found:
-        with contextlib.suppress(GitLabProblem):  # saved or not (a lost answer): the search says
-            gitlab.open_confidential_issue(project, TITLE, DESCRIPTION)
-        found = gitlab.own_issues(project, TOKEN)
+        with contextlib.suppress(GitLabProblem):  # saved or not (a lost answer): the listing says
+            gitlab.open_confidential_issue(project, TITLE, DESCRIPTION, own.LEASE_LABEL)
+        found = own.lease_issues(gitlab.own_issues(project, fresh=True), TOKEN, TITLE)
         if not found:
             raise GitLabProblem(
                 f"could not open the run lease issue in {project}; nothing was written",
                 fatal=True,
             )
-    return found
+    return [(i.iid, i.state) for i in found]

@@ -11,7 +11,6 @@ from ..gitlab.adapter import GitLab, GitLabProblem
 from ..issues.markers import Marker, resolve, revision, supersede
 from ..planner import IssuePlan, PlannedComment
 from ..planner.comments import document_placeholder, fill_posted
-from ..render.document import render_document
 from ..render.templates import Templates
 from .pdfs import PdfCopies
 
@@ -48,6 +47,8 @@ def with_document(
         return comment.body
     if document.template not in templates.documents:
         raise TemplateProblem(f"Word template '{document.template}' is not in the templates folder")
+    from ..render.document import render_document  # python-docx: loaded when a run needs it
+
     content = render_document(
         document.template,
         templates.documents[document.template],

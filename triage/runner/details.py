@@ -5,10 +5,12 @@ while the listing still arrives (`HeadStart`); issues finished a batch at a time
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
+from typing import ClassVar
 
 from ..gitlab.adapter import GitLab, GitLabProblem
 from ..gitlab.cache import DetailsCache
@@ -199,22 +201,40 @@ class DetailReads:
     would only spend."""
 
     SWITCH = 0.001
+    # The switch interval is the process's: runs in threads of one process (tests, a service)
+    # share it, so the first to shorten it keeps what it was and the last to end puts it back.
+    _shortened: ClassVar[list[float]] = []  # what it was, while any run has it shortened
+    _holders: ClassVar[int] = 0
+    _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, gitlab: GitLab, readers: Readers) -> None:
         self.gitlab, self.readers = gitlab, readers
         self.pool = ThreadPoolExecutor(max_workers=readers.cap, thread_name_prefix="triage-read")
-        self._switch = sys.getswitchinterval()
+        self._holding = False
 
     def __enter__(self) -> DetailReads:
-        if self.gitlab.traffic.fastest > self._switch:
-            sys.setswitchinterval(self.SWITCH)
+        cls = DetailReads
+        with cls._lock:
+            usual = cls._shortened[0] if cls._shortened else sys.getswitchinterval()
+            if self.gitlab.traffic.fastest > usual:
+                if not cls._shortened:
+                    cls._shortened.append(usual)
+                    sys.setswitchinterval(self.SWITCH)
+                cls._holders += 1
+                self._holding = True
         return self
 
     def __exit__(self, *_: object) -> None:
         try:
             self.pool.shutdown(wait=True, cancel_futures=True)
         finally:
-            sys.setswitchinterval(self._switch)
+            cls = DetailReads
+            with cls._lock:
+                if self._holding:
+                    self._holding = False
+                    cls._holders -= 1
+                    if cls._holders == 0:
+                        sys.setswitchinterval(cls._shortened.pop())
 
     def start(
         self, issue: IssueSnapshot, needs: frozenset[str]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from ..digest.items import Choice, Item, Listed, choose, listed_in, listing
+from ..gitlab import own
 from ..gitlab.adapter import GitLab
 from ..issues.markers import Marker, find_marker, revision
 from ..policy.model import Policy
@@ -67,6 +68,7 @@ def keep_digest(
     *,
     members_of: MembersOf,
     writes_left: int | None = None,
+    write: bool = True,
 ) -> DigestOutcome:
     """Post (or extend) today's digest comment of each person with something new in `due` (by
     mention: the day's reminders and the deals overdue). Each write counts against
@@ -77,7 +79,7 @@ def keep_digest(
         return DigestOutcome(None)
     local = cal.local(now)
     if not cal.in_business_hours(local):
-        return DigestOutcome("digest: waits for business hours")
+        return DigestOutcome("digest: waits for business hours" if write else None)
     today = local.date()
     outcome = DigestOutcome(None)
     posted = extended = 0
@@ -89,7 +91,9 @@ def keep_digest(
         token = "ps-triage-digest" + (f"-{slug}" if config.per == "person" else "")
         if issues is None:
             issues = _digest_issues(gitlab, config.project)
-        iid = issues.get(token, 0)
+        title = config.title.replace("{person}", person if config.per == "person" else "the team")
+        iid = issues.get(token) or _kept_anyway(gitlab, config.project, token, title, slug, write)
+        issues[token] = iid
         earlier, mine = _earlier(gitlab, config.project, iid, slug, today.isoformat())
         choice = choose(items, earlier, today)
         if not choice.items:
@@ -98,6 +102,9 @@ def keep_digest(
         if left is not None and left < (0 if iid else 1) + 1:
             outcome.exhausted = True
             break
+        if not write:  # a plan for an apply: only whether it would write
+            posted, extended = (posted, extended + 1) if mine is not None else (posted + 1, extended)
+            continue
         if not iid:
             iid = issues[token] = _open(
                 gitlab,
@@ -117,32 +124,73 @@ def keep_digest(
             gitlab.create_note(config.project, iid, body, marker_key=key, marker_rev=rev)
             posted += 1
         outcome.writes += 1
+    if not write:
+        if posted or extended:
+            outcome.summary = f"digest: {posted} would be posted, {extended} would be extended"
+        return outcome
     outcome.summary = f"digest: {posted} posted, {extended} extended" + (
         " (write budget used up: the rest waits)" if outcome.exhausted else ""
     )
     return outcome
 
 
-_TOKEN = re.compile(r"<!-- (ps-triage-digest(?:-[a-z0-9-]+)?) -->")
-
-
 def _digest_issues(gitlab: GitLab, project: str) -> dict[str, int]:
-    """The bot's digest issues by their exact token (`dan`'s is not `dana`'s), the oldest of
-    each: one listing for everyone's."""
+    """The bot's digest issues by their exact marker token (`dan`'s is not `dana`'s), the oldest
+    of each, among the issues the bot's own user opened (`gitlab/own.py`: no search)."""
     found: dict[str, int] = {}
-    for iid, description in gitlab.own_issues_described(project, "ps-triage-digest"):
-        for token in _TOKEN.findall(description.split("\n", 1)[0]):
-            found.setdefault(token, iid)
+    for issue in gitlab.own_issues(project):
+        token = own.marker_token(issue.description)
+        if token and (token == "ps-triage-digest" or token.startswith("ps-triage-digest-")):
+            found.setdefault(token, issue.iid)
     return found
+
+
+def _kept_anyway(
+    gitlab: GitLab, project: str, token: str, title: str, slug: str, write: bool
+) -> int:
+    """The digest issue for `token` whose marker someone edited away, found by the bot's digest
+    label and the title it was given (or, per person, the person's digest comments in it); its
+    text and label are put back. 0: there is none."""
+    mine = gitlab.own_issues(project)
+    team = token == "ps-triage-digest"
+    found = own.kept_issue(mine, token=token, label=own.DIGEST_LABEL, title=title, alone=team)
+    if found is None and not team:
+        found = _with_comments_for(gitlab, project, mine, slug)
+    if found is None:
+        return 0
+    if not write:
+        return found.iid
+    labelled = own.DIGEST_LABEL in found.labels
+    gitlab.set_description(
+        project, found.iid, f"<!-- {token} -->\n{ABOUT}\n", label="" if labelled else own.DIGEST_LABEL
+    )
+    return found.iid
+
+
+def _with_comments_for(
+    gitlab: GitLab, project: str, mine: tuple[own.OwnIssue, ...], slug: str
+) -> own.OwnIssue | None:
+    """The bot's digest-labelled issue, with neither a marker nor its title left, that holds the
+    bot's digest comments for `slug` (its notes read: only once both were edited away)."""
+    bot = gitlab.bot_username()
+    for issue in sorted(mine, key=lambda i: i.iid):
+        if own.DIGEST_LABEL not in issue.labels or own.marker_token(issue.description):
+            continue
+        for note in gitlab.notes(project, issue.iid):
+            marker = find_marker(note.body)
+            if note.author == bot and marker and marker.key.startswith(f"digest/{slug}/"):
+                return issue
+    return None
 
 
 def _open(gitlab: GitLab, project: str, token: str, person: str, title: str) -> int:
     url = gitlab.create_issue(
-        project, title.replace("{person}", person), f"<!-- {token} -->\n{ABOUT}\n", ()
+        project, title.replace("{person}", person), f"<!-- {token} -->\n{ABOUT}\n", (own.DIGEST_LABEL,)
     )
-    found = gitlab.find_own_issue(project, f"<!-- {token} -->")
+    gitlab.own_issues(project, fresh=True)  # read again: the new issue is among them
+    found = _digest_issues(gitlab, project).get(token)
     assert found is not None, url
-    return found[0]
+    return found
 
 
 def _earlier(

@@ -1,18 +1,21 @@
 """The forecast issue's upkeep: the quarter's forecast written to its one issue, created once by
-the bot and found again by its marker. The marker also records how many deals the forecast
+the bot and found again among the bot's own issues by its marker, or by the bot's label with its
+title or its opening in the quarter (`gitlab/own.py`): a person's edit of its text or title is
+put back at the next run, never a new issue opened. The marker also records how many deals the forecast
 shows (`deals=N`), so that a run that sees no issue at all (a scope that names the wrong project)
 does not wipe a forecast that showed deals."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 
 from ..errors import TriageError
 from ..forecast import Forecast, forecast
 from ..forecast_report import markdown
 from ..forecast_source import closed_in, quarter_forecast
+from ..gitlab import own
 from ..gitlab.adapter import GitLab
 from ..issues.snapshot import IssueSnapshot
 from ..policy.model import Policy
@@ -60,8 +63,16 @@ def keep_forecast(
     token = f"ps-triage-forecast-{quarter.name.lower()}"
     shown = deals_shown(fc)
     description = f"<!-- {token} deals={shown} -->\n{text}"
-    found = gitlab.find_own_issue(config.project, token)
-    before = _recorded_deals(found[1], token) if found else None
+    title = config.title.replace("{quarter}", quarter.name)
+    since = datetime.combine(quarter.start, time.min, tzinfo=policy.calendar.local(now).tzinfo)
+    found = own.kept_issue(
+        gitlab.own_issues(config.project),
+        token=token,
+        label=own.FORECAST_LABEL,
+        title=title,
+        since=since,
+    )
+    before = _recorded_deals(found.description, token) if found else None
     if not issues and shown == 0 and before:
         scope = policy.scope.project or policy.scope.group
         raise EmptyScope(
@@ -76,14 +87,24 @@ def keep_forecast(
     ]
     if found is None:
         if write:
-            title = config.title.replace("{quarter}", quarter.name)
-            gitlab.create_issue(config.project, title, description, ())
+            gitlab.create_issue(config.project, title, description, (own.FORECAST_LABEL,))
         done = f"forecast {quarter.name}: {'created' if write else 'would be created'}"
-    elif found[1] == description:
+    elif (
+        found.description == description
+        and found.title == title
+        and own.FORECAST_LABEL in found.labels
+    ):
         done = f"forecast {quarter.name}: unchanged"
     else:
         if write:
-            gitlab.set_description(config.project, found[0], description)
+            labelled = own.FORECAST_LABEL in found.labels
+            gitlab.set_description(
+                config.project,
+                found.iid,
+                description,
+                title=title if found.title != title else None,
+                label="" if labelled else own.FORECAST_LABEL,
+            )
         done = f"forecast {quarter.name}: {'updated' if write else 'would be updated'}"
     return "; ".join([done, *(r for r in restated if r)])
 
@@ -128,10 +149,13 @@ def restate(
     config = policy.forecast
     assert config.project is not None
     token = f"ps-triage-forecast-{quarter.name.lower()}"
-    found = gitlab.find_own_issue(config.project, token)
+    title = config.title.replace("{quarter}", quarter.name)
+    found = own.kept_issue(
+        gitlab.own_issues(config.project), token=token, label=own.FORECAST_LABEL, title=title
+    )
     if found is None:
         return None
-    old = found[1]
+    old = found.description
     where = _span(old)
     if where is None:
         return None
@@ -159,7 +183,7 @@ def restate(
     lo, hi = where
     description = old[:lo] + banner + part + old[hi:]
     if write:
-        gitlab.set_description(config.project, found[0], description)
+        gitlab.set_description(config.project, found.iid, description)
     return f"forecast {quarter.name}: {'restated' if write else 'would be restated'}"
 
 

@@ -22,7 +22,7 @@ LIBRARIES = ("jinja2", "pydantic", "PyYAML")  # what renders and reads, besides 
 
 
 @functools.cache
-def _code() -> str:
+def code_digest() -> str:
     """The planner's code and the libraries it renders and parses with: a new release (or any
     edit) plans every issue afresh."""
     digest = hashlib.sha256(sys.version.encode())
@@ -45,7 +45,7 @@ def run_digest(
 ) -> str:
     """What every plan of a run is made from besides its issue and the time (the project's
     members decide who a comment mentions)."""
-    digest = hashlib.sha256(_code().encode())
+    digest = hashlib.sha256(code_digest().encode())
     digest.update(policy.model_dump_json().encode())
     for name, source in sorted(templates.sources.items()):
         digest.update(f"\0{name}\0{source}".encode())

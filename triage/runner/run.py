@@ -12,6 +12,7 @@ parsed, not the text) and its label events, not its notes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
@@ -21,7 +22,7 @@ from ..digest.overdue import overdue
 from ..forecast_source import with_stage_starts
 from ..gitlab.adapter import GitLab, GitLabProblem
 from ..gitlab.cache import DetailsCache
-from ..gitlab.lease import Busy, RunLease, is_lease_issue
+from ..gitlab.lease import Busy, RunLease
 from ..gitlab.readers import Readers
 from ..issues.snapshot import IssueSnapshot
 from ..planner import IssuePlan, Settings, after, assignments_for
@@ -85,21 +86,25 @@ def run(
     pdfs: PdfCopies | None = None,
 ) -> RunResult:
     """`readers`: issues whose details are read at once; None: as many as GitLab answers
-    without making them wait (`Readers`). An `apply` holds the run lease (`gitlab/lease.py`)
-    from before its first read to its end; while another run holds it, it reads and writes
-    nothing and says so (`lease_busy`). `plan` never takes it. `pdfs`: how the PDFs comments
-    ask for are made (None: none made; the CLI gives `PdfCopies.on_this_machine()`)."""
-    if mode == "apply" and policy.scope.project:
+    without making them wait (`Readers`). An `apply` first plans without writing (nor taking
+    anything): a run with nothing to do ends there, with no write at all. Otherwise it takes the
+    run lease (`gitlab/lease.py`) and runs again holding it to its end, from a new listing: what
+    changed since it planned (another run's writes, a person's) is read again before anything
+    is written (the details cache, or the details this run read, serve what GitLab shows
+    unchanged; a plan with writes is always made from fresh reads). While another run holds the
+    lease it writes nothing and says so (`lease_busy`). `plan` never takes it. `pdfs`: how the
+    PDFs comments ask for are made (None: none made; the CLI gives `PdfCopies.on_this_machine()`)."""
+    if mode == "apply" and policy.scope.project:  # a token that cannot write fails every run
         gitlab.check_can_write(policy.scope.project)
     where = policy.scope.project or policy.forecast.project
 
-    def holding(lease: RunLease | None) -> RunResult:
+    def holding(lease: RunLease | None, as_mode: Mode, probe: bool = False) -> RunResult:
         return run_holding(
             policy,
             gitlab,
             templates,
             lease,
-            mode,
+            as_mode,
             iid,
             now,
             max_writes,
@@ -107,15 +112,40 @@ def run(
             cache,
             readers,
             pdfs,
+            probe=probe,
         )
 
-    if mode == "plan" or where is None:
-        return holding(None)
+    if mode == "plan":
+        return holding(None, mode)
+    own_memory = cache is None and where is not None
+    if where is not None:
+        if own_memory:  # the details read to plan serve the run that writes (not reported)
+            cache = DetailsCache(gitlab.url, gitlab.bot_username())
+        planned = holding(None, "plan", probe=True)
+        if not writes_planned(planned):
+            if own_memory:
+                planned.remembered = planned.recalled = 0
+            return replace(planned, mode="apply")
+    if where is None:
+        return holding(None, mode)
     lease = RunLease.take(gitlab, where)
     if isinstance(lease, Busy):
         return RunResult(mode, now=gitlab.now(), lease_busy=str(lease))
     with lease:
-        return holding(lease)
+        result = holding(lease, mode)
+    if own_memory:  # what a details cache (`--cache`) saved is reported, not this run's own
+        result.remembered = result.recalled = 0
+    return result
+
+
+def writes_planned(result: RunResult) -> bool:
+    """Whether a run planned without writing found anything to write: an issue's change, the
+    forecast issue's text, a digest comment."""
+    return (
+        any(o.status == "planned" for o in result.outcomes)
+        or (result.forecast or "").endswith(("would be created", "would be updated"))
+        or result.digest is not None
+    )
 
 
 def run_holding(
@@ -131,37 +161,60 @@ def run_holding(
     cache: DetailsCache | None,
     readers: int | None,
     pdfs: PdfCopies | None = None,
+    *,
+    probe: bool = False,
 ) -> RunResult:
-    """The run, with the lease (if any) held: checked before each write."""
+    """The run, with the lease (if any) held: checked before each write. `probe`: a `plan` made
+    for an `apply`, which also works out whether the digest has anything new (reading it)."""
     bot = gitlab.bot_username()
-    approvers = approvers_of(policy, gitlab)
-    ids = gitlab.people_ids(set().union(*approvers.values()))  # who they are, once per run
-    members = gitlab.scope_members(policy.scope)  # who may be mentioned from a data block
-    # Plans are remembered with the details they were made from: only by a run with the cache.
-    digest = run_digest(policy, templates, bot, approvers, members, ids) if cache else ""
-    settings = Settings(
-        bot=bot,
-        templates=templates,
-        approvers=approvers,
-        digest=digest,
-        members=members,
-        ids=ids,
-    )
     writes_left = max_writes
     reused_before = cache.reused if cache else 0
     detailed: dict[Key, IssueSnapshot] = {}
     access: dict[str, str | None] = {}  # a group's projects: why the bot may not write there
     limit = Readers.fixed(readers) if readers else Readers()
-    # Listed before any read starts: the closed issues the gates check, planned with the rest.
-    closed = closed_to_gate(policy, gitlab, now or gitlab.now())
-    with DetailReads(gitlab, limit) as reads:
-        ahead = HeadStart(policy, settings, reads, cache)
-        listed, when = list_planning_ahead(policy, gitlab, ahead, iid, now)
+    # The reads every run makes besides the listing go out with its first page, no more of them
+    # at once than the readers (the listing's page is one).
+    beside = max(1, min(3, limit.cap - 1))
+    with DetailReads(gitlab, limit) as reads, ThreadPoolExecutor(beside, "triage-fixed") as fixed:
+        approvers_read = fixed.submit(approvers_of, policy, gitlab)
+        members_read = fixed.submit(gitlab.scope_members, policy.scope)  # who may be mentioned
+        # the closed issues the gates check, planned with the rest
+        closed_read = fixed.submit(closed_to_gate, policy, gitlab, now or gitlab.now())
+        warmed = [
+            fixed.submit(lambda p: gitlab.own_issues(p), project)  # read again later if it failed
+            for project in {p for p in (policy.forecast.project, policy.digest.project) if p}
+        ]
+        made: list[Settings] = []
+
+        def head_start() -> HeadStart:
+            """Once the first page is in: all of them are in too, before any detail read (the
+            readers' number is the most reads GitLab answers at once for the run)."""
+            approvers, members = approvers_read.result(), members_read.result()
+            closed_read.exception()
+            wait(warmed)
+            ids = gitlab.people_ids(set().union(*approvers.values()))  # who they are, once a run
+            # Plans are remembered with the details they were made from: with the cache only.
+            digest = run_digest(policy, templates, bot, approvers, members, ids) if cache else ""
+            made.append(
+                Settings(
+                    bot=bot,
+                    templates=templates,
+                    approvers=approvers,
+                    digest=digest,
+                    members=members,
+                    ids=ids,
+                )
+            )
+            return HeadStart(policy, made[0], reads, cache)
+
+        listed, when, ahead = list_planning_ahead(policy, gitlab, head_start, iid, now)
+        settings = made[0]
+        closed = closed_read.result()
         result = RunResult(mode, now=when, readers=limit)
         if mode == "apply":
             result.pdfs = pdfs if pdfs is not None else PdfCopies(None)
-        settings = replace(settings, assignments=assignments_for(policy, listed, members))
-        result.unassignable = unassignable(policy.assignment, members)
+        settings = replace(settings, assignments=assignments_for(policy, listed, settings.members))
+        result.unassignable = unassignable(policy.assignment, settings.members)
         known = {(s.project, s.iid) for s in listed}
         listed += [c for c in closed if (c.project, c.iid) not in known]
         chosen = [s for s in listed if iid is None or s.iid == iid]
@@ -234,15 +287,17 @@ def run_holding(
         after(s, changed[(s.project, s.iid)], when, bot) if (s.project, s.iid) in changed else s
         for s in read
     ]
-    if policy.digest.project and mode == "apply" and not result.budget_exhausted:
+    if policy.digest.project and (mode == "apply" or probe) and not result.budget_exhausted:
         applied = [o.plan for o in result.outcomes if o.status == "applied"]
         try:
             # Everything overdue, from the issues as the run leaves them (their stage starts
             # read where nobody read them yet, as the forecast reads them).
             mine = [s for s in final if iid is None or s.iid == iid]  # `--issue`: that one
             mine = with_stage_starts(policy, gitlab, mine, when)
+            if probe:  # planned, not applied: what a writing run would remind of
+                applied = [o.plan for o in result.outcomes if o.status == "planned"]
             due = reminders(policy, applied, {s.ref: s for s in final})
-            for person, items in overdue(policy, mine, when, members).items():
+            for person, items in overdue(policy, mine, when, settings.members).items():
                 due.setdefault(person, []).extend(items)  # after the day's reminders
             kept = keep_digest(
                 policy,
@@ -251,6 +306,7 @@ def run_holding(
                 when,
                 members_of=members_of(policy, gitlab),
                 writes_left=writes_left,
+                write=mode == "apply",
             )
             result.digest = kept.summary
             if writes_left is not None:
@@ -291,23 +347,30 @@ def refused(gitlab: GitLab, access: dict[str, str | None], project: str) -> bool
 
 
 def list_planning_ahead(
-    policy: Policy, gitlab: GitLab, ahead: HeadStart, iid: int | None, now: datetime | None
-) -> tuple[list[IssueSnapshot], datetime]:
+    policy: Policy,
+    gitlab: GitLab,
+    head_start: Callable[[], HeadStart],
+    iid: int | None,
+    now: datetime | None,
+) -> tuple[list[IssueSnapshot], datetime, HeadStart]:
     """One listing of everything in scope (EM loads are balanced across it, even for `--issue`),
     each chosen issue handed to `ahead` as it arrives; and the run's time, GitLab's own clock as
     the listing begins unless `now` is given. A run plans every issue, so each description is
-    parsed as it is listed and only the parsed parts are held (`--issue` parses one)."""
+    parsed as it is listed and only the parsed parts are held (`--issue` parses one).
+    `head_start` is made once the first page is in (what it needs is read meanwhile)."""
     listed: list[IssueSnapshot] = []
     when = now
     bot = gitlab.bot_username()
+    ahead: HeadStart | None = None
     for issue in gitlab.list_issues(policy.scope):
-        if is_lease_issue(issue.author, issue.description, bot):
+        ahead = ahead or head_start()
+        if issue.author == bot:  # the bot's own issues (lease, forecast, digest) are no deals
             continue
         listed.append(issue if iid is not None else issue.parsed())
         if iid is None or issue.iid == iid:
             when = when or gitlab.now()
             ahead.plan(listed[-1], when)
-    return listed, when or gitlab.now()
+    return listed, when or gitlab.now(), ahead or head_start()
 
 
 def approvers_of(policy: Policy, gitlab: GitLab) -> dict[str, frozenset[str]]:
