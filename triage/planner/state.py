@@ -51,6 +51,7 @@ class PlanState:
             members=self.settings.members,
             digest=self.policy.digest.project is not None,
             estimator=self.settings.memo.estimate,
+            money=getattr(self.settings.templates, "money", None),  # Templates have it
         )
 
     def bot_notes(self) -> list[tuple[Note, Marker]]:
