@@ -8,6 +8,8 @@ from typing import Any
 
 from . import quick_actions
 from .clock import parse_time
+from .colors import INVALID as INVALID_COLOR
+from .colors import label_color
 from .emoji import NAMES, is_emoji, normalize_emoji
 from .entities import Entities
 from .http import (
@@ -48,6 +50,11 @@ from .store import (
 from .uploads import content_disposition, new_secret, sanitize
 
 EMOJI = NAMES  # the emoji names the emulator knows (see emoji.py)
+# app/services/uploads/destroy_service.rb, for an upload that is not there (or not the caller's)
+NO_SUCH_RESOURCE = (
+    "The resource that you are attempting to access does not exist or you don't have "
+    "permission to perform this action."
+)
 
 ISSUE_ORDER = {
     "created_at",
@@ -155,8 +162,10 @@ class Api:
             ("GET", "/projects/:id/members", self.project_members),
             ("GET", "/projects/:id/members/all", self.project_members_all),
             ("GET", "/projects/:id/members/all/:user_id", self.project_member_all),
+            ("GET", "/projects/:id/members/:user_id", self.project_member),
             ("GET", "/groups/:id/members", self.group_members),
             ("GET", "/groups/:id/members/all", self.group_members_all),
+            ("GET", "/groups/:id/members/:user_id", self.group_member),
             ("GET", "/projects/:id/labels", self.project_labels),
             ("POST", "/projects/:id/labels", self.create_label),
             ("GET", "/groups/:id/labels", self.group_labels),
@@ -197,6 +206,32 @@ class Api:
         if note.internal and not self._sees_internal(req, project):
             raise not_found("Note")
         return note
+
+    def _note_to_admin(
+        self, req: Request, project: Project, issue: Issue, note_id: str
+    ) -> tuple[User, Note]:
+        """A note to edit or delete. GL `lib/api/helpers/notes_helpers.rb` finds it among all the
+        issue's notes (`noteable.notes.find`: 404 only when there is none), then
+        `authorize! :admin_note` answers 403 unless the caller may (`app/policies/note_policy.rb`
+        with `project_policy.rb`): never on a system note (`~editable`); on an internal note only
+        who may read it (Planner/Reporter and above, the issue's author or assignee); and only
+        the note's author, a Maintainer (`admin_note` from `maintainer_access`) or an admin."""
+        user = self._authenticated(req)
+        note = next((n for n in issue.notes if str(n.id) == note_id), None)
+        if note is None:
+            raise not_found()
+        access = self.store.project_access(project, user)
+        reads_internal = (
+            access >= READ_INTERNAL or issue.author_id == user.id or user.id in issue.assignee_ids
+        )
+        may = (
+            not note.system
+            and (not note.internal or reads_internal or user.admin)
+            and (note.author_id == user.id or access >= MAINTAINER or user.admin)
+        )
+        if not may:
+            raise FORBIDDEN
+        return user, note
 
     def _sees_internal(self, req: Request, project: Project) -> bool:
         return self.store.project_access(project, req.user) >= READ_INTERNAL
@@ -469,7 +504,7 @@ class Api:
             labels = req.list_arg("labels")
             if labels:
                 self.store.change_labels(project, issue, user, add=labels)
-            issue.assignee_ids = self._assignees(req)
+            issue.assignee_ids = self._assignees(req, project, [])
             issue.due_date = req.arg("due_date") or None
             if req.has("weight") and self.store.premium:
                 issue.weight = self._weight(req)
@@ -506,12 +541,14 @@ class Api:
             raise ApiError(400, {"message": {"weight": ["must be greater than or equal to 0"]}})
         return weight
 
-    def _assignees(self, req: Request) -> list[int]:
+    def _assignees(self, req: Request, project: Project, current: list[int]) -> list[int]:
+        """`assignee_ids` (or `assignee_id`) as GitLab keeps them (Store.assignable)."""
         raw = req.body.get("assignee_ids", req.list_arg("assignee_ids"))
         if raw is None and req.arg("assignee_id") is not None:
             raw = [req.arg("assignee_id")]
         ids = raw if isinstance(raw, list) else []
-        return [int(i) for i in ids if str(i).isdigit() and int(i) in self.store.users]
+        asked = [int(i) for i in ids if str(i).isdigit()]
+        return self.store.assignable(project, asked, current)
 
     def update_issue(self, req: Request, id: str, issue_iid: str) -> Response:
         user = self._authenticated(req)
@@ -526,7 +563,10 @@ class Api:
                 },
             )
         access = self.store.project_access(project, user)
-        if access < UPDATE_ANY_ISSUE and issue.author_id != user.id:
+        # app/policies/issuable_policy.rb: `guest_access & assignee_or_author` enables
+        # update_issue and reopen_issue (title, description, close, reopen; metadata stays
+        # Planner's, below); everyone else needs Planner or above.
+        if access < UPDATE_ANY_ISSUE and user.id not in (issue.author_id, *issue.assignee_ids):
             raise FORBIDDEN
         state_event = req.arg("state_event")
         if state_event is not None and state_event not in ("close", "reopen"):
@@ -559,7 +599,7 @@ class Api:
                     remove=req.list_arg("remove_labels"),
                 )
             if req.has("assignee_ids") or req.has("assignee_id"):
-                assignees = self._assignees(req)
+                assignees = self._assignees(req, project, issue.assignee_ids)
                 if assignees != issue.assignee_ids:
                     self.store.add_note(
                         issue,
@@ -679,12 +719,9 @@ class Api:
         return Response(201, data)
 
     def update_note(self, req: Request, id: str, noteable_id: str, note_id: str) -> Response:
-        user = self._authenticated(req)
         project = self.project(req, id)
         issue = self.issue(req, project, noteable_id, missing="Issue")
-        note = self.note(req, project, issue, note_id)
-        if note.author_id != user.id and not user.admin:
-            raise FORBIDDEN  # authorize! :admin_note
+        user, note = self._note_to_admin(req, project, issue, note_id)
         # PUT declares `body` and `confidential` only: `internal` is not a param here and is
         # ignored; a changed `confidential` fails Note validation (lib/api/notes.rb,
         # notes_helpers.rb update_note).
@@ -721,15 +758,11 @@ class Api:
         return Response(200, self.e.note(project, issue, note))
 
     def delete_note(self, req: Request, id: str, noteable_id: str, note_id: str) -> Response:
-        """GL `lib/api/helpers/notes_helpers.rb` `delete_note`: `authorize! :admin_note` (the
-        note's author, a Maintainer or an admin), then 204 No Content."""
-        user = self._authenticated(req)
+        """GL `lib/api/helpers/notes_helpers.rb` `delete_note`: `authorize! :admin_note` (see
+        `_note_to_admin`), then 204 No Content."""
         project = self.project(req, id)
         issue = self.issue(req, project, noteable_id, missing="Issue")
-        note = self.note(req, project, issue, note_id)
-        author = note.author_id == user.id or user.admin
-        if not author and self.store.project_access(project, user) < MAINTAINER:
-            raise FORBIDDEN
+        _, note = self._note_to_admin(req, project, issue, note_id)
         issue.notes.remove(note)
         return Response(204)
 
@@ -762,8 +795,15 @@ class Api:
             raise bad_param("body", "is missing" if body is None else "is empty")
         if self.store.project_access(project, req.user) < GUEST and project.visibility == "private":
             raise FORBIDDEN
+        outcome = quick_actions.run_on_merge_request(self.store, project, mr, req.user, str(body))
+        if outcome.only_commands:  # as on an issue: 202, or 400 when nothing applied
+            if outcome.failed:
+                raise ApiError(400, {"message": "400 Bad request - Failed to apply commands."})
+            return Response(
+                202, {"commands_changes": outcome.commands_changes, "summary": outcome.summary}
+            )
         now = self.store.clock.now()
-        note = Note(self.store.new_id("note"), str(body), req.user.id, now, now)
+        note = Note(self.store.new_id("note"), outcome.body, req.user.id, now, now)
         mr.notes.append(note)
         return Response(201, self.e.mr_note(project, mr, note))
 
@@ -775,8 +815,17 @@ class Api:
             raise not_found()
         if note.author_id != req.user.id and not req.user.admin:
             raise FORBIDDEN
-        if req.has("body") and str(req.arg("body")) != note.body:
-            note.body, note.updated_at = str(req.arg("body")), self.store.clock.now()
+        if req.has("body"):
+            outcome = quick_actions.run_on_merge_request(
+                self.store, project, mr, req.user, str(req.arg("body"))
+            )
+            if outcome.only_commands:  # Notes::UpdateService: an edit down to commands deletes
+                mr.notes.remove(note)
+                return Response(
+                    202, {"commands_changes": outcome.commands_changes, "summary": outcome.summary}
+                )
+            if outcome.body != note.body:
+                note.body, note.updated_at = outcome.body, self.store.clock.now()
         return Response(200, self.e.mr_note(project, mr, note))
 
     # label events -------------------------------------------------------------------------
@@ -923,6 +972,22 @@ class Api:
             raise not_found("Member")
         return Response(200, self.e.member(self.store.users[int(user_id)], members[int(user_id)]))
 
+    def _member(self, members: dict[int, int], user_id: str) -> Response:
+        """GL `lib/api/members.rb` `get ":id/members/:user_id"`: `source.members` (direct
+        members only) `.find_by!(user_id:)`, a RecordNotFound answering 404; `user_id` is an
+        Integer param (400 otherwise)."""
+        if not user_id.isdigit():
+            raise bad_param("user_id", "is invalid")
+        if int(user_id) not in members:
+            raise not_found()
+        return Response(200, self.e.member(self.store.users[int(user_id)], members[int(user_id)]))
+
+    def project_member(self, req: Request, id: str, user_id: str) -> Response:
+        return self._member(self.project(req, id).members, user_id)
+
+    def group_member(self, req: Request, id: str, user_id: str) -> Response:
+        return self._member(self.group(req, id).members, user_id)
+
     def group_members(self, req: Request, id: str) -> Response:
         group = self.group(req, id)
         return self._members(req, group.members, {"id": group.id})
@@ -976,10 +1041,13 @@ class Api:
             raise bad_param("color", "is missing")
         if "," in str(name):
             raise ApiError(400, {"message": {"title": ["is invalid"]}})
+        stored = label_color(str(color))  # `validates :color, color: true` (colors.py)
+        if stored is None:
+            raise ApiError(400, {"message": {"color": [INVALID_COLOR]}})
         if self.store.find_label(project, str(name)) is not None:
             raise ApiError(409, {"message": "Label already exists"})
         label = self.store.create_project_label(
-            project, str(name), str(color), str(req.arg("description") or "")
+            project, str(name), stored, str(req.arg("description") or "")
         )
         return Response(201, self.e.label(label))
 
@@ -1084,7 +1152,15 @@ class Api:
     def delete_upload_by_secret(
         self, req: Request, id: str, secret: str, filename: str
     ) -> Response:
+        """`lib/api/markdown_uploads.rb`: the upload found by secret and file name may be nil
+        (no `not_found!` here, unlike GET), and `Uploads::DestroyService#execute(nil)` answers
+        an error that the route turns into `bad_request!`: 400, not 404."""
         self._authenticated(req)
         project = self._admin_uploads(req, id)
-        project.uploads.remove(self._by_secret(project, secret, filename))
+        found = next(
+            (u for u in project.uploads if u.secret == secret and u.filename == filename), None
+        )
+        if found is None:
+            raise ApiError(400, {"message": f"400 Bad request - {NO_SUCH_RESOURCE}"})
+        project.uploads.remove(found)
         return Response(204)

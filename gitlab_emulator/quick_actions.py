@@ -23,7 +23,17 @@ from datetime import date, timedelta
 from typing import Any
 
 from .emoji import emoji_in, normalize_emoji
-from .store import SET_METADATA, UPDATE_ANY_ISSUE, Award, Issue, Project, Store, User
+from .store import (
+    DEVELOPER,
+    SET_METADATA,
+    UPDATE_ANY_ISSUE,
+    Award,
+    Issue,
+    MergeRequest,
+    Project,
+    Store,
+    User,
+)
 
 # Every issue, merge request, epic, commit and work item command GitLab defines (CE and EE),
 # with its aliases: canonical name -> aliases (GL `lib/gitlab/quick_actions/*.rb`,
@@ -466,11 +476,15 @@ class _Run:
         found = self._users(arg)
         if not found:
             return ""
-        ids = [
-            *self.issue.assignee_ids,
-            *(u.id for u in found if u.id not in self.issue.assignee_ids),
-        ]
-        self.updates["assignee_ids"] = ids
+        if not self.store.premium:  # one assignee: the first named replaces the one there
+            found = found[:1]
+            self.updates["assignee_ids"] = [found[0].id]
+        else:
+            current = self.updates.get("assignee_ids", self.issue.assignee_ids)
+            self.updates["assignee_ids"] = [
+                *current,
+                *(u.id for u in found if u.id not in current),
+            ]
         return "Assigned " + " ".join(f"@{u.username}" for u in found) + "."
 
     def _reassign(self, arg: str) -> str | bool:
@@ -573,6 +587,10 @@ class _Run:
                 f"changed title from **{issue.title}** to **{updates['title']}**",
                 system=True,
             )
+        if "assignee_ids" in updates:  # filtered as the API's update is
+            updates["assignee_ids"] = store.assignable(
+                self.project, updates["assignee_ids"], issue.assignee_ids
+            )
         if "assignee_ids" in updates and updates["assignee_ids"] != issue.assignee_ids:
             store.add_note(
                 issue,
@@ -619,6 +637,41 @@ def run(store: Store, project: Project, issue: Issue, user: User, body: str) -> 
     session.apply()
     outcome.commands_changes = session.updates
     outcome.message = " ".join(session.messages)
+    return outcome
+
+
+def run_on_merge_request(
+    store: Store, project: Project, mr: MergeRequest, user: User, body: str
+) -> Outcome:
+    """Quick actions in a merge request's note: taken out of the text as on an issue (GL
+    `Notes::CreateService` and `UpdateService` run `QuickActionsService` for every noteable that
+    supports them). `/close`, `/reopen` and `/title` run here for the MR's author or a Developer
+    and above (`update_merge_request`, `merge_request_policy.rb`); every other command is taken
+    out and answered "Could not apply ... command." (this emulator keeps no more of an MR)."""
+    content, commands = extract(body)
+    outcome = Outcome(body=content, commands=[name for name, _ in commands])
+    may = mr.author_id == user.id or store.project_access(project, user) >= DEVELOPER
+    messages: list[str] = []
+    for written, arg in commands:
+        if written in SUBSTITUTIONS:
+            continue
+        outcome.executed += 1
+        name = _CANONICAL[written]
+        if may and name == "close" and mr.state == "opened":
+            outcome.commands_changes["state_event"] = "close"
+            messages.append("Closed this merge request.")
+        elif may and name == "reopen" and mr.state == "closed":
+            outcome.commands_changes["state_event"] = "reopen"
+            messages.append("Reopened this merge request.")
+        elif may and name == "title" and arg:
+            outcome.commands_changes["title"] = arg
+            messages.append(f'Changed the title to "{arg}".')
+        else:
+            messages.append(f"Could not apply {name} command.")
+    event = outcome.commands_changes.get("state_event")
+    mr.state = {"close": "closed", "reopen": "opened"}.get(str(event), mr.state)
+    mr.title = str(outcome.commands_changes.get("title", mr.title))
+    outcome.message = " ".join(messages)
     return outcome
 
 

@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .clock import Clock, parse_time
+from .colors import INVALID, label_color
 from .faults import Faults, RateLimit
 from .store import (
     ACCESS_LEVELS,
@@ -97,6 +98,16 @@ class SeedLabel(_Model):
         if "," in value or not value.strip() or len(value) > 255:
             raise ValueError("a label title has 1 to 255 characters and no comma")
         return value
+
+    @field_validator("color")
+    @classmethod
+    def _color(cls, value: str) -> str:
+        stored = label_color(value)
+        if stored is None:
+            raise ValueError(
+                f"{value!r} {INVALID}: #RGB, #RRGGBB or a CSS colour name such as 'red'"
+            )
+        return stored
 
 
 class SeedNote(_Model):
@@ -211,13 +222,29 @@ class Seed:
     faults: Faults
 
 
+class _SeedLoader(yaml.SafeLoader):
+    """YAML's safe loader; a value it cannot make (`1:0:0:...:0.5`, a base-60 number past what
+    a float holds; a number of 5,000 digits, past Python's limit) is an error naming its line
+    and column, never a crash."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ArithmeticError, ValueError) as error:
+            shown = str(node.value)
+            shown = shown if len(shown) <= 40 else shown[:39] + "…"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read `{shown}` ({error})", node.start_mark
+            ) from None
+
+
 def load_seed(path: Path) -> Seed:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise SeedError(f"{path}: cannot read the seed file ({error.strerror})") from None
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_SeedLoader)
     except (ValueError, yaml.YAMLError) as error:
         raise SeedError(
             f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {error}"

@@ -174,6 +174,7 @@ class MergeRequest:
     author_id: int
     created_at: datetime
     notes: list[Note] = field(default_factory=list)
+    state: str = "opened"  # opened | closed (what `/close` and `/reopen` change)
 
 
 @dataclass
@@ -312,6 +313,21 @@ class Store:
         if self.group_access(group, user) >= GUEST:
             return True
         return any(self.can_read_project(p, user) for p in self.projects_in_group(group))
+
+    def assignable(self, project: Project, ids: list[int], current: list[int]) -> list[int]:
+        """The assignees GitLab keeps when asked for `ids` (app/services/issuable_base_service.rb
+        `filter_assignees_using_checks`, for the API's create and update and for `/assign`):
+        without `multiple_issue_assignees` (Free) only the first; then only users who may read
+        the project's issues (`can?(user, :read_issue, issuable.resource_parent)`), the others
+        dropped without a word; none left, the assignees stay as they were. An empty list, or
+        `[0]` (IssuableFinder::Params::NONE), unassigns everyone."""
+        if not ids:
+            return []
+        ids = ids if self.premium else ids[:1]
+        if ids == [0]:
+            return []
+        kept = [i for i in ids if i in self.users and self.can_read_project(project, self.users[i])]
+        return list(dict.fromkeys(kept)) if kept else list(current)
 
     def can_read_issue(self, project: Project, issue: Issue, user: User | None) -> bool:
         return self.issue_reader(project, user)(issue)

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from . import credentials
 from .cli_options import (
     NOW_HELP,
     QUIET_HELP,
@@ -29,6 +30,7 @@ from .cli_options import (
     readers_option,
     workspace_options,
 )
+from .cli_salesforce import salesforce_group
 from .console import Console
 from .errors import BUG, guarded
 from .masking import masked_output
@@ -39,24 +41,27 @@ if TYPE_CHECKING:
 DEFAULTS = Path(__file__).parent / "defaults"
 
 
+def _credentials(ctx: click.Context | None = None) -> dict[str, str]:
+    """The credentials the command was started with (`credentials.CREDENTIALS`): taken out of
+    the environment by `entry`, read from it when `main` is called in-process."""
+    obj = (ctx or click.get_current_context()).ensure_object(dict)
+    found: dict[str, str] = obj.setdefault("credentials", credentials.read(os.environ))
+    return found
+
+
 def _token() -> str | None:
-    """GITLAB_TOKEN without the space around it (a pasted token often ends in a newline). A
-    value with space or control characters inside is refused; the message never shows it."""
-    value = os.environ.get("GITLAB_TOKEN")
-    token = (value or "").strip()
-    if any(c.isspace() or not c.isprintable() for c in token):
-        raise click.UsageError(
-            "GITLAB_TOKEN has a space, line break or control character inside it (not only "
-            "around it): set it again to the token alone, on one line (its value is not shown)"
-        )
-    return token or None
+    """GITLAB_TOKEN, checked (`credentials.gitlab_token`); one refused is a usage error."""
+    try:
+        return credentials.gitlab_token(_credentials())
+    except credentials.TokenRefused as refused:
+        raise click.UsageError(str(refused)) from None
 
 
 def _console(ctx: click.Context, token: str | None = None) -> Console:
     obj = ctx.ensure_object(dict)
     return Console(
         color=False if "NO_COLOR" in os.environ else None,
-        secrets=[token, os.environ.get("GITLAB_TOKEN")],
+        secrets=[token, *_credentials(ctx).values()],
         quiet=obj.get("quiet", False),
         verbose=obj.get("verbose", False),
         columns=int(columns) if (columns := os.environ.get("COLUMNS", "")).isdigit() else None,
@@ -104,7 +109,7 @@ def main(ctx: click.Context, quiet: bool, verbose: bool, now: datetime | None) -
     -q, -v and --now go before the command or after it."""
     ctx.ensure_object(dict).update(quiet=quiet, verbose=verbose, now=now)
     # Whatever the command writes, through the console or not, the token is masked in it.
-    ctx.with_resource(masked_output([os.environ.get("GITLAB_TOKEN")]))
+    ctx.with_resource(masked_output(list(_credentials(ctx).values())))
 
 
 @main.command()
@@ -498,8 +503,7 @@ def render(
 
     def action() -> int:
         workspace = load_workspace(policies, templates)
-        # The team's date, as a run dates the document it uploads (calendar.time_zone).
-        day = workspace.policy.calendar.local(when).date()
+        day = workspace.policy.calendar.local(when).date()  # the team's, as a run dates it
         document = DocumentOut(path=docx, day=day, pdf=pdf) if docx else None
         if data_file is not None:
             return render_data(console, workspace, template, data_file, stage, document)
@@ -560,6 +564,24 @@ def demo(ctx: click.Context, policies: Path | None, templates: Path | None) -> N
     _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, templates)))
 
 
+def _salesforce_secrets() -> Any:
+    """The SF_* variables (docs/operations.md, "Salesforce in sync")."""
+    from .salesforce.client import Secrets
+
+    taken = _credentials()  # the secret and the key: out of the environment since `entry`
+    return Secrets.given(
+        os.environ.get("SF_CLIENT_ID"),
+        taken.get("SF_CLIENT_SECRET"),
+        os.environ.get("SF_USERNAME"),
+        taken.get("SF_PRIVATE_KEY"),
+    )
+
+
+main.add_command(
+    salesforce_group(secrets=_salesforce_secrets, connection=_connection, console=_console)
+)
+
+
 add_common_flags(main)
 
 
@@ -569,9 +591,11 @@ def entry() -> None:
     them: ~0.48 s of a settled 10,000-issue run. Started every 50,000 (as mypy and others do
     for the same reason), it takes ~0.1 s."""
     gc.set_threshold(50_000, 20, 20)
-    with masked_output([os.environ.get("GITLAB_TOKEN")]):
+    # Out of the environment before anything else runs: no program the run starts can read them.
+    taken = credentials.take(os.environ)
+    with masked_output(list(taken.values())):
         try:
-            main()
+            main(obj={"credentials": taken})
         except BrokenPipeError:  # the reader went away (`triage --help | head`): quietly
             with contextlib.suppress(Exception):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

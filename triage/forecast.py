@@ -22,6 +22,8 @@ from .pricing import estimate
 from .rules.fiscal import FiscalQuarter, business_days_between, fiscal_quarter
 
 CATEGORIES = {"Green": "Commit", "Amber": "Best case", "Red": "At risk", "Grey": "Unreviewed"}
+ON_HOLD = "On_hold"  # the stage of a deal whose timing slipped: in no category or total
+TERMINAL = ("Closed_Won", "Closed_Lost")
 IN_FORECAST = ("Green", "Amber")  # commit and best case make the forecast; Red and Grey do not
 
 
@@ -42,6 +44,7 @@ class Deal:
     confidence_updated: str
     days_in_stage: int | None  # business days, when the stage's start was read
     slipped: bool = False  # open, and its close date has passed: counted in the current quarter
+    priced: bool = True  # False: no priced line items, its net (0) is no estimate
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class Forecast:
     needs_action: dict[str, list[str]] = field(default_factory=dict)
     target: Decimal | None = None  # the quarter's bookings target, when the policy names one
     currency: str = "USD"  # the rate card's: every amount above is in it
+    awaiting_approval: tuple[Deal, ...] = ()  # Ready For Approval: in the approvers' queue
+    on_hold: tuple[Deal, ...] = ()  # closing in the quarter but on hold: in no category or total
 
     def by_confidence(self) -> list[tuple[str, int, Decimal]]:
         rows = []
@@ -153,6 +158,7 @@ def deal_of(policy: Policy, issue: IssueSnapshot, now: datetime) -> Deal | None:
         confidence_updated=data.confidence.updated.isoformat() if data.confidence.updated else "",
         days_in_stage=_days_in_stage(policy, issue, now),
         slipped=data.close_date is not None and data.close_date < now.date(),
+        priced=priced is not None,
     )
 
 
@@ -269,7 +275,10 @@ def forecast(
     now = cal.local(now)  # dates are the team's
     quarter = quarter or fiscal_quarter(now.date(), cal.fiscal_year_start_month)
     deals = [d for i in open_issues if i.state == "opened" and (d := deal_of(policy, i, now))]
-    in_quarter = [d for d in deals if counts_in(d, quarter, now.date())]
+    counted = [d for d in deals if counts_in(d, quarter, now.date())]
+    # On hold: the timing slipped, so neither commit nor best case; shown apart.
+    in_quarter = [d for d in counted if d.stage != ON_HOLD]
+    on_hold = [d for d in counted if d.stage == ON_HOLD]
     closed_label = f"close_qtr::{quarter.label}"
     stage = f"{policy.lifecycle.label_prefix}::"
     closed = [i for i in closed_issues if closed_label in i.labels]
@@ -312,10 +321,25 @@ def forecast(
         "No opportunity id (`opportunity` in the data block)": [
             d.ref for d in in_quarter if not d.opportunity
         ],
+        "Needs data: no close date (in no total)": [
+            i.ref
+            for i in sorted(open_issues, key=lambda i: i.ref)
+            if i.state == "opened"
+            and _label(i, stage) not in TERMINAL
+            and (i.scoping.data is None or i.scoping.data.close_date is None)
+        ],
+        "Needs data: no priced line items (counted at 0)": [
+            d.ref for d in in_quarter if not d.priced
+        ],
         "Slipped (close date passed: move it)": [
             f"{d.ref} (was {d.close_date})" for d in deals if d.slipped
         ],
     }
+    if policy.salesforce.sync is not None:  # set by `triage salesforce apply`
+        flag = policy.salesforce.sync.flag_label
+        needs["Salesforce disagrees (see the bot's note on the deal)"] = sorted(
+            {i.ref for i in [*open_issues, *closed] if flag in i.labels}
+        )
     weights = {"Green": 0.9, "Amber": 0.5, "Red": 0.1, "Grey": 0.25} | dict(policy.forecast.weights)
     target = policy.forecast.targets.get(quarter.name)
     return Forecast(
@@ -330,4 +354,8 @@ def forecast(
         needs,
         target=Decimal(target) if target is not None else None,
         currency=policy.rates.currency,
+        on_hold=tuple(sorted(on_hold, key=lambda d: d.ref)),
+        awaiting_approval=tuple(
+            sorted((d for d in deals if d.stage == "Ready For Approval"), key=lambda d: d.ref)
+        ),
     )

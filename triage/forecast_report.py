@@ -86,6 +86,9 @@ def context(fc: Forecast) -> dict[str, Any]:
         "by_em": [{"name": n, "count": c, "net": str(t)} for n, c, t in fc.grouped("em")],
         "by_stage": [{"name": n, "count": c, "net": str(t)} for n, c, t in fc.grouped("stage")],
         "approved": [deal(d) for d in fc.approved],
+        "awaiting_approval": [deal(d) for d in fc.awaiting_approval],  # with days in the queue
+        "on_hold": [deal(d) for d in fc.on_hold],  # closing in the quarter, in no total
+        "on_hold_total": str(sum((d.net for d in fc.on_hold), Decimal(0))),
         "won": [closed(c) for c in fc.won],
         "won_value": str(fc.won_value),
         "lost": [closed(c) for c in fc.lost],
@@ -99,8 +102,15 @@ def context(fc: Forecast) -> dict[str, Any]:
     }
 
 
-def markdown(fc: Forecast, templates: Templates, template: str = "forecast.md.j2") -> str:
-    return templates.render(template, context(fc))
+def markdown(
+    fc: Forecast,
+    templates: Templates,
+    template: str = "forecast.md.j2",
+    restated: list[dict[str, Any]] | None = None,
+) -> str:
+    """The forecast as its issue shows it; `restated`: the restatements of a past quarter's
+    bookings this text announces (late bookings, `runner/forecast_issue.py`)."""
+    return templates.render(template, {**context(fc), "restated": restated or []})
 
 
 def as_json(fc: Forecast) -> dict[str, Any]:
@@ -152,11 +162,14 @@ def deals_csv(fc: Forecast) -> str:
 @dataclass(frozen=True)
 class SalesforceRows:
     """The data loader's file, and what it could not say: the rows without an opportunity id
-    (issue references) and the GitLab users the policy's `salesforce.users` does not map."""
+    (issue references), the GitLab users the policy's `salesforce.users` does not map, and the
+    opportunity ids two or more deals name (each with their issue references), whose rows are
+    left out."""
 
     text: str
     no_opportunity: tuple[str, ...]
     unmapped: tuple[str, ...]
+    shared: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def salesforce_csv(
@@ -168,10 +181,10 @@ def salesforce_csv(
     """One row per deal touched in the quarter: every open scoping issue, and the `closed` ones
     (closed in the quarter), each with its stage; the Engagement Manager as the Salesforce user
     `salesforce.users` maps them to. An issue whose data block is missing or unreadable still
-    has its EM, confidence label, link and stage."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(SALESFORCE_FIELDS)
+    has its EM, confidence label, link and stage. Deals that name one opportunity id get no
+    row: the data loader updates the opportunity once per row, so the last would silently win,
+    whichever it is; they are named instead (`shared`)."""
+    rows: list[tuple[str, str, list[str]]] = []  # (opportunity id, issue reference, row)
     users = policy.salesforce.users
     prefix = f"{policy.lifecycle.label_prefix}::"
     touched = {(i.project, i.iid): i for i in issues if i.state == "opened"}
@@ -195,16 +208,31 @@ def salesforce_csv(
         opportunity = d.opportunity if d else ""
         if not opportunity:
             no_opportunity.append(issue.ref)
-        writer.writerow(
-            [
-                _cell(opportunity),
-                _cell(users.get(em, em)),
-                _cell(d.confidence if d else label),
-                _cell(d.rationale if d else ""),
-                issue.web_url,
-                _cell(stage),
-                plain_amount(d.net, policy.rates.currency) if d else "",
-                policy.rates.currency if d else "",
-            ]
+        rows.append(
+            (
+                opportunity.strip(),
+                issue.ref,
+                [
+                    _cell(opportunity),
+                    _cell(users.get(em, em)),
+                    _cell(d.confidence if d else label),
+                    _cell(d.rationale if d else ""),
+                    issue.web_url,
+                    _cell(stage),
+                    plain_amount(d.net, policy.rates.currency) if d else "",
+                    policy.rates.currency if d else "",
+                ],
+            )
         )
-    return SalesforceRows(out.getvalue(), tuple(no_opportunity), tuple(sorted(unmapped)))
+    deals: dict[str, list[str]] = {}
+    for opportunity, ref, _ in rows:
+        if opportunity:
+            deals.setdefault(opportunity, []).append(ref)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(SALESFORCE_FIELDS)
+    writer.writerows(row for opportunity, _, row in rows if len(deals.get(opportunity, ())) < 2)
+    shared = tuple((o, tuple(refs)) for o, refs in sorted(deals.items()) if len(refs) > 1)
+    return SalesforceRows(
+        out.getvalue(), tuple(no_opportunity), tuple(sorted(unmapped)), shared
+    )

@@ -2,7 +2,8 @@
 
 A token can reach output as itself, but also as Python shows it (`repr` with escapes, or the
 bytes `b'...'` that http.client complains about), percent-encoded (in a URL, either case of hex
-digits) or JSON-escaped (the report). `Masker` replaces every such form of every secret.
+digits), JSON-escaped (the report) or escaped as issue text in Markdown (the merge-request
+plan note). `Masker` replaces every such form of every secret.
 `masked_output` puts it under everything the process writes: stdout and stderr themselves (so
 tracebacks, warnings and python-gitlab's, requests' or urllib3's logging are masked wherever they
 are written from) and every logging record as it is made (whatever handler later writes it).
@@ -52,8 +53,16 @@ def forms(secret: str) -> set[str]:
             text.encode("unicode_escape").decode("ascii"),
             json.dumps(text)[1:-1],
             json.dumps(text, ensure_ascii=False)[1:-1],
+            _as_markdown(text),  # as issue text in Markdown (the plan note): `~` is `\~`
         }
     return {f for f in found if len(f) >= MIN_LENGTH}
+
+
+def _as_markdown(text: str) -> str:
+    """`text` as `render.markdown.escape` writes issue text (for what a token can hold; this
+    module imports nothing of the bot): entities, backslashes, a WORD JOINER after `@`."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_\[\]#|~])", r"\\\1", text).replace("@", "@\u2060")
 
 
 class Masker:
@@ -63,6 +72,11 @@ class Masker:
 
     def __bool__(self) -> bool:
         return bool(self.forms)
+
+    def add(self, secret: str | None) -> None:
+        """Mask `secret` too from now on (a secret learnt during the run: an access token)."""
+        if secret:
+            self.forms = sorted({*self.forms, *forms(secret)}, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for form in self.forms:

@@ -19,10 +19,10 @@ from .policy.model import (
     Region,
     Rule,
     Scope,
-    Sow,
     Stage,
     Transition,
 )
+from .policy.sow import Sow
 from .pricing import Rates
 from .rules.actions import ACTIONS
 from .rules.conditions import CONDITIONS
@@ -81,7 +81,7 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "others are named below the comment, with why they were not mentioned)",
     "document": "where the link to the comment's Word document goes (a comment with "
     "`document`; none otherwise): `{% if document %}Word document: {{ document }}{% endif %}`",
-    "last_activity": "the date people last acted on the issue (trusted)",
+    "last_activity": "the date the deal went quiet: people last acted on the issue, or its close date when later (trusted)",
     "links": "URLs of the bot's newest note of each other rule, by rule id (trusted); use `links.get(id)`",
     "days_in_stage": "for reminders (`every`): business days in the stage",
     "digest": "for reminders, when the policy keeps a daily digest: true (`notify` then holds "
@@ -161,6 +161,7 @@ def _type(info: Any) -> str:
         return "list of actions (see Actions)"
     for noise in (
         "triage.policy.model.",
+        "triage.policy.sow.",
         "triage.rules.conditions.",
         "triage.rules.actions.",
         "triage.pricing.",

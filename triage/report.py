@@ -105,6 +105,8 @@ def as_json(
         ],
         "budget_exhausted": result.budget_exhausted,
         "lease_busy": result.lease_busy,
+        "skipped_projects": dict(sorted(result.skipped_projects.items())),
+        "unassignable": result.unassignable,
         "pdf": {  # the PDFs beside Word documents this run made, and those it skipped and why
             "made": sorted(result.pdfs.made.values()),
             "skipped": [

@@ -5,6 +5,8 @@ Parsing text is not I/O: callers read the file, this turns text into data plus p
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -39,13 +41,14 @@ class YamlSyntaxError(TriageError, ValueError):
 
 
 class YamlRefused(YamlSyntaxError):
-    """Valid YAML, but more than it may be: too big, too deep, or aliases where none may be."""
+    """Valid YAML, but more than it may be: too big, too deep, aliases where none may be, or a
+    number the bot cannot count with (`NumberRefused`)."""
 
 
 @dataclass(frozen=True)
 class Bounds:
     """How much YAML is read, whatever the text asks for: its size, its nesting, and how many
-    values it holds once its aliases (`*name`) are expanded. Without `max_values`, anchors and
+    values it holds once its aliases (`*name`) are expanded. Without `anchors`, anchors and
     aliases are refused: the text then holds no more values than it shows."""
 
     max_bytes: int
@@ -53,6 +56,7 @@ class Bounds:
     max_values: int | None = None
     fix: str = ""  # what to do about a text that is too big
     values_before: int = 0  # counted against max_values: read before (in other files)
+    anchors: bool = False  # anchors and aliases allowed (each value counted as often as used)
 
 
 @dataclass(frozen=True)
@@ -75,9 +79,97 @@ def _pos(node: Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+# The longest number read, in characters as written (signs, `0x`, `_` and the exponent
+# included): enough for any price, day count or id (a float holds 17 significant digits), and
+# every number this long converts to a float (10**100 and 0x + 98 hex digits are far below
+# 1.8e308), in work that does not grow with the text.
+MAX_NUMBER_CHARS = 100
+
+
+class NumberRefused(ValueError):
+    """A scalar YAML reads as a number that is no number the bot can use (see `_with_numbers`)."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
+_INT = re.compile(
+    r"""^(?:[-+]?0b[0-1_]+
+    |[-+]?0[0-7_]+
+    |[-+]?(?:0|[1-9][0-9_]*)
+    |[-+]?0x[0-9a-fA-F_]+)$""",
+    re.X,
+)
+_FLOAT = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+
+
+def _with_numbers(loader: Any) -> Any:  # a yaml.SafeLoader or CSafeLoader class
+    """`loader` (a safe one), reading only numbers the bot can count with.
+
+    Its implicit types are YAML 1.1's as PyYAML reads them (`_INT`, `_FLOAT` are PyYAML's), but
+    without base 60: `1:30` is text, as YAML 1.2 reads it. A base-60 number is a sum of powers
+    of 60 (`1:0:0:...:0.5`, a few hundred bytes, overflows a float; 100 KB of `1:0:0...` takes
+    seconds of big-number arithmetic), and nobody writes one on purpose. A number (tagged
+    `!!int`/`!!float` too) is at most MAX_NUMBER_CHARS characters, in base 10, 2, 8 or 16, and
+    finite (`.inf`, `.nan`, `1.0e+999` are refused): anything else raises NumberRefused before
+    any arithmetic, so a number costs work bounded by MAX_NUMBER_CHARS."""
+    implicit = {
+        first: [(tag, regexp) for tag, regexp in resolvers if not tag.endswith((":int", ":float"))]
+        for first, resolvers in loader.yaml_implicit_resolvers.items()
+    }
+    numbers: Any = type(f"Numbers{loader.__name__}", (loader,), {"yaml_implicit_resolvers": implicit})
+    numbers.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
+    numbers.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
+    numbers.add_constructor("tag:yaml.org,2002:int", _construct_int)
+    numbers.add_constructor("tag:yaml.org,2002:float", _construct_float)
+    return numbers
+
+
+def _construct_int(constructor: SafeConstructor, node: ScalarNode) -> int:
+    _a_number(node)
+    return int(constructor.construct_yaml_int(node))
+
+
+def _construct_float(constructor: SafeConstructor, node: ScalarNode) -> float:
+    _a_number(node)
+    value = float(constructor.construct_yaml_float(node))
+    if not math.isfinite(value):
+        raise NumberRefused(
+            f"`{_shown(str(node.value))}` is no finite number (YAML reads it as {value})",
+            "write a number, e.g. 5 or 2.5, or quote it if it is text",
+        )
+    return value
+
+
+def _a_number(node: ScalarNode) -> None:
+    text = str(node.value)
+    if len(text) > MAX_NUMBER_CHARS:
+        raise NumberRefused(
+            f"a number of {len(text):,} characters; at most {MAX_NUMBER_CHARS} are read",
+            "write a shorter number, or quote it if it is text",
+        )
+    if ":" in text:
+        raise NumberRefused(
+            f"`{_shown(text)}` is a base-60 number (YAML 1.1), which is not read",
+            "write the number in base 10, or quote it if it is text",
+        )
+
+
+def _shown(value: str, most: int = 40) -> str:
+    """A scalar as written, cut short: a message never repeats a 200 KB value."""
+    return value if len(value) <= most else value[: most - 1] + "…"
+
+
 class _Builder:
     def __init__(self) -> None:
-        self.constructor = SafeConstructor()
+        self.constructor = _SLOW("")
         self.positions: dict[Path, Position] = {}
 
     def build(self, node: Node, path: Path) -> Any:
@@ -110,9 +202,11 @@ class _Builder:
         assert isinstance(node, ScalarNode)
         try:
             return self.constructor.construct_object(node, deep=True)
+        except NumberRefused as error:
+            raise YamlRefused(str(error), _pos(node), error.fix) from None
         except ValueError as error:  # e.g. a timestamp-looking scalar that is no date: 2026-13-01
             raise YamlSyntaxError(
-                f"'{node.value}' is not a valid value ({error})",
+                f"'{_shown(node.value)}' is not a valid value ({error})",
                 _pos(node),
                 "write a real date as YYYY-MM-DD, or quote the value if it is text",
             ) from None
@@ -127,17 +221,19 @@ def _compose(text: str) -> Node | None:
             return yaml.compose(text, Loader=_FAST)
         except yaml.YAMLError:
             pass
-    return yaml.compose(text, Loader=yaml.SafeLoader)
+    return yaml.compose(text, Loader=_SLOW)
 
 
-_FAST = getattr(yaml, "CSafeLoader", None)
+_SLOW = _with_numbers(yaml.SafeLoader)
+# libyaml's parser, when PyYAML has it
+_FAST = _with_numbers(yaml.CSafeLoader) if hasattr(yaml, "CSafeLoader") else None
 
 
 class _Doubt(Exception):
     """Something `parse` would report (or might): let it say what."""
 
 
-class _PlainLoader(_FAST or yaml.SafeLoader):  # type: ignore[misc]
+class _PlainLoader(_FAST or _SLOW):  # type: ignore[misc]
     """YAML's own loader, refusing what `parse` refuses (keys that are not text, a key twice)."""
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -155,16 +251,19 @@ def load_plain(text: str, bounds: Bounds) -> Any:
     """The data of a YAML document without positions, faster than `parse` (~50 against ~70 us
     for a data block: the values are built by YAML's loader, not node by node with positions),
     or None for anything `parse` would report: call `parse` then, for its message and position.
-    `bounds` must refuse aliases (no `max_values`): the data is then no bigger than the text."""
-    assert bounds.max_values is None, "load_plain reads only YAML without aliases"
+    `bounds` must refuse aliases (no `anchors`): the data is then no bigger than the text. Its
+    values are counted first (on YAML's events, stopping past `max_values`) unless the text is
+    too short to hold that many: the densest YAML, `[?,?,?,?]`, is 13 values in 9 characters."""
+    assert not bounds.anchors, "load_plain reads only YAML without aliases"
     if len(text.encode("utf-8", "surrogatepass")) > bounds.max_bytes:
         return None
     try:
-        if "&" in text or "*" in text:
+        many = bounds.max_values is not None and 2 * len(text) > bounds.max_values
+        if many or "&" in text or "*" in text:
             _measure(text, bounds)
         data = yaml.load(text, Loader=_PlainLoader)  # a SafeLoader: no arbitrary objects
         return data if _depth(data) <= bounds.max_depth else None
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError, _Doubt):  # YamlRefused too
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError, _Doubt):  # NumberRefused too
         return None
 
 
@@ -224,7 +323,7 @@ def _scan(events: Iterator[Event], bounds: Bounds) -> int:
             _close(open_, anchors, anchor, values, below + 1)
             continue
         name = event.anchor
-        if name is not None and bounds.max_values is None:
+        if name is not None and not bounds.anchors:
             sign = "*" if isinstance(event, AliasEvent) else "&"
             raise YamlRefused(
                 f"uses a YAML anchor or alias ({sign}{name}); they are not allowed here",
@@ -311,7 +410,7 @@ def parse(text: str, *, line_offset: int = 0, bounds: Bounds | None = None) -> L
         data = builder.build(node, ())
     except YamlSyntaxError as error:
         if error.position and line_offset:
-            raise YamlSyntaxError(
+            raise type(error)(
                 str(error),
                 Position(error.position.line + line_offset, error.position.column),
                 error.fix,

@@ -70,3 +70,17 @@ def test_non_member_cannot_see_a_private_project(target, emulator):
 
 def test_users_lookup_by_username(gl, emulator):
     assert [u.username for u in gl.users.list(username="dana")] == ["dana"]
+
+
+def test_one_direct_member_is_served_and_an_inherited_one_only_by_members_all(project, emulator):
+    """`lib/api/members.rb`: GET `:id/members/:user_id` finds among the direct members
+    (`source.members.find_by!`: RecordNotFound is "404 Not found"); `members/all/:user_id`
+    includes the inherited ones."""
+    by_name = {m.username: m.id for m in project.members_all.list(get_all=True)}
+    dana = project.members.get(by_name["dana"])
+    assert (dana.username, dana.access_level) == ("dana", 30)
+    assert project.members.get(by_name["rowan"]).access_level == 20  # direct: Reporter
+    assert project.members_all.get(by_name["rowan"]).access_level == 40  # through `ps`
+    with pytest.raises(gitlab.GitlabGetError) as caught:
+        project.members.get(999_999)
+    assert (caught.value.response_code, caught.value.error_message) == (404, "404 Not found")

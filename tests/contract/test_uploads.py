@@ -230,6 +230,21 @@ def test_unknown_uploads_are_404(target, project, tag):
     assert _delete(target, project, "/999999999", target.token).status_code == 404
 
 
+def test_deleting_by_an_unknown_secret_or_file_name_is_400(target, project, tag):
+    """`find_by_secret_and_filename` gives nil and `Uploads::DestroyService` an error, which
+    the DELETE route answers with `bad_request!` (app/services/uploads/destroy_service.rb)."""
+    answer = project.upload(f"kept-{tag}.docx", filedata=b"k")
+    secret = SECRET_URL.match(answer["url"])["secret"]
+    for path in (f"/{'0' * 32}/kept-{tag}.docx", f"/{secret}/other-{tag}.docx"):
+        refused = _delete(target, project, path, target.token)
+        assert refused.status_code == 400
+        assert refused.json() == {
+            "message": "400 Bad request - The resource that you are attempting to access does "
+            "not exist or you don't have permission to perform this action."
+        }
+    assert _get(target, project, _secret_path(answer), target.token).content == b"k"
+
+
 def test_the_maintainer_deletes_by_id_and_by_secret_with_204(target, project, tag):
     one = project.upload(f"one-{tag}.docx", filedata=b"1")
     two = project.upload(f"two-{tag}.docx", filedata=b"2")

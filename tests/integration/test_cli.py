@@ -40,7 +40,7 @@ def test_validate_ok():
     assert (
         result.exit_code == 0
         and result.stdout
-        == "ok: 9 stages, 17 transitions, 27 rules, 24 templates,"
+        == "ok: 9 stages, 17 transitions, 28 rules, 25 templates,"
         " 1 issue template with a scoping data block\n"
     )
     # The shipped policy's calendar is UTC with no holidays: a warning (stderr), not an error.
@@ -155,8 +155,13 @@ def test_graph_is_mermaid():
     assert 's5 -.->|"director-approves (people)"| s6' in result.output
     # the moves from any stage are drawn once each, from one grouped node
     into_lost = [line for line in result.output.splitlines() if line.endswith("| s9")]
-    assert into_lost == ['  g1 -->|"stale-lost, lost"| s9']
-    assert 'g1{{"any open issue"}}' in result.output
+    assert into_lost == ['  g1 -->|"stale-lost"| s9', '  g2 -->|"lost"| s9']
+    assert 'g2{{"any open issue"}}' in result.output
+    # never from a deal waiting for approval or approved (issue 30)
+    assert (
+        'g1{{"any of none, Awaiting_Discovery, Strawman_WIP, Estimate_Feedback, SOW_WIP, On_hold"}}'
+        in result.output
+    )
 
 
 def test_bad_token_is_one_clear_line_and_never_printed(demo):
@@ -233,6 +238,13 @@ def test_demo_runs_end_to_end():
     assert "1 issue's details remembered, not read" in result.output.split("Run 4:")[1]
     # run 2 writes to all nine, so it read each again first: none was planned from memory
     assert "remembered" not in result.output.split("Run 2:")[1].split("Run 3:")[0]
+    # then the Salesforce sync against the fake org: three opportunities written once, and the
+    # win recorded in Salesforce alone flagged, not recorded in GitLab
+    sync = result.output.split("=== The Salesforce sync")[1]
+    first, again = sync.split("--- triage salesforce apply again ---")
+    assert "wrote 3 opportunities" in first and "0 to write" in again
+    assert "#4105: Salesforce disagrees: Salesforce says the opportunity is won" in first
+    assert "#4102: Salesforce disagrees" not in sync
 
 
 def test_render_from_a_data_file(tmp_path):

@@ -506,8 +506,10 @@ def test_stale_deals_are_warned_at_45_days_and_closed_as_lost_at_60():
             "created_at": "2026-01-05T09:00:00Z",
         }
     ]
-    approved = issue(1, "Approved", done=TASKS, events_by="rowan", notes=dana_edit)
-    with running_emulator(seed([approved])) as emu:
+    # Its close date passed before people last acted (a close date ahead is activity to come).
+    passed = {**ESTIMATE, "close_date": "2026-01-02"}
+    quiet = issue(1, "SOW_WIP", data=passed, done=TASKS[:2], notes=dana_edit)
+    with running_emulator(seed([quiet])) as emu:
         url = emu.url
         bot_run(url)
         admin(url, "clock", {"now": "2026-02-18T10:00:00Z"})  # 44 days
@@ -523,7 +525,7 @@ def test_stale_deals_are_warned_at_45_days_and_closed_as_lost_at_60():
             len(warnings) == 1
             and "since 2026-01-05" in warnings[0].body
             and "@harriet" in warnings[0].body
-        )
+        ), [n.body for n in bot_notes(url, 1)]
         admin(
             url, "clock", {"now": "2026-03-06T10:00:00Z"}
         )  # 60 days: the bot's own notes were no activity

@@ -9,6 +9,7 @@ from test_cli import invoke
 
 from gitlab_emulator.store import Award
 from gitlab_emulator.testing import admin
+from triage.emoji import canonical
 from triage.gitlab import lease as lease_module
 from triage.gitlab.adapter import GitLab, IssueAward
 from triage.gitlab.lease import RENEW_AFTER, Busy, RunLease
@@ -71,6 +72,26 @@ def test_a_held_lease_is_renewed_and_a_renewed_lease_holds_past_the_first_expiry
     admin(demo.url, "clock", {"advance_seconds": 16 * 60})  # 22 minutes after the first award
     lease.keep()
     assert isinstance(RunLease.take(GitLab(demo.url, BOT_TOKEN), PROJECT), Busy)
+
+
+def test_every_generation_of_the_lease_is_read_as_gitlab_stores_its_name(demo, monkeypatch):
+    """GitLab stores an award under the emoji's canonical name (`stop_sign` is kept as
+    `octagonal_sign`): the holder keeps its lease through every generation (it stopped itself
+    with LeaseLost at the third), and another run sees the lease live all along."""
+    lease = held(demo.url)
+    monkeypatch.setattr(lease_module, "CHECK_EVERY", 0.0)
+    names = [lease.award.name]
+    for _ in lease_module.NAMES:
+        admin(demo.url, "clock", {"advance_seconds": RENEW_AFTER.total_seconds() + 60})
+        lease.keep()
+        names.append(lease.award.name)
+        assert bot_awards(demo.url, lease.iid) == [lease.award.name]
+        assert isinstance(RunLease.take(GitLab(demo.url, BOT_TOKEN), PROJECT), Busy)
+    assert names == ["hourglass", "construction", "octagonal_sign", "no_entry", "hourglass"]
+
+
+def test_the_lease_names_are_the_ones_gitlab_stores():
+    assert [canonical(name) for name in lease_module.NAMES] == list(lease_module.NAMES)
 
 
 def test_the_lease_is_given_back_when_a_run_is_interrupted(demo, monkeypatch):

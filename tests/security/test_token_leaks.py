@@ -85,8 +85,16 @@ def gitlab() -> Iterator[Emulator]:
         yield emulator
 
 
-def triage(tmp_path: Path, args: list[str], url: str, token: str, patch: str | None = None) -> Run:
-    """`triage ARGS` with GITLAB_TOKEN=token against `url`, as a CI job runs it."""
+def triage(
+    tmp_path: Path,
+    args: list[str],
+    url: str,
+    token: str,
+    patch: str | None = None,
+    environment: dict[str, str] | None = None,
+) -> Run:
+    """`triage ARGS` with GITLAB_TOKEN=token against `url`, as a CI job runs it (with the
+    `environment` variables besides)."""
     report = tmp_path / "report.json"
     env = {
         k: v
@@ -94,6 +102,7 @@ def triage(tmp_path: Path, args: list[str], url: str, token: str, patch: str | N
         if k not in ("GITLAB_URL", "CI_SERVER_URL", "TRIAGE_PROJECT", "CI_PROJECT_PATH")
     }
     env.update(GITLAB_URL=url, GITLAB_TOKEN=token, NO_COLOR="1", PYTHONWARNINGS="default")
+    env.update(environment or {})
     if patch is not None:
         (tmp_path / "patch.py").write_text(patch)
         env["LEAK_TEST_PATCH"] = str(tmp_path / "patch.py")

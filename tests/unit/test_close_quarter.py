@@ -25,7 +25,7 @@ def test_a_deal_signed_in_january_and_recorded_in_february_is_booked_in_the_sign
     assert label == "close_qtr::Q426"
     assert (
         '**Booked in FY26-Q4** (~"close_qtr::Q426"): the quarter of the close date in the data'
-        " block, 2026-01-30." in handoff
+        " block, Jan 30, 2026." in handoff
     )
 
 
@@ -38,7 +38,7 @@ def test_without_a_close_date_on_or_before_the_win_the_recorded_day_counts(close
     assert label == "close_qtr::Q127"
     assert (
         '**Booked in FY27-Q1** (~"close_qtr::Q127"): the quarter Deal Desk recorded the win,'
-        " 2026-02-02 (the data block has no close date on or before it)." in handoff
+        " Feb 2, 2026 (the data block has no close date on or before it)." in handoff
     )
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from triage.gitlab.cache import DetailsCache
+from triage.issues.markers import find_marker
 from triage.issues.snapshot import LabelEvent, Note, Quiet
 
 from support import BOT, at, snapshot
@@ -50,6 +51,18 @@ def test_an_issue_shown_unchanged_gets_its_details_back_compacted(tmp_path):
         (13, "dana", "", True),
     ]
     assert filled.label_events == detailed(listed()).label_events
+
+
+def test_a_notes_edit_time_is_kept_so_an_edited_note_of_the_bots_stays_someone_elses(tmp_path):
+    edited = READ + timedelta(minutes=5)
+    issue = detailed(listed())
+    issue = replace(issue, notes=(replace(issue.notes[0], updated_at=edited), *issue.notes[1:]))
+    cache = DetailsCache(URL, BOT)
+    cache.keep(issue, READ)
+    filled, _ = saved_and_loaded(tmp_path, cache).fill(listed(), READ + timedelta(hours=1))
+    assert [n.updated_at for n in filled.notes] == [edited, None, None]
+    marker = find_marker(filled.notes[0].body)
+    assert marker is not None and not filled.notes[0].bots_words(marker)
 
 
 @pytest.mark.parametrize(

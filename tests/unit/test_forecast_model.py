@@ -47,6 +47,7 @@ def test_stage_timers_come_from_the_reminders():
         "Strawman_WIP": 3,
         "Estimate_Feedback": 3,
         "SOW_WIP": 2,
+        "Ready For Approval": 2,  # the approvers' queue (issue 30)
         "Approved": 3,  # the signature reminder
     }
 
@@ -127,7 +128,8 @@ def test_approved_deals_awaiting_signature_show_business_days_since_approval():
         ("ps/ps-plan#2", None),  # its label events were not read
     ]
     text = markdown(fc, workspace().templates)
-    signature = text.split("### Approved, awaiting signature")[1].split("###")[0]
+    # (up to the next heading, or the hidden marker of the bookings part before it)
+    signature = text.split("### Approved, awaiting signature")[1].split("###")[0].split("<!--")[0]
     lines = [line for line in signature.splitlines() if line.startswith("- ")]
     assert len(lines) == 2
     assert lines[0].endswith(", approved 5 business days ago")
@@ -330,3 +332,43 @@ def test_a_won_deal_named_by_its_customer_renders_as_text():
     for line in lines:
         assert "@all" not in line and "<img" not in line and "&lt;img src=x&gt;" in line
         assert not re.search(r"(?<!\\)\]\(http://evil", line)  # the name's brackets are escaped
+
+
+def test_on_hold_deals_are_in_no_category_or_total_and_shown_apart():
+    issues = [deal(1, "SOW_WIP", confidence="Green"), deal(2, "On_hold", confidence="Green")]
+    fc = forecast(POLICY, issues, [], NOW)
+    assert [d.ref for d in fc.deals] == ["ps/ps-plan#1"]
+    assert [d.ref for d in fc.on_hold] == ["ps/ps-plan#2"]
+    assert fc.total() == fc.total(("Green",)) == Decimal("7200.00")  # one deal's 3 PSE days
+    assert fc.weighted() == Decimal("0.9") * Decimal("7200.00")
+
+
+def test_deals_without_a_close_date_or_priced_items_are_listed_as_needing_data():
+    no_items = snapshot(
+        iid=3,
+        labels=("Services Calculator", "proposal::Awaiting_Discovery"),
+        data=block(line_items=[]),
+    )
+    no_date = snapshot(
+        iid=4,
+        labels=("Services Calculator", "proposal::Strawman_WIP"),
+        data={k: v for k, v in block().items() if k != "close_date"},
+    )
+    no_block = snapshot(iid=5, labels=("Services Calculator", "proposal::Awaiting_Discovery"))
+    fc = forecast(POLICY, [deal(1, "SOW_WIP"), no_items, no_date, no_block], [], NOW)
+    needs = fc.needs_action
+    assert needs["Needs data: no close date (in no total)"] == ["ps/ps-plan#4", "ps/ps-plan#5"]
+    assert needs["Needs data: no priced line items (counted at 0)"] == ["ps/ps-plan#3"]
+
+
+def test_deals_waiting_for_approval_are_shown_with_their_age():
+    waiting = (
+        LabelEvent("dana", "proposal::Ready For Approval", "add", NOW - timedelta(days=7)),
+    )  # 5 business days
+    fc = forecast(POLICY, [deal(1, "Ready For Approval", events=waiting)], [], NOW)
+    [queued] = fc.awaiting_approval
+    assert queued.days_in_stage == 5
+    assert any(
+        "5 business days in Ready For Approval, timer 2" in r
+        for r in fc.needs_action["SLA breached (longer in the stage than its timer)"]
+    )

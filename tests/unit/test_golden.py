@@ -62,6 +62,8 @@ ORCHARD = {
         {"activity": "Enablement", "role": "PSE", "days": 2},
     ],
 }
+# A close date before people last acted: the deal's quiet time counts from their last action.
+CLOSED_EARLIER = {**BRAMBLEWOOD, "close_date": "2025-11-14"}
 EARLIER = (
     Note(
         11,
@@ -191,9 +193,17 @@ CASES = {
         (LabelEvent("ps-bot", "proposal::Estimate_Feedback", "add", at("2026-01-06T09:00:00Z")),),
     ),
     "stale-warning.md.j2": lambda: with_details(
-        stage("Approved", created="2025-11-10T09:00:00Z"),
+        stage("SOW_WIP", data=CLOSED_EARLIER, done=TASKS[:2], created="2025-11-10T09:00:00Z"),
         (),
-        (LabelEvent("rowan", "proposal::Approved", "add", at("2025-11-20T09:00:00Z")),),
+        (LabelEvent("dana", "proposal::SOW_WIP", "add", at("2025-11-20T09:00:00Z")),),
+    ),
+    "quiet-approval.md.j2": lambda: with_details(
+        approved(data=CLOSED_EARLIER, created="2025-11-10T09:00:00Z"),
+        (),
+        (
+            LabelEvent("ravi", "TA::Approved", "add", at("2025-11-18T09:00:00Z")),
+            LabelEvent("rowan", "proposal::Approved", "add", at("2025-11-20T09:00:00Z")),
+        ),
     ),
     "unexpected-move.md.j2": lambda: with_details(
         stage(
@@ -267,6 +277,11 @@ UNKNOWN_ACTIVITIES = {
 }
 
 VARIANTS = {
+    # 45% off the rate card (maximum 30%): flagged where the price first goes out (issue 30).
+    "estimate-summary-above-max-discount.md": (
+        "estimate-summary.md.j2",
+        lambda: with_details(stage("Estimate_Feedback", data=ORCHARD, done=TASKS[:1])),
+    ),
     "data-block-problem-unknown.md": (
         "data-block-problem.md.j2",
         lambda: with_details(stage("Strawman_WIP", data=UNKNOWN_ACTIVITIES, done=TASKS[:1])),

@@ -79,3 +79,30 @@ def test_validate_refuses_the_shipped_policy_when_its_approvers_disagree(tmp_pat
     assert result.exit_code == 1, result.output
     assert f"ps-scoping.yml:{line}:" in result.output
     assert "disagrees with the approval gate 'director'" in result.output
+
+
+def refusal(text: str) -> list[str]:
+    try:
+        policy_from_texts([("p.yml", text)])
+    except PolicyInvalid as caught:
+        return [str(p) for p in caught.problems]
+    raise AssertionError("the policy was accepted")
+
+
+def test_an_approval_emoji_named_by_an_alias_is_refused_with_the_name_gitlab_stores():
+    """GitLab stores an award under the emoji's canonical name (`+1` is read back as `thumbsup`,
+    app/services/award_emojis/base_service.rb `normalize_name`): an alias would never match."""
+    text = LIFECYCLE.replace("emoji: {name: thumbsup,", "emoji: {name: '+1',")
+    assert refusal(text) == [
+        "p.yml:20:13: approvals[director].emoji.name: GitLab stores :+1: as :thumbsup:, the name "
+        "its awards are read by\n    fix: write `name: thumbsup`"
+    ]
+
+
+def test_an_approval_emoji_gitlab_does_not_know_is_refused():
+    text = LIFECYCLE.replace("emoji: {name: thumbsup,", "emoji: {name: thumbs_up_please,")
+    assert refusal(text) == [
+        "p.yml:20:13: approvals[director].emoji.name: 'thumbs_up_please' is not an emoji name "
+        "GitLab knows\n    fix: name a GitLab emoji, e.g. `thumbsup` (the names GitLab's emoji "
+        "picker shows)"
+    ]

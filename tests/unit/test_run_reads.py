@@ -14,7 +14,7 @@ from triage.gitlab.records import Traffic
 from triage.runner import run
 from triage.runner.details import DetailReads, plan_batch
 
-from support import NOW, settings, snapshot, workspace
+from support import MEMBERS, NOW, settings, snapshot, workspace
 
 
 class Reads:
@@ -111,7 +111,7 @@ class Listing(Reads):
         return {}
 
     def scope_members(self, scope):
-        return frozenset()
+        return MEMBERS  # who GitLab lists as the project's members (the EMs among them)
 
     def now(self):
         return NOW

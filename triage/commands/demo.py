@@ -25,6 +25,7 @@ from ..runner import Mode, run
 from ..runner.pdfs import PdfCopies
 from ..workspace import Workspace, load_workspace
 from .demo_data import BOT_TOKEN, DELIVERY_PROJECT, PROJECT, demo_seed
+from .demo_salesforce import sync_demo
 
 
 def _tick(project: gitlab.v4.objects.Project, iid: int, task: str) -> None:
@@ -195,6 +196,7 @@ def demo(console: Console, policies: Path, templates: Path) -> int:
             cache,
         )
         _final_state(console, url, project, delivery)
+        sync_demo(console, workspace, url, project)
     if last:
         console.err(f"error: the last run made {last} writes; an idle run must make none")
         return 1

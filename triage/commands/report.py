@@ -78,6 +78,12 @@ def report(
                 f"loader cannot match them): {', '.join(rows.no_opportunity)}; set `opportunity` "
                 "in their data blocks"
             )
+        for opportunity, refs in rows.shared:
+            console.err(
+                f"warning: opportunity {opportunity} is named by {len(refs)} deals "
+                f"({', '.join(refs)}): none of their rows is written (the data loader would keep "
+                "whichever came last); give each deal its own `opportunity` in its data block"
+            )
         if rows.unmapped:
             console.err(
                 f"warning: no Salesforce user for {', '.join(rows.unmapped)}: written as GitLab "

@@ -128,6 +128,18 @@ def run_command(
     else:
         console.show(table(result, console.mask))
         console.summary(summary(result, gitlab.traffic.writes, gitlab.traffic.by_method))
+    for project, why in sorted(result.skipped_projects.items()):  # once a project, each run
+        console.err(
+            f"warning: skipped {project}, nothing written there: {why}, and GitLab would save "
+            "its internal notes (costs, margin) public; fix: give it the Reporter role there"
+        )
+    if result.unassignable:  # every run, until the pool or the members change
+        where = scope.project or scope.group
+        console.err(
+            f"warning: {', '.join('@' + p for p in result.unassignable)} cannot be assigned: "
+            f"not members of {where}, and GitLab silently drops such assignees; fix: add them "
+            "to it, or take them out of `assignment` in the policy"
+        )
     if pdf_line := result.pdfs.line():  # once per run, not once per document: why, and the fix
         console.err(f"warning: {console.mask(pdf_line)}")
     if report:
@@ -169,8 +181,8 @@ def explain_command(
     settings = Settings(
         bot=gitlab.bot_username(),
         templates=workspace.templates,
-        members=gitlab.scope_members(policy.scope),
-        assignments=assignments_for(policy, listed),
+        members=(members := gitlab.scope_members(policy.scope)),
+        assignments=assignments_for(policy, listed, members),
     )
     console.out(explain_issue(policy, issue, now or gitlab.now(), settings))
     return 0

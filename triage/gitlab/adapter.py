@@ -19,6 +19,7 @@ from typing import Any
 import requests
 from gitlab.exceptions import GitlabError
 
+from ..emoji import canonical
 from ..issues.markers import find_marker
 from ..issues.snapshot import Award, IssueSnapshot, LabelEvent, Names, Note, profile_names
 from ..policy.model import Scope
@@ -142,7 +143,7 @@ class GitLab(Door):
     def note_awards(self, project: str, iid: int, note_id: int) -> tuple[Award, ...]:
         note = self._project(project).issues.get(iid, lazy=True).notes.get(note_id, lazy=True)
         return tuple(
-            Award(a["name"], a["user"]["username"], parse_time(a["created_at"]))
+            Award(canonical(a["name"]), a["user"]["username"], parse_time(a["created_at"]))
             for a in self._every(note.awardemojis)
         )
 
@@ -245,11 +246,13 @@ class GitLab(Door):
         if not data:
             return
         issues = self._project(project).issues
-        self._write(
+        answer = self._write(
             lambda: issues.update(
                 iid, data, retry_transient_errors=True, max_retries=self._max_retries
             )
         )
+        if assignees and isinstance(answer, dict):
+            kept_assignees(answer, assignees, f"{project}#{iid}")
 
     def create_note(
         self,
@@ -386,7 +389,11 @@ class GitLab(Door):
 
     def upsert_mr_note(self, project: str, mr_iid: int, body: str, token: str) -> str:
         """One note of the bot's on a merge request, found by `token`: posted once, then edited
-        in place only when its text changes. Returns created, updated or unchanged."""
+        in place only when its text changes. Returns created, updated or unchanged. GitLab
+        keeps a note's text as its quick-action extractor leaves it, merge requests' too
+        (`Gitlab::QuickActions::Extractor`: no `\r`, no trailing white space): it is sent so,
+        or every run would find it changed and edit it again."""
+        body = body.replace("\r", "").rstrip()
         notes = self._project(project).mergerequests.get(mr_iid, lazy=True).notes
         bot = self.bot_username()
         found = self._call(
@@ -502,7 +509,12 @@ class GitLab(Door):
         """Every award emoji on an issue, with GitLab's time of the answer in `self.now()`."""
         issue = self._project(project).issues.get(iid, lazy=True)
         return tuple(
-            IssueAward(int(a["id"]), a["name"], a["user"]["username"], parse_time(a["created_at"]))
+            IssueAward(
+                int(a["id"]),
+                canonical(a["name"]),
+                a["user"]["username"],
+                parse_time(a["created_at"]),
+            )
             for a in self._every(issue.awardemojis)
         )
 
@@ -520,7 +532,9 @@ class GitLab(Door):
         if award is GONE:
             return None
         user = award.user["username"]
-        return IssueAward(int(award.id), str(award.name), user, parse_time(award.created_at))
+        return IssueAward(
+            int(award.id), canonical(str(award.name)), user, parse_time(award.created_at)
+        )
 
     def delete_issue_award(self, project: str, iid: int, award_id: int) -> bool:
         """Take back one of the bot's awards; False if it was gone already."""
@@ -533,3 +547,17 @@ class GitLab(Door):
             done=lambda error: True,
         )
         return gone is not GONE
+
+
+def kept_assignees(answer: dict[str, Any], asked: tuple[str, ...], where: str) -> None:
+    """GitLab answers 200 and drops, without a word, assignees who cannot read the project's
+    issues (only the first is kept on Free): what its answer shows is what was done. Someone
+    asked for and not assigned fails the issue loudly (its other changes were made)."""
+    kept = {str((a or {}).get("username", "")).lower() for a in answer.get("assignees") or []}
+    dropped = [name for name in asked if name.lower() not in kept]
+    if dropped:
+        raise GitLabProblem(
+            f"GitLab did not assign {', '.join('@' + n for n in dropped)} to {where}: it drops "
+            "assignees who cannot read the project's issues (and keeps only the first on Free); "
+            "the other changes were made. Fix: make them members of the project"
+        )

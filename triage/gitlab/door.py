@@ -201,19 +201,26 @@ class Door:
 
     def check_can_write(self, path: str) -> None:
         """Before any write: the token's user needs Reporter (or above) on the project."""
+        if why := self.write_refusal(path):
+            raise GitLabProblem(f"{why}; nothing was written", fatal=True)
+
+    def write_refusal(self, path: str) -> str | None:
+        """Why the token's user may not write in project `path`, or None: below Reporter it can
+        set no labels, and GitLab saves its internal notes public (`Notes::BuildService` drops
+        the flag of a user who may not mark notes internal: a Guest, or no member of a public
+        project). GitLab's `permissions` of GET /projects/:id name both ways in."""
         project = self._call(lambda: self._gl.projects.get(path, max_retries=self._max_retries))
         permissions = getattr(project, "permissions", None) or {}
         levels = [
             (permissions.get(kind) or {}).get("access_level") or 0
             for kind in ("project_access", "group_access")
         ]
-        if max(levels) < 20:
-            user = self.bot_username()
-            raise GitLabProblem(
-                f"@{user} has {_ROLE.get(max(levels), 'no')} access to {path}: ps-triage needs "
-                "Reporter (or above) to set labels and close issues; nothing was written",
-                fatal=True,
-            )
+        if max(levels) >= 20:
+            return None
+        return (
+            f"@{self.bot_username()} has {_ROLE.get(max(levels), 'no')} access to {path}: "
+            "ps-triage needs Reporter (or above) to set labels and close issues"
+        )
 
     def _project(self, path: str) -> Any:
         if path not in self._projects:

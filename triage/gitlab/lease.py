@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 
+from ..emoji import canonical
 from .adapter import GitLab, GitLabProblem, IssueAward
 
 TOKEN = "ps-triage-run-lease"
@@ -43,8 +44,9 @@ DESCRIPTION = (
     'two runs never write at once (docs/operations.md, "Overlapping runs"). Leave it open and '
     "its emoji alone; nothing else happens here.\n"
 )
-# The lease's generations, in turn: each is a real GitLab emoji name (the emulator knows them).
-NAMES = ("hourglass", "construction", "stop_sign", "no_entry")
+# The lease's generations, in turn: each is the canonical name GitLab stores (an alias such as
+# `stop_sign` would come back as `octagonal_sign`: see triage/emoji.py), and awards are read by it.
+NAMES = ("hourglass", "construction", "octagonal_sign", "no_entry")
 EXPIRY = timedelta(minutes=20)
 RENEW_AFTER = timedelta(minutes=5)
 CHECK_EVERY = 60.0  # seconds between two checks of a held lease (this machine's monotonic clock)
@@ -164,16 +166,17 @@ class RunLease:
 
 
 def ours(awards: tuple[IssueAward, ...] | list[IssueAward], bot: str) -> list[IssueAward]:
-    """The bot's lease awards, oldest first."""
+    """The bot's lease awards, oldest first (names compared as GitLab stores them)."""
     return sorted(
-        (a for a in awards if a.user == bot and a.name in NAMES), key=lambda a: (a.created_at, a.id)
+        (a for a in awards if a.user == bot and canonical(a.name) in NAMES),
+        key=lambda a: (a.created_at, a.id),
     )
 
 
 def next_name(seen: list[IssueAward]) -> str:
     """The generation after the newest award seen (the first one if none), skipping names in use."""
-    start = (NAMES.index(seen[-1].name) + 1) if seen else 0
-    used = {a.name for a in seen}
+    start = (NAMES.index(canonical(seen[-1].name)) + 1) if seen else 0
+    used = {canonical(a.name) for a in seen}
     turn = [NAMES[(start + k) % len(NAMES)] for k in range(len(NAMES))]
     return next((name for name in turn if name not in used), turn[0])
 

@@ -66,12 +66,18 @@ FIRST_DATE, LAST_DATE = date(1970, 1, 1), date(2999, 12, 31)
 MAX_LINE_ITEMS = 200
 # What is read of a data block, whatever it holds: anyone who can edit an issue writes it, and
 # every run reads it. The largest block the fields allow (200 line items with the longest
-# activity names, 20 links of 2,000 characters) is about 120 KB and 3 levels deep.
+# activity names, 20 links of 2,000 characters) is about 120 KB, 3 levels deep and 2,743 values
+# (every field given). Values are counted on YAML's events before anything is built: 256 KB of
+# `[1,1,1,...]` is 130,000 values, a second of work each run, refused after the first 4,000.
 MAX_BLOCK_BYTES = 262_144
 MAX_BLOCK_DEPTH = 10
+MAX_BLOCK_VALUES = 4_000
 MAX_PROBLEMS = 20  # listed in the data-block note; the rest are counted
 BLOCK_BOUNDS = Bounds(
-    MAX_BLOCK_BYTES, MAX_BLOCK_DEPTH, fix="keep the block to the fields it needs, one line each"
+    MAX_BLOCK_BYTES,
+    MAX_BLOCK_DEPTH,
+    MAX_BLOCK_VALUES,
+    fix="keep the block to the fields it needs, one line each",
 )
 
 
@@ -207,6 +213,8 @@ def parse_scoping(description: str) -> ScopingBlock:
                 ),
             )
         return ScopingBlock("missing")
+    if (second := _second_block(description, match)) is not None:
+        return ScopingBlock("invalid", problems=(second,))
     plain = load_plain(match.group("body"), BLOCK_BOUNDS)
     if isinstance(plain, dict):  # the usual case: a block that is fine needs no positions
         try:
@@ -257,6 +265,22 @@ def parse_scoping(description: str) -> ScopingBlock:
             )
         return ScopingBlock("invalid", problems=_listed(problems))
     return ScopingBlock("valid", data=data)
+
+
+def _second_block(description: str, first: re.Match[str]) -> Problem | None:
+    """A second data block (or its marker alone) after `first`: which of them is meant the bot
+    cannot know, so it reads neither and says where the second is."""
+    found = description.find(MARKER.split()[1], first.end())
+    if found < 0:
+        return None
+    line = description.count("\n", 0, found) + 1
+    first_line = description.count("\n", 0, first.start()) + 1  # the first block's marker
+    return Problem(
+        line,
+        "scoping block",
+        f"a second data block (the first is at line {first_line}): ps-triage reads one; keep one "
+        "block with every field, and delete the other (or its `ps-triage:scoping` line)",
+    )
 
 
 def _listed(problems: list[Problem]) -> tuple[Problem, ...]:

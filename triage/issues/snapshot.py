@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from .markers import find_marker
+from .markers import Marker, find_marker
 from .scoping import ScopingBlock, parse_scoping
 from .tasks import Task, parse_tasks
 
@@ -29,6 +29,14 @@ class Note:
     @property
     def edited_at(self) -> datetime:
         return max(self.created_at, self.updated_at or self.created_at)
+
+    def bots_words(self, marker: Marker) -> bool:
+        """Whether a marked note of the bot's still says what the bot wrote. The bot edits its
+        notes only to mark them superseded or resolved; anyone else's edit (a Maintainer may
+        edit any note, and GitLab's API names no editor) leaves a live note edited after it was
+        posted: its words are no longer the bot's, and it counts as no note of the bot's."""
+        edited = self.edited_at > self.created_at
+        return not edited or marker.superseded is not None or marker.resolved
 
 
 @dataclass(frozen=True)

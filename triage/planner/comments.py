@@ -13,12 +13,15 @@ from ..issues.snapshot import Note
 from ..render.filename import document_name
 from ..render.markdown import Trusted
 from ..render.markdown import title as markdown_title
-from ..rules.actions import Comment, CommentRequest
+from ..rules.actions import Comment, CommentRequest, named
 from .context import document_context
 from .records import PlannedComment, PlannedDocument, PlannedEdit, PlannedIssue
 from .state import PlanState
 
 RESOLVE_LOOKBACK_DAYS = 7
+# A mention the bot wrote: `@` and a name, not after a word character, a backtick or another `@`
+# (issue text's `@` is followed by a WORD JOINER, and mentions no one).
+_MENTION = re.compile(r"(?<![\w`@])@[A-Za-z0-9_]")
 
 
 class Comments(PlanState):
@@ -83,6 +86,7 @@ class Comments(PlanState):
                 ]
                 if current is not None:
                     continue
+            request = self.bounded_mentions(request, mine, hashed)
             # Only a comment to post is rendered with its links to the other comments.
             others = {rule: url for rule, url in links.items() if rule != own_rule}
             body = _below(
@@ -112,6 +116,39 @@ class Comments(PlanState):
             )
         self.run_links = links
         return tuple(planned), tuple(edits)
+
+    def bounded_mentions(
+        self, request: CommentRequest, mine: list[tuple[Note, Marker]], rendered: str
+    ) -> CommentRequest:
+        """`request`, mentioning no one when its rule's comments on this issue already mentioned
+        people `contacts.mentions_per_day` times in the last 24 hours (then a line says so). Its
+        revision stays the one with the mentions: the same comment is not posted again when the
+        day has passed."""
+        if not _MENTION.search(rendered):
+            return request
+        rule, limit = request.key.split("/")[0], self.policy.contacts.mentions_per_day
+        recent = [
+            note
+            for note, m in mine
+            if m.key.split("/")[0] == rule
+            and _MENTION.search(note.body)
+            and self.moment.days_since(note.created_at, [1]) < 1
+        ]
+        if len(recent) < limit:
+            return request
+        line = Trusted(
+            f"No one is mentioned here: comments of rule `{rule}` on this issue mentioned people "
+            f"{len(recent)} times in the last 24 hours, the most `contacts.mentions_per_day` allows."
+        )
+        context = request.context
+        contacts = {
+            role: named(people) for role, people in context.get("contacts", {}).items()
+        }
+        return replace(
+            request,
+            context={**context, "notify": named(context.get("notify", [])), "contacts": contacts},
+            not_mentioned=(*request.not_mentioned, line),
+        )
 
     def document(self, request: CommentRequest) -> PlannedDocument:
         """The document a comment links: its Word template, its file name (the customer and

@@ -31,7 +31,7 @@ def plan(
 ) -> Plan:
     """Plan every issue; the order of `snapshots` does not change any issue's plan."""
     issues = list(snapshots)
-    settings = replace(settings, assignments=assignments_for(policy, issues))
+    settings = replace(settings, assignments=assignments_for(policy, issues, settings.members))
     return Plan(tuple(plan_issue(policy, issue, now, settings) for issue in issues))
 
 
@@ -54,9 +54,12 @@ def after(issue: IssueSnapshot, issue_plan: IssuePlan, at: datetime, bot: str) -
     return later.changed(label_events=events)
 
 
-def assignments_for(policy: Policy, issues: Iterable[IssueSnapshot]) -> dict[tuple[str, int], str]:
-    """The EM each unassigned open issue gets (needs the whole listing: loads are balanced)."""
-    return assign(policy.assignment, issues)
+def assignments_for(
+    policy: Policy, issues: Iterable[IssueSnapshot], members: frozenset[str] | None = None
+) -> dict[tuple[str, int], str]:
+    """The EM each unassigned open issue gets (needs the whole listing: loads are balanced),
+    among the pool's people GitLab shows as members of the scope (`members`; None: all)."""
+    return assign(policy.assignment, issues, members)
 
 
 def plan_issue(
@@ -172,15 +175,7 @@ class _Planner(Gates, Comments):
                 continue
             # Each rule sees what the rules before it did (a label set by one can concern the
             # next), so one run reaches the state a second run would.
-            current = self.current()
-            # The stage began now if this run adds its label (a transition, or a gate sending the
-            # issue back); otherwise GitLab's label events say when (a chain can end in a stage
-            # whose label the issue already carried).
-            adds_label = stage is not None and self.life.label(stage) not in self.issue.labels
-            if adds_label and current.label_events is not None and stage is not None:
-                now = self.moment.exact()
-                added = LabelEvent(self.settings.bot, self.life.label(stage), "add", now)
-                current = current.changed(label_events=(*current.label_events, added))
+            current, adds_label = self.entered(stage)
             facts = self.facts(current, stage)
             outcome = rule.when.evaluate(facts)
             if not outcome.met:
@@ -196,7 +191,7 @@ class _Planner(Gates, Comments):
                 rule=rule.id,
                 memo=self.settings.memo,
             )
-            since = facts.last_human_activity() or current.updated_at
+            since = facts.quiet_since()
             context["last_activity"] = Trusted(since.strftime("%Y-%m-%d"))
             step = Step(origin=rule.id, kind="rule", context=context, stage_entered=entered)
             for action in rule.actions:
@@ -340,8 +335,23 @@ class _Planner(Gates, Comments):
             )
         return known[winner], None
 
-    def next_transition(self, stage: str | None) -> tuple[Transition, Outcome] | None:
+    def entered(self, stage: str | None) -> tuple[IssueSnapshot, bool]:
+        """The issue as the draft leaves it, and whether this run adds its stage's label. The
+        stage began now if it does (a transition, an approver's emoji, a gate sending the issue
+        back), so its label events get that add; otherwise GitLab's label events say when (a
+        chain can end in a stage whose label the issue already carried)."""
         current = self.current()
+        adds_label = stage is not None and self.life.label(stage) not in self.issue.labels
+        if adds_label and current.label_events is not None and stage is not None:
+            now = self.moment.exact()
+            added = LabelEvent(self.settings.bot, self.life.label(stage), "add", now)
+            current = current.changed(label_events=(*current.label_events, added))
+        return current, adds_label
+
+    def next_transition(self, stage: str | None) -> tuple[Transition, Outcome] | None:
+        # A stage this run entered began now: what happened in an earlier stay in it (the
+        # signature request of an approval withdrawn since) is not this stay's.
+        current, _ = self.entered(stage)
         facts = self.facts(current, stage)
         candidates = [t for t in self.life.transitions if t.by == "bot" and self.leaves(t, stage)]
         for transition in sorted(candidates, key=lambda t: -t.priority):

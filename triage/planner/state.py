@@ -78,7 +78,11 @@ class PlanState:
 
 
 def marked_by(notes: Iterable[Note], author: str | None) -> list[tuple[Note, Marker]]:
-    """The marked notes of `author` (the bot), oldest first: markers on anyone else's notes are
-    ignored."""
-    mine = [(n, m) for n in notes if n.author == author and (m := find_marker(n.body))]
+    """The marked notes of `author` (the bot), oldest first: markers on anyone else's notes, and
+    notes someone else edited since (`Note.bots_words`), are ignored."""
+    mine = [
+        (n, m)
+        for n in notes
+        if n.author == author and (m := find_marker(n.body)) and n.bots_words(m)
+    ]
     return sorted(mine, key=lambda pair: (pair[0].created_at, pair[0].id))

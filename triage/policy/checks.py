@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
+from ..emoji import canonical, is_emoji
 from ..rules.conditions import (
     All,
     Assignee,
@@ -207,6 +208,33 @@ def check_approvers(policy: Policy) -> list[GraphProblem]:
             f" exactly: [{', '.join(gated)}]",
         )
     ]
+
+
+def check_emoji_names(policy: Policy) -> list[GraphProblem]:
+    """An approval emoji is named as GitLab stores it: GitLab keeps an award under the emoji's
+    canonical name (`+1` is read back as `thumbsup`), so an alias would never match an award."""
+    problems = []
+    for i, gate in enumerate(policy.approvals):
+        if gate.emoji is None:
+            continue
+        name, path = gate.emoji.name, ("approvals", i, "emoji", "name")
+        if not is_emoji(name):
+            problems.append(
+                GraphProblem(
+                    path,
+                    f"'{name}' is not an emoji name GitLab knows",
+                    "name a GitLab emoji, e.g. `thumbsup` (the names GitLab's emoji picker shows)",
+                )
+            )
+        elif canonical(name) != name:
+            problems.append(
+                GraphProblem(
+                    path,
+                    f"GitLab stores :{name}: as :{canonical(name)}:, the name its awards are read by",
+                    f"write `name: {canonical(name)}`",
+                )
+            )
+    return problems
 
 
 def _stage_fix(name: str, stages: list[str]) -> str:

@@ -27,7 +27,13 @@ from ..yaml_source import (
     parse,
 )
 from .calendars import read_places
-from .checks import GraphProblem, check_approvers, check_catalog, check_lifecycle
+from .checks import (
+    GraphProblem,
+    check_approvers,
+    check_catalog,
+    check_emoji_names,
+    check_lifecycle,
+)
 from .model import Calendar, Lifecycle, Policy, Rule, Scope, Stage, Transition
 
 JOINED_LISTS = ("rules",)
@@ -244,7 +250,9 @@ def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
     for name, text in texts:
         try:
             fix = f"{_SHORTER} (all files together)" if values else _SHORTER
-            bounds = Bounds(MAX_POLICY_BYTES, MAX_POLICY_DEPTH, MAX_POLICY_VALUES, fix, values)
+            bounds = Bounds(
+                MAX_POLICY_BYTES, MAX_POLICY_DEPTH, MAX_POLICY_VALUES, fix, values, anchors=True
+            )
             values = check_bounds(text, bounds)
             located = parse(text)
         except YamlSyntaxError as error:
@@ -324,6 +332,7 @@ def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
     graph: list[GraphProblem] = check_lifecycle(policy) + check_approvers(policy)
     graph += read_places(policy)
     graph += check_catalog(policy)
+    graph += check_emoji_names(policy)
     for found in graph:
         file, position, _ = origins.locate(found.path)
         problems.append(

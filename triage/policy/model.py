@@ -9,8 +9,6 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     WithJsonSchema,
@@ -22,6 +20,8 @@ from ..catalog import Offering
 from ..pricing import Rates
 from ..rules.actions import AnyAction, CommentSpec
 from ..rules.conditions import AnyCondition
+from .sow import Sow
+from .strict import Strict
 
 NO_STAGE = "none"  # `from: none`: the issue has no stage label yet
 ANY_OPEN = "open"  # `from: open`: any stage that is not terminal
@@ -31,10 +31,6 @@ QUARTER_NAME = r"^FY\d{2}-Q[1-4]$"  # a fiscal quarter as the forecast names it:
 _ONE_OR_MORE = {
     "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]
 }
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Scope(Strict):
@@ -217,8 +213,12 @@ class ForecastConfig(Strict):
     project: str | None = None  # None: no forecast issue is kept (`triage report` still works)
     template: str = "forecast.md.j2"
     title: str = Field("Forecast {quarter}", min_length=1)  # `{quarter}`: FY27-Q1
-    weights: dict[Literal["Green", "Amber", "Red", "Grey"], float] = Field(default_factory=dict)
-    targets: dict[str, Decimal] = Field(
+    # A weight is the share of a category's value counted (0 to 1); a target at most 10**15:
+    # "nan", "inf" or "1e999999" (quoted, so YAML leaves them text) are no numbers to forecast with.
+    weights: dict[Literal["Green", "Amber", "Red", "Grey"], Annotated[float, Field(ge=0, le=1)]] = (
+        Field(default_factory=dict)
+    )
+    targets: dict[str, Annotated[Decimal, Field(le=10**15)]] = Field(
         default_factory=dict, json_schema_extra={"propertyNames": {"pattern": QUARTER_NAME}}
     )
 
@@ -233,12 +233,97 @@ class ForecastConfig(Strict):
         return value
 
 
+SALESFORCE_READ = (
+    "StageName",
+    "IsClosed",
+    "IsWon",
+    "CloseDate",
+    "Amount",
+    "CurrencyIsoCode",
+    "LastModifiedDate",
+    "LastModifiedById",
+)
+
+
+class SalesforceFields(Strict):
+    """The API names (not the labels) of the four opportunity fields the sync writes."""
+
+    engagement_manager: str = Field(
+        "Engagement_Manager__c", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,79}$"
+    )  # Lookup(User): written as the user's id
+    confidence: str = Field("EM_Confidence__c", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
+    rationale: str = Field("EM_Confidence_Rationale__c", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
+    link: str = Field("Scoping_Issue_Link__c", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
+
+
+class SalesforceSync(Strict):
+    """`triage salesforce check | plan | apply`: the four EM fields written to each deal's
+    opportunity through Salesforce's REST API, and what Salesforce says of the deal read back.
+    Secrets come from the environment (SF_CLIENT_ID with SF_USERNAME and SF_PRIVATE_KEY for
+    `auth: jwt`, or SF_CLIENT_SECRET for `auth: client_credentials`), never from the policy."""
+
+    instance_url: str = Field(
+        ...,
+        pattern=r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$",
+        description="the org's My Domain URL, e.g. https://acme.my.salesforce.com",
+    )
+    auth: Literal["jwt", "client_credentials"] = Field(
+        "client_credentials",
+        description="how the integration user signs in: the OAuth JWT bearer flow or client "
+        "credentials (username and password login is being retired by Salesforce)",
+    )
+    audience: str = Field(
+        "https://login.salesforce.com",
+        pattern=r"^https://",
+        description="`auth: jwt`: the assertion's audience (https://test.salesforce.com for a sandbox)",
+    )
+    api_version: str = Field(
+        ...,
+        pattern=r"^[1-9][0-9]\.0$",
+        description='the REST API version, pinned (e.g. "64.0"; the library\'s default is old)',
+    )
+    fields: SalesforceFields = SalesforceFields()
+    read: list[str] = Field(
+        default_factory=lambda: list(SALESFORCE_READ),
+        description="the opportunity fields read back (Salesforce owns them)",
+    )
+    max_writes: int = Field(
+        200, ge=0, le=10_000, description="opportunities written in one run at most"
+    )
+    max_calls: int = Field(
+        100, ge=1, le=100_000, description="API calls one run makes at most (its API-budget share)"
+    )
+    stop_above_percent: float = Field(
+        90,
+        gt=0,
+        le=100,
+        description="no call once Salesforce says (Sforce-Limit-Info) the org has used this "
+        "share of its daily API requests: the rest is left to the org's other integrations",
+    )
+    flag_label: str = Field(
+        "Salesforce::disagrees",
+        min_length=1,
+        description="set on a deal while Salesforce disagrees with GitLab (won, close date, "
+        "amount); the forecast lists it under needs action",
+    )
+
+    @field_validator("read")
+    @classmethod
+    def _known_fields(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,79}", name):
+                raise ValueError(f"`{name}` is not a field's API name")
+        return list(dict.fromkeys([*value, "LastModifiedDate", "LastModifiedById"]))
+
+
 class Salesforce(Strict):
     """What `triage report --format salesforce-csv` writes for Salesforce's data loader: `users`
     maps GitLab usernames to the Salesforce users they are (a name or email, as the data loader
-    matches them), e.g. `{dana: dana.okafor@example.com}`."""
+    matches them; the sync looks an email up, or takes a user id `005...` as it is), e.g.
+    `{dana: dana.okafor@example.com}`. `sync`: the REST API sync (`triage salesforce`)."""
 
     users: dict[str, str] = Field(default_factory=dict)
+    sync: SalesforceSync | None = None
 
 
 class Intake(Strict):
@@ -256,78 +341,6 @@ class Assignment(Strict):
     triage_lead: str | None = None
 
 
-ContactRole = Literal["em", "sa", "ae", "csm", "ta", "pm"]
-# The shipped team's words (policy key `sow`): a team writes its own.
-CONTACT_ROLES: dict[ContactRole, str] = {
-    "em": "Engagement Manager",
-    "sa": "Solutions Architect",
-    "ae": "Account Executive",
-    "csm": "Customer Success Manager",
-    "ta": "Technical Architect",
-    "pm": "Project Manager",
-}
-KICKOFF_CHECKLIST = (
-    "Signed SoW and the scoping issue linked on the customer epic",
-    "Scheduling intake complete: project set up, people staffed, start date agreed",
-    "Internal transition meeting held (EM, PM, PSE/TA, AE/SA): drivers, stakeholders, scope, "
-    "assumptions, risks",
-    "Technical prerequisites confirmed with the customer",
-    "Customer kick-off held: objectives, team, approach, timeline, communication cadence",
-)
-
-
-class Sow(Strict):
-    """Terms the SoW draft states."""
-
-    provider: str = Field(
-        "GitLab Inc.",
-        min_length=1,
-        max_length=200,
-        description="the legal name of who provides the services and signs the SoW",
-    )
-    provider_short: str = Field(
-        "GitLab",
-        min_length=1,
-        max_length=100,
-        description='how the SoW names the provider after the first mention: "GitLab Inc." '
-        '("GitLab")',
-    )
-    closing_deliverable: str = Field(
-        "A closing report with outcomes, open risks and recommendations",
-        min_length=1,
-        max_length=500,
-        description="what every SoW delivers last, after the offerings' own deliverables (once,"
-        " if one of them says it too)",
-    )
-    governing_terms: str = "the GitLab Professional Services Terms"  # without an MSA named
-    billing: str = "Billed upon SOW execution"  # without billing_terms in the data block
-    billing_terms: list[str] = Field(
-        default_factory=lambda: [
-            "Billed upon SOW execution",
-            "Billed monthly in arrears for the days delivered",
-            "50% billed upon SOW execution, 50% upon completion",
-        ]
-    )  # what a data block's billing_terms may say
-    number_prefix: str = Field("PS-SOW", pattern=r"^[A-Za-z0-9-]{1,20}$")  # SoW number: PS-SOW-42
-    passive_acceptance_days: int = Field(5, ge=1, le=30)
-    validity_days: int = Field(30, ge=1)
-    contact_roles: dict[ContactRole, str] = Field(
-        default_factory=lambda: dict(CONTACT_ROLES),
-        description="the title of each contact the SoW, the hand-off and the delivery issue list"
-        " (em, sa, ae, csm, ta, pm), in the team's words; those left out keep the shipped title",
-    )
-    kickoff_checklist: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
-        default_factory=lambda: list(KICKOFF_CHECKLIST),
-        max_length=50,
-        description="the one kick-off checklist the hand-off note and the delivery issue show",
-    )
-
-    @field_validator("contact_roles")
-    @classmethod
-    def _every_role(cls, value: dict[ContactRole, str]) -> dict[ContactRole, str]:
-        return {**CONTACT_ROLES, **value}
-
-
 _HANDLE = r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$"
 
 
@@ -341,6 +354,10 @@ class Contacts(Strict):
     technical_architects: list[str] = Field(default_factory=list)
     # Project coordinators (usernames): the delivery hand-off issue is assigned to them.
     scheduling: list[str] = Field(default_factory=list)
+    # How many comments of one rule on one issue may mention people within 24 hours; the next
+    # ones name them without `@` (an estimate changed back and forth re-posts the approval
+    # request each time, and mentioned the directors every time).
+    mentions_per_day: int = Field(2, ge=1, le=24)
 
     @field_validator("scheduling")
     @classmethod

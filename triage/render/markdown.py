@@ -6,7 +6,11 @@ GitLab runs quick actions on lines that start with `/`, turns `@name` into a men
 - never starts with `/` (it becomes `\\/`, which Markdown shows as `/`);
 - mentions no one (`@` is followed by U+2060 WORD JOINER, which ends a username);
 - renders no HTML (`<`, `>`, `&` become entities) and no Markdown emphasis, links, code or
-  table cells (those characters are backslash-escaped).
+  table cells (those characters are backslash-escaped);
+- holds no bare URL GitLab would link: its Markdown links `http://`, `https://` and `www.`
+  (GFM's autolinks) and any other `scheme://` (its AutolinkFilter), so a WORD JOINER follows
+  the scheme's `:` and `www` (the text reads the same; e-mail addresses lose their link to the
+  joiner after `@`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,11 @@ _LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _MARKDOWN = re.compile(r"([\\`*_\[\]#|~])")
 # Every character one of the replacements below changes: text without any is left as it is.
-_CHANGED = re.compile(r"[\r\n\v\f\x85\u2028\u2029\x00-\x08\x0e-\x1f\x7f&<>\\`*_\[\]#|~@]")
+_CHANGED = re.compile(r"[\r\n\v\f\x85\u2028\u2029\x00-\x08\x0e-\x1f\x7f&<>\\`*_\[\]#|~@]|://|www\.", re.I)
+# What GitLab links in text: a URI scheme and `://` (GitLab's AutolinkFilter pattern, any
+# case), and `www.` after anything but a letter, digit or `/` (GFM's extended www autolink).
+_SCHEME = re.compile(r"(?<=[a-z0-9+.-]):(?=//)", re.I)
+_WWW = re.compile(r"(?<![a-z0-9/])(www)(?=\.)", re.I)
 
 
 class Trusted(str):
@@ -48,6 +56,7 @@ def escape(value: object) -> str:
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         text = _MARKDOWN.sub(r"\\\1", text)
         text = text.replace("@", "@" + WORD_JOINER)
+        text = _WWW.sub(r"\1" + WORD_JOINER, _SCHEME.sub(":" + WORD_JOINER, text))
     stripped = text.lstrip()
     if stripped.startswith("/"):
         text = text[: len(text) - len(stripped)] + "\\" + stripped

@@ -230,7 +230,7 @@ class Comment(Action):
                             origin=step.origin,
                             context={
                                 **context,
-                                "notify": _named(lead) if facts.digest else lead,
+                                "notify": named(lead) if facts.digest else lead,
                                 "escalation": {"margin": spec.escalate_after},
                                 **({"digest": True} if facts.digest else {}),
                             },
@@ -242,7 +242,7 @@ class Comment(Action):
                     )
             digest_for = tuple(notify) if facts.digest else ()
             if facts.digest:
-                context |= {"notify": _named(notify), "digest": True}
+                context |= {"notify": named(notify), "digest": True}
         draft.comments.append(
             CommentRequest(
                 template=spec.template,
@@ -261,8 +261,9 @@ class Comment(Action):
         )
 
 
-def _named(mentions: list[Trusted]) -> list[Trusted]:
-    """Mentions as names that notify no one (`@felix` as `felix`): the digest mentions them."""
+def named(mentions: list[Trusted]) -> list[Trusted]:
+    """Mentions as names that notify no one (`@felix` as `felix`): the digest mentions them, or
+    a comment past `contacts.mentions_per_day` (planner/comments.py) leaves them unmentioned."""
     return [Trusted(m.removeprefix("@")) for m in mentions]
 
 

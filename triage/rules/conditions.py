@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -330,29 +331,49 @@ class DaysWithoutHumanActivity(Condition):
     key = "days_without_human_activity"
     summary = (
         "calendar days since anyone but the bot commented, edited or relabelled the issue (its notes, "
-        "system notes included, and label events); read only where the dates in the listing cannot decide"
+        "system notes included, and label events), or since the data block's close date (or "
+        "`revisit_on`) when that is later (a date ahead is activity to come); read only where the "
+        "dates in the listing cannot decide"
     )
     example = "{days_without_human_activity: {gte: 45}}"
     days_without_human_activity: Compare
 
     def evaluate(self, facts: Facts) -> Outcome:
         compare = self.days_without_human_activity
+        closes = facts.planned_date()
+        planned = facts.moment.start_of(closes) if closes else None
         last = facts.last_human_activity()
         if last is None:
             issue = facts.issue
             lower_bounds_only = compare.lt is None and compare.lte is None
             # Nothing at all happened since updated_at, so people have been away at least that long.
             if lower_bounds_only:
-                since_update = facts.moment.days_since(issue.updated_at, compare.bounds(), places=0)
+                since_update = facts.moment.days_since(
+                    facts.quiet_since(), compare.bounds(), places=0
+                )
                 if compare.holds(since_update):
                     return Outcome(True, f"{since_update:.0f} days since any update")
                 # An issue younger than the threshold cannot have been idle that long.
                 age = facts.moment.days_since(issue.created_at, compare.bounds(), places=0)
                 if not compare.holds(age):
                     return Outcome(False, f"{age:.0f} days old")
+                if planned is not None and closes is not None:
+                    to_close = facts.moment.days_since(planned, compare.bounds(), places=0)
+                    if not compare.holds(to_close):
+                        return Outcome(False, _close_date_saw(closes, to_close))
             raise NeedDetail("notes" if issue.notes is None else "label_events")
-        days = facts.moment.days_since(last, compare.bounds(), places=0)
+        quiet = facts.idle_since()
+        assert quiet is not None  # the notes and label events are read
+        days = facts.moment.days_since(quiet, compare.bounds(), places=0)
+        if closes is not None and quiet > last:
+            return Outcome(compare.holds(days), _close_date_saw(closes, days))
         return Outcome(compare.holds(days), f"{days:.0f} days since people last acted")
+
+
+def _close_date_saw(planned: date, days: float) -> str:
+    if days < 0:
+        return f"{planned} (close date or revisit date) is ahead: it counts as activity"
+    return f"{days:.0f} days since {planned} (close date or revisit date), after people last acted"
 
 
 class RevisitDue(Condition):
@@ -406,6 +427,7 @@ def _newest_in_stage(facts: Facts, rule: str) -> Marker | None:
         if note.author == facts.bot
         and note.created_at >= since
         and (marker := find_marker(note.body))
+        and note.bots_words(marker)
         and marker.key.startswith(prefix)
     ]
     return posted[-1] if posted else None

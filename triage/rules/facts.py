@@ -90,6 +90,32 @@ class Facts:
         times += [e.created_at for e in events if e.user and e.user != self.bot]
         return max([self.issue.created_at, *times])
 
+    def idle_since(self) -> datetime | None:
+        """When the deal went quiet: people's last action, or the data block's close date (or an
+        on-hold deal's `revisit_on`) when that is later: a date ahead is activity to come. None
+        until notes and label events are read."""
+        last = self.last_human_activity()
+        if last is None:
+            return None
+        planned = self.planned_date()
+        return max(last, self.moment.start_of(planned)) if planned else last
+
+    def quiet_since(self) -> datetime:
+        """`idle_since`, or before the details are read what the listing shows: its last update
+        (anyone's, the bot's included), or a later close or revisit date."""
+        found = self.idle_since()
+        if found is not None:
+            return found
+        planned = self.planned_date()
+        updated = self.issue.updated_at
+        return max(updated, self.moment.start_of(planned)) if planned else updated
+
+    def planned_date(self) -> date | None:
+        """The later of the data block's close date and its `revisit_on`, if it has either."""
+        data = self.issue.scoping.data
+        dates = [d for d in (data.close_date, data.revisit_on) if d] if data else []
+        return max(dates, default=None)
+
     def estimate(self) -> tuple[Estimate | None, list[str]]:
         data = self.issue.scoping.data
         return self.estimator(data, self.rates, self.catalog) if data else (None, [])

@@ -60,6 +60,10 @@ class Moment:
                 self._hold(max(self._at, then + timedelta(days=min(ahead)) - MARGIN))
         return days
 
+    def start_of(self, day: date) -> datetime:
+        """The first instant of `day` in the moment's time zone (reads no time: no bound)."""
+        return datetime.combine(day, time(0), tzinfo=self._at.tzinfo)
+
     def exact(self) -> datetime:
         """The instant itself, for a use no bound can be given for: the plan holds only now."""
         self._hold(self._at)

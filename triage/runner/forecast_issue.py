@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from decimal import Decimal
 
 from ..errors import TriageError
-from ..forecast import Forecast
+from ..forecast import Forecast, forecast
 from ..forecast_report import markdown
-from ..forecast_source import quarter_forecast
+from ..forecast_source import closed_in, quarter_forecast
 from ..gitlab.adapter import GitLab
 from ..issues.snapshot import IssueSnapshot
 from ..policy.model import Policy
+from ..render.markdown import Trusted
 from ..render.templates import Templates
-from ..rules.fiscal import fiscal_quarter
+from ..rules.fiscal import FiscalQuarter, fiscal_quarter
 
 
 class EmptyScope(TriageError):
@@ -68,13 +70,123 @@ def keep_forecast(
             f"TRIAGE_PROJECT, the policy's scope.project: CI_PROJECT_PATH is used only when the "
             f"policy names none) and that the token can read the scoping project"
         )
+    restated = [
+        restate(policy, gitlab, templates, past, late, now, write=write)
+        for past, late in late_bookings(policy, issues, quarter)
+    ]
     if found is None:
         if write:
             title = config.title.replace("{quarter}", quarter.name)
             gitlab.create_issue(config.project, title, description, ())
-        return f"forecast {quarter.name}: {'created' if write else 'would be created'}"
-    if found[1] == description:
-        return f"forecast {quarter.name}: unchanged"
+        done = f"forecast {quarter.name}: {'created' if write else 'would be created'}"
+    elif found[1] == description:
+        done = f"forecast {quarter.name}: unchanged"
+    else:
+        if write:
+            gitlab.set_description(config.project, found[0], description)
+        done = f"forecast {quarter.name}: {'updated' if write else 'would be updated'}"
+    return "; ".join([done, *(r for r in restated if r)])
+
+
+BOOKINGS = ("<!-- ps-triage:bookings -->", "<!-- ps-triage:/bookings -->")
+BOOKINGS_HEADING = "### Closed this quarter"  # a forecast written before the markers
+
+
+def late_bookings(
+    policy: Policy, issues: list[IssueSnapshot], current: FiscalQuarter
+) -> list[tuple[FiscalQuarter, list[IssueSnapshot]]]:
+    """The wins among `issues` (those this run closed, and closed ones it listed) booked to a
+    quarter before `current`, by quarter: a restatement looks for the ones that quarter's
+    forecast issue does not show yet (recorded after it ended, their close date in it)."""
+    won = policy.lifecycle.label("Closed_Won")
+    start = policy.calendar.fiscal_year_start_month
+    late: dict[str, tuple[FiscalQuarter, list[IssueSnapshot]]] = {}
+    for issue in issues:
+        data = issue.scoping.data
+        if issue.state != "closed" or won not in issue.labels or not data or not data.close_date:
+            continue
+        quarter = fiscal_quarter(data.close_date, start)
+        if quarter.start < current.start and f"close_qtr::{quarter.label}" in issue.labels:
+            late.setdefault(quarter.name, (quarter, []))[1].append(issue)
+    return [late[name] for name in sorted(late)]
+
+
+def restate(
+    policy: Policy,
+    gitlab: GitLab,
+    templates: Templates,
+    quarter: FiscalQuarter,
+    late: list[IssueSnapshot],
+    now: datetime,
+    *,
+    write: bool,
+) -> str | None:
+    """A past quarter's forecast issue restated for its late bookings: its bookings part (won,
+    lost, win rate, attainment) computed again from the quarter's closed deals, and one line
+    above it saying when, which wins and what the totals were. The rest stands as the quarter
+    left it. None when the quarter has no forecast issue or it already shows them."""
+    config = policy.forecast
+    assert config.project is not None
+    token = f"ps-triage-forecast-{quarter.name.lower()}"
+    found = gitlab.find_own_issue(config.project, token)
+    if found is None:
+        return None
+    old = found[1]
+    where = _span(old)
+    if where is None:
+        return None
+    stood = old[where[0] : where[1]]
+    fc = forecast(policy, [], closed_in(policy, gitlab, late, quarter), now, quarter)
+    # The wins the issue does not show yet: those recorded since it was last written.
+    added = [c for c in fc.won if f"]({c.url})" not in stood]
+    if not added:
+        return None
+    line = {
+        "date": Trusted(policy.calendar.local(now).date().isoformat()),
+        "count": len(added),
+        "deals": [
+            {"customer": c.customer, "url": Trusted(c.url), "net": str(c.net)} for c in added
+        ],
+        "was_count": len(fc.won) - len(added),
+        "was_value": str(fc.won_value - sum((c.net for c in added), Decimal(0))),
+        "won_count": len(fc.won),
+        "won_value": str(fc.won_value),
+    }
+    text = markdown(fc, templates, config.template, restated=[line])
+    part, banner = _between(text, *BOOKINGS), _restatement(text)
+    if part is None or stood == part:
+        return None
+    lo, hi = where
+    description = old[:lo] + banner + part + old[hi:]
     if write:
         gitlab.set_description(config.project, found[0], description)
-    return f"forecast {quarter.name}: {'updated' if write else 'would be updated'}"
+    return f"forecast {quarter.name}: {'restated' if write else 'would be restated'}"
+
+
+def _between(text: str, start: str, end: str) -> str | None:
+    """The part of `text` from `start` to `end`, both included."""
+    lo, hi = text.find(start), text.find(end)
+    return text[lo : hi + len(end)] if 0 <= lo < hi else None
+
+
+def _span(old: str) -> tuple[int, int] | None:
+    """Where the bookings part of a forecast issue's text is: between its markers, or from its
+    heading to the next heading in a text written before them."""
+    lo, hi = old.find(BOOKINGS[0]), old.find(BOOKINGS[1])
+    if 0 <= lo < hi:
+        return lo, hi + len(BOOKINGS[1])
+    lo = old.find(BOOKINGS_HEADING)
+    if lo < 0:
+        return None
+    hi = old.find("\n### ", lo + len(BOOKINGS_HEADING))
+    return lo, (hi + 1 if hi >= 0 else len(old))
+
+
+def _restatement(text: str) -> str:
+    """The restatement lines of a freshly rendered forecast (those just above its bookings)."""
+    lo = text.find(BOOKINGS[0])
+    lines = text[:lo].rstrip("\n").split("\n")
+    kept: list[str] = []
+    while lines and lines[-1].startswith("> "):
+        kept.insert(0, lines.pop())
+    return "\n".join(kept) + "\n\n" if kept else ""

@@ -24,6 +24,7 @@ from ..gitlab.readers import Readers
 from ..issues.snapshot import IssueSnapshot
 from ..overdue import overdue
 from ..planner import IssuePlan, Settings, after, assignments_for
+from ..planner.assignment import unassignable
 from ..policy.model import Policy
 from ..render.templates import TemplateProblem, Templates
 from .apply import apply_issue
@@ -58,6 +59,9 @@ class RunResult:
     recalled: int = 0  # of which not planned again: nothing to do, as an earlier run found
     readers: Readers = field(default_factory=Readers)  # how many issues were read at once
     lease_busy: str | None = None  # another run held the lease: this one did nothing (why)
+    # A group's projects where the bot may not write (below Reporter): left as they are (why)
+    skipped_projects: dict[str, str] = field(default_factory=dict)
+    unassignable: list[str] = field(default_factory=list)  # pool people GitLab would not assign
     pdfs: PdfCopies = field(default_factory=lambda: PdfCopies(None))  # made and skipped
 
     @property
@@ -139,6 +143,7 @@ def run_holding(
     writes_left = max_writes
     reused_before = cache.reused if cache else 0
     detailed: dict[Key, IssueSnapshot] = {}
+    access: dict[str, str | None] = {}  # a group's projects: why the bot may not write there
     limit = Readers.fixed(readers) if readers else Readers()
     # Listed before any read starts: the closed issues the gates check, planned with the rest.
     closed = closed_to_gate(policy, gitlab, now or gitlab.now())
@@ -150,9 +155,10 @@ def run_holding(
             result.pdfs = pdfs if pdfs is not None else PdfCopies(None)
         settings = replace(
             settings,
-            assignments=assignments_for(policy, listed),
+            assignments=assignments_for(policy, listed, members),
             names={user: name for s in listed for user, name in s.names.items()},
         )
+        result.unassignable = unassignable(policy.assignment, members)
         known = {(s.project, s.iid) for s in listed}
         listed += [c for c in closed if (c.project, c.iid) not in known]
         chosen = [s for s in listed if iid is None or s.iid == iid]
@@ -192,6 +198,9 @@ def run_holding(
                 result.outcomes.append(
                     Outcome(issue_plan, "skipped", "write budget used up for this run")
                 )
+                continue
+            if policy.scope.group and refused(gitlab, access, snapshot.project):
+                result.skipped_projects[snapshot.project] = access[snapshot.project] or ""
                 continue
             try:
                 if lease:
@@ -254,6 +263,15 @@ def run_holding(
         except EmptyScope as problem:  # kept as it was: the run fails, saying why
             result.forecast, result.forecast_failed = str(problem), True
     return result
+
+
+def refused(gitlab: GitLab, access: dict[str, str | None], project: str) -> bool:
+    """Whether the bot may not write in a project of the group it triages: checked once per run
+    and project, before its first write there, as a project scope is checked before the run
+    (below Reporter, GitLab would keep no label and save the cost estimate public)."""
+    if project not in access:
+        access[project] = gitlab.write_refusal(project)
+    return access[project] is not None
 
 
 def list_planning_ahead(
