@@ -14,6 +14,7 @@ from .forecast import CATEGORIES, IN_FORECAST, Closed, Deal, Forecast, deal_of
 from .issues.snapshot import IssueSnapshot
 from .policy.model import Policy
 from .render.markdown import Trusted
+from .render.money import plain_amount
 from .render.templates import Templates
 
 SALESFORCE_FIELDS = [
@@ -151,7 +152,7 @@ def deals_csv(fc: Forecast) -> str:
                 _cell(d.confidence),
                 CATEGORIES.get(d.confidence, ""),
                 d.close_date,
-                f"{d.net:.2f}",
+                plain_amount(d.net, fc.currency),
                 fc.currency,
             ]
         )
@@ -218,7 +219,7 @@ def salesforce_csv(
                     _cell(d.rationale if d else ""),
                     issue.web_url,
                     _cell(stage),
-                    f"{d.net:.2f}" if d else "",
+                    plain_amount(d.net, policy.rates.currency) if d else "",
                     policy.rates.currency if d else "",
                 ],
             )

@@ -5,10 +5,12 @@ says the PDF was skipped and why."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import tempfile
+import zipfile
 from contextlib import suppress
 from pathlib import Path
 
@@ -29,6 +31,56 @@ def _environment() -> dict[str, str]:
     }
 
 
+# Scripts a Latin font does not draw: a character of one, the fontconfig language whose fonts
+# draw it, its name, and the Debian package of fonts that do.
+SCRIPTS = (
+    (re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]"), "ko", "Korean", "fonts-noto-cjk"),
+    (re.compile("[\u3040-\u30ff]"), "ja", "Japanese", "fonts-noto-cjk"),
+    (re.compile("[\u4e00-\u9fff]"), "zh-cn", "Chinese", "fonts-noto-cjk"),
+    (re.compile("[\u0e00-\u0e7f]"), "th", "Thai", "fonts-thai-tlwg"),
+    (re.compile("[\u0600-\u06ff]"), "ar", "Arabic", "fonts-noto-core"),
+    (re.compile("[\u0590-\u05ff]"), "he", "Hebrew", "fonts-noto-core"),
+    (re.compile("[\u0900-\u097f]"), "hi", "Devanagari", "fonts-noto-core"),
+)
+
+
+def _text_of(document: Path) -> str:
+    try:
+        with zipfile.ZipFile(document) as package:
+            return package.read("word/document.xml").decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return ""
+
+
+def missing_fonts(document: Path, fc_list: str | None = None) -> str:
+    """Why the PDF of `document` would show boxes ("" when it would not, or when fontconfig's
+    `fc-list` is not there to ask): a script of its text no installed font draws."""
+    program = fc_list or shutil.which("fc-list")
+    if program is None:
+        return ""
+    text = _text_of(document)
+    for pattern, language, name, package in SCRIPTS:
+        if not pattern.search(text):
+            continue
+        try:
+            found = subprocess.run(
+                [program, f":lang={language}", "family"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+                env=_environment(),
+            ).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+        if not found:
+            return (
+                f"no font on the runner draws the {name} text of {document.name} (its PDF would "
+                f"show boxes); install one (Debian: apt-get install {package})"
+            )
+    return ""
+
+
 def find_libreoffice() -> str | None:
     """LibreOffice's command on PATH (None: not installed)."""
     return shutil.which("soffice") or shutil.which("libreoffice")
@@ -44,6 +96,8 @@ def convert_to_pdf(document: Path, program: str | None = None) -> tuple[Path | N
         )
     pdf = document.with_suffix(".pdf")
     pdf.unlink(missing_ok=True)  # a PDF of an earlier version must not pass for this one
+    if boxes := missing_fonts(document):
+        return None, boxes
     with tempfile.TemporaryDirectory(prefix="ps-triage-soffice-") as profile:
         command = [
             found,

@@ -164,6 +164,7 @@ def use_context(
             "source_label": Trusted(policy.lifecycle.label(stages_[0])),
             "target_label": Trusted(policy.lifecycle.label(stages_[-1])),
             "allowed": [Trusted(policy.lifecycle.label(stages_[1]))],
+            "then": Trusted(policy.lifecycle.label(stages_[1])),
         }
         return context
     if kind == "confidence":

@@ -180,13 +180,19 @@ def table(result: RunResult, mask: Callable[[str], str] = str) -> Any:
     return view
 
 
+def _counted(count: int, word: str) -> str:
+    """`1 issue`, `9 issues`: a count of the run log's words."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def summary(result: RunResult, writes: int, by_method: Counter[str]) -> str:
     changed = sum(1 for o in result.outcomes if o.status in ("planned", "applied"))
     verb = "would change" if result.mode == "plan" else "changed"
     requests = sum(by_method.values())
     text = (
-        f"{result.mode}: {result.issues_scanned} issues scanned, {changed} {verb}, "
-        f"{writes} writes, {requests} API requests, {len(result.errors)} errors"
+        f"{result.mode}: {_counted(result.issues_scanned, 'issue')} scanned, {changed} {verb}, "
+        f"{_counted(writes, 'write')}, {_counted(requests, 'API request')}, "
+        f"{_counted(len(result.errors), 'error')}"
     )
     if result.remembered:
         whose = "issue's" if result.remembered == 1 else "issues'"

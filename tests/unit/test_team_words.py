@@ -14,7 +14,7 @@ from triage.render.money import MoneyFormat
 from triage.render.templates import Templates
 from triage.workspace import load_workspace
 
-from support import NOW, ROOT, settings
+from support import NOW, ROOT, settings, workspace
 
 TEAM_SOW = """\
   contact_roles: {em: Projektleitung, sa: Lösungsarchitektur}
@@ -80,3 +80,52 @@ def test_a_rate_card_in_a_currency_of_large_numbers_loads():
         },
     )
     assert rates.roles["컨설턴트"].price == 1_500_000
+
+
+def test_the_plan_and_explain_write_amounts_as_the_locale_does(tmp_path):
+    """Issue 33.13: `net KRW 4,500,000.00` in explain, the plan table and the MR plan."""
+    from triage.explain import explain_issue
+
+    from support import snapshot, with_details
+
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    policy = policies / "ps-scoping.yml"
+    text = policy.read_text()
+    start, end = text.index("\nrates:\n"), text.index("\nsow:\n")
+    rates = (
+        "\nrates:\n  currency: KRW\n  locale: ko_KR\n  currency_display: symbol\n  roles:\n"
+        "    PSE: {price: 1500000, cost: 700000}\n    TA: {price: 1900000, cost: 900000}\n"
+        "    PM: {price: 1200000, cost: 500000}\n"
+    )
+    policy.write_text(text[:start] + rates + text[end:])
+    ws = load_workspace(policies, ROOT / "templates")
+    issue = snapshot(
+        labels=("Services Calculator", "proposal::Estimate_Feedback"),
+        done=("Discovery call held",),
+        data={"customer": "Acme", "line_items": [{"activity": "A", "role": "PSE", "days": 3}]},
+    )
+    issue = with_details(issue)
+    issue_plan = plan_issue(ws.policy, issue, NOW, settings(ws))
+    assert any("net ₩4,500,000" in reason for reason in issue_plan.reasons), issue_plan.reasons
+    explained = explain_issue(ws.policy, issue, NOW, settings(ws))
+    assert "✓ estimate valid: 3 days, net ₩4,500,000" in explained
+    assert "KRW" not in explained and ".00" not in explained
+
+
+def test_plain_amounts_have_the_currencys_minor_unit_digits():
+    """Issue 33.13: the Salesforce CSV and the catalog JSON gave KRW two decimals it has not."""
+    from triage.commands.catalog import published
+    from triage.render.money import plain_amount
+
+    assert plain_amount("5130000", "KRW") == "5130000"
+    assert plain_amount("67200", "USD") == "67200.00"
+    assert plain_amount("1.5", "BHD") == "1.500"
+    rates = Rates(
+        currency="KRW", locale="ko_KR", roles={"컨설턴트": {"price": 1_500_000, "cost": 1}}
+    )
+    ws = workspace()
+    offering = next(o for o in ws.policy.catalog if o.pricing == "per_day")
+    offering = offering.model_copy(update={"role": "컨설턴트"})
+    assert published(offering, rates)["price"]["amount"] == 1500000
+    assert isinstance(published(offering, rates)["price"]["amount"], int)

@@ -9,7 +9,7 @@ from ..catalog import Offering
 from ..console import Console
 from ..policy.loader import load_policy
 from ..pricing import Rates
-from ..render.money import money_format
+from ..render.money import money_format, plain_amount
 
 
 def _price(offering: Offering, rates: Rates) -> str:
@@ -28,7 +28,10 @@ def published(offering: Offering, rates: Rates) -> dict[str, object]:
         amount, per = offering.fixed.price, offering.fixed.unit
     else:
         amount, per = rates.roles[offering.role].price, f"{offering.role} day"
-    return {**data, "price": {"amount": amount, "currency": rates.currency, "per": per}}
+    # The amount with the currency's minor unit digits (none for KRW or JPY): a JSON number.
+    plain = plain_amount(amount, rates.currency)
+    number = float(plain) if "." in plain else int(plain)
+    return {**data, "price": {"amount": number, "currency": rates.currency, "per": per}}
 
 
 def markdown(catalog: list[Offering], rates: Rates) -> str:

@@ -181,8 +181,8 @@ def explain_command(
     settings = Settings(
         bot=gitlab.bot_username(),
         templates=workspace.templates,
-        members=gitlab.scope_members(policy.scope),
-        assignments=assignments_for(policy, listed),
+        members=(members := gitlab.scope_members(policy.scope)),
+        assignments=assignments_for(policy, listed, members),
     )
     console.out(explain_issue(policy, issue, now or gitlab.now(), settings))
     return 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from ..errors import TemplateProblem
 from ..issues.snapshot import IssueSnapshot, LabelEvent
@@ -88,6 +89,9 @@ def plan_issue(
 
 
 class _Planner(Gates, Comments):
+    # The context of this run's unexpected-move note, for the stage this run moves it on to.
+    unexpected: dict[str, Any] | None = None
+
     def run(self, base: IssuePlan) -> IssuePlan:
         if self.issue.state != "opened":
             return self.run_closed(base)
@@ -111,6 +115,9 @@ class _Planner(Gates, Comments):
             stage = transition.to
             if stage in self.life.terminal():
                 break
+        moved = self.unexpected
+        if moved is not None and moved["then"] is None and stage and stage != original_stage:
+            moved["then"] = Trusted(self.life.label(stage))
         self.run_rules(stage)
         return self.finish(base, original_stage)
 
@@ -243,7 +250,22 @@ class _Planner(Gates, Comments):
             else None,
             "target_label": named(move.target, self.life.label(move.target)),
             "allowed": [Trusted(self.life.label(t)) for t in allowed],
+            # Where the bot's run after it moved the issue on (from its label events; this run's
+            # own moves are added by `run`): the note says so, the same on every run.
+            "then": next(
+                (
+                    Trusted(e.label)
+                    for e in sorted(events, key=lambda e: e.created_at)
+                    if e.user == self.settings.bot
+                    and e.action == "add"
+                    and e.label.startswith(self.prefix)
+                    and e.created_at >= move.at
+                    and e.label != self.life.label(move.target)
+                ),
+                None,
+            ),
         }
+        self.unexpected = context["move"]
         self.draft.reasons.append(
             f"unexpected move: {move.source} -> {move.target} by @{move.user}"
         )

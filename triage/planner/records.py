@@ -148,6 +148,9 @@ class Settings:
     # label event's or an award's author counts by id, never by the name it shows.
     ids: Mapping[str, int] = field(default_factory=dict)
     assignments: Mapping[tuple[str, int], str] = field(default_factory=dict)
+    # The names on the GitLab profiles of the people the listing shows (assignees, authors): an
+    # EM assigned by this run is named in the comments it posts (the SoW's contacts).
+    names: Mapping[str, str] = field(default_factory=dict)
     digest: str = ""
     # Who GitLab shows as members of the scope (lower-case usernames, read by the runner): only
     # they are mentioned from the data block. None: not read, so no one from it is mentioned.

@@ -32,8 +32,15 @@ class PlanState:
         self.draft = Draft(labels=set(issue.labels), state=issue.state, assignees=issue.assignees)
 
     def current(self) -> IssueSnapshot:
-        """The issue as it will be once the draft is applied."""
-        return self.issue.edited(self.draft.labels, self.draft.state, self.draft.assignees)
+        """The issue as it will be once the draft is applied (an EM it assigns named as the
+        listing names them, as the next listing will)."""
+        edited = self.issue.edited(self.draft.labels, self.draft.state, self.draft.assignees)
+        known = {
+            user: self.settings.names[user]
+            for user in self.draft.assignees
+            if user not in edited.names and user in self.settings.names
+        }
+        return edited.changed(names={**edited.names, **known}) if known else edited
 
     def facts(self, issue: IssueSnapshot, stage: str | None) -> Facts:
         cal = self.policy.calendar
@@ -52,6 +59,7 @@ class PlanState:
             digest=self.policy.digest.project is not None,
             hours=(cal.business_hours.start, cal.business_hours.end),
             estimator=self.settings.memo.estimate,
+            money=getattr(self.settings.templates, "money", None),  # Templates have it
         )
 
     def bot_notes(self) -> list[tuple[Note, Marker]]:

@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.numbers import format_currency, get_decimal_symbol, is_currency
+from babel.numbers import (
+    format_currency,
+    get_currency_precision,
+    get_decimal_symbol,
+    is_currency,
+)
 
 if TYPE_CHECKING:
     from ..pricing import Rates
@@ -100,6 +105,13 @@ class MoneyFormat:
         """A date as the locale writes it in a sentence: `Nov 27, 2026`, `27.11.2026` (de_DE);
         `long`: `November 27, 2026`, `2026년 11월 27일` (ko_KR)."""
         return str(format_date(value, form, locale=_locale(self.locale)))
+
+
+def plain_amount(value: Any, currency: str) -> str:
+    """An amount as a plain number with the currency's minor unit digits, for files another
+    program reads (a CSV): `67200.00` USD, `5130000` KRW, `1.500` BHD."""
+    digits = get_currency_precision(currency)
+    return f"{Decimal(str(value)):.{digits}f}"
 
 
 def money_format(rates: Rates) -> MoneyFormat:

@@ -206,7 +206,7 @@ class EstimateState(Condition):
                 state, saw = "invalid", "; ".join(problems)
             else:
                 days = f"{priced.total_days.normalize():f}"
-                state, saw = "valid", f"{days} days, net {priced.currency} {priced.net_price:,.2f}"
+                state, saw = "valid", f"{days} days, net {facts.amount(priced.net_price)}"
         return Outcome(state == self.estimate, saw)
 
 
@@ -293,7 +293,7 @@ class NetPrice(Condition):
             return Outcome(False, "no priced estimate")
         return Outcome(
             self.net_price.holds(float(priced.net_price)),
-            f"net {priced.currency} {priced.net_price:,.2f}",
+            f"net {facts.amount(priced.net_price)}",
         )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from ..catalog import Offering
 from ..issues.scoping import ScopingData
@@ -48,6 +49,13 @@ class Facts:
         [ScopingData, Rates, tuple[Offering, ...] | list[Offering]],
         tuple[Estimate | None, list[str]],
     ] = estimate
+    # How an amount is written for a person (the policy's currency and locale: `₩5,130,000`);
+    # None: the currency's code and two decimals.
+    money: Callable[[Decimal], str] | None = None
+
+    def amount(self, value: Decimal) -> str:
+        """An amount of the rate card's currency, as the policy's locale writes it."""
+        return self.money(value) if self.money else f"{self.rates.currency} {value:,.2f}"
 
     def in_quarter_end(self) -> bool:
         """The calendar's quarter-end mode: the fiscal quarter's last `quarter_end_days` days."""

@@ -213,7 +213,11 @@ def run_holding(
         result = RunResult(mode, now=when, readers=limit)
         if mode == "apply":
             result.pdfs = pdfs if pdfs is not None else PdfCopies(None)
-        settings = replace(settings, assignments=assignments_for(policy, listed, settings.members))
+        settings = replace(
+            settings,
+            assignments=assignments_for(policy, listed, settings.members),
+            names={user: name for s in listed for user, name in s.names.items()},
+        )
         result.unassignable = unassignable(policy.assignment, settings.members)
         known = {(s.project, s.iid) for s in listed}
         listed += [c for c in closed if (c.project, c.iid) not in known]
