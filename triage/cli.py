@@ -571,7 +571,15 @@ def demo(ctx: click.Context, policies: Path | None, templates: Path | None) -> N
     _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, templates)))
 
 
-cli_serve.add_commands(main, _connection, _console, _exit, lambda: [os.environ.get(f"TRIAGE_WEBHOOK_SECRET{e}", "").strip() or None for e in ("", "_PREVIOUS")])  # serve, hooks
+cli_serve.add_commands(
+    main,
+    _connection,
+    _console,
+    _exit,
+    lambda: [
+        os.environ.get(f"TRIAGE_WEBHOOK_SECRET{e}", "").strip() or None for e in ("", "_PREVIOUS")
+    ],
+)  # serve, hooks
 main.add_command(
     salesforce_group(
         secrets=lambda: salesforce_secrets(os.environ, _credentials()),

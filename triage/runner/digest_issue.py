@@ -103,7 +103,9 @@ def keep_digest(
             outcome.exhausted = True
             break
         if not write:  # a plan for an apply: only whether it would write
-            posted, extended = (posted, extended + 1) if mine is not None else (posted + 1, extended)
+            posted, extended = (
+                (posted, extended + 1) if mine is not None else (posted + 1, extended)
+            )
             continue
         if not iid:
             iid = issues[token] = _open(
@@ -162,7 +164,10 @@ def _kept_anyway(
         return found.iid
     labelled = own.DIGEST_LABEL in found.labels
     gitlab.set_description(
-        project, found.iid, f"<!-- {token} -->\n{ABOUT}\n", label="" if labelled else own.DIGEST_LABEL
+        project,
+        found.iid,
+        f"<!-- {token} -->\n{ABOUT}\n",
+        label="" if labelled else own.DIGEST_LABEL,
     )
     return found.iid
 
@@ -185,7 +190,10 @@ def _with_comments_for(
 
 def _open(gitlab: GitLab, project: str, token: str, person: str, title: str) -> int:
     url = gitlab.create_issue(
-        project, title.replace("{person}", person), f"<!-- {token} -->\n{ABOUT}\n", (own.DIGEST_LABEL,)
+        project,
+        title.replace("{person}", person),
+        f"<!-- {token} -->\n{ABOUT}\n",
+        (own.DIGEST_LABEL,),
     )
     gitlab.own_issues(project, fresh=True)  # read again: the new issue is among them
     found = _digest_issues(gitlab, project).get(token)
