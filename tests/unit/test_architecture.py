@@ -251,7 +251,7 @@ def test_the_bot_never_imports_the_emulator():
     one. Nothing else reaches it, directly or through anything, but what dispatches to them:
     the CLI and the pytest plugin."""
     runs_the_emulator = {"triage.commands.demo", "triage.commands.emulator", "triage.testing"}
-    dispatchers = {"triage.cli", "triage.pytest_plugin"}
+    dispatchers = {"triage.cli", "triage.cli_emulator", "triage.pytest_plugin"}
     direct = {
         name
         for name in modules()
