@@ -41,8 +41,9 @@ def test_a_settled_run_reads_only_what_it_cannot_remember(demo, tmp_path):
         # the scoping issues, the closed ones the gates check (updated since the lookback; won
         # this quarter), the bot's own issues (forecast, digest), the quarter's closed deals
         "GET /projects/:id/issues": 5,
-        # today's digest comments, read once: the deals still overdue are already listed there
-        "GET /projects/:id/issues/:noteable_id/notes": 1,
+        # the digest comments of the 5 people with a deal overdue (one issue each): is it
+        # listed already, and when? Only the bot's digest comments say
+        "GET /projects/:id/issues/:noteable_id/notes": 5,
         # the approver groups (directors, TAs, Deal Desk): their direct members and invitations
         "GET /groups/:id": 3,
         "GET /groups/:id/members": 3,
