@@ -295,3 +295,20 @@ def test_an_issue_naming_an_opportunity_linked_to_another_issue_writes_nothing_t
     assert result.exit_code == 0, result.output
     assert sf.org.opportunities[full_id(oid)] == before
     assert f"opportunity {full_id(oid)} is linked to another scoping issue" in result.output
+
+
+def test_a_win_that_did_not_pass_its_gate_is_no_win_for_the_sync_either(sf):
+    """A Reporter (not Deal Desk) closes a deal as won: no number counts it (issue 29, item 2),
+    and the sync does not tell the deal Salesforce lacks a win GitLab never recorded."""
+    from triage.rules.fiscal import fiscal_quarter
+
+    oid = opp(sf)
+    iid = sf.deal(oid, stage="Approved")
+    quarter = fiscal_quarter(sf.scoping.emulator.store.clock.now().date(), 2).label
+    sf.scoping.as_person("imogen").issues.update(
+        iid,
+        {"add_labels": f"proposal::Closed_Won,close_qtr::{quarter}", "state_event": "close"},
+    )
+    result = sf.run("plan")
+    assert result.exit_code == 0, result.output
+    assert "GitLab records the win" not in result.output

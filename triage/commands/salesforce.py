@@ -20,6 +20,8 @@ from ..issues.markers import Marker, find_marker, revision
 from ..policy.model import Policy, SalesforceSync
 from ..render.markdown import escape
 from ..rules.fiscal import fiscal_quarter
+from ..runner.closed import as_gates_leave_them
+from ..runner.run import approvers_of
 from ..salesforce import ids, state
 from ..salesforce.client import BudgetSpent, Org, SalesforceProblem, Secrets
 from ..salesforce.sync import FIELDS, Disagreement, SyncPlan, deals, plan
@@ -182,7 +184,15 @@ def salesforce(
     when = now or gitlab.now()
     cal = policy.calendar
     quarter = fiscal_quarter(cal.local(when).date(), cal.fiscal_year_start_month)
-    issues += closed_in(policy, gitlab, issues, quarter)
+    # a closed deal as its gates leave it: a win that did not pass its gate is no win here either
+    issues += as_gates_leave_them(
+        policy,
+        gitlab,
+        workspace.templates,
+        closed_in(policy, gitlab, issues, quarter),
+        when,
+        approvers_of(policy, gitlab),
+    )
     wanted = deals(policy, sync, issues, when, checked.user_ids)
     _say_gaps(console, wanted)
     names = [getattr(sync.fields, key) for key in FIELDS]
