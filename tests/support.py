@@ -47,6 +47,19 @@ MEMBERS = frozenset(
     {BOT, "dana", "mateo", "harriet", "kaito", "felix", "imogen", "quinn", "rowan", "ravi"}
 )
 
+# A deal the gate tests move to Ready For Approval: its data block and the tasks it takes.
+GATE_DATA = {
+    "customer": "Acme Widgets",
+    "close_date": "2026-03-20",
+    "people": {"sa": "felix", "ae": "imogen"},
+    "line_items": [{"activity": "Discovery", "role": "PSE", "days": 3}],
+}
+GATE_TASKS = [
+    "Discovery call held",
+    "Customer agreed price and scope",
+    "SoW reviewed by account team and customer",
+]
+
 
 def won(when: datetime, by: str = "quinn") -> tuple[LabelEvent, ...]:
     """Label events of a deal the PS Director approved and Deal Desk (`quinn`) then closed won

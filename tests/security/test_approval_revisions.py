@@ -15,17 +15,9 @@ import yaml
 from triage.issues.markers import find_marker
 from triage.testing import BOT_TOKEN, Scoping
 
-DATA = {
-    "customer": "Acme Widgets",
-    "close_date": "2026-03-20",
-    "people": {"sa": "felix", "ae": "imogen"},
-    "line_items": [{"activity": "Discovery", "role": "PSE", "days": 3}],
-}
-TASKS = [
-    "Discovery call held",
-    "Customer agreed price and scope",
-    "SoW reviewed by account team and customer",
-]
+from support import GATE_DATA, GATE_TASKS
+
+DATA, TASKS = GATE_DATA, GATE_TASKS  # a deal ready for approval (support.py)
 
 
 def set_days(scoping: Scoping, iid: int, days: int) -> None:

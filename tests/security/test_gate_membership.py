@@ -15,18 +15,10 @@ from typing import Any
 
 from triage.testing import Scoping, scoping_gitlab
 
+from support import GATE_DATA, GATE_TASKS
+
 ROOT = Path(__file__).resolve().parents[2]
-DATA = {
-    "customer": "Acme Widgets",
-    "close_date": "2026-03-20",
-    "people": {"sa": "felix", "ae": "imogen"},
-    "line_items": [{"activity": "Discovery", "role": "PSE", "days": 3}],
-}
-TASKS = [
-    "Discovery call held",
-    "Customer agreed price and scope",
-    "SoW reviewed by account team and customer",
-]
+DATA, TASKS = GATE_DATA, GATE_TASKS  # a deal ready for approval (support.py)
 
 
 def _parent_member(seed: dict[str, Any]) -> None:

@@ -17,19 +17,11 @@ import pytest
 from gitlab_emulator.testing import admin
 from triage.testing import BOT_TOKEN, Scoping, scoping_gitlab
 
+from support import GATE_DATA, GATE_TASKS
+
 ROOT = Path(__file__).resolve().parents[2]
 
-DATA = {
-    "customer": "Acme Widgets",
-    "close_date": "2026-03-20",
-    "people": {"sa": "felix", "ae": "imogen"},
-    "line_items": [{"activity": "Discovery", "role": "PSE", "days": 3}],
-}
-TASKS = [
-    "Discovery call held",
-    "Customer agreed price and scope",
-    "SoW reviewed by account team and customer",
-]
+DATA, TASKS = GATE_DATA, GATE_TASKS  # a deal ready for approval (support.py)
 DEAL_DESK = "ps/deal-desk"
 
 

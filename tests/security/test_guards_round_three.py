@@ -19,20 +19,10 @@ from triage.issues.snapshot import Note
 from triage.planner import plan_issue
 from triage.testing import BOT_TOKEN, Scoping, scoping_gitlab
 
-from support import NOW, block, settings, snapshot, with_details, workspace
+from support import GATE_DATA, GATE_TASKS, NOW, block, settings, snapshot, with_details, workspace
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = {
-    "customer": "Acme Widgets",
-    "close_date": "2026-03-20",
-    "people": {"sa": "felix", "ae": "imogen"},
-    "line_items": [{"activity": "Discovery", "role": "PSE", "days": 3}],
-}
-TASKS = [
-    "Discovery call held",
-    "Customer agreed price and scope",
-    "SoW reviewed by account team and customer",
-]
+DATA, TASKS = GATE_DATA, GATE_TASKS  # a deal ready for approval (support.py)
 
 
 def writes(url: str) -> dict[str, int]:

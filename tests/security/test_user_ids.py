@@ -13,18 +13,10 @@ from typing import Any
 from triage.gitlab.adapter import GitLab
 from triage.testing import scoping_gitlab
 
+from support import GATE_DATA, GATE_TASKS
+
 ROOT = Path(__file__).resolve().parents[2]
-DATA = {
-    "customer": "Acme Widgets",
-    "close_date": "2026-03-20",
-    "people": {"sa": "felix", "ae": "imogen"},
-    "line_items": [{"activity": "Discovery", "role": "PSE", "days": 3}],
-}
-TASKS = [
-    "Discovery call held",
-    "Customer agreed price and scope",
-    "SoW reviewed by account team and customer",
-]
+DATA, TASKS = GATE_DATA, GATE_TASKS  # a deal ready for approval (support.py)
 DIRECTOR = "ps-directors-member"  # the harness's member of ps/ps-directors
 
 
