@@ -109,8 +109,10 @@ def test_salesforces_closed_won_is_flagged_on_the_deal_once_and_listed_as_needin
     assert "Salesforce::disagrees" in sf.scoping.labels(iid)
     assert sf.scoping.stage(iid) == "Approved"  # never set from Salesforce
 
+    puts = sf.scoping.emulator.stats.requests["PUT"]
     assert sf.run("apply").exit_code == 0
     assert len(sf.scoping.comments(iid, "salesforce")) == 1  # said once
+    assert sf.scoping.emulator.stats.requests["PUT"] == puts  # and flagged once
 
     report = triage_report(
         sf.scoping.emulator.url, BOT_TOKEN, "--policies", str(sf.policies), "--format", "json"

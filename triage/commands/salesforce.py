@@ -314,9 +314,7 @@ def _tell_gitlab(console: Console, sync: SalesforceSync, gitlab: GitLab, decided
     """On each deal Salesforce disagrees with: the flag label, and a note once per set of
     disagreements. On each that agrees again: the flag taken off."""
     bot = gitlab.bot_username()
-    flagged = set()
     for d in decided.disagreements:
-        flagged.add((d.project, d.iid))
         body = _note(d)
         rev = revision(list(d.says))
         said = any(
@@ -331,9 +329,12 @@ def _tell_gitlab(console: Console, sync: SalesforceSync, gitlab: GitLab, decided
                 marker_key=NOTE_KEY,
                 marker_rev=rev,
             )
-        gitlab.update_issue(d.project, d.iid, add=(sync.flag_label,), remove=(), state_event=None)
-    for w in decided.agreeing:
-        if w.flagged and (w.project, w.iid) not in flagged:
+        if not d.flagged:  # labelled once, not again every run
+            gitlab.update_issue(
+                d.project, d.iid, add=(sync.flag_label,), remove=(), state_event=None
+            )
+    for w in decided.agreeing:  # a deal agrees or disagrees, never both
+        if w.flagged:
             gitlab.update_issue(
                 w.project, w.iid, add=(), remove=(sync.flag_label,), state_event=None
             )

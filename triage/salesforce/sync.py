@@ -90,6 +90,7 @@ class Disagreement:
     iid: int
     customer: str
     says: tuple[str, ...]
+    flagged: bool = False  # carries the flag label already
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,13 @@ def plan(
         if says:
             disagreements.append(
                 Disagreement(
-                    deal.opportunity, deal.ref, deal.project, deal.iid, deal.customer, says
+                    deal.opportunity,
+                    deal.ref,
+                    deal.project,
+                    deal.iid,
+                    deal.customer,
+                    says,
+                    deal.flagged,
                 )
             )
         else:
