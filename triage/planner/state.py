@@ -33,8 +33,9 @@ class PlanState:
 
     def current(self) -> IssueSnapshot:
         """The issue as it will be once the draft is applied (an EM it assigns named as the
-        listing names them, as the next listing will)."""
+        listing names them, as the next listing will; the task items it unticks unticked)."""
         edited = self.issue.edited(self.draft.labels, self.draft.state, self.draft.assignees)
+        edited = edited.unticked(self.draft.untick) if self.draft.untick else edited
         known = {
             user: self.settings.names[user]
             for user in self.draft.assignees
