@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .catalog import FixedPrice, Offering
+from .catalog import Exclusion, FixedPrice, Offering
 from .policy.model import (
     Assignment,
     Calendar,
@@ -136,6 +136,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("digest", DigestConfig),
     ("catalog[]", Offering),
     ("catalog[].fixed", FixedPrice),
+    ("catalog[].out_of_scope[] (a line an offering sold drops)", Exclusion),
 ]
 
 CATALOG_EXAMPLE = """\

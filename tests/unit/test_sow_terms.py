@@ -22,14 +22,14 @@ PUBLIC_SECTOR = LabelTerms(
 )
 
 
-def sow_note(data=BRAMBLEWOOD, labels=(), policy=None):
-    """The SoW note of a deal in SOW_WIP, and the context its Word document gets."""
+def sow_note(data=BRAMBLEWOOD, labels=(), policy=None, known=None):
+    """The SoW note of a deal in SOW_WIP, and the context its Word document gets; `known`: the
+    names the run read from the member listing."""
     issue = snapshot(
         labels=("Services Calculator", "proposal::SOW_WIP", *labels), done=TASKS, data=data
     )
-    plan = plan_issue(
-        policy or WS.policy, with_details(replace(issue, names=NAMES)), NOW, settings(WS)
-    )
+    run = replace(settings(WS), names=known or {})
+    plan = plan_issue(policy or WS.policy, with_details(replace(issue, names=NAMES)), NOW, run)
     assert plan.error is None, plan.error
     [note] = [c for c in plan.comments if c.template == "sow-draft.md.j2"]
     assert note.document is not None
@@ -106,3 +106,16 @@ def test_the_data_blocks_fee_type_wins_over_the_labels():
         {**BRAMBLEWOOD, "fee_type": "fixed_price"}, labels=("Public Sector US",), policy=policy
     )
     assert "- Fee type: Fixed price.\n" in text
+
+
+def test_the_sa_the_data_block_names_is_named_by_their_profile():
+    # The listing names the EM and the author (the AE); the member listing names the SA.
+    text, document = sow_note(known={"felix": "Felix Marchetti"})
+    assert "- Solutions Architect: Felix Marchetti\n" in text
+    assert "to be confirmed" not in text and "name is not known" not in text
+    assert {"role": "Solutions Architect", "name": "Felix Marchetti"} in document["deal"][
+        "contacts"
+    ]
+    text, _ = sow_note()  # a name the run does not know: the EM is asked to write it
+    assert "- Solutions Architect: to be confirmed\n" in text
+    assert "The Solutions Architect's name is not known to the bot" in text

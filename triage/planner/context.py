@@ -310,7 +310,8 @@ def _with_catalog(
             ],
             "prerequisites": _union(o.prerequisites for o in offerings),
             "assumptions": _union(o.assumptions for o in offerings),
-            "out_of_scope": _union(o.out_of_scope for o in offerings),
+            # less what an offering sold contradicts (`unless_sold`)
+            "out_of_scope": _union(o.exclusions({s.id for s in offerings}) for o in offerings),
             "unknown": unknown,
         },
     }
@@ -356,7 +357,7 @@ def _deal_context(policy: Policy, issue: IssueSnapshot) -> dict[str, Any]:
         "contacts": [
             {
                 "role": Trusted(sow.contact_roles[role]),
-                "name": issue.names.get(user) if user else None,
+                "name": (issue.names.get(user) or issue.names.get(user.lower())) if user else None,
                 "username": user,
             }
             for role, user in people.items()
