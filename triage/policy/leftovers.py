@@ -21,6 +21,8 @@ _SOW_WORDS = {
     "governing_terms": "your terms for services",
     "billing": "your billing terms",
     "billing_terms": "your billing terms",
+    "payment_terms": "your payment terms",
+    "fee_types": "your names for the fee types",
     "closing_deliverable": "your SoW's last deliverable",
 }
 
