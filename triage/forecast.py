@@ -36,7 +36,7 @@ class Deal:
     segment: str
     stage: str
     confidence: str
-    rationale: str
+    rationale: str  # the data block's, for the colour it states (`rationale_for`)
     close_date: str
     net: Decimal
     opportunity: str
@@ -45,6 +45,7 @@ class Deal:
     days_in_stage: int | None  # business days, when the stage's start was read
     slipped: bool = False  # open, and its close date has passed: counted in the current quarter
     priced: bool = True  # False: no priced line items, its net (0) is no estimate
+    rationale_for: str = ""  # the colour the data block states: its rationale is for that one
 
 
 @dataclass(frozen=True)
@@ -147,10 +148,8 @@ def deal_of(policy: Policy, issue: IssueSnapshot, now: datetime) -> Deal | None:
         em=issue.assignees[0] if issue.assignees else "(none)",
         segment=_label(issue, f"{policy.assignment.segment_prefix}::") or data.segment or "(none)",
         stage=_label(issue, f"{policy.lifecycle.label_prefix}::") or "(none)",
-        confidence=(
-            confidence := _confidence(_label(issue, "EM_Confidence::"), data.confidence.value)
-        ),
-        rationale=_rationale(confidence, data.confidence.value, data.confidence.rationale),
+        confidence=_confidence(_label(issue, "EM_Confidence::"), data.confidence.value),
+        rationale=data.confidence.rationale or "",
         close_date=data.close_date.isoformat() if data.close_date else "",
         net=priced.net_price if priced else Decimal(0),
         opportunity=data.opportunity or "",
@@ -159,6 +158,7 @@ def deal_of(policy: Policy, issue: IssueSnapshot, now: datetime) -> Deal | None:
         days_in_stage=_days_in_stage(policy, issue, now),
         slipped=data.close_date is not None and data.close_date < now.date(),
         priced=priced is not None,
+        rationale_for=data.confidence.value,
     )
 
 
@@ -182,14 +182,6 @@ def _confidence(label: str | None, stated: str) -> str:
     its value in the total but in no category."""
     known = {colour.lower(): colour for colour in CATEGORIES}
     return known.get((label or "").strip().lower(), stated)
-
-
-def _rationale(confidence: str, stated: str, rationale: str | None) -> str:
-    """The rationale of the confidence shown (the label's): the data block's, when it states
-    the same value; else said to be for the value it states, never passed off as the label's."""
-    if not rationale or stated == confidence:
-        return rationale or ""
-    return f"(the data block says {stated}: {rationale})"
 
 
 def _days_in_stage(policy: Policy, issue: IssueSnapshot, now: datetime) -> int | None:

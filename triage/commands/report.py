@@ -72,11 +72,17 @@ def report(
     if fmt == "salesforce-csv":
         rows = salesforce_csv(policy, open_issues, when, closed)
         text = rows.text
-        if rows.no_opportunity:
+        # One line per deal the file cannot match, so that each can be found and fixed: the row
+        # is written without an id (never with a value that is no opportunity's id).
+        for ref, value, why in rows.invalid:
             console.err(
-                f"warning: {len(rows.no_opportunity)} row(s) without an opportunity id (the data "
-                f"loader cannot match them): {', '.join(rows.no_opportunity)}; set `opportunity` "
-                "in their data blocks"
+                f"warning: {ref}: opportunity {value!r} {why}: its row has no Opportunity ID; "
+                "set `opportunity` in its data block to the opportunity's id (006...)"
+            )
+        for ref in rows.no_opportunity:
+            console.err(
+                f"warning: {ref}: row without an opportunity id (the data loader cannot match "
+                "it); set `opportunity` in its data block"
             )
         for opportunity, refs in rows.shared:
             console.err(
