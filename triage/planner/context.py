@@ -18,7 +18,6 @@ from ..policy.model import NO_STAGE, Policy, Transition
 from ..policy.sow import Sow
 from ..pricing import Estimate, estimate
 from ..render.markdown import Trusted, Unit, mention
-from ..rules.fiscal import fiscal_quarter
 
 
 class Memo:
@@ -154,11 +153,7 @@ def _issue_context(
     priced, estimate_problems = (
         estimate(data, policy.rates, policy.catalog) if data and data.line_items else (None, [])
     )
-    quarter = (
-        fiscal_quarter(data.close_date, policy.calendar.fiscal_year_start_month)
-        if data and data.close_date
-        else None
-    )
+    quarter = policy.calendar.quarter(data.close_date) if data and data.close_date else None
     return {
         "customer": data.customer if data else issue.title,
         "people": {

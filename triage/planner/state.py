@@ -55,6 +55,7 @@ class PlanState:
             stage=stage,
             stage_prefix=self.life.label_prefix,
             fiscal_start_month=cal.fiscal_year_start_month,
+            fiscal_named_by=cal.fiscal_year_named_by,
             holidays=self.policy.days_off(issue.assignees[0] if issue.assignees else None),
             rates=self.policy.rates,
             catalog=self.policy.catalog,
