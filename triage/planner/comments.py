@@ -97,7 +97,8 @@ class Comments(PlanState):
             )
             shown = request.context.get("estimate")
             sow = shown.get("revision") if isinstance(shown, dict) else None
-            marker = Marker(request.key, rev, close_qtr=request.close_qtr, sow=sow)
+            net = shown.get("net_price") if isinstance(shown, dict) else None
+            marker = Marker(request.key, rev, close_qtr=request.close_qtr, sow=sow, net=net)
             # The comments after it link to this one: its note id is known once it is posted.
             links[own_rule] = Trusted(
                 f"{self.issue.web_url}#note_{posted_placeholder(request.key)}"
