@@ -16,6 +16,8 @@ from ..policy.model import NO_STAGE, Policy, Transition
 from ..pricing import estimate
 from ..render.markdown import Trusted, Unit, mention
 from ..rules.fiscal import fiscal_quarter
+from ..salesforce.ids import full
+from ..salesforce.ids import problem as id_problem
 
 
 class Memo:
@@ -109,6 +111,8 @@ def template_context(
         "rule_description": static["rules"].get(rule, Trusted("")),
         "notify": [],  # set by a comment's `notify`
         "document": None,  # a comment with a `document`: where its link goes (planner/comments)
+        "changes_since": None,  # a comment with `changes_since` (planner/revisions)
+        "approvals": {},  # for rules: the approvals that stand, by gate id (planner/gates)
         "transition": None
         if transition is None
         else {
@@ -196,7 +200,21 @@ def _issue_context(
         "data_block_status": Trusted(block.status),
         "unknown_activities": _unknown_activities(policy.catalog, data, nearest),
         "deal": _deal_context(policy, issue),
+        "opportunity": _opportunity(policy, data),
     }
+
+
+def _opportunity(policy: Policy, data: ScopingData | None) -> dict[str, Any] | None:
+    """The data block's `opportunity`: `id` (as written: escaped), `valid` (a Salesforce
+    opportunity id, not a placeholder), `url` (its record in the org of the policy's
+    `salesforce.sync`, built by the bot from a valid id; else None); None without one."""
+    if data is None or not data.opportunity:
+        return None
+    value = data.opportunity.strip()
+    valid = id_problem(value) is None
+    sync = policy.salesforce.sync
+    url = f"{sync.instance_url.rstrip('/')}/{full(value)}" if valid and sync else None
+    return {"id": data.opportunity, "valid": valid, "url": Trusted(url) if url else None}
 
 
 def _unknown_activities(
