@@ -119,7 +119,8 @@ def validate(ctx: click.Context, policies: Path, templates: Path) -> None:
     """Check policies and templates; exit non-zero on any problem."""
     from .commands.validate import validate as command
 
-    _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, templates)))
+    now = ctx.obj.get("now") or datetime.now(UTC)  # a target's quarter over by then is named
+    _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, templates, now)))
 
 
 def _run(ctx: click.Context, options: RunOptions) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .catalog import FixedPrice, Offering
+from .catalog import Exclusion, FixedPrice, Offering
 from .policy.model import (
     Assignment,
     Calendar,
@@ -22,7 +22,7 @@ from .policy.model import (
     Stage,
     Transition,
 )
-from .policy.sow import Sow
+from .policy.sow import LabelTerms, Sow
 from .pricing import Rates
 from .rules.actions import ACTIONS
 from .rules.conditions import CONDITIONS
@@ -51,10 +51,14 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "missing": "for the intake checklist: what it still lacks, items with `what` (`assignee`, `data_block`, `readable_data_block` or `field`, with `field` its name); for an approval refusal: what the gate's `requires` found missing (trusted text)",
     "contacts": "the policy's `approvers`, `delivery_team`, `technical_architects`, `triage_lead` "
     "(assignment.triage_lead) as mentions (trusted)",
-    "sow": "the policy's `sow` terms (trusted)",
+    "sow": "the policy's `sow` terms, with those of the issue's labels in `sow.by_label` (trusted)",
     "deal": "for customer-facing text: `sow_number` (trusted), `legal_entity`, `msa` (`name`, "
     "`date`) or None, `agreement_named`, `billing` (an allowed term), `billing_refused` (a term "
-    "the policy does not allow), `billing_allowed`, `contacts` (`role` spelled out, `name` from "
+    "the policy does not allow), `billing_allowed`, `fee_type` (in the policy's words), "
+    "`fee_type_id` (`fixed_price` or `time_and_materials`), `payment_terms`, `clauses` (those "
+    "of the issue's labels in `sow.by_label`), `timeline` (`start`, `end`: the data block's "
+    "dates or None; `weeks`: between them, else the longest role's days at five a week), "
+    "`contacts` (`role` spelled out, `name` from "
     "the GitLab profile or None, `username`); for the delivery hand-off `region`, `skills`, "
     "`start_window`, `risks`, `kickoff_checklist` (the one checklist, trusted), `scheduling` "
     "(the policy's scheduling contacts, trusted)",
@@ -86,7 +90,8 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "(`once_per: estimate`: the signature request, when an approval counted): `version` (the SoW "
     "version it recorded, or None), `revision` (trusted), `changes` (what differs from the "
     "estimate now, in order: `field` (trusted: `list_price`, `discount_pct`, `net_price`, "
-    "`total_days`, `role_days`, `close_date`, `start_window`, `billing`, `agreement`), `role` (for "
+    "`total_days`, `role_days`, `close_date`, `start_window`, `start_date`, `end_date`, "
+    "`fee_type`, `billing`, `payment_terms`, `agreement`), `role` (for "
     "`role_days`), `before`, `after` (None where there was or is none; `agreement`: `standard` or "
     "`msa`, `date`); None when that note recorded no figures); else None",
     "approvals": "for rules: the approvals that stand on the issue, by gate id: `by` (the "
@@ -115,8 +120,9 @@ DOCUMENT_VARIABLES: dict[str, str] = {
     "customer": "the data block's `customer`",
     "date": "the revision date (`YYYY-MM-DD`): the day the document was made; `{{ date | day }}`"
     " writes it for `rates.locale` (`Nov 27, 2026`, `27.11.2026` for de_DE)",
-    "sow": "the policy's `sow` terms",
-    "deal": "`sow_number`, `legal_entity`, `msa` (`name`, `date`), `billing`, `region`, "
+    "sow": "the policy's `sow` terms, with those of the issue's labels in `sow.by_label`",
+    "deal": "`sow_number`, `legal_entity`, `msa` (`name`, `date`), `billing`, `fee_type`, "
+    "`fee_type_id`, `payment_terms`, `clauses`, `timeline` (`start`, `end`, `weeks`), `region`, "
     "`start_window`, `contacts` (`role`, `name`: the name on the GitLab profile, or none)",
     "estimate": "`currency`, `revision` (a hash), `version` (the SoW version number, counted on "
     "the SoW note's earlier revisions: 1, 2, ...), `roles` (`role`, `days`), `total_days`, `list_price`, "
@@ -137,6 +143,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("rules[]", Rule),
     ("rates", Rates),
     ("sow", Sow),
+    ("sow.by_label.<label>", LabelTerms),
     ("contacts", Contacts),
     ("approvals[]", Gate),
     ("assignment", Assignment),
@@ -144,6 +151,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("digest", DigestConfig),
     ("catalog[]", Offering),
     ("catalog[].fixed", FixedPrice),
+    ("catalog[].out_of_scope[] (a line an offering sold drops)", Exclusion),
 ]
 
 CATALOG_EXAMPLE = """\

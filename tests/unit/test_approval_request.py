@@ -134,6 +134,21 @@ def test_the_request_shows_staffing_terms_risks_opportunity_and_confidence():
     )
 
 
+def test_the_fee_type_payment_terms_and_timeline_are_shown():
+    data = {
+        **BRAMBLEWOOD,
+        "fee_type": "time_and_materials",
+        "start_date": "2026-02-16",
+        "end_date": "2026-03-20",
+    }
+    body = request_of(ready(data=data))
+    assert line(body, "- Fee type:") == "- Fee type: Time and materials"
+    assert line(body, "- Payment terms:") == (
+        "- Payment terms: Invoices are payable within 30 days of their date"
+    )
+    assert line(body, "- Timeline:") == "- Timeline: 2026-02-16 to 2026-03-20 (5 weeks)"
+
+
 def test_standard_terms_and_the_policys_billing_are_named_as_such():
     data = {**BRAMBLEWOOD, "agreement": "standard", "billing_terms": None}
     body = request_of(ready(data=data))
@@ -216,6 +231,7 @@ def test_the_changes_name_the_dates_terms_and_roles_that_changed():
         "close_date": "2026-02-20",
         "start_window": "from 2026-03-02",
         "agreement": "standard",
+        "fee_type": "time_and_materials",
         "line_items": [*REVISED_V2["line_items"], {"activity": "Review", "role": "TA", "days": 2}],
     }
     issue = approved_then_revised()
@@ -224,6 +240,7 @@ def test_the_changes_name_the_dates_terms_and_roles_that_changed():
     assert "- Close date: 2026-01-23 → 2026-02-20" in body
     assert "- Start window: from 2026-02-16 → from 2026-03-02" in body
     assert "- Terms: MSA BFS-2024-117 of 2024-03-18 → standard terms" in body
+    assert "- Fee type: Fixed price → Time and materials" in body
 
 
 def _signature_note(issue):

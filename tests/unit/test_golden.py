@@ -107,7 +107,10 @@ CASES = {
         stage("Awaiting_Discovery", data=None, done=TASKS[:1])
     ),
     "estimate-summary.md.j2": lambda: with_details(stage("Estimate_Feedback", done=TASKS[:1])),
-    "sow-draft.md.j2": lambda: with_details(replace(stage("SOW_WIP", done=TASKS[:2]), names=NAMES)),
+    # The SA's name as the run read it from the project's member listing.
+    "sow-draft.md.j2": lambda: with_details(
+        replace(stage("SOW_WIP", done=TASKS[:2]), names={**NAMES, "felix": "Felix Marchetti"})
+    ),
     "cost-estimate.md.j2": lambda: with_details(stage("SOW_WIP", data=ORCHARD, done=TASKS[:2])),
     "approval-request.md.j2": lambda: with_details(
         stage("Ready For Approval", data=ORCHARD, confidence="Red"), EARLIER

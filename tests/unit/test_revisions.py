@@ -63,5 +63,14 @@ def test_changes_compare_numbers_by_value_and_name_roles_that_came_or_went():
     ]
 
 
+def test_a_text_an_older_record_lacks_is_not_compared():
+    """A field added since the figures were recorded (here `fee_type`) is no change."""
+    assert "fee_type" not in V1 and decode(encode(V1)) == V1
+    assert changes(V1, {**V1, "fee_type": "Fixed price"}) == []
+    assert [
+        c["field"] for c in changes({**V1, "fee_type": None}, {**V1, "fee_type": "Fixed price"})
+    ] == ["fee_type"]
+
+
 def test_the_same_figures_have_no_changes():
     assert changes(V1, dict(V1)) == []

@@ -189,6 +189,8 @@ class GitLab(Door):
             name = str(m["username"]).lower()
             levels[name] = max(int(m["access_level"]), levels.get(name, 0))
             self._member_ids[name] = int(m["id"])
+            if m.get("name"):  # what a customer-facing comment calls them (member_names)
+                self._member_names[name] = str(m["name"])
         return levels
 
     def people_ids(self, usernames: set[str]) -> dict[str, int]:
@@ -218,11 +220,7 @@ class GitLab(Door):
             manager = self._gl.groups.get(scope.group, lazy=True).members_all
         else:
             return None
-        return frozenset(
-            str(m["username"]).lower()
-            for m in self._every(manager)
-            if m.get("state", "active") == "active"
-        )
+        return frozenset(self._levels(manager))
 
     def user_id(self, username: str) -> int:
         if username not in self._user_ids:

@@ -25,7 +25,15 @@ from ..rules.actions import Comment
 
 # The figures compared, in the order a change list names them.
 NUMBERS = ("list_price", "discount_pct", "net_price", "total_days")
-TEXTS = ("close_date", "start_window", "billing")
+TEXTS = (
+    "close_date",
+    "start_window",
+    "start_date",
+    "end_date",
+    "fee_type",
+    "billing",
+    "payment_terms",
+)
 MAX_TEXT = 2_000  # longer than any data block field recorded
 
 
@@ -64,7 +72,11 @@ def figures(context: dict[str, Any]) -> dict[str, Any] | None:
         "roles": [[str(r["role"]), str(r["days"])] for r in priced["roles"]],
         "close_date": _text(scoping.get("close_date")),
         "start_window": _text(deal.get("start_window")),
+        "start_date": _text((deal.get("timeline") or {}).get("start")),
+        "end_date": _text((deal.get("timeline") or {}).get("end")),
+        "fee_type": _text(deal.get("fee_type")),  # in the team's words
         "billing": _text(deal.get("billing")),
+        "payment_terms": _text(deal.get("payment_terms")),
         "agreement": agreement,
     }
 
@@ -101,13 +113,10 @@ def _number(value: Any) -> bool:
 
 
 def _well_formed(shown: Any) -> bool:
-    if not isinstance(shown, dict) or set(shown) != {
-        "version",
-        "roles",
-        "agreement",
-        *NUMBERS,
-        *TEXTS,
-    }:
+    """Every number and the version; texts, each a text or none, only those recorded (a field
+    added since an older release recorded its figures is not compared)."""
+    required = {"version", "roles", "agreement", *NUMBERS}
+    if not isinstance(shown, dict) or not required <= set(shown) <= {*required, *TEXTS}:
         return False
     agreement = shown["agreement"]
     return (
@@ -126,6 +135,7 @@ def _well_formed(shown: Any) -> bool:
         and all(
             shown[name] is None or (isinstance(shown[name], str) and len(shown[name]) <= MAX_TEXT)
             for name in TEXTS
+            if name in shown
         )
         and (
             agreement in (None, "standard")
@@ -141,7 +151,8 @@ def _well_formed(shown: Any) -> bool:
 def changes(before: dict[str, Any], now: dict[str, Any]) -> list[dict[str, Any]]:
     """What differs between two sets of figures, in a fixed order: each `field` (trusted: a
     name of NUMBERS, `role_days`, TEXTS or `agreement`), `role` (for `role_days`), `before`,
-    `after` (None where there was or is none). Numbers compare by value (`10` is `10.0`)."""
+    `after` (None where there was or is none). Numbers compare by value (`10` is `10.0`); a
+    text `before` did not record is not compared."""
     found: list[dict[str, Any]] = []
 
     def differ(name: str, old: Any, new: Any, role: str | None = None) -> None:
@@ -156,7 +167,7 @@ def changes(before: dict[str, Any], now: dict[str, Any]) -> list[dict[str, Any]]
         if old is None or new is None or Decimal(old) != Decimal(new):
             differ("role_days", old, new, role)
     for name in (*TEXTS, "agreement"):
-        if before[name] != now[name]:
+        if name in before and before[name] != now[name]:
             differ(name, before[name], now[name])
     return found
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..render.markdown import Trusted, code, escape, mention
 from .facts import Facts, NeedDetail
-from .fiscal import business_days_between, fiscal_quarter
+from .fiscal import business_days_between
 from .registry import tagged_union
 
 
@@ -351,7 +351,7 @@ class CloseQuarterLabel(Action):
         stated = data.close_date if data else None
         if spec.quarter_of == "close_date" and stated is not None and stated <= day:
             day, source = stated, "close_date"
-        quarter = fiscal_quarter(day, facts.fiscal_start_month)
+        quarter = facts.quarter_of(day)
         label = f"{spec.prefix}::{quarter.label}"
         add_label(draft, label)
         step.context["closed_in"] = {

@@ -21,7 +21,7 @@ from ..catalog import unknown
 from ..issues.markers import Marker, find_marker
 from ..issues.tasks import normalise
 from .facts import Facts, NeedDetail
-from .fiscal import business_days_between, fiscal_quarter
+from .fiscal import business_days_between
 from .registry import tagged_union
 
 
@@ -274,7 +274,7 @@ class DaysToQuarterEnd(Condition):
 
     def evaluate(self, facts: Facts) -> Outcome:
         today = facts.moment.today()
-        quarter = fiscal_quarter(today, facts.fiscal_start_month)
+        quarter = facts.quarter_of(today)
         days = business_days_between(today, quarter.end, facts.holidays)
         return Outcome(
             self.days_to_quarter_end.holds(days), f"{days} business days to {quarter.name} end"
@@ -321,7 +321,7 @@ class QuarterEnd(Condition):
 
     def evaluate(self, facts: Facts) -> Outcome:
         on = facts.deal_in_quarter_end()
-        quarter = fiscal_quarter(facts.moment.today(), facts.fiscal_start_month)
+        quarter = facts.quarter_of(facts.moment.today())
         return Outcome(
             on == self.quarter_end, f"quarter-end mode {'on' if on else 'off'} ({quarter.name})"
         )
@@ -468,7 +468,7 @@ class CloseDatePassed(Condition):
         if data is None or data.close_date is None:
             return Outcome(False, "no close date")
         passed = data.close_date < facts.moment.today()
-        quarter = fiscal_quarter(data.close_date, facts.fiscal_start_month)
+        quarter = facts.quarter_of(data.close_date)
         return Outcome(
             passed == self.close_date_passed,
             f"close date {data.close_date} ({quarter.name}) "

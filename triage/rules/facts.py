@@ -14,7 +14,7 @@ from ..catalog import Offering
 from ..issues.scoping import ScopingData
 from ..issues.snapshot import IssueSnapshot
 from ..pricing import Estimate, Rates, estimate
-from .fiscal import fiscal_quarter
+from .fiscal import FiscalQuarter, NamedBy, fiscal_quarter
 from .moment import Moment
 
 
@@ -36,6 +36,7 @@ class Facts:
     stage: str | None
     stage_prefix: str
     fiscal_start_month: int = 2
+    fiscal_named_by: NamedBy = "end"  # a fiscal year is named by the year it ends (or starts) in
     holidays: frozenset[date] = frozenset()
     rates: Rates = field(default_factory=Rates)
     quarter_end_days: int = 10
@@ -57,10 +58,14 @@ class Facts:
         """An amount of the rate card's currency, as the policy's locale writes it."""
         return self.money(value) if self.money else f"{self.rates.currency} {value:,.2f}"
 
+    def quarter_of(self, day: date) -> FiscalQuarter:
+        """The fiscal quarter of `day`, named as the policy's calendar names them."""
+        return fiscal_quarter(day, self.fiscal_start_month, self.fiscal_named_by)
+
     def in_quarter_end(self) -> bool:
         """The calendar's quarter-end mode: the fiscal quarter's last `quarter_end_days` days."""
         today = self.moment.today()
-        quarter = fiscal_quarter(today, self.fiscal_start_month)
+        quarter = self.quarter_of(today)
         start, counted = quarter.end, 0
         while True:
             if start.weekday() < 5 and start not in self.holidays:
@@ -73,7 +78,7 @@ class Facts:
     def deal_in_quarter_end(self) -> bool:
         """Quarter-end mode for this deal: only if its close date is in the current quarter."""
         data = self.issue.scoping.data
-        quarter = fiscal_quarter(self.moment.today(), self.fiscal_start_month)
+        quarter = self.quarter_of(self.moment.today())
         closes = data.close_date if data else None
         return bool(closes and quarter.start <= closes <= quarter.end and self.in_quarter_end())
 
@@ -130,7 +135,7 @@ class Facts:
         data = self.issue.scoping.data
         if data is None or data.close_date is None:
             return None
-        return fiscal_quarter(data.close_date, self.fiscal_start_month).name
+        return self.quarter_of(data.close_date).name
 
     def stage_started(self) -> datetime:
         """When the current stage label was last added (label events), else issue creation."""
