@@ -97,6 +97,9 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "move": "for an unexpected move: `user`, `at`, `source`, `target`, `source_label`, `target_label`, `allowed`, `then` (the stage label the bot moved it on to after that move, or none)",
     "closed_in": "after a `close_quarter_label` action: `quarter` (FY26-Q4), `label` (close_qtr::Q426), "
     "`date` the quarter was taken from, `source` (`close_date` or `stage`) (trusted)",
+    "review": "for a comment whose condition is `review_outdated`: `task` (the review's task), "
+    "`reviewed` and `current` (SoW version numbers: the one reviewed, or None when no note "
+    "numbered it, and the one priced now)",
     "kept": "for a stage conflict: the stage label kept (trusted)",
     "removed": "for a stage conflict: the stage labels removed (trusted)",
 }

@@ -167,6 +167,22 @@ CASES = {
         ),
         (LabelEvent("rowan", "proposal::Approved", "add", at("2026-01-09T15:00:00Z")),),
     ),
+    # Reviewed when the bot moved it to Ready For Approval (SoW version 1 then); revised since.
+    "review-outdated.md.j2": lambda: with_details(
+        stage("Ready For Approval"),
+        (
+            Note(
+                12,
+                BOT,
+                "<!-- ps-triage:sow-draft/sow-draft.md.j2 rev=bbbbbbbbbbbb sow=cccccccccccc -->\nx",
+                NOW - timedelta(days=5),
+            ),
+        ),
+        (
+            LabelEvent(BOT, "proposal::SOW_WIP", "remove", NOW - timedelta(days=4)),
+            LabelEvent(BOT, "proposal::Ready For Approval", "add", NOW - timedelta(days=4)),
+        ),
+    ),
     "close-date-warning.md.j2": lambda: with_details(
         approved(data={**BRAMBLEWOOD, "close_date": "2026-01-09"}),
         EARLIER,

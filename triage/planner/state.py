@@ -34,8 +34,9 @@ class PlanState:
     def current(self) -> IssueSnapshot:
         """The issue as it will be once the draft is applied (an EM it assigns named as the
         listing names them, as the next listing will), the people its data block names by the
-        names the run knows (their member profiles)."""
+        names the run knows (their member profiles); the task items it unticks unticked."""
         edited = self.issue.edited(self.draft.labels, self.draft.state, self.draft.assignees)
+        edited = edited.unticked(self.draft.untick) if self.draft.untick else edited
         data = edited.scoping.data
         people = [user for user in data.people.model_dump().values() if user] if data else []
         names = self.settings.names

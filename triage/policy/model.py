@@ -21,11 +21,11 @@ from ..pricing import Rates
 from ..rules.actions import AnyAction, CommentSpec
 from ..rules.conditions import AnyCondition
 from ..rules.fiscal import FiscalQuarter, NamedBy, fiscal_quarter
+from ..rules.moves import NO_STAGE as NO_STAGE  # `from: none`: the issue has no stage label yet
 from .hours import BusinessHours
 from .sow import Sow
 from .strict import Strict
 
-NO_STAGE = "none"  # `from: none`: the issue has no stage label yet
 ANY_OPEN = "open"  # `from: open`: any stage that is not terminal
 RESERVED_FROM = (NO_STAGE, ANY_OPEN)
 QUARTER_NAME = r"^FY\d{2}-Q[1-4]$"  # a fiscal quarter as the forecast names it: FY27-Q1

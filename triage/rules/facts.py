@@ -11,11 +11,13 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from ..catalog import Offering
+from ..issues.markers import find_marker
 from ..issues.scoping import ScopingData
 from ..issues.snapshot import IssueSnapshot
 from ..pricing import Estimate, Rates, estimate
 from .fiscal import FiscalQuarter, NamedBy, fiscal_quarter
 from .moment import Moment
+from .moves import stage_moves
 
 
 class NeedDetail(Exception):
@@ -151,3 +153,34 @@ class Facts:
                 if e.action == "remove" and e.label.startswith(f"{self.stage_prefix}::")
             ]
         return max(adds, default=self.issue.created_at)
+
+    def last_move(self, source: str, target: str) -> datetime | None:
+        """When the issue last moved from stage `source` to `target` (label events; the bot's
+        moves and people's alike), if it ever did."""
+        events = self.issue.label_events
+        if events is None:
+            raise NeedDetail("label_events")
+        moves = stage_moves(events, f"{self.stage_prefix}::")
+        return max((m.at for m in moves if (m.source, m.target) == (source, target)), default=None)
+
+    def _shown(self) -> list[tuple[datetime, str, str]]:
+        """(when, marker key, SoW revision) of the bot's notes that showed an estimate, oldest
+        first (markers on anyone else's notes, or on notes someone else edited, are no record)."""
+        notes = self.issue.notes
+        if notes is None:
+            raise NeedDetail("notes")
+        found = []
+        for note in sorted(notes, key=lambda n: (n.created_at, n.id)):
+            marker = find_marker(note.body) if note.author == self.bot else None
+            if marker and marker.sow and note.bots_words(marker):
+                found.append((note.created_at, marker.key, marker.sow))
+        return found
+
+    def shown_at(self, when: datetime) -> str | None:
+        """The SoW revision the bot's newest note up to `when` showed (a run writes its notes
+        before its label change, so the notes of the run that moved the issue count)."""
+        return next((sow for at, _, sow in reversed(self._shown()) if at <= when), None)
+
+    def revisions_shown(self, rule: str) -> list[str]:
+        """The SoW revisions the notes of `rule` showed, oldest first (what numbers versions)."""
+        return [sow for _, key, sow in self._shown() if key.startswith(f"{rule}/")]
