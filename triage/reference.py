@@ -135,6 +135,14 @@ DOCUMENT_VARIABLES: dict[str, str] = {
     "`unknown` with `activity`); none without a priced estimate",
 }
 
+CATALOG_PAGE_VARIABLES: dict[str, str] = {
+    "offerings": "the catalog's offerings in order: `id`, `title`, `description`, `role`, "
+    "`days` (typical, or None), `price` (per `unit`, else per `role` day; the `money` filter "
+    "writes it), `unit` (a fixed-price offering's, else None), `deliverables`, `prerequisites`, "
+    "`assumptions`, `out_of_scope` (lists); never its cost",
+    "currency": "the rate card's currency",
+}
+
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("policy (top level)", Policy),
     ("scope", Scope),
@@ -298,4 +306,17 @@ def policy_reference() -> str:
         "|---|---|",
     ]
     lines += [f"| `{name}` | {text} |" for name, text in DOCUMENT_VARIABLES.items()]
+    lines += [
+        "",
+        "## The catalog page",
+        "",
+        "`triage catalog --format markdown` writes the service catalog as a handbook page from"
+        " the template `catalog.md.j2` beside the comment templates: every heading and word on"
+        " it is the template's, for the team to write in its own language. Filters: `money`,"
+        " `num`, `plural`.",
+        "",
+        "| variable | what it holds |",
+        "|---|---|",
+    ]
+    lines += [f"| `{name}` | {text} |" for name, text in CATALOG_PAGE_VARIABLES.items()]
     return "\n".join(lines) + "\n"

@@ -140,6 +140,7 @@ CASES = {
         (LabelEvent("mateo", "proposal::SOW_WIP", "add", at("2026-01-08T10:00:00Z")),),
     ),
     "forecast.md.j2": None,  # the quarter's forecast of the demo issues: see rendered()
+    "catalog.md.j2": None,  # the shipped catalog's handbook page: see rendered()
     "approval-refused.md.j2": lambda: with_details(
         stage("Approved"),
         (),
@@ -512,6 +513,10 @@ def rendered(template, case=None):
         from triage.forecast_report import markdown
 
         return markdown(forecast_case(), WS.templates)
+    if template == "catalog.md.j2":
+        from triage.commands.catalog import markdown as page
+
+        return page(WS.policy.catalog, WS.policy.rates, WS.templates)
     issue_plan = plan_issue(WS.policy, (case or CASES[template])(), NOW, settings(WS))
     assert issue_plan.error is None, issue_plan.error
     # As the apply step posts them: each comment gets the ids of the notes posted before it.
