@@ -527,7 +527,8 @@ cli_serve.add_commands(
     _console,
     _exit,
     lambda: [
-        os.environ.get(f"TRIAGE_WEBHOOK_SECRET{e}", "").strip() or None for e in ("", "_PREVIOUS")
+        _credentials().get(f"TRIAGE_WEBHOOK_SECRET{e}", "").strip() or None
+        for e in ("", "_PREVIOUS")
     ],
 )  # serve, hooks
 main.add_command(

@@ -62,8 +62,8 @@ def keep_forecast(
     text = markdown(fc, templates, config.template)
     token = f"ps-triage-forecast-{quarter.name.lower()}"
     shown = deals_shown(fc)
-    description = f"<!-- {token} deals={shown} -->\n{text}"
-    title = config.title.replace("{quarter}", quarter.name)
+    description = gitlab.as_kept(f"<!-- {token} deals={shown} -->\n{text}")
+    title = gitlab.as_kept(config.title.replace("{quarter}", quarter.name))
     since = datetime.combine(quarter.start, time.min, tzinfo=policy.calendar.local(now).tzinfo)
     found = own.kept_issue(
         gitlab.own_issues(config.project),
@@ -176,7 +176,7 @@ def restate(
         "won_count": len(fc.won),
         "won_value": str(fc.won_value),
     }
-    text = markdown(fc, templates, config.template, restated=[line])
+    text = gitlab.as_kept(markdown(fc, templates, config.template, restated=[line]))
     part, banner = _between(text, *BOOKINGS), _restatement(text)
     if part is None or stood == part:
         return None
