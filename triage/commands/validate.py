@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from ..catalog import closest, find
 from ..console import Console
@@ -12,9 +13,11 @@ from ..issues.tasks import parse_tasks
 from ..policy.checks import GraphProblem
 from ..policy.leftovers import leftovers, missing_tasks
 from ..policy.loader import load_policy
-from ..policy.model import Policy
+from ..policy.model import Assignment, Policy
+from ..planner.assignment import unassignable
 from ..pricing import estimate
 from ..workspace import load_workspace
+from .connection import Connection, open_gitlab, scoped
 from .init import DEFAULTS
 
 ISSUE_TEMPLATES = Path(".gitlab") / "issue_templates"
@@ -88,7 +91,11 @@ def check_issue_template(path: Path, policy: Policy) -> tuple[list[str], bool]:
     return out, True
 
 
-def validate(console: Console, policies: Path, templates: Path) -> int:
+def validate(
+    console: Console, policies: Path, templates: Path, connection: Connection | None = None
+) -> int:
+    """The workspace checked (and with `connection`, the assignment pools against the scope's
+    members in GitLab); each problem with its file:line and fix."""
     workspace = load_workspace(policies, templates)
     problems: list[str] = []
     blocks = 0
@@ -102,6 +109,8 @@ def validate(console: Console, policies: Path, templates: Path) -> int:
             f"the scoping issue template's data block does not fit this policy "
             f"({count} problem{'s' if count != 1 else ''}):\n" + "\n".join(problems)
         )
+    if connection is not None:
+        _check_members(console, workspace.policy, connection)
     for warning in _warnings(workspace.policy, policies):
         console.err(
             f"warning: {workspace.policy.where(warning.path)}: {warning.message}\n"
@@ -114,6 +123,44 @@ def validate(console: Console, policies: Path, templates: Path) -> int:
         f"{blocks} issue template{'s' if blocks != 1 else ''} with a scoping data block"
     )
     return 0
+
+
+def _check_members(console: Console, policy: Policy, connection: Connection) -> None:
+    """Every pool person (and the triage lead) GitLab would not assign: not a member of the
+    scope, so GitLab drops them from an assignment without a word
+    (`IssuableBaseService#filter_assignees_using_checks`), and the deal stays unassigned."""
+    policy = scoped(policy, connection)
+    where = policy.scope.project or policy.scope.group
+    if not where:
+        raise UserError(
+            "--members: no scope to read members of: pass --project (or set TRIAGE_PROJECT)"
+        )
+    members = open_gitlab(connection).scope_members(policy.scope)
+    left_out = unassignable(policy.assignment, members)
+    if left_out:
+        config = policy.assignment
+        places = [("assignment", "triage_lead")] if config.triage_lead in left_out else []
+        places += [
+            ("assignment", "pools", segment, index)
+            for segment, pool in config.pools.items()
+            for index, person in enumerate(pool)
+            if person in left_out
+        ]
+        lines = [
+            f"{policy.where(place)}: @{_person(config, place)} cannot be assigned: not a member "
+            f"of {where}, and GitLab silently drops such assignees"
+            for place in places
+        ]
+        raise UserError(
+            "\n".join(lines) + f"\n    fix: add them to {where}, or take them out of `assignment`"
+        )
+    console.out(f"ok: every person of `assignment` is a member of {where}")
+
+
+def _person(config: Assignment, place: tuple[Any, ...]) -> str:
+    if place[1] == "triage_lead":
+        return str(config.triage_lead)
+    return config.pools[place[2]][place[3]]
 
 
 def _warnings(policy: Policy, policies: Path) -> list[GraphProblem]:
