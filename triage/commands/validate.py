@@ -10,11 +10,11 @@ from ..console import Console
 from ..errors import UserError
 from ..issues.scoping import block_line, parse_scoping
 from ..issues.tasks import parse_tasks
+from ..planner.assignment import unassignable
 from ..policy.checks import GraphProblem
 from ..policy.leftovers import leftovers, missing_tasks
 from ..policy.loader import load_policy
-from ..policy.model import Assignment, Policy
-from ..planner.assignment import unassignable
+from ..policy.model import Policy
 from ..pricing import estimate
 from ..workspace import load_workspace
 from .connection import Connection, open_gitlab, scoped
@@ -139,28 +139,24 @@ def _check_members(console: Console, policy: Policy, connection: Connection) -> 
     left_out = unassignable(policy.assignment, members)
     if left_out:
         config = policy.assignment
-        places = [("assignment", "triage_lead")] if config.triage_lead in left_out else []
+        places: list[tuple[tuple[Any, ...], str]] = []
+        if config.triage_lead and config.triage_lead in left_out:
+            places.append((("assignment", "triage_lead"), config.triage_lead))
         places += [
-            ("assignment", "pools", segment, index)
+            (("assignment", "pools", segment, index), person)
             for segment, pool in config.pools.items()
             for index, person in enumerate(pool)
             if person in left_out
         ]
         lines = [
-            f"{policy.where(place)}: @{_person(config, place)} cannot be assigned: not a member "
-            f"of {where}, and GitLab silently drops such assignees"
-            for place in places
+            f"{policy.where(place)}: @{person} cannot be assigned: not a member of {where}, and "
+            "GitLab silently drops such assignees"
+            for place, person in places
         ]
         raise UserError(
             "\n".join(lines) + f"\n    fix: add them to {where}, or take them out of `assignment`"
         )
     console.out(f"ok: every person of `assignment` is a member of {where}")
-
-
-def _person(config: Assignment, place: tuple[Any, ...]) -> str:
-    if place[1] == "triage_lead":
-        return str(config.triage_lead)
-    return config.pools[place[2]][place[3]]
 
 
 def _warnings(policy: Policy, policies: Path) -> list[GraphProblem]:

@@ -22,6 +22,7 @@ from ..policy.model import Policy
 from ..render.markdown import Trusted
 from ..render.templates import Templates
 from ..rules.fiscal import FiscalQuarter, fiscal_quarter
+from .closed import ClosedRead
 
 
 class EmptyScope(TriageError):
@@ -47,9 +48,11 @@ def keep_forecast(
     now: datetime,
     *,
     write: bool,
+    closed: ClosedRead | None = None,
 ) -> str:
     """The quarter's forecast issue: created once, found again by its marker, rewritten only when
     its text changed. Computed from the issues as this run leaves them, so a second run is idle.
+    `closed`: the closed issues the run read, the quarter's among them (not listed again).
     A run that found no issue in scope, and would write a forecast without deals over one that
     shows some, writes nothing and raises `EmptyScope`: the scope is more likely wrong (the
     pipeline's project taken for the scoping project) than every deal gone."""
@@ -58,7 +61,8 @@ def keep_forecast(
     quarter = fiscal_quarter(
         policy.calendar.local(now).date(), policy.calendar.fiscal_year_start_month
     )
-    fc = quarter_forecast(policy, gitlab, issues, now, quarter)
+    listed = closed.in_quarter if closed and closed.quarter == quarter.label else None
+    fc = quarter_forecast(policy, gitlab, issues, now, quarter, listed=listed)
     text = markdown(fc, templates, config.template)
     token = f"ps-triage-forecast-{quarter.name.lower()}"
     shown = deals_shown(fc)
