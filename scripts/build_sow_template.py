@@ -241,7 +241,7 @@ def _title_block(doc: Document) -> None:
         ("SoW number", "{{ deal.sow_number }}"),
         ("Version", "{{ estimate.version }} of {{ date | day }} (ref {{ estimate.revision[:8] }})"),
         ("Fees", "{{ estimate.net_price | money }}"),
-        ("Status", "Draft for review and signature"),
+        ("Fee type", "{{ deal.fee_type }}"),
     ):
         cells = facts.add_row().cells
         _cell(cells[0], name, bold=True)
@@ -364,10 +364,12 @@ def _timeline(doc: Document) -> None:
     _heading(doc, "5. Timeline and staffing")
     _para(
         doc,
-        "Work starts at a date agreed with the Customer, typically about four weeks after "
-        "signature, and runs over about "
-        '{{ ((estimate.total_days | float) / 5) | round(0, "ceil") | int | plural("week") }} '
-        "of delivery from the start date.",
+        "{% if deal.timeline.start %}Work runs from {{ deal.timeline.start | day }} to "
+        '{{ deal.timeline.end | day }}, about {{ deal.timeline.weeks | plural("week") }}.'
+        "{% else %}Work starts at a date agreed with the Customer, typically about four weeks "
+        "after signature{% if deal.timeline.weeks %}, and runs over about "
+        '{{ deal.timeline.weeks | plural("week") }} of delivery from the start date, the roles '
+        "working in parallel{% endif %}.{% endif %}",
     )
     table = doc.add_table(rows=1, cols=2)
     table.style = doc.styles["Table Grid"]
@@ -414,7 +416,17 @@ def _fees(doc: Document) -> None:
         "{{ line.units | plural(line.unit) }} at {{ line.rate | money }} per {{ line.unit }}, "
         '{{ line.amount | money }}{% if estimate.discount != "0" %} before the discount{% endif %}.',
     )
+    _para(doc, "Fee type: {{ deal.fee_type }}.", "List Bullet")
+    _tag(doc, '{%p if deal.fee_type_id == "time_and_materials" %}')
+    _para(
+        doc,
+        "The fees are an estimate: the Customer pays for the days delivered.",
+        "List Bullet",
+    )
+    _tag(doc, "{%p endif %}")
     _para(doc, "Billing: {{ deal.billing }}.", "List Bullet")
+    _para(doc, "Payment: {{ deal.payment_terms }}.", "List Bullet")
+    _bullets(doc, "deal.clauses", "clause", "{{ clause }}")
     _para(doc, "All amounts are in {{ estimate.currency }}, exclusive of taxes.", "List Bullet")
     _para(
         doc,

@@ -134,9 +134,10 @@ def validate(
     """Check policies and templates; exit non-zero on any problem."""
     from .commands.validate import validate as command
 
+    now = ctx.obj.get("now") or datetime.now(UTC)  # a target's quarter over by then is named
     connection = _connection(gitlab_url, project) if members else None
     console = _console(ctx, connection.token if connection else None)
-    _exit(guarded(console, lambda: command(console, policies, templates, connection)))
+    _exit(guarded(console, lambda: command(console, policies, templates, now, connection)))
 
 
 def _run(ctx: click.Context, options: RunOptions) -> None:

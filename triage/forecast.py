@@ -19,7 +19,7 @@ from decimal import Decimal
 from .issues.snapshot import IssueSnapshot
 from .policy.model import Policy
 from .pricing import estimate
-from .rules.fiscal import FiscalQuarter, business_days_between, fiscal_quarter
+from .rules.fiscal import FiscalQuarter, business_days_between
 
 CATEGORIES = {"Green": "Commit", "Amber": "Best case", "Red": "At risk", "Grey": "Unreviewed"}
 ON_HOLD = "On_hold"  # the stage of a deal whose timing slipped: in no category or total
@@ -36,7 +36,7 @@ class Deal:
     segment: str
     stage: str
     confidence: str
-    rationale: str
+    rationale: str  # the data block's, for the colour it states (`rationale_for`)
     close_date: str
     net: Decimal
     opportunity: str
@@ -45,6 +45,7 @@ class Deal:
     days_in_stage: int | None  # business days, when the stage's start was read
     slipped: bool = False  # open, and its close date has passed: counted in the current quarter
     priced: bool = True  # False: no priced line items, its net (0) is no estimate
+    rationale_for: str = ""  # the colour the data block states: its rationale is for that one
 
 
 @dataclass(frozen=True)
@@ -147,10 +148,8 @@ def deal_of(policy: Policy, issue: IssueSnapshot, now: datetime) -> Deal | None:
         em=issue.assignees[0] if issue.assignees else "(none)",
         segment=_label(issue, f"{policy.assignment.segment_prefix}::") or data.segment or "(none)",
         stage=_label(issue, f"{policy.lifecycle.label_prefix}::") or "(none)",
-        confidence=(
-            confidence := _confidence(_label(issue, "EM_Confidence::"), data.confidence.value)
-        ),
-        rationale=_rationale(confidence, data.confidence.value, data.confidence.rationale),
+        confidence=_confidence(_label(issue, "EM_Confidence::"), data.confidence.value),
+        rationale=data.confidence.rationale or "",
         close_date=data.close_date.isoformat() if data.close_date else "",
         net=priced.net_price if priced else Decimal(0),
         opportunity=data.opportunity or "",
@@ -159,6 +158,7 @@ def deal_of(policy: Policy, issue: IssueSnapshot, now: datetime) -> Deal | None:
         days_in_stage=_days_in_stage(policy, issue, now),
         slipped=data.close_date is not None and data.close_date < now.date(),
         priced=priced is not None,
+        rationale_for=data.confidence.value,
     )
 
 
@@ -182,14 +182,6 @@ def _confidence(label: str | None, stated: str) -> str:
     its value in the total but in no category."""
     known = {colour.lower(): colour for colour in CATEGORIES}
     return known.get((label or "").strip().lower(), stated)
-
-
-def _rationale(confidence: str, stated: str, rationale: str | None) -> str:
-    """The rationale of the confidence shown (the label's): the data block's, when it states
-    the same value; else said to be for the value it states, never passed off as the label's."""
-    if not rationale or stated == confidence:
-        return rationale or ""
-    return f"(the data block says {stated}: {rationale})"
 
 
 def _days_in_stage(policy: Policy, issue: IssueSnapshot, now: datetime) -> int | None:
@@ -229,6 +221,7 @@ def _in_quarter_end(policy: Policy, now: datetime) -> bool:
         stage=None,
         stage_prefix=policy.lifecycle.label_prefix,
         fiscal_start_month=cal.fiscal_year_start_month,
+        fiscal_named_by=cal.fiscal_year_named_by,
         holidays=cal.days_off(),
         quarter_end_days=cal.quarter_end_business_days,
     )
@@ -257,6 +250,7 @@ def approval_missing(policy: Policy, issue: IssueSnapshot, now: datetime) -> lis
         stage=stage,
         stage_prefix=policy.lifecycle.label_prefix,
         fiscal_start_month=policy.calendar.fiscal_year_start_month,
+        fiscal_named_by=policy.calendar.fiscal_year_named_by,
         holidays=frozenset(policy.calendar.holidays),
         rates=policy.rates,
         catalog=policy.catalog,
@@ -273,7 +267,7 @@ def forecast(
 ) -> Forecast:
     cal = policy.calendar
     now = cal.local(now)  # dates are the team's
-    quarter = quarter or fiscal_quarter(now.date(), cal.fiscal_year_start_month)
+    quarter = quarter or cal.quarter(now.date())
     deals = [d for i in open_issues if i.state == "opened" and (d := deal_of(policy, i, now))]
     counted = [d for d in deals if counts_in(d, quarter, now.date())]
     # On hold: the timing slipped, so neither commit nor best case; shown apart.

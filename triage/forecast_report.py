@@ -16,6 +16,7 @@ from .policy.model import Policy
 from .render.markdown import Trusted
 from .render.money import plain_amount
 from .render.templates import Templates
+from .salesforce import ids
 
 SALESFORCE_FIELDS = [
     "Opportunity ID",
@@ -23,8 +24,10 @@ SALESFORCE_FIELDS = [
     "EM Confidence",
     "EM Confidence Rationale",
     "Scoping Issue Link",
-    "Stage",
-    "Net Price",  # a plain number, in the currency of the next column
+    # GitLab's values, named apart so that an importer does not map them over the opportunity's
+    # own Stage and Net Price (`report --format salesforce-csv`, docs/operations.md)
+    "GitLab Stage",
+    "GitLab Net Price",  # a plain number, in the currency of the next column
     "Currency",
 ]
 
@@ -46,7 +49,10 @@ def context(fc: Forecast) -> dict[str, Any]:
             "close_date": d.close_date,
             "slipped": d.slipped,  # the close date passed: counted in the current quarter
             "net": str(d.net),
+            # the data block's rationale is for the colour it states: the template says so when
+            # that is not the colour shown, never passing it off as the label's
             "rationale": d.rationale,
+            "rationale_for": Trusted(d.rationale_for),
             "days_in_stage": d.days_in_stage,  # None when the stage's start was not read
         }
 
@@ -162,14 +168,17 @@ def deals_csv(fc: Forecast) -> str:
 @dataclass(frozen=True)
 class SalesforceRows:
     """The data loader's file, and what it could not say: the rows without an opportunity id
-    (issue references), the GitLab users the policy's `salesforce.users` does not map, and the
+    (issue references), the GitLab users the policy's `salesforce.users` does not map, the
     opportunity ids two or more deals name (each with their issue references), whose rows are
-    left out."""
+    left out, and the deals whose `opportunity` is no opportunity id (`salesforce/ids.py`: 15 or
+    18 characters, `006` first, the checksum; no placeholder such as `006XXXXXXXXXXXXXXX`): each
+    as (issue reference, the value, why), its row written without an id, never with the value."""
 
     text: str
     no_opportunity: tuple[str, ...]
     unmapped: tuple[str, ...]
     shared: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    invalid: tuple[tuple[str, str, str], ...] = ()
 
 
 def salesforce_csv(
@@ -190,6 +199,7 @@ def salesforce_csv(
     touched = {(i.project, i.iid): i for i in issues if i.state == "opened"}
     touched |= {(i.project, i.iid): i for i in closed or []}
     no_opportunity: list[str] = []
+    invalid: list[tuple[str, str, str]] = []
     unmapped: set[str] = set()
     for _, issue in sorted(touched.items()):
         d = deal_of(policy, issue, now)
@@ -205,18 +215,22 @@ def salesforce_csv(
             ),
             "Grey",
         )
-        opportunity = d.opportunity if d else ""
-        if not opportunity:
+        opportunity = (d.opportunity if d else "").strip()
+        if opportunity and (why := ids.problem(opportunity)) is not None:
+            invalid.append((issue.ref, opportunity, why))
+            opportunity = ""  # a row the loader cannot match, never one it matches wrongly
+        elif not opportunity:
             no_opportunity.append(issue.ref)
+        confidence = d.confidence if d else label
         rows.append(
             (
-                opportunity.strip(),
+                opportunity,
                 issue.ref,
                 [
                     _cell(opportunity),
                     _cell(users.get(em, em)),
-                    _cell(d.confidence if d else label),
-                    _cell(d.rationale if d else ""),
+                    _cell(confidence),
+                    _cell(_rationale_of(d, confidence)),
                     issue.web_url,
                     _cell(stage),
                     plain_amount(d.net, policy.rates.currency) if d else "",
@@ -233,4 +247,15 @@ def salesforce_csv(
     writer.writerow(SALESFORCE_FIELDS)
     writer.writerows(row for opportunity, _, row in rows if len(deals.get(opportunity, ())) < 2)
     shared = tuple((o, tuple(refs)) for o, refs in sorted(deals.items()) if len(refs) > 1)
-    return SalesforceRows(out.getvalue(), tuple(no_opportunity), tuple(sorted(unmapped)), shared)
+    return SalesforceRows(
+        out.getvalue(), tuple(no_opportunity), tuple(sorted(unmapped)), shared, tuple(invalid)
+    )
+
+
+def _rationale_of(deal: Deal | None, confidence: str) -> str:
+    """The rationale of the colour exported beside it, and only that: a rationale the data block
+    gives for another colour than the label's (the forecast says which colour it is for) is
+    not the EM's reason for this one, so the cell stays empty."""
+    if deal is None or deal.rationale_for != confidence:
+        return ""
+    return deal.rationale

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .catalog import FixedPrice, Offering
+from .catalog import Exclusion, FixedPrice, Offering
 from .policy.model import (
     Assignment,
     Calendar,
@@ -22,7 +22,7 @@ from .policy.model import (
     Stage,
     Transition,
 )
-from .policy.sow import Sow
+from .policy.sow import LabelTerms, Sow
 from .pricing import Rates
 from .rules.actions import ACTIONS
 from .rules.conditions import CONDITIONS
@@ -50,10 +50,14 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "missing": "for the intake checklist: what it still lacks, items with `what` (`assignee`, `data_block`, `readable_data_block` or `field`, with `field` its name); for an approval refusal: what the gate's `requires` found missing (trusted text)",
     "contacts": "the policy's `approvers`, `delivery_team`, `technical_architects`, `triage_lead` "
     "(assignment.triage_lead) as mentions (trusted)",
-    "sow": "the policy's `sow` terms (trusted)",
+    "sow": "the policy's `sow` terms, with those of the issue's labels in `sow.by_label` (trusted)",
     "deal": "for customer-facing text: `sow_number` (trusted), `legal_entity`, `msa` (`name`, "
     "`date`) or None, `agreement_named`, `billing` (an allowed term), `billing_refused` (a term "
-    "the policy does not allow), `billing_allowed`, `contacts` (`role` spelled out, `name` from "
+    "the policy does not allow), `billing_allowed`, `fee_type` (in the policy's words), "
+    "`fee_type_id` (`fixed_price` or `time_and_materials`), `payment_terms`, `clauses` (those "
+    "of the issue's labels in `sow.by_label`), `timeline` (`start`, `end`: the data block's "
+    "dates or None; `weeks`: between them, else the longest role's days at five a week), "
+    "`contacts` (`role` spelled out, `name` from "
     "the GitLab profile or None, `username`); for the delivery hand-off `region`, `skills`, "
     "`start_window`, `risks`, `kickoff_checklist` (the one checklist, trusted), `scheduling` "
     "(the policy's scheduling contacts, trusted)",
@@ -93,6 +97,9 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "move": "for an unexpected move: `user`, `at`, `source`, `target`, `source_label`, `target_label`, `allowed`, `then` (the stage label the bot moved it on to after that move, or none)",
     "closed_in": "after a `close_quarter_label` action: `quarter` (FY26-Q4), `label` (close_qtr::Q426), "
     "`date` the quarter was taken from, `source` (`close_date` or `stage`) (trusted)",
+    "review": "for a comment whose condition is `review_outdated`: `task` (the review's task), "
+    "`reviewed` and `current` (SoW version numbers: the one reviewed, or None when no note "
+    "numbered it, and the one priced now)",
     "kept": "for a stage conflict: the stage label kept (trusted)",
     "removed": "for a stage conflict: the stage labels removed (trusted)",
 }
@@ -101,8 +108,9 @@ DOCUMENT_VARIABLES: dict[str, str] = {
     "customer": "the data block's `customer`",
     "date": "the revision date (`YYYY-MM-DD`): the day the document was made; `{{ date | day }}`"
     " writes it for `rates.locale` (`Nov 27, 2026`, `27.11.2026` for de_DE)",
-    "sow": "the policy's `sow` terms",
-    "deal": "`sow_number`, `legal_entity`, `msa` (`name`, `date`), `billing`, `region`, "
+    "sow": "the policy's `sow` terms, with those of the issue's labels in `sow.by_label`",
+    "deal": "`sow_number`, `legal_entity`, `msa` (`name`, `date`), `billing`, `fee_type`, "
+    "`fee_type_id`, `payment_terms`, `clauses`, `timeline` (`start`, `end`, `weeks`), `region`, "
     "`start_window`, `contacts` (`role`, `name`: the name on the GitLab profile, or none)",
     "estimate": "`currency`, `revision` (a hash), `version` (the SoW version number, counted on "
     "the SoW note's earlier revisions: 1, 2, ...), `roles` (`role`, `days`), `total_days`, `list_price`, "
@@ -123,6 +131,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("rules[]", Rule),
     ("rates", Rates),
     ("sow", Sow),
+    ("sow.by_label.<label>", LabelTerms),
     ("contacts", Contacts),
     ("approvals[]", Gate),
     ("assignment", Assignment),
@@ -130,6 +139,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("digest", DigestConfig),
     ("catalog[]", Offering),
     ("catalog[].fixed", FixedPrice),
+    ("catalog[].out_of_scope[] (a line an offering sold drops)", Exclusion),
 ]
 
 CATALOG_EXAMPLE = """\

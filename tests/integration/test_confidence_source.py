@@ -52,8 +52,8 @@ def test_the_label_is_the_confidence_and_a_disagreeing_data_block_gets_one_note(
     assert "EM_Confidence::Amber" in scoping.labels(iid)
     [note] = scoping.comments(iid, "confidence-disagrees")
     assert '~"EM_Confidence::Amber"' in note and "the data block says `Red`" in note
-    # the outputs show Amber, and the Red rationale only as the data block's, not as Amber's
-    assert salesforce_row(scoping)[2:4] == ["Amber", "(the data block says Red: Budget cut)"]
+    # the file shows Amber, and no rationale: the Red one is not Amber's (issue 32.6)
+    assert salesforce_row(scoping)[2:4] == ["Amber", ""]
     # the EM sets the label: Red with its own rationale everywhere, no further note
     scoping.emulator.store.clock.advance(600)
     scoping.as_person("dana").issues.update(iid, {"add_labels": "EM_Confidence::Red"})

@@ -69,8 +69,8 @@ def test_report_csv_and_salesforce_csv(demo):
         "EM Confidence",
         "EM Confidence Rationale",
         "Scoping Issue Link",
-        "Stage",
-        "Net Price",
+        "GitLab Stage",
+        "GitLab Net Price",
         "Currency",
     ]
     lantern = next(r for r in salesforce if r[4].endswith("/4103"))

@@ -61,3 +61,43 @@ def test_every_deal_touched_in_the_quarter_with_its_stage_and_salesforce_user(sc
 
     needs = json.loads(report(scoping, "json").stdout)["needs_action"]
     assert needs["No opportunity id (`opportunity` in the data block)"] == [ref]
+
+
+def test_an_id_that_is_no_opportunity_is_never_exported_and_each_deal_is_named(scoping):
+    """Issue 32.6: the template's placeholder, a reference from another system and an 18-character
+    id with a wrong checksum are no opportunity ids (`salesforce/ids.py`, as the sync checks them):
+    their rows are written without an id, each deal named on stderr on its own line with why. A
+    valid 18-character id is kept. GitLab's stage and net price are named as GitLab's, so that an
+    importer does not map them over the opportunity's own Stage and Net Price."""
+    bad = {
+        "Placeholder Co": "006XXXXXXXXXXXXXXX",
+        "Other System Co": "OPP-2291",
+        "Checksum Co": "006XX0000FAKE10AAA",
+    }
+    made = {
+        customer: scoping.issue(
+            stage="Strawman_WIP",
+            tasks=["Discovery call held"],
+            data={**DATA, "customer": customer, "opportunity": value},
+        )
+        for customer, value in bad.items()
+    }
+    good = scoping.issue(
+        stage="Strawman_WIP",
+        tasks=["Discovery call held"],
+        data={**DATA, "customer": "Valid Co", "opportunity": "006XX0000FAKE10YQH"},
+    )
+    scoping.run()
+    result = report(scoping, "salesforce-csv")
+    header, *body = list(csv.reader(io.StringIO(result.stdout)))
+    assert header[5:7] == ["GitLab Stage", "GitLab Net Price"]
+    assert "Stage" not in header and "Net Price" not in header
+    rows = {r[4].rsplit("/", 1)[1]: r for r in body}
+    assert rows[str(good)][0] == "006XX0000FAKE10YQH"
+    for customer, value in bad.items():
+        assert rows[str(made[customer])][0] == ""
+        assert value not in result.stdout
+        ref = f"{scoping.project_path}#{made[customer]}"
+        [line] = [ln for ln in result.stderr.splitlines() if ref in ln]
+        assert value in line and "no Opportunity ID" in line
+    assert "placeholder" in result.stderr and "checksum" in result.stderr

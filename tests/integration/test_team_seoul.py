@@ -43,6 +43,8 @@ sow:
   governing_terms: 한빛 서비스 일반 약관
   billing: 계약 체결 시 청구, 30일 이내 지급
   billing_terms: [계약 체결 시 청구, 30일 이내 지급]
+  payment_terms: 청구서 발행일로부터 30일 이내 지급
+  fee_types: {fixed_price: 고정 금액, time_and_materials: 투입 시간 기준}
   number_prefix: HB-SOW
   passive_acceptance_days: 10
   validity_days: 60

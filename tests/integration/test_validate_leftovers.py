@@ -36,7 +36,8 @@ def test_a_euro_team_hears_of_the_shipped_terms_and_usd_thresholds_left(tmp_path
         f"warning: {policy}:{line_of('  provider: GitLab Inc.')}:3: sow.provider: still the shipped "
         "team's ('GitLab Inc.') under EUR, de_DE\n    fix: write your legal name"
     ) in warned
-    for key in ("provider_short", "governing_terms", "billing", "billing_terms"):
+    keys = ("provider_short", "governing_terms", "billing", "billing_terms", "payment_terms")
+    for key in (*keys, "fee_types"):
         assert f": sow.{key}: still the shipped team's" in warned, key
     move = line_of("- id: price-and-scope-agreed")
     assert (

@@ -107,7 +107,10 @@ CASES = {
         stage("Awaiting_Discovery", data=None, done=TASKS[:1])
     ),
     "estimate-summary.md.j2": lambda: with_details(stage("Estimate_Feedback", done=TASKS[:1])),
-    "sow-draft.md.j2": lambda: with_details(replace(stage("SOW_WIP", done=TASKS[:2]), names=NAMES)),
+    # The SA's name as the run read it from the project's member listing.
+    "sow-draft.md.j2": lambda: with_details(
+        replace(stage("SOW_WIP", done=TASKS[:2]), names={**NAMES, "felix": "Felix Marchetti"})
+    ),
     "cost-estimate.md.j2": lambda: with_details(stage("SOW_WIP", data=ORCHARD, done=TASKS[:2])),
     "approval-request.md.j2": lambda: with_details(
         stage("Ready For Approval", data=ORCHARD, confidence="Red"), EARLIER
@@ -162,6 +165,22 @@ CASES = {
             ),
         ),
         (LabelEvent("rowan", "proposal::Approved", "add", at("2026-01-09T15:00:00Z")),),
+    ),
+    # Reviewed when the bot moved it to Ready For Approval (SoW version 1 then); revised since.
+    "review-outdated.md.j2": lambda: with_details(
+        stage("Ready For Approval"),
+        (
+            Note(
+                12,
+                BOT,
+                "<!-- ps-triage:sow-draft/sow-draft.md.j2 rev=bbbbbbbbbbbb sow=cccccccccccc -->\nx",
+                NOW - timedelta(days=5),
+            ),
+        ),
+        (
+            LabelEvent(BOT, "proposal::SOW_WIP", "remove", NOW - timedelta(days=4)),
+            LabelEvent(BOT, "proposal::Ready For Approval", "add", NOW - timedelta(days=4)),
+        ),
     ),
     "close-date-warning.md.j2": lambda: with_details(
         approved(data={**BRAMBLEWOOD, "close_date": "2026-01-09"}),

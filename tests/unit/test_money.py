@@ -161,7 +161,7 @@ def test_the_csv_exports_keep_a_plain_number_and_a_currency_column(tmp_path):
     deals = list(csv.DictReader(io.StringIO(deals_csv(forecast(ws.policy, [issue], [], NOW)))))
     assert (deals[0]["Net"], deals[0]["Currency"]) == ("4500.00", "EUR")
     rows = list(csv.DictReader(io.StringIO(salesforce_csv(ws.policy, [issue], NOW).text)))
-    assert (rows[0]["Net Price"], rows[0]["Currency"]) == ("4500.00", "EUR")
+    assert (rows[0]["GitLab Net Price"], rows[0]["Currency"]) == ("4500.00", "EUR")
 
 
 def test_the_money_format_refuses_what_babel_cannot_format():

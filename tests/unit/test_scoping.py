@@ -45,7 +45,8 @@ def test_problems_name_line_field_and_fix():
     assert problems == [
         "line 6, `confidence.value`: Input should be 'Grey', 'Red', 'Amber' or 'Green'; use one of the listed values",
         "line 5, `curency`: Extra inputs are not permitted; remove it or correct its spelling; the fields are: customer, "
-        "segment, close_date, currency, opportunity, people, confidence, line_items, discount_pct, margin_waiver, revisit_on, legal_entity, agreement, billing_terms, region, skills, start_window, risks, links",
+        "segment, close_date, currency, opportunity, people, confidence, line_items, discount_pct, margin_waiver, revisit_on, legal_entity, agreement, billing_terms, fee_type, start_date, end_date, "
+        "region, skills, start_window, risks, links",
     ]
 
 

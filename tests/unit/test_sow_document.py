@@ -106,12 +106,33 @@ def test_the_title_block_names_the_parties_number_version_date_and_fees():
         "SoW number": "PS-SOW-4102",
         "Version": f"1 of Nov 27, 2026 (ref {ref.group(1)})",
         "Fees": "USD 110,960.00",
-        "Status": "Draft for review and signature",
+        "Fee type": "Fixed price",
     }
     header = document.sections[0].header.paragraphs[0].text
     assert header == "GitLab Inc. · Statement of Work PS-SOW-4102"
     footer = document.sections[0].footer.paragraphs[0].text
     assert footer.startswith("Corvid Aerospace Systems · Version 1 · Confidential · Page ")
+
+
+def test_the_copy_sent_for_signature_never_says_draft():
+    # The approved document is the one the account team sends: no word of it says "draft".
+    text = everything(opened(render(CORVID)))
+    assert not re.search(r"draft", text, re.IGNORECASE), text
+
+
+def test_the_document_states_the_timeline_fee_type_and_payment_terms():
+    # TA 6, PSE 30, PM 8 in parallel: 6 weeks (30 / 5), not the 9 of 44 days / 5.
+    text = everything(opened(render(CORVID)))
+    assert "runs over about 6 weeks of delivery from the start date, the roles working" in text
+    assert "Fee type: Fixed price." in text
+    assert "Payment: Invoices are payable within 30 days of their date." in text
+    assert "The fees are an estimate" not in text
+    dated = {**CORVID, "start_date": "2026-03-02", "end_date": "2026-05-29"}
+    dated |= {"fee_type": "time_and_materials"}
+    text = everything(opened(render(dated)))
+    assert "Work runs from Mar 2, 2026 to May 29, 2026, about 13 weeks." in text
+    assert "Fee type: Time and materials." in text
+    assert "The fees are an estimate: the Customer pays for the days delivered." in text
 
 
 def test_the_line_item_table_has_a_header_row_each_catalog_item_and_the_totals():

@@ -44,7 +44,7 @@ def markdown(catalog: list[Offering], rates: Rates) -> str:
             ("Deliverables", o.deliverables),
             ("Prerequisites", o.prerequisites),
             ("Assumptions", o.assumptions),
-            ("Out of scope", o.out_of_scope),
+            ("Out of scope", o.exclusions()),
         ):
             if items:
                 lines += [f"**{heading}**", "", *(f"- {item}" for item in items), ""]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from ..issues.scoping import block_line, parse_scoping
 from ..issues.tasks import parse_tasks
 from ..planner.assignment import unassignable
 from ..policy.checks import GraphProblem
-from ..policy.leftovers import leftovers, missing_tasks
+from ..policy.leftovers import leftovers, missing_tasks, targets_gone
 from ..policy.loader import load_policy
 from ..policy.model import Policy
 from ..pricing import estimate
@@ -92,10 +93,15 @@ def check_issue_template(path: Path, policy: Policy) -> tuple[list[str], bool]:
 
 
 def validate(
-    console: Console, policies: Path, templates: Path, connection: Connection | None = None
+    console: Console,
+    policies: Path,
+    templates: Path,
+    now: datetime,
+    connection: Connection | None = None,
 ) -> int:
-    """The workspace checked (and with `connection`, the assignment pools against the scope's
-    members in GitLab); each problem with its file:line and fix."""
+    """The workspace checked, each problem with its file:line and fix. `now`: when it runs
+    (`--now`, else the clock): a forecast target of a quarter over by then is named. With
+    `connection`, the assignment pools are checked against the scope's members in GitLab."""
     workspace = load_workspace(policies, templates)
     problems: list[str] = []
     blocks = 0
@@ -111,7 +117,9 @@ def validate(
         )
     if connection is not None:
         _check_members(console, workspace.policy, connection)
-    for warning in _warnings(workspace.policy, policies):
+    # `--now` without a zone is the team's time already (as for every command)
+    today = (workspace.policy.calendar.local(now) if now.tzinfo else now).date()
+    for warning in _warnings(workspace.policy, policies, today):
         console.err(
             f"warning: {workspace.policy.where(warning.path)}: {warning.message}\n"
             f"    fix: {warning.fix}"
@@ -159,10 +167,12 @@ def _check_members(console: Console, policy: Policy, connection: Connection) -> 
     console.out(f"ok: every person of `assignment` is a member of {where}")
 
 
-def _warnings(policy: Policy, policies: Path) -> list[GraphProblem]:
-    """What is left of the shipped team (its SoW terms, its USD thresholds, a UTC calendar), and
-    `task:` conditions naming tasks the issue templates' checklists lack."""
+def _warnings(policy: Policy, policies: Path, today: date) -> list[GraphProblem]:
+    """What is left of the shipped team (its SoW terms, its USD thresholds, a UTC calendar),
+    forecast targets of quarters gone by `today`, and `task:` conditions naming tasks the issue
+    templates' checklists lack."""
     found = leftovers(policy, load_policy(DEFAULTS / "policies"))  # this release's shipped one
+    found += targets_gone(policy, today)
     templates = issue_templates(policies)
     if templates:
         checklist = [

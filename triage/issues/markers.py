@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -100,3 +101,17 @@ def resolve(body: str) -> str:
     )
     rest = _folded("The problem as it was reported", body[match.end() :])
     return f"{replace(marker, resolved=True)}\n{banner}{rest}"
+
+
+def sow_version(shown: Iterable[str | None], current: str) -> int:
+    """The SoW version a comment shows: 1 on its first note, one more each time the estimate
+    revision (`sow=` in the markers of the comment's earlier notes, oldest first) changed, one
+    more again when the current revision is not the last one shown. An estimate changed back
+    (A, B, then A again) is a new version: the customer last read a higher number, and a
+    version number never goes back. A note re-posted with the same estimate (another legal
+    entity, say) keeps its number. Notes with no `sow=` count for nothing."""
+    versions, last = 0, None
+    for revision_ in shown:
+        if revision_ and revision_ != last:
+            versions, last = versions + 1, revision_
+    return versions + (current != last)

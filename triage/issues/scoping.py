@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from ..yaml_source import Bounds, YamlRefused, YamlSyntaxError, load_plain, parse
 
@@ -137,6 +144,11 @@ class ScopingData(_Strict):
     legal_entity: str | None = Field(None, max_length=200)  # the customer's, for the SoW
     agreement: Agreement | Literal["standard"] | None = None  # an MSA, or the standard terms
     billing_terms: str | None = Field(None, max_length=200)  # one of the policy's sow.billing_terms
+    # Left out: the policy's `sow.fee_type` (or a label's, `sow.by_label`).
+    fee_type: Literal["fixed_price", "time_and_materials"] | None = None
+    # The engagement's first and last day, when agreed: the SoW's timeline states them.
+    start_date: date | None = None
+    end_date: date | None = None
     # For the delivery hand-off: what the project coordinator staffs the work with.
     region: str | None = Field(None, max_length=100)
     skills: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=20)
@@ -146,7 +158,15 @@ class ScopingData(_Strict):
         Field(default_factory=dict, max_length=20)
     )
 
-    _dates = field_validator("close_date", "revisit_on")(_business_date)
+    _dates = field_validator("close_date", "revisit_on", "start_date", "end_date")(_business_date)
+
+    @field_validator("end_date")
+    @classmethod
+    def _ends_after_it_starts(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("start_date")
+        if value is not None and start is not None and value < start:
+            raise ValueError(f"a date after start_date ({start}); check them")
+        return value
 
     @field_validator("line_items")
     @classmethod

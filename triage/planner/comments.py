@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from ..issues.markers import Marker, revision
+from ..issues.markers import Marker, revision, sow_version
 from ..issues.snapshot import Note
 from ..render.filename import document_name
 from ..render.markdown import Trusted
@@ -231,20 +231,6 @@ class Comments(PlanState):
                 )
             )
         return tuple(planned)
-
-
-def sow_version(shown: Iterable[str | None], current: str) -> int:
-    """The SoW version a comment shows: 1 on its first note, one more each time the estimate
-    revision (`sow=` in the markers of the comment's earlier notes, oldest first) changed, one
-    more again when the current revision is not the last one shown. An estimate changed back
-    (A, B, then A again) is a new version: the customer last read a higher number, and a
-    version number never goes back. A note re-posted with the same estimate (another legal
-    entity, say) keeps its number. Notes with no `sow=` count for nothing."""
-    versions, last = 0, None
-    for revision_ in shown:
-        if revision_ and revision_ != last:
-            versions, last = versions + 1, revision_
-    return versions + (current != last)
 
 
 def with_version(context: dict[str, Any], shown: Iterable[str | None]) -> dict[str, Any]:

@@ -4,8 +4,10 @@ once by a `Memo`, which the `Settings` of a run hold (no module keeps any)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from ..catalog import Offering, closest, find, unknown
@@ -13,9 +15,9 @@ from ..issues.scoping import People, ScopingData
 from ..issues.snapshot import IssueSnapshot
 from ..memo import last_answer
 from ..policy.model import NO_STAGE, Policy, Transition
-from ..pricing import estimate
+from ..policy.sow import Sow
+from ..pricing import Estimate, estimate
 from ..render.markdown import Trusted, Unit, mention
-from ..rules.fiscal import fiscal_quarter
 
 
 class Memo:
@@ -83,8 +85,13 @@ def _policy_context(policy: Policy) -> dict[str, Any]:
             "triage_lead": [mention(n) for n in [policy.assignment.triage_lead] if n],
         },
         "rules": {r.id: Trusted(r.description) for r in policy.rules},
-        "sow": {key: Trusted(str(value)) for key, value in policy.sow.model_dump().items()},
+        "sow": _sow_context(policy.sow),
     }
+
+
+def _sow_context(sow: Sow) -> dict[str, Trusted]:
+    """The policy's SoW terms as the templates see them (trusted policy text)."""
+    return {key: Trusted(str(value)) for key, value in sow.model_dump().items()}
 
 
 def template_context(
@@ -146,11 +153,7 @@ def _issue_context(
     priced, estimate_problems = (
         estimate(data, policy.rates, policy.catalog) if data and data.line_items else (None, [])
     )
-    quarter = (
-        fiscal_quarter(data.close_date, policy.calendar.fiscal_year_start_month)
-        if data and data.close_date
-        else None
-    )
+    quarter = policy.calendar.quarter(data.close_date) if data and data.close_date else None
     return {
         "customer": data.customer if data else issue.title,
         "people": {
@@ -175,7 +178,10 @@ def _issue_context(
         "missing": missing_for_intake(issue, policy.intake.fields),
         "contacts": static["contacts"],
         "last_activity": Trusted(issue.updated_at.strftime("%Y-%m-%d")),  # refined by the planner
-        "sow": static["sow"],
+        # The policy's terms, with those of the issue's labels (`sow.by_label`).
+        "sow": _sow_context(policy.sow.for_labels(issue.labels))
+        if policy.sow.by_label and set(policy.sow.by_label) & set(issue.labels)
+        else static["sow"],
         "issue": {
             "title": issue.title,
             "iid": issue.iid,
@@ -195,7 +201,28 @@ def _issue_context(
         + [{"line": None, "field": "estimate", "message": text} for text in estimate_problems],
         "data_block_status": Trusted(block.status),
         "unknown_activities": _unknown_activities(policy.catalog, data, nearest),
-        "deal": _deal_context(policy, issue),
+        "deal": {**_deal_context(policy, issue), "timeline": _timeline(priced, data)},
+    }
+
+
+def _timeline(priced: Estimate | None, data: ScopingData | None) -> dict[str, Any]:
+    """How long the work runs: from the data block's `start_date` to its `end_date` when both
+    are given (`start`, `end`: trusted ISO dates), else the longest role's days at five a week,
+    the roles working in parallel (`weeks`; None with nothing priced per day)."""
+    start, end = (data.start_date, data.end_date) if data else (None, None)
+    weeks: int | None
+    if start and end:
+        weeks = math.ceil(((end - start).days + 1) / 7)
+    else:
+        by_role: dict[str, Decimal] = {}
+        for line in priced.lines if priced else ():
+            by_role[line.role] = by_role.get(line.role, Decimal(0)) + line.days
+        longest = max(by_role.values(), default=Decimal(0))
+        weeks = math.ceil(longest / 5) if longest else None
+    return {
+        "start": Trusted(start.isoformat()) if start else None,
+        "end": Trusted(end.isoformat()) if end else None,
+        "weeks": weeks,
     }
 
 
@@ -278,7 +305,8 @@ def _with_catalog(
             ],
             "prerequisites": _union(o.prerequisites for o in offerings),
             "assumptions": _union(o.assumptions for o in offerings),
-            "out_of_scope": _union(o.out_of_scope for o in offerings),
+            # less what an offering sold contradicts (`unless_sold`)
+            "out_of_scope": _union(o.exclusions({s.id for s in offerings}) for o in offerings),
             "unknown": unknown,
         },
     }
@@ -296,6 +324,8 @@ def _deal_context(policy: Policy, issue: IssueSnapshot) -> dict[str, Any]:
     }
     billing_asked = data.billing_terms if data else None
     agreement = data.agreement if data else None
+    sow = sow.for_labels(issue.labels) if sow.by_label else sow
+    fee_type = (data.fee_type if data else None) or sow.fee_type
     return {
         "sow_number": Trusted(f"{sow.number_prefix}-{issue.iid}"),
         "legal_entity": data.legal_entity if data and data.legal_entity else None,
@@ -308,6 +338,10 @@ def _deal_context(policy: Policy, issue: IssueSnapshot) -> dict[str, Any]:
         if billing_asked and billing_asked not in sow.billing_terms
         else None,
         "billing_allowed": [Trusted(term) for term in sow.billing_terms],
+        "fee_type": Trusted(sow.fee_types[fee_type]),  # in the team's words
+        "fee_type_id": Trusted(fee_type),  # fixed_price or time_and_materials
+        "payment_terms": Trusted(sow.payment_terms),
+        "clauses": [Trusted(c) for c in policy.sow.clauses_for(issue.labels)],
         "region": data.region if data else None,
         "skills": list(data.skills) if data else [],
         "start_window": data.start_window if data else None,
@@ -318,7 +352,7 @@ def _deal_context(policy: Policy, issue: IssueSnapshot) -> dict[str, Any]:
         "contacts": [
             {
                 "role": Trusted(sow.contact_roles[role]),
-                "name": issue.names.get(user) if user else None,
+                "name": (issue.names.get(user) or issue.names.get(user.lower())) if user else None,
                 "username": user,
             }
             for role, user in people.items()
@@ -373,7 +407,19 @@ _DOCUMENT_LINE = (
     "amount",
 )
 _DOCUMENT_SCOPE = ("objectives", "deliverables", "prerequisites", "assumptions", "out_of_scope")
-_DOCUMENT_DEAL = ("sow_number", "legal_entity", "msa", "billing", "region", "start_window")
+_DOCUMENT_DEAL = (
+    "sow_number",
+    "legal_entity",
+    "msa",
+    "billing",
+    "fee_type",
+    "fee_type_id",
+    "payment_terms",
+    "clauses",
+    "timeline",
+    "region",
+    "start_window",
+)
 
 
 def document_context(context: dict[str, Any], day: date) -> dict[str, Any]:

@@ -249,7 +249,8 @@ def _stage_fix(name: str, stages: list[str]) -> str:
 
 
 def check_catalog(policy: Policy) -> list[GraphProblem]:
-    """The service catalog: one offering per id or alias, every role in the rate card."""
+    """The service catalog: one offering per id or alias, every role in the rate card, every
+    `unless_sold` an offering's id."""
     problems: list[GraphProblem] = []
     seen: dict[str, str] = {}
     roles = policy.rates.roles
@@ -270,6 +271,16 @@ def check_catalog(policy: Policy) -> list[GraphProblem]:
                 )
             else:
                 seen[key] = offering.id
+        for at, item in enumerate(offering.out_of_scope):
+            for sold in getattr(item, "unless_sold", []):
+                if not any(o.id == sold for o in policy.catalog):
+                    problems.append(
+                        GraphProblem(
+                            ("catalog", index, "out_of_scope", at, "unless_sold"),
+                            f"`{sold}` is not an offering id of the catalog",
+                            "name the id of the offering that contradicts the line",
+                        )
+                    )
         if offering.role not in roles:
             problems.append(
                 GraphProblem(

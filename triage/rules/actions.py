@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..render.markdown import Trusted, code, escape, mention
 from .facts import Facts, NeedDetail
-from .fiscal import business_days_between, fiscal_quarter
+from .fiscal import business_days_between
 from .registry import tagged_union
 
 
@@ -60,6 +60,7 @@ class Draft:
     comments: list[CommentRequest] = field(default_factory=list)
     issues: list[IssueRequest] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    untick: set[str] = field(default_factory=set)  # task-list items to untick in the description
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -306,6 +307,19 @@ def _notify(
     return list(dict.fromkeys(found)), list(dict.fromkeys(left_out))
 
 
+class Untick(Action):
+    key = "untick"
+    summary = (
+        "untick task-list items of the description (a review that no longer holds): the bot edits "
+        "those boxes only, on the description as GitLab has it when it writes"
+    )
+    example = "{untick: [SoW reviewed by account team and customer]}"
+    untick: list[str] = Field(min_length=1)
+
+    def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
+        draft.untick.update(self.untick)
+
+
 class Close(Action):
     key = "close"
     summary = "close the issue"
@@ -342,7 +356,7 @@ class CloseQuarterLabel(Action):
         stated = data.close_date if data else None
         if spec.quarter_of == "close_date" and stated is not None and stated <= day:
             day, source = stated, "close_date"
-        quarter = fiscal_quarter(day, facts.fiscal_start_month)
+        quarter = facts.quarter_of(day)
         label = f"{spec.prefix}::{quarter.label}"
         add_label(draft, label)
         step.context["closed_in"] = {
@@ -478,6 +492,7 @@ def add_label(draft: Draft, label: str) -> None:
 ACTIONS: tuple[type[Action], ...] = (
     AddLabels,
     RemoveLabels,
+    Untick,
     Comment,
     Close,
     CloseQuarterLabel,

@@ -14,7 +14,6 @@ from ..issues.snapshot import IssueSnapshot
 from ..planner import Settings, after
 from ..policy.model import Policy
 from ..render.templates import Templates
-from ..rules.fiscal import fiscal_quarter
 from .details import DetailReads, Key, plan_with_details
 
 
@@ -36,9 +35,7 @@ def closed_to_gate(policy: Policy, gitlab: GitLab, now: datetime) -> ClosedRead:
     current quarter (a win counts in the forecast only when its gate counted). Two listings
     filtered by GitLab, never the whole history: the quarter's closed deals (by their
     `close_qtr::` label, the forecast's too), its wins picked out here."""
-    quarter = fiscal_quarter(
-        policy.calendar.local(now).date(), policy.calendar.fiscal_year_start_month
-    )
+    quarter = policy.calendar.quarter(policy.calendar.local(now).date())
     if policy.scope.state != "opened":
         return ClosedRead([], quarter.label, [])  # the listing holds the closed issues already
     days = policy.lifecycle.unexpected_move_lookback_days

@@ -1,0 +1,121 @@
+"""The SoW's terms (issue 32 item 5): its timeline from the staffing (the roles work in parallel)
+or the data block's start and end dates, never the total days as if one person did them all;
+the fee type and the payment terms; and the terms a label such as `Public Sector US` changes
+(`sow.by_label`). Each as the SoW note and the Word SoW's context show it."""
+
+from dataclasses import replace
+
+from test_golden import BRAMBLEWOOD, NAMES
+
+from triage.planner import plan_issue
+from triage.policy.sow import LabelTerms
+
+from support import NOW, settings, snapshot, with_details, workspace
+
+WS = workspace()
+TASKS = ("Discovery call held", "Customer agreed price and scope")
+PUBLIC_SECTOR = LabelTerms(
+    governing_terms="the Customer's GSA Schedule contract GS-35F-0001X",
+    payment_terms="Payable within 30 days of a proper invoice (Prompt Payment Act)",
+    fee_type="time_and_materials",
+    clauses=["No work starts before a funded task order is signed"],
+)
+
+
+def sow_note(data=BRAMBLEWOOD, labels=(), policy=None, known=None):
+    """The SoW note of a deal in SOW_WIP, and the context its Word document gets; `known`: the
+    names the run read from the member listing."""
+    issue = snapshot(
+        labels=("Services Calculator", "proposal::SOW_WIP", *labels), done=TASKS, data=data
+    )
+    run = replace(settings(WS), names=known or {})
+    plan = plan_issue(policy or WS.policy, with_details(replace(issue, names=NAMES)), NOW, run)
+    assert plan.error is None, plan.error
+    [note] = [c for c in plan.comments if c.template == "sow-draft.md.j2"]
+    assert note.document is not None
+    return note.body, note.document.context
+
+
+def with_sow(**terms):
+    return WS.policy.model_copy(update={"sow": WS.policy.sow.model_copy(update=terms)})
+
+
+def test_the_timeline_is_the_longest_role_at_five_days_a_week():
+    # PSE 23 days, PM 6 in parallel: 5 weeks (23 / 5), not the 6 of 29 days / 5.
+    text, document = sow_note()
+    assert "runs over about 5 weeks of delivery from the start date" in text
+    assert "6 weeks" not in text
+    assert document["deal"]["timeline"] == {"start": None, "end": None, "weeks": 5}
+
+
+def test_the_timeline_is_the_data_blocks_start_and_end_dates():
+    dated = {**BRAMBLEWOOD, "start_date": "2026-02-16", "end_date": "2026-04-24"}
+    text, document = sow_note(dated)
+    assert "Work runs from Feb 16, 2026 to Apr 24, 2026, about 10 weeks." in text
+    assert "typically about four weeks after signature" not in text
+    assert document["deal"]["timeline"]["weeks"] == 10
+
+
+def test_an_end_before_the_start_is_a_data_block_problem():
+    issue = snapshot(data={**BRAMBLEWOOD, "start_date": "2026-03-02", "end_date": "2026-02-27"})
+    [problem] = issue.scoping.problems
+    assert (problem.field, problem.message) == (
+        "end_date",
+        "a date after start_date (2026-03-02); check them",
+    )
+
+
+def test_the_fee_type_and_payment_terms_are_stated():
+    text, document = sow_note()
+    assert "- Fee type: Fixed price.\n" in text
+    assert "- Payment: Invoices are payable within 30 days of their date.\n" in text
+    assert document["deal"]["fee_type"] == "Fixed price"
+    assert document["deal"]["payment_terms"] == "Invoices are payable within 30 days of their date"
+
+
+def test_the_data_block_chooses_time_and_materials_in_the_teams_words():
+    policy = with_sow(fee_types={"time_and_materials": "Régie"}, payment_terms="À 45 jours")
+    text, document = sow_note({**BRAMBLEWOOD, "fee_type": "time_and_materials"}, policy=policy)
+    assert "- Fee type: Régie.\n" in text
+    assert "an estimate: the Customer pays for the days delivered" in text
+    assert "- Payment: À 45 jours.\n" in text
+    assert document["deal"]["fee_type_id"] == "time_and_materials"
+
+
+def test_a_label_the_policy_maps_changes_the_sows_terms():
+    policy = with_sow(by_label={"Public Sector US": PUBLIC_SECTOR})
+    plain, _ = sow_note({**BRAMBLEWOOD, "agreement": "standard"}, policy=policy)
+    text, document = sow_note(
+        {**BRAMBLEWOOD, "agreement": "standard"}, labels=("Public Sector US",), policy=policy
+    )
+    assert "under the Customer's GSA Schedule contract GS-35F-0001X." in text
+    assert "- Fee type: Time and materials.\n" in text
+    assert "- Payment: Payable within 30 days of a proper invoice (Prompt Payment Act).\n" in text
+    assert "- No work starts before a funded task order is signed\n" in text
+    assert "the GitLab Professional Services Terms" not in text
+    for words in ("GSA", "Prompt Payment", "funded task order", "Time and materials"):
+        assert words not in plain
+    assert "under the GitLab Professional Services Terms." in plain
+    assert document["sow"]["governing_terms"] == "the Customer's GSA Schedule contract GS-35F-0001X"
+    assert document["deal"]["clauses"] == ["No work starts before a funded task order is signed"]
+
+
+def test_the_data_blocks_fee_type_wins_over_the_labels():
+    policy = with_sow(by_label={"Public Sector US": PUBLIC_SECTOR})
+    text, _ = sow_note(
+        {**BRAMBLEWOOD, "fee_type": "fixed_price"}, labels=("Public Sector US",), policy=policy
+    )
+    assert "- Fee type: Fixed price.\n" in text
+
+
+def test_the_sa_the_data_block_names_is_named_by_their_profile():
+    # The listing names the EM and the author (the AE); the member listing names the SA.
+    text, document = sow_note(known={"felix": "Felix Marchetti"})
+    assert "- Solutions Architect: Felix Marchetti\n" in text
+    assert "to be confirmed" not in text and "name is not known" not in text
+    assert {"role": "Solutions Architect", "name": "Felix Marchetti"} in document["deal"][
+        "contacts"
+    ]
+    text, _ = sow_note()  # a name the run does not know: the EM is asked to write it
+    assert "- Solutions Architect: to be confirmed\n" in text
+    assert "The Solutions Architect's name is not known to the bot" in text
