@@ -346,9 +346,7 @@ def graph(ctx: click.Context, policies: Path) -> None:
 
 
 @main.command()
-@click.option(
-    "--policies", type=click.Path(path_type=Path), default=Path("policies"), show_default=True
-)
+@workspace_options
 @click.option(
     "--format",
     "form",
@@ -358,11 +356,12 @@ def graph(ctx: click.Context, policies: Path) -> None:
     help="markdown: a handbook page; json: every field",
 )
 @click.pass_context
-def catalog(ctx: click.Context, policies: Path, form: str) -> None:
-    """List the service catalog's offerings (for the team's handbook page: --format markdown)."""
+def catalog(ctx: click.Context, policies: Path, templates: Path, form: str) -> None:
+    """List the service catalog's offerings (for the team's handbook page: --format markdown,
+    worded by the templates' catalog.md.j2)."""
     from .commands.catalog import catalog as command
 
-    _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, form)))
+    _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, templates, form)))
 
 
 @main.command()

@@ -16,6 +16,7 @@ from ..render.markdown import title as markdown_title
 from ..rules.actions import Comment, CommentRequest, named
 from .context import document_context
 from .records import PlannedComment, PlannedDocument, PlannedEdit, PlannedIssue
+from .revisions import changes_since, document_keys, encode, figures
 from .state import PlanState
 
 RESOLVE_LOOKBACK_DAYS = 7
@@ -35,6 +36,7 @@ class Comments(PlanState):
         planned: list[PlannedComment] = []
         edits: list[PlannedEdit] = []
         links = self.links(mine)
+        sow_keys = document_keys(self.policy)
         for request in self.draft.comments:
             own_rule = request.key.split("/")[0]
             if not request.context.get("rule"):
@@ -45,10 +47,19 @@ class Comments(PlanState):
             same_key = [(note, m) for note, m in mine if m.key == request.key]
             if request.once and same_key:
                 continue
-            # The SoW version people read and sign: counted on this comment's own notes.
-            request = replace(
-                request, context=with_version(request.context, [m.sow for _, m in same_key])
+            # The SoW version people read and sign: counted on the SoW's notes (those of the
+            # comments carrying the SoW document), else on this comment's own.
+            counted = (
+                same_key
+                if request.document or not sow_keys
+                else [(note, m) for note, m in mine if m.key in sow_keys]
             )
+            request = replace(
+                request, context=with_version(request.context, [m.sow for _, m in counted])
+            )
+            if request.changes_since:
+                since = changes_since(mine, request.changes_since, request.context)
+                request = replace(request, context={**request.context, "changes_since": since})
             if request.kind == "transition" and self.posted_since_stage_start(
                 same_key, original_stage
             ):
@@ -97,7 +108,14 @@ class Comments(PlanState):
             )
             shown = request.context.get("estimate")
             sow = shown.get("revision") if isinstance(shown, dict) else None
-            marker = Marker(request.key, rev, close_qtr=request.close_qtr, sow=sow)
+            shown_figures = figures(request.context) if request.records else None
+            marker = Marker(
+                request.key,
+                rev,
+                close_qtr=request.close_qtr,
+                sow=sow,
+                figures=encode(shown_figures) if shown_figures else None,
+            )
             # The comments after it link to this one: its note id is known once it is posted.
             links[own_rule] = Trusted(
                 f"{self.issue.web_url}#note_{posted_placeholder(request.key)}"

@@ -18,6 +18,8 @@ from ..policy.model import NO_STAGE, Policy, Transition
 from ..policy.sow import Sow
 from ..pricing import Estimate, estimate
 from ..render.markdown import Trusted, Unit, mention
+from ..salesforce.ids import full
+from ..salesforce.ids import problem as id_problem
 
 
 class Memo:
@@ -116,6 +118,8 @@ def template_context(
         "rule_description": static["rules"].get(rule, Trusted("")),
         "notify": [],  # set by a comment's `notify`
         "document": None,  # a comment with a `document`: where its link goes (planner/comments)
+        "changes_since": None,  # a comment with `changes_since` (planner/revisions)
+        "approvals": {},  # for rules: the approvals that stand, by gate id (planner/gates)
         "transition": None
         if transition is None
         else {
@@ -202,6 +206,7 @@ def _issue_context(
         "data_block_status": Trusted(block.status),
         "unknown_activities": _unknown_activities(policy.catalog, data, nearest),
         "deal": {**_deal_context(policy, issue), "timeline": _timeline(priced, data)},
+        "opportunity": _opportunity(policy, data),
     }
 
 
@@ -224,6 +229,19 @@ def _timeline(priced: Estimate | None, data: ScopingData | None) -> dict[str, An
         "end": Trusted(end.isoformat()) if end else None,
         "weeks": weeks,
     }
+
+
+def _opportunity(policy: Policy, data: ScopingData | None) -> dict[str, Any] | None:
+    """The data block's `opportunity`: `id` (as written: escaped), `valid` (a Salesforce
+    opportunity id, not a placeholder), `url` (its record in the org of the policy's
+    `salesforce.sync`, built by the bot from a valid id; else None); None without one."""
+    if data is None or not data.opportunity:
+        return None
+    value = data.opportunity.strip()
+    valid = id_problem(value) is None
+    sync = policy.salesforce.sync
+    url = f"{sync.instance_url.rstrip('/')}/{full(value)}" if valid and sync else None
+    return {"id": data.opportunity, "valid": valid, "url": Trusted(url) if url else None}
 
 
 def _unknown_activities(

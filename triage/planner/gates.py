@@ -389,15 +389,19 @@ class Gates(PlanState):
     def emoji_on_record(self, gate: Gate, at: datetime) -> bool:
         """An approver's emoji on the bot's latest request (rule `emoji.note_of`) before `at`,
         awarded no later than `at`: the approval the bot acted on when it set the label."""
+        return self.emoji_acted_on(gate, at) is not None
+
+    def emoji_acted_on(self, gate: Gate, at: datetime) -> Award | None:
+        """The approver's award `emoji_on_record` finds, or None."""
         if gate.emoji is None:
-            return False
+            return None
         requests = [
             n
             for n, m in self.bot_notes()
             if m.key.startswith(f"{gate.emoji.note_of}/") and n.created_at <= at
         ]
         if not requests:
-            return False
+            return None
         note = max(requests, key=lambda n: (n.created_at, n.id))
         if note.id not in self.issue.note_awards:
             raise NeedDetail(f"awards:{note.id}")
@@ -407,7 +411,36 @@ class Gates(PlanState):
         valid, _ = emoji_approval(
             self.issue.note_awards[note.id], gate.emoji.name, self.approver_of(gate), since
         )
-        return valid is not None and valid.created_at <= at
+        return valid if valid is not None and valid.created_at <= at else None
+
+    def given(self) -> dict[str, dict[str, Trusted | str]]:
+        """By gate id, each approval that stands on the issue as the gates leave it, with its
+        label on the issue before this run: `by` (the approver: for a label the bot set on
+        their behalf, who wrote the legacy spelling or awarded the emoji) and `at` (when, in
+        the team's time zone). What a template shows as "who reviewed, and when"."""
+        found: dict[str, dict[str, Trusted | str]] = {}
+        for gate in self.policy.approvals:
+            names = self.spellings_of(gate)
+            present = names & set(self.issue.labels)
+            if gate.label not in self.draft.labels or not present:
+                continue
+            events = self.issue.label_events
+            if events is None:
+                raise NeedDetail("label_events")
+            attempt = last_setting(present, events)
+            by, at = attempt.actor, attempt.at
+            if by == self.settings.bot and at is not None:
+                legacy = (removed_with(events, attempt) & names) - {attempt.label}
+                prior = last_setting(legacy, events, before=attempt) if legacy else None
+                award = None if legacy else self.emoji_acted_on(gate, at)
+                by, at = (
+                    (prior.actor, prior.at)
+                    if prior
+                    else ((award.user, award.created_at) if award else (None, None))
+                )
+            if by and at:
+                found[gate.id] = {"by": by, "at": Trusted(self.policy.calendar.stamp(at))}
+        return found
 
     def refusal(
         self,

@@ -170,6 +170,7 @@ class _Planner(Gates, Comments):
 
     def run_rules(self, stage: str | None) -> None:
         """The policy's rules on the state the transitions left."""
+        approvals = self.given()
         for rule in self.policy.rules:
             if rule.stages is not None and (stage or NO_STAGE) not in rule.stages:
                 continue
@@ -194,6 +195,7 @@ class _Planner(Gates, Comments):
             context.update(outcome.found)  # what its condition found, for its comments
             since = facts.quiet_since()
             context["last_activity"] = Trusted(since.strftime("%Y-%m-%d"))
+            context["approvals"] = approvals
             step = Step(origin=rule.id, kind="rule", context=context, stage_entered=entered)
             for action in rule.actions:
                 action.apply(self.draft, facts, step)

@@ -29,6 +29,8 @@ class CommentRequest:
     kind: Literal["transition", "rule"]
     once: bool = False
     close_qtr: str | None = None  # recorded in the marker: the quarter expected at this revision
+    records: bool = False  # once per SoW revision: its marker records the revision's figures
+    changes_since: str | None = None  # the rule whose recorded figures the comment compares with
     # Lines the bot adds below the rendered comment: who `notify` left out, and why.
     not_mentioned: tuple[Trusted, ...] = ()
     digest_for: tuple[str, ...] = ()  # a reminder's mentions, left to the daily digest
@@ -133,6 +135,11 @@ class CommentSpec(BaseModel):
         None, pattern=r"^[A-Za-z0-9_.:-]+(/[A-Za-z0-9_.:-]+)?$"
     )  # share one marker between rules (another rule's: `sow-draft/sow-draft.md.j2`)
     resolve: bool = False  # once its rule no longer holds, the live note gets a Resolved banner
+    changes_since: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_.:-]+$"
+    )  # a rule whose `once_per: estimate` notes record what each SoW revision showed (the
+    # signature request: what was approved); the template's `changes_since` says which version
+    # its newest note recorded and what changed since
     every: int | None = Field(
         None, ge=1
     )  # a reminder: its SLA, business days in the stage (or since the last edit)
@@ -255,6 +262,8 @@ class Comment(Action):
                 kind=step.kind,
                 once=once,
                 close_qtr=close_qtr,
+                records=spec.once_per == "estimate",
+                changes_since=spec.changes_since,
                 not_mentioned=tuple(not_mentioned),
                 digest_for=digest_for,
                 document=spec.document,
