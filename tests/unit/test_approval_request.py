@@ -312,3 +312,50 @@ def test_an_older_sow_on_orchard_lane_keeps_its_flags():
     body = request_of(ready(data=ORCHARD, confidence="Red"))
     assert "**above the policy maximum**" in body and "**below the floor**" in body
     assert "- EM confidence is Red: Budget owner not confirmed." in body
+
+
+def _who_approved(issue):
+    """What the signature request's template sees as the director's approval (`approvals`),
+    rendered by a stand-in template."""
+    sources = {
+        **WS.templates.sources,
+        "signature-request.md.j2": "{{ approvals.director.by }}, {{ approvals.director.at }}",
+    }
+    ws = replace(WS, templates=replace(WS.templates, sources=sources))
+    issue_plan = plan_issue(ws.policy, issue, NOW, settings(ws))
+    assert issue_plan.error is None, issue_plan.error
+    [comment] = [c for c in issue_plan.comments if c.key.startswith("signature-request/")]
+    return comment.body.splitlines()[1]
+
+
+def test_the_approver_behind_a_stage_the_bot_put_back_is_the_one_who_approved():
+    """imogen moved the approved deal to Closed_Won (not Deal Desk): the bot put Approved back.
+    The approval is rowan's, not the bot's."""
+    refused, put_back = at("2026-01-08T10:00:00Z"), at("2026-01-08T11:00:00Z")
+    events = (
+        *APPROVAL,
+        LabelEvent("imogen", "proposal::Approved", "remove", refused),
+        LabelEvent("imogen", "proposal::Closed_Won", "add", refused),
+        LabelEvent(BOT, "proposal::Closed_Won", "remove", put_back),
+        LabelEvent(BOT, "proposal::Approved", "add", put_back),
+    )
+    assert _who_approved(with_details(approved(), (), events)) == "rowan, 2026-01-07 15:00 UTC"
+
+
+def test_the_approver_behind_a_label_the_bot_set_for_an_emoji_is_who_awarded_it():
+    from triage.issues.snapshot import Award
+
+    first = plan_issue(WS.policy, ready(), at("2026-01-07T09:00:00Z"), settings(WS))
+    [request] = [c for c in first.comments if c.key.startswith("approval-request/")]
+    note = Note(31, BOT, request.body, at("2026-01-07T09:00:00Z"), internal=True)
+    awarded, set_at = at("2026-01-07T14:00:00Z"), at("2026-01-07T15:00:00Z")
+    events = (
+        TA_REVIEW,
+        LabelEvent(BOT, f"proposal::{READY}", "remove", set_at),
+        LabelEvent(BOT, "proposal::Approved", "add", set_at),
+    )
+    issue = replace(
+        with_details(approved(), (note,), events),
+        note_awards={31: (Award("thumbsup", "rowan", awarded),)},
+    )
+    assert _who_approved(issue) == "rowan, 2026-01-07 14:00 UTC"

@@ -508,7 +508,7 @@ def forecast_case():
     return forecast(policy, [*demo_issues(), kestrel], [won, lost], NOW)
 
 
-def rendered(template, case=None):
+def rendered(template, case=None, policy=None):
     if template == "forecast.md.j2":
         from triage.forecast_report import markdown
 
@@ -517,7 +517,7 @@ def rendered(template, case=None):
         from triage.commands.catalog import markdown as page
 
         return page(WS.policy.catalog, WS.policy.rates, WS.templates)
-    issue_plan = plan_issue(WS.policy, (case or CASES[template])(), NOW, settings(WS))
+    issue_plan = plan_issue(policy or WS.policy, (case or CASES[template])(), NOW, settings(WS))
     assert issue_plan.error is None, issue_plan.error
     # As the apply step posts them: each comment gets the ids of the notes posted before it.
     posted = {c.key: 101 + i for i, c in enumerate(issue_plan.comments)}

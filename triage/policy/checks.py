@@ -8,6 +8,7 @@ from itertools import combinations
 from typing import Any
 
 from ..emoji import canonical, is_emoji
+from ..rules.actions import Comment
 from ..rules.conditions import (
     All,
     Assignee,
@@ -232,6 +233,43 @@ def check_emoji_names(policy: Policy) -> list[GraphProblem]:
                     path,
                     f"GitLab stores :{name}: as :{canonical(name)}:, the name its awards are read by",
                     f"write `name: {canonical(name)}`",
+                )
+            )
+    return problems
+
+
+def check_changes_since(policy: Policy) -> list[GraphProblem]:
+    """A comment's `changes_since` names a rule whose `once_per: estimate` notes record what each
+    SoW revision showed (no other note records it: the comment would never show a change)."""
+    recording = {
+        rule.id
+        for rule in policy.rules
+        for action in rule.actions
+        if isinstance(action, Comment) and action.comment.once_per == "estimate"
+    }
+    owners = [("rules", i, rule.actions) for i, rule in enumerate(policy.rules)] + [
+        ("lifecycle", i, move.actions) for i, move in enumerate(policy.lifecycle.transitions)
+    ]
+    problems = []
+    for where, i, actions in owners:
+        for j, action in enumerate(actions):
+            if not isinstance(action, Comment) or action.comment.changes_since is None:
+                continue
+            named = action.comment.changes_since
+            if named in recording:
+                continue
+            path = (*((where, "transitions") if where == "lifecycle" else (where,)), i)
+            problems.append(
+                GraphProblem(
+                    (*path, "actions", j, "comment", "changes_since"),
+                    f"'{named}' is no rule with a `once_per: estimate` comment, so nothing "
+                    "records what a SoW revision showed",
+                    "name one of: "
+                    + (
+                        ", ".join(sorted(recording))
+                        or "none (add a rule whose "
+                        "comment has `once_per: estimate`, e.g. the signature request)"
+                    ),
                 )
             )
     return problems
