@@ -176,7 +176,8 @@ def deals(span: int) -> list[Deal]:
                 s(b + 8, DEAL_DESK, "label", "proposal::Closed_Won"),
             ],
         ),
-        # Approved, then revised (a day more), re-approved with :thumbsup:, won.
+        # Approved, then revised (a day more): the customer reviews the revised SoW (the bot
+        # unticked their review of the approved one), re-approved with :thumbsup:, won.
         Deal(
             "Cedar Point Bank",
             "harriet",
@@ -186,7 +187,8 @@ def deals(span: int) -> list[Deal]:
             steps=[
                 *full_path(b + 1, approve="label"),
                 s(b + 7, "em", "items", (*SMALL, ("enablement", "PSE", 1))),
-                s(b + 8, DIRECTOR, "thumbsup", hour=11),
+                s(b + 8, "em", "tick", TASKS[2]),
+                s(b + 9, DIRECTOR, "thumbsup", hour=11),
                 s(b + 11, DEAL_DESK, "label", "proposal::Closed_Won"),
             ],
         ),
@@ -266,7 +268,7 @@ def deals(span: int) -> list[Deal]:
             confidence=("Red", "budget next fiscal year"),
             seeded=("Strawman_WIP", 50, TASKS[:1]),
         ),
-        # Approved, revised, re-approved by label, won.
+        # Approved, revised, reviewed again by the customer, re-approved by label, won.
         Deal(
             "Larch Insurance",
             "harriet",
@@ -276,7 +278,8 @@ def deals(span: int) -> list[Deal]:
             steps=[
                 *full_path(b, approve="thumbsup"),
                 s(b + 6, "em", "items", (*SMALL[:2], ("project_management", "PM", 1))),
-                s(b + 7, DIRECTOR, "label", "proposal::Approved", hour=11),
+                s(b + 7, "em", "tick", TASKS[2]),
+                s(b + 8, DIRECTOR, "label", "proposal::Approved", hour=11),
                 s(b + 10, DEAL_DESK, "label", "proposal::Closed_Won"),
             ],
         ),

@@ -30,6 +30,18 @@ class FixedPrice(BaseModel):
     cost: float = Field(ge=0, le=MAX_PRICE, description="cost per unit (COGS)")
 
 
+class Exclusion(BaseModel):
+    """An out-of-scope line that another offering contradicts: `GitLab training courses, which
+    are sold separately` does not hold in a SoW that sells one. The SoW drops it when it sells
+    any offering of `unless_sold` (catalog ids)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    text: Text
+    unless_sold: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=100)]] = Field(
+        min_length=1, description="catalog ids: a SoW selling any of them drops the line"
+    )
+
+
 class Offering(BaseModel):
     """One offering: `id` is the activity code the data block and the Services Calculator use."""
 
@@ -47,7 +59,11 @@ class Offering(BaseModel):
     deliverables: list[Text] = Field(default_factory=list)
     prerequisites: list[Text] = Field(default_factory=list)
     assumptions: list[Text] = Field(default_factory=list)
-    out_of_scope: list[Text] = Field(default_factory=list)
+    out_of_scope: list[Text | Exclusion] = Field(
+        default_factory=list,
+        description="what the SoW excludes: a line, or `{text: ..., unless_sold: [ids]}` for one "
+        "a SoW selling any of those offerings drops",
+    )
     role: str = Field(min_length=1, max_length=100, description="the default role (rate card)")
     days: float | None = Field(None, gt=0, le=1000, description="the typical days")
     pricing: Literal["per_day", "fixed"] = Field(
@@ -65,6 +81,14 @@ class Offering(BaseModel):
 
     def names(self) -> list[str]:
         return [self.id, *self.aliases]
+
+    def exclusions(self, sold: set[str] | None = None) -> list[str]:
+        """Its out-of-scope lines; with `sold` (catalog ids), less those one of them contradicts."""
+        return [
+            item if isinstance(item, str) else item.text
+            for item in self.out_of_scope
+            if isinstance(item, str) or sold is None or not sold & set(item.unless_sold)
+        ]
 
 
 def find(catalog: tuple[Offering, ...] | list[Offering], activity: str) -> Offering | None:

@@ -119,7 +119,8 @@ def validate(ctx: click.Context, policies: Path, templates: Path) -> None:
     """Check policies and templates; exit non-zero on any problem."""
     from .commands.validate import validate as command
 
-    _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, templates)))
+    now = ctx.obj.get("now") or datetime.now(UTC)  # a target's quarter over by then is named
+    _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, templates, now)))
 
 
 def _run(ctx: click.Context, options: RunOptions) -> None:
@@ -328,9 +329,7 @@ def graph(ctx: click.Context, policies: Path) -> None:
 
 
 @main.command()
-@click.option(
-    "--policies", type=click.Path(path_type=Path), default=Path("policies"), show_default=True
-)
+@workspace_options
 @click.option(
     "--format",
     "form",
@@ -340,11 +339,12 @@ def graph(ctx: click.Context, policies: Path) -> None:
     help="markdown: a handbook page; json: every field",
 )
 @click.pass_context
-def catalog(ctx: click.Context, policies: Path, form: str) -> None:
-    """List the service catalog's offerings (for the team's handbook page: --format markdown)."""
+def catalog(ctx: click.Context, policies: Path, templates: Path, form: str) -> None:
+    """List the service catalog's offerings (for the team's handbook page: --format markdown,
+    worded by the templates' catalog.md.j2)."""
     from .commands.catalog import catalog as command
 
-    _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, form)))
+    _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, templates, form)))
 
 
 @main.command()

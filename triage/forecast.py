@@ -19,7 +19,7 @@ from decimal import Decimal
 from .issues.snapshot import IssueSnapshot
 from .policy.model import Policy
 from .pricing import estimate
-from .rules.fiscal import FiscalQuarter, business_days_between, fiscal_quarter
+from .rules.fiscal import FiscalQuarter, business_days_between
 
 CATEGORIES = {"Green": "Commit", "Amber": "Best case", "Red": "At risk", "Grey": "Unreviewed"}
 ON_HOLD = "On_hold"  # the stage of a deal whose timing slipped: in no category or total
@@ -221,6 +221,7 @@ def _in_quarter_end(policy: Policy, now: datetime) -> bool:
         stage=None,
         stage_prefix=policy.lifecycle.label_prefix,
         fiscal_start_month=cal.fiscal_year_start_month,
+        fiscal_named_by=cal.fiscal_year_named_by,
         holidays=cal.days_off(),
         quarter_end_days=cal.quarter_end_business_days,
     )
@@ -249,6 +250,7 @@ def approval_missing(policy: Policy, issue: IssueSnapshot, now: datetime) -> lis
         stage=stage,
         stage_prefix=policy.lifecycle.label_prefix,
         fiscal_start_month=policy.calendar.fiscal_year_start_month,
+        fiscal_named_by=policy.calendar.fiscal_year_named_by,
         holidays=frozenset(policy.calendar.holidays),
         rates=policy.rates,
         catalog=policy.catalog,
@@ -265,7 +267,7 @@ def forecast(
 ) -> Forecast:
     cal = policy.calendar
     now = cal.local(now)  # dates are the team's
-    quarter = quarter or fiscal_quarter(now.date(), cal.fiscal_year_start_month)
+    quarter = quarter or cal.quarter(now.date())
     deals = [d for i in open_issues if i.state == "opened" and (d := deal_of(policy, i, now))]
     counted = [d for d in deals if counts_in(d, quarter, now.date())]
     # On hold: the timing slipped, so neither commit nor best case; shown apart.

@@ -145,14 +145,16 @@ def use_context(
     stages = policy.lifecycle.stage_ids()
     if kind == "transition":
         source = next((s for s in use.from_ if s in stages), None)
-        return template_context(
+        context = template_context(
             policy, issue, use.to, why="preview", transition=use, previous=source
         )
+        return {**context, **(use.when.found_samples() if use.when else {})}
     if kind == "rule":
         chosen = stage or (use.stages or [stages[0]])[0]
-        return template_context(
+        context = template_context(
             policy, issue, chosen if chosen in stages else None, why="preview", rule=use.id
         )
+        return {**context, **use.when.found_samples()}
     context = template_context(policy, issue, stages[0], why="preview")
     if kind == "move":
         stages_ = policy.lifecycle.stage_ids()

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .catalog import FixedPrice, Offering
+from .catalog import Exclusion, FixedPrice, Offering
 from .policy.model import (
     Assignment,
     Calendar,
@@ -42,8 +42,9 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "`discount`, `net_price`, `cogs`, `margin_pct`, `margin_floor_pct`, `below_floor`, `card_price` (the list price at the "
     "rate card's prices), `card_discount_pct` (1 - net / card_price, per-line rates included), "
     "`max_discount_pct`, `above_max_discount`, `rates_overridden`, `revision` (a hash of what is "
-    "priced: what an approval is for), `version` (the SoW version people read and sign: 1 on the "
-    "comment's first note, one more each time the revision its notes showed changed); None when it "
+    "priced: what an approval is for), `version` (the SoW version people read and sign, as the SoW names it: 1 on the "
+    "SoW note's first revision, one more each time the estimate revision its notes showed "
+    "changed; counted on the notes of the comment carrying the SoW `document`); None when it "
     "cannot be priced",
     "close_quarter": "the fiscal quarter of the close date, e.g. FY26-Q4 (trusted)",
     "tasks": "the description's task list: `text`, `done`",
@@ -85,6 +86,20 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "others are named below the comment, with why they were not mentioned)",
     "document": "where the link to the comment's Word document goes (a comment with "
     "`document`; none otherwise): `{% if document %}Word document: {{ document }}{% endif %}`",
+    "changes_since": "for a comment with `changes_since: <rule>` once that rule posted a note "
+    "(`once_per: estimate`: the signature request, when an approval counted): `version` (the SoW "
+    "version it recorded, or None), `revision` (trusted), `changes` (what differs from the "
+    "estimate now, in order: `field` (trusted: `list_price`, `discount_pct`, `net_price`, "
+    "`total_days`, `role_days`, `close_date`, `start_window`, `start_date`, `end_date`, "
+    "`fee_type`, `billing`, `payment_terms`, `agreement`), `role` (for "
+    "`role_days`), `before`, `after` (None where there was or is none; `agreement`: `standard` or "
+    "`msa`, `date`); None when that note recorded no figures); else None",
+    "approvals": "for rules: the approvals that stand on the issue, by gate id: `by` (the "
+    "approver, also when the bot set the label for them), `at` (when, in the team's time zone, "
+    "trusted)",
+    "opportunity": "the data block's `opportunity`: `id`, `valid` (a Salesforce opportunity id, "
+    "not a placeholder), `url` (its record in the org of `salesforce.sync`, trusted, else None); "
+    "None without one",
     "last_activity": "the date the deal went quiet: people last acted on the issue, or its close date when later (trusted)",
     "links": "URLs of the bot's newest note of each other rule, by rule id (trusted); use `links.get(id)`",
     "days_in_stage": "for reminders (`every`): business days in the stage",
@@ -97,6 +112,9 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "move": "for an unexpected move: `user`, `at`, `source`, `target`, `source_label`, `target_label`, `allowed`, `then` (the stage label the bot moved it on to after that move, or none)",
     "closed_in": "after a `close_quarter_label` action: `quarter` (FY26-Q4), `label` (close_qtr::Q426), "
     "`date` the quarter was taken from, `source` (`close_date` or `stage`) (trusted)",
+    "review": "for a comment whose condition is `review_outdated`: `task` (the review's task), "
+    "`reviewed` and `current` (SoW version numbers: the one reviewed, or None when no note "
+    "numbered it, and the one priced now)",
     "kept": "for a stage conflict: the stage label kept (trusted)",
     "removed": "for a stage conflict: the stage labels removed (trusted)",
 }
@@ -115,6 +133,14 @@ DOCUMENT_VARIABLES: dict[str, str] = {
     "`description`, `in_catalog`, `notes`, `role`, `days`, `units`, `unit`, `rate`, `amount`) and "
     "`scope` (`objectives`, `deliverables`, `prerequisites`, `assumptions`, `out_of_scope`, "
     "`unknown` with `activity`); none without a priced estimate",
+}
+
+CATALOG_PAGE_VARIABLES: dict[str, str] = {
+    "offerings": "the catalog's offerings in order: `id`, `title`, `description`, `role`, "
+    "`days` (typical, or None), `price` (per `unit`, else per `role` day; the `money` filter "
+    "writes it), `unit` (a fixed-price offering's, else None), `deliverables`, `prerequisites`, "
+    "`assumptions`, `out_of_scope` (lists); never its cost",
+    "currency": "the rate card's currency",
 }
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
@@ -136,6 +162,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("digest", DigestConfig),
     ("catalog[]", Offering),
     ("catalog[].fixed", FixedPrice),
+    ("catalog[].out_of_scope[] (a line an offering sold drops)", Exclusion),
 ]
 
 CATALOG_EXAMPLE = """\
@@ -279,4 +306,17 @@ def policy_reference() -> str:
         "|---|---|",
     ]
     lines += [f"| `{name}` | {text} |" for name, text in DOCUMENT_VARIABLES.items()]
+    lines += [
+        "",
+        "## The catalog page",
+        "",
+        "`triage catalog --format markdown` writes the service catalog as a handbook page from"
+        " the template `catalog.md.j2` beside the comment templates: every heading and word on"
+        " it is the template's, for the team to write in its own language. Filters: `money`,"
+        " `num`, `plural`.",
+        "",
+        "| variable | what it holds |",
+        "|---|---|",
+    ]
+    lines += [f"| `{name}` | {text} |" for name, text in CATALOG_PAGE_VARIABLES.items()]
     return "\n".join(lines) + "\n"

@@ -88,3 +88,4 @@ if __name__ == "__main__":
     where = Path(sys.argv[1])
     shoot("sow-draft", "sow-draft.md", where, 2200)
     shoot("forecast", "forecast.md", where, 2600)
+    shoot("approval-request", "approval-request-revised.md", where, 1250)

@@ -40,7 +40,7 @@ def test_validate_ok():
     assert (
         result.exit_code == 0
         and result.stdout
-        == "ok: 9 stages, 17 transitions, 28 rules, 25 templates,"
+        == "ok: 9 stages, 18 transitions, 28 rules, 27 templates,"
         " 1 issue template with a scoping data block\n"
     )
     # The shipped policy's calendar is UTC with no holidays: a warning (stderr), not an error.
@@ -48,17 +48,16 @@ def test_validate_ok():
 
 
 def test_validate_reports_file_line_and_fix(tmp_path):
-    (tmp_path / "p.yml").write_text(
-        (ROOT / "policies/ps-scoping.yml")
-        .read_text()
-        .replace("when: {task: Discovery call held}", "when: {tsk: Discovery call held}")
-    )
+    text = (ROOT / "policies/ps-scoping.yml").read_text()
+    text = text.replace("when: {task: Discovery call held}", "when: {tsk: Discovery call held}")
+    (tmp_path / "p.yml").write_text(text)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "{tsk: Discovery" in t)
     result = CliRunner().invoke(
         main, ["validate", "--policies", str(tmp_path), "--templates", str(ROOT / "templates")]
     )
     assert result.exit_code == 1
     assert (
-        f"{tmp_path}/p.yml:51:7: lifecycle.transitions[discovery-held].when: a condition is a mapping"
+        f"{tmp_path}/p.yml:{line}:7: lifecycle.transitions[discovery-held].when: a condition is a mapping"
         in result.output
     )
     assert "fix: did you mean `task`?" in result.output

@@ -462,7 +462,10 @@ def test_from_approval_to_signature_over_a_month_of_hourly_runs_across_quarter_e
         assert labels_of(url, 1).count("proposal::Ready For Approval") == 1
         revision = withdrawal.split("revision `")[1].split("`")[0]
         [(_, asked_on, asking)] = posted("approval-request")
-        assert asked_on == date(2026, 2, 3) and f"To approve revision `{revision}`" in asking
+        assert (
+            asked_on == date(2026, 2, 3)
+            and f'(revision `{revision}`): set ~"proposal::Approved"' in asking
+        )
 
         # The director approves the revision and the EM edits the close date before the next run
         # (the edit lifts the hold on people's move): the revision approved is the one asked for.

@@ -107,7 +107,10 @@ CASES = {
         stage("Awaiting_Discovery", data=None, done=TASKS[:1])
     ),
     "estimate-summary.md.j2": lambda: with_details(stage("Estimate_Feedback", done=TASKS[:1])),
-    "sow-draft.md.j2": lambda: with_details(replace(stage("SOW_WIP", done=TASKS[:2]), names=NAMES)),
+    # The SA's name as the run read it from the project's member listing.
+    "sow-draft.md.j2": lambda: with_details(
+        replace(stage("SOW_WIP", done=TASKS[:2]), names={**NAMES, "felix": "Felix Marchetti"})
+    ),
     "cost-estimate.md.j2": lambda: with_details(stage("SOW_WIP", data=ORCHARD, done=TASKS[:2])),
     "approval-request.md.j2": lambda: with_details(
         stage("Ready For Approval", data=ORCHARD, confidence="Red"), EARLIER
@@ -137,6 +140,7 @@ CASES = {
         (LabelEvent("mateo", "proposal::SOW_WIP", "add", at("2026-01-08T10:00:00Z")),),
     ),
     "forecast.md.j2": None,  # the quarter's forecast of the demo issues: see rendered()
+    "catalog.md.j2": None,  # the shipped catalog's handbook page: see rendered()
     "approval-refused.md.j2": lambda: with_details(
         stage("Approved"),
         (),
@@ -162,6 +166,22 @@ CASES = {
             ),
         ),
         (LabelEvent("rowan", "proposal::Approved", "add", at("2026-01-09T15:00:00Z")),),
+    ),
+    # Reviewed when the bot moved it to Ready For Approval (SoW version 1 then); revised since.
+    "review-outdated.md.j2": lambda: with_details(
+        stage("Ready For Approval"),
+        (
+            Note(
+                12,
+                BOT,
+                "<!-- ps-triage:sow-draft/sow-draft.md.j2 rev=bbbbbbbbbbbb sow=cccccccccccc -->\nx",
+                NOW - timedelta(days=5),
+            ),
+        ),
+        (
+            LabelEvent(BOT, "proposal::SOW_WIP", "remove", NOW - timedelta(days=4)),
+            LabelEvent(BOT, "proposal::Ready For Approval", "add", NOW - timedelta(days=4)),
+        ),
     ),
     "close-date-warning.md.j2": lambda: with_details(
         approved(data={**BRAMBLEWOOD, "close_date": "2026-01-09"}),
@@ -276,7 +296,52 @@ UNKNOWN_ACTIVITIES = {
     ],
 }
 
+# A re-request after a revision (issue 32): Bramblewood approved as Version 1 (23 PSE days and 12
+# PM days, no discount: 55,200 + 24,000 = 79,200 net), then revised to 8 PM days and 10% off:
+# list 55,200 + 16,000 = 71,200, net 64,080; COGS 23 x 1,040 + 8 x 900 = 31,120, margin
+# (64,080 - 31,120) / 64,080 = 51.4%. The TA review (ravi, 2026-01-05 10:00 UTC) and the
+# director's approval (rowan) stand in the label events; the signature request the bot posted on
+# the approval records Version 1's figures in its marker, as the planner writes it.
+APPROVED_V1 = {
+    **BRAMBLEWOOD,
+    "line_items": [
+        {"activity": "Discovery and wave planning", "role": "PSE", "days": 5},
+        {"activity": "User and group setup with Congregate", "role": "PSE", "days": 3},
+        {"activity": "Six migration waves", "role": "PSE", "days": 15},
+        {"activity": "Project management", "role": "PM", "days": 12},
+    ],
+}
+REVISED_V2 = {
+    **APPROVED_V1,
+    "discount_pct": 10,
+    "line_items": [*APPROVED_V1["line_items"][:3], {**APPROVED_V1["line_items"][3], "days": 8}],
+}
+APPROVAL = (TA_REVIEW, LabelEvent("rowan", "proposal::Approved", "add", at("2026-01-07T15:00:00Z")))
+
+
+def approved_then_revised():
+    """The deal approved as Version 1 (its SoW note and the signature request as the bot posted
+    them), its data block now revised: the run moves it back to Ready For Approval."""
+    signed_at = at("2026-01-07T16:00:00Z")
+    v1 = plan_issue(
+        WS.policy, with_details(approved(APPROVED_V1), (), APPROVAL), signed_at, settings(WS)
+    )
+    [request] = [c for c in v1.comments if c.key.startswith("signature-request/")]
+    sow = request.key.rsplit("/", 1)[1]
+    notes = (
+        Note(
+            12,
+            BOT,
+            f"<!-- ps-triage:sow-draft/sow-draft.md.j2 rev=bbbbbbbbbbbb sow={sow} -->\nx",
+            at("2026-01-06T09:00:00Z"),
+        ),
+        Note(13, BOT, request.body, signed_at),
+    )
+    return with_details(approved(REVISED_V2, updated="2026-01-12T08:00:00Z"), notes, APPROVAL)
+
+
 VARIANTS = {
+    "approval-request-revised.md": ("approval-request.md.j2", approved_then_revised),
     # 45% off the rate card (maximum 30%): flagged where the price first goes out (issue 30).
     "estimate-summary-above-max-discount.md": (
         "estimate-summary.md.j2",
@@ -443,12 +508,16 @@ def forecast_case():
     return forecast(policy, [*demo_issues(), kestrel], [won, lost], NOW)
 
 
-def rendered(template, case=None):
+def rendered(template, case=None, policy=None):
     if template == "forecast.md.j2":
         from triage.forecast_report import markdown
 
         return markdown(forecast_case(), WS.templates)
-    issue_plan = plan_issue(WS.policy, (case or CASES[template])(), NOW, settings(WS))
+    if template == "catalog.md.j2":
+        from triage.commands.catalog import markdown as page
+
+        return page(WS.policy.catalog, WS.policy.rates, WS.templates)
+    issue_plan = plan_issue(policy or WS.policy, (case or CASES[template])(), NOW, settings(WS))
     assert issue_plan.error is None, issue_plan.error
     # As the apply step posts them: each comment gets the ids of the notes posted before it.
     posted = {c.key: 101 + i for i, c in enumerate(issue_plan.comments)}

@@ -40,6 +40,7 @@ def test_every_template_variable_is_documented():
         "sla_days",
         "escalation",
         "digest",
+        "review",
     }  # added where they apply
     assert set(context) | extra == set(TEMPLATE_VARIABLES)
 

@@ -262,6 +262,32 @@ def test_the_sow_lists_what_offerings_share_once_in_the_order_of_the_items():
     assert "a highly available GitLab primary site in production" in objectives
 
 
+TRAINING_EXCLUDED = "GitLab training courses, which are sold separately"
+
+
+def test_an_exclusion_an_offering_sold_contradicts_is_dropped():
+    # The catalog links the line to the offering (`unless_sold`), not by its words.
+    enablement = {"activity": "Enablement", "role": "PSE", "days": 2}
+    alone = _sow([enablement])
+    assert TRAINING_EXCLUDED in _section(alone, 9)
+    sold = _sow([enablement, {"activity": "training_system_administration", "units": 2}])
+    assert TRAINING_EXCLUDED not in sold
+    assert "Certification exams" in _section(sold, 9)  # the training's own line stays
+
+
+def test_an_exclusion_naming_an_unknown_offering_is_refused_where_it_is_written():
+    text = CATALOG.replace(
+        "    description: Workshops.\n",
+        "    description: Workshops.\n    out_of_scope:\n"
+        "      - {text: Courses sold separately, unless_sold: [trainig]}\n",
+    )
+    (found,) = problems(text)
+    assert found == (
+        "catalog.yml:6:41: catalog[discovery].out_of_scope[0].unless_sold: `trainig` is not an "
+        "offering id of the catalog\n    fix: name the id of the offering that contradicts the line"
+    )
+
+
 def test_the_ems_notes_show_under_their_item_escaped():
     body = _sow(
         [

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from ..catalog import Offering
 from ..console import Console
+from ..errors import UserError
 from ..policy.loader import load_policy
 from ..pricing import Rates
+from ..render.markdown import Trusted
 from ..render.money import money_format, plain_amount
+from ..render.templates import TemplateProblem, Templates
+from ..workspace import load_workspace
+
+PAGE = "catalog.md.j2"  # the page's template, beside the comment templates
 
 
 def _price(offering: Offering, rates: Rates) -> str:
@@ -34,30 +41,59 @@ def published(offering: Offering, rates: Rates) -> dict[str, object]:
     return {**data, "price": {"amount": number, "currency": rates.currency, "per": per}}
 
 
-def markdown(catalog: list[Offering], rates: Rates) -> str:
-    lines = ["# Service catalog", ""]
-    for o in catalog:
-        days = f", typically {o.days:g} days" if o.days else ""
-        lines += [f"## {o.title} (`{o.id}`)", "", o.description, ""]
-        lines += [f"*{o.role}{days}; {_price(o, rates)}*", ""]
-        for heading, items in (
-            ("Deliverables", o.deliverables),
-            ("Prerequisites", o.prerequisites),
-            ("Assumptions", o.assumptions),
-            ("Out of scope", o.out_of_scope),
-        ):
-            if items:
-                lines += [f"**{heading}**", "", *(f"- {item}" for item in items), ""]
-    return "\n".join(lines)
+def page_context(catalog: list[Offering], rates: Rates) -> dict[str, Any]:
+    """What the catalog page's template (`catalog.md.j2`) sees: each offering's texts (trusted
+    policy), its role and typical days, and its price per unit or role day (never its cost)."""
+    return {
+        "currency": Trusted(rates.currency),
+        "offerings": [
+            {
+                "id": Trusted(o.id),
+                "title": Trusted(o.title),
+                "description": Trusted(o.description),
+                "role": Trusted(o.role),
+                "days": str(o.days) if o.days else None,
+                "price": str(o.fixed.price if o.fixed else rates.roles[o.role].price),
+                "unit": Trusted(o.fixed.unit) if o.fixed else None,  # else per role day
+                **{
+                    key: [Trusted(text) for text in texts]
+                    for key, texts in (
+                        ("deliverables", o.deliverables),
+                        ("prerequisites", o.prerequisites),
+                        ("assumptions", o.assumptions),
+                        ("out_of_scope", o.exclusions()),
+                    )
+                },
+            }
+            for o in catalog
+        ],
+    }
 
 
-def catalog(console: Console, policies: Path, form: str) -> int:
+def markdown(catalog: list[Offering], rates: Rates, templates: Templates) -> str:
+    """The handbook page, in the words of the team's `catalog.md.j2`."""
+    if PAGE not in templates.sources:
+        raise UserError(
+            f"no template '{PAGE}' among the templates: it words the catalog page; "
+            "`triage init --update` adds the shipped one (`triage init NEW_FOLDER` writes it), "
+            "to write in your words"
+        )
+    try:
+        return templates.render(PAGE, page_context(catalog, rates))
+    except TemplateProblem as problem:
+        raise UserError(str(problem)) from None
+
+
+def catalog(console: Console, policies: Path, templates: Path, form: str) -> int:
+    if form == "markdown":
+        workspace = load_workspace(policies, templates)
+        policy = workspace.policy
+        console.out(markdown(policy.catalog, policy.rates, workspace.templates))
+        return 0
     policy = load_policy(policies)
     if form == "json":
         data = [published(o, policy.rates) for o in policy.catalog]
         console.out(json.dumps(data, indent=2, ensure_ascii=False))
-    elif form == "markdown":
-        console.out(markdown(policy.catalog, policy.rates))
     else:
         width = max((len(o.id) for o in policy.catalog), default=0)
         for o in policy.catalog:

@@ -158,7 +158,9 @@ def render_issue(
     found = list(gitlab.list_issues(policy.scope.model_copy(update={"state": "all"}), iids=[iid]))
     if not found:
         raise UserError(f"issue #{iid} is not in scope")
-    issue = replace(found[0], notes=gitlab.notes(found[0].project, iid))
+    gitlab.scope_members(policy.scope)  # their names: what the SoW calls the data block's people
+    names = gitlab.member_names() | dict(found[0].names)
+    issue = replace(found[0], notes=gitlab.notes(found[0].project, iid), names=names)
     prefix = f"{policy.lifecycle.label_prefix}::"
     current = next(
         (label.removeprefix(prefix) for label in issue.labels if label.startswith(prefix)), None

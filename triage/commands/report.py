@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,26 +14,21 @@ from ..errors import UserError
 from ..forecast import Forecast
 from ..forecast_report import as_json, context, deals_csv, markdown, salesforce_csv
 from ..forecast_source import closed_in, quarter_forecast
+from ..policy.model import Calendar
 from ..render.templates import Templates
-from ..rules.fiscal import FiscalQuarter, fiscal_quarter
+from ..rules.fiscal import FiscalQuarter, quarter_named
 from ..runner.closed import as_gates_leave_them
 from ..runner.run import approvers_of
 from ..workspace import Workspace
 from .connection import Connection, in_zone, open_gitlab, scoped
 
 
-def parse_quarter(name: str, start_month: int) -> FiscalQuarter:
-    """`FY27-Q4` -> that fiscal quarter."""
-    match = re.fullmatch(r"FY(\d{2})-Q([1-4])", name.strip().upper())
-    if not match:
-        raise UserError(f"'{name}' is not a fiscal quarter: write it like FY27-Q4")
-    year, quarter = 2000 + int(match.group(1)), int(match.group(2))
-    # the fiscal year named `year` ends in `year`; find a day inside the quarter and let fiscal_quarter name it
-    month = (start_month - 1 + (quarter - 1) * 3) % 12 + 1
-    calendar_year = year - 1 if start_month != 1 and month >= start_month else year
-    found = fiscal_quarter(date(calendar_year, month, 15), start_month)
-    assert found.name == f"FY{match.group(1)}-Q{quarter}", found
-    return found
+def parse_quarter(name: str, calendar: Calendar) -> FiscalQuarter:
+    """`FY27-Q4` -> that fiscal quarter, as the policy's calendar names its fiscal years."""
+    try:
+        return quarter_named(name, calendar.fiscal_year_start_month, calendar.fiscal_year_named_by)
+    except ValueError as error:
+        raise UserError(str(error)) from None
 
 
 def report(
@@ -53,11 +47,7 @@ def report(
     open_issues = list(gitlab.list_issues(policy.scope))
     when = now or gitlab.now()
     cal = policy.calendar
-    chosen = (
-        parse_quarter(quarter, cal.fiscal_year_start_month)
-        if quarter
-        else fiscal_quarter(cal.local(when).date(), cal.fiscal_year_start_month)
-    )
+    chosen = parse_quarter(quarter, cal) if quarter else cal.quarter(cal.local(when).date())
     # A closed deal counts as it is once its gates are checked (a win that did not pass its
     # gate is no win), exactly as the next run would leave it.
     closed = as_gates_leave_them(

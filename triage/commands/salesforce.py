@@ -19,7 +19,6 @@ from ..gitlab.adapter import GitLab
 from ..issues.markers import Marker, find_marker, revision
 from ..policy.model import Policy, SalesforceSync
 from ..render.markdown import escape
-from ..rules.fiscal import fiscal_quarter
 from ..runner.closed import as_gates_leave_them
 from ..runner.run import approvers_of
 from ..salesforce import ids, state
@@ -183,7 +182,7 @@ def salesforce(
     issues = list(gitlab.list_issues(policy.scope))
     when = now or gitlab.now()
     cal = policy.calendar
-    quarter = fiscal_quarter(cal.local(when).date(), cal.fiscal_year_start_month)
+    quarter = cal.quarter(cal.local(when).date())
     # a closed deal as its gates leave it: a win that did not pass its gate is no win here either
     issues += as_gates_leave_them(
         policy,

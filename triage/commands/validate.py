@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date, datetime
 from pathlib import Path
 
 from ..catalog import closest, find
@@ -10,7 +11,7 @@ from ..errors import UserError
 from ..issues.scoping import block_line, parse_scoping
 from ..issues.tasks import parse_tasks
 from ..policy.checks import GraphProblem
-from ..policy.leftovers import leftovers, missing_tasks
+from ..policy.leftovers import leftovers, missing_tasks, targets_gone
 from ..policy.loader import load_policy
 from ..policy.model import Policy
 from ..pricing import estimate
@@ -88,7 +89,9 @@ def check_issue_template(path: Path, policy: Policy) -> tuple[list[str], bool]:
     return out, True
 
 
-def validate(console: Console, policies: Path, templates: Path) -> int:
+def validate(console: Console, policies: Path, templates: Path, now: datetime) -> int:
+    """`now`: when it runs (`--now`, else the clock): a forecast target of a quarter over by
+    then is named."""
     workspace = load_workspace(policies, templates)
     problems: list[str] = []
     blocks = 0
@@ -102,7 +105,9 @@ def validate(console: Console, policies: Path, templates: Path) -> int:
             f"the scoping issue template's data block does not fit this policy "
             f"({count} problem{'s' if count != 1 else ''}):\n" + "\n".join(problems)
         )
-    for warning in _warnings(workspace.policy, policies):
+    # `--now` without a zone is the team's time already (as for every command)
+    today = (workspace.policy.calendar.local(now) if now.tzinfo else now).date()
+    for warning in _warnings(workspace.policy, policies, today):
         console.err(
             f"warning: {workspace.policy.where(warning.path)}: {warning.message}\n"
             f"    fix: {warning.fix}"
@@ -116,10 +121,12 @@ def validate(console: Console, policies: Path, templates: Path) -> int:
     return 0
 
 
-def _warnings(policy: Policy, policies: Path) -> list[GraphProblem]:
-    """What is left of the shipped team (its SoW terms, its USD thresholds, a UTC calendar), and
-    `task:` conditions naming tasks the issue templates' checklists lack."""
+def _warnings(policy: Policy, policies: Path, today: date) -> list[GraphProblem]:
+    """What is left of the shipped team (its SoW terms, its USD thresholds, a UTC calendar),
+    forecast targets of quarters gone by `today`, and `task:` conditions naming tasks the issue
+    templates' checklists lack."""
     found = leftovers(policy, load_policy(DEFAULTS / "policies"))  # this release's shipped one
+    found += targets_gone(policy, today)
     templates = issue_templates(policies)
     if templates:
         checklist = [

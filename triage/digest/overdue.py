@@ -65,6 +65,7 @@ def overdue(
             stage=deal.stage,
             stage_prefix=policy.lifecycle.label_prefix,
             fiscal_start_month=cal.fiscal_year_start_month,
+            fiscal_named_by=cal.fiscal_year_named_by,
             holidays=policy.days_off(issue.assignees[0] if issue.assignees else None),
             rates=policy.rates,
             quarter_end_days=cal.quarter_end_business_days,

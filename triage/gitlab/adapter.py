@@ -22,6 +22,7 @@ from gitlab.exceptions import GitlabError
 from ..emoji import canonical
 from ..issues.markers import find_marker
 from ..issues.snapshot import Award, IssueSnapshot, LabelEvent, Names, Note, profile_names
+from ..issues.tasks import untick
 from ..policy.model import Scope
 from .door import GONE, Door, parse_time, problem_of
 from .own import OwnIssue
@@ -29,6 +30,7 @@ from .prefetch import fetched_ahead
 from .records import GitLabProblem as GitLabProblem
 from .records import IssueAward as IssueAward
 from .records import Upload as Upload
+from .records import kept_assignees as kept_assignees
 
 TRANSIENT = (500, 502, 503, 504)
 
@@ -154,12 +156,11 @@ class GitLab(Door):
         )
 
     def group_members(self, group: str, *, inherited: bool = False) -> dict[str, int]:
-        """A group's members (lower-cased usernames) with their access level, each at their
-        highest. By default its direct members (GitLab's `GET /groups/:id/members`) and the
-        direct members of the groups invited into it (its `shared_with_groups`, not expired),
-        capped at the invitation's level: someone who is only a member of a parent group does
-        not count. `inherited`: GitLab's members/all (parent groups' members and groups invited
-        into them too). Read once per adapter (a run): the gates and the digest share it."""
+        """A group's members (lower-cased usernames) at their highest access level: its direct
+        members (`GET /groups/:id/members`) and those of the groups invited into it (not
+        expired), capped at the invitation's level; a parent group's members do not count.
+        `inherited`: GitLab's members/all (parent groups' and groups invited into them too).
+        Read once per adapter (a run): the gates and the digest share it."""
         key = (group, inherited)
         if key not in self._group_members:
             self._group_members[key] = self._group_members_read(group, inherited)
@@ -189,12 +190,13 @@ class GitLab(Door):
             name = str(m["username"]).lower()
             levels[name] = max(int(m["access_level"]), levels.get(name, 0))
             self._member_ids[name] = int(m["id"])
+            if m.get("name"):  # what a customer-facing comment calls them (member_names)
+                self._member_names[name] = str(m["name"])
         return levels
 
     def people_ids(self, usernames: set[str]) -> dict[str, int]:
-        """The user id of each of `usernames` (lower case) GitLab knows, as it is now: those
-        seen in a member listing of this run, the others looked up (one request each). A
-        username nobody holds is left out."""
+        """The user id of each of `usernames` (lower case) GitLab knows, now: from this run's
+        member listings, else looked up (one request each); a name nobody holds is left out."""
         found: dict[str, int] = {}
         for name in sorted(usernames):
             if name in self._member_ids:
@@ -209,20 +211,15 @@ class GitLab(Door):
 
     def scope_members(self, scope: Scope) -> frozenset[str] | None:
         """Usernames (lower case) of who GitLab shows as members of the scope, read once per run:
-        the project's members/all (direct, inherited and through shared groups); for a group
-        scope, the group's members/all (members of every project in it). None without either.
-        Only users are listed there: a group path never is."""
+        the project's members/all (direct, inherited, through shared groups), or the group's
+        (members of every project in it). None without either. Only users are listed there."""
         if scope.project:
             manager = self._project(scope.project).members_all
         elif scope.group:
             manager = self._gl.groups.get(scope.group, lazy=True).members_all
         else:
             return None
-        return frozenset(
-            str(m["username"]).lower()
-            for m in self._every(manager)
-            if m.get("state", "active") == "active"
-        )
+        return frozenset(self._levels(manager))
 
     def user_id(self, username: str) -> int:
         if username not in self._user_ids:
@@ -422,6 +419,16 @@ class GitLab(Door):
         issues = self._project(project).issues
         self._write(lambda: issues.update(iid, data, max_retries=self._max_retries))
 
+    def untick_tasks(self, project: str, iid: int, texts: tuple[str, ...]) -> None:
+        """Untick task items in a person's description, as GitLab has it now (read just
+        before the PUT: an edit made since the listing is kept, and a box unticked since is no
+        write). GitLab's issue API takes no lock_version, so an edit in the last moment is lost."""
+        issue = self._call(lambda: self._project(project).issues.get(iid))
+        text = issue.description or ""
+        edited = untick(text, set(texts))
+        if edited != text:
+            self.set_description(project, iid, edited)
+
     def upsert_mr_note(self, project: str, mr_iid: int, body: str, token: str) -> str:
         """One note of the bot's on a merge request, found by `token`: posted once, then edited
         in place only when its text changes. Returns created, updated or unchanged. GitLab
@@ -582,17 +589,3 @@ class GitLab(Door):
             done=lambda error: True,
         )
         return gone is not GONE
-
-
-def kept_assignees(answer: dict[str, Any], asked: tuple[str, ...], where: str) -> None:
-    """GitLab answers 200 and drops, without a word, assignees who cannot read the project's
-    issues (only the first is kept on Free): what its answer shows is what was done. Someone
-    asked for and not assigned fails the issue loudly (its other changes were made)."""
-    kept = {str((a or {}).get("username", "")).lower() for a in answer.get("assignees") or []}
-    dropped = [name for name in asked if name.lower() not in kept]
-    if dropped:
-        raise GitLabProblem(
-            f"GitLab did not assign {', '.join('@' + n for n in dropped)} to {where}: it drops "
-            "assignees who cannot read the project's issues (and keeps only the first on Free); "
-            "the other changes were made. Fix: make them members of the project"
-        )

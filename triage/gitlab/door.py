@@ -95,6 +95,7 @@ class Door:
         self._projects: dict[str, Any] = {}
         self._user_ids: dict[str, int] = {}
         self._member_ids: dict[str, int] = {}  # lower-cased usernames seen in member listings
+        self._member_names: dict[str, str] = {}  # the same, to the names on their profiles
         self._group_members: dict[
             tuple[str, bool], dict[str, int]
         ] = {}  # read once per run (`group_members`)
@@ -102,6 +103,11 @@ class Door:
         self._bot_id: int | None = None
         # the bot's own issues, by project (adapter.own_issues)
         self._own: dict[str, tuple[OwnIssue, ...]] = {}
+
+    def member_names(self) -> dict[str, str]:
+        """The names on the GitLab profiles of the members listed so far (lower-cased
+        usernames): what a customer-facing comment calls the people a data block names."""
+        return dict(self._member_names)
 
     # bookkeeping --------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from ..errors import TriageError
 
@@ -51,3 +52,17 @@ class Upload:
     url: str
     markdown: str
     alt: str
+
+
+def kept_assignees(answer: dict[str, Any], asked: tuple[str, ...], where: str) -> None:
+    """GitLab answers 200 and drops, without a word, assignees who cannot read the project's
+    issues (only the first is kept on Free): what its answer shows is what was done. Someone
+    asked for and not assigned fails the issue loudly (its other changes were made)."""
+    kept = {str((a or {}).get("username", "")).lower() for a in answer.get("assignees") or []}
+    dropped = [name for name in asked if name.lower() not in kept]
+    if dropped:
+        raise GitLabProblem(
+            f"GitLab did not assign {', '.join('@' + n for n in dropped)} to {where}: it drops "
+            "assignees who cannot read the project's issues (and keeps only the first on Free); "
+            "the other changes were made. Fix: make them members of the project"
+        )

@@ -8,6 +8,9 @@ its marker and a banner saying so; its content stays too.
 A note posted once per SoW revision also records the fiscal quarter the deal was then expected
 to close in (`close_qtr=FY26-Q4`), for the close-date warning. A note that showed an estimate
 records its SoW revision (`sow=<hash>`): an approval on it counts only for that revision.
+A note posted once per SoW revision also records the figures that revision showed the customer
+(`figures=<base64url JSON>`, planner/revisions): what a later request compares the revision with.
+Never costs: those notes may be public.
 Markers are trusted only on notes written by the bot's own user.
 """
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,6 +27,7 @@ _MARKER = re.compile(
     r"<!-- ps-triage:(?P<key>[A-Za-z0-9_.:/@ -]+?) rev=(?P<rev>[0-9a-f]{6,64})"
     r"(?: sow=(?P<sow>[0-9a-f]{6,64}))?"
     r"(?: close_qtr=(?P<close_qtr>FY\d{2}-Q[1-4]))?"
+    r"(?: figures=(?P<figures>[A-Za-z0-9_-]{1,65536}))?"
     r"(?: superseded=(?P<superseded>\d+))?(?P<resolved> resolved)?\s*-->"
 )
 
@@ -35,10 +40,12 @@ class Marker:
     close_qtr: str | None = None
     resolved: bool = False
     sow: str | None = None  # the SoW revision the comment showed, when it showed an estimate
+    figures: str | None = None  # what a once-per-revision note's revision showed (encoded)
 
     def __str__(self) -> str:
         extra = f" sow={self.sow}" if self.sow else ""
         extra += f" close_qtr={self.close_qtr}" if self.close_qtr else ""
+        extra += f" figures={self.figures}" if self.figures else ""
         extra += f" superseded={self.superseded}" if self.superseded is not None else ""
         extra += " resolved" if self.resolved else ""
         return f"<!-- ps-triage:{self.key} rev={self.rev}{extra} -->"
@@ -62,6 +69,7 @@ def find_marker(body: str) -> Marker | None:
         match.group("close_qtr"),
         resolved=match.group("resolved") is not None,
         sow=match.group("sow"),
+        figures=match.group("figures"),
     )
 
 
@@ -100,3 +108,17 @@ def resolve(body: str) -> str:
     )
     rest = _folded("The problem as it was reported", body[match.end() :])
     return f"{replace(marker, resolved=True)}\n{banner}{rest}"
+
+
+def sow_version(shown: Iterable[str | None], current: str) -> int:
+    """The SoW version a comment shows: 1 on its first note, one more each time the estimate
+    revision (`sow=` in the markers of the comment's earlier notes, oldest first) changed, one
+    more again when the current revision is not the last one shown. An estimate changed back
+    (A, B, then A again) is a new version: the customer last read a higher number, and a
+    version number never goes back. A note re-posted with the same estimate (another legal
+    entity, say) keeps its number. Notes with no `sow=` count for nothing."""
+    versions, last = 0, None
+    for revision_ in shown:
+        if revision_ and revision_ != last:
+            versions, last = versions + 1, revision_
+    return versions + (current != last)

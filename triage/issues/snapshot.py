@@ -11,7 +11,7 @@ from typing import Any
 
 from .markers import Marker, find_marker
 from .scoping import ScopingBlock, parse_scoping
-from .tasks import Task, parse_tasks
+from .tasks import Task, normalise, parse_tasks
 
 
 @dataclass(frozen=True)
@@ -157,6 +157,16 @@ class IssueSnapshot:
         if (ordered, state, assignees) == (self.labels, self.state, self.assignees):
             return self
         return self.changed(labels=ordered, state=state, assignees=assignees)
+
+    def unticked(self, texts: Iterable[str]) -> IssueSnapshot:
+        """The issue as it reads once these task items are unticked (itself if none is ticked)."""
+        wanted = {normalise(text) for text in texts}
+        tasks = tuple(Task(t.text, False) if normalise(t.text) in wanted else t for t in self.tasks)
+        if tasks == self.tasks:
+            return self
+        new = self.changed()
+        new.__dict__["tasks"] = tasks
+        return new
 
 
 # What IssueSnapshot makes of its description, once.

@@ -31,6 +31,22 @@ def parse_tasks(description: str) -> tuple[Task, ...]:
     return tuple(tasks)
 
 
+def untick(description: str, texts: frozenset[str] | set[str]) -> str:
+    """The description with the ticked task items of these texts (as `normalise` compares them)
+    unticked, outside fenced code; every other character as it was."""
+    wanted = {normalise(text) for text in texts}
+    lines = description.split("\n")
+    in_fence = False
+    for i, line in enumerate(lines):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        match = None if in_fence else _TASK.match(line)
+        if match and match.group(1) in "xX" and normalise(match.group(2)) in wanted:
+            lines[i] = line[: match.start(1)] + " " + line[match.end(1) :]
+    return "\n".join(lines)
+
+
 def normalise(text: str) -> str:
     """Case- and spacing-insensitive form used to match a task by its text."""
     return " ".join(re.sub(r"[*_`]", "", text).split()).casefold()

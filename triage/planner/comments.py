@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from ..issues.markers import Marker, revision
+from ..issues.markers import Marker, revision, sow_version
 from ..issues.snapshot import Note
 from ..render.filename import document_name
 from ..render.markdown import Trusted
@@ -16,6 +16,7 @@ from ..render.markdown import title as markdown_title
 from ..rules.actions import Comment, CommentRequest, named
 from .context import document_context
 from .records import PlannedComment, PlannedDocument, PlannedEdit, PlannedIssue
+from .revisions import changes_since, document_keys, encode, figures
 from .state import PlanState
 
 RESOLVE_LOOKBACK_DAYS = 7
@@ -35,6 +36,7 @@ class Comments(PlanState):
         planned: list[PlannedComment] = []
         edits: list[PlannedEdit] = []
         links = self.links(mine)
+        sow_keys = document_keys(self.policy)
         for request in self.draft.comments:
             own_rule = request.key.split("/")[0]
             if not request.context.get("rule"):
@@ -45,10 +47,19 @@ class Comments(PlanState):
             same_key = [(note, m) for note, m in mine if m.key == request.key]
             if request.once and same_key:
                 continue
-            # The SoW version people read and sign: counted on this comment's own notes.
-            request = replace(
-                request, context=with_version(request.context, [m.sow for _, m in same_key])
+            # The SoW version people read and sign: counted on the SoW's notes (those of the
+            # comments carrying the SoW document), else on this comment's own.
+            counted = (
+                same_key
+                if request.document or not sow_keys
+                else [(note, m) for note, m in mine if m.key in sow_keys]
             )
+            request = replace(
+                request, context=with_version(request.context, [m.sow for _, m in counted])
+            )
+            if request.changes_since:
+                since = changes_since(mine, request.changes_since, request.context)
+                request = replace(request, context={**request.context, "changes_since": since})
             if request.kind == "transition" and self.posted_since_stage_start(
                 same_key, original_stage
             ):
@@ -97,7 +108,14 @@ class Comments(PlanState):
             )
             shown = request.context.get("estimate")
             sow = shown.get("revision") if isinstance(shown, dict) else None
-            marker = Marker(request.key, rev, close_qtr=request.close_qtr, sow=sow)
+            shown_figures = figures(request.context) if request.records else None
+            marker = Marker(
+                request.key,
+                rev,
+                close_qtr=request.close_qtr,
+                sow=sow,
+                figures=encode(shown_figures) if shown_figures else None,
+            )
             # The comments after it link to this one: its note id is known once it is posted.
             links[own_rule] = Trusted(
                 f"{self.issue.web_url}#note_{posted_placeholder(request.key)}"
@@ -231,20 +249,6 @@ class Comments(PlanState):
                 )
             )
         return tuple(planned)
-
-
-def sow_version(shown: Iterable[str | None], current: str) -> int:
-    """The SoW version a comment shows: 1 on its first note, one more each time the estimate
-    revision (`sow=` in the markers of the comment's earlier notes, oldest first) changed, one
-    more again when the current revision is not the last one shown. An estimate changed back
-    (A, B, then A again) is a new version: the customer last read a higher number, and a
-    version number never goes back. A note re-posted with the same estimate (another legal
-    entity, say) keeps its number. Notes with no `sow=` count for nothing."""
-    versions, last = 0, None
-    for revision_ in shown:
-        if revision_ and revision_ != last:
-            versions, last = versions + 1, revision_
-    return versions + (current != last)
 
 
 def with_version(context: dict[str, Any], shown: Iterable[str | None]) -> dict[str, Any]:

@@ -18,7 +18,8 @@ from ..policy.model import NO_STAGE, Policy, Transition
 from ..policy.sow import Sow
 from ..pricing import Estimate, estimate
 from ..render.markdown import Trusted, Unit, mention
-from ..rules.fiscal import fiscal_quarter
+from ..salesforce.ids import full
+from ..salesforce.ids import problem as id_problem
 
 
 class Memo:
@@ -117,6 +118,8 @@ def template_context(
         "rule_description": static["rules"].get(rule, Trusted("")),
         "notify": [],  # set by a comment's `notify`
         "document": None,  # a comment with a `document`: where its link goes (planner/comments)
+        "changes_since": None,  # a comment with `changes_since` (planner/revisions)
+        "approvals": {},  # for rules: the approvals that stand, by gate id (planner/gates)
         "transition": None
         if transition is None
         else {
@@ -154,11 +157,7 @@ def _issue_context(
     priced, estimate_problems = (
         estimate(data, policy.rates, policy.catalog) if data and data.line_items else (None, [])
     )
-    quarter = (
-        fiscal_quarter(data.close_date, policy.calendar.fiscal_year_start_month)
-        if data and data.close_date
-        else None
-    )
+    quarter = policy.calendar.quarter(data.close_date) if data and data.close_date else None
     return {
         "customer": data.customer if data else issue.title,
         "people": {
@@ -207,6 +206,7 @@ def _issue_context(
         "data_block_status": Trusted(block.status),
         "unknown_activities": _unknown_activities(policy.catalog, data, nearest),
         "deal": {**_deal_context(policy, issue), "timeline": _timeline(priced, data)},
+        "opportunity": _opportunity(policy, data),
     }
 
 
@@ -229,6 +229,19 @@ def _timeline(priced: Estimate | None, data: ScopingData | None) -> dict[str, An
         "end": Trusted(end.isoformat()) if end else None,
         "weeks": weeks,
     }
+
+
+def _opportunity(policy: Policy, data: ScopingData | None) -> dict[str, Any] | None:
+    """The data block's `opportunity`: `id` (as written: escaped), `valid` (a Salesforce
+    opportunity id, not a placeholder), `url` (its record in the org of the policy's
+    `salesforce.sync`, built by the bot from a valid id; else None); None without one."""
+    if data is None or not data.opportunity:
+        return None
+    value = data.opportunity.strip()
+    valid = id_problem(value) is None
+    sync = policy.salesforce.sync
+    url = f"{sync.instance_url.rstrip('/')}/{full(value)}" if valid and sync else None
+    return {"id": data.opportunity, "valid": valid, "url": Trusted(url) if url else None}
 
 
 def _unknown_activities(
@@ -310,7 +323,8 @@ def _with_catalog(
             ],
             "prerequisites": _union(o.prerequisites for o in offerings),
             "assumptions": _union(o.assumptions for o in offerings),
-            "out_of_scope": _union(o.out_of_scope for o in offerings),
+            # less what an offering sold contradicts (`unless_sold`)
+            "out_of_scope": _union(o.exclusions({s.id for s in offerings}) for o in offerings),
             "unknown": unknown,
         },
     }
@@ -356,7 +370,7 @@ def _deal_context(policy: Policy, issue: IssueSnapshot) -> dict[str, Any]:
         "contacts": [
             {
                 "role": Trusted(sow.contact_roles[role]),
-                "name": issue.names.get(user) if user else None,
+                "name": (issue.names.get(user) or issue.names.get(user.lower())) if user else None,
                 "username": user,
             }
             for role, user in people.items()

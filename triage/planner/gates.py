@@ -389,15 +389,42 @@ class Gates(PlanState):
     def emoji_on_record(self, gate: Gate, at: datetime) -> bool:
         """An approver's emoji on the bot's latest request (rule `emoji.note_of`) before `at`,
         awarded no later than `at`: the approval the bot acted on when it set the label."""
+        return self.emoji_acted_on(gate, at) is not None
+
+    def approver_behind(
+        self,
+        gate: Gate,
+        names: set[str],
+        attempt: Attempt,
+        events: tuple[LabelEvent, ...],
+        depth: int = 0,
+    ) -> tuple[str | None, datetime | None]:
+        """Who gave the approval a setting stands for, and when: its author, or for the bot's own
+        setting (as `bot_had_reason` reads it) the approver behind it: who wrote the legacy
+        spelling it normalised, whose setting it put back after refusing a move out of the
+        stage, or whose emoji on its request it followed."""
+        if attempt.actor != self.settings.bot or attempt.at is None or depth >= 20:
+            return attempt.actor, attempt.at
+        removed = removed_with(events, attempt)
+        legacy = (removed & names) - {attempt.label}
+        gated = {n for g in self.policy.approvals if g is not gate for n in self.spellings_of(g)}
+        if legacy or removed & gated:
+            prior = last_setting(legacy or names, events, before=attempt)
+            return self.approver_behind(gate, names, prior, events, depth + 1)
+        award = self.emoji_acted_on(gate, attempt.at)
+        return (award.user, award.created_at) if award else (None, None)
+
+    def emoji_acted_on(self, gate: Gate, at: datetime) -> Award | None:
+        """The approver's award `emoji_on_record` finds, or None."""
         if gate.emoji is None:
-            return False
+            return None
         requests = [
             n
             for n, m in self.bot_notes()
             if m.key.startswith(f"{gate.emoji.note_of}/") and n.created_at <= at
         ]
         if not requests:
-            return False
+            return None
         note = max(requests, key=lambda n: (n.created_at, n.id))
         if note.id not in self.issue.note_awards:
             raise NeedDetail(f"awards:{note.id}")
@@ -407,7 +434,25 @@ class Gates(PlanState):
         valid, _ = emoji_approval(
             self.issue.note_awards[note.id], gate.emoji.name, self.approver_of(gate), since
         )
-        return valid is not None and valid.created_at <= at
+        return valid if valid is not None and valid.created_at <= at else None
+
+    def given(self) -> dict[str, dict[str, Trusted | str]]:
+        """By gate id, each approval that stands on the issue as the gates leave it, with its
+        label on the issue before this run: `by` (the approver, also behind a label the bot
+        set: `approver_behind`) and `at` (when, in the team's time zone). What a template shows as "who reviewed, and when"."""
+        found: dict[str, dict[str, Trusted | str]] = {}
+        for gate in self.policy.approvals:
+            names = self.spellings_of(gate)
+            present = names & set(self.issue.labels)
+            if gate.label not in self.draft.labels or not present:
+                continue
+            events = self.issue.label_events
+            if events is None:
+                raise NeedDetail("label_events")
+            by, at = self.approver_behind(gate, names, last_setting(present, events), events)
+            if by and at:
+                found[gate.id] = {"by": by, "at": Trusted(self.policy.calendar.stamp(at))}
+        return found
 
     def refusal(
         self,

@@ -15,12 +15,12 @@ from ..render.markdown import Trusted
 from ..rules.actions import CommentRequest, Step, add_label
 from ..rules.conditions import Outcome
 from ..rules.facts import NeedDetail
+from ..rules.moves import last_move_by_people, stage_moves
 from .assignment import assign
 from .comments import Comments
 from .context import template_context
 from .gates import Gates
 from .memory import recall
-from .moves import last_move_by_people, stage_moves
 from .records import IssuePlan, Plan, PlannedComment, PlannedEdit, PlannedIssue, Settings
 
 CONFLICT_KEY = "stage-conflict"
@@ -170,6 +170,7 @@ class _Planner(Gates, Comments):
 
     def run_rules(self, stage: str | None) -> None:
         """The policy's rules on the state the transitions left."""
+        approvals = self.given()
         for rule in self.policy.rules:
             if rule.stages is not None and (stage or NO_STAGE) not in rule.stages:
                 continue
@@ -191,8 +192,10 @@ class _Planner(Gates, Comments):
                 rule=rule.id,
                 memo=self.settings.memo,
             )
+            context.update(outcome.found)  # what its condition found, for its comments
             since = facts.quiet_since()
             context["last_activity"] = Trusted(since.strftime("%Y-%m-%d"))
+            context["approvals"] = approvals
             step = Step(origin=rule.id, kind="rule", context=context, stage_entered=entered)
             for action in rule.actions:
                 action.apply(self.draft, facts, step)
@@ -426,6 +429,7 @@ class _Planner(Gates, Comments):
             previous=stage,
             memo=self.settings.memo,
         )
+        context.update(outcome.found)  # what its condition found, for its comments
         step = Step(
             origin=transition.id,
             kind="transition",
@@ -468,6 +472,7 @@ class _Planner(Gates, Comments):
             remove_labels=remove,
             state_event=state_event,
             assign=self.draft.assignees if self.draft.assignees != self.issue.assignees else None,
+            untick=tuple(sorted(self.draft.untick)),
             comments=comments,
             edits=edits,
             new_issues=new_issues,

@@ -74,6 +74,7 @@ class IssuePlan:
     comments: tuple[PlannedComment, ...] = ()
     edits: tuple[PlannedEdit, ...] = ()
     new_issues: tuple[PlannedIssue, ...] = ()
+    untick: tuple[str, ...] = ()  # task-list items to untick in the description (one PUT)
     reasons: tuple[str, ...] = ()
     needs: frozenset[str] = frozenset()
     error: str | None = None
@@ -96,6 +97,7 @@ class IssuePlan:
             or self.comments
             or self.edits
             or self.new_issues
+            or self.untick
         )
 
     @property
@@ -107,7 +109,8 @@ class IssuePlan:
         )
         # a document asking for a PDF counts its upload too (made only where LibreOffice is)
         uploads = sum(1 + comment.document.pdf for comment in self.comments if comment.document)
-        return len(self.comments) + uploads + len(self.edits) + 2 * len(self.new_issues) + update
+        edits = len(self.edits) + bool(self.untick)  # one PUT of the description
+        return len(self.comments) + uploads + edits + 2 * len(self.new_issues) + update
 
 
 @dataclass(frozen=True)

@@ -33,12 +33,18 @@ class PlanState:
 
     def current(self) -> IssueSnapshot:
         """The issue as it will be once the draft is applied (an EM it assigns named as the
-        listing names them, as the next listing will)."""
+        listing names them, as the next listing will), the people its data block names by the
+        names the run knows (their member profiles); the task items it unticks unticked."""
         edited = self.issue.edited(self.draft.labels, self.draft.state, self.draft.assignees)
+        edited = edited.unticked(self.draft.untick) if self.draft.untick else edited
+        data = edited.scoping.data
+        people = [user for user in data.people.model_dump().values() if user] if data else []
+        names = self.settings.names
         known = {
-            user: self.settings.names[user]
-            for user in self.draft.assignees
-            if user not in edited.names and user in self.settings.names
+            user: name
+            for user in (*self.draft.assignees, *people)
+            if user not in edited.names
+            and (name := names.get(user) or names.get(user.lower())) is not None
         }
         return edited.changed(names={**edited.names, **known}) if known else edited
 
@@ -50,6 +56,7 @@ class PlanState:
             stage=stage,
             stage_prefix=self.life.label_prefix,
             fiscal_start_month=cal.fiscal_year_start_month,
+            fiscal_named_by=cal.fiscal_year_named_by,
             holidays=self.policy.days_off(issue.assignees[0] if issue.assignees else None),
             rates=self.policy.rates,
             catalog=self.policy.catalog,

@@ -8,6 +8,7 @@ from itertools import combinations
 from typing import Any
 
 from ..emoji import canonical, is_emoji
+from ..rules.actions import Comment
 from ..rules.conditions import (
     All,
     Assignee,
@@ -237,6 +238,43 @@ def check_emoji_names(policy: Policy) -> list[GraphProblem]:
     return problems
 
 
+def check_changes_since(policy: Policy) -> list[GraphProblem]:
+    """A comment's `changes_since` names a rule whose `once_per: estimate` notes record what each
+    SoW revision showed (no other note records it: the comment would never show a change)."""
+    recording = {
+        rule.id
+        for rule in policy.rules
+        for action in rule.actions
+        if isinstance(action, Comment) and action.comment.once_per == "estimate"
+    }
+    owners = [("rules", i, rule.actions) for i, rule in enumerate(policy.rules)] + [
+        ("lifecycle", i, move.actions) for i, move in enumerate(policy.lifecycle.transitions)
+    ]
+    problems = []
+    for where, i, actions in owners:
+        for j, action in enumerate(actions):
+            if not isinstance(action, Comment) or action.comment.changes_since is None:
+                continue
+            named = action.comment.changes_since
+            if named in recording:
+                continue
+            path = (*((where, "transitions") if where == "lifecycle" else (where,)), i)
+            problems.append(
+                GraphProblem(
+                    (*path, "actions", j, "comment", "changes_since"),
+                    f"'{named}' is no rule with a `once_per: estimate` comment, so nothing "
+                    "records what a SoW revision showed",
+                    "name one of: "
+                    + (
+                        ", ".join(sorted(recording))
+                        or "none (add a rule whose "
+                        "comment has `once_per: estimate`, e.g. the signature request)"
+                    ),
+                )
+            )
+    return problems
+
+
 def _stage_fix(name: str, stages: list[str]) -> str:
     import difflib
 
@@ -249,7 +287,8 @@ def _stage_fix(name: str, stages: list[str]) -> str:
 
 
 def check_catalog(policy: Policy) -> list[GraphProblem]:
-    """The service catalog: one offering per id or alias, every role in the rate card."""
+    """The service catalog: one offering per id or alias, every role in the rate card, every
+    `unless_sold` an offering's id."""
     problems: list[GraphProblem] = []
     seen: dict[str, str] = {}
     roles = policy.rates.roles
@@ -270,6 +309,16 @@ def check_catalog(policy: Policy) -> list[GraphProblem]:
                 )
             else:
                 seen[key] = offering.id
+        for at, item in enumerate(offering.out_of_scope):
+            for sold in getattr(item, "unless_sold", []):
+                if not any(o.id == sold for o in policy.catalog):
+                    problems.append(
+                        GraphProblem(
+                            ("catalog", index, "out_of_scope", at, "unless_sold"),
+                            f"`{sold}` is not an offering id of the catalog",
+                            "name the id of the offering that contradicts the line",
+                        )
+                    )
         if offering.role not in roles:
             problems.append(
                 GraphProblem(

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
 
 from ..issues.tasks import normalise
 from ..rules.conditions import NetPrice
+from ..rules.fiscal import NamedBy, quarter_named
 from .checks import GraphProblem
 from .model import Policy
 from .tasks import named_tasks
@@ -99,6 +101,38 @@ def leftovers(policy: Policy, shipped: Policy) -> list[GraphProblem]:
                 "`time_zone: UTC` and no `country`: a day starts at midnight UTC and no public "
                 "holiday is skipped",
                 "set your `time_zone` (e.g. Asia/Seoul) and `country` (e.g. KR)",
+            )
+        )
+    return found
+
+
+def targets_gone(policy: Policy, today: date) -> list[GraphProblem]:
+    """Forecast targets of a quarter that never comes: one over before `today`'s began, as the
+    calendar names quarters (often a target named by the other way of naming fiscal years)."""
+    cal = policy.calendar
+    start, named_by = cal.fiscal_year_start_month, cal.fiscal_year_named_by
+    other: NamedBy = "start" if named_by == "end" else "end"
+    current = cal.quarter(today)
+    found: list[GraphProblem] = []
+    for name in policy.forecast.targets:
+        quarter = quarter_named(name, start, named_by)
+        if quarter.end >= current.start:
+            continue
+        theirs = quarter_named(name, start, other)
+        fix = "write the target of a quarter to come, or delete it"
+        if theirs.end >= current.start:
+            fix += (
+                f"; if your team names a fiscal year by the year it {other}s in, set "
+                f"`calendar.fiscal_year_named_by: {other}` ({name} is then "
+                f"{theirs.start}..{theirs.end})"
+            )
+        found.append(
+            GraphProblem(
+                ("forecast", "targets", name),
+                f"{name} is {quarter.start}..{quarter.end} (fiscal years named by the year they "
+                f"{named_by} in): it ended before this quarter, {current.name}, began, so no "
+                "forecast is for it",
+                fix,
             )
         )
     return found

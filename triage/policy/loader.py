@@ -31,6 +31,7 @@ from .checks import (
     GraphProblem,
     check_approvers,
     check_catalog,
+    check_changes_since,
     check_emoji_names,
     check_lifecycle,
 )
@@ -333,6 +334,7 @@ def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
     graph += read_places(policy)
     graph += check_catalog(policy)
     graph += check_emoji_names(policy)
+    graph += check_changes_since(policy)
     for found in graph:
         file, position, _ = origins.locate(found.path)
         problems.append(

@@ -20,11 +20,12 @@ from ..catalog import Offering
 from ..pricing import Rates
 from ..rules.actions import AnyAction, CommentSpec
 from ..rules.conditions import AnyCondition
+from ..rules.fiscal import FiscalQuarter, NamedBy, fiscal_quarter
+from ..rules.moves import NO_STAGE as NO_STAGE  # `from: none`: the issue has no stage label yet
 from .hours import BusinessHours
 from .sow import Sow
 from .strict import Strict
 
-NO_STAGE = "none"  # `from: none`: the issue has no stage label yet
 ANY_OPEN = "open"  # `from: open`: any stage that is not terminal
 RESERVED_FROM = (NO_STAGE, ANY_OPEN)
 QUARTER_NAME = r"^FY\d{2}-Q[1-4]$"  # a fiscal quarter as the forecast names it: FY27-Q1
@@ -82,6 +83,11 @@ class Calendar(Strict):
     `time_zone`."""
 
     fiscal_year_start_month: int = Field(2, ge=1, le=12)
+    fiscal_year_named_by: NamedBy = Field(
+        "end",
+        description="a fiscal year's name: the calendar year it `end`s in (GitLab's: FY27 runs "
+        "from February 2026) or `start`s in (FY26); the quarters' names follow (FY27-Q1)",
+    )
     time_zone: str = Field(
         "UTC",
         description="the team's IANA time zone (e.g. Europe/Berlin): a day starts at its midnight",
@@ -134,6 +140,10 @@ class Calendar(Strict):
 
     def _needs_reading(self) -> bool:
         return self.time_zone != "UTC" or self.country is not None or bool(self.regions)
+
+    def quarter(self, day: date) -> FiscalQuarter:
+        """The fiscal quarter of `day`, named as the team names its fiscal years."""
+        return fiscal_quarter(day, self.fiscal_year_start_month, self.fiscal_year_named_by)
 
     def local(self, instant: datetime) -> datetime:
         """The instant in the team's time zone (its date is the team's date)."""

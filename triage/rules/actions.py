@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..render.markdown import Trusted, code, escape, mention
 from .facts import Facts, NeedDetail
-from .fiscal import business_days_between, fiscal_quarter
+from .fiscal import business_days_between
 from .registry import tagged_union
 
 
@@ -29,6 +29,8 @@ class CommentRequest:
     kind: Literal["transition", "rule"]
     once: bool = False
     close_qtr: str | None = None  # recorded in the marker: the quarter expected at this revision
+    records: bool = False  # once per SoW revision: its marker records the revision's figures
+    changes_since: str | None = None  # the rule whose recorded figures the comment compares with
     # Lines the bot adds below the rendered comment: who `notify` left out, and why.
     not_mentioned: tuple[Trusted, ...] = ()
     digest_for: tuple[str, ...] = ()  # a reminder's mentions, left to the daily digest
@@ -60,6 +62,7 @@ class Draft:
     comments: list[CommentRequest] = field(default_factory=list)
     issues: list[IssueRequest] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    untick: set[str] = field(default_factory=set)  # task-list items to untick in the description
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,6 +135,11 @@ class CommentSpec(BaseModel):
         None, pattern=r"^[A-Za-z0-9_.:-]+(/[A-Za-z0-9_.:-]+)?$"
     )  # share one marker between rules (another rule's: `sow-draft/sow-draft.md.j2`)
     resolve: bool = False  # once its rule no longer holds, the live note gets a Resolved banner
+    changes_since: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_.:-]+$"
+    )  # a rule whose `once_per: estimate` notes record what each SoW revision showed (the
+    # signature request: what was approved); the template's `changes_since` says which version
+    # its newest note recorded and what changed since
     every: int | None = Field(
         None, ge=1
     )  # a reminder: its SLA, business days in the stage (or since the issue's last edit)
@@ -254,6 +262,8 @@ class Comment(Action):
                 kind=step.kind,
                 once=once,
                 close_qtr=close_qtr,
+                records=spec.once_per == "estimate",
+                changes_since=spec.changes_since,
                 not_mentioned=tuple(not_mentioned),
                 digest_for=digest_for,
                 document=spec.document,
@@ -306,6 +316,19 @@ def _notify(
     return list(dict.fromkeys(found)), list(dict.fromkeys(left_out))
 
 
+class Untick(Action):
+    key = "untick"
+    summary = (
+        "untick task-list items of the description (a review that no longer holds): the bot edits "
+        "those boxes only, on the description as GitLab has it when it writes"
+    )
+    example = "{untick: [SoW reviewed by account team and customer]}"
+    untick: list[str] = Field(min_length=1)
+
+    def apply(self, draft: Draft, facts: Facts, step: Step) -> None:
+        draft.untick.update(self.untick)
+
+
 class Close(Action):
     key = "close"
     summary = "close the issue"
@@ -342,7 +365,7 @@ class CloseQuarterLabel(Action):
         stated = data.close_date if data else None
         if spec.quarter_of == "close_date" and stated is not None and stated <= day:
             day, source = stated, "close_date"
-        quarter = fiscal_quarter(day, facts.fiscal_start_month)
+        quarter = facts.quarter_of(day)
         label = f"{spec.prefix}::{quarter.label}"
         add_label(draft, label)
         step.context["closed_in"] = {
@@ -478,6 +501,7 @@ def add_label(draft: Draft, label: str) -> None:
 ACTIONS: tuple[type[Action], ...] = (
     AddLabels,
     RemoveLabels,
+    Untick,
     Comment,
     Close,
     CloseQuarterLabel,

@@ -11,34 +11,19 @@ with the thresholds it compares them to): its answers say how long a plan holds 
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..catalog import unknown
-from ..issues.markers import Marker, find_marker
 from ..issues.tasks import normalise
+from .condition import Condition as Condition
+from .condition import Outcome as Outcome
 from .facts import Facts, NeedDetail
-from .fiscal import business_days_between, fiscal_quarter
+from .fiscal import business_days_between
 from .registry import tagged_union
-
-
-@dataclass(frozen=True)
-class Outcome:
-    met: bool
-    saw: str
-
-
-class Condition(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    key: ClassVar[str]
-    summary: ClassVar[str]
-    example: ClassVar[str]
-
-    def evaluate(self, facts: Facts) -> Outcome:
-        raise NotImplementedError
+from .revisions import CloseQuarterLater, EstimateRevisedSince, ReviewOutdated
 
 
 class Compare(BaseModel):
@@ -274,7 +259,7 @@ class DaysToQuarterEnd(Condition):
 
     def evaluate(self, facts: Facts) -> Outcome:
         today = facts.moment.today()
-        quarter = fiscal_quarter(today, facts.fiscal_start_month)
+        quarter = facts.quarter_of(today)
         days = business_days_between(today, quarter.end, facts.holidays)
         return Outcome(
             self.days_to_quarter_end.holds(days), f"{days} business days to {quarter.name} end"
@@ -321,7 +306,7 @@ class QuarterEnd(Condition):
 
     def evaluate(self, facts: Facts) -> Outcome:
         on = facts.deal_in_quarter_end()
-        quarter = fiscal_quarter(facts.moment.today(), facts.fiscal_start_month)
+        quarter = facts.quarter_of(facts.moment.today())
         return Outcome(
             on == self.quarter_end, f"quarter-end mode {'on' if on else 'off'} ({quarter.name})"
         )
@@ -389,74 +374,6 @@ class RevisitDue(Condition):
         return Outcome(due == self.revisit_due, f"revisit_on {when}" if when else "no revisit_on")
 
 
-class EstimateRevisedSince(Condition):
-    key = "estimate_revised_since"
-    summary = (
-        "the priced estimate is no longer the SoW revision in the named rule's `once_per: estimate` "
-        "note posted since the issue entered its stage (false until that note exists)"
-    )
-    example = "{estimate_revised_since: signature-request}"
-    estimate_revised_since: str = Field(pattern=r"^[A-Za-z0-9_.:-]+$")
-
-    def evaluate(self, facts: Facts) -> Outcome:
-        marker = _newest_in_stage(facts, self.estimate_revised_since)
-        if marker is None:
-            return Outcome(False, f"no {self.estimate_revised_since} note in this stage yet")
-        approved = marker.key.rsplit("/", 1)[1]  # the revision ends the key (`once_per: estimate`)
-        priced, _ = facts.estimate()
-        if priced is None:  # a broken block is the data-block rule's business, not a revision
-            return Outcome(False, f"SoW revision {approved}; no priced estimate now")
-        revised = priced.revision != approved
-        return Outcome(
-            revised,
-            f"SoW revision {approved} was approved, the estimate is now revision {priced.revision}"
-            if revised
-            else f"SoW revision {approved} unchanged",
-        )
-
-
-def _newest_in_stage(facts: Facts, rule: str) -> Marker | None:
-    """The marker of the bot's newest note of `rule` posted since the issue entered its stage."""
-    notes = facts.issue.notes
-    if notes is None:
-        raise NeedDetail("notes")
-    since, prefix = facts.stage_started(), f"{rule}/"
-    posted = [
-        marker
-        for note in sorted(notes, key=lambda n: (n.created_at, n.id))
-        if note.author == facts.bot
-        and note.created_at >= since
-        and (marker := find_marker(note.body))
-        and note.bots_words(marker)
-        and marker.key.startswith(prefix)
-    ]
-    return posted[-1] if posted else None
-
-
-class CloseQuarterLater(Condition):
-    key = "close_quarter_later_than"
-    summary = (
-        "the data block's close date falls in a later fiscal quarter than the one the named rule's "
-        "`once_per: estimate` note recorded in this stage (the quarter the forecast expected)"
-    )
-    example = "{close_quarter_later_than: signature-request}"
-    close_quarter_later_than: str = Field(pattern=r"^[A-Za-z0-9_.:-]+$")
-
-    def evaluate(self, facts: Facts) -> Outcome:
-        marker = _newest_in_stage(facts, self.close_quarter_later_than)
-        expected, now = (marker.close_qtr if marker else None), facts.close_quarter()
-        if expected is None or now is None:
-            return Outcome(False, f"expected {expected or 'no quarter'}, close date in {now}")
-        later = now > expected  # `FY26-Q4` < `FY27-Q1`: the names sort as the quarters do
-        data = facts.issue.scoping.data
-        assert data is not None  # a quarter came from its close date
-        return Outcome(
-            later,
-            f"close date {data.close_date} is in {now}, "
-            + (f"later than the {expected} expected" if later else f"{expected} was expected"),
-        )
-
-
 class CloseDatePassed(Condition):
     key = "close_date_passed"
     summary = "the data block's close_date is before today (fails without one)"
@@ -468,7 +385,7 @@ class CloseDatePassed(Condition):
         if data is None or data.close_date is None:
             return Outcome(False, "no close date")
         passed = data.close_date < facts.moment.today()
-        quarter = fiscal_quarter(data.close_date, facts.fiscal_start_month)
+        quarter = facts.quarter_of(data.close_date)
         return Outcome(
             passed == self.close_date_passed,
             f"close date {data.close_date} ({quarter.name}) "
@@ -479,13 +396,15 @@ class CloseDatePassed(Condition):
 def _short_circuit(conditions: list[Condition], facts: Facts, *, stop_on: bool) -> Outcome:
     """Evaluate in order and stop at the first outcome equal to `stop_on`, so a cheap
     condition listed first can spare the fetch a later one would need."""
-    seen = []
+    seen: list[str] = []
+    found: dict[str, Any] = {}
     for condition in conditions:
         outcome = condition.evaluate(facts)
         seen.append(outcome.saw)
+        found.update(outcome.found)
         if outcome.met == stop_on:
-            return Outcome(stop_on, "; ".join(seen))
-    return Outcome(not stop_on, "; ".join(seen))
+            return Outcome(stop_on, "; ".join(seen), found)
+    return Outcome(not stop_on, "; ".join(seen), found)
 
 
 class All(Condition):
@@ -497,6 +416,9 @@ class All(Condition):
     def evaluate(self, facts: Facts) -> Outcome:
         return _short_circuit(self.all, facts, stop_on=False)
 
+    def found_samples(self) -> dict[str, Any]:
+        return {k: v for c in self.all for k, v in c.found_samples().items()}
+
 
 class AnyOf(Condition):
     key = "any"
@@ -507,6 +429,9 @@ class AnyOf(Condition):
     def evaluate(self, facts: Facts) -> Outcome:
         return _short_circuit(self.any, facts, stop_on=True)
 
+    def found_samples(self) -> dict[str, Any]:
+        return {k: v for c in self.any for k, v in c.found_samples().items()}
+
 
 class Not(Condition):
     key = "not"
@@ -516,7 +441,10 @@ class Not(Condition):
 
     def evaluate(self, facts: Facts) -> Outcome:
         inner = self.not_.evaluate(facts)
-        return Outcome(not inner.met, inner.saw)
+        return Outcome(not inner.met, inner.saw, inner.found)
+
+    def found_samples(self) -> dict[str, Any]:
+        return self.not_.found_samples()
 
 
 CONDITIONS: tuple[type[Condition], ...] = (
@@ -539,6 +467,7 @@ CONDITIONS: tuple[type[Condition], ...] = (
     DaysWithoutHumanActivity,
     RevisitDue,
     EstimateRevisedSince,
+    ReviewOutdated,
     CloseDatePassed,
     CloseQuarterLater,
     All,

@@ -11,11 +11,13 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from ..catalog import Offering
+from ..issues.markers import find_marker
 from ..issues.scoping import ScopingData
 from ..issues.snapshot import IssueSnapshot
 from ..pricing import Estimate, Rates, estimate
-from .fiscal import fiscal_quarter
+from .fiscal import FiscalQuarter, NamedBy, fiscal_quarter
 from .moment import Moment
+from .moves import stage_moves
 
 
 class NeedDetail(Exception):
@@ -36,6 +38,7 @@ class Facts:
     stage: str | None
     stage_prefix: str
     fiscal_start_month: int = 2
+    fiscal_named_by: NamedBy = "end"  # a fiscal year is named by the year it ends (or starts) in
     holidays: frozenset[date] = frozenset()
     rates: Rates = field(default_factory=Rates)
     quarter_end_days: int = 10
@@ -57,10 +60,14 @@ class Facts:
         """An amount of the rate card's currency, as the policy's locale writes it."""
         return self.money(value) if self.money else f"{self.rates.currency} {value:,.2f}"
 
+    def quarter_of(self, day: date) -> FiscalQuarter:
+        """The fiscal quarter of `day`, named as the policy's calendar names them."""
+        return fiscal_quarter(day, self.fiscal_start_month, self.fiscal_named_by)
+
     def in_quarter_end(self) -> bool:
         """The calendar's quarter-end mode: the fiscal quarter's last `quarter_end_days` days."""
         today = self.moment.today()
-        quarter = fiscal_quarter(today, self.fiscal_start_month)
+        quarter = self.quarter_of(today)
         start, counted = quarter.end, 0
         while True:
             if start.weekday() < 5 and start not in self.holidays:
@@ -73,7 +80,7 @@ class Facts:
     def deal_in_quarter_end(self) -> bool:
         """Quarter-end mode for this deal: only if its close date is in the current quarter."""
         data = self.issue.scoping.data
-        quarter = fiscal_quarter(self.moment.today(), self.fiscal_start_month)
+        quarter = self.quarter_of(self.moment.today())
         closes = data.close_date if data else None
         return bool(closes and quarter.start <= closes <= quarter.end and self.in_quarter_end())
 
@@ -130,7 +137,7 @@ class Facts:
         data = self.issue.scoping.data
         if data is None or data.close_date is None:
             return None
-        return fiscal_quarter(data.close_date, self.fiscal_start_month).name
+        return self.quarter_of(data.close_date).name
 
     def stage_started(self) -> datetime:
         """When the current stage label was last added (label events), else issue creation."""
@@ -146,3 +153,34 @@ class Facts:
                 if e.action == "remove" and e.label.startswith(f"{self.stage_prefix}::")
             ]
         return max(adds, default=self.issue.created_at)
+
+    def last_move(self, source: str, target: str) -> datetime | None:
+        """When the issue last moved from stage `source` to `target` (label events; the bot's
+        moves and people's alike), if it ever did."""
+        events = self.issue.label_events
+        if events is None:
+            raise NeedDetail("label_events")
+        moves = stage_moves(events, f"{self.stage_prefix}::")
+        return max((m.at for m in moves if (m.source, m.target) == (source, target)), default=None)
+
+    def _shown(self) -> list[tuple[datetime, str, str]]:
+        """(when, marker key, SoW revision) of the bot's notes that showed an estimate, oldest
+        first (markers on anyone else's notes, or on notes someone else edited, are no record)."""
+        notes = self.issue.notes
+        if notes is None:
+            raise NeedDetail("notes")
+        found = []
+        for note in sorted(notes, key=lambda n: (n.created_at, n.id)):
+            marker = find_marker(note.body) if note.author == self.bot else None
+            if marker and marker.sow and note.bots_words(marker):
+                found.append((note.created_at, marker.key, marker.sow))
+        return found
+
+    def shown_at(self, when: datetime) -> str | None:
+        """The SoW revision the bot's newest note up to `when` showed (a run writes its notes
+        before its label change, so the notes of the run that moved the issue count)."""
+        return next((sow for at, _, sow in reversed(self._shown()) if at <= when), None)
+
+    def revisions_shown(self, rule: str) -> list[str]:
+        """The SoW revisions the notes of `rule` showed, oldest first (what numbers versions)."""
+        return [sow for _, key, sow in self._shown() if key.startswith(f"{rule}/")]

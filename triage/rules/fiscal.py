@@ -1,18 +1,23 @@
-"""Fiscal quarters for a fiscal year that starts on the first of a configured month.
+"""Fiscal quarters for a fiscal year that starts on the first of a configured month, named by
+the calendar year in which it ends (`named_by="end"`) or starts (`"start"`).
 
 GitLab's fiscal year starts on 1 February and is named for the calendar year in which it
-ends: FY24-Q1 = 2023-02-01..2023-04-30.
+ends: FY24-Q1 = 2023-02-01..2023-04-30. Named by its start year, that quarter is FY23-Q1.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal
+
+NamedBy = Literal["end", "start"]
 
 
 @dataclass(frozen=True)
 class FiscalQuarter:
-    year: int  # the fiscal year's name (the calendar year it ends in)
+    year: int  # the fiscal year's name (the calendar year it ends in, or starts in)
     quarter: int  # 1..4
     start: date
     end: date  # last day, inclusive
@@ -32,14 +37,29 @@ def _add_months(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def fiscal_quarter(day: date, start_month: int = 2) -> FiscalQuarter:
+def _ends_later(start_month: int, named_by: NamedBy) -> int:
+    """How many years the fiscal year's name is after the calendar year it starts in."""
+    return 1 if named_by == "end" and start_month != 1 else 0
+
+
+def fiscal_quarter(day: date, start_month: int = 2, named_by: NamedBy = "end") -> FiscalQuarter:
     offset = (day.month - start_month) % 12
     fy_start = _add_months(date(day.year, day.month, 1), -offset)
-    year = fy_start.year + (1 if start_month != 1 else 0)
+    year = fy_start.year + _ends_later(start_month, named_by)
     quarter = offset // 3 + 1
     q_start = _add_months(fy_start, (quarter - 1) * 3)
     q_end = _add_months(q_start, 3) - timedelta(days=1)
     return FiscalQuarter(year, quarter, q_start, q_end)
+
+
+def quarter_named(name: str, start_month: int = 2, named_by: NamedBy = "end") -> FiscalQuarter:
+    """`FY27-Q4` -> that fiscal quarter (of the 2000s); ValueError for another name."""
+    match = re.fullmatch(r"FY(\d{2})-Q([1-4])", name.strip().upper())
+    if not match:
+        raise ValueError(f"'{name}' is not a fiscal quarter: write it like FY27-Q4")
+    year, quarter = 2000 + int(match.group(1)), int(match.group(2))
+    first = date(year - _ends_later(start_month, named_by), start_month, 1)
+    return fiscal_quarter(_add_months(first, (quarter - 1) * 3), start_month, named_by)
 
 
 def business_days_between(start: date, end: date, holidays: frozenset[date] = frozenset()) -> int:

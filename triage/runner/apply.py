@@ -106,8 +106,8 @@ def apply_issue(
 ) -> None:
     """The comments' documents uploaded first (a document that cannot be made or uploaded
     fails the issue before any of its notes), then the comments, then the edits marking older
-    revisions superseded, then issues opened in other projects, and last the one label/state
-    update. A run cut short anywhere leaves what the next run finds by its markers, never a
+    revisions superseded, then issues opened in other projects, the task items unticked, and
+    last the one label/state update. A run cut short anywhere leaves what the next run finds by its markers, never a
     move (or a close) without its comments."""
     project, iid = issue_plan.project, issue_plan.iid
     posted: dict[str, int] = {}
@@ -153,6 +153,8 @@ def apply_issue(
             marker_key=marker.key,
             marker_rev=marker.rev,
         )
+    if issue_plan.untick:  # before the move it goes with, like the comments
+        gitlab.untick_tasks(project, iid, issue_plan.untick)
     gitlab.update_issue(
         issue_plan.project,
         issue_plan.iid,

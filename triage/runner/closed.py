@@ -13,7 +13,6 @@ from ..issues.snapshot import IssueSnapshot
 from ..planner import Settings, after
 from ..policy.model import Policy
 from ..render.templates import Templates
-from ..rules.fiscal import fiscal_quarter
 from .details import DetailReads, Key, plan_with_details
 
 
@@ -27,9 +26,7 @@ def closed_to_gate(policy: Policy, gitlab: GitLab, now: datetime) -> list[IssueS
         return []  # the listing holds the closed issues already
     days = policy.lifecycle.unexpected_move_lookback_days
     scope = policy.scope.model_copy(update={"state": "closed"})
-    quarter = fiscal_quarter(
-        policy.calendar.local(now).date(), policy.calendar.fiscal_year_start_month
-    )
+    quarter = policy.calendar.quarter(policy.calendar.local(now).date())
     won = scope.model_copy(
         update={
             "labels": [

@@ -21,7 +21,7 @@ from ..issues.snapshot import IssueSnapshot
 from ..policy.model import Policy
 from ..render.markdown import Trusted
 from ..render.templates import Templates
-from ..rules.fiscal import FiscalQuarter, fiscal_quarter
+from ..rules.fiscal import FiscalQuarter
 
 
 class EmptyScope(TriageError):
@@ -55,9 +55,7 @@ def keep_forecast(
     pipeline's project taken for the scoping project) than every deal gone."""
     config = policy.forecast
     assert config.project is not None
-    quarter = fiscal_quarter(
-        policy.calendar.local(now).date(), policy.calendar.fiscal_year_start_month
-    )
+    quarter = policy.calendar.quarter(policy.calendar.local(now).date())
     fc = quarter_forecast(policy, gitlab, issues, now, quarter)
     text = markdown(fc, templates, config.template)
     token = f"ps-triage-forecast-{quarter.name.lower()}"
@@ -120,13 +118,12 @@ def late_bookings(
     quarter before `current`, by quarter: a restatement looks for the ones that quarter's
     forecast issue does not show yet (recorded after it ended, their close date in it)."""
     won = policy.lifecycle.label("Closed_Won")
-    start = policy.calendar.fiscal_year_start_month
     late: dict[str, tuple[FiscalQuarter, list[IssueSnapshot]]] = {}
     for issue in issues:
         data = issue.scoping.data
         if issue.state != "closed" or won not in issue.labels or not data or not data.close_date:
             continue
-        quarter = fiscal_quarter(data.close_date, start)
+        quarter = policy.calendar.quarter(data.close_date)
         if quarter.start < current.start and f"close_qtr::{quarter.label}" in issue.labels:
             late.setdefault(quarter.name, (quarter, []))[1].append(issue)
     return [late[name] for name in sorted(late)]

@@ -216,7 +216,8 @@ def run_holding(
         settings = replace(
             settings,
             assignments=assignments_for(policy, listed, settings.members),
-            names={user: name for s in listed for user, name in s.names.items()},
+            # the members' names (the data block's people), and those the listing shows
+            names=gitlab.member_names() | {u: n for s in listed for u, n in s.names.items()},
         )
         result.unassignable = unassignable(policy.assignment, settings.members)
         known = {(s.project, s.iid) for s in listed}

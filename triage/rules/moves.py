@@ -1,4 +1,5 @@
-"""Stage moves replayed from label events, to spot a move by people the lifecycle does not make.
+"""Stage moves replayed from label events: to spot a move by people the lifecycle does not make,
+and to find when a review was given (the move it was given with).
 
 Scoped labels make GitLab write the old stage's `remove` and the new one's `add` together, by
 the same person at the same moment; that pair is one move. Pure functions over snapshots.
@@ -10,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..issues.snapshot import LabelEvent
-from ..policy.model import NO_STAGE
+
+NO_STAGE = "none"  # `from: none` in a policy: the issue has no stage label yet
 
 
 @dataclass(frozen=True)

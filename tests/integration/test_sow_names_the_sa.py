@@ -1,0 +1,37 @@
+"""The SoW names the Solutions Architect the data block names, by the name on their GitLab
+profile, read from the project's member listing the run makes anyway (issue 32 item 5: it said
+"Solutions Architect: to be confirmed" though the data block named them), with no request more."""
+
+from triage.testing import TASKS, scoping_gitlab
+
+from support import ROOT
+
+NAMES = {"felix": "Felix Marchetti", "imogen": "Imogen Hale"}
+
+
+def with_names(seed):
+    for user in seed["users"]:
+        if user["username"] in NAMES:
+            user["name"] = NAMES[user["username"]]
+
+
+def test_the_sow_names_the_sa_the_data_block_names():
+    with scoping_gitlab(ROOT / "policies", ROOT / "templates", seed_with=with_names) as scoping:
+        block = {
+            "customer": "Acme",
+            "segment": "Ent_APAC",
+            "people": {"sa": "Felix", "ae": "imogen"},  # as people type it: any case
+            "line_items": [{"activity": "Discovery", "role": "PSE", "days": 3}],
+        }
+        deal = scoping.issue(
+            stage="Estimate_Feedback", tasks=TASKS[:2], data=block, labels=["Segment::Ent_APAC"]
+        )
+        scoping.run()
+        assert scoping.stage(deal) == "SOW_WIP"
+        (draft,) = scoping.comments(deal, "sow-draft")
+        assert "- Solutions Architect: Felix Marchetti\n" in draft
+        assert "- Account Executive: Imogen Hale\n" in draft
+        assert "to be confirmed" not in draft
+        assert "name is not known to the bot" not in draft
+        scoping.run(days=1 / 24)
+        assert len(scoping.comments(deal, "sow-draft")) == 1  # no second revision
