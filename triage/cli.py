@@ -114,13 +114,30 @@ def main(ctx: click.Context, quiet: bool, verbose: bool, now: datetime | None) -
 
 @main.command()
 @workspace_options
+@click.option(
+    "--members",
+    is_flag=True,
+    help="Also read the scope's members from GitLab (GITLAB_URL, GITLAB_TOKEN) and name each "
+    "person of the assignment pools GitLab would not assign.",
+)
+@click.option("--project", help="With --members: the project whose members count (as for apply).")
+@click.option("--gitlab-url", help="With --members: GitLab base URL. Default: $GITLAB_URL.")
 @click.pass_context
-def validate(ctx: click.Context, policies: Path, templates: Path) -> None:
+def validate(
+    ctx: click.Context,
+    policies: Path,
+    templates: Path,
+    members: bool,
+    project: str | None,
+    gitlab_url: str | None,
+) -> None:
     """Check policies and templates; exit non-zero on any problem."""
     from .commands.validate import validate as command
 
     now = ctx.obj.get("now") or datetime.now(UTC)  # a target's quarter over by then is named
-    _exit(guarded(_console(ctx), lambda: command(_console(ctx), policies, templates, now)))
+    connection = _connection(gitlab_url, project) if members else None
+    console = _console(ctx, connection.token if connection else None)
+    _exit(guarded(console, lambda: command(console, policies, templates, now, connection)))
 
 
 def _run(ctx: click.Context, options: RunOptions) -> None:
@@ -527,7 +544,8 @@ cli_serve.add_commands(
     _console,
     _exit,
     lambda: [
-        os.environ.get(f"TRIAGE_WEBHOOK_SECRET{e}", "").strip() or None for e in ("", "_PREVIOUS")
+        _credentials().get(f"TRIAGE_WEBHOOK_SECRET{e}", "").strip() or None
+        for e in ("", "_PREVIOUS")
     ],
 )  # serve, hooks
 main.add_command(

@@ -31,6 +31,9 @@ CREDENTIALS = (
     # the Salesforce sync's (`triage salesforce`): the consumer secret and the JWT key (or its path)
     "SF_CLIENT_SECRET",
     "SF_PRIVATE_KEY",
+    # `triage serve`'s webhook secret, and the one it replaces during a rotation
+    "TRIAGE_WEBHOOK_SECRET",
+    "TRIAGE_WEBHOOK_SECRET_PREVIOUS",
 )
 
 

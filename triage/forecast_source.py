@@ -24,29 +24,38 @@ def quarter_forecast(
     quarter: FiscalQuarter,
     *,
     closed: list[IssueSnapshot] | None = None,
+    listed: list[IssueSnapshot] | None = None,
 ) -> Forecast:
     """The forecast of `quarter` from `issues` (as listed, or as a run leaves them), the quarter's
     closed deals (listed by their `close_qtr::` label, and those among `issues`), and the stage
     starts of the open deals whose time in the stage the forecast shows (SLA breaches, days since
     approval): their label events, read here for those that nobody read yet. `closed`: the
-    quarter's closed deals when the caller has them (as their gates leave them)."""
+    quarter's closed deals when the caller has them (as their gates leave them); `listed`: as
+    GitLab lists them, when the caller read them already (see `closed_in`)."""
     if closed is None:
-        closed = closed_in(policy, gitlab, issues, quarter)
+        closed = closed_in(policy, gitlab, issues, quarter, listed)
     return forecast(policy, with_stage_starts(policy, gitlab, issues, now), closed, now, quarter)
 
 
 def closed_in(
-    policy: Policy, gitlab: GitLab, issues: list[IssueSnapshot], quarter: FiscalQuarter
+    policy: Policy,
+    gitlab: GitLab,
+    issues: list[IssueSnapshot],
+    quarter: FiscalQuarter,
+    listed: list[IssueSnapshot] | None = None,
 ) -> list[IssueSnapshot]:
     """The deals closed in `quarter` (by their `close_qtr::` label), and the closed among
     `issues`: an issue among `issues` is as it is there (a run's plan reopened it, or took back
-    a win whose gate did not count)."""
+    a win whose gate did not count). `listed`: the quarter's closed deals as GitLab listed them
+    for the caller (a run reads them with the issues its gates check), not listed again."""
     closed_scope = policy.scope.model_copy(
         update={"state": "closed", "labels": [*policy.scope.labels, f"close_qtr::{quarter.label}"]}
     )
     given = {(i.project, i.iid): i for i in issues}
     closed = {
-        key: i for i in gitlab.list_issues(closed_scope) if (key := (i.project, i.iid)) not in given
+        key: i
+        for i in (gitlab.list_issues(closed_scope) if listed is None else listed)
+        if (key := (i.project, i.iid)) not in given
     }
     closed |= {key: i for key, i in given.items() if i.state == "closed"}
     return list(closed.values())

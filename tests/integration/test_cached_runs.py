@@ -37,10 +37,11 @@ def test_a_settled_run_reads_only_what_it_cannot_remember(demo, tmp_path):
     # Nothing to write: no run lease taken (issue 31 item 7).
     assert admin(demo.url, "stats")["routes"] == {
         "GET /user": 1,
-        "GET /projects/:id": 1,  # may the token write? checked before anything else
-        # the scoping issues, the closed ones the gates check (updated since the lookback; won
-        # this quarter), the bot's own issues (forecast, digest), the quarter's closed deals
-        "GET /projects/:id/issues": 5,
+        # the scoping issues, the closed ones the gates check (updated since the lookback; the
+        # quarter's closed deals, its wins gated, the forecast made from them all), the bot's
+        # own issues (forecast, digest). Nothing to write: whether the token may write is not
+        # asked (it is, before the first write of a run that has some).
+        "GET /projects/:id/issues": 4,
         # the digest comments of the 5 people with a deal overdue (one issue each): is it
         # listed already, and when? Only the bot's digest comments say
         "GET /projects/:id/issues/:noteable_id/notes": 5,

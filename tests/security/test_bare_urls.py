@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from triage.render.markdown import WORD_JOINER, escape
+from triage.render.markdown import WORD_JOINER, escape, title
 from triage.testing import TASKS
 
 URLS = [
@@ -73,3 +73,13 @@ def test_bare_urls_in_an_issue_never_become_links_in_the_bot_notes(scoping):
         ]
         assert found == [], note
         assert "evil.example" in note.replace(WORD_JOINER, "")
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_a_bare_url_in_the_title_of_an_issue_the_bot_opens_links_nowhere(url):
+    """GitLab renders titles with its single-line pipeline, whose AutolinkFilter links any
+    `scheme://` (lib/banzai/pipeline/single_line_pipeline.rb): the delivery issue the bot opens
+    is titled by the customer's name."""
+    shown = title(f"Acme {url} - delivery")
+    assert not LINKED.search(shown), shown
+    assert shown.replace(WORD_JOINER, "") == f"Acme {url} - delivery"

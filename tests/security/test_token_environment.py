@@ -21,6 +21,8 @@ CI_CREDENTIALS = {
     "CI_REGISTRY_PASSWORD": "glcbt-64_JobTok3nValue",
     "SF_CLIENT_SECRET": "sf-Consumer+Secret/9f8e=7d",
     "SF_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----",
+    "TRIAGE_WEBHOOK_SECRET": "whsec-Serve+Secret/4a=9",
+    "TRIAGE_WEBHOOK_SECRET_PREVIOUS": "whsec-Old+Secret/1b=2",
 }
 
 # A LibreOffice stand-in that notes what it can read of the process that started it (its

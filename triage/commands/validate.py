@@ -4,18 +4,21 @@ import os
 import re
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from ..catalog import closest, find
 from ..console import Console
 from ..errors import UserError
 from ..issues.scoping import block_line, parse_scoping
 from ..issues.tasks import parse_tasks
+from ..planner.assignment import unassignable
 from ..policy.checks import GraphProblem
 from ..policy.leftovers import leftovers, missing_tasks, targets_gone
 from ..policy.loader import load_policy
 from ..policy.model import Policy
 from ..pricing import estimate
 from ..workspace import load_workspace
+from .connection import Connection, open_gitlab, scoped
 from .init import DEFAULTS
 
 ISSUE_TEMPLATES = Path(".gitlab") / "issue_templates"
@@ -89,9 +92,16 @@ def check_issue_template(path: Path, policy: Policy) -> tuple[list[str], bool]:
     return out, True
 
 
-def validate(console: Console, policies: Path, templates: Path, now: datetime) -> int:
-    """`now`: when it runs (`--now`, else the clock): a forecast target of a quarter over by
-    then is named."""
+def validate(
+    console: Console,
+    policies: Path,
+    templates: Path,
+    now: datetime,
+    connection: Connection | None = None,
+) -> int:
+    """The workspace checked, each problem with its file:line and fix. `now`: when it runs
+    (`--now`, else the clock): a forecast target of a quarter over by then is named. With
+    `connection`, the assignment pools are checked against the scope's members in GitLab."""
     workspace = load_workspace(policies, templates)
     problems: list[str] = []
     blocks = 0
@@ -105,6 +115,8 @@ def validate(console: Console, policies: Path, templates: Path, now: datetime) -
             f"the scoping issue template's data block does not fit this policy "
             f"({count} problem{'s' if count != 1 else ''}):\n" + "\n".join(problems)
         )
+    if connection is not None:
+        _check_members(console, workspace.policy, connection)
     # `--now` without a zone is the team's time already (as for every command)
     today = (workspace.policy.calendar.local(now) if now.tzinfo else now).date()
     for warning in _warnings(workspace.policy, policies, today):
@@ -119,6 +131,40 @@ def validate(console: Console, policies: Path, templates: Path, now: datetime) -
         f"{blocks} issue template{'s' if blocks != 1 else ''} with a scoping data block"
     )
     return 0
+
+
+def _check_members(console: Console, policy: Policy, connection: Connection) -> None:
+    """Every pool person (and the triage lead) GitLab would not assign: not a member of the
+    scope, so GitLab drops them from an assignment without a word
+    (`IssuableBaseService#filter_assignees_using_checks`), and the deal stays unassigned."""
+    policy = scoped(policy, connection)
+    where = policy.scope.project or policy.scope.group
+    if not where:
+        raise UserError(
+            "--members: no scope to read members of: pass --project (or set TRIAGE_PROJECT)"
+        )
+    members = open_gitlab(connection).scope_members(policy.scope)
+    left_out = unassignable(policy.assignment, members)
+    if left_out:
+        config = policy.assignment
+        places: list[tuple[tuple[Any, ...], str]] = []
+        if config.triage_lead and config.triage_lead in left_out:
+            places.append((("assignment", "triage_lead"), config.triage_lead))
+        places += [
+            (("assignment", "pools", segment, index), person)
+            for segment, pool in config.pools.items()
+            for index, person in enumerate(pool)
+            if person in left_out
+        ]
+        lines = [
+            f"{policy.where(place)}: @{person} cannot be assigned: not a member of {where}, and "
+            "GitLab silently drops such assignees"
+            for place, person in places
+        ]
+        raise UserError(
+            "\n".join(lines) + f"\n    fix: add them to {where}, or take them out of `assignment`"
+        )
+    console.out(f"ok: every person of `assignment` is a member of {where}")
 
 
 def _warnings(policy: Policy, policies: Path, today: date) -> list[GraphProblem]:

@@ -6,6 +6,7 @@ carries the token. `adapter.GitLab` builds the resources on it (issues, notes, e
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,10 +19,41 @@ import requests
 from gitlab.exceptions import GitlabAuthenticationError, GitlabError
 from requests.adapters import HTTPAdapter
 
+from ..masking import Masker
 from .own import OwnIssue
 from .records import GitLabProblem, Traffic
 
 USER_AGENT = "ps-triage"
+
+
+class _MaskingAdapter(HTTPAdapter):
+    """Every text the bot sends GitLab (a note, a description, a title: a JSON body's strings)
+    with the token masked. The bot's words quote people's (a customer name, a rationale), and
+    someone may paste the bot's token there: GitLab would keep it under the bot's name, in mail
+    and in every reader's view. Files (a multipart upload) go as they are."""
+
+    def __init__(self, masker: Masker, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._masker = masker
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        kind = request.headers.get("Content-Type", "")
+        if self._masker and request.body and kind.startswith("application/json"):
+            sent = json.loads(request.body)
+            if (masked := self._mask(sent)) != sent:
+                body = json.dumps(masked).encode()
+                request.body = body
+                request.headers["Content-Length"] = str(len(body))
+        return super().send(request, *args, **kwargs)
+
+    def _mask(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self._masker(value)
+        if isinstance(value, list):
+            return [self._mask(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self._mask(v) for k, v in value.items()}
+        return value
 
 
 def parse_time(value: str) -> datetime:
@@ -77,7 +109,8 @@ class Door:
         session = requests.Session()
         session.headers["User-Agent"] = USER_AGENT
         # One kept connection for each request that may be in flight at once (requests keeps 10).
-        pool = HTTPAdapter(pool_maxsize=min_remaining)
+        self._masker = Masker([token])
+        pool = _MaskingAdapter(self._masker, pool_maxsize=min_remaining)
         session.mount("http://", pool)
         session.mount("https://", pool)
         session.hooks["response"].append(self._observe)
@@ -195,6 +228,11 @@ class Door:
         return problem
 
     # reads --------------------------------------------------------------------------------
+
+    def as_kept(self, text: str) -> str:
+        """`text` as GitLab will keep it once sent (the token masked: `_MaskingAdapter`): what
+        a text the bot rewrites only when it changed is compared as."""
+        return self._masker(text)
 
     def bot_username(self) -> str:
         if self._bot is None:

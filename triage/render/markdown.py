@@ -95,8 +95,10 @@ def mermaid(value: object) -> Trusted:
 
 def title(value: object) -> str:
     """Text from an issue in the title of an issue the bot opens (titles are one line of plain
-    text, but GitLab reads mentions in them): one line, mentioning no one."""
+    text, but GitLab reads mentions in them, and its single-line pipeline links bare URLs:
+    `AutolinkFilter`): one line, mentioning no one, linking nowhere."""
     text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", str(value))).strip()
+    text = _WWW.sub(r"\1" + WORD_JOINER, _SCHEME.sub(":" + WORD_JOINER, text))
     return text.replace("@", "@" + WORD_JOINER)
 
 

@@ -5,6 +5,7 @@ gate counted."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..gitlab.adapter import GitLab, GitLabProblem
@@ -16,33 +17,41 @@ from ..render.templates import Templates
 from .details import DetailReads, Key, plan_with_details
 
 
-def closed_to_gate(policy: Policy, gitlab: GitLab, now: datetime) -> list[IssueSnapshot]:
+@dataclass(frozen=True)
+class ClosedRead:
+    """The closed issues a run reads: those its gates check (planned with the rest), and the
+    quarter's closed deals as GitLab lists them (`quarter`: the `close_qtr::` label's quarter),
+    which the forecast is made from without listing them again."""
+
+    to_gate: list[IssueSnapshot]
+    quarter: str
+    in_quarter: list[IssueSnapshot]
+
+
+def closed_to_gate(policy: Policy, gitlab: GitLab, now: datetime) -> ClosedRead:
     """The closed issues whose gated labels a run checks as it checks the open ones': those
     updated within `lifecycle.unexpected_move_lookback_days` (longer than the gap between
     runs: whatever a person did to a closed issue since the last run), and the deals won in the
     current quarter (a win counts in the forecast only when its gate counted). Two listings
-    filtered by GitLab, never the whole history."""
+    filtered by GitLab, never the whole history: the quarter's closed deals (by their
+    `close_qtr::` label, the forecast's too), its wins picked out here."""
+    quarter = policy.calendar.quarter(policy.calendar.local(now).date())
     if policy.scope.state != "opened":
-        return []  # the listing holds the closed issues already
+        return ClosedRead([], quarter.label, [])  # the listing holds the closed issues already
     days = policy.lifecycle.unexpected_move_lookback_days
     scope = policy.scope.model_copy(update={"state": "closed"})
-    quarter = policy.calendar.quarter(policy.calendar.local(now).date())
-    won = scope.model_copy(
-        update={
-            "labels": [
-                *scope.labels,
-                policy.lifecycle.label("Closed_Won"),
-                f"close_qtr::{quarter.label}",
-            ]
-        }
-    )
+    in_quarter = scope.model_copy(update={"labels": [*scope.labels, f"close_qtr::{quarter.label}"]})
+    gated = "Closed_Won" in policy.lifecycle.terminal()
+    listed = gated or policy.forecast.project
+    closed = [i.parsed() for i in gitlab.list_issues(in_quarter)] if listed else []
+    won = policy.lifecycle.label("Closed_Won")
     found: dict[tuple[str, int], IssueSnapshot] = {}
     for issue in [
-        *gitlab.list_issues(scope, updated_after=now - timedelta(days=days)),
-        *(gitlab.list_issues(won) if "Closed_Won" in policy.lifecycle.terminal() else ()),
+        *(i.parsed() for i in gitlab.list_issues(scope, updated_after=now - timedelta(days=days))),
+        *(i for i in closed if gated and won in i.labels),
     ]:
-        found[issue.project, issue.iid] = issue.parsed()
-    return list(found.values())
+        found[issue.project, issue.iid] = issue
+    return ClosedRead(list(found.values()), quarter.label, closed)
 
 
 def as_gates_leave_them(

@@ -22,6 +22,7 @@ from ..policy.model import Policy
 from ..render.markdown import Trusted
 from ..render.templates import Templates
 from ..rules.fiscal import FiscalQuarter
+from .closed import ClosedRead
 
 
 class EmptyScope(TriageError):
@@ -47,21 +48,24 @@ def keep_forecast(
     now: datetime,
     *,
     write: bool,
+    closed: ClosedRead | None = None,
 ) -> str:
     """The quarter's forecast issue: created once, found again by its marker, rewritten only when
     its text changed. Computed from the issues as this run leaves them, so a second run is idle.
+    `closed`: the closed issues the run read, the quarter's among them (not listed again).
     A run that found no issue in scope, and would write a forecast without deals over one that
     shows some, writes nothing and raises `EmptyScope`: the scope is more likely wrong (the
     pipeline's project taken for the scoping project) than every deal gone."""
     config = policy.forecast
     assert config.project is not None
     quarter = policy.calendar.quarter(policy.calendar.local(now).date())
-    fc = quarter_forecast(policy, gitlab, issues, now, quarter)
+    listed = closed.in_quarter if closed and closed.quarter == quarter.label else None
+    fc = quarter_forecast(policy, gitlab, issues, now, quarter, listed=listed)
     text = markdown(fc, templates, config.template)
     token = f"ps-triage-forecast-{quarter.name.lower()}"
     shown = deals_shown(fc)
-    description = f"<!-- {token} deals={shown} -->\n{text}"
-    title = config.title.replace("{quarter}", quarter.name)
+    description = gitlab.as_kept(f"<!-- {token} deals={shown} -->\n{text}")
+    title = gitlab.as_kept(config.title.replace("{quarter}", quarter.name))
     since = datetime.combine(quarter.start, time.min, tzinfo=policy.calendar.local(now).tzinfo)
     found = own.kept_issue(
         gitlab.own_issues(config.project),
@@ -173,7 +177,7 @@ def restate(
         "won_count": len(fc.won),
         "won_value": str(fc.won_value),
     }
-    text = markdown(fc, templates, config.template, restated=[line])
+    text = gitlab.as_kept(markdown(fc, templates, config.template, restated=[line]))
     part, banner = _between(text, *BOOKINGS), _restatement(text)
     if part is None or stood == part:
         return None

@@ -94,8 +94,6 @@ def run(
     unchanged; a plan with writes is always made from fresh reads). While another run holds the
     lease it writes nothing and says so (`lease_busy`). `plan` never takes it. `pdfs`: how the
     PDFs comments ask for are made (None: none made; the CLI gives `PdfCopies.on_this_machine()`)."""
-    if mode == "apply" and policy.scope.project:  # a token that cannot write fails every run
-        gitlab.check_can_write(policy.scope.project)
     where = policy.scope.project or policy.forecast.project
 
     def holding(lease: RunLease | None, as_mode: Mode, probe: bool = False) -> RunResult:
@@ -128,6 +126,10 @@ def run(
             return replace(planned, mode="apply")
     if where is None:
         return holding(None, mode)
+    # A token that cannot write stops the run here, before its first write (the lease): a run
+    # with nothing to write never asks (one read fewer an idle hour).
+    if policy.scope.project:
+        gitlab.check_can_write(policy.scope.project)
     lease = RunLease.take(gitlab, where)
     if isinstance(lease, Busy):
         return RunResult(mode, now=gitlab.now(), lease_busy=str(lease))
@@ -221,7 +223,7 @@ def run_holding(
         )
         result.unassignable = unassignable(policy.assignment, settings.members)
         known = {(s.project, s.iid) for s in listed}
-        listed += [c for c in closed if (c.project, c.iid) not in known]
+        listed += [c for c in closed.to_gate if (c.project, c.iid) not in known]
         chosen = [s for s in listed if iid is None or s.iid == iid]
         batches = planned_batches(policy, chosen, when, settings, reads, detailed, cache, ahead)
         for snapshot, issue_plan in batches:
@@ -330,7 +332,9 @@ def run_holding(
         try:
             if lease and may_write:
                 lease.keep()
-            result.forecast = keep_forecast(policy, gitlab, templates, final, when, write=may_write)
+            result.forecast = keep_forecast(
+                policy, gitlab, templates, final, when, write=may_write, closed=closed
+            )
         except GitLabProblem as problem:
             if problem.fatal:
                 raise
