@@ -84,8 +84,11 @@ def run(
     cache: DetailsCache | None = None,
     readers: int | None = None,
     pdfs: PdfCopies | None = None,
+    lease_at: str | None = None,
 ) -> RunResult:
-    """`readers`: issues whose details are read at once; None: as many as GitLab answers
+    """`lease_at`: the project whose run lease an `apply` takes, when not `run_home(policy)`
+    (a run narrowed to one project of a group scope takes the group run's). `readers`: issues
+    whose details are read at once; None: as many as GitLab answers
     without making them wait (`Readers`). An `apply` first plans without writing (nor taking
     anything): a run with nothing to do ends there, with no write at all. Otherwise it takes the
     run lease (`gitlab/lease.py`) and runs again holding it to its end, from a new listing: what
@@ -94,7 +97,7 @@ def run(
     unchanged; a plan with writes is always made from fresh reads). While another run holds the
     lease it writes nothing and says so (`lease_busy`). `plan` never takes it. `pdfs`: how the
     PDFs comments ask for are made (None: none made; the CLI gives `PdfCopies.on_this_machine()`)."""
-    where = policy.scope.project or policy.forecast.project
+    where = lease_at or run_home(policy)
 
     def holding(lease: RunLease | None, as_mode: Mode, probe: bool = False) -> RunResult:
         return run_holding(
@@ -138,6 +141,12 @@ def run(
     if own_memory:  # what a details cache (`--cache`) saved is reported, not this run's own
         result.remembered = result.recalled = 0
     return result
+
+
+def run_home(policy: Policy) -> str | None:
+    """The project whose run lease every writing run of `policy` takes: its project scope's, or
+    for a group scope the forecast's project (None: the group run takes none)."""
+    return policy.scope.project or policy.forecast.project
 
 
 def writes_planned(result: RunResult) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..gitlab.adapter import GitLab, GitLabProblem
 from ..policy.model import Policy
 from ..render.templates import Templates
-from ..runner import run
+from ..runner import run, run_home
 from ..runner.pdfs import PdfCopies
 from .inbox import MOST, QUIET, Inbox
 from .metrics import Metrics
@@ -104,7 +104,8 @@ def replanner(
 ) -> Replan:
     """Plan one issue again as `triage apply --issue IID` does: a fresh read of GitLab, under the
     run lease the scheduled run takes. With a group scope the issue's own project is triaged
-    (iids are per project)."""
+    (iids are per project), under the group run's lease (`run_home`), not one of its own."""
+    home = run_home(policy)
 
     def replan(key: Key, budget: int | None) -> Planned:
         project, iid = key
@@ -123,6 +124,7 @@ def replanner(
                 max_writes=budget,
                 readers=readers,
                 pdfs=pdfs,
+                lease_at=home,
             )
         except GitLabProblem as problem:  # GitLab unreachable, the token refused, the lease lost
             return Planned(
