@@ -186,6 +186,7 @@ def use_context(
             "min_role": Trusted("Reporter"),
             "back": None,
             "missing": [],
+            "size": None,
         }
         return context
     context["kept"], context["removed"] = (

@@ -108,7 +108,7 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "sla_days": "for reminders without `repeat`: the SLA missed, in business days",
     "escalation": "for the escalation of a missed SLA (`escalate_after`): `margin`, the business "
     "days past the SLA; else undefined",
-    "attempt": "for an approval refusal: `gate`, `label`, `actor`, `at`, `approvers`, `reason` (`actor`, `stage`, `bot` or `requires`), `stage` (the stage it was set from), `from`, `min_role`, `back` (the stage label put back, if any), `missing` (what the gate's `requires` found missing)",
+    "attempt": "for an approval refusal: `gate`, `label`, `actor`, `at`, `approvers`, `reason` (`actor`, `stage`, `bot`, `requires` or `size`), `stage` (the stage it was set from), `from`, `min_role`, `back` (the stage label put back, if any), `missing` (what the gate's `requires` found missing), `size` (reason `size`: `reviewed` and `now`, the net prices as amounts, and `ratio`, the gate's `size_ratio`; else None)",
     "move": "for an unexpected move: `user`, `at`, `source`, `target`, `source_label`, `target_label`, `allowed`, `then` (the stage label the bot moved it on to after that move, or none)",
     "closed_in": "after a `close_quarter_label` action: `quarter` (FY26-Q4), `label` (close_qtr::Q426), "
     "`date` the quarter was taken from, `source` (`close_date` or `stage`) (trusted)",

@@ -97,3 +97,37 @@ def test_a_person_editing_the_description_meanwhile_keeps_their_edit():
         text = project_as(url, "dana").issues.get(1).description
         assert "Summary, and a note." in text
         assert {t.text: t.done for t in parse_tasks(text)}[REVIEW] is False
+
+
+def test_a_ta_approval_is_for_a_size_an_estimate_grown_past_it_asks_for_the_review_again():
+    """Reviewed at 25 days (USD 60,000.00); the estimate grows to 100 days (4x, past the
+    policy's 1.5): TA::Approved goes back to TA::Needs-Review, the note gives both totals."""
+    feedback = issue(1, "Estimate_Feedback", data=_data(25), done=TASKS[:1])
+    with running_emulator(seed([feedback])) as emu:
+        url = emu.url
+        bot_run(url)  # the estimate summary; over 50,000: TA::Needs-Review
+        assert "TA::Needs-Review" in labels_of(url, 1)
+        admin(url, "clock", {"advance_seconds": 3600})
+        project_as(url, "ravi").issues.update(1, {"add_labels": "TA::Approved"})
+        bot_run(url)
+        assert "TA::Approved" in labels_of(url, 1)
+        admin(url, "clock", {"advance_seconds": 86400})
+        _edit(url, 1, 30, done=TASKS[:1])  # 1.2x: the review holds
+        bot_run(url)
+        assert "TA::Approved" in labels_of(url, 1)
+        admin(url, "clock", {"advance_seconds": 86400})
+        _edit(url, 1, 100, done=TASKS[:1])  # 4x the reviewed size
+        bot_run(url)
+        assert "TA::Needs-Review" in labels_of(url, 1) and "TA::Approved" not in labels_of(url, 1)
+        said = _notes_of(url, 1, "refused")
+        assert len(said) == 1, keys(url, 1)
+        assert "USD 60,000.00" in said[0].body and "USD 240,000.00" in said[0].body
+        assert "1.5 times" in said[0].body and "@ps/ps-ta" in said[0].body
+        assert bot_run(url)[1].traffic.writes == 0
+        # Reviewed again at its new size: it counts, and agreeing moves the deal on.
+        admin(url, "clock", {"advance_seconds": 3600})
+        project_as(url, "ravi").issues.update(1, {"add_labels": "TA::Approved"})
+        bot_run(url)
+        _edit(url, 1, 100, done=TASKS[:2])
+        bot_run(url)
+        assert "TA::Approved" in labels_of(url, 1) and "proposal::SOW_WIP" in labels_of(url, 1)

@@ -7,7 +7,8 @@ A note about a problem that is gone (a data block fixed since) is edited to carr
 its marker and a banner saying so; its content stays too.
 A note posted once per SoW revision also records the fiscal quarter the deal was then expected
 to close in (`close_qtr=FY26-Q4`), for the close-date warning. A note that showed an estimate
-records its SoW revision (`sow=<hash>`): an approval on it counts only for that revision.
+records its SoW revision (`sow=<hash>`): an approval on it counts only for that revision; and
+its net price (`net=24000`): a review given while it was the newest is for that size.
 A note posted once per SoW revision also records the figures that revision showed the customer
 (`figures=<base64url JSON>`, planner/revisions): what a later request compares the revision with.
 Never costs: those notes may be public.
@@ -26,6 +27,7 @@ from typing import Any
 _MARKER = re.compile(
     r"<!-- ps-triage:(?P<key>[A-Za-z0-9_.:/@ -]+?) rev=(?P<rev>[0-9a-f]{6,64})"
     r"(?: sow=(?P<sow>[0-9a-f]{6,64}))?"
+    r"(?: net=(?P<net>[0-9]{1,16}(?:\.[0-9]{1,6})?))?"
     r"(?: close_qtr=(?P<close_qtr>FY\d{2}-Q[1-4]))?"
     r"(?: figures=(?P<figures>[A-Za-z0-9_-]{1,65536}))?"
     r"(?: superseded=(?P<superseded>\d+))?(?P<resolved> resolved)?\s*-->"
@@ -40,10 +42,12 @@ class Marker:
     close_qtr: str | None = None
     resolved: bool = False
     sow: str | None = None  # the SoW revision the comment showed, when it showed an estimate
+    net: str | None = None  # and its net price (what a review of its size was given for)
     figures: str | None = None  # what a once-per-revision note's revision showed (encoded)
 
     def __str__(self) -> str:
         extra = f" sow={self.sow}" if self.sow else ""
+        extra += f" net={self.net}" if self.net else ""
         extra += f" close_qtr={self.close_qtr}" if self.close_qtr else ""
         extra += f" figures={self.figures}" if self.figures else ""
         extra += f" superseded={self.superseded}" if self.superseded is not None else ""
@@ -69,6 +73,7 @@ def find_marker(body: str) -> Marker | None:
         match.group("close_qtr"),
         resolved=match.group("resolved") is not None,
         sow=match.group("sow"),
+        net=match.group("net"),
         figures=match.group("figures"),
     )
 

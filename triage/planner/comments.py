@@ -108,12 +108,14 @@ class Comments(PlanState):
             )
             shown = request.context.get("estimate")
             sow = shown.get("revision") if isinstance(shown, dict) else None
+            net = shown.get("net_price") if isinstance(shown, dict) else None
             shown_figures = figures(request.context) if request.records else None
             marker = Marker(
                 request.key,
                 rev,
                 close_qtr=request.close_qtr,
                 sow=sow,
+                net=net,
                 figures=encode(shown_figures) if shown_figures else None,
             )
             # The comments after it link to this one: its note id is known once it is posted.

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from ..issues.snapshot import Award, LabelEvent
 from ..policy.model import NO_STAGE, Gate
@@ -156,8 +157,11 @@ class Gates(PlanState):
             if refused is None:
                 continue
             self.take_back(gate, names, attempt, events, refused)
+        for gate in self.policy.approvals:
+            if gate.size_ratio is not None and gate.label in self.draft.labels:
+                self.check_size(gate, gate.size_ratio)
         # What an approval needs besides its approver, on the issue as the gates above leave it
-        # (a TA::Approved set by no TA is gone by now).
+        # (a TA::Approved set by no TA, or for a smaller estimate, is gone by now).
         for gate in self.policy.approvals:
             if not (gate.requires or gate.margin_waiver) or gate.label not in self.draft.labels:
                 continue
@@ -169,6 +173,27 @@ class Gates(PlanState):
                 names = self.spellings_of(gate)
                 attempt = last_setting(names & set(self.issue.labels) or names, events)
                 self.take_back(gate, names, attempt, events, "requires", missing)
+
+    def check_size(self, gate: Gate, ratio: float) -> None:
+        """A setting that counts is for the size it was given at: the net price the bot's
+        newest note showed then. Grown past `ratio` times that, it is taken back (`refuse_to`)."""
+        events = self.issue.label_events
+        if events is None:
+            raise NeedDetail("label_events")
+        names = self.spellings_of(gate)
+        attempt = last_setting(names & set(self.draft.labels) or names, events)
+        facts = self.facts(self.current(), None)
+        reviewed = facts.net_shown_at(attempt.at) if attempt.at else None
+        priced, _ = facts.estimate()
+        limit = reviewed * Decimal(str(ratio)) if reviewed is not None else None
+        if priced is None or limit is None or priced.net_price <= limit:
+            return
+        size = {
+            "reviewed": Trusted(facts.amount(reviewed or Decimal(0))),
+            "now": Trusted(facts.amount(priced.net_price)),
+            "ratio": Trusted(f"{ratio:g}"),
+        }
+        self.take_back(gate, names, attempt, events, "size", size=size)
 
     def unmet(self, gate: Gate, emoji: Award | None = None) -> list[str]:
         """What the gate's `requires` says is missing on the issue as the draft leaves it. A
@@ -243,6 +268,7 @@ class Gates(PlanState):
         events: tuple[LabelEvent, ...],
         refused: str,
         missing: list[str] | None = None,
+        size: dict[str, Trusted] | None = None,
     ) -> None:
         """A setting of a gated label that does not count: removed, the stage it came from (or
         `refuse_to`) put back, and one note saying why."""
@@ -268,9 +294,12 @@ class Gates(PlanState):
             "stage": f"not from {', '.join(gate.from_ or [])}",
             "bot": "no approver's approval on record",
             "requires": f"missing {'; '.join(missing or [])}",
+            "size": f"given for {(size or {}).get('reviewed')}, now {(size or {}).get('now')}",
         }.get(refused, "not an approver")
         self.draft.reasons.append(f"gate {gate.id}: {gate.label} set by {who}, {why}")
-        self.refusal(gate, attempt.actor, attempt.label, attempt.at, refused, source, back, missing)
+        self.refusal(
+            gate, attempt.actor, attempt.label, attempt.at, refused, source, back, missing, size
+        )
 
     def stage_to_move_back_to(
         self, gate: Gate, attempt: Attempt, events: tuple[LabelEvent, ...], source: str
@@ -464,6 +493,7 @@ class Gates(PlanState):
         source: str = NO_STAGE,
         back: str | None = None,
         missing: list[str] | None = None,
+        size: dict[str, Trusted] | None = None,
     ) -> None:
         context = template_context(
             self.policy, self.issue, None, why=f"{label} set by {actor}", memo=self.settings.memo
@@ -480,6 +510,7 @@ class Gates(PlanState):
             "min_role": Trusted(ROLES.get(gate.min_access_level, str(gate.min_access_level))),
             "back": Trusted(back) if back else None,  # the stage label put back, if any
             "missing": [Trusted(text) for text in missing or []],  # `requires` not met
+            "size": size,  # `size_ratio` passed: `reviewed`, `now` (amounts), `ratio`
         }
         self.draft.comments.append(
             CommentRequest(

@@ -195,9 +195,8 @@ class Gate(Strict):
     label: str
     users: list[str] = Field(default_factory=list)
     groups: list[str] = Field(default_factory=list)
-    # A group member counts only at or above this access level in the group: 20 Reporter by
-    # default. The groups' direct members count, and the members of groups invited into them;
-    # `inherited: true`: their parent groups' members too (GitLab's members/all).
+    # A group member counts at or above this level (20 Reporter): direct members, members of
+    # groups invited into it; `inherited: true`: parent groups' members too (members/all).
     min_access_level: int = Field(20, ge=5, le=50)
     inherited: bool = False
     # For a stage label: it counts only when set from one of these stages (None: from any).
@@ -212,6 +211,14 @@ class Gate(Strict):
     # Below the rate card's margin floor, the approval needs a `margin_waiver` in the data block
     # named by one of this gate's approvers.
     margin_waiver: bool = False
+    size_ratio: float | None = Field(
+        None,
+        gt=1,
+        le=1000,
+        description="a review is for a size: once the net price grows past this multiple of the "
+        "one the bot's notes showed when the label was set (e.g. 1.5), the label no longer counts: "
+        "`refuse_to` is put back and a note gives both totals; none: it holds whatever the size",
+    )
     comment: CommentSpec = CommentSpec(template="approval-refused.md.j2")
 
     @field_validator("from_", mode="before")

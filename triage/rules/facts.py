@@ -163,9 +163,10 @@ class Facts:
         moves = stage_moves(events, f"{self.stage_prefix}::")
         return max((m.at for m in moves if (m.source, m.target) == (source, target)), default=None)
 
-    def _shown(self) -> list[tuple[datetime, str, str]]:
-        """(when, marker key, SoW revision) of the bot's notes that showed an estimate, oldest
-        first (markers on anyone else's notes, or on notes someone else edited, are no record)."""
+    def _shown(self) -> list[tuple[datetime, str, str, str | None]]:
+        """(when, marker key, SoW revision, net price) of the bot's notes that showed an
+        estimate, oldest first (markers on anyone else's notes, or on notes someone else
+        edited, are no record)."""
         notes = self.issue.notes
         if notes is None:
             raise NeedDetail("notes")
@@ -173,14 +174,19 @@ class Facts:
         for note in sorted(notes, key=lambda n: (n.created_at, n.id)):
             marker = find_marker(note.body) if note.author == self.bot else None
             if marker and marker.sow and note.bots_words(marker):
-                found.append((note.created_at, marker.key, marker.sow))
+                found.append((note.created_at, marker.key, marker.sow, marker.net))
         return found
+
+    def net_shown_at(self, when: datetime) -> Decimal | None:
+        """The net price the bot's newest note up to `when` showed (None: no note recorded one)."""
+        net = next((net for at, _, _, net in reversed(self._shown()) if at <= when), None)
+        return Decimal(net) if net else None
 
     def shown_at(self, when: datetime) -> str | None:
         """The SoW revision the bot's newest note up to `when` showed (a run writes its notes
         before its label change, so the notes of the run that moved the issue count)."""
-        return next((sow for at, _, sow in reversed(self._shown()) if at <= when), None)
+        return next((sow for at, _, sow, _ in reversed(self._shown()) if at <= when), None)
 
     def revisions_shown(self, rule: str) -> list[str]:
         """The SoW revisions the notes of `rule` showed, oldest first (what numbers versions)."""
-        return [sow for _, key, sow in self._shown() if key.startswith(f"{rule}/")]
+        return [sow for _, key, sow, _ in self._shown() if key.startswith(f"{rule}/")]
