@@ -302,6 +302,7 @@ class GitLab(Door):
             try:
                 created = issue.notes.create(payload, retry_transient_errors=False)
                 self.traffic.writes += 1
+                self.traffic.notes += 1
                 if internal:
                     self._kept_internal(
                         project, iid, int(created.id), created.attributes, marker_key
@@ -317,6 +318,7 @@ class GitLab(Door):
             existing = self._find_note(project, iid, marker_key, marker_rev)
             if existing is not None:
                 self.traffic.writes += 1
+                self.traffic.notes += 1
                 if internal:
                     shown = {"internal": existing.internal}
                     self._kept_internal(project, iid, existing.id, shown, marker_key)
@@ -446,6 +448,7 @@ class GitLab(Door):
         )
         if mine is None:
             self._write(lambda: notes.create({"body": body}, retry_transient_errors=False))
+            self.traffic.notes += 1
             return "created"
         if mine.body == body:
             return "unchanged"
