@@ -158,6 +158,18 @@ def test_write_budget_stops_visibly(demo):
     assert any(o.status == "skipped" for o in result.outcomes)
 
 
+def test_a_note_budget_leaves_issues_whose_notes_do_not_fit_for_later(demo):
+    """`max_notes` (serve's share of GitLab.com's 60 note creations a minute) counts notes,
+    not the other writes: each applied issue fits it, and the rest wait, said as skipped."""
+    result, client = bot_run(demo.url, max_notes=3)
+    assert result.budget_exhausted and 0 < client.traffic.notes <= 3
+    skipped = [o for o in result.outcomes if o.status == "skipped"]
+    assert skipped and all(len(o.plan.comments) > 0 for o in skipped)
+    assert client.traffic.writes > client.traffic.notes  # labels moved as well: not counted
+    again, _ = bot_run(demo.url)  # the next run, without a budget, does the rest
+    assert not again.budget_exhausted and not any(o.status == "skipped" for o in again.outcomes)
+
+
 def test_the_bot_slows_down_before_the_rate_limit_bites():
     seed = demo_seed()
     seed["rate_limit"] = {"per_minute": 30, "headers": True, "period_seconds": 2}
