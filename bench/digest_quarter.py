@@ -11,13 +11,19 @@ deals in turn (a comment starts the SLA count again, so reminders come back over
 Prints the digest's comments (in total, per person, on weekends or holidays, and outside business
 hours), duplicate copies (two comments for one person on one day, or an item twice in one
 comment), mentions per person per business day, and the share of items listed that had been
-listed before (repeats). Exits 1 if any comment falls on a weekend or holiday, outside business
-hours, or is a duplicate, or if more than 20% of the items repeat. Results in docs/benchmarks.md.
+listed before (repeats: an item whose key the person's earlier digests listed, a reminder's deal
+included), split into those within the quarter-end window (daily allowed for this quarter's
+deals) and outside it, with how many came back within a week outside it (the rule says none); and,
+for comparison with issue 32's trial, the share of lines naming a deal the person's digests named
+before in any form. Exits 1 if any comment falls on a weekend or holiday, outside business hours,
+or is a duplicate, if an item comes back within a week outside the quarter-end window, or if more
+than 20% of the items repeat. Results in docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 import tempfile
@@ -36,6 +42,7 @@ from triage.digest.items import listed_in
 from triage.gitlab.adapter import GitLab
 from triage.gitlab.cache import DetailsCache
 from triage.issues.markers import find_marker
+from triage.rules.fiscal import fiscal_quarter
 from triage.runner import run
 from triage.workspace import Workspace, load_workspace
 
@@ -73,6 +80,19 @@ def people_act(url: str, monday: int) -> int:
     return acted
 
 
+def in_quarter_end(day: date, ws: Workspace, days_off: frozenset[date]) -> bool:
+    """The calendar's quarter-end mode on `day`: the fiscal quarter's last business days."""
+    cal = ws.policy.calendar
+    end = fiscal_quarter(day, cal.fiscal_year_start_month).end
+    start, counted = end, 0
+    while True:
+        if start.weekday() < 5 and start not in days_off:
+            counted += 1
+            if counted == cal.quarter_end_business_days:
+                return start <= day <= end
+        start -= timedelta(days=1)
+
+
 def main(days: int, every: int) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
@@ -101,10 +121,12 @@ def main(days: int, every: int) -> int:
         comments: Counter[str] = Counter()
         per_day: Counter[tuple[str, date]] = Counter()
         off_days = off_hours = duplicates = items = repeats = 0
+        window = soon = deals_again = 0  # repeats in the quarter-end window; within a week outside
         for issue in project.issues.list(get_all=True, state="all"):
             if "ps-triage-digest" not in (issue.description or ""):
                 continue
-            seen: dict[str, set[str]] = defaultdict(set)
+            seen: dict[str, dict[str, date]] = defaultdict(dict)  # item hash: last listed
+            named: dict[str, set[str]] = defaultdict(set)  # the deals (issue links) named
             notes = issue.notes.list(get_all=True, sort="asc", order_by="created_at")
             for note in notes:
                 marker = find_marker(note.body or "")
@@ -117,11 +139,20 @@ def main(days: int, every: int) -> int:
                 per_day[(person, local.date())] += 1
                 off_days += local.weekday() >= 5 or local.date() in days_off
                 off_hours += not (9 <= local.hour < 17)
-                listed = listed_in(note.body, date.fromisoformat(day))
+                when = date.fromisoformat(day)
+                listed = listed_in(note.body, when)
                 duplicates += len(listed.items) != len(set(listed.items))
                 items += len(listed.items)
-                repeats += sum(1 for h in listed.items if h in seen[person])
-                seen[person].update(listed.keys)
+                again = [seen[person][h] for h in listed.items if h in seen[person]]
+                repeats += len(again)
+                if in_quarter_end(when, ws, days_off):
+                    window += len(again)
+                else:
+                    soon += sum(1 for last in again if (when - last).days < 7)
+                seen[person].update(dict.fromkeys(listed.keys, when))
+                links = re.findall(r"^- [a-z]+: \[[^\n]*?\]\((http[^)\s]+)\)", note.body, re.M)
+                deals_again += sum(1 for link in links if link in named[person])
+                named[person].update(links)
         duplicates += sum(1 for c in per_day.values() if c > 1)
     business_days = sum(
         1
@@ -148,8 +179,16 @@ def main(days: int, every: int) -> int:
         f"mentions per person per business day: at most {most}; on average "
         + ", ".join(f"{p} {m:.2f}" for p, m in sorted(mean.items()))
     )
-    print(f"items listed: {items}, of which repeats: {repeats} ({share:.0%})")
-    bad = off_days or off_hours or duplicates or share > 0.20
+    print(
+        f"items listed: {items}, of which repeats: {repeats} ({share:.0%}): {window} in the "
+        f"quarter-end window, {repeats - window} outside it, of which within a week of their "
+        f"last listing: {soon}"
+    )
+    print(
+        f"lines naming a deal named before in any form (reminder, escalation, overdue): "
+        f"{deals_again} ({deals_again / items if items else 0:.0%})"
+    )
+    bad = off_days or off_hours or duplicates or soon or share > 0.20
     return 1 if bad else 0
 
 

@@ -113,32 +113,34 @@ def test_a_deal_already_listed_comes_back_a_week_later_with_news_never_alone_nor
         assert client.traffic.writes == 0
 
 
-def test_in_quarter_end_a_deal_of_this_quarter_is_listed_daily_and_one_of_the_next_weekly():
+def test_in_quarter_end_a_deal_of_this_quarter_comes_daily_beside_news_never_alone():
     """FY26-Q4 ends Sat 01-31; its quarter-end mode is the last 10 business days (from 01-19).
     Issue 1 closes in it (01-30), issue 2 next quarter (03-20); both were reminded on Fri 01-16
-    (felix is their sa). Mon 01-19 to Thu 01-22: issue 1 is listed every day, issue 2 not again."""
+    (felix is their sa). Issue 3 (next quarter) enters the stage on Thu 01-15 12:00, so its
+    reminder is news for felix on Tue 01-20. Mon 01-19 to Thu 01-22 (issue 32.1): on 01-20 issue 1
+    rides beside that news (daily: listed four days before), issue 2 does not (weekly); on the
+    days with nothing new there is no comment at all, not even for the quarter's deal."""
     this = {**ESTIMATE, "customer": "Quill Bank", "close_date": "2026-01-30"}
+    news = {**ESTIMATE, "customer": "Bolt Mills"}
     issues = [
         issue(1, "Estimate_Feedback", data=this, at="2026-01-13T09:00:00Z"),
         issue(2, "Estimate_Feedback", at="2026-01-13T09:00:00Z"),
+        issue(3, "Estimate_Feedback", data=news, at="2026-01-15T12:00:00Z"),
     ]
     with running_emulator(seed(issues, now="2026-01-16T09:00:00Z")) as emu:
         url = emu.url
         bot_run(url, ws=PER_PERSON)
         [first] = digest_notes(url, "felix")
         assert "[Quill Bank](" in first.body and "[Juniper Rail](" in first.body
+        assert "Bolt Mills" not in first.body
         for day in (19, 20, 21, 22):
             admin(url, "clock", {"now": f"2026-01-{day}T10:00:00Z"})
             bot_run(url, ws=PER_PERSON)
         later = digest_notes(url, "felix")[1:]
-        assert [find_marker(n.body).key.rsplit("/", 1)[1] for n in later] == [
-            "2026-01-19",
-            "2026-01-20",
-            "2026-01-21",
-            "2026-01-22",
-        ]
-        for note in later:
-            assert "[Quill Bank](" in note.body and "Juniper" not in note.body
+        assert [find_marker(n.body).key.rsplit("/", 1)[1] for n in later] == ["2026-01-20"]
+        [note] = later
+        assert "- reminder: [Bolt Mills](" in note.body
+        assert "- overdue: [Quill Bank](" in note.body and "Juniper" not in note.body
 
 
 def test_no_digest_on_the_teams_public_holiday(tmp_path):

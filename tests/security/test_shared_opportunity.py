@@ -18,6 +18,7 @@ from triage.testing import TASKS
 from support import NOW, ROOT, block, snapshot, workspace
 
 POLICY = workspace().policy
+AB, XY = "0063000000AbCdE", "0063000000XyZwV"  # opportunity ids (15 characters, the 006 prefix)
 
 
 def deal(iid: int, opportunity: str):
@@ -29,20 +30,18 @@ def deal(iid: int, opportunity: str):
 
 
 def test_deals_sharing_an_opportunity_id_get_no_row_and_are_named():
-    rows = salesforce_csv(
-        POLICY, [deal(1, "006AB"), deal(2, "006XY"), deal(3, " 006AB"), deal(4, "")], NOW
-    )
+    rows = salesforce_csv(POLICY, [deal(1, AB), deal(2, XY), deal(3, f" {AB}"), deal(4, "")], NOW)
     written = list(csv.reader(io.StringIO(rows.text)))
-    assert [r[0] for r in written[1:]] == ["006XY", ""]
+    assert [r[0] for r in written[1:]] == [XY, ""]
     [(opportunity, refs)] = rows.shared
-    assert opportunity == "006AB" and len(refs) == 2
+    assert opportunity == AB and len(refs) == 2
     assert refs[0].endswith("#1") and refs[1].endswith("#3")
 
 
 def test_report_names_both_deals_of_a_shared_opportunity_on_stderr(scoping):
     data = {
         "customer": "A",
-        "opportunity": "006SHARED",
+        "opportunity": AB,
         "line_items": [{"activity": "Discovery", "role": "PSE", "days": 3}],
     }
     first = scoping.issue(stage="SOW_WIP", data=data, tasks=TASKS[:2], title="A")
@@ -53,7 +52,7 @@ def test_report_names_both_deals_of_a_shared_opportunity_on_stderr(scoping):
     code, output, _ = cli("report", *paths, "--format", "salesforce-csv", url=scoping.emulator.url)
     assert code == 0, output
     assert (
-        f"warning: opportunity 006SHARED is named by 2 deals (ps/ps-plan#{first}, "
+        f"warning: opportunity {AB} is named by 2 deals (ps/ps-plan#{first}, "
         f"ps/ps-plan#{second}): none of their rows is written"
     ) in output
-    assert "006SHARED," not in output
+    assert f"{AB}," not in output

@@ -126,20 +126,22 @@ def test_the_worker_logs_one_line_per_event_and_retries_a_busy_lease() -> None:
     assert "triage_event_to_plan_seconds_count 2" in text
 
 
-def test_the_minutes_write_budget_is_shared_by_every_plan() -> None:
+def test_the_minutes_note_budget_is_shared_by_every_plan() -> None:
+    """GitLab.com limits note creation to 60 a minute per user; label updates and the run
+    lease's emoji are writes under the general limit (2,000 a minute), not notes."""
     clock = Clock()
     inbox = Inbox(quiet=0, most=0, retry=1)
     budgets: list[int | None] = []
 
     def replan(key: Key, budget: int | None) -> Planned:
         budgets.append(budget)
-        return Planned("applied, 3 writes", 3)
+        return Planned("applied, 6 writes", 6, notes=3)  # 3 notes, a label update, the lease
 
     worker = Worker(inbox, replan, Metrics(), lambda line: None, clock=clock, writes_per_minute=5)
     inbox.add(A, "Note Hook", 0)
     inbox.add(B, "Note Hook", 0)
     worker.step()
-    assert budgets == [5, 2]
+    assert budgets == [5, 2]  # the notes counted, not the 6 writes (which would leave none)
     inbox.add(A, "Note Hook", 1)
     clock.now = 1
     worker.step()  # nothing left this minute: pending, not planned

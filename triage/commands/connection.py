@@ -62,3 +62,13 @@ def open_gitlab(connection: Connection) -> GitLab:
     # In flight at once: the reads, and the listing's next page or a write. One more is spare.
     readers = connection.readers or CAP
     return GitLab(connection.url, connection.token, min_remaining=readers + 2)
+
+
+def check_one_issue(policy: Policy, iid: int | None) -> None:
+    """`--issue IID` names one issue only in a project: with a group scope (after `--project`),
+    #IID would be every project's."""
+    if iid is not None and policy.scope.group:
+        raise UserError(
+            f"issue #{iid}: issue numbers are per project, and the scope is the group "
+            f"{policy.scope.group}\n    fix: name the issue's project too (--project PATH)"
+        )

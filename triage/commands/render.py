@@ -31,7 +31,7 @@ from ..render.markdown import Trusted
 from ..render.templates import TemplateProblem
 from ..rules.actions import Comment
 from ..workspace import Workspace
-from .connection import Connection, open_gitlab, scoped
+from .connection import Connection, check_one_issue, open_gitlab, scoped
 
 
 def _links(issue: IssueSnapshot, bot: str | None) -> dict[str, Trusted]:
@@ -154,6 +154,7 @@ def render_issue(
     document: DocumentOut | None = None,
 ) -> int:
     policy = scoped(workspace.policy, connection)
+    check_one_issue(policy, iid)
     gitlab = open_gitlab(connection)
     found = list(gitlab.list_issues(policy.scope.model_copy(update={"state": "all"}), iids=[iid]))
     if not found:

@@ -14,10 +14,10 @@ from ..gitlab.cache import DetailsCache
 from ..planner import Settings, assignments_for
 from ..policy.model import Policy
 from ..report import as_json, plan_markdown, summary, table
-from ..runner import Mode, run
+from ..runner import Mode, run, run_home
 from ..runner.pdfs import PdfCopies
 from ..workspace import Workspace, load_workspace
-from .connection import Connection, in_zone, open_gitlab, scoped
+from .connection import Connection, check_one_issue, in_zone, open_gitlab, scoped
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,6 +68,9 @@ def run_command(
     cache: CacheFile | None = None,
 ) -> int:
     policy = scoped(workspace.policy, connection)
+    check_one_issue(policy, iid)
+    # Narrowed to one project of a group, the run takes the group run's lease (`run_home`).
+    lease_at = run_home(workspace.policy) if workspace.policy.scope.group else None
     now = in_zone(now, policy)
     gitlab = open_gitlab(connection)
     remembered = None
@@ -98,6 +101,7 @@ def run_command(
         max_writes=max_writes,
         progress=progress,
         cache=remembered,
+        lease_at=lease_at,
         readers=connection.readers,
         pdfs=PdfCopies.on_this_machine(),
     )
@@ -163,6 +167,7 @@ def explain_command(
 ) -> int:
     workspace = load_workspace(policies, templates)
     policy = scoped(workspace.policy, connection)
+    check_one_issue(policy, iid)
     now = in_zone(now, policy)
     gitlab = open_gitlab(connection)
     # The whole listing, as a run reads it: the EM a run would assign comes from all of it.

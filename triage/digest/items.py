@@ -6,9 +6,9 @@ hidden line, a short hash of every item it listed (`Listed`), and the next diges
 against those. An item is listed once; a deal still overdue is listed again at most once a week
 (`REPEAT_AFTER`), or every business day while it is in quarter-end mode (the quarter's last
 business days, for a deal closing in this quarter). A reminder lists its deal too: the same
-deal is not listed again as overdue until its repeat is due. A repeat rides along with something
-new (only a deal in its quarter-end mode makes a comment on its own): so the digest says something
-new every time it comes.
+deal is not listed again as overdue until its repeat is due. A repeat only rides along with
+something new, a daily one of the quarter-end mode too: a digest comes only when something is new
+for the person (issue 32.1), so it says something new every time it comes.
 """
 
 from __future__ import annotations
@@ -99,8 +99,8 @@ def choose(due: Iterable[Item], earlier: Iterable[Listed], today: date) -> Choic
     """The items of `due` to list today, given what earlier digests (today's included) listed:
     a reminder or escalation once; a deal overdue once, again a week after it was last listed
     (daily in quarter-end mode, `Item.daily`), never twice a day; a deal with a reminder listed
-    today once, by its reminder. Nothing at all unless something is new, or a deal in its
-    quarter-end mode is due again: a deal listed before never makes a comment on its own."""
+    today once, by its reminder. Nothing at all unless something is new: a deal listed before
+    never makes a comment on its own, not even one repeated daily in its quarter-end mode."""
     last: dict[str, date] = {}
     for listed in earlier:
         for h in listed.keys:
@@ -122,7 +122,7 @@ def choose(due: Iterable[Item], earlier: Iterable[Listed], today: date) -> Choic
         else:
             continue
         taken.update(item.covers)
-    if not new and not any(i.daily for i in repeated):
+    if not new:
         return Choice((), 0)  # nothing new: a deal still overdue waits to ride with news
     return Choice(tuple(new + repeated), len(repeated))
 

@@ -182,14 +182,20 @@ class GitLab(Door):
                 levels[name] = max(min(level, cap), levels.get(name, 0))
         return levels
 
-    def _levels(self, manager: Any) -> dict[str, int]:
+    def _levels(self, manager: Any, *, approvers: bool = True) -> dict[str, int]:
+        """Usernames (lower case) and access levels of a member listing; the members' profile
+        names kept (`member_names`). `approvers`: a listing of approver groups, whose user ids
+        are the approvers' for the run (`people_ids`). Only those: a later listing (the scope's,
+        read again by the run that writes) may show a username another person took since, and
+        must not make them an approver."""
         levels: dict[str, int] = {}
         for m in self._every(manager):
             if m.get("state", "active") != "active":
                 continue
             name = str(m["username"]).lower()
             levels[name] = max(int(m["access_level"]), levels.get(name, 0))
-            self._member_ids[name] = int(m["id"])
+            if approvers:
+                self._member_ids[name] = int(m["id"])
             if m.get("name"):  # what a customer-facing comment calls them (member_names)
                 self._member_names[name] = str(m["name"])
         return levels
@@ -219,7 +225,7 @@ class GitLab(Door):
             manager = self._gl.groups.get(scope.group, lazy=True).members_all
         else:
             return None
-        return frozenset(self._levels(manager))
+        return frozenset(self._levels(manager, approvers=False))
 
     def user_id(self, username: str) -> int:
         if username not in self._user_ids:
@@ -302,6 +308,7 @@ class GitLab(Door):
             try:
                 created = issue.notes.create(payload, retry_transient_errors=False)
                 self.traffic.writes += 1
+                self.traffic.notes += 1
                 if internal:
                     self._kept_internal(
                         project, iid, int(created.id), created.attributes, marker_key
@@ -317,6 +324,7 @@ class GitLab(Door):
             existing = self._find_note(project, iid, marker_key, marker_rev)
             if existing is not None:
                 self.traffic.writes += 1
+                self.traffic.notes += 1
                 if internal:
                     shown = {"internal": existing.internal}
                     self._kept_internal(project, iid, existing.id, shown, marker_key)
@@ -446,6 +454,7 @@ class GitLab(Door):
         )
         if mine is None:
             self._write(lambda: notes.create({"body": body}, retry_transient_errors=False))
+            self.traffic.notes += 1
             return "created"
         if mine.body == body:
             return "unchanged"

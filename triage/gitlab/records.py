@@ -27,6 +27,7 @@ class Traffic:
 
     by_method: Counter[str] = field(default_factory=Counter)
     writes: int = 0
+    notes: int = 0  # of the writes, notes created: GitLab.com allows 60 a minute per user
     server_time: datetime | None = None
     rate_remaining: int | None = None
     rate_reset: float | None = None

@@ -5,6 +5,6 @@ re-planning), `memory` (the plan memory and the code fingerprint), `apply` (one 
 `forecast_issue` (the forecast issue's upkeep).
 """
 
-from .run import Mode, Outcome, RunResult, run
+from .run import Mode, Outcome, RunResult, run, run_home
 
-__all__ = ["Mode", "Outcome", "RunResult", "run"]
+__all__ = ["Mode", "Outcome", "RunResult", "run", "run_home"]

@@ -84,8 +84,14 @@ def run(
     cache: DetailsCache | None = None,
     readers: int | None = None,
     pdfs: PdfCopies | None = None,
+    lease_at: str | None = None,
+    max_notes: int | None = None,
 ) -> RunResult:
-    """`readers`: issues whose details are read at once; None: as many as GitLab answers
+    """`max_notes`: of the writes, the notes it may create (GitLab.com allows 60 a minute per
+    user: `triage serve` shares them out); an issue whose plan posts more is left for later.
+    `lease_at`: the project whose run lease an `apply` takes, when not `run_home(policy)`
+    (a run narrowed to one project of a group scope takes the group run's). `readers`: issues
+    whose details are read at once; None: as many as GitLab answers
     without making them wait (`Readers`). An `apply` first plans without writing (nor taking
     anything): a run with nothing to do ends there, with no write at all. Otherwise it takes the
     run lease (`gitlab/lease.py`) and runs again holding it to its end, from a new listing: what
@@ -94,7 +100,7 @@ def run(
     unchanged; a plan with writes is always made from fresh reads). While another run holds the
     lease it writes nothing and says so (`lease_busy`). `plan` never takes it. `pdfs`: how the
     PDFs comments ask for are made (None: none made; the CLI gives `PdfCopies.on_this_machine()`)."""
-    where = policy.scope.project or policy.forecast.project
+    where = lease_at or run_home(policy)
 
     def holding(lease: RunLease | None, as_mode: Mode, probe: bool = False) -> RunResult:
         return run_holding(
@@ -111,6 +117,7 @@ def run(
             readers,
             pdfs,
             probe=probe,
+            max_notes=max_notes,
         )
 
     if mode == "plan":
@@ -140,6 +147,12 @@ def run(
     return result
 
 
+def run_home(policy: Policy) -> str | None:
+    """The project whose run lease every writing run of `policy` takes: its project scope's, or
+    for a group scope the forecast's project (None: the group run takes none)."""
+    return policy.scope.project or policy.forecast.project
+
+
 def writes_planned(result: RunResult) -> bool:
     """Whether a run planned without writing found anything to write: an issue's change, the
     forecast issue's text, a digest comment."""
@@ -165,11 +178,12 @@ def run_holding(
     pdfs: PdfCopies | None = None,
     *,
     probe: bool = False,
+    max_notes: int | None = None,
 ) -> RunResult:
     """The run, with the lease (if any) held: checked before each write. `probe`: a `plan` made
     for an `apply`, which also works out whether the digest has anything new (reading it)."""
     bot = gitlab.bot_username()
-    writes_left = max_writes
+    writes_left, notes_left = max_writes, max_notes
     reused_before = cache.reused if cache else 0
     detailed: dict[Key, IssueSnapshot] = {}
     access: dict[str, str | None] = {}  # a group's projects: why the bot may not write there
@@ -255,8 +269,10 @@ def run_holding(
                 continue
             if cache:
                 cache.forget(snapshot.ref)  # what it is after the writes is read next time
-            cost = issue_plan.write_count
-            if writes_left is not None and cost > writes_left:
+            cost, notes = issue_plan.write_count, len(issue_plan.comments)
+            if (writes_left is not None and cost > writes_left) or (
+                notes_left is not None and notes > notes_left
+            ):
                 result.budget_exhausted = True
                 result.outcomes.append(
                     Outcome(issue_plan, "skipped", "write budget used up for this run")
@@ -279,6 +295,8 @@ def run_holding(
                 continue
             if writes_left is not None:
                 writes_left -= cost
+            if notes_left is not None:
+                notes_left -= notes
             result.outcomes.append(Outcome(issue_plan, "applied"))
     if cache:
         result.remembered = cache.reused - reused_before

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..gitlab.adapter import GitLab, GitLabProblem
 from ..policy.model import Policy
 from ..render.templates import Templates
-from ..runner import run
+from ..runner import run, run_home
 from ..runner.pdfs import PdfCopies
 from .inbox import MOST, QUIET, Inbox
 from .metrics import Metrics
@@ -104,7 +104,8 @@ def replanner(
 ) -> Replan:
     """Plan one issue again as `triage apply --issue IID` does: a fresh read of GitLab, under the
     run lease the scheduled run takes. With a group scope the issue's own project is triaged
-    (iids are per project)."""
+    (iids are per project), under the group run's lease (`run_home`), not one of its own."""
+    home = run_home(policy)
 
     def replan(key: Key, budget: int | None) -> Planned:
         project, iid = key
@@ -112,7 +113,7 @@ def replanner(
         if policy.scope.group:
             scope = policy.scope.model_copy(update={"project": project, "group": None})
             scoped = policy.model_copy(update={"scope": scope})
-        before = gitlab.traffic.writes
+        before, notes_before = gitlab.traffic.writes, gitlab.traffic.notes
         try:
             result = run(
                 scoped,
@@ -120,25 +121,31 @@ def replanner(
                 templates,
                 mode="apply",
                 iid=iid,
-                max_writes=budget,
+                max_notes=budget,
                 readers=readers,
                 pdfs=pdfs,
+                lease_at=home,
             )
         except GitLabProblem as problem:  # GitLab unreachable, the token refused, the lease lost
             return Planned(
-                f"failed: {problem}", gitlab.traffic.writes - before, retry=True, reachable=False
+                f"failed: {problem}",
+                gitlab.traffic.writes - before,
+                notes=gitlab.traffic.notes - notes_before,
+                retry=True,
+                reachable=False,
             )
         writes = gitlab.traffic.writes - before
+        notes = gitlab.traffic.notes - notes_before
         if result.lease_busy:
-            return Planned("lease busy", writes, retry=True, lease_busy=True)
+            return Planned("lease busy", writes, notes=notes, retry=True, lease_busy=True)
         if result.budget_exhausted:
-            return Planned(f"write budget spent, {writes} writes", writes, retry=True)
+            return Planned(f"note budget spent, {writes} writes", writes, notes=notes, retry=True)
         if result.errors:
-            return Planned(f"failed: {result.errors[0].error}", writes)
+            return Planned(f"failed: {result.errors[0].error}", writes, notes=notes)
         if not result.issues_scanned:
-            return Planned("not in scope", writes)
+            return Planned("not in scope", writes, notes=notes)
         if writes:
-            return Planned(f"applied, {writes} writes", writes)
-        return Planned("nothing to do", writes)
+            return Planned(f"applied, {writes} writes", writes, notes=notes)
+        return Planned("nothing to do", writes, notes=notes)
 
     return replan

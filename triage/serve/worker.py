@@ -22,7 +22,8 @@ from .inbox import Inbox, Pending
 from .metrics import Metrics
 from .receiver import Key
 
-WRITES_PER_MINUTE = 60  # GitLab.com: 60 note creations a minute per user
+WRITES_PER_MINUTE = 60  # GitLab.com: 60 note creations a minute per user (other writes: 2,000
+# requests a minute, which the door's pacing keeps to)
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Planned:
 
     decision: str  # for the log: "applied, 2 writes", "nothing to do", "failed: ...", ...
     writes: int = 0
+    notes: int = 0  # of the writes, notes created: what the minute's budget counts
     retry: bool = False  # not done (lease busy, GitLab unreachable, budget spent): try again
     reachable: bool = True  # GitLab answered
     lease_busy: bool = False
@@ -40,7 +42,10 @@ Replan = Callable[[Key, "int | None"], Planned]  # (the issue, writes allowed) -
 
 
 class WriteBudget:
-    """At most `per_minute` writes in any 60 seconds, counted over what serve wrote."""
+    """At most `per_minute` notes created in any 60 seconds, counted over what serve wrote:
+    GitLab.com's limit on note creation per user. Label updates and the run lease's award emoji
+    are not notes (counted as writes, they made a burst wait for the budget: 4 writes a plan,
+    1 of them a note)."""
 
     def __init__(self, per_minute: int | None, clock: Callable[[], float]) -> None:
         self.per_minute, self.clock = per_minute, clock
@@ -121,7 +126,7 @@ class Worker:
         except Exception as error:  # a bug planning one issue stops neither the others nor serve
             outcome = Planned(f"failed: {type(error).__name__}")
         self.metrics.gauges["triage_gitlab_reachable"] = 1 if outcome.reachable else 0
-        self.budget.spend(outcome.writes)
+        self.budget.spend(outcome.notes)
         self.metrics.add("triage_writes_total", outcome.writes)
         if outcome.retry:  # back in the inbox first: whoever reads the counters finds it there
             self.inbox.put_back(key, entry, self.clock())
