@@ -21,6 +21,11 @@ WORD_JOINER = "\u2060"
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _MARKDOWN = re.compile(r"([\\`*_\[\]#|~])")
+# An `&` that would start a character reference (`&lt;`, `&#60;`, `&#x3C;`: CommonMark's, which
+# need the `;`): escaped so that it reads as written. Any other `&` is plain text in GitLab's
+# Markdown, and stays as it is, so the raw text (a mail's plain part, a to-do) reads
+# `Harbor & Finch`, not `Harbor &amp; Finch` (issue 32.7).
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 # Every character one of the replacements below changes: text without any is left as it is.
 _CHANGED = re.compile(
     r"[\r\n\v\f\x85\u2028\u2029\x00-\x08\x0e-\x1f\x7f&<>\\`*_\[\]#|~@]|://|www\.", re.I
@@ -55,7 +60,7 @@ def escape(value: object) -> str:
     text = str(value)
     if _CHANGED.search(text):  # most values (names, numbers, dates) have nothing to escape
         text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", text))
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        text = _ENTITY.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
         text = _MARKDOWN.sub(r"\\\1", text)
         text = text.replace("@", "@" + WORD_JOINER)
         text = _WWW.sub(r"\1" + WORD_JOINER, _SCHEME.sub(":" + WORD_JOINER, text))
