@@ -146,3 +146,17 @@ def _escape_every_time(text: str) -> str:
 @given(st.text(max_size=80) | st.text(alphabet=st.characters(max_codepoint=0x2100), max_size=20))
 def test_skipping_text_with_nothing_to_escape_changes_no_result(text):
     assert escape(text) == _escape_every_time(text)
+
+
+def test_a_person_is_linked_to_their_gitlab_page_never_mentioned():
+    """Issue 32.7: the refusal note names people by a link to their page (a mention would mail
+    them): from the GitLab root the issue's link shows, relative root included, never the host."""
+    from triage.render.markdown import profile_url
+
+    issue = "https://gitlab.example.com/ps/ps-plan/-/issues/7"
+    assert profile_url(issue, "ps/ps-plan", "imogen") == "/imogen"
+    assert profile_url(issue, "ps/ps-plan", "ps/ps-directors") == "/ps/ps-directors"
+    under = "https://example.com/gitlab/ps/ps-plan/-/issues/7"
+    assert profile_url(under, "ps/ps-plan", "imogen") == "/gitlab/imogen"
+    for name in (None, "", "@all", "a b", "x)(javascript:1", "../admin"):
+        assert profile_url(issue, "ps/ps-plan", name) is None, name

@@ -115,3 +115,20 @@ def mention(username: str) -> Trusted:
     ):
         raise ValueError(f"not a username that may be mentioned: {username!r}")
     return Trusted("@" + username)
+
+
+_ORIGIN = re.compile(r"^[a-z][a-z0-9+.-]*://[^/]*", re.I)
+_PROFILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
+
+
+def profile_url(issue_url: str, project: str, name: str | None) -> Trusted | None:
+    """The GitLab page of a user or group as a link from the root of the GitLab an issue of
+    `project` is on (`/imogen`, or `/gitlab/imogen` under a relative URL root): a link to name
+    someone by, which notifies no one (a mention would), and the same text whatever host the
+    bot reached GitLab by (a comment's revision is a hash of its text). None for a name that is
+    no user or group path, or an issue link of another shape."""
+    path = _ORIGIN.sub("", issue_url)  # without the scheme and host
+    where = f"/{project}/-/"
+    if not name or not _PROFILE.fullmatch(name) or where not in path:
+        return None
+    return Trusted(f"{path.split(where, 1)[0]}/{name}")
