@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from ..catalog import Offering
+from ..issues import markers
 from ..pricing import Rates
 from ..rules.actions import AnyAction, CommentSpec
 from ..rules.conditions import AnyCondition
@@ -406,6 +407,31 @@ class Contacts(Strict):
         return cleaned
 
 
+class Banners(Strict):
+    """The words the bot puts on top of its own notes once they are no longer current, the rest
+    folded below under a summary line: a revision a newer one replaced (`{url}`: the newer
+    note's link), and a note about a problem that is gone."""
+
+    superseded: str = Field(markers.SUPERSEDED, min_length=1)
+    superseded_summary: str = Field(markers.SUPERSEDED_SUMMARY, min_length=1)
+    resolved: str = Field(markers.RESOLVED, min_length=1)
+    resolved_summary: str = Field(markers.RESOLVED_SUMMARY, min_length=1)
+
+    @field_validator("superseded")
+    @classmethod
+    def _links_the_newer(cls, text: str) -> str:
+        if "{url}" not in text:
+            raise ValueError("say where the newer revision is: write `{url}` (its link) in it")
+        return text
+
+    @field_validator("superseded", "resolved", "superseded_summary", "resolved_summary")
+    @classmethod
+    def _one_line(cls, text: str) -> str:
+        if "\n" in text.strip():
+            raise ValueError("a banner is one line")
+        return text.strip()
+
+
 class Stage(Strict):
     id: str = Field(min_length=1)
     terminal: bool = False
@@ -530,6 +556,7 @@ class Policy(Strict):
     rates: Rates = Rates()
     sow: Sow = Sow()
     contacts: Contacts = Contacts()
+    banners: Banners = Banners()
     approvals: list[Gate] = Field(default_factory=list)
     label_aliases: dict[str, str] = Field(
         default_factory=dict
