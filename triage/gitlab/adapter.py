@@ -81,16 +81,31 @@ class GitLab(Door):
         def paced() -> Iterator[dict[str, Any]]:
             while True:
                 self._pace()
-                item = next(listing, None)
+                try:
+                    item = next(listing, None)
+                except (KeyError, IndexError, TypeError):  # python-gitlab indexing a non-list
+                    raise self._not_a_listing() from None
                 if item is None:
                     return
                 yield item
 
         try:
             for page in fetched_ahead(paced(), filters["per_page"]):
-                yield from map(self._snapshot, page)
+                for item in page:
+                    try:
+                        snapshot = self._snapshot(item)
+                    except (KeyError, TypeError, AttributeError, ValueError):
+                        raise self._not_a_listing() from None
+                    yield snapshot
         except (GitlabError, requests.RequestException) as error:
             raise problem_of(error, self.url) from None
+
+    def _not_a_listing(self) -> GitLabProblem:
+        return GitLabProblem(
+            f"{self.url} did not answer the issue listing as GitLab does (a list of issues): "
+            "check GITLAB_URL (the GitLab address, without /api/v4)",
+            fatal=True,
+        )
 
     @staticmethod
     def _snapshot(a: dict[str, Any]) -> IssueSnapshot:
