@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from .issues.snapshot import IssueSnapshot
@@ -73,6 +73,11 @@ class Forecast:
     currency: str = "USD"  # the rate card's: every amount above is in it
     awaiting_approval: tuple[Deal, ...] = ()  # Ready For Approval: in the approvers' queue
     on_hold: tuple[Deal, ...] = ()  # closing in the quarter but on hold: in no category or total
+    # Who each issue of `needs_action` is: its reference -> (customer, or its title; its link).
+    who: dict[str, tuple[str, str]] = field(default_factory=dict)
+    next_quarter: FiscalQuarter | None = None  # the quarter after: its coverage
+    next_deals: tuple[Deal, ...] = ()  # open, closing in `next_quarter` (on hold left out)
+    next_target: Decimal | None = None  # the policy's bookings target for `next_quarter`
 
     def by_confidence(self) -> list[tuple[str, int, Decimal]]:
         rows = []
@@ -95,6 +100,17 @@ class Forecast:
             (Decimal(str(self.weights.get(c, 0))) * total for c, _, total in self.by_confidence()),
             Decimal(0),
         )
+
+    def by_em(self) -> list[tuple[str, int, Decimal, Decimal]]:
+        """Per EM (by name): their deals closing this quarter, and the net of their commit
+        (Green) and of their best case (Amber)."""
+        rows = []
+        for name in sorted({d.em for d in self.deals}):
+            mine = [d for d in self.deals if d.em == name]
+            commit = sum((d.net for d in mine if d.confidence == "Green"), Decimal(0))
+            best = sum((d.net for d in mine if d.confidence == "Amber"), Decimal(0))
+            rows.append((name, len(mine), commit, best))
+        return rows
 
     def grouped(self, key: str) -> list[tuple[str, int, Decimal]]:
         groups: dict[str, list[Deal]] = defaultdict(list)
@@ -336,6 +352,12 @@ def forecast(
         )
     weights = {"Green": 0.9, "Amber": 0.5, "Red": 0.1, "Grey": 0.25} | dict(policy.forecast.weights)
     target = policy.forecast.targets.get(quarter.name)
+    after = cal.quarter(quarter.end + timedelta(days=1))
+    next_target = policy.forecast.targets.get(after.name)
+    who = {
+        i.ref: ((i.scoping.data.customer if i.scoping.data else "") or i.title, i.web_url)
+        for i in [*open_issues, *closed]
+    }
     return Forecast(
         quarter,
         business_days_between(cal.local(now).date(), quarter.end, cal.days_off()),
@@ -352,4 +374,19 @@ def forecast(
         awaiting_approval=tuple(
             sorted((d for d in deals if d.stage == "Ready For Approval"), key=lambda d: d.ref)
         ),
+        who=who,
+        next_quarter=after,
+        next_deals=tuple(
+            sorted(
+                (
+                    d
+                    for d in deals
+                    if d.close_date
+                    and d.stage != ON_HOLD
+                    and after.start <= date.fromisoformat(d.close_date) <= after.end
+                ),
+                key=lambda d: d.ref,
+            )
+        ),
+        next_target=Decimal(next_target) if next_target is not None else None,
     )

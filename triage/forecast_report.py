@@ -6,11 +6,12 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from .forecast import CATEGORIES, IN_FORECAST, Closed, Deal, Forecast, deal_of
+from .forecast_week import Move, Movement
 from .issues.snapshot import IssueSnapshot
 from .policy.model import Policy
 from .render.markdown import Trusted
@@ -89,7 +90,17 @@ def context(fc: Forecast) -> dict[str, Any]:
         "slipped": [deal(d) for d in fc.slipped],
         "slipped_total": str(sum((d.net for d in fc.slipped), Decimal(0))),
         "by_segment": [{"name": n, "count": c, "net": str(t)} for n, c, t in fc.grouped("segment")],
-        "by_em": [{"name": n, "count": c, "net": str(t)} for n, c, t in fc.grouped("em")],
+        "by_em": [
+            {
+                "name": n,
+                "count": c,
+                "net": str(t),
+                "commit": str(commit),  # Green
+                "best_case": str(best),  # Amber
+                "forecast": str(commit + best),
+            }
+            for (n, c, t), (_, _, commit, best) in zip(fc.grouped("em"), fc.by_em(), strict=True)
+        ],
         "by_stage": [{"name": n, "count": c, "net": str(t)} for n, c, t in fc.grouped("stage")],
         "approved": [deal(d) for d in fc.approved],
         "awaiting_approval": [deal(d) for d in fc.awaiting_approval],  # with days in the queue
@@ -105,6 +116,81 @@ def context(fc: Forecast) -> dict[str, Any]:
         "target": str(fc.target) if fc.target is not None else None,
         "attainment": _share(fc.attainment),  # won value over the target
         "needs_action": {Trusted(k): [Trusted(r) for r in v] for k, v in fc.needs_action.items()},
+        # the same by customer name, with the link: what the forecast issue shows
+        "needs_by_customer": {
+            Trusted(k): [_by_customer(fc, entry) for entry in v] for k, v in fc.needs_action.items()
+        },
+        "next_quarter": _next_quarter(fc),
+    }
+
+
+def _by_customer(fc: Forecast, entry: str) -> dict[str, Any]:
+    """A needs-action entry (`ps/ps-plan#7 (was 2026-01-05)`) as its customer, link and detail."""
+    ref, _, detail = entry.partition(" ")
+    customer, url = fc.who.get(ref, (ref, ""))
+    # the detail is the bot's own text, as the entry was (`forecast.forecast`)
+    return {
+        "customer": customer,
+        "url": Trusted(url),
+        "ref": Trusted(ref),
+        "detail": Trusted(detail),
+    }
+
+
+def _next_quarter(fc: Forecast) -> dict[str, Any] | None:
+    """The next quarter's pipeline against its target: coverage = pipeline / target."""
+    if fc.next_quarter is None:
+        return None
+    deals = fc.next_deals
+
+    def total(colours: tuple[str, ...]) -> Decimal:
+        return sum((d.net for d in deals if d.confidence in colours), Decimal(0))
+
+    pipeline = total(tuple(CATEGORIES))
+    target = fc.next_target
+    return {
+        "name": Trusted(fc.next_quarter.name),
+        "count": len(deals),
+        "commit": str(total(("Green",))),
+        "best_case": str(total(("Amber",))),
+        "forecast": str(total(IN_FORECAST)),
+        "pipeline": str(pipeline),
+        "target": str(target) if target is not None else None,
+        # times the target the pipeline covers, one decimal (`2.1`); None without a target
+        "coverage": f"{pipeline / target:.1f}" if target else None,
+    }
+
+
+def movement_context(moved: Movement | None, week: date) -> dict[str, Any]:
+    """The movement since last week for the template; `week`: this week's Monday."""
+
+    def move(m: Move) -> dict[str, Any]:
+        return {
+            "customer": m.customer,
+            "url": Trusted(m.url),
+            "was_colour": Trusted(m.was_colour),
+            "now_colour": Trusted(m.now_colour),
+            "was_category": Trusted(CATEGORIES.get(m.was_colour, "")),
+            "now_category": Trusted(CATEGORIES.get(m.now_colour, "")),
+            "was_net": str(m.was_net),
+            "now_net": str(m.now_net),
+            "was_close": Trusted(m.was_close),
+            "now_close": Trusted(m.now_close),
+            "now": Trusted(m.now),  # out of the quarter's deals: won, lost, on_hold, next, gone
+        }
+
+    if moved is None:
+        return {"movement": None, "week": Trusted(week.isoformat())}
+    return {
+        "week": Trusted(week.isoformat()),
+        "movement": {
+            "since": Trusted(moved.since.isoformat()),
+            "came_in": [move(m) for m in moved.came_in],
+            "went_out": [move(m) for m in moved.went_out],
+            "up": [move(m) for m in moved.up],
+            "down": [move(m) for m in moved.down],
+            "slipped": [move(m) for m in moved.slipped],
+        },
     }
 
 
@@ -113,10 +199,12 @@ def markdown(
     templates: Templates,
     template: str = "forecast.md.j2",
     restated: list[dict[str, Any]] | None = None,
+    weekly: dict[str, Any] | None = None,
 ) -> str:
     """The forecast as its issue shows it; `restated`: the restatements of a past quarter's
-    bookings this text announces (late bookings, `runner/forecast_issue.py`)."""
-    return templates.render(template, {**context(fc), "restated": restated or []})
+    bookings this text announces (late bookings, `runner/forecast_issue.py`); `weekly`: the
+    movement since last week (`movement_context`; None: not shown, as in `triage report`)."""
+    return templates.render(template, {**context(fc), "restated": restated or [], "weekly": weekly})
 
 
 def as_json(fc: Forecast) -> dict[str, Any]:

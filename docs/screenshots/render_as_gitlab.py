@@ -87,5 +87,5 @@ def shoot(name: str, golden: str, mermaid_dir: Path, height: int) -> None:
 if __name__ == "__main__":
     where = Path(sys.argv[1])
     shoot("sow-draft", "sow-draft.md", where, 2200)
-    shoot("forecast", "forecast.md", where, 2600)
+    shoot("forecast", "forecast.md", where, 3350)
     shoot("approval-request", "approval-request-revised.md", where, 1250)

@@ -44,7 +44,8 @@ def test_a_settled_run_reads_only_what_it_cannot_remember(demo, tmp_path):
         "GET /projects/:id/issues": 4,
         # the digest comments of the 5 people with a deal overdue (one issue each): is it
         # listed already, and when? Only the bot's digest comments say
-        "GET /projects/:id/issues/:noteable_id/notes": 5,
+        # and the forecast issue's: its weekly snapshots, for the movement since last week
+        "GET /projects/:id/issues/:noteable_id/notes": 6,
         # the approver groups (directors, TAs, Deal Desk): their direct members and invitations
         "GET /groups/:id": 3,
         "GET /groups/:id/members": 3,

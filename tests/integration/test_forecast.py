@@ -40,7 +40,9 @@ def test_report_markdown_has_the_hand_checked_numbers_and_writes_nothing(demo):
     assert "| **Forecast** (commit + best case) | 3 | **USD 272,800.00** | |" in text
     assert "| At risk (Red), not in the forecast | 1 | USD 13,200.00 | 0.1 |" in text
     assert "| **Weighted** (all four, by weight) | | **USD 200,120.00** | |" in text
-    assert "- Green before the SoW: ps/ps-plan#4103" in text
+    # needs action by customer name, with the link (issue 32.4)
+    lantern = f"[Lantern Health Network]({demo.url}/ps/ps-plan/-/issues/4103)"
+    assert f"- Green before the SoW: {lantern}" in text
     assert f"[Bramblewood Financial]({demo.url}/ps/ps-plan/-/issues/4101)" in text
     served = admin(demo.url, "stats")["requests"]
     assert served["POST"] == served["PUT"] == 0
@@ -214,8 +216,8 @@ def test_the_report_shows_the_same_lists_as_the_forecast_issue(demo):
     bot_run(demo.url)
     issue = forecast_text(demo.url, "FY26-Q4")
     assert (
-        "- SLA breached (longer in the stage than its timer): ps/ps-plan#4101 (6 business days"
-        " in Approved, timer 3)," in issue
+        "- SLA breached (longer in the stage than its timer): [Bramblewood Financial]("
+        f"{demo.url}/ps/ps-plan/-/issues/4101) (6 business days in Approved, timer 3)," in issue
     )
     assert report(demo.url, "--format", "markdown") == issue
     data = json.loads(report(demo.url, "--format", "json"))
@@ -280,9 +282,11 @@ def test_across_the_quarter_boundary_slipped_deals_count_and_bookings_are_report
     assert "Slipped: 3 deals, USD 272,800.00, whose close date has passed; counted in FY27-Q1" in q1
     assert "| Estimate\\_Feedback | 2026-01-28, slipped | USD 88,800.00 |" in q1  # Lantern
     assert "| SOW\\_WIP | 2026-02-20 | USD 9,600.00 |" in q1  # Harbor & Finch: on time
+    issues = f"{url}/ps/ps-plan/-/issues"
     assert (
-        "- Slipped (close date passed: move it): ps/ps-plan#4101 (was 2026-01-23),"
-        " ps/ps-plan#4102 (was 2026-01-30), ps/ps-plan#4103 (was 2026-01-28)" in q1
+        f"- Slipped (close date passed: move it): [Bramblewood Financial]({issues}/4101) (was "
+        f"2026-01-23), [Corvid Aerospace Systems]({issues}/4102) (was 2026-01-30), [Lantern "
+        f"Health Network]({issues}/4103) (was 2026-01-28)" in q1
     )
     assert "Target for FY27-Q1: USD 500,000.00; 0% attained (USD 0.00 won)." in q1
     assert forecast_text(url, "FY26-Q4") == q4  # the past quarter's issue is left as it stood
@@ -308,7 +312,10 @@ def test_across_the_quarter_boundary_slipped_deals_count_and_bookings_are_report
     q1 = run_and_read("FY27-Q1")
     assert "Slipped: 1 deal, USD 116,800.00," in q1
     assert "| Estimate\\_Feedback | 2026-03-27 | USD 88,800.00 |" in q1
-    assert "- Slipped (close date passed: move it): ps/ps-plan#4102 (was 2026-01-30)\n" in q1
+    assert (
+        f"- Slipped (close date passed: move it): [Corvid Aerospace Systems]({issues}/4102) "
+        "(was 2026-01-30)\n" in q1
+    )
 
 
 def test_a_win_recorded_after_the_quarter_ended_is_booked_in_the_quarter_it_was_signed(demo):

@@ -9,7 +9,7 @@ diff before committing it.
 import os
 import re
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -140,6 +140,7 @@ CASES = {
         (LabelEvent("mateo", "proposal::SOW_WIP", "add", at("2026-01-08T10:00:00Z")),),
     ),
     "forecast.md.j2": None,  # the quarter's forecast of the demo issues: see rendered()
+    "forecast-snapshot.md.j2": None,  # the weekly snapshot note of that forecast: see rendered()
     "catalog.md.j2": None,  # the shipped catalog's handbook page: see rendered()
     "approval-refused.md.j2": lambda: with_details(
         stage("Approved"),
@@ -461,6 +462,13 @@ def forecast_case():
     - Won: Fenwick Dairy, 10 PSE + 2 PM days = 24,000 + 4,000 = 28,000. Lost: Gannet Shipping,
       5 PSE days = 12,000 (budget). Win rate 1 of 2 = 50% by count, 28,000 / 40,000 = 70% by
       value; attainment 28,000 / 200,000 = 14%.
+    - By EM: dana Bramblewood 67,200 commit, Orchard Lane 13,200 (Red: in neither); harriet
+      Lantern 88,800 commit; mateo Corvid 116,800 + Kestrel 24,000 = 140,800 best case.
+    - Next quarter (FY27-Q1, target 50,000): Harbor & Finch (Amber) 9,600 + Meridian (Grey)
+      19,600 = pipeline 29,200, best case 9,600, commit 0; coverage 29,200 / 50,000 = 0.6x.
+    - Since the week of 2026-01-05 (`previous_week`): in Kestrel (not there); out Fenwick Dairy
+      (won) and Orchard Lane (Amber to Red); up Bramblewood (Amber to Green) and Lantern (80,000
+      to 88,800); down Corvid (Green to Amber); slipped Harbor & Finch (2026-01-30 to 2026-02-20).
     """
     from triage.forecast import forecast
 
@@ -502,17 +510,58 @@ def forecast_case():
         state="closed",
     )
     forecast_config = WS.policy.forecast.model_copy(
-        update={"targets": {"FY26-Q4": Decimal(200000)}}
+        update={"targets": {"FY26-Q4": Decimal(200000), "FY27-Q1": Decimal(50000)}}
     )
     policy = WS.policy.model_copy(update={"forecast": forecast_config})
     return forecast(policy, [*demo_issues(), kestrel], [won, lost], NOW)
 
 
+def previous_week():
+    """What the bot kept of the forecast in the week of 2026-01-05 (see `forecast_case`)."""
+    from triage.forecast_week import Snapshot
+
+    url = "https://gitlab.example.com/ps/ps-plan/-/issues/"
+
+    def was(iid, customer, colour, net, close):
+        return {"customer": customer, "url": f"{url}{iid}", "colour": colour, "net": net,
+                "close": close}  # fmt: skip
+
+    return Snapshot(
+        date(2026, 1, 5),
+        {
+            "ps/ps-plan#4101": was(4101, "Bramblewood Financial", "Amber", "67200", "2026-01-23"),
+            "ps/ps-plan#4102": was(
+                4102, "Corvid Aerospace Systems", "Green", "116800", "2026-01-30"
+            ),
+            "ps/ps-plan#4103": was(4103, "Lantern Health Network", "Green", "80000", "2026-01-28"),
+            "ps/ps-plan#4104": was(4104, "Orchard Lane Retail", "Amber", "13200", "2026-01-29"),
+            "ps/ps-plan#4109": was(4109, "Harbor & Finch Legal", "Amber", "9600", "2026-01-30"),
+            "ps/ps-plan#4090": was(4090, "Fenwick Dairy", "Green", "28000", "2025-12-12"),
+        },
+    )
+
+
 def rendered(template, case=None, policy=None):
     if template == "forecast.md.j2":
         from triage.forecast_report import markdown
+        from triage.runner.forecast_issue import weekly_context
 
-        return markdown(forecast_case(), WS.templates)
+        fc = forecast_case()
+        weekly = weekly_context(fc, demo_issues(), [previous_week()], date(2026, 1, 12))
+        return markdown(fc, WS.templates, weekly=weekly)
+    if template == "forecast-snapshot.md.j2":  # as runner/forecast_issue.py renders it
+        from triage.render.markdown import Trusted
+
+        return WS.templates.render(
+            template,
+            {
+                "quarter": Trusted("FY26-Q4"),
+                "week": Trusted("2026-01-12"),
+                "count": 6,
+                "forecast_total": "296800.00",
+                "currency": Trusted("USD"),
+            },
+        )
     if template == "catalog.md.j2":
         from triage.commands.catalog import markdown as page
 

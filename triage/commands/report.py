@@ -18,6 +18,7 @@ from ..policy.model import Calendar
 from ..render.templates import Templates
 from ..rules.fiscal import FiscalQuarter, quarter_named
 from ..runner.closed import as_gates_leave_them
+from ..runner.forecast_issue import weekly_of
 from ..runner.run import approvers_of
 from ..workspace import Workspace
 from .connection import Connection, in_zone, open_gitlab, scoped
@@ -89,8 +90,9 @@ def report(
         text = deals_csv(fc)
     elif fmt == "json":
         text = json.dumps(as_json(fc), indent=2) + "\n"
-    elif fmt == "markdown":
-        text = markdown(fc, workspace.templates, policy.forecast.template)
+    elif fmt == "markdown":  # as the forecast issue shows it, its movement since last week too
+        weekly = weekly_of(policy, gitlab, fc, open_issues, when)
+        text = markdown(fc, workspace.templates, policy.forecast.template, weekly=weekly)
     elif output is None:
         console.show(terminal_view(fc, workspace.templates, console.mask))
         return 0

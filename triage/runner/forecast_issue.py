@@ -8,13 +8,15 @@ does not wipe a forecast that showed deals."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 from ..errors import TriageError
 from ..forecast import Forecast, forecast
-from ..forecast_report import markdown
+from ..forecast_report import markdown, movement_context
 from ..forecast_source import closed_in, quarter_forecast
+from ..forecast_week import Snapshot, movement, previous, read, snapshot, week_of
 from ..gitlab import own
 from ..gitlab.adapter import GitLab
 from ..issues.snapshot import IssueSnapshot
@@ -61,10 +63,8 @@ def keep_forecast(
     quarter = policy.calendar.quarter(policy.calendar.local(now).date())
     listed = closed.in_quarter if closed and closed.quarter == quarter.label else None
     fc = quarter_forecast(policy, gitlab, issues, now, quarter, listed=listed)
-    text = markdown(fc, templates, config.template)
     token = f"ps-triage-forecast-{quarter.name.lower()}"
     shown = deals_shown(fc)
-    description = gitlab.as_kept(f"<!-- {token} deals={shown} -->\n{text}")
     title = gitlab.as_kept(config.title.replace("{quarter}", quarter.name))
     since = datetime.combine(quarter.start, time.min, tzinfo=policy.calendar.local(now).tzinfo)
     found = own.kept_issue(
@@ -74,6 +74,11 @@ def keep_forecast(
         title=title,
         since=since,
     )
+    week = week_of(policy.calendar.local(now).date())
+    kept = _snapshots(gitlab, config.project, found.iid) if found else []
+    weekly = weekly_context(fc, issues, kept, week)
+    text = markdown(fc, templates, config.template, weekly=weekly)
+    description = gitlab.as_kept(f"<!-- {token} deals={shown} -->\n{text}")
     before = _recorded_deals(found.description, token) if found else None
     if not issues and shown == 0 and before:
         scope = policy.scope.project or policy.scope.group
@@ -87,9 +92,11 @@ def keep_forecast(
         restate(policy, gitlab, templates, past, late, now, write=write)
         for past, late in late_bookings(policy, issues, quarter)
     ]
+    iid = found.iid if found else None
     if found is None:
         if write:
-            gitlab.create_issue(config.project, title, description, (own.FORECAST_LABEL,))
+            url = gitlab.create_issue(config.project, title, description, (own.FORECAST_LABEL,))
+            iid = _iid_of(gitlab, config.project, url, token)
         done = f"forecast {quarter.name}: {'created' if write else 'would be created'}"
     elif (
         found.description == description
@@ -108,7 +115,74 @@ def keep_forecast(
                 label="" if labelled else own.FORECAST_LABEL,
             )
         done = f"forecast {quarter.name}: {'updated' if write else 'would be updated'}"
+    if write and iid and not any(k.week == week for k in kept):
+        _keep_week(gitlab, templates, config.project, iid, snapshot(fc, week), fc)
     return "; ".join([done, *(r for r in restated if r)])
+
+
+def weekly_context(
+    fc: Forecast, issues: list[IssueSnapshot], kept: list[Snapshot], week: date
+) -> dict[str, Any]:
+    """The movement since the newest snapshot of an earlier week, for the template."""
+    before = previous(kept, week)
+    closes = {
+        i.ref: i.scoping.data.close_date.isoformat()
+        for i in issues
+        if i.state == "opened" and i.scoping.data and i.scoping.data.close_date
+    }
+    return movement_context(movement(before, fc, closes) if before else None, week)
+
+
+def weekly_of(
+    policy: Policy, gitlab: GitLab, fc: Forecast, issues: list[IssueSnapshot], now: datetime
+) -> dict[str, Any] | None:
+    """The movement the forecast issue of `fc`'s quarter shows now (read-only, for `triage
+    report`): None when the policy keeps no forecast issue or `fc` is not the current quarter."""
+    config = policy.forecast
+    today = policy.calendar.local(now).date()
+    if config.project is None or policy.calendar.quarter(today) != fc.quarter:
+        return None
+    token = f"ps-triage-forecast-{fc.quarter.name.lower()}"
+    title = config.title.replace("{quarter}", fc.quarter.name)
+    found = own.kept_issue(
+        gitlab.own_issues(config.project), token=token, label=own.FORECAST_LABEL, title=title
+    )
+    kept = _snapshots(gitlab, config.project, found.iid) if found else []
+    return weekly_context(fc, issues, kept, week_of(today))
+
+
+def _snapshots(gitlab: GitLab, project: str, iid: int) -> list[Snapshot]:
+    """The weekly snapshots on the forecast issue that the bot wrote and nobody changed."""
+    bot = gitlab.bot_username()
+    return [s for n in gitlab.notes(project, iid) if (s := read(n.body, n.author, bot))]
+
+
+def _keep_week(
+    gitlab: GitLab, templates: Templates, project: str, iid: int, kept: Snapshot, fc: Forecast
+) -> None:
+    """This week's forecast, kept in a note of its own for next week's movement."""
+    said = templates.render(
+        "forecast-snapshot.md.j2",
+        {
+            "quarter": Trusted(fc.quarter.name),
+            "week": Trusted(kept.week.isoformat()),
+            "count": len(fc.deals),
+            "forecast_total": str(fc.total()),
+            "currency": Trusted(fc.currency),
+        },
+    )
+    marker = kept.marker()
+    body = f"{marker}\n{said.rstrip()}\n\n{kept.hidden()}\n"
+    gitlab.create_note(project, iid, body, marker_key=marker.key, marker_rev=marker.rev)
+
+
+def _iid_of(gitlab: GitLab, project: str, url: str, token: str) -> int | None:
+    """The iid of the issue just opened: from its link, else found again by its marker."""
+    found = re.search(r"/-/issues/(\d+)$", url or "")
+    if found:
+        return int(found.group(1))
+    gitlab.own_issues(project, fresh=True)
+    return next((i.iid for i in gitlab.own_issues(project) if token in i.description), None)
 
 
 BOOKINGS = ("<!-- ps-triage:bookings -->", "<!-- ps-triage:/bookings -->")
