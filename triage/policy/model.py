@@ -17,12 +17,13 @@ from pydantic import (
 )
 
 from ..catalog import Offering
-from ..issues import markers
 from ..pricing import Rates
 from ..rules.actions import AnyAction, CommentSpec
 from ..rules.conditions import AnyCondition
 from ..rules.fiscal import FiscalQuarter, NamedBy, fiscal_quarter
 from ..rules.moves import NO_STAGE as NO_STAGE  # `from: none`: the issue has no stage label yet
+from .banners import Banners
+from .contacts import Contacts as Contacts
 from .hours import BusinessHours
 from .sow import Sow
 from .strict import Strict
@@ -368,68 +369,6 @@ class Assignment(Strict):
     segment_prefix: str = "Segment"
     pools: dict[str, list[str]] = Field(default_factory=dict)
     triage_lead: str | None = None
-
-
-_HANDLE = r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$"
-
-
-class Contacts(Strict):
-    """People and groups the templates mention on purpose: usernames or group paths. Left out,
-    `approvers` is the users and groups of the approval gate (the `approvals` gate with an `emoji`
-    approval: the one the approval request asks for); given, it must name the same ones."""
-
-    approvers: list[str] = Field(default_factory=list)
-    delivery_team: list[str] = Field(default_factory=list)
-    technical_architects: list[str] = Field(default_factory=list)
-    # Project coordinators (usernames): the delivery hand-off issue is assigned to them.
-    scheduling: list[str] = Field(default_factory=list)
-    # How many comments of one rule on one issue may mention people within 24 hours; the next
-    # ones name them without `@` (an estimate changed back and forth re-posts the approval
-    # request each time, and mentioned the directors every time).
-    mentions_per_day: int = Field(2, ge=1, le=24)
-
-    @field_validator("scheduling")
-    @classmethod
-    def _users(cls, names: list[str]) -> list[str]:
-        cleaned = [name.lstrip("@") for name in names]
-        for name in cleaned:
-            if not re.match(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]*$", name):
-                raise ValueError(f"'{name}' is not a username (an issue is assigned to users)")
-        return cleaned
-
-    @field_validator("approvers", "delivery_team", "technical_architects")
-    @classmethod
-    def _handles(cls, names: list[str]) -> list[str]:
-        cleaned = [name.lstrip("@") for name in names]
-        for name in cleaned:
-            if not re.match(_HANDLE, name) or name.lower() in ("all", "here"):
-                raise ValueError(f"'{name}' is not a username or group path that may be mentioned")
-        return cleaned
-
-
-class Banners(Strict):
-    """The words the bot puts on top of its own notes once they are no longer current, the rest
-    folded below under a summary line: a revision a newer one replaced (`{url}`: the newer
-    note's link), and a note about a problem that is gone."""
-
-    superseded: str = Field(markers.SUPERSEDED, min_length=1)
-    superseded_summary: str = Field(markers.SUPERSEDED_SUMMARY, min_length=1)
-    resolved: str = Field(markers.RESOLVED, min_length=1)
-    resolved_summary: str = Field(markers.RESOLVED_SUMMARY, min_length=1)
-
-    @field_validator("superseded")
-    @classmethod
-    def _links_the_newer(cls, text: str) -> str:
-        if "{url}" not in text:
-            raise ValueError("say where the newer revision is: write `{url}` (its link) in it")
-        return text
-
-    @field_validator("superseded", "resolved", "superseded_summary", "resolved_summary")
-    @classmethod
-    def _one_line(cls, text: str) -> str:
-        if "\n" in text.strip():
-            raise ValueError("a banner is one line")
-        return text.strip()
 
 
 class Stage(Strict):
