@@ -188,6 +188,7 @@ def use_context(
             "back": None,
             "missing": [],
             "size": None,
+            "superseded": None,
         }
         return context
     context["kept"], context["removed"] = (

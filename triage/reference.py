@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .catalog import Exclusion, FixedPrice, Offering
+from .policy.banners import Banners
 from .policy.model import (
     Assignment,
     Calendar,
@@ -108,7 +109,7 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "sla_days": "for reminders without `repeat`: the SLA missed, in business days",
     "escalation": "for the escalation of a missed SLA (`escalate_after`): `margin`, the business "
     "days past the SLA; else undefined",
-    "attempt": "for an approval refusal: `gate`, `label`, `actor`, `at`, `approvers`, `reason` (`actor`, `stage`, `bot`, `requires` or `size`), `stage` (the stage it was set from), `from`, `min_role`, `back` (the stage label put back, if any), `missing` (what the gate's `requires` found missing), `size` (reason `size`: `reviewed` and `now`, the net prices as amounts, and `ratio`, the gate's `size_ratio`; else None)",
+    "attempt": "for an approval refusal: `gate`, `label`, `actor`, `at`, `approvers`, `reason` (`actor`, `stage`, `bot`, `requires`, `size` or `superseded`), `stage` (the stage it was set from), `from`, `min_role`, `back` (the stage label put back, if any), `missing` (what the gate's `requires` found missing), `size` (reason `size`: `reviewed` and `now`, the net prices as amounts, and `ratio`, the gate's `size_ratio`; else None), `superseded` (reason `superseded`, an approver's emoji on a request a newer one replaced: `approver` (a mention), `emoji`, `old` and `current` (links to that request and the live one, or None), `old_version` and `current_version` (their SoW versions, or None); else None)",
     "move": "for an unexpected move: `user`, `at`, `source`, `target`, `source_label`, `target_label`, `allowed`, `then` (the stage label the bot moved it on to after that move, or none)",
     "closed_in": "after a `close_quarter_label` action: `quarter` (FY26-Q4), `label` (close_qtr::Q426), "
     "`date` the quarter was taken from, `source` (`close_date` or `stage`) (trusted)",
@@ -156,6 +157,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("sow", Sow),
     ("sow.by_label.<label>", LabelTerms),
     ("contacts", Contacts),
+    ("banners", Banners),
     ("approvals[]", Gate),
     ("assignment", Assignment),
     ("forecast", ForecastConfig),
@@ -195,6 +197,8 @@ def _type(info: Any) -> str:
     for noise in (
         "triage.policy.model.",
         "triage.policy.sow.",
+        "triage.policy.banners.",
+        "triage.policy.contacts.",
         "triage.rules.conditions.",
         "triage.rules.actions.",
         "triage.pricing.",

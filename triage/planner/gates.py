@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from ..issues.snapshot import Award, LabelEvent
 from ..policy.model import NO_STAGE, Gate
@@ -298,7 +299,15 @@ class Gates(PlanState):
         }.get(refused, "not an approver")
         self.draft.reasons.append(f"gate {gate.id}: {gate.label} set by {who}, {why}")
         self.refusal(
-            gate, attempt.actor, attempt.label, attempt.at, refused, source, back, missing, size
+            gate,
+            attempt.actor,
+            attempt.label,
+            attempt.at,
+            refused,
+            source,
+            back,
+            missing,
+            {"size": size} if size else None,
         )
 
     def stage_to_move_back_to(
@@ -493,8 +502,11 @@ class Gates(PlanState):
         source: str = NO_STAGE,
         back: str | None = None,
         missing: list[str] | None = None,
-        size: dict[str, Trusted] | None = None,
+        extra: dict[str, Any] | None = None,
+        key: str | None = None,
     ) -> None:
+        """One note saying why an approval does not count (`extra`: more for the template's
+        `attempt`; `key`: a note of its own, posted once, instead of the gate's one refusal)."""
         context = template_context(
             self.policy, self.issue, None, why=f"{label} set by {actor}", memo=self.settings.memo
         )
@@ -516,82 +528,18 @@ class Gates(PlanState):
             "min_role": Trusted(ROLES.get(gate.min_access_level, str(gate.min_access_level))),
             "back": Trusted(back) if back else None,  # the stage label put back, if any
             "missing": [Trusted(text) for text in missing or []],  # `requires` not met
-            "size": size,  # `size_ratio` passed: `reviewed`, `now` (amounts), `ratio`
+            "size": None,  # `size_ratio` passed: `reviewed`, `now` (amounts), `ratio`
+            "superseded": None,  # an award on a replaced request: see planner/awards.py
+            **(extra or {}),
         }
         self.draft.comments.append(
             CommentRequest(
                 template=gate.comment.template,
-                key=f"refused/{gate.id}",
+                key=key or f"refused/{gate.id}",
                 internal=gate.comment.internal,
                 origin=f"gate {gate.id}",
                 context=context,
                 kind="rule",
+                once=key is not None,
             )
         )
-
-    def check_emoji_approvals(self) -> None:
-        """An approver's emoji on the bot's note of rule `emoji.note_of` sets the gated label."""
-        stages = [
-            label.removeprefix(self.prefix)
-            for label in self.draft.labels
-            if label.startswith(self.prefix)
-        ]
-        stage = stages[0] if len(stages) == 1 else None
-        for gate in self.policy.approvals:
-            if gate.emoji is None or gate.label in self.draft.labels:
-                continue
-            rule = next((r for r in self.policy.rules if r.id == gate.emoji.note_of), None)
-            if rule is None or (rule.stages is not None and (stage or NO_STAGE) not in rule.stages):
-                continue
-            found = next(
-                (
-                    (n, m)
-                    for n, m in reversed(self.bot_notes())
-                    if m.key.startswith(f"{rule.id}/") and m.superseded is None
-                ),
-                None,
-            )
-            if found is None:
-                continue
-            note, marker = found
-            now_priced, _ = self.facts(self.current(), stage).estimate()
-            if marker.sow is None or now_priced is None or marker.sow != now_priced.revision:
-                # The request showed another SoW revision (the estimate changed after it was
-                # posted): an emoji on it approves what it showed, not what is priced now.
-                self.draft.reasons.append(
-                    f"gate {gate.id}: the request shows SoW revision {marker.sow or 'unknown'}, "
-                    f"priced now {now_priced.revision if now_priced else 'nothing'}: "
-                    "its emoji do not count"
-                )
-                continue
-            if note.id not in self.issue.note_awards:
-                raise NeedDetail(f"awards:{note.id}")
-            # Only an award given on the request as it reads now: one given before its text was
-            # last saved (its marker edited to show this revision) approved something else.
-            valid, others = emoji_approval(
-                self.issue.note_awards[note.id],
-                gate.emoji.name,
-                self.approver_of(gate),
-                note.edited_at,
-            )
-            missing = self.unmet(gate, valid) if valid is not None else []
-            if valid is not None and missing:
-                self.draft.reasons.append(
-                    f"gate {gate.id}: :{gate.emoji.name}: by @{valid.user}, "
-                    f"missing {'; '.join(missing)}"
-                )
-                self.refusal(
-                    gate,
-                    valid.user,
-                    f":{gate.emoji.name}:",
-                    valid.created_at,
-                    "requires",
-                    missing=missing,
-                )
-            elif valid is not None:
-                add_label(self.draft, gate.label)
-                self.draft.reasons.append(
-                    f"gate {gate.id}: approved by @{valid.user} with :{gate.emoji.name}:"
-                )
-            for award in others:
-                self.refusal(gate, award.user, f":{gate.emoji.name}:", award.created_at)

@@ -17,9 +17,9 @@ from ..rules.conditions import Outcome
 from ..rules.facts import NeedDetail
 from ..rules.moves import last_move_by_people, stage_moves
 from .assignment import assign
+from .awards import EmojiApprovals
 from .comments import Comments
 from .context import template_context
-from .gates import Gates
 from .memory import recall
 from .records import IssuePlan, Plan, PlannedComment, PlannedEdit, PlannedIssue, Settings
 
@@ -88,7 +88,7 @@ def plan_issue(
     return replace(made, holds_until=planner.moment.until)
 
 
-class _Planner(Gates, Comments):
+class _Planner(EmojiApprovals, Comments):
     # The context of this run's unexpected-move note, for the stage this run moves it on to.
     unexpected: dict[str, Any] | None = None
 
