@@ -60,8 +60,9 @@ def forms(secret: str) -> set[str]:
 
 def _as_markdown(text: str) -> str:
     """`text` as `render.markdown.escape` writes issue text (for what a token can hold; this
-    module imports nothing of the bot): entities, backslashes, a WORD JOINER after `@`."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    module imports nothing of the bot): entities (an `&` only where it would start one),
+    backslashes, a WORD JOINER after `@`."""
+    text = re.sub(r"&(?=#?[A-Za-z0-9]+;)", "&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
     return re.sub(r"([\\`*_\[\]#|~])", r"\\\1", text).replace("@", "@\u2060")
 
 

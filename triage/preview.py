@@ -180,6 +180,7 @@ def use_context(
             "actor": "someone",
             "at": Trusted(policy.calendar.stamp(issue.created_at)),
             "approvers": [Trusted(n) for n in (*use.users, *use.groups)],
+            "profiles": {},  # their GitLab pages, when the issue's link gives the GitLab
             "reason": Trusted("actor"),
             "stage": None,
             "from": [Trusted(n) for n in use.from_ or []],

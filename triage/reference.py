@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .catalog import Exclusion, FixedPrice, Offering
+from .policy.banners import Banners
 from .policy.model import (
     Assignment,
     Calendar,
@@ -156,6 +157,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("sow", Sow),
     ("sow.by_label.<label>", LabelTerms),
     ("contacts", Contacts),
+    ("banners", Banners),
     ("approvals[]", Gate),
     ("assignment", Assignment),
     ("forecast", ForecastConfig),
@@ -195,6 +197,8 @@ def _type(info: Any) -> str:
     for noise in (
         "triage.policy.model.",
         "triage.policy.sow.",
+        "triage.policy.banners.",
+        "triage.policy.contacts.",
         "triage.rules.conditions.",
         "triage.rules.actions.",
         "triage.pricing.",

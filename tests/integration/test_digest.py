@@ -74,7 +74,7 @@ def test_one_digest_issue_per_person_and_one_comment_a_day_extended_by_later_rem
         assert felix.id == first.id
         assert find_marker(felix.body).key == "digest/felix/2026-01-21"
         assert felix.body.count("@felix") == 1 and felix.body.count("@") == 1
-        assert "[Juniper Rail](http" in felix.body and "[Harbor &amp; Finch](http" in felix.body
+        assert "[Juniper Rail](http" in felix.body and "[Harbor & Finch](http" in felix.body
         assert "ps/ps-plan#" not in felix.body  # deals by customer, not by reference
         [imogen] = digest_notes(url, "imogen")
         assert "@felix" not in imogen.body and "@mateo" not in imogen.body  # only their own
@@ -105,7 +105,7 @@ def test_a_deal_already_listed_comes_back_a_week_later_with_news_never_alone_nor
         assert days == ["2026-01-21", "2026-01-28"], days
         again = notes[1].body
         assert again.count("[Juniper Rail](") == 1 and "- overdue: [Juniper Rail](" in again
-        assert "- reminder: [Harbor &amp; Finch](" in again
+        assert "- reminder: [Harbor & Finch](" in again
         listed = listed_in(again, None)
         assert listed.items[-1] == key_hash("o:ps/ps-plan#1")  # the repeat, after the news
         assert "@" + "felix" in again and again.count("@") == 1

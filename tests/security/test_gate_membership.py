@@ -53,7 +53,7 @@ def test_a_member_of_the_parent_group_is_no_director(tmp_path):
         scoping.run()
         assert scoping.stage(iid) == "Ready For Approval"
         [note] = [b for b in scoping.comments(iid, "refused") if "`director`" in b]
-        assert "proposal::Approved was set by pia" in note
+        assert "proposal::Approved was set by [pia](" in note
 
 
 def test_a_member_of_the_parent_group_cannot_record_closed_won(tmp_path):
@@ -64,7 +64,7 @@ def test_a_member_of_the_parent_group_cannot_record_closed_won(tmp_path):
         scoping.run()
         assert scoping.stage(iid) == "Approved" and scoping.state(iid) == "opened"
         [note] = [b for b in scoping.comments(iid, "refused") if "`deal-desk`" in b]
-        assert "proposal::Closed_Won was set by pia" in note
+        assert "proposal::Closed_Won was set by [pia](" in note
 
 
 def test_inherited_members_count_where_the_policy_says_so(tmp_path):

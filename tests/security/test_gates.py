@@ -90,7 +90,7 @@ def test_closed_won_by_someone_outside_deal_desk_is_moved_back_with_one_note(sco
     scoping.run()
     assert_not_won(scoping, iid, "Approved")
     [note] = refusals(scoping, iid, "deal-desk")
-    assert "proposal::Closed_Won was set by felix" in note and f"`{DEAL_DESK}`" in note
+    assert "proposal::Closed_Won was set by [felix](" in note and f"[{DEAL_DESK}](" in note
     assert "@felix" not in note
     assert writes_of_a_run(scoping) == 0  # refused once, said once
     assert_not_won(scoping, iid, "Approved")
@@ -105,7 +105,7 @@ def test_closed_won_by_deal_desk_but_not_from_approved_is_refused(scoping):
     scoping.run()
     assert_not_won(scoping, iid, "SOW_WIP")
     [note] = refusals(scoping, iid, "deal-desk")
-    assert f"set by {desk}" in note and "from `Approved`" in note
+    assert f"set by [{desk}](" in note and "from `Approved`" in note
     assert writes_of_a_run(scoping) == 0
 
 
@@ -117,7 +117,7 @@ def test_the_legacy_closed_won_spelling_is_no_way_around_the_gate(scoping):
     assert_not_won(scoping, iid, "Approved")
     assert "proposal:Closed_Won" not in scoping.labels(iid)
     [note] = refusals(scoping, iid, "deal-desk")
-    assert "proposal:Closed_Won was set by felix" in note
+    assert "proposal:Closed_Won was set by [felix](" in note
     assert writes_of_a_run(scoping) == 0
 
 
@@ -154,7 +154,7 @@ def test_a_guest_inherited_into_the_approver_group_cannot_approve(guest_of_paren
     scoping.run()
     assert scoping.stage(iid) == "Ready For Approval"
     [note] = refusals(scoping, iid, "director")
-    assert "proposal::Approved was set by gwen" in note
+    assert "proposal::Approved was set by [gwen](" in note
 
 
 def invited(level: int, expires_at: str | None = None) -> Callable[[dict[str, Any]], None]:
@@ -198,7 +198,7 @@ def test_a_group_invited_below_the_minimum_access_level_cannot_approve():
         scoping.run()
         assert scoping.stage(iid) == "Ready For Approval"
         [note] = refusals(scoping, iid, "director")
-        assert "proposal::Approved was set by vera" in note
+        assert "proposal::Approved was set by [vera](" in note
 
 
 # --- the bot's own token ------------------------------------------------------------------
@@ -213,7 +213,7 @@ def test_the_bots_own_token_cannot_approve_without_an_approvers_approval(scoping
     assert scoping.stage(iid) == "Ready For Approval"
     assert scoping.comments(iid, "signature-request") == []
     [note] = refusals(scoping, iid, "director")
-    assert "proposal::Approved was set by ps-bot" in note
+    assert "proposal::Approved was set by [ps-bot](" in note
     assert writes_of_a_run(scoping) == 0
 
 

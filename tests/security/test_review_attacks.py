@@ -60,7 +60,7 @@ def test_closed_won_from_an_approval_nobody_gave_does_not_count(scoping):
     assert scoping.state(iid) == "opened" and scoping.stage(iid) == "Ready For Approval"
     assert scoping.comments(iid, "closed-won-wrap-up") == [] and delivery_issues(scoping) == []
     [note] = [b for b in scoping.comments(iid, "refused") if "`deal-desk`" in b]
-    assert f"set by {desk}" in note and "a stage set by someone who may not set it" in note
+    assert f"set by [{desk}](" in note and "a stage set by someone who may not set it" in note
 
 
 @pytest.fixture

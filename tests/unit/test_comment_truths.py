@@ -3,11 +3,14 @@ revision that follows what the customer reads, not the deal's internal dates."""
 
 from dataclasses import replace
 
+import pytest
+from pydantic import ValidationError
 from test_golden import BRAMBLEWOOD
 
-from triage.issues.markers import find_marker, resolve
+from triage.issues.markers import find_marker, resolve, supersede
 from triage.issues.snapshot import Note
 from triage.planner import plan_issue
+from triage.runner.apply import _words
 
 from support import BOT, NOW, settings, snapshot, with_details, workspace
 
@@ -218,3 +221,38 @@ def test_the_cogs_table_ends_with_a_total_row_that_adds_up():
         Decimal(row[5].strip().removeprefix("USD ").replace(",", "")) for row in items
     )
     assert total[3].strip(" *") == "29"
+
+
+def test_the_banners_are_in_the_teams_words():
+    """Issue 33 item 12: every word a reader sees comes from the policy or a template, the
+    banners the bot puts on its older notes too (`banners`)."""
+    words = WS.policy.banners.model_copy(
+        update={
+            "superseded": "⛔ **이전 버전입니다.** 최신 버전: [새 버전]({url})",
+            "superseded_summary": "이전 내용",
+            "resolved": "✅ **해결됨**",
+            "resolved_summary": "보고된 문제",
+        }
+    )
+    korean = WS.policy.model_copy(update={"banners": words})
+    fixed = snapshot(
+        labels=("Services Calculator", "proposal::SOW_WIP"),
+        data=BRAMBLEWOOD,
+        updated="2026-01-12T08:30:00Z",
+        notes=(Note(5, BOT, PROBLEM, NOW),),
+    )
+    issue = with_details(fixed, fixed.notes or (), ())
+    [edit] = plan_issue(korean, issue, NOW, settings(WS)).edits
+
+    resolved = resolve(edit.body, *_words(edit))
+    assert "> ✅ **해결됨**" in resolved and "<summary>보고된 문제</summary>" in resolved
+    assert "Resolved" not in resolved and find_marker(resolved).resolved
+    older = replace(edit, banner=words.superseded, summary=words.superseded_summary)
+    shown = supersede(older.body, 9, "https://gitlab.example.com/n/9", *_words(older))
+    assert "[새 버전](https://gitlab.example.com/n/9)" in shown and "Superseded" not in shown
+    assert "<summary>이전 내용</summary>" in shown
+
+
+def test_a_superseded_banner_must_link_the_newer_revision():
+    with pytest.raises(ValidationError, match=r"write `\{url\}`"):
+        WS.policy.banners.model_validate({"superseded": "Old."})

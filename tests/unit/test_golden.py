@@ -348,6 +348,32 @@ VARIANTS = {
         "estimate-summary.md.j2",
         lambda: with_details(stage("Estimate_Feedback", data=ORCHARD, done=TASKS[:1])),
     ),
+    # One discount, two bases (issue 32.7): the pilot at an agreed 2,000 a day (2,400 on the card)
+    # makes a list price of 2 x 2,400 + 6 x 2,000 + 2 x 2,400 = 21,600 (24,000 at the card); 45%
+    # off is 9,720, net 11,880, which is 1 - 11,880 / 24,000 = 50.5% off the rate card: the
+    # summary says both are the one discount, each with its base.
+    "estimate-summary-own-rates.md": (
+        "estimate-summary.md.j2",
+        lambda: with_details(
+            stage(
+                "Estimate_Feedback",
+                data={
+                    **ORCHARD,
+                    "line_items": [
+                        {"activity": "CI discovery workshop", "role": "PSE", "days": 2},
+                        {
+                            "activity": "Conversion pilot of 15 pipelines",
+                            "role": "PSE",
+                            "days": 6,
+                            "rate": 2000,
+                        },
+                        {"activity": "Enablement", "role": "PSE", "days": 2},
+                    ],
+                },
+                done=TASKS[:1],
+            )
+        ),
+    ),
     "data-block-problem-unknown.md": (
         "data-block-problem.md.j2",
         lambda: with_details(stage("Strawman_WIP", data=UNKNOWN_ACTIVITIES, done=TASKS[:1])),

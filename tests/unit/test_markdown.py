@@ -25,7 +25,10 @@ def test_escape_examples():
     assert escape("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;"
     assert escape("[click](javascript:x)") == "\\[click\\](javascript:x)"
     assert escape("a | b") == "a \\| b"
-    assert escape("Harbor & Finch") == "Harbor &amp; Finch"
+    # a lone `&` is text in GitLab's Markdown: left as written, so the raw text reads right
+    # (issue 32.7); one that would start a character reference is escaped
+    assert escape("Harbor & Finch") == "Harbor & Finch"
+    assert escape("&lt;b&gt; &#60; &#x3C;") == "&amp;lt;b&amp;gt; &amp;\\#60; &amp;\\#x3C;"
     assert escape(Trusted("@dana")) == "@dana"
 
 
@@ -134,7 +137,7 @@ def _escape_every_time(text: str) -> str:
     text = re.sub(
         r"[\x00-\x08\x0e-\x1f\x7f]", "", re.sub(r"[\r\n\v\f\x85\u2028\u2029]+", " ", text)
     )
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = re.sub(r"&(?=#?[A-Za-z0-9]+;)", "&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
     text = re.sub(r"([\\`*_\[\]#|~])", r"\\\1", text).replace("@", "@\u2060")
     stripped = text.lstrip()
     return text[: len(text) - len(stripped)] + "\\" + stripped if stripped.startswith("/") else text
@@ -143,3 +146,17 @@ def _escape_every_time(text: str) -> str:
 @given(st.text(max_size=80) | st.text(alphabet=st.characters(max_codepoint=0x2100), max_size=20))
 def test_skipping_text_with_nothing_to_escape_changes_no_result(text):
     assert escape(text) == _escape_every_time(text)
+
+
+def test_a_person_is_linked_to_their_gitlab_page_never_mentioned():
+    """Issue 32.7: the refusal note names people by a link to their page (a mention would mail
+    them): from the GitLab root the issue's link shows, relative root included, never the host."""
+    from triage.render.markdown import profile_url
+
+    issue = "https://gitlab.example.com/ps/ps-plan/-/issues/7"
+    assert profile_url(issue, "ps/ps-plan", "imogen") == "/imogen"
+    assert profile_url(issue, "ps/ps-plan", "ps/ps-directors") == "/ps/ps-directors"
+    under = "https://example.com/gitlab/ps/ps-plan/-/issues/7"
+    assert profile_url(under, "ps/ps-plan", "imogen") == "/gitlab/imogen"
+    for name in (None, "", "@all", "a b", "x)(javascript:1", "../admin"):
+        assert profile_url(issue, "ps/ps-plan", name) is None, name

@@ -31,7 +31,7 @@ def test_a_refused_approval_and_an_unexpected_move_show_the_teams_time(tmp_path)
     ws = seoul_workspace(tmp_path)
     # imogen set proposal::Approved at 15:00 UTC on 9 January: midnight in Seoul.
     refused = body(ws, "approval-refused.md.j2")
-    assert "set by imogen on 2026-01-10 00:00 KST," in refused and "UTC" not in refused
+    assert "set by [imogen](/imogen) on 2026-01-10 00:00 KST," in refused and "UTC" not in refused
     # dana moved the issue at 08:00 UTC on 12 January: 17:00 in Seoul.
     moved = body(ws, "unexpected-move.md.j2")
     assert "on 2026-01-12 17:00 KST, a move the lifecycle" in moved and "UTC" not in moved

@@ -24,7 +24,8 @@ from ..issues.markers import find_marker
 from ..issues.snapshot import Award, IssueSnapshot, LabelEvent, Names, Note, profile_names
 from ..issues.tasks import untick
 from ..policy.model import Scope
-from .door import GONE, Door, parse_time, problem_of
+from .door import GONE, parse_time, problem_of
+from .members import Members
 from .own import OwnIssue
 from .prefetch import fetched_ahead
 from .records import GitLabProblem as GitLabProblem
@@ -35,7 +36,7 @@ from .records import kept_assignees as kept_assignees
 TRANSIENT = (500, 502, 503, 504)
 
 
-class GitLab(Door):
+class GitLab(Members):
     """The resources the bot reads and writes, as frozen snapshots and plain values."""
 
     def list_issues(
@@ -81,16 +82,31 @@ class GitLab(Door):
         def paced() -> Iterator[dict[str, Any]]:
             while True:
                 self._pace()
-                item = next(listing, None)
+                try:
+                    item = next(listing, None)
+                except (KeyError, IndexError, TypeError):  # python-gitlab indexing a non-list
+                    raise self._not_a_listing() from None
                 if item is None:
                     return
                 yield item
 
         try:
             for page in fetched_ahead(paced(), filters["per_page"]):
-                yield from map(self._snapshot, page)
+                for item in page:
+                    try:
+                        snapshot = self._snapshot(item)
+                    except (KeyError, TypeError, AttributeError, ValueError):
+                        raise self._not_a_listing() from None
+                    yield snapshot
         except (GitlabError, requests.RequestException) as error:
             raise problem_of(error, self.url) from None
+
+    def _not_a_listing(self) -> GitLabProblem:
+        return GitLabProblem(
+            f"{self.url} did not answer the issue listing as GitLab does (a list of issues): "
+            "check GITLAB_URL (the GitLab address, without /api/v4)",
+            fatal=True,
+        )
 
     @staticmethod
     def _snapshot(a: dict[str, Any]) -> IssueSnapshot:
@@ -112,21 +128,6 @@ class GitLab(Door):
             user_notes_count=a.get("user_notes_count"),
             names=profile_names([*(a.get("assignees") or ()), a.get("author") or {}]),
         )
-
-    def _every(self, manager: Any, **params: Any) -> list[dict[str, Any]]:
-        """Every page of a listing as plain dicts: the requests `manager.list(get_all=True)`
-        makes, through python-gitlab's `http_list`, without an object per item."""
-        found = self._call(
-            lambda: self._gl.http_list(
-                manager.path,
-                get_all=True,
-                per_page=100,
-                retry_transient_errors=True,
-                max_retries=self._max_retries,
-                **params,
-            )
-        )
-        return list(found)
 
     def notes(self, project: str, iid: int) -> tuple[Note, ...]:
         issue = self._project(project).issues.get(iid, lazy=True)
@@ -154,90 +155,6 @@ class GitLab(Door):
             )
             for a in self._every(note.awardemojis)
         )
-
-    def group_members(self, group: str, *, inherited: bool = False) -> dict[str, int]:
-        """A group's members (lower-cased usernames) at their highest access level: its direct
-        members (`GET /groups/:id/members`) and those of the groups invited into it (not
-        expired), capped at the invitation's level; a parent group's members do not count.
-        `inherited`: GitLab's members/all (parent groups' and groups invited into them too).
-        Read once per adapter (a run): the gates and the digest share it."""
-        key = (group, inherited)
-        if key not in self._group_members:
-            self._group_members[key] = self._group_members_read(group, inherited)
-        return dict(self._group_members[key])
-
-    def _group_members_read(self, group: str, inherited: bool) -> dict[str, int]:
-        if inherited:
-            return self._levels(self._gl.groups.get(group, lazy=True).members_all)
-        levels = self._levels(self._gl.groups.get(group, lazy=True).members)
-        found = self._call(lambda: self._gl.groups.get(group, max_retries=self._max_retries))
-        today = self.now().date()
-        for link in getattr(found, "shared_with_groups", None) or []:
-            expires = link.get("expires_at")
-            if expires and str(expires)[:10] <= today.isoformat():
-                continue  # an invitation ends on its expiry date (GitLab's Expirable)
-            invited = self._gl.groups.get(int(link["group_id"]), lazy=True).members
-            cap = int(link["group_access_level"])
-            for name, level in self._levels(invited).items():
-                levels[name] = max(min(level, cap), levels.get(name, 0))
-        return levels
-
-    def _levels(self, manager: Any, *, approvers: bool = True) -> dict[str, int]:
-        """Usernames (lower case) and access levels of a member listing; the members' profile
-        names kept (`member_names`). `approvers`: a listing of approver groups, whose user ids
-        are the approvers' for the run (`people_ids`). Only those: a later listing (the scope's,
-        read again by the run that writes) may show a username another person took since, and
-        must not make them an approver."""
-        levels: dict[str, int] = {}
-        for m in self._every(manager):
-            if m.get("state", "active") != "active":
-                continue
-            name = str(m["username"]).lower()
-            levels[name] = max(int(m["access_level"]), levels.get(name, 0))
-            if approvers:
-                self._member_ids[name] = int(m["id"])
-            if m.get("name"):  # what a customer-facing comment calls them (member_names)
-                self._member_names[name] = str(m["name"])
-        return levels
-
-    def people_ids(self, usernames: set[str]) -> dict[str, int]:
-        """The user id of each of `usernames` (lower case) GitLab knows, now: from this run's
-        member listings, else looked up (one request each); a name nobody holds is left out."""
-        found: dict[str, int] = {}
-        for name in sorted(usernames):
-            if name in self._member_ids:
-                found[name] = self._member_ids[name]
-                continue
-            try:
-                found[name] = self.user_id(name)
-            except GitLabProblem as problem:
-                if problem.fatal:
-                    raise
-        return found
-
-    def scope_members(self, scope: Scope) -> frozenset[str] | None:
-        """Usernames (lower case) of who GitLab shows as members of the scope, read once per run:
-        the project's members/all (direct, inherited, through shared groups), or the group's
-        (members of every project in it). None without either. Only users are listed there."""
-        if scope.project:
-            manager = self._project(scope.project).members_all
-        elif scope.group:
-            manager = self._gl.groups.get(scope.group, lazy=True).members_all
-        else:
-            return None
-        return frozenset(self._levels(manager, approvers=False))
-
-    def user_id(self, username: str) -> int:
-        if username not in self._user_ids:
-            found = self._call(
-                lambda: self._gl.users.list(username=username, max_retries=self._max_retries)
-            )
-            if not found:
-                raise GitLabProblem(
-                    f"GitLab has no user '{username}' (check the policy's assignment pools)"
-                )
-            self._user_ids[username] = int(found[0].id)
-        return self._user_ids[username]
 
     def label_events(self, project: str, iid: int) -> tuple[LabelEvent, ...]:
         issue = self._project(project).issues.get(iid, lazy=True)

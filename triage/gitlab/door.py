@@ -290,6 +290,21 @@ class Door:
             self._projects[path] = self._gl.projects.get(path, lazy=True)
         return self._projects[path]
 
+    def _every(self, manager: Any, **params: Any) -> list[dict[str, Any]]:
+        """Every page of a listing as plain dicts: the requests `manager.list(get_all=True)`
+        makes, through python-gitlab's `http_list`, without an object per item."""
+        found = self._call(
+            lambda: self._gl.http_list(
+                manager.path,
+                get_all=True,
+                per_page=100,
+                retry_transient_errors=True,
+                max_retries=self._max_retries,
+                **params,
+            )
+        )
+        return list(found)
+
     def now(self) -> datetime:
         """GitLab's time (the `Date` of its last answer), else this machine's."""
         return self.traffic.server_time or datetime.now(UTC)

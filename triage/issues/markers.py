@@ -78,20 +78,36 @@ def find_marker(body: str) -> Marker | None:
     )
 
 
-def supersede(body: str, new_note_id: int, new_note_url: str) -> str:
+SUPERSEDED = (
+    ":no_entry: **Superseded: do not use this revision.** The current one is "
+    "[the newer revision]({url}). This one is kept as it was, folded below."
+)  # the policy's `banners` default to these words
+SUPERSEDED_SUMMARY = "The superseded revision"
+RESOLVED = (
+    ":white_check_mark: **Resolved**: the problem this note reported is gone; nothing to do. "
+    "It is kept as it was, folded below."
+)
+RESOLVED_SUMMARY = "The problem as it was reported"
+
+
+def supersede(
+    body: str,
+    new_note_id: int,
+    new_note_url: str,
+    banner: str = SUPERSEDED,
+    summary: str = SUPERSEDED_SUMMARY,
+) -> str:
     """The body of an older revision once a newer one exists: its marker says so, a banner
-    links the newer note, and everything it said stays below."""
+    (the policy's words, `{url}` the newer note's link) links the newer note, and everything it
+    said stays below."""
     marker = find_marker(body)
     if marker is None or marker.superseded is not None:
         return body
     match = _MARKER.search(body)
     assert match is not None
-    banner = (
-        f"> :no_entry: **Superseded: do not use this revision.** The current one is "
-        f"[the newer revision]({new_note_url}). This one is kept as it was, folded below.\n\n"
-    )
-    rest = _folded("The superseded revision", body[match.end() :])
-    return f"{replace(marker, superseded=new_note_id)}\n{banner}{rest}"
+    shown = banner.replace("{url}", new_note_url)
+    rest = _folded(summary, body[match.end() :])
+    return f"{replace(marker, superseded=new_note_id)}\n> {shown}\n\n{rest}"
 
 
 def _folded(summary: str, text: str) -> str:
@@ -99,20 +115,16 @@ def _folded(summary: str, text: str) -> str:
     return f"<details>\n<summary>{summary}</summary>\n\n{text.strip(chr(10))}\n\n</details>\n"
 
 
-def resolve(body: str) -> str:
-    """The body of a note about a problem that is gone: its marker says so, a banner on top says
-    it is resolved, and what it said stays below."""
+def resolve(body: str, banner: str = RESOLVED, summary: str = RESOLVED_SUMMARY) -> str:
+    """The body of a note about a problem that is gone: its marker says so, a banner on top (the
+    policy's words) says it is resolved, and what it said stays below."""
     marker = find_marker(body)
     if marker is None or marker.resolved or marker.superseded is not None:
         return body
     match = _MARKER.search(body)
     assert match is not None
-    banner = (
-        "> :white_check_mark: **Resolved**: the problem this note reported is gone; nothing to do."
-        " It is kept as it was, folded below.\n\n"
-    )
-    rest = _folded("The problem as it was reported", body[match.end() :])
-    return f"{replace(marker, resolved=True)}\n{banner}{rest}"
+    rest = _folded(summary, body[match.end() :])
+    return f"{replace(marker, resolved=True)}\n> {banner}\n\n{rest}"
 
 
 def sow_version(shown: Iterable[str | None], current: str) -> int:

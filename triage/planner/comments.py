@@ -91,6 +91,8 @@ class Comments(PlanState):
                         body=note.body,
                         superseded_by=current.id if current else None,
                         internal=request.internal,
+                        banner=self.policy.banners.superseded,
+                        summary=self.policy.banners.superseded_summary,
                     )
                     for note, m in live
                     if m.rev != rev
@@ -202,7 +204,13 @@ class Comments(PlanState):
         """Each live note of those keys, to be marked resolved (once)."""
         return tuple(
             PlannedEdit(
-                note_id=note.id, key=m.key, body=note.body, superseded_by=None, resolved=True
+                note_id=note.id,
+                key=m.key,
+                body=note.body,
+                superseded_by=None,
+                resolved=True,
+                banner=self.policy.banners.resolved,
+                summary=self.policy.banners.resolved_summary,
             )
             for note, m in mine
             if m.key in keys and m.superseded is None and not m.resolved

@@ -20,7 +20,7 @@ from typing import Any
 from ..issues.snapshot import Award, LabelEvent
 from ..policy.model import NO_STAGE, Gate
 from ..policy.requirements import missing_for
-from ..render.markdown import Trusted
+from ..render.markdown import Trusted, profile_url
 from ..rules.actions import CommentRequest, add_label
 from ..rules.facts import NeedDetail
 from .context import template_context
@@ -516,6 +516,12 @@ class Gates(PlanState):
             "actor": actor,
             "at": Trusted(self.policy.calendar.stamp(at)) if at else None,
             "approvers": [Trusted(name) for name in (*gate.users, *gate.groups)],
+            # their GitLab pages, to link the names by: a link notifies no one (issue 32.7)
+            "profiles": {
+                name: url
+                for name in (actor, *gate.users, *gate.groups)
+                if (url := profile_url(self.issue.web_url, self.issue.project, name))
+            },
             "reason": Trusted(reason),
             "stage": Trusted(source) if source != NO_STAGE else None,
             "from": [Trusted(name) for name in gate.from_ or []],

@@ -44,6 +44,8 @@ class PlannedEdit:
     superseded_by: int | None  # the newer note; None when it is the comment posted in the same run
     internal: bool = False  # the comment is an internal note: GitLab must show it so
     resolved: bool = False  # not superseded: the problem it reported is gone (a resolved banner)
+    banner: str = ""  # the policy's words on top (`banners`); `{url}`: the newer note's link
+    summary: str = ""  # the line the note's old text is folded under
 
 
 @dataclass(frozen=True, kw_only=True)

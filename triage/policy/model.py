@@ -22,6 +22,8 @@ from ..rules.actions import AnyAction, CommentSpec
 from ..rules.conditions import AnyCondition
 from ..rules.fiscal import FiscalQuarter, NamedBy, fiscal_quarter
 from ..rules.moves import NO_STAGE as NO_STAGE  # `from: none`: the issue has no stage label yet
+from .banners import Banners
+from .contacts import Contacts as Contacts
 from .hours import BusinessHours
 from .sow import Sow
 from .strict import Strict
@@ -369,43 +371,6 @@ class Assignment(Strict):
     triage_lead: str | None = None
 
 
-_HANDLE = r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$"
-
-
-class Contacts(Strict):
-    """People and groups the templates mention on purpose: usernames or group paths. Left out,
-    `approvers` is the users and groups of the approval gate (the `approvals` gate with an `emoji`
-    approval: the one the approval request asks for); given, it must name the same ones."""
-
-    approvers: list[str] = Field(default_factory=list)
-    delivery_team: list[str] = Field(default_factory=list)
-    technical_architects: list[str] = Field(default_factory=list)
-    # Project coordinators (usernames): the delivery hand-off issue is assigned to them.
-    scheduling: list[str] = Field(default_factory=list)
-    # How many comments of one rule on one issue may mention people within 24 hours; the next
-    # ones name them without `@` (an estimate changed back and forth re-posts the approval
-    # request each time, and mentioned the directors every time).
-    mentions_per_day: int = Field(2, ge=1, le=24)
-
-    @field_validator("scheduling")
-    @classmethod
-    def _users(cls, names: list[str]) -> list[str]:
-        cleaned = [name.lstrip("@") for name in names]
-        for name in cleaned:
-            if not re.match(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]*$", name):
-                raise ValueError(f"'{name}' is not a username (an issue is assigned to users)")
-        return cleaned
-
-    @field_validator("approvers", "delivery_team", "technical_architects")
-    @classmethod
-    def _handles(cls, names: list[str]) -> list[str]:
-        cleaned = [name.lstrip("@") for name in names]
-        for name in cleaned:
-            if not re.match(_HANDLE, name) or name.lower() in ("all", "here"):
-                raise ValueError(f"'{name}' is not a username or group path that may be mentioned")
-        return cleaned
-
-
 class Stage(Strict):
     id: str = Field(min_length=1)
     terminal: bool = False
@@ -530,6 +495,7 @@ class Policy(Strict):
     rates: Rates = Rates()
     sow: Sow = Sow()
     contacts: Contacts = Contacts()
+    banners: Banners = Banners()
     approvals: list[Gate] = Field(default_factory=list)
     label_aliases: dict[str, str] = Field(
         default_factory=dict

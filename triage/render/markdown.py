@@ -21,6 +21,11 @@ WORD_JOINER = "\u2060"
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _MARKDOWN = re.compile(r"([\\`*_\[\]#|~])")
+# An `&` that would start a character reference (`&lt;`, `&#60;`, `&#x3C;`: CommonMark's, which
+# need the `;`): escaped so that it reads as written. Any other `&` is plain text in GitLab's
+# Markdown, and stays as it is, so the raw text (a mail's plain part, a to-do) reads
+# `Harbor & Finch`, not `Harbor &amp; Finch` (issue 32.7).
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 # Every character one of the replacements below changes: text without any is left as it is.
 _CHANGED = re.compile(
     r"[\r\n\v\f\x85\u2028\u2029\x00-\x08\x0e-\x1f\x7f&<>\\`*_\[\]#|~@]|://|www\.", re.I
@@ -55,7 +60,7 @@ def escape(value: object) -> str:
     text = str(value)
     if _CHANGED.search(text):  # most values (names, numbers, dates) have nothing to escape
         text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", text))
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        text = _ENTITY.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
         text = _MARKDOWN.sub(r"\\\1", text)
         text = text.replace("@", "@" + WORD_JOINER)
         text = _WWW.sub(r"\1" + WORD_JOINER, _SCHEME.sub(":" + WORD_JOINER, text))
@@ -110,3 +115,20 @@ def mention(username: str) -> Trusted:
     ):
         raise ValueError(f"not a username that may be mentioned: {username!r}")
     return Trusted("@" + username)
+
+
+_ORIGIN = re.compile(r"^[a-z][a-z0-9+.-]*://[^/]*", re.I)
+_PROFILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
+
+
+def profile_url(issue_url: str, project: str, name: str | None) -> Trusted | None:
+    """The GitLab page of a user or group as a link from the root of the GitLab an issue of
+    `project` is on (`/imogen`, or `/gitlab/imogen` under a relative URL root): a link to name
+    someone by, which notifies no one (a mention would), and the same text whatever host the
+    bot reached GitLab by (a comment's revision is a hash of its text). None for a name that is
+    no user or group path, or an issue link of another shape."""
+    path = _ORIGIN.sub("", issue_url)  # without the scheme and host
+    where = f"/{project}/-/"
+    if not name or not _PROFILE.fullmatch(name) or where not in path:
+        return None
+    return Trusted(f"{path.split(where, 1)[0]}/{name}")

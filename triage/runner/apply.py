@@ -9,7 +9,7 @@ from contextlib import suppress
 from ..errors import TemplateProblem
 from ..gitlab.adapter import GitLab, GitLabProblem
 from ..issues.markers import Marker, resolve, revision, supersede
-from ..planner import IssuePlan, PlannedComment
+from ..planner import IssuePlan, PlannedComment, PlannedEdit
 from ..planner.comments import document_placeholder, fill_posted
 from ..render.templates import Templates
 from .pdfs import PdfCopies
@@ -101,6 +101,11 @@ def _uploaded(gitlab: GitLab, project: str, name: str, content: bytes) -> str:
     return f"[{name}]({upload.url})"
 
 
+def _words(edit: PlannedEdit) -> tuple[str, ...]:
+    """The policy's banner and summary line for an edit (none: the markers' defaults)."""
+    return (edit.banner, edit.summary) if edit.banner else ()
+
+
 def apply_issue(
     gitlab: GitLab, issue_plan: IssuePlan, templates: Templates, pdfs: PdfCopies | None = None
 ) -> None:
@@ -126,7 +131,8 @@ def apply_issue(
         )
     for edit in issue_plan.edits:
         if edit.resolved:
-            gitlab.edit_note(project, iid, edit.note_id, resolve(edit.body), internal=edit.internal)
+            resolved = resolve(edit.body, *_words(edit))
+            gitlab.edit_note(project, iid, edit.note_id, resolved, internal=edit.internal)
             continue
         newer = edit.superseded_by or posted.get(edit.key)
         if newer is not None:
@@ -134,7 +140,7 @@ def apply_issue(
                 project,
                 iid,
                 edit.note_id,
-                supersede(edit.body, newer, f"{issue_plan.web_url}#note_{newer}"),
+                supersede(edit.body, newer, f"{issue_plan.web_url}#note_{newer}", *_words(edit)),
                 internal=edit.internal,
             )
     for new in issue_plan.new_issues:
