@@ -23,9 +23,10 @@ from .moves import stage_moves
 class NeedDetail(Exception):
     """Raised when a condition needs data that has not been fetched yet."""
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *more: str) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.details = frozenset({detail, *more})  # all asked at once: one round of reads
 
 
 @dataclass(frozen=True, kw_only=True)
