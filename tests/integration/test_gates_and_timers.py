@@ -189,7 +189,8 @@ def test_a_deal_waiting_for_the_ta_review_nudges_the_ta_group_then_escalates_onc
     """Over 50k, in Estimate_Feedback from Thu 2026-01-15 with TA::Needs-Review: the TA group is
     reminded when the 3-business-day SLA is missed (Tue 01-20), the triage lead 2 business days
     later (Thu 01-22); a deal closing in FY26-Q4 is in quarter-end mode from Mon 01-19 (SLA 1:
-    reminded 01-19, escalated 01-20). Runs every two hours until 01-28: nothing more."""
+    reminded 01-19, already past the margin then, escalated 2 business days after its reminder,
+    01-21: never with it or sooner, issue 32.7). Runs every two hours until 01-28: nothing more."""
     big = [{"activity": "Migration waves", "role": "PSE", "days": 25}]  # 60,000
     at = "2026-01-15T09:00:00Z"
     issues = [
@@ -213,7 +214,7 @@ def test_a_deal_waiting_for_the_ta_review_nudges_the_ta_group_then_escalates_onc
             return [(kind, day) for kind, day, _ in reminders_of(url, iid, "ta-review-nudge")]
 
         assert timeline(1) == [("reminder", date(2026, 1, 20)), ("escalation", date(2026, 1, 22))]
-        assert timeline(2) == [("reminder", date(2026, 1, 19)), ("escalation", date(2026, 1, 20))]
+        assert timeline(2) == [("reminder", date(2026, 1, 19)), ("escalation", date(2026, 1, 21))]
         [reminder, escalation] = [b for _, _, b in reminders_of(url, 1, "ta-review-nudge")]
         assert reminder.splitlines()[1].startswith("reminder for ps/ps-ta (in today's digest)")
         assert escalation.splitlines()[1].startswith("escalation for dana (in today's digest)")
@@ -370,7 +371,9 @@ def test_one_reminder_and_one_escalation_per_missed_sla_then_silence_until_an_ed
             ("reminder", date(2026, 1, 23)),
             ("escalation", date(2026, 1, 27)),
         ]
-        assert timeline(2) == [("reminder", date(2026, 1, 19)), ("escalation", date(2026, 1, 20))]
+        # issue 2 was past its quarter-end SLA and margin when first reminded: its escalation
+        # comes the margin (2 business days) after that reminder, not the next day (issue 32.7)
+        assert timeline(2) == [("reminder", date(2026, 1, 19)), ("escalation", date(2026, 1, 21))]
         assert timeline(3) == [("reminder", date(2026, 1, 19)), ("escalation", date(2026, 1, 21))]
         for kind, _, body in reminders_of(url, 1, "account-team-reminder"):
             if kind == "reminder":
@@ -596,3 +599,22 @@ def test_a_re_estimate_move_by_people_is_not_undone_until_the_issue_is_edited():
         item.save()
         bot_run(url)
         assert "proposal::Estimate_Feedback" in labels_of(url, 2)
+
+
+def test_at_rollout_a_backlog_deal_past_its_sla_is_reminded_first_and_escalated_later():
+    """Issue 32.7: in Estimate_Feedback since Mon 2025-12-01, untouched, when the bot first runs
+    on Mon 2026-01-05 (far past the 3-business-day SLA and the 2-day margin): the reminder is
+    posted that morning, alone; the escalation, which says the owners were reminded, comes 2
+    business days after it (Wed 01-07), not in the same minute. Hourly runs to Fri 01-09."""
+    issues = [issue(1, "Estimate_Feedback", at="2025-12-01T09:00:00Z")]
+    with running_emulator(seed(issues, now="2026-01-05T09:00:00Z")) as emu:
+        url = emu.url
+        bot_run(url)
+        assert [kind for kind, _, _ in reminders_of(url, 1, "account-team-reminder")] == [
+            "reminder"
+        ]
+        for _ in range(4 * 24):
+            admin(url, "clock", {"advance_seconds": 3600})
+            bot_run(url)
+        timeline = [(kind, day) for kind, day, _ in reminders_of(url, 1, "account-team-reminder")]
+        assert timeline == [("reminder", date(2026, 1, 5)), ("escalation", date(2026, 1, 7))]
