@@ -18,7 +18,7 @@ from ..policy.model import Calendar
 from ..render.templates import Templates
 from ..rules.fiscal import FiscalQuarter, quarter_named
 from ..runner.closed import as_gates_leave_them
-from ..runner.forecast_issue import weekly_of
+from ..runner.forecast_issue import weekly_of, with_shipped
 from ..runner.run import approvers_of
 from ..workspace import Workspace
 from .connection import Connection, in_zone, open_gitlab, scoped
@@ -172,7 +172,8 @@ def terminal_view(fc: Forecast, templates: Templates, mask: Callable[[str], str]
     if data["by_em"]:
         parts.append(by_em)
     # won and lost, the win rate by count and by value (issue 32.7), in the template's words
-    parts.append(Text(templates.render("report-bookings.txt.j2", data).strip()))
+    shown = with_shipped(templates, "report-bookings.txt.j2")  # a team's older copy has none
+    parts.append(Text(shown.render("report-bookings.txt.j2", data).strip()))
     for what, refs in fc.needs_action.items():
         if refs:
             parts.append(Text(f"{what}: {', '.join(refs)}"))
