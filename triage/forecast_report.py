@@ -157,7 +157,7 @@ def _next_quarter(fc: Forecast) -> dict[str, Any] | None:
         "pipeline": str(pipeline),
         "target": str(target) if target is not None else None,
         # times the target the pipeline covers, one decimal (`2.1`); None without a target
-        "coverage": f"{pipeline / target:.1f}" if target else None,
+        "coverage": str((pipeline / target).quantize(Decimal("0.1"))) if target else None,
     }
 
 

@@ -338,3 +338,14 @@ def test_a_win_recorded_after_the_quarter_ended_is_booked_in_the_quarter_it_was_
     q4 = json.loads(report(url, "--quarter", "FY26-Q4", "--format", "json"))
     assert [(w["customer"], w["net"]) for w in q4["won"]] == [("Bramblewood Financial", "67200.00")]
     assert json.loads(report(url, "--format", "json"))["won"] == []  # FY27-Q1: nothing won yet
+
+
+def test_the_terminal_report_gives_the_win_rate_by_count_and_by_value(demo):
+    """Issue 32.7: Orchard Lane (13,200) is lost in FY26-Q4, nothing won: the terminal says the
+    win rate both ways, as the forecast issue does (by value: 0 of 13,200). The numbers of the
+    line in a case with both are in the golden `report-bookings.txt` (50% and 70%)."""
+    url = demo.url
+    project_as(url, "imogen").issues.update(4104, {"add_labels": "Lost::budget"})
+    bot_run(url)
+    text = report(url, "--format", "terminal")
+    assert "Won: 0 (USD 0.00); lost: 1 (USD 13,200.00); win rate 0% by count, 0% by value" in text

@@ -74,3 +74,15 @@ def test_a_snapshot_counts_only_as_the_bot_wrote_it():
     edited = body.replace(kept.hidden(), Snapshot(kept.week, {}).hidden())
     assert read(edited, BOT, BOT) is None  # data that is not what its revision says
     assert week_of(date(2026, 1, 18)) == date(2026, 1, 12)
+
+
+def test_a_team_folder_from_an_older_release_gets_the_shipped_snapshot_template():
+    """The code renders the snapshot note and the terminal's bookings line by itself: a team's
+    templates folder copied before they existed still works; its own copy wins when it has one."""
+    from triage.render.templates import Templates
+    from triage.runner.forecast_issue import with_shipped
+
+    old = Templates({"forecast.md.j2": "x"})
+    for name in ("forecast-snapshot.md.j2", "report-bookings.txt.j2"):
+        assert "{{" in with_shipped(old, name).sources[name]
+        assert with_shipped(Templates({name: "mine"}), name).sources[name] == "mine"

@@ -191,7 +191,8 @@ def test_a_deal_waiting_for_the_ta_review_nudges_the_ta_group_then_escalates_onc
     Fri and Tue 01-20, Mon 01-19 being Martin Luther King Jr. Day; so on Wed 01-21, the first run
     in business hours after), the triage lead 2 business days later (Fri 01-23); a deal closing
     in FY26-Q4 is in quarter-end mode (its last 10 business days) from Fri 01-16 (SLA 1: reminded
-    01-16, escalated 01-21, 3 business days in). Runs every two hours until 01-28: nothing more."""
+    01-16, escalated 01-21: 3 business days in, and 2 business days after its reminder, never
+    with it or sooner, issue 32.7). Runs every two hours until 01-28: nothing more."""
     big = [{"activity": "Migration waves", "role": "PSE", "days": 25}]  # 60,000
     at = "2026-01-15T09:00:00Z"
     issues = [
@@ -375,6 +376,8 @@ def test_one_reminder_and_one_escalation_per_missed_sla_then_silence_until_an_ed
             ("reminder", date(2026, 1, 23)),
             ("escalation", date(2026, 1, 27)),
         ]
+        # issue 2's escalation comes the margin (2 business days) after its reminder, not the
+        # next day (issue 32.7)
         assert timeline(2) == [("reminder", date(2026, 1, 16)), ("escalation", date(2026, 1, 21))]
         assert timeline(3) == [("reminder", date(2026, 1, 16)), ("escalation", date(2026, 1, 21))]
         for kind, _, body in reminders_of(url, 1, "account-team-reminder"):
@@ -601,3 +604,22 @@ def test_a_re_estimate_move_by_people_is_not_undone_until_the_issue_is_edited():
         item.save()
         bot_run(url)
         assert "proposal::Estimate_Feedback" in labels_of(url, 2)
+
+
+def test_at_rollout_a_backlog_deal_past_its_sla_is_reminded_first_and_escalated_later():
+    """Issue 32.7: in Estimate_Feedback since Mon 2025-12-01, untouched, when the bot first runs
+    on Mon 2026-01-05 (far past the 3-business-day SLA and the 2-day margin): the reminder is
+    posted that morning, alone; the escalation, which says the owners were reminded, comes 2
+    business days after it (Wed 01-07), not in the same minute. Hourly runs to Fri 01-09."""
+    issues = [issue(1, "Estimate_Feedback", at="2025-12-01T09:00:00Z")]
+    with running_emulator(seed(issues, now="2026-01-05T09:00:00Z")) as emu:
+        url = emu.url
+        bot_run(url)
+        assert [kind for kind, _, _ in reminders_of(url, 1, "account-team-reminder")] == [
+            "reminder"
+        ]
+        for _ in range(4 * 24):
+            admin(url, "clock", {"advance_seconds": 3600})
+            bot_run(url)
+        timeline = [(kind, day) for kind, day, _ in reminders_of(url, 1, "account-team-reminder")]
+        assert timeline == [("reminder", date(2026, 1, 5)), ("escalation", date(2026, 1, 7))]

@@ -141,6 +141,7 @@ CASES = {
     ),
     "forecast.md.j2": None,  # the quarter's forecast of the demo issues: see rendered()
     "forecast-snapshot.md.j2": None,  # the weekly snapshot note of that forecast: see rendered()
+    "report-bookings.txt.j2": None,  # that forecast's bookings line in `triage report`'s terminal
     "catalog.md.j2": None,  # the shipped catalog's handbook page: see rendered()
     "approval-refused.md.j2": lambda: with_details(
         stage("Approved"),
@@ -575,6 +576,10 @@ def rendered(template, case=None, policy=None):
         fc = forecast_case()
         weekly = weekly_context(fc, demo_issues(), [previous_week()], date(2026, 1, 12))
         return markdown(fc, WS.templates, weekly=weekly)
+    if template == "report-bookings.txt.j2":  # as `triage report` shows it in a terminal
+        from triage.forecast_report import context
+
+        return WS.templates.render(template, context(forecast_case()))
     if template == "forecast-snapshot.md.j2":  # as runner/forecast_issue.py renders it
         from triage.render.markdown import Trusted
 

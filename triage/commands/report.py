@@ -18,7 +18,7 @@ from ..policy.model import Calendar
 from ..render.templates import Templates
 from ..rules.fiscal import FiscalQuarter, quarter_named
 from ..runner.closed import as_gates_leave_them
-from ..runner.forecast_issue import weekly_of
+from ..runner.forecast_issue import weekly_of, with_shipped
 from ..runner.run import approvers_of
 from ..workspace import Workspace
 from .connection import Connection, in_zone, open_gitlab, scoped
@@ -171,14 +171,9 @@ def terminal_view(fc: Forecast, templates: Templates, mask: Callable[[str], str]
         by_em.add_row(Text(row["name"]), str(row["count"]), amount(row["net"]))
     if data["by_em"]:
         parts.append(by_em)
-    parts.append(
-        Text(
-            f"Won: {len(fc.won)} ({money(data['won_value'])}); "
-            f"lost: {len(fc.lost)} ({money(data['lost_value'])})"
-            + (f"; win rate {data['win_rate']}" if data["win_rate"] else "")
-            + (f"; attainment {data['attainment']}" if data["attainment"] else "")
-        )
-    )
+    # won and lost, the win rate by count and by value (issue 32.7), in the template's words
+    shown = with_shipped(templates, "report-bookings.txt.j2")  # a team's older copy has none
+    parts.append(Text(shown.render("report-bookings.txt.j2", data).strip()))
     for what, refs in fc.needs_action.items():
         if refs:
             parts.append(Text(f"{what}: {', '.join(refs)}"))

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..issues.markers import find_marker
 from ..render.markdown import Trusted, code, escape, mention
 from .facts import Facts, NeedDetail
 from .fiscal import business_days_between
@@ -236,7 +237,16 @@ class Comment(Action):
                     return
                 key, once = f"{key}/s{since:%Y%m%d%H%M%S}", True
                 context["sla_days"] = every
-                if spec.escalate_after and idle >= every + spec.escalate_after:
+                # The escalation comes the margin after the reminder was posted, never with it:
+                # at rollout a backlog deal long past its SLA is reminded first (issue 32.7).
+                reminded = _reminded(facts, key)
+                if (
+                    spec.escalate_after
+                    and idle >= every + spec.escalate_after
+                    and reminded is not None
+                    and business_days_between(reminded, today, facts.holidays)
+                    >= spec.escalate_after
+                ):
                     lead, left = _notify(spec.escalate_to, step.context, facts)
                     draft.comments.append(
                         CommentRequest(
@@ -283,6 +293,16 @@ def named(mentions: list[Trusted]) -> list[Trusted]:
     """Mentions as names that notify no one (`@felix` as `felix`): the digest mentions them, or
     a comment past `contacts.mentions_per_day` (planner/comments.py) leaves them unmentioned."""
     return [Trusted(m.removeprefix("@")) for m in mentions]
+
+
+def _reminded(facts: Facts, key: str) -> date | None:
+    """The day (the team's) the bot posted the reminder `key` on the issue, if it has."""
+    posted = [
+        n.created_at
+        for n in facts.issue.notes or ()
+        if n.author == facts.bot and (m := find_marker(n.body)) is not None and m.key == key
+    ]
+    return facts.moment.date_of(min(posted)) if posted else None
 
 
 def _last_edit(facts: Facts) -> datetime:

@@ -8,8 +8,10 @@ does not wipe a forecast that showed deals."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime, time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from ..errors import TriageError
@@ -157,10 +159,23 @@ def _snapshots(gitlab: GitLab, project: str, iid: int) -> list[Snapshot]:
     return [s for n in gitlab.notes(project, iid) if (s := read(n.body, n.author, bot))]
 
 
+SHIPPED = Path(__file__).resolve().parents[1] / "defaults" / "templates"
+
+
+def with_shipped(templates: Templates, name: str) -> Templates:
+    """`templates`, with the shipped `name` when a team's folder (copied from an older release)
+    has none: a template the code renders by itself, not one a policy names, so that upgrading
+    does not fail the forecast; a team's own copy is used when it has one."""
+    if name in templates.sources or not (SHIPPED / name).is_file():
+        return templates
+    return replace(templates, sources={**templates.sources, name: (SHIPPED / name).read_text()})
+
+
 def _keep_week(
     gitlab: GitLab, templates: Templates, project: str, iid: int, kept: Snapshot, fc: Forecast
 ) -> None:
     """This week's forecast, kept in a note of its own for next week's movement."""
+    templates = with_shipped(templates, "forecast-snapshot.md.j2")
     said = templates.render(
         "forecast-snapshot.md.j2",
         {
