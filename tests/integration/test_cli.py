@@ -40,7 +40,7 @@ def test_validate_ok():
     assert (
         result.exit_code == 0
         and result.stdout
-        == "ok: 9 stages, 18 transitions, 28 rules, 28 templates,"
+        == "ok: 9 stages, 18 transitions, 28 rules, 29 templates,"
         " 1 issue template with a scoping data block\n"
     )
     # The shipped policy's calendar names its US team's country (US public holidays): no

@@ -271,7 +271,9 @@ def lifecycle(scoping):
     scoping.run(days=1 / 24)
     assert scoping.stage(deal) == "Ready For Approval"
     (refusal,) = scoping.comments(deal, "refused")
-    assert re.search(r"set by imogen on \d{4}-\d{2}-\d{2} \d{2}:\d{2} KST", refusal), refusal
+    assert re.search(
+        r"set by \[imogen\]\(/imogen\) on \d{4}-\d{2}-\d{2} \d{2}:\d{2} KST", refusal
+    ), refusal
     director = scoping.member_of("ps/ps-directors")
     scoping.as_person(director).issues.update(deal, {"add_labels": "proposal::Approved"})
     scoping.run(days=1 / 24)

@@ -64,7 +64,7 @@ def test_a_refused_approval_returns_the_deal_to_the_stage_it_came_from(scoping):
     assert scoping.stage(iid) == "SOW_WIP"
     assert scoping.comments(iid, "approval-request") == []
     [note] = scoping.comments(iid, "refused")
-    assert "set by felix" in note and 'back in ~"proposal::SOW_WIP"' in note
+    assert "set by [felix](" in note and 'back in ~"proposal::SOW_WIP"' in note
     scoping.run()  # and it stays there: nothing moves it on while the task is open
     assert scoping.stage(iid) == "SOW_WIP" and len(scoping.comments(iid, "refused")) == 1
 
@@ -80,7 +80,7 @@ def test_no_approval_over_the_ta_threshold_without_a_ta_review(scoping):
     assert scoping.stage(iid) == "Ready For Approval"
     assert scoping.comments(iid, "signature-request") == []
     [note] = scoping.comments(iid, "refused")
-    assert "set by rowan" in note and "a TA review" in note
+    assert "set by [rowan](" in note and "a TA review" in note
     scoping.emulator.store.clock.advance(600)
     scoping.as_person("felix").issues.update(iid, {"add_labels": "TA::Approved"})
     approve(scoping, iid)

@@ -86,7 +86,7 @@ def test_the_bots_approval_counts_only_after_the_directors_emoji():
     assert refused(planned(("proposal::Approved",), events, (REQUEST,), before), "director") == []
     for awards in (by_someone_else, ()):
         issue_plan = planned(("proposal::Approved",), events, (REQUEST,), awards)
-        assert any("set by ps-bot" in c.body for c in refused(issue_plan, "director")), awards
+        assert any("set by [ps-bot](" in c.body for c in refused(issue_plan, "director")), awards
         assert "proposal::Ready For Approval" in issue_plan.add_labels  # where it came from
     # an emoji awarded after the bot's label is no reason for it (the emoji itself then approves)
     assert (
