@@ -55,7 +55,10 @@ def more_deals() -> list[Deal]:
             SMALL,
             steps=[
                 *full_path(-45, approve="thumbsup"),
-                s(-30, "em", "items", (*SMALL, ("enablement", "PSE", 2))),
+                s(-31, "em", "items", (*SMALL, ("enablement", "PSE", 2))),
+                # the bot unticks the SoW review (a revision the customer has not seen): the
+                # account team and the customer review the new version, then the director
+                s(-30, "em", "tick", TASKS[2]),
                 s(-29, DIRECTOR, "thumbsup"),
                 s(-10, DEAL_DESK, "label", "proposal::Closed_Won"),
             ],
