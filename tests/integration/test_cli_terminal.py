@@ -160,7 +160,7 @@ def test_the_terminal_report_is_tables_not_markdown(demo, tmp_path):
     assert result.exit_code == 0, result.output
     text = result.output
     assert "|---" not in text and "```" not in text and "## " not in text
-    assert text.startswith("PS forecast FY26-Q4: 14 business days left (ends 2026-01-31)\n")
+    assert text.startswith("PS forecast FY26-Q4: 13 business days left (ends 2026-01-31)\n")
     rows = {" ".join(line.split()) for line in text.splitlines()}
     assert "Commit (Green) 2 USD 156,000.00 0.9" in rows
     assert "Forecast (commit + best case) 3 USD 272,800.00" in rows

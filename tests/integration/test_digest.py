@@ -4,7 +4,6 @@ its business hours, only when something is new for them; a person's second remin
 extends that day's comment (an edit: no second mention); a deal still overdue comes back a week
 later, or daily in its quarter-end mode; a group's members each in their own digest."""
 
-import shutil
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -15,7 +14,6 @@ from test_gates_and_timers import ESTIMATE, issue, seed
 from gitlab_emulator.testing import admin, running_emulator
 from triage.digest.items import key_hash, listed_in
 from triage.issues.markers import find_marker
-from triage.workspace import load_workspace
 
 from support import BOT, bot_notes, bot_run, project_as, workspace
 
@@ -47,16 +45,17 @@ def digest_notes(url, person):
 
 
 def test_one_digest_issue_per_person_and_one_comment_a_day_extended_by_later_reminders():
-    """Thu 01-15: issue 1 (sa felix, ae imogen) and issue 2 (sa felix, ae mateo) enter
-    Estimate_Feedback: both are due on Tue 01-20. A run for issue 1 alone (`--issue 1`) at 09:00
-    reminds felix of it in his digest; the scheduled run at 10:00 adds issue 2 to the same
-    comment: one comment, one mention. The deals are named by customer, with their links."""
+    """Thu 01-15 09:00: issue 1 (sa felix, ae imogen) and issue 2 (sa felix, ae mateo) enter
+    Estimate_Feedback: both are due on Tue 01-20 at 17:00 (three business days of business hours;
+    Mon 01-19 is Martin Luther King Jr. Day). A run for issue 1 alone (`--issue 1`) on Wed 01-21
+    at 09:00 reminds felix of it in his digest; the scheduled run at 10:00 adds issue 2 to the
+    same comment: one comment, one mention. The deals are named by customer, with their links."""
     other = {**ESTIMATE, "customer": "Harbor & Finch", "people": {"sa": "felix", "ae": "mateo"}}
     issues = [
         issue(1, "Estimate_Feedback", at="2026-01-15T09:00:00Z"),
         issue(2, "Estimate_Feedback", data=other, at="2026-01-15T09:00:00Z"),
     ]
-    with running_emulator(seed(issues, now="2026-01-20T09:00:00Z")) as emu:
+    with running_emulator(seed(issues, now="2026-01-21T09:00:00Z")) as emu:
         url = emu.url
         bot_run(url, ws=PER_PERSON, iid=1)
         [first] = digest_notes(url, "felix")
@@ -73,7 +72,7 @@ def test_one_digest_issue_per_person_and_one_comment_a_day_extended_by_later_rem
         assert digests(url)["Reminders for felix"].iid == felix_iid
         [felix] = digest_notes(url, "felix")
         assert felix.id == first.id
-        assert find_marker(felix.body).key == "digest/felix/2026-01-20"
+        assert find_marker(felix.body).key == "digest/felix/2026-01-21"
         assert felix.body.count("@felix") == 1 and felix.body.count("@") == 1
         assert "[Juniper Rail](http" in felix.body and "[Harbor & Finch](http" in felix.body
         assert "ps/ps-plan#" not in felix.body  # deals by customer, not by reference
@@ -82,9 +81,10 @@ def test_one_digest_issue_per_person_and_one_comment_a_day_extended_by_later_rem
 
 
 def test_a_deal_already_listed_comes_back_a_week_later_with_news_never_alone_nor_on_a_weekend():
-    """Tue 01-20 felix is reminded of issues 1 and 2 (both due that day). Thu 01-22 felix comments
-    on issue 2: its count starts again. From Wed 01-21 to Mon 01-26 nothing is new for him: no
-    digest comment, whatever the hour of the runs; Sat and Sun none either. On Tue 01-27 issue
+    """Wed 01-21 felix is reminded of issues 1 and 2 (both due Tue 01-20 at 17:00, three business
+    days of business hours: Mon 01-19 is Martin Luther King Jr. Day). Fri 01-23 felix comments on
+    issue 2: its count starts again. From Thu 01-22 to Tue 01-27 nothing is new for him: no
+    digest comment, whatever the hour of the runs; Sat and Sun none either. On Wed 01-28 issue
     2's new reminder is news, and issue 1, still overdue and listed a week before, rides along;
     issue 1 alone (a week after its listing, on the days with no news) makes no comment."""
     issues = [
@@ -97,12 +97,12 @@ def test_a_deal_already_listed_comes_back_a_week_later_with_news_never_alone_nor
             for hour in (0, 9, 13, 22) if day > 20 else (9, 13, 22):
                 admin(url, "clock", {"now": f"2026-01-{day:02d}T{hour:02d}:00:00Z"})
                 bot_run(url, ws=PER_PERSON)
-                if (day, hour) == (22, 9):
+                if (day, hour) == (23, 9):
                     notes = project_as(url, "felix").issues.get(2, lazy=True).notes
                     notes.create({"body": "Chasing their procurement."})
         notes = digest_notes(url, "felix")
         days = [find_marker(n.body).key.rsplit("/", 1)[1] for n in notes]
-        assert days == ["2026-01-20", "2026-01-27"], days
+        assert days == ["2026-01-21", "2026-01-28"], days
         again = notes[1].body
         assert again.count("[Juniper Rail](") == 1 and "- overdue: [Juniper Rail](" in again
         assert "- reminder: [Harbor & Finch](" in again
@@ -114,10 +114,11 @@ def test_a_deal_already_listed_comes_back_a_week_later_with_news_never_alone_nor
 
 
 def test_in_quarter_end_a_deal_of_this_quarter_comes_daily_beside_news_never_alone():
-    """FY26-Q4 ends Sat 01-31; its quarter-end mode is the last 10 business days (from 01-19).
-    Issue 1 closes in it (01-30), issue 2 next quarter (03-20); both were reminded on Fri 01-16
-    (felix is their sa). Issue 3 (next quarter) enters the stage on Thu 01-15 12:00, so its
-    reminder is news for felix on Tue 01-20. Mon 01-19 to Thu 01-22 (issue 32.1): on 01-20 issue 1
+    """FY26-Q4 ends Sat 01-31; its quarter-end mode is the last 10 business days (from Fri 01-16:
+    Mon 01-19 is Martin Luther King Jr. Day). Issue 1 closes in it (01-30), issue 2 next quarter
+    (03-20); both were reminded on Fri 01-16 (felix is their sa). Issue 3 (next quarter) enters
+    the stage on Wed 01-14 10:00, so its three business days of business hours are up on Tue
+    01-20 at 10:00: news for felix then. Mon 01-19 to Thu 01-22 (issue 32.1): on 01-20 issue 1
     rides beside that news (daily: listed four days before), issue 2 does not (weekly); on the
     days with nothing new there is no comment at all, not even for the quarter's deal."""
     this = {**ESTIMATE, "customer": "Quill Bank", "close_date": "2026-01-30"}
@@ -125,7 +126,7 @@ def test_in_quarter_end_a_deal_of_this_quarter_comes_daily_beside_news_never_alo
     issues = [
         issue(1, "Estimate_Feedback", data=this, at="2026-01-13T09:00:00Z"),
         issue(2, "Estimate_Feedback", at="2026-01-13T09:00:00Z"),
-        issue(3, "Estimate_Feedback", data=news, at="2026-01-15T12:00:00Z"),
+        issue(3, "Estimate_Feedback", data=news, at="2026-01-14T10:00:00Z"),
     ]
     with running_emulator(seed(issues, now="2026-01-16T09:00:00Z")) as emu:
         url = emu.url
@@ -144,16 +145,9 @@ def test_in_quarter_end_a_deal_of_this_quarter_comes_daily_beside_news_never_alo
 
 
 def test_no_digest_on_the_teams_public_holiday(tmp_path):
-    """Mon 2026-01-19 is Martin Luther King Jr. Day in the US: a US team's digest (and reminder)
-    waits for Tue (issue 33, item 5)."""
-    shutil.copytree(ROOT / "policies", tmp_path / "policies")
-    policy_file = tmp_path / "policies" / "ps-scoping.yml"
-    text = policy_file.read_text().replace(
-        "  time_zone: UTC ", "  country: US\n  time_zone: UTC ", 1
-    )
-    policy_file.write_text(text)
-    us = load_workspace(tmp_path / "policies", ROOT / "templates")
-    us = replace(us, policy=us.policy.model_copy(update={"digest": PER_PERSON.policy.digest}))
+    """Mon 2026-01-19 is Martin Luther King Jr. Day in the US: the shipped US team's digest (and
+    reminder) waits for Tue (issue 33, item 5)."""
+    us = PER_PERSON  # the shipped calendar: `country: US`
     assert date(2026, 1, 19) in us.policy.days_off(None)
     with running_emulator(seed([issue(1, "Estimate_Feedback", at="2026-01-13T09:00:00Z")])) as emu:
         url = emu.url

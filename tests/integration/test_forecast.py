@@ -33,7 +33,7 @@ def test_report_markdown_has_the_hand_checked_numbers_and_writes_nothing(demo):
     text = report(demo.url, "--format", "markdown")
     assert (
         "## PS forecast FY26-Q4" in text
-        and "14 business days left in FY26-Q4 (ends 2026-01-31)." in text
+        and "13 business days left in FY26-Q4 (ends 2026-01-31)." in text
     )
     assert "| Commit (Green) | 2 | USD 156,000.00 | 0.9 |" in text
     assert "| Best case (Amber) | 1 | USD 116,800.00 | 0.5 |" in text

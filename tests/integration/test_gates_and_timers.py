@@ -186,11 +186,13 @@ def test_the_50k_technical_architect_gate():
 
 
 def test_a_deal_waiting_for_the_ta_review_nudges_the_ta_group_then_escalates_once():
-    """Over 50k, in Estimate_Feedback from Thu 2026-01-15 with TA::Needs-Review: the TA group is
-    reminded when the 3-business-day SLA is missed (Tue 01-20), the triage lead 2 business days
-    later (Thu 01-22); a deal closing in FY26-Q4 is in quarter-end mode from Mon 01-19 (SLA 1:
-    reminded 01-19, already past the margin then, escalated 2 business days after its reminder,
-    01-21: never with it or sooner, issue 32.7). Runs every two hours until 01-28: nothing more."""
+    """Over 50k, in Estimate_Feedback from Thu 2026-01-15 09:00 with TA::Needs-Review: the TA
+    group is reminded when the 3-business-day SLA is missed (three days of business hours: Thu,
+    Fri and Tue 01-20, Mon 01-19 being Martin Luther King Jr. Day; so on Wed 01-21, the first run
+    in business hours after), the triage lead 2 business days later (Fri 01-23); a deal closing
+    in FY26-Q4 is in quarter-end mode (its last 10 business days) from Fri 01-16 (SLA 1: reminded
+    01-16, escalated 01-21: 3 business days in, and 2 business days after its reminder, never
+    with it or sooner, issue 32.7). Runs every two hours until 01-28: nothing more."""
     big = [{"activity": "Migration waves", "role": "PSE", "days": 25}]  # 60,000
     at = "2026-01-15T09:00:00Z"
     issues = [
@@ -213,27 +215,28 @@ def test_a_deal_waiting_for_the_ta_review_nudges_the_ta_group_then_escalates_onc
         def timeline(iid):
             return [(kind, day) for kind, day, _ in reminders_of(url, iid, "ta-review-nudge")]
 
-        assert timeline(1) == [("reminder", date(2026, 1, 20)), ("escalation", date(2026, 1, 22))]
-        assert timeline(2) == [("reminder", date(2026, 1, 19)), ("escalation", date(2026, 1, 21))]
+        assert timeline(1) == [("reminder", date(2026, 1, 21)), ("escalation", date(2026, 1, 23))]
+        assert timeline(2) == [("reminder", date(2026, 1, 16)), ("escalation", date(2026, 1, 21))]
         [reminder, escalation] = [b for _, _, b in reminders_of(url, 1, "ta-review-nudge")]
         assert reminder.splitlines()[1].startswith("reminder for ps/ps-ta (in today's digest)")
         assert escalation.splitlines()[1].startswith("escalation for dana (in today's digest)")
         digests = digest_notes(url)  # the TA group's members, each in their own digest
-        assert digests[("@ravi", date(2026, 1, 19))].count(deal(2)) == 1
-        assert digests[("@ravi", date(2026, 1, 20))].count(deal(1)) == 1
+        assert digests[("@ravi", date(2026, 1, 16))].count(deal(2)) == 1
+        assert digests[("@ravi", date(2026, 1, 21))].count(deal(1)) == 1
 
 
 @REMEMBERING
 def test_time_in_stage_counts_from_the_bots_own_move_into_the_stage(remembering):
-    """Created on 2025-11-10 and moved by the bot into Ready For Approval on Mon 2026-01-19
-    (quarter-end mode, the deal closes 01-28): the approval nudge of the next business day says
-    1 business day in the stage, counted from the bot's label event, not from the creation."""
+    """Created on 2025-11-10 and moved by the bot into Ready For Approval on Tue 2026-01-20 at
+    09:00 (quarter-end mode, the deal closes 01-28; Mon 01-19 is Martin Luther King Jr. Day): the
+    approval nudge of the next business day says 1 business day in the stage, counted from the
+    bot's label event, not from the creation."""
     data = {**ESTIMATE, "close_date": "2026-01-28"}
     created = "2025-11-10T09:00:00Z"
     entered = issue(1, "SOW_WIP", data=data, done=TASKS, at=created)
     entered["label_events"][-1]["created_at"] = "2026-01-16T09:00:00Z"  # SOW_WIP since Friday
     entered["updated_at"] = "2026-01-16T09:00:00Z"
-    with running_emulator(seed([entered], now="2026-01-19T09:00:00Z")) as emu:
+    with running_emulator(seed([entered], now="2026-01-20T09:00:00Z")) as emu:
         url, cache = emu.url, cache_for(emu.url, remembering)
         bot_run(url, cache=cache)
         assert "proposal::Ready For Approval" in labels_of(url, 1)
@@ -241,7 +244,7 @@ def test_time_in_stage_counts_from_the_bots_own_move_into_the_stage(remembering)
             admin(url, "clock", {"advance_seconds": 3600})
             bot_run(url, cache=cache)
         [(kind, day, body)] = reminders_of(url, 1, "approval-nudge")
-        assert (kind, day) == ("reminder", date(2026, 1, 20))
+        assert (kind, day) == ("reminder", date(2026, 1, 21))
         assert 'in ~"proposal::Ready For Approval" for 1 business day.' in body
 
 
@@ -338,17 +341,19 @@ def deal(iid):
 
 @REMEMBERING
 def test_one_reminder_and_one_escalation_per_missed_sla_then_silence_until_an_edit(remembering):
-    """Estimate_Feedback from Mon 2026-01-05 (SLA 3 business days, escalated to the triage lead 2
-    business days later): reminded Thu 01-08, escalated Mon 01-12, then silent over hourly runs,
-    until felix comments on Tue 01-20: the count starts again (reminder 01-23, escalation 01-27).
-    Quarter-end mode (FY26-Q4's last 10 business days, from Mon 01-19) shortens the SLA to 1 only
-    for the deal closing in FY26-Q4 (issue 2 from Thu 01-15, closes 01-28), not for issue 3 (from
-    Wed 01-14, closes 03-20). The people are mentioned by the daily digest, once a day each."""
+    """Estimate_Feedback from Mon 2026-01-05 09:00 (SLA 3 business days of business hours,
+    escalated to the triage lead 2 business days later): reminded Thu 01-08, escalated Mon 01-12,
+    then silent over hourly runs, until felix comments on Tue 01-20 10:00: the count starts again
+    (reminder Fri 01-23 10:00, escalation Tue 01-27 10:00). Quarter-end mode (FY26-Q4's last 10
+    business days, from Fri 01-16: Mon 01-19 is Martin Luther King Jr. Day) shortens the SLA to 1
+    only for the deal closing in FY26-Q4 (issue 2 from Thu 01-15: reminded 01-16, escalated
+    01-21), not for issue 3 (from Tue 01-13, closes 03-20: reminded 01-16 too, escalated 01-21).
+    The people are mentioned by the daily digest, once a day each."""
     closing_now = {**ESTIMATE, "close_date": "2026-01-28"}
     issues = [
         issue(1, "Estimate_Feedback", events_by="ps-bot"),
         issue(2, "Estimate_Feedback", data=closing_now, at="2026-01-15T09:00:00Z"),
-        issue(3, "Estimate_Feedback", at="2026-01-14T09:00:00Z"),
+        issue(3, "Estimate_Feedback", at="2026-01-13T09:00:00Z"),
     ]
     start = datetime(2026, 1, 5, 9, tzinfo=UTC)
     with running_emulator(seed(issues)) as emu:
@@ -371,10 +376,10 @@ def test_one_reminder_and_one_escalation_per_missed_sla_then_silence_until_an_ed
             ("reminder", date(2026, 1, 23)),
             ("escalation", date(2026, 1, 27)),
         ]
-        # issue 2 was past its quarter-end SLA and margin when first reminded: its escalation
-        # comes the margin (2 business days) after that reminder, not the next day (issue 32.7)
-        assert timeline(2) == [("reminder", date(2026, 1, 19)), ("escalation", date(2026, 1, 21))]
-        assert timeline(3) == [("reminder", date(2026, 1, 19)), ("escalation", date(2026, 1, 21))]
+        # issue 2's escalation comes the margin (2 business days) after its reminder, not the
+        # next day (issue 32.7)
+        assert timeline(2) == [("reminder", date(2026, 1, 16)), ("escalation", date(2026, 1, 21))]
+        assert timeline(3) == [("reminder", date(2026, 1, 16)), ("escalation", date(2026, 1, 21))]
         for kind, _, body in reminders_of(url, 1, "account-team-reminder"):
             if kind == "reminder":
                 assert body.splitlines()[1].startswith("reminder for felix, imogen (in today's")
@@ -389,19 +394,19 @@ def test_one_reminder_and_one_escalation_per_missed_sla_then_silence_until_an_ed
         for day in (date(2026, 1, 8), date(2026, 1, 23)):
             assert "- reminder: [Juniper Rail](" in digests[("@felix", day)]
             assert deal(1) in digests[("@felix", day)]
-        # Issues 2 and 3 both remind felix on 01-19: one comment that day, listing both, and
+        # Issues 2 and 3 both remind felix on 01-16: one comment that day, listing both, and
         # issue 1, reminded on 01-08 and still overdue: listed again with that news (more than a
         # week later), not on its own in between, and not daily after (it closes next quarter).
-        felix = digests[("@felix", date(2026, 1, 19))]
+        felix = digests[("@felix", date(2026, 1, 16))]
         assert felix.count("/ps/ps-plan/-/issues/") == 3 and felix.count("@felix") == 1
         assert deal(2) in felix and deal(3) in felix
         [one] = [line for line in felix.splitlines() if deal(1) in line]
         assert one.startswith("- overdue: [Juniper Rail](")
-        assert not any(("@felix", date(2026, 1, d)) in digests for d in (9, 12, 13, 14, 15, 16))
+        assert not any(("@felix", date(2026, 1, d)) in digests for d in (9, 12, 13, 14, 15))
         # Issue 2 closes in this quarter: in its quarter-end mode it may come every business day,
-        # but only beside news (issue 32.1): nothing is new for felix from 01-20 to 01-22, so no
-        # digest; on 01-23 issue 1's new reminder is, and issue 2 rides beside it.
-        assert not any(("@felix", date(2026, 1, d)) in digests for d in (20, 21, 22))
+        # but only beside news (issue 32.1): nothing is new for felix from 01-19 (a holiday) to
+        # 01-22, so no digest; on 01-23 issue 1's new reminder is, and issue 2 rides beside it.
+        assert not any(("@felix", date(2026, 1, d)) in digests for d in (19, 20, 21, 22))
         assert deal(2) in digests[("@felix", date(2026, 1, 23))]
 
 

@@ -51,7 +51,12 @@ def adopt(target):
         "    Consultant: {price: 1500, cost: 700}\n    Architect: {price: 1900, cost: 900}\n"
     )
     policy.write_text(text[:start] + rates + text[end:])
-    lines = [t for t in policy.read_text().splitlines() if not t.startswith("  time_zone:")]
+    # their own time zone and country in place of the shipped team's (UTC, US)
+    lines = [
+        t
+        for t in policy.read_text().splitlines()
+        if not t.startswith(("  time_zone:", "  country:"))
+    ]
     policy.write_text("\n".join(lines) + "\n")
     edit(
         policy,
@@ -300,7 +305,7 @@ def test_a_euro_team_gets_its_own_word_sow_and_catalog(tmp_path, monkeypatch):
     refused = CliRunner().invoke(main, ["validate"])
     assert refused.exit_code == 1
     assert (
-        "Scoping.md:27: line_items[0].activity 'Discovery and wave planning' is not in the service"
+        "Scoping.md:28: line_items[0].activity 'Discovery and wave planning' is not in the service"
         " catalog" in refused.output
     )
     assert "fix: name an offering of `catalog` by its id or an alias" in refused.output

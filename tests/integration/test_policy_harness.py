@@ -72,6 +72,7 @@ def renamed_team(tmp_path):
 
 
 RENAMED = {
+    "Discovery call scheduled": "Discovery-Call vereinbart",
     "Discovery call held": "Discovery-Call gehalten",
     "Customer agreed price and scope": "Kunde hat Preis und Umfang zugestimmt",
     "SoW reviewed by account team and customer": "SoW von Account-Team und Kunde geprüft",
@@ -84,7 +85,8 @@ def test_the_harness_writes_the_teams_own_tasks_and_refuses_unknown_ones(tmp_pat
     target = renamed_team(tmp_path)
     with scoping_gitlab(target / "policies", target / "templates") as scoping:
         assert scoping.tasks == tuple(RENAMED.values())  # the issue template's checklist
-        assert scoping.tasks_to("SOW_WIP") == list(RENAMED.values())[:2]
+        # the tasks the moves to SOW_WIP wait for (the first touch's is no move's)
+        assert scoping.tasks_to("SOW_WIP") == list(RENAMED.values())[1:3]
         iid = scoping.issue(
             stage="Estimate_Feedback",
             data=ESTIMATE,
@@ -99,7 +101,8 @@ def test_the_harness_writes_the_teams_own_tasks_and_refuses_unknown_ones(tmp_pat
             scoping.issue(tasks=["Discovery call held"])
         assert str(refused.value) == (
             "scoping.issue(tasks=...): 'Discovery call held' is not a task of this team; its tasks: "
-            "'Discovery-Call gehalten', 'Kunde hat Preis und Umfang zugestimmt', 'SoW von "
+            "'Discovery-Call vereinbart', 'Discovery-Call gehalten', "
+            "'Kunde hat Preis und Umfang zugestimmt', 'SoW von "
             "Account-Team und Kunde geprüft' (the issue template's checklist and the policy's "
             "`task:` conditions)"
         )

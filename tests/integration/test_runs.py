@@ -60,8 +60,9 @@ def test_second_apply_makes_zero_writes_with_one_listing(demo):
     #   (who set it?): all 9;
     # - the digest issues (one listing) and the notes of each person's with a deal overdue (5:
     #   is it listed already, and when? Only the bot's digest comments say);
-    # - notes of 7: the 6 with a comment checked by revision or period, and #4101, older than 45
-    #   days with a recent update (was it people? only its notes can say).
+    # - notes of 9: the 6 with a comment checked by revision or period, #4101, older than 45
+    #   days with a recent update (was it people? only its notes can say), and the 2 waiting for
+    #   their EM's first touch (#4106, #4107: did the EM act on them? only their notes say).
     assert admin(demo.url, "stats")["routes"] == {
         "GET /user": 1,
         # the scoping issues; the closed ones the gates check (updated since the lookback; the
@@ -76,7 +77,7 @@ def test_second_apply_makes_zero_writes_with_one_listing(demo):
         "GET /projects/:id/issues/:eventable_id/resource_label_events": 9,
         # and 5 people's digest issues, and the forecast issue's (its weekly snapshots: the
         # movement since last week, issue 32.4)
-        "GET /projects/:id/issues/:noteable_id/notes": 13,
+        "GET /projects/:id/issues/:noteable_id/notes": 15,
         # nothing to write: no run lease taken (issue 31 item 7)
     }
 

@@ -155,7 +155,9 @@ def adopt(target):
     text = policy.read_text()
     text = text[: text.index("\nrates:\n")] + RATES + text[text.index("\nsow:\n") :]
     text = text[: text.index("\nsow:\n")] + SOW + text[text.index("\ncontacts:\n") :]
-    text = "\n".join(line for line in text.splitlines() if not line.startswith("  time_zone:"))
+    text = "\n".join(
+        line for line in text.splitlines() if not line.startswith(("  time_zone:", "  country:"))
+    )
     text = text.replace("\ncalendar:\n", "\ncalendar:\n  time_zone: Asia/Seoul\n  country: KR\n")
     # The Technical Architect threshold, in won: 70,000,000 (USD 50,000 is about that).
     assert text.count("50000}") == 3

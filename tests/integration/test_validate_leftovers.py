@@ -51,8 +51,12 @@ def test_a_euro_team_hears_of_the_shipped_terms_and_usd_thresholds_left(tmp_path
     assert "time_zone" not in warned  # Europe/Berlin with Bavarian holidays
 
 
-def test_the_shipped_policy_hears_of_its_utc_calendar(tmp_path, monkeypatch):
+def test_a_utc_calendar_with_no_country_is_warned_of(tmp_path, monkeypatch):
+    """The shipped policy names its US team's country; a team that drops it and keeps UTC
+    hears of it."""
     target = init(tmp_path, monkeypatch)
+    assert validate() == ""  # the shipped calendar: UTC, US holidays
+    edit(target / "policies/ps-scoping.yml", ("\n  country: US ", "\n  # country: US "))
     warned = validate()
     line = next(
         i
@@ -75,7 +79,8 @@ def test_a_task_the_issue_template_lacks_is_named(tmp_path, monkeypatch):
     warned = validate()
     assert (
         ": lifecycle.transitions[discovery-held].when: task 'Discovery call held' is not in the "
-        "issue template's checklist ('Discovery call done', 'Customer agreed price and scope', "
+        "issue template's checklist ('Discovery call scheduled', 'Discovery call done', "
+        "'Customer agreed price and scope', "
         "'SoW reviewed by account team and customer')\n"
         "    fix: name a task of the checklist, or add it to the issue template"
     ) in warned

@@ -17,7 +17,9 @@ SHIPPED = (ROOT / "policies/ps-scoping.yml").read_text()
 
 
 def with_calendar(lines):
-    text = SHIPPED.replace("\ncalendar:\n", "\ncalendar:\n" + lines, 1)
+    # in place of the shipped team's country (US)
+    text = SHIPPED.replace("  country: US ", "  # country: US ", 1)
+    text = text.replace("\ncalendar:\n", "\ncalendar:\n" + lines, 1)
     return policy_from_texts([("ps-scoping.yml", text)])
 
 

@@ -78,7 +78,7 @@ def test_lists_that_need_action():
         "ps/ps-plan#3",
         "ps/ps-plan#4",
     ]
-    assert fc.business_days_left == 14
+    assert fc.business_days_left == 13  # to 2026-01-31, Martin Luther King Jr. Day (01-19) off
 
 
 def test_totals_weights_and_win_rate():

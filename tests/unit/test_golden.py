@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from triage.commands.demo_data import TASKS
-from triage.issues.snapshot import LabelEvent, Note
+from triage.issues.snapshot import Award, LabelEvent, Note
 from triage.planner import plan_issue
 from triage.planner.comments import document_placeholder, fill_posted
 
@@ -80,9 +80,12 @@ EARLIER = (
 )
 
 
-def stage(name, data=BRAMBLEWOOD, done=TASKS, **kwargs):
+def stage(name, data=BRAMBLEWOOD, done=TASKS, labels_extra=(), **kwargs):
     return snapshot(
-        labels=("Services Calculator", f"proposal::{name}"), done=done, data=data, **kwargs
+        labels=("Services Calculator", f"proposal::{name}", *labels_extra),
+        done=done,
+        data=data,
+        **kwargs,
     )
 
 
@@ -343,6 +346,57 @@ def approved_then_revised():
 
 
 VARIANTS = {
+    # A TA review given for USD 40,000.00 (the bot's note then said so); the estimate is now
+    # Bramblewood's USD 67,200.00, more than 1.5 times that (issue 30 item 8).
+    "approval-refused-size.md": (
+        "approval-refused.md.j2",
+        lambda: with_details(
+            stage("Estimate_Feedback", done=TASKS[:1], labels_extra=("TA::Approved",)),
+            (
+                Note(
+                    11,
+                    BOT,
+                    "<!-- ps-triage:estimate-summary/estimate-summary.md.j2 rev=aaaaaaaaaaaa "
+                    "sow=cccccccccccc net=40000 -->\nx",
+                    NOW - timedelta(days=3),
+                ),
+            ),
+            (LabelEvent("ravi", "TA::Approved", "add", NOW - timedelta(days=2)),),
+        ),
+    ),
+    # The director's :thumbsup: on version 1 of the approval request, given after version 2
+    # replaced it (issue 30): told which request to approve instead.
+    "approval-refused-superseded.md": (
+        "approval-refused.md.j2",
+        lambda: replace(
+            with_details(
+                stage("Ready For Approval"),
+                (
+                    Note(
+                        12,
+                        BOT,
+                        "<!-- ps-triage:approval-request/approval-request.md.j2 rev=aaaaaaaaaaaa "
+                        "sow=cccccccccccc superseded=13 -->\nx",
+                        NOW - timedelta(days=3),
+                        updated_at=NOW - timedelta(days=2),
+                    ),
+                    Note(
+                        13,
+                        BOT,
+                        "<!-- ps-triage:approval-request/approval-request.md.j2 rev=bbbbbbbbbbbb "
+                        "sow=dddddddddddd -->\nx",
+                        NOW - timedelta(days=2),
+                    ),
+                ),
+                (
+                    LabelEvent(
+                        "dana", "proposal::Ready For Approval", "add", NOW - timedelta(days=3)
+                    ),
+                ),
+            ),
+            note_awards={12: (Award("thumbsup", "rowan", NOW - timedelta(days=1)),)},
+        ),
+    ),
     "approval-request-revised.md": ("approval-request.md.j2", approved_then_revised),
     # 45% off the rate card (maximum 30%): flagged where the price first goes out (issue 30).
     "estimate-summary-above-max-discount.md": (

@@ -54,7 +54,7 @@ def test_unknown_condition_suggests_the_closest():
     text = MINIMAL.replace("when: {task: Finished}", "when: {tsk: Finished}")
     assert problems(text) == [
         "p.yml:13:7: lifecycle.transitions[close-it].when: a condition is a mapping with exactly one of: label, "
-        "no_label, assignee, task, line_items, data_block, estimate, unknown_activities, field, state, days_since_update, days_in_stage, "
+        "no_label, assignee, task, touched_by, line_items, data_block, estimate, unknown_activities, field, state, days_since_update, days_in_stage, "
         "days_to_quarter_end, net_price, business_days_to_close, quarter_end, days_without_human_activity, "
         "revisit_due, estimate_revised_since, review_outdated, close_date_passed, close_quarter_later_than, all, any, not\n    fix: did you mean `task`?"
     ]

@@ -16,7 +16,7 @@ from triage.policy.calendars import read_places
 from triage.policy.loader import PolicyInvalid, load_policy
 from triage.policy.model import Calendar
 
-from support import ROOT, at, settings, snapshot, with_details, workspace
+from support import BOT, ROOT, at, settings, snapshot, with_details, workspace
 
 WS = workspace()
 
@@ -38,10 +38,11 @@ def first_touch_due(policy, now, *, em="dana", entered="2026-01-05T09:00:00Z"):
         snapshot(
             labels=("Services Calculator", "proposal::Awaiting_Discovery", "Segment::Ent_EAST"),
             assignees=(em,),
-            created="2026-01-02T09:00:00Z",
+            created=entered,  # triaged by the bot at intake
         ),
         (),
-        (LabelEvent(em, "proposal::Awaiting_Discovery", "add", at(entered)),),
+        # moved there by the bot's triage: the EM has not touched the issue yet
+        (LabelEvent(BOT, "proposal::Awaiting_Discovery", "add", at(entered)),),
     )
     plan = plan_issue(policy, issue, at(now), settings(WS))
     assert plan.error is None, plan.error
@@ -113,6 +114,7 @@ def test_an_unknown_time_zone_or_place_is_a_policy_error_at_its_line(
 ):
     text = (ROOT / "policies/ps-scoping.yml").read_text()
     text = text.replace("  time_zone: UTC ", "  # time_zone: UTC ", 1)
+    text = text.replace("  country: US ", "  # country: US ", 1)  # the shipped team's
     text = text.replace("\ncalendar:\n", f"\ncalendar:\n{calendar}\n", 1)
     (tmp_path / "p.yml").write_text(text)
     with pytest.raises(PolicyInvalid) as caught:

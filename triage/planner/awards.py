@@ -12,6 +12,10 @@ from ..rules.actions import add_label
 from ..rules.facts import NeedDetail
 from .gates import Gates, emoji_approval
 
+# The replaced requests whose awards are read, the newest: an approver answers the notification of
+# a recent revision; each one watched costs a read on every run while the deal waits.
+WATCHED = 3
+
 
 class EmojiApprovals(Gates):
     def check_emoji_approvals(self) -> None:
@@ -93,11 +97,17 @@ class EmojiApprovals(Gates):
         ]
         live = next((pair for pair in reversed(requests) if pair[1].superseded is None), None)
         shown = [m.sow for _, m in requests]
-        for i, (note, marker) in enumerate(requests):
-            if marker.superseded is None:
-                continue
-            if note.id not in self.issue.note_awards:
-                raise NeedDetail(f"awards:{note.id}")
+        replaced = [i for i, (_, m) in enumerate(requests) if m.superseded is not None]
+        watched = replaced[-WATCHED:]
+        unread = [
+            f"awards:{note.id}"
+            for note, _ in (requests[i] for i in watched)
+            if note.id not in self.issue.note_awards
+        ]
+        if unread:
+            raise NeedDetail(*unread)  # all in one round of reads
+        for i in watched:
+            note, marker = requests[i]
             approver = self.approver_of(gate)
             for award in self.issue.note_awards[note.id]:
                 if award.name != gate.emoji.name or award.created_at < note.edited_at:
@@ -107,7 +117,7 @@ class EmojiApprovals(Gates):
                 self.draft.reasons.append(
                     f"gate {gate.id}: :{gate.emoji.name}: by @{award.user} on a replaced request"
                 )
-                replaced = self.replaced(note, marker, shown[: i + 1], live, shown)
+                which = self.replaced(note, marker, shown[: i + 1], live, shown)
                 self.refusal(
                     gate,
                     award.user,
@@ -116,7 +126,7 @@ class EmojiApprovals(Gates):
                     "superseded",
                     extra={
                         "superseded": {
-                            **replaced,
+                            **which,
                             "approver": mention(award.user),
                             "emoji": Trusted(f":{gate.emoji.name}:"),
                         }

@@ -76,7 +76,7 @@ def plan_issue(
     try:
         made = planner.run(base)
     except NeedDetail as need:
-        made = replace(base, needs=frozenset({need.detail}))
+        made = replace(base, needs=need.details)
     except TemplateProblem as problem:
         made = replace(base, error=f"template: {problem}")
     except Exception as error:  # a bug met on one issue's data: the others go on

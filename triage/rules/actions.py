@@ -215,17 +215,24 @@ class Comment(Action):
             today = facts.moment.today()
             days = business_days_between(facts.moment.date_of(entered), today, facts.holidays)
             context["days_in_stage"] = days
-            if days < every:
+            # SLA clocks count business time: the team's business hours on its business days
+            # (1 = one whole business day, wherever in the day it started).
+            clock = facts.business_days_since
+            marks = [every] if spec.repeat else [every, every + (spec.escalate_after or 0)]
+            elapsed = clock(entered, marks)
+            if elapsed < every:
                 return  # the SLA counts from the stage entry at the earliest
             if spec.repeat:
                 # One nudge per period, whatever the schedule's frequency: the period is in the key.
-                key, once = f"{key}/{'q' if quarter_end else 'p'}{days // every}", True
+                period = int(elapsed // every)
+                clock(entered, [every * (period + 1)])
+                key, once = f"{key}/{'q' if quarter_end else 'p'}{period}", True
             else:
                 # One reminder when the SLA is missed, one escalation past the margin, then
                 # silence until something changes: a new entry into the stage, or an edit by
                 # people (a note, a label, the description), which starts the count again.
                 since = max(entered, _last_edit(facts))
-                idle = business_days_between(facts.moment.date_of(since), today, facts.holidays)
+                idle = clock(since, marks)
                 if idle < every:
                     return
                 key, once = f"{key}/s{since:%Y%m%d%H%M%S}", True

@@ -116,6 +116,36 @@ class TaskDone(Condition):
         return Outcome(done, f"task '{matching[0].text}' {'ticked' if done else 'not ticked'}")
 
 
+class TouchedBy(Condition):
+    key = "touched_by"
+    summary = (
+        "the issue's EM (its first assignee) acted on it since it entered its stage: a comment, "
+        "a description edit, assigning themselves, a label change (their notes, system notes "
+        "included, and label events); an EM's first touch (`em`, the only role)"
+    )
+    example = "{touched_by: em}"
+    touched_by: Literal["em"]
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        issue = facts.issue
+        em = issue.assignees[0] if issue.assignees else None
+        if em is None:
+            return Outcome(False, "no EM assigned")
+        if issue.notes is None:
+            raise NeedDetail("notes")
+        since = facts.stage_started()  # reads the label events
+        assert issue.label_events is not None
+        times = [n.created_at for n in issue.notes if n.author == em]
+        times += [e.created_at for e in issue.label_events if e.user == em]
+        touched = [at for at in times if at >= since]
+        return Outcome(
+            bool(touched),
+            f"@{em} acted on {facts.moment.date_of(max(touched))}"
+            if touched
+            else f"no action by @{em} in this stage yet",
+        )
+
+
 class LineItems(Condition):
     key = "line_items"
     summary = (
@@ -452,6 +482,7 @@ CONDITIONS: tuple[type[Condition], ...] = (
     LabelAbsent,
     Assignee,
     TaskDone,
+    TouchedBy,
     LineItems,
     DataBlock,
     EstimateState,

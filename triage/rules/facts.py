@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -23,9 +23,10 @@ from .moves import stage_moves
 class NeedDetail(Exception):
     """Raised when a condition needs data that has not been fetched yet."""
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *more: str) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.details = frozenset({detail, *more})  # all asked at once: one round of reads
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +88,11 @@ class Facts:
     def business_day(self) -> bool:
         today = self.moment.today()
         return today.weekday() < 5 and today not in self.holidays
+
+    def business_days_since(self, then: datetime, thresholds: Iterable[float] = ()) -> float:
+        """Business time since `then` in business days: the team's business hours on its
+        business days (see `Moment.business_days_since`)."""
+        return self.moment.business_days_since(then, self.hours, self.holidays, thresholds)
 
     def business_hours(self) -> bool:
         """Within the team's business hours (always, when the facts have none)."""

@@ -14,7 +14,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from contextlib import suppress
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
+
+# Business time is counted over at most this many days ahead: a calendar with no business day
+# in ten years has no instant at which a threshold is passed.
+_HORIZON_DAYS = 3660
 
 # Subtracted from every bound: a bound computed in floating point may land a hair late.
 MARGIN = timedelta(milliseconds=1)
@@ -73,6 +77,28 @@ class Moment:
                 self._hold(max(self._at, then + timedelta(days=min(ahead)) - MARGIN))
         return days
 
+    def business_days_since(
+        self,
+        then: datetime,
+        hours: tuple[time, time] | None,
+        days_off: frozenset[date],
+        thresholds: Iterable[float] = (),
+    ) -> float:
+        """Business time from `then` to the moment, in business days of `hours` (the team's, in
+        the moment's time zone; None: whole days): only the hours within them, on weekdays that
+        are not `days_off`, count, so 1.0 is one full business day whenever it started (an
+        issue opened after hours starts its clock the next business morning). For a caller that
+        compares it with `thresholds`: the same answer until the next one is passed."""
+        start, end = hours or (time(0), time(0))
+        zone = self._at.tzinfo
+        day = _length(start, end)
+        done = _business_seconds(then.astimezone(zone), self._at, start, end, days_off) / day
+        ahead = [mark for mark in thresholds if mark > done]
+        if ahead:
+            passed = _after(self._at, (min(ahead) - done) * day, start, end, days_off)
+            self._hold(max(self._at, passed - MARGIN) if passed else self._at)
+        return done
+
     def start_of(self, day: date) -> datetime:
         """The first instant of `day` in the moment's time zone (reads no time: no bound)."""
         return datetime.combine(day, time(0), tzinfo=self._at.tzinfo)
@@ -81,3 +107,46 @@ class Moment:
         """The instant itself, for a use no bound can be given for: the plan holds only now."""
         self._hold(self._at)
         return self._at
+
+
+def _length(start: time, end: time) -> float:
+    """Seconds in a business day from `start` to `end` (`end` 00:00: until midnight)."""
+    day = datetime.combine(date.min, start)
+    until = datetime.combine(date.min + timedelta(days=end <= start), end)
+    return (until - day).total_seconds()
+
+
+def _window(day: date, start: time, end: time, zone: tzinfo | None) -> tuple[datetime, datetime]:
+    opens = datetime.combine(day, start, tzinfo=zone)
+    return opens, opens + timedelta(seconds=_length(start, end))
+
+
+def _business_seconds(
+    since: datetime, until: datetime, start: time, end: time, days_off: frozenset[date]
+) -> float:
+    """Seconds within business hours on business days, from `since` to `until`."""
+    total, day, zone = 0.0, since.date(), until.tzinfo
+    while day <= until.date():
+        if day.weekday() < 5 and day not in days_off:
+            opens, closes = _window(day, start, end, zone)
+            lo, hi = max(opens, since), min(closes, until)
+            total += max((hi - lo).total_seconds(), 0.0)
+        day += timedelta(days=1)
+    return total
+
+
+def _after(
+    since: datetime, seconds: float, start: time, end: time, days_off: frozenset[date]
+) -> datetime | None:
+    """The instant `seconds` of business time after `since` (None: beyond the horizon)."""
+    day, zone = since.date(), since.tzinfo
+    for _ in range(_HORIZON_DAYS):
+        if day.weekday() < 5 and day not in days_off:
+            opens, closes = _window(day, start, end, zone)
+            lo = max(opens, since)
+            left = (closes - lo).total_seconds()
+            if left > 0 and left >= seconds:
+                return lo + timedelta(seconds=seconds)
+            seconds -= max(left, 0.0)
+        day += timedelta(days=1)
+    return None
