@@ -39,7 +39,10 @@ class _MaskingAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
         kind = request.headers.get("Content-Type", "")
         if self._masker and request.body and kind.startswith("application/json"):
-            sent = json.loads(request.body)
+            try:
+                sent = json.loads(request.body)
+            except ValueError:  # not JSON after all: nothing of the bot's words to mask
+                return super().send(request, *args, **kwargs)
             if (masked := self._mask(sent)) != sent:
                 body = json.dumps(masked).encode()
                 request.body = body
