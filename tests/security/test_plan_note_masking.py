@@ -10,15 +10,14 @@ test_token_leaks.py does, and reads the note back from GitLab.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import gitlab as python_gitlab
 import pytest
-from test_token_leaks import ISSUE_FAILS, TOKEN, forms, triage
+from test_token_leaks import ISSUE_FAILS, TOKEN, forms, seed_with_token, triage
 
 from gitlab_emulator import Emulator
 from gitlab_emulator.testing import running_emulator
-from triage.commands.demo_data import demo_seed, description
+from triage.commands.demo_data import description
 
 PLAN_NOTE = [
     "plan",
@@ -33,10 +32,7 @@ PLAN_NOTE = [
 
 @pytest.fixture
 def gitlab() -> Iterator[Emulator]:
-    seed: dict[str, Any] = demo_seed()
-    for user in seed["users"]:
-        if user["username"] == "ps-bot":
-            user["token"] = TOKEN
+    seed = seed_with_token()
     seed["projects"][0]["merge_requests"] = [
         {"iid": 7, "title": "A policy change", "author": "dana"}
     ]

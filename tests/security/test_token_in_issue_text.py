@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import gitlab as python_gitlab
 import pytest
-from test_token_leaks import TOKEN, forms, triage
+from test_token_leaks import TOKEN, forms, seed_with_token, triage
 
 from gitlab_emulator import Emulator
 from gitlab_emulator.testing import running_emulator
-from triage.commands.demo_data import demo_seed
 from triage.masking import _as_markdown
 
 PASTED = f"Northwind {TOKEN}"
@@ -27,10 +25,7 @@ PASTED = f"Northwind {TOKEN}"
 
 @pytest.fixture
 def gitlab() -> Iterator[Emulator]:
-    seed: dict[str, Any] = demo_seed()
-    for user in seed["users"]:
-        if user["username"] == "ps-bot":
-            user["token"] = TOKEN
+    seed = seed_with_token()
     for issue in seed["projects"][0]["issues"]:
         issue["description"] = re.sub(
             r"^customer: .*$", f"customer: '{PASTED}'", issue["description"], flags=re.M

@@ -75,13 +75,18 @@ class Run:
         return sorted(f for f in forms(secret) if f in self.output)
 
 
-@pytest.fixture(scope="module")
-def gitlab() -> Iterator[Emulator]:
+def seed_with_token() -> dict[str, Any]:
+    """The demo's seed, the bot's token being TOKEN."""
     seed: dict[str, Any] = demo_seed()
     for user in seed["users"]:
         if user["username"] == "ps-bot":
             user["token"] = TOKEN
-    with running_emulator(seed) as emulator:
+    return seed
+
+
+@pytest.fixture(scope="module")
+def gitlab() -> Iterator[Emulator]:
+    with running_emulator(seed_with_token()) as emulator:
         yield emulator
 
 
