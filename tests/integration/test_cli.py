@@ -37,10 +37,12 @@ def invoke(args, url=None, token=TOKEN, **env):
 
 def test_validate_ok():
     result = invoke(["validate"])
+    # every comment template of the folder, checked (a new template changes the count, not this)
+    templates = sum(1 for path in (ROOT / "templates").glob("*.j2"))
     assert (
         result.exit_code == 0
         and result.stdout
-        == "ok: 9 stages, 18 transitions, 28 rules, 29 templates,"
+        == f"ok: 9 stages, 18 transitions, 28 rules, {templates} templates,"
         " 1 issue template with a scoping data block\n"
     )
     # The shipped policy's calendar names its US team's country (US public holidays): no
