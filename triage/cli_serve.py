@@ -58,7 +58,8 @@ def serve_command(
         type=click.IntRange(min=1),
         default=60,
         show_default=True,
-        help="Writes serve makes in any minute at most (GitLab.com: 60 notes a minute per user).",
+        help="Notes serve creates in any minute at most (GitLab.com: 60 a minute per user); "
+        "label updates and the lease's emoji are paced by GitLab's rate-limit headers.",
     )
     @readers_option
     @click.pass_context
