@@ -118,9 +118,7 @@ def test_salesforces_closed_won_is_flagged_on_the_deal_once_and_listed_as_needin
         sf.scoping.emulator.url, BOT_TOKEN, "--policies", str(sf.policies), "--format", "json"
     )
     needs = json.loads(report.stdout)["needs_action"]
-    assert needs["Salesforce disagrees (see the bot's note on the deal)"] == [
-        f"{sf.scoping.project_path}#{iid}"
-    ]
+    assert needs["salesforce_disagrees"] == [{"ref": f"{sf.scoping.project_path}#{iid}"}]
 
     # Salesforce reopened: they agree again, the flag goes
     sf.org.edit(won, sf.users["dana"], StageName="Negotiation")

@@ -346,6 +346,27 @@ def approved_then_revised():
 
 
 VARIANTS = {
+    # The director's approval of a deal over the TA threshold without a TA review and below the
+    # margin floor without a waiver (Orchard Lane's 45% off, 60 days: USD 79,200 net): the
+    # policy's words for the review, the template's for the waiver (issue 33.12).
+    "approval-refused-requires.md": (
+        "approval-refused.md.j2",
+        lambda: with_details(
+            stage(
+                "Approved",
+                data={
+                    **ORCHARD,
+                    "line_items": [
+                        {"activity": "CI discovery workshop", "role": "PSE", "days": 10},
+                        {"activity": "Conversion of 60 pipelines", "role": "PSE", "days": 40},
+                        {"activity": "Enablement", "role": "PSE", "days": 10},
+                    ],
+                },
+            ),
+            (),
+            (LabelEvent("rowan", "proposal::Approved", "add", at("2026-01-09T15:00:00Z")),),
+        ),
+    ),
     # A TA review given for USD 40,000.00 (the bot's note then said so); the estimate is now
     # Bramblewood's USD 67,200.00, more than 1.5 times that (issue 30 item 8).
     "approval-refused-size.md": (
