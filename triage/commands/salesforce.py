@@ -19,8 +19,8 @@ from ..gitlab.adapter import GitLab
 from ..issues.markers import Marker, find_marker, revision
 from ..policy.model import Policy, SalesforceSync
 from ..render.markdown import escape
+from ..runner.approvers import approvers_of
 from ..runner.closed import as_gates_leave_them
-from ..runner.run import approvers_of
 from ..salesforce import ids, state
 from ..salesforce.client import BudgetSpent, Org, SalesforceProblem, Secrets
 from ..salesforce.sync import FIELDS, Disagreement, SyncPlan, deals, plan
