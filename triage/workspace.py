@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import TemplateProblem
+from .policy.calendars import KeptHolidays
 from .policy.loader import load_policy
 from .policy.model import Policy
 from .preview import check_templates
@@ -26,15 +27,25 @@ class Workspace:
 
 
 def load_workspace(
-    policies: Path, templates_dir: Path, *, lenient: bool = False, checked: Path | None = None
+    policies: Path,
+    templates_dir: Path,
+    *,
+    lenient: bool = False,
+    checked: Path | None = None,
+    holidays: tuple[Path, str] | None = None,
 ) -> Workspace:
     """`lenient` (a scheduled run): templates that fail their check are kept as problems
     instead of stopping everything; each issue whose comment uses one fails alone. `checked`: a
     file that keeps the digest of the last workspace (code, policy, templates) that passed the
     check (beside the details cache); the very same workspace is not checked again. A changed
     or forged file only costs a check, or skips one: templates render in the sandbox anyway,
-    and one that fails then fails its issues, each saying why."""
-    policy = load_policy(policies)
+    and one that fails then fails its issues, each saying why. `holidays`: a file that keeps the
+    public holidays the policy's places had (beside the details cache), and the key that seals
+    it (`KeptHolidays`)."""
+    kept = KeptHolidays.load(*holidays) if holidays is not None else None
+    policy = load_policy(policies, kept)
+    if kept is not None:
+        kept.save()
     templates = replace(load_templates(templates_dir), money=money_format(policy.rates))
     key = _digest(policy, templates) if checked else ""
     if checked is not None and _read(checked) == key:

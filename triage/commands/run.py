@@ -9,7 +9,6 @@ from pathlib import Path
 
 from ..console import Console
 from ..errors import UserError
-from ..explain import explain_issue
 from ..gitlab.cache import DetailsCache
 from ..planner import Settings, assignments_for
 from ..policy.model import Policy
@@ -165,6 +164,8 @@ def explain_command(
     iid: int,
     now: datetime | None = None,
 ) -> int:
+    from ..explain import explain_issue  # only this command explains (`plan` and `apply` do not)
+
     workspace = load_workspace(policies, templates)
     policy = scoped(workspace.policy, connection)
     check_one_issue(policy, iid)

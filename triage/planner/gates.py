@@ -19,7 +19,7 @@ from typing import Any
 
 from ..issues.snapshot import Award, LabelEvent
 from ..policy.model import NO_STAGE, Gate
-from ..policy.requirements import missing_for
+from ..policy.requirements import Missing, missing_for
 from ..render.markdown import Trusted, profile_url
 from ..rules.actions import CommentRequest, add_label
 from ..rules.facts import NeedDetail
@@ -196,7 +196,7 @@ class Gates(PlanState):
         }
         self.take_back(gate, names, attempt, events, "size", size=size)
 
-    def unmet(self, gate: Gate, emoji: Award | None = None) -> list[str]:
+    def unmet(self, gate: Gate, emoji: Award | None = None) -> Missing:
         """What the gate's `requires` says is missing on the issue as the draft leaves it. A
         margin waiver counts only when the approver it names gave it in GitLab (`waiver_given`;
         `emoji`: the approver's award being counted)."""
@@ -268,7 +268,7 @@ class Gates(PlanState):
         attempt: Attempt,
         events: tuple[LabelEvent, ...],
         refused: str,
-        missing: list[str] | None = None,
+        missing: Missing | None = None,
         size: dict[str, Trusted] | None = None,
     ) -> None:
         """A setting of a gated label that does not count: removed, the stage it came from (or
@@ -294,7 +294,7 @@ class Gates(PlanState):
         why = {
             "stage": f"not from {', '.join(gate.from_ or [])}",
             "bot": "no approver's approval on record",
-            "requires": f"missing {'; '.join(missing or [])}",
+            "requires": f"missing {'; '.join(missing.named() if missing else [])}",
             "size": f"given for {(size or {}).get('reviewed')}, now {(size or {}).get('now')}",
         }.get(refused, "not an approver")
         self.draft.reasons.append(f"gate {gate.id}: {gate.label} set by {who}, {why}")
@@ -514,7 +514,7 @@ class Gates(PlanState):
         reason: str = "actor",
         source: str = NO_STAGE,
         back: str | None = None,
-        missing: list[str] | None = None,
+        missing: Missing | None = None,
         extra: dict[str, Any] | None = None,
         key: str | None = None,
     ) -> None:
@@ -539,8 +539,12 @@ class Gates(PlanState):
             "stage": Trusted(source) if source != NO_STAGE else None,
             "from": [Trusted(name) for name in gate.from_ or []],
             "min_role": Trusted(ROLES.get(gate.min_access_level, str(gate.min_access_level))),
+            "min_level": gate.min_access_level,  # GitLab's number: a template names the role
             "back": Trusted(back) if back else None,  # the stage label put back, if any
-            "missing": [Trusted(text) for text in missing or []],  # `requires` not met
+            # the policy's words of each `requires` not met; below the margin floor without a
+            # waiver: `margin_waiver`, worded by the template
+            "missing": [Trusted(text) for text in (missing.requires if missing else ())],
+            "margin_waiver": bool(missing and missing.margin_waiver),
             "size": None,  # `size_ratio` passed: `reviewed`, `now` (amounts), `ratio`
             "superseded": None,  # an award on a replaced request: see planner/awards.py
             **(extra or {}),
