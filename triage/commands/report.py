@@ -17,9 +17,9 @@ from ..forecast_source import closed_in, quarter_forecast
 from ..policy.model import Calendar
 from ..render.templates import Templates
 from ..rules.fiscal import FiscalQuarter, quarter_named
+from ..runner.approvers import approvers_of
 from ..runner.closed import as_gates_leave_them
 from ..runner.forecast_issue import weekly_of, with_shipped
-from ..runner.run import approvers_of
 from ..workspace import Workspace
 from .connection import Connection, in_zone, open_gitlab, scoped
 

@@ -20,9 +20,9 @@ from ..issues.markers import Marker, find_marker, revision
 from ..policy.model import Policy, SalesforceSync
 from ..render.markdown import Trusted, escape
 from ..render.templates import Templates
+from ..runner.approvers import approvers_of
 from ..runner.closed import as_gates_leave_them
 from ..runner.forecast_issue import with_shipped
-from ..runner.run import approvers_of
 from ..salesforce import ids, state
 from ..salesforce.client import BudgetSpent, Org, SalesforceProblem, Secrets
 from ..salesforce.sync import FIELDS, Disagreement, SyncPlan, deals, plan
