@@ -146,6 +146,7 @@ CASES = {
     "forecast-snapshot.md.j2": None,  # the weekly snapshot note of that forecast: see rendered()
     "report-bookings.txt.j2": None,  # that forecast's bookings line in `triage report`'s terminal
     "catalog.md.j2": None,  # the shipped catalog's handbook page: see rendered()
+    "salesforce-disagrees.md.j2": None,  # the Salesforce sync's note: see rendered()
     "approval-refused.md.j2": lambda: with_details(
         stage("Approved"),
         (),
@@ -668,6 +669,19 @@ def rendered(template, case=None, policy=None):
                 "currency": Trusted("USD"),
             },
         )
+    if template == "salesforce-disagrees.md.j2":  # as commands/salesforce.py renders it
+        from triage.commands.salesforce import _note
+        from triage.salesforce.sync import Disagreement, Said
+
+        said = (
+            Said("won", "Closed Won", "Approved"),
+            Said("close_date", "2026-02-27", "2026-01-23"),
+            Said("amount", "60000.00", "67200.00", "USD"),
+        )
+        disagreement = Disagreement(
+            "006XX0000FAKE01", "ps/ps-plan#4101", "ps/ps-plan", 4101, "B", said
+        )
+        return _note(WS.templates, disagreement) + "\n"
     if template == "catalog.md.j2":
         from triage.commands.catalog import markdown as page
 

@@ -11,7 +11,7 @@ Pure functions over snapshots.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -206,23 +206,23 @@ class Gates(PlanState):
             if label.startswith(self.prefix)
         ]
         facts = self.facts(self.current(), stages[0] if len(stages) == 1 else None)
-        approvers = self.settings.approvers
         data = self.issue.scoping.data
         if gate.margin_waiver and data is not None and data.margin_waiver is not None:
             by = data.margin_waiver.by.lower()
             priced, _ = facts.estimate()
             if priced is not None and priced.below_floor:
-                named = by in approvers.get(gate.id, frozenset())
+                named = by in self.approvers().get(gate.id, frozenset())
                 given = named and self.waiver_given(gate, by, emoji)
-                approvers = {**approvers, gate.id: frozenset({by} if given else ())}
-        return missing_for(gate, facts, approvers)
+                return missing_for(gate, facts, {gate.id: frozenset({by} if given else ())})
+        # No waiver to judge (none named, or none needed): `missing_for` asks no approver.
+        return missing_for(gate, facts, {})
 
     def waiver_given(self, gate: Gate, by: str, emoji: Award | None) -> bool:
         """Whether `by` gave the margin waiver the data block names them for, in GitLab (anyone
         can write their name in the description): their emoji being counted, their own setting
         of the gate's label, a note of their own on the issue, or their emoji on the bot's
         approval request."""
-        by_id = self.settings.ids.get(by)
+        by_id = self.approver_ids().get(by)
 
         def is_by(name: str | None, user_id: int | None) -> bool:
             if by_id is not None and user_id is not None:
@@ -410,16 +410,29 @@ class Gates(PlanState):
     def spellings_of(self, gate: Gate) -> set[str]:
         return spellings(gate, self.policy.label_aliases)
 
+    def approvers(self) -> Mapping[str, frozenset[str]]:
+        """Each gate's approvers, to judge someone against: the plan is then remembered with
+        them (`judged`). May raise `NeedDetail("approvers")`: a run reads them only for a plan
+        that asks."""
+        self.judged = True
+        return self.settings.approvers
+
+    def approver_ids(self) -> Mapping[str, int]:
+        """The approvers' user ids (see `approvers`)."""
+        self.judged = True
+        return self.settings.ids
+
     def approver_of(self, gate: Gate) -> Callable[[str | None, int | None], bool]:
         """Whether someone (username, user id) is one of the gate's approvers: by user id when
         the run resolved the approvers' ids (a username GitLab freed on a rename may be someone
-        else's now), else by username."""
-        names = self.settings.approvers.get(gate.id, frozenset())
-        ids = {self.settings.ids[n] for n in names if n in self.settings.ids}
+        else's now), else by username. The approvers are looked at only when someone is
+        judged (an emoji nobody gave needs none)."""
 
         def approver(name: str | None, user_id: int | None) -> bool:
-            if self.settings.ids:
-                return user_id is not None and user_id in ids
+            names = self.approvers().get(gate.id, frozenset())
+            known = self.approver_ids()
+            if known:
+                return user_id is not None and user_id in {known[n] for n in names if n in known}
             return name is not None and name.lower() in names
 
         return approver

@@ -1,6 +1,6 @@
-"""Detail reads and re-planning: each issue planned, the notes, label events or award emoji its
-plan asks for read in the background, and the issue planned again with them; first plans made
-while the listing still arrives (`HeadStart`); issues finished a batch at a time."""
+"""Detail reads and re-planning: each issue planned, the notes, label events, award emoji or
+approvers its plan asks for read in the background, and the issue planned again with them; first
+plans made while the listing still arrives (`HeadStart`); issues finished a batch at a time."""
 
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ from ..issues.snapshot import IssueSnapshot
 from ..planner import IssuePlan, Settings, plan_issue
 from ..planner.assignment import pool_for
 from ..policy.model import Policy
+from .approvers import GateApprovers
 from .memory import remember
 
-MAX_DETAIL_ROUNDS = 6  # label events, notes, award emoji: each round reads what plans asked for
+# label events, notes, award emoji, approvers: each round reads what plans asked for
+MAX_DETAIL_ROUNDS = 7
 BATCH = 100  # issues planned, then written, at a time: a plan is written soon after its reads
 # Issues planned while the listing arrives whose reads were started then: their answers wait in
 # memory until their batch. Once there are this many, later issues wait for their batch to be
@@ -207,8 +209,11 @@ class DetailReads:
     _holders: ClassVar[int] = 0
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, gitlab: GitLab, readers: Readers) -> None:
-        self.gitlab, self.readers = gitlab, readers
+    def __init__(
+        self, gitlab: GitLab, readers: Readers, approvers: GateApprovers | None = None
+    ) -> None:
+        """`approvers`: the run's, read once the first plan asks for them (`"approvers"`)."""
+        self.gitlab, self.readers, self.approvers = gitlab, readers, approvers
         self.pool = ThreadPoolExecutor(max_workers=readers.cap, thread_name_prefix="triage-read")
         self._holding = False
 
@@ -245,6 +250,9 @@ class DetailReads:
     def _read(self, issue: IssueSnapshot, needs: frozenset[str]) -> IssueSnapshot | GitLabProblem:
         try:
             with self.readers.turn(), self.gitlab.timed(self._answered):
+                if "approvers" in needs:
+                    assert self.approvers is not None, "a plan asked for approvers nobody reads"
+                    self.approvers.read()  # once a run: the other plans asking wait for it
                 return with_details(self.gitlab, issue, needs)
         except GitLabProblem as problem:
             return problem
