@@ -63,7 +63,7 @@ class Deal:
     customer: str
     ref: str
     url: str
-    em: str
+    em: str  # "" for none, as for `segment` and `stage`: the template says so in its words
     segment: str
     stage: str
     confidence: str
@@ -194,9 +194,9 @@ def deal_of(policy: Policy, issue: IssueSnapshot, now: datetime) -> Deal | None:
         customer=data.customer,
         ref=issue.ref,
         url=issue.web_url,
-        em=issue.assignees[0] if issue.assignees else "(none)",
-        segment=_label(issue, f"{policy.assignment.segment_prefix}::") or data.segment or "(none)",
-        stage=_label(issue, f"{policy.lifecycle.label_prefix}::") or "(none)",
+        em=issue.assignees[0] if issue.assignees else "",
+        segment=_label(issue, f"{policy.assignment.segment_prefix}::") or data.segment or "",
+        stage=_label(issue, f"{policy.lifecycle.label_prefix}::") or "",
         confidence=_confidence(_label(issue, "EM_Confidence::"), data.confidence.value),
         rationale=data.confidence.rationale or "",
         close_date=data.close_date.isoformat() if data.close_date else "",
@@ -348,7 +348,7 @@ def needs_action(
             Need(d.ref)
             for d in in_quarter
             if d.confidence == "Green"
-            and d.stage in ("(none)", "Awaiting_Discovery", "Strawman_WIP", "Estimate_Feedback")
+            and d.stage in ("", "Awaiting_Discovery", "Strawman_WIP", "Estimate_Feedback")
         ],
         "approval_blocked": [
             Need(i.ref, missing=missing)

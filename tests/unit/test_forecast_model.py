@@ -373,3 +373,23 @@ def test_deals_waiting_for_approval_are_shown_with_their_age():
         Need("ps/ps-plan#1", days=5, stage="Ready For Approval", timer=2)
         in (fc.needs_action["sla_breached"])
     )
+
+
+def test_a_deal_without_em_segment_or_stage_leaves_the_words_to_the_template():
+    """Issue 33.12: no "(none)" fixed in code; the shipped template says it, a team's its own."""
+    from triage.forecast_report import markdown
+    from triage.render.templates import Templates
+
+    data = {k: v for k, v in block(close_date="2026-01-28").items() if k != "segment"}
+    issue = snapshot(iid=9, labels=("Services Calculator",), assignees=(), data=data)
+    fc = forecast(POLICY, [issue], [], NOW)
+    [d] = fc.deals
+    assert (d.em, d.segment, d.stage) == ("", "", "")
+    assert fc.by_em()[0][0] == "" and fc.grouped("segment")[0][0] == ""
+    shipped = markdown(fc, workspace().templates)
+    assert "| (none) | (none) | (none) | 2026-01-28 |" in shipped
+    assert "| (none) | 1 |" in shipped  # by segment, and by EM
+    korean = Templates(
+        {"t.md.j2": "{% for d in categories[1].deals %}{{ d.em or '미정' }}{% endfor %}"}
+    )
+    assert markdown(fc, korean, "t.md.j2").strip() == "미정"

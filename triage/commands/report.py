@@ -163,7 +163,12 @@ def terminal_view(fc: Forecast, templates: Templates, mask: Callable[[str], str]
     for d in fc.deals:
         close = f"{d.close_date}, slipped" if d.slipped else str(d.close_date)
         deals.add_row(
-            Text(d.customer), Text(d.ref), Text(d.em), Text(d.stage), Text(close), amount(d.net)
+            Text(d.customer),
+            Text(d.ref),
+            Text(d.em or "(none)"),
+            Text(d.stage or "(none)"),
+            Text(close),
+            amount(d.net),
         )
     parts.append(deals if fc.deals else Text("No deal closes this quarter."))
     by_em = table("By Engagement Manager", "EM", "Deals", "Net")

@@ -35,7 +35,7 @@ class Wanted:
     project: str
     iid: int
     customer: str
-    stage: str  # the lifecycle label's stage, or "(none)"
+    stage: str  # the lifecycle label's stage, or "" for none
     values: Mapping[str, str | None]  # field API name -> value (None: not written, e.g. unmapped)
     close_date: str  # ISO, or "" when the data block has none
     net: Decimal | None  # None: no priced line items
@@ -97,7 +97,8 @@ class Said:
     def text(self) -> str:
         s, g, c = self.salesforce, self.gitlab, self.currency
         return {
-            "won": f"Salesforce says the opportunity is won ({s}); in GitLab the deal is {g}: "
+            "won": f"Salesforce says the opportunity is won ({s}); in GitLab the deal is "
+            f"{g or '(none)'}: "
             "only Deal Desk records the win here",
             "closed": f"Salesforce says the opportunity is closed, not won ({s})",
             "not_won": f"GitLab records the win; Salesforce says {s}",
@@ -170,7 +171,7 @@ def deals(
         names = sync.fields
         stage = next(
             (lb.removeprefix(stage_prefix) for lb in issue.labels if lb.startswith(stage_prefix)),
-            "(none)",
+            "",
         )
         wanted[opportunity] = Wanted(
             opportunity=opportunity,
