@@ -118,7 +118,7 @@ def main(ctx: click.Context, quiet: bool, verbose: bool, now: datetime | None) -
     "--members",
     is_flag=True,
     help="Also read the scope's members from GitLab (GITLAB_URL, GITLAB_TOKEN) and name each "
-    "person of the assignment pools GitLab would not assign.",
+    "person of the assignment pools GitLab would not assign; and read the approver groups.",
 )
 @click.option("--project", help="With --members: the project whose members count (as for apply).")
 @click.option("--gitlab-url", help="With --members: GitLab base URL. Default: $GITLAB_URL.")
