@@ -334,6 +334,7 @@ def run_holding(
                 due,
                 when,
                 members_of=members_of(policy, gitlab),
+                templates=templates,
                 writes_left=writes_left,
                 write=mode == "apply",
             )
