@@ -43,11 +43,11 @@ def _workspaces_loaded_once() -> Iterator[None]:
         *,
         lenient: bool = False,
         checked: Path | None = None,
-        holidays: tuple[Path, str] | None = None,
+        kept: object = None,
     ) -> Workspace:
         # `checked` (the digest of the last workspace that passed, kept beside a details cache)
-        # only spares a check, and `holidays` (the public holidays, kept there too) a read of
-        # the holidays library: loaded once here anyway.
+        # only spares a check, and `kept` (the public holidays and the once-a-run renders, kept
+        # there too) a read of the holidays library and a render: loaded once here anyway.
         folders = Path(policies).resolve(), Path(templates_dir).resolve()
         key = (*folders, lenient, *(content(folder) for folder in folders))
         if key not in loaded:

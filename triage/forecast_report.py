@@ -216,7 +216,9 @@ def markdown(
     """The forecast as its issue shows it; `restated`: the restatements of a past quarter's
     bookings this text announces (late bookings, `runner/forecast_issue.py`); `weekly`: the
     movement since last week (`movement_context`; None: not shown, as in `triage report`)."""
-    return templates.render(template, {**context(fc), "restated": restated or [], "weekly": weekly})
+    made_of = {**context(fc), "restated": restated or [], "weekly": weekly}
+    # Each run renders it to compare with the issue: a scheduled run's is kept until it changes.
+    return templates.render_kept(template, made_of)
 
 
 def as_json(fc: Forecast) -> dict[str, Any]:

@@ -4,6 +4,7 @@ already read is not read again. Structural, from `python -X importtime` of the r
 its own process: which modules were imported, never how long anything took (bench/idle_run.py
 and bench/startup.py measure that)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -38,23 +39,35 @@ def countries(modules):
     return sum(1 for name in modules if name.startswith("holidays.countries."))
 
 
-def test_a_scheduled_apply_imports_neither_explain_nor_after_its_first_run_every_holidays_country(
+def test_a_scheduled_apply_imports_no_explain_and_reuses_its_kept_holidays_and_forecast(
     tmp_path,
 ):
     """`triage apply --cache FILE`: `explain` is `triage explain`'s alone. The holidays library
     imports all of its ~250 countries to read one; the first run keeps the dates beside the
-    details cache (`FILE.holidays`), and the next counts the same days off from there."""
-    args = [
-        *("-q", "apply", "--policies", str(ROOT / "policies")),
-        *("--templates", str(ROOT / "templates"), "--cache", str(tmp_path / "details.json")),
-    ]
+    details cache (`FILE.holidays`), and the next counts the same days off from there. The
+    forecast's text is kept there too (`FILE.renders`): a settled run finds it unchanged."""
+    report = tmp_path / "report.json"
+    paths = ["--policies", str(ROOT / "policies"), "--templates", str(ROOT / "templates")]
+    paths += ["--report", str(report)]
+    args = ["-q", "apply", *paths, "--cache", str(tmp_path / "details.json")]
     with running_emulator(demo_seed()) as emulator:
         code, first, output = imported_by(emulator.url, *args, cwd=tmp_path)
         assert code == 0, output
         assert countries(first) > 200  # the shipped policy names its country (US): all of them
         assert (tmp_path / "details.json.holidays").exists()
-        code, second, output = imported_by(emulator.url, *args, cwd=tmp_path)
+        assert (tmp_path / "details.json.renders").exists()
+        for _ in range(3):  # until settled: the demo's first runs move and comment
+            code, later, output = imported_by(emulator.url, *args, cwd=tmp_path)
+            assert code == 0, output
+            assert countries(later) == 0
+            if json.loads(report.read_text())["writes"] == 0:
+                break
+        settled = json.loads(report.read_text())
+        # the kept forecast is the one rendered afresh: a plan without the cache sees it so
+        code, _, output = imported_by(emulator.url, "-q", "plan", *paths, cwd=tmp_path)
         assert code == 0, output
-    assert "triage.commands.run" in second and "triage.runner.run" in second  # it ran
-    assert "triage.explain" not in first | second
-    assert countries(second) == 0
+        fresh = json.loads(report.read_text())
+    assert settled["writes"] == 0 and settled["forecast"].endswith(": unchanged"), settled
+    assert fresh["forecast"].endswith(": unchanged"), fresh
+    assert "triage.commands.run" in later and "triage.runner.run" in later  # it ran
+    assert "triage.explain" not in first | later

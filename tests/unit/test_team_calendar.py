@@ -210,7 +210,7 @@ def kept_by_the_bot(tmp_path):
 def without_mlk_day(text):
     """The kept file with MLK Day 2026 taken out of the days off (a work day, forged)."""
     data = json.loads(text)
-    data["days"]["US"].remove("2026-01-19")
+    data["kept"]["US"].remove("2026-01-19")
     return json.dumps(data)
 
 
@@ -220,7 +220,7 @@ def without_mlk_day(text):
         (lambda text: "not JSON", KEY),
         (lambda text: text.replace('"seal": "', '"seal": "0'), KEY),
         (without_mlk_day, KEY),  # by someone without the key: its seal is the bot's no more
-        (lambda text: json.dumps({"days": json.loads(text)["days"]}), KEY),  # the seal taken out
+        (lambda text: json.dumps({"kept": json.loads(text)["kept"]}), KEY),  # the seal taken out
         (lambda text: text, "another-token"),  # written with another token
     ],
     ids=["unreadable", "seal changed", "days changed", "no seal", "another token"],

@@ -10,11 +10,6 @@ reads them there instead of importing the holidays library's ~250 countries to r
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import hmac
-import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..render.money import check_currency, check_locale
+from ..sealed import load_sealed, save_sealed
 from .checks import GraphProblem
 from .model import Policy
 
@@ -67,40 +63,29 @@ def public_holidays(country: str, subdivision: str | None = None) -> frozenset[d
 
 @dataclass
 class KeptHolidays:
-    """The public holidays an earlier run read, kept in a file (beside the details cache) for the
-    same holidays release and years; only places the library knew are kept. A run's own reading
-    (`public_holidays`) imports all of the library's countries to read one (~90 ms of a run's
-    start). The file is sealed with a key only the bot has (its token): one that is unreadable,
-    of another release, or not sealed with the key (changed by anyone else, or written with
-    another token) is read again from the library, so the days the bot counts are the library's."""
+    """The public holidays an earlier run read, kept in a sealed file beside the details cache
+    (`sealed.py`) for the same holidays release and years; only places the library knew are
+    kept. A run's own reading (`public_holidays`) imports all of the library's countries to read
+    one (~90 ms of a run's start). A file not sealed by the bot for this release is read again
+    from the library: the days the bot counts off are the library's."""
 
     path: Path
-    key: bytes
+    key: str
     days: dict[str, frozenset[date]] = field(default_factory=dict)
     used: dict[str, frozenset[date]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path, key: str) -> KeptHolidays:
-        kept = cls(path, key.encode())
+        kept = cls(path, key)
+        found = load_sealed(path, key, _edition())
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            days = data["days"]
-            if not hmac.compare_digest(str(data["seal"]), kept._seal(days)):
-                return kept
             kept.days = {
                 str(place): frozenset(map(date.fromisoformat, dates))
-                for place, dates in days.items()
+                for place, dates in (found or {}).items()
             }
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError):
             kept.days = {}
         return kept
-
-    def _seal(self, days: Any) -> str:
-        """The release of the holidays library, the years read (`YEARS`) and the days, under
-        the key."""
-        edition = f"holidays {_release()}, {YEARS.start}-{YEARS.stop - 1}"
-        sealed = json.dumps([edition, days], sort_keys=True).encode()
-        return hmac.new(self.key, sealed, hashlib.sha256).hexdigest()
 
     def public(self, country: str, subdivision: str | None = None) -> frozenset[date]:
         """`public_holidays(country, subdivision)`, from the file when it has them."""
@@ -112,17 +97,15 @@ class KeptHolidays:
         return found
 
     def save(self) -> None:
-        """Keep the places this load read (when they differ from the file's); a file that cannot
-        be written is read again next time."""
-        if self.used == self.days:
-            return
-        days = {place: sorted(map(str, found)) for place, found in sorted(self.used.items())}
-        with contextlib.suppress(OSError):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            partial_file = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-            text = json.dumps({"days": days, "seal": self._seal(days)})
-            partial_file.write_text(text, encoding="utf-8")
-            partial_file.replace(self.path)
+        """Keep the places this load read (when they differ from the file's)."""
+        if self.used != self.days:
+            days = {place: sorted(map(str, found)) for place, found in sorted(self.used.items())}
+            save_sealed(self.path, self.key, _edition(), days)
+
+
+def _edition() -> str:
+    """The release of the holidays library and the years read (`YEARS`)."""
+    return f"holidays {_release()}, {YEARS.start}-{YEARS.stop - 1}"
 
 
 @lru_cache(maxsize=1)

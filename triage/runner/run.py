@@ -34,7 +34,7 @@ from .approvers import GateApprovers
 from .closed import closed_to_gate
 from .details import DetailReads, HeadStart, Key, planned_batches
 from .digest_issue import keep_digest, members_of
-from .forecast_issue import EmptyScope, keep_forecast
+from .forecast_issue import EmptyScope, Weeks, keep_forecast, weeks_ahead
 from .memory import run_digest
 from .pdfs import PdfCopies
 
@@ -201,10 +201,18 @@ def run_holding(
         members_read = fixed.submit(gitlab.scope_members, policy.scope)  # who may be mentioned
         # the closed issues the gates check, planned with the rest
         closed_read = fixed.submit(closed_to_gate, policy, gitlab, now or gitlab.now())
-        warmed = [
-            fixed.submit(lambda p: gitlab.own_issues(p), project)  # read again later if it failed
+        warmed = {
+            project: fixed.submit(lambda p: gitlab.own_issues(p), project)  # again if it failed
             for project in {p for p in (policy.forecast.project, policy.digest.project) if p}
-        ]
+        }
+
+        def weeks_read(project: str) -> Weeks | None:
+            wait([warmed[project]])  # submitted before: running or done, never read twice
+            return weeks_ahead(policy, gitlab, now or gitlab.now())
+
+        # the forecast issue's weekly snapshots (read again at its turn if this failed)
+        forecast = policy.forecast.project
+        weeks = fixed.submit(weeks_read, forecast) if forecast and iid is None else None
         made: list[Settings] = []
 
         def head_start() -> HeadStart:
@@ -212,7 +220,7 @@ def run_holding(
             readers' number is the most reads GitLab answers at once for the run)."""
             members = members_read.result()
             closed_read.exception()
-            wait(warmed)
+            wait(warmed.values())
             # Plans are remembered with the details they were made from: with the cache only.
             digest = run_digest(policy, templates, bot, members) if cache else ""
             made.append(
@@ -356,7 +364,7 @@ def run_holding(
             if lease and may_write:
                 lease.keep()
             result.forecast = keep_forecast(
-                policy, gitlab, templates, final, when, write=may_write, closed=closed
+                policy, gitlab, templates, final, when, write=may_write, closed=closed, ahead=weeks
             )
         except GitLabProblem as problem:
             if problem.fatal:
