@@ -11,12 +11,12 @@ MONDAY = date(2026, 3, 2)  # outside any quarter-end window (FY27-Q1 ends 2026-0
 
 
 def overdue(ref: str, daily: bool = False) -> Item:
-    return Item(ref, "overdue", f"o:{ref}", f"- overdue: {ref}", daily)
+    return Item(ref, "overdue", f"o:{ref}", ref, "", daily)
 
 
 def news(ref: str, n: int) -> Item:
     """A reminder posted on another deal: new on its day."""
-    return Item(ref, "reminder", f"r:{ref}:rule/s{n}", f"- reminder: {ref}")
+    return Item(ref, "reminder", f"r:{ref}:rule/s{n}", ref, "")
 
 
 def test_an_item_already_listed_is_not_relisted_within_a_week_outside_the_quarter_end_window():

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from ..render.markdown import escape
-
 REPEAT_AFTER = timedelta(days=7)  # a deal still overdue is listed again after a week
 Kind = Literal["reminder", "escalation", "overdue"]
 _LISTED = re.compile(
@@ -32,13 +30,20 @@ _LISTED = re.compile(
 @dataclass(frozen=True)
 class Item:
     """One line of a digest: `key` says what it is (`o:<ref>` a deal overdue, `r:<ref>:<marker
-    key>` a reminder or escalation posted on the deal), `line` how it reads."""
+    key>` a reminder or escalation posted on the deal); the rest, what the digest's template
+    (`digest.md.j2`) may say of it: the deal (its `customer`, else the issue's title; its `url`),
+    a reminder's or escalation's rule (`what`: its description in the policy), an overdue deal's
+    `stage` and business days `late` past the SLA."""
 
     deal: str  # the issue reference, `ps/ps-plan#7`
     kind: Kind
     key: str
-    line: str
+    customer: str
+    url: str
     daily: bool = False  # overdue in quarter-end mode for a deal of this quarter: daily repeats
+    what: str = ""
+    stage: str = ""
+    late: int = 0
 
     @property
     def covers(self) -> tuple[str, ...]:
@@ -125,12 +130,3 @@ def choose(due: Iterable[Item], earlier: Iterable[Listed], today: date) -> Choic
     if not new:
         return Choice((), 0)  # nothing new: a deal still overdue waits to ride with news
     return Choice(tuple(new + repeated), len(repeated))
-
-
-def deal_link(customer: str | None, title: str, url: str) -> str:
-    """A deal as people know it: its customer's name (else the issue's title), linking to it."""
-    return f"[{escape(customer or title)}]({url})"
-
-
-def business_days(count: int) -> str:
-    return f"{count} business day{'s' if count != 1 else ''}"

@@ -4,6 +4,7 @@ plans made while the listing still arrives (`HeadStart`); issues finished a batc
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from collections.abc import Iterator, Mapping
@@ -19,7 +20,7 @@ from ..issues.snapshot import IssueSnapshot
 from ..planner import IssuePlan, Settings, plan_issue
 from ..planner.assignment import pool_for
 from ..policy.model import Policy
-from .approvers import GateApprovers
+from .approvers import GateApprovers, gated
 from .memory import remember
 
 # label events, notes, award emoji, approvers: each round reads what plans asked for
@@ -79,7 +80,10 @@ class HeadStart:
         self.reading = 0  # issues planned ahead whose reads were started
 
     def plan(self, issue: IssueSnapshot, now: datetime) -> None:
-        """Plan `issue` now, unless it may get an EM or AHEAD issues already wait for reads."""
+        """Plan `issue` now, unless it may get an EM or AHEAD issues already wait for reads. An
+        issue with a gated label starts reading the approvers: its plan will judge who set it."""
+        if gated(self.policy, issue.labels):
+            self.reads.prefetch_approvers()
         if self.reading >= AHEAD or pool_for(self.policy.assignment, issue):
             return
         filled, read = self.cache.fill(issue, now) if self.cache else (issue, None)
@@ -214,6 +218,7 @@ class DetailReads:
     ) -> None:
         """`approvers`: the run's, read once the first plan asks for them (`"approvers"`)."""
         self.gitlab, self.readers, self.approvers = gitlab, readers, approvers
+        self._prefetched = False
         self.pool = ThreadPoolExecutor(max_workers=readers.cap, thread_name_prefix="triage-read")
         self._holding = False
 
@@ -240,6 +245,22 @@ class DetailReads:
                     cls._holders -= 1
                     if cls._holders == 0:
                         sys.setswitchinterval(cls._shortened.pop())
+
+    def prefetch_approvers(self) -> None:
+        """Start reading the approvers now, in the background (once): a plan will ask for them.
+        What it meets is met again, and reported, by the plan that asks."""
+        if self.approvers is None or self._prefetched:
+            return
+        self._prefetched = True
+        self.pool.submit(self._prefetch, self.approvers)
+
+    def _prefetch(self, approvers: GateApprovers) -> None:
+        with (
+            contextlib.suppress(GitLabProblem),
+            self.readers.turn(),
+            self.gitlab.timed(self._answered),
+        ):
+            approvers.read()
 
     def start(
         self, issue: IssueSnapshot, needs: frozenset[str]
