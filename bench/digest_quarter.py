@@ -55,9 +55,11 @@ def us_team(folder: Path) -> Workspace:
     """The shipped policies for a team in New York with the US public holidays."""
     shutil.copytree(ROOT / "policies", folder / "policies")
     policy = folder / "policies" / "ps-scoping.yml"
-    text = policy.read_text().replace(
-        "  time_zone: UTC ", "  country: US\n  time_zone: America/New_York ", 1
-    )
+    text = policy.read_text().replace("  time_zone: UTC ", "  time_zone: America/New_York ", 1)
+    # The shipped policy names its country since 331acd9: one `country:`, the US's.
+    text, named = re.subn(r"^  country: [A-Z]{2}\b", "  country: US", text, count=1, flags=re.M)
+    if not named:
+        text = text.replace("  time_zone: ", "  country: US\n  time_zone: ", 1)
     policy.write_text(text)
     return load_workspace(folder / "policies", ROOT / "templates")
 
