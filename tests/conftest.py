@@ -38,10 +38,16 @@ def _workspaces_loaded_once() -> Iterator[None]:
         return tuple((str(p.relative_to(folder)), p.read_bytes()) for p in files)
 
     def load_workspace(
-        policies: Path, templates_dir: Path, *, lenient: bool = False, checked: Path | None = None
+        policies: Path,
+        templates_dir: Path,
+        *,
+        lenient: bool = False,
+        checked: Path | None = None,
+        kept: object = None,
     ) -> Workspace:
         # `checked` (the digest of the last workspace that passed, kept beside a details cache)
-        # only spares a check: loaded once here anyway.
+        # only spares a check, and `kept` (the public holidays and the once-a-run renders, kept
+        # there too) a read of the holidays library and a render: loaded once here anyway.
         folders = Path(policies).resolve(), Path(templates_dir).resolve()
         key = (*folders, lenient, *(content(folder) for folder in folders))
         if key not in loaded:

@@ -47,6 +47,7 @@ class Synced:
     state: Path
     integration_user: str
     users: dict[str, str]  # GitLab username -> Salesforce user id
+    templates: Path = ROOT / "templates"  # the comment templates `--templates` names
 
     @property
     def org(self) -> Org:
@@ -61,7 +62,7 @@ class Synced:
                 "--policies",
                 str(self.policies),
                 "--templates",
-                str(ROOT / "templates"),
+                str(self.templates),
                 "--state",
                 str(self.state),
                 *args,

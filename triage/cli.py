@@ -118,7 +118,7 @@ def main(ctx: click.Context, quiet: bool, verbose: bool, now: datetime | None) -
     "--members",
     is_flag=True,
     help="Also read the scope's members from GitLab (GITLAB_URL, GITLAB_TOKEN) and name each "
-    "person of the assignment pools GitLab would not assign.",
+    "person of the assignment pools GitLab would not assign; and read the approver groups.",
 )
 @click.option("--project", help="With --members: the project whose members count (as for apply).")
 @click.option("--gitlab-url", help="With --members: GitLab base URL. Default: $GITLAB_URL.")
@@ -142,6 +142,7 @@ def validate(
 
 def _run(ctx: click.Context, options: RunOptions) -> None:
     from .commands.run import CacheFile, MergeRequestNote, run_command
+    from .sealed import Beside
     from .workspace import load_workspace
 
     note = None
@@ -160,18 +161,20 @@ def _run(ctx: click.Context, options: RunOptions) -> None:
         # An invalid policy stops here, before any request; a failing template stops only the
         # issues that use it in a scheduled `apply` (a `plan`, for a merge request, stops here).
         # A scheduled run with the details cache keeps, beside it, which workspace passed the
-        # check last: the same one is not checked again (its templates compiled for nothing).
-        checked = (
-            options.cache.with_name(f"{options.cache.name}.checked")
-            if options.cache and options.mode == "apply"
-            else None
-        )
+        # check last: the same one is not checked again (its templates compiled for nothing);
+        # and, sealed with the token (`sealed.py`), the public holidays its policy's places have
+        # (read again, they cost ~90 ms) and the forecast's text (rendered again, ~40 ms).
+        beside = options.cache if options.cache and options.mode == "apply" else None
         workspace = load_workspace(
-            options.policies, options.templates, lenient=options.mode == "apply", checked=checked
+            options.policies,
+            options.templates,
+            lenient=options.mode == "apply",
+            checked=beside.with_name(f"{beside.name}.checked") if beside else None,
+            kept=Beside(beside, connection.token) if beside and connection.token else None,
         )
         for problem in workspace.template_problems:
             console.err(f"warning: {problem}; the issues that use it fail, the others go on")
-        return run_command(
+        code = run_command(
             console,
             workspace,
             connection,
@@ -186,6 +189,9 @@ def _run(ctx: click.Context, options: RunOptions) -> None:
             if options.cache
             else None,
         )
+        if workspace.templates.kept is not None:
+            workspace.templates.kept.save()
+        return code
 
     _exit(guarded(console, action))
 

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from .issues.snapshot import IssueSnapshot
 from .policy.model import Policy
+from .policy.requirements import Missing
 from .pricing import estimate
 from .rules.fiscal import FiscalQuarter, business_days_between
 
@@ -25,6 +26,36 @@ CATEGORIES = {"Green": "Commit", "Amber": "Best case", "Red": "At risk", "Grey":
 ON_HOLD = "On_hold"  # the stage of a deal whose timing slipped: in no category or total
 TERMINAL = ("Closed_Won", "Closed_Lost")
 IN_FORECAST = ("Green", "Amber")  # commit and best case make the forecast; Red and Grey do not
+STALE_DAYS = 45  # `stale`: this many days without an update
+# The needs-action categories by their stable ids, in the order the forecast lists them; what
+# each is called is the template's (`forecast.md.j2`), the JSON report keys them by these ids.
+NEEDS = (
+    "no_rationale",  # a colour other than Grey without a rationale
+    "stale",  # STALE_DAYS days without an update
+    "stale_confidence",  # `confidence.updated` older than `stale_confidence_days`
+    "sla_breached",  # longer in the stage than its timer: `days`, `stage`, `timer`
+    "green_before_sow",  # Green before the SoW is drafted
+    "approval_blocked",  # what the approval needs is missing: `missing`
+    "no_opportunity",  # no `opportunity` in the data block
+    "no_close_date",  # needs data: no close date (in no total)
+    "not_priced",  # needs data: no priced line items (counted at 0)
+    "slipped",  # the close date passed: `was`
+    "salesforce_disagrees",  # the sync's flag label (`salesforce.sync`): see the bot's note
+)
+
+
+@dataclass(frozen=True)
+class Need:
+    """One issue under a needs-action category, with the facts its template may give (its
+    words are the template's): SLA breached `days` in `stage` past its `timer` (business
+    days); approval blocked, what is `missing`; slipped, the close date it `was`."""
+
+    ref: str
+    days: int | None = None
+    stage: str | None = None
+    timer: int | None = None
+    missing: Missing | None = None
+    was: date | None = None
 
 
 @dataclass(frozen=True)
@@ -32,7 +63,7 @@ class Deal:
     customer: str
     ref: str
     url: str
-    em: str
+    em: str  # "" for none, as for `segment` and `stage`: the template says so in its words
     segment: str
     stage: str
     confidence: str
@@ -68,7 +99,9 @@ class Forecast:
     lost: tuple[Closed, ...]
     lost_reasons: dict[str, int]
     weights: dict[str, float]
-    needs_action: dict[str, list[str]] = field(default_factory=dict)
+    # Why deals need action, by the category's stable id (`NEEDS`): the words are the template's.
+    needs_action: dict[str, list[Need]] = field(default_factory=dict)
+    stale_confidence_days: int = 14  # `stale_confidence`: 7 in the quarter's last weeks
     target: Decimal | None = None  # the quarter's bookings target, when the policy names one
     currency: str = "USD"  # the rate card's: every amount above is in it
     awaiting_approval: tuple[Deal, ...] = ()  # Ready For Approval: in the approvers' queue
@@ -161,9 +194,9 @@ def deal_of(policy: Policy, issue: IssueSnapshot, now: datetime) -> Deal | None:
         customer=data.customer,
         ref=issue.ref,
         url=issue.web_url,
-        em=issue.assignees[0] if issue.assignees else "(none)",
-        segment=_label(issue, f"{policy.assignment.segment_prefix}::") or data.segment or "(none)",
-        stage=_label(issue, f"{policy.lifecycle.label_prefix}::") or "(none)",
+        em=issue.assignees[0] if issue.assignees else "",
+        segment=_label(issue, f"{policy.assignment.segment_prefix}::") or data.segment or "",
+        stage=_label(issue, f"{policy.lifecycle.label_prefix}::") or "",
         confidence=_confidence(_label(issue, "EM_Confidence::"), data.confidence.value),
         rationale=data.confidence.rationale or "",
         close_date=data.close_date.isoformat() if data.close_date else "",
@@ -244,7 +277,7 @@ def _in_quarter_end(policy: Policy, now: datetime) -> bool:
     return probe.in_quarter_end()
 
 
-def approval_missing(policy: Policy, issue: IssueSnapshot, now: datetime) -> list[str]:
+def approval_missing(policy: Policy, issue: IssueSnapshot, now: datetime) -> Missing:
     """What the approval gates would find missing on an open, priced deal (a TA review over
     the threshold, a margin waiver below the floor): the gates' own computation."""
     from .policy.requirements import missing_for
@@ -253,10 +286,10 @@ def approval_missing(policy: Policy, issue: IssueSnapshot, now: datetime) -> lis
 
     data = issue.scoping.data
     if issue.state != "opened" or data is None or not data.line_items:
-        return []
+        return Missing()
     priced, _ = estimate(data, policy.rates, policy.catalog)
     if priced is None:
-        return []
+        return Missing()
     stage = _label(issue, f"{policy.lifecycle.label_prefix}::")
     aliases = policy.label_aliases  # a legacy spelling counts as the run will normalise it
     labels = {aliases.get(label, label) for label in issue.labels}
@@ -271,7 +304,75 @@ def approval_missing(policy: Policy, issue: IssueSnapshot, now: datetime) -> lis
         rates=policy.rates,
         catalog=policy.catalog,
     )
-    return [text for gate in policy.approvals for text in missing_for(gate, facts)]
+    return Missing.of_all(missing_for(gate, facts) for gate in policy.approvals)
+
+
+def stale_confidence_days(policy: Policy, now: datetime) -> int:
+    """A confidence not updated for this many days is stale: 7 in the quarter's last weeks."""
+    return 7 if _in_quarter_end(policy, now) else 14
+
+
+def needs_action(
+    policy: Policy,
+    open_issues: list[IssueSnapshot],
+    closed: list[IssueSnapshot],
+    deals: list[Deal],
+    in_quarter: list[Deal],
+    now: datetime,
+) -> dict[str, list[Need]]:
+    """The deals that need action, by category id (`NEEDS`): `deals` the open ones, `in_quarter`
+    those counted in the quarter (on hold left out), `closed` the quarter's closed issues."""
+    timers = stage_timers(policy)
+    stale_after = stale_confidence_days(policy, now)
+    stage = f"{policy.lifecycle.label_prefix}::"
+    by_ref = sorted(open_issues, key=lambda i: i.ref)
+    needs = {
+        "no_rationale": [
+            Need(d.ref) for d in in_quarter if d.confidence != "Grey" and not d.rationale
+        ],
+        "stale": [Need(d.ref) for d in in_quarter if d.days_since_update >= STALE_DAYS],
+        "stale_confidence": [
+            Need(d.ref)
+            for d in in_quarter
+            if d.confidence_updated
+            and (now.date() - date.fromisoformat(d.confidence_updated)).days >= stale_after
+        ],
+        "sla_breached": [
+            Need(d.ref, days=d.days_in_stage, stage=d.stage, timer=timers[d.stage])
+            for d in deals
+            if d.days_in_stage is not None
+            and d.stage in timers
+            and d.days_in_stage > timers[d.stage]
+        ],
+        "green_before_sow": [
+            Need(d.ref)
+            for d in in_quarter
+            if d.confidence == "Green"
+            and d.stage in ("", "Awaiting_Discovery", "Strawman_WIP", "Estimate_Feedback")
+        ],
+        "approval_blocked": [
+            Need(i.ref, missing=missing)
+            for i in by_ref
+            if (missing := approval_missing(policy, i, now))
+        ],
+        "no_opportunity": [Need(d.ref) for d in in_quarter if not d.opportunity],
+        "no_close_date": [
+            Need(i.ref)
+            for i in by_ref
+            if i.state == "opened"
+            and _label(i, stage) not in TERMINAL
+            and (i.scoping.data is None or i.scoping.data.close_date is None)
+        ],
+        "not_priced": [Need(d.ref) for d in in_quarter if not d.priced],
+        "slipped": [Need(d.ref, was=date.fromisoformat(d.close_date)) for d in deals if d.slipped],
+    }
+    if policy.salesforce.sync is not None:  # set by `triage salesforce apply`
+        flag = policy.salesforce.sync.flag_label
+        needs["salesforce_disagrees"] = [
+            Need(ref)
+            for ref in sorted({i.ref for i in [*open_issues, *closed] if flag in i.labels})
+        ]
+    return needs
 
 
 def forecast(
@@ -297,59 +398,7 @@ def forecast(
     reasons = Counter(
         lb.removeprefix("Lost::") for i in lost for lb in i.labels if lb.startswith("Lost::")
     )
-    timers = stage_timers(policy)
-    stale_after = 7 if _in_quarter_end(policy, now) else 14
-    needs = {
-        "No rationale": [d.ref for d in in_quarter if d.confidence != "Grey" and not d.rationale],
-        "Stale (45+ days without an update)": [
-            d.ref for d in in_quarter if d.days_since_update >= 45
-        ],
-        f"Stale confidence ({stale_after}+ days since `confidence.updated`)": [
-            d.ref
-            for d in in_quarter
-            if d.confidence_updated
-            and (now.date() - date.fromisoformat(d.confidence_updated)).days >= stale_after
-        ],
-        "SLA breached (longer in the stage than its timer)": [
-            f"{d.ref} ({d.days_in_stage} business days in {d.stage}, timer {timers[d.stage]})"
-            for d in deals
-            if d.days_in_stage is not None
-            and d.stage in timers
-            and d.days_in_stage > timers[d.stage]
-        ],
-        "Green before the SoW": [
-            d.ref
-            for d in in_quarter
-            if d.confidence == "Green"
-            and d.stage in ("(none)", "Awaiting_Discovery", "Strawman_WIP", "Estimate_Feedback")
-        ],
-        "Approval blocked (what the approval needs is missing)": [
-            f"{i.ref} ({'; '.join(missing)})"
-            for i in sorted(open_issues, key=lambda i: i.ref)
-            if (missing := approval_missing(policy, i, now))
-        ],
-        "No opportunity id (`opportunity` in the data block)": [
-            d.ref for d in in_quarter if not d.opportunity
-        ],
-        "Needs data: no close date (in no total)": [
-            i.ref
-            for i in sorted(open_issues, key=lambda i: i.ref)
-            if i.state == "opened"
-            and _label(i, stage) not in TERMINAL
-            and (i.scoping.data is None or i.scoping.data.close_date is None)
-        ],
-        "Needs data: no priced line items (counted at 0)": [
-            d.ref for d in in_quarter if not d.priced
-        ],
-        "Slipped (close date passed: move it)": [
-            f"{d.ref} (was {d.close_date})" for d in deals if d.slipped
-        ],
-    }
-    if policy.salesforce.sync is not None:  # set by `triage salesforce apply`
-        flag = policy.salesforce.sync.flag_label
-        needs["Salesforce disagrees (see the bot's note on the deal)"] = sorted(
-            {i.ref for i in [*open_issues, *closed] if flag in i.labels}
-        )
+    needs = needs_action(policy, open_issues, closed, deals, in_quarter, now)
     weights = {"Green": 0.9, "Amber": 0.5, "Red": 0.1, "Grey": 0.25} | dict(policy.forecast.weights)
     target = policy.forecast.targets.get(quarter.name)
     after = cal.quarter(quarter.end + timedelta(days=1))
@@ -368,6 +417,7 @@ def forecast(
         dict(reasons),
         weights,
         needs,
+        stale_confidence_days=stale_confidence_days(policy, now),
         target=Decimal(target) if target is not None else None,
         currency=policy.rates.currency,
         on_hold=tuple(sorted(on_hold, key=lambda d: d.ref)),

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from .forecast import CATEGORIES, IN_FORECAST, Closed, Deal, Forecast, deal_of
+from .forecast import CATEGORIES, IN_FORECAST, STALE_DAYS, Closed, Deal, Forecast, Need, deal_of
 from .forecast_week import Move, Movement
 from .issues.snapshot import IssueSnapshot
 from .policy.model import Policy
@@ -115,26 +115,38 @@ def context(fc: Forecast) -> dict[str, Any]:
         "win_rate_by_value": _share(fc.win_rate_by_value),
         "target": str(fc.target) if fc.target is not None else None,
         "attainment": _share(fc.attainment),  # won value over the target
-        "needs_action": {Trusted(k): [Trusted(r) for r in v] for k, v in fc.needs_action.items()},
+        # by the categories' stable ids (`forecast.NEEDS`), each issue with its facts: what the
+        # JSON report gives; the template names the categories and words the facts
+        "needs_action": {Trusted(k): [_need(n) for n in v] for k, v in fc.needs_action.items()},
         # the same by customer name, with the link: what the forecast issue shows
         "needs_by_customer": {
-            Trusted(k): [_by_customer(fc, entry) for entry in v] for k, v in fc.needs_action.items()
+            Trusted(k): [_by_customer(fc, n) for n in v] for k, v in fc.needs_action.items()
         },
+        "stale_days": STALE_DAYS,  # `stale`: days without an update
+        "stale_confidence_days": fc.stale_confidence_days,  # `stale_confidence`
         "next_quarter": _next_quarter(fc),
     }
 
 
-def _by_customer(fc: Forecast, entry: str) -> dict[str, Any]:
-    """A needs-action entry (`ps/ps-plan#7 (was 2026-01-05)`) as its customer, link and detail."""
-    ref, _, detail = entry.partition(" ")
-    customer, url = fc.who.get(ref, (ref, ""))
-    # the detail is the bot's own text, as the entry was (`forecast.forecast`)
-    return {
-        "customer": customer,
-        "url": Trusted(url),
-        "ref": Trusted(ref),
-        "detail": Trusted(detail),
-    }
+def _need(need: Need) -> dict[str, Any]:
+    """An issue under a needs-action category: its reference and the facts that apply (`days`,
+    `stage` and `timer` of an SLA breach; `missing` of a blocked approval, the policy's words,
+    and `margin_waiver`; the close date it `was`, ISO)."""
+    entry: dict[str, Any] = {"ref": Trusted(need.ref)}
+    if need.days is not None:
+        entry |= {"days": need.days, "stage": need.stage, "timer": need.timer}
+    if need.missing is not None:
+        entry["missing"] = [Trusted(text) for text in need.missing.requires]  # the policy's
+        entry["margin_waiver"] = need.missing.margin_waiver
+    if need.was is not None:
+        entry["was"] = Trusted(need.was.isoformat())
+    return entry
+
+
+def _by_customer(fc: Forecast, need: Need) -> dict[str, Any]:
+    """A needs-action entry as its customer and link, with its facts (`_need`)."""
+    customer, url = fc.who.get(need.ref, (need.ref, ""))
+    return {**_need(need), "customer": customer, "url": Trusted(url)}
 
 
 def _next_quarter(fc: Forecast) -> dict[str, Any] | None:
@@ -204,7 +216,9 @@ def markdown(
     """The forecast as its issue shows it; `restated`: the restatements of a past quarter's
     bookings this text announces (late bookings, `runner/forecast_issue.py`); `weekly`: the
     movement since last week (`movement_context`; None: not shown, as in `triage report`)."""
-    return templates.render(template, {**context(fc), "restated": restated or [], "weekly": weekly})
+    made_of = {**context(fc), "restated": restated or [], "weekly": weekly}
+    # Each run renders it to compare with the issue: a scheduled run's is kept until it changes.
+    return templates.render_kept(template, made_of)
 
 
 def as_json(fc: Forecast) -> dict[str, Any]:

@@ -185,8 +185,10 @@ def use_context(
             "stage": None,
             "from": [Trusted(n) for n in use.from_ or []],
             "min_role": Trusted("Reporter"),
+            "min_level": 20,
             "back": None,
             "missing": [],
+            "margin_waiver": False,
             "size": None,
             "superseded": None,
         }

@@ -75,10 +75,11 @@ def test_the_forecast_flags_a_deal_over_the_ta_threshold_without_a_ta_review(sco
             scoping.emulator.url, BOT_TOKEN, "--quarter", "FY27-Q1", "--format", "json"
         )
         needs = json.loads(result.output)["needs_action"]
-        return needs["Approval blocked (what the approval needs is missing)"]
+        return needs["approval_blocked"]
 
     [entry] = blocked()
-    assert entry.startswith(f"{scoping.project_path}#{iid} (a TA review")
+    assert entry["ref"] == f"{scoping.project_path}#{iid}" and not entry["margin_waiver"]
+    assert [text.split(":")[0] for text in entry["missing"]] == ["a TA review"]  # the policy's
     scoping.emulator.store.clock.advance(600)
     ta = scoping.member_of("ps/ps-ta")
     scoping.as_person(ta).issues.update(iid, {"add_labels": "TA::Approved"})

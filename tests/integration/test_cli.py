@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from gitlab_emulator.testing import admin
 from triage.cli import main
 from triage.gitlab.readers import CAP, FLOOR, START
+from triage.testing import BOT_TOKEN
 
-from support import ROOT
+from support import GATE_DATA, GATE_TASKS, ROOT
 
 TOKEN = "demo-bot-token"
 
@@ -129,6 +130,31 @@ def test_one_issue_only(demo):
 def test_project_override(demo):
     result = invoke(["plan", "--project", "ps/elsewhere"], demo.url)
     assert result.exit_code == 1 and "answered 404 (404 Project Not Found)" in result.output
+
+
+def test_explain_judges_a_gated_label_against_the_approvers_as_a_run_does(demo):
+    """#4101: the director (rowan) approved it, a TA reviewed it. `explain` said both were set by
+    "not an approver" (it judged them against no approvers) and planned to take them back."""
+    result = invoke(["explain", "4101"], demo.url)
+    assert result.exit_code == 0, result.output
+    plan = result.output.split("the plan for this issue:")[1]
+    assert "not an approver" not in plan and "-proposal::Approved" not in plan
+    assert "refused/" not in plan
+
+
+def test_explain_reads_the_emoji_on_the_approval_request_as_a_run_does(scoping):
+    """The director's :thumbsup: on the bot's approval request: `explain` planned without reading
+    the request's award emoji, so it showed no approval where the run approves."""
+    iid = scoping.issue(stage="Ready For Approval", tasks=GATE_TASKS, data=GATE_DATA)
+    scoping.run()
+    [request] = scoping.comments(iid, "approval-request")
+    director = scoping.as_person("rowan").issues.get(iid, lazy=True)
+    note = next(n for n in director.notes.list(get_all=True) if n.body == request)
+    director.notes.get(note.id, lazy=True).awardemojis.create({"name": "thumbsup"})
+    result = invoke(["explain", str(iid)], scoping.emulator.url, token=BOT_TOKEN)
+    assert result.exit_code == 0, result.output
+    plan = result.output.split("the plan for this issue:")[1]
+    assert "+proposal::Approved" in plan and "approved by @rowan with :thumbsup:" in plan
 
 
 def test_explain_shows_each_condition_and_what_it_saw(demo):

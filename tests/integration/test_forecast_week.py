@@ -2,15 +2,18 @@
 forecast, against a snapshot the bot keeps once a week in a note of its own on that issue,
 trusted only as the bot wrote it."""
 
+import threading
 from datetime import date
 
 from test_forecast import forecast_issues, forecast_text, move_close_date
 
 from gitlab_emulator.testing import admin
 from triage.forecast_week import Snapshot, read, week_of
+from triage.gitlab.adapter import GitLab
 from triage.issues.markers import find_marker
+from triage.runner import run
 
-from support import BOT, bot_notes, bot_run, project_as
+from support import BOT, BOT_TOKEN, bot_notes, bot_run, project_as, workspace
 
 
 def snapshots(url):
@@ -86,3 +89,34 @@ def test_a_team_folder_from_an_older_release_gets_the_shipped_snapshot_template(
     for name in ("forecast-snapshot.md.j2", "report-bookings.txt.j2"):
         assert "{{" in with_shipped(old, name).sources[name]
         assert with_shipped(Templates({name: "mine"}), name).sources[name] == "mine"
+
+
+def test_the_forecast_issues_weeks_are_read_while_the_listing_goes_on(demo):
+    """The weekly snapshots on the forecast issue are read beside the listing, once the bot's
+    own issues are in, not after it: one round trip less at the end of every run (issue 31,
+    item 10). The listing's last issue waits until that read has begun."""
+    bot_run(demo.url)  # the forecast issue, and this week's snapshot on it
+    begun = threading.Event()
+    waited = []
+
+    class Watched(GitLab):
+        def notes(self, project, iid):
+            if iid == forecast_iid:
+                begun.set()
+            return super().notes(project, iid)
+
+        def list_issues(self, scope, *args, **kwargs):
+            listed = list(super().list_issues(scope, *args, **kwargs))
+            if scope.state == "opened" and scope.labels:  # the scoping issues' listing
+                yield from listed[:-1]
+                waited.append(not begun.wait(timeout=10))
+                yield from listed[-1:]
+            else:
+                yield from listed
+
+    [forecast_iid] = [i.iid for i in forecast_issues(demo.url) if i.title == "PS forecast FY26-Q4"]
+    client = Watched(demo.url, BOT_TOKEN, sleep=lambda s: None)
+    ws = workspace()
+    result = run(ws.policy, client, ws.templates, mode="apply")
+    assert waited == [False], "the forecast's weeks were read only after the listing"
+    assert result.forecast == "forecast FY26-Q4: unchanged"

@@ -60,7 +60,7 @@ def test_every_deal_touched_in_the_quarter_with_its_stage_and_salesforce_user(sc
     assert "without an opportunity id" not in result.stdout
 
     needs = json.loads(report(scoping, "json").stdout)["needs_action"]
-    assert needs["No opportunity id (`opportunity` in the data block)"] == [ref]
+    assert needs["no_opportunity"] == [{"ref": ref}]
 
 
 def test_an_id_that_is_no_opportunity_is_never_exported_and_each_deal_is_named(scoping):

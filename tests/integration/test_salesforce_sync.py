@@ -4,6 +4,7 @@ and what Salesforce says read back (issue 35), on the fake Salesforce beside the
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -13,7 +14,7 @@ from triage.salesforce import ids
 from triage.testing import BOT_TOKEN
 
 from salesforce_harness import CLIENT_SECRET, Synced, synced
-from support import triage_report
+from support import ROOT, triage_report
 
 
 @pytest.fixture
@@ -98,6 +99,41 @@ def test_a_closed_won_opportunity_locked_by_a_validation_rule_is_reported_and_th
     assert "not sent again, Salesforce refused these values before" in again.output
 
 
+def test_the_note_on_a_deal_salesforce_disagrees_with_is_in_the_teams_words(sf, tmp_path):
+    """Issue 33.12: the note is its template's (`salesforce-disagrees.md.j2`), each thing
+    Salesforce says given as data (its kind, both sides' values: dates and amounts for the
+    locale's filters), not English fixed in code. A team's folder from an older release, without
+    the template, gets the shipped one."""
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    (templates / "salesforce-disagrees.md.j2").unlink()
+    sf.templates = templates
+    later = {"CloseDate": "2026-02-27"}
+    older = sf.deal(sf.org.add_opportunity(Amount=None, StageName="Prospecting", **later)[:15])
+    assert sf.run("apply").exit_code == 0
+    [note] = sf.scoping.comments(older, "salesforce")
+    assert "- close date: Jan 30, 2026 in GitLab, Feb 27, 2026 in Salesforce\n" in note
+
+    (templates / "salesforce-disagrees.md.j2").write_text(
+        "세일즈포스와 다름 ({{ opportunity }}):\n"
+        "{% for s in said %}\n"
+        '- {{ {"won": "수주", "close_date": "마감일", "amount": "금액"}[s.kind] }}: '
+        "{% if s.kind == 'close_date' %}{{ s.gitlab | day }} / {{ s.salesforce | day }}"
+        "{% elif s.kind == 'amount' %}{{ s.gitlab | money }} / {{ s.salesforce | money }}"
+        "{% else %}{{ s.salesforce }}{% endif +%}\n"
+        "{% endfor %}"
+    )
+    won = sf.org.add_opportunity(StageName="Closed Won", Amount=1000, **later)[:15]
+    sf.org.lock_closed_won = False
+    iid = sf.deal(won, stage="Approved")
+    assert sf.run("apply").exit_code == 0
+    [note] = sf.scoping.comments(iid, "salesforce")
+    assert note.split("\n", 1)[1] == (
+        f"세일즈포스와 다름 ({full_id(won)}):\n- 수주: Closed Won\n"
+        "- 마감일: Jan 30, 2026 / Feb 27, 2026\n- 금액: USD 7,200.00 / USD 1,000.00"
+    )
+
+
 def test_salesforces_closed_won_is_flagged_on_the_deal_once_and_listed_as_needing_action(sf):
     won = opp(sf, StageName="Closed Won")
     sf.org.lock_closed_won = False
@@ -118,9 +154,7 @@ def test_salesforces_closed_won_is_flagged_on_the_deal_once_and_listed_as_needin
         sf.scoping.emulator.url, BOT_TOKEN, "--policies", str(sf.policies), "--format", "json"
     )
     needs = json.loads(report.stdout)["needs_action"]
-    assert needs["Salesforce disagrees (see the bot's note on the deal)"] == [
-        f"{sf.scoping.project_path}#{iid}"
-    ]
+    assert needs["salesforce_disagrees"] == [{"ref": f"{sf.scoping.project_path}#{iid}"}]
 
     # Salesforce reopened: they agree again, the flag goes
     sf.org.edit(won, sf.users["dana"], StageName="Negotiation")

@@ -78,3 +78,27 @@ def test_without_members_validate_reads_nothing_from_gitlab(without_kaito):
     result = validate(without_kaito.url)
     assert result.exit_code == 0, result.output
     assert sum(without_kaito.stats.requests.values()) == 0
+
+
+def test_an_approver_group_the_bot_cannot_see_is_named():
+    """A run reads the approver groups only once it must judge someone (issue 31.8): a group
+    GitLab does not show the bot would fail the first approval. `--members` reads them now."""
+    seed: dict[str, Any] = demo_seed()
+    seed["groups"] = [g for g in seed["groups"] if g["path"] != "ps/deal-desk"]
+    with running_emulator(seed) as emulator:
+        result = validate(emulator.url, "--members", "--project", "ps/ps-plan")
+    assert result.exit_code == 1, result.output
+    assert (
+        "the members of group 'ps/deal-desk' (approvals: deal-desk) could not be read"
+        in result.output
+    )
+    assert "fix: check `ps/deal-desk` in the gate's `groups`" in result.output
+
+
+def test_approver_groups_the_bot_can_see_pass(everyone):
+    result = validate(everyone.url, "--members", "--project", "ps/ps-plan")
+    assert result.exit_code == 0, result.output
+    assert (
+        "ok: the approver groups can be read (ps/deal-desk, ps/ps-directors, ps/ps-ta)"
+        in result.output
+    )

@@ -1,10 +1,10 @@
 """The forecast's lists that need action, and its totals, from snapshots (pure)."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
-from triage.forecast import forecast, stage_timers
+from triage.forecast import NEEDS, Need, forecast, stage_timers
 from triage.issues.snapshot import LabelEvent
 
 from support import NOW, ROOT, block, snapshot, with_details, workspace
@@ -64,13 +64,13 @@ def test_lists_that_need_action():
     ]
     fc = forecast(POLICY, issues, [], NOW)
     needs = fc.needs_action
-    assert needs["SLA breached (longer in the stage than its timer)"] == [
-        "ps/ps-plan#1 (5 business days in SOW_WIP, timer 2)"
-    ]
-    assert needs["Stale confidence (14+ days since `confidence.updated`)"] == ["ps/ps-plan#2"]
-    assert needs["Green before the SoW"] == ["ps/ps-plan#2"]
-    assert needs["No rationale"] == ["ps/ps-plan#3"]
-    assert needs["Slipped (close date passed: move it)"] == ["ps/ps-plan#4 (was 2026-01-05)"]
+    # by stable ids, each issue with its facts: the words are the template's
+    assert needs["sla_breached"] == [Need("ps/ps-plan#1", days=5, stage="SOW_WIP", timer=2)]
+    assert needs["stale_confidence"] == [Need("ps/ps-plan#2")] and fc.stale_confidence_days == 14
+    assert needs["green_before_sow"] == [Need("ps/ps-plan#2")]
+    assert needs["no_rationale"] == [Need("ps/ps-plan#3")]
+    assert needs["slipped"] == [Need("ps/ps-plan#4", was=date(2026, 1, 5))]
+    assert list(needs) == [n for n in NEEDS if n != "salesforce_disagrees"]  # no sync set
     # all four close inside FY26-Q4 (2025-11-01..2026-01-31), #4 on a date already past
     assert [d.ref for d in fc.deals] == [
         "ps/ps-plan#1",
@@ -225,9 +225,9 @@ def test_a_deal_whose_close_date_passed_counts_in_the_current_quarter_marked_sli
     ]
     assert [d.ref for d in fc.slipped] == ["ps/ps-plan#1", "ps/ps-plan#2"]
     assert str(fc.total()) == "21600.00"  # three Amber deals of 7,200
-    assert fc.needs_action["Slipped (close date passed: move it)"] == [
-        "ps/ps-plan#1 (was 2025-10-20)",
-        "ps/ps-plan#2 (was 2026-01-05)",
+    assert fc.needs_action["slipped"] == [
+        Need("ps/ps-plan#1", was=date(2025, 10, 20)),
+        Need("ps/ps-plan#2", was=date(2026, 1, 5)),
     ]
     # no quarter but the current one counts a slipped deal: not the one it was to close in
     past = forecast(POLICY, issues, [], NOW, fiscal_quarter(NOW.date() - timedelta(days=90)))
@@ -358,8 +358,8 @@ def test_deals_without_a_close_date_or_priced_items_are_listed_as_needing_data()
     no_block = snapshot(iid=5, labels=("Services Calculator", "proposal::Awaiting_Discovery"))
     fc = forecast(POLICY, [deal(1, "SOW_WIP"), no_items, no_date, no_block], [], NOW)
     needs = fc.needs_action
-    assert needs["Needs data: no close date (in no total)"] == ["ps/ps-plan#4", "ps/ps-plan#5"]
-    assert needs["Needs data: no priced line items (counted at 0)"] == ["ps/ps-plan#3"]
+    assert needs["no_close_date"] == [Need("ps/ps-plan#4"), Need("ps/ps-plan#5")]
+    assert needs["not_priced"] == [Need("ps/ps-plan#3")]
 
 
 def test_deals_waiting_for_approval_are_shown_with_their_age():
@@ -369,7 +369,27 @@ def test_deals_waiting_for_approval_are_shown_with_their_age():
     fc = forecast(POLICY, [deal(1, "Ready For Approval", events=waiting)], [], NOW)
     [queued] = fc.awaiting_approval
     assert queued.days_in_stage == 5
-    assert any(
-        "5 business days in Ready For Approval, timer 2" in r
-        for r in fc.needs_action["SLA breached (longer in the stage than its timer)"]
+    assert (
+        Need("ps/ps-plan#1", days=5, stage="Ready For Approval", timer=2)
+        in (fc.needs_action["sla_breached"])
     )
+
+
+def test_a_deal_without_em_segment_or_stage_leaves_the_words_to_the_template():
+    """Issue 33.12: no "(none)" fixed in code; the shipped template says it, a team's its own."""
+    from triage.forecast_report import markdown
+    from triage.render.templates import Templates
+
+    data = {k: v for k, v in block(close_date="2026-01-28").items() if k != "segment"}
+    issue = snapshot(iid=9, labels=("Services Calculator",), assignees=(), data=data)
+    fc = forecast(POLICY, [issue], [], NOW)
+    [d] = fc.deals
+    assert (d.em, d.segment, d.stage) == ("", "", "")
+    assert fc.by_em()[0][0] == "" and fc.grouped("segment")[0][0] == ""
+    shipped = markdown(fc, workspace().templates)
+    assert "| (none) | (none) | (none) | 2026-01-28 |" in shipped
+    assert "| (none) | 1 |" in shipped  # by segment, and by EM
+    korean = Templates(
+        {"t.md.j2": "{% for d in categories[1].deals %}{{ d.em or '미정' }}{% endfor %}"}
+    )
+    assert markdown(fc, korean, "t.md.j2").strip() == "미정"

@@ -146,6 +146,7 @@ CASES = {
     "forecast-snapshot.md.j2": None,  # the weekly snapshot note of that forecast: see rendered()
     "report-bookings.txt.j2": None,  # that forecast's bookings line in `triage report`'s terminal
     "catalog.md.j2": None,  # the shipped catalog's handbook page: see rendered()
+    "salesforce-disagrees.md.j2": None,  # the Salesforce sync's note: see rendered()
     "approval-refused.md.j2": lambda: with_details(
         stage("Approved"),
         (),
@@ -346,6 +347,27 @@ def approved_then_revised():
 
 
 VARIANTS = {
+    # The director's approval of a deal over the TA threshold without a TA review and below the
+    # margin floor without a waiver (Orchard Lane's 45% off, 60 days: USD 79,200 net): the
+    # policy's words for the review, the template's for the waiver (issue 33.12).
+    "approval-refused-requires.md": (
+        "approval-refused.md.j2",
+        lambda: with_details(
+            stage(
+                "Approved",
+                data={
+                    **ORCHARD,
+                    "line_items": [
+                        {"activity": "CI discovery workshop", "role": "PSE", "days": 10},
+                        {"activity": "Conversion of 60 pipelines", "role": "PSE", "days": 40},
+                        {"activity": "Enablement", "role": "PSE", "days": 10},
+                    ],
+                },
+            ),
+            (),
+            (LabelEvent("rowan", "proposal::Approved", "add", at("2026-01-09T15:00:00Z")),),
+        ),
+    ),
     # A TA review given for USD 40,000.00 (the bot's note then said so); the estimate is now
     # Bramblewood's USD 67,200.00, more than 1.5 times that (issue 30 item 8).
     "approval-refused-size.md": (
@@ -647,6 +669,19 @@ def rendered(template, case=None, policy=None):
                 "currency": Trusted("USD"),
             },
         )
+    if template == "salesforce-disagrees.md.j2":  # as commands/salesforce.py renders it
+        from triage.commands.salesforce import _note
+        from triage.salesforce.sync import Disagreement, Said
+
+        said = (
+            Said("won", "Closed Won", "Approved"),
+            Said("close_date", "2026-02-27", "2026-01-23"),
+            Said("amount", "60000.00", "67200.00", "USD"),
+        )
+        disagreement = Disagreement(
+            "006XX0000FAKE01", "ps/ps-plan#4101", "ps/ps-plan", 4101, "B", said
+        )
+        return _note(WS.templates, disagreement) + "\n"
     if template == "catalog.md.j2":
         from triage.commands.catalog import markdown as page
 

@@ -389,6 +389,44 @@ def test_data_block_people_are_mentioned_only_when_they_are_project_members():
     assert "@felix" not in unread and "`sa: felix` is not a member" in unread
 
 
+def test_the_lines_below_a_comment_are_in_the_policys_words():
+    """Issue 33.12: who was not mentioned and why, in the team's words (`contacts`), not in
+    English fixed in code."""
+    from triage.planner.comments import bot_lines
+    from triage.rules.actions import CommentRequest, Unmentioned
+
+    words = POLICY.contacts.model_copy(
+        update={
+            "not_a_member": "{person}: {project} 프로젝트 멤버가 아니어서 멘션하지 않았습니다.",
+            "em_not_a_member": "{person}: 멤버가 아님.",
+            "mentions_capped": "`{rule}` 규칙의 댓글이 24시간 동안 {count}회 멘션했습니다.",
+        }
+    )
+    request = CommentRequest(
+        template="approval-request.md.j2",
+        key="approval-request/approval-request.md.j2",
+        internal=False,
+        origin="approval-request",
+        context={},
+        kind="rule",
+        not_mentioned=(
+            Unmentioned("ae", "Mallory", "ps/ps-plan"),
+            Unmentioned("em", "dana_x", "ps/ps-plan"),
+        ),
+        mentions_capped=2,
+    )
+    assert bot_lines(words, request) == [
+        "`ae: Mallory`: ps/ps-plan 프로젝트 멤버가 아니어서 멘션하지 않았습니다.",
+        "`em: dana_x`: 멤버가 아님.",
+        "`approval-request` 규칙의 댓글이 24시간 동안 2회 멘션했습니다.",
+    ]
+    assert bot_lines(POLICY.contacts, request)[1:] == [  # the shipped words
+        "`em: dana_x` is not a member of ps/ps-plan, so they were not mentioned.",
+        "No one is mentioned here: comments of rule `approval-request` on this issue mentioned "
+        "people 2 times in the last 24 hours, the most `contacts.mentions_per_day` allows.",
+    ]
+
+
 def test_a_move_from_a_stage_label_no_stage_has_is_written_as_text():
     hostile = "proposal::X @all <b>\n/close"
     issue = with_details(

@@ -1,15 +1,18 @@
 """The plan memory (planner/memory.py): an unchanged issue whose plan had nothing to do is recalled,
 not planned, until its plan could change; anything it was made from that changes plans it afresh."""
 
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from test_plan_properties import applied
 
-from triage.issues.snapshot import Award, IssueSnapshot
+from triage.issues.snapshot import Award, IssueSnapshot, LabelEvent
 from triage.planner import IssuePlan, Settings, plan_issue
 from triage.render.templates import Templates
+from triage.rules.facts import NeedDetail
 from triage.runner.memory import remember, run_digest
 
 from support import NOW, block, settings, snapshot, with_details, workspace
@@ -20,7 +23,7 @@ POLICY = WS.policy
 
 def remembering(**changes) -> Settings:
     plain = settings(WS)
-    digest = run_digest(POLICY, WS.templates, plain.bot, plain.approvers, plain.members)
+    digest = run_digest(POLICY, WS.templates, plain.bot, plain.members)
     return replace(plain, digest=digest, **changes)
 
 
@@ -105,29 +108,70 @@ def test_any_change_to_what_the_plan_was_made_from_plans_it_afresh(change):
     )
 
 
-def test_the_run_digest_covers_the_policy_templates_bot_approvers_and_members():
+def test_the_run_digest_covers_the_policy_templates_bot_and_members():
     plain = settings(WS)
-    base = run_digest(POLICY, WS.templates, plain.bot, plain.approvers, plain.members)
-    assert base == run_digest(
-        POLICY, WS.templates, plain.bot, dict(plain.approvers), frozenset(plain.members or ())
-    )
+    base = run_digest(POLICY, WS.templates, plain.bot, plain.members)
+    assert base == run_digest(POLICY, WS.templates, plain.bot, frozenset(plain.members or ()))
     others = [
-        run_digest(
-            POLICY.model_copy(update={"label_aliases": {}}),
-            WS.templates,
-            plain.bot,
-            plain.approvers,
-        ),
-        run_digest(POLICY, other_templates(), plain.bot, plain.approvers),
-        run_digest(POLICY, WS.templates, "another-bot", plain.approvers),
-        run_digest(
-            POLICY, WS.templates, plain.bot, {**plain.approvers, "director": frozenset({"x"})}
-        ),
+        run_digest(POLICY.model_copy(update={"label_aliases": {}}), WS.templates, plain.bot),
+        run_digest(POLICY, other_templates(), plain.bot),
+        run_digest(POLICY, WS.templates, "another-bot"),
         # who may be mentioned from the data block changes what comments say
-        run_digest(POLICY, WS.templates, plain.bot, plain.approvers, frozenset({"dana"})),
-        run_digest(POLICY, WS.templates, plain.bot, plain.approvers, None),
+        run_digest(POLICY, WS.templates, plain.bot, frozenset({"dana"})),
+        run_digest(POLICY, WS.templates, plain.bot, None),
     ]
-    assert len({base, *others}) == 7
+    assert len({base, *others}) == 6
+
+
+class Unread(Mapping[str, Any]):
+    """Approvers (or their ids) a run has not read: looking asks for them, as the runner's do."""
+
+    def __getitem__(self, key: str) -> Any:
+        raise NeedDetail("approvers")
+
+    def __iter__(self) -> Iterator[str]:
+        raise NeedDetail("approvers")
+
+    def __len__(self) -> int:
+        raise NeedDetail("approvers")
+
+
+def unread(**changes) -> Settings:
+    return remembering(approvers=Unread(), ids=Unread(), **changes)
+
+
+def test_a_plan_that_judged_no_one_is_made_and_recalled_without_the_approvers():
+    issue, made = quiet_issue(settled(), with_settings=unread())
+    assert not made.judged and issue.quiet is not None and not issue.quiet.judged
+    assert plan_issue(POLICY, issue, NOW, unread()).recalled
+    # whoever approves now: it judged no one
+    assert plan_issue(POLICY, issue, NOW, remembering(approvers={})).recalled
+
+
+def approved() -> IssueSnapshot:
+    """Estimate_Feedback, its summary posted, and TA::Approved set by the TA an hour ago."""
+    issue = settled()
+    events = (
+        *(issue.label_events or ()),
+        LabelEvent("ravi", "TA::Approved", "add", NOW - timedelta(hours=1)),
+    )
+    return issue.changed(labels=(*issue.labels, "TA::Approved"), label_events=events)
+
+
+def test_a_plan_that_judged_someone_asks_for_the_approvers_and_is_recalled_only_with_them():
+    asks = plan_issue(POLICY, approved(), NOW, unread())
+    assert asks.needs == {"approvers"} and not asks.has_changes
+    issue, made = quiet_issue(approved())
+    assert made.judged and issue.quiet is not None and issue.quiet.judged
+    assert plan_issue(POLICY, issue, NOW, unread()).needs == {"approvers"}
+    assert plan_issue(POLICY, issue, NOW, remembering()).recalled
+    plain = settings(WS)
+    for changed in (
+        {"approvers": {**plain.approvers, "technical-architect": frozenset({"mira"})}},
+        {"ids": {"ravi": 7}},
+    ):
+        again = plan_issue(POLICY, issue, NOW, remembering(**changed))
+        assert not again.recalled and again.has_changes  # ravi approves no more: taken back
 
 
 def test_award_emoji_the_plan_read_are_read_again_and_compared():

@@ -289,7 +289,7 @@ def test_a_plan_holds_until_its_holds_until(issue, minutes, towards, settle):
 
 REMEMBERING = replace(
     plan_settings(WS),
-    digest=run_digest(POLICY, WS.templates, BOT, plan_settings(WS).approvers),
+    digest=run_digest(POLICY, WS.templates, BOT, plan_settings(WS).members),
 )
 
 

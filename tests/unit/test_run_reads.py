@@ -5,12 +5,14 @@ import contextlib
 import sys
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 
 from triage.gitlab.adapter import GitLabProblem
 from triage.gitlab.readers import START, Readers
 from triage.gitlab.records import Traffic
+from triage.issues.snapshot import LabelEvent
 from triage.runner import run
 from triage.runner.details import DetailReads, plan_batch
 
@@ -192,3 +194,53 @@ def test_threads_switch_often_while_details_are_read_from_afar_and_as_before_aft
     near.traffic.fastest = 0.001  # answers faster than a switch: the run is bound by its CPU
     with DetailReads(near, Readers.fixed(2)):
         assert sys.getswitchinterval() == before
+
+
+class Groups(Listing):
+    """A listing that shows its last issue only once the approver groups are being read (or 5 s
+    have passed); the groups read are counted."""
+
+    def __init__(self, issues):
+        super().__init__(issues)
+        self.groups_read = []
+        self.asked = threading.Event()
+
+    def group_members(self, group, inherited=False):
+        self.groups_read.append(group)
+        self.asked.set()
+        return {}
+
+    def label_events(self, project, iid):
+        self._read(iid)
+        set_by = LabelEvent("felix", "proposal::Approved", "add", NOW - timedelta(hours=1))
+        return (set_by,) if iid == 1 else ()
+
+    def list_issues(self, scope, iids=None, updated_after=None):
+        if scope.state == "closed":
+            return
+        *first, last = self.issues
+        yield from first
+        self.waited_in_listing = not self.asked.wait(timeout=5)
+        yield last
+
+
+def test_the_approvers_are_read_while_the_listing_arrives_once_it_shows_a_gated_label():
+    """Their reads begin as the gated label is listed, beside the listing, not once its plan has
+    read who set it (a round of reads later, after the listing)."""
+    approved = snapshot(iid=1, labels=("Services Calculator", "proposal::Approved"))
+    gitlab = Groups([approved, snapshot(iid=2, labels=("Services Calculator",))])
+    result = run(without_forecast(), gitlab, workspace().templates, mode="plan")
+    assert gitlab.waited_in_listing is False
+    assert sorted(gitlab.groups_read) == ["ps/deal-desk", "ps/ps-directors", "ps/ps-ta"]  # once
+    # felix, judged against them (no one is in the groups here): refused, as it must be
+    [plan] = [o.plan for o in result.outcomes if o.plan.iid == 1]
+    assert "proposal::Approved" in plan.remove_labels
+    assert "gate director: proposal::Approved set by @felix, not an approver" in plan.reasons
+
+
+def test_a_run_without_a_gated_label_reads_no_approver_group():
+    gitlab = Groups([snapshot(iid=iid, labels=("Services Calculator",)) for iid in (1, 2)])
+    gitlab.asked.set()  # the listing does not wait
+    result = run(without_forecast(), gitlab, workspace().templates, mode="plan")
+    assert [o.plan.iid for o in result.outcomes] == [1, 2] and not result.errors
+    assert gitlab.groups_read == []

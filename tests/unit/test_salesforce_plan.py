@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from triage.policy.model import SalesforceSync
-from triage.salesforce.sync import Wanted, disagreement, fitted, plan
+from triage.salesforce.sync import Said, Wanted, disagreement, fitted, plan
 
 SYNC = SalesforceSync(instance_url="https://acme.my.salesforce.com", api_version="64.0")
 BOT, PERSON = "005000000000001", "005000000000002"
@@ -64,23 +64,30 @@ def test_an_unknown_opportunity_is_listed_not_written():
 def test_disagreements_come_from_is_won_and_is_closed_not_stage_names():
     deal = wanted(stage="Approved")
     won = {"IsWon": True, "IsClosed": True, "StageName": "Gagnée"}
-    assert "won (Gagnée)" in disagreement(deal, won)[0]
+    assert disagreement(deal, won) == (Said("won", "Gagnée", "Approved"),)
+    assert "won (Gagnée)" in disagreement(deal, won)[0].text
     lost = {"IsWon": False, "IsClosed": True, "StageName": "Perdue"}
-    assert "closed, not won (Perdue)" in disagreement(deal, lost)[0]
+    assert disagreement(deal, lost) == (Said("closed", "Perdue"),)
+    assert "closed, not won (Perdue)" in disagreement(deal, lost)[0].text
     assert disagreement(wanted(stage="Closed_Won"), {"IsWon": True, "IsClosed": True}) == ()
-    assert "GitLab records the win" in disagreement(wanted(stage="Closed_Won"), {"IsWon": False})[0]
+    [not_won] = disagreement(wanted(stage="Closed_Won"), {"IsWon": False})
+    assert not_won.kind == "not_won" and "GitLab records the win" in not_won.text
 
 
 def test_close_date_amount_and_currency_differences_are_said():
     deal = wanted()
-    says = disagreement(deal, {"CloseDate": "2026-02-27", "Amount": 900, "CurrencyIsoCode": "USD"})
-    assert says == (
+    said = disagreement(deal, {"CloseDate": "2026-02-27", "Amount": 900, "CurrencyIsoCode": "USD"})
+    # each side's value, for the note's template to word (issue 33.12)
+    assert said == (
+        Said("close_date", "2026-02-27", "2026-01-30"),
+        Said("amount", "900.00", "1000.00", "USD"),
+    )
+    assert [s.text for s in said] == [  # the operator's lines (`triage salesforce plan`)
         "close date: 2026-01-30 in GitLab, 2026-02-27 in Salesforce",
         "amount: 1000.00 USD in GitLab, 900.00 USD in Salesforce",
-    )
-    assert disagreement(deal, {"Amount": 1000, "CurrencyIsoCode": "EUR"}) == (
-        "currency: USD in GitLab, EUR in Salesforce",
-    )
+    ]
+    [currency] = disagreement(deal, {"Amount": 1000, "CurrencyIsoCode": "EUR"})
+    assert currency.text == "currency: USD in GitLab, EUR in Salesforce"
 
 
 def test_text_is_cut_to_the_fields_length_with_an_ellipsis():

@@ -4,6 +4,7 @@ planner reads neither the clock nor the system for it: all is read when the poli
 
 import builtins
 import io
+import json
 import os
 from datetime import date
 
@@ -12,7 +13,8 @@ from pydantic import ValidationError
 
 from triage.issues.snapshot import LabelEvent
 from triage.planner import plan_issue
-from triage.policy.calendars import read_places
+from triage.policy import calendars
+from triage.policy.calendars import KeptHolidays, read_places
 from triage.policy.loader import PolicyInvalid, load_policy
 from triage.policy.model import Calendar
 
@@ -149,3 +151,110 @@ def test_the_planner_reads_no_file_for_the_time_zone_or_the_holidays(monkeypatch
         monkeypatch.setattr(module, name, refused)
     assert first_touch_due(policy, "2026-01-20T10:00:00Z")
     assert not first_touch_due(policy, "2026-01-19T10:00:00Z")  # MLK Day for dana (AMER)
+
+
+REGIONS = """
+calendar:
+  country: DE
+  subdivision: BY
+  regions:
+    AMER: {country: US, pools: [Ent_EAST]}
+"""
+
+
+def policy_folder(tmp_path, calendar=REGIONS):
+    """The shipped policy with another calendar, as a folder `load_policy` reads."""
+    text = (ROOT / "policies/ps-scoping.yml").read_text()
+    text = text.replace("  country: US ", "  # country: US ", 1)
+    text = text.replace("\ncalendar:\n", calendar.rstrip("\n") + "\n", 1)
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    (folder / "ps-scoping.yml").write_text(text)
+    return folder
+
+
+KEY = "the-bots-token"
+
+
+def test_a_scheduled_run_keeps_the_public_holidays_it_read_and_the_next_reads_them_there(
+    tmp_path, monkeypatch
+):
+    """The holidays library imports all of its ~250 countries to read one (~90 ms of every
+    run's start): a run with the details cache keeps the dates beside it (`KeptHolidays`), and
+    the next run counts the same days off without asking the library."""
+    folder, kept_file = policy_folder(tmp_path), tmp_path / "details.json.holidays"
+    first = KeptHolidays.load(kept_file, KEY)
+    policy = load_policy(folder, first)
+    first.save()
+    assert kept_file.exists()
+
+    def not_read(*args):
+        raise AssertionError(f"the holidays library was asked again: {args}")
+
+    monkeypatch.setattr(calendars, "public_holidays", not_read)
+    again = load_policy(folder, KeptHolidays.load(kept_file, KEY))
+    for region in (None, "AMER"):
+        assert again.calendar.days_off(region) == policy.calendar.days_off(region)
+    assert date(2026, 1, 6) in again.calendar.days_off()  # Epiphany, in Bavaria
+    assert date(2026, 1, 19) in again.calendar.days_off("AMER")  # MLK Day
+
+
+def kept_by_the_bot(tmp_path):
+    kept_file = tmp_path / "details.json.holidays"
+    kept = KeptHolidays.load(kept_file, KEY)
+    load_policy(policy_folder(tmp_path), kept)
+    kept.save()
+    return kept_file
+
+
+def without_mlk_day(text):
+    """The kept file with MLK Day 2026 taken out of the days off (a work day, forged)."""
+    data = json.loads(text)
+    data["kept"]["US"].remove("2026-01-19")
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        (lambda text: "not JSON", KEY),
+        (lambda text: text.replace('"seal": "', '"seal": "0'), KEY),
+        (without_mlk_day, KEY),  # by someone without the key: its seal is the bot's no more
+        (lambda text: json.dumps({"kept": json.loads(text)["kept"]}), KEY),  # the seal taken out
+        (lambda text: text, "another-token"),  # written with another token
+    ],
+    ids=["unreadable", "seal changed", "days changed", "no seal", "another token"],
+)
+def test_a_kept_holidays_file_changed_unreadable_or_sealed_by_another_is_read_again(
+    tmp_path, change, key
+):
+    kept_file = kept_by_the_bot(tmp_path)
+    kept_file.write_text(change(kept_file.read_text()))
+    other = tmp_path / "other"
+    other.mkdir()
+    holidays = KeptHolidays.load(kept_file, key)
+    assert holidays.days == {}
+    policy = load_policy(policy_folder(other), holidays)
+    assert date(2026, 1, 6) in policy.calendar.days_off()
+    assert date(2026, 1, 19) in policy.calendar.days_off("AMER")
+    holidays.save()  # and written again, for the next run
+    assert KeptHolidays.load(kept_file, key).days == holidays.used
+
+
+def test_a_kept_holidays_file_of_another_release_of_the_library_is_read_again(
+    tmp_path, monkeypatch
+):
+    kept_file = kept_by_the_bot(tmp_path)
+    assert KeptHolidays.load(kept_file, KEY).days
+    monkeypatch.setattr(calendars, "_release", lambda: "999.0")
+    assert KeptHolidays.load(kept_file, KEY).days == {}
+
+
+def test_a_kept_holidays_file_does_not_make_an_unknown_place_known(tmp_path):
+    kept_file = kept_by_the_bot(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    with pytest.raises(PolicyInvalid, match="not a subdivision of DE"):
+        load_policy(
+            policy_folder(other, REGIONS.replace("BY", "XX")), KeptHolidays.load(kept_file, KEY)
+        )

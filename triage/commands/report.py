@@ -11,15 +11,15 @@ from typing import Any
 
 from ..console import Console
 from ..errors import UserError
-from ..forecast import Forecast
+from ..forecast import Forecast, Need
 from ..forecast_report import as_json, context, deals_csv, markdown, salesforce_csv
 from ..forecast_source import closed_in, quarter_forecast
 from ..policy.model import Calendar
 from ..render.templates import Templates
 from ..rules.fiscal import FiscalQuarter, quarter_named
+from ..runner.approvers import approvers_of
 from ..runner.closed import as_gates_leave_them
 from ..runner.forecast_issue import weekly_of, with_shipped
-from ..runner.run import approvers_of
 from ..workspace import Workspace
 from .connection import Connection, in_zone, open_gitlab, scoped
 
@@ -163,7 +163,12 @@ def terminal_view(fc: Forecast, templates: Templates, mask: Callable[[str], str]
     for d in fc.deals:
         close = f"{d.close_date}, slipped" if d.slipped else str(d.close_date)
         deals.add_row(
-            Text(d.customer), Text(d.ref), Text(d.em), Text(d.stage), Text(close), amount(d.net)
+            Text(d.customer),
+            Text(d.ref),
+            Text(d.em or "(none)"),
+            Text(d.stage or "(none)"),
+            Text(close),
+            amount(d.net),
         )
     parts.append(deals if fc.deals else Text("No deal closes this quarter."))
     by_em = table("By Engagement Manager", "EM", "Deals", "Net")
@@ -174,7 +179,19 @@ def terminal_view(fc: Forecast, templates: Templates, mask: Callable[[str], str]
     # won and lost, the win rate by count and by value (issue 32.7), in the template's words
     shown = with_shipped(templates, "report-bookings.txt.j2")  # a team's older copy has none
     parts.append(Text(shown.render("report-bookings.txt.j2", data).strip()))
-    for what, refs in fc.needs_action.items():
-        if refs:
-            parts.append(Text(f"{what}: {', '.join(refs)}"))
+    for what, needs in fc.needs_action.items():
+        if needs:  # the operator's view: the category's id, each issue with its facts
+            parts.append(Text(f"needs action, {what}: {', '.join(map(_need, needs))}"))
     return Group(*parts)
+
+
+def _need(need: Need) -> str:
+    """`ps/ps-plan#4 (6 business days in Approved, timer 3)`: an issue and its facts."""
+    facts = []
+    if need.days is not None:
+        facts.append(f"{need.days} business days in {need.stage}, timer {need.timer}")
+    if need.missing is not None:
+        facts += need.missing.named()
+    if need.was is not None:
+        facts.append(f"was {need.was.isoformat()}")
+    return f"{need.ref} ({'; '.join(facts)})" if facts else need.ref

@@ -9,12 +9,13 @@ from pathlib import Path
 
 from ..console import Console
 from ..errors import UserError
-from ..explain import explain_issue
 from ..gitlab.cache import DetailsCache
-from ..planner import Settings, assignments_for
+from ..planner import Settings, assignments_for, plan_issue
 from ..policy.model import Policy
 from ..report import as_json, plan_markdown, summary, table
 from ..runner import Mode, run, run_home
+from ..runner.approvers import GateApprovers
+from ..runner.details import MAX_DETAIL_ROUNDS, with_details
 from ..runner.pdfs import PdfCopies
 from ..workspace import Workspace, load_workspace
 from .connection import Connection, check_one_issue, in_zone, open_gitlab, scoped
@@ -165,6 +166,8 @@ def explain_command(
     iid: int,
     now: datetime | None = None,
 ) -> int:
+    from ..explain import explain_issue  # only this command explains (`plan` and `apply` do not)
+
     workspace = load_workspace(policies, templates)
     policy = scoped(workspace.policy, connection)
     check_one_issue(policy, iid)
@@ -183,13 +186,24 @@ def explain_command(
         notes=gitlab.notes(issue.project, iid),
         label_events=gitlab.label_events(issue.project, iid),
     )
+    approvers = GateApprovers(policy, gitlab)  # read as a run reads them: when a plan asks
     settings = Settings(
         bot=gitlab.bot_username(),
         templates=workspace.templates,
+        approvers=approvers,
+        ids=approvers.ids,
         members=(members := gitlab.scope_members(policy.scope)),
         assignments=assignments_for(policy, listed, members),
     )
-    console.out(explain_issue(policy, issue, now or gitlab.now(), settings))
+    when = now or gitlab.now()
+    for _ in range(MAX_DETAIL_ROUNDS):  # what else its plan asks for (award emoji, approvers)
+        needs = plan_issue(policy, issue, when, settings).needs
+        if not needs:
+            break
+        if "approvers" in needs:
+            approvers.read()
+        issue = with_details(gitlab, issue, needs)
+    console.out(explain_issue(policy, issue, when, settings))
     return 0
 
 

@@ -18,9 +18,11 @@ from ..forecast_source import closed_in
 from ..gitlab.adapter import GitLab
 from ..issues.markers import Marker, find_marker, revision
 from ..policy.model import Policy, SalesforceSync
-from ..render.markdown import escape
+from ..render.markdown import Trusted, escape
+from ..render.templates import Templates
+from ..runner.approvers import approvers_of
 from ..runner.closed import as_gates_leave_them
-from ..runner.run import approvers_of
+from ..runner.forecast_issue import with_shipped
 from ..salesforce import ids, state
 from ..salesforce.client import BudgetSpent, Org, SalesforceProblem, Secrets
 from ..salesforce.sync import FIELDS, Disagreement, SyncPlan, deals, plan
@@ -30,6 +32,7 @@ from .connection import Connection, in_zone, open_gitlab, scoped
 Action = Literal["check", "plan", "apply"]
 COLOURS = ("Grey", "Red", "Amber", "Green")
 NOTE_KEY = "salesforce/disagrees"
+NOTE_TEMPLATE = "salesforce-disagrees.md.j2"
 
 
 @dataclass
@@ -201,7 +204,7 @@ def salesforce(
     _show(console, decided, "would write" if action == "plan" else "writing")
     if action == "plan":
         return 0
-    return _apply(console, sync, gitlab, org, decided, kept, state_file)
+    return _apply(console, sync, gitlab, workspace.templates, org, decided, kept, state_file)
 
 
 def _say_gaps(console: Console, wanted: Any) -> None:
@@ -252,6 +255,7 @@ def _apply(
     console: Console,
     sync: SalesforceSync,
     gitlab: GitLab,
+    templates: Templates,
     org: Org,
     decided: SyncPlan,
     kept: state.State,
@@ -305,16 +309,20 @@ def _apply(
         )
     kept.written.update(known)
     state.save(state_file, kept)
-    _tell_gitlab(console, sync, gitlab, decided)
+    _tell_gitlab(console, sync, gitlab, templates, decided)
     return 1 if failed else 0
 
 
-def _tell_gitlab(console: Console, sync: SalesforceSync, gitlab: GitLab, decided: SyncPlan) -> None:
+def _tell_gitlab(
+    console: Console, sync: SalesforceSync, gitlab: GitLab, templates: Templates, decided: SyncPlan
+) -> None:
     """On each deal Salesforce disagrees with: the flag label, and a note once per set of
-    disagreements. On each that agrees again: the flag taken off."""
+    disagreements (worded by `salesforce-disagrees.md.j2`). On each that agrees again: the flag
+    taken off."""
     bot = gitlab.bot_username()
+    templates = with_shipped(templates, NOTE_TEMPLATE)  # a team's older folder has none
     for d in decided.disagreements:
-        body = _note(d)
+        body = _note(templates, d)
         rev = revision(list(d.says))
         said = any(
             n.author == bot and (m := find_marker(n.body)) and m.key == NOTE_KEY and m.rev == rev
@@ -341,10 +349,16 @@ def _tell_gitlab(console: Console, sync: SalesforceSync, gitlab: GitLab, decided
         console.info(f"{len(decided.disagreements)} deal(s) flagged where Salesforce disagrees")
 
 
-def _note(d: Disagreement) -> str:
-    lines = "\n".join(f"- {escape(s)}" for s in d.says)
-    return (
-        f"**Salesforce disagrees with this deal** (opportunity `{d.opportunity}`):\n\n{lines}\n\n"
-        "The bot does not change a deal from Salesforce: if Salesforce is right, record it here "
-        "(Deal Desk records the win); if GitLab is right, correct the opportunity."
-    )
+def _note(templates: Templates, d: Disagreement) -> str:
+    """The note on a deal Salesforce disagrees with, in its template's words."""
+    said = [
+        {
+            "kind": Trusted(s.kind),
+            "salesforce": s.salesforce,
+            "gitlab": s.gitlab,
+            "currency": Trusted(s.currency),
+        }
+        for s in d.said
+    ]
+    context = {"opportunity": d.opportunity, "customer": d.customer, "said": said}
+    return templates.render(NOTE_TEMPLATE, context).rstrip()

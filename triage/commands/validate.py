@@ -9,6 +9,7 @@ from typing import Any
 from ..catalog import closest, find
 from ..console import Console
 from ..errors import UserError
+from ..gitlab.adapter import GitLabProblem
 from ..issues.scoping import block_line, parse_scoping
 from ..issues.tasks import parse_tasks
 from ..planner.assignment import unassignable
@@ -17,6 +18,7 @@ from ..policy.leftovers import leftovers, missing_tasks, targets_gone
 from ..policy.loader import load_policy
 from ..policy.model import Policy
 from ..pricing import estimate
+from ..runner.approvers import approvers_of
 from ..workspace import load_workspace
 from .connection import Connection, open_gitlab, scoped
 from .init import DEFAULTS
@@ -136,14 +138,17 @@ def validate(
 def _check_members(console: Console, policy: Policy, connection: Connection) -> None:
     """Every pool person (and the triage lead) GitLab would not assign: not a member of the
     scope, so GitLab drops them from an assignment without a word
-    (`IssuableBaseService#filter_assignees_using_checks`), and the deal stays unassigned."""
+    (`IssuableBaseService#filter_assignees_using_checks`), and the deal stays unassigned. Then
+    the approver groups, read as a run reads them: a run reads them only once it must judge
+    someone (an approval), and a group the bot cannot see fails the issues that need it."""
     policy = scoped(policy, connection)
     where = policy.scope.project or policy.scope.group
     if not where:
         raise UserError(
             "--members: no scope to read members of: pass --project (or set TRIAGE_PROJECT)"
         )
-    members = open_gitlab(connection).scope_members(policy.scope)
+    gitlab = open_gitlab(connection)
+    members = gitlab.scope_members(policy.scope)
     left_out = unassignable(policy.assignment, members)
     if left_out:
         config = policy.assignment
@@ -165,6 +170,15 @@ def _check_members(console: Console, policy: Policy, connection: Connection) -> 
             "\n".join(lines) + f"\n    fix: add them to {where}, or take them out of `assignment`"
         )
     console.out(f"ok: every person of `assignment` is a member of {where}")
+    groups = sorted({group for gate in policy.approvals for group in gate.groups})
+    if groups:
+        try:
+            approvers_of(policy, gitlab)
+        except GitLabProblem as problem:
+            if problem.fatal:
+                raise
+            raise UserError(str(problem)) from None
+        console.out(f"ok: the approver groups can be read ({', '.join(groups)})")
 
 
 def _warnings(policy: Policy, policies: Path, today: date) -> list[GraphProblem]:

@@ -197,16 +197,17 @@ def _quiet_row(quiet: Quiet | None) -> list[Any] | None:
     if quiet is None:
         return None
     until = None if quiet.until is None else quiet.until.isoformat()
-    return [quiet.fingerprint, quiet.since.isoformat(), until, list(quiet.awards)]
+    return [quiet.fingerprint, quiet.since.isoformat(), until, list(quiet.awards), quiet.judged]
 
 
 def _quiet(row: list[Any]) -> Quiet:
-    fingerprint, since, until, awards = row
+    fingerprint, since, until, awards, *judged = row
     return Quiet(
         str(fingerprint),
         datetime.fromisoformat(since),
         None if until is None else datetime.fromisoformat(until),
         tuple(int(note) for note in awards),
+        bool(judged and judged[0]),
     )
 
 

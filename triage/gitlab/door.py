@@ -130,8 +130,8 @@ class Door:
         self._max_retries = max_retries
         self._projects: dict[str, Any] = {}
         self._user_ids: dict[str, int] = {}
-        self._member_ids: dict[str, int] = {}  # lower-cased usernames seen in member listings
-        self._member_names: dict[str, str] = {}  # the same, to the names on their profiles
+        self._member_ids: dict[str, int] = {}  # groups read: members (lower case), to user ids
+        self._member_names: dict[str, str] = {}  # the scope's members, to their profiles' names
         self._group_members: dict[
             tuple[str, bool], dict[str, int]
         ] = {}  # read once per run (`group_members`)
@@ -141,7 +141,7 @@ class Door:
         self._own: dict[str, tuple[OwnIssue, ...]] = {}
 
     def member_names(self) -> dict[str, str]:
-        """The names on the GitLab profiles of the members listed so far (lower-cased
+        """The names on the GitLab profiles of the scope's members, once listed (lower-cased
         usernames): what a customer-facing comment calls the people a data block names."""
         return dict(self._member_names)
 

@@ -40,11 +40,13 @@ class Members(Door):
         return levels
 
     def _levels(self, manager: Any, *, approvers: bool = True) -> dict[str, int]:
-        """Usernames (lower case) and access levels of a member listing; the members' profile
-        names kept (`member_names`). `approvers`: a listing of approver groups, whose user ids
-        are the approvers' for the run (`people_ids`). Only those: a later listing (the scope's,
-        read again by the run that writes) may show a username another person took since, and
-        must not make them an approver."""
+        """Usernames (lower case) and access levels of a member listing. `approvers`: a listing
+        of approver groups, whose user ids are the approvers' for the run (`people_ids`). Only
+        those: a later listing (the scope's, read again by the run that writes) may show a
+        username another person took since, and must not make them an approver. Else the
+        scope's: its members' profile names are kept (`member_names`), from it alone (a run
+        reads approver groups only when it judges someone: what a comment calls a person must
+        not depend on that)."""
         levels: dict[str, int] = {}
         for m in self._every(manager):
             if m.get("state", "active") != "active":
@@ -53,7 +55,7 @@ class Members(Door):
             levels[name] = max(int(m["access_level"]), levels.get(name, 0))
             if approvers:
                 self._member_ids[name] = int(m["id"])
-            if m.get("name"):  # what a customer-facing comment calls them (member_names)
+            elif m.get("name"):  # what a customer-facing comment calls them (member_names)
                 self._member_names[name] = str(m["name"])
         return levels
 

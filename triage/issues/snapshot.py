@@ -61,12 +61,14 @@ class Award:
 class Quiet:
     """What an earlier run remembered of an issue's plan: nothing to do, for the issue with this
     fingerprint, from `since` until `until` (None: no time-based answer), after reading the award
-    emoji of these notes. See planner/memory.py."""
+    emoji of these notes; `judged`: the plan judged someone against the gates' approvers, who are
+    part of the fingerprint. See planner/memory.py."""
 
     fingerprint: str
     since: datetime
     until: datetime | None
     awards: tuple[int, ...] = ()
+    judged: bool = False
 
 
 Names = tuple[str, ...]  # usernames

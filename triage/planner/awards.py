@@ -64,11 +64,11 @@ class EmojiApprovals(Gates):
                 self.approver_of(gate),
                 note.edited_at,
             )
-            missing = self.unmet(gate, valid) if valid is not None else []
+            missing = self.unmet(gate, valid) if valid is not None else None
             if valid is not None and missing:
                 self.draft.reasons.append(
                     f"gate {gate.id}: :{gate.emoji.name}: by @{valid.user}, "
-                    f"missing {'; '.join(missing)}"
+                    f"missing {'; '.join(missing.named())}"
                 )
                 self.refusal(
                     gate,

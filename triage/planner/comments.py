@@ -10,8 +10,9 @@ from typing import Any
 
 from ..issues.markers import Marker, revision, sow_version
 from ..issues.snapshot import Note
+from ..policy.contacts import Contacts
 from ..render.filename import document_name
-from ..render.markdown import Trusted
+from ..render.markdown import Trusted, code, escape
 from ..render.markdown import title as markdown_title
 from ..rules.actions import Comment, CommentRequest, named
 from .context import document_context
@@ -78,7 +79,7 @@ class Comments(PlanState):
                 self.settings.templates.render(
                     request.template, {**request.context, "links": stable.get(own_rule, stable[""])}
                 ),
-                request.not_mentioned,
+                bot_lines(self.policy.contacts, request),
             )
             rev = revision({"template": request.template, "body": hashed})
             if not request.once and request.kind != "transition":
@@ -106,7 +107,7 @@ class Comments(PlanState):
                 self.settings.templates.render(
                     request.template, {**request.context, "links": others}
                 ),
-                request.not_mentioned,
+                bot_lines(self.policy.contacts, request),
             )
             shown = request.context.get("estimate")
             sow = shown.get("revision") if isinstance(shown, dict) else None
@@ -158,16 +159,12 @@ class Comments(PlanState):
         ]
         if len(recent) < limit:
             return request
-        line = Trusted(
-            f"No one is mentioned here: comments of rule `{rule}` on this issue mentioned people "
-            f"{len(recent)} times in the last 24 hours, the most `contacts.mentions_per_day` allows."
-        )
         context = request.context
         contacts = {role: named(people) for role, people in context.get("contacts", {}).items()}
         return replace(
             request,
             context={**context, "notify": named(context.get("notify", [])), "contacts": contacts},
-            not_mentioned=(*request.not_mentioned, line),
+            mentions_capped=len(recent),
         )
 
     def document(self, request: CommentRequest) -> PlannedDocument:
@@ -287,6 +284,22 @@ def fill_posted(body: str, posted: dict[str, int]) -> str:
     for key, note_id in posted.items():
         body = body.replace(posted_placeholder(key), str(note_id))
     return body
+
+
+def bot_lines(words: Contacts, request: CommentRequest) -> list[str]:
+    """The bot's own lines below a comment, in the policy's words (`contacts`): each person
+    `notify` left out, not being a project member, and, when it mentions no one, why."""
+    lines = [
+        (words.em_not_a_member if person.role == "em" else words.not_a_member)
+        .replace("{person}", code(f"{person.role}: {person.name}"))
+        .replace("{project}", escape(person.project))
+        for person in request.not_mentioned
+    ]
+    if request.mentions_capped is not None:
+        rule = request.key.split("/")[0]
+        capped = words.mentions_capped.replace("{rule}", rule)
+        lines.append(capped.replace("{count}", str(request.mentions_capped)))
+    return lines
 
 
 def _below(body: str, lines: Iterable[str]) -> str:

@@ -11,7 +11,7 @@ Pure functions over snapshots.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -19,7 +19,7 @@ from typing import Any
 
 from ..issues.snapshot import Award, LabelEvent
 from ..policy.model import NO_STAGE, Gate
-from ..policy.requirements import missing_for
+from ..policy.requirements import Missing, missing_for
 from ..render.markdown import Trusted, profile_url
 from ..rules.actions import CommentRequest, add_label
 from ..rules.facts import NeedDetail
@@ -196,7 +196,7 @@ class Gates(PlanState):
         }
         self.take_back(gate, names, attempt, events, "size", size=size)
 
-    def unmet(self, gate: Gate, emoji: Award | None = None) -> list[str]:
+    def unmet(self, gate: Gate, emoji: Award | None = None) -> Missing:
         """What the gate's `requires` says is missing on the issue as the draft leaves it. A
         margin waiver counts only when the approver it names gave it in GitLab (`waiver_given`;
         `emoji`: the approver's award being counted)."""
@@ -206,23 +206,23 @@ class Gates(PlanState):
             if label.startswith(self.prefix)
         ]
         facts = self.facts(self.current(), stages[0] if len(stages) == 1 else None)
-        approvers = self.settings.approvers
         data = self.issue.scoping.data
         if gate.margin_waiver and data is not None and data.margin_waiver is not None:
             by = data.margin_waiver.by.lower()
             priced, _ = facts.estimate()
             if priced is not None and priced.below_floor:
-                named = by in approvers.get(gate.id, frozenset())
+                named = by in self.approvers().get(gate.id, frozenset())
                 given = named and self.waiver_given(gate, by, emoji)
-                approvers = {**approvers, gate.id: frozenset({by} if given else ())}
-        return missing_for(gate, facts, approvers)
+                return missing_for(gate, facts, {gate.id: frozenset({by} if given else ())})
+        # No waiver to judge (none named, or none needed): `missing_for` asks no approver.
+        return missing_for(gate, facts, {})
 
     def waiver_given(self, gate: Gate, by: str, emoji: Award | None) -> bool:
         """Whether `by` gave the margin waiver the data block names them for, in GitLab (anyone
         can write their name in the description): their emoji being counted, their own setting
         of the gate's label, a note of their own on the issue, or their emoji on the bot's
         approval request."""
-        by_id = self.settings.ids.get(by)
+        by_id = self.approver_ids().get(by)
 
         def is_by(name: str | None, user_id: int | None) -> bool:
             if by_id is not None and user_id is not None:
@@ -268,7 +268,7 @@ class Gates(PlanState):
         attempt: Attempt,
         events: tuple[LabelEvent, ...],
         refused: str,
-        missing: list[str] | None = None,
+        missing: Missing | None = None,
         size: dict[str, Trusted] | None = None,
     ) -> None:
         """A setting of a gated label that does not count: removed, the stage it came from (or
@@ -294,7 +294,7 @@ class Gates(PlanState):
         why = {
             "stage": f"not from {', '.join(gate.from_ or [])}",
             "bot": "no approver's approval on record",
-            "requires": f"missing {'; '.join(missing or [])}",
+            "requires": f"missing {'; '.join(missing.named() if missing else [])}",
             "size": f"given for {(size or {}).get('reviewed')}, now {(size or {}).get('now')}",
         }.get(refused, "not an approver")
         self.draft.reasons.append(f"gate {gate.id}: {gate.label} set by {who}, {why}")
@@ -410,16 +410,29 @@ class Gates(PlanState):
     def spellings_of(self, gate: Gate) -> set[str]:
         return spellings(gate, self.policy.label_aliases)
 
+    def approvers(self) -> Mapping[str, frozenset[str]]:
+        """Each gate's approvers, to judge someone against: the plan is then remembered with
+        them (`judged`). May raise `NeedDetail("approvers")`: a run reads them only for a plan
+        that asks."""
+        self.judged = True
+        return self.settings.approvers
+
+    def approver_ids(self) -> Mapping[str, int]:
+        """The approvers' user ids (see `approvers`)."""
+        self.judged = True
+        return self.settings.ids
+
     def approver_of(self, gate: Gate) -> Callable[[str | None, int | None], bool]:
         """Whether someone (username, user id) is one of the gate's approvers: by user id when
         the run resolved the approvers' ids (a username GitLab freed on a rename may be someone
-        else's now), else by username."""
-        names = self.settings.approvers.get(gate.id, frozenset())
-        ids = {self.settings.ids[n] for n in names if n in self.settings.ids}
+        else's now), else by username. The approvers are looked at only when someone is
+        judged (an emoji nobody gave needs none)."""
 
         def approver(name: str | None, user_id: int | None) -> bool:
-            if self.settings.ids:
-                return user_id is not None and user_id in ids
+            names = self.approvers().get(gate.id, frozenset())
+            known = self.approver_ids()
+            if known:
+                return user_id is not None and user_id in {known[n] for n in names if n in known}
             return name is not None and name.lower() in names
 
         return approver
@@ -501,7 +514,7 @@ class Gates(PlanState):
         reason: str = "actor",
         source: str = NO_STAGE,
         back: str | None = None,
-        missing: list[str] | None = None,
+        missing: Missing | None = None,
         extra: dict[str, Any] | None = None,
         key: str | None = None,
     ) -> None:
@@ -526,8 +539,12 @@ class Gates(PlanState):
             "stage": Trusted(source) if source != NO_STAGE else None,
             "from": [Trusted(name) for name in gate.from_ or []],
             "min_role": Trusted(ROLES.get(gate.min_access_level, str(gate.min_access_level))),
+            "min_level": gate.min_access_level,  # GitLab's number: a template names the role
             "back": Trusted(back) if back else None,  # the stage label put back, if any
-            "missing": [Trusted(text) for text in missing or []],  # `requires` not met
+            # the policy's words of each `requires` not met; below the margin floor without a
+            # waiver: `margin_waiver`, worded by the template
+            "missing": [Trusted(text) for text in (missing.requires if missing else ())],
+            "margin_waiver": bool(missing and missing.margin_waiver),
             "size": None,  # `size_ratio` passed: `reviewed`, `now` (amounts), `ratio`
             "superseded": None,  # an award on a replaced request: see planner/awards.py
             **(extra or {}),

@@ -66,8 +66,7 @@ def plan_issue(
     policy: Policy, issue: IssueSnapshot, now: datetime, settings: Settings
 ) -> IssuePlan:
     base = IssuePlan(project=issue.project, iid=issue.iid, title=issue.title, web_url=issue.web_url)
-    em = settings.assignments.get((issue.project, issue.iid))
-    recalled = recall(issue, now, settings.digest, em)
+    recalled = recall(issue, now, settings)
     if recalled is True:
         return replace(base, recalled=True, holds_until=issue.quiet.until if issue.quiet else None)
     if recalled:
@@ -85,7 +84,7 @@ def plan_issue(
             error=f"could not be planned: {type(error).__name__}: {error} "
             "(a bug in ps-triage: please report it with this issue's data block)",
         )
-    return replace(made, holds_until=planner.moment.until)
+    return replace(made, holds_until=planner.moment.until, judged=planner.judged)
 
 
 class _Planner(EmojiApprovals, Comments):

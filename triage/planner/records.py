@@ -84,6 +84,9 @@ class IssuePlan:
     # (None: at any time). See rules/moment.py.
     holds_until: datetime | None = None
     recalled: bool = False  # nothing to do, as remembered from an earlier run (planner/memory.py)
+    # The plan judged someone against the gates' approvers (`Settings.approvers`): remembered
+    # with them, recalled only with them (planner/memory.py).
+    judged: bool = False
 
     @property
     def ref(self) -> str:
@@ -148,6 +151,8 @@ class Settings:
 
     bot: str
     templates: Renderer  # compiled: the runner reads them
+    # By gate id. Looking at them may raise `NeedDetail("approvers")`: the runner reads them
+    # only for a plan that asks (runner/approvers.py).
     approvers: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # The approvers' user ids (lower-case username -> id, resolved once per run): when given, a
     # label event's or an award's author counts by id, never by the name it shows.

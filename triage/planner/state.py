@@ -30,6 +30,7 @@ class PlanState:
         self.settings = settings
         self.prefix = f"{self.life.label_prefix}::"
         self.draft = Draft(labels=set(issue.labels), state=issue.state, assignees=issue.assignees)
+        self.judged = False  # someone was judged against the gates' approvers (`Gates.approvers`)
 
     def current(self) -> IssueSnapshot:
         """The issue as it will be once the draft is applied (an EM it assigns named as the

@@ -9,6 +9,15 @@ from pydantic import Field, field_validator
 from .strict import Strict
 
 _HANDLE = r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$"
+EM_NOT_A_MEMBER = "{person} is not a member of {project}, so they were not mentioned."
+NOT_A_MEMBER = (
+    "{person} is not a member of {project}, so they were not mentioned: name a project member "
+    "under `people:` instead."
+)
+MENTIONS_CAPPED = (
+    "No one is mentioned here: comments of rule `{rule}` on this issue mentioned people {count} "
+    "times in the last 24 hours, the most `contacts.mentions_per_day` allows."
+)
 
 
 class Contacts(Strict):
@@ -25,6 +34,12 @@ class Contacts(Strict):
     # ones name them without `@` (an estimate changed back and forth re-posts the approval
     # request each time, and mentioned the directors every time).
     mentions_per_day: int = Field(2, ge=1, le=24)
+    # The bot's lines below a comment: a person of the data block `notify` names who is not a
+    # member of the project (`{person}`: `sa: felix`, `{project}`), the EM apart (no `people:`
+    # to fix); and a comment past `mentions_per_day` (`{rule}`, `{count}`).
+    not_a_member: str = Field(NOT_A_MEMBER, min_length=1, max_length=500)
+    em_not_a_member: str = Field(EM_NOT_A_MEMBER, min_length=1, max_length=500)
+    mentions_capped: str = Field(MENTIONS_CAPPED, min_length=1, max_length=500)
 
     @field_validator("scheduling")
     @classmethod

@@ -26,7 +26,7 @@ from ..yaml_source import (
     check_bounds,
     parse,
 )
-from .calendars import read_places
+from .calendars import KeptHolidays, read_places
 from .checks import (
     GraphProblem,
     check_approvers,
@@ -199,8 +199,9 @@ def _message(error: dict[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
-def load_policy(directory: Path) -> Policy:
-    """Read, merge, validate and check every policy file of `directory`."""
+def load_policy(directory: Path, kept: KeptHolidays | None = None) -> Policy:
+    """Read, merge, validate and check every policy file of `directory`; `kept`: the public
+    holidays an earlier run read (`calendars.KeptHolidays`)."""
     files = sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")])
     if not directory.is_dir():
         raise PolicyInvalid(
@@ -226,10 +227,10 @@ def load_policy(directory: Path) -> Policy:
                 )
             ]
         )
-    return policy_from_texts([(str(f), f.read_text(encoding="utf-8")) for f in files])
+    return policy_from_texts([(str(f), f.read_text(encoding="utf-8")) for f in files], kept)
 
 
-def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
+def policy_from_texts(texts: list[tuple[str, str]], kept: KeptHolidays | None = None) -> Policy:
     """The pure part of loading: (file name, text) pairs to a checked Policy."""
     problems: list[PolicyProblem] = []
     merged: dict[str, Any] = {}
@@ -331,7 +332,7 @@ def policy_from_texts(texts: list[tuple[str, str]]) -> Policy:
             )
         raise PolicyInvalid(problems) from None
     graph: list[GraphProblem] = check_lifecycle(policy) + check_approvers(policy)
-    graph += read_places(policy)
+    graph += read_places(policy, kept)
     graph += check_catalog(policy)
     graph += check_emoji_names(policy)
     graph += check_changes_since(policy)

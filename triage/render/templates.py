@@ -39,6 +39,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TemplateProblem as TemplateProblem
+from .kept import KeptRenders
 from .markdown import Trusted, code, escape, label, mention, mermaid
 from .money import DATE_FORMS, MoneyFormat
 
@@ -404,6 +405,8 @@ class Templates:
     money: MoneyFormat = field(default_factory=MoneyFormat)
     # Word templates (`*.docx`, their bytes), rendered by `render.document`.
     documents: Mapping[str, bytes] = field(default_factory=dict)
+    # The renders an earlier scheduled run kept (`render_kept`), when the workspace has them.
+    kept: KeptRenders | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def environment(self) -> _BoundedEnvironment:
@@ -463,6 +466,26 @@ class Templates:
             raise TemplateProblem(
                 f"{name}:{_line(error)}: {type(error).__name__}: {error}"
             ) from None
+
+    def render_kept(self, name: str, context: Mapping[str, Any]) -> str:
+        """`render`, or the text an earlier run rendered from the very same templates, money
+        format, limits and context (`render/kept.py`): for a template each run renders once."""
+        kept = self.kept
+        made_of = {
+            "sources": sorted(self.sources.items()),
+            "money": [self.money.currency, self.money.locale, self.money.display],
+            "limits": [self.limits.output, self.limits.range, self.limits.includes],
+            "name": name,
+            "context": context,
+        }
+        digest = kept.digest(made_of) if kept is not None else None
+        if kept is None or digest is None:
+            return self.render(name, context)
+        text = kept.recall(digest)
+        if text is None:
+            text = self.render(name, context)
+            kept.keep(digest, text)
+        return text
 
     def _bounded(self, template: Template, context: Mapping[str, Any]) -> str:
         return bounded_render(template, context, self.limits)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..issues.markers import find_marker
-from ..render.markdown import Trusted, code, escape, mention
+from ..render.markdown import Trusted, mention
 from .facts import Facts, NeedDetail
 from .fiscal import business_days_between
 from .registry import tagged_union
@@ -32,8 +32,12 @@ class CommentRequest:
     close_qtr: str | None = None  # recorded in the marker: the quarter expected at this revision
     records: bool = False  # once per SoW revision: its marker records the revision's figures
     changes_since: str | None = None  # the rule whose recorded figures the comment compares with
-    # Lines the bot adds below the rendered comment: who `notify` left out, and why.
-    not_mentioned: tuple[Trusted, ...] = ()
+    # Who `notify` left out, not being members of the project: a line below the rendered
+    # comment says so for each, in the policy's words (`contacts.not_a_member`).
+    not_mentioned: tuple[Unmentioned, ...] = ()
+    # Mentioning no one: its rule's comments on the issue mentioned people this many times in
+    # 24 hours, `contacts.mentions_per_day` (a line below says so: `contacts.mentions_capped`).
+    mentions_capped: int | None = None
     digest_for: tuple[str, ...] = ()  # a reminder's mentions, left to the daily digest
     document: str | None = None  # a Word template: rendered, uploaded, linked from the comment
     pdf: bool = False  # and a PDF of it beside it, when the runner has LibreOffice
@@ -317,14 +321,24 @@ def _last_edit(facts: Facts) -> datetime:
     return last
 
 
+@dataclass(frozen=True)
+class Unmentioned:
+    """A person of the data block a comment's `notify` names (`role`: `name`) who is not a member
+    of `project`, so not mentioned."""
+
+    role: str
+    name: str
+    project: str
+
+
 def _notify(
     roles: Sequence[str], context: dict[str, Any], facts: Facts
-) -> tuple[list[Trusted], list[Trusted]]:
+) -> tuple[list[Trusted], list[Unmentioned]]:
     """Mentions for the roles a comment names: the policy's contacts, or people of the issue
     (the EM, data-block usernames) whom GitLab shows as members of the project; and, for each
     person left out, a line saying why (anyone can write any name in the data block)."""
     found: list[Trusted] = []
-    left_out: list[Trusted] = []
+    left_out: list[Unmentioned] = []
     members = facts.members or frozenset()
     for role in roles:
         if role in context.get("contacts", {}):
@@ -333,13 +347,7 @@ def _notify(
             if name.lower() in members:
                 found.append(mention(name))
             else:
-                fix = "" if role == "em" else ": name a project member under `people:` instead"
-                left_out.append(
-                    Trusted(
-                        f"{code(f'{role}: {name}')} is not a member of "
-                        f"{escape(facts.issue.project)}, so they were not mentioned{fix}."
-                    )
-                )
+                left_out.append(Unmentioned(role, name, facts.issue.project))
     return list(dict.fromkeys(found)), list(dict.fromkeys(left_out))
 
 

@@ -1,9 +1,10 @@
-"""Detail reads and re-planning: each issue planned, the notes, label events or award emoji its
-plan asks for read in the background, and the issue planned again with them; first plans made
-while the listing still arrives (`HeadStart`); issues finished a batch at a time."""
+"""Detail reads and re-planning: each issue planned, the notes, label events, award emoji or
+approvers its plan asks for read in the background, and the issue planned again with them; first
+plans made while the listing still arrives (`HeadStart`); issues finished a batch at a time."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from collections.abc import Iterator, Mapping
@@ -19,9 +20,11 @@ from ..issues.snapshot import IssueSnapshot
 from ..planner import IssuePlan, Settings, plan_issue
 from ..planner.assignment import pool_for
 from ..policy.model import Policy
+from .approvers import GateApprovers, gated
 from .memory import remember
 
-MAX_DETAIL_ROUNDS = 6  # label events, notes, award emoji: each round reads what plans asked for
+# label events, notes, award emoji, approvers: each round reads what plans asked for
+MAX_DETAIL_ROUNDS = 7
 BATCH = 100  # issues planned, then written, at a time: a plan is written soon after its reads
 # Issues planned while the listing arrives whose reads were started then: their answers wait in
 # memory until their batch. Once there are this many, later issues wait for their batch to be
@@ -77,7 +80,10 @@ class HeadStart:
         self.reading = 0  # issues planned ahead whose reads were started
 
     def plan(self, issue: IssueSnapshot, now: datetime) -> None:
-        """Plan `issue` now, unless it may get an EM or AHEAD issues already wait for reads."""
+        """Plan `issue` now, unless it may get an EM or AHEAD issues already wait for reads. An
+        issue with a gated label starts reading the approvers: its plan will judge who set it."""
+        if gated(self.policy, issue.labels):
+            self.reads.prefetch_approvers()
         if self.reading >= AHEAD or pool_for(self.policy.assignment, issue):
             return
         filled, read = self.cache.fill(issue, now) if self.cache else (issue, None)
@@ -207,8 +213,12 @@ class DetailReads:
     _holders: ClassVar[int] = 0
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, gitlab: GitLab, readers: Readers) -> None:
-        self.gitlab, self.readers = gitlab, readers
+    def __init__(
+        self, gitlab: GitLab, readers: Readers, approvers: GateApprovers | None = None
+    ) -> None:
+        """`approvers`: the run's, read once the first plan asks for them (`"approvers"`)."""
+        self.gitlab, self.readers, self.approvers = gitlab, readers, approvers
+        self._prefetched = False
         self.pool = ThreadPoolExecutor(max_workers=readers.cap, thread_name_prefix="triage-read")
         self._holding = False
 
@@ -236,6 +246,22 @@ class DetailReads:
                     if cls._holders == 0:
                         sys.setswitchinterval(cls._shortened.pop())
 
+    def prefetch_approvers(self) -> None:
+        """Start reading the approvers now, in the background (once): a plan will ask for them.
+        What it meets is met again, and reported, by the plan that asks."""
+        if self.approvers is None or self._prefetched:
+            return
+        self._prefetched = True
+        self.pool.submit(self._prefetch, self.approvers)
+
+    def _prefetch(self, approvers: GateApprovers) -> None:
+        with (
+            contextlib.suppress(GitLabProblem),
+            self.readers.turn(),
+            self.gitlab.timed(self._answered),
+        ):
+            approvers.read()
+
     def start(
         self, issue: IssueSnapshot, needs: frozenset[str]
     ) -> Future[IssueSnapshot | GitLabProblem]:
@@ -245,6 +271,9 @@ class DetailReads:
     def _read(self, issue: IssueSnapshot, needs: frozenset[str]) -> IssueSnapshot | GitLabProblem:
         try:
             with self.readers.turn(), self.gitlab.timed(self._answered):
+                if "approvers" in needs:
+                    assert self.approvers is not None, "a plan asked for approvers nobody reads"
+                    self.approvers.read()  # once a run: the other plans asking wait for it
                 return with_details(self.gitlab, issue, needs)
         except GitLabProblem as problem:
             return problem

@@ -8,7 +8,8 @@ does not wipe a forecast that showed deals."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -53,10 +54,12 @@ def keep_forecast(
     *,
     write: bool,
     closed: ClosedRead | None = None,
+    ahead: Future[Weeks | None] | None = None,
 ) -> str:
     """The quarter's forecast issue: created once, found again by its marker, rewritten only when
     its text changed. Computed from the issues as this run leaves them, so a second run is idle.
     `closed`: the closed issues the run read, the quarter's among them (not listed again).
+    `ahead`: its weekly snapshots, read while the listing went on (`weeks_ahead`).
     A run that found no issue in scope, and would write a forecast without deals over one that
     shows some, writes nothing and raises `EmptyScope`: the scope is more likely wrong (the
     pipeline's project taken for the scoping project) than every deal gone."""
@@ -65,19 +68,14 @@ def keep_forecast(
     quarter = policy.calendar.quarter(policy.calendar.local(now).date())
     listed = closed.in_quarter if closed and closed.quarter == quarter.label else None
     fc = quarter_forecast(policy, gitlab, issues, now, quarter, listed=listed)
-    token = f"ps-triage-forecast-{quarter.name.lower()}"
+    token, title, found = _kept_issue(policy, gitlab, quarter, now)
     shown = deals_shown(fc)
-    title = gitlab.as_kept(config.title.replace("{quarter}", quarter.name))
-    since = datetime.combine(quarter.start, time.min, tzinfo=policy.calendar.local(now).tzinfo)
-    found = own.kept_issue(
-        gitlab.own_issues(config.project),
-        token=token,
-        label=own.FORECAST_LABEL,
-        title=title,
-        since=since,
-    )
     week = week_of(policy.calendar.local(now).date())
-    kept = _snapshots(gitlab, config.project, found.iid) if found else []
+    read = ahead.result() if ahead is not None and not ahead.exception() else None
+    if found and read and read.iid == found.iid:
+        kept = read.snapshots
+    else:  # not read ahead, or of another issue (the quarter turned meanwhile): read now
+        kept = _snapshots(gitlab, config.project, found.iid) if found else []
     weekly = weekly_context(fc, issues, kept, week)
     text = markdown(fc, templates, config.template, weekly=weekly)
     description = gitlab.as_kept(f"<!-- {token} deals={shown} -->\n{text}")
@@ -120,6 +118,44 @@ def keep_forecast(
     if write and iid and not any(k.week == week for k in kept):
         _keep_week(gitlab, templates, config.project, iid, snapshot(fc, week), fc)
     return "; ".join([done, *(r for r in restated if r)])
+
+
+@dataclass(frozen=True)
+class Weeks:
+    """The weekly snapshots on a forecast issue."""
+
+    iid: int
+    snapshots: list[Snapshot]
+
+
+def weeks_ahead(policy: Policy, gitlab: GitLab, now: datetime) -> Weeks | None:
+    """The weekly snapshots on this quarter's forecast issue, read with the listing's first page
+    (`run.py`) rather than after it; None while there is no such issue."""
+    assert policy.forecast.project is not None
+    quarter = policy.calendar.quarter(policy.calendar.local(now).date())
+    found = _kept_issue(policy, gitlab, quarter, now)[2]
+    return (
+        Weeks(found.iid, _snapshots(gitlab, policy.forecast.project, found.iid)) if found else None
+    )
+
+
+def _kept_issue(
+    policy: Policy, gitlab: GitLab, quarter: FiscalQuarter, now: datetime
+) -> tuple[str, str, own.OwnIssue | None]:
+    """The quarter's forecast issue's marker, its title, and the issue if there is one."""
+    config = policy.forecast
+    assert config.project is not None
+    token = f"ps-triage-forecast-{quarter.name.lower()}"
+    title = gitlab.as_kept(config.title.replace("{quarter}", quarter.name))
+    since = datetime.combine(quarter.start, time.min, tzinfo=policy.calendar.local(now).tzinfo)
+    found = own.kept_issue(
+        gitlab.own_issues(config.project),
+        token=token,
+        label=own.FORECAST_LABEL,
+        title=title,
+        since=since,
+    )
+    return token, title, found
 
 
 def weekly_context(

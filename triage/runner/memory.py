@@ -1,19 +1,19 @@
 """The runner's half of the plan memory (see `planner/memory.py`): the digest of what every plan
 of a run is made from (the code, read from the package's files, the libraries, the policy, the
-templates, the bot, the approvers, the members), and what to remember of a plan once made."""
+templates, the bot, the members; and the approvers, for a plan that judged someone against
+them), and what to remember of a plan once made."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import sys
-from collections.abc import Mapping
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
 from ..issues.snapshot import IssueSnapshot, Quiet
-from ..planner.memory import fingerprint
+from ..planner.memory import fingerprint, with_approvers
 from ..planner.records import IssuePlan, Settings
 from ..policy.model import Policy
 from ..render.templates import Templates
@@ -36,24 +36,17 @@ def code_digest() -> str:
 
 
 def run_digest(
-    policy: Policy,
-    templates: Templates,
-    bot: str,
-    approvers: Mapping[str, frozenset[str]],
-    members: frozenset[str] | None = None,
-    ids: Mapping[str, int] | None = None,
+    policy: Policy, templates: Templates, bot: str, members: frozenset[str] | None = None
 ) -> str:
     """What every plan of a run is made from besides its issue and the time (the project's
-    members decide who a comment mentions)."""
+    members decide who a comment mentions). Not the approvers: a run reads them only when a
+    plan judges someone against them, and such a plan is remembered with them (`remember`)."""
     digest = hashlib.sha256(code_digest().encode())
     digest.update(policy.model_dump_json().encode())
     for name, source in sorted(templates.sources.items()):
         digest.update(f"\0{name}\0{source}".encode())
     digest.update(f"\0{bot}\0".encode())
-    for gate, names in sorted(approvers.items()):
-        digest.update(f"{gate}:{','.join(sorted(names))};".encode())
     digest.update(f"\0members:{'-' if members is None else ','.join(sorted(members))}".encode())
-    digest.update(f"\0ids:{sorted((ids or {}).items())}".encode())
     return digest.hexdigest()
 
 
@@ -71,4 +64,7 @@ def remember(
         return None
     awards = tuple(sorted(issue.note_awards))
     em = settings.assignments.get((issue.project, issue.iid))
-    return Quiet(fingerprint(issue, settings.digest, em, awards), now, until, awards)
+    digest = settings.digest
+    if plan.judged:  # recalled only with the same approvers, read again (`recall`)
+        digest = with_approvers(digest, settings.approvers, settings.ids)
+    return Quiet(fingerprint(issue, digest, em, awards), now, until, awards, plan.judged)

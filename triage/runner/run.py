@@ -30,10 +30,11 @@ from ..planner.assignment import unassignable
 from ..policy.model import Policy
 from ..render.templates import TemplateProblem, Templates
 from .apply import apply_issue
+from .approvers import GateApprovers
 from .closed import closed_to_gate
 from .details import DetailReads, HeadStart, Key, planned_batches
 from .digest_issue import keep_digest, members_of
-from .forecast_issue import EmptyScope, keep_forecast
+from .forecast_issue import EmptyScope, Weeks, keep_forecast, weeks_ahead
 from .memory import run_digest
 from .pdfs import PdfCopies
 
@@ -191,34 +192,45 @@ def run_holding(
     # The reads every run makes besides the listing go out with its first page, no more of them
     # at once than the readers (the listing's page is one).
     beside = max(1, min(3, limit.cap - 1))
-    with DetailReads(gitlab, limit) as reads, ThreadPoolExecutor(beside, "triage-fixed") as fixed:
-        approvers_read = fixed.submit(approvers_of, policy, gitlab)
+    # read only once a plan must judge someone against them (a gated label, an emoji)
+    approvers = GateApprovers(policy, gitlab)
+    with (
+        DetailReads(gitlab, limit, approvers) as reads,
+        ThreadPoolExecutor(beside, "triage-fixed") as fixed,
+    ):
         members_read = fixed.submit(gitlab.scope_members, policy.scope)  # who may be mentioned
         # the closed issues the gates check, planned with the rest
         closed_read = fixed.submit(closed_to_gate, policy, gitlab, now or gitlab.now())
-        warmed = [
-            fixed.submit(lambda p: gitlab.own_issues(p), project)  # read again later if it failed
+        warmed = {
+            project: fixed.submit(lambda p: gitlab.own_issues(p), project)  # again if it failed
             for project in {p for p in (policy.forecast.project, policy.digest.project) if p}
-        ]
+        }
+
+        def weeks_read(project: str) -> Weeks | None:
+            wait([warmed[project]])  # submitted before: running or done, never read twice
+            return weeks_ahead(policy, gitlab, now or gitlab.now())
+
+        # the forecast issue's weekly snapshots (read again at its turn if this failed)
+        forecast = policy.forecast.project
+        weeks = fixed.submit(weeks_read, forecast) if forecast and iid is None else None
         made: list[Settings] = []
 
         def head_start() -> HeadStart:
             """Once the first page is in: all of them are in too, before any detail read (the
             readers' number is the most reads GitLab answers at once for the run)."""
-            approvers, members = approvers_read.result(), members_read.result()
+            members = members_read.result()
             closed_read.exception()
-            wait(warmed)
-            ids = gitlab.people_ids(set().union(*approvers.values()))  # who they are, once a run
+            wait(warmed.values())
             # Plans are remembered with the details they were made from: with the cache only.
-            digest = run_digest(policy, templates, bot, approvers, members, ids) if cache else ""
+            digest = run_digest(policy, templates, bot, members) if cache else ""
             made.append(
                 Settings(
                     bot=bot,
                     templates=templates,
                     approvers=approvers,
+                    ids=approvers.ids,
                     digest=digest,
                     members=members,
-                    ids=ids,
                 )
             )
             return HeadStart(policy, made[0], reads, cache)
@@ -351,7 +363,7 @@ def run_holding(
             if lease and may_write:
                 lease.keep()
             result.forecast = keep_forecast(
-                policy, gitlab, templates, final, when, write=may_write, closed=closed
+                policy, gitlab, templates, final, when, write=may_write, closed=closed, ahead=weeks
             )
         except GitLabProblem as problem:
             if problem.fatal:
@@ -398,37 +410,3 @@ def list_planning_ahead(
             when = when or gitlab.now()
             ahead.plan(listed[-1], when)
     return listed, when or gitlab.now(), ahead or head_start()
-
-
-def approvers_of(policy: Policy, gitlab: GitLab) -> dict[str, frozenset[str]]:
-    """Each gate's approvers: its users, and its groups' members at or above the gate's
-    `min_access_level` (members read once per run): direct members and those of groups
-    invited into them, parent groups' members only when the gate says `inherited`."""
-    members: dict[tuple[str, bool], dict[str, int]] = {}
-    found = {}
-    for gate in policy.approvals:
-        for group in gate.groups:
-            if (group, gate.inherited) not in members:
-                try:
-                    members[group, gate.inherited] = gitlab.group_members(
-                        group, inherited=gate.inherited
-                    )
-                except GitLabProblem as problem:  # GitLab's 404 says only "Group Not Found"
-                    raise GitLabProblem(
-                        f"the members of group '{group}' (approvals: {gate.id}) could not be "
-                        f"read: {problem}\n    fix: check `{group}` in the gate's `groups`, and "
-                        "that the bot's user can see the group (a member of it, or the group "
-                        "internal)",
-                        fatal=problem.fatal,
-                    ) from None
-        found[gate.id] = frozenset(u.lower() for u in gate.users).union(
-            *(
-                (
-                    name
-                    for name, level in members[g, gate.inherited].items()
-                    if level >= gate.min_access_level
-                )
-                for g in gate.groups
-            )
-        )
-    return found

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
 from ..forecast import deal_of
 from ..issues.snapshot import IssueSnapshot
@@ -35,7 +35,7 @@ class Wanted:
     project: str
     iid: int
     customer: str
-    stage: str  # the lifecycle label's stage, or "(none)"
+    stage: str  # the lifecycle label's stage, or "" for none
     values: Mapping[str, str | None]  # field API name -> value (None: not written, e.g. unmapped)
     close_date: str  # ISO, or "" when the data block has none
     net: Decimal | None  # None: no priced line items
@@ -81,6 +81,34 @@ class Conflict:
 
 
 @dataclass(frozen=True)
+class Said:
+    """One thing Salesforce says of a deal that GitLab does not, with each side's value: `won`
+    (Salesforce's stage; GitLab's stage), `closed` not won (Salesforce's stage), `not_won` while
+    GitLab records the win (Salesforce's stage), `close_date` (ISO dates), `currency`, `amount`
+    (plain numbers in the deal's currency). The note's words are its template's
+    (`salesforce-disagrees.md.j2`); `text` is the operator's line (and the note's revision)."""
+
+    kind: Literal["won", "closed", "not_won", "close_date", "currency", "amount"]
+    salesforce: str
+    gitlab: str = ""
+    currency: str = ""  # of an amount
+
+    @property
+    def text(self) -> str:
+        s, g, c = self.salesforce, self.gitlab, self.currency
+        return {
+            "won": f"Salesforce says the opportunity is won ({s}); in GitLab the deal is "
+            f"{g or '(none)'}: "
+            "only Deal Desk records the win here",
+            "closed": f"Salesforce says the opportunity is closed, not won ({s})",
+            "not_won": f"GitLab records the win; Salesforce says {s}",
+            "close_date": f"close date: {g} in GitLab, {s} in Salesforce",
+            "currency": f"currency: {g} in GitLab, {s} in Salesforce",
+            "amount": f"amount: {g} {c} in GitLab, {s} {c} in Salesforce",
+        }[self.kind]
+
+
+@dataclass(frozen=True)
 class Disagreement:
     """Salesforce's facts about a deal that GitLab does not share."""
 
@@ -89,8 +117,13 @@ class Disagreement:
     project: str
     iid: int
     customer: str
-    says: tuple[str, ...]
+    said: tuple[Said, ...]
     flagged: bool = False  # carries the flag label already
+
+    @property
+    def says(self) -> tuple[str, ...]:
+        """What Salesforce says, as the operator reads it (`triage salesforce plan`)."""
+        return tuple(s.text for s in self.said)
 
 
 @dataclass(frozen=True)
@@ -138,7 +171,7 @@ def deals(
         names = sync.fields
         stage = next(
             (lb.removeprefix(stage_prefix) for lb in issue.labels if lb.startswith(stage_prefix)),
-            "(none)",
+            "",
         )
         wanted[opportunity] = Wanted(
             opportunity=opportunity,
@@ -231,8 +264,8 @@ def plan(
         known[deal.opportunity] = ours
         if to_write:
             changes.append(Change(deal.opportunity, deal.ref, to_write))
-        says = disagreement(deal, record, won_stage, lost_stage)
-        if says:
+        said = disagreement(deal, record, won_stage, lost_stage)
+        if said:
             disagreements.append(
                 Disagreement(
                     deal.opportunity,
@@ -240,7 +273,7 @@ def plan(
                     deal.project,
                     deal.iid,
                     deal.customer,
-                    says,
+                    said,
                     deal.flagged,
                 )
             )
@@ -262,34 +295,28 @@ def disagreement(
     record: Mapping[str, Any],
     won_stage: str = "Closed_Won",
     lost_stage: str = "Closed_Lost",
-) -> tuple[str, ...]:
+) -> tuple[Said, ...]:
     """What Salesforce says of the deal that GitLab does not: the win, a loss, the close date,
     the amount. Read from IsWon and IsClosed, never from stage names (each org names its own)."""
-    says: list[str] = []
-    stage = record.get("StageName") or "?"
+    says: list[Said] = []
+    stage = str(record.get("StageName") or "?")
     won_here, lost_here = deal.stage == won_stage, deal.stage == lost_stage
     if record.get("IsWon") and not won_here:
-        says.append(
-            f"Salesforce says the opportunity is won ({stage}); in GitLab the deal is "
-            f"{deal.stage}: only Deal Desk records the win here"
-        )
+        says.append(Said("won", stage, deal.stage))
     elif record.get("IsClosed") and not record.get("IsWon") and not lost_here:
-        says.append(f"Salesforce says the opportunity is closed, not won ({stage})")
+        says.append(Said("closed", stage))
     elif won_here and not record.get("IsWon"):
-        says.append(f"GitLab records the win; Salesforce says {stage}")
+        says.append(Said("not_won", stage))
     close = record.get("CloseDate")
     if close and deal.close_date and str(close) != deal.close_date:
-        says.append(f"close date: {deal.close_date} in GitLab, {close} in Salesforce")
+        says.append(Said("close_date", str(close), deal.close_date))
     amount = _decimal(record.get("Amount"))
-    currency = record.get("CurrencyIsoCode") or deal.currency
+    currency = str(record.get("CurrencyIsoCode") or deal.currency)
     if deal.net is not None and amount is not None:
         if currency != deal.currency:
-            says.append(f"currency: {deal.currency} in GitLab, {currency} in Salesforce")
+            says.append(Said("currency", currency, deal.currency))
         elif abs(amount - deal.net) >= Decimal("0.01"):
-            says.append(
-                f"amount: {deal.net:.2f} {deal.currency} in GitLab, {amount:.2f} {currency} "
-                "in Salesforce"
-            )
+            says.append(Said("amount", f"{amount:.2f}", f"{deal.net:.2f}", currency))
     return tuple(says)
 
 

@@ -1,0 +1,73 @@
+"""What a scheduled run's process loads before its first request (issue 31, item 10): what
+only another command needs is not imported, and what an earlier run with the details cache
+already read is not read again. Structural, from `python -X importtime` of the real command in
+its own process: which modules were imported, never how long anything took (bench/idle_run.py
+and bench/startup.py measure that)."""
+
+import json
+import os
+import subprocess
+import sys
+
+from gitlab_emulator.testing import running_emulator
+from triage.commands.demo_data import demo_seed
+
+from support import ROOT
+
+TOKEN = "demo-bot-token"
+
+
+def imported_by(url, *args, cwd):
+    """The modules `triage ARGS` imported, run as its own process (its exit code too)."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("TRIAGE_PROJECT",)}
+    environment.update(GITLAB_URL=url, GITLAB_TOKEN=TOKEN, CI_PROJECT_PATH="")
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "from triage.cli import entry; entry()", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
+    lines = [line for line in done.stderr.splitlines() if line.startswith("import time:")]
+    modules = {line.rsplit("|", 1)[1].strip() for line in lines[1:]}
+    return done.returncode, modules, done.stdout + done.stderr
+
+
+def countries(modules):
+    return sum(1 for name in modules if name.startswith("holidays.countries."))
+
+
+def test_a_scheduled_apply_imports_no_explain_and_reuses_its_kept_holidays_and_forecast(
+    tmp_path,
+):
+    """`triage apply --cache FILE`: `explain` is `triage explain`'s alone. The holidays library
+    imports all of its ~250 countries to read one; the first run keeps the dates beside the
+    details cache (`FILE.holidays`), and the next counts the same days off from there. The
+    forecast's text is kept there too (`FILE.renders`): a settled run finds it unchanged."""
+    report = tmp_path / "report.json"
+    paths = ["--policies", str(ROOT / "policies"), "--templates", str(ROOT / "templates")]
+    paths += ["--report", str(report)]
+    args = ["-q", "apply", *paths, "--cache", str(tmp_path / "details.json")]
+    with running_emulator(demo_seed()) as emulator:
+        code, first, output = imported_by(emulator.url, *args, cwd=tmp_path)
+        assert code == 0, output
+        assert countries(first) > 200  # the shipped policy names its country (US): all of them
+        assert (tmp_path / "details.json.holidays").exists()
+        assert (tmp_path / "details.json.renders").exists()
+        for _ in range(3):  # until settled: the demo's first runs move and comment
+            code, later, output = imported_by(emulator.url, *args, cwd=tmp_path)
+            assert code == 0, output
+            assert countries(later) == 0
+            if json.loads(report.read_text())["writes"] == 0:
+                break
+        settled = json.loads(report.read_text())
+        # the kept forecast is the one rendered afresh: a plan without the cache sees it so
+        code, _, output = imported_by(emulator.url, "-q", "plan", *paths, cwd=tmp_path)
+        assert code == 0, output
+        fresh = json.loads(report.read_text())
+    assert settled["writes"] == 0 and settled["forecast"].endswith(": unchanged"), settled
+    assert fresh["forecast"].endswith(": unchanged"), fresh
+    assert "triage.commands.run" in later and "triage.runner.run" in later  # it ran
+    assert "triage.explain" not in first | later

@@ -1,0 +1,57 @@
+"""Small files a scheduled run keeps beside its details cache for the next run (`Beside`), each
+sealed with a key only the bot has, its token (an HMAC, which does not reveal it).
+
+What a sealed file holds is used only when its seal is the one the bot makes of it now: a file
+changed by anyone else, written with another token or for another edition (a library's release,
+the code) is as good as none, and what it held is worked out again. So no one without the token
+can make the bot use what they wrote there. A file that cannot be read or written only costs the
+next run that work."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Beside:
+    """The details cache a scheduled run keeps (`--cache FILE`), beside which it keeps the
+    sealed files, and the key that seals them."""
+
+    cache: Path
+    key: str
+
+    def path(self, what: str) -> Path:
+        """`FILE.what`, beside the details cache."""
+        return self.cache.with_name(f"{self.cache.name}.{what}")
+
+
+def _seal(key: str, edition: str, value: Any) -> str:
+    sealed = json.dumps([edition, value], sort_keys=True).encode()
+    return hmac.new(key.encode(), sealed, hashlib.sha256).hexdigest()
+
+
+def load_sealed(path: Path, key: str, edition: str) -> Any:
+    """What the file keeps, if the bot sealed it with `key` for `edition`; else None."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        value, seal = data["kept"], str(data["seal"])
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return None
+    return value if hmac.compare_digest(seal, _seal(key, edition, value)) else None
+
+
+def save_sealed(path: Path, key: str, edition: str, value: Any) -> None:
+    """Keep `value` (JSON) in the file, sealed; written whole or not at all."""
+    text = json.dumps({"kept": value, "seal": _seal(key, edition, value)})
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
