@@ -81,6 +81,49 @@ def test_one_digest_issue_per_person_and_one_comment_a_day_extended_by_later_rem
         assert "@felix" not in imogen.body and "@mateo" not in imogen.body  # only their own
 
 
+KOREAN = """\
+{% if part == "issue" %}
+ps-triage 알림 모음: 새 소식이 있는 영업일마다 댓글 하나.
+{% else %}
+{% if part == "comment" %}
+{{ person }} 오늘({{ today | day }})의 새 알림:
+
+{% endif %}
+{% for i in items %}
+- {{ {"reminder": "알림", "escalation": "에스컬레이션", "overdue": "기한 초과"}[i.kind] }}: \
+[{{ i.customer }}]({{ i.url }}){% if i.kind == "overdue" %} ({{ i.stage }}, \
+{{ i.late | plural("영업일") }} 초과){% else %}: {{ i.what }}{% endif +%}
+{% endfor %}
+{% endif %}
+"""
+
+
+def test_the_digest_is_in_the_words_of_the_teams_template():
+    """Issue 33.12: the digest issue's text, a day's comment and the items a later run adds to it
+    come from `digest.md.j2`, each item as data (its kind, deal, rule, stage, days late), the date
+    as the locale writes it; no English fixed in code."""
+    templates = replace(WS.templates, sources={**WS.templates.sources, "digest.md.j2": KOREAN})
+    korean = replace(PER_PERSON, templates=templates)
+    issues = [
+        issue(1, "Estimate_Feedback", at="2026-01-15T09:00:00Z"),
+        issue(2, "Estimate_Feedback", data=OTHER, at="2026-01-15T09:00:00Z"),
+    ]
+    with running_emulator(seed(issues, now="2026-01-21T09:00:00Z")) as emu:
+        bot_run(emu.url, ws=korean, iid=1)
+        admin(emu.url, "clock", {"advance_seconds": 3600})
+        bot_run(emu.url, ws=korean)
+        felix = digests(emu.url)["Reminders for felix"]
+        assert felix.description.endswith(
+            "\nps-triage 알림 모음: 새 소식이 있는 영업일마다 댓글 하나.\n"
+        )
+        [note] = digest_notes(emu.url, "felix")
+        text = note.body.split("\n", 1)[1]
+        assert text.startswith("@felix 오늘(Jan 21, 2026)의 새 알림:\n\n- 알림: [Juniper Rail](")
+        assert "\n- 알림: [Harbor & Finch](" in text  # added by the later run, in its words
+        for english in ("new for you", "reminder:", "overdue:", "business day"):
+            assert english not in note.body, english
+
+
 @pytest.mark.parametrize("weekly", [True, False], ids=["repeat_after_days-7", "shipped-14-28"])
 def test_a_deal_already_listed_comes_back_with_news_never_alone_nor_on_a_weekend(weekly):
     """Wed 01-21 felix is reminded of issues 1 and 2 (both due Tue 01-20 at 17:00, three business

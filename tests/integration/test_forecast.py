@@ -48,6 +48,14 @@ def test_report_markdown_has_the_hand_checked_numbers_and_writes_nothing(demo):
     assert served["POST"] == served["PUT"] == 0
 
 
+def test_a_report_without_a_closed_gated_deal_reads_no_approver_group(demo):
+    """The approver groups judge the quarter's closed deals that carry a gated label (a win
+    counts only when its gate did): with none, `report` reads no group (issue 31.8)."""
+    report(demo.url, "--format", "json")
+    routes = admin(demo.url, "stats")["routes"]
+    assert not [route for route in routes if route.startswith("GET /groups")], routes
+
+
 def test_report_for_another_quarter_and_as_json(demo):
     data = json.loads(report(demo.url, "--quarter", "FY27-Q1", "--format", "json"))
     assert data["quarter"] == "FY27-Q1"

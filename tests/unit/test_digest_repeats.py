@@ -16,18 +16,19 @@ MONDAY = date(2026, 3, 2)  # outside any quarter-end window (FY27-Q1 ends 2026-0
 
 
 def overdue(ref: str, daily: bool = False) -> Item:
-    return Item(ref, "overdue", f"o:{ref}", f"- overdue: {ref}", daily)
+    return Item(ref, "overdue", f"o:{ref}", ref, "", daily)
 
 
 def news(ref: str, n: int) -> Item:
     """A reminder posted on another deal: new on its day."""
-    return Item(ref, "reminder", f"r:{ref}:rule/s{n}", f"- reminder: {ref}")
+    return Item(ref, "reminder", f"r:{ref}:rule/s{n}", ref, "")
 
 
 def test_an_item_already_listed_is_not_relisted_within_a_week_outside_the_quarter_end_window():
-    """With the shortest backoff a policy may set (weekly): Acme is listed on Monday; every business day after brings news (a new reminder on another
-    deal), so a digest is posted each day: Acme, still overdue, is not in any of them until the
-    next Monday, seven days on, where it rides beside that day's news."""
+    """With the shortest backoff a policy may set (weekly): Acme is listed on Monday; every
+    business day after brings news (a new reminder on another deal), so a digest is posted each
+    day: Acme, still overdue, is not in any of them until the next Monday, seven days on, where it
+    rides beside that day's news."""
     earlier = [listing([overdue("acme")], MONDAY)]
     shown: dict[date, list[str]] = {}
     for n in range(1, 8):
@@ -77,7 +78,7 @@ def _a_quarter(news_on_acme: frozenset[int] = frozenset(), **kw: list[int]) -> l
             continue
         due = [overdue("acme"), news(f"deal{n}", n)]
         if day.weekday() == 0 and n // 7 in news_on_acme:
-            due.append(Item("acme", "escalation", f"r:acme:rule/s{n}/escalation", "- escalation"))
+            due.append(Item("acme", "escalation", f"r:acme:rule/s{n}/escalation", "acme", ""))
         choice = choose(due, earlier, day, **kw)
         repeated += [day for i in choice.items if i.key == "o:acme"]
         earlier.append(listing(choice.items, day))

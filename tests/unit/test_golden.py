@@ -147,6 +147,7 @@ CASES = {
     "report-bookings.txt.j2": None,  # that forecast's bookings line in `triage report`'s terminal
     "catalog.md.j2": None,  # the shipped catalog's handbook page: see rendered()
     "salesforce-disagrees.md.j2": None,  # the Salesforce sync's note: see rendered()
+    "digest.md.j2": None,  # a day's digest comment, with the issue's text: see rendered()
     "approval-refused.md.j2": lambda: with_details(
         stage("Approved"),
         (),
@@ -682,6 +683,44 @@ def rendered(template, case=None, policy=None):
             "006XX0000FAKE01", "ps/ps-plan#4101", "ps/ps-plan", 4101, "B", said
         )
         return _note(WS.templates, disagreement) + "\n"
+    if template == "digest.md.j2":  # as runner/digest_issue.py renders it
+        from triage.digest.items import Item
+        from triage.render.markdown import Trusted
+        from triage.runner.digest_issue import Words
+
+        url = "https://gitlab.example.com/ps/ps-plan/-/issues"
+        items = (
+            Item(
+                "ps/ps-plan#4101",
+                "reminder",
+                "r:1",
+                "Bramblewood Financial",
+                f"{url}/4101",
+                what="SoW not drafted within two business days of SOW_WIP",
+            ),
+            Item(
+                "ps/ps-plan#4102",
+                "overdue",
+                "o:2",
+                "Corvid Aerospace Systems",
+                f"{url}/4102",
+                stage="Estimate_Feedback",
+                late=1,
+            ),
+            Item(
+                "ps/ps-plan#4103",
+                "overdue",
+                "o:3",
+                "Lantern Health Network",
+                f"{url}/4103",
+                stage="SOW_WIP",
+                late=4,
+            ),
+        )
+        words = Words(WS.templates, NOW.date())
+        comment = words.render("comment", Trusted("@dana"), items[:2])
+        added = words.render("items", items=items[2:])
+        return f"{words.about()}\n---\n{comment}\n---\n{added}\n"
     if template == "catalog.md.j2":
         from triage.commands.catalog import markdown as page
 

@@ -17,7 +17,6 @@ from ..forecast_source import closed_in, quarter_forecast
 from ..policy.model import Calendar
 from ..render.templates import Templates
 from ..rules.fiscal import FiscalQuarter, quarter_named
-from ..runner.approvers import approvers_of
 from ..runner.closed import as_gates_leave_them
 from ..runner.forecast_issue import weekly_of, with_shipped
 from ..workspace import Workspace
@@ -57,7 +56,6 @@ def report(
         workspace.templates,
         closed_in(policy, gitlab, open_issues, chosen),
         when,
-        approvers_of(policy, gitlab),
     )
     fc = quarter_forecast(policy, gitlab, open_issues, when, chosen, closed=closed)
     if fmt == "salesforce-csv":

@@ -20,7 +20,6 @@ from ..issues.markers import Marker, find_marker, revision
 from ..policy.model import Policy, SalesforceSync
 from ..render.markdown import Trusted, escape
 from ..render.templates import Templates
-from ..runner.approvers import approvers_of
 from ..runner.closed import as_gates_leave_them
 from ..runner.forecast_issue import with_shipped
 from ..salesforce import ids, state
@@ -193,7 +192,6 @@ def salesforce(
         workspace.templates,
         closed_in(policy, gitlab, issues, quarter),
         when,
-        approvers_of(policy, gitlab),
     )
     wanted = deals(policy, sync, issues, when, checked.user_ids)
     _say_gaps(console, wanted)

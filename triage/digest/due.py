@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from ..issues.snapshot import IssueSnapshot
 from ..planner.records import IssuePlan
 from ..policy.model import Policy
-from .items import Item, Kind, deal_link
+from .items import Item, Kind
 
 
 def reminders(
@@ -21,11 +21,12 @@ def reminders(
     for plan in plans:
         issue = issues.get(plan.ref)
         data = issue.scoping.data if issue is not None else None
-        link = deal_link(data.customer if data else None, plan.title, plan.web_url)
+        customer = (data.customer if data else None) or plan.title
         for comment in plan.comments:
             kind: Kind = "escalation" if comment.key.endswith("/escalation") else "reminder"
             what = rules.get(comment.origin, comment.origin)  # policy text: trusted
+            key = f"r:{plan.ref}:{comment.key}"
             for person in comment.digest_for:
-                line = f"- {kind}: {link}: {what}"
-                found[person].append(Item(plan.ref, kind, f"r:{plan.ref}:{comment.key}", line))
+                item = Item(plan.ref, kind, key, customer, plan.web_url, what=what)
+                found[person].append(item)
     return found

@@ -26,7 +26,6 @@ from datetime import date
 from typing import Literal
 
 from ..policy.model import REPEAT_AFTER_DAYS
-from ..render.markdown import escape
 
 Kind = Literal["reminder", "escalation", "overdue"]
 _LISTED = re.compile(
@@ -37,13 +36,20 @@ _LISTED = re.compile(
 @dataclass(frozen=True)
 class Item:
     """One line of a digest: `key` says what it is (`o:<ref>` a deal overdue, `r:<ref>:<marker
-    key>` a reminder or escalation posted on the deal), `line` how it reads."""
+    key>` a reminder or escalation posted on the deal); the rest, what the digest's template
+    (`digest.md.j2`) may say of it: the deal (its `customer`, else the issue's title; its `url`),
+    a reminder's or escalation's rule (`what`: its description in the policy), an overdue deal's
+    `stage` and business days `late` past the SLA."""
 
     deal: str  # the issue reference, `ps/ps-plan#7`
     kind: Kind
     key: str
-    line: str
+    customer: str
+    url: str
     daily: bool = False  # overdue in quarter-end mode for a deal of this quarter: daily repeats
+    what: str = ""
+    stage: str = ""
+    late: int = 0
 
     @property
     def covers(self) -> tuple[str, ...]:
@@ -139,9 +145,8 @@ def choose(
 @dataclass(frozen=True)
 class _Seen:
     last: date  # when it was last listed, in any form
-    repeats: (
-        int  # how often it was listed again since it was news (itself, or a reminder of its deal)
-    )
+    # how often it was listed again since its news (itself, or a reminder of its deal)
+    repeats: int
 
 
 def _history(earlier: Iterable[Listed]) -> dict[str, _Seen]:
@@ -162,12 +167,3 @@ def _history(earlier: Iterable[Listed]) -> dict[str, _Seen]:
 def _step(repeat_after: Sequence[int], repeats: int) -> int:
     """The days before the next repeat of a deal listed `repeats` times again since its news."""
     return repeat_after[min(repeats, len(repeat_after) - 1)]
-
-
-def deal_link(customer: str | None, title: str, url: str) -> str:
-    """A deal as people know it: its customer's name (else the issue's title), linking to it."""
-    return f"[{escape(customer or title)}]({url})"
-
-
-def business_days(count: int) -> str:
-    return f"{count} business day{'s' if count != 1 else ''}"

@@ -18,7 +18,7 @@ from ..policy.model import Policy
 from ..render.markdown import mention
 from ..rules.facts import Facts, NeedDetail
 from ..rules.moment import Moment
-from .items import Item, business_days, deal_link
+from .items import Item
 
 
 def _people(
@@ -90,9 +90,19 @@ def overdue(
                 for person in _people(policy, issue, roles, members or frozenset()):
                     late = deal.days_in_stage - every
                     whom[person] = max(late, whom.get(person, late))
-        link = deal_link(deal.customer, issue.title, issue.web_url)
+        customer = deal.customer or issue.title
         for person, late in whom.items():
-            line = f"- overdue: {link} in {deal.stage}, {business_days(late)} past the SLA"
             daily = facts.deal_in_quarter_end()
-            lines[person].append(Item(issue.ref, "overdue", f"o:{issue.ref}", line, daily))
+            lines[person].append(
+                Item(
+                    issue.ref,
+                    "overdue",
+                    f"o:{issue.ref}",
+                    customer,
+                    issue.web_url,
+                    daily,
+                    stage=deal.stage,
+                    late=late,
+                )
+            )
     return lines

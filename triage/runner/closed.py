@@ -14,6 +14,7 @@ from ..issues.snapshot import IssueSnapshot
 from ..planner import Settings, after
 from ..policy.model import Policy
 from ..render.templates import Templates
+from .approvers import approvers_of
 from .details import DetailReads, Key, plan_with_details
 
 
@@ -60,12 +61,12 @@ def as_gates_leave_them(
     templates: Templates,
     issues: list[IssueSnapshot],
     now: datetime,
-    approvers: dict[str, frozenset[str]],
 ) -> list[IssueSnapshot]:
     """`issues` (closed ones, for the forecast and the Salesforce file), each carrying a gated
     label as a run's plan would leave it: a win whose gate does not count taken back (and the
     deal reopened), so that no number counts it. Plans only, never a write. A closed issue
-    that cannot be checked (its reads failed) stops the report rather than count unchecked."""
+    that cannot be checked (its reads failed) stops the report rather than count unchecked.
+    The approver groups are read only when some closed issue carries a gated label."""
     gated = {
         name
         for gate in policy.approvals
@@ -77,6 +78,7 @@ def as_gates_leave_them(
     if not todo:
         return issues
     bot = gitlab.bot_username()
+    approvers = approvers_of(policy, gitlab)
     settings = Settings(
         bot=bot,
         templates=templates,

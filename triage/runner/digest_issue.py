@@ -28,11 +28,11 @@ from ..gitlab import own
 from ..gitlab.adapter import GitLab
 from ..issues.markers import Marker, find_marker, revision
 from ..policy.model import Policy
-from ..render.markdown import mention
+from ..render.markdown import Trusted, mention
+from ..render.templates import Templates
+from .forecast_issue import with_shipped
 
-ABOUT = (
-    "Reminders and escalations of ps-triage, one comment per business day when something is new."
-)
+TEMPLATE = "digest.md.j2"  # its words: the issue's text, a day's comment, the items added
 
 
 @dataclass
@@ -68,6 +68,7 @@ def keep_digest(
     now: datetime,
     *,
     members_of: MembersOf,
+    templates: Templates,
     writes_left: int | None = None,
     write: bool = True,
 ) -> DigestOutcome:
@@ -83,6 +84,7 @@ def keep_digest(
         return DigestOutcome("digest: waits for business hours" if write else None)
     today = local.date()
     outcome = DigestOutcome(None)
+    words = Words(with_shipped(templates, TEMPLATE), today)  # a team's older folder has none
     posted = extended = 0
     issues: dict[str, int] | None = None  # the digest issues by token: one listing, when needed
     for person, items in sorted(by_person(due, members_of).items()):
@@ -93,7 +95,9 @@ def keep_digest(
         if issues is None:
             issues = _digest_issues(gitlab, config.project)
         title = config.title.replace("{person}", person if config.per == "person" else "the team")
-        iid = issues.get(token) or _kept_anyway(gitlab, config.project, token, title, slug, write)
+        iid = issues.get(token) or _kept_anyway(
+            gitlab, config.project, token, title, slug, write, words.about()
+        )
         issues[token] = iid
         earlier, mine = _earlier(gitlab, config.project, iid, slug, today.isoformat())
         choice = choose(items, earlier, today, config.repeat_after_days)
@@ -115,15 +119,16 @@ def keep_digest(
                 token,
                 person if config.per == "person" else "the team",
                 config.title,
+                words.about(),
             )
             outcome.writes += 1
         key = f"digest/{slug}/{today.isoformat()}"  # no `@` in the marker: it mentions no one
         if mine is not None:
-            gitlab.edit_note(config.project, iid, mine[0], _extended(mine[1], choice, today))
+            gitlab.edit_note(config.project, iid, mine[0], _extended(mine[1], choice, today, words))
             extended += 1
         else:
             rev = revision({"key": key})
-            body = _body(Marker(key, rev), person, choice, today)
+            body = _body(Marker(key, rev), person, choice, today, words)
             gitlab.create_note(config.project, iid, body, marker_key=key, marker_rev=rev)
             posted += 1
         outcome.writes += 1
@@ -149,7 +154,7 @@ def _digest_issues(gitlab: GitLab, project: str) -> dict[str, int]:
 
 
 def _kept_anyway(
-    gitlab: GitLab, project: str, token: str, title: str, slug: str, write: bool
+    gitlab: GitLab, project: str, token: str, title: str, slug: str, write: bool, about: str
 ) -> int:
     """The digest issue for `token` whose marker someone edited away, found by the bot's digest
     label and the title it was given (or, per person, the person's digest comments in it); its
@@ -167,7 +172,7 @@ def _kept_anyway(
     gitlab.set_description(
         project,
         found.iid,
-        f"<!-- {token} -->\n{ABOUT}\n",
+        f"<!-- {token} -->\n{about}\n",
         label="" if labelled else own.DIGEST_LABEL,
     )
     return found.iid
@@ -189,11 +194,11 @@ def _with_comments_for(
     return None
 
 
-def _open(gitlab: GitLab, project: str, token: str, person: str, title: str) -> int:
+def _open(gitlab: GitLab, project: str, token: str, person: str, title: str, about: str) -> int:
     url = gitlab.create_issue(
         project,
         title.replace("{person}", person),
-        f"<!-- {token} -->\n{ABOUT}\n",
+        f"<!-- {token} -->\n{about}\n",
         (own.DIGEST_LABEL,),
     )
     gitlab.own_issues(project, fresh=True)  # read again: the new issue is among them
@@ -225,21 +230,45 @@ def _earlier(
     return earlier, today
 
 
-def _body(marker: Marker, person: str, choice: Choice, today: date) -> str:
-    text = "\n".join(i.line for i in choice.items)
-    return (
-        f"{marker}\n{mention(person)} new for you today ({today.isoformat()}):\n\n{text}\n\n"
-        f"{listing(choice.items, today)}\n"
-    )
+@dataclass(frozen=True)
+class Words:
+    """The digest in its template's words (`digest.md.j2`)."""
+
+    templates: Templates
+    today: date
+
+    def about(self) -> str:
+        """The digest issue's text."""
+        return self.render("issue")
+
+    def render(self, part: str, person: str = "", items: tuple[Item, ...] = ()) -> str:
+        shown = [
+            {
+                "kind": Trusted(i.kind),
+                "customer": i.customer,
+                "url": Trusted(i.url),
+                "what": Trusted(i.what),  # the policy's description of the rule
+                "stage": Trusted(i.stage),  # a stage of the policy's (its rules name it)
+                "late": i.late,
+            }
+            for i in items
+        ]
+        context = {"part": part, "person": person, "today": self.today, "items": shown}
+        return self.templates.render(TEMPLATE, context).strip("\n")
 
 
-def _extended(body: str, choice: Choice, today: date) -> str:
+def _body(marker: Marker, person: str, choice: Choice, today: date, words: Words) -> str:
+    text = words.render("comment", mention(person), choice.items)
+    return f"{marker}\n{text}\n\n{listing(choice.items, today)}\n"
+
+
+def _extended(body: str, choice: Choice, today: date, words: Words) -> str:
     """Today's comment with the new items added (an edit: nobody is mentioned anew)."""
     before = listed_in(body, today)
     added = listing(choice.items, today)
     record = Listed(before.day, before.items + added.items, before.also + added.also)
     kept = re.sub(r"\n*<!-- ps-triage-digest-items [^>]*-->\n*", "\n", body).rstrip("\n")
-    lines = "\n".join(i.line for i in choice.items)
+    lines = words.render("items", items=choice.items)
     return f"{kept}\n{lines}\n\n{record}\n"
 
 

@@ -342,6 +342,7 @@ def run_holding(
                 due,
                 when,
                 members_of=members_of(policy, gitlab),
+                templates=templates,
                 writes_left=writes_left,
                 write=mode == "apply",
             )
