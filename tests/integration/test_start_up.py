@@ -45,7 +45,8 @@ def test_a_scheduled_apply_imports_no_explain_and_reuses_its_kept_holidays_and_f
     """`triage apply --cache FILE`: `explain` is `triage explain`'s alone. The holidays library
     imports all of its ~250 countries to read one; the first run keeps the dates beside the
     details cache (`FILE.holidays`), and the next counts the same days off from there. The
-    forecast's text is kept there too (`FILE.renders`): a settled run finds it unchanged."""
+    forecast's text is kept there too (`FILE.renders`): a settled run finds it unchanged, and,
+    its plans recalled, renders nothing: it does not load the template engine (Jinja2)."""
     report = tmp_path / "report.json"
     paths = ["--policies", str(ROOT / "policies"), "--templates", str(ROOT / "templates")]
     paths += ["--report", str(report)]
@@ -62,6 +63,9 @@ def test_a_scheduled_apply_imports_no_explain_and_reuses_its_kept_holidays_and_f
             assert countries(later) == 0
             if json.loads(report.read_text())["writes"] == 0:
                 break
+        # a settled run recalls every plan (nothing to render) and finds the kept forecast
+        code, idle, output = imported_by(emulator.url, *args, cwd=tmp_path)
+        assert code == 0, output
         settled = json.loads(report.read_text())
         # the kept forecast is the one rendered afresh: a plan without the cache sees it so
         code, _, output = imported_by(emulator.url, "-q", "plan", *paths, cwd=tmp_path)
@@ -69,5 +73,7 @@ def test_a_scheduled_apply_imports_no_explain_and_reuses_its_kept_holidays_and_f
         fresh = json.loads(report.read_text())
     assert settled["writes"] == 0 and settled["forecast"].endswith(": unchanged"), settled
     assert fresh["forecast"].endswith(": unchanged"), fresh
-    assert "triage.commands.run" in later and "triage.runner.run" in later  # it ran
-    assert "triage.explain" not in first | later
+    assert "triage.commands.run" in idle and "triage.runner.run" in idle  # it ran
+    assert "triage.explain" not in first | later | idle
+    assert countries(idle) == 0
+    assert "jinja2" in first and "jinja2" not in idle  # the template engine: nothing rendered

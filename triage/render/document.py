@@ -25,8 +25,9 @@ from ..errors import TemplateProblem
 from .document_check import check_headings, check_tags
 from .filename import DOCUMENT_SUFFIX as DOCUMENT_SUFFIX
 from .filename import document_name as document_name
+from .limits import Limits
 from .money import MoneyFormat
-from .templates import Limits, _BoundedEnvironment, bounded_render, with_shared_filters
+from .sandbox import _BoundedEnvironment, bounded_render, with_shared_filters
 
 # A document's XML is far larger than its text: the whole of one part (the body) may be this
 # long; each value or list in it stays within `Limits.output`, as in a comment.
