@@ -1,8 +1,9 @@
 """The daily digest: each person's reminders on a digest issue of their own (created once by the
 bot, found again by its exact marker), one comment per business day of the team's calendar and in
 its business hours, only when something is new for them; a person's second reminder of the day
-extends that day's comment (an edit: no second mention); a deal still overdue comes back a week
-later, or daily in its quarter-end mode; a group's members each in their own digest."""
+extends that day's comment (an edit: no second mention); a deal still overdue comes back after
+`digest.repeat_after_days` (weekly at the most), or daily in its quarter-end mode; a group's
+members each in their own digest."""
 
 from dataclasses import replace
 from datetime import date
@@ -123,13 +124,16 @@ def test_the_digest_is_in_the_words_of_the_teams_template():
             assert english not in note.body, english
 
 
-def test_a_deal_already_listed_comes_back_a_week_later_with_news_never_alone_nor_on_a_weekend():
+@pytest.mark.parametrize("weekly", [True, False], ids=["repeat_after_days-7", "shipped-14-28"])
+def test_a_deal_already_listed_comes_back_with_news_never_alone_nor_on_a_weekend(weekly):
     """Wed 01-21 felix is reminded of issues 1 and 2 (both due Tue 01-20 at 17:00, three business
     days of business hours: Mon 01-19 is Martin Luther King Jr. Day). Fri 01-23 felix comments on
     issue 2: its count starts again. From Thu 01-22 to Tue 01-27 nothing is new for him: no
     digest comment, whatever the hour of the runs; Sat and Sun none either. On Wed 01-28 issue
-    2's new reminder is news, and issue 1, still overdue and listed a week before, rides along;
-    issue 1 alone (a week after its listing, on the days with no news) makes no comment."""
+    2's new reminder is news. Issue 1, still overdue and listed a week before, rides along with
+    `repeat_after_days: [7]` (weekly); with the shipped backoff (14, then 28) it waits for the
+    second week. Issue 1 alone (on the days with no news) makes no comment."""
+    ws = with_digest(repeat_after_days=[7]) if weekly else PER_PERSON
     issues = [
         issue(1, "Estimate_Feedback", at="2026-01-15T09:00:00Z"),
         issue(2, "Estimate_Feedback", data=OTHER, at="2026-01-15T09:00:00Z"),
@@ -139,7 +143,7 @@ def test_a_deal_already_listed_comes_back_a_week_later_with_news_never_alone_nor
         for day in range(20, 30):
             for hour in (0, 9, 13, 22) if day > 20 else (9, 13, 22):
                 admin(url, "clock", {"now": f"2026-01-{day:02d}T{hour:02d}:00:00Z"})
-                bot_run(url, ws=PER_PERSON)
+                bot_run(url, ws=ws)
                 if (day, hour) == (23, 9):
                     notes = project_as(url, "felix").issues.get(2, lazy=True).notes
                     notes.create({"body": "Chasing their procurement."})
@@ -147,12 +151,15 @@ def test_a_deal_already_listed_comes_back_a_week_later_with_news_never_alone_nor
         days = [find_marker(n.body).key.rsplit("/", 1)[1] for n in notes]
         assert days == ["2026-01-21", "2026-01-28"], days
         again = notes[1].body
-        assert again.count("[Juniper Rail](") == 1 and "- overdue: [Juniper Rail](" in again
         assert "- reminder: [Harbor & Finch](" in again
         listed = listed_in(again, None)
-        assert listed.items[-1] == key_hash("o:ps/ps-plan#1")  # the repeat, after the news
+        if weekly:
+            assert again.count("[Juniper Rail](") == 1 and "- overdue: [Juniper Rail](" in again
+            assert listed.items[-1] == key_hash("o:ps/ps-plan#1")  # the repeat, after the news
+        else:
+            assert "Juniper Rail" not in again and key_hash("o:ps/ps-plan#1") not in listed.keys
         assert "@" + "felix" in again and again.count("@") == 1
-        _, client = bot_run(url, ws=PER_PERSON)
+        _, client = bot_run(url, ws=ws)
         assert client.traffic.writes == 0
 
 

@@ -3,24 +3,30 @@ escalations, the deals overdue for them) less what their earlier digests already
 
 Nothing is remembered between runs but what GitLab holds: each digest comment carries, in a
 hidden line, a short hash of every item it listed (`Listed`), and the next digest is chosen
-against those. An item is listed once; a deal still overdue is listed again at most once a week
-(`REPEAT_AFTER`), or every business day while it is in quarter-end mode (the quarter's last
-business days, for a deal closing in this quarter). A reminder lists its deal too: the same
-deal is not listed again as overdue until its repeat is due. A repeat only rides along with
-something new, a daily one of the quarter-end mode too: a digest comes only when something is new
-for the person (issue 32.1), so it says something new every time it comes.
+against those. An item is listed once; a deal still overdue is listed again less and less often
+while nothing new happens on it (the policy's `digest.repeat_after_days`, by default two weeks
+after its news, then every four weeks; never within a week): news on the deal (a new reminder
+or escalation listed for the person, which a stage move or people's edit brings when the deal
+is late again) lists the deal and starts again from the first step. Meanwhile the forecast's
+"Needs action" lists every deal past its SLA on every run. A deal in
+quarter-end mode (the quarter's last business days, for a deal closing in this quarter) is
+listed every business day. A reminder lists its deal too: the same deal is not listed again as
+overdue until its repeat is due. A repeat only rides along with something new, a daily one of
+the quarter-end mode too: a digest comes only when something is new for the person (issue
+32.1), so it says something new every time it comes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 
-REPEAT_AFTER = timedelta(days=7)  # a deal still overdue is listed again after a week
+from ..policy.model import REPEAT_AFTER_DAYS
+
 Kind = Literal["reminder", "escalation", "overdue"]
 _LISTED = re.compile(
     r"<!-- ps-triage-digest-items items=(?P<items>[0-9a-f,]*) also=(?P<also>[0-9a-f,]*) -->"
@@ -100,16 +106,20 @@ class Choice:
     repeats: int  # of which listed on an earlier day (a deal still overdue)
 
 
-def choose(due: Iterable[Item], earlier: Iterable[Listed], today: date) -> Choice:
+def choose(
+    due: Iterable[Item],
+    earlier: Iterable[Listed],
+    today: date,
+    repeat_after: Sequence[int] = REPEAT_AFTER_DAYS,
+) -> Choice:
     """The items of `due` to list today, given what earlier digests (today's included) listed:
-    a reminder or escalation once; a deal overdue once, again a week after it was last listed
-    (daily in quarter-end mode, `Item.daily`), never twice a day; a deal with a reminder listed
-    today once, by its reminder. Nothing at all unless something is new: a deal listed before
-    never makes a comment on its own, not even one repeated daily in its quarter-end mode."""
-    last: dict[str, date] = {}
-    for listed in earlier:
-        for h in listed.keys:
-            last[h] = max(listed.day, last.get(h, listed.day))
+    a reminder or escalation once; a deal overdue once, then again `repeat_after[n]` days after
+    its n-th repeat (the last step holds from then on; news on the deal, a reminder or an
+    escalation listed, starts again from the first), daily in quarter-end mode (`Item.daily`),
+    never twice a day; a deal with a reminder listed today once, by its reminder. Nothing at all
+    unless something is new: a deal listed before never makes a comment on its own, not even one
+    repeated daily in its quarter-end mode."""
+    history = _history(earlier)
     items = sorted(dict((i.key, i) for i in due).values(), key=lambda i: i.kind == "overdue")
     new: list[Item] = []
     repeated: list[Item] = []
@@ -117,12 +127,12 @@ def choose(due: Iterable[Item], earlier: Iterable[Listed], today: date) -> Choic
     for item in items:
         if any(k in taken for k in item.covers):
             continue  # its deal is listed today by a reminder
-        seen = last.get(key_hash(item.key))
+        seen = history.get(key_hash(item.key))
         if seen is None:
             new.append(item)
-        elif item.kind != "overdue" or seen >= today:
+        elif item.kind != "overdue" or seen.last >= today:
             continue
-        elif item.daily or today - seen >= REPEAT_AFTER:
+        elif item.daily or (today - seen.last).days >= _step(repeat_after, seen.repeats):
             repeated.append(item)
         else:
             continue
@@ -130,3 +140,30 @@ def choose(due: Iterable[Item], earlier: Iterable[Listed], today: date) -> Choic
     if not new:
         return Choice((), 0)  # nothing new: a deal still overdue waits to ride with news
     return Choice(tuple(new + repeated), len(repeated))
+
+
+@dataclass(frozen=True)
+class _Seen:
+    last: date  # when it was last listed, in any form
+    # how often it was listed again since its news (itself, or a reminder of its deal)
+    repeats: int
+
+
+def _history(earlier: Iterable[Listed]) -> dict[str, _Seen]:
+    """Each item hash listed before: when last, and its repeats since its last news. A hash
+    among a listing's `also` is a deal whose reminder or escalation was listed: news on it."""
+    found: dict[str, _Seen] = {}
+    for listed in sorted(earlier, key=lambda listed: listed.day):
+        for h in listed.also:
+            found[h] = _Seen(listed.day, 0)
+        for h in listed.items:
+            before = found.get(h)
+            # its first listing is news; a listing on a later day, one more repeat
+            repeats = 0 if before is None else before.repeats + (before.last < listed.day)
+            found[h] = _Seen(listed.day, repeats)
+    return found
+
+
+def _step(repeat_after: Sequence[int], repeats: int) -> int:
+    """The days before the next repeat of a deal listed `repeats` times again since its news."""
+    return repeat_after[min(repeats, len(repeat_after) - 1)]

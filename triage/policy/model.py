@@ -468,6 +468,11 @@ def approval_gates(approvals: list[Gate]) -> list[Gate]:
     return [gate for gate in approvals if gate.emoji is not None]
 
 
+# A deal still overdue is listed again 14 days after it was news, then every 28 days while
+# nothing new happens on it (`digest.repeat_after_days`, `digest.items.choose`).
+REPEAT_AFTER_DAYS = (14, 28)
+
+
 class DigestConfig(Strict):
     """The daily digest of reminders (`digest`): at most one comment per person per business day,
     only when something is new for them, on an issue the bot keeps in `project`, mentioning them
@@ -484,6 +489,18 @@ class DigestConfig(Strict):
     title: str = Field(
         "PS triage digest for {person}", min_length=1
     )  # per person: `{person}` is replaced
+    repeat_after_days: list[Annotated[int, Field(ge=7, le=91)]] = Field(
+        default_factory=lambda: list(REPEAT_AFTER_DAYS),
+        min_length=1,
+        max_length=6,
+        description="a deal still overdue that nobody acts on is listed again in a digest this "
+        "many days after it was news, then after each repeat the next number (the last holds): "
+        "14, 28 tells of it two weeks on, then every four weeks; 7 is weekly. News on the deal "
+        "(a new reminder or escalation for the person) starts again from the first. At least 7: "
+        "never more than weekly, except daily in quarter-end mode for a deal of this quarter. "
+        "Repeats only ride beside something new; the forecast's Needs action lists every "
+        "breached deal meanwhile",
+    )
 
 
 class Policy(Strict):

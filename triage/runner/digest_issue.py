@@ -4,7 +4,8 @@ team's calendar, in its business hours), on a digest issue the bot keeps for tha
 
 It mentions the person once and lists, with links and by customer, what is new for them since
 their last digest (`digest.items.choose`: the day's reminders and escalations, the deals newly
-overdue, a deal still overdue again after a week or daily in its quarter-end mode). No comment
+overdue, a deal still overdue again after a week, then less often while nothing happens on it
+(`digest.repeat_after_days`), or daily in its quarter-end mode). No comment
 when nothing is new. A reminder due later the same day is added to that day's comment by an
 edit, which mentions no one anew. A group named as a contact is its members, each in their own
 digest: a person is listed once, never again through a group.
@@ -99,7 +100,7 @@ def keep_digest(
         )
         issues[token] = iid
         earlier, mine = _earlier(gitlab, config.project, iid, slug, today.isoformat())
-        choice = choose(items, earlier, today)
+        choice = choose(items, earlier, today, config.repeat_after_days)
         if not choice.items:
             continue
         left = outcome.left(writes_left)
