@@ -168,3 +168,36 @@ def test_a_cache_that_cannot_be_saved_is_a_warning_not_a_failure(demo, tmp_path)
     assert result.exit_code == 0
     assert "warning: could not save the details cache" in result.output
     assert "not-a-folder/details.json" in result.output
+
+
+def test_the_listings_first_page_is_asked_for_with_who_the_bot_is(demo, tmp_path, monkeypatch):
+    """A scheduled run's first two requests go out at once (issue 31, item 10): the listing's
+    first page does not wait for `GET /user` (the details cache needs the bot's name). Who the
+    bot is waits here until the listing has been asked for; before, it never was by then."""
+    import threading
+
+    import triage.commands.run
+    from triage.gitlab.adapter import GitLab
+
+    listing_asked = threading.Event()
+    waited = []
+
+    class Watched(GitLab):
+        def _call(self, fn):
+            if threading.current_thread().name == "triage-first-page":
+                listing_asked.set()
+            return super()._call(fn)
+
+        def bot_username(self):
+            if not waited:
+                waited.append(not listing_asked.wait(timeout=10))
+            return super().bot_username()
+
+    opened = triage.commands.run.open_gitlab
+    monkeypatch.setattr(
+        triage.commands.run, "open_gitlab", lambda c: Watched(opened(c).url, c.token)
+    )
+    result = invoke(["plan", "--cache", str(tmp_path / "details.json")], demo.url)
+    assert result.exit_code == 0, result.output
+    assert waited == [False], "GET /user was asked before the listing's first page"
+    assert "9 issues scanned" in result.output

@@ -74,6 +74,7 @@ def run_command(
     lease_at = run_home(workspace.policy) if workspace.policy.scope.group else None
     now = in_zone(now, policy)
     gitlab = open_gitlab(connection)
+    gitlab.list_ahead(policy.scope)  # the listing's first page on its way with `GET /user`
     remembered = None
     if cache is not None:
         remembered = DetailsCache.load(

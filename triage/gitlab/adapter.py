@@ -12,7 +12,9 @@ python-gitlab; what leaves it is frozen snapshots and plain values.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,6 +50,61 @@ class GitLab(Members):
     ) -> Iterator[IssueSnapshot]:
         """One paginated listing of the issues in scope, filtered by GitLab (`updated_after`:
         only those updated since then)."""
+        path, filters = self._listing(scope, iids, updated_after)
+        # Plain dicts from python-gitlab's own pagination (`http_list`): the same requests as
+        # `issues.list(iterator=True)` without building, and deep-copying, an object per issue.
+        asked = getattr(self, "_asked", {}).pop((path, repr(filters)), None)
+        listing = (
+            asked.result()
+            if asked is not None
+            else self._call(lambda: self._gl.http_list(path, **filters))
+        )
+
+        def paced() -> Iterator[dict[str, Any]]:
+            while True:
+                self._pace()
+                try:
+                    item = next(listing, None)
+                except (KeyError, IndexError, TypeError):  # python-gitlab indexing a non-list
+                    raise self._not_a_listing() from None
+                if item is None:
+                    return
+                yield item
+
+        try:
+            for page in fetched_ahead(paced(), filters["per_page"]):
+                for item in page:
+                    try:
+                        snapshot = self._snapshot(item)
+                    except (KeyError, TypeError, AttributeError, ValueError):
+                        raise self._not_a_listing() from None
+                    yield snapshot
+        except (GitlabError, requests.RequestException) as error:
+            raise problem_of(error, self.url) from None
+
+    def list_ahead(self, scope: Scope) -> None:
+        """Ask GitLab now, on a thread of its own, for the first page of the listing of `scope`:
+        the next `list_issues(scope)` starts from its answer. A run asks before it asks GitLab
+        who the bot is (`GET /user`), so both answers are on their way at once."""
+        try:
+            path, filters = self._listing(scope, None, None)
+        except GitLabProblem:  # no project or group: `list_issues` says so, in its turn
+            return
+        asked: Future[Any] = Future()
+
+        def first_page() -> None:
+            try:
+                asked.set_result(self._call(lambda: self._gl.http_list(path, **filters)))
+            except BaseException as error:  # raised by `list_issues`, if it comes to it
+                asked.set_exception(error)
+
+        self._asked = {(path, repr(filters)): asked}
+        threading.Thread(target=first_page, name="triage-first-page", daemon=True).start()
+
+    def _listing(
+        self, scope: Scope, iids: list[int] | None, updated_after: datetime | None
+    ) -> tuple[str, dict[str, Any]]:
+        """The listing's path (the project's or group's issues) and its parameters."""
         filters: dict[str, Any] = {
             "state": scope.state,
             "per_page": 100,
@@ -74,32 +131,7 @@ class GitLab(Members):
                 "no project or group to triage: set scope.project in the policy, --project, "
                 "TRIAGE_PROJECT or CI_PROJECT_PATH"
             )
-        # Plain dicts from python-gitlab's own pagination (`http_list`): the same requests as
-        # `issues.list(iterator=True)` without building, and deep-copying, an object per issue.
-        path = owner.issues.path
-        listing = self._call(lambda: self._gl.http_list(path, **filters))
-
-        def paced() -> Iterator[dict[str, Any]]:
-            while True:
-                self._pace()
-                try:
-                    item = next(listing, None)
-                except (KeyError, IndexError, TypeError):  # python-gitlab indexing a non-list
-                    raise self._not_a_listing() from None
-                if item is None:
-                    return
-                yield item
-
-        try:
-            for page in fetched_ahead(paced(), filters["per_page"]):
-                for item in page:
-                    try:
-                        snapshot = self._snapshot(item)
-                    except (KeyError, TypeError, AttributeError, ValueError):
-                        raise self._not_a_listing() from None
-                    yield snapshot
-        except (GitlabError, requests.RequestException) as error:
-            raise problem_of(error, self.url) from None
+        return str(owner.issues.path), filters
 
     def _not_a_listing(self) -> GitLabProblem:
         return GitLabProblem(
