@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from . import cli_emulator, cli_serve, credentials
+from . import cli_emulator, cli_serve, credentials, process
 from .cli_options import (
     NOW_HELP,
     QUIET_HELP,
@@ -574,13 +574,18 @@ def entry() -> None:
     gc.set_threshold(50_000, 20, 20)
     # Out of the environment before anything else runs: no program the run starts can read them.
     taken = credentials.take(os.environ)
-    with masked_output(list(taken.values())):
-        try:
-            main(obj={"credentials": taken})
-        except BrokenPipeError:  # the reader went away (`triage --help | head`): quietly
-            with contextlib.suppress(Exception):
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(0)
-        except Exception:  # a bug outside a command's own handler: the traceback masked too
-            traceback.print_exc()
-            sys.exit(BUG)
+    try:
+        with masked_output(list(taken.values())):
+            try:
+                main(obj={"credentials": taken})
+            except BrokenPipeError:  # the reader went away (`triage --help | head`): quietly
+                with contextlib.suppress(Exception):
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                sys.exit(0)
+            except Exception:  # a bug outside a command's own handler: the traceback masked too
+                traceback.print_exc()
+                sys.exit(BUG)
+    except SystemExit as exiting:  # without freeing every object first (`process.done`)
+        if exiting.code is None or isinstance(exiting.code, int):
+            process.done(exiting.code or 0)
+        raise

@@ -77,3 +77,44 @@ def test_a_scheduled_apply_imports_no_explain_and_reuses_its_kept_holidays_and_f
     assert "triage.explain" not in first | later | idle
     assert countries(idle) == 0
     assert "jinja2" in first and "jinja2" not in idle  # the template engine: nothing rendered
+
+
+def ended(*args, before=""):
+    """`triage ARGS` in its own process, with `before` run first and a line printed at the
+    interpreter's own exit (atexit): its exit code and output."""
+    code = (
+        "import atexit; atexit.register(lambda: print('the interpreter exited as usual'))\n"
+        f"{before}\nfrom triage.cli import entry; entry()"
+    )
+    environment = {**os.environ, "GITLAB_URL": "http://127.0.0.1:9", "GITLAB_TOKEN": TOKEN}
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_the_process_ends_once_its_command_is_done_with_its_code_and_all_its_output():
+    """Not freeing every object it made first (`process.done`): the interpreter's own exit
+    does not run, and the exit code and everything written are as they were."""
+    code, out, err = ended("--version")
+    assert code == 0 and "version" in out and "exited as usual" not in out, (out, err)
+    code, out, err = ended("plan", "--policies", str(ROOT / "policies"))
+    assert code == 1 and "cannot reach GitLab at http://127.0.0.1:9" in err, (out, err)
+    assert "exited as usual" not in out
+    code, out, err = ended("plan", "--no-such-option")
+    assert code == 2 and "No such option" in err and "exited as usual" not in out
+
+
+def test_a_thread_still_working_at_the_end_is_waited_for():
+    started = (
+        "import threading, time\n"
+        "threading.Thread(target=lambda: (time.sleep(0.5), print('the thread finished'))).start()"
+    )
+    code, out, err = ended("--version", before=started)
+    assert code == 0, err
+    assert "the thread finished" in out and "exited as usual" in out

@@ -2,10 +2,13 @@
 
 from datetime import date
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 import triage.issues.snapshot
 from triage.commands.demo_data import description
 from triage.issues.scoping import MAX_PROBLEMS, parse_scoping
-from triage.issues.tasks import parse_tasks
+from triage.issues.tasks import line_by_line, parse_tasks
 
 from support import snapshot
 
@@ -157,3 +160,35 @@ def test_thousands_of_wrong_values_are_listed_twenty_then_counted():
     assert str(block.problems[-1]) == (
         "`scoping block`: 2,980 more problems; fix the ones above first"
     )
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "- [x] Discovery call held",
+                "- [ ] Customer agreed price and scope",
+                "  * [X] ticked, indented  ",
+                "1. [~] not applicable",
+                "2) [ ] numbered",
+                "-[x] no space",
+                "- [x]",
+                "- [x] two  spaces\t",
+                "\t+ [x] tabbed\r",
+                "```",
+                "   ~~~ fence",
+                "    ```",
+                "text with - [x] inside",
+                "",
+                " ",
+            ]
+        ),
+        max_size=12,
+    )
+)
+def test_tasks_read_in_one_pass_are_those_read_line_by_line(lines):
+    """A description without a fence is read in one pass: the very items a reading line by
+    line (which knows what a fence holds) finds."""
+    description = "\n".join(lines)
+    assert parse_tasks(description) == line_by_line(description)
