@@ -110,4 +110,6 @@ def test_a_context_the_key_cannot_write_down_is_rendered_every_time(tmp_path):
 
 def test_canonical_tells_apart_what_a_template_tells_apart():
     values = ["1", Trusted("1"), 1, 1.0, Decimal("1"), True, ["1"], ("1",), {"1": 1}, None]
+    values += [[["1"], "2"], [["1", "2"]], [[], "1", "2"], {"1": ["2"]}, {"1": "2"}, ["d", 1]]
+    values += [[{"1": "2"}, "3"], [{"1": "2", "3": None}], date(2026, 1, 30), "2026-01-30"]
     assert len({json.dumps(canonical(v)) for v in values}) == len(values)

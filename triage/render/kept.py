@@ -26,24 +26,45 @@ class Unkept(ValueError):
     """A context value the key cannot write down exactly: rendered every time."""
 
 
-def canonical(value: Any) -> Any:
-    """`value` as JSON that tells apart what a template can tell apart."""
+# Texts, whole numbers and truth values, each with its type (`Trusted` renders unescaped).
+_LEAVES: dict[type, str] = {str: "s", int: "i", bool: "b", Trusted: "t"}
+
+
+def canonical(value: Any, out: list[Any] | None = None) -> list[Any]:
+    """`value` written down as JSON that tells apart what a template can tell apart: each value
+    a type tag and what it holds (a list or mapping its length, then its items, in their order:
+    a template's loop goes in that order). Leaves are written in their container's loop (a
+    forecast of 3,000 deals is some 40,000 values)."""
+    out = [] if out is None else out
     kind = type(value)
-    if value is None or kind in (str, bool, int):
-        return value
-    if kind is Trusted:
-        return ["trusted", str(value)]
-    if kind is float:
-        return ["float", repr(value)]
-    if kind is Decimal:
-        return ["decimal", str(value)]
-    if kind in (date, datetime):
-        return [kind.__name__, value.isoformat(), str(getattr(value, "tzinfo", None))]
-    if kind in (list, tuple):
-        return [kind.__name__, [canonical(item) for item in value]]
-    if kind is dict:  # in its order: a template's loop over it goes in that order
-        return ["dict", [[canonical(k), canonical(v)] for k, v in value.items()]]
-    raise Unkept(kind.__name__)
+    if (tag := _LEAVES.get(kind)) is not None:
+        out += (tag, value)
+    elif value is None:
+        out.append("n")
+    elif kind is dict:
+        out += ("d", len(value))
+        for pair in value.items():
+            for item in pair:
+                if (tag := _LEAVES.get(type(item))) is not None:
+                    out += (tag, item)
+                else:
+                    canonical(item, out)
+    elif kind is list or kind is tuple:
+        out += ("l" if kind is list else "u", len(value))
+        for item in value:
+            if (tag := _LEAVES.get(type(item))) is not None:
+                out += (tag, item)
+            else:
+                canonical(item, out)
+    elif kind is float:
+        out += ("f", repr(value))
+    elif kind is Decimal:
+        out += ("D", str(value))
+    elif kind is date or kind is datetime:
+        out += (kind.__name__, value.isoformat(), str(getattr(value, "tzinfo", None)))
+    else:
+        raise Unkept(kind.__name__)
+    return out
 
 
 @dataclass
