@@ -1,6 +1,6 @@
 """Each condition: what it decides and what it says it saw."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from pydantic import TypeAdapter
@@ -117,3 +117,18 @@ def test_estimate_revision_and_close_quarter_need_the_notes_and_say_so_without_a
             check(spec, issue, "Approved")
         outcome = check(spec, with_details(issue), "Approved")
         assert outcome.met is False
+
+
+@pytest.mark.parametrize("later", [timedelta(hours=3, minutes=59, seconds=59.9995), timedelta(0)])
+def test_a_business_time_bound_is_the_same_instant_whenever_it_is_asked(later):
+    """The instant a business-time threshold is passed depends on when the clock started, not on
+    when a run asks: a plan made at 09:00 and one made just before 13:00 hold until the same
+    instant (found by test_a_plan_holds_until_its_holds_until: they differed by 1 ms)."""
+    started = datetime(2026, 1, 12, 6, 37, tzinfo=UTC)
+    first, second = (
+        Moment(datetime(2026, 1, 13, 9, tzinfo=UTC)),
+        Moment(datetime(2026, 1, 13, 9, tzinfo=UTC) + later),
+    )
+    for moment in (first, second):
+        moment.business_days_since(started, (time(9), time(17)), frozenset(), (2.0,))
+    assert first.until is not None and first.until == second.until

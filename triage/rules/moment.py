@@ -95,7 +95,9 @@ class Moment:
         done = _business_seconds(then.astimezone(zone), self._at, start, end, days_off) / day
         ahead = [mark for mark in thresholds if mark > done]
         if ahead:
-            passed = _after(self._at, (min(ahead) - done) * day, start, end, days_off)
+            # Counted from `then`, not from the moment: the bound is one instant whenever it is
+            # asked (floating point from the moment made it move by a hair between plans).
+            passed = _after(then.astimezone(zone), min(ahead) * day, start, end, days_off)
             self._hold(max(self._at, passed - MARGIN) if passed else self._at)
         return done
 
