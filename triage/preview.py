@@ -18,6 +18,7 @@ from .policy.model import Policy
 from .render.markdown import Trusted
 from .render.templates import TemplateProblem, Templates
 from .rules.actions import Comment, ConfidenceCheck
+from .rules.reasons import every_sample
 
 
 def sample_description(policy: Policy) -> str:
@@ -146,13 +147,24 @@ def use_context(
     if kind == "transition":
         source = next((s for s in use.from_ if s in stages), None)
         context = template_context(
-            policy, issue, use.to, why="preview", transition=use, previous=source
+            policy,
+            issue,
+            use.to,
+            why="preview",
+            reasons=use.when.reason_samples() if use.when else (),
+            transition=use,
+            previous=source,
         )
         return {**context, **(use.when.found_samples() if use.when else {})}
     if kind == "rule":
         chosen = stage or (use.stages or [stages[0]])[0]
         context = template_context(
-            policy, issue, chosen if chosen in stages else None, why="preview", rule=use.id
+            policy,
+            issue,
+            chosen if chosen in stages else None,
+            why="preview",
+            reasons=use.when.reason_samples(),
+            rule=use.id,
         )
         return {**context, **use.when.found_samples()}
     context = template_context(policy, issue, stages[0], why="preview")
@@ -207,6 +219,9 @@ def check_templates(policy: Policy, templates: Templates) -> list[str]:
     sample_links = {
         key: Trusted(f"{issue.web_url}#note_1") for key in ("estimate-summary", "sow-draft")
     }
+    # Every reason a condition can give (rules/reasons.py), whichever the policy's give: a
+    # wording (`reasons.j2`) that fails on one fails here, not in a run.
+    reasons = every_sample()
     # Without roles the sample has no estimate: say where that comes from.
     no_roles = (
         ""
@@ -227,9 +242,8 @@ def check_templates(policy: Policy, templates: Templates) -> list[str]:
             continue
         for kind, obj in uses:
             try:
-                templates.render(
-                    name, {**use_context(policy, issue, kind, obj), "links": sample_links}
-                )
+                context = use_context(policy, issue, kind, obj)
+                templates.render(name, {**context, "links": sample_links, "reasons": reasons})
             except TemplateProblem as error:
                 problems.append(
                     f"{error} (rendering for {kind} {getattr(obj, 'id', '')})".replace(" )", ")")

@@ -70,7 +70,15 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "(trusted); else None",
     "rule": "the rule id (trusted)",
     "rule_description": "the rule's `description` (trusted)",
-    "why": "what the conditions saw",
+    "why": "what the conditions saw, in the code's English (as `triage explain` says it; kept "
+    "for templates of older releases): show `reasons` instead",
+    "reasons": "what the conditions of a rule or transition saw, as data the team words: each "
+    "an `id` (`task.ticked`, `days_in_stage.days`, ...: `<condition key>.<outcome>`) and its "
+    "values (`task`, `days`, `label`, ...); the shipped wording is the `why` macro of "
+    '`reasons.j2` (`{% import "reasons.j2" as reasons_of %}`, then '
+    "`reasons_of.why(reasons)` filtered by `trusted`: the macro escapes each value itself), "
+    "which a team translates in its own copy (a folder without one gets the shipped one); "
+    "`validate` renders every id",
     "scoping": "the whole data block, as written, or None",
     "em_confidence": "the EM confidence to show: `value` (the `EM_Confidence::` label's, else the "
     "data block's), `rationale` (the data block's, only when it states that value), `stated` "

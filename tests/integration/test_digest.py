@@ -84,6 +84,8 @@ def test_one_digest_issue_per_person_and_one_comment_a_day_extended_by_later_rem
 KOREAN = """\
 {% if part == "issue" %}
 ps-triage 알림 모음: 새 소식이 있는 영업일마다 댓글 하나.
+{% elif part == "team" %}
+우리 팀
 {% else %}
 {% if part == "comment" %}
 {{ person }} 오늘({{ today | day }})의 새 알림:
@@ -122,6 +124,18 @@ def test_the_digest_is_in_the_words_of_the_teams_template():
         assert "\n- 알림: [Harbor & Finch](" in text  # added by the later run, in its words
         for english in ("new for you", "reminder:", "overdue:", "business day"):
             assert english not in note.body, english
+
+
+def test_a_teams_one_digest_is_titled_in_its_templates_words():
+    """`per: team`: the `{person}` of the title is who the team's template says it is for (its
+    "team" part), not English fixed in code (issue 33.12)."""
+    templates = replace(WS.templates, sources={**WS.templates.sources, "digest.md.j2": KOREAN})
+    korean = replace(with_digest(per="team"), templates=templates)
+    with running_emulator(
+        seed([issue(1, "Estimate_Feedback", at="2026-01-15T09:00:00Z")], now="2026-01-21T09:00:00Z")
+    ) as emu:
+        bot_run(emu.url, ws=korean)
+        assert list(digests(emu.url)) == ["Reminders for 우리 팀"]
 
 
 @pytest.mark.parametrize("weekly", [True, False], ids=["repeat_after_days-7", "shipped-14-28"])

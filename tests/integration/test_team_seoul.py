@@ -189,6 +189,27 @@ REFUSED = """\
 {% endfor %} ({{ {10: "게스트", 20: "리포터", 30: "개발자", 40: "메인테이너", 50: "오너"}\
 [attempt.min_level] }} 이상).
 """
+# Its transition note, and why it was written (what the conditions saw) in its words (33.12).
+TRANSITION = """\
+{% import "reasons.j2" as reasons_of %}
+~"{{ transition.to_label }}" 단계로 옮겼습니다.
+
+<sub>이유: {{ reasons_of.why(reasons) | trusted }}. — ps-triage</sub>
+"""
+REASONS = """\
+{% macro why(reasons) %}
+{% for r in reasons %}
+{% if not loop.first %}, {% endif %}
+{% if r.id == "task.ticked" %}
+할 일 '{{ r.task }}' 완료
+{%- elif r.id == "task.not_ticked" %}
+할 일 '{{ r.task }}' 미완료
+{%- else %}
+{{ r.id }}
+{%- endif %}
+{% endfor %}
+{% endmacro %}
+"""
 TA_MISSING = (
     "a TA review: over the Technical Architect threshold, a Technical Architect sets TA::Approved "
     "first"
@@ -280,6 +301,8 @@ def adopt(target):
         ("forecast.md.j2", FORECAST),
         ("forecast-snapshot.md.j2", SNAPSHOT),
         ("approval-refused.md.j2", REFUSED),
+        ("transition.md.j2", TRANSITION),
+        ("reasons.j2", REASONS),
     ):
         (target / "templates" / name).write_text(text.replace("{{ waiver }}", WAIVER))
 
@@ -379,6 +402,11 @@ def lifecycle(scoping):
     tick(scoping, deal, TASKS[0])
     scoping.run(days=1 / 24)
     assert scoping.stage(deal) == "Estimate_Feedback"
+    # Why it moved, in the team's words: the task's from its policy, none from the code.
+    (moved,) = scoping.comments(deal, "discovery-held")
+    assert f"<sub>이유: 할 일 '{TASKS[0]}' 완료. — ps-triage</sub>" in moved, moved
+    allowed = teams_words(scoping, TRANSITION + REASONS)
+    assert not set(ascii_words(moved)) - allowed, (set(ascii_words(moved)) - allowed, moved)
     tick(scoping, deal, TASKS[1])
     scoping.run(days=1 / 24)
     assert scoping.stage(deal) == "SOW_WIP"

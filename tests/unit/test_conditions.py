@@ -1,24 +1,37 @@
 """Each condition: what it decides and what it says it saw."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from pydantic import TypeAdapter
 
 from triage.issues.snapshot import LabelEvent
+from triage.render.markdown import escape
 from triage.rules.conditions import AnyCondition
 from triage.rules.facts import Facts, NeedDetail
 from triage.rules.moment import Moment
 
-from support import NOW, at, block, snapshot, with_details
+from support import NOW, at, block, snapshot, with_details, workspace
 
 PARSE = TypeAdapter(AnyCondition)
+SHIPPED = workspace().templates
+WORDS = replace(
+    SHIPPED,
+    sources={
+        **SHIPPED.sources,
+        "why.md.j2": '{% import "reasons.j2" as r %}{{ r.why(reasons) | trusted }}',
+    },
+)
 
 
 def check(spec, issue, stage=None, now=NOW):
-    return PARSE.validate_python(spec).evaluate(
+    outcome = PARSE.validate_python(spec).evaluate(
         Facts(issue=issue, moment=Moment(now), stage=stage, stage_prefix="proposal")
     )
+    # The notes' words for what it saw (the shipped `reasons.j2`) are what it says it saw.
+    assert WORDS.render("why.md.j2", {"reasons": outcome.reasons}) == escape(outcome.saw) + "\n"
+    return outcome
 
 
 @pytest.mark.parametrize(
@@ -132,3 +145,44 @@ def test_a_business_time_bound_is_the_same_instant_whenever_it_is_asked(later):
     for moment in (first, second):
         moment.business_days_since(started, (time(9), time(17)), frozenset(), (2.0,))
     assert first.until is not None and first.until == second.until
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"label": "Nope::*"},
+        {"no_label": "Nope::*"},
+        {"assignee": False},
+        {"touched_by": "em"},
+        {"line_items": False},
+        {"data_block": "invalid"},
+        {"estimate": "valid"},
+        {"unknown_activities": True},
+        {"net_price": {"gt": 1}},
+        {"business_days_to_close": {"lt": 10}},
+        {"quarter_end": True},
+        {"days_without_human_activity": {"gte": 45}},
+        {"revisit_due": True},
+        {"close_date_passed": True},
+        {"estimate_revised_since": "signature-request"},
+        {"close_quarter_later_than": "signature-request"},
+        {
+            "review_outdated": {
+                "task": "Discovery call held",
+                "given": {"from": "SOW_WIP", "to": "Ready For Approval"},
+                "versions_of": "sow-draft",
+            }
+        },
+    ],
+)
+def test_the_notes_words_say_what_each_condition_saw(spec):
+    issue = with_details(
+        snapshot(
+            labels=("Services Calculator", "proposal::SOW_WIP", "Lost::a_b"),
+            done=("Discovery call held",),
+            data=block(revisit_on="2026-01-05"),
+            created="2026-01-02T09:00:00Z",
+        ),
+        events=(LabelEvent("dana", "proposal::SOW_WIP", "add", at("2026-01-05T09:00:00Z")),),
+    )
+    check(spec, issue, stage="SOW_WIP")  # `check` compares the words with what it saw

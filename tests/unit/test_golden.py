@@ -19,6 +19,7 @@ from triage.commands.demo_data import TASKS
 from triage.issues.snapshot import Award, LabelEvent, Note
 from triage.planner import plan_issue
 from triage.planner.comments import document_placeholder, fill_posted
+from triage.render.templates import LIBRARIES
 
 from support import BOT, NOW, at, settings, snapshot, with_details, won, workspace
 
@@ -741,7 +742,8 @@ def rendered(template, case=None, policy=None):
 
 
 def test_every_shipped_template_has_a_golden_case():
-    assert set(CASES) == set(WS.templates.sources)
+    # the macros the others import (`reasons.j2`) are rendered by theirs
+    assert set(CASES) == set(WS.templates.sources) - set(LIBRARIES)
 
 
 @pytest.mark.parametrize("template", sorted(CASES))

@@ -5,7 +5,7 @@ once by a `Memo`, which the `Settings` of a run hold (no module keeps any)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -102,6 +102,7 @@ def template_context(
     stage: str | None,
     *,
     why: str,
+    reasons: Sequence[Mapping[str, Any]] = (),
     rule: str | None = None,
     transition: Transition | None = None,
     previous: str | None = None,
@@ -131,7 +132,8 @@ def template_context(
             "description": Trusted(transition.description),
         },
         "rule": Trusted(rule) if rule else None,
-        "why": why,
+        "why": why,  # the operator's English (`triage explain`): `reasons` is the team's to word
+        "reasons": list(reasons),  # what the conditions saw, as data (rules/reasons.py)
     }
 
 

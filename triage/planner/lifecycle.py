@@ -188,6 +188,7 @@ class _Planner(EmojiApprovals, Comments):
                 current,
                 stage,
                 why=outcome.saw,
+                reasons=outcome.reasons,
                 rule=rule.id,
                 memo=self.settings.memo,
             )
@@ -424,6 +425,7 @@ class _Planner(EmojiApprovals, Comments):
             moved,
             transition.to,
             why=outcome.saw,
+            reasons=outcome.reasons,
             transition=transition,
             previous=stage,
             memo=self.settings.memo,

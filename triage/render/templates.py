@@ -82,11 +82,21 @@ class Templates:
         return check_syntax(self.environment, self.sources)
 
 
+# The shipped templates (`triage init` copies them), and those of them the others import: a
+# team's folder copied from an older release, without them, gets the shipped ones.
+SHIPPED = Path(__file__).resolve().parents[1] / "defaults" / "templates"
+LIBRARIES = ("reasons.j2",)  # the `why` macro: what the conditions saw, worded
+
+
 def load_templates(directory: Path) -> Templates:
-    """Read every template of a folder (not below it: the loader is confined to it)."""
+    """Read every template of a folder (not below it: the loader is confined to it), and the
+    shipped `LIBRARIES` it has no copy of."""
     if not directory.is_dir():
         raise TemplateProblem(f"{directory}: no such templates folder (pass --templates DIR)")
     files = [p for p in sorted(directory.iterdir()) if p.is_file()]
     sources = {p.name: p.read_text(encoding="utf-8") for p in files if p.name.endswith(SUFFIXES)}
+    for name in LIBRARIES:
+        if name not in sources and (SHIPPED / name).is_file():
+            sources[name] = (SHIPPED / name).read_text(encoding="utf-8")
     documents = {p.name: p.read_bytes() for p in files if p.name.endswith(DOCUMENT_SUFFIXES)}
     return Templates(sources, documents=documents)

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from .facts import Facts
+from .reasons import Reason, samples
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,9 @@ class Outcome:
     # What the comments of the transition or rule it let through may show of what it found
     # (`review` of `review_outdated`); the outcomes `all`, `any` and `not` combine keep them all.
     found: Mapping[str, Any] = field(default_factory=dict)
+    # What it saw as data (`reasons.py`): the comments word it (`reasons`, templates/reasons.j2)
+    # where `saw` is the operator's English (`triage explain`); `all`, `any`, `not` keep them all.
+    reasons: tuple[Reason, ...] = ()
 
 
 class Condition(BaseModel):
@@ -32,6 +36,10 @@ class Condition(BaseModel):
 
     def found_samples(self) -> dict[str, Any]:
         return dict(self.found_sample)
+
+    def reason_samples(self) -> list[Reason]:
+        """Every reason it can give, with sample parameters (the templates are checked with them)."""
+        return samples(self.key)
 
     def evaluate(self, facts: Facts) -> Outcome:
         raise NotImplementedError

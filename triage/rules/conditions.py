@@ -11,53 +11,29 @@ with the thresholds it compares them to): its answers say how long a plan holds 
 from __future__ import annotations
 
 import fnmatch
-from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field
 
 from ..catalog import unknown
 from ..issues.tasks import normalise
 from .condition import Condition as Condition
 from .condition import Outcome as Outcome
 from .facts import Facts, NeedDetail
-from .fiscal import business_days_between
+from .reasons import Reason, reason
 from .registry import tagged_union
 from .revisions import CloseQuarterLater, EstimateRevisedSince, ReviewOutdated
-
-
-class Compare(BaseModel):
-    """A number compared: `{gte: 3}`, `{lt: 10}`, or several at once."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    gt: float | None = None
-    gte: float | None = None
-    lt: float | None = None
-    lte: float | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> Compare:
-        if all(v is None for v in (self.gt, self.gte, self.lt, self.lte)):
-            raise ValueError("give at least one of gt, gte, lt, lte")
-        return self
-
-    def bounds(self) -> list[float]:
-        """The values where `holds` can change its answer."""
-        return [v for v in (self.gt, self.gte, self.lt, self.lte) if v is not None]
-
-    def holds(self, value: float) -> bool:
-        return (
-            (self.gt is None or value > self.gt)
-            and (self.gte is None or value >= self.gte)
-            and (self.lt is None or value < self.lt)
-            and (self.lte is None or value <= self.lte)
-        )
-
-    def __str__(self) -> str:
-        signs = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
-        return " and ".join(
-            f"{signs[k]} {v:g}" for k, v in self.model_dump().items() if v is not None
-        )
+from .timing import (
+    BusinessDaysToClose,
+    CloseDatePassed,
+    Compare,
+    DaysInStage,
+    DaysSinceUpdate,
+    DaysToQuarterEnd,
+    DaysWithoutHumanActivity,
+    QuarterEnd,
+    RevisitDue,
+)
 
 
 class LabelPresent(Condition):
@@ -69,7 +45,9 @@ class LabelPresent(Condition):
     def evaluate(self, facts: Facts) -> Outcome:
         found = [name for name in facts.issue.labels if fnmatch.fnmatchcase(name, self.label)]
         return Outcome(
-            bool(found), "label " + ", ".join(found) if found else f"no label matching {self.label}"
+            bool(found),
+            "label " + ", ".join(found) if found else f"no label matching {self.label}",
+            reasons=_labels(self.key, found, self.label),
         )
 
 
@@ -84,7 +62,12 @@ class LabelAbsent(Condition):
         return Outcome(
             not found,
             "label " + ", ".join(found) if found else f"no label matching {self.no_label}",
+            reasons=_labels(self.key, found, self.no_label),
         )
+
+
+def _labels(key: str, found: list[str], pattern: str) -> tuple[Reason, ...]:
+    return reason(f"{key}.found", labels=found) if found else reason(f"{key}.none", label=pattern)
 
 
 class Assignee(Condition):
@@ -98,6 +81,9 @@ class Assignee(Condition):
         return Outcome(
             bool(people) == self.assignee,
             "assigned to " + ", ".join(people) if people else "no assignee",
+            reasons=reason("assignee.assigned", assignees=list(people))
+            if people
+            else reason("assignee.none"),
         )
 
 
@@ -111,9 +97,17 @@ class TaskDone(Condition):
         wanted = normalise(self.task)
         matching = [t for t in facts.issue.tasks if normalise(t.text) == wanted]
         if not matching:
-            return Outcome(False, f"no task '{self.task}'")
+            return Outcome(
+                False, f"no task '{self.task}'", reasons=reason("task.missing", task=self.task)
+            )
         done = any(t.done for t in matching)
-        return Outcome(done, f"task '{matching[0].text}' {'ticked' if done else 'not ticked'}")
+        return Outcome(
+            done,
+            f"task '{matching[0].text}' {'ticked' if done else 'not ticked'}",
+            reasons=reason(
+                "task.ticked" if done else "task.not_ticked", task=matching[0].text, ticked=done
+            ),
+        )
 
 
 class TouchedBy(Condition):
@@ -130,7 +124,7 @@ class TouchedBy(Condition):
         issue = facts.issue
         em = issue.assignees[0] if issue.assignees else None
         if em is None:
-            return Outcome(False, "no EM assigned")
+            return Outcome(False, "no EM assigned", reasons=reason("touched_by.no_em"))
         if issue.notes is None:
             raise NeedDetail("notes")
         since = facts.stage_started()  # reads the label events
@@ -138,11 +132,13 @@ class TouchedBy(Condition):
         times = [n.created_at for n in issue.notes if n.author == em]
         times += [e.created_at for e in issue.label_events if e.user == em]
         touched = [at for at in times if at >= since]
+        day = facts.moment.date_of(max(touched)) if touched else None
         return Outcome(
             bool(touched),
-            f"@{em} acted on {facts.moment.date_of(max(touched))}"
+            f"@{em} acted on {day}" if touched else f"no action by @{em} in this stage yet",
+            reasons=reason("touched_by.acted", user=em, date=str(day))
             if touched
-            else f"no action by @{em} in this stage yet",
+            else reason("touched_by.not_yet", user=em),
         )
 
 
@@ -162,7 +158,12 @@ class LineItems(Condition):
             if block.status == "valid"
             else f"data block {block.status}"
         )
-        return Outcome((count > 0) == self.line_items, saw)
+        why = (
+            reason("line_items.count", count=count)
+            if block.status == "valid"
+            else reason("line_items.block", status=block.status)
+        )
+        return Outcome((count > 0) == self.line_items, saw, reasons=why)
 
 
 class DataBlock(Condition):
@@ -182,7 +183,8 @@ class DataBlock(Condition):
                 else ""
             )
         )
-        return Outcome(block.status == self.data_block, saw)
+        why = reason("data_block.status", status=block.status, problems=len(block.problems))
+        return Outcome(block.status == self.data_block, saw, reasons=why)
 
 
 class FieldPresent(Condition):
@@ -197,7 +199,13 @@ class FieldPresent(Condition):
         for part in self.field.split("."):
             value = getattr(value, part, None) if value is not None else None
         present = value not in (None, "", [], {})
-        return Outcome(present, repr(value) if present else "empty")
+        return Outcome(
+            present,
+            repr(value) if present else "empty",
+            reasons=reason("field.present", field=self.field, value=repr(value))
+            if present
+            else reason("field.empty", field=self.field),
+        )
 
 
 class EstimateState(Condition):
@@ -212,17 +220,19 @@ class EstimateState(Condition):
     def evaluate(self, facts: Facts) -> Outcome:
         block = facts.issue.scoping
         if block.status == "invalid":
-            state, saw = "invalid", "data block invalid"
+            state, saw, why = "invalid", "data block invalid", reason("estimate.block_invalid")
         elif block.data is None or not block.data.line_items:
-            state, saw = "missing", "no line items"
+            state, saw, why = "missing", "no line items", reason("estimate.no_line_items")
         else:
             priced, problems = facts.estimate()
             if priced is None:
                 state, saw = "invalid", "; ".join(problems)
+                why = reason("estimate.unpriced", problems=list(problems))
             else:
-                days = f"{priced.total_days.normalize():f}"
-                state, saw = "valid", f"{days} days, net {facts.amount(priced.net_price)}"
-        return Outcome(state == self.estimate, saw)
+                days, net = f"{priced.total_days.normalize():f}", facts.amount(priced.net_price)
+                state, saw = "valid", f"{days} days, net {net}"
+                why = reason("estimate.priced", days=days, net=net)
+        return Outcome(state == self.estimate, saw, reasons=why)
 
 
 class UnknownActivities(Condition):
@@ -242,7 +252,12 @@ class UnknownActivities(Condition):
             if names
             else "every line item's activity is in the service catalog"
         )
-        return Outcome(bool(names) == self.unknown_activities, saw)
+        why = (
+            reason("unknown_activities.found", activities=list(names))
+            if names
+            else reason("unknown_activities.none")
+        )
+        return Outcome(bool(names) == self.unknown_activities, saw, reasons=why)
 
 
 class State(Condition):
@@ -252,47 +267,9 @@ class State(Condition):
     state: Literal["opened", "closed"]
 
     def evaluate(self, facts: Facts) -> Outcome:
-        return Outcome(facts.issue.state == self.state, f"issue {facts.issue.state}")
-
-
-class DaysSinceUpdate(Condition):
-    key = "days_since_update"
-    summary = "calendar days since the issue was last updated"
-    example = "{days_since_update: {gte: 45}}"
-    days_since_update: Compare
-
-    def evaluate(self, facts: Facts) -> Outcome:
-        compare = self.days_since_update
-        days = facts.moment.days_since(facts.issue.updated_at, compare.bounds(), places=1)
-        return Outcome(compare.holds(days), f"{days:.1f} days")
-
-
-class DaysInStage(Condition):
-    key = "days_in_stage"
-    summary = "business days since the current stage label was added (from label events)"
-    example = "{days_in_stage: {gte: 3}}"
-    days_in_stage: Compare
-
-    def evaluate(self, facts: Facts) -> Outcome:
-        today = facts.moment.today()
-        days = business_days_between(
-            facts.moment.date_of(facts.stage_started()), today, facts.holidays
-        )
-        return Outcome(self.days_in_stage.holds(days), f"{days} business days")
-
-
-class DaysToQuarterEnd(Condition):
-    key = "days_to_quarter_end"
-    summary = "business days left in the current fiscal quarter"
-    example = "{days_to_quarter_end: {lte: 10}}"
-    days_to_quarter_end: Compare
-
-    def evaluate(self, facts: Facts) -> Outcome:
-        today = facts.moment.today()
-        quarter = facts.quarter_of(today)
-        days = business_days_between(today, quarter.end, facts.holidays)
+        state = facts.issue.state
         return Outcome(
-            self.days_to_quarter_end.holds(days), f"{days} business days to {quarter.name} end"
+            state == self.state, f"issue {state}", reasons=reason("state.is", state=state)
         )
 
 
@@ -305,121 +282,12 @@ class NetPrice(Condition):
     def evaluate(self, facts: Facts) -> Outcome:
         priced, _ = facts.estimate()
         if priced is None:
-            return Outcome(False, "no priced estimate")
+            return Outcome(False, "no priced estimate", reasons=reason("net_price.unpriced"))
+        net = facts.amount(priced.net_price)
         return Outcome(
             self.net_price.holds(float(priced.net_price)),
-            f"net {facts.amount(priced.net_price)}",
-        )
-
-
-class BusinessDaysToClose(Condition):
-    key = "business_days_to_close"
-    summary = "business days from today to the data block's close_date (fails without one)"
-    example = "{business_days_to_close: {lt: 10}}"
-    business_days_to_close: Compare
-
-    def evaluate(self, facts: Facts) -> Outcome:
-        data = facts.issue.scoping.data
-        if data is None or data.close_date is None:
-            return Outcome(False, "no close date")
-        days = business_days_between(facts.moment.today(), data.close_date, facts.holidays)
-        return Outcome(
-            self.business_days_to_close.holds(days), f"{days} business days to {data.close_date}"
-        )
-
-
-class QuarterEnd(Condition):
-    key = "quarter_end"
-    summary = "quarter-end mode: the quarter's last N business days, for a deal closing in it"
-    example = "{quarter_end: true}"
-    quarter_end: bool
-
-    def evaluate(self, facts: Facts) -> Outcome:
-        on = facts.deal_in_quarter_end()
-        quarter = facts.quarter_of(facts.moment.today())
-        return Outcome(
-            on == self.quarter_end, f"quarter-end mode {'on' if on else 'off'} ({quarter.name})"
-        )
-
-
-class DaysWithoutHumanActivity(Condition):
-    key = "days_without_human_activity"
-    summary = (
-        "calendar days since anyone but the bot commented, edited or relabelled the issue (its notes, "
-        "system notes included, and label events), or since the data block's close date (or "
-        "`revisit_on`) when that is later (a date ahead is activity to come); read only where the "
-        "dates in the listing cannot decide"
-    )
-    example = "{days_without_human_activity: {gte: 45}}"
-    days_without_human_activity: Compare
-
-    def evaluate(self, facts: Facts) -> Outcome:
-        compare = self.days_without_human_activity
-        closes = facts.planned_date()
-        planned = facts.moment.start_of(closes) if closes else None
-        last = facts.last_human_activity()
-        if last is None:
-            issue = facts.issue
-            lower_bounds_only = compare.lt is None and compare.lte is None
-            # Nothing at all happened since updated_at, so people have been away at least that long.
-            if lower_bounds_only:
-                since_update = facts.moment.days_since(
-                    facts.quiet_since(), compare.bounds(), places=0
-                )
-                if compare.holds(since_update):
-                    return Outcome(True, f"{since_update:.0f} days since any update")
-                # An issue younger than the threshold cannot have been idle that long.
-                age = facts.moment.days_since(issue.created_at, compare.bounds(), places=0)
-                if not compare.holds(age):
-                    return Outcome(False, f"{age:.0f} days old")
-                if planned is not None and closes is not None:
-                    to_close = facts.moment.days_since(planned, compare.bounds(), places=0)
-                    if not compare.holds(to_close):
-                        return Outcome(False, _close_date_saw(closes, to_close))
-            raise NeedDetail("notes" if issue.notes is None else "label_events")
-        quiet = facts.idle_since()
-        assert quiet is not None  # the notes and label events are read
-        days = facts.moment.days_since(quiet, compare.bounds(), places=0)
-        if closes is not None and quiet > last:
-            return Outcome(compare.holds(days), _close_date_saw(closes, days))
-        return Outcome(compare.holds(days), f"{days:.0f} days since people last acted")
-
-
-def _close_date_saw(planned: date, days: float) -> str:
-    if days < 0:
-        return f"{planned} (close date or revisit date) is ahead: it counts as activity"
-    return f"{days:.0f} days since {planned} (close date or revisit date), after people last acted"
-
-
-class RevisitDue(Condition):
-    key = "revisit_due"
-    summary = "the data block's revisit_on date has come (true) or not (false)"
-    example = "{revisit_due: true}"
-    revisit_due: bool
-
-    def evaluate(self, facts: Facts) -> Outcome:
-        data = facts.issue.scoping.data
-        when = data.revisit_on if data else None
-        due = when is not None and when <= facts.moment.today()
-        return Outcome(due == self.revisit_due, f"revisit_on {when}" if when else "no revisit_on")
-
-
-class CloseDatePassed(Condition):
-    key = "close_date_passed"
-    summary = "the data block's close_date is before today (fails without one)"
-    example = "{close_date_passed: true}"
-    close_date_passed: bool
-
-    def evaluate(self, facts: Facts) -> Outcome:
-        data = facts.issue.scoping.data
-        if data is None or data.close_date is None:
-            return Outcome(False, "no close date")
-        passed = data.close_date < facts.moment.today()
-        quarter = facts.quarter_of(data.close_date)
-        return Outcome(
-            passed == self.close_date_passed,
-            f"close date {data.close_date} ({quarter.name}) "
-            + ("has passed" if passed else "is still ahead"),
+            f"net {net}",
+            reasons=reason("net_price.net", net=net),
         )
 
 
@@ -428,13 +296,15 @@ def _short_circuit(conditions: list[Condition], facts: Facts, *, stop_on: bool) 
     condition listed first can spare the fetch a later one would need."""
     seen: list[str] = []
     found: dict[str, Any] = {}
+    reasons: list[Reason] = []
     for condition in conditions:
         outcome = condition.evaluate(facts)
         seen.append(outcome.saw)
         found.update(outcome.found)
+        reasons += outcome.reasons
         if outcome.met == stop_on:
-            return Outcome(stop_on, "; ".join(seen), found)
-    return Outcome(not stop_on, "; ".join(seen), found)
+            return Outcome(stop_on, "; ".join(seen), found, tuple(reasons))
+    return Outcome(not stop_on, "; ".join(seen), found, tuple(reasons))
 
 
 class All(Condition):
@@ -449,6 +319,9 @@ class All(Condition):
     def found_samples(self) -> dict[str, Any]:
         return {k: v for c in self.all for k, v in c.found_samples().items()}
 
+    def reason_samples(self) -> list[Reason]:
+        return [r for c in self.all for r in c.reason_samples()]
+
 
 class AnyOf(Condition):
     key = "any"
@@ -462,6 +335,9 @@ class AnyOf(Condition):
     def found_samples(self) -> dict[str, Any]:
         return {k: v for c in self.any for k, v in c.found_samples().items()}
 
+    def reason_samples(self) -> list[Reason]:
+        return [r for c in self.any for r in c.reason_samples()]
+
 
 class Not(Condition):
     key = "not"
@@ -471,10 +347,13 @@ class Not(Condition):
 
     def evaluate(self, facts: Facts) -> Outcome:
         inner = self.not_.evaluate(facts)
-        return Outcome(not inner.met, inner.saw, inner.found)
+        return Outcome(not inner.met, inner.saw, inner.found, inner.reasons)
 
     def found_samples(self) -> dict[str, Any]:
         return self.not_.found_samples()
+
+    def reason_samples(self) -> list[Reason]:
+        return self.not_.reason_samples()
 
 
 CONDITIONS: tuple[type[Condition], ...] = (

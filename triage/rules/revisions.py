@@ -11,6 +11,7 @@ from ..issues.markers import Marker, find_marker, sow_version
 from ..issues.tasks import normalise
 from .condition import Condition, Outcome
 from .facts import Facts, NeedDetail
+from .reasons import reason
 
 
 class EstimateRevisedSince(Condition):
@@ -24,18 +25,24 @@ class EstimateRevisedSince(Condition):
 
     def evaluate(self, facts: Facts) -> Outcome:
         marker = _newest_in_stage(facts, self.estimate_revised_since)
+        key, rule = self.key, self.estimate_revised_since
         if marker is None:
-            return Outcome(False, f"no {self.estimate_revised_since} note in this stage yet")
+            why = reason(f"{key}.no_note", rule=rule)
+            return Outcome(False, f"no {rule} note in this stage yet", reasons=why)
         approved = marker.key.rsplit("/", 1)[1]  # the revision ends the key (`once_per: estimate`)
         priced, _ = facts.estimate()
         if priced is None:  # a broken block is the data-block rule's business, not a revision
-            return Outcome(False, f"SoW revision {approved}; no priced estimate now")
+            why = reason(f"{key}.unpriced", approved=approved)
+            return Outcome(False, f"SoW revision {approved}; no priced estimate now", reasons=why)
         revised = priced.revision != approved
         return Outcome(
             revised,
             f"SoW revision {approved} was approved, the estimate is now revision {priced.revision}"
             if revised
             else f"SoW revision {approved} unchanged",
+            reasons=reason(f"{key}.revised", approved=approved, revision=priced.revision)
+            if revised
+            else reason(f"{key}.unchanged", approved=approved),
         )
 
 
@@ -93,14 +100,19 @@ class ReviewOutdated(Condition):
         spec = self.review_outdated
         wanted = normalise(spec.task)
         if not any(t.done for t in facts.issue.tasks if normalise(t.text) == wanted):
-            return Outcome(False, f"task '{spec.task}' not ticked")
+            why = reason(f"{self.key}.not_ticked", task=spec.task)
+            return Outcome(False, f"task '{spec.task}' not ticked", reasons=why)
         given = facts.last_move(spec.given.from_, spec.given.to)
         reviewed = facts.shown_at(given) if given else None
         priced, _ = facts.estimate()
         if reviewed is None or priced is None:
-            return Outcome(False, f"no SoW revision on record for '{spec.task}'")
+            why = reason(f"{self.key}.no_revision", task=spec.task)
+            return Outcome(False, f"no SoW revision on record for '{spec.task}'", reasons=why)
         if priced.revision == reviewed:
-            return Outcome(False, f"'{spec.task}' is for SoW revision {reviewed}, the current one")
+            why = reason(f"{self.key}.current", task=spec.task, revision=reviewed)
+            return Outcome(
+                False, f"'{spec.task}' is for SoW revision {reviewed}, the current one", reasons=why
+            )
         shown = facts.revisions_shown(spec.versions_of)
         review = {
             "task": spec.task,
@@ -114,6 +126,9 @@ class ReviewOutdated(Condition):
             f"'{spec.task}' was ticked for SoW revision {reviewed}, "
             f"the estimate is now revision {priced.revision}",
             {"review": review},
+            reason(
+                f"{self.key}.outdated", task=spec.task, reviewed=reviewed, revision=priced.revision
+            ),
         )
 
 
@@ -130,7 +145,10 @@ class CloseQuarterLater(Condition):
         marker = _newest_in_stage(facts, self.close_quarter_later_than)
         expected, now = (marker.close_qtr if marker else None), facts.close_quarter()
         if expected is None or now is None:
-            return Outcome(False, f"expected {expected or 'no quarter'}, close date in {now}")
+            why = reason(f"{self.key}.unknown", expected=expected, now=now)
+            return Outcome(
+                False, f"expected {expected or 'no quarter'}, close date in {now}", reasons=why
+            )
         later = now > expected  # `FY26-Q4` < `FY27-Q1`: the names sort as the quarters do
         data = facts.issue.scoping.data
         assert data is not None  # a quarter came from its close date
@@ -138,4 +156,10 @@ class CloseQuarterLater(Condition):
             later,
             f"close date {data.close_date} is in {now}, "
             + (f"later than the {expected} expected" if later else f"{expected} was expected"),
+            reasons=reason(
+                f"{self.key}.{'later' if later else 'not_later'}",
+                close_date=str(data.close_date),
+                now=now,
+                expected=expected,
+            ),
         )

@@ -94,7 +94,8 @@ def keep_digest(
         token = "ps-triage-digest" + (f"-{slug}" if config.per == "person" else "")
         if issues is None:
             issues = _digest_issues(gitlab, config.project)
-        title = config.title.replace("{person}", person if config.per == "person" else "the team")
+        named = person if config.per == "person" else words.team()
+        title = config.title.replace("{person}", named)
         iid = issues.get(token) or _kept_anyway(
             gitlab, config.project, token, title, slug, write, words.about()
         )
@@ -117,7 +118,7 @@ def keep_digest(
                 gitlab,
                 config.project,
                 token,
-                person if config.per == "person" else "the team",
+                named,
                 config.title,
                 words.about(),
             )
@@ -240,6 +241,10 @@ class Words:
     def about(self) -> str:
         """The digest issue's text."""
         return self.render("issue")
+
+    def team(self) -> str:
+        """Who a team's one digest (`per: team`) is for, in its title's `{person}`."""
+        return self.render("team")
 
     def render(self, part: str, person: str = "", items: tuple[Item, ...] = ()) -> str:
         shown = [
