@@ -14,8 +14,9 @@ from .forecast_report import markdown
 from .issues.scoping import sample_problems
 from .issues.snapshot import IssueSnapshot
 from .planner import template_context
-from .planner.context import document_context, problem_context
+from .planner.context import document_context, price_problem_context, problem_context
 from .policy.model import Policy
+from .pricing import sample_price_problems
 from .render.markdown import Trusted
 from .render.templates import TemplateProblem, Templates
 from .rules.actions import Comment, ConfidenceCheck
@@ -225,7 +226,9 @@ def check_templates(policy: Policy, templates: Templates) -> list[str]:
     reasons = every_sample()
     # Every kind of data-block problem, with its values: a team's words for one that fails on
     # it (`problem.values.gt`) fail here too.
-    block_problems = [problem_context(p) for p in sample_problems()]
+    block_problems = [problem_context(p) for p in sample_problems()] + [
+        price_problem_context(p) for p in sample_price_problems()
+    ]
     # Without roles the sample has no estimate: say where that comes from.
     no_roles = (
         ""

@@ -38,6 +38,8 @@ KOREAN = """\
 {% elif problem.kind == "date_out_of_range" %}{{ problem.first }}부터 {{ problem.last }}까지의 날짜여야 합니다\
 {% elif problem.kind == "ends_before_start" %}{{ problem.start_date }} 이후여야 합니다\
 {% elif problem.kind == "second_block" %}두 번째 블록 ({{ problem.first_line }}행에 첫 번째)\
+{% elif problem.kind == "unknown_role" %}{{ problem.item + 1 }}번째 항목의 역할 '{{ problem.role }}'이(가) \
+단가표에 없습니다 ({{ problem.roles | join(", ") }})\
 {% elif problem.kind == "more_problems" %}그 밖에 {{ problem.count }}건\
 {% elif problem.kind in words %}{{ words[problem.kind] }}\
 {% else %}잘못된 값{% endif +%}
@@ -54,6 +56,12 @@ BROKEN = {
     "end_date": "2026-01-01",
     "line_items": [{"activity": "데브옵스 진단", "role": "PSE", "days": 0}],
     "discount_pct": 100,
+}
+
+
+UNPRICED = {
+    "customer": "부산 물류",
+    "line_items": [{"activity": "saas_discovery_remote", "role": "마법사", "days": 2}],
 }
 
 
@@ -76,6 +84,9 @@ def test_a_broken_block_is_worded_by_the_teams_template_with_no_english_from_cod
         scoping.run()
         (note,) = scoping.comments(deal, "data-block-problem")
         description = scoping.as_person("dana").issues.get(deal).description
+        unpriced = scoping.issue(title="부산 물류 - 스코핑", data=UNPRICED)
+        scoping.run(days=1 / 24)
+        (priced_note,) = scoping.comments(unpriced, "data-block-problem")
     problems = parse_scoping(description).problems
     assert {p.kind for p in problems} == {
         "missing",
@@ -97,6 +108,12 @@ def test_a_broken_block_is_worded_by_the_teams_template_with_no_english_from_cod
     assert not latin_words(note) - allowed, (latin_words(note) - allowed, note)
     for problem in problems:
         assert problem.message.split(";")[0] not in note, problem.message
+    # A block that cannot be priced (a role the rate card lacks): the policy's roles, no English.
+    assert (
+        "`estimate`: 1번째 항목의 역할 '마법사'이(가) 단가표에 없습니다 (PM, PSE, TA)"
+        in priced_note
+    )
+    assert latin_words(priced_note) <= latin_words(KOREAN) | {"estimate", "PM", "PSE", "TA"}
 
 
 def test_validate_renders_the_teams_words_for_every_kind_of_problem(korean):

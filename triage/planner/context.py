@@ -16,7 +16,7 @@ from ..issues.snapshot import IssueSnapshot
 from ..memo import last_answer
 from ..policy.model import NO_STAGE, Policy, Transition
 from ..policy.sow import Sow
-from ..pricing import Estimate, estimate
+from ..pricing import Estimate, PriceProblem, estimate
 from ..render.markdown import Trusted, Unit, mention
 from ..salesforce.ids import full
 from ..salesforce.ids import problem as id_problem
@@ -202,10 +202,7 @@ def _issue_context(
         "scoping": block.data.model_dump(mode="json") if block.data else None,
         "em_confidence": _em_confidence(issue, data),
         "problems": [problem_context(p) for p in block.problems]
-        + [
-            {"line": None, "field": "estimate", "message": text, "kind": "estimate", "values": {}}
-            for text in estimate_problems
-        ],
+        + [price_problem_context(p) for p in estimate_problems],
         "data_block_status": Trusted(block.status),
         "unknown_activities": _unknown_activities(policy.catalog, data, nearest),
         "deal": {**_deal_context(policy, issue), "timeline": _timeline(priced, data)},
@@ -223,6 +220,17 @@ def problem_context(problem: Problem) -> dict[str, Any]:
         "line": problem.line,
         "field": problem.field,
         "message": problem.message,
+        "kind": Trusted(problem.kind),
+    }
+
+
+def price_problem_context(problem: PriceProblem) -> dict[str, Any]:
+    """Why the estimate cannot be priced, as a data block's problem (`field` "estimate")."""
+    return {
+        **problem.values,
+        "line": None,
+        "field": "estimate",
+        "message": str(problem),
         "kind": Trusted(problem.kind),
     }
 
