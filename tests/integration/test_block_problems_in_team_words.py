@@ -129,3 +129,15 @@ def test_the_samples_validate_renders_with_hold_every_kind():
 
     kinds = {p.kind for p in sample_problems()}
     assert set(KINDS) <= kinds and {"missing", "greater_than", "too_long"} <= kinds
+
+
+def test_the_policy_reference_lists_every_kind_and_its_values():
+    from triage.issues.scoping import KINDS
+    from triage.pricing import KINDS as PRICE_KINDS
+
+    documented = (ROOT / "docs/policy.md").read_text()
+    (row,) = [line for line in documented.splitlines() if line.startswith("| `problems` |")]
+    for kind, values in {**KINDS, **PRICE_KINDS}.items():
+        named = ", ".join(f"`{v}`" for v in values if v != "input")
+        assert f"`{kind}` ({named})" in row if named else f"`{kind}`" in row, kind
+    assert "`greater_than` (`gt`)" in row and "`missing`" in row
