@@ -11,10 +11,12 @@ import yaml
 
 from .forecast import forecast
 from .forecast_report import markdown
+from .issues.scoping import sample_problems
 from .issues.snapshot import IssueSnapshot
 from .planner import template_context
-from .planner.context import document_context
+from .planner.context import document_context, price_problem_context, problem_context
 from .policy.model import Policy
+from .pricing import sample_price_problems
 from .render.markdown import Trusted
 from .render.templates import TemplateProblem, Templates
 from .rules.actions import Comment, ConfidenceCheck
@@ -222,6 +224,11 @@ def check_templates(policy: Policy, templates: Templates) -> list[str]:
     # Every reason a condition can give (rules/reasons.py), whichever the policy's give: a
     # wording (`reasons.j2`) that fails on one fails here, not in a run.
     reasons = every_sample()
+    # Every kind of data-block problem, with its values: a team's words for one that fails on
+    # it (`problem.values.gt`) fail here too.
+    block_problems = [problem_context(p) for p in sample_problems()] + [
+        price_problem_context(p) for p in sample_price_problems()
+    ]
     # Without roles the sample has no estimate: say where that comes from.
     no_roles = (
         ""
@@ -243,7 +250,8 @@ def check_templates(policy: Policy, templates: Templates) -> list[str]:
         for kind, obj in uses:
             try:
                 context = use_context(policy, issue, kind, obj)
-                templates.render(name, {**context, "links": sample_links, "reasons": reasons})
+                sample = {"links": sample_links, "reasons": reasons, "problems": block_problems}
+                templates.render(name, {**context, **sample})
             except TemplateProblem as error:
                 problems.append(
                     f"{error} (rendering for {kind} {getattr(obj, 'id', '')})".replace(" )", ")")

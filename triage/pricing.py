@@ -180,9 +180,64 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+class PriceProblem(str):
+    """Why a data block cannot be priced: the English itself (as `explain` and the shipped
+    notes show it), with a stable `kind` and its `values` a team's template words it with
+    (issue 33.12; KINDS)."""
+
+    kind: str
+    values: dict[str, Any]
+
+    def __new__(cls, message: str, kind: str, **values: Any) -> PriceProblem:
+        made = super().__new__(cls, message)
+        made.kind, made.values = kind, values
+        return made
+
+
+# The kinds of PriceProblem and the names of their values (`item`: the line item's index).
+KINDS: dict[str, tuple[str, ...]] = {
+    "other_currency": ("currency", "rate_card"),
+    "role_missing": ("item", "activity"),
+    "unknown_role": ("item", "role", "roles"),
+    "units_missing": ("item", "activity", "unit"),
+    "units_per_day": ("item", "activity"),
+    "days_missing": ("item", "activity"),
+}
+
+
+def sample_price_problems() -> list[PriceProblem]:
+    """One of each kind, as `validate` renders the templates with them."""
+    return [
+        PriceProblem(
+            "`currency` is EUR but the rate card is in USD",
+            "other_currency",
+            currency="EUR",
+            rate_card="USD",
+        ),
+        PriceProblem("line_items[0].role is missing", "role_missing", item=0, activity="A"),
+        PriceProblem(
+            "line_items[0].role 'Wizard' is not in the rate card (PSE)",
+            "unknown_role",
+            item=0,
+            role="Wizard",
+            roles=["PSE"],
+        ),
+        PriceProblem(
+            "line_items[0].units is missing", "units_missing", item=0, activity="A", unit="seat"
+        ),
+        PriceProblem(
+            "line_items[0].units is only for a fixed-price catalog item",
+            "units_per_day",
+            item=0,
+            activity="A",
+        ),
+        PriceProblem("line_items[0].days is missing", "days_missing", item=0, activity="A"),
+    ]
+
+
 def estimate(
     data: ScopingData, rates: Rates, catalog: tuple[Offering, ...] | list[Offering] = ()
-) -> tuple[Estimate | None, list[str]]:
+) -> tuple[Estimate | None, list[PriceProblem]]:
     """The estimate, or None and the problems that prevent it (unknown role, other currency,
     days or units missing). A line item naming a catalog offering (`catalog`) takes its role
     when it gives none, and a fixed-price offering is priced units x its unit price."""
@@ -192,12 +247,18 @@ def estimate(
 
 def _estimate(
     data: ScopingData, rates: Rates, catalog: tuple[Offering, ...] = ()
-) -> tuple[Estimate | None, tuple[str, ...]]:
+) -> tuple[Estimate | None, tuple[PriceProblem, ...]]:
     problems = []
     if data.currency is not None and data.currency != rates.currency:
         problems.append(
-            f"`currency` is {data.currency} but the rate card is in {rates.currency}: "
-            f"leave `currency` out (the rate card's is used) or write `currency: {rates.currency}`"
+            PriceProblem(
+                f"`currency` is {data.currency} but the rate card is in {rates.currency}: "
+                f"leave `currency` out (the rate card's is used) or write "
+                f"`currency: {rates.currency}`",
+                "other_currency",
+                currency=data.currency,
+                rate_card=rates.currency,
+            )
         )
     lines = []
     card_price = Decimal(0)
@@ -206,23 +267,40 @@ def _estimate(
         role = item.role or (offering.role if offering else None)
         if role is None:
             problems.append(
-                f"line_items[{index}].role is missing: '{item.activity}' is not in the service "
-                "catalog, so give its `role:`"
+                PriceProblem(
+                    f"line_items[{index}].role is missing: '{item.activity}' is not in the "
+                    "service catalog, so give its `role:`",
+                    "role_missing",
+                    item=index,
+                    activity=item.activity,
+                )
             )
             continue
         card = rates.roles.get(role)
         if card is None:
             problems.append(
-                f"line_items[{index}].role '{role}' is not in the rate card "
-                f"({', '.join(sorted(rates.roles))})"
+                PriceProblem(
+                    f"line_items[{index}].role '{role}' is not in the rate card "
+                    f"({', '.join(sorted(rates.roles))})",
+                    "unknown_role",
+                    item=index,
+                    role=role,
+                    roles=sorted(rates.roles),
+                )
             )
             continue
         fixed = offering.fixed if offering else None
         if fixed is not None:
             if item.units is None:
                 problems.append(
-                    f"line_items[{index}].units is missing: '{item.activity}' is priced per "
-                    f"{fixed.unit} (write e.g. `units: 2`)"
+                    PriceProblem(
+                        f"line_items[{index}].units is missing: '{item.activity}' is priced per "
+                        f"{fixed.unit} (write e.g. `units: 2`)",
+                        "units_missing",
+                        item=index,
+                        activity=item.activity,
+                        unit=fixed.unit,
+                    )
                 )
                 continue
             units = Decimal(str(item.units))
@@ -246,13 +324,23 @@ def _estimate(
             continue
         if item.units is not None:
             problems.append(
-                f"line_items[{index}].units is only for a fixed-price catalog item; "
-                f"'{item.activity}' is priced per day: write `days:`"
+                PriceProblem(
+                    f"line_items[{index}].units is only for a fixed-price catalog item; "
+                    f"'{item.activity}' is priced per day: write `days:`",
+                    "units_per_day",
+                    item=index,
+                    activity=item.activity,
+                )
             )
             continue
         if item.days is None:
             problems.append(
-                f"line_items[{index}].days is missing: '{item.activity}' is priced per day"
+                PriceProblem(
+                    f"line_items[{index}].days is missing: '{item.activity}' is priced per day",
+                    "days_missing",
+                    item=index,
+                    activity=item.activity,
+                )
             )
             continue
         days = Decimal(str(item.days))

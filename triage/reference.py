@@ -7,6 +7,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from .catalog import Exclusion, FixedPrice, Offering
+from .issues.scoping import KINDS as BLOCK_KINDS
+from .issues.scoping import sample_problems
 from .policy.banners import Banners
 from .policy.model import (
     Assignment,
@@ -24,9 +26,22 @@ from .policy.model import (
     Transition,
 )
 from .policy.sow import LabelTerms, Sow
+from .pricing import KINDS as PRICE_KINDS
 from .pricing import Rates
 from .rules.actions import ACTIONS
 from .rules.conditions import CONDITIONS
+
+
+def _kinds(kinds: dict[str, tuple[str, ...]]) -> str:
+    named = {kind: [f"`{v}`" for v in values if v != "input"] for kind, values in kinds.items()}
+    return ", ".join(
+        f"`{kind}`" + (f" ({', '.join(values)})" if values else "")
+        for kind, values in named.items()
+    )
+
+
+# The pydantic error types a data block gives, and their values (`sample_problems`).
+_PYDANTIC_KINDS = {p.kind: tuple(p.values) for p in sample_problems() if p.kind not in BLOCK_KINDS}
 
 # Every variable a template may use. Values marked (trusted) are not escaped; all others are
 # escaped for GitLab Markdown when rendered.
@@ -85,7 +100,16 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "(the data block's value)",
     "confidence": "for a `confidence_check` comment: `label` (the label's value) and `stated` "
     "(the data block's)",
-    "problems": "what is wrong with the data block or the estimate: `line`, `field`, `message`",
+    "problems": "what is wrong with the data block or the estimate: `line`, `field`, `message` "
+    "(the code's English, as the shipped note shows it), and for a team's own words `kind` (a "
+    "stable id, trusted) with that kind's values as the problem's own keys (`problem.gt`; "
+    "`validate` renders the templates with one problem of each kind). The kinds: pydantic's "
+    "error types, with their context, "
+    + _kinds(_PYDANTIC_KINDS)
+    + ", each with `input` (the value written, when it is one short value); the bot's own, "
+    + _kinds(BLOCK_KINDS)
+    + "; and with `field` estimate (the block cannot be priced; `item` is the line item's index "
+    "from 0), " + _kinds(PRICE_KINDS),
     "data_block_status": "valid, invalid or missing (trusted)",
     "unknown_activities": "the data block's activities the service catalog does not know, each "
     "once and sorted (whatever the line items' order): `activity` (as written), `closest` (the "

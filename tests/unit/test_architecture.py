@@ -65,7 +65,11 @@ DENIED = IO_MODULES | {
     "jinja2",  # templates reach the planner compiled, as a value (they render with a deadline)
 }
 # Libraries outside the standard one the planner may use: each works on the values it is given.
-THIRD_PARTY = {"pydantic", "yaml"}
+THIRD_PARTY = {
+    "pydantic",
+    "pydantic_core",
+    "yaml",
+}  # pydantic_core: its errors (PydanticCustomError)
 # Reading a file or the clock in a module's own source, whatever it imports.
 IO_CALLS = re.compile(
     r"\bopen\(|\.read_(?:text|bytes)\(|\.open\(|\b(?:datetime|date)\.(?:now|today|utcnow)\("

@@ -186,3 +186,27 @@ def test_the_notes_words_say_what_each_condition_saw(spec):
         events=(LabelEvent("dana", "proposal::SOW_WIP", "add", at("2026-01-05T09:00:00Z")),),
     )
     check(spec, issue, stage="SOW_WIP")  # `check` compares the words with what it saw
+
+
+def test_an_unpriced_estimate_gives_each_problems_kind_and_values():
+    """`estimate.unpriced` carries, beside the English, each problem's stable kind and values:
+    a team's reasons.j2 words them (issue 33.12)."""
+    items = [
+        {"activity": "saas_discovery_remote", "role": "Wizard", "days": 2},
+        {"activity": "Workshop", "role": "PSE"},
+    ]
+    policy = workspace().policy
+    facts = Facts(
+        issue=snapshot(data=block(line_items=items)),
+        moment=Moment(NOW),
+        stage=None,
+        stage_prefix="proposal",
+        rates=policy.rates,
+        catalog=policy.catalog,
+    )
+    (why,) = PARSE.validate_python({"estimate": "invalid"}).evaluate(facts).reasons
+    assert why["unpriced"] == [
+        {"kind": "unknown_role", "item": 0, "role": "Wizard", "roles": ["PM", "PSE", "TA"]},
+        {"kind": "days_missing", "item": 1, "activity": "Workshop"},
+    ]
+    assert why["problems"][1] == "line_items[1].days is missing: 'Workshop' is priced per day"

@@ -13,7 +13,9 @@ the description line, the field, what was expected and how to fix it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as _field
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -25,6 +27,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from ..yaml_source import Bounds, YamlRefused, YamlSyntaxError, load_plain, parse
 
@@ -56,16 +59,26 @@ class People(_Strict):
 def _a_username(value: str) -> str:
     name = value.strip().lstrip("@")
     if not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.-]{0,254}", name):
-        raise ValueError("a GitLab username: letters, digits, '_', '-', '.', at most 255")
+        raise PydanticCustomError(
+            "username",
+            "a GitLab username: letters, digits, '_', '-', '.', at most {max_length}",
+            {"max_length": 255},
+        )
     if name.lower() in ("all", "here"):
-        raise ValueError(f"@{name} would notify everyone: name one person")
+        raise PydanticCustomError(
+            "mentions_everyone", "@{name} would notify everyone: name one person", {"name": name}
+        )
     return name
 
 
 def _business_date(value: date | None) -> date | None:
     """Dates the bot counts days and fiscal quarters with: a year out of range is a typo."""
     if value is not None and not FIRST_DATE <= value <= LAST_DATE:
-        raise ValueError(f"a date between {FIRST_DATE} and {LAST_DATE}; check the year")
+        raise PydanticCustomError(
+            "date_out_of_range",
+            "a date between {first} and {last}; check the year",
+            {"first": FIRST_DATE.isoformat(), "last": LAST_DATE.isoformat()},
+        )
     return value
 
 
@@ -165,7 +178,11 @@ class ScopingData(_Strict):
     def _ends_after_it_starts(cls, value: date | None, info: ValidationInfo) -> date | None:
         start = info.data.get("start_date")
         if value is not None and start is not None and value < start:
-            raise ValueError(f"a date after start_date ({start}); check them")
+            raise PydanticCustomError(
+                "ends_before_start",
+                "a date after start_date ({start_date}); check them",
+                {"start_date": start.isoformat()},
+            )
         return value
 
     @field_validator("line_items")
@@ -174,18 +191,25 @@ class ScopingData(_Strict):
         """Every line item is a row of several comments: thousands would post comments of
         hundreds of KB (or past GitLab's 1,000,000-character limit, then none at all)."""
         if len(items) > MAX_LINE_ITEMS:
-            raise ValueError(
-                f"{len(items)} line items; at most {MAX_LINE_ITEMS}: group them, one per "
-                "activity and role"
+            raise PydanticCustomError(
+                "too_many_line_items",
+                "{count} line items; at most {max_length}: group them, one per activity and role",
+                {"count": len(items), "max_length": MAX_LINE_ITEMS},
             )
         return items
 
 
 @dataclass(frozen=True)
 class Problem:
+    """What is wrong with a data block: `message` is the operator's English (`triage explain`,
+    the shipped note); `kind` (one of KINDS, or pydantic's error type) and its `values` let a
+    team's template word it (issue 33.12)."""
+
     line: int | None  # line of the description
     field: str
     message: str
+    kind: str = "invalid"
+    values: Mapping[str, Any] = _field(default_factory=dict, hash=False)
 
     def __str__(self) -> str:
         where = f"line {self.line}, " if self.line else ""
@@ -229,6 +253,7 @@ def parse_scoping(description: str) -> ScopingBlock:
                         line,
                         "scoping block",
                         "the marker must be followed by a fenced block opened with ```yaml and closed with ```",
+                        "no_block",
                     ),
                 ),
             )
@@ -246,14 +271,16 @@ def parse_scoping(description: str) -> ScopingBlock:
         located = parse(match.group("body"), line_offset=first_line, bounds=BLOCK_BOUNDS)
     except YamlRefused as error:
         line = error.position.line if error.position else first_line + 1
-        return ScopingBlock(
-            "invalid", problems=(Problem(line, "scoping block", f"{error}; {error.fix}"),)
+        refused = Problem(
+            line, "scoping block", f"{error}; {error.fix}", "yaml_refused", {"error": str(error)}
         )
+        return ScopingBlock("invalid", problems=(refused,))
     except YamlSyntaxError as error:
         where = error.position.line if error.position else None
-        return ScopingBlock(
-            "invalid", problems=(Problem(where, "scoping block", f"not valid YAML: {error}"),)
+        broken = Problem(
+            where, "scoping block", f"not valid YAML: {error}", "yaml", {"error": str(error)}
         )
+        return ScopingBlock("invalid", problems=(broken,))
     if not isinstance(located.data, dict):
         return ScopingBlock(
             "invalid",
@@ -262,6 +289,7 @@ def parse_scoping(description: str) -> ScopingBlock:
                     first_line + 1,
                     "scoping block",
                     "expected fields such as `customer:` and `line_items:`",
+                    "not_fields",
                 ),
             ),
         )
@@ -281,6 +309,8 @@ def parse_scoping(description: str) -> ScopingBlock:
                     position.line if position else None,
                     field,
                     item["msg"].removeprefix("Value error, ") + (f"; {fix}" if fix else ""),
+                    item["type"],
+                    _values(item),
                 )
             )
         return ScopingBlock("invalid", problems=_listed(problems))
@@ -300,6 +330,8 @@ def _second_block(description: str, first: re.Match[str]) -> Problem | None:
         "scoping block",
         f"a second data block (the first is at line {first_line}): ps-triage reads one; keep one "
         "block with every field, and delete the other (or its `ps-triage:scoping` line)",
+        "second_block",
+        {"first_line": first_line},
     )
 
 
@@ -309,7 +341,13 @@ def _listed(problems: list[Problem]) -> tuple[Problem, ...]:
     if len(problems) <= MAX_PROBLEMS:
         return tuple(problems)
     more = len(problems) - MAX_PROBLEMS
-    rest = Problem(None, "scoping block", f"{more:,} more problems; fix the ones above first")
+    rest = Problem(
+        None,
+        "scoping block",
+        f"{more:,} more problems; fix the ones above first",
+        "more_problems",
+        {"count": more},
+    )
     return (*problems[:MAX_PROBLEMS], rest)
 
 
@@ -326,3 +364,85 @@ def block_line(description: str, path: tuple[Any, ...]) -> int | None:
         return first_line + 1
     position = located.position(path)
     return position.line if position else first_line + 1
+
+
+def _values(error: Any) -> dict[str, Any]:
+    """A pydantic error's context (`gt`, `max_length`, `expected`, ...) and the value it was
+    given (`input`) when that is one short scalar: what a team's template words the problem with."""
+    values = {key: _scalar(value) for key, value in (error.get("ctx") or {}).items()}
+    given = error.get("input")
+    if isinstance(given, date):
+        given = given.isoformat()
+    if isinstance(given, float) and given.is_integer():
+        given = int(given)
+    if isinstance(given, bool | int | float) or (isinstance(given, str) and len(given) <= 100):
+        values["input"] = given
+    return values
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # `gt: 0` of a float field: 0, as its message says
+    return value if isinstance(value, bool | int | float | str) else str(value)
+
+
+# Kinds of problem the bot finds itself (the others are pydantic's error types: `missing`,
+# `extra_forbidden`, `greater_than`, ...), each with the names of its values.
+KINDS: dict[str, tuple[str, ...]] = {
+    "no_block": (),  # the marker without a fenced yaml block after it
+    "second_block": ("first_line",),
+    "yaml": ("error",),  # not valid YAML: the parser's words
+    "yaml_refused": ("error",),  # too big, too deep, aliases
+    "not_fields": (),  # YAML, but not `field: value` lines
+    "more_problems": ("count",),  # past the first MAX_PROBLEMS
+    "username": ("max_length", "input"),
+    "mentions_everyone": ("name", "input"),
+    "date_out_of_range": ("first", "last", "input"),
+    "ends_before_start": ("start_date", "input"),
+    "too_many_line_items": ("count", "max_length"),
+}
+
+# Broken blocks that give every kind of problem above and the usual pydantic ones: the problems
+# `validate` renders the templates with (`sample_problems`).
+_SAMPLE_BLOCKS = (
+    """custmer: Sample
+segment: [a]
+close_date: 3000-01-01
+revisit_on: soon
+currency: eur
+people: {sa: "@all", ae: "not a name"}
+confidence: {value: Blue, rationale: ok}
+line_items:
+  - {activity: "", role: Consultant, days: 0, units: many, rate: 2000000000000}
+discount_pct: 100
+""",
+    f"""customer: {"x" * 201}
+start_date: 2026-02-01
+end_date: 2026-01-01
+skills: [{", ".join(["a"] * 21)}]
+links: x
+confidence: Green
+""",
+    f"customer: Sample\nline_items: [{', '.join(['{activity: a, days: 1}'] * 201)}]\n",
+    "- a list\n",
+    "customer: [unclosed\n",
+    "a: &x 1\nb: *x\n",
+)
+
+
+def sample_problems() -> tuple[Problem, ...]:
+    """One problem of each kind the sample blocks give, and one of each kind of KINDS (some
+    15 ms, once a check)."""
+    fenced = [f"{MARKER}\n```yaml\n{block}```\n" for block in _SAMPLE_BLOCKS]
+    many = "".join(f"x{i}: 1\n" for i in range(MAX_PROBLEMS))
+    texts = [
+        *fenced,
+        f"{MARKER}\n\nno block",
+        fenced[4] + "\n" + fenced[4],
+        fenced[1].replace("confidence: Green\n", many),
+    ]
+    found: dict[str, Problem] = {}
+    for text in texts:
+        for problem in parse_scoping(text).problems:
+            found.setdefault(problem.kind, problem)
+    return tuple(found.values())

@@ -11,12 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 from ..catalog import Offering, closest, find, unknown
-from ..issues.scoping import People, ScopingData
+from ..issues.scoping import People, Problem, ScopingData
 from ..issues.snapshot import IssueSnapshot
 from ..memo import last_answer
 from ..policy.model import NO_STAGE, Policy, Transition
 from ..policy.sow import Sow
-from ..pricing import Estimate, estimate
+from ..pricing import Estimate, PriceProblem, estimate
 from ..render.markdown import Trusted, Unit, mention
 from ..salesforce.ids import full
 from ..salesforce.ids import problem as id_problem
@@ -201,14 +201,37 @@ def _issue_context(
         "stage_label": Trusted(life.label(stage)) if stage else None,
         "scoping": block.data.model_dump(mode="json") if block.data else None,
         "em_confidence": _em_confidence(issue, data),
-        "problems": [
-            {"line": p.line, "field": p.field, "message": p.message} for p in block.problems
-        ]
-        + [{"line": None, "field": "estimate", "message": text} for text in estimate_problems],
+        "problems": [problem_context(p) for p in block.problems]
+        + [price_problem_context(p) for p in estimate_problems],
         "data_block_status": Trusted(block.status),
         "unknown_activities": _unknown_activities(policy.catalog, data, nearest),
         "deal": {**_deal_context(policy, issue), "timeline": _timeline(priced, data)},
         "opportunity": _opportunity(policy, data),
+    }
+
+
+def problem_context(problem: Problem) -> dict[str, Any]:
+    """A data block's problem as the templates see it: the English `message`, and its `kind`
+    and values (`problem.gt`, `problem.count`, ...) a team's template words it with (issue
+    33.12). The values are the problem's own keys, as a reason's are (a dict's `.values` would
+    be its method in a template)."""
+    return {
+        **problem.values,
+        "line": problem.line,
+        "field": problem.field,
+        "message": problem.message,
+        "kind": Trusted(problem.kind),
+    }
+
+
+def price_problem_context(problem: PriceProblem) -> dict[str, Any]:
+    """Why the estimate cannot be priced, as a data block's problem (`field` "estimate")."""
+    return {
+        **problem.values,
+        "line": None,
+        "field": "estimate",
+        "message": str(problem),
+        "kind": Trusted(problem.kind),
     }
 
 

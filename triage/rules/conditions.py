@@ -227,7 +227,10 @@ class EstimateState(Condition):
             priced, problems = facts.estimate()
             if priced is None:
                 state, saw = "invalid", "; ".join(problems)
-                why = reason("estimate.unpriced", problems=list(problems))
+                unpriced = [{"kind": p.kind, **p.values} for p in problems]
+                why = reason(
+                    "estimate.unpriced", problems=[str(p) for p in problems], unpriced=unpriced
+                )
             else:
                 days, net = f"{priced.total_days.normalize():f}", facts.amount(priced.net_price)
                 state, saw = "valid", f"{days} days, net {net}"

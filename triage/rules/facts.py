@@ -14,7 +14,7 @@ from ..catalog import Offering
 from ..issues.markers import find_marker
 from ..issues.scoping import ScopingData
 from ..issues.snapshot import IssueSnapshot
-from ..pricing import Estimate, Rates, estimate
+from ..pricing import Estimate, PriceProblem, Rates, estimate
 from .fiscal import FiscalQuarter, NamedBy, fiscal_quarter
 from .moment import Moment
 from .moves import stage_moves
@@ -51,7 +51,7 @@ class Facts:
     catalog: tuple[Offering, ...] | list[Offering] = ()  # the policy's service catalog
     estimator: Callable[
         [ScopingData, Rates, tuple[Offering, ...] | list[Offering]],
-        tuple[Estimate | None, list[str]],
+        tuple[Estimate | None, list[PriceProblem]],
     ] = estimate
     # How an amount is written for a person (the policy's currency and locale: `₩5,130,000`);
     # None: the currency's code and two decimals.
@@ -134,7 +134,7 @@ class Facts:
         dates = [d for d in (data.close_date, data.revisit_on) if d] if data else []
         return max(dates, default=None)
 
-    def estimate(self) -> tuple[Estimate | None, list[str]]:
+    def estimate(self) -> tuple[Estimate | None, list[PriceProblem]]:
         data = self.issue.scoping.data
         return self.estimator(data, self.rates, self.catalog) if data else (None, [])
 

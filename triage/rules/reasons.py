@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..pricing import sample_price_problems
+
 Reason = Mapping[str, Any]
 
 # Dates are ISO texts (the `day` filter writes them as the locale does); days of `.1f`/`.0f`
@@ -33,7 +35,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "field.empty": {"field": "close_date"},
     "estimate.block_invalid": {},
     "estimate.no_line_items": {},
-    "estimate.unpriced": {"problems": ["unknown role 'Wizard'"]},
+    # `problems`: the English; `unpriced`: each one's `kind` and values (pricing.KINDS).
+    "estimate.unpriced": {
+        "problems": [str(p) for p in sample_price_problems()],
+        "unpriced": [{"kind": p.kind, **p.values} for p in sample_price_problems()],
+    },
     "estimate.priced": {"days": "29", "net": "USD 67,200.00"},
     "unknown_activities.found": {"activities": ["Sample work"]},
     "unknown_activities.none": {},
