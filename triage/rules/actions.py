@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..issues.markers import find_marker
 from ..render.markdown import Trusted, mention
+from .clock import reminder_clock, sla
 from .facts import Facts, NeedDetail
 from .fiscal import business_days_between
 from .registry import tagged_union
@@ -210,8 +210,7 @@ class Comment(Action):
             key, once = f"{key}/{priced.revision}", True
             close_qtr = facts.close_quarter()
         if spec.every or spec.quarter_end_every:
-            quarter_end = facts.deal_in_quarter_end() and spec.quarter_end_every is not None
-            every = spec.quarter_end_every if quarter_end else spec.every
+            every, quarter_end = sla(facts, spec.every, spec.quarter_end_every)
             if every is None or not facts.business_day() or not facts.business_hours():
                 return  # a quarter-end-only reminder outside quarter-end mode; or a weekend,
                 # a holiday, or outside business hours (a later run posts it)
@@ -234,23 +233,14 @@ class Comment(Action):
             else:
                 # One reminder when the SLA is missed, one escalation past the margin, then
                 # silence until something changes: a new entry into the stage, or an edit by
-                # people (a note, a label, the description), which starts the count again.
-                since = max(entered, _last_edit(facts))
-                idle = clock(since, marks)
-                if idle < every:
+                # people (a note, a label, the description), which starts the count again
+                # (rules/clock.py, which the digest's overdue listing follows too).
+                cycle = reminder_clock(facts, key, entered, every, spec.escalate_after, marks)
+                if not cycle.reminder_due:
                     return
-                key, once = f"{key}/s{since:%Y%m%d%H%M%S}", True
+                key, once = cycle.key, True
                 context["sla_days"] = every
-                # The escalation comes the margin after the reminder was posted, never with it:
-                # at rollout a backlog deal long past its SLA is reminded first (issue 32.7).
-                reminded = _reminded(facts, key)
-                if (
-                    spec.escalate_after
-                    and idle >= every + spec.escalate_after
-                    and reminded is not None
-                    and business_days_between(reminded, today, facts.holidays)
-                    >= spec.escalate_after
-                ):
+                if cycle.escalation_due:
                     lead, left = _notify(spec.escalate_to, step.context, facts)
                     draft.comments.append(
                         CommentRequest(
@@ -297,28 +287,6 @@ def named(mentions: list[Trusted]) -> list[Trusted]:
     """Mentions as names that notify no one (`@felix` as `felix`): the digest mentions them, or
     a comment past `contacts.mentions_per_day` (planner/comments.py) leaves them unmentioned."""
     return [Trusted(m.removeprefix("@")) for m in mentions]
-
-
-def _reminded(facts: Facts, key: str) -> date | None:
-    """The day (the team's) the bot posted the reminder `key` on the issue, if it has."""
-    posted = [
-        n.created_at
-        for n in facts.issue.notes or ()
-        if n.author == facts.bot and (m := find_marker(n.body)) is not None and m.key == key
-    ]
-    return facts.moment.date_of(min(posted)) if posted else None
-
-
-def _last_edit(facts: Facts) -> datetime:
-    """The newest edit by people (notes, labels, description), once notes and label events are
-    read; a reminder waits for them."""
-    if facts.issue.notes is None:
-        raise NeedDetail("notes")
-    if facts.issue.label_events is None:
-        raise NeedDetail("label_events")
-    last = facts.last_human_activity()
-    assert last is not None
-    return last
 
 
 @dataclass(frozen=True)
