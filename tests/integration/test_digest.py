@@ -208,6 +208,39 @@ def test_in_quarter_end_a_deal_of_this_quarter_comes_daily_beside_news_never_alo
         assert "- overdue: [Quill Bank](" in note.body and "Juniper" not in note.body
 
 
+def test_after_a_comment_the_lead_gets_the_deal_only_with_its_escalation_on_the_reminder_clock():
+    """Issue 32.1: in Estimate_Feedback since Mon 02-02 (reminder 3 business days, escalation to
+    the triage lead dana 2 more), felix (its sa) comments on Tue 02-17 at 10:00, before the bot's
+    first run: the reminder's clock starts again there (Mon 02-16 is Presidents' Day). The
+    digest follows that clock, not the days in the stage: nobody gets the deal as overdue on
+    02-18 or 02-19; felix's reminder is due on Fri 02-20 at 10:00, news in his digest; the
+    escalation 2 business days after it (Tue 02-24), news in dana's, her first: never the deal
+    as "overdue" before its escalation was due."""
+    issues = [issue(1, "Estimate_Feedback", at="2026-02-02T09:00:00Z")]
+    with running_emulator(seed(issues, now="2026-02-17T10:00:00Z")) as emu:
+        url = emu.url
+        project_as(url, "felix").issues.get(1, lazy=True).notes.create(
+            {"body": "Their procurement answers on Friday."}
+        )
+        for day in (18, 19, 20, 23, 24, 25):
+            for hour in (10, 15):
+                admin(url, "clock", {"now": f"2026-02-{day}T{hour}:00:00Z"})
+                bot_run(url, ws=PER_PERSON)
+        days = {
+            person: [find_marker(n.body).key.rsplit("/", 1)[1] for n in digest_notes(url, person)]
+            for person in ("dana", "felix", "imogen")
+        }
+        assert days == {
+            "dana": ["2026-02-24"],
+            "felix": ["2026-02-20"],
+            "imogen": ["2026-02-20"],
+        }, days
+        [dana] = digest_notes(url, "dana")
+        assert "- escalation: [Juniper Rail](" in dana.body and "overdue" not in dana.body
+        [felix] = digest_notes(url, "felix")
+        assert "- reminder: [Juniper Rail](" in felix.body and "overdue" not in felix.body
+
+
 def test_no_digest_on_the_teams_public_holiday(tmp_path):
     """Mon 2026-01-19 is Martin Luther King Jr. Day in the US: the shipped US team's digest (and
     reminder) waits for Tue (issue 33, item 5)."""

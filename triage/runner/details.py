@@ -145,8 +145,14 @@ def plan_batch(
             else:
                 read = None if key in stale else filled[key][1]
                 cache.keep(seen[key], read or now, remember(plan, seen[key], now, settings))
-        if key in seen:  # the forecast needs the label events (stage starts), not the notes
-            seen[key] = seen[key].changed(notes=None, note_awards={})
+        if key in seen:
+            # The forecast needs the label events (stage starts); the digest, the notes' authors
+            # and times and the bot's markers (a reminder's clock, rules/clock.py), not their text.
+            issue = seen[key]
+            kept = (
+                issue.compact(settings.bot) if policy.digest.project else issue.changed(notes=None)
+            )
+            seen[key] = kept.changed(note_awards={})
     return plans
 
 

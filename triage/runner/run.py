@@ -334,7 +334,7 @@ def run_holding(
             if probe:  # planned, not applied: what a writing run would remind of
                 applied = [o.plan for o in result.outcomes if o.status == "planned"]
             due = reminders(policy, applied, {s.ref: s for s in final})
-            for person, items in overdue(policy, mine, when, settings.members).items():
+            for person, items in overdue(policy, mine, when, settings.members, bot).items():
                 due.setdefault(person, []).extend(items)  # after the day's reminders
             kept = keep_digest(
                 policy,
