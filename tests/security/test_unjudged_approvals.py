@@ -1,0 +1,61 @@
+"""Attacks on the approvals a run reads the approver groups for only when it must judge someone
+(issue 31 item 8): a gated label or an emoji given by someone who is not an approver, at a
+moment the run may not (or cannot) read the groups. Nothing they did may count anywhere."""
+
+from __future__ import annotations
+
+from triage.rules.fiscal import fiscal_quarter
+from triage.testing import Scoping
+
+from support import project_as
+
+DATA = {
+    "customer": "Acme Widgets",
+    "close_date": "2026-01-20",
+    "people": {"sa": "felix", "ae": "imogen"},
+    "line_items": [{"activity": "Discovery", "role": "PSE", "days": 3}],
+}
+TASKS = [
+    "Discovery call held",
+    "Customer agreed price and scope",
+    "SoW reviewed by account team and customer",
+]
+
+
+def hide_group(scoping: Scoping, path: str) -> None:
+    """The group becomes private to its members (the bot is none): GitLab answers 404."""
+    group = scoping.emulator.store.group_by_ref(path)
+    assert group is not None
+    group.visibility = "private"
+
+
+def forecast_text(scoping: Scoping) -> str:
+    now = scoping.emulator.store.clock.now()
+    quarter = fiscal_quarter(now.date(), 2)
+    issues = project_as(scoping.emulator.url, "dana").issues.list(get_all=True, state="all")
+    return next(i for i in issues if i.title == f"PS forecast {quarter.name}").description
+
+
+def won_row(text: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith("| Won (bookings) |"))
+
+
+def test_a_win_whose_gate_could_not_be_judged_is_counted_nowhere(scoping):
+    """Deal Desk's group cannot be read (made private, renamed, the bot removed): a Developer who
+    closes an approved deal as won is not judged, and the run fails that issue. The forecast the
+    same run writes must not book the win it could not judge."""
+    iid = scoping.issue(stage="Approved", tasks=TASKS, data=DATA, author="rowan")
+    scoping.run()
+    before = won_row(forecast_text(scoping))
+    assert before.startswith("| Won (bookings) | 0 |")
+    scoping.emulator.store.clock.advance(600)
+    hide_group(scoping, "ps/deal-desk")
+    quarter = fiscal_quarter(scoping.emulator.store.clock.now().date(), 2).label
+    scoping.as_person("felix").issues.update(
+        iid, {"add_labels": f"proposal::Closed_Won,close_qtr::{quarter}", "state_event": "close"}
+    )
+    result = scoping.run()
+    assert [o.plan.iid for o in result.errors] == [iid]
+    assert "ps/deal-desk" in str(result.errors[0].error)
+    assert result.forecast_failed and "its gates could not be checked" in str(result.forecast)
+    assert won_row(forecast_text(scoping)) == before
