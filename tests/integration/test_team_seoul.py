@@ -215,6 +215,18 @@ TA_MISSING = (
     "first"
 )
 TA_MISSING_KO = "기술 아키텍트 검토: 기준 금액 초과, 기술 아키텍트가 먼저 TA::Approved 설정"
+BANNERS = """
+banners:
+  superseded: ":no_entry: **이전 버전입니다.** 최신 버전은 [여기]({url}). 이 버전은 아래에 접어 두었습니다."
+  superseded_summary: 이전 버전
+  resolved: ":white_check_mark: **해결됨**: 할 일이 없습니다. 아래에 접어 두었습니다."
+  resolved_summary: 보고 당시 내용
+"""
+CONTACT_LINES = (
+    "  not_a_member: '{person}님은 {project} 멤버가 아니어서 멘션하지 않았습니다.'\n"
+    "  em_not_a_member: '{person}님은 {project} 멤버가 아닙니다.'\n"
+    "  mentions_capped: '규칙 {rule}의 댓글이 24시간 동안 {count}번 멘션해 이번에는 하지 않습니다.'\n"
+)
 HEADINGS = ["1. 계약 당사자", "2. 범위 및 활동", "3. 비용", "4. 담당자", "5. 유효 기간", "6. 서명"]
 # A won amount as ko_KR writes it (₩20,637,000); an amount written with a minor unit or the
 # shipped team's currency or format.
@@ -297,6 +309,8 @@ def adopt(target):
     (target / "templates/sow.docx").write_bytes(korean_sow_template())
     # The notes and the forecast issue in Korean: the team's templates and the policy's words.
     edit(policy, (TA_MISSING, TA_MISSING_KO))
+    # The policy's words the file init writes does not show (validate names them): Korean too.
+    edit(policy, ("\ncontacts:\n", f"{BANNERS}\ncontacts:\n{CONTACT_LINES}"))
     for name, text in (
         ("forecast.md.j2", FORECAST),
         ("forecast-snapshot.md.j2", SNAPSHOT),

@@ -106,8 +106,12 @@ class _Origins:
             source, local = self.joined[key][path[1]]
             local_path = (key, local, *path[2:])
             return source.file, source.located.position(local_path), local_path
-        source = self.top.get(key) or next(iter(self.top.values()))
-        return source.file, source.located.position(path), path
+        found = self.top.get(key)
+        if found is None:  # a key no file writes: the file that writes the most of the policy
+            files = [s.file for s in self.top.values()]
+            main = max(files, key=files.count)
+            found = next(s for s in self.top.values() if s.file == main)
+        return found.file, found.located.position(path), path
 
 
 def _known_words() -> list[str]:
