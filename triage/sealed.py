@@ -44,7 +44,9 @@ def load_sealed(path: Path, key: str, edition: str) -> Any:
         value, seal = data["kept"], str(data["seal"])
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
-    return value if hmac.compare_digest(seal, _seal(key, edition, value)) else None
+    # as bytes: compare_digest raises TypeError on a text with other than ASCII in it
+    made = _seal(key, edition, value).encode()
+    return value if hmac.compare_digest(seal.encode(), made) else None
 
 
 def save_sealed(path: Path, key: str, edition: str, value: Any) -> None:

@@ -4,10 +4,12 @@ moment the run may not (or cannot) read the groups. Nothing they did may count a
 
 from __future__ import annotations
 
+from triage.gitlab.adapter import GitLab
 from triage.rules.fiscal import fiscal_quarter
-from triage.testing import Scoping
+from triage.serve.service import replanner
+from triage.testing import BOT_TOKEN, Scoping
 
-from support import project_as
+from support import GATE_DATA, GATE_TASKS, project_as
 
 DATA = {
     "customer": "Acme Widgets",
@@ -59,3 +61,42 @@ def test_a_win_whose_gate_could_not_be_judged_is_counted_nowhere(scoping):
     assert "ps/deal-desk" in str(result.errors[0].error)
     assert result.forecast_failed and "its gates could not be checked" in str(result.forecast)
     assert won_row(forecast_text(scoping)) == before
+
+
+def thumbs_up(scoping: Scoping, who: str, iid: int) -> None:
+    """`who` gives :thumbsup: on the bot's approval request of the issue."""
+    [request] = scoping.comments(iid, "approval-request")
+    person = scoping.as_person(who).issues.get(iid, lazy=True)
+    note = next(n for n in person.notes.list(get_all=True) if n.body == request)
+    person.notes.get(note.id, lazy=True).awardemojis.create({"name": "thumbsup"})
+
+
+def test_serve_judges_an_approval_against_the_groups_as_they_are_now(scoping):
+    """`triage serve` plans each issue again with one GitLab connection for its whole life. A
+    director removed from ps/ps-directors while it runs must approve nothing more: the groups
+    it read for an earlier event are not who approves now."""
+    first, second = (
+        scoping.issue(stage="Ready For Approval", tasks=GATE_TASKS, data=GATE_DATA)
+        for _ in range(2)
+    )
+    scoping.run()
+    director = scoping.member_of("ps/ps-directors")
+    replan = replanner(
+        scoping.workspace.policy,
+        GitLab(scoping.emulator.url, BOT_TOKEN),
+        scoping.workspace.templates,
+    )
+    scoping.emulator.store.clock.advance(600)
+    thumbs_up(scoping, director, first)
+    replan((scoping.project_path, first), None)
+    assert scoping.stage(first) == "Approved"  # a director then: the groups were read
+    store = scoping.emulator.store
+    group, user = store.group_by_ref("ps/ps-directors"), store.user_by_username(director)
+    assert group is not None and user is not None
+    del group.members[user.id]
+    store.clock.advance(600)
+    thumbs_up(scoping, director, second)
+    replan((scoping.project_path, second), None)
+    assert scoping.stage(second) == "Ready For Approval"
+    [refused] = scoping.comments(second, "refused")
+    assert f"set by [{director}](" in refused
