@@ -306,7 +306,9 @@ def policy_reference() -> str:
         ' another plural as the second argument: `plural("Tag", "Tage")`; a Korean, Japanese or'
         " Chinese counter follows the number with no space and no plural: `12명`), `day` (a date"
         ' as the locale writes it: `Nov 27, 2026`, `27.11.2026`; `day("long")` for contracts:'
-        " `November 27, 2026`, `2026년 11월 27일`), `code`, `mention`,"
+        " `November 27, 2026`, `2026년 11월 27일`; a time a note is given, `attempt.at` or"
+        " `move.at`, `2026-01-12 21:00 JST`, gets its date so written: `2026/01/12 21:00 JST`"
+        " for ja_JP), `code`, `mention`,"
         " `trusted`, `md`,"
         ' `label` (a label read from GitLab: `~"name"` when its name is plain, else inline code),'
         " `mermaid` (a name inside double quotes in a Mermaid block: only plain characters kept).",

@@ -191,7 +191,22 @@ def _fix(error: dict[str, Any], words: list[str]) -> str:
         return f"add `{last}:`."
     if kind == "literal_error":
         return "use one of the values listed."
+    if kind == "string_pattern_mismatch" and last == "country":
+        return f"write the country's ISO 3166-1 code{_country_code(error.get('input'))}."
+    if kind == "string_pattern_mismatch" and last == "currency":
+        return "write the currency's ISO 4217 code, e.g. JPY, EUR or KRW."
     return ""
+
+
+def _country_code(name: Any) -> str:
+    """`: JP for Japan` when a country's English name was written for its code; else examples."""
+    from babel import Locale  # the policy's locale is Babel's: loaded by any policy
+
+    wanted = str(name).strip().casefold()
+    for code, text in Locale("en").territories.items():
+        if len(code) == 2 and code.isalpha() and text.casefold() == wanted:
+            return f": {code} for {text}"
+    return ", e.g. JP, DE or KR"
 
 
 def _message(error: dict[str, Any]) -> str:

@@ -348,12 +348,16 @@ def _plural(value: Any, word: str, plural: str | None = None, decimal: str = "."
 
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A time as notes give it (`Calendar.stamp`: `2026-01-12 18:00 KST`): its date, then the rest.
+_STAMP = re.compile(r"(\d{4}-\d{2}-\d{2})( \d{2}:\d{2}(?: \S+)?)")
 
 
 def _day(value: Any, money: MoneyFormat, form: str = "medium") -> Any:
     """A date (or its ISO text, 2026-11-27) as the policy's locale writes it: Nov 27, 2026, or
     27.11.2026 for de_DE; `day("long")` the long form contracts use: November 27, 2026,
-    27. November 2026, 2026년 11월 27일; anything else as it is."""
+    27. November 2026, 2026년 11월 27일; a time as notes give it (`attempt.at`, `move.at`:
+    2026-01-12 18:00 KST) with its date so written and its time and zone as they are
+    (2026/01/12 18:00 JST for ja_JP); anything else as it is."""
     if form not in DATE_FORMS:
         raise ValueError(f"day('{form}'): the form is one of {', '.join(DATE_FORMS)}")
     if isinstance(value, date):
@@ -361,6 +365,10 @@ def _day(value: Any, money: MoneyFormat, form: str = "medium") -> Any:
     if _ISO_DAY.fullmatch(str(value)):
         with contextlib.suppress(ValueError):
             return Trusted(money.day(date.fromisoformat(str(value)), form))
+    stamp = _STAMP.fullmatch(str(value))
+    if stamp:
+        with contextlib.suppress(ValueError):
+            return Trusted(money.day(date.fromisoformat(stamp[1]), form) + stamp[2])
     return value
 
 
