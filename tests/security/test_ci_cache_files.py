@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from triage.gitlab.adapter import GitLab
+from triage.gitlab.cache import DetailsCache
+from triage.runner import RunResult, run
 from triage.testing import BOT_TOKEN, Scoping
 
-from support import ROOT
+from support import GATE_DATA, GATE_TASKS, ROOT
 
 
 def apply(scoping: Scoping, cache: Path) -> subprocess.CompletedProcess[str]:
@@ -51,3 +54,44 @@ def test_a_kept_file_with_a_seal_that_is_no_hex_is_worked_out_again(scoping, tmp
     assert again.returncode == 0, again.stdout + again.stderr
     rewritten = json.loads(path.read_text())  # worked out again and sealed by the bot
     assert rewritten["kept"] and rewritten["seal"] != "é" * 64
+
+
+def test_a_details_cache_entry_read_in_the_future_is_read_again(scoping, tmp_path):
+    """The details cache is not sealed: a tampered entry can only delay an action, until the
+    issue changes or the entry expires (docs/operations.md). An entry whose `read` time is in
+    the future never expired: a Developer's TA::Approved, with the label event forged to a TA's
+    in the cache, stood run after run, past the cache's 24 hours."""
+    ta = scoping.member_of("ps/ps-ta")
+    iid = scoping.issue(stage="SOW_WIP", tasks=GATE_TASKS[:2], data=GATE_DATA)
+    path = tmp_path / "details.json"
+    client = GitLab(scoping.emulator.url, BOT_TOKEN)
+    ws = scoping.workspace
+
+    def cached_run(mode: str = "apply") -> RunResult:
+        cache = DetailsCache.load(path, gitlab=client.url, bot=client.bot_username())
+        done = run(ws.policy, GitLab(client.url, BOT_TOKEN), ws.templates, mode=mode, cache=cache)
+        cache.save(path)
+        return done
+
+    for _ in range(3):
+        last = cached_run()
+    assert last.outcomes == []
+    scoping.emulator.store.clock.advance(600)
+    scoping.as_person("felix").issues.update(iid, {"add_labels": "TA::Approved"})
+    cached_run("plan")  # the entry as the next run would keep it: felix's label event in it
+    data = json.loads(path.read_text())
+    ref = next(r for r in data["issues"] if r.endswith(f"#{iid}"))
+    entry = json.loads(data["issues"][ref])
+    user = scoping.emulator.store.user_by_username(ta)
+    assert user is not None
+    for event in entry["events"]:
+        if event[0] == "felix" and event[1] == "TA::Approved":
+            event[0], event[4] = ta, user.id  # forged: the TA set it
+    entry["read"], entry["quiet"] = "2999-01-01T00:00:00+00:00", None
+    data["issues"][ref] = json.dumps(entry)
+    path.write_text(json.dumps(data))
+    scoping.emulator.store.clock.advance(25 * 3600)  # past the cache's 24 hours
+    cached_run()
+    assert "TA::Approved" not in scoping.labels(iid)
+    [note] = scoping.comments(iid, "refused")
+    assert "set by [felix](" in note
