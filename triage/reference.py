@@ -308,7 +308,8 @@ def policy_reference() -> str:
         ' as the locale writes it: `Nov 27, 2026`, `27.11.2026`; `day("long")` for contracts:'
         " `November 27, 2026`, `2026년 11월 27일`; a time a note is given, `attempt.at` or"
         " `move.at`, `2026-01-12 21:00 JST`, gets its date so written: `2026/01/12 21:00 JST`"
-        " for ja_JP), `code`, `mention`,"
+        " for ja_JP), `quarter` (a fiscal quarter's name, `FY26-Q4`, in the template's words:"
+        ' `quarter("{year}年度 第{q}四半期")` is `2026年度 第4四半期`; `{yy}`: 26), `code`, `mention`,'
         " `trusted`, `md`,"
         ' `label` (a label read from GitLab: `~"name"` when its name is plain, else inline code),'
         " `mermaid` (a name inside double quotes in a Mermaid block: only plain characters kept).",
@@ -338,7 +339,7 @@ def policy_reference() -> str:
         " and `validate` renders every Word template against the sample issue. It sees the"
         " customer's view of the comment's variables, with nothing internal (no cost, COGS,"
         " margin, usernames or links). Filters: `money`, `num`, `plural`, `day` (a date, or its"
-        " ISO text, as `rates.locale` writes it).",
+        " ISO text, as `rates.locale` writes it), `quarter`.",
         "",
         "| variable | what it holds |",
         "|---|---|",

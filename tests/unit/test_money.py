@@ -98,6 +98,18 @@ def test_a_time_a_note_gives_is_dated_as_the_locale_writes_dates(tmp_path):
     assert english.from_string("{{ at | day }}").render(at="2026-01-12 noon") == "2026-01-12 noon"
 
 
+def test_a_quarter_is_named_in_the_templates_words(tmp_path):
+    """The bot names a fiscal quarter FY26-Q4 (the forecast's `quarter`, a note's
+    `close_quarter`); a Tokyo team writes 2026年度 第4四半期 with `quarter`."""
+    env = euro_workspace(tmp_path, TOKYO_CARD).templates.environment
+    source = '{{ q | quarter("{year}年度 第{q}四半期") }}/{{ q | quarter("Q{q} FY{yy}") }}/{{ q | quarter }}'
+    assert env.from_string(source).render(q="FY26-Q4") == "2026年度 第4四半期/Q4 FY26/FY26-Q4"
+    assert env.from_string('{{ q | quarter("{year}") }}').render(q="soon") == "soon"
+    # Nothing but the three names is replaced: no format string reaches the value.
+    odd = '{{ q | quarter("{0.__class__}{q}") }}'
+    assert env.from_string(odd).render(q="FY26-Q1") == "{0.\\_\\_class\\_\\_}1"
+
+
 def test_an_unknown_locale_or_currency_is_a_policy_error_naming_its_line(tmp_path):
     for bad, words in (("locale: xx_QQ", "not a locale"), ("currency: XYZ", "not an ISO 4217")):
         (tmp_path / bad[:6]).mkdir()

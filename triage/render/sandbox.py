@@ -254,6 +254,7 @@ def with_shared_filters(env: _BoundedEnvironment, money: MoneyFormat) -> _Bounde
     env.filters["num"] = lambda value: _num(value, decimal)
     env.filters["plural"] = lambda value, word, plural=None: _plural(value, word, plural, decimal)
     env.filters["day"] = lambda value, form="medium": _day(value, money, form)
+    env.filters["quarter"] = _quarter
     env.filters["largest_first"] = _largest_first
     for name in _GROWING:
         env.filters[name] = env.bounded_filter(name, env.filters[name])
@@ -370,6 +371,22 @@ def _day(value: Any, money: MoneyFormat, form: str = "medium") -> Any:
         with contextlib.suppress(ValueError):
             return Trusted(money.day(date.fromisoformat(stamp[1]), form) + stamp[2])
     return value
+
+
+_QUARTER = re.compile(r"FY(\d{2})-Q([1-4])")
+
+
+def _quarter(value: Any, pattern: str = "FY{yy}-Q{q}") -> Any:
+    """A fiscal quarter's name (`FY26-Q4`, as the bot gives it) in the template's words:
+    `{year}` the fiscal year (2026), `{yy}` its last two digits (26), `{q}` the quarter (4):
+    `quarter("{year}年度 第{q}四半期")` writes 2026年度 第4四半期; anything else as it is. Only
+    those three are replaced (no format string: nothing of the value's attributes is reached)."""
+    found = _QUARTER.fullmatch(str(value))
+    if not found:
+        return value
+    year, quarter = found.group(1), found.group(2)
+    text = str(pattern).replace("{year}", f"20{year}").replace("{yy}", year)
+    return text.replace("{q}", quarter)
 
 
 def _largest_first(items: Iterable[Any], attribute: str = "net") -> list[Any]:
