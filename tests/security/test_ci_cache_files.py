@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,19 +15,24 @@ import pytest
 
 from triage.gitlab.adapter import GitLab
 from triage.gitlab.cache import DetailsCache
+from triage.policy.loader import load_policy
+from triage.render.templates import load_templates
 from triage.runner import RunResult, run
 from triage.testing import BOT_TOKEN, Scoping
+from triage.workspace import _digest
 
 from support import GATE_DATA, GATE_TASKS, ROOT
 
 
-def apply(scoping: Scoping, cache: Path) -> subprocess.CompletedProcess[str]:
+def apply(
+    scoping: Scoping, cache: Path, templates: Path = ROOT / "templates"
+) -> subprocess.CompletedProcess[str]:
     """`triage apply --cache FILE` in its own process, as a scheduled job runs it (the suite's
     own loads of the workspace keep no file beside the cache: tests/conftest.py)."""
     environment = {k: v for k, v in os.environ.items() if k not in ("TRIAGE_PROJECT",)}
     environment.update(GITLAB_URL=scoping.emulator.url, GITLAB_TOKEN=BOT_TOKEN, NO_COLOR="1")
     environment.update(CI_PROJECT_PATH="")
-    paths = ["--policies", str(ROOT / "policies"), "--templates", str(ROOT / "templates")]
+    paths = ["--policies", str(ROOT / "policies"), "--templates", str(templates)]
     paths += ["--cache", str(cache)]
     return subprocess.run(
         [sys.executable, "-c", "from triage.cli import entry; entry()", "apply", *paths],
@@ -95,3 +101,21 @@ def test_a_details_cache_entry_read_in_the_future_is_read_again(scoping, tmp_pat
     assert "TA::Approved" not in scoping.labels(iid)
     [note] = scoping.comments(iid, "refused")
     assert "set by [felix](" in note
+
+
+def test_a_forged_checked_file_does_not_hide_a_template_that_fails_its_check(scoping, tmp_path):
+    """FILE.checked keeps the digest of the last workspace that passed the templates' check; the
+    same one is not checked again. Anyone who can write the CI cache can work out the digest of
+    a workspace that fails it (the code, the policy and the templates are the repository's):
+    the run must still say which template fails, not skip the check for them."""
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    (templates / "revisit.md.j2").write_text("{{ no_such_value }}\n", encoding="utf-8")
+    cache = tmp_path / "cache" / "details.json"
+    cache.parent.mkdir()
+    first = apply(scoping, cache, templates)
+    assert "revisit.md.j2" in first.stderr, first.stdout + first.stderr
+    digest = _digest(load_policy(ROOT / "policies"), load_templates(templates))
+    cache.with_name("details.json.checked").write_text(digest, encoding="utf-8")
+    again = apply(scoping, cache, templates)
+    assert "revisit.md.j2" in again.stderr, again.stdout + again.stderr

@@ -5,7 +5,9 @@ moment the run may not (or cannot) read the groups. Nothing they did may count a
 from __future__ import annotations
 
 from triage.gitlab.adapter import GitLab
+from triage.gitlab.cache import DetailsCache
 from triage.rules.fiscal import fiscal_quarter
+from triage.runner import RunResult, run
 from triage.serve.service import replanner
 from triage.testing import BOT_TOKEN, Scoping
 
@@ -100,3 +102,35 @@ def test_serve_judges_an_approval_against_the_groups_as_they_are_now(scoping):
     assert scoping.stage(second) == "Ready For Approval"
     [refused] = scoping.comments(second, "refused")
     assert f"set by [{director}](" in refused
+
+
+def test_a_gated_label_taken_off_and_set_again_by_a_non_approver_is_judged_despite_memory(
+    scoping,
+):
+    """A TA's review, remembered as "nothing to do" (the details cache): a Developer takes the
+    label off and sets it again between two runs. The listing shows the same labels as when the
+    plan was remembered; the plan must not be recalled: who set the label now is someone else."""
+    ta = scoping.member_of("ps/ps-ta")
+    iid = scoping.issue(stage="SOW_WIP", tasks=GATE_TASKS[:2], data=GATE_DATA)
+    scoping.emulator.store.clock.advance(600)
+    scoping.as_person(ta).issues.update(iid, {"add_labels": "TA::Approved"})
+    client = GitLab(scoping.emulator.url, BOT_TOKEN)
+    cache = DetailsCache(client.url, client.bot_username())
+    ws = scoping.workspace
+
+    def cached_run() -> RunResult:
+        return run(
+            ws.policy, GitLab(client.url, BOT_TOKEN), ws.templates, mode="apply", cache=cache
+        )
+
+    for _ in range(3):
+        last = cached_run()
+    assert last.outcomes == [] and last.recalled == 1
+    scoping.emulator.store.clock.advance(60)
+    felix = scoping.as_person("felix")
+    felix.issues.update(iid, {"remove_labels": "TA::Approved"})
+    felix.issues.update(iid, {"add_labels": "TA::Approved"})
+    cached_run()
+    assert "TA::Approved" not in scoping.labels(iid)
+    [note] = scoping.comments(iid, "refused")
+    assert "set by [felix](" in note
