@@ -75,4 +75,3 @@ def _digest(policy: Policy, templates: Templates) -> str:
     for name, content in sorted(templates.documents.items()):
         digest.update(f"\0{name}\0".encode() + hashlib.sha256(content).digest())
     return digest.hexdigest()
-
