@@ -93,7 +93,7 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     '`reasons.j2` (`{% import "reasons.j2" as reasons_of %}`, then '
     "`reasons_of.why(reasons)` filtered by `trusted`: the macro escapes each value itself), "
     "which a team translates in its own copy (a folder without one gets the shipped one); "
-    "`validate` renders every id",
+    "`validate` renders every id and names each of the policy's conditions it shows as the bare id",
     "scoping": "the whole data block, as written, or None",
     "em_confidence": "the EM confidence to show: `value` (the `EM_Confidence::` label's, else the "
     "data block's), `rationale` (the data block's, only when it states that value), `stated` "

@@ -142,3 +142,27 @@ def test_an_english_speaking_team_elsewhere_keeps_the_shipped_words(tmp_path, mo
     target = init(tmp_path, monkeypatch)
     edit(target / "policies/ps-scoping.yml", ("  locale: en_US ", "  locale: en_GB "))
     assert "banners." not in validate()
+
+
+def test_reason_ids_a_teams_reasons_file_leaves_unworded_are_named(tmp_path, monkeypatch):
+    """A Tokyo team's reasons.j2 words the task reasons and falls back to the id, as the shipped
+    file does: its notes would say `net\\_price.net`. Validate names each id of the policy's
+    conditions it shows as the id (none of a condition the policy does not use)."""
+    target = init(tmp_path, monkeypatch)
+    (target / "templates/reasons.j2").write_text(
+        "{% macro why(reasons) %}{% for r in reasons %}"
+        '{% if r.id == "task.ticked" %}タスク「{{ r.task }}」完了'
+        '{% elif r.id == "task.not_ticked" %}タスク「{{ r.task }}」未完了'
+        "{% else %}{{ r.id }}{% endif %}{% endfor %}{% endmacro %}"
+    )
+    warned = validate()
+    [line, fix] = [text for text in warned.splitlines() if "reasons.j2" in text or "r.id" in text]
+    assert line.startswith(
+        "warning: templates/reasons.j2: the `why` macro shows 44 reason ids of this policy's "
+        "conditions as the id, not in your words: label.found, label.none, "
+    ), line
+    assert ", net_price.net, " in line and "task.ticked" not in line
+    assert "days_in_stage" not in line and "quarter_end.mode" not in line  # not in the policy
+    assert fix == (
+        '    fix: word each (`{%- elif r.id == "label.found" %}...`), as the shipped reasons.j2 does'
+    )

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..issues.tasks import normalise
-from ..rules.conditions import NetPrice
+from ..rules.conditions import CONDITIONS, NetPrice
 from ..rules.fiscal import NamedBy, quarter_named
 from .checks import GraphProblem
 from .model import Policy
@@ -52,6 +52,12 @@ def _conditions(node: Any) -> Iterator[Any]:
     elif isinstance(node, list | tuple):
         for item in node:
             yield from _conditions(item)
+
+
+def condition_keys(policy: Policy) -> set[str]:
+    """The keys of the conditions the policy's transitions, rules and approvals name."""
+    found = _conditions([policy.lifecycle.transitions, policy.rules, policy.approvals])
+    return {node.key for node in found if isinstance(node, CONDITIONS)}
 
 
 def _money_conditions(policy: Policy) -> Iterator[tuple[tuple[Any, ...], list[float]]]:
