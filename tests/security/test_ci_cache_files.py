@@ -16,6 +16,7 @@ import pytest
 from triage.gitlab.adapter import GitLab
 from triage.gitlab.cache import DetailsCache
 from triage.policy.loader import load_policy
+from triage.render.kept import KeptRenders
 from triage.render.templates import load_templates
 from triage.runner import RunResult, run
 from triage.testing import BOT_TOKEN, Scoping
@@ -119,3 +120,18 @@ def test_a_forged_checked_file_does_not_hide_a_template_that_fails_its_check(sco
     cache.with_name("details.json.checked").write_text(digest, encoding="utf-8")
     again = apply(scoping, cache, templates)
     assert "revisit.md.j2" in again.stderr, again.stdout + again.stderr
+
+
+def test_a_kept_file_is_never_written_through_a_link_planted_in_the_cache(tmp_path):
+    """The bot wrote a kept file to `FILE.renders.<its pid>.tmp`, then renamed it into place: a
+    link planted there (CI caches restore links; a job's process ids are small and predictable)
+    had the bot write into whatever file it points to."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the job's own file\n", encoding="utf-8")
+    path = tmp_path / "details.json.renders"
+    path.with_name(f"{path.name}.{os.getpid()}.tmp").symlink_to(victim)
+    kept = KeptRenders.load(path, BOT_TOKEN, "edition")
+    kept.keep("digest", "text")
+    kept.save()
+    assert victim.read_text(encoding="utf-8") == "the job's own file\n"
+    assert KeptRenders.load(path, BOT_TOKEN, "edition").texts == {"digest": "text"}

@@ -4,6 +4,8 @@ moment the run may not (or cannot) read the groups. Nothing they did may count a
 
 from __future__ import annotations
 
+from test_closed_issue_gates import won_in_report
+
 from triage.gitlab.adapter import GitLab
 from triage.gitlab.cache import DetailsCache
 from triage.rules.fiscal import fiscal_quarter
@@ -134,3 +136,20 @@ def test_a_gated_label_taken_off_and_set_again_by_a_non_approver_is_judged_despi
     assert "TA::Approved" not in scoping.labels(iid)
     [note] = scoping.comments(iid, "refused")
     assert "set by [felix](" in note
+
+
+def test_a_gated_label_on_an_open_deal_counts_in_no_report_before_the_bot_runs(scoping):
+    """`triage report` judged the gates of closed deals only: a Developer's Closed_Won on an
+    open approved deal, or their proposal::Approved on one waiting for approval, went into the
+    Salesforce file as that stage before the next run took it back."""
+    won_deal = scoping.issue(stage="Approved", tasks=TASKS, data=DATA, author="rowan")
+    waiting = scoping.issue(stage="Ready For Approval", tasks=GATE_TASKS, data=GATE_DATA)
+    scoping.run()
+    scoping.emulator.store.clock.advance(600)
+    felix = scoping.as_person("felix")
+    felix.issues.update(won_deal, {"add_labels": "proposal::Closed_Won"})
+    felix.issues.update(waiting, {"add_labels": "proposal::Approved"})
+    won, stages = won_in_report(scoping)
+    assert won == []
+    assert stages[str(won_deal)] == "Approved"
+    assert stages[str(waiting)] == "Ready For Approval"
