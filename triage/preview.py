@@ -15,6 +15,7 @@ from .issues.scoping import sample_problems
 from .issues.snapshot import IssueSnapshot
 from .planner import template_context
 from .planner.context import document_context, price_problem_context, problem_context
+from .policy.leftovers import condition_keys
 from .policy.model import Policy
 from .pricing import sample_price_problems
 from .render.markdown import Trusted
@@ -258,3 +259,27 @@ def check_templates(policy: Policy, templates: Templates) -> list[str]:
                     + no_roles
                 )
     return problems + [problem + no_roles for problem in check_documents(policy, templates)]
+
+
+def unworded_reasons(policy: Policy, templates: Templates) -> list[str]:
+    """The reason ids the policy's conditions can give that the `why` macro of `reasons.j2`
+    shows as the bare id (the shipped file's last resort, `{{ r.id }}`): a team that worded
+    some of them would post the rest as ids (`days_in_stage.days`) in its notes. A wording
+    that fails to render is `check_templates`'s to report."""
+    if "reasons.j2" not in templates.sources:
+        return []
+    used = condition_keys(policy)
+    call = templates.environment.from_string(
+        '{% import "reasons.j2" as reasons_of %}{{ reasons_of.why(reasons) }}'
+    )
+    found = []
+    for reason in every_sample():
+        if str(reason["id"]).split(".")[0] not in used:
+            continue
+        try:
+            shown = call.render(reasons=[reason]).strip()
+        except Exception:  # a wording that fails: check_templates names it
+            continue
+        if shown.replace("\\", "") == reason["id"]:  # the id, escaped for Markdown or not
+            found.append(str(reason["id"]))
+    return found

@@ -93,7 +93,7 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     '`reasons.j2` (`{% import "reasons.j2" as reasons_of %}`, then '
     "`reasons_of.why(reasons)` filtered by `trusted`: the macro escapes each value itself), "
     "which a team translates in its own copy (a folder without one gets the shipped one); "
-    "`validate` renders every id",
+    "`validate` renders every id and names each of the policy's conditions it shows as the bare id",
     "scoping": "the whole data block, as written, or None",
     "em_confidence": "the EM confidence to show: `value` (the `EM_Confidence::` label's, else the "
     "data block's), `rationale` (the data block's, only when it states that value), `stated` "
@@ -306,7 +306,10 @@ def policy_reference() -> str:
         ' another plural as the second argument: `plural("Tag", "Tage")`; a Korean, Japanese or'
         " Chinese counter follows the number with no space and no plural: `12명`), `day` (a date"
         ' as the locale writes it: `Nov 27, 2026`, `27.11.2026`; `day("long")` for contracts:'
-        " `November 27, 2026`, `2026년 11월 27일`), `code`, `mention`,"
+        " `November 27, 2026`, `2026년 11월 27일`; a time a note is given, `attempt.at` or"
+        " `move.at`, `2026-01-12 21:00 JST`, gets its date so written: `2026/01/12 21:00 JST`"
+        " for ja_JP), `quarter` (a fiscal quarter's name, `FY26-Q4`, in the template's words:"
+        ' `quarter("{year}年度 第{q}四半期")` is `2026年度 第4四半期`; `{yy}`: 26), `code`, `mention`,'
         " `trusted`, `md`,"
         ' `label` (a label read from GitLab: `~"name"` when its name is plain, else inline code),'
         " `mermaid` (a name inside double quotes in a Mermaid block: only plain characters kept).",
@@ -336,7 +339,7 @@ def policy_reference() -> str:
         " and `validate` renders every Word template against the sample issue. It sees the"
         " customer's view of the comment's variables, with nothing internal (no cost, COGS,"
         " margin, usernames or links). Filters: `money`, `num`, `plural`, `day` (a date, or its"
-        " ISO text, as `rates.locale` writes it).",
+        " ISO text, as `rates.locale` writes it), `quarter`.",
         "",
         "| variable | what it holds |",
         "|---|---|",

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,9 @@ def load_sealed(path: Path, key: str, edition: str) -> Any:
         value, seal = data["kept"], str(data["seal"])
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
-    return value if hmac.compare_digest(seal, _seal(key, edition, value)) else None
+    # as bytes: compare_digest raises TypeError on a text with other than ASCII in it
+    made = _seal(key, edition, value).encode()
+    return value if hmac.compare_digest(seal.encode(), made) else None
 
 
 def save_sealed(path: Path, key: str, edition: str, value: Any) -> None:
@@ -52,6 +55,12 @@ def save_sealed(path: Path, key: str, edition: str, value: Any) -> None:
     text = json.dumps({"kept": value, "seal": _seal(key, edition, value)})
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(path)
+        # a new file of its own (never one the cache holds already, nor through a link there)
+        handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(partial, path)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise

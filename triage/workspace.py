@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from dataclasses import dataclass, replace
 from importlib import metadata
@@ -17,7 +16,7 @@ from .render.kept import KeptRenders
 from .render.money import money_format
 from .render.templates import Templates, load_templates
 from .runner.memory import code_digest
-from .sealed import Beside
+from .sealed import Beside, load_sealed, save_sealed
 
 
 @dataclass(frozen=True)
@@ -40,9 +39,9 @@ def load_workspace(
     """`lenient` (a scheduled run): templates that fail their check are kept as problems
     instead of stopping everything; each issue whose comment uses one fails alone. `checked`: a
     file that keeps the digest of the last workspace (code, policy, templates) that passed the
-    check (beside the details cache); the very same workspace is not checked again. A changed
-    or forged file only costs a check, or skips one: templates render in the sandbox anyway,
-    and one that fails then fails its issues, each saying why. `kept`: where a scheduled run
+    check (beside the details cache), sealed with `kept`'s key (without it, not used); the very
+    same workspace is not checked again. A changed or forged file only costs a check: it never
+    skips one, nor hides the warning that names a template that fails it. `kept`: where a scheduled run
     keeps, sealed, the public holidays of the policy's places (`KeptHolidays`) and the texts it
     renders once a run (`KeptRenders`, saved by the caller when the run is done)."""
     holidays = KeptHolidays.load(kept.path("holidays"), kept.key) if kept is not None else None
@@ -54,16 +53,17 @@ def load_workspace(
         edition = f"{code_digest()} babel={metadata.version('babel')}"
         renders = KeptRenders.load(kept.path("renders"), kept.key, edition)
         templates = replace(templates, kept=renders)
-    key = _digest(policy, templates) if checked else ""
-    if checked is not None and _read(checked) == key:
+    # Sealed with the token as the other kept files: anyone can work out the digest of a
+    # workspace that fails the check (the code, policy and templates are the repository's).
+    seal = kept.key if checked is not None and kept is not None else None
+    key = _digest(policy, templates) if seal else ""
+    if seal and checked is not None and load_sealed(checked, seal, "checked") == key:
         return Workspace(policy, templates)
     problems = check_templates(policy, templates)
     if problems and not lenient:
         raise TemplateProblem("\n".join(problems))
-    if checked is not None and not problems:
-        with contextlib.suppress(OSError):  # not kept: checked again next time
-            checked.parent.mkdir(parents=True, exist_ok=True)
-            checked.write_text(key, encoding="utf-8")
+    if seal and checked is not None and not problems:
+        save_sealed(checked, seal, "checked", key)  # not kept: checked again next time
     return Workspace(policy, templates, tuple(problems))
 
 
@@ -75,10 +75,3 @@ def _digest(policy: Policy, templates: Templates) -> str:
     for name, content in sorted(templates.documents.items()):
         digest.update(f"\0{name}\0".encode() + hashlib.sha256(content).digest())
     return digest.hexdigest()
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
-        return None

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from gitlab_emulator.testing import admin
 from triage.cli import main
+from triage.testing import BOT_TOKEN
 from triage.workspace import load_workspace
 
 from support import ROOT, bot_notes, bot_run, project_as, triage_report
@@ -48,11 +49,14 @@ def test_report_markdown_has_the_hand_checked_numbers_and_writes_nothing(demo):
     assert served["POST"] == served["PUT"] == 0
 
 
-def test_a_report_without_a_closed_gated_deal_reads_no_approver_group(demo):
-    """The approver groups judge the quarter's closed deals that carry a gated label (a win
-    counts only when its gate did): with none, `report` reads no group (issue 31.8)."""
-    report(demo.url, "--format", "json")
-    routes = admin(demo.url, "stats")["routes"]
+def test_a_report_without_a_gated_deal_reads_no_approver_group(scoping):
+    """The approver groups judge the deals that carry a gated label, open or closed (a win or a
+    stage counts only when its gate did): with none, `report` reads no group (issue 31.8)."""
+    scoping.issue(stage="SOW_WIP", data={"customer": "Acme", "line_items": []})
+    scoping.run()
+    admin(scoping.emulator.url, "stats/reset", {})
+    triage_report(scoping.emulator.url, BOT_TOKEN, "--format", "json")
+    routes = admin(scoping.emulator.url, "stats")["routes"]
     assert not [route for route in routes if route.startswith("GET /groups")], routes
 
 

@@ -200,10 +200,102 @@ REASONS = """\
 {% macro why(reasons) %}
 {% for r in reasons %}
 {% if not loop.first %}, {% endif %}
-{% if r.id == "task.ticked" %}
+{% if r.id in ("label.found", "no_label.found") %}
+라벨 {{ r.labels | join(", ") }}
+{%- elif r.id in ("label.none", "no_label.none") %}
+{{ r.label }} 라벨 없음
+{%- elif r.id == "assignee.assigned" %}
+담당자 {{ r.assignees | join(", ") }}
+{%- elif r.id == "assignee.none" %}
+담당자 없음
+{%- elif r.id == "task.missing" %}
+할 일 '{{ r.task }}' 없음
+{%- elif r.id == "task.ticked" %}
 할 일 '{{ r.task }}' 완료
-{%- elif r.id == "task.not_ticked" %}
+{%- elif r.id in ("task.not_ticked", "review_outdated.not_ticked") %}
 할 일 '{{ r.task }}' 미완료
+{%- elif r.id == "touched_by.no_em" %}
+담당 EM 없음
+{%- elif r.id == "touched_by.acted" %}
+{{ r.user }}님이 {{ r.date | day }}에 조치
+{%- elif r.id == "touched_by.not_yet" %}
+이 단계에서 {{ r.user }}님의 조치 없음
+{%- elif r.id == "line_items.count" %}
+데이터 블록의 항목 {{ r.count }}개
+{%- elif r.id in ("line_items.block", "data_block.status") %}
+데이터 블록 상태 {{ {"valid": "정상", "invalid": "오류", "missing": "없음"}.get(r.status, r.status) }}
+{%- elif r.id == "field.present" %}
+{{ r.value }}
+{%- elif r.id == "field.empty" %}
+비어 있음
+{%- elif r.id == "estimate.block_invalid" %}
+데이터 블록 오류
+{%- elif r.id == "estimate.no_line_items" %}
+항목 없음
+{%- elif r.id == "estimate.unpriced" %}
+가격을 매길 수 없음 ({{ r.unpriced | length }}건)
+{%- elif r.id == "estimate.priced" %}
+{{ r.days }}일, 순액 {{ r.net }}
+{%- elif r.id == "unknown_activities.found" %}
+카탈로그에 없는 활동: {{ r.activities | join(", ") }}
+{%- elif r.id == "unknown_activities.none" %}
+모든 활동이 카탈로그에 있음
+{%- elif r.id == "state.is" %}
+이슈 {{ {"opened": "열림", "closed": "닫힘"}.get(r.state, r.state) }}
+{%- elif r.id == "days_since_update.days" %}
+{{ "%.1f" | format(r.days) }}일
+{%- elif r.id == "days_in_stage.days" %}
+영업일 {{ r.days }}일
+{%- elif r.id == "days_to_quarter_end.days" %}
+{{ r.quarter }} 종료까지 영업일 {{ r.days }}일
+{%- elif r.id == "net_price.unpriced" %}
+견적 없음
+{%- elif r.id == "net_price.net" %}
+순액 {{ r.net }}
+{%- elif r.id in ("business_days_to_close.no_close_date", "close_date_passed.no_close_date") %}
+마감일 없음
+{%- elif r.id == "business_days_to_close.days" %}
+{{ r.close_date | day }}까지 영업일 {{ r.days }}일
+{%- elif r.id == "quarter_end.mode" %}
+분기 말 모드 {{ "켜짐" if r.on else "꺼짐" }} ({{ r.quarter }})
+{%- elif r.id == "days_without_human_activity.since_update" %}
+마지막 갱신 후 {{ "%.0f" | format(r.days) }}일
+{%- elif r.id == "days_without_human_activity.age" %}
+생성 후 {{ "%.0f" | format(r.days) }}일
+{%- elif r.id == "days_without_human_activity.close_ahead" %}
+{{ r.date | day }}(마감일 또는 재검토일)이 남아 있어 활동으로 봄
+{%- elif r.id == "days_without_human_activity.since_close" %}
+{{ r.date | day }}(마감일 또는 재검토일) 후 {{ "%.0f" | format(r.days) }}일
+{%- elif r.id == "days_without_human_activity.since_people" %}
+마지막 조치 후 {{ "%.0f" | format(r.days) }}일
+{%- elif r.id == "revisit_due.date" %}
+재검토일 {{ r.date | day }}
+{%- elif r.id == "revisit_due.none" %}
+재검토일 없음
+{%- elif r.id == "close_date_passed.passed" %}
+마감일 {{ r.close_date | day }}({{ r.quarter }}) 지남
+{%- elif r.id == "close_date_passed.ahead" %}
+마감일 {{ r.close_date | day }}({{ r.quarter }}) 전
+{%- elif r.id == "estimate_revised_since.no_note" %}
+이 단계에 {{ r.rule }} 댓글 없음
+{%- elif r.id == "estimate_revised_since.unpriced" %}
+SoW 리비전 {{ r.approved }}, 현재 견적 없음
+{%- elif r.id == "estimate_revised_since.revised" %}
+SoW 리비전 {{ r.approved }} 승인 후 견적이 리비전 {{ r.revision }}(으)로 바뀜
+{%- elif r.id == "estimate_revised_since.unchanged" %}
+SoW 리비전 {{ r.approved }} 그대로
+{%- elif r.id == "review_outdated.no_revision" %}
+'{{ r.task }}'의 SoW 리비전 기록 없음
+{%- elif r.id == "review_outdated.current" %}
+'{{ r.task }}'는 현재 SoW 리비전 {{ r.revision }} 기준
+{%- elif r.id == "review_outdated.outdated" %}
+'{{ r.task }}'는 리비전 {{ r.reviewed }} 기준, 현재 견적은 리비전 {{ r.revision }}
+{%- elif r.id == "close_quarter_later_than.unknown" %}
+예상 분기 {{ r.expected or "없음" }}, 마감 분기 {{ r.now or "없음" }}
+{%- elif r.id == "close_quarter_later_than.later" %}
+마감일 {{ r.close_date | day }}은 {{ r.now }}, 예상한 {{ r.expected }}보다 늦음
+{%- elif r.id == "close_quarter_later_than.not_later" %}
+마감일 {{ r.close_date | day }}은 {{ r.now }}, 예상 {{ r.expected }}
 {%- else %}
 {{ r.id }}
 {%- endif %}
@@ -215,6 +307,19 @@ TA_MISSING = (
     "first"
 )
 TA_MISSING_KO = "기술 아키텍트 검토: 기준 금액 초과, 기술 아키텍트가 먼저 TA::Approved 설정"
+BANNERS = """
+banners:
+  superseded: ":no_entry: **이전 버전입니다.** 최신 버전은 [여기]({url}). 이 버전은 아래에 접어 두었습니다."
+  superseded_summary: 이전 버전
+  resolved: ":white_check_mark: **해결됨**: 할 일이 없습니다. 아래에 접어 두었습니다."
+  resolved_summary: 보고 당시 내용
+  pdf_link: " / PDF: {link}"
+"""
+CONTACT_LINES = (
+    "  not_a_member: '{person}님은 {project} 멤버가 아니어서 멘션하지 않았습니다.'\n"
+    "  em_not_a_member: '{person}님은 {project} 멤버가 아닙니다.'\n"
+    "  mentions_capped: '규칙 {rule}의 댓글이 24시간 동안 {count}번 멘션해 이번에는 하지 않습니다.'\n"
+)
 HEADINGS = ["1. 계약 당사자", "2. 범위 및 활동", "3. 비용", "4. 담당자", "5. 유효 기간", "6. 서명"]
 # A won amount as ko_KR writes it (₩20,637,000); an amount written with a minor unit or the
 # shipped team's currency or format.
@@ -297,6 +402,8 @@ def adopt(target):
     (target / "templates/sow.docx").write_bytes(korean_sow_template())
     # The notes and the forecast issue in Korean: the team's templates and the policy's words.
     edit(policy, (TA_MISSING, TA_MISSING_KO))
+    # The policy's words the file init writes does not show (validate names them): Korean too.
+    edit(policy, ("\ncontacts:\n", f"{BANNERS}\ncontacts:\n{CONTACT_LINES}"))
     for name, text in (
         ("forecast.md.j2", FORECAST),
         ("forecast-snapshot.md.j2", SNAPSHOT),

@@ -86,3 +86,84 @@ def test_a_task_the_issue_template_lacks_is_named(tmp_path, monkeypatch):
     ) in warned
     assert ": rules[first-touch].when: task 'Discovery call held' is not in" in warned
     assert "Customer agreed price and scope' is not in" not in warned
+
+
+# The Japanese a Tokyo team writes for the policy's words the file `init` writes does not show.
+JAPANESE_WORDS = """
+banners:
+  superseded: ":no_entry: **古い版です。** 最新版は[こちら]({url})。この版は下に折りたたんでいます。"
+  superseded_summary: 古い版
+  resolved: ":white_check_mark: **解決済み**: 対応は不要です。"
+  resolved_summary: 報告時の内容
+  pdf_link: " / PDF版: {link}"
+"""
+JAPANESE_CONTACTS = (
+    "  not_a_member: '{person} は {project} のメンバーではないため、メンションしていません。'\n"
+    "  em_not_a_member: '{person} は {project} のメンバーではありません。'\n"
+    "  mentions_capped: 'ルール {rule} は24時間で{count}回メンションしたため、今回はしません。'\n"
+)
+
+
+def test_a_team_in_another_language_hears_of_the_english_the_policy_file_does_not_show(
+    tmp_path, monkeypatch
+):
+    """The banners on outdated notes and the lines below a comment that could not mention
+    someone are the policy's words, but the file `init` writes does not show them: a Tokyo team
+    would meet their English first on GitLab. Validate names each, in the policy's own file
+    (not the catalog's), and the placeholders to keep; written in Japanese, none is left."""
+    target = init(tmp_path, monkeypatch)
+    policy = target / "policies/ps-scoping.yml"
+    edit(policy, ("  locale: en_US ", "  locale: ja_JP "))
+    warned = validate()
+    assert (
+        "warning: policies/ps-scoping.yml:5:1: banners.superseded_summary: still the shipped "
+        "English under ja_JP ('The superseded revision'): the bot writes it on GitLab\n"
+        "    fix: write `banners: {superseded_summary: ...}` in your words\n"
+    ) in warned
+    assert ": banners.superseded: still the shipped English" in warned
+    assert "fix: write `banners: {superseded: ...}` in your words, keeping {url}\n" in warned
+    for key in ("resolved", "resolved_summary", "pdf_link"):
+        assert f": banners.{key}: still the shipped English under ja_JP" in warned, key
+    for key, kept in (
+        ("not_a_member", "{person} and {project}"),
+        ("em_not_a_member", "{person} and {project}"),
+        ("mentions_capped", "{rule} and {count}"),
+    ):
+        assert f": contacts.{key}: still the shipped English under ja_JP" in warned, key
+        assert f"fix: write `contacts: {{{key}: ...}}` in your words, keeping {kept}\n" in warned
+    assert "catalog.yml" not in warned
+
+    edit(policy, ("\ncontacts:\n", f"{JAPANESE_WORDS}\ncontacts:\n{JAPANESE_CONTACTS}"))
+    warned = validate()
+    assert "banners." not in warned and "contacts." not in warned, warned
+
+
+def test_an_english_speaking_team_elsewhere_keeps_the_shipped_words(tmp_path, monkeypatch):
+    """en_GB is English too: the shipped words are its own."""
+    target = init(tmp_path, monkeypatch)
+    edit(target / "policies/ps-scoping.yml", ("  locale: en_US ", "  locale: en_GB "))
+    assert "banners." not in validate()
+
+
+def test_reason_ids_a_teams_reasons_file_leaves_unworded_are_named(tmp_path, monkeypatch):
+    """A Tokyo team's reasons.j2 words the task reasons and falls back to the id, as the shipped
+    file does: its notes would say `net\\_price.net`. Validate names each id of the policy's
+    conditions it shows as the id (none of a condition the policy does not use)."""
+    target = init(tmp_path, monkeypatch)
+    (target / "templates/reasons.j2").write_text(
+        "{% macro why(reasons) %}{% for r in reasons %}"
+        '{% if r.id == "task.ticked" %}タスク「{{ r.task }}」完了'
+        '{% elif r.id == "task.not_ticked" %}タスク「{{ r.task }}」未完了'
+        "{% else %}{{ r.id }}{% endif %}{% endfor %}{% endmacro %}"
+    )
+    warned = validate()
+    [line, fix] = [text for text in warned.splitlines() if "reasons.j2" in text or "r.id" in text]
+    assert line.startswith(
+        "warning: templates/reasons.j2: the `why` macro shows 44 reason ids of this policy's "
+        "conditions as the id, not in your words: label.found, label.none, "
+    ), line
+    assert ", net_price.net, " in line and "task.ticked" not in line
+    assert "days_in_stage" not in line and "quarter_end.mode" not in line  # not in the policy
+    assert fix == (
+        '    fix: word each (`{%- elif r.id == "label.found" %}...`), as the shipped reasons.j2 does'
+    )

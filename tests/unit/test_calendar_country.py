@@ -41,3 +41,23 @@ def test_an_unknown_country_has_a_fix_line_that_runs():
         [sys.executable, *command[1:]], capture_output=True, text=True, timeout=60, check=True
     )
     assert "KR" in listed.stdout.split() and "DE" in listed.stdout.split()
+
+
+def test_a_country_written_by_its_name_gets_its_code_in_the_fix():
+    """A Tokyo team writing `country: Japan` heard only the pattern, with no fix."""
+    with pytest.raises(PolicyInvalid) as raised:
+        with_calendar("  country: Japan\n")
+    message = str(raised.value)
+    assert "calendar.country: String should match pattern" in message
+    assert "fix: write the country's ISO 3166-1 code: JP for Japan." in message
+    with pytest.raises(PolicyInvalid) as raised:
+        with_calendar("  country: Nippon-koku\n")
+    assert "fix: write the country's ISO 3166-1 code, e.g. JP, DE or KR." in str(raised.value)
+
+
+def test_a_currency_not_in_capitals_gets_a_fix():
+    text = SHIPPED.replace("  currency: USD ", "  currency: jpy ", 1)
+    with pytest.raises(PolicyInvalid) as raised:
+        policy_from_texts([("ps-scoping.yml", text)])
+    assert "rates.currency: String should match pattern" in str(raised.value)
+    assert "fix: write the currency's ISO 4217 code, e.g. JPY, EUR or KRW." in str(raised.value)

@@ -69,6 +69,47 @@ def test_numbers_and_dates_are_written_for_the_locale_and_plural_takes_another_f
     assert english.from_string(dates).render() == "Nov 27, 2026/soon"
 
 
+TOKYO_CARD = """
+rates:
+  currency: JPY
+  locale: ja_JP
+  currency_display: symbol
+  margin_floor_pct: 30
+  roles:
+    Consultant: {price: 180000, cost: 80000}
+"""
+
+
+def test_a_time_a_note_gives_is_dated_as_the_locale_writes_dates(tmp_path):
+    """A refusal's `attempt.at` and an unexpected move's `move.at` are text the code makes
+    (`2026-01-12 21:00 JST`); `day` writes their date as the team's locale does, keeping the
+    time and its zone, so a Tokyo team's notes need no ISO date."""
+    tokyo = euro_workspace(tmp_path, TOKYO_CARD)
+    at = "2026-01-12 21:00 JST"  # Calendar.stamp in Asia/Tokyo
+    env = tokyo.templates.environment
+    source = '{{ at | day }}/{{ at | day("long") }}/{{ "2026-01-12 21:00" | day }}'
+    assert env.from_string(source).render(at=at) == (
+        "2026/01/12 21:00 JST/2026年1月12日 21:00 JST/2026/01/12 21:00"
+    )
+    english = load_workspace(ROOT / "policies", ROOT / "templates").templates.environment
+    assert english.from_string("{{ at | day }}").render(at="2026-01-12 12:00 UTC") == (
+        "Jan 12, 2026 12:00 UTC"
+    )
+    assert english.from_string("{{ at | day }}").render(at="2026-01-12 noon") == "2026-01-12 noon"
+
+
+def test_a_quarter_is_named_in_the_templates_words(tmp_path):
+    """The bot names a fiscal quarter FY26-Q4 (the forecast's `quarter`, a note's
+    `close_quarter`); a Tokyo team writes 2026年度 第4四半期 with `quarter`."""
+    env = euro_workspace(tmp_path, TOKYO_CARD).templates.environment
+    source = '{{ q | quarter("{year}年度 第{q}四半期") }}/{{ q | quarter("Q{q} FY{yy}") }}/{{ q | quarter }}'
+    assert env.from_string(source).render(q="FY26-Q4") == "2026年度 第4四半期/Q4 FY26/FY26-Q4"
+    assert env.from_string('{{ q | quarter("{year}") }}').render(q="soon") == "soon"
+    # Nothing but the three names is replaced: no format string reaches the value.
+    odd = '{{ q | quarter("{0.__class__}{q}") }}'
+    assert env.from_string(odd).render(q="FY26-Q1") == "{0.\\_\\_class\\_\\_}1"
+
+
 def test_an_unknown_locale_or_currency_is_a_policy_error_naming_its_line(tmp_path):
     for bad, words in (("locale: xx_QQ", "not a locale"), ("currency: XYZ", "not an ISO 4217")):
         (tmp_path / bad[:6]).mkdir()

@@ -57,6 +57,8 @@ def report(
         closed_in(policy, gitlab, open_issues, chosen),
         when,
     )
+    # An open deal too: a gated label nobody who may set it set is no stage here either.
+    open_issues = as_gates_leave_them(policy, gitlab, workspace.templates, open_issues, when)
     fc = quarter_forecast(policy, gitlab, open_issues, when, chosen, closed=closed)
     if fmt == "salesforce-csv":
         rows = salesforce_csv(policy, open_issues, when, closed)

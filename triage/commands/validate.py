@@ -17,6 +17,7 @@ from ..policy.checks import GraphProblem
 from ..policy.leftovers import leftovers, missing_tasks, targets_gone
 from ..policy.loader import load_policy
 from ..policy.model import Policy
+from ..preview import unworded_reasons
 from ..pricing import estimate
 from ..runner.approvers import approvers_of
 from ..workspace import load_workspace
@@ -125,6 +126,15 @@ def validate(
         console.err(
             f"warning: {workspace.policy.where(warning.path)}: {warning.message}\n"
             f"    fix: {warning.fix}"
+        )
+    unworded = unworded_reasons(workspace.policy, workspace.templates)
+    if unworded:
+        console.err(
+            f"warning: {templates / 'reasons.j2'}: the `why` macro shows {len(unworded)} reason "
+            f"id{'s' if len(unworded) != 1 else ''} of this policy's conditions as the id, not "
+            f"in your words: {', '.join(unworded)}\n"
+            f'    fix: word each (`{{%- elif r.id == "{unworded[0]}" %}}...`), as the shipped '
+            "reasons.j2 does"
         )
     life = workspace.policy.lifecycle
     console.out(

@@ -98,7 +98,8 @@ class DetailsCache:
             if entry["seen"] != _seen(issue):
                 return issue, None
             read = datetime.fromisoformat(entry["read"])
-            if now - read >= self.max_age * _spread(issue.ref):
+            # read in the future (a tampered file): it would never expire
+            if not timedelta(0) <= now - read < self.max_age * _spread(issue.ref):
                 return issue, None
             notes = entry.get("notes")
             events = entry.get("events")

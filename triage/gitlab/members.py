@@ -12,6 +12,14 @@ from .records import GitLabProblem
 
 
 class Members(Door):
+    def new_run(self) -> None:
+        """Forget who was who: each run judges against the groups' members and the user ids
+        GitLab shows as it starts (`triage serve` makes many runs with one adapter: a director
+        removed from the group, or a username another person took since, is not who it was)."""
+        self._group_members.clear()
+        self._member_ids.clear()
+        self._user_ids.clear()
+
     def group_members(self, group: str, *, inherited: bool = False) -> dict[str, int]:
         """A group's members (lower-cased usernames) at their highest access level: its direct
         members (`GET /groups/:id/members`) and those of the groups invited into it (not

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..issues.tasks import normalise
-from ..rules.conditions import NetPrice
+from ..rules.conditions import CONDITIONS, NetPrice
 from ..rules.fiscal import NamedBy, quarter_named
 from .checks import GraphProblem
 from .model import Policy
@@ -27,6 +28,20 @@ _SOW_WORDS = {
     "fee_types": "your names for the fee types",
     "closing_deliverable": "your SoW's last deliverable",
 }
+# The policy's words the bot writes on GitLab that the policy file `init` writes does not show
+# (the model's defaults, in English): the banners on top of outdated notes and the lines below a
+# comment that could not mention someone. A team in another language would meet them only there.
+_HIDDEN_WORDS = {
+    "banners": ("superseded", "superseded_summary", "resolved", "resolved_summary", "pdf_link"),
+    "contacts": ("not_a_member", "em_not_a_member", "mentions_capped"),
+}
+
+
+_PLACEHOLDER = re.compile(r"\{\w+\}")
+
+
+def _language(locale: str) -> str:
+    return locale.replace("-", "_").split("_")[0].lower()
 
 
 def _conditions(node: Any) -> Iterator[Any]:
@@ -37,6 +52,12 @@ def _conditions(node: Any) -> Iterator[Any]:
     elif isinstance(node, list | tuple):
         for item in node:
             yield from _conditions(item)
+
+
+def condition_keys(policy: Policy) -> set[str]:
+    """The keys of the conditions the policy's transitions, rules and approvals name."""
+    found = _conditions([policy.lifecycle.transitions, policy.rules, policy.approvals])
+    return {node.key for node in found if isinstance(node, CONDITIONS)}
 
 
 def _money_conditions(policy: Policy) -> Iterator[tuple[tuple[Any, ...], list[float]]]:
@@ -63,8 +84,9 @@ def _money_conditions(policy: Policy) -> Iterator[tuple[tuple[Any, ...], list[fl
 
 
 def leftovers(policy: Policy, shipped: Policy) -> list[GraphProblem]:
-    """The shipped team's SoW terms under another currency or locale, its money thresholds under
-    another currency, and a UTC calendar with no public holidays."""
+    """The shipped team's SoW terms under another currency or locale, its English words the policy
+    file does not show under another language, its money thresholds under another currency, and a
+    UTC calendar with no public holidays."""
     found: list[GraphProblem] = []
     rates, ours = policy.rates, shipped.rates
     if (rates.currency, rates.locale) != (ours.currency, ours.locale):
@@ -77,6 +99,22 @@ def leftovers(policy: Policy, shipped: Policy) -> list[GraphProblem]:
                         f"still the shipped team's ({value!r}) under {rates.currency}, "
                         f"{rates.locale}",
                         f"write {what}",
+                    )
+                )
+    if _language(rates.locale) != _language(ours.locale):
+        for section, keys in _HIDDEN_WORDS.items():
+            for key in keys:
+                value = getattr(getattr(policy, section), key)
+                if value != getattr(getattr(shipped, section), key):
+                    continue
+                names = list(dict.fromkeys(_PLACEHOLDER.findall(value)))
+                kept = f", keeping {' and '.join(names)}" if names else ""
+                found.append(
+                    GraphProblem(
+                        (section, key),
+                        f"still the shipped English under {rates.locale} ({value!r}): the bot "
+                        "writes it on GitLab",
+                        f"write `{section}: {{{key}: ...}}` in your words{kept}",
                     )
                 )
     if rates.currency != ours.currency:

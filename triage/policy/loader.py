@@ -106,8 +106,12 @@ class _Origins:
             source, local = self.joined[key][path[1]]
             local_path = (key, local, *path[2:])
             return source.file, source.located.position(local_path), local_path
-        source = self.top.get(key) or next(iter(self.top.values()))
-        return source.file, source.located.position(path), path
+        found = self.top.get(key)
+        if found is None:  # a key no file writes: the file that writes the most of the policy
+            files = [s.file for s in self.top.values()]
+            main = max(files, key=files.count)
+            found = next(s for s in self.top.values() if s.file == main)
+        return found.file, found.located.position(path), path
 
 
 def _known_words() -> list[str]:
@@ -187,7 +191,22 @@ def _fix(error: dict[str, Any], words: list[str]) -> str:
         return f"add `{last}:`."
     if kind == "literal_error":
         return "use one of the values listed."
+    if kind == "string_pattern_mismatch" and last == "country":
+        return f"write the country's ISO 3166-1 code{_country_code(error.get('input'))}."
+    if kind == "string_pattern_mismatch" and last == "currency":
+        return "write the currency's ISO 4217 code, e.g. JPY, EUR or KRW."
     return ""
+
+
+def _country_code(name: Any) -> str:
+    """`: JP for Japan` when a country's English name was written for its code; else examples."""
+    from babel import Locale  # the policy's locale is Babel's: loaded by any policy
+
+    wanted = str(name).strip().casefold()
+    for code, text in Locale("en").territories.items():
+        if len(code) == 2 and code.isalpha() and text.casefold() == wanted:
+            return f": {code} for {text}"
+    return ", e.g. JP, DE or KR"
 
 
 def _message(error: dict[str, Any]) -> str:

@@ -254,6 +254,7 @@ def with_shared_filters(env: _BoundedEnvironment, money: MoneyFormat) -> _Bounde
     env.filters["num"] = lambda value: _num(value, decimal)
     env.filters["plural"] = lambda value, word, plural=None: _plural(value, word, plural, decimal)
     env.filters["day"] = lambda value, form="medium": _day(value, money, form)
+    env.filters["quarter"] = _quarter
     env.filters["largest_first"] = _largest_first
     for name in _GROWING:
         env.filters[name] = env.bounded_filter(name, env.filters[name])
@@ -348,12 +349,16 @@ def _plural(value: Any, word: str, plural: str | None = None, decimal: str = "."
 
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A time as notes give it (`Calendar.stamp`: `2026-01-12 18:00 KST`): its date, then the rest.
+_STAMP = re.compile(r"(\d{4}-\d{2}-\d{2})( \d{2}:\d{2}(?: \S+)?)")
 
 
 def _day(value: Any, money: MoneyFormat, form: str = "medium") -> Any:
     """A date (or its ISO text, 2026-11-27) as the policy's locale writes it: Nov 27, 2026, or
     27.11.2026 for de_DE; `day("long")` the long form contracts use: November 27, 2026,
-    27. November 2026, 2026년 11월 27일; anything else as it is."""
+    27. November 2026, 2026년 11월 27일; a time as notes give it (`attempt.at`, `move.at`:
+    2026-01-12 18:00 KST) with its date so written and its time and zone as they are
+    (2026/01/12 18:00 JST for ja_JP); anything else as it is."""
     if form not in DATE_FORMS:
         raise ValueError(f"day('{form}'): the form is one of {', '.join(DATE_FORMS)}")
     if isinstance(value, date):
@@ -361,7 +366,27 @@ def _day(value: Any, money: MoneyFormat, form: str = "medium") -> Any:
     if _ISO_DAY.fullmatch(str(value)):
         with contextlib.suppress(ValueError):
             return Trusted(money.day(date.fromisoformat(str(value)), form))
+    stamp = _STAMP.fullmatch(str(value))
+    if stamp:
+        with contextlib.suppress(ValueError):
+            return Trusted(money.day(date.fromisoformat(stamp[1]), form) + stamp[2])
     return value
+
+
+_QUARTER = re.compile(r"FY(\d{2})-Q([1-4])")
+
+
+def _quarter(value: Any, pattern: str = "FY{yy}-Q{q}") -> Any:
+    """A fiscal quarter's name (`FY26-Q4`, as the bot gives it) in the template's words:
+    `{year}` the fiscal year (2026), `{yy}` its last two digits (26), `{q}` the quarter (4):
+    `quarter("{year}年度 第{q}四半期")` writes 2026年度 第4四半期; anything else as it is. Only
+    those three are replaced (no format string: nothing of the value's attributes is reached)."""
+    found = _QUARTER.fullmatch(str(value))
+    if not found:
+        return value
+    year, quarter = found.group(1), found.group(2)
+    text = str(pattern).replace("{year}", f"20{year}").replace("{yy}", year)
+    return text.replace("{q}", quarter)
 
 
 def _largest_first(items: Iterable[Any], attribute: str = "net") -> list[Any]:

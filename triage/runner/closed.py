@@ -62,18 +62,19 @@ def as_gates_leave_them(
     issues: list[IssueSnapshot],
     now: datetime,
 ) -> list[IssueSnapshot]:
-    """`issues` (closed ones, for the forecast and the Salesforce file), each carrying a gated
-    label as a run's plan would leave it: a win whose gate does not count taken back (and the
-    deal reopened), so that no number counts it. Plans only, never a write. A closed issue
-    that cannot be checked (its reads failed) stops the report rather than count unchecked.
-    The approver groups are read only when some closed issue carries a gated label."""
+    """`issues` (for the forecast and the Salesforce file), each carrying a gated label as a
+    run's plan would leave it, open ones too: a win whose gate does not count taken back (and
+    the deal reopened), a stage a Developer set on an open deal put back, so that no number
+    counts it. Plans only, never a write. An issue that cannot be checked (its reads failed)
+    stops the report rather than count unchecked. The approver groups are read only when some
+    issue carries a gated label."""
     gated = {
         name
         for gate in policy.approvals
         for name in {gate.label, *(k for k, v in policy.label_aliases.items() if v == gate.label)}
     }
     todo: dict[Key, IssueSnapshot] = {
-        (i.project, i.iid): i for i in issues if i.state == "closed" and gated & set(i.labels)
+        (i.project, i.iid): i for i in issues if gated & set(i.labels)
     }
     if not todo:
         return issues

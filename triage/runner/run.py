@@ -30,7 +30,7 @@ from ..planner.assignment import unassignable
 from ..policy.model import Policy
 from ..render.templates import TemplateProblem, Templates
 from .apply import apply_issue
-from .approvers import GateApprovers
+from .approvers import GateApprovers, gated
 from .closed import closed_to_gate
 from .details import DetailReads, HeadStart, Key, planned_batches
 from .digest_issue import keep_digest, members_of
@@ -252,10 +252,16 @@ def run_holding(
         listed += [c for c in closed.to_gate if (c.project, c.iid) not in known]
         chosen = [s for s in listed if iid is None or s.iid == iid]
         batches = planned_batches(policy, chosen, when, settings, reads, detailed, cache, ahead)
+        # Issues with a gated label whose plan could not be made (a read failed, the approver
+        # groups could not be read): nobody judged who set it, so no forecast may count it.
+        unjudged: list[str] = []
         for snapshot, issue_plan in batches:
             result.issues_scanned += 1
             if progress:
                 progress(result.issues_scanned)
+            failed = issue_plan if isinstance(issue_plan, GitLabProblem) else issue_plan.error
+            if failed and gated(policy, snapshot.labels):
+                unjudged.append(f"{snapshot.ref}: its gates could not be checked: {failed}")
             if isinstance(issue_plan, GitLabProblem):
                 result.outcomes.append(
                     Outcome(
@@ -354,7 +360,9 @@ def run_holding(
             if problem.fatal:
                 raise
             result.digest = f"digest: failed ({problem})"
-    if policy.forecast.project and iid is None:
+    if policy.forecast.project and iid is None and unjudged:  # kept as it was: counts nothing
+        result.forecast, result.forecast_failed = f"forecast: failed ({unjudged[0]})", True
+    elif policy.forecast.project and iid is None:
         may_write = (
             mode == "apply"
             and not result.budget_exhausted

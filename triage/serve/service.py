@@ -114,6 +114,7 @@ def replanner(
             scope = policy.scope.model_copy(update={"project": project, "group": None})
             scoped = policy.model_copy(update={"scope": scope})
         before, notes_before = gitlab.traffic.writes, gitlab.traffic.notes
+        gitlab.new_run()  # who approves: as GitLab shows it now, not as for an earlier event
         try:
             result = run(
                 scoped,
