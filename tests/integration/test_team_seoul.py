@@ -313,6 +313,7 @@ banners:
   superseded_summary: 이전 버전
   resolved: ":white_check_mark: **해결됨**: 할 일이 없습니다. 아래에 접어 두었습니다."
   resolved_summary: 보고 당시 내용
+  pdf_link: " / PDF: {link}"
 """
 CONTACT_LINES = (
     "  not_a_member: '{person}님은 {project} 멤버가 아니어서 멘션하지 않았습니다.'\n"

@@ -95,6 +95,7 @@ banners:
   superseded_summary: 古い版
   resolved: ":white_check_mark: **解決済み**: 対応は不要です。"
   resolved_summary: 報告時の内容
+  pdf_link: " / PDF版: {link}"
 """
 JAPANESE_CONTACTS = (
     "  not_a_member: '{person} は {project} のメンバーではないため、メンションしていません。'\n"
@@ -121,7 +122,7 @@ def test_a_team_in_another_language_hears_of_the_english_the_policy_file_does_no
     ) in warned
     assert ": banners.superseded: still the shipped English" in warned
     assert "fix: write `banners: {superseded: ...}` in your words, keeping {url}\n" in warned
-    for key in ("resolved", "resolved_summary"):
+    for key in ("resolved", "resolved_summary", "pdf_link"):
         assert f": banners.{key}: still the shipped English under ja_JP" in warned, key
     for key, kept in (
         ("not_a_member", "{person} and {project}"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,23 @@ def test_with_libreoffice_the_note_links_the_word_document_and_its_pdf(word, tmp
     # nothing new: the next run converts and uploads nothing
     again = word.run()
     assert not again.outcomes and len(uploaded(word)) == 2
+
+
+def test_the_pdfs_link_is_in_the_policys_words(word, tmp_path):
+    """`banners.pdf_link` words what follows the Word document's link (issue 33.12): no fixed
+    English (`· **PDF:**`) in a team's notes."""
+    program, _ = soffice(tmp_path, MAKES_PDF)
+    word.soffice = str(program)
+    policy = word.workspace.policy
+    banners = policy.banners.model_copy(update={"pdf_link": " / PDF 사본: {link}"})
+    word.workspace = replace(word.workspace, policy=policy.model_copy(update={"banners": banners}))
+    iid = agreed(word)
+    assert not word.run().errors
+    [note] = word.comments(iid, "sow-draft")
+    assert re.search(
+        rf"\.docx\) / PDF 사본: \[Acme-Widgets-SoW-{DAY}\.pdf\]\(/uploads/[0-9a-f]{{32}}/", note
+    ), note
+    assert "**PDF:**" not in note
 
 
 def test_a_failing_libreoffice_links_the_word_document_alone_and_says_why_once(word, tmp_path):

@@ -177,6 +177,7 @@ class Comments(PlanState):
             filename=document_name(str(request.context["customer"]), today),
             context=document_context(request.context, today),
             pdf=request.pdf,
+            pdf_link=self.policy.banners.pdf_link,
         )
 
     def resolvable_keys(self) -> list[str]:

@@ -20,6 +20,7 @@ class PlannedDocument:
     filename: str  # `<Customer>-SoW-<date>.docx`
     context: dict[str, Any] = field(compare=False, repr=False)  # `document_context`: no cost
     pdf: bool = False  # a PDF beside it too (made by the runner's LibreOffice, if it has one)
+    pdf_link: str = "{link}"  # the words its link goes in, after the document's (`banners`)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -32,7 +32,7 @@ _SOW_WORDS = {
 # (the model's defaults, in English): the banners on top of outdated notes and the lines below a
 # comment that could not mention someone. A team in another language would meet them only there.
 _HIDDEN_WORDS = {
-    "banners": ("superseded", "superseded_summary", "resolved", "resolved_summary"),
+    "banners": ("superseded", "superseded_summary", "resolved", "resolved_summary", "pdf_link"),
     "contacts": ("not_a_member", "em_not_a_member", "mentions_capped"),
 }
 

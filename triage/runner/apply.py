@@ -58,7 +58,8 @@ def with_document(
     link = _uploaded(gitlab, project, document.filename, content)
     if document.pdf:
         pdfs = pdfs if pdfs is not None else PdfCopies(None)
-        link += _pdf_link(gitlab, project, document.filename, content, pdfs, ref)
+        pdf = _pdf_link(gitlab, project, document.filename, content, pdfs, ref)
+        link += document.pdf_link.replace("{link}", pdf) if pdf else ""
     placeholder = document_placeholder(comment.key)
     if placeholder not in comment.body:  # a template that does not place `{{ document }}`
         return f"{comment.body.rstrip()}\n\n{link}\n"
@@ -68,7 +69,7 @@ def with_document(
 def _pdf_link(
     gitlab: GitLab, project: str, filename: str, content: bytes, pdfs: PdfCopies, ref: str
 ) -> str:
-    """` · **PDF:** [name.pdf](url)` for the PDF of a Word document, uploaded now; or "" when
+    """`[name.pdf](url)`, the PDF of a Word document, uploaded now; or "" when
     it cannot be made or uploaded (recorded in `pdfs`, said once by the run): the Word document
     is what counts, so a PDF never fails its issue. A refused token still ends the run."""
     key = f"{ref} {filename}".strip()
@@ -85,7 +86,7 @@ def _pdf_link(
         pdfs.skip(key, f"the upload of {name} failed: {problem}")
         return ""
     pdfs.made[key] = name
-    return f" · **PDF:** {link}"
+    return link
 
 
 def _uploaded(gitlab: GitLab, project: str, name: str, content: bytes) -> str:
