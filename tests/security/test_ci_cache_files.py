@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from triage.runner import RunResult, run
 from triage.testing import BOT_TOKEN, Scoping
 from triage.workspace import _digest
 
-from support import GATE_DATA, GATE_TASKS, ROOT
+from support import GATE_DATA, GATE_TASKS, ROOT, project_as
 
 
 def apply(
@@ -135,3 +136,33 @@ def test_a_kept_file_is_never_written_through_a_link_planted_in_the_cache(tmp_pa
     kept.save()
     assert victim.read_text(encoding="utf-8") == "the job's own file\n"
     assert KeptRenders.load(path, BOT_TOKEN, "edition").texts == {"digest": "text"}
+
+
+def forecast_of(scoping: Scoping) -> str:
+    issues = project_as(scoping.emulator.url, "dana").issues.list(get_all=True, state="all")
+    return next(i for i in issues if i.title.startswith("PS forecast")).description
+
+
+def test_a_forged_label_event_in_the_details_cache_never_reaches_the_forecast(scoping, tmp_path):
+    """The forecast issue is a write made from the label events a run remembered (days since
+    approval, SLA breaches): the details cache must be the bot's own. A label event's time
+    moved 60 days back in the CI cache made the forecast say the deal was approved weeks ago."""
+    scoping.issue(stage="Approved", tasks=GATE_TASKS, data=GATE_DATA, author="rowan")
+    scoping.emulator.store.clock.advance(3600)
+    cache = tmp_path / "details.json"
+    for _ in range(3):
+        done = apply(scoping, cache)
+        assert done.returncode == 0, done.stdout + done.stderr
+    before = forecast_of(scoping)
+    assert "approved 0 business days ago" in before
+    data = json.loads(cache.read_text())
+    for ref, text in data["issues"].items():
+        entry = json.loads(text)
+        for event in entry["events"] or []:
+            if event[1] == "proposal::Approved":
+                event[3] = (datetime.fromisoformat(event[3]) - timedelta(days=60)).isoformat()
+        data["issues"][ref] = json.dumps(entry)
+    cache.write_text(json.dumps(data))
+    done = apply(scoping, cache)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert forecast_of(scoping) == before

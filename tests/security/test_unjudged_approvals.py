@@ -4,14 +4,18 @@ moment the run may not (or cannot) read the groups. Nothing they did may count a
 
 from __future__ import annotations
 
-from test_closed_issue_gates import won_in_report
+from typing import Any
 
+from test_closed_issue_gates import won_in_report
+from test_group_scope_access import OTHER, ROOT, group_policies
+
+from gitlab_emulator.store import GUEST
 from triage.gitlab.adapter import GitLab
 from triage.gitlab.cache import DetailsCache
 from triage.rules.fiscal import fiscal_quarter
 from triage.runner import RunResult, run
 from triage.serve.service import replanner
-from triage.testing import BOT_TOKEN, Scoping
+from triage.testing import BOT_TOKEN, Scoping, scoping_gitlab
 
 from support import GATE_DATA, GATE_TASKS, project_as
 
@@ -153,3 +157,32 @@ def test_a_gated_label_on_an_open_deal_counts_in_no_report_before_the_bot_runs(s
     assert won == []
     assert stages[str(won_deal)] == "Approved"
     assert stages[str(waiting)] == "Ready For Approval"
+
+
+def test_a_win_refused_in_a_project_the_bot_may_not_write_to_is_counted_nowhere(tmp_path):
+    """A group scope: in a project where the bot is a Guest, a Developer closes an approved deal
+    as won. The run refuses it but may not write there (the project is skipped, as it must be).
+    The forecast it writes must not book the win its gate refused."""
+    policies = group_policies(tmp_path)
+
+    def seed_with(seed: dict[str, Any]) -> None:
+        plan = seed["projects"][0]
+        seed["groups"].append({"path": "ps", "visibility": "public"})
+        members = [m for m in plan["members"] if m["username"] != "ps-bot"]
+        members.append({"username": "ps-bot", "access_level": GUEST})
+        seed["projects"].append({"path": OTHER, "visibility": "public", "members": members})
+
+    with scoping_gitlab(policies, ROOT / "templates", seed_with=seed_with) as plan:
+        field = Scoping(plan.workspace, plan.emulator, OTHER)
+        iid = field.issue(stage="Approved", tasks=TASKS, data=DATA, author="rowan")
+        plan.issue(stage="SOW_WIP", data={"customer": "Acme", "line_items": []})
+        plan.run()
+        plan.emulator.store.clock.advance(600)
+        quarter = fiscal_quarter(plan.emulator.store.clock.now().date(), 2).label
+        field.as_person("felix").issues.update(
+            iid,
+            {"add_labels": f"proposal::Closed_Won,close_qtr::{quarter}", "state_event": "close"},
+        )
+        result = plan.run()
+        assert OTHER in result.skipped_projects and field.state(iid) == "closed"
+        assert won_row(forecast_text(plan)).startswith("| Won (bookings) | 0 |")

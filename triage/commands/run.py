@@ -78,7 +78,11 @@ def run_command(
     remembered = None
     if cache is not None:
         remembered = DetailsCache.load(
-            cache.path, gitlab=gitlab.url, bot=gitlab.bot_username(), max_age=cache.max_age
+            cache.path,
+            gitlab=gitlab.url,
+            bot=gitlab.bot_username(),
+            max_age=cache.max_age,
+            key=connection.token,  # sealed by the bot: no one who can write the CI cache forges it
         )
         if remembered.problem:
             console.info(f"details cache {remembered.problem}")
@@ -114,7 +118,7 @@ def run_command(
         result.forecast = console.mask(result.forecast)
     if cache is not None and remembered is not None:
         try:
-            remembered.save(cache.path)
+            remembered.save(cache.path, key=connection.token)
         except OSError as error:  # the run's work is done; the next run reads what it needs
             console.err(f"warning: could not save the details cache {cache.path}: {error.strerror}")
     console.debug(f"issues' details read at once: {result.readers}")

@@ -18,7 +18,9 @@ What keeps it safe:
   one run): the bound on anything GitLab changes without showing it in the listing, such as a
   note deleted and another added within the same minute.
 - A missing, unreadable or foreign file (another GitLab, another bot user, another format) is
-  an empty cache, never an error: the run reads what it needs.
+  an empty cache, never an error: the run reads what it needs. So is one the bot did not seal with
+  its token (`triage apply --cache` seals it: the CI cache is writable by others, and the
+  forecast issue is written from the label events kept here).
 
 An entry also holds what the issue's last plan left to remember (`quiet`, see planner/memory.py): it
 lives and dies with the details it was planned from.
@@ -27,6 +29,7 @@ lives and dies with the details it was planned from.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import tempfile
@@ -69,8 +72,15 @@ class DetailsCache:
 
     @classmethod
     def load(
-        cls, path: Path, *, gitlab: str, bot: str, max_age: timedelta = DEFAULT_MAX_AGE
+        cls,
+        path: Path,
+        *,
+        gitlab: str,
+        bot: str,
+        max_age: timedelta = DEFAULT_MAX_AGE,
+        key: str | None = None,
     ) -> DetailsCache:
+        """`key` (the token): the file is used only when the bot sealed it with it (`save`)."""
         cache = cls(gitlab, bot, max_age)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -83,7 +93,11 @@ class DetailsCache:
             cache.problem = f"{path}: another format; reading everything"
         elif data.get("gitlab") != gitlab or data.get("bot") != bot:
             cache.problem = f"{path}: written for another GitLab or bot user; reading everything"
-        elif isinstance(data.get("issues"), dict):
+        elif not isinstance(data.get("issues"), dict):
+            return cache
+        elif key is not None and not _sealed(data, key):
+            cache.problem = f"{path}: not sealed by the bot with this token; reading everything"
+        else:
             cache.entries = data["issues"]
         return cache
 
@@ -166,9 +180,17 @@ class DetailsCache:
         """Drop the issues a full listing no longer shows (closed, out of scope)."""
         self.entries = {ref: e for ref, e in self.entries.items() if ref in refs}
 
-    def save(self, path: Path) -> None:
-        """Written whole, then renamed into place: a run killed while saving leaves the old file."""
-        data = {"format": FORMAT, "gitlab": self.gitlab, "bot": self.bot, "issues": self.entries}
+    def save(self, path: Path, key: str | None = None) -> None:
+        """Written whole, then renamed into place: a run killed while saving leaves the old file.
+        `key` (the token): sealed with it (an HMAC, which does not reveal it)."""
+        data: dict[str, Any] = {
+            "format": FORMAT,
+            "gitlab": self.gitlab,
+            "bot": self.bot,
+            "issues": self.entries,
+        }
+        if key is not None:
+            data["seal"] = _seal(data, key)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         try:
@@ -178,6 +200,26 @@ class DetailsCache:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+def _seal(data: dict[str, Any], key: str) -> str:
+    """The HMAC of everything the file says, with `key`: its refs and entries are JSON texts
+    (no NUL in them), each one ended by a NUL."""
+    mac = hmac.new(key.encode(), digestmod=hashlib.sha256)
+    mac.update(f"{data['format']}\0{data['gitlab']}\0{data['bot']}\0".encode())
+    issues = data["issues"]
+    for ref in sorted(issues):
+        mac.update(f"{ref}\0{issues[ref]}\0".encode())
+    return mac.hexdigest()
+
+
+def _sealed(data: dict[str, Any], key: str) -> bool:
+    """Whether the bot sealed the file's data with `key` (a file anyone else wrote: no)."""
+    try:
+        made = _seal(data, key).encode()
+        return hmac.compare_digest(str(data.get("seal", "")).encode(), made)
+    except (TypeError, AttributeError, UnicodeEncodeError):
+        return False
 
 
 def _note(row: list[Any]) -> Note:

@@ -255,6 +255,7 @@ def run_holding(
         # Issues with a gated label whose plan could not be made (a read failed, the approver
         # groups could not be read): nobody judged who set it, so no forecast may count it.
         unjudged: list[str] = []
+        unwritten: list[IssuePlan] = []  # plans the bot may not write (below Reporter there)
         for snapshot, issue_plan in batches:
             result.issues_scanned += 1
             if progress:
@@ -298,6 +299,7 @@ def run_holding(
                 continue
             if policy.scope.group and refused(gitlab, access, snapshot.project):
                 result.skipped_projects[snapshot.project] = access[snapshot.project] or ""
+                unwritten.append(issue_plan)  # the forecast counts it as its gates leave it
                 continue
             try:
                 if lease:
@@ -324,7 +326,7 @@ def run_holding(
         (o.plan.project, o.plan.iid): o.plan
         for o in result.outcomes
         if o.status in ("applied", "planned")
-    }
+    } | {(p.project, p.iid): p for p in unwritten}
     read = [detailed.get((s.project, s.iid), s) for s in listed]
     final = [
         after(s, changed[(s.project, s.iid)], when, bot) if (s.project, s.iid) in changed else s
