@@ -19,17 +19,8 @@ from triage.testing import BOT_TOKEN, Scoping, scoping_gitlab
 
 from support import GATE_DATA, GATE_TASKS, project_as
 
-DATA = {
-    "customer": "Acme Widgets",
-    "close_date": "2026-01-20",
-    "people": {"sa": "felix", "ae": "imogen"},
-    "line_items": [{"activity": "Discovery", "role": "PSE", "days": 3}],
-}
-TASKS = [
-    "Discovery call held",
-    "Customer agreed price and scope",
-    "SoW reviewed by account team and customer",
-]
+DATA = {**GATE_DATA, "close_date": "2026-01-20"}
+TASKS = GATE_TASKS
 
 
 def hide_group(scoping: Scoping, path: str) -> None:
