@@ -210,3 +210,15 @@ def test_an_unpriced_estimate_gives_each_problems_kind_and_values():
         {"kind": "days_missing", "item": 1, "activity": "Workshop"},
     ]
     assert why["problems"][1] == "line_items[1].days is missing: 'Workshop' is priced per day"
+
+
+def test_days_shown_rounded_on_a_half_day_hold_only_that_instant():
+    """54.5 days are shown "54" (Python rounds half to even) and 54.5 days and a second "55": an
+    answer given on the rounding grid itself holds only at that instant (found by
+    test_a_plan_holds_until_its_holds_until: a plan said 54 days where it was planned again at 55)."""
+    then = datetime(2025, 11, 18, 21, tzinfo=UTC)
+    moment = Moment(datetime(2026, 1, 12, 9, tzinfo=UTC))
+    days = moment.days_since(then, (), places=0)
+    assert f"{days:.0f}" == "54" and moment.until == datetime(2026, 1, 12, 9, tzinfo=UTC)
+    later = Moment(datetime(2026, 1, 12, 9, 0, 1, tzinfo=UTC))
+    assert f"{later.days_since(then, (), places=0):.0f}" == "55"

@@ -70,7 +70,10 @@ class Moment:
         if places is not None:
             # Every point where a rounding to `places` decimals can change lies on this grid.
             step = 0.5 * 10**-places
-            marks.append((math.floor(days / step) + 1) * step)
+            on = math.floor(days / step) * step
+            # On a point of the grid itself (54.5 days, shown "54" as Python rounds half to even)
+            # the shown value may change at once: the answer holds only now.
+            marks.append(days if on == days else on + step)
         ahead = [mark for mark in marks if mark >= days]
         if ahead:
             with suppress(OverflowError):  # a threshold past the year 9999 is never passed
