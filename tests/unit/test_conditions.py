@@ -222,3 +222,11 @@ def test_days_shown_rounded_on_a_half_day_hold_only_that_instant():
     assert f"{days:.0f}" == "54" and moment.until == datetime(2026, 1, 12, 9, tzinfo=UTC)
     later = Moment(datetime(2026, 1, 12, 9, 0, 1, tzinfo=UTC))
     assert f"{later.days_since(then, (), places=0):.0f}" == "55"
+    # 54 days (and 55.5, shown "56" and then "56" still) change nothing at once: they hold on
+    for asked, until in (
+        (datetime(2026, 1, 11, 21, tzinfo=UTC), datetime(2026, 1, 12, 9, tzinfo=UTC)),
+        (datetime(2026, 1, 13, 9, tzinfo=UTC), datetime(2026, 1, 13, 21, tzinfo=UTC)),
+    ):
+        held = Moment(asked)
+        held.days_since(then, (), places=0)
+        assert held.until is not None and timedelta(0) < until - held.until <= timedelta(seconds=1)

@@ -71,9 +71,10 @@ class Moment:
             # Every point where a rounding to `places` decimals can change lies on this grid.
             step = 0.5 * 10**-places
             on = math.floor(days / step) * step
-            # On a point of the grid itself (54.5 days, shown "54" as Python rounds half to even)
-            # the shown value may change at once: the answer holds only now.
-            marks.append(days if on == days else on + step)
+            # On a point of the grid whose shown value changes right after it (54.5 days, shown
+            # "54" as Python rounds half to even, then "55"), the answer holds only now.
+            turns = on == days and round(days, places) != round(days + step / 2, places)
+            marks.append(days if turns else on + step)
         ahead = [mark for mark in marks if mark >= days]
         if ahead:
             with suppress(OverflowError):  # a threshold past the year 9999 is never passed
