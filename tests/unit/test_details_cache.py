@@ -242,3 +242,30 @@ def test_a_damaged_remembered_plan_is_an_entry_read_again(row):
     cache.entries[listed().ref] = json.dumps(entry)
     filled, read = cache.fill(listed(), READ)
     assert read is None and filled.quiet is None and filled.notes is None
+
+
+def test_a_run_that_changed_no_entry_leaves_the_file_as_it_was(tmp_path):
+    """A settled run writes nothing; one that changed, dropped or added an entry writes it all."""
+    path = tmp_path / "details.json"
+    cache = DetailsCache(URL, BOT)
+    cache.keep(detailed(listed()), READ)
+    cache.save(path, key="token")
+    written = path.stat().st_mtime_ns
+    path.write_text(path.read_text() + " ")  # the same data: told apart from a file written anew
+
+    again = DetailsCache.load(path, gitlab=URL, bot=BOT, key="token")
+    filled, read = again.fill(listed(), READ + timedelta(hours=1))
+    again.keep(filled, read, filled.quiet)  # used as it was
+    again.save(path, key="token")
+    assert path.read_text().endswith(" ")
+    assert path.stat().st_mtime_ns >= written
+
+    again.save(path, key="another token")  # sealed with another key: written
+    assert not path.read_text().endswith(" ")
+    path.write_text(path.read_text() + " ")
+    third = DetailsCache.load(path, gitlab=URL, bot=BOT, key="another token")
+    third.save(tmp_path / "elsewhere.json", key="another token")  # another file: written
+    assert (tmp_path / "elsewhere.json").exists()
+    third.forget(listed().ref)
+    third.save(path, key="another token")
+    assert json.loads(path.read_text())["issues"] == {}
