@@ -18,7 +18,7 @@ Text = Annotated[str, Field(min_length=1, max_length=500)]
 class FixedPrice(BaseModel):
     """A packaged offering priced per unit (a training session, a seat), with its cost for COGS."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     unit: str = Field(min_length=1, max_length=50, description="what one unit is: session, seat")
     plural: str | None = Field(
         None,
@@ -35,7 +35,7 @@ class Exclusion(BaseModel):
     are sold separately` does not hold in a SoW that sells one. The SoW drops it when it sells
     any offering of `unless_sold` (catalog ids)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     text: Text
     unless_sold: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=100)]] = Field(
         min_length=1, description="catalog ids: a SoW selling any of them drops the line"
@@ -45,7 +45,7 @@ class Exclusion(BaseModel):
 class Offering(BaseModel):
     """One offering: `id` is the activity code the data block and the Services Calculator use."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=100)
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(min_length=1, max_length=2000)

@@ -22,7 +22,7 @@ CENT = Decimal("0.01")
 
 
 class RoleRate(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     # Bounds that hold in any currency: a role-day runs to millions in KRW or IDR.
     price: float = Field(
         gt=0, le=MAX_PRICE, description="price per role-day, in the rate card's currency"
@@ -37,7 +37,7 @@ class RoleRate(BaseModel):
 class Rates(BaseModel):
     """The rate card (policy key `rates`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     currency: str = Field(
         "USD",
         pattern=r"^[A-Z]{3}$",

@@ -118,3 +118,24 @@ def test_a_thread_still_working_at_the_end_is_waited_for():
     code, out, err = ended("--version", before=started)
     assert code == 0, err
     assert "the thread finished" in out and "exited as usual" in out
+
+
+def test_loading_the_bot_builds_no_validator_it_does_not_use():
+    """Every model of the bot's builds its validator at its first use (`defer_build`): a
+    process that loads the whole run but reads no data block nor policy has built neither the
+    data block's, nor the policy's, nor a condition's (each is built with the policy's, once);
+    validating a block builds the block's then."""
+    probe = (
+        "import triage.commands.run\n"
+        "from triage.issues.scoping import ScopingData, parse_scoping\n"
+        "from triage.policy.model import Policy\n"
+        "from triage.rules.conditions import LabelPresent\n"
+        "print(ScopingData.__pydantic_complete__, Policy.__pydantic_complete__, "
+        "LabelPresent.__pydantic_complete__)\n"
+        "parse_scoping('<!-- ps-triage:scoping -->\\n```yaml\\ncustomer: Acme\\n```')\n"
+        "print(ScopingData.__pydantic_complete__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.split() == ["False", "False", "False", "True"], done.stdout + done.stderr

@@ -12,7 +12,7 @@ class BusinessHours(BaseModel):
     escalations and the digest are posted only within them; a run outside them leaves them to
     the first run within."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     start: time = Field(time(9), description="the hour reminders may be posted from, e.g. 09:00")
     end: time = Field(time(17), description="the hour they are no longer posted, e.g. 17:00")

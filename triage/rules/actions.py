@@ -86,7 +86,7 @@ class Step:
 
 
 class Action(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     key: ClassVar[str]
     summary: ClassVar[str]
     example: ClassVar[str]
@@ -131,7 +131,7 @@ Role = Literal[
 
 
 class CommentSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     template: str
     internal: bool = False
     once: bool = False  # post once ever, not once per revision of its inputs
@@ -343,7 +343,7 @@ class Close(Action):
 
 
 class CloseQuarterSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     prefix: str = "close_qtr"
     # `close_date`: the quarter of the data block's close date, unless there is none or it is
     # after the day the stage was entered (a date still ahead is a forecast, not a signature);
@@ -380,7 +380,7 @@ class CloseQuarterLabel(Action):
 
 
 class ConfidenceLabelSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     prefix: str = "EM_Confidence"
 
 
@@ -398,7 +398,7 @@ class ConfidenceLabel(Action):
 
 
 class ConfidenceCheckSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     prefix: str = "EM_Confidence"
     comment: CommentSpec
 
@@ -454,7 +454,7 @@ class ConfidenceCheck(Action):
 
 
 class CreateIssueSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     project: str = Field(min_length=3, pattern=r"^[^/\s]+(/[^/\s]+)+$")
     template: str
     labels: list[str] = Field(default_factory=list)

@@ -26,7 +26,7 @@ class Outcome:
 
 
 class Condition(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     key: ClassVar[str]
     summary: ClassVar[str]
     example: ClassVar[str]

@@ -67,13 +67,13 @@ def _newest_in_stage(facts: Facts, rule: str) -> Marker | None:
 class Given(BaseModel):
     """The stage move a review is given with (`{from: SOW_WIP, to: Ready For Approval}`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, populate_by_name=True)
     from_: str = Field(alias="from", min_length=1)
     to: str = Field(min_length=1)
 
 
 class ReviewSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     task: str = Field(min_length=1)  # the task-list item people tick for the review
     given: Given  # the move the tick makes: the SoW the bot showed then is the one reviewed
     versions_of: str = Field(pattern=r"^[A-Za-z0-9_.:-]+$")  # the rule whose notes number versions

@@ -17,7 +17,7 @@ from .reasons import reason
 class Compare(BaseModel):
     """A number compared: `{gte: 3}`, `{lt: 10}`, or several at once."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     gt: float | None = None
     gte: float | None = None
     lt: float | None = None
