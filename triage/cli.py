@@ -141,7 +141,7 @@ def validate(
 
 
 def _run(ctx: click.Context, options: RunOptions) -> None:
-    from .commands.run import CacheFile, MergeRequestNote, run_command
+    from .commands.run import CacheFile, MergeRequestNote, ask_ahead, run_command
     from .sealed import Beside
     from .workspace import load_workspace
 
@@ -158,13 +158,15 @@ def _run(ctx: click.Context, options: RunOptions) -> None:
     console = _console(ctx, connection.token)
 
     def action() -> int:
-        # An invalid policy stops here, before any request; a failing template stops only the
+        # An invalid policy stops here, before any request but `GET /user` (asked meanwhile,
+        # `ask_ahead`), so before any write; a failing template stops only the
         # issues that use it in a scheduled `apply` (a `plan`, for a merge request, stops here).
         # A scheduled run with the details cache keeps, beside it, which workspace passed the
         # check last: the same one is not checked again (its templates compiled for nothing);
         # and, sealed with the token (`sealed.py`), the public holidays its policy's places have
         # (read again, they cost ~90 ms) and the forecast's text (rendered again, ~40 ms).
         beside = options.cache if options.cache and options.mode == "apply" else None
+        gitlab = ask_ahead(connection)  # `GET /user` on its way while the workspace loads
         workspace = load_workspace(
             options.policies,
             options.templates,
@@ -188,6 +190,7 @@ def _run(ctx: click.Context, options: RunOptions) -> None:
             cache=CacheFile(options.cache, timedelta(hours=options.cache_max_age))
             if options.cache
             else None,
+            gitlab=gitlab,
         )
         if workspace.templates.kept is not None:
             workspace.templates.kept.save()

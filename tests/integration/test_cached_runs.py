@@ -201,3 +201,55 @@ def test_the_listings_first_page_is_asked_for_with_who_the_bot_is(demo, tmp_path
     assert result.exit_code == 0, result.output
     assert waited == [False], "GET /user was asked before the listing's first page"
     assert "9 issues scanned" in result.output
+
+
+def test_who_the_bot_is_is_asked_while_the_workspace_loads(demo, tmp_path, monkeypatch):
+    """`GET /user` goes out before the policy and templates are loaded (issue 31, item 10): its
+    answer is on its way meanwhile, and the run takes it; it is asked once."""
+    import threading
+
+    import triage.commands.run
+    import triage.workspace
+    from triage.gitlab.adapter import GitLab
+
+    asked = threading.Event()
+    seen = []
+
+    class Watched(GitLab):
+        def _call(self, fn):
+            if threading.current_thread().name == "triage-whoami":
+                asked.set()
+            return super()._call(fn)
+
+    opened = triage.commands.run.open_gitlab
+    monkeypatch.setattr(
+        triage.commands.run, "open_gitlab", lambda c: Watched(opened(c).url, c.token)
+    )
+    loaded = triage.workspace.load_workspace
+
+    def load(*args, **kwargs):
+        seen.append(asked.wait(timeout=10))
+        return loaded(*args, **kwargs)
+
+    monkeypatch.setattr(triage.workspace, "load_workspace", load)
+    admin(demo.url, "stats/reset", {})
+    result = invoke(["apply", "--cache", str(tmp_path / "details.json")], demo.url)
+    assert result.exit_code == 0, result.output
+    assert seen == [True], "the workspace was loaded before GET /user was asked"
+    assert admin(demo.url, "stats")["routes"]["GET /user"] == 1
+    assert "9 issues scanned" in result.output
+
+
+def test_a_gitlab_asked_ahead_that_cannot_be_reached_is_said_as_before(tmp_path):
+    """Who the bot is, asked while the workspace loads, from a GitLab nobody answers at: the
+    run stops with the same words as when it asked in its turn; an invalid policy is said
+    first, as ever."""
+    result = invoke(["apply", "--cache", str(tmp_path / "details.json")], "http://127.0.0.1:9")
+    assert result.exit_code != 0
+    assert "cannot reach GitLab at http://127.0.0.1:9" in result.output
+    broken = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", broken)
+    (broken / "ps-scoping.yml").write_text("lifecycle: [")
+    result = invoke(["apply", "--policies", str(broken)], "http://127.0.0.1:9")
+    assert result.exit_code != 0
+    assert "not valid YAML" in result.output and "cannot reach" not in result.output

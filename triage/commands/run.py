@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..console import Console
 from ..errors import UserError
+from ..gitlab.adapter import GitLab
 from ..gitlab.cache import DetailsCache
 from ..planner import Settings, assignments_for, plan_issue
 from ..policy.model import Policy
@@ -54,6 +55,18 @@ class MergeRequestNote:
     iid: int
 
 
+def ask_ahead(connection: Connection) -> GitLab | None:
+    """The adapter for `connection`, already asking GitLab who the bot is (`GET /user`) while
+    the caller loads the workspace: the answer is there when the run starts (~10 ms a run on
+    loopback, a round trip on a real network). None when the connection lacks a URL or a
+    token: `run_command` says so, after the workspace's own problems."""
+    if not (connection.url and connection.token):
+        return None
+    gitlab = open_gitlab(connection)
+    gitlab.ask_who_ahead()
+    return gitlab
+
+
 def run_command(
     console: Console,
     workspace: Workspace,
@@ -67,13 +80,15 @@ def run_command(
     fmt: str = "table",
     merge_request: MergeRequestNote | None = None,
     cache: CacheFile | None = None,
+    gitlab: GitLab | None = None,
 ) -> int:
+    """`gitlab`: the connection's adapter, opened before the workspace was loaded (`ask_ahead`)."""
     policy = scoped(workspace.policy, connection)
     check_one_issue(policy, iid)
     # Narrowed to one project of a group, the run takes the group run's lease (`run_home`).
     lease_at = run_home(workspace.policy) if workspace.policy.scope.group else None
     now = in_zone(now, policy)
-    gitlab = open_gitlab(connection)
+    gitlab = gitlab or open_gitlab(connection)
     gitlab.list_ahead(policy.scope)  # the listing's first page on its way with `GET /user`
     remembered = None
     if cache is not None:

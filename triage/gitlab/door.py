@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -137,6 +138,7 @@ class Door:
         ] = {}  # read once per run (`group_members`)
         self._bot: str | None = None
         self._bot_id: int | None = None
+        self._who: Future[str] | None = None  # `GET /user` asked ahead (`ask_who_ahead`)
         # the bot's own issues, by project (adapter.own_issues)
         self._own: dict[str, tuple[OwnIssue, ...]] = {}
 
@@ -237,24 +239,40 @@ class Door:
         a text the bot rewrites only when it changed is compared as."""
         return self._masker(text)
 
+    def ask_who_ahead(self) -> None:
+        """Ask GitLab now, on a thread of its own, who the bot is (`GET /user`): the caller
+        loads its workspace while the answer is on its way, and `bot_username` takes it (or
+        raises what asking raised)."""
+        if self._bot is not None or self._who is not None:
+            return
+        asked: Future[str] = Future()
+
+        def ask() -> None:
+            try:
+                asked.set_result(self._call(self._whoami))
+            except BaseException as error:  # raised by `bot_username`, if it comes to it
+                asked.set_exception(error)
+
+        self._who = asked
+        threading.Thread(target=ask, name="triage-whoami", daemon=True).start()
+
     def bot_username(self) -> str:
         if self._bot is None:
-
-            def whoami() -> str:
-                # The first contact: a GitLab that cannot be reached is said at once (2 retries).
-                user = self._gl.http_get("/user", max_retries=2)
-                if not isinstance(user, dict) or not isinstance(user.get("username"), str):
-                    raise GitLabProblem(
-                        f"{self.url} did not answer GET /api/v4/user as GitLab does: check "
-                        "GITLAB_URL (the GitLab address, without /api/v4)",
-                        fatal=True,
-                    )
-                if isinstance(user.get("id"), int):
-                    self._bot_id = user["id"]
-                return str(user["username"])
-
-            self._bot = self._call(whoami)
+            self._bot = self._who.result() if self._who is not None else self._call(self._whoami)
         return self._bot
+
+    def _whoami(self) -> str:
+        # The first contact: a GitLab that cannot be reached is said at once (2 retries).
+        user = self._gl.http_get("/user", max_retries=2)
+        if not isinstance(user, dict) or not isinstance(user.get("username"), str):
+            raise GitLabProblem(
+                f"{self.url} did not answer GET /api/v4/user as GitLab does: check "
+                "GITLAB_URL (the GitLab address, without /api/v4)",
+                fatal=True,
+            )
+        if isinstance(user.get("id"), int):
+            self._bot_id = user["id"]
+        return str(user["username"])
 
     def bot_id(self) -> int:
         """The token user's id (read with its username)."""
