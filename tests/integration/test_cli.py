@@ -111,7 +111,9 @@ def test_apply_twice_second_report_has_no_writes(demo, tmp_path):
     assert "nothing to do" in result.output
 
 
-def test_an_invalid_policy_stops_before_any_request(demo, tmp_path):
+def test_an_invalid_policy_stops_before_any_write_having_read_only_who_the_bot_is(demo, tmp_path):
+    """The run asks GitLab who the bot is while it loads its policy (`ask_ahead`): that read may
+    have reached GitLab, and nothing else."""
     (tmp_path / "p.yml").write_text("lifecycle: {stages: [{id: A}]}\n")
     result = CliRunner().invoke(
         main,
@@ -119,7 +121,9 @@ def test_an_invalid_policy_stops_before_any_request(demo, tmp_path):
         env={"GITLAB_URL": demo.url, "GITLAB_TOKEN": TOKEN},
     )
     assert result.exit_code == 1 and "nothing was written" in result.output
-    assert sum(admin(demo.url, "stats")["requests"].values()) == 0
+    stats = admin(demo.url, "stats")
+    assert stats["requests"]["POST"] == stats["requests"]["PUT"] == stats["requests"]["DELETE"] == 0
+    assert set(stats["routes"]) <= {"GET /user"}, stats["routes"]
 
 
 def test_one_issue_only(demo):
