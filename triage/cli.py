@@ -141,38 +141,43 @@ def validate(
 
 
 def _run(ctx: click.Context, options: RunOptions) -> None:
-    from .commands.run import CacheFile, MergeRequestNote, ask_ahead, run_command
+    from .commands.connection import ask_ahead  # the adapter alone: python-gitlab, no policy
     from .sealed import Beside
-    from .workspace import load_workspace
 
-    note = None
+    note: tuple[str, int] | None = None  # the merge request the plan is noted on
     if options.merge_request is not None:
         where = options.merge_request_project or os.environ.get("CI_PROJECT_PATH")
         if not where:
             raise click.UsageError(
                 "--merge-request needs --merge-request-project (or CI_PROJECT_PATH)"
             )
-        note = MergeRequestNote(where, options.merge_request)
+        note = (where, options.merge_request)
 
     connection = _connection(options.gitlab_url, options.project, options.readers)
     console = _console(ctx, connection.token)
 
     def action() -> int:
-        # An invalid policy stops here, before any request but `GET /user` (asked meanwhile,
-        # `ask_ahead`), so before any write; a failing template stops only the
-        # issues that use it in a scheduled `apply` (a `plan`, for a merge request, stops here).
         # A scheduled run with the details cache keeps, beside it, which workspace passed the
         # check last: the same one is not checked again (its templates compiled for nothing);
         # and, sealed with the token (`sealed.py`), the public holidays its policy's places have
-        # (read again, they cost ~90 ms) and the forecast's text (rendered again, ~40 ms).
+        # (read again, they cost ~90 ms), the forecast's text (rendered again, ~40 ms) and the
+        # listing it made, whose first page the next run asks for at once (`ask_ahead`), with
+        # who the bot is: both answers on their way while it loads its code and workspace.
         beside = options.cache if options.cache and options.mode == "apply" else None
-        gitlab = ask_ahead(connection)  # `GET /user` on its way while the workspace loads
+        kept = Beside(beside, connection.token) if beside and connection.token else None
+        gitlab = ask_ahead(connection, kept)
+        from .commands.run import CacheFile, MergeRequestNote, run_command
+        from .workspace import load_workspace
+
+        # An invalid policy stops here, before any request but those two reads, so before any
+        # write; a failing template stops only the issues that use it in a scheduled `apply`
+        # (a `plan`, for a merge request, stops here).
         workspace = load_workspace(
             options.policies,
             options.templates,
             lenient=options.mode == "apply",
             checked=beside.with_name(f"{beside.name}.checked") if beside else None,
-            kept=Beside(beside, connection.token) if beside and connection.token else None,
+            kept=kept,
         )
         for problem in workspace.template_problems:
             console.err(f"warning: {problem}; the issues that use it fail, the others go on")
@@ -186,7 +191,7 @@ def _run(ctx: click.Context, options: RunOptions) -> None:
             max_writes=options.max_writes,
             now=options.now,
             fmt=options.fmt,
-            merge_request=note,
+            merge_request=MergeRequestNote(*note) if note else None,
             cache=CacheFile(options.cache, timedelta(hours=options.cache_max_age))
             if options.cache
             else None,

@@ -11,7 +11,9 @@ table; it is data only, never a decision of either.
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
+from typing import Any
 
 _TONES = tuple(f"_tone{n}" for n in range(1, 6))
 
@@ -24,7 +26,9 @@ def _expand(word: str) -> list[str]:
     return [base, *(base + tone for tone in _TONES)]
 
 
-def _load() -> tuple[dict[str, str], frozenset[str]]:
+@functools.cache
+def _table() -> tuple[dict[str, str], frozenset[str]]:
+    """The table, read when first asked (~4 ms): a settled run reads no award."""
     aliases: dict[str, str] = {}
     names: set[str] = set()
     part = ""
@@ -43,14 +47,21 @@ def _load() -> tuple[dict[str, str], frozenset[str]]:
     return aliases, frozenset(names | set(aliases.values()))
 
 
-ALIASES, NAMES = _load()  # alias -> canonical name; the canonical names
+def __getattr__(name: str) -> Any:
+    """`ALIASES` (alias -> canonical name) and `NAMES` (the canonical names), read when first
+    asked for."""
+    if name == "ALIASES":
+        return _table()[0]
+    if name == "NAMES":
+        return _table()[1]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def canonical(name: str) -> str:
     """The name GitLab stores for an emoji name or alias (an unknown name stays as it is)."""
-    return ALIASES.get(name, name)
+    return _table()[0].get(name, name)
 
 
 def is_emoji(name: str) -> bool:
     """Whether GitLab knows `name` as an emoji name or alias."""
-    return canonical(name) in NAMES
+    return canonical(name) in _table()[1]

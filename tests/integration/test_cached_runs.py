@@ -4,6 +4,7 @@ hides from `updated_at` is still seen, and nothing is ever written from remember
 
 import json
 import shutil
+from pathlib import Path
 
 from test_cli import invoke
 from test_runs import snapshot_of
@@ -176,7 +177,7 @@ def test_the_listings_first_page_is_asked_for_with_who_the_bot_is(demo, tmp_path
     bot is waits here until the listing has been asked for; before, it never was by then."""
     import threading
 
-    import triage.commands.run
+    import triage.commands.connection
     from triage.gitlab.adapter import GitLab
 
     listing_asked = threading.Event()
@@ -184,7 +185,7 @@ def test_the_listings_first_page_is_asked_for_with_who_the_bot_is(demo, tmp_path
 
     class Watched(GitLab):
         def _call(self, fn):
-            if threading.current_thread().name == "triage-first-page":
+            if threading.current_thread().name == "triage-listing":
                 listing_asked.set()
             return super()._call(fn)
 
@@ -193,9 +194,9 @@ def test_the_listings_first_page_is_asked_for_with_who_the_bot_is(demo, tmp_path
                 waited.append(not listing_asked.wait(timeout=10))
             return super().bot_username()
 
-    opened = triage.commands.run.open_gitlab
+    opened = triage.commands.connection.open_gitlab
     monkeypatch.setattr(
-        triage.commands.run, "open_gitlab", lambda c: Watched(opened(c).url, c.token)
+        triage.commands.connection, "open_gitlab", lambda c: Watched(opened(c).url, c.token)
     )
     result = invoke(["plan", "--cache", str(tmp_path / "details.json")], demo.url)
     assert result.exit_code == 0, result.output
@@ -208,7 +209,7 @@ def test_who_the_bot_is_is_asked_while_the_workspace_loads(demo, tmp_path, monke
     answer is on its way meanwhile, and the run takes it; it is asked once."""
     import threading
 
-    import triage.commands.run
+    import triage.commands.connection
     import triage.workspace
     from triage.gitlab.adapter import GitLab
 
@@ -221,9 +222,9 @@ def test_who_the_bot_is_is_asked_while_the_workspace_loads(demo, tmp_path, monke
                 asked.set()
             return super()._call(fn)
 
-    opened = triage.commands.run.open_gitlab
+    opened = triage.commands.connection.open_gitlab
     monkeypatch.setattr(
-        triage.commands.run, "open_gitlab", lambda c: Watched(opened(c).url, c.token)
+        triage.commands.connection, "open_gitlab", lambda c: Watched(opened(c).url, c.token)
     )
     loaded = triage.workspace.load_workspace
 
@@ -253,3 +254,95 @@ def test_a_gitlab_asked_ahead_that_cannot_be_reached_is_said_as_before(tmp_path)
     result = invoke(["apply", "--policies", str(broken)], "http://127.0.0.1:9")
     assert result.exit_code != 0
     assert "not valid YAML" in result.output and "cannot reach" not in result.output
+
+
+def _issue_listings(url):
+    """How many issue listing pages were asked for (the scope's, the closed ones, the bot's)."""
+    return admin(url, "stats")["routes"].get("GET /projects/:id/issues", 0)
+
+
+def _settled_listings(url, args):
+    """The issue listing pages a settled run asks for without a kept listing."""
+    kept = Path(args[args.index("--cache") + 1] + ".listing")
+    kept.unlink(missing_ok=True)
+    admin(url, "stats/reset", {})
+    assert invoke(args, url).exit_code == 0
+    return _issue_listings(url)
+
+
+def test_a_scheduled_run_asks_its_listings_first_page_before_loading_its_workspace(
+    demo, tmp_path, monkeypatch
+):
+    """The listing a scheduled run made is kept, sealed, beside its details cache: the next run
+    asks for its first page at once, with who the bot is, and loads its code and workspace
+    while both answers come; it asks for that page once."""
+    import threading
+
+    import triage.commands.connection
+    import triage.workspace
+    from triage.gitlab.adapter import GitLab
+
+    cache = tmp_path / "details.json"
+    assert invoke(["apply", "--cache", str(cache)], demo.url).exit_code == 0
+    without = _settled_listings(demo.url, ["apply", "--cache", str(cache)])
+    assert (tmp_path / "details.json.listing").exists()  # kept again by that run
+    asked = threading.Event()
+    seen = []
+
+    class Watched(GitLab):
+        def _call(self, fn):
+            if threading.current_thread().name == "triage-listing":
+                asked.set()
+            return super()._call(fn)
+
+    opened = triage.commands.connection.open_gitlab
+    monkeypatch.setattr(
+        triage.commands.connection, "open_gitlab", lambda c: Watched(opened(c).url, c.token)
+    )
+    loaded = triage.workspace.load_workspace
+
+    def load(*args, **kwargs):
+        seen.append(asked.wait(timeout=10))
+        return loaded(*args, **kwargs)
+
+    monkeypatch.setattr(triage.workspace, "load_workspace", load)
+    admin(demo.url, "stats/reset", {})
+    result = invoke(["apply", "--cache", str(cache)], demo.url)
+    assert result.exit_code == 0, result.output
+    assert seen == [True], "the workspace was loaded before the listing's first page was asked"
+    assert _issue_listings(demo.url) == without  # the page asked ahead is the run's own
+    assert "9 issues scanned" in result.output
+
+
+def test_a_kept_listing_not_the_runs_or_not_the_bots_costs_one_read_and_changes_nothing(
+    demo, tmp_path
+):
+    """A kept listing of another scope (the policy's changed since) is asked ahead, and the
+    run lists its own; one not sealed with the bot's token (anyone who can write the CI
+    cache) is not asked at all."""
+    cache = tmp_path / "details.json"
+    kept = tmp_path / "details.json.listing"
+    assert invoke(["apply", "--cache", str(cache)], demo.url).exit_code == 0
+    sealed = json.loads(kept.read_text())
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    scoping = policies / "ps-scoping.yml"
+    scoping.write_text(
+        scoping.read_text().replace("scope:\n", "scope:\n  not_labels: [Archived]\n", 1)
+    )
+    admin(demo.url, "stats/reset", {})
+    result = invoke(["apply", "--cache", str(cache), "--policies", str(policies)], demo.url)
+    assert result.exit_code == 0 and "9 issues scanned" in result.output, result.output
+    changed = _issue_listings(demo.url)
+    assert json.loads(kept.read_text()) != sealed  # the new scope's listing kept for next time
+    args = ["apply", "--cache", str(cache), "--policies", str(policies)]
+    assert changed == _settled_listings(demo.url, args) + 1  # the old scope's page: one read
+
+    assert invoke(args, demo.url).exit_code == 0  # the listing kept again
+    forged = json.loads(kept.read_text())
+    forged["kept"][1]["state"] = "all"  # its seal left as it was
+    kept.write_text(json.dumps(forged))
+    admin(demo.url, "stats/reset", {})
+    result = invoke(args, demo.url)
+    assert result.exit_code == 0 and "9 issues scanned" in result.output, result.output
+    assert _issue_listings(demo.url) == _settled_listings(demo.url, args)  # not asked

@@ -1,6 +1,7 @@
 """A listing's pages are taken by a thread of their own while the run plans the page before."""
 
 import threading
+import time
 
 import pytest
 
@@ -47,6 +48,39 @@ def test_a_caller_that_stops_early_stops_the_thread():
     pages = fetched_ahead(endless(), 2)
     before = set(threading.enumerate())
     assert next(pages) == [0, 1]
+    (reader,) = set(threading.enumerate()) - before
+    pages.close()
+    reader.join(timeout=5)
+    assert not reader.is_alive()
+
+
+def test_pages_asked_ahead_are_taken_before_the_first_is_asked_for_up_to_a_bound():
+    """`Ahead` starts at once: a run asks for its listing before it loads its code, and finds
+    the pages there; at most `ahead` + 1 are taken before any is used."""
+    from triage.gitlab.prefetch import Ahead
+
+    taken = []
+    done = threading.Event()
+
+    def items():
+        for n in range(20):
+            taken.append(n)
+            if n == 5:
+                done.set()
+            yield n
+
+    pages = Ahead(items(), 2, ahead=2)
+    assert done.wait(timeout=5)  # three pages of two, without asking for one
+    time.sleep(0.3)  # the thread waits with its pages: it takes no more
+    assert taken == list(range(6))
+    assert list(pages) == [[2 * n, 2 * n + 1] for n in range(10)]
+
+
+def test_pages_asked_ahead_that_nobody_takes_stop_when_closed():
+    from triage.gitlab.prefetch import Ahead
+
+    before = set(threading.enumerate())
+    pages = Ahead(iter(range(100)), 2, ahead=1)
     (reader,) = set(threading.enumerate()) - before
     pages.close()
     reader.join(timeout=5)

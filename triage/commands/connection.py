@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from ..errors import UserError
 from ..gitlab.adapter import GitLab
 from ..gitlab.readers import CAP
-from ..policy.model import Policy
+from ..sealed import Beside, load_sealed, save_sealed
+
+if TYPE_CHECKING:  # the adapter is opened before the policy is loaded (`ask_ahead`)
+    from ..policy.model import Policy, Scope
+
+LISTING = "listing"  # beside the details cache: the listing the last scheduled run made
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,36 @@ def open_gitlab(connection: Connection) -> GitLab:
     # In flight at once: the reads, and the listing's next page or a write. One more is spare.
     readers = connection.readers or CAP
     return GitLab(connection.url, connection.token, min_remaining=readers + 2)
+
+
+def ask_ahead(connection: Connection, kept: Beside | None = None) -> GitLab | None:
+    """The adapter for `connection`, already asking GitLab who the bot is (`GET /user`) and,
+    for a scheduled run (`kept`: beside its details cache), the listing the last run made (its
+    first pages: `GitLab.ask_listing`), while the caller loads its code and workspace: the
+    answers come meanwhile (each a round trip: ~10 ms on loopback, 30-100 ms on a real
+    network). The run asks for its own listing in its turn; one that differs (a changed scope)
+    is asked then, and the pages asked ahead cost only themselves. None when the connection
+    lacks a URL or a token: `run_command` says so, after the workspace's own problems."""
+    if not (connection.url and connection.token):
+        return None
+    gitlab = open_gitlab(connection)
+    gitlab.ask_who_ahead()
+    kept_listing = load_sealed(kept.path(LISTING), kept.key, LISTING) if kept else None
+    if (
+        isinstance(kept_listing, list)
+        and len(kept_listing) == 2
+        and isinstance(kept_listing[0], str)
+        and isinstance(kept_listing[1], dict)
+    ):
+        gitlab.ask_listing(kept_listing[0], kept_listing[1])
+    return gitlab
+
+
+def remember_listing(gitlab: GitLab, scope: Scope, kept: Beside) -> None:
+    """Keep, sealed beside the details cache, the listing of `scope` (see `ask_ahead`)."""
+    listing = gitlab.listing_key(scope)
+    if listing is not None and load_sealed(kept.path(LISTING), kept.key, LISTING) != list(listing):
+        save_sealed(kept.path(LISTING), kept.key, LISTING, list(listing))
 
 
 def check_one_issue(policy: Policy, iid: int | None) -> None:

@@ -18,8 +18,16 @@ from ..runner import Mode, run, run_home
 from ..runner.approvers import GateApprovers
 from ..runner.details import MAX_DETAIL_ROUNDS, with_details
 from ..runner.pdfs import PdfCopies
+from ..sealed import Beside
 from ..workspace import Workspace, load_workspace
-from .connection import Connection, check_one_issue, in_zone, open_gitlab, scoped
+from .connection import (
+    Connection,
+    check_one_issue,
+    in_zone,
+    open_gitlab,
+    remember_listing,
+    scoped,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,18 +61,6 @@ class CacheFile:
 class MergeRequestNote:
     project: str
     iid: int
-
-
-def ask_ahead(connection: Connection) -> GitLab | None:
-    """The adapter for `connection`, already asking GitLab who the bot is (`GET /user`) while
-    the caller loads the workspace: the answer is there when the run starts (~10 ms a run on
-    loopback, a round trip on a real network). None when the connection lacks a URL or a
-    token: `run_command` says so, after the workspace's own problems."""
-    if not (connection.url and connection.token):
-        return None
-    gitlab = open_gitlab(connection)
-    gitlab.ask_who_ahead()
-    return gitlab
 
 
 def run_command(
@@ -126,11 +122,14 @@ def run_command(
         readers=connection.readers,
         pdfs=PdfCopies.on_this_machine(),
     )
+    gitlab.forget_asked()  # a listing asked ahead that the run did not make (a stale scope)
     for outcome in result.outcomes:  # masked before any of it is wrapped, joined or encoded
         if outcome.error:
             outcome.error = console.mask(outcome.error)
     if result.forecast:
         result.forecast = console.mask(result.forecast)
+    if cache is not None and mode == "apply" and connection.token:
+        remember_listing(gitlab, scope, Beside(cache.path, connection.token))
     if cache is not None and remembered is not None:
         try:
             remembered.save(cache.path, key=connection.token)

@@ -12,11 +12,9 @@ python-gitlab; what leaves it is frozen snapshots and plain values.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from concurrent.futures import Future
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from gitlab.exceptions import GitlabError
@@ -25,17 +23,22 @@ from ..emoji import canonical
 from ..issues.markers import find_marker
 from ..issues.snapshot import Award, IssueSnapshot, LabelEvent, Names, Note, profile_names
 from ..issues.tasks import untick
-from ..policy.model import Scope
 from .door import GONE, parse_time, problem_of
 from .members import Members
 from .own import OwnIssue
-from .prefetch import fetched_ahead
+from .prefetch import Ahead
 from .records import GitLabProblem as GitLabProblem
 from .records import IssueAward as IssueAward
 from .records import Upload as Upload
 from .records import kept_assignees as kept_assignees
 
+if TYPE_CHECKING:  # the policy's type only: a run opens the adapter before loading it
+    from ..policy.model import Scope
+
 TRANSIENT = (500, 502, 503, 504)
+# Pages of a listing asked for before the run plans (`ask_listing`) that may wait taken: the
+# whole listing of a few hundred issues is there by the time the run has loaded its code.
+AHEAD_AT_START = 4
 
 
 class GitLab(Members):
@@ -51,28 +54,11 @@ class GitLab(Members):
         """One paginated listing of the issues in scope, filtered by GitLab (`updated_after`:
         only those updated since then)."""
         path, filters = self._listing(scope, iids, updated_after)
-        # Plain dicts from python-gitlab's own pagination (`http_list`): the same requests as
-        # `issues.list(iterator=True)` without building, and deep-copying, an object per issue.
-        asked = getattr(self, "_asked", {}).pop((path, repr(filters)), None)
-        listing = (
-            asked.result()
-            if asked is not None
-            else self._call(lambda: self._gl.http_list(path, **filters))
+        pages = self._asked.pop((path, repr(filters)), None) or Ahead(
+            self._listed(path, filters), filters["per_page"]
         )
-
-        def paced() -> Iterator[dict[str, Any]]:
-            while True:
-                self._pace()
-                try:
-                    item = next(listing, None)
-                except (KeyError, IndexError, TypeError):  # python-gitlab indexing a non-list
-                    raise self._not_a_listing() from None
-                if item is None:
-                    return
-                yield item
-
         try:
-            for page in fetched_ahead(paced(), filters["per_page"]):
+            for page in pages:
                 for item in page:
                     try:
                         snapshot = self._snapshot(item)
@@ -82,24 +68,53 @@ class GitLab(Members):
         except (GitlabError, requests.RequestException) as error:
             raise problem_of(error, self.url) from None
 
-    def list_ahead(self, scope: Scope) -> None:
-        """Ask GitLab now, on a thread of its own, for the first page of the listing of `scope`:
-        the next `list_issues(scope)` starts from its answer. A run asks before it asks GitLab
-        who the bot is (`GET /user`), so both answers are on their way at once."""
-        try:
-            path, filters = self._listing(scope, None, None)
-        except GitLabProblem:  # no project or group: `list_issues` says so, in its turn
-            return
-        asked: Future[Any] = Future()
-
-        def first_page() -> None:
+    def _listed(self, path: str, filters: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """The listing's issues, paced. Plain dicts from python-gitlab's own pagination
+        (`http_list`): the same requests as `issues.list(iterator=True)` without building, and
+        deep-copying, an object per issue."""
+        listing = self._call(lambda: self._gl.http_list(path, **filters))
+        while True:
+            self._pace()
             try:
-                asked.set_result(self._call(lambda: self._gl.http_list(path, **filters)))
-            except BaseException as error:  # raised by `list_issues`, if it comes to it
-                asked.set_exception(error)
+                item = next(listing, None)
+            except (KeyError, IndexError, TypeError):  # python-gitlab indexing a non-list
+                raise self._not_a_listing() from None
+            if item is None:
+                return
+            yield item
 
-        self._asked = {(path, repr(filters)): asked}
-        threading.Thread(target=first_page, name="triage-first-page", daemon=True).start()
+    def list_ahead(self, scope: Scope) -> None:
+        """Ask GitLab now, on a thread of its own, for the listing of `scope` (`ask_listing`): the
+        next `list_issues(scope)` starts from the pages taken meanwhile. A run asks before it
+        waits for who the bot is (`GET /user`), so both answers are on their way at once."""
+        if (key := self.listing_key(scope)) is not None:
+            self.ask_listing(*key)
+
+    def listing_key(self, scope: Scope) -> tuple[str, dict[str, Any]] | None:
+        """The whole listing of `scope` as it is asked for (its path and parameters, JSON): a
+        scheduled run keeps it, and the next asks for its first page before its policy is even
+        loaded (`ask_listing`). None without a project or group."""
+        try:
+            return self._listing(scope, None, None)
+        except GitLabProblem:  # no project or group: `list_issues` says so, in its turn
+            return None
+
+    def ask_listing(self, path: str, filters: dict[str, Any]) -> None:
+        """Ask for the listing at `path` with `filters` now, on a thread of its own, up to
+        AHEAD_AT_START pages ahead; `list_issues` asking the same takes them (asked once: asking
+        again is nothing). A listing asked that no run makes costs its pages taken ahead
+        (`forget_asked` stops the rest)."""
+        key = (path, repr(filters))
+        if key not in self._asked:
+            self._asked[key] = Ahead(
+                self._listed(path, filters), filters["per_page"], ahead=AHEAD_AT_START
+            )
+
+    def forget_asked(self) -> None:
+        """Stop taking the listings asked ahead that no run listed."""
+        for pages in self._asked.values():
+            pages.close()
+        self._asked.clear()
 
     def _listing(
         self, scope: Scope, iids: list[int] | None, updated_after: datetime | None

@@ -139,6 +139,8 @@ class Door:
         self._bot: str | None = None
         self._bot_id: int | None = None
         self._who: Future[str] | None = None  # `GET /user` asked ahead (`ask_who_ahead`)
+        # (path, parameters) -> a listing's pages asked ahead (`GitLab.ask_listing`)
+        self._asked: dict[tuple[str, str], Any] = {}
         # the bot's own issues, by project (adapter.own_issues)
         self._own: dict[str, tuple[OwnIssue, ...]] = {}
 

@@ -4,11 +4,13 @@ is built on it)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..policy.model import Scope
 from .door import Door
 from .records import GitLabProblem
+
+if TYPE_CHECKING:  # the policy's type only: a run opens the adapter before loading it
+    from ..policy.model import Scope
 
 
 class Members(Door):

@@ -8,11 +8,13 @@ from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .markers import Marker, find_marker
-from .scoping import ScopingBlock, parse_scoping
 from .tasks import Task, normalise, parse_tasks
+
+if TYPE_CHECKING:
+    from .scoping import ScopingBlock
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,10 @@ class IssueSnapshot:
 
     @cached_property
     def scoping(self) -> ScopingBlock:
+        # Loaded when first asked (its models, ~15 ms): the adapter that lists issues is
+        # opened, and asks GitLab, before a run has loaded anything else.
+        from .scoping import parse_scoping
+
         return parse_scoping(self.description)
 
     @cached_property
