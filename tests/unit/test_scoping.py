@@ -5,7 +5,7 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import triage.issues.snapshot
+import triage.issues.scoping
 from triage.commands.demo_data import description
 from triage.issues.scoping import MAX_PROBLEMS, parse_scoping
 from triage.issues.tasks import line_by_line, parse_tasks
@@ -118,7 +118,7 @@ def test_an_issue_whose_description_cannot_be_parsed_keeps_it_for_its_plan_to_re
     def broken(text):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(triage.issues.snapshot, "parse_scoping", broken)
+    monkeypatch.setattr(triage.issues.scoping, "parse_scoping", broken)
     issue = snapshot(data={"customer": "Acme"})
     assert issue.parsed() is issue
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from functools import cached_property
@@ -108,8 +108,8 @@ class IssueSnapshot:
     # carries them): what a customer-facing comment calls people.
     names: Mapping[str, str] = field(default_factory=dict)
 
-    @property
-    def ref(self) -> str:
+    @cached_property
+    def ref(self) -> str:  # asked ~10 times an issue a run: made once
         return f"{self.project}#{self.iid}"
 
     @cached_property
@@ -154,6 +154,8 @@ class IssueSnapshot:
         if "description" in fields:
             for name in PARSED:
                 new.__dict__.pop(name, None)
+        if "project" in fields or "iid" in fields:
+            new.__dict__.pop("ref", None)
         return new
 
     def parsed(self) -> IssueSnapshot:
@@ -161,9 +163,11 @@ class IssueSnapshot:
         instead of the text, which is all anything reads it for: a run holds every listed issue
         until its forecast, and the descriptions would be most of its memory. An issue whose
         description cannot be parsed keeps it, for its plan to report."""
+        known = self.__dict__
         try:
-            for name in PARSED:
-                getattr(self, name)  # parse it now, while the text is here
+            for name in PARSED:  # parsed now, while the text is here (as `cached_property`
+                if name not in known:  # does, without its lock: every listed issue is parsed)
+                    known[name] = getattr(IssueSnapshot, name).func(self)
         except Exception:  # a bug met on one issue's description: its plan reports it
             return self
         new = self._copy({"description": ""})
@@ -197,4 +201,8 @@ _FIELDS = frozenset(f.name for f in dataclass_fields(IssueSnapshot))
 
 def compact_note(note: Note, bot: str) -> Note:
     marker = find_marker(note.body) if note.author == bot else None
-    return replace(note, body=str(marker) if marker else "")
+    # `dataclasses.replace` without its cost (it builds the copy through `__init__`): a run
+    # compacts every note it reads or remembers.
+    compact = object.__new__(Note)
+    compact.__dict__.update(note.__dict__, body=str(marker) if marker else "")
+    return compact

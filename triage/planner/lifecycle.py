@@ -65,10 +65,17 @@ def assignments_for(
 def plan_issue(
     policy: Policy, issue: IssueSnapshot, now: datetime, settings: Settings
 ) -> IssuePlan:
-    base = IssuePlan(project=issue.project, iid=issue.iid, title=issue.title, web_url=issue.web_url)
     recalled = recall(issue, now, settings)
-    if recalled is True:
-        return replace(base, recalled=True, holds_until=issue.quiet.until if issue.quiet else None)
+    if recalled is True:  # most issues of a settled run: made at once, not copied
+        return IssuePlan(
+            project=issue.project,
+            iid=issue.iid,
+            title=issue.title,
+            web_url=issue.web_url,
+            recalled=True,
+            holds_until=issue.quiet.until if issue.quiet else None,
+        )
+    base = IssuePlan(project=issue.project, iid=issue.iid, title=issue.title, web_url=issue.web_url)
     if recalled:
         return replace(base, needs=recalled)
     planner = _Planner(policy, issue, now, settings)

@@ -9,7 +9,7 @@ them. Nothing is judged against approvers that were not read."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 from ..gitlab.adapter import GitLab, GitLabProblem
 from ..planner.gates import spellings
@@ -78,11 +78,12 @@ class _Ids(Mapping[str, int]):
         return len(self._approvers.known()[1])
 
 
-def gated(policy: Policy, labels: Iterable[str]) -> bool:
-    """Whether `labels` hold a gated label (or one of its legacy spellings): a plan of the issue
-    judges who set it, so the run may start reading the approvers as soon as it lists it."""
-    present = set(labels)
-    return any(spellings(gate, policy.label_aliases) & present for gate in policy.approvals)
+def gated_labels(policy: Policy) -> frozenset[str]:
+    """The gated labels, and their legacy spellings: an issue that holds one has its plan judge
+    who set it, so the run may start reading the approvers as soon as it lists it."""
+    return frozenset(
+        label for gate in policy.approvals for label in spellings(gate, policy.label_aliases)
+    )
 
 
 def approvers_of(policy: Policy, gitlab: GitLab) -> dict[str, frozenset[str]]:

@@ -20,7 +20,7 @@ from ..issues.snapshot import IssueSnapshot
 from ..planner import IssuePlan, Settings, plan_issue
 from ..planner.assignment import pool_for
 from ..policy.model import Policy
-from .approvers import GateApprovers, gated
+from .approvers import GateApprovers, gated_labels
 from .memory import remember
 
 # label events, notes, award emoji, approvers: each round reads what plans asked for
@@ -76,13 +76,14 @@ class HeadStart:
     ) -> None:
         assert not settings.assignments
         self.policy, self.settings, self.reads, self.cache = policy, settings, reads, cache
+        self.gated = gated_labels(policy)
         self.first: dict[Key, tuple[IssueSnapshot, datetime | None, First]] = {}
         self.reading = 0  # issues planned ahead whose reads were started
 
     def plan(self, issue: IssueSnapshot, now: datetime) -> None:
         """Plan `issue` now, unless it may get an EM or AHEAD issues already wait for reads. An
         issue with a gated label starts reading the approvers: its plan will judge who set it."""
-        if gated(self.policy, issue.labels):
+        if not self.gated.isdisjoint(issue.labels):
             self.reads.prefetch_approvers()
         if self.reading >= AHEAD or pool_for(self.policy.assignment, issue):
             return

@@ -30,7 +30,7 @@ from ..planner.assignment import unassignable
 from ..policy.model import Policy
 from ..render.templates import TemplateProblem, Templates
 from .apply import apply_issue
-from .approvers import GateApprovers, gated
+from .approvers import GateApprovers, gated_labels
 from .closed import closed_to_gate
 from .details import DetailReads, HeadStart, Key, planned_batches
 from .digest_issue import keep_digest, members_of
@@ -255,13 +255,14 @@ def run_holding(
         # Issues with a gated label whose plan could not be made (a read failed, the approver
         # groups could not be read): nobody judged who set it, so no forecast may count it.
         unjudged: list[str] = []
+        gated = gated_labels(policy)
         unwritten: list[IssuePlan] = []  # plans the bot may not write (below Reporter there)
         for snapshot, issue_plan in batches:
             result.issues_scanned += 1
             if progress:
                 progress(result.issues_scanned)
             failed = issue_plan if isinstance(issue_plan, GitLabProblem) else issue_plan.error
-            if failed and gated(policy, snapshot.labels):
+            if failed and not gated.isdisjoint(snapshot.labels):
                 unjudged.append(f"{snapshot.ref}: its gates could not be checked: {failed}")
             if isinstance(issue_plan, GitLabProblem):
                 result.outcomes.append(
