@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,17 @@ class Beside:
         return self.cache.with_name(f"{self.cache.name}.{what}")
 
 
+def read_kept(path: Path) -> str:
+    """The text of a file kept in the CI cache, if it is a regular file (a link to one too);
+    else OSError. A named pipe planted there (or a link to one, or to a device such as
+    /dev/zero: CI caches restore links) would have the run wait for a writer, or read, for ever."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a pipe: opened at once
+    with os.fdopen(handle, "rb") as kept:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise OSError(f"{path}: not a regular file")
+        return kept.read().decode("utf-8")
+
+
 def _seal(key: str, edition: str, value: Any) -> str:
     sealed = json.dumps([edition, value], sort_keys=True).encode()
     return hmac.new(key.encode(), sealed, hashlib.sha256).hexdigest()
@@ -41,7 +53,7 @@ def _seal(key: str, edition: str, value: Any) -> str:
 def load_sealed(path: Path, key: str, edition: str) -> Any:
     """What the file keeps, if the bot sealed it with `key` for `edition`; else None."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_kept(path))
         value, seal = data["kept"], str(data["seal"])
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None

@@ -346,3 +346,24 @@ def test_a_kept_listing_not_the_runs_or_not_the_bots_costs_one_read_and_changes_
     result = invoke(args, demo.url)
     assert result.exit_code == 0 and "9 issues scanned" in result.output, result.output
     assert _issue_listings(demo.url) == _settled_listings(demo.url, args)  # not asked
+
+
+def test_a_kept_listing_whose_parameters_were_reordered_is_still_the_runs_own(demo, tmp_path):
+    """The seal is made of the listing with its parameters sorted (`sealed.py`), so a kept
+    listing whose parameters are in another order (anyone who can write the CI cache, or a
+    release that builds them in another order) still bears it: no run wrote it again, and every
+    run asked its pages ahead for nothing and then its own listing. Their order is no part of
+    the listing: the run takes the pages asked ahead."""
+    cache = tmp_path / "details.json"
+    kept = tmp_path / "details.json.listing"
+    args = ["apply", "--cache", str(cache)]
+    assert invoke(args, demo.url).exit_code == 0
+    settled = _settled_listings(demo.url, args)  # the kept listing written again
+    sealed = json.loads(kept.read_text())
+    sealed["kept"][1] = dict(reversed(sealed["kept"][1].items()))
+    kept.write_text(json.dumps(sealed))
+    for _ in range(2):
+        admin(demo.url, "stats/reset", {})
+        result = invoke(args, demo.url)
+        assert result.exit_code == 0 and "9 issues scanned" in result.output, result.output
+        assert _issue_listings(demo.url) == settled

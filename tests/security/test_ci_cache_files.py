@@ -166,3 +166,20 @@ def test_a_forged_label_event_in_the_details_cache_never_reaches_the_forecast(sc
     done = apply(scoping, cache)
     assert done.returncode == 0, done.stdout + done.stderr
     assert forecast_of(scoping) == before
+
+
+@pytest.mark.parametrize("name", ["details.json.listing", "details.json.holidays", "details.json"])
+def test_a_pipe_planted_for_a_kept_file_does_not_hold_the_run(scoping, tmp_path, name):
+    """A kept file is read whole, at start: a named pipe planted in its place (or a link to one,
+    or to a device such as /dev/zero: CI caches restore links) had the scheduled run wait for a
+    writer, or read, until the job's timeout, every run. One that is no regular file is as
+    good as none."""
+    scoping.issue(stage="SOW_WIP", data={"customer": "Acme", "line_items": []})
+    cache = tmp_path / "details.json"
+    first = apply(scoping, cache)
+    assert first.returncode == 0, first.stdout + first.stderr
+    planted = tmp_path / name
+    planted.unlink()
+    os.mkfifo(planted)
+    again = apply(scoping, cache)  # in its own process: stopped after 120 s if it waits
+    assert again.returncode == 0, again.stdout + again.stderr

@@ -41,6 +41,18 @@ TRANSIENT = (500, 502, 503, 504)
 AHEAD_AT_START = 4
 
 
+def _asked_key(path: str, filters: dict[str, Any]) -> tuple[str, str]:
+    """A listing as `list_issues` finds it among those asked ahead: its path and parameters, in
+    any order (a kept listing's seal is made of them sorted: `sealed.py`)."""
+
+    def ordered(value: Any) -> Any:
+        if isinstance(value, dict):
+            return tuple(sorted(((repr(k), ordered(v)) for k, v in value.items()), key=repr))
+        return value
+
+    return path, repr(ordered(filters))
+
+
 class GitLab(Members):
     """The resources the bot reads and writes, as frozen snapshots and plain values."""
 
@@ -54,7 +66,7 @@ class GitLab(Members):
         """One paginated listing of the issues in scope, filtered by GitLab (`updated_after`:
         only those updated since then)."""
         path, filters = self._listing(scope, iids, updated_after)
-        pages = self._asked.pop((path, repr(filters)), None) or Ahead(
+        pages = self._asked.pop(_asked_key(path, filters), None) or Ahead(
             self._listed(path, filters), filters["per_page"]
         )
         try:
@@ -104,7 +116,7 @@ class GitLab(Members):
         AHEAD_AT_START pages ahead; `list_issues` asking the same takes them (asked once: asking
         again is nothing). A listing asked that no run makes costs its pages taken ahead
         (`forget_asked` stops the rest)."""
-        key = (path, repr(filters))
+        key = _asked_key(path, filters)
         if key not in self._asked:
             self._asked[key] = Ahead(
                 self._listed(path, filters), filters["per_page"], ahead=AHEAD_AT_START

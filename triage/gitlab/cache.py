@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from ..issues.snapshot import IssueSnapshot, LabelEvent, Note, Quiet
+from ..sealed import read_kept
 
 FORMAT = 2  # 2: each issue's entry is its own JSON text (far less memory than nested lists)
 DEFAULT_MAX_AGE = timedelta(hours=24)
@@ -85,7 +86,7 @@ class DetailsCache:
         """`key` (the token): the file is used only when the bot sealed it with it (`save`)."""
         cache = cls(gitlab, bot, max_age)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(read_kept(path))  # no pipe planted in its place: no wait
         except FileNotFoundError:
             return cache
         except (OSError, ValueError, RecursionError) as error:
