@@ -5,12 +5,12 @@ import time
 
 import pytest
 
-from triage.gitlab.prefetch import fetched_ahead
+from triage.gitlab.prefetch import Ahead
 
 
 def test_items_come_in_order_in_lists_of_the_page_size():
-    assert list(fetched_ahead(iter(range(7)), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
-    assert list(fetched_ahead(iter(()), 3)) == []
+    assert list(Ahead(iter(range(7)), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert list(Ahead(iter(()), 3)) == []
 
 
 def test_the_next_page_is_taken_while_this_one_is_used():
@@ -21,7 +21,7 @@ def test_the_next_page_is_taken_while_this_one_is_used():
         taken.set()  # the second page's first item is being taken
         yield from range(3, 6)
 
-    pages = fetched_ahead(items(), 3)
+    pages = iter(Ahead(items(), 3))
     assert next(pages) == [0, 1, 2]
     assert taken.wait(timeout=5)  # without asking for the second page
     assert list(pages) == [[3, 4, 5]]
@@ -32,7 +32,7 @@ def test_a_failure_is_raised_after_the_pages_before_it():
         yield from range(3)
         raise ConnectionError("gone")
 
-    pages = fetched_ahead(items(), 3)
+    pages = iter(Ahead(items(), 3))
     assert next(pages) == [0, 1, 2]
     with pytest.raises(ConnectionError, match="gone"):
         next(pages)
@@ -45,8 +45,8 @@ def test_a_caller_that_stops_early_stops_the_thread():
             yield n
             n += 1
 
-    pages = fetched_ahead(endless(), 2)
     before = set(threading.enumerate())
+    pages = iter(Ahead(endless(), 2))
     assert next(pages) == [0, 1]
     (reader,) = set(threading.enumerate()) - before
     pages.close()
@@ -57,8 +57,6 @@ def test_a_caller_that_stops_early_stops_the_thread():
 def test_pages_asked_ahead_are_taken_before_the_first_is_asked_for_up_to_a_bound():
     """`Ahead` starts at once: a run asks for its listing before it loads its code, and finds
     the pages there; at most `ahead` + 1 are taken before any is used."""
-    from triage.gitlab.prefetch import Ahead
-
     taken = []
     done = threading.Event()
 
@@ -77,8 +75,6 @@ def test_pages_asked_ahead_are_taken_before_the_first_is_asked_for_up_to_a_bound
 
 
 def test_pages_asked_ahead_that_nobody_takes_stop_when_closed():
-    from triage.gitlab.prefetch import Ahead
-
     before = set(threading.enumerate())
     pages = Ahead(iter(range(100)), 2, ahead=1)
     (reader,) = set(threading.enumerate()) - before

@@ -53,9 +53,3 @@ class Ahead(Generic[T]):
 
     def close(self) -> None:
         self._stop.set()
-
-
-def fetched_ahead(items: Iterator[T], size: int) -> Iterator[list[T]]:
-    """`items` in lists of `size` (`Ahead`), the thread started when the first is asked for: a
-    listing's next page is on its way while this one is planned."""
-    yield from Ahead(items, size)
