@@ -161,7 +161,7 @@ def _run(ctx: click.Context, options: RunOptions) -> None:
         # check last: the same one is not checked again (its templates compiled for nothing);
         # and, sealed with the token (`sealed.py`), the public holidays its policy's places have
         # (read again, they cost ~90 ms), the forecast's text (rendered again, ~40 ms) and the
-        # listing it made, whose first page the next run asks for at once (`ask_ahead`), with
+        # listing it made, whose first pages the next run asks for at once (`ask_ahead`), with
         # who the bot is: both answers on their way while it loads its code and workspace.
         beside = options.cache if options.cache and options.mode == "apply" else None
         kept = Beside(beside, connection.token) if beside and connection.token else None

@@ -85,7 +85,7 @@ def run_command(
     lease_at = run_home(workspace.policy) if workspace.policy.scope.group else None
     now = in_zone(now, policy)
     gitlab = gitlab or open_gitlab(connection)
-    gitlab.list_ahead(policy.scope)  # the listing's first page on its way with `GET /user`
+    gitlab.list_ahead(policy.scope)  # its pages on their way, if not asked already (`ask_ahead`)
     remembered = None
     if cache is not None:
         remembered = DetailsCache.load(

@@ -12,6 +12,7 @@ python-gitlab; what leaves it is frozen snapshots and plain values.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -43,14 +44,8 @@ AHEAD_AT_START = 4
 
 def _asked_key(path: str, filters: dict[str, Any]) -> tuple[str, str]:
     """A listing as `list_issues` finds it among those asked ahead: its path and parameters, in
-    any order (a kept listing's seal is made of them sorted: `sealed.py`)."""
-
-    def ordered(value: Any) -> Any:
-        if isinstance(value, dict):
-            return tuple(sorted(((repr(k), ordered(v)) for k, v in value.items()), key=repr))
-        return value
-
-    return path, repr(ordered(filters))
+    any order, as a kept listing's seal reads them (`sealed.py`: JSON, its keys sorted)."""
+    return path, json.dumps(filters, sort_keys=True, default=repr)
 
 
 class GitLab(Members):
