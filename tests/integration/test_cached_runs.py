@@ -204,21 +204,18 @@ def test_the_listings_first_page_is_asked_for_with_who_the_bot_is(demo, tmp_path
     assert "9 issues scanned" in result.output
 
 
-def test_who_the_bot_is_is_asked_while_the_workspace_loads(demo, tmp_path, monkeypatch):
-    """`GET /user` goes out before the policy and templates are loaded (issue 31, item 10): its
-    answer is on its way meanwhile, and the run takes it; it is asked once."""
+def _asked_on(monkeypatch, thread):
+    """An event set once the run's adapter asks GitLab anything from the thread named so."""
     import threading
 
     import triage.commands.connection
-    import triage.workspace
     from triage.gitlab.adapter import GitLab
 
     asked = threading.Event()
-    seen = []
 
     class Watched(GitLab):
         def _call(self, fn):
-            if threading.current_thread().name == "triage-whoami":
+            if threading.current_thread().name == thread:
                 asked.set()
             return super()._call(fn)
 
@@ -226,6 +223,15 @@ def test_who_the_bot_is_is_asked_while_the_workspace_loads(demo, tmp_path, monke
     monkeypatch.setattr(
         triage.commands.connection, "open_gitlab", lambda c: Watched(opened(c).url, c.token)
     )
+    return asked
+
+
+def _workspace_waits_for(monkeypatch, asked):
+    """Each load of the workspace waits for `asked` (at most 10 s), and notes whether it was
+    set by then: the list it notes in."""
+    import triage.workspace
+
+    seen = []
     loaded = triage.workspace.load_workspace
 
     def load(*args, **kwargs):
@@ -233,6 +239,13 @@ def test_who_the_bot_is_is_asked_while_the_workspace_loads(demo, tmp_path, monke
         return loaded(*args, **kwargs)
 
     monkeypatch.setattr(triage.workspace, "load_workspace", load)
+    return seen
+
+
+def test_who_the_bot_is_is_asked_while_the_workspace_loads(demo, tmp_path, monkeypatch):
+    """`GET /user` goes out before the policy and templates are loaded (issue 31, item 10): its
+    answer is on its way meanwhile, and the run takes it; it is asked once."""
+    seen = _workspace_waits_for(monkeypatch, _asked_on(monkeypatch, "triage-whoami"))
     admin(demo.url, "stats/reset", {})
     result = invoke(["apply", "--cache", str(tmp_path / "details.json")], demo.url)
     assert result.exit_code == 0, result.output
@@ -276,36 +289,11 @@ def test_a_scheduled_run_asks_its_listings_first_page_before_loading_its_workspa
     """The listing a scheduled run made is kept, sealed, beside its details cache: the next run
     asks for its first page at once, with who the bot is, and loads its code and workspace
     while both answers come; it asks for that page once."""
-    import threading
-
-    import triage.commands.connection
-    import triage.workspace
-    from triage.gitlab.adapter import GitLab
-
     cache = tmp_path / "details.json"
     assert invoke(["apply", "--cache", str(cache)], demo.url).exit_code == 0
     without = _settled_listings(demo.url, ["apply", "--cache", str(cache)])
     assert (tmp_path / "details.json.listing").exists()  # kept again by that run
-    asked = threading.Event()
-    seen = []
-
-    class Watched(GitLab):
-        def _call(self, fn):
-            if threading.current_thread().name == "triage-listing":
-                asked.set()
-            return super()._call(fn)
-
-    opened = triage.commands.connection.open_gitlab
-    monkeypatch.setattr(
-        triage.commands.connection, "open_gitlab", lambda c: Watched(opened(c).url, c.token)
-    )
-    loaded = triage.workspace.load_workspace
-
-    def load(*args, **kwargs):
-        seen.append(asked.wait(timeout=10))
-        return loaded(*args, **kwargs)
-
-    monkeypatch.setattr(triage.workspace, "load_workspace", load)
+    seen = _workspace_waits_for(monkeypatch, _asked_on(monkeypatch, "triage-listing"))
     admin(demo.url, "stats/reset", {})
     result = invoke(["apply", "--cache", str(cache)], demo.url)
     assert result.exit_code == 0, result.output
